@@ -1,0 +1,70 @@
+"""autorust: PyTorch's autograd API on a Rust core.
+
+    import autorust as torch
+
+Tensors, dtypes, factories, math and autograd follow PyTorch's names,
+signatures, printing and errors.
+"""
+
+from . import _native
+from ._native import Tensor
+from ._dtype import dtype, float32, float64, int64, bool_ as bool, get_default_dtype, set_default_dtype  # noqa: A001
+from ._size import Size
+from ._device import device, _check_device
+from . import _tensor_str
+from ._tensor_str import set_printoptions
+
+float = float32  # noqa: A001
+double = float64
+long = int64
+
+_native._register((float32, float64, int64, bool), Size, _tensor_str._repr)
+
+from ._creation import (  # noqa: E402
+    Generator,
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    initial_seed,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled  # noqa: E402
+from . import _tensor_methods  # noqa: E402,F401  (attaches Python-side methods)
+from ._functions import *  # noqa: E402,F401,F403
+from ._functions import add, sub, mul, div, where, cat, stack, is_tensor  # noqa: E402,F401
+from . import autograd, nn, return_types  # noqa: E402,F401
+
+__version__ = "0.1.0"
+
+def is_storage(obj):
+    return False
+
+
+def get_num_threads():
+    import os
+
+    return os.cpu_count() or 1
+
+
+def set_num_threads(n):
+    """rayon's pool is sized once per process; kept for API compatibility."""
+    return None

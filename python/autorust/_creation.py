@@ -1,0 +1,266 @@
+"""Factory functions with PyTorch's signatures: ``tensor``, ``zeros``,
+``arange``, ``rand``... Python data goes through NumPy once, then into a
+native storage."""
+
+import builtins
+import numbers
+
+import numpy as np
+
+from . import _native
+from ._device import _check_device
+from ._dtype import bool_, float32, float64, from_numpy_dtype, get_default_dtype, int64, to_dtype
+
+Tensor = _native.Tensor
+
+
+def _finish(t, requires_grad, device):
+    _check_device(device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _contains_tensor(data):
+    if isinstance(data, Tensor):
+        return True
+    if isinstance(data, (list, tuple)):
+        return builtins.any(_contains_tensor(x) for x in data)
+    return False
+
+
+def _untensor(data):
+    if isinstance(data, Tensor):
+        if data.dim() == 0:
+            return data.item()
+        return data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_untensor(x) for x in data]
+    return data
+
+
+def _to_array(data, dtype):
+    """NumPy array for `data` with PyTorch's dtype inference."""
+    if isinstance(data, np.ndarray):
+        arr = data
+        inferred = from_numpy_dtype(arr.dtype) if arr.dtype.kind != "O" else None
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+        inferred = from_numpy_dtype(arr.dtype)
+    else:
+        if isinstance(data, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+        if _contains_tensor(data):
+            data = _untensor(data)
+        try:
+            arr = np.array(data)
+        except ValueError as e:
+            raise ValueError(f"expected sequence of equal lengths: {e}") from None
+        if arr.dtype.kind == "f":
+            inferred = get_default_dtype()
+        elif arr.dtype.kind in "iu":
+            inferred = int64
+        elif arr.dtype.kind == "b":
+            inferred = bool_
+        elif arr.dtype.kind == "O" or arr.dtype.kind in "USV":
+            bad = type(data).__name__ if not isinstance(data, (list, tuple)) else "mixed or ragged sequence"
+            raise TypeError(f"new(): invalid data type '{bad}'" if arr.dtype.kind != "O" else f"could not convert {bad} to a tensor")
+        else:
+            raise TypeError(f"can't convert data of dtype {arr.dtype} to a tensor")
+    target = to_dtype(dtype) if dtype is not None else inferred
+    if target is None:
+        raise TypeError("can't convert np.ndarray of type numpy.object_")
+    if arr.dtype.kind == "c":
+        raise TypeError("autorust does not support complex tensors")
+    arr = np.ascontiguousarray(arr, dtype=target._np)
+    return arr, target
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    if isinstance(data, Tensor):
+        t = data.detach().clone()
+        if dtype is not None:
+            t = t.to(to_dtype(dtype))
+        return _finish(t, requires_grad, device)
+    arr, target = _to_array(data, dtype)
+    t = _native.from_buffer(arr.ctypes.data, arr.shape, target, arr, True)
+    return _finish(t, requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(to_dtype(dtype))
+    if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.int64, np.bool_):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(arr):
+    """A tensor sharing memory with the NumPy array `arr`."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
+    if arr.dtype not in (np.float32, np.float64, np.int64, np.bool_):
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{arr.dtype}. The only supported types are: "
+            "float64, float32, int64, and bool."
+        )
+    if builtins.any(s < 0 for s in arr.strides):
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with negative "
+            "strides are not currently supported. (You can probably work around this by making a "
+            "copy of your array  with array.copy().) "
+        )
+    dt = from_numpy_dtype(arr.dtype)
+    if not arr.flags.c_contiguous:
+        # Strided arrays are copied: the native storage is one dense block.
+        arr = np.ascontiguousarray(arr)
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    return _native.from_buffer(arr.ctypes.data, arr.shape, dt, arr, False)
+
+
+def _sizes(size):
+    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+        size = size[0]
+    if isinstance(size, Tensor):
+        size = size.tolist()
+    try:
+        out = [int(s) for s in size]
+    except TypeError:
+        raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
+    for s in out:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out)}")
+    return out
+
+
+def _dt(dtype, default=None):
+    return to_dtype(dtype) if dtype is not None else (default or get_default_dtype())
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    if dtype is None:
+        if isinstance(fill_value, builtins.bool):
+            dtype = bool_
+        elif isinstance(fill_value, numbers.Integral):
+            dtype = int64
+    t = _native.full(_sizes([size]), float(fill_value), _dt(dtype))
+    return _finish(t, requires_grad, device)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    return _finish(_native.full(_sizes(size), 0.0, _dt(dtype)), requires_grad, device)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    return _finish(_native.full(_sizes(size), 1.0, _dt(dtype)), requires_grad, device)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None, pin_memory=False):
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    return _finish(_native.eye(n, n if m is None else m, _dt(dtype)), requires_grad, device)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [start, end, step]
+    vals = [v.item() if isinstance(v, Tensor) else v for v in vals]
+    if dtype is None:
+        dtype = int64 if builtins.all(isinstance(v, numbers.Integral) for v in vals) else get_default_dtype()
+    t = _native.arange(float(vals[0]), float(vals[1]), float(vals[2]), to_dtype(dtype))
+    return _finish(t, requires_grad, device)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    return _finish(_native.linspace(float(start), float(end), int(steps), _dt(dtype)), requires_grad, device)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    return _finish(_native.rand(_sizes(size), _dt(dtype)), requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    return _finish(_native.randn(_sizes(size), _dt(dtype)), requires_grad, device)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    if size is None:
+        # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
+    return _finish(_native.randint(int(low), int(high), _sizes([size]), _dt(dtype, int64)), requires_grad, device)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    t = _native.randperm(int(n))
+    if dtype is not None:
+        t = t.to(to_dtype(dtype))
+    return _finish(t, requires_grad, device)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    return zeros(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    return ones(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    return rand(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    return randn(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+
+
+def manual_seed(seed):
+    _native.manual_seed(int(seed))
+    return _Generator(seed)
+
+
+class _Generator:
+    def __init__(self, seed=None):
+        self._seed = seed
+
+    def manual_seed(self, seed):
+        _native.manual_seed(int(seed))
+        self._seed = seed
+        return self
+
+    def initial_seed(self):
+        return self._seed
+
+
+Generator = _Generator
+
+
+def seed():
+    import time
+
+    s = int(time.time_ns() & 0x7FFFFFFF)
+    _native.manual_seed(s)
+    return s
+
+
+def initial_seed():
+    return _native.initial_seed()

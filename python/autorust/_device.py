@@ -1,0 +1,56 @@
+"""``autorust.device``. The CPU is the only device until the wgpu backend
+lands; ``"cuda"``/``"wgpu"`` then become aliases of the GPU."""
+
+_GPU_NAMES = ("cuda", "wgpu", "gpu")
+
+
+class device:
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if not isinstance(type, str):
+            raise TypeError(f"device() expected a string or a device, got {type.__class__.__name__}")
+        if ":" in type:
+            type, idx = type.split(":", 1)
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            index = int(idx)
+        if type not in ("cpu",) + _GPU_NAMES:
+            raise RuntimeError(
+                "Expected one of cpu, cuda, wgpu, gpu device type at start of device string: " + type
+            )
+        self.type = type
+        self.index = index
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+
+def _check_device(d):
+    """Validates a device argument; GPU devices raise until the backend exists."""
+    if d is None:
+        return
+    if isinstance(d, int):
+        d = device("cuda", d)
+    dev = device(d)
+    if dev.type in _GPU_NAMES:
+        raise RuntimeError(
+            f"autorust: device '{dev}' needs the wgpu GPU backend, which this build does not "
+            "include yet; use device='cpu'"
+        )

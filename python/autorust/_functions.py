@@ -1,0 +1,135 @@
+"""Module-level functions (``autorust.exp(x)``, ``autorust.sum(x, 1)``...):
+each forwards to the tensor method of the same name, so there is one
+implementation of every op."""
+
+from . import _native
+
+Tensor = _native.Tensor
+
+_METHOD_FUNCTIONS = """
+abs absolute neg negative sign exp log log1p expm1 sqrt rsqrt sin cos tan tanh sigmoid relu square
+reciprocal floor ceil round trunc fix erf clamp clip atan2 arctan2 maximum minimum pow
+eq ne lt le gt ge greater less logical_and logical_or logical_xor logical_not bitwise_not
+bitwise_and bitwise_or bitwise_xor
+sum mean prod amax amin max min argmax argmin var std var_mean norm logsumexp cumsum all any count_nonzero
+softmax log_softmax matmul mm bmm mv dot outer
+reshape view_as flatten ravel permute transpose swapaxes t squeeze unsqueeze narrow select index_select gather
+scatter scatter_add chunk split tensor_split unbind flip nonzero movedim moveaxis tile unflatten
+masked_fill masked_select isnan isinf isfinite isposinf isneginf equal isclose allclose lerp nan_to_num
+sort argsort topk diag triu tril index_fill index_add floor_divide remainder true_divide
+clone detach numel
+""".split()
+
+
+def _forward(name):
+    def fn(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            from ._creation import tensor
+
+            input = tensor(input)
+        return getattr(input, name)(*args, **kwargs)
+
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = f"autorust.{name}(input, ...): same as input.{name}(...)"
+    return fn
+
+
+for _name in _METHOD_FUNCTIONS:
+    globals()[_name] = _forward(_name)
+
+
+def add(input, other, *, alpha=1, out=None):
+    if not isinstance(input, Tensor):
+        return other.mul(alpha).add(input) if alpha != 1 else other.add(input)
+    return input.add(other, alpha=alpha)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    if not isinstance(input, Tensor):
+        return (-(other * alpha)) + input
+    return input.sub(other, alpha=alpha)
+
+
+subtract = sub
+
+
+def mul(input, other, *, out=None):
+    return input * other
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    if not isinstance(input, Tensor):
+        from ._creation import tensor
+
+        input = tensor(input)
+    return input.div(other, rounding_mode=rounding_mode)
+
+
+divide = div
+
+
+def rsub(input, other, *, alpha=1):
+    return other - input * alpha
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    return _native.where(condition, input, other)
+
+
+def cat(tensors, dim=0, *, out=None):
+    return _native.cat(list(tensors), dim)
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    return _native.stack(list(tensors), dim)
+
+
+def hstack(tensors):
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t.unsqueeze(0) if t.dim() == 1 else t for t in tensors], 0)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t):
+    return t.dtype.is_floating_point
+
+
+def broadcast_tensors(*tensors):
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t.expand(*shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes):
+    from ._size import Size
+
+    nd = max(len(s) for s in shapes)
+    out = [1] * nd
+    for s in shapes:
+        for i, d in enumerate(s):
+            j = nd - len(s) + i
+            if out[j] == 1:
+                out[j] = d
+            elif d != 1 and d != out[j]:
+                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is at dim {j}")
+    return Size(out)
+
+
+def numel(input):
+    return input.numel()

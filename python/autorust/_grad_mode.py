@@ -1,0 +1,105 @@
+"""Grad-mode context managers and decorators: no_grad, enable_grad,
+set_grad_enabled, inference_mode."""
+
+import functools
+import inspect
+
+from . import _native
+
+
+class _GradModeContext:
+    """Works as ``with ctx:``, ``@ctx()`` and ``@ctx``."""
+
+    _mode = False
+
+    def __new__(cls, orig_func=None, *args, **kwargs):
+        if orig_func is not None and callable(orig_func) and cls is not set_grad_enabled:
+            return cls()(orig_func)
+        return super().__new__(cls)
+
+    def __init__(self, orig_func=None):
+        pass
+
+    def __enter__(self):
+        self._prev = _native.set_grad_enabled(self._mode)
+        return None
+
+    def __exit__(self, *exc):
+        _native.set_grad_enabled(self._prev)
+        return False
+
+    def clone(self):
+        return self.__class__()
+
+    def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def gen_wrapper(*args, **kwargs):
+                gen = func(*args, **kwargs)
+                with self.clone():
+                    yield from gen
+
+            return gen_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.clone():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    _mode = False
+
+
+class enable_grad(_GradModeContext):
+    _mode = True
+
+
+class inference_mode(_GradModeContext):
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):
+            return cls()(mode)
+        return object.__new__(cls)
+
+    def __init__(self, mode=True):
+        self._mode = not mode
+
+    def clone(self):
+        return inference_mode(not self._mode)
+
+
+class set_grad_enabled(_GradModeContext):
+    """Sets grad mode at once (as a function) and restores it on exit (as a context)."""
+
+    def __init__(self, mode):
+        self._prev = _native.set_grad_enabled(bool(mode))
+        self._mode = bool(mode)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        _native.set_grad_enabled(self._prev)
+        return False
+
+    def clone(self):
+        obj = object.__new__(set_grad_enabled)
+        obj._mode = self._mode
+        obj._prev = _native.is_grad_enabled()
+        return _Setter(self._mode)
+
+
+class _Setter(_GradModeContext):
+    def __init__(self, mode):
+        self._mode = mode
+
+
+def is_grad_enabled():
+    return _native.is_grad_enabled()
+
+
+def is_inference_mode_enabled():
+    return False

@@ -1,0 +1,504 @@
+"""Tensor methods written in Python: conversions to NumPy and composites of
+native primitives (their gradients come from the primitives). Attached to
+the native class at import."""
+
+import builtins
+import math
+import numbers
+
+import numpy as np
+
+from . import _native
+from ._dtype import bool_, float32, int64, to_dtype
+
+Tensor = _native.Tensor
+
+
+class _ArrayView:
+    """Exposes a tensor's memory to NumPy without a copy."""
+
+    __slots__ = ("__array_interface__", "_keep")
+
+    def __init__(self, t):
+        ptr, shape, strides, typestr, keep = t._array_parts()
+        self._keep = keep
+        self.__array_interface__ = {"data": (ptr, False), "shape": shape, "strides": strides, "typestr": typestr, "version": 3}
+
+
+def numpy(self, *, force=False):
+    if self.requires_grad and not force:
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+    return np.asarray(_ArrayView(self))
+
+
+def __array__(self, dtype=None, copy=None):
+    a = np.asarray(_ArrayView(self))
+    if dtype is not None:
+        a = a.astype(dtype)
+    return a.copy() if copy else a
+
+
+def tolist(self):
+    return np.asarray(_ArrayView(self)).tolist()
+
+
+def __iter__(self):
+    if self.dim() == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in range(self.shape[0]))
+
+
+def __reversed__(self):
+    if self.dim() == 0:
+        return self
+    return self.flip(0)
+
+
+def __format__(self, spec):
+    if self.dim() == 0:
+        return self.item().__format__(spec)
+    return object.__format__(self, spec)
+
+
+def __contains__(self, element):
+    return bool((self == element).any())
+
+
+def __reduce_ex__(self, proto):
+    return (_rebuild, (self.detach().numpy().copy(), self.requires_grad))
+
+
+def _rebuild(arr, requires_grad):
+    from ._creation import tensor as _tensor
+
+    return _tensor(arr, requires_grad=requires_grad)
+
+
+def __deepcopy__(self, memo):
+    out = self.detach().clone()
+    out.requires_grad_(self.requires_grad)
+    if self.grad is not None and self.is_leaf:
+        out.grad = self.grad.detach().clone()
+    if type(self) is not Tensor:
+        out = type(self)(out, requires_grad=self.requires_grad)
+    memo[id(self)] = out
+    return out
+
+
+def type(self, dtype=None, non_blocking=False):
+    if dtype is None:
+        return {"float32": "autorust.FloatTensor", "float64": "autorust.DoubleTensor", "int64": "autorust.LongTensor", "bool": "autorust.BoolTensor"}[self.dtype._name]
+    if isinstance(dtype, str):
+        dtype = {"torch.FloatTensor": "float32", "torch.DoubleTensor": "float64", "torch.LongTensor": "int64", "torch.BoolTensor": "bool"}.get(dtype, dtype)
+    return self.to(to_dtype(dtype))
+
+
+def type_as(self, other):
+    return self.to(other.dtype)
+
+
+def _as_float(self):
+    return self if self.dtype.is_floating_point else self.to(float32)
+
+
+def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(unbiased, bool) is False and unbiased is not None and dim is None:
+        dim, unbiased = unbiased, None
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    x = _as_float(self)
+    dims = dim
+    if isinstance(dims, numbers.Integral):
+        dims = (dims,)
+    n = x.numel() if dims is None else math.prod(x.shape[d] for d in dims)
+    mean = x.mean(dim=dims, keepdim=True) if dims is not None else x.mean()
+    sq = (x - mean).square()
+    s = sq.sum(dim=dims, keepdim=keepdim) if dims is not None else sq.sum()
+    out = s / builtins.max(0, n - correction)
+    _native._set_grad_fn_name(out, "VarBackward0")
+    return out
+
+
+def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    out = var(self, dim, unbiased, keepdim, correction=correction).sqrt()
+    _native._set_grad_fn_name(out, "StdBackward0")
+    return out
+
+
+def var_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(self, dim, unbiased, keepdim, correction=correction), self.mean(dim=dim, keepdim=keepdim) if dim is not None else self.mean()
+
+
+def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    x = _as_float(self)
+    if dtype is not None:
+        x = x.to(to_dtype(dtype))
+    if p in ("fro", 2, 2.0, None):
+        s = x.square().sum(dim=dim, keepdim=keepdim) if dim is not None else x.square().sum()
+        out = s.sqrt()
+    elif p in (1, 1.0):
+        out = x.abs().sum(dim=dim, keepdim=keepdim) if dim is not None else x.abs().sum()
+    elif p == math.inf or p == "inf":
+        out = x.abs().amax(dim=dim, keepdim=keepdim) if dim is not None else x.abs().max()
+    elif p == -math.inf:
+        out = x.abs().amin(dim=dim, keepdim=keepdim) if dim is not None else x.abs().min()
+    elif p == 0:
+        out = (x != 0).to(x.dtype).sum(dim=dim, keepdim=keepdim) if dim is not None else (x != 0).to(x.dtype).sum()
+    else:
+        s = x.abs().pow(p)
+        s = s.sum(dim=dim, keepdim=keepdim) if dim is not None else s.sum()
+        out = s.pow(1.0 / p)
+    _native._set_grad_fn_name(out, "NormBackward1" if dim is not None else "LinalgVectorNormBackward0")
+    return out
+
+
+def logsumexp(self, dim, keepdim=False):
+    x = _as_float(self)
+    m = x.detach().amax(dim=dim, keepdim=True)
+    m = m.masked_fill(~m.isfinite(), 0.0)
+    out = (x - m).exp().sum(dim=dim, keepdim=True).log() + m
+    if not keepdim:
+        out = out.squeeze(dim)
+    _native._set_grad_fn_name(out, "LogsumexpBackward0")
+    return out
+
+
+def isnan(self):
+    return self != self
+
+
+def isinf(self):
+    if not self.dtype.is_floating_point:
+        return self != self
+    return self.abs() == math.inf
+
+
+def isfinite(self):
+    if not self.dtype.is_floating_point:
+        return self == self
+    return (self == self) & (self.abs() != math.inf)
+
+
+def isposinf(self):
+    return self == math.inf
+
+
+def isneginf(self):
+    return self == -math.inf
+
+
+def masked_fill(self, mask, value):
+    if mask.dtype is not bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.dim()} dimension(s).")
+        v = value.to(self.dtype)
+    else:
+        v = value
+    out = _native.where(mask, _native.full([], float(v) if not isinstance(v, Tensor) else 0.0, self.dtype) if not isinstance(v, Tensor) else v, self)
+    if out.dtype is not self.dtype:
+        out = out.to(self.dtype)
+    if out.shape != self.shape:
+        out = out.expand(*self.shape).clone()
+    _native._set_grad_fn_name(out, "MaskedFillBackward0")
+    return out
+
+
+def masked_fill_(self, mask, value):
+    self.copy_(masked_fill(self, mask, value)) if not (self.requires_grad and self.is_leaf and _native.is_grad_enabled()) else _leaf_inplace()
+    return self
+
+
+def _leaf_inplace():
+    raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def masked_select(self, mask):
+    return self[mask.expand(*self.shape) if mask.shape != self.shape else mask]
+
+
+def chunk(self, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    size = self.shape[dim]
+    step = -(-size // chunks) if size else 1
+    return split(self, builtins.max(step, 1), dim)
+
+
+def split(self, split_size_or_sections, dim=0):
+    size = self.shape[dim]
+    if isinstance(split_size_or_sections, numbers.Integral):
+        s = int(split_size_or_sections)
+        if s <= 0 and size > 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+        sizes = [builtins.min(s, size - i) for i in range(0, size, s)] if size else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension {dim}), but got split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(self.narrow(dim, start, s))
+        start += s
+    return tuple(out)
+
+
+def tensor_split(self, indices_or_sections, dim=0):
+    size = self.shape[dim]
+    if isinstance(indices_or_sections, numbers.Integral):
+        n = int(indices_or_sections)
+        q, r = divmod(size, n)
+        sizes = [q + 1] * r + [q] * (n - r)
+    else:
+        bounds = [0] + [builtins.min(builtins.max(i, 0), size) for i in indices_or_sections] + [size]
+        sizes = [builtins.max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+    return split(self, sizes, dim)
+
+
+def unbind(self, dim=0):
+    return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+
+
+def repeat(self, *sizes):
+    if len(sizes) == 1 and not isinstance(sizes[0], numbers.Integral):
+        sizes = tuple(sizes[0])
+    if len(sizes) < self.dim():
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    x = self.reshape((1,) * (len(sizes) - self.dim()) + tuple(self.shape))
+    # interleave: [r0, s0, r1, s1, ...] via expand of an unsqueezed view
+    shape = []
+    expanded = []
+    for r, s in zip(sizes, x.shape):
+        shape += [1, s]
+        expanded += [r, s]
+    y = x.reshape(shape).expand(*expanded)
+    return y.reshape([r * s for r, s in zip(sizes, x.shape)])
+
+
+def tile(self, *dims):
+    if len(dims) == 1 and not isinstance(dims[0], numbers.Integral):
+        dims = tuple(dims[0])
+    dims = (1,) * (self.dim() - len(dims)) + tuple(dims)
+    return repeat(self, *dims)
+
+
+def unflatten(self, dim, sizes):
+    dim = dim % self.dim() if self.dim() else 0
+    shape = list(self.shape)
+    return self.reshape(shape[:dim] + list(sizes) + shape[dim + 1 :])
+
+
+def movedim(self, source, destination):
+    nd = self.dim()
+    if isinstance(source, numbers.Integral):
+        source, destination = [source], [destination]
+    source = [s % nd for s in source]
+    destination = [d % nd for d in destination]
+    order = [None] * nd
+    for s, d in zip(source, destination):
+        order[d] = s
+    rest = iter(i for i in range(nd) if i not in source)
+    order = [o if o is not None else next(rest) for o in order]
+    return self.permute(*order)
+
+
+def equal(self, other):
+    return self.shape == other.shape and bool((self == other).all())
+
+
+def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    other = other if isinstance(other, Tensor) else _native.full([], float(other), self.dtype)
+    a, b = _as_float(self), _as_float(other)
+    close = (a - b).abs() <= atol + rtol * b.abs()
+    close = close | (a == b)
+    if equal_nan:
+        close = close | (isnan(a) & isnan(b))
+    return close
+
+
+def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(self, other, rtol, atol, equal_nan).all())
+
+
+def count_nonzero(self, dim=None):
+    return (self != 0).sum(dim=dim) if dim is not None else (self != 0).sum()
+
+
+def lerp(self, end, weight):
+    return self + (end - self) * weight
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    from ._creation import tensor as _tensor
+
+    return _tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    from ._creation import zeros
+
+    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    from ._creation import ones
+
+    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    return new_zeros(self, *size, dtype=dtype, requires_grad=requires_grad)
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    from ._creation import full
+
+    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def uniform_(self, a=0.0, b=1.0, generator=None):
+    from ._creation import rand
+
+    with _no_grad():
+        self.copy_(rand(*self.shape, dtype=self.dtype) * (b - a) + a)
+    return self
+
+
+def normal_(self, mean=0.0, std=1.0, generator=None):
+    from ._creation import randn
+
+    with _no_grad():
+        self.copy_(randn(*self.shape, dtype=self.dtype) * std + mean)
+    return self
+
+
+def _no_grad():
+    from ._grad_mode import no_grad
+
+    return no_grad()
+
+
+def is_nonzero(self):
+    if self.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(self.item() != 0)
+
+
+def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+    big = float(np.finfo(self.dtype._np).max) if self.dtype.is_floating_point else 0
+    out = self.masked_fill(isnan(self), nan)
+    out = out.masked_fill(out == math.inf, big if posinf is None else posinf)
+    return out.masked_fill(out == -math.inf, -big if neginf is None else neginf)
+
+
+def sort(self, dim=-1, descending=False, stable=False):
+    from . import return_types
+
+    a = self.detach().numpy()
+    idx = np.argsort(-a if descending else a, axis=dim, kind="stable")
+    from ._creation import tensor as _tensor
+
+    i = _tensor(idx.astype(np.int64))
+    return return_types.sort(self.gather(dim, i), i)
+
+
+def argsort(self, dim=-1, descending=False, stable=False):
+    return sort(self, dim, descending).indices
+
+
+def topk(self, k, dim=-1, largest=True, sorted=True):
+    from . import return_types
+
+    s = sort(self, dim, descending=largest)
+    return return_types.topk(s.values.narrow(dim, 0, k), s.indices.narrow(dim, 0, k))
+
+
+def diag(self, diagonal=0):
+    from ._creation import arange
+
+    if self.dim() == 1:
+        n = self.shape[0] + builtins.abs(diagonal)
+        out = new_zeros(self, n, n)
+        rows = arange(self.shape[0]) + builtins.max(-diagonal, 0)
+        cols = arange(self.shape[0]) + builtins.max(diagonal, 0)
+        return _put_diag(out, rows, cols, self)
+    n = builtins.min(self.shape[0] - builtins.max(-diagonal, 0), self.shape[1] - builtins.max(diagonal, 0))
+    rows = arange(builtins.max(n, 0)) + builtins.max(-diagonal, 0)
+    cols = arange(builtins.max(n, 0)) + builtins.max(diagonal, 0)
+    return self[rows, cols]
+
+
+def _put_diag(out, rows, cols, values):
+    o = out.reshape(-1).clone()
+    o[rows * out.shape[1] + cols] = values
+    return o.reshape(*out.shape)
+
+
+def triu(self, diagonal=0):
+    from ._creation import arange
+
+    r = arange(self.shape[-2]).unsqueeze(1)
+    c = arange(self.shape[-1]).unsqueeze(0)
+    return masked_fill(self, (c - r) < diagonal, 0)
+
+
+def tril(self, diagonal=0):
+    from ._creation import arange
+
+    r = arange(self.shape[-2]).unsqueeze(1)
+    c = arange(self.shape[-1]).unsqueeze(0)
+    return masked_fill(self, (c - r) > diagonal, 0)
+
+
+def index_fill(self, dim, index, value):
+    idx = [slice(None)] * self.dim()
+    idx[dim] = index
+    out = self.clone()
+    out[tuple(idx)] = value
+    return out
+
+
+def index_add(self, dim, index, source, *, alpha=1):
+    idx = index.reshape(-1)
+    zeros = new_zeros(self, *self.shape)
+    shape = [1] * self.dim()
+    shape[dim] = -1
+    full_idx = idx.reshape(shape).expand(*source.shape)
+    return self + zeros.scatter_add(dim, full_idx, source * alpha if alpha != 1 else source)
+
+
+def sum_to_size(self, *size):
+    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+        size = tuple(size[0])
+    lead = self.dim() - len(size)
+    dims = list(range(lead)) + [lead + i for i, s in enumerate(size) if s == 1 and self.shape[lead + i] != 1]
+    out = self.sum(dim=dims, keepdim=True) if dims else self
+    return out.reshape(*size)
+
+
+def __array_wrap__(self, arr, context=None, return_scalar=False):
+    from ._creation import tensor as _tensor
+
+    return _tensor(arr)
+
+
+_METHODS = [
+    numpy, __array__, tolist, __iter__, __reversed__, __format__, __contains__, __reduce_ex__, __deepcopy__,
+    type, type_as, var, std, var_mean, norm, logsumexp, isnan, isinf, isfinite, isposinf, isneginf,
+    masked_fill, masked_fill_, masked_select, chunk, split, tensor_split, unbind, repeat, tile, unflatten, movedim,
+    equal, isclose, allclose, count_nonzero, lerp, new_tensor, new_zeros, new_ones, new_empty, new_full,
+    uniform_, normal_, is_nonzero, nan_to_num, sort, argsort, topk, diag, triu, tril, index_fill, index_add,
+    sum_to_size,
+]
+
+for _m in _METHODS:
+    setattr(Tensor, _m.__name__, _m)
+
+Tensor.__array_priority__ = 1000
+Tensor.moveaxis = movedim
+Tensor.absolute = Tensor.abs
+Tensor.arctan2 = Tensor.atan2
+Tensor.clamp_min = lambda self, min: self.clamp(min=min)
+Tensor.clamp_max = lambda self, max: self.clamp(max=max)
+Tensor.fix = Tensor.trunc

@@ -1,0 +1,19 @@
+"""``autorust.autograd``: backward, grad, and the grad-mode helpers."""
+
+from .. import _native
+from .._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    if grad_tensors is None:
+        grad_tensors = grad_variables
+    _native.backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    single = isinstance(inputs, _native.Tensor)
+    out = _native.grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads)
+    return out if not single else (out[0],)
+
+
+Node = _native.Node

@@ -1,0 +1,258 @@
+"""``autorust.nn.functional``: stateless activations and losses, composed
+from native primitives in their numerically stable forms. Where PyTorch has
+a fused op, the result's grad_fn carries the fused op's name."""
+
+import math
+
+from .. import _native
+from .._dtype import int64
+
+Tensor = _native.Tensor
+_name = _native._set_grad_fn_name
+
+
+def _reduce(loss, reduction, name=None):
+    if reduction == "mean":
+        out = loss.mean()
+    elif reduction == "sum":
+        out = loss.sum()
+    elif reduction == "none":
+        out = loss
+    else:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if name:
+        _name(out, name)
+    return out
+
+
+def _legacy_reduction(size_average, reduce, reduction):
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _check_same_size(input, target, fn):
+    if input.shape != target.shape:
+        import warnings
+
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+
+
+# ---- activations ----
+
+def relu(input, inplace=False):
+    if inplace:
+        return input.relu_()
+    return input.relu()
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    out = _native.where(input > 0, input, input * negative_slope)
+    _name(out, "LeakyReluBackward0")
+    if inplace:
+        input.copy_(out)
+        return input
+    return out
+
+
+def gelu(input, approximate="none"):
+    if approximate == "tanh":
+        inner = (input + 0.044715 * input.pow(3)) * math.sqrt(2.0 / math.pi)
+        out = 0.5 * input * (1.0 + inner.tanh())
+    elif approximate == "none":
+        out = input * 0.5 * (1.0 + (input * (1.0 / math.sqrt(2.0))).erf())
+    else:
+        raise RuntimeError(f"approximate argument must be either none or tanh.")
+    _name(out, "GeluBackward0")
+    return out
+
+
+def silu(input, inplace=False):
+    out = input * input.sigmoid()
+    _name(out, "SiluBackward0")
+    return out
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    x = input * beta
+    # log(1 + e^x) = relu(x) + log1p(e^-|x|); linear above the threshold as in PyTorch
+    soft = (x.relu() + (-x.abs()).exp().log1p()) / beta
+    out = _native.where(x > threshold, input, soft)
+    _name(out, "SoftplusBackward0")
+    return out
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return input.softmax(dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return input.log_softmax(dim, dtype=dtype)
+
+
+def linear(input, weight, bias=None):
+    if input.dim() == 2 and bias is not None:
+        out = input.matmul(weight.t()) + bias
+        _name(out, "AddmmBackward0")
+        return out
+    out = input.matmul(weight.t())
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+# ---- losses ----
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    _check_same_size(input, target, "mse_loss")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = (input - target).square()
+    return _reduce(loss, reduction, "MseLossBackward0")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    _check_same_size(input, target, "l1_loss")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    _check_same_size(input, target, "smooth_l1_loss")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    d = (input - target).abs()
+    if beta == 0:
+        loss = d
+    else:
+        loss = _native.where(d < beta, 0.5 * d.square() / beta, d - 0.5 * beta)
+    return _reduce(loss, reduction, "SmoothL1LossBackward0")
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    d = (input - target).abs()
+    loss = _native.where(d < delta, 0.5 * d.square(), delta * (d - 0.5 * delta))
+    return _reduce(loss, reduction, "HuberLossBackward0")
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if input.shape != target.shape:
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is deprecated. Please ensure they have the same size."
+        )
+    lo = input.detach()
+    if bool(((lo < 0) | (lo > 1)).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    # PyTorch clamps the logs at -100 so that 0 and 1 inputs stay finite.
+    log_p = input.log().clamp(min=-100)
+    log_1p = (1 - input).log().clamp(min=-100)
+    loss = -(target * log_p + (1 - target) * log_1p)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "BinaryCrossEntropyBackward0")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if input.shape != target.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    # log(1 + e^-|x|) + relu(-x) is log(1 + e^-x) without overflow
+    log_sig_neg = (-input.abs()).exp().log1p() + (-input).relu()
+    if pos_weight is not None:
+        coeff = 1 + (pos_weight - 1) * target
+        loss = (1 - target) * input + coeff * log_sig_neg
+    else:
+        loss = (1 - target) * input + log_sig_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "BinaryCrossEntropyWithLogitsBackward0")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if target.dtype is not int64:
+        raise RuntimeError(f"expected scalar type Long but found {str(target.dtype).replace('autorust.', '')}")
+    if input.dim() == 1:
+        input, target = input.unsqueeze(0), target.unsqueeze(0)
+        squeeze = True
+    else:
+        squeeze = False
+    n, c = input.shape[0], input.shape[1]
+    if target.shape[0] != n:
+        raise ValueError(f"Expected input batch_size ({n}) to match target batch_size ({target.shape[0]}).")
+    valid = target != ignore_index
+    safe = _native.where(valid, target, 0)
+    if bool(((safe < 0) | (safe >= c)).any()):
+        raise IndexError(f"Target {int(safe[(safe < 0) | (safe >= c)][0])} is out of bounds.")
+    picked = -input.gather(1, safe.unsqueeze(1)).squeeze(1)
+    w = valid.to(input.dtype)
+    if weight is not None:
+        w = w * weight[safe]
+    loss = picked * w
+    if squeeze and reduction == "none":
+        loss = loss.squeeze(0)
+    if reduction == "mean":
+        out = loss.sum() / w.sum()
+    elif reduction == "sum":
+        out = loss.sum()
+    elif reduction == "none":
+        out = loss
+    else:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _name(out, "NllLossBackward0")
+    return out
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    class_dim = 0 if input.dim() == 1 else 1
+    logp = input.log_softmax(class_dim)
+    if input.dim() > 2:
+        # [N, C, d1, ...] -> [N * d1 * ..., C]
+        logp = logp.movedim(1, -1).reshape(-1, input.shape[1])
+        if target.dtype is int64:
+            target = target.reshape(-1)
+        else:
+            target = target.movedim(1, -1).reshape(-1, input.shape[1])
+    c = input.shape[class_dim]
+    if target.dtype.is_floating_point:
+        # class probabilities
+        t = target
+        if label_smoothing > 0:
+            t = t * (1 - label_smoothing) + label_smoothing / c
+        per = -(logp * (t if weight is None else t * weight)).sum(-1)
+        out = _reduce(per, reduction)
+        return out
+    nll = nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing <= 0:
+        return nll
+    valid = (target != ignore_index).to(logp.dtype)
+    lw = logp if weight is None else logp * weight
+    smooth = -(lw.sum(-1)) * valid
+    if reduction == "mean":
+        denom = valid.sum() if weight is None else (weight[_native.where(target != ignore_index, target, 0)] * valid).sum()
+        smooth = smooth.sum() / denom
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (1 - label_smoothing) * nll + (label_smoothing / c) * smooth

@@ -1,0 +1,285 @@
+//! Elementwise kernels: unary maps, broadcasting binary maps, `where`.
+//! Inputs arrive already cast to the compute dtype (see tensor/arith.rs).
+
+use super::{map2_strided, map_strided, CpuStorage, IntoStorage};
+use crate::dtype::{DType, Float};
+use crate::error::{dtype_err, Result};
+use crate::layout::{walk, Layout};
+use crate::op::{BinaryOp, UnaryOp};
+
+fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
+    use UnaryOp::*;
+    let one = F::one();
+    let zero = F::zero();
+    match op {
+        Neg => map_strided(x, l, |v| -v),
+        Abs => map_strided(x, l, |v| v.abs()),
+        Sign => map_strided(x, l, move |v| if v > zero { one } else if v < zero { -one } else { v * zero }),
+        Exp => map_strided(x, l, |v| v.exp()),
+        Log => map_strided(x, l, |v| v.ln()),
+        Log1p => map_strided(x, l, |v| v.ln_1p()),
+        Expm1 => map_strided(x, l, |v| v.exp_m1()),
+        Sqrt => map_strided(x, l, |v| v.sqrt()),
+        Rsqrt => map_strided(x, l, move |v| one / v.sqrt()),
+        Sin => map_strided(x, l, |v| v.sin()),
+        Cos => map_strided(x, l, |v| v.cos()),
+        Tan => map_strided(x, l, |v| v.tan()),
+        Tanh => map_strided(x, l, |v| v.tanh()),
+        Sigmoid => map_strided(x, l, move |v| {
+            // Two branches keep exp from overflowing for large |v|.
+            if v >= zero {
+                one / (one + (-v).exp())
+            } else {
+                let e = v.exp();
+                e / (one + e)
+            }
+        }),
+        Relu => map_strided(x, l, move |v| if v > zero || v.is_nan() { v } else { zero }),
+        Reciprocal => map_strided(x, l, move |v| one / v),
+        Floor => map_strided(x, l, |v| v.floor()),
+        Ceil => map_strided(x, l, |v| v.ceil()),
+        Round => map_strided(x, l, |v| v.round_half_even()),
+        Trunc => map_strided(x, l, |v| v.trunc()),
+        Erf => map_strided(x, l, |v| v.erf()),
+        LogicalNot => unreachable!("logical_not returns bool; handled by the caller"),
+        PowScalar(p) => {
+            let pf = F::from_f64(p);
+            if p == 2.0 {
+                map_strided(x, l, |v| v * v)
+            } else if p == p.trunc() && p.abs() < 64.0 {
+                let pi = p as i32;
+                map_strided(x, l, move |v| v.powi(pi))
+            } else if p == 0.5 {
+                map_strided(x, l, |v| v.sqrt())
+            } else {
+                map_strided(x, l, move |v| v.powf(pf))
+            }
+        }
+        RPowScalar(b) => {
+            let bf = F::from_f64(b);
+            map_strided(x, l, move |v| bf.powf(v))
+        }
+        Clamp(lo, hi) => {
+            let (lo, hi) = (lo.map(F::from_f64), hi.map(F::from_f64));
+            map_strided(x, l, move |v| {
+                if v.is_nan() {
+                    return v;
+                }
+                let mut r = v;
+                if let Some(lo) = lo {
+                    if r < lo {
+                        r = lo
+                    }
+                }
+                if let Some(hi) = hi {
+                    if r > hi {
+                        r = hi
+                    }
+                }
+                r
+            })
+        }
+    }
+}
+
+fn int_unary(op: UnaryOp, x: &[i64], l: &Layout) -> Result<Vec<i64>> {
+    use UnaryOp::*;
+    Ok(match op {
+        Neg => map_strided(x, l, |v| v.wrapping_neg()),
+        Abs => map_strided(x, l, |v| v.wrapping_abs()),
+        Sign => map_strided(x, l, |v| v.signum()),
+        Relu => map_strided(x, l, |v| v.max(0)),
+        Floor | Ceil | Round | Trunc => map_strided(x, l, |v| v),
+        PowScalar(p) => {
+            if p < 0.0 {
+                return dtype_err("pow", "Integers to negative integer powers are not allowed.");
+            }
+            let p = p as u32;
+            map_strided(x, l, move |v| v.wrapping_pow(p))
+        }
+        Clamp(lo, hi) => map_strided(x, l, move |v| {
+            let mut r = v;
+            if let Some(lo) = lo {
+                r = r.max(lo.ceil() as i64)
+            }
+            if let Some(hi) = hi {
+                r = r.min(hi.floor() as i64)
+            }
+            r
+        }),
+        _ => return dtype_err(op.name(), format!("{} is not implemented for integer tensors", op.name())),
+    })
+}
+
+pub fn unary(op: UnaryOp, x: &CpuStorage, l: &Layout) -> Result<CpuStorage> {
+    if op == UnaryOp::LogicalNot {
+        fn not<T: crate::dtype::Element>(x: &[T], l: &Layout) -> Vec<bool> {
+            map_strided(x, l, |v| v == T::zero())
+        }
+        return Ok(crate::with_cpu!(x, b => not(b.as_slice(), l)).into_storage());
+    }
+    Ok(match x {
+        CpuStorage::F32(b) => float_unary(op, b.as_slice(), l).into_storage(),
+        CpuStorage::F64(b) => float_unary(op, b.as_slice(), l).into_storage(),
+        CpuStorage::I64(b) => int_unary(op, b.as_slice(), l)?.into_storage(),
+        CpuStorage::Bool(b) => match op {
+            UnaryOp::Abs | UnaryOp::Relu | UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round | UnaryOp::Trunc | UnaryOp::Sign => {
+                map_strided(b.as_slice(), l, |v| v).into_storage()
+            }
+            _ => {
+                return dtype_err(
+                    op.name(),
+                    format!("{}: not implemented for 'Bool' tensors", op.name()),
+                )
+            }
+        },
+    })
+}
+
+fn float_binary<F: Float>(op: BinaryOp, a: &[F], la: &Layout, b: &[F], lb: &Layout) -> Result<CpuStorage>
+where
+    Vec<F>: IntoStorage,
+{
+    use BinaryOp::*;
+    Ok(match op {
+        Add => map2_strided(a, la, b, lb, |x, y| x + y).into_storage(),
+        Sub => map2_strided(a, la, b, lb, |x, y| x - y).into_storage(),
+        Mul => map2_strided(a, la, b, lb, |x, y| x * y).into_storage(),
+        Div => map2_strided(a, la, b, lb, |x, y| x / y).into_storage(),
+        Pow => map2_strided(a, la, b, lb, |x, y| x.powf(y)).into_storage(),
+        Atan2 => map2_strided(a, la, b, lb, |x, y| x.atan2(y)).into_storage(),
+        Maximum => map2_strided(a, la, b, lb, |x, y| x.max_nan(y)).into_storage(),
+        Minimum => map2_strided(a, la, b, lb, |x, y| x.min_nan(y)).into_storage(),
+        FloorDivide => map2_strided(a, la, b, lb, |x, y| (x / y).floor()).into_storage(),
+        Remainder => map2_strided(a, la, b, lb, |x, y| {
+            // Python's modulo: the result takes the sign of the divisor.
+            let r = x - (x / y).floor() * y;
+            r
+        })
+        .into_storage(),
+        Eq => map2_strided(a, la, b, lb, |x, y| x == y).into_storage(),
+        Ne => map2_strided(a, la, b, lb, |x, y| x != y).into_storage(),
+        Lt => map2_strided(a, la, b, lb, |x, y| x < y).into_storage(),
+        Le => map2_strided(a, la, b, lb, |x, y| x <= y).into_storage(),
+        Gt => map2_strided(a, la, b, lb, |x, y| x > y).into_storage(),
+        Ge => map2_strided(a, la, b, lb, |x, y| x >= y).into_storage(),
+        LogicalAnd => map2_strided(a, la, b, lb, |x, y| x != F::zero() && y != F::zero()).into_storage(),
+        LogicalOr => map2_strided(a, la, b, lb, |x, y| x != F::zero() || y != F::zero()).into_storage(),
+        LogicalXor => map2_strided(a, la, b, lb, |x, y| (x != F::zero()) != (y != F::zero())).into_storage(),
+        BitAnd | BitOr | BitXor => {
+            return dtype_err(op.name(), format!("\"{}_cpu\" not implemented for 'Float'", op.name()))
+        }
+    })
+}
+
+fn int_binary(op: BinaryOp, a: &[i64], la: &Layout, b: &[i64], lb: &Layout) -> Result<CpuStorage> {
+    use BinaryOp::*;
+    let has_zero = || {
+        let mut z = false;
+        lb.for_each_offset(|o| z |= b[o] == 0);
+        z
+    };
+    Ok(match op {
+        Add => map2_strided(a, la, b, lb, |x, y| x.wrapping_add(y)).into_storage(),
+        Sub => map2_strided(a, la, b, lb, |x, y| x.wrapping_sub(y)).into_storage(),
+        Mul => map2_strided(a, la, b, lb, |x, y| x.wrapping_mul(y)).into_storage(),
+        Pow => {
+            let mut neg = false;
+            lb.for_each_offset(|o| neg |= b[o] < 0);
+            if neg {
+                return dtype_err("pow", "Integers to negative integer powers are not allowed.");
+            }
+            map2_strided(a, la, b, lb, |x, y| x.wrapping_pow(y.min(u32::MAX as i64) as u32)).into_storage()
+        }
+        Maximum => map2_strided(a, la, b, lb, |x, y| x.max(y)).into_storage(),
+        Minimum => map2_strided(a, la, b, lb, |x, y| x.min(y)).into_storage(),
+        FloorDivide => {
+            if has_zero() {
+                return Err(crate::error::Error::Runtime("ZeroDivisionError".into()));
+            }
+            map2_strided(a, la, b, lb, |x, y| x.wrapping_div_euclid(y) - if y < 0 && x.rem_euclid(y) != 0 { 1 } else { 0 })
+                .into_storage()
+        }
+        Remainder => {
+            if has_zero() {
+                return Err(crate::error::Error::Runtime("ZeroDivisionError".into()));
+            }
+            map2_strided(a, la, b, lb, |x, y| {
+                let r = x.wrapping_rem(y);
+                if r != 0 && ((r < 0) != (y < 0)) {
+                    r + y
+                } else {
+                    r
+                }
+            })
+            .into_storage()
+        }
+        Eq => map2_strided(a, la, b, lb, |x, y| x == y).into_storage(),
+        Ne => map2_strided(a, la, b, lb, |x, y| x != y).into_storage(),
+        Lt => map2_strided(a, la, b, lb, |x, y| x < y).into_storage(),
+        Le => map2_strided(a, la, b, lb, |x, y| x <= y).into_storage(),
+        Gt => map2_strided(a, la, b, lb, |x, y| x > y).into_storage(),
+        Ge => map2_strided(a, la, b, lb, |x, y| x >= y).into_storage(),
+        LogicalAnd => map2_strided(a, la, b, lb, |x, y| x != 0 && y != 0).into_storage(),
+        LogicalOr => map2_strided(a, la, b, lb, |x, y| x != 0 || y != 0).into_storage(),
+        LogicalXor => map2_strided(a, la, b, lb, |x, y| (x != 0) != (y != 0)).into_storage(),
+        BitAnd => map2_strided(a, la, b, lb, |x, y| x & y).into_storage(),
+        BitOr => map2_strided(a, la, b, lb, |x, y| x | y).into_storage(),
+        BitXor => map2_strided(a, la, b, lb, |x, y| x ^ y).into_storage(),
+        Div | Atan2 => unreachable!("true division computes in float; see BinaryOp::needs_float"),
+    })
+}
+
+fn bool_binary(op: BinaryOp, a: &[bool], la: &Layout, b: &[bool], lb: &Layout) -> Result<CpuStorage> {
+    use BinaryOp::*;
+    Ok(match op {
+        Eq => map2_strided(a, la, b, lb, |x, y| x == y),
+        Ne | LogicalXor | BitXor => map2_strided(a, la, b, lb, |x, y| x != y),
+        Lt => map2_strided(a, la, b, lb, |x, y| !x & y),
+        Le => map2_strided(a, la, b, lb, |x, y| x <= y),
+        Gt => map2_strided(a, la, b, lb, |x, y| x & !y),
+        Ge => map2_strided(a, la, b, lb, |x, y| x >= y),
+        LogicalAnd | BitAnd | Mul | Minimum => map2_strided(a, la, b, lb, |x, y| x && y),
+        LogicalOr | BitOr | Add | Maximum => map2_strided(a, la, b, lb, |x, y| x || y),
+        Sub => return dtype_err("sub", "Subtraction, the `-` operator, with two bool tensors is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."),
+        _ => return dtype_err(op.name(), format!("\"{}\" not implemented for 'Bool'", op.name())),
+    }
+    .into_storage())
+}
+
+/// Both operands share a dtype and have layouts expanded to the output shape.
+pub fn binary(op: BinaryOp, a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout) -> Result<CpuStorage> {
+    match (a, b) {
+        (CpuStorage::F32(x), CpuStorage::F32(y)) => float_binary(op, x.as_slice(), la, y.as_slice(), lb),
+        (CpuStorage::F64(x), CpuStorage::F64(y)) => float_binary(op, x.as_slice(), la, y.as_slice(), lb),
+        (CpuStorage::I64(x), CpuStorage::I64(y)) => int_binary(op, x.as_slice(), la, y.as_slice(), lb),
+        (CpuStorage::Bool(x), CpuStorage::Bool(y)) => bool_binary(op, x.as_slice(), la, y.as_slice(), lb),
+        _ => dtype_err(op.name(), format!("{}: operands must share a dtype ({} vs {})", op.name(), a.dtype(), b.dtype())),
+    }
+}
+
+/// `where(cond, a, b)` with all three layouts expanded to the output shape.
+pub fn where_(cond: &CpuStorage, lc: &Layout, a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout) -> Result<CpuStorage> {
+    let CpuStorage::Bool(c) = cond else {
+        return dtype_err("where", format!("where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype()));
+    };
+    let c = c.as_slice();
+    fn go<T: Copy + Default>(c: &[bool], lc: &Layout, a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<T> {
+        let mut out = Vec::with_capacity(lc.numel());
+        walk(&lc.shape, &[&lc.strides, &la.strides, &lb.strides], &[lc.offset, la.offset, lb.offset], |[i, j, k]| {
+            out.push(if c[i] { a[j] } else { b[k] })
+        });
+        out
+    }
+    Ok(match (a, b) {
+        (CpuStorage::F32(x), CpuStorage::F32(y)) => go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage(),
+        (CpuStorage::F64(x), CpuStorage::F64(y)) => go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage(),
+        (CpuStorage::I64(x), CpuStorage::I64(y)) => go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage(),
+        (CpuStorage::Bool(x), CpuStorage::Bool(y)) => go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage(),
+        _ => return dtype_err("where", "where: operands must share a dtype"),
+    })
+}
+
+pub fn dtype_of(s: &CpuStorage) -> DType {
+    s.dtype()
+}

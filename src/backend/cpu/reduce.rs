@@ -1,0 +1,191 @@
+//! Reductions. Reduced dims are moved last so each output element reduces one
+//! row; rows are split into fixed CHUNKs whose partials combine in order, so
+//! results are bitwise identical for any thread count.
+
+use super::{map_strided, CastFrom, CpuStorage, IntoStorage, CHUNK, PAR_THRESHOLD};
+use crate::dtype::{Element, Float};
+use crate::error::{dtype_err, Result};
+use crate::layout::Layout;
+use crate::op::{ArgReduceOp, ReduceOp};
+use rayon::prelude::*;
+use std::borrow::Cow;
+
+/// The elements of `l` with `dims` moved last, as `(rows, row_len)`.
+fn rows<'a, T: Copy + Sync + Send + Default>(x: &'a [T], l: &Layout, dims: &[usize]) -> (Cow<'a, [T]>, usize, usize) {
+    let mut perm: Vec<usize> = (0..l.ndim()).filter(|d| !dims.contains(d)).collect();
+    perm.extend_from_slice(dims);
+    let lp = l.permute(&perm);
+    let inner: usize = dims.iter().map(|&d| l.shape[d]).product();
+    let outer: usize = perm[..perm.len() - dims.len()].iter().map(|&d| l.shape[d]).product();
+    let data = match lp.contiguous_range() {
+        Some(r) => Cow::Borrowed(&x[r]),
+        None => Cow::Owned(map_strided(x, &lp, |v| v)),
+    };
+    (data, outer, inner)
+}
+
+/// Applies `row_fn` to every row, in parallel over rows when that pays.
+fn per_row<T: Copy + Sync, D: Copy + Send + Default>(data: &[T], outer: usize, inner: usize, row_fn: impl Fn(&[T]) -> D + Sync + Send) -> Vec<D> {
+    if inner == 0 {
+        return (0..outer).map(|_| row_fn(&[])).collect();
+    }
+    if outer * inner >= PAR_THRESHOLD && outer > 1 {
+        data.par_chunks(inner).map(|r| row_fn(r)).collect()
+    } else {
+        data.chunks(inner).map(|r| row_fn(r)).collect()
+    }
+}
+
+/// Fixed-order chunked fold of one row: chunk partials, then their sum in order.
+fn chunked<T: Copy + Sync, A: Copy + Send + Sync>(row: &[T], init: A, fold: impl Fn(A, T) -> A + Sync + Send, combine: impl Fn(A, A) -> A) -> A {
+    let partials: Vec<A> = if row.len() >= PAR_THRESHOLD {
+        row.par_chunks(CHUNK).map(|c| c.iter().fold(init, |a, &v| fold(a, v))).collect()
+    } else {
+        row.chunks(CHUNK).map(|c| c.iter().fold(init, |a, &v| fold(a, v))).collect()
+    };
+    partials.into_iter().fold(init, combine)
+}
+
+fn sum_f<F: Float>(row: &[F]) -> f64 {
+    chunked(
+        row,
+        0.0f64,
+        |a, v| a + v.to_f64(),
+        |a, b| a + b,
+    )
+}
+
+fn float_reduce<F: Float>(op: ReduceOp, x: &[F], l: &Layout, dims: &[usize]) -> Result<Vec<F>> {
+    let (data, outer, inner) = rows(x, l, dims);
+    Ok(match op {
+        ReduceOp::Sum => per_row(&data, outer, inner, |r| F::from_f64(sum_f(r))),
+        ReduceOp::Mean => per_row(&data, outer, inner, |r| F::from_f64(sum_f(r) / r.len() as f64)),
+        ReduceOp::Prod => per_row(&data, outer, inner, |r| F::from_f64(r.iter().fold(1.0f64, |a, &v| a * v.to_f64()))),
+        ReduceOp::Amax | ReduceOp::Amin => {
+            if inner == 0 {
+                return Err(empty_reduce(op));
+            }
+            let is_max = op == ReduceOp::Amax;
+            per_row(&data, outer, inner, |r| {
+                r.iter().skip(1).fold(r[0], |a, &v| if is_max { a.max_nan(v) } else { a.min_nan(v) })
+            })
+        }
+    })
+}
+
+fn empty_reduce(op: ReduceOp) -> crate::error::Error {
+    crate::error::Error::Shape {
+        op: op.name(),
+        msg: format!(
+            "{}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+            if op == ReduceOp::Amax { "max" } else { "min" }
+        ),
+    }
+}
+
+fn int_reduce<T: Element + Ord>(op: ReduceOp, x: &[T], l: &Layout, dims: &[usize]) -> Result<CpuStorage>
+where
+    Vec<T>: IntoStorage,
+{
+    let (data, outer, inner) = rows(x, l, dims);
+    Ok(match op {
+        ReduceOp::Sum => per_row(&data, outer, inner, |r| r.iter().fold(0i64, |a, &v| a.wrapping_add(v.to_i64()))).into_storage(),
+        ReduceOp::Prod => per_row(&data, outer, inner, |r| r.iter().fold(1i64, |a, &v| a.wrapping_mul(v.to_i64()))).into_storage(),
+        ReduceOp::Mean => {
+            return dtype_err(
+                "mean",
+                format!(
+                    "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
+                    if T::DTYPE == crate::dtype::DType::Bool { "Bool" } else { "Long" }
+                ),
+            )
+        }
+        ReduceOp::Amax | ReduceOp::Amin => {
+            if inner == 0 {
+                return Err(empty_reduce(op));
+            }
+            let is_max = op == ReduceOp::Amax;
+            per_row(&data, outer, inner, |r| {
+                let it = r.iter().copied();
+                if is_max { it.max() } else { it.min() }.unwrap_or_default()
+            })
+            .into_storage()
+        }
+    })
+}
+
+/// Reduces `dims` away (output shape: `l.shape` without them; the caller
+/// re-inserts size-1 dims for `keepdim`).
+pub fn reduce(op: ReduceOp, x: &CpuStorage, l: &Layout, dims: &[usize]) -> Result<CpuStorage> {
+    Ok(match x {
+        CpuStorage::F32(b) => float_reduce(op, b.as_slice(), l, dims)?.into_storage(),
+        CpuStorage::F64(b) => float_reduce(op, b.as_slice(), l, dims)?.into_storage(),
+        CpuStorage::I64(b) => int_reduce(op, b.as_slice(), l, dims)?,
+        CpuStorage::Bool(b) => int_reduce(op, b.as_slice(), l, dims)?,
+    })
+}
+
+/// Index of the max/min along `dim` (first occurrence; NaN wins, as in PyTorch).
+pub fn arg_reduce(op: ArgReduceOp, x: &CpuStorage, l: &Layout, dim: usize) -> Result<Vec<i64>> {
+    fn go<T: Element>(op: ArgReduceOp, x: &[T], l: &Layout, dim: usize) -> Vec<i64> {
+        let (data, outer, inner) = rows(x, l, &[dim]);
+        per_row(&data, outer, inner, |r| {
+            let mut best = 0usize;
+            for i in 1..r.len() {
+                let (v, b) = (r[i], r[best]);
+                // a NaN compares false with everything: treat it as the extreme.
+                #[allow(clippy::eq_op)]
+                let b_nan = b != b;
+                #[allow(clippy::eq_op)]
+                let v_nan = v != v;
+                if b_nan {
+                    break;
+                }
+                let better = v_nan || match op {
+                    ArgReduceOp::ArgMax => v > b,
+                    ArgReduceOp::ArgMin => v < b,
+                };
+                if better {
+                    best = i;
+                }
+            }
+            best as i64
+        })
+    }
+    if l.shape.get(dim).copied().unwrap_or(1) == 0 {
+        return Err(crate::error::Error::Index {
+            op: "argmax",
+            msg: "argmax(): Expected reduction dim to be specified for input.numel() == 0.".into(),
+        });
+    }
+    Ok(crate::with_cpu!(x, b => go(op, b.as_slice(), l, dim)))
+}
+
+/// Inclusive prefix sum along `dim`; output is contiguous in `l.shape`.
+pub fn cumsum(x: &CpuStorage, l: &Layout, dim: usize) -> CpuStorage {
+    fn go<T: Element, A: Element + std::ops::Add<Output = A>>(x: &[T], l: &Layout, dim: usize) -> Vec<A> {
+        let contiguous = map_strided(x, l, |v| v);
+        let n = l.shape.get(dim).copied().unwrap_or(1);
+        let inner: usize = l.shape[dim.min(l.ndim())..].iter().skip(1).product();
+        let mut out = vec![A::zero(); contiguous.len()];
+        if n == 0 {
+            return out;
+        }
+        for (blk_in, blk_out) in contiguous.chunks(n * inner).zip(out.chunks_mut(n * inner)) {
+            for j in 0..inner {
+                let mut acc = A::zero();
+                for i in 0..n {
+                    acc = acc + A::from_f64_or_i64(blk_in[i * inner + j]);
+                    blk_out[i * inner + j] = acc;
+                }
+            }
+        }
+        out
+    }
+    match x {
+        CpuStorage::F32(b) => go::<f32, f32>(b.as_slice(), l, dim).into_storage(),
+        CpuStorage::F64(b) => go::<f64, f64>(b.as_slice(), l, dim).into_storage(),
+        CpuStorage::I64(b) => go::<i64, i64>(b.as_slice(), l, dim).into_storage(),
+        CpuStorage::Bool(b) => go::<bool, i64>(b.as_slice(), l, dim).into_storage(),
+    }
+}

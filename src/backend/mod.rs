@@ -1,0 +1,2 @@
+//! Compute backends. Kernels see storages and layouts, never the graph.
+pub mod cpu;

@@ -1,0 +1,292 @@
+//! Element types, PyTorch's type promotion, and the element traits that the
+//! generic CPU kernels are written against.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DType {
+    Bool,
+    I64,
+    F32,
+    F64,
+}
+
+/// Promotion category, lowest to highest (PyTorch: bool < integral < floating).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Category {
+    Bool,
+    Integral,
+    Floating,
+}
+
+impl DType {
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::Bool => "bool",
+            DType::I64 => "int64",
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+        }
+    }
+    /// The legacy type name used in autograd error messages (`FloatTensor`).
+    pub fn legacy_name(self) -> &'static str {
+        match self {
+            DType::Bool => "BoolTensor",
+            DType::I64 => "LongTensor",
+            DType::F32 => "FloatTensor",
+            DType::F64 => "DoubleTensor",
+        }
+    }
+    pub fn size_in_bytes(self) -> usize {
+        match self {
+            DType::Bool => 1,
+            DType::I64 | DType::F64 => 8,
+            DType::F32 => 4,
+        }
+    }
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F32 | DType::F64)
+    }
+    pub fn category(self) -> Category {
+        match self {
+            DType::Bool => Category::Bool,
+            DType::I64 => Category::Integral,
+            DType::F32 | DType::F64 => Category::Floating,
+        }
+    }
+    pub fn from_name(name: &str) -> Option<DType> {
+        Some(match name {
+            "bool" => DType::Bool,
+            "int64" | "long" => DType::I64,
+            "float32" | "float" => DType::F32,
+            "float64" | "double" => DType::F64,
+            _ => return None,
+        })
+    }
+    /// The float type an op on this dtype computes in when it must produce floats
+    /// (`exp` of an int64 tensor is float32, as in PyTorch).
+    pub fn to_float(self) -> DType {
+        if self.is_float() {
+            self
+        } else {
+            DType::F32
+        }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `torch.promote_types`: the smallest dtype both values fit in. Our dtypes are
+/// totally ordered by that relation, so it is the max.
+pub fn promote_types(a: DType, b: DType) -> DType {
+    a.max(b)
+}
+
+/// How an operand takes part in `result_type`: PyTorch ranks tensors with
+/// dimensions above zero-dim tensors above Python numbers, and a lower rank only
+/// wins when its category is higher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperandKind {
+    Dimensioned,
+    ZeroDim,
+    /// A Python number; its dtype is what the number would default to.
+    Wrapped,
+}
+
+fn combine_categories(higher: Option<DType>, lower: Option<DType>) -> Option<DType> {
+    match (higher, lower) {
+        (None, l) => l,
+        (Some(h), None) => Some(h),
+        (Some(h), Some(l)) => {
+            if h.is_float() {
+                Some(h)
+            } else if h == DType::Bool || l.is_float() {
+                Some(promote_types(h, l))
+            } else {
+                Some(h)
+            }
+        }
+    }
+}
+
+/// `torch.result_type` over a list of operands.
+pub fn result_type(operands: &[(DType, OperandKind)]) -> DType {
+    let mut dim = None;
+    let mut zero = None;
+    let mut wrapped = None;
+    for &(dt, kind) in operands {
+        // A Python float is held as f64 for precision but promotes like the
+        // default dtype (float32), as PyTorch's wrapped numbers do.
+        let dt = if kind == OperandKind::Wrapped && dt.is_float() { DType::F32 } else { dt };
+        let slot = match kind {
+            OperandKind::Dimensioned => &mut dim,
+            OperandKind::ZeroDim => &mut zero,
+            OperandKind::Wrapped => &mut wrapped,
+        };
+        *slot = Some(match *slot {
+            None => dt,
+            Some(prev) => promote_types(prev, dt),
+        });
+    }
+    combine_categories(dim, combine_categories(zero, wrapped)).unwrap_or(DType::F32)
+}
+
+/// An element a CPU storage can hold. The conversions go through f64/i64 so
+/// casting kernels need one generic body.
+pub trait Element: Copy + Send + Sync + PartialOrd + Default + 'static {
+    const DTYPE: DType;
+    fn to_f64(self) -> f64;
+    fn from_f64(v: f64) -> Self;
+    fn to_i64(self) -> i64;
+    fn from_i64(v: i64) -> Self;
+    fn zero() -> Self;
+    fn one() -> Self;
+}
+
+macro_rules! impl_element_num {
+    ($t:ty, $dt:expr) => {
+        impl Element for $t {
+            const DTYPE: DType = $dt;
+            #[inline]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline]
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+            #[inline]
+            fn from_i64(v: i64) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn zero() -> Self {
+                0 as $t
+            }
+            #[inline]
+            fn one() -> Self {
+                1 as $t
+            }
+        }
+    };
+}
+impl_element_num!(f32, DType::F32);
+impl_element_num!(f64, DType::F64);
+impl_element_num!(i64, DType::I64);
+
+impl Element for bool {
+    const DTYPE: DType = DType::Bool;
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self as u8 as f64
+    }
+    #[inline]
+    fn from_f64(v: f64) -> Self {
+        v != 0.0
+    }
+    #[inline]
+    fn to_i64(self) -> i64 {
+        self as i64
+    }
+    #[inline]
+    fn from_i64(v: i64) -> Self {
+        v != 0
+    }
+    fn zero() -> Self {
+        false
+    }
+    fn one() -> Self {
+        true
+    }
+}
+
+/// Floating elements: the math the float kernels need, for f32 and f64.
+pub trait Float: Element + std::ops::Add<Output = Self> + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self> + std::ops::Div<Output = Self> + std::ops::Neg<Output = Self>
+{
+    fn exp(self) -> Self;
+    fn ln(self) -> Self;
+    fn ln_1p(self) -> Self;
+    fn exp_m1(self) -> Self;
+    fn sqrt(self) -> Self;
+    fn sin(self) -> Self;
+    fn cos(self) -> Self;
+    fn tan(self) -> Self;
+    fn tanh(self) -> Self;
+    fn abs(self) -> Self;
+    fn floor(self) -> Self;
+    fn ceil(self) -> Self;
+    fn trunc(self) -> Self;
+    fn round_half_even(self) -> Self;
+    fn powf(self, e: Self) -> Self;
+    fn powi(self, e: i32) -> Self;
+    fn atan2(self, o: Self) -> Self;
+    fn erf(self) -> Self;
+    fn is_nan(self) -> bool;
+    fn max_nan(self, o: Self) -> Self;
+    fn min_nan(self, o: Self) -> Self;
+    fn infinity() -> Self;
+}
+
+macro_rules! impl_float {
+    ($t:ty) => {
+        impl Float for $t {
+            #[inline] fn exp(self) -> Self { <$t>::exp(self) }
+            #[inline] fn ln(self) -> Self { <$t>::ln(self) }
+            #[inline] fn ln_1p(self) -> Self { <$t>::ln_1p(self) }
+            #[inline] fn exp_m1(self) -> Self { <$t>::exp_m1(self) }
+            #[inline] fn sqrt(self) -> Self { <$t>::sqrt(self) }
+            #[inline] fn sin(self) -> Self { <$t>::sin(self) }
+            #[inline] fn cos(self) -> Self { <$t>::cos(self) }
+            #[inline] fn tan(self) -> Self { <$t>::tan(self) }
+            #[inline] fn tanh(self) -> Self { <$t>::tanh(self) }
+            #[inline] fn abs(self) -> Self { <$t>::abs(self) }
+            #[inline] fn floor(self) -> Self { <$t>::floor(self) }
+            #[inline] fn ceil(self) -> Self { <$t>::ceil(self) }
+            #[inline] fn trunc(self) -> Self { <$t>::trunc(self) }
+            #[inline] fn round_half_even(self) -> Self { <$t>::round_ties_even(self) }
+            #[inline] fn powf(self, e: Self) -> Self { <$t>::powf(self, e) }
+            #[inline] fn powi(self, e: i32) -> Self { <$t>::powi(self, e) }
+            #[inline] fn atan2(self, o: Self) -> Self { <$t>::atan2(self, o) }
+            #[inline] fn erf(self) -> Self { crate::backend::cpu::special::erf(self as f64) as $t }
+            #[inline] fn is_nan(self) -> bool { <$t>::is_nan(self) }
+            // PyTorch's maximum/minimum/amax propagate NaN.
+            #[inline] fn max_nan(self, o: Self) -> Self { if self.is_nan() || o.is_nan() { <$t>::NAN } else if self >= o { self } else { o } }
+            #[inline] fn min_nan(self, o: Self) -> Self { if self.is_nan() || o.is_nan() { <$t>::NAN } else if self <= o { self } else { o } }
+            #[inline] fn infinity() -> Self { <$t>::INFINITY }
+        }
+    };
+}
+impl_float!(f32);
+impl_float!(f64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn promotion_follows_pytorch() {
+        use OperandKind::*;
+        // int tensor + python float -> float32
+        assert_eq!(result_type(&[(DType::I64, Dimensioned), (DType::F64, Wrapped)]), DType::F32);
+        // float64 tensor + python float stays float64
+        assert_eq!(result_type(&[(DType::F64, Dimensioned), (DType::F64, Wrapped)]), DType::F64);
+        // float32 tensor + python float stays float32
+        assert_eq!(result_type(&[(DType::F32, Dimensioned), (DType::F32, Wrapped)]), DType::F32);
+        // float32 tensor + float64 zero-dim tensor stays float32
+        assert_eq!(result_type(&[(DType::F32, Dimensioned), (DType::F64, ZeroDim)]), DType::F32);
+        // float32 op float64 -> float64
+        assert_eq!(result_type(&[(DType::F32, Dimensioned), (DType::F64, Dimensioned)]), DType::F64);
+        // bool tensor + python int -> int64
+        assert_eq!(result_type(&[(DType::Bool, Dimensioned), (DType::I64, Wrapped)]), DType::I64);
+        // int zero-dim + float zero-dim
+        assert_eq!(result_type(&[(DType::I64, ZeroDim), (DType::F64, ZeroDim)]), DType::F64);
+    }
+}

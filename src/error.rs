@@ -1,0 +1,73 @@
+//! The one error type of the crate. Every variant names the op and what was
+//! wrong with its arguments; `python/errors.rs` maps each variant to the
+//! Python exception type PyTorch raises for the same mistake.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// Shapes that do not fit together (broadcasting, matmul, view). -> RuntimeError
+    Shape { op: &'static str, msg: String },
+    /// A dim argument outside `[-ndim, ndim)`. -> IndexError
+    Dim { op: &'static str, dim: i64, ndim: usize },
+    /// An index outside a dimension's size. -> IndexError
+    Index { op: &'static str, msg: String },
+    /// A dtype an op cannot take. -> RuntimeError (PyTorch's choice)
+    DType { op: &'static str, msg: String },
+    /// A bad value (negative size, NaN where a count is needed). -> ValueError
+    Value { op: &'static str, msg: String },
+    /// Autograd misuse: freed graph, leaf modified in place, no grad_fn. -> RuntimeError
+    Autograd(String),
+    /// Anything else PyTorch reports as a RuntimeError.
+    Runtime(String),
+    /// Allocation larger than the machine can hold. -> MemoryError
+    OutOfMemory { op: &'static str, bytes: u128 },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Shape { msg, .. } => write!(f, "{msg}"),
+            Error::Dim { op, dim, ndim } => {
+                if *ndim == 0 {
+                    write!(f, "{op}: Dimension specified as {dim} but tensor has no dimensions")
+                } else {
+                    write!(
+                        f,
+                        "Dimension out of range (expected to be in range of [{}, {}], but got {dim})",
+                        -(*ndim as i64),
+                        *ndim as i64 - 1
+                    )
+                }
+            }
+            Error::Index { msg, .. } => write!(f, "{msg}"),
+            Error::DType { msg, .. } => write!(f, "{msg}"),
+            Error::Value { msg, .. } => write!(f, "{msg}"),
+            Error::Autograd(msg) | Error::Runtime(msg) => write!(f, "{msg}"),
+            Error::OutOfMemory { op, bytes } => {
+                write!(f, "{op}: cannot allocate a tensor of {bytes} bytes")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand constructors keep call sites on one line.
+pub fn shape_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
+    Err(Error::Shape { op, msg: msg.into() })
+}
+pub fn dtype_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
+    Err(Error::DType { op, msg: msg.into() })
+}
+pub fn index_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
+    Err(Error::Index { op, msg: msg.into() })
+}
+pub fn value_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
+    Err(Error::Value { op, msg: msg.into() })
+}
+pub fn runtime_err<T>(msg: impl Into<String>) -> Result<T> {
+    Err(Error::Runtime(msg.into()))
+}

@@ -1,0 +1,409 @@
+//! The one table of derivative rules. Each rule is written in ordinary tensor
+//! ops, so it runs on any device and, under `create_graph`, records its own
+//! graph (higher-order gradients). Broadcasting and dtype casts are undone by
+//! the scheduler, not here: a rule returns gradients in the op's output shape.
+
+use crate::autograd::FREED_GRAPH;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::graph::{NodeId, NodeRef};
+use crate::op::{BinaryOp, ReduceOp, UnaryOp};
+use crate::shape::Shape;
+use crate::tensor::{Tensor, TensorInner};
+use std::sync::Weak;
+
+/// A tensor saved for backward, with the storage version at save time.
+#[derive(Clone)]
+pub struct Saved {
+    tensor: Tensor,
+    version: u64,
+    /// Saved outputs are kept detached (no reference cycle node -> output ->
+    /// node) and re-attached to their node when unpacked under create_graph.
+    is_output: bool,
+}
+
+impl Saved {
+    pub fn input(t: &Tensor) -> Saved {
+        Saved { tensor: t.clone(), version: t.version(), is_output: false }
+    }
+    pub fn output(t: &Tensor) -> Saved {
+        Saved { tensor: t.detach(), version: t.version(), is_output: true }
+    }
+    fn unpack(&self, node_name: &str, self_id: NodeId) -> Result<Tensor> {
+        let now = self.tensor.version();
+        if now != self.version {
+            let shape = crate::shape::fmt_shape(&self.tensor.shape());
+            return Err(Error::Autograd(format!(
+                "one of the variables needed for gradient computation has been modified by an inplace operation: [autorust.{} {shape}]{}, is at version {now}; expected version {} instead. Hint: the backtrace further above can help you find the operation that failed to compute its gradient.",
+                self.tensor.dtype().legacy_name(),
+                if self.is_output { format!(", which is output 0 of {node_name}") } else { String::new() },
+                self.version
+            )));
+        }
+        if self.is_output && crate::autograd::is_grad_enabled() {
+            if let Some(node) = NodeRef::from_id(self_id) {
+                let t = self.tensor.detach();
+                t.0.meta.lock().grad_fn = Some(node);
+                return Ok(t);
+            }
+        }
+        Ok(self.tensor.clone())
+    }
+}
+
+#[derive(Clone)]
+pub enum Rule {
+    /// Saved tensors were freed by an earlier backward.
+    Freed,
+    /// Gradient passes through unchanged (clone, contiguous, dtype casts, expand:
+    /// the scheduler sums/casts to the input's shape and dtype).
+    Identity,
+    AccumulateGrad(Weak<TensorInner>),
+    Neg,
+    /// Ops needing nothing: floor/ceil/round/sign give zero gradient.
+    Zero,
+    UnaryX(UnaryOp, Saved),
+    UnaryOut(UnaryOp, Saved),
+    Add { alpha: f64 },
+    Sub { alpha: f64 },
+    Mul(Option<Saved>, Option<Saved>),
+    Div(Saved, Option<Saved>),
+    Pow(Saved, Saved, Saved),
+    Atan2(Saved, Saved),
+    MaxMin { a: Saved, b: Saved, max: bool },
+    Remainder(Saved, Saved),
+    Where(Tensor),
+    /// Sum/mean over `dims` of an input with `in_shape`.
+    Reduce { op: ReduceOp, in_shape: Shape, dims: Vec<usize>, keepdim: bool },
+    Prod { x: Saved, out: Saved, dims: Vec<usize>, keepdim: bool },
+    /// amax/amin and full max/min: gradient split evenly among ties.
+    Extremum { x: Saved, out: Saved, dims: Vec<usize>, keepdim: bool },
+    /// max/min along a dim: gradient goes to the returned indices.
+    IndexedExtremum { in_shape: Shape, dim: usize, indices: Tensor, keepdim: bool },
+    Cumsum { dim: usize },
+    Softmax { out: Saved, dim: usize },
+    LogSoftmax { out: Saved, dim: usize },
+    Matmul(Saved, Saved),
+    Reshape { in_shape: Shape },
+    Permute { dims: Vec<usize> },
+    Slice { in_shape: Shape, dim: usize, start: usize, step: usize },
+    Select { in_shape: Shape, dim: usize, index: usize },
+    IndexSelect { in_shape: Shape, dim: usize, index: Tensor },
+    Gather { in_shape: Shape, dim: usize, index: Tensor },
+    Scatter { dim: usize, index: Tensor, add: bool },
+    Cat { dim: usize, sizes: Vec<usize> },
+    /// `out = self` with the elements at flat positions `positions` replaced
+    /// (or increased) by `values`.
+    Put { positions: Tensor, accumulate: bool },
+}
+
+impl Rule {
+    pub fn has_saved(&self) -> bool {
+        use Rule::*;
+        matches!(
+            self,
+            UnaryX(..) | UnaryOut(..) | Mul(..) | Div(..) | Pow(..) | Atan2(..) | MaxMin { .. } | Remainder(..) | Prod { .. } | Extremum { .. } | Softmax { .. } | LogSoftmax { .. } | Matmul(..)
+        )
+    }
+}
+
+/// The grad_fn class name PyTorch uses for a unary op.
+pub fn unary_name(op: UnaryOp) -> &'static str {
+    use UnaryOp::*;
+    match op {
+        Neg => "NegBackward0",
+        Abs => "AbsBackward0",
+        Sign => "SignBackward0",
+        Exp => "ExpBackward0",
+        Log => "LogBackward0",
+        Log1p => "Log1PBackward0",
+        Expm1 => "Expm1Backward0",
+        Sqrt => "SqrtBackward0",
+        Rsqrt => "RsqrtBackward0",
+        Sin => "SinBackward0",
+        Cos => "CosBackward0",
+        Tan => "TanBackward0",
+        Tanh => "TanhBackward0",
+        Sigmoid => "SigmoidBackward0",
+        Relu => "ReluBackward0",
+        Reciprocal => "ReciprocalBackward0",
+        Floor => "FloorBackward0",
+        Ceil => "CeilBackward0",
+        Round => "RoundBackward0",
+        Trunc => "TruncBackward0",
+        Erf => "ErfBackward0",
+        LogicalNot => "LogicalNotBackward0",
+        PowScalar(_) => "PowBackward0",
+        RPowScalar(_) => "PowBackward2",
+        Clamp(..) => "ClampBackward1",
+    }
+}
+
+pub fn binary_name(op: BinaryOp) -> &'static str {
+    use BinaryOp::*;
+    match op {
+        Add => "AddBackward0",
+        Sub => "SubBackward0",
+        Mul => "MulBackward0",
+        Div => "DivBackward0",
+        Pow => "PowBackward1",
+        Atan2 => "Atan2Backward0",
+        Maximum => "MaximumBackward0",
+        Minimum => "MinimumBackward0",
+        Remainder => "RemainderBackward0",
+        FloorDivide => "FloorDivideBackward0",
+        _ => "NotDifferentiable",
+    }
+}
+
+/// Which unary rules save their output rather than their input.
+pub fn unary_saves_output(op: UnaryOp) -> bool {
+    use UnaryOp::*;
+    matches!(op, Exp | Tanh | Sigmoid | Sqrt | Rsqrt | Reciprocal | Relu)
+}
+
+fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
+    use UnaryOp::*;
+    // `v` is the saved input x, or the output y for unary_saves_output ops.
+    Ok(match op {
+        Exp => g.mul(v)?,
+        Tanh => g.mul(&v.square()?.rsub_scalar(1.0)?)?,
+        Sigmoid => g.mul(&v.mul(&v.rsub_scalar(1.0)?)?)?,
+        Sqrt => g.div(&v.mul_scalar(2.0)?)?,
+        Rsqrt => g.mul(&v.pow_scalar(3.0)?.mul_scalar(-0.5)?)?,
+        Reciprocal => g.mul(&v.square()?.neg()?)?,
+        Relu => g.mul(&v.gt_scalar(0.0)?.to_dtype(v.dtype())?)?,
+        Abs => g.mul(&v.unary(Sign)?)?,
+        Log => g.div(v)?,
+        Log1p => g.div(&v.add_scalar(1.0)?)?,
+        Expm1 => g.mul(&v.unary(Exp)?)?,
+        Sin => g.mul(&v.unary(Cos)?)?,
+        Cos => g.mul(&v.unary(Sin)?.neg()?)?,
+        Tan => g.mul(&v.unary(Tan)?.square()?.add_scalar(1.0)?)?,
+        Erf => g.mul(&v.square()?.neg()?.unary(Exp)?.mul_scalar(std::f64::consts::FRAC_2_SQRT_PI)?)?,
+        PowScalar(p) => {
+            if p == 0.0 {
+                g.mul_scalar(0.0)?
+            } else {
+                g.mul(&v.pow_scalar(p - 1.0)?.mul_scalar(p)?)?
+            }
+        }
+        RPowScalar(b) => g.mul(&v.rpow_scalar(b)?.mul_scalar(b.ln())?)?,
+        Clamp(lo, hi) => {
+            let mut mask = v.ge_scalar(lo.unwrap_or(f64::NEG_INFINITY))?;
+            mask = mask.binary(BinaryOp::LogicalAnd, &v.le_scalar(hi.unwrap_or(f64::INFINITY))?)?;
+            g.mul(&mask.to_dtype(g.dtype())?)?
+        }
+        Neg | Sign | Floor | Ceil | Round | Trunc | LogicalNot => g.mul_scalar(0.0)?,
+    })
+}
+
+/// Re-inserts reduced dims as size 1 so a reduced gradient broadcasts back.
+fn unsqueeze_dims(g: &Tensor, dims: &[usize], keepdim: bool) -> Result<Tensor> {
+    if keepdim {
+        return Ok(g.clone());
+    }
+    let mut sorted = dims.to_vec();
+    sorted.sort_unstable();
+    let mut t = g.clone();
+    for d in sorted {
+        t = t.unsqueeze(d as i64)?;
+    }
+    Ok(t)
+}
+
+/// Input gradients of one node, one per input (None where not needed).
+pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeId) -> Result<Vec<Option<Tensor>>> {
+    let un = |s: &Saved| s.unpack(name, self_id);
+    let need = |i: usize| needs.get(i).copied().unwrap_or(false);
+    let one = |t: Tensor| Ok(vec![Some(t)]);
+    match rule {
+        Rule::Freed => Err(Error::Autograd(FREED_GRAPH.into())),
+        Rule::Identity | Rule::AccumulateGrad(_) => one(g.clone()),
+        Rule::Zero => one(g.mul_scalar(0.0)?),
+        Rule::Neg => one(g.neg()?),
+        Rule::UnaryX(op, x) | Rule::UnaryOut(op, x) => one(unary_grad(*op, g, &un(x)?)?),
+        Rule::Add { alpha } => Ok(vec![Some(g.clone()), need(1).then(|| scaled(g, *alpha)).transpose()?]),
+        Rule::Sub { alpha } => Ok(vec![Some(g.clone()), need(1).then(|| scaled(g, -*alpha)).transpose()?]),
+        Rule::Mul(a, b) => {
+            let ga = if need(0) { Some(g.mul(&un(b.as_ref().ok_or_else(freed)?)?)?) } else { None };
+            let gb = if need(1) { Some(g.mul(&un(a.as_ref().ok_or_else(freed)?)?)?) } else { None };
+            Ok(vec![ga, gb])
+        }
+        Rule::Div(b, a) => {
+            let b = un(b)?;
+            let ga = if need(0) { Some(g.div(&b)?) } else { None };
+            let gb = if need(1) {
+                let a = un(a.as_ref().ok_or_else(freed)?)?;
+                Some(g.mul(&a)?.div(&b.square()?)?.neg()?)
+            } else {
+                None
+            };
+            Ok(vec![ga, gb])
+        }
+        Rule::Pow(a, b, out) => {
+            let (a, b) = (un(a)?, un(b)?);
+            let ga = if need(0) {
+                // b * a^(b-1), with 0 where b == 0 (PyTorch's convention).
+                let d = b.mul(&a.binary(BinaryOp::Pow, &b.add_scalar(-1.0)?)?)?;
+                let d = b.eq_scalar(0.0)?.where_(&d.mul_scalar(0.0)?, &d)?;
+                Some(g.mul(&d)?)
+            } else {
+                None
+            };
+            let gb = if need(1) {
+                let out = un(out)?;
+                // out * log(a), with 0 where a == 0 and b >= 0.
+                let d = out.mul(&a.unary(UnaryOp::Log)?)?;
+                let mask = a.eq_scalar(0.0)?.binary(BinaryOp::LogicalAnd, &b.ge_scalar(0.0)?)?;
+                Some(g.mul(&mask.where_(&d.mul_scalar(0.0)?, &d)?)?)
+            } else {
+                None
+            };
+            Ok(vec![ga, gb])
+        }
+        Rule::Atan2(a, b) => {
+            let (a, b) = (un(a)?, un(b)?);
+            let denom = a.square()?.add(&b.square()?)?;
+            Ok(vec![
+                need(0).then(|| g.mul(&b)?.div(&denom)).transpose()?,
+                need(1).then(|| g.mul(&a)?.neg()?.div(&denom)).transpose()?,
+            ])
+        }
+        Rule::MaxMin { a, b, max } => {
+            let (a, b) = (un(a)?, un(b)?);
+            // Ties split the gradient in half, as in PyTorch.
+            let pick_a = if *max { a.binary(BinaryOp::Gt, &b)? } else { a.binary(BinaryOp::Lt, &b)? };
+            let tie = a.binary(BinaryOp::Eq, &b)?;
+            let dt = g.dtype();
+            let wa = pick_a.to_dtype(dt)?.add(&tie.to_dtype(dt)?.mul_scalar(0.5)?)?;
+            let wb = wa.rsub_scalar(1.0)?;
+            Ok(vec![need(0).then(|| g.mul(&wa)).transpose()?, need(1).then(|| g.mul(&wb)).transpose()?])
+        }
+        Rule::Remainder(a, b) => {
+            let (a, b) = (un(a)?, un(b)?);
+            Ok(vec![Some(g.clone()), need(1).then(|| g.mul(&a.binary(BinaryOp::FloorDivide, &b)?.neg()?)).transpose()?])
+        }
+        Rule::Where(cond) => {
+            let zero = g.mul_scalar(0.0)?;
+            Ok(vec![None, need(1).then(|| cond.where_(g, &zero)).transpose()?, need(2).then(|| cond.where_(&zero, g)).transpose()?])
+        }
+        Rule::Reduce { op, in_shape, dims, keepdim } => {
+            let g = unsqueeze_dims(g, dims, *keepdim)?;
+            let g = match op {
+                ReduceOp::Mean => {
+                    let count: usize = dims.iter().map(|&d| in_shape[d]).product();
+                    g.div_scalar(count as f64)?
+                }
+                _ => g,
+            };
+            one(g.expand(in_shape)?)
+        }
+        Rule::Prod { x, out, dims, keepdim } => {
+            let (x, out) = (un(x)?, un(out)?);
+            let g = unsqueeze_dims(g, dims, *keepdim)?;
+            let out = unsqueeze_dims(&out, dims, *keepdim)?;
+            // d prod / d x_i = prod / x_i (inputs with zeros are rare; the
+            // zero-safe form is left for when someone needs it).
+            one(g.mul(&out)?.div(&x)?)
+        }
+        Rule::Extremum { x, out, dims, keepdim } => {
+            let (x, out) = (un(x)?, un(out)?);
+            let g = unsqueeze_dims(g, dims, *keepdim)?;
+            let out = unsqueeze_dims(&out, dims, *keepdim)?;
+            let mask = x.binary(BinaryOp::Eq, &out)?.to_dtype(g.dtype())?;
+            let count = mask.reduce(ReduceOp::Sum, Some(dims), true)?;
+            one(g.mul(&mask)?.div(&count)?)
+        }
+        Rule::IndexedExtremum { in_shape, dim, indices, keepdim } => {
+            let g = unsqueeze_dims(g, &[*dim], *keepdim)?;
+            let idx = unsqueeze_dims(indices, &[*dim], *keepdim)?;
+            let zeros = Tensor::zeros(in_shape, g.dtype());
+            one(zeros.scatter(*dim as i64, &idx, &g, false)?)
+        }
+        Rule::Cumsum { dim } => {
+            let d = *dim as i64;
+            one(g.flip(d)?.cumsum(d)?.flip(d)?)
+        }
+        Rule::Softmax { out, dim } => {
+            let y = un(out)?;
+            let gy = g.mul(&y)?;
+            let s = gy.reduce(ReduceOp::Sum, Some(&[*dim]), true)?;
+            one(gy.sub(&y.mul(&s)?)?)
+        }
+        Rule::LogSoftmax { out, dim } => {
+            let y = un(out)?;
+            let s = g.reduce(ReduceOp::Sum, Some(&[*dim]), true)?;
+            one(g.sub(&y.unary(UnaryOp::Exp)?.mul(&s)?)?)
+        }
+        Rule::Matmul(a, b) => {
+            let ga = if need(0) { Some(g.matmul(&un(b)?.mt()?)?) } else { None };
+            let gb = if need(1) { Some(un(a)?.mt()?.matmul(g)?) } else { None };
+            Ok(vec![ga, gb])
+        }
+        Rule::Reshape { in_shape } => one(g.reshape_to(in_shape)?),
+        Rule::Permute { dims } => {
+            let mut inv = vec![0; dims.len()];
+            for (i, &d) in dims.iter().enumerate() {
+                inv[d] = i;
+            }
+            one(g.permute_usize(&inv)?)
+        }
+        Rule::Slice { in_shape, dim, start, step } => {
+            let z = Tensor::zeros(in_shape, g.dtype());
+            let len = g.shape()[*dim];
+            one(z.slice_scatter(g, *dim, *start, len, *step)?)
+        }
+        Rule::Select { in_shape, dim, index } => {
+            let z = Tensor::zeros(in_shape, g.dtype());
+            one(z.slice_scatter(&g.unsqueeze(*dim as i64)?, *dim, *index, 1, 1)?)
+        }
+        Rule::IndexSelect { in_shape, dim, index } => {
+            let z = Tensor::zeros(in_shape, g.dtype());
+            one(z.index_add(*dim, index, g)?)
+        }
+        Rule::Gather { in_shape, dim, index } => {
+            let z = Tensor::zeros(in_shape, g.dtype());
+            one(z.scatter(*dim as i64, index, g, true)?)
+        }
+        Rule::Scatter { dim, index, add } => {
+            let gs = if *add { g.clone() } else { g.scatter_value(*dim as i64, index, 0.0)? };
+            Ok(vec![Some(gs), need(1).then(|| g.gather(*dim as i64, index)).transpose()?])
+        }
+        Rule::Cat { dim, sizes } => {
+            let mut out = Vec::with_capacity(sizes.len());
+            let mut start = 0;
+            for &s in sizes {
+                out.push(Some(g.narrow(*dim as i64, start as i64, s as i64)?));
+                start += s;
+            }
+            Ok(out)
+        }
+        Rule::Put { positions, accumulate } => {
+            let shape = g.shape();
+            let flat = g.reshape_to(&[g.numel()])?;
+            let gs = if *accumulate { g.clone() } else { flat.index_fill(positions, 0.0)?.reshape_to(&shape)? };
+            let gv = flat.index_select(0, &positions.reshape_to(&[positions.numel()])?)?.reshape_to(&positions.shape())?;
+            Ok(vec![Some(gs), Some(gv)])
+        }
+    }
+}
+
+fn freed() -> Error {
+    Error::Autograd(FREED_GRAPH.into())
+}
+
+fn scaled(g: &Tensor, alpha: f64) -> Result<Tensor> {
+    if alpha == 1.0 {
+        Ok(g.clone())
+    } else if alpha == -1.0 {
+        g.neg()
+    } else {
+        g.mul_scalar(alpha)
+    }
+}
+
+/// The dtype a gradient of `dt` is computed in.
+pub fn grad_dtype(dt: DType) -> DType {
+    dt.to_float()
+}

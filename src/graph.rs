@@ -1,0 +1,224 @@
+//! The arena of autograd nodes. A node lives in a slot addressed by
+//! `NodeId {index, generation}`; a stale id is detected instead of read.
+//! Nodes are reference counted by the tensors whose `grad_fn` they are and by
+//! the nodes that consume them; a count reaching zero frees the slot, and the
+//! cascade of frees it starts runs iteratively, so a million-op chain is freed
+//! without deep recursion.
+
+use crate::dtype::DType;
+use crate::grad_rules::Rule;
+use crate::shape::Shape;
+use crate::tensor::{Tensor, TensorInner};
+use parking_lot::Mutex;
+use std::cell::{Cell, RefCell};
+use std::sync::{Arc, Weak};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeId {
+    pub index: u32,
+    pub generation: u32,
+}
+
+/// Where a node's output gradient flows next: the producer of one input,
+/// with that input's shape and dtype so the scheduler can undo broadcasting
+/// and casting in one place.
+#[derive(Clone)]
+pub struct Edge {
+    pub node: NodeId,
+    pub shape: Shape,
+    pub dtype: DType,
+}
+
+/// A user hook on a tensor's gradient: may return a replacement gradient.
+pub type GradHook = Arc<dyn Fn(&Tensor) -> crate::error::Result<Option<Tensor>> + Send + Sync>;
+
+pub struct Node {
+    pub seq: u64,
+    pub name: &'static str,
+    pub rule: Rule,
+    /// One per differentiable input; `None` for inputs that need no grad.
+    pub edges: Vec<Option<Edge>>,
+    /// Saved tensors were freed by a backward without `retain_graph`.
+    pub released: bool,
+    /// The non-leaf tensor that asked for `retain_grad()`.
+    pub retain: Option<Weak<TensorInner>>,
+    pub hooks: Vec<GradHook>,
+}
+
+struct Slot {
+    generation: u32,
+    refcount: u32,
+    node: Option<Node>,
+    /// Scratch for the scheduler: position in the current backward's order.
+    pub scratch: u32,
+    pub mark: u64,
+}
+
+pub struct Arena {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    next_seq: u64,
+    live: usize,
+    epoch: u64,
+}
+
+pub static ARENA: Mutex<Arena> = Mutex::new(Arena { slots: Vec::new(), free: Vec::new(), next_seq: 0, live: 0, epoch: 0 });
+
+impl Arena {
+    fn slot(&self, id: NodeId) -> Option<&Slot> {
+        self.slots.get(id.index as usize).filter(|s| s.generation == id.generation && s.node.is_some())
+    }
+    fn slot_mut(&mut self, id: NodeId) -> Option<&mut Slot> {
+        self.slots.get_mut(id.index as usize).filter(|s| s.generation == id.generation && s.node.is_some())
+    }
+    pub fn get(&self, id: NodeId) -> Option<&Node> {
+        self.slot(id).and_then(|s| s.node.as_ref())
+    }
+    pub fn get_mut(&mut self, id: NodeId) -> Option<&mut Node> {
+        self.slot_mut(id).and_then(|s| s.node.as_mut())
+    }
+    pub fn live(&self) -> usize {
+        self.live
+    }
+    pub fn new_epoch(&mut self) -> u64 {
+        self.epoch += 1;
+        self.epoch
+    }
+    /// Marks `id` visited in `epoch`; returns false if it already was.
+    pub fn visit(&mut self, id: NodeId, epoch: u64) -> bool {
+        match self.slot_mut(id) {
+            Some(s) if s.mark != epoch => {
+                s.mark = epoch;
+                true
+            }
+            _ => false,
+        }
+    }
+    pub fn set_scratch(&mut self, id: NodeId, v: u32) {
+        if let Some(s) = self.slot_mut(id) {
+            s.scratch = v;
+        }
+    }
+    pub fn scratch(&self, id: NodeId) -> Option<u32> {
+        self.slot(id).map(|s| s.scratch)
+    }
+    pub fn mark(&self, id: NodeId) -> u64 {
+        self.slot(id).map(|s| s.mark).unwrap_or(0)
+    }
+    fn insert(&mut self, node: Node) -> NodeId {
+        self.live += 1;
+        if let Some(i) = self.free.pop() {
+            let s = &mut self.slots[i as usize];
+            s.node = Some(node);
+            s.refcount = 1;
+            return NodeId { index: i, generation: s.generation };
+        }
+        self.slots.push(Slot { generation: 0, refcount: 1, node: Some(node), scratch: 0, mark: 0 });
+        NodeId { index: (self.slots.len() - 1) as u32, generation: 0 }
+    }
+    fn incref(&mut self, id: NodeId) -> bool {
+        match self.slot_mut(id) {
+            Some(s) => {
+                s.refcount += 1;
+                true
+            }
+            None => false,
+        }
+    }
+    /// Drops one count; returns the node if it was the last.
+    fn decref(&mut self, id: NodeId) -> Option<Node> {
+        let s = self.slot_mut(id)?;
+        s.refcount -= 1;
+        if s.refcount > 0 {
+            return None;
+        }
+        s.generation = s.generation.wrapping_add(1);
+        let node = s.node.take();
+        self.free.push(id.index);
+        self.live -= 1;
+        node
+    }
+    pub fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+}
+
+/// A counted reference to a node: what `grad_fn` holds.
+pub struct NodeRef(NodeId);
+
+impl NodeRef {
+    /// Creates a node whose edges already hold counts on their targets.
+    pub fn create(name: &'static str, rule: Rule, edges: Vec<Option<Edge>>) -> NodeRef {
+        let mut a = ARENA.lock();
+        let seq = a.next_seq();
+        NodeRef(a.insert(Node { seq, name, rule, edges, released: false, retain: None, hooks: Vec::new() }))
+    }
+    /// A new count on a live node (None if it was freed meanwhile).
+    pub fn from_id(id: NodeId) -> Option<NodeRef> {
+        if ARENA.lock().incref(id) {
+            Some(NodeRef(id))
+        } else {
+            None
+        }
+    }
+    /// Wraps a count the caller already owns (taken by `Tensor::edge_for`).
+    pub(crate) fn adopt(id: NodeId) -> NodeRef {
+        NodeRef(id)
+    }
+    pub fn id(&self) -> NodeId {
+        self.0
+    }
+    /// Gives up this handle's count to the caller (it now owns it, e.g. in an Edge).
+    pub fn into_id(self) -> NodeId {
+        let id = self.0;
+        std::mem::forget(self);
+        id
+    }
+}
+
+impl Clone for NodeRef {
+    fn clone(&self) -> NodeRef {
+        ARENA.lock().incref(self.0);
+        NodeRef(self.0)
+    }
+}
+
+thread_local! {
+    static FREEING: Cell<bool> = const { Cell::new(false) };
+    static PENDING: RefCell<Vec<NodeId>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Releases one count on `id`, freeing whatever becomes unreachable. Nodes are
+/// dropped outside the arena lock, because dropping their saved tensors
+/// releases further counts; those are queued rather than recursed into.
+pub fn release(id: NodeId) {
+    if FREEING.with(|f| f.get()) {
+        PENDING.with(|p| p.borrow_mut().push(id));
+        return;
+    }
+    FREEING.with(|f| f.set(true));
+    let mut work = vec![id];
+    while let Some(id) = work.pop() {
+        let freed = ARENA.lock().decref(id);
+        if let Some(mut node) = freed {
+            for e in node.edges.drain(..).flatten() {
+                work.push(e.node);
+            }
+            drop(node);
+            PENDING.with(|p| work.append(&mut p.borrow_mut()));
+        }
+    }
+    FREEING.with(|f| f.set(false));
+}
+
+impl Drop for NodeRef {
+    fn drop(&mut self) {
+        release(self.0);
+    }
+}
+
+/// Number of live nodes (the leak test watches it stay flat).
+pub fn live_nodes() -> usize {
+    ARENA.lock().live()
+}

@@ -1,0 +1,22 @@
+//! autorust: tensors, a graph arena and a backward scheduler in Rust, driven
+//! from Python through the `python` feature's bindings.
+
+pub mod autograd;
+pub mod backend;
+pub mod dtype;
+pub mod error;
+pub mod grad_rules;
+pub mod graph;
+pub mod layout;
+pub mod op;
+pub mod random;
+pub mod shape;
+pub mod storage;
+pub mod tensor;
+
+pub use dtype::DType;
+pub use error::{Error, Result};
+pub use tensor::Tensor;
+
+#[cfg(feature = "python")]
+mod python;

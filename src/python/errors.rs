@@ -1,0 +1,23 @@
+//! The one mapping from `Error` to Python exceptions, following PyTorch's
+//! choice of exception type for each kind of mistake.
+
+use crate::error::Error;
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::PyErr;
+
+impl From<Error> for PyErr {
+    fn from(e: Error) -> PyErr {
+        let msg = e.to_string();
+        match e {
+            Error::Dim { .. } | Error::Index { .. } => PyIndexError::new_err(msg),
+            Error::Value { .. } => PyValueError::new_err(msg),
+            Error::Shape { .. } | Error::DType { .. } | Error::Autograd(_) | Error::Runtime(_) | Error::OutOfMemory { .. } => {
+                PyRuntimeError::new_err(msg)
+            }
+        }
+    }
+}
+
+pub fn type_error(msg: impl Into<String>) -> PyErr {
+    PyTypeError::new_err(msg.into())
+}

@@ -1,0 +1,264 @@
+//! Module-level functions of `autorust._native`: factories, joins, grad
+//! mode, and the autograd entry points. Python-side wrappers in
+//! python/autorust/ give them PyTorch's signatures.
+
+use super::args::{as_tensor, operand, parse_dtype, Registry, REGISTRY};
+use super::errors::type_error;
+use super::tensor::{check_grad_shape, implicit_grad, PyTensor};
+use crate::autograd;
+use crate::backend::cpu::buffer::Buffer;
+use crate::backend::cpu::CpuStorage;
+use crate::dtype::DType;
+use crate::shape::sizes_from_i64;
+use crate::storage::Storage;
+use crate::tensor::Tensor;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+pub fn tensor_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
+    if let Some(t) = as_tensor(obj) {
+        return Ok(vec![t]);
+    }
+    let mut out = vec![];
+    for item in obj.try_iter()? {
+        let item = item?;
+        out.push(as_tensor(&item).ok_or_else(|| type_error(format!("expected a sequence of Tensors, but got an element of type {}", item.get_type().name().map(|n| n.to_string()).unwrap_or_default())))?);
+    }
+    Ok(out)
+}
+
+#[pyfunction]
+pub fn _register(py: Python<'_>, dtypes: (Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>), size_cls: Py<PyAny>, formatter: Py<PyAny>) -> PyResult<()> {
+    let _ = REGISTRY.set(py, Registry { dtypes: [dtypes.0, dtypes.1, dtypes.2, dtypes.3], size_cls, formatter });
+    Ok(())
+}
+
+/// A tensor over `nbytes` at `ptr` (a C-contiguous NumPy buffer). With `copy`
+/// the bytes are copied; otherwise the tensor shares them and keeps `owner`
+/// alive (`from_numpy`).
+#[pyfunction]
+#[pyo3(signature = (ptr, shape, dtype, owner, copy))]
+pub fn from_buffer(ptr: usize, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, owner: Py<PyAny>, copy: bool) -> PyResult<PyTensor> {
+    let dt = parse_dtype(dtype)?;
+    let shape = sizes_from_i64("tensor", &shape)?;
+    let n: usize = shape.iter().product();
+    // Safety: the Python caller passes the data pointer of a live, aligned,
+    // C-contiguous array of `n` elements of `dt`, and `owner` keeps it alive.
+    let storage = unsafe {
+        macro_rules! mk {
+            ($t:ty, $v:ident) => {{
+                let p = ptr as *mut $t;
+                if copy || n == 0 {
+                    let v: Vec<$t> = if n == 0 { vec![] } else { std::slice::from_raw_parts(p, n).to_vec() };
+                    CpuStorage::$v(Buffer::from_vec(v))
+                } else {
+                    CpuStorage::$v(Buffer::from_foreign(p, n, Box::new(owner)))
+                }
+            }};
+        }
+        match dt {
+            DType::F32 => mk!(f32, F32),
+            DType::F64 => mk!(f64, F64),
+            DType::I64 => mk!(i64, I64),
+            DType::Bool => mk!(bool, Bool),
+        }
+    };
+    Ok(PyTensor::wrap(Tensor::contiguous_from(Storage::Cpu(storage), shape)))
+}
+
+#[pyfunction]
+pub fn full(shape: Vec<i64>, value: f64, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    let s = sizes_from_i64("full", &shape)?;
+    Ok(PyTensor::wrap(Tensor::full_checked(&s, value, parse_dtype(dtype)?)?))
+}
+
+#[pyfunction]
+pub fn arange(start: f64, end: f64, step: f64, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    Ok(PyTensor::wrap(Tensor::arange(start, end, step, parse_dtype(dtype)?)?))
+}
+
+#[pyfunction]
+pub fn linspace(start: f64, end: f64, steps: i64, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    if steps < 0 {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err("number of steps must be non-negative"));
+    }
+    Ok(PyTensor::wrap(Tensor::linspace(start, end, steps as usize, parse_dtype(dtype)?)?))
+}
+
+#[pyfunction]
+pub fn eye(n: i64, m: i64, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    let s = sizes_from_i64("eye", &[n, m])?;
+    Ok(PyTensor::wrap(Tensor::eye(s[0], s[1], parse_dtype(dtype)?)?))
+}
+
+#[pyfunction]
+pub fn rand(shape: Vec<i64>, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    Ok(PyTensor::wrap(Tensor::rand(&sizes_from_i64("rand", &shape)?, parse_dtype(dtype)?)?))
+}
+
+#[pyfunction]
+pub fn randn(shape: Vec<i64>, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    Ok(PyTensor::wrap(Tensor::randn(&sizes_from_i64("randn", &shape)?, parse_dtype(dtype)?)?))
+}
+
+#[pyfunction]
+pub fn randint(low: i64, high: i64, shape: Vec<i64>, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    Ok(PyTensor::wrap(Tensor::randint(low, high, &sizes_from_i64("randint", &shape)?, parse_dtype(dtype)?)?))
+}
+
+#[pyfunction]
+pub fn randperm(n: i64) -> PyResult<PyTensor> {
+    let s = sizes_from_i64("randperm", &[n])?;
+    Ok(PyTensor::wrap(Tensor::randperm(s[0])?))
+}
+
+#[pyfunction]
+pub fn manual_seed(seed: i64) {
+    crate::random::manual_seed(seed as u64)
+}
+
+#[pyfunction]
+pub fn initial_seed() -> u64 {
+    crate::random::initial_seed()
+}
+
+#[pyfunction]
+#[pyo3(signature = (tensors, dim=0))]
+pub fn cat(tensors: &Bound<'_, PyAny>, dim: i64) -> PyResult<PyTensor> {
+    Ok(PyTensor::wrap(Tensor::cat(&tensor_list(tensors)?, dim)?))
+}
+
+#[pyfunction]
+#[pyo3(signature = (tensors, dim=0))]
+pub fn stack(tensors: &Bound<'_, PyAny>, dim: i64) -> PyResult<PyTensor> {
+    Ok(PyTensor::wrap(Tensor::stack(&tensor_list(tensors)?, dim)?))
+}
+
+#[pyfunction]
+#[pyo3(name = "where")]
+pub fn where_(condition: PyRef<'_, PyTensor>, input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    let a = operand(input)?.ok_or_else(|| type_error("where(): argument 'input' must be Tensor or Number"))?;
+    let b = operand(other)?.ok_or_else(|| type_error("where(): argument 'other' must be Tensor or Number"))?;
+    if condition.t.dtype() != DType::Bool {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("where expected condition to be a boolean tensor, but got a tensor with dtype {}", condition.t.dtype())));
+    }
+    Ok(PyTensor::wrap(condition.t.where_(&a, &b)?))
+}
+
+#[pyfunction]
+pub fn set_grad_enabled(on: bool) -> bool {
+    autograd::set_grad_enabled(on)
+}
+
+#[pyfunction]
+pub fn is_grad_enabled() -> bool {
+    autograd::is_grad_enabled()
+}
+
+#[pyfunction]
+pub fn live_nodes() -> usize {
+    crate::graph::live_nodes()
+}
+
+fn seed_grads(outputs: &[Tensor], grads: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Tensor>> {
+    let given: Vec<Option<Tensor>> = match grads {
+        None => vec![None; outputs.len()],
+        Some(g) if g.is_none() => vec![None; outputs.len()],
+        Some(g) => {
+            if let Some(t) = as_tensor(g) {
+                vec![Some(t)]
+            } else {
+                g.try_iter()?.map(|x| x.map(|x| as_tensor(&x))).collect::<PyResult<_>>()?
+            }
+        }
+    };
+    if given.len() != outputs.len() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("grad can be implicitly created only for scalar outputs (got {} gradients for {} outputs)", given.len(), outputs.len())));
+    }
+    outputs
+        .iter()
+        .zip(given)
+        .map(|(o, g)| match g {
+            Some(g) => {
+                check_grad_shape(o, &g)?;
+                Ok(g)
+            }
+            None => implicit_grad(o),
+        })
+        .collect()
+}
+
+#[pyfunction]
+#[pyo3(signature = (tensors, grad_tensors=None, retain_graph=None, create_graph=false, inputs=None))]
+pub fn backward(py: Python<'_>, tensors: &Bound<'_, PyAny>, grad_tensors: Option<&Bound<'_, PyAny>>, retain_graph: Option<bool>, create_graph: bool, inputs: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    let outs = tensor_list(tensors)?;
+    let grads = seed_grads(&outs, grad_tensors)?;
+    let retain = retain_graph.unwrap_or(create_graph);
+    match inputs {
+        None => {
+            py.detach(|| autograd::backward(&outs, &grads, retain, create_graph, None, false))?;
+        }
+        Some(i) => {
+            let ins = tensor_list(i)?;
+            let got = py.detach(|| autograd::backward(&outs, &grads, retain, create_graph, Some(&ins), true))?;
+            for (t, g) in ins.iter().zip(got) {
+                if let Some(g) = g {
+                    let new = match t.grad() {
+                        Some(p) => p.add(&g)?,
+                        None => g.detach(),
+                    };
+                    t.set_grad(Some(new))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[pyfunction]
+#[pyo3(signature = (outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=false, allow_unused=None, materialize_grads=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn grad(py: Python<'_>, outputs: &Bound<'_, PyAny>, inputs: &Bound<'_, PyAny>, grad_outputs: Option<&Bound<'_, PyAny>>, retain_graph: Option<bool>, create_graph: bool, allow_unused: Option<bool>, materialize_grads: bool) -> PyResult<Py<PyAny>> {
+    let outs = tensor_list(outputs)?;
+    let ins = tensor_list(inputs)?;
+    let grads = seed_grads(&outs, grad_outputs)?;
+    let retain = retain_graph.unwrap_or(create_graph);
+    let allow = allow_unused.unwrap_or(materialize_grads);
+    let got = py.detach(|| autograd::backward(&outs, &grads, retain, create_graph, Some(&ins), allow))?;
+    let mut items: Vec<Py<PyAny>> = vec![];
+    for (t, g) in ins.iter().zip(got) {
+        items.push(match g {
+            Some(g) => Py::new(py, PyTensor::wrap(g))?.into_any(),
+            None if materialize_grads => Py::new(py, PyTensor::wrap(Tensor::zeros(&t.shape(), t.dtype())))?.into_any(),
+            None => py.None(),
+        });
+    }
+    Ok(PyTuple::new(py, items)?.into_any().unbind())
+}
+
+/// Names the grad_fn of a composite op's result as PyTorch names the fused op
+/// (`mse_loss` -> `MseLossBackward0`); the backward stays the composite's.
+#[pyfunction]
+pub fn _set_grad_fn_name(t: PyRef<'_, PyTensor>, name: &str) {
+    if let Some(id) = t.t.grad_fn_id() {
+        let interned = intern(name);
+        if let Some(n) = crate::graph::ARENA.lock().get_mut(id) {
+            n.name = interned;
+        }
+    }
+}
+
+/// Grad_fn names come from a small fixed set in the Python package, so
+/// leaking each distinct one once is bounded.
+fn intern(name: &str) -> &'static str {
+    use std::collections::HashMap;
+    static NAMES: parking_lot::Mutex<Option<HashMap<String, &'static str>>> = parking_lot::Mutex::new(None);
+    let mut g = NAMES.lock();
+    let map = g.get_or_insert_with(HashMap::new);
+    if let Some(s) = map.get(name) {
+        return s;
+    }
+    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
+    map.insert(name.to_string(), leaked);
+    leaked
+}

@@ -1,0 +1,411 @@
+//! The native `Tensor` class: construction, properties, conversions and the
+//! autograd surface. Math, shape and reduction methods live beside it
+//! (tensor_math.rs, tensor_shape.rs); composites written in Python are added
+//! to the class by python/autorust/_tensor_methods.py.
+
+use super::args::{dtype_object, opt_dtype, parse_dims, registry};
+use super::errors::type_error;
+use super::node::PyNode;
+use crate::autograd;
+use crate::dtype::DType;
+use crate::storage::StorageCell;
+use crate::tensor::Tensor;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+use std::sync::Arc;
+
+#[pyclass(subclass, weakref, dict, name = "Tensor", module = "autorust")]
+pub struct PyTensor {
+    pub t: Tensor,
+}
+
+impl PyTensor {
+    pub fn wrap(t: Tensor) -> PyTensor {
+        PyTensor { t }
+    }
+}
+
+/// Keeps a storage alive while NumPy views its memory.
+#[pyclass(name = "_StorageRef", module = "autorust._native")]
+pub struct PyStorageRef {
+    _cell: Arc<StorageCell>,
+}
+
+/// Work above this many elements runs with the interpreter released.
+pub const DETACH_NUMEL: usize = 1 << 15;
+
+pub fn typestr(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "<f4",
+        DType::F64 => "<f8",
+        DType::I64 => "<i8",
+        DType::Bool => "|b1",
+    }
+}
+
+#[pymethods]
+impl PyTensor {
+    /// `Tensor(t)` aliases another tensor (how `nn.Parameter` is built);
+    /// `Tensor(list)` is the legacy float32 constructor.
+    #[new]
+    #[pyo3(signature = (data=None, requires_grad=false))]
+    fn py_new(py: Python<'_>, data: Option<&Bound<'_, PyAny>>, requires_grad: bool) -> PyResult<PyTensor> {
+        let t = match data {
+            None => Tensor::zeros(&[0], DType::F32),
+            Some(d) => match super::args::as_tensor(d) {
+                Some(t) => t.detach(),
+                None => {
+                    let made = py.import("autorust")?.getattr("tensor")?.call1((d,))?;
+                    let t = super::args::as_tensor(&made).ok_or_else(|| type_error("Tensor(): could not convert data"))?;
+                    if t.dtype().is_float() { t } else { t.to_dtype(DType::F32)? }
+                }
+            },
+        };
+        if requires_grad {
+            t.set_requires_grad(true)?;
+        }
+        Ok(PyTensor { t })
+    }
+
+    // ---- metadata ----
+    #[getter]
+    fn shape(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        size_object(py, &self.t.shape())
+    }
+    #[pyo3(signature = (dim=None))]
+    fn size(&self, py: Python<'_>, dim: Option<i64>) -> PyResult<Py<PyAny>> {
+        let shape = self.t.shape();
+        match dim {
+            None => size_object(py, &shape),
+            Some(d) => {
+                let d = crate::shape::wrap_dim("size", d, shape.len())?;
+                Ok(shape.get(d).copied().unwrap_or(1).into_pyobject(py)?.into_any().unbind())
+            }
+        }
+    }
+    #[pyo3(signature = (dim=None))]
+    fn stride(&self, py: Python<'_>, dim: Option<i64>) -> PyResult<Py<PyAny>> {
+        let strides = self.t.strides();
+        match dim {
+            None => Ok(PyTuple::new(py, strides)?.into_any().unbind()),
+            Some(d) => {
+                let d = crate::shape::wrap_dim("stride", d, strides.len())?;
+                Ok(strides.get(d).copied().unwrap_or(1).into_pyobject(py)?.into_any().unbind())
+            }
+        }
+    }
+    fn storage_offset(&self) -> usize {
+        self.t.layout().offset
+    }
+    fn dim(&self) -> usize {
+        self.t.ndim()
+    }
+    #[getter]
+    fn ndim(&self) -> usize {
+        self.t.ndim()
+    }
+    fn numel(&self) -> usize {
+        self.t.numel()
+    }
+    fn nelement(&self) -> usize {
+        self.t.numel()
+    }
+    fn element_size(&self) -> usize {
+        self.t.dtype().size_in_bytes()
+    }
+    #[getter]
+    fn dtype(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        dtype_object(py, self.t.dtype())
+    }
+    #[getter]
+    fn device(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(py.import("autorust")?.getattr("device")?.call1((self.t.device().name(),))?.unbind())
+    }
+    #[getter]
+    fn is_cuda(&self) -> bool {
+        false
+    }
+    #[getter]
+    fn is_leaf(&self) -> bool {
+        self.t.is_leaf()
+    }
+    fn is_contiguous(&self) -> bool {
+        self.t.is_contiguous()
+    }
+    fn is_floating_point(&self) -> bool {
+        self.t.dtype().is_float()
+    }
+    fn data_ptr(&self) -> usize {
+        self.t.with_storage(|s, l| s.cpu().data_ptr() + l.offset * self.t.dtype().size_in_bytes())
+    }
+    fn __len__(&self) -> PyResult<usize> {
+        let s = self.t.shape();
+        s.first().copied().ok_or_else(|| PyTypeError::new_err("len() of a 0-d tensor"))
+    }
+    fn __hash__(slf: &Bound<'_, Self>) -> isize {
+        slf.as_ptr() as isize
+    }
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        registry(py)?.formatter.bind(py).call1((slf,))?.extract()
+    }
+
+    // ---- conversions ----
+    fn item(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let v = self.t.item_f64()?;
+        scalar_object(py, v, self.t.dtype(), &self.t)
+    }
+    fn __float__(&self) -> PyResult<f64> {
+        Ok(self.t.item_f64()?)
+    }
+    fn __int__(&self) -> PyResult<i64> {
+        if self.t.dtype() == DType::I64 {
+            if self.t.numel() != 1 {
+                return Err(PyRuntimeError::new_err(format!("a Tensor with {} elements cannot be converted to Scalar", self.t.numel())));
+            }
+            return Ok(self.t.to_i64_vec()[0]);
+        }
+        Ok(self.t.item_f64()?.trunc() as i64)
+    }
+    fn __index__(&self) -> PyResult<i64> {
+        if self.t.dtype() != DType::I64 || self.t.numel() != 1 {
+            return Err(PyTypeError::new_err("only integer tensors of a single element can be converted to an index"));
+        }
+        Ok(self.t.to_i64_vec()[0])
+    }
+    fn __bool__(&self) -> PyResult<bool> {
+        let n = self.t.numel();
+        if n != 1 {
+            return Err(PyRuntimeError::new_err(format!("Boolean value of Tensor with {} values is ambiguous", if n == 0 { "no".to_string() } else { "more than one".to_string() })));
+        }
+        Ok(self.t.item_f64()? != 0.0)
+    }
+    /// (data pointer, shape, byte strides, typestr, keepalive) for `__array_interface__`.
+    fn _array_parts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let l = self.t.layout();
+        let isz = self.t.dtype().size_in_bytes();
+        let ptr = self.t.with_storage(|s, _| s.cpu().data_ptr()) + l.offset * isz;
+        let strides: Vec<usize> = l.strides.iter().map(|s| s * isz).collect();
+        let keep = Py::new(py, PyStorageRef { _cell: self.t.storage_cell() })?;
+        Ok((ptr, PyTuple::new(py, &l.shape)?, PyTuple::new(py, strides)?, typestr(self.t.dtype()), keep).into_pyobject(py)?.into_any().unbind())
+    }
+    #[pyo3(signature = (*args, **kwargs))]
+    fn to(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
+        let mut dtype = None;
+        let mut copy = false;
+        let mut check = |o: &Bound<'_, PyAny>| -> PyResult<()> {
+            if o.is_none() {
+                return Ok(());
+            }
+            if let Some(t) = super::args::as_tensor(o) {
+                dtype = Some(t.dtype());
+                return Ok(());
+            }
+            if let Ok(d) = super::args::parse_dtype(o) {
+                dtype = Some(d);
+                return Ok(());
+            }
+            // a device: validated by autorust.device
+            py.import("autorust")?.getattr("_check_device")?.call1((o,))?;
+            Ok(())
+        };
+        for a in args.iter() {
+            if a.is_instance_of::<pyo3::types::PyBool>() {
+                continue;
+            }
+            check(&a)?;
+        }
+        if let Some(kw) = kwargs {
+            for (k, v) in kw.iter() {
+                let k: String = k.extract()?;
+                match k.as_str() {
+                    "dtype" | "device" => check(&v)?,
+                    "copy" => copy = v.extract()?,
+                    "non_blocking" | "memory_format" => {}
+                    _ => return Err(PyTypeError::new_err(format!("to() got an unexpected keyword argument '{k}'"))),
+                }
+            }
+        }
+        let t = match dtype {
+            Some(d) if d != self.t.dtype() => self.t.to_dtype(d)?,
+            _ if copy => self.t.clone_tensor()?,
+            _ => self.t.clone(),
+        };
+        Ok(PyTensor::wrap(t))
+    }
+    fn float(&self) -> PyResult<PyTensor> {
+        Ok(PyTensor::wrap(self.t.to_dtype(DType::F32)?))
+    }
+    fn double(&self) -> PyResult<PyTensor> {
+        Ok(PyTensor::wrap(self.t.to_dtype(DType::F64)?))
+    }
+    fn long(&self) -> PyResult<PyTensor> {
+        Ok(PyTensor::wrap(self.t.to_dtype(DType::I64)?))
+    }
+    fn int(&self) -> PyResult<PyTensor> {
+        Ok(PyTensor::wrap(self.t.to_dtype(DType::I64)?))
+    }
+    fn bool(&self) -> PyResult<PyTensor> {
+        Ok(PyTensor::wrap(self.t.to_dtype(DType::Bool)?))
+    }
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn cpu(&self, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyTensor {
+        PyTensor::wrap(self.t.clone())
+    }
+    #[pyo3(signature = (memory_format=None))]
+    fn clone(&self, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        let _ = memory_format;
+        Ok(PyTensor::wrap(self.t.clone_tensor()?))
+    }
+    #[pyo3(signature = (memory_format=None))]
+    fn contiguous(&self, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        let _ = memory_format;
+        Ok(PyTensor::wrap(self.t.contiguous()?))
+    }
+
+    // ---- autograd ----
+    #[getter]
+    fn get_requires_grad(&self) -> bool {
+        self.t.requires_grad()
+    }
+    #[setter]
+    fn set_requires_grad(&self, v: bool) -> PyResult<()> {
+        Ok(self.t.set_requires_grad(v)?)
+    }
+    #[pyo3(signature = (requires_grad=true))]
+    fn requires_grad_(slf: PyRef<'_, Self>, requires_grad: bool) -> PyResult<PyRef<'_, Self>> {
+        slf.t.set_requires_grad(requires_grad)?;
+        Ok(slf)
+    }
+    #[getter]
+    fn get_grad(&self, py: Python<'_>) -> PyResult<Option<PyTensor>> {
+        if !self.t.is_leaf() && !self.t.retains_grad() {
+            let warnings = py.import("warnings")?;
+            warnings.call_method1(
+                "warn",
+                ("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.", py.get_type::<pyo3::exceptions::PyUserWarning>()),
+            )?;
+        }
+        Ok(self.t.grad().map(PyTensor::wrap))
+    }
+    #[setter]
+    fn set_grad(&self, g: Option<PyRef<'_, PyTensor>>) -> PyResult<()> {
+        Ok(self.t.set_grad(g.map(|g| g.t.clone()))?)
+    }
+    #[getter]
+    fn grad_fn(&self) -> Option<PyNode> {
+        self.t.grad_fn().map(|r| PyNode { r })
+    }
+    #[getter]
+    fn get_data(&self) -> PyTensor {
+        PyTensor::wrap(self.t.detach())
+    }
+    #[setter]
+    fn set_data(&self, other: PyRef<'_, PyTensor>) {
+        self.t.set_data(&other.t)
+    }
+    fn detach(&self) -> PyTensor {
+        PyTensor::wrap(self.t.detach())
+    }
+    fn detach_(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf.t.detach_();
+        slf
+    }
+    fn retain_grad(&self) -> PyResult<()> {
+        Ok(self.t.retain_grad()?)
+    }
+    #[getter]
+    fn retains_grad(&self) -> bool {
+        self.t.retains_grad()
+    }
+    fn register_hook(&self, hook: Py<PyAny>) -> PyResult<()> {
+        let f: crate::graph::GradHook = Arc::new(move |g: &Tensor| {
+            Python::attach(|py| -> crate::error::Result<Option<Tensor>> {
+                let r = hook.call1(py, (PyTensor::wrap(g.clone()),)).map_err(|e| crate::error::Error::Runtime(format!("hook raised: {e}")))?;
+                let r = r.bind(py);
+                if r.is_none() {
+                    return Ok(None);
+                }
+                Ok(super::args::as_tensor(r))
+            })
+        });
+        Ok(self.t.register_hook(f)?)
+    }
+    #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=false, inputs=None))]
+    fn backward(&self, py: Python<'_>, gradient: Option<PyRef<'_, PyTensor>>, retain_graph: Option<bool>, create_graph: bool, inputs: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let g = match gradient {
+            Some(g) => g.t.clone(),
+            None => implicit_grad(&self.t)?,
+        };
+        check_grad_shape(&self.t, &g)?;
+        let retain = retain_graph.unwrap_or(create_graph);
+        let root = self.t.clone();
+        let inputs: Option<Vec<Tensor>> = match inputs {
+            None => None,
+            Some(o) => Some(super::functions::tensor_list(o)?),
+        };
+        match inputs {
+            None => {
+                py.detach(|| autograd::backward(&[root], &[g], retain, create_graph, None, false))?;
+            }
+            Some(ins) => {
+                let grads = py.detach(|| autograd::backward(&[root], &[g], retain, create_graph, Some(&ins), true))?;
+                for (t, gr) in ins.iter().zip(grads) {
+                    if let Some(gr) = gr {
+                        let prev = t.grad();
+                        t.set_grad(Some(match prev {
+                            Some(p) => p.add(&gr)?,
+                            None => gr.detach(),
+                        }))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `backward()` without a gradient: only for one-element outputs.
+pub fn implicit_grad(t: &Tensor) -> PyResult<Tensor> {
+    if !t.requires_grad() {
+        return Err(PyRuntimeError::new_err("element 0 of tensors does not require grad and does not have a grad_fn"));
+    }
+    if t.numel() != 1 {
+        return Err(PyRuntimeError::new_err("grad can be implicitly created only for scalar outputs"));
+    }
+    Ok(Tensor::ones(&t.shape(), t.dtype()))
+}
+
+pub fn check_grad_shape(t: &Tensor, g: &Tensor) -> PyResult<()> {
+    if t.shape() != g.shape() {
+        return Err(PyRuntimeError::new_err(format!(
+            "Mismatch in shape: grad_output[0] has a shape of {} and output[0] has a shape of {}.",
+            crate::shape::fmt_shape(&g.shape()),
+            crate::shape::fmt_shape(&t.shape())
+        )));
+    }
+    Ok(())
+}
+
+pub fn size_object(py: Python<'_>, shape: &[usize]) -> PyResult<Py<PyAny>> {
+    let tup = PyTuple::new(py, shape)?;
+    Ok(registry(py)?.size_cls.bind(py).call1((tup,))?.unbind())
+}
+
+pub fn scalar_object(py: Python<'_>, v: f64, dtype: DType, t: &Tensor) -> PyResult<Py<PyAny>> {
+    Ok(match dtype {
+        DType::F32 | DType::F64 => v.into_pyobject(py)?.into_any().unbind(),
+        DType::I64 => t.to_i64_vec()[0].into_pyobject(py)?.into_any().unbind(),
+        DType::Bool => (v != 0.0).into_pyobject(py)?.to_owned().into_any().unbind(),
+    })
+}
+
+pub fn dims_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> {
+    parse_dims(obj)
+}
+
+pub fn dtype_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
+    opt_dtype(obj)
+}
+

@@ -1,0 +1,321 @@
+//! Shape, indexing and reduction methods of `Tensor`.
+
+use super::args::{as_tensor, operand, parse_dims, parse_index, parse_sizes, scalar_f64};
+use super::errors::type_error;
+use super::tensor::{dtype_arg, PyTensor};
+use super::tensor_math::run;
+use crate::dtype::DType;
+use crate::op::{BinaryOp, ReduceOp};
+use crate::tensor::Tensor;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+fn return_type(py: Python<'_>, name: &str, values: Tensor, indices: Tensor) -> PyResult<Py<PyAny>> {
+    let cls = py.import("autorust.return_types")?.getattr(name)?;
+    Ok(cls.call1((PyTensor::wrap(values), PyTensor::wrap(indices)))?.unbind())
+}
+
+fn wrap(t: crate::error::Result<Tensor>) -> PyResult<PyTensor> {
+    Ok(PyTensor::wrap(t?))
+}
+
+/// `dims` from varargs or a single sequence (`permute(1, 0)` / `permute((1, 0))`).
+fn dims_varargs(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>, kw: &str) -> PyResult<Vec<i64>> {
+    if args.is_empty() {
+        if let Some(v) = super::args::kwarg(kwargs, kw)? {
+            return Ok(parse_dims(Some(&v))?.unwrap_or_default());
+        }
+    }
+    parse_sizes(args)
+}
+
+/// all/any as bool reductions.
+fn bool_reduce(t: &Tensor, all: bool, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Tensor> {
+    let b = if t.dtype() == DType::Bool { t.clone() } else { t.binary(BinaryOp::Ne, &Tensor::wrapped_scalar(0.0, DType::F64))? };
+    let dims = parse_dims(dim)?;
+    let op = if all { ReduceOp::Amin } else { ReduceOp::Amax };
+    if b.numel() == 0 && dims.is_none() {
+        return Ok(Tensor::full(&[], if all { 1.0 } else { 0.0 }, DType::Bool));
+    }
+    Ok(b.reduce_dims(op, dims.as_deref(), keepdim)?)
+}
+
+#[pymethods]
+impl PyTensor {
+    #[pyo3(signature = (*shape))]
+    fn view(&self, py: Python<'_>, shape: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+        if shape.len() == 1 {
+            let a = shape.get_item(0)?;
+            if let Ok(d) = super::args::parse_dtype(&a) {
+                if !a.is_instance_of::<pyo3::types::PyInt>() {
+                    if d == self.t.dtype() {
+                        return Ok(PyTensor::wrap(self.t.clone()));
+                    }
+                    let _ = py;
+                    return Err(pyo3::exceptions::PyRuntimeError::new_err("view(dtype) is only supported for the tensor's own dtype in autorust"));
+                }
+            }
+        }
+        wrap(self.t.view(&parse_sizes(shape)?))
+    }
+    fn view_as(&self, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
+        let s: Vec<i64> = other.t.shape().iter().map(|&d| d as i64).collect();
+        wrap(self.t.view(&s))
+    }
+    #[pyo3(signature = (*shape))]
+    fn reshape(&self, shape: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+        wrap(self.t.reshape(&parse_sizes(shape)?))
+    }
+    fn reshape_as(&self, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
+        wrap(self.t.reshape_to(&other.t.shape()))
+    }
+    #[pyo3(signature = (*dims, **kwargs))]
+    fn permute(&self, dims: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
+        wrap(self.t.permute(&dims_varargs(dims, kwargs, "dims")?))
+    }
+    fn transpose(&self, dim0: i64, dim1: i64) -> PyResult<PyTensor> {
+        wrap(self.t.transpose(dim0, dim1))
+    }
+    fn swapaxes(&self, dim0: i64, dim1: i64) -> PyResult<PyTensor> {
+        wrap(self.t.transpose(dim0, dim1))
+    }
+    fn t(&self) -> PyResult<PyTensor> {
+        wrap(self.t.t())
+    }
+    #[getter(T)]
+    fn big_t(&self) -> PyResult<PyTensor> {
+        let nd = self.t.ndim() as i64;
+        let dims: Vec<i64> = (0..nd).rev().collect();
+        wrap(self.t.permute(&dims))
+    }
+    #[getter(mT)]
+    fn m_t(&self) -> PyResult<PyTensor> {
+        wrap(self.t.mt())
+    }
+    fn unsqueeze(&self, dim: i64) -> PyResult<PyTensor> {
+        wrap(self.t.unsqueeze(dim))
+    }
+    #[pyo3(signature = (dim=None))]
+    fn squeeze(&self, dim: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        let d = parse_dims(dim)?;
+        wrap(self.t.squeeze(d.as_deref()))
+    }
+    #[pyo3(signature = (start_dim=0, end_dim=-1))]
+    fn flatten(&self, start_dim: i64, end_dim: i64) -> PyResult<PyTensor> {
+        wrap(self.t.flatten(start_dim, end_dim))
+    }
+    fn ravel(&self) -> PyResult<PyTensor> {
+        wrap(self.t.flatten(0, -1))
+    }
+    #[pyo3(signature = (*sizes))]
+    fn expand(&self, sizes: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+        wrap(self.t.expand_spec(&parse_sizes(sizes)?))
+    }
+    fn expand_as(&self, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
+        wrap(self.t.expand(&other.t.shape()))
+    }
+    fn narrow(&self, dim: i64, start: i64, length: i64) -> PyResult<PyTensor> {
+        wrap(self.t.narrow(dim, start, length))
+    }
+    fn select(&self, dim: i64, index: i64) -> PyResult<PyTensor> {
+        wrap(self.t.select(dim, index))
+    }
+    fn index_select(&self, dim: i64, index: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
+        let d = crate::shape::wrap_dim("index_select", dim, self.t.ndim())?;
+        wrap(self.t.index_select(d, &index.t))
+    }
+    fn gather(&self, dim: i64, index: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
+        wrap(self.t.gather(dim, &index.t))
+    }
+    #[pyo3(signature = (dim, index, src=None, value=None, reduce=None))]
+    fn scatter(&self, dim: i64, index: PyRef<'_, PyTensor>, src: Option<&Bound<'_, PyAny>>, value: Option<&Bound<'_, PyAny>>, reduce: Option<&str>) -> PyResult<PyTensor> {
+        Ok(PyTensor::wrap(scatter_impl(&self.t, dim, &index.t, src, value, reduce)?))
+    }
+    #[pyo3(signature = (dim, index, src=None, value=None, reduce=None))]
+    fn scatter_<'py>(slf: PyRef<'py, Self>, dim: i64, index: PyRef<'py, PyTensor>, src: Option<&Bound<'py, PyAny>>, value: Option<&Bound<'py, PyAny>>, reduce: Option<&str>) -> PyResult<PyRef<'py, Self>> {
+        let s = slf.t.inplace_source()?;
+        let r = scatter_impl(&s, dim, &index.t, src, value, reduce)?;
+        slf.t.inplace_update(&r, "scatter_")?;
+        Ok(slf)
+    }
+    fn scatter_add(&self, dim: i64, index: PyRef<'_, PyTensor>, src: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
+        wrap(self.t.scatter(dim, &index.t, &src.t, true))
+    }
+    fn scatter_add_<'py>(slf: PyRef<'py, Self>, dim: i64, index: PyRef<'py, PyTensor>, src: PyRef<'py, PyTensor>) -> PyResult<PyRef<'py, Self>> {
+        let s = slf.t.inplace_source()?;
+        let r = s.scatter(dim, &index.t, &src.t, true)?;
+        slf.t.inplace_update(&r, "scatter_add_")?;
+        Ok(slf)
+    }
+    fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        if let Ok(i) = key.extract::<i64>() {
+            if !key.is_instance_of::<pyo3::types::PyBool>() && as_tensor(key).is_none() {
+                if self.t.ndim() == 0 {
+                    return Err(pyo3::exceptions::PyIndexError::new_err("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"));
+                }
+                return wrap(self.t.index(&[crate::tensor::IndexArg::Int(i)]));
+            }
+        }
+        let args = parse_index(key)?;
+        wrap(self.t.index(&args))
+    }
+    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let args = parse_index(key)?;
+        let v = match operand(value)? {
+            Some(v) => v,
+            None => {
+                let conv = value.py().import("autorust")?.getattr("tensor")?.call1((value,))?;
+                as_tensor(&conv).ok_or_else(|| type_error("can't assign this value to a tensor"))?
+            }
+        };
+        Ok(self.t.index_put_(&args, &v)?)
+    }
+    #[pyo3(signature = (*, as_tuple=false))]
+    fn nonzero(&self, py: Python<'_>, as_tuple: bool) -> PyResult<Py<PyAny>> {
+        let nz = self.t.nonzero();
+        if !as_tuple {
+            return Ok(Py::new(py, PyTensor::wrap(nz))?.into_any());
+        }
+        let mut cols = vec![];
+        for j in 0..self.t.ndim() {
+            cols.push(PyTensor::wrap(nz.select(1, j as i64)?.clone_data()?));
+        }
+        Ok(PyTuple::new(py, cols)?.into_any().unbind())
+    }
+    #[pyo3(signature = (*dims))]
+    fn flip(&self, dims: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+        let mut t = self.t.clone();
+        for d in parse_sizes(dims)? {
+            t = t.flip(d)?;
+        }
+        Ok(PyTensor::wrap(t))
+    }
+
+    // ---- reductions ----
+    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
+    fn sum(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        reduce_method(py, &self.t, ReduceOp::Sum, dim, keepdim, dtype)
+    }
+    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
+    fn mean(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        reduce_method(py, &self.t, ReduceOp::Mean, dim, keepdim, dtype)
+    }
+    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
+    fn prod(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        reduce_method(py, &self.t, ReduceOp::Prod, dim, keepdim, dtype)
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn amax(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
+        let d = parse_dims(dim)?.unwrap_or_default();
+        reduce_method(py, &self.t, ReduceOp::Amax, Some(&PyTuple::new(py, d)?.into_any()), keepdim, None)
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn amin(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
+        let d = parse_dims(dim)?.unwrap_or_default();
+        reduce_method(py, &self.t, ReduceOp::Amin, Some(&PyTuple::new(py, d)?.into_any()), keepdim, None)
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn max(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Py<PyAny>> {
+        extremum(py, &self.t, true, dim, keepdim)
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn min(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Py<PyAny>> {
+        extremum(py, &self.t, false, dim, keepdim)
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn argmax(&self, dim: Option<i64>, keepdim: bool) -> PyResult<PyTensor> {
+        wrap(self.t.arg_extremum(true, dim, keepdim))
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn argmin(&self, dim: Option<i64>, keepdim: bool) -> PyResult<PyTensor> {
+        wrap(self.t.arg_extremum(false, dim, keepdim))
+    }
+    #[pyo3(signature = (dim, *, dtype=None))]
+    fn cumsum(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        let t = match dtype_arg(dtype)? {
+            Some(d) => self.t.to_dtype(d)?,
+            None => self.t.clone(),
+        };
+        wrap(t.cumsum(dim))
+    }
+    #[pyo3(signature = (dim=None, dtype=None))]
+    fn softmax(&self, py: Python<'_>, dim: Option<i64>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        softmax_impl(py, &self.t, dim, dtype, false)
+    }
+    #[pyo3(signature = (dim=None, dtype=None))]
+    fn log_softmax(&self, py: Python<'_>, dim: Option<i64>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        softmax_impl(py, &self.t, dim, dtype, true)
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn all(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
+        Ok(PyTensor::wrap(bool_reduce(&self.t, true, dim, keepdim)?))
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn any(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
+        Ok(PyTensor::wrap(bool_reduce(&self.t, false, dim, keepdim)?))
+    }
+}
+
+pub fn softmax_impl(py: Python<'_>, t: &Tensor, dim: Option<i64>, dtype: Option<&Bound<'_, PyAny>>, log: bool) -> PyResult<PyTensor> {
+    let t = match dtype_arg(dtype)? {
+        Some(d) => t.to_dtype(d)?,
+        None => t.clone(),
+    };
+    // PyTorch's legacy implicit dim: 0 for 0-, 1- and 3-D input, else 1.
+    let dim = dim.unwrap_or(match t.ndim() {
+        0 | 1 | 3 => 0,
+        _ => 1,
+    });
+    Ok(PyTensor::wrap(run(py, t.numel(), || t.softmax(dim, log))?))
+}
+
+pub fn reduce_method(py: Python<'_>, t: &Tensor, op: ReduceOp, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    let dims = parse_dims(dim)?;
+    let src = match dtype_arg(dtype)? {
+        Some(d) => t.to_dtype(d)?,
+        None => t.clone(),
+    };
+    if op == ReduceOp::Mean && !src.dtype().is_float() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
+            if src.dtype() == DType::Bool { "Bool" } else { "Long" }
+        )));
+    }
+    Ok(PyTensor::wrap(run(py, src.numel(), || src.reduce_dims(op, dims.as_deref(), keepdim))?))
+}
+
+fn extremum(py: Python<'_>, t: &Tensor, max: bool, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Py<PyAny>> {
+    match dim {
+        None => {
+            let op = if max { ReduceOp::Amax } else { ReduceOp::Amin };
+            Ok(Py::new(py, PyTensor::wrap(t.reduce(op, None, false)?))?.into_any())
+        }
+        Some(d) if as_tensor(d).is_some() => {
+            let o = as_tensor(d).ok_or_else(|| type_error("max(): bad other"))?;
+            let op = if max { BinaryOp::Maximum } else { BinaryOp::Minimum };
+            Ok(Py::new(py, PyTensor::wrap(t.binary(op, &o)?))?.into_any())
+        }
+        Some(d) => {
+            let d: i64 = d.extract().map_err(|_| type_error("max(): argument 'dim' must be int"))?;
+            let (v, i) = t.extremum_dim(max, d, keepdim)?;
+            return_type(py, if max { "max" } else { "min" }, v, i)
+        }
+    }
+}
+
+fn scatter_impl(t: &Tensor, dim: i64, index: &Tensor, src: Option<&Bound<'_, PyAny>>, value: Option<&Bound<'_, PyAny>>, reduce: Option<&str>) -> PyResult<Tensor> {
+    let add = match reduce {
+        None => false,
+        Some("add") | Some("sum") => true,
+        Some(r) => return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("reduce argument must be either add or multiply (got {r}); autorust supports add"))),
+    };
+    let src_obj = src.or(value).ok_or_else(|| type_error("scatter() missing required argument 'src' or 'value'"))?;
+    match as_tensor(src_obj) {
+        Some(s) => Ok(t.scatter(dim, index, &s, add)?),
+        None => {
+            let v = scalar_f64(src_obj)?;
+            let s = Tensor::full(&index.shape(), v, t.dtype());
+            Ok(t.scatter(dim, index, &s, add)?)
+        }
+    }
+}

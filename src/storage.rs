@@ -1,0 +1,176 @@
+//! `Storage`: the bytes behind one or more tensors, on some device. This is
+//! the only place that matches on the device; the wgpu backend adds a `Gpu`
+//! arm here and nowhere else.
+
+use crate::backend::cpu::{self, CpuStorage};
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::layout::Layout;
+use crate::op::{ArgReduceOp, BinaryOp, ReduceOp, UnaryOp};
+use parking_lot::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Device {
+    Cpu,
+}
+
+impl Device {
+    pub fn name(self) -> &'static str {
+        match self {
+            Device::Cpu => "cpu",
+        }
+    }
+}
+
+pub enum Storage {
+    Cpu(CpuStorage),
+}
+
+/// A storage shared by a tensor and its views, with the version counter that
+/// in-place writes bump (autograd checks it on saved tensors).
+pub struct StorageCell {
+    pub data: RwLock<Storage>,
+    version: AtomicU64,
+}
+
+impl StorageCell {
+    pub fn new(s: Storage) -> StorageCell {
+        StorageCell { data: RwLock::new(s), version: AtomicU64::new(0) }
+    }
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Relaxed)
+    }
+    pub fn bump_version(&self) {
+        self.version.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Storage {
+    pub fn device(&self) -> Device {
+        match self {
+            Storage::Cpu(_) => Device::Cpu,
+        }
+    }
+    pub fn dtype(&self) -> DType {
+        match self {
+            Storage::Cpu(s) => s.dtype(),
+        }
+    }
+    pub fn len(&self) -> usize {
+        match self {
+            Storage::Cpu(s) => s.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn full(device: Device, dtype: DType, n: usize, value: f64) -> Storage {
+        match device {
+            Device::Cpu => Storage::Cpu(CpuStorage::full(dtype, n, value)),
+        }
+    }
+    pub fn cpu(&self) -> &CpuStorage {
+        match self {
+            Storage::Cpu(s) => s,
+        }
+    }
+    pub fn cpu_mut(&mut self) -> &mut CpuStorage {
+        match self {
+            Storage::Cpu(s) => s,
+        }
+    }
+    pub fn to_contiguous(&self, l: &Layout, dtype: DType) -> Storage {
+        match self {
+            Storage::Cpu(s) => Storage::Cpu(s.to_contiguous(l, dtype)),
+        }
+    }
+    pub fn unary(&self, op: UnaryOp, l: &Layout) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::elementwise::unary(op, s, l)?)),
+        }
+    }
+    pub fn binary(&self, op: BinaryOp, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
+        match (self, other) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::elementwise::binary(op, a, la, b, lb)?)),
+        }
+    }
+    pub fn where_(&self, lc: &Layout, a: &Storage, la: &Layout, b: &Storage, lb: &Layout) -> Result<Storage> {
+        match (self, a, b) {
+            (Storage::Cpu(c), Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::elementwise::where_(c, lc, a, la, b, lb)?)),
+        }
+    }
+    pub fn reduce(&self, op: ReduceOp, l: &Layout, dims: &[usize]) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::reduce(op, s, l, dims)?)),
+        }
+    }
+    pub fn arg_reduce(&self, op: ArgReduceOp, l: &Layout, dim: usize) -> Result<Vec<i64>> {
+        match self {
+            Storage::Cpu(s) => cpu::reduce::arg_reduce(op, s, l, dim),
+        }
+    }
+    pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::cumsum(s, l, dim))),
+        }
+    }
+    pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::softmax::softmax(s, l, dim, log)?)),
+        }
+    }
+    pub fn bmm(&self, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
+        match (self, other) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::matmul::bmm(a, la, b, lb)?)),
+        }
+    }
+    pub fn index_select(&self, l: &Layout, dim: usize, idx: &[i64]) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::index::index_select(s, l, dim, idx))),
+        }
+    }
+    pub fn gather(&self, l: &Layout, dim: usize, idx: &[i64], idx_shape: &[usize]) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::index::gather(s, l, dim, idx, idx_shape))),
+        }
+    }
+    #[allow(clippy::too_many_arguments)]
+    pub fn scatter(&mut self, shape: &[usize], dim: usize, idx: &[i64], idx_shape: &[usize], src: &Storage, src_shape: &[usize], accumulate: bool) -> Result<()> {
+        match (self, src) {
+            (Storage::Cpu(d), Storage::Cpu(s)) => cpu::index::scatter(d, shape, dim, idx, idx_shape, s, src_shape, accumulate),
+        }
+    }
+    pub fn index_add(&mut self, shape: &[usize], dim: usize, idx: &[i64], src: &Storage) -> Result<()> {
+        match (self, src) {
+            (Storage::Cpu(d), Storage::Cpu(s)) => cpu::index::index_add(d, shape, dim, idx, s),
+        }
+    }
+    pub fn cat(parts: &[(&Storage, &Layout)], dim: usize, out_shape: &[usize]) -> Result<Storage> {
+        let cpu_parts: Vec<(&CpuStorage, &Layout)> = parts.iter().map(|(s, l)| (s.cpu(), *l)).collect();
+        Ok(Storage::Cpu(cpu::index::cat(&cpu_parts, dim, out_shape)?))
+    }
+    pub fn nonzero(&self, l: &Layout) -> (Vec<i64>, usize) {
+        match self {
+            Storage::Cpu(s) => cpu::index::nonzero(s, l),
+        }
+    }
+    pub fn copy_from(&mut self, dst: &Layout, src: &Storage, src_layout: &Layout) {
+        match (self, src) {
+            (Storage::Cpu(d), Storage::Cpu(s)) => d.copy_from(dst, s, src_layout),
+        }
+    }
+    /// The elements `l` selects as i64 (index arguments).
+    pub fn to_i64_vec(&self, l: &Layout) -> Vec<i64> {
+        match self.to_contiguous(l, DType::I64) {
+            Storage::Cpu(CpuStorage::I64(b)) => b.as_slice().to_vec(),
+            _ => vec![],
+        }
+    }
+    pub fn to_f64_vec(&self, l: &Layout) -> Vec<f64> {
+        match self.to_contiguous(l, DType::F64) {
+            Storage::Cpu(CpuStorage::F64(b)) => b.as_slice().to_vec(),
+            _ => vec![],
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Elementwise arithmetic: unary maps, broadcasting binary ops with PyTorch's
+//! type promotion, scalar shorthands, `where`.
+
+use super::{needs_grad, record, Tensor};
+use crate::dtype::{result_type, DType};
+use crate::error::{dtype_err, Result};
+use crate::grad_rules::{binary_name, unary_name, unary_saves_output, Rule, Saved};
+use crate::op::{BinaryOp, UnaryOp};
+use crate::shape::broadcast_shapes;
+
+impl Tensor {
+    /// This tensor in `dtype`, without a copy when it already is.
+    pub(crate) fn cast_nograd(&self, dtype: DType) -> Tensor {
+        if self.dtype() == dtype {
+            return self.clone();
+        }
+        let s = self.to_contiguous_storage(dtype);
+        Tensor::contiguous_from(s, self.shape())
+    }
+
+    pub fn unary(&self, op: UnaryOp) -> Result<Tensor> {
+        let dt = self.dtype();
+        if dt == DType::Bool && op == UnaryOp::Neg {
+            return dtype_err("neg", "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        }
+        let compute = if op.needs_float() { dt.to_float() } else { dt };
+        let src = self.cast_nograd(compute);
+        let storage = src.with_storage(|s, l| s.unary(op, l))?;
+        let out = Tensor::contiguous_from(storage, self.shape());
+        if op != UnaryOp::LogicalNot {
+            record(&out, unary_name(op), &[self], || match op {
+                UnaryOp::Neg => Rule::Neg,
+                UnaryOp::Sign | UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round | UnaryOp::Trunc => Rule::Zero,
+                _ if unary_saves_output(op) => Rule::UnaryOut(op, Saved::output(&out)),
+                _ => Rule::UnaryX(op, Saved::input(self)),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Broadcasting binary op; comparisons return bool.
+    pub fn binary(&self, op: BinaryOp, other: &Tensor) -> Result<Tensor> {
+        self.binary_alpha(op, other, 1.0)
+    }
+
+    /// `self op (alpha * other)` for add/sub (PyTorch's `alpha=`).
+    pub fn binary_alpha(&self, op: BinaryOp, other: &Tensor, alpha: f64) -> Result<Tensor> {
+        let common = result_type(&[(self.dtype(), self.operand_kind()), (other.dtype(), other.operand_kind())]);
+        let compute = if op.needs_float() { common.to_float() } else { common };
+        let (sa, sb) = (self.shape(), other.shape());
+        let out_shape = broadcast_shapes(op.name(), &sa, &sb)?;
+        let a = self.cast_nograd(compute);
+        let b = if alpha != 1.0 { other.cast_nograd(compute).mul_scalar_nograd(alpha)? } else { other.cast_nograd(compute) };
+        let storage = {
+            let (va, vb) = (a.view_guard(), b.view_guard());
+            let la = va.layout.expand(op.name(), &out_shape)?;
+            let lb = vb.layout.expand(op.name(), &out_shape)?;
+            let (xa, xb) = (va.storage.data.read_recursive(), vb.storage.data.read_recursive());
+            xa.binary(op, &la, &xb, &lb)?
+        };
+        let out = Tensor::contiguous_from(storage, out_shape);
+        if op.is_comparison() || op.is_bitwise() || !compute.is_float() {
+            return Ok(out);
+        }
+        let (x, y) = (self, other);
+        record(&out, binary_name(op), &[x, y], || match op {
+            BinaryOp::Add => Rule::Add { alpha },
+            BinaryOp::Sub => Rule::Sub { alpha },
+            BinaryOp::Mul => Rule::Mul(y.requires_grad().then(|| Saved::input(x)), x.requires_grad().then(|| Saved::input(y))),
+            BinaryOp::Div => Rule::Div(Saved::input(y), y.requires_grad().then(|| Saved::input(x))),
+            BinaryOp::Pow => Rule::Pow(Saved::input(x), Saved::input(y), Saved::output(&out)),
+            BinaryOp::Atan2 => Rule::Atan2(Saved::input(x), Saved::input(y)),
+            BinaryOp::Maximum => Rule::MaxMin { a: Saved::input(x), b: Saved::input(y), max: true },
+            BinaryOp::Minimum => Rule::MaxMin { a: Saved::input(x), b: Saved::input(y), max: false },
+            BinaryOp::Remainder => Rule::Remainder(Saved::input(x), Saved::input(y)),
+            _ => Rule::Zero,
+        });
+        Ok(out)
+    }
+
+    fn mul_scalar_nograd(&self, v: f64) -> Result<Tensor> {
+        let _g = crate::autograd::GradModeGuard::new(false);
+        self.mul_scalar(v)
+    }
+
+    pub fn add(&self, o: &Tensor) -> Result<Tensor> {
+        self.binary(BinaryOp::Add, o)
+    }
+    pub fn sub(&self, o: &Tensor) -> Result<Tensor> {
+        self.binary(BinaryOp::Sub, o)
+    }
+    pub fn mul(&self, o: &Tensor) -> Result<Tensor> {
+        self.binary(BinaryOp::Mul, o)
+    }
+    pub fn div(&self, o: &Tensor) -> Result<Tensor> {
+        self.binary(BinaryOp::Div, o)
+    }
+    pub fn neg(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Neg)
+    }
+    pub fn square(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::PowScalar(2.0))
+    }
+    fn scalar_like(&self, v: f64) -> Tensor {
+        let dt = if self.dtype().is_float() || v.fract() != 0.0 || !v.is_finite() {
+            DType::F64
+        } else {
+            DType::I64
+        };
+        Tensor::wrapped_scalar(v, dt)
+    }
+    pub fn add_scalar(&self, v: f64) -> Result<Tensor> {
+        self.add(&self.scalar_like(v))
+    }
+    pub fn mul_scalar(&self, v: f64) -> Result<Tensor> {
+        self.mul(&self.scalar_like(v))
+    }
+    pub fn div_scalar(&self, v: f64) -> Result<Tensor> {
+        self.div(&self.scalar_like(v))
+    }
+    /// `v - self`
+    pub fn rsub_scalar(&self, v: f64) -> Result<Tensor> {
+        self.scalar_like(v).sub(self)
+    }
+    pub fn pow_scalar(&self, p: f64) -> Result<Tensor> {
+        let dt = self.dtype();
+        if !dt.is_float() && (p.fract() != 0.0) {
+            return self.cast_nograd(DType::F32).pow_scalar(p);
+        }
+        self.unary(UnaryOp::PowScalar(p))
+    }
+    pub fn rpow_scalar(&self, base: f64) -> Result<Tensor> {
+        self.unary(UnaryOp::RPowScalar(base))
+    }
+    fn cmp_scalar(&self, op: BinaryOp, v: f64) -> Result<Tensor> {
+        self.binary(op, &Tensor::wrapped_scalar(v, if self.dtype().is_float() { self.dtype() } else { DType::F64 }))
+    }
+    pub fn gt_scalar(&self, v: f64) -> Result<Tensor> {
+        self.cmp_scalar(BinaryOp::Gt, v)
+    }
+    pub fn ge_scalar(&self, v: f64) -> Result<Tensor> {
+        self.cmp_scalar(BinaryOp::Ge, v)
+    }
+    pub fn le_scalar(&self, v: f64) -> Result<Tensor> {
+        self.cmp_scalar(BinaryOp::Le, v)
+    }
+    pub fn eq_scalar(&self, v: f64) -> Result<Tensor> {
+        self.cmp_scalar(BinaryOp::Eq, v)
+    }
+
+    /// `where(self, a, b)`: self is the bool condition.
+    pub fn where_(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        let dt = result_type(&[(a.dtype(), a.operand_kind()), (b.dtype(), b.operand_kind())]);
+        let shape = broadcast_shapes("where", &broadcast_shapes("where", &self.shape(), &a.shape())?, &b.shape())?;
+        let (ca, cb) = (a.cast_nograd(dt), b.cast_nograd(dt));
+        let storage = {
+            let (vc, va, vb) = (self.view_guard(), ca.view_guard(), cb.view_guard());
+            let lc = vc.layout.expand("where", &shape)?;
+            let la = va.layout.expand("where", &shape)?;
+            let lb = vb.layout.expand("where", &shape)?;
+            let (sc, sa, sb) = (vc.storage.data.read_recursive(), va.storage.data.read_recursive(), vb.storage.data.read_recursive());
+            sc.where_(&lc, &sa, &la, &sb, &lb)?
+        };
+        let out = Tensor::contiguous_from(storage, shape);
+        if dt.is_float() && needs_grad(&[a, b]) {
+            let cond = self.clone();
+            record(&out, "WhereBackward0", &[self, a, b], || Rule::Where(cond));
+        }
+        Ok(out)
+    }
+
+    /// A copy in `dtype` (recorded: gradients flow back cast to the source dtype).
+    pub fn to_dtype(&self, dtype: DType) -> Result<Tensor> {
+        if self.dtype() == dtype {
+            return Ok(self.clone());
+        }
+        let out = Tensor::contiguous_from(self.to_contiguous_storage(dtype), self.shape());
+        if dtype.is_float() {
+            record(&out, "ToCopyBackward0", &[self], || Rule::Identity);
+        }
+        Ok(out)
+    }
+
+    /// A contiguous copy that stays in the graph (`clone()`).
+    pub fn clone_tensor(&self) -> Result<Tensor> {
+        let out = Tensor::contiguous_from(self.to_contiguous_storage(self.dtype()), self.shape());
+        record(&out, "CloneBackward0", &[self], || Rule::Identity);
+        Ok(out)
+    }
+
+    /// A contiguous copy of the data, outside the graph.
+    pub fn clone_data(&self) -> Result<Tensor> {
+        Ok(Tensor::contiguous_from(self.to_contiguous_storage(self.dtype()), self.shape()))
+    }
+
+    pub fn contiguous(&self) -> Result<Tensor> {
+        if self.is_contiguous() {
+            return Ok(self.clone());
+        }
+        self.clone_tensor()
+    }
+}

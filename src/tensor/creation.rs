@@ -1,0 +1,112 @@
+//! Factory functions: full/zeros/ones, arange, linspace, eye, random tensors.
+
+use super::Tensor;
+use crate::backend::cpu::{CpuStorage, IntoStorage};
+use crate::dtype::DType;
+use crate::error::{value_err, Result};
+use crate::random;
+use crate::shape::{checked_numel, Shape};
+use crate::storage::{Device, Storage};
+
+fn from_f64s(v: Vec<f64>, shape: Shape, dtype: DType) -> Tensor {
+    let n = v.len();
+    let s = CpuStorage::F64(crate::backend::cpu::buffer::Buffer::from_vec(v));
+    let l = crate::layout::Layout::contiguous(vec![n]);
+    let st = Storage::Cpu(if dtype == DType::F64 { s } else { s.to_contiguous(&l, dtype) });
+    Tensor::contiguous_from(st, shape)
+}
+
+impl Tensor {
+    pub fn full(shape: &[usize], value: f64, dtype: DType) -> Tensor {
+        let n = crate::shape::numel(shape);
+        Tensor::contiguous_from(Storage::full(Device::Cpu, dtype, n, value), shape.to_vec())
+    }
+    pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
+        Tensor::full(shape, 0.0, dtype)
+    }
+    pub fn ones(shape: &[usize], dtype: DType) -> Tensor {
+        Tensor::full(shape, 1.0, dtype)
+    }
+    pub fn from_vec_f32(v: Vec<f32>, shape: Shape) -> Tensor {
+        Tensor::contiguous_from(Storage::Cpu(v.into_storage()), shape)
+    }
+    pub fn from_vec_f64(v: Vec<f64>, shape: Shape) -> Tensor {
+        Tensor::contiguous_from(Storage::Cpu(v.into_storage()), shape)
+    }
+    /// Checked full(): sizes come from users.
+    pub fn full_checked(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
+        let n = checked_numel("full", shape)?;
+        let s = Storage::Cpu(CpuStorage::try_full(dtype, n, value)?);
+        Ok(Tensor::contiguous_from(s, shape.to_vec()))
+    }
+
+    pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
+        if step == 0.0 {
+            return value_err("arange", "step must be nonzero");
+        }
+        if !(start.is_finite() && end.is_finite()) {
+            return value_err("arange", format!("unsupported range: {start} -> {end}"));
+        }
+        if (step > 0.0 && end < start) || (step < 0.0 && end > start) {
+            return value_err("arange", "upper bound and larger bound inconsistent with step sign");
+        }
+        let n = ((end - start) / step).ceil().max(0.0) as usize;
+        checked_numel("arange", &[n])?;
+        if dtype == DType::I64 {
+            let v: Vec<i64> = (0..n).map(|i| start as i64 + (i as i64) * step as i64).collect();
+            return Ok(Tensor::from_i64(v, vec![n]));
+        }
+        Ok(from_f64s((0..n).map(|i| start + i as f64 * step).collect(), vec![n], dtype))
+    }
+
+    pub fn linspace(start: f64, end: f64, steps: usize, dtype: DType) -> Result<Tensor> {
+        checked_numel("linspace", &[steps])?;
+        let step = if steps > 1 { (end - start) / (steps - 1) as f64 } else { 0.0 };
+        // Symmetric fill from both ends, as PyTorch does, so the end is exact.
+        let half = steps / 2;
+        let v: Vec<f64> = (0..steps).map(|i| if i < half { start + step * i as f64 } else { end - step * (steps - 1 - i) as f64 }).collect();
+        Ok(from_f64s(v, vec![steps], dtype))
+    }
+
+    pub fn eye(n: usize, m: usize, dtype: DType) -> Result<Tensor> {
+        checked_numel("eye", &[n, m])?;
+        let mut v = vec![0.0; n * m];
+        for i in 0..n.min(m) {
+            v[i * m + i] = 1.0;
+        }
+        Ok(from_f64s(v, vec![n, m], dtype))
+    }
+
+    pub fn rand(shape: &[usize], dtype: DType) -> Result<Tensor> {
+        let n = checked_numel("rand", shape)?;
+        Ok(from_f64s(random::uniform_vec(n), shape.to_vec(), dtype))
+    }
+
+    pub fn randn(shape: &[usize], dtype: DType) -> Result<Tensor> {
+        let n = checked_numel("randn", shape)?;
+        Ok(from_f64s(random::normal_vec(n), shape.to_vec(), dtype))
+    }
+
+    pub fn randint(low: i64, high: i64, shape: &[usize], dtype: DType) -> Result<Tensor> {
+        if high <= low {
+            return value_err("randint", format!("random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"));
+        }
+        let n = checked_numel("randint", shape)?;
+        let v: Vec<i64> = random::with_rng(|r| (0..n).map(|_| r.int_in(low, high)).collect());
+        let t = Tensor::from_i64(v, shape.to_vec());
+        Ok(if dtype == DType::I64 { t } else { t.cast_nograd(dtype) })
+    }
+
+    /// A random permutation of 0..n.
+    pub fn randperm(n: usize) -> Result<Tensor> {
+        checked_numel("randperm", &[n])?;
+        let mut v: Vec<i64> = (0..n as i64).collect();
+        random::with_rng(|r| {
+            for i in (1..n).rev() {
+                let j = r.int_in(0, i as i64 + 1) as usize;
+                v.swap(i, j);
+            }
+        });
+        Ok(Tensor::from_i64(v, vec![n]))
+    }
+}

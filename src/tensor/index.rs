@@ -1,0 +1,407 @@
+//! Indexing: index_select, gather, scatter, index_add, cat/stack, and
+//! Python's `x[...]` (basic indexing as views, advanced indexing lowered to
+//! index_select over flattened positions).
+
+use super::{needs_grad, record, Tensor};
+use crate::backend::cpu::IntoStorage;
+use crate::dtype::DType;
+use crate::error::{dtype_err, index_err, shape_err, Result};
+use crate::grad_rules::Rule;
+use crate::layout::Layout;
+use crate::shape::{broadcast_shapes, fmt_shape, wrap_dim};
+use crate::storage::Storage;
+
+/// One item of a Python index expression.
+#[derive(Clone)]
+pub enum IndexArg {
+    Int(i64),
+    Slice(Option<i64>, Option<i64>, i64),
+    NewAxis,
+    Ellipsis,
+    Tensor(Tensor),
+}
+
+/// Validates indices against `size`; wraps negatives when `wrap` (Python-style).
+fn checked(op: &'static str, idx: Vec<i64>, size: usize, dim: usize, wrap: bool) -> Result<Vec<i64>> {
+    let n = size as i64;
+    let mut out = idx;
+    for v in out.iter_mut() {
+        if (*v < 0 && !wrap) || *v < -n || *v >= n {
+            if op == "index_select" {
+                return index_err(op, "index out of range in self");
+            }
+            return index_err(op, format!("index {} is out of bounds for dimension {dim} with size {size}", *v));
+        }
+        if *v < 0 {
+            *v += n;
+        }
+    }
+    Ok(out)
+}
+
+fn index_values(op: &'static str, index: &Tensor) -> Result<Vec<i64>> {
+    if index.dtype() != DType::I64 {
+        return dtype_err(op, format!("{op}(): Expected dtype int64 for index"));
+    }
+    Ok(index.to_i64_vec())
+}
+
+impl Tensor {
+    pub fn from_i64(v: Vec<i64>, shape: Vec<usize>) -> Tensor {
+        Tensor::contiguous_from(Storage::Cpu(v.into_storage()), shape)
+    }
+
+    pub fn index_select(&self, dim: usize, index: &Tensor) -> Result<Tensor> {
+        if index.ndim() > 1 {
+            return index_err("index_select", "index_select(): Index is supposed to be a vector");
+        }
+        let nd = self.ndim();
+        let size = if nd == 0 { 1 } else { self.shape()[dim] };
+        let idx = checked("index_select", index_values("index_select", index)?, size, dim, false)?;
+        let storage = self.with_storage(|s, l| {
+            let l1 = if nd == 0 { l.unsqueeze(0) } else { l.clone() };
+            s.index_select(&l1, dim, &idx)
+        })?;
+        let mut shape = self.shape();
+        if nd == 0 {
+            shape = vec![];
+        } else {
+            shape[dim] = idx.len();
+        }
+        let out = Tensor::contiguous_from(storage, shape);
+        let (in_shape, ix) = (self.shape(), Tensor::from_i64(idx, vec![index.numel()]));
+        record(&out, "IndexSelectBackward0", &[self], || Rule::IndexSelect { in_shape: if nd == 0 { vec![1] } else { in_shape }, dim, index: ix });
+        Ok(out)
+    }
+
+    pub fn gather(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
+        let nd = self.ndim();
+        let d = wrap_dim("gather", dim, nd)?;
+        let (xs, is) = (self.shape(), index.shape());
+        if is.len() != xs.len() && !(nd == 0 && is.len() <= 1) {
+            return index_err("gather", "Index tensor must have the same number of dimensions as input tensor");
+        }
+        for i in 0..is.len().min(xs.len()) {
+            if i != d && is[i] > xs[i] {
+                return shape_err("gather", format!("Size does not match at dimension {i} expected index {} to be smaller than self {} apart from dimension {d}", fmt_shape(&is), fmt_shape(&xs)));
+            }
+        }
+        let size = if nd == 0 { 1 } else { xs[d] };
+        let idx = checked("gather", index_values("gather", index)?, size, d, false)?;
+        let storage = self.with_storage(|s, l| s.gather(l, d, &idx, &is))?;
+        let out = Tensor::contiguous_from(storage, is.clone());
+        let ix = Tensor::from_i64(idx, is);
+        record(&out, "GatherBackward0", &[self], || Rule::Gather { in_shape: xs, dim: d, index: ix });
+        Ok(out)
+    }
+
+    /// Out-of-place scatter: a copy of self with `src` written (or added) at `index` along `dim`.
+    pub fn scatter(&self, dim: i64, index: &Tensor, src: &Tensor, add: bool) -> Result<Tensor> {
+        let nd = self.ndim();
+        let d = wrap_dim("scatter", dim, nd)?;
+        let (xs, is, ss) = (self.shape(), index.shape(), src.shape());
+        if is.len() != xs.len() && nd > 0 {
+            return index_err("scatter", "Index tensor must have the same number of dimensions as self tensor");
+        }
+        for i in 0..is.len() {
+            if (i != d && is[i] > xs[i]) || ss.get(i).map_or(false, |&s| is[i] > s) {
+                return shape_err("scatter", format!("Expected index {} to be smaller than self {} apart from dimension {d} and to be smaller size than src {}", fmt_shape(&is), fmt_shape(&xs), fmt_shape(&ss)));
+            }
+        }
+        let size = if nd == 0 { 1 } else { xs[d] };
+        let idx = checked("scatter", index_values("scatter", index)?, size, d, false)?;
+        let src_c = src.cast_nograd(self.dtype()).clone_data()?;
+        let out = self.clone_data()?;
+        {
+            let (vo, vs) = (out.view_guard(), src_c.view_guard());
+            let mut so = vo.storage.data.write();
+            let ss_ = vs.storage.data.read_recursive();
+            so.scatter(&xs, d, &idx, &is, &ss_, &ss, add)?;
+        }
+        let ix = Tensor::from_i64(idx, is);
+        record(&out, if add { "ScatterAddBackward0" } else { "ScatterBackward0" }, &[self, src], || Rule::Scatter { dim: d, index: ix, add });
+        Ok(out)
+    }
+
+    pub fn scatter_value(&self, dim: i64, index: &Tensor, value: f64) -> Result<Tensor> {
+        let src = Tensor::full(&index.shape(), value, self.dtype());
+        self.scatter(dim, index, &src, false)
+    }
+
+    /// Out-of-place `index_add`: self with `src` slices added at `index` along `dim`.
+    pub fn index_add(&self, dim: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> {
+        let xs = self.shape();
+        let size = if xs.is_empty() { 1 } else { xs[dim] };
+        let idx = checked("index_add", index_values("index_add", index)?, size, dim, false)?;
+        let src_c = src.cast_nograd(self.dtype()).clone_data()?;
+        let out = self.clone_data()?;
+        {
+            let (vo, vs) = (out.view_guard(), src_c.view_guard());
+            let mut so = vo.storage.data.write();
+            so.index_add(&xs, dim, &idx, &vs.storage.data.read_recursive())?;
+        }
+        let ix = Tensor::from_i64(idx, vec![index.numel()]);
+        if needs_grad(&[self, src]) {
+            let ix2 = ix.clone();
+            record(&out, "IndexAddBackward0", &[self, src], || Rule::Scatter { dim, index: ix2, add: true });
+        }
+        Ok(out)
+    }
+
+    /// Flat positions of self set to `value` (used by gradients of puts).
+    pub fn index_fill(&self, positions: &Tensor, value: f64) -> Result<Tensor> {
+        let flat = self.reshape_to(&[self.numel()])?;
+        let pos = positions.reshape_to(&[positions.numel()])?;
+        let src = Tensor::full(&[pos.numel()], value, self.dtype());
+        let out = flat.put(&pos, &src, false)?;
+        out.reshape_to(&self.shape())
+    }
+
+    /// `out = self` (1-D) with `values` written or added at `positions`.
+    pub fn put(&self, positions: &Tensor, values: &Tensor, accumulate: bool) -> Result<Tensor> {
+        let n = self.numel();
+        let idx = checked("put", index_values("put", positions)?, n, 0, true)?;
+        let pshape = positions.shape();
+        let vals = values.cast_nograd(self.dtype()).expand(&pshape)?.clone_data()?;
+        let out = self.reshape_to(&[n])?.clone_data()?;
+        {
+            let (vo, vv) = (out.view_guard(), vals.view_guard());
+            let mut so = vo.storage.data.write();
+            let sv = vv.storage.data.read_recursive();
+            so.scatter(&[n], 0, &idx, &[idx.len()], &sv, &[idx.len()], accumulate)?;
+        }
+        let out = out.reshape_to(&self.shape())?.detach();
+        let pos = Tensor::from_i64(idx, pshape);
+        record(&out, if accumulate { "IndexPutBackward0" } else { "IndexPutBackward0" }, &[self, values], || Rule::Put { positions: pos, accumulate });
+        Ok(out)
+    }
+
+    /// `out = self` with `src` written into `self[dim][start::step][:len]`.
+    pub fn slice_scatter(&self, src: &Tensor, dim: usize, start: usize, len: usize, step: usize) -> Result<Tensor> {
+        let out = self.clone_data()?;
+        {
+            let dst_layout = out.layout().slice(dim, start, len, step);
+            let (vo, vs) = (out.view_guard(), src.view_guard());
+            let src_l = vs.layout.expand("slice_scatter", &dst_layout.shape)?;
+            let mut so = vo.storage.data.write();
+            so.copy_from(&dst_layout, &vs.storage.data.read_recursive(), &src_l);
+        }
+        if needs_grad(&[self, src]) {
+            let n = out.numel();
+            // gradient: self gets g with the slice zeroed, src gets g's slice.
+            let all = Tensor::from_i64((0..n as i64).collect(), out.shape());
+            let pos = all.slice_exact(dim, start, len, step)?.clone_data()?;
+            record(&out, "SliceScatterBackward0", &[self, src], || Rule::Put { positions: pos, accumulate: false });
+        }
+        Ok(out)
+    }
+
+    pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
+        if tensors.is_empty() {
+            return shape_err("cat", "torch.cat(): expected a non-empty list of Tensors");
+        }
+        // PyTorch skips 1-D empty tensors in cat (legacy behaviour).
+        let parts: Vec<&Tensor> = tensors.iter().filter(|t| !(t.ndim() == 1 && t.numel() == 0)).collect();
+        if parts.is_empty() {
+            return Ok(tensors[0].clone_data()?);
+        }
+        let nd = parts[0].ndim();
+        if nd == 0 {
+            return shape_err("cat", "zero-dimensional tensor (at position 0) cannot be concatenated");
+        }
+        let d = wrap_dim("cat", dim, nd)?;
+        let dt = parts.iter().map(|t| t.dtype()).max().unwrap_or(DType::F32);
+        let first = parts[0].shape();
+        let mut out_shape = first.clone();
+        out_shape[d] = 0;
+        for (i, t) in parts.iter().enumerate() {
+            let s = t.shape();
+            if s.len() != nd {
+                return shape_err("cat", format!("Tensors must have same number of dimensions: got {nd} and {}", s.len()));
+            }
+            for j in 0..nd {
+                if j != d && s[j] != first[j] {
+                    return shape_err("cat", format!("Sizes of tensors must match except in dimension {d}. Expected size {} but got size {} for tensor number {i} in the list.", first[j], s[j]));
+                }
+            }
+            out_shape[d] += s[d];
+        }
+        let casted: Vec<Tensor> = parts.iter().map(|t| t.cast_nograd(dt)).collect();
+        let storage = {
+            let guards: Vec<_> = casted.iter().map(|t| t.view_guard()).collect();
+            let datas: Vec<_> = guards.iter().map(|g| g.storage.data.read_recursive()).collect();
+            let pairs: Vec<(&Storage, &Layout)> = datas.iter().zip(&guards).map(|(s, g)| (&**s, &g.layout)).collect();
+            Storage::cat(&pairs, d, &out_shape)?
+        };
+        let out = Tensor::contiguous_from(storage, out_shape);
+        let sizes: Vec<usize> = parts.iter().map(|t| t.shape()[d]).collect();
+        record(&out, "CatBackward0", &parts, || Rule::Cat { dim: d, sizes });
+        Ok(out)
+    }
+
+    pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
+        if tensors.is_empty() {
+            return shape_err("stack", "stack expects a non-empty TensorList");
+        }
+        let s0 = tensors[0].shape();
+        for (i, t) in tensors.iter().enumerate() {
+            if t.shape() != s0 {
+                return shape_err("stack", format!("stack expects each tensor to be equal size, but got {} at entry 0 and {} at entry {i}", fmt_shape(&s0), fmt_shape(&t.shape())));
+            }
+        }
+        let d = wrap_dim("stack", dim, s0.len() + 1)?;
+        let parts: Result<Vec<Tensor>> = tensors.iter().map(|t| t.unsqueeze(d as i64)).collect();
+        Tensor::cat(&parts?, d as i64)
+    }
+
+    /// Coordinates of non-zero elements as an `[n, ndim]` int64 tensor.
+    pub fn nonzero(&self) -> Tensor {
+        let nd = self.ndim();
+        let (coords, count) = self.with_storage(|s, l| s.nonzero(l));
+        Tensor::from_i64(coords, vec![count, nd])
+    }
+
+    /// `self[args]`: basic items make a view, tensor items gather.
+    pub fn index(&self, args: &[IndexArg]) -> Result<Tensor> {
+        let (view, adv) = self.apply_basic(args)?;
+        if adv.is_empty() {
+            return Ok(view);
+        }
+        view.advanced_index(&adv)
+    }
+
+    /// Applies ints, slices, None and Ellipsis; returns the view and the
+    /// tensor indices with the dims of the view they index.
+    pub(crate) fn apply_basic_pub(&self, args: &[IndexArg]) -> Result<(Tensor, Vec<(usize, Tensor)>)> {
+        self.apply_basic(args)
+    }
+
+    fn apply_basic(&self, args: &[IndexArg]) -> Result<(Tensor, Vec<(usize, Tensor)>)> {
+        let nd = self.ndim();
+        let consumed: usize = args
+            .iter()
+            .map(|a| match a {
+                IndexArg::Int(_) | IndexArg::Slice(..) => 1,
+                IndexArg::Tensor(t) if t.dtype() == DType::Bool => t.ndim().max(1),
+                IndexArg::Tensor(_) => 1,
+                _ => 0,
+            })
+            .sum();
+        if args.iter().filter(|a| matches!(a, IndexArg::Ellipsis)).count() > 1 {
+            return index_err("index", "an index can only have a single ellipsis ('...')");
+        }
+        if consumed > nd {
+            return index_err("index", format!("too many indices for tensor of dimension {nd}"));
+        }
+        let mut t = self.clone();
+        let mut dim = 0usize; // current dim in t
+        let mut adv: Vec<(usize, Tensor)> = vec![];
+        for a in args {
+            match a {
+                IndexArg::Int(i) => {
+                    if t.ndim() == 0 {
+                        return index_err("index", "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+                    }
+                    let size = t.shape()[dim] as i64;
+                    if *i < -size || *i >= size {
+                        return index_err("index", format!("index {i} is out of bounds for dimension {dim} with size {size}"));
+                    }
+                    t = t.select(dim as i64, *i)?;
+                }
+                IndexArg::Slice(s, e, step) => {
+                    t = t.slice(dim as i64, *s, *e, *step)?;
+                    dim += 1;
+                }
+                IndexArg::NewAxis => {
+                    t = t.unsqueeze(dim as i64)?;
+                    dim += 1;
+                }
+                IndexArg::Ellipsis => dim += nd - consumed,
+                IndexArg::Tensor(ix) => {
+                    if ix.dtype() == DType::Bool {
+                        let mshape = ix.shape();
+                        let k = mshape.len();
+                        let tshape = t.shape();
+                        for j in 0..k {
+                            if mshape[j] != tshape[dim + j] {
+                                return index_err("index", format!("The shape of the mask {} at index {j} does not match the shape of the indexed tensor {} at index {}", fmt_shape(&mshape), fmt_shape(&tshape), dim + j));
+                            }
+                        }
+                        if k == 0 {
+                            // x[True] adds a dim of size 1; x[False] of size 0.
+                            let keep = ix.to_i64_vec()[0] != 0;
+                            t = t.unsqueeze(dim as i64)?;
+                            adv.push((dim, Tensor::from_i64(if keep { vec![0] } else { vec![] }, vec![keep as usize])));
+                            dim += 1;
+                            continue;
+                        }
+                        let nz = ix.nonzero();
+                        for j in 0..k {
+                            adv.push((dim + j, nz.select(1, j as i64)?.clone_data()?));
+                        }
+                        dim += k;
+                    } else if ix.dtype() == DType::I64 {
+                        adv.push((dim, ix.clone()));
+                        dim += 1;
+                    } else {
+                        return index_err("index", "tensors used as indices must be long, int, byte or bool tensors");
+                    }
+                }
+            }
+        }
+        Ok((t, adv))
+    }
+
+    /// Gathers `self[i0, i1, ...]` for index tensors on the given dims.
+    fn advanced_index(&self, adv: &[(usize, Tensor)]) -> Result<Tensor> {
+        let shape = self.shape();
+        let mut bshape: Vec<usize> = vec![];
+        for (_, ix) in adv {
+            bshape = broadcast_shapes("index", &bshape, &ix.shape())?;
+        }
+        let dims: Vec<usize> = adv.iter().map(|(d, _)| *d).collect();
+        let adjacent = dims.windows(2).all(|w| w[1] == w[0] + 1);
+        let rest: Vec<usize> = (0..shape.len()).filter(|d| !dims.contains(d)).collect();
+        // Linear position inside the block of indexed dims.
+        let count: usize = bshape.iter().product();
+        let mut linear = vec![0i64; count];
+        let mut block = 1usize;
+        for (d, ix) in adv.iter().rev() {
+            let size = shape[*d];
+            let vals = checked("index", ix.expand(&bshape)?.to_i64_vec(), size, *d, true)?;
+            for (l, v) in linear.iter_mut().zip(vals) {
+                *l += v * block as i64;
+            }
+            block *= size;
+        }
+        let mut perm = dims.clone();
+        perm.extend(&rest);
+        let moved = self.permute_usize(&perm)?;
+        let mut flat_shape = vec![block];
+        flat_shape.extend(rest.iter().map(|&d| shape[d]));
+        let flat = moved.reshape_to(&flat_shape)?;
+        let picked = flat.index_select(0, &Tensor::from_i64(linear, vec![count]))?;
+        let mut out_shape = bshape.clone();
+        out_shape.extend(rest.iter().map(|&d| shape[d]));
+        let out = picked.reshape_to(&out_shape)?;
+        let first = dims[0];
+        if adjacent && first > 0 {
+            // Put the broadcast index dims back where the indexed dims were.
+            let nb = bshape.len();
+            let nrest = rest.len();
+            let mut p: Vec<usize> = (nb..nb + first).collect();
+            p.extend(0..nb);
+            p.extend(nb + first..nb + nrest);
+            return out.permute_usize(&p);
+        }
+        Ok(out)
+    }
+
+    /// Flat row-major positions that `self[args]` selects, shaped like the result.
+    pub fn index_positions(&self, args: &[IndexArg]) -> Result<Tensor> {
+        let n = self.numel();
+        let all = Tensor::from_i64((0..n as i64).collect(), self.shape());
+        let _g = crate::autograd::GradModeGuard::new(false);
+        all.index(args)
+    }
+}

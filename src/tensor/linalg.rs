@@ -1,0 +1,136 @@
+//! Matrix products: `matmul` with NumPy's 1-D and batch-broadcasting rules,
+//! all lowered onto one batched GEMM primitive.
+
+use super::{record, Tensor};
+use crate::error::{dtype_err, shape_err, Result};
+use crate::grad_rules::{Rule, Saved};
+use crate::shape::broadcast_shapes;
+
+impl Tensor {
+    /// The primitive: `[.., m, k] @ [.., k, n]` for 2-D or same-batch 3-D operands.
+    fn bmm_primitive(&self, other: &Tensor, name: &'static str) -> Result<Tensor> {
+        if self.dtype() != other.dtype() {
+            return dtype_err("matmul", format!("expected m1 and m2 to have the same dtype, but got: {} != {}", self.dtype(), other.dtype()));
+        }
+        let (la, lb) = (self.layout(), other.layout());
+        let two_d = la.ndim() == 2;
+        let (la3, lb3) = if two_d { (la.unsqueeze(0), lb.unsqueeze(0)) } else { (la, lb) };
+        let (bs, m, n) = (la3.shape[0], la3.shape[1], lb3.shape[2]);
+        let storage = {
+            let (va, vb) = (self.view_guard(), other.view_guard());
+            let (sa, sb) = (va.storage.data.read_recursive(), vb.storage.data.read_recursive());
+            sa.bmm(&la3, &sb, &lb3)?
+        };
+        let shape = if two_d { vec![m, n] } else { vec![bs, m, n] };
+        let out = Tensor::contiguous_from(storage, shape);
+        record(&out, name, &[self, other], || Rule::Matmul(Saved::input(self), Saved::input(other)));
+        Ok(out)
+    }
+
+    pub fn mm(&self, other: &Tensor) -> Result<Tensor> {
+        let (sa, sb) = (self.shape(), other.shape());
+        if sa.len() != 2 {
+            return shape_err("mm", format!("self must be a matrix"));
+        }
+        if sb.len() != 2 {
+            return shape_err("mm", format!("mat2 must be a matrix"));
+        }
+        if sa[1] != sb[0] {
+            return shape_err("mm", format!("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", sa[0], sa[1], sb[0], sb[1]));
+        }
+        self.bmm_primitive(other, "MmBackward0")
+    }
+
+    pub fn bmm(&self, other: &Tensor) -> Result<Tensor> {
+        let (sa, sb) = (self.shape(), other.shape());
+        if sa.len() != 3 || sb.len() != 3 {
+            return shape_err("bmm", format!("batch1 must be a 3D tensor"));
+        }
+        if sa[0] != sb[0] || sa[2] != sb[1] {
+            return shape_err("bmm", format!("Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].", sa[0], sa[2], sb[0], sb[1]));
+        }
+        self.bmm_primitive(other, "BmmBackward0")
+    }
+
+    pub fn dot(&self, other: &Tensor) -> Result<Tensor> {
+        let (sa, sb) = (self.shape(), other.shape());
+        if sa.len() != 1 || sb.len() != 1 {
+            return shape_err("dot", format!("1D tensors expected, but got {}D and {}D tensors", sa.len(), sb.len()));
+        }
+        if sa[0] != sb[0] {
+            return shape_err("dot", format!("inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively", sa[0], sb[0], sa[0], sb[0]));
+        }
+        self.unsqueeze(0)?.bmm_primitive(&other.unsqueeze(1)?, "DotBackward0")?.reshape_to(&[])
+    }
+
+    pub fn mv(&self, v: &Tensor) -> Result<Tensor> {
+        let (sa, sb) = (self.shape(), v.shape());
+        if sa.len() != 2 || sb.len() != 1 || sa[1] != sb[0] {
+            return shape_err("mv", format!("size mismatch, got input ({}), mat ({}), vec ({})", sa.first().copied().unwrap_or(0), sa.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"), sb.first().copied().unwrap_or(0)));
+        }
+        self.bmm_primitive(&v.unsqueeze(1)?, "MvBackward0")?.reshape_to(&[sa[0]])
+    }
+
+    /// NumPy `matmul` semantics (1-D promotion, batch broadcasting).
+    pub fn matmul(&self, other: &Tensor) -> Result<Tensor> {
+        let (sa, sb) = (self.shape(), other.shape());
+        let (na, nb) = (sa.len(), sb.len());
+        if na == 0 || nb == 0 {
+            return shape_err("matmul", format!("both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D"));
+        }
+        match (na, nb) {
+            (1, 1) => return self.dot(other),
+            (2, 1) => return self.mv(other),
+            (1, 2) => {
+                if sa[0] != sb[0] {
+                    return shape_err("matmul", format!("mat1 and mat2 shapes cannot be multiplied (1x{} and {}x{})", sa[0], sb[0], sb[1]));
+                }
+                return self.unsqueeze(0)?.mm(other)?.squeeze(Some(&[0]));
+            }
+            (2, 2) => return self.mm(other),
+            _ => {}
+        }
+        // Batched: promote 1-D operands, broadcast batch dims.
+        let a = if na == 1 { self.unsqueeze(0)? } else { self.clone() };
+        let b = if nb == 1 { other.unsqueeze(1)? } else { other.clone() };
+        let (sa2, sb2) = (a.shape(), b.shape());
+        let (m, k) = (sa2[sa2.len() - 2], sa2[sa2.len() - 1]);
+        let (k2, n) = (sb2[sb2.len() - 2], sb2[sb2.len() - 1]);
+        if k != k2 {
+            return shape_err("matmul", format!("Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].", sa2[..sa2.len() - 2].iter().product::<usize>(), k, sb2[..sb2.len() - 2].iter().product::<usize>().max(1), k2));
+        }
+        // A batch times one matrix folds the batch into rows: one GEMM, no copies.
+        let mut out = if sb2.len() == 2 && a.is_contiguous() {
+            let rows: usize = sa2[..sa2.len() - 1].iter().product();
+            let mut shape = sa2[..sa2.len() - 1].to_vec();
+            shape.push(n);
+            a.reshape_to(&[rows, k])?.mm(&b)?.reshape_to(&shape)?
+        } else {
+            let batch = broadcast_shapes("matmul", &sa2[..sa2.len() - 2], &sb2[..sb2.len() - 2])?;
+            let bsz: usize = batch.iter().product();
+            let mut ea = batch.clone();
+            ea.extend([m, k]);
+            let mut eb = batch.clone();
+            eb.extend([k, n]);
+            let a3 = a.expand(&ea)?.reshape_to(&[bsz, m, k])?;
+            let b3 = b.expand(&eb)?.reshape_to(&[bsz, k, n])?;
+            let mut shape = batch;
+            shape.extend([m, n]);
+            a3.bmm_primitive(&b3, "BmmBackward0")?.reshape_to(&shape)?
+        };
+        if na == 1 {
+            out = out.squeeze(Some(&[-2]))?;
+        }
+        if nb == 1 {
+            out = out.squeeze(Some(&[-1]))?;
+        }
+        Ok(out)
+    }
+
+    pub fn outer(&self, other: &Tensor) -> Result<Tensor> {
+        if self.ndim() != 1 || other.ndim() != 1 {
+            return shape_err("outer", "outer: expected 1D tensors");
+        }
+        self.unsqueeze(1)?.mul(&other.unsqueeze(0)?)
+    }
+}

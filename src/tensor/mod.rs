@@ -1,0 +1,301 @@
+//! `Tensor`: a view (storage + layout) plus autograd metadata. Each op
+//! validates its arguments, computes through `Storage`, and records a graph
+//! node when grad mode is on and an input requires grad. Ops are split by
+//! family into the files of this module.
+
+mod arith;
+mod creation;
+mod index;
+mod inplace;
+mod linalg;
+mod reduce;
+mod views;
+
+pub use index::IndexArg;
+
+use crate::autograd::is_grad_enabled;
+use crate::dtype::{DType, OperandKind};
+use crate::error::{Error, Result};
+use crate::graph::{Edge, GradHook, NodeId, NodeRef, ARENA};
+use crate::grad_rules::Rule;
+use crate::layout::Layout;
+use crate::shape::Shape;
+use crate::storage::{Device, Storage, StorageCell};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard};
+use std::sync::Arc;
+
+/// Where a tensor's elements are: shared storage and this tensor's layout.
+#[derive(Clone)]
+pub struct View {
+    pub storage: Arc<StorageCell>,
+    pub layout: Layout,
+}
+
+#[derive(Default)]
+pub struct Meta {
+    /// Set on leaves by the user; non-leaves require grad through `grad_fn`.
+    pub requires_grad: bool,
+    pub grad_fn: Option<NodeRef>,
+    pub grad: Option<Tensor>,
+    /// The leaf's AccumulateGrad node, if one is alive (not counted).
+    pub accumulator: Option<NodeId>,
+    pub retains_grad: bool,
+    /// Hooks on a leaf's gradient (non-leaf hooks live on their grad_fn node).
+    pub hooks: Vec<GradHook>,
+}
+
+pub struct TensorInner {
+    pub(crate) view: RwLock<View>,
+    pub(crate) meta: Mutex<Meta>,
+    /// A Python number turned into a 0-d tensor: lowest rank in type promotion.
+    pub(crate) wrapped_number: bool,
+}
+
+#[derive(Clone)]
+pub struct Tensor(pub(crate) Arc<TensorInner>);
+
+impl Tensor {
+    pub fn from_storage(storage: Storage, layout: Layout) -> Tensor {
+        Tensor::from_view(View { storage: Arc::new(StorageCell::new(storage)), layout })
+    }
+    pub fn from_view(view: View) -> Tensor {
+        Tensor(Arc::new(TensorInner { view: RwLock::new(view), meta: Mutex::new(Meta::default()), wrapped_number: false }))
+    }
+    /// A contiguous tensor over a fresh storage.
+    pub fn contiguous_from(storage: Storage, shape: Shape) -> Tensor {
+        Tensor::from_storage(storage, Layout::contiguous(shape))
+    }
+    /// A Python number as a 0-d tensor that ranks lowest in type promotion.
+    pub fn wrapped_scalar(v: f64, dtype: DType) -> Tensor {
+        let storage = Storage::full(Device::Cpu, dtype, 1, v);
+        Tensor(Arc::new(TensorInner {
+            view: RwLock::new(View { storage: Arc::new(StorageCell::new(storage)), layout: Layout::contiguous(vec![]) }),
+            meta: Mutex::new(Meta::default()),
+            wrapped_number: true,
+        }))
+    }
+
+    /// A Python int as a wrapped 0-d int64 tensor (exact for all i64).
+    pub fn wrapped_i64(v: i64) -> Tensor {
+        use crate::backend::cpu::IntoStorage;
+        let storage = Storage::Cpu(vec![v].into_storage());
+        Tensor(Arc::new(TensorInner {
+            view: RwLock::new(View { storage: Arc::new(StorageCell::new(storage)), layout: Layout::contiguous(vec![]) }),
+            meta: Mutex::new(Meta::default()),
+            wrapped_number: true,
+        }))
+    }
+
+    pub fn view_guard(&self) -> RwLockReadGuard<'_, View> {
+        self.0.view.read_recursive()
+    }
+    pub fn layout(&self) -> Layout {
+        self.view_guard().layout.clone()
+    }
+    pub fn shape(&self) -> Shape {
+        self.view_guard().layout.shape.clone()
+    }
+    pub fn strides(&self) -> Vec<usize> {
+        self.view_guard().layout.strides.clone()
+    }
+    pub fn ndim(&self) -> usize {
+        self.view_guard().layout.ndim()
+    }
+    pub fn numel(&self) -> usize {
+        self.view_guard().layout.numel()
+    }
+    pub fn dtype(&self) -> DType {
+        self.view_guard().storage.data.read_recursive().dtype()
+    }
+    pub fn device(&self) -> Device {
+        self.view_guard().storage.data.read_recursive().device()
+    }
+    pub fn is_contiguous(&self) -> bool {
+        self.view_guard().layout.is_contiguous()
+    }
+    pub fn storage_cell(&self) -> Arc<StorageCell> {
+        self.view_guard().storage.clone()
+    }
+    pub fn version(&self) -> u64 {
+        self.view_guard().storage.version()
+    }
+    pub fn same_tensor(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+    pub fn operand_kind(&self) -> OperandKind {
+        if self.0.wrapped_number {
+            OperandKind::Wrapped
+        } else if self.ndim() == 0 {
+            OperandKind::ZeroDim
+        } else {
+            OperandKind::Dimensioned
+        }
+    }
+    /// Runs `f` on the storage and layout under a read lock.
+    pub fn with_storage<R>(&self, f: impl FnOnce(&Storage, &Layout) -> R) -> R {
+        let v = self.view_guard();
+        let s = v.storage.data.read_recursive();
+        f(&s, &v.layout)
+    }
+    /// A contiguous copy of the elements, cast to `dtype`.
+    pub fn to_contiguous_storage(&self, dtype: DType) -> Storage {
+        self.with_storage(|s, l| s.to_contiguous(l, dtype))
+    }
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        self.with_storage(|s, l| s.to_f64_vec(l))
+    }
+    pub fn to_i64_vec(&self) -> Vec<i64> {
+        self.with_storage(|s, l| s.to_i64_vec(l))
+    }
+    pub fn item_f64(&self) -> Result<f64> {
+        let n = self.numel();
+        if n != 1 {
+            return Err(Error::Runtime(format!("a Tensor with {n} elements cannot be converted to Scalar")));
+        }
+        Ok(self.to_f64_vec()[0])
+    }
+
+    // ---- autograd metadata ----
+
+    pub fn requires_grad(&self) -> bool {
+        let m = self.0.meta.lock();
+        m.requires_grad || m.grad_fn.is_some()
+    }
+    pub fn is_leaf(&self) -> bool {
+        self.0.meta.lock().grad_fn.is_none()
+    }
+    pub fn set_requires_grad(&self, flag: bool) -> Result<()> {
+        let mut m = self.0.meta.lock();
+        if m.grad_fn.is_some() {
+            if !flag {
+                return Err(Error::Autograd("you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().".into()));
+            }
+            return Ok(());
+        }
+        if flag && !self.dtype().is_float() {
+            return Err(Error::Autograd("only Tensors of floating point and complex dtype can require gradients".into()));
+        }
+        m.requires_grad = flag;
+        Ok(())
+    }
+    pub fn grad(&self) -> Option<Tensor> {
+        self.0.meta.lock().grad.clone()
+    }
+    pub fn set_grad(&self, g: Option<Tensor>) -> Result<()> {
+        if let Some(g) = &g {
+            if g.shape() != self.shape() {
+                return Err(Error::Runtime(format!(
+                    "assigned grad has data of a different size ({} vs {})",
+                    crate::shape::fmt_shape(&g.shape()),
+                    crate::shape::fmt_shape(&self.shape())
+                )));
+            }
+        }
+        self.0.meta.lock().grad = g;
+        Ok(())
+    }
+    pub fn grad_fn(&self) -> Option<NodeRef> {
+        self.0.meta.lock().grad_fn.clone()
+    }
+    pub fn grad_fn_id(&self) -> Option<NodeId> {
+        self.0.meta.lock().grad_fn.as_ref().map(|n| n.id())
+    }
+    pub fn retains_grad(&self) -> bool {
+        self.0.meta.lock().retains_grad
+    }
+    pub fn retain_grad(&self) -> Result<()> {
+        let mut m = self.0.meta.lock();
+        let Some(node) = m.grad_fn.as_ref().map(|n| n.id()) else {
+            if !m.requires_grad {
+                return Err(Error::Autograd("can't retain_grad on Tensor that has requires_grad=False".into()));
+            }
+            return Ok(()); // leaves always keep their grad
+        };
+        m.retains_grad = true;
+        drop(m);
+        if let Some(n) = ARENA.lock().get_mut(node) {
+            n.retain = Some(Arc::downgrade(&self.0));
+        }
+        Ok(())
+    }
+    pub fn register_hook(&self, hook: GradHook) -> Result<()> {
+        if !self.requires_grad() {
+            return Err(Error::Autograd("cannot register a hook on a tensor that doesn't require gradient".into()));
+        }
+        let node = self.grad_fn_id();
+        match node {
+            Some(id) => {
+                if let Some(n) = ARENA.lock().get_mut(id) {
+                    n.hooks.push(hook);
+                }
+            }
+            None => self.0.meta.lock().hooks.push(hook),
+        }
+        Ok(())
+    }
+    /// A tensor sharing this one's storage, outside the graph.
+    pub fn detach(&self) -> Tensor {
+        Tensor::from_view(self.view_guard().clone())
+    }
+    /// Takes the tensor out of the graph in place (`detach_`).
+    pub fn detach_(&self) {
+        let mut m = self.0.meta.lock();
+        m.grad_fn = None;
+        m.requires_grad = false;
+    }
+    /// Replaces storage and layout (`x.data = y`).
+    pub fn set_data(&self, other: &Tensor) {
+        let v = other.view_guard().clone();
+        *self.0.view.write() = v;
+    }
+
+    /// The edge to take for an input that requires grad: its grad_fn, or its
+    /// AccumulateGrad node (created on first use and shared while alive).
+    fn edge_for(&self) -> Option<Edge> {
+        let mut m = self.0.meta.lock();
+        let node = if let Some(f) = &m.grad_fn {
+            f.clone().into_id()
+        } else if m.requires_grad {
+            let existing = m.accumulator.and_then(NodeRef::from_id);
+            match existing {
+                Some(r) => r.into_id(),
+                None => {
+                    let r = NodeRef::create("AccumulateGrad", Rule::AccumulateGrad(Arc::downgrade(&self.0)), vec![]);
+                    m.accumulator = Some(r.id());
+                    r.into_id()
+                }
+            }
+        } else {
+            return None;
+        };
+        drop(m);
+        let v = self.view_guard();
+        let dtype = v.storage.data.read_recursive().dtype();
+        Some(Edge { node, shape: v.layout.shape.clone(), dtype })
+    }
+    /// The AccumulateGrad node of a leaf, for `next_functions`.
+    pub fn accumulator_ref(&self) -> Option<NodeRef> {
+        if !self.is_leaf() || !self.requires_grad() {
+            return None;
+        }
+        let e = self.edge_for()?;
+        // edge_for gave us a count; wrap it so it is released when dropped.
+        Some(NodeRef::adopt(e.node))
+    }
+}
+
+/// True when an op on `inputs` must be recorded.
+pub fn needs_grad(inputs: &[&Tensor]) -> bool {
+    is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())
+}
+
+/// Records `out = op(inputs)` in the graph. `rule` is built only when needed.
+pub fn record(out: &Tensor, name: &'static str, inputs: &[&Tensor], rule: impl FnOnce() -> Rule) {
+    if !needs_grad(inputs) {
+        return;
+    }
+    let edges: Vec<Option<Edge>> = inputs.iter().map(|t| t.edge_for()).collect();
+    let node = NodeRef::create(name, rule(), edges);
+    out.0.meta.lock().grad_fn = Some(node);
+}
+

@@ -1,0 +1,180 @@
+//! Reductions (sum, mean, prod, amax/amin, max/min with indices, arg
+//! reductions), cumsum and the softmax family.
+
+use super::{record, Tensor};
+use crate::dtype::DType;
+use crate::error::{shape_err, Result};
+use crate::grad_rules::{Rule, Saved};
+use crate::op::{ArgReduceOp, ReduceOp};
+use crate::shape::{wrap_dim, wrap_dims, Shape};
+
+fn kept_shape(shape: &[usize], dims: &[usize], keepdim: bool) -> Shape {
+    let mut out = Vec::with_capacity(shape.len());
+    for (i, &s) in shape.iter().enumerate() {
+        if dims.contains(&i) {
+            if keepdim {
+                out.push(1);
+            }
+        } else {
+            out.push(s);
+        }
+    }
+    out
+}
+
+impl Tensor {
+    /// Reduces `dims` (None: all dims).
+    pub fn reduce(&self, op: ReduceOp, dims: Option<&[usize]>, keepdim: bool) -> Result<Tensor> {
+        let nd = self.ndim();
+        let all: Vec<usize> = (0..nd).collect();
+        let full = dims.is_none();
+        let dims: Vec<usize> = match dims {
+            Some(d) if !d.is_empty() => d.to_vec(),
+            // PyTorch: an empty dim list reduces everything
+            _ => all,
+        };
+        let in_shape = self.shape();
+        let out_shape = kept_shape(&in_shape, &dims, keepdim);
+        let storage = self.with_storage(|s, l| s.reduce(op, l, &dims))?;
+        let out = Tensor::contiguous_from(storage, out_shape);
+        if !out.dtype().is_float() {
+            return Ok(out);
+        }
+        let (name, rule): (&'static str, Box<dyn FnOnce() -> Rule>) = match op {
+            ReduceOp::Sum | ReduceOp::Mean => {
+                let name = match (op, full) {
+                    (ReduceOp::Sum, true) => "SumBackward0",
+                    (ReduceOp::Sum, false) => "SumBackward1",
+                    (_, true) => "MeanBackward0",
+                    _ => "MeanBackward1",
+                };
+                let dims = dims.clone();
+                (name, Box::new(move || Rule::Reduce { op, in_shape, dims, keepdim }))
+            }
+            ReduceOp::Prod => {
+                let (x, o, dims) = (Saved::input(self), Saved::output(&out), dims.clone());
+                (if full { "ProdBackward0" } else { "ProdBackward1" }, Box::new(move || Rule::Prod { x, out: o, dims, keepdim }))
+            }
+            ReduceOp::Amax | ReduceOp::Amin => {
+                let (x, o, dims) = (Saved::input(self), Saved::output(&out), dims.clone());
+                let name = match (op, full) {
+                    (ReduceOp::Amax, true) => "MaxBackward1",
+                    (ReduceOp::Amin, true) => "MinBackward1",
+                    (ReduceOp::Amax, false) => "AmaxBackward0",
+                    _ => "AminBackward0",
+                };
+                (name, Box::new(move || Rule::Extremum { x, out: o, dims, keepdim }))
+            }
+        };
+        record(&out, name, &[self], rule);
+        Ok(out)
+    }
+
+    pub fn reduce_dims(&self, op: ReduceOp, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+        match dims {
+            None => self.reduce(op, None, keepdim),
+            Some(d) => {
+                let w = wrap_dims(op.name(), d, self.ndim())?;
+                self.reduce(op, Some(&w), keepdim)
+            }
+        }
+    }
+
+    pub fn sum_all(&self) -> Result<Tensor> {
+        self.reduce(ReduceOp::Sum, None, false)
+    }
+
+    /// Sums a broadcast gradient back to `shape` (leading dims and dims that
+    /// were 1): the one place broadcasting is undone.
+    pub fn sum_to(&self, shape: &[usize]) -> Result<Tensor> {
+        let own = self.shape();
+        if own == shape {
+            return Ok(self.clone());
+        }
+        if own.len() < shape.len() {
+            return self.reshape_to(shape);
+        }
+        let lead = own.len() - shape.len();
+        let mut dims: Vec<usize> = (0..lead).collect();
+        for i in 0..shape.len() {
+            if shape[i] == 1 && own[lead + i] != 1 {
+                dims.push(lead + i);
+            }
+        }
+        let mut t = if dims.is_empty() { self.clone() } else { self.reduce(ReduceOp::Sum, Some(&dims), true)? };
+        if lead > 0 || t.shape() != shape {
+            t = t.reshape_to(shape)?;
+        }
+        Ok(t)
+    }
+
+    /// `max(dim)` / `min(dim)`: (values, int64 indices).
+    pub fn extremum_dim(&self, max: bool, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        let nd = self.ndim();
+        let d = wrap_dim(if max { "max" } else { "min" }, dim, nd)?;
+        let in_shape = self.shape();
+        if in_shape.get(d) == Some(&0) {
+            return shape_err("max", format!("{}(): Expected reduction dim {d} to have non-zero size.", if max { "max" } else { "min" }));
+        }
+        let arg = if max { ArgReduceOp::ArgMax } else { ArgReduceOp::ArgMin };
+        let idx = self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
+        let out_shape = kept_shape(&in_shape, &[d], keepdim);
+        let indices = Tensor::from_i64(idx, out_shape.clone());
+        // values = gather along d
+        let values = {
+            let _g = crate::autograd::GradModeGuard::new(false);
+            let idx_k = if keepdim || nd == 0 { indices.clone() } else { indices.unsqueeze(d as i64)? };
+            let v = if nd == 0 { self.clone_data()? } else { self.gather(d as i64, &idx_k)? };
+            if keepdim || nd == 0 { v } else { v.squeeze(Some(&[d as i64]))? }
+        };
+        let values = values.detach();
+        if self.dtype().is_float() {
+            let ix = indices.clone();
+            record(&values, if max { "MaxBackward0" } else { "MinBackward0" }, &[self], || Rule::IndexedExtremum { in_shape, dim: d, indices: ix, keepdim });
+        }
+        Ok((values, indices))
+    }
+
+    /// argmax/argmin over `dim`, or over the flattened tensor.
+    pub fn arg_extremum(&self, max: bool, dim: Option<i64>, keepdim: bool) -> Result<Tensor> {
+        let arg = if max { ArgReduceOp::ArgMax } else { ArgReduceOp::ArgMin };
+        match dim {
+            None => {
+                let flat = self.reshape_to(&[self.numel()])?;
+                let idx = flat.with_storage(|s, l| s.arg_reduce(arg, l, 0))?;
+                let shape = if keepdim { vec![1; self.ndim()] } else { vec![] };
+                Ok(Tensor::from_i64(idx, shape))
+            }
+            Some(d) => {
+                let nd = self.ndim();
+                let d = wrap_dim("argmax", d, nd)?;
+                let idx = self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
+                Ok(Tensor::from_i64(idx, kept_shape(&self.shape(), &[d], keepdim)))
+            }
+        }
+    }
+
+    pub fn cumsum(&self, dim: i64) -> Result<Tensor> {
+        let d = wrap_dim("cumsum", dim, self.ndim())?;
+        let storage = self.with_storage(|s, l| s.cumsum(l, d))?;
+        let out = Tensor::contiguous_from(storage, self.shape());
+        if out.dtype().is_float() {
+            record(&out, "CumsumBackward0", &[self], || Rule::Cumsum { dim: d });
+        }
+        Ok(out)
+    }
+
+    pub fn softmax(&self, dim: i64, log: bool) -> Result<Tensor> {
+        let src = if self.dtype().is_float() { self.clone() } else { self.cast_nograd(DType::F32) };
+        let d = wrap_dim(if log { "log_softmax" } else { "softmax" }, dim, self.ndim())?;
+        let storage = src.with_storage(|s, l| s.softmax(l, d, log))?;
+        let out = Tensor::contiguous_from(storage, self.shape());
+        let o = Saved::output(&out);
+        if log {
+            record(&out, "LogSoftmaxBackward0", &[self], || Rule::LogSoftmax { out: o, dim: d });
+        } else {
+            record(&out, "SoftmaxBackward0", &[self], || Rule::Softmax { out: o, dim: d });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,240 @@
+//! View ops: new layouts over the same storage, never a copy (except
+//! `reshape` of a layout no view can express, and `flip`).
+
+use super::{record, Tensor, View};
+use crate::error::{shape_err, Result};
+use crate::grad_rules::Rule;
+use crate::layout::Layout;
+use crate::shape::{fmt_shape, infer_shape, wrap_dim, wrap_dims};
+
+impl Tensor {
+    /// A tensor over this one's storage with another layout.
+    fn alias(&self, layout: Layout) -> Tensor {
+        let storage = self.view_guard().storage.clone();
+        Tensor::from_view(View { storage, layout })
+    }
+
+    pub fn view(&self, spec: &[i64]) -> Result<Tensor> {
+        let shape = infer_shape("view", spec, self.numel())?;
+        let in_shape = self.shape();
+        let Some(l) = self.layout().view(&shape) else {
+            return shape_err("view", "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+        };
+        let out = self.alias(l);
+        record(&out, "ViewBackward0", &[self], || Rule::Reshape { in_shape });
+        Ok(out)
+    }
+
+    pub fn reshape(&self, spec: &[i64]) -> Result<Tensor> {
+        let shape = infer_shape("reshape", spec, self.numel())?;
+        self.reshape_to(&shape)
+    }
+
+    /// Reshape to a resolved shape: a view when the strides allow, else a copy.
+    pub fn reshape_to(&self, shape: &[usize]) -> Result<Tensor> {
+        let in_shape = self.shape();
+        if in_shape == shape {
+            return Ok(self.clone());
+        }
+        if crate::shape::numel(shape) != self.numel() {
+            return shape_err("reshape", format!("shape '{}' is invalid for input of size {}", fmt_shape(shape), self.numel()));
+        }
+        let (out, name) = match self.layout().view(shape) {
+            Some(l) => (self.alias(l), "ViewBackward0"),
+            None => {
+                let s = self.to_contiguous_storage(self.dtype());
+                (Tensor::contiguous_from(s, shape.to_vec()), "UnsafeViewBackward0")
+            }
+        };
+        record(&out, name, &[self], || Rule::Reshape { in_shape });
+        Ok(out)
+    }
+
+    pub fn flatten(&self, start: i64, end: i64) -> Result<Tensor> {
+        let nd = self.ndim();
+        if nd == 0 {
+            return self.reshape_to(&[1]);
+        }
+        let s = wrap_dim("flatten", start, nd)?;
+        let e = wrap_dim("flatten", end, nd)?;
+        if s > e {
+            return shape_err("flatten", "flatten() has invalid args: start_dim cannot come after end_dim");
+        }
+        let shape = self.shape();
+        let mut new: Vec<usize> = shape[..s].to_vec();
+        new.push(shape[s..=e].iter().product());
+        new.extend_from_slice(&shape[e + 1..]);
+        self.reshape_to(&new)
+    }
+
+    pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {
+        let nd = self.ndim();
+        if dims.len() != nd {
+            return shape_err("permute", format!("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {}", dims.len()));
+        }
+        let d = wrap_dims("permute", dims, nd)?;
+        self.permute_usize(&d)
+    }
+
+    pub fn permute_usize(&self, dims: &[usize]) -> Result<Tensor> {
+        let out = self.alias(self.layout().permute(dims));
+        let dims = dims.to_vec();
+        record(&out, "PermuteBackward0", &[self], || Rule::Permute { dims });
+        Ok(out)
+    }
+
+    pub fn transpose(&self, d0: i64, d1: i64) -> Result<Tensor> {
+        let nd = self.ndim();
+        if nd == 0 {
+            return Ok(self.alias(self.layout()));
+        }
+        let (a, b) = (wrap_dim("transpose", d0, nd)?, wrap_dim("transpose", d1, nd)?);
+        let mut perm: Vec<usize> = (0..nd).collect();
+        perm.swap(a, b);
+        let out = self.alias(self.layout().transpose(a, b));
+        record(&out, "TransposeBackward0", &[self], || Rule::Permute { dims: perm });
+        Ok(out)
+    }
+
+    /// `t()`: transpose of a tensor with at most 2 dims.
+    pub fn t(&self) -> Result<Tensor> {
+        let nd = self.ndim();
+        if nd > 2 {
+            return shape_err("t", format!("t() expects a tensor with <= 2 dimensions, but self is {nd}D"));
+        }
+        if nd < 2 {
+            return Ok(self.clone());
+        }
+        let out = self.alias(self.layout().transpose(0, 1));
+        record(&out, "TBackward0", &[self], || Rule::Permute { dims: vec![1, 0] });
+        Ok(out)
+    }
+
+    /// Swaps the last two dims (`mT`).
+    pub fn mt(&self) -> Result<Tensor> {
+        let nd = self.ndim();
+        if nd < 2 {
+            return shape_err("mT", format!("tensor.mT is only supported on matrices or batches of matrices. Got {nd}-D tensor."));
+        }
+        self.transpose(-2, -1)
+    }
+
+    pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
+        let d = wrap_dim("unsqueeze", dim, self.ndim() + 1)?;
+        let in_shape = self.shape();
+        let out = self.alias(self.layout().unsqueeze(d));
+        record(&out, "UnsqueezeBackward0", &[self], || Rule::Reshape { in_shape });
+        Ok(out)
+    }
+
+    /// `squeeze(dims)`; `None` squeezes every size-1 dim.
+    pub fn squeeze(&self, dims: Option<&[i64]>) -> Result<Tensor> {
+        let nd = self.ndim();
+        let d: Vec<usize> = match dims {
+            Some(ds) => wrap_dims("squeeze", ds, nd)?,
+            None => (0..nd).collect(),
+        };
+        let in_shape = self.shape();
+        let out = self.alias(self.layout().squeeze(&d));
+        let name = if dims.is_none() { "SqueezeBackward0" } else { "SqueezeBackward1" };
+        record(&out, name, &[self], || Rule::Reshape { in_shape });
+        Ok(out)
+    }
+
+    /// `expand(*sizes)` with -1 meaning "keep this dim".
+    pub fn expand_spec(&self, spec: &[i64]) -> Result<Tensor> {
+        let shape = self.shape();
+        let lead = spec.len().saturating_sub(shape.len());
+        let mut target = Vec::with_capacity(spec.len());
+        for (i, &s) in spec.iter().enumerate() {
+            if s == -1 {
+                if i < lead {
+                    return shape_err("expand", format!("The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}"));
+                }
+                target.push(shape[i - lead]);
+            } else if s < 0 {
+                return shape_err("expand", format!("The expanded size of the tensor ({s}) isn't allowed"));
+            } else {
+                target.push(s as usize);
+            }
+        }
+        self.expand(&target)
+    }
+
+    pub fn expand(&self, target: &[usize]) -> Result<Tensor> {
+        if self.shape() == target {
+            return Ok(self.clone());
+        }
+        let l = self.layout().expand("expand", target)?;
+        let out = self.alias(l);
+        record(&out, "ExpandBackward0", &[self], || Rule::Identity);
+        Ok(out)
+    }
+
+    /// Python-style slice along `dim`: `start:stop:step` with clamping.
+    pub fn slice(&self, dim: i64, start: Option<i64>, stop: Option<i64>, step: i64) -> Result<Tensor> {
+        if step <= 0 {
+            return shape_err("slice", "slice step must be positive");
+        }
+        let nd = self.ndim();
+        if nd == 0 {
+            return crate::error::index_err("slice", "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+        }
+        let d = wrap_dim("slice", dim, nd)?;
+        let size = self.shape()[d] as i64;
+        let clamp = |v: i64| -> i64 {
+            let v = if v < 0 { v + size } else { v };
+            v.clamp(0, size)
+        };
+        let s = clamp(start.unwrap_or(0));
+        let e = clamp(stop.unwrap_or(size)).max(s);
+        let len = ((e - s) + step - 1) / step;
+        self.slice_exact(d, s as usize, len as usize, step as usize)
+    }
+
+    pub(crate) fn slice_exact(&self, d: usize, start: usize, len: usize, step: usize) -> Result<Tensor> {
+        let in_shape = self.shape();
+        let out = self.alias(self.layout().slice(d, start, len, step));
+        record(&out, "SliceBackward0", &[self], || Rule::Slice { in_shape, dim: d, start, step });
+        Ok(out)
+    }
+
+    pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
+        let nd = self.ndim();
+        let d = wrap_dim("narrow", dim, nd)?;
+        let size = self.shape()[d] as i64;
+        let s = if start < 0 { start + size } else { start };
+        if s < 0 || s > size || length < 0 || s + length > size {
+            return crate::error::index_err("narrow", format!("start ({start}) + length ({length}) exceeds dimension size ({size})."));
+        }
+        self.slice_exact(d, s as usize, length as usize, 1)
+    }
+
+    pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
+        let nd = self.ndim();
+        if nd == 0 {
+            return crate::error::index_err("select", "select() cannot be applied to a 0-dim tensor.");
+        }
+        let d = wrap_dim("select", dim, nd)?;
+        let in_shape = self.shape();
+        let l = self.layout().select("select", d, index)?;
+        let size = in_shape[d] as i64;
+        let idx = if index < 0 { index + size } else { index } as usize;
+        let out = self.alias(l);
+        record(&out, "SelectBackward0", &[self], || Rule::Select { in_shape, dim: d, index: idx });
+        Ok(out)
+    }
+
+    /// Reverses `dim` (a copy, as in PyTorch).
+    pub fn flip(&self, dim: i64) -> Result<Tensor> {
+        let nd = self.ndim();
+        if nd == 0 {
+            return Ok(self.clone());
+        }
+        let d = wrap_dim("flip", dim, nd)?;
+        let n = self.shape()[d];
+        let idx: Vec<i64> = (0..n as i64).rev().collect();
+        let index = Tensor::from_i64(idx, vec![n]);
+        self.index_select(d, &index)
+    }
+}
