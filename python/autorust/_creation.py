@@ -72,7 +72,7 @@ def _to_array(data, dtype):
         raise TypeError("can't convert np.ndarray of type numpy.object_")
     if arr.dtype.kind == "c":
         raise TypeError("autorust does not support complex tensors")
-    arr = np.ascontiguousarray(arr, dtype=target._np)
+    arr = np.asarray(arr, dtype=target._np, order="C")
     return arr, target
 
 
@@ -113,7 +113,7 @@ def from_numpy(arr):
     dt = from_numpy_dtype(arr.dtype)
     if not arr.flags.c_contiguous:
         # Strided arrays are copied: the native storage is one dense block.
-        arr = np.ascontiguousarray(arr)
+        arr = np.asarray(arr, order="C")
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
     return _native.from_buffer(arr.ctypes.data, arr.shape, dt, arr, False)
