@@ -79,8 +79,8 @@ def __deepcopy__(self, memo):
     out.requires_grad_(self.requires_grad)
     if self.grad is not None and self.is_leaf:
         out.grad = self.grad.detach().clone()
-    if type(self) is not Tensor:
-        out = type(self)(out, requires_grad=self.requires_grad)
+    if builtins.type(self) is not Tensor:
+        out = builtins.type(self)(out, requires_grad=self.requires_grad)
     memo[id(self)] = out
     return out
 

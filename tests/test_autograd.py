@@ -1,0 +1,273 @@
+"""Autograd semantics: leaves, grad accumulation, retain_grad, hooks,
+autograd.grad, higher order, grad modes, in-place rules and PyTorch's errors."""
+
+import copy
+import warnings
+
+import numpy as np
+import pytest
+
+import autorust as torch
+
+
+def test_leaf_flags_and_grad_fn_names():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    assert a.is_leaf and a.grad_fn is None
+    b = a * 2
+    assert not b.is_leaf and b.grad_fn.name() == "MulBackward0"
+    assert (a + 1).grad_fn.name() == "AddBackward0"
+    assert (a.sum()).grad_fn.name() == "SumBackward0"
+    assert (a.mean()).grad_fn.name() == "MeanBackward0"
+    assert (a ** 2).grad_fn.name() == "PowBackward0"
+    m = torch.ones(2, 2, requires_grad=True)
+    assert (m @ m).grad_fn.name() == "MmBackward0"
+    assert m.t().grad_fn.name() == "TBackward0"
+    assert m.view(4).grad_fn.name() == "ViewBackward0"
+    nf = b.grad_fn.next_functions
+    assert nf[0][0].name() == "AccumulateGrad" and nf[1] == (None, 0)
+    assert nf[0][0].variable.data_ptr() == a.data_ptr()
+
+
+def test_requires_grad_rules():
+    with pytest.raises(RuntimeError, match="only Tensors of floating point"):
+        torch.tensor([1, 2], requires_grad=True)
+    x = torch.ones(2)
+    assert x.requires_grad_() is x and x.requires_grad
+    y = x * 2
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf"):
+        y.requires_grad = False
+
+
+def test_grad_accumulates_and_resets():
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 4 * np.array([1.0, 2.0, 3.0]))
+    x.grad.zero_()
+    assert x.grad.sum().item() == 0
+    x.grad = None
+    assert x.grad is None
+
+
+def test_nonleaf_grad_warns_and_retain_grad():
+    a = torch.ones(3, requires_grad=True)
+    y = a * 2
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert y.grad is None
+    assert len(w) == 1 and "not a leaf Tensor" in str(w[0].message)
+    y.retain_grad()
+    assert y.retains_grad
+    (y * y).sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), [4.0, 4.0, 4.0])
+
+
+def test_backward_errors_match_pytorch():
+    x = torch.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        (x * 2).backward()
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad and does not have a grad_fn"):
+        torch.ones(2).sum().backward()
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        (x * 2).backward(torch.ones(3))
+
+
+def test_retain_graph_allows_second_backward():
+    x = torch.ones(2, requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 4.0])
+
+
+def test_hooks_on_leaf_and_nonleaf():
+    a = torch.ones(2, requires_grad=True)
+    seen = []
+    a.register_hook(lambda g: seen.append(g.clone()))
+    b = a * 3
+    b.register_hook(lambda g: g * 10)
+    b.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [30.0, 30.0])
+    np.testing.assert_allclose(seen[0].numpy(), [30.0, 30.0])
+
+
+def test_autograd_grad_and_allow_unused():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = torch.tensor([3.0], requires_grad=True)
+    (ga,) = torch.autograd.grad((a * a).sum(), a)
+    np.testing.assert_allclose(ga.numpy(), [2.0, 4.0])
+    assert a.grad is None  # autograd.grad does not touch .grad
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        torch.autograd.grad(a.sum(), [a, b])
+    ga, gb = torch.autograd.grad(a.sum(), [a, b], allow_unused=True)
+    assert gb is None
+
+
+def test_grad_of_nonleaf_input():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = a * 3
+    (gh,) = torch.autograd.grad((h * h).sum(), h)
+    np.testing.assert_allclose(gh.numpy(), 2 * 3 * np.array([1.0, 2.0]))
+
+
+def test_create_graph_double_backward():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = torch.autograd.grad((a ** 3).sum(), a, create_graph=True)
+    assert g.requires_grad
+    g.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [6.0, 12.0])
+
+
+def test_backward_with_inputs_accumulates_only_those():
+    a = torch.ones(2, requires_grad=True)
+    b = torch.ones(2, requires_grad=True)
+    (a * b).sum().backward(inputs=[a])
+    assert b.grad is None
+    np.testing.assert_allclose(a.grad.numpy(), [1.0, 1.0])
+
+
+def test_multiple_roots():
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    torch.autograd.backward([x.sum(), (x * 2).sum()])
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0, 3.0])
+
+
+def test_grad_modes():
+    x = torch.ones(1, requires_grad=True)
+    with torch.no_grad():
+        assert not (x * 2).requires_grad
+        with torch.enable_grad():
+            assert (x * 2).requires_grad
+    with torch.set_grad_enabled(False):
+        assert not torch.is_grad_enabled()
+    assert torch.is_grad_enabled()
+    torch.set_grad_enabled(False)
+    assert not torch.is_grad_enabled()
+    torch.set_grad_enabled(True)
+    with torch.inference_mode():
+        assert not (x * 2).requires_grad
+
+    @torch.no_grad()
+    def f(v):
+        return v * 2
+
+    @torch.no_grad
+    def g(v):
+        return v * 2
+
+    assert not f(x).requires_grad and not g(x).requires_grad
+
+
+def test_detach_and_detach_():
+    x = torch.ones(2, requires_grad=True)
+    y = (x * 2).detach()
+    assert not y.requires_grad and y.is_leaf
+    z = x * 2
+    z.detach_()
+    assert not z.requires_grad and z.grad_fn is None
+    # detach shares memory
+    d = x.detach()
+    d[0] = 5
+    assert x[0].item() == 5
+
+
+def test_inplace_on_leaf_requiring_grad_errors():
+    a = torch.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation."):
+        a.add_(1)
+    with pytest.raises(RuntimeError, match="in-place operation"):
+        a[0] = 3
+    with torch.no_grad():
+        a.add_(1)
+        a -= 0.5
+    np.testing.assert_allclose(a.detach().numpy(), [1.5, 1.5])
+
+
+def test_modified_saved_tensor_detected():
+    a = torch.ones(2, requires_grad=True)
+    b = a.exp()
+    b.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*is at version 1; expected version 0"):
+        b.sum().backward()
+    c = a * 1
+    d = c * c
+    c.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        d.sum().backward()
+
+
+def test_inplace_on_nonleaf_keeps_gradients_right():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = a * 2
+    b.add_(1)
+    b.pow_(2)
+    b.mul_(3)
+    assert b.grad_fn.name() == "MulBackward0"
+    b.sum().backward()
+    # d/da 3 * (2a + 1)^2 = 12 (2a + 1)
+    np.testing.assert_allclose(a.grad.numpy(), 12 * (2 * np.array([1.0, 2.0]) + 1))
+
+
+def test_setitem_in_graph():
+    x = torch.zeros(3, requires_grad=True)
+    y = x * 1
+    y[0] = 5
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 1.0, 1.0])
+    v = torch.tensor(2.0, requires_grad=True)
+    z = torch.zeros(3)
+    z[1] = v
+    (z * 3).sum().backward()
+    assert v.grad.item() == 3.0
+
+
+def test_view_gradients_flow_to_base():
+    x = torch.ones(3, 4, requires_grad=True)
+    (x[1:, ::2] * 3).sum().backward()
+    expected = np.zeros((3, 4))
+    expected[1:, ::2] = 3
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+
+
+def test_data_assignment_and_no_grad_updates():
+    w = torch.ones(2, requires_grad=True)
+    w.data -= 0.1 * torch.ones(2)
+    np.testing.assert_allclose(w.detach().numpy(), [0.9, 0.9], rtol=1e-6)
+    assert w.requires_grad and w.is_leaf
+    w.data = torch.zeros(3)
+    assert w.shape == (3,)
+
+
+def test_deepcopy_keeps_requires_grad():
+    x = torch.ones(2, requires_grad=True)
+    y = copy.deepcopy(x)
+    assert y.requires_grad and y.data_ptr() != x.data_ptr()
+
+
+def test_mixed_dtype_gradients_take_input_dtype():
+    a = torch.ones(2, requires_grad=True)
+    b = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    (a * b).sum().backward()
+    assert a.grad.dtype is torch.float32 and b.grad.dtype is torch.float64
+
+
+def test_broadcast_gradient_is_summed():
+    a = torch.ones(3, 1, requires_grad=True)
+    b = torch.ones(4, requires_grad=True)
+    (a * b).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), np.full((3, 1), 4.0))
+    np.testing.assert_allclose(b.grad.numpy(), np.full(4, 3.0))
+
+
+def test_deep_chain_backward_and_free_do_not_overflow():
+    x = torch.ones(1, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.sum().backward()
+    assert x.grad.item() == 1.0
+    del y
