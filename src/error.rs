@@ -14,7 +14,7 @@ pub enum Error {
     Index { op: &'static str, msg: String },
     /// A dtype an op cannot take. -> RuntimeError (PyTorch's choice)
     DType { op: &'static str, msg: String },
-    /// A bad value (negative size, NaN where a count is needed). -> ValueError
+    /// A bad value (negative size, zero step). -> RuntimeError, as PyTorch reports these
     Value { op: &'static str, msg: String },
     /// Autograd misuse: freed graph, leaf modified in place, no grad_fn. -> RuntimeError
     Autograd(String),

@@ -165,6 +165,8 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
     if end is None:
         start, end = 0, start
     vals = [start, end, step]

@@ -2,7 +2,7 @@
 //! choice of exception type for each kind of mistake.
 
 use crate::error::Error;
-use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError};
 use pyo3::PyErr;
 
 impl From<Error> for PyErr {
@@ -10,8 +10,8 @@ impl From<Error> for PyErr {
         let msg = e.to_string();
         match e {
             Error::Dim { .. } | Error::Index { .. } => PyIndexError::new_err(msg),
-            Error::Value { .. } => PyValueError::new_err(msg),
-            Error::Shape { .. } | Error::DType { .. } | Error::Autograd(_) | Error::Runtime(_) | Error::OutOfMemory { .. } => {
+            // PyTorch reports bad sizes and ranges (negative dims, arange step 0) as RuntimeError.
+            Error::Shape { .. } | Error::Value { .. } | Error::DType { .. } | Error::Autograd(_) | Error::Runtime(_) | Error::OutOfMemory { .. } => {
                 PyRuntimeError::new_err(msg)
             }
         }
