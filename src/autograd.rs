@@ -170,8 +170,10 @@ pub fn backward(
         for (e, g) in edges.iter().zip(input_grads) {
             let (Some(e), Some(g)) = (e, g) else { continue };
             let mut g = g;
-            if g.shape() != e.shape {
-                g = g.sum_to(&e.shape)?;
+            if let Some(shape) = &e.shape {
+                if &g.shape() != shape {
+                    g = g.sum_to(shape)?;
+                }
             }
             if g.dtype() != e.dtype {
                 g = g.to_dtype(e.dtype)?;

@@ -214,6 +214,7 @@ pub trait Float: Element + std::ops::Add<Output = Self> + std::ops::Sub<Output =
 {
     fn exp(self) -> Self;
     fn ln(self) -> Self;
+    fn sigmoid(self) -> Self;
     fn ln_1p(self) -> Self;
     fn exp_m1(self) -> Self;
     fn sqrt(self) -> Self;
@@ -236,18 +237,21 @@ pub trait Float: Element + std::ops::Add<Output = Self> + std::ops::Sub<Output =
     fn infinity() -> Self;
 }
 
+// f32 transcendental functions come from backend::cpu::fastmath (vectorisable,
+// within one ulp); f64 keeps libm's.
 macro_rules! impl_float {
-    ($t:ty) => {
+    ($t:ty, $exp:path, $ln:path, $sin:path, $cos:path, $tanh:path, $sigmoid:expr) => {
         impl Float for $t {
-            #[inline] fn exp(self) -> Self { <$t>::exp(self) }
-            #[inline] fn ln(self) -> Self { <$t>::ln(self) }
+            #[inline] fn exp(self) -> Self { $exp(self) }
+            #[inline] fn ln(self) -> Self { $ln(self) }
+            #[inline] fn sigmoid(self) -> Self { ($sigmoid)(self) }
             #[inline] fn ln_1p(self) -> Self { <$t>::ln_1p(self) }
             #[inline] fn exp_m1(self) -> Self { <$t>::exp_m1(self) }
             #[inline] fn sqrt(self) -> Self { <$t>::sqrt(self) }
-            #[inline] fn sin(self) -> Self { <$t>::sin(self) }
-            #[inline] fn cos(self) -> Self { <$t>::cos(self) }
+            #[inline] fn sin(self) -> Self { $sin(self) }
+            #[inline] fn cos(self) -> Self { $cos(self) }
             #[inline] fn tan(self) -> Self { <$t>::tan(self) }
-            #[inline] fn tanh(self) -> Self { <$t>::tanh(self) }
+            #[inline] fn tanh(self) -> Self { $tanh(self) }
             #[inline] fn abs(self) -> Self { <$t>::abs(self) }
             #[inline] fn floor(self) -> Self { <$t>::floor(self) }
             #[inline] fn ceil(self) -> Self { <$t>::ceil(self) }
@@ -265,8 +269,17 @@ macro_rules! impl_float {
         }
     };
 }
-impl_float!(f32);
-impl_float!(f64);
+use crate::backend::cpu::fastmath;
+impl_float!(f32, fastmath::exp, fastmath::ln, fastmath::sin, fastmath::cos, fastmath::tanh, fastmath::sigmoid);
+impl_float!(f64, f64::exp, f64::ln, f64::sin, f64::cos, f64::tanh, |v: f64| {
+    // Two branches keep exp from overflowing for large |v|.
+    if v >= 0.0 {
+        1.0 / (1.0 + (-v).exp())
+    } else {
+        let e = v.exp();
+        e / (1.0 + e)
+    }
+});
 
 #[cfg(test)]
 mod tests {

@@ -164,6 +164,12 @@ pub fn unary_saves_output(op: UnaryOp) -> bool {
 
 fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
     use UnaryOp::*;
+    // Not recording (no create_graph): one fused pass instead of 2-4 ops.
+    if !crate::autograd::is_grad_enabled() && g.shape() == v.shape() {
+        if let Some(t) = g.unary_backward_fused(op, v) {
+            return Ok(t);
+        }
+    }
     // `v` is the saved input x, or the output y for unary_saves_output ops.
     Ok(match op {
         Exp => g.mul(v)?,
@@ -327,12 +333,22 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
         }
         Rule::Softmax { out, dim } => {
             let y = un(out)?;
+            if !crate::autograd::is_grad_enabled() {
+                if let Some(t) = g.softmax_backward_fused(&y, *dim, false) {
+                    return one(t);
+                }
+            }
             let gy = g.mul(&y)?;
             let s = gy.reduce(ReduceOp::Sum, Some(&[*dim]), true)?;
             one(gy.sub(&y.mul(&s)?)?)
         }
         Rule::LogSoftmax { out, dim } => {
             let y = un(out)?;
+            if !crate::autograd::is_grad_enabled() {
+                if let Some(t) = g.softmax_backward_fused(&y, *dim, true) {
+                    return one(t);
+                }
+            }
             let s = g.reduce(ReduceOp::Sum, Some(&[*dim]), true)?;
             one(g.sub(&y.unary(UnaryOp::Exp)?.mul(&s)?)?)
         }
@@ -363,6 +379,9 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             one(z.index_add(*dim, index, g)?)
         }
         Rule::Gather { in_shape, dim, index } => {
+            if !crate::autograd::is_grad_enabled() {
+                return one(Tensor::zeros_scatter_add(in_shape, *dim, index, g)?);
+            }
             let z = Tensor::zeros(in_shape, g.dtype());
             one(z.scatter(*dim as i64, index, g, true)?)
         }

@@ -20,24 +20,27 @@ pub struct NodeId {
 }
 
 /// Where a node's output gradient flows next: the producer of one input,
-/// with that input's shape and dtype so the scheduler can undo broadcasting
-/// and casting in one place.
+/// with that input's dtype and (when it differs from the output's) shape, so
+/// the scheduler can undo broadcasting and casting in one place.
 #[derive(Clone)]
 pub struct Edge {
     pub node: NodeId,
-    pub shape: Shape,
+    pub shape: Option<Shape>,
     pub dtype: DType,
 }
 
 /// A user hook on a tensor's gradient: may return a replacement gradient.
 pub type GradHook = Arc<dyn Fn(&Tensor) -> crate::error::Result<Option<Tensor>> + Send + Sync>;
 
+/// Most ops have one or two differentiable inputs: no heap allocation for those.
+pub type Edges = smallvec::SmallVec<[Option<Edge>; 2]>;
+
 pub struct Node {
     pub seq: u64,
     pub name: &'static str,
     pub rule: Rule,
     /// One per differentiable input; `None` for inputs that need no grad.
-    pub edges: Vec<Option<Edge>>,
+    pub edges: Edges,
     /// Saved tensors were freed by a backward without `retain_graph`.
     pub released: bool,
     /// The non-leaf tensor that asked for `retain_grad()`.
@@ -149,7 +152,7 @@ pub struct NodeRef(NodeId);
 
 impl NodeRef {
     /// Creates a node whose edges already hold counts on their targets.
-    pub fn create(name: &'static str, rule: Rule, edges: Vec<Option<Edge>>) -> NodeRef {
+    pub fn create(name: &'static str, rule: Rule, edges: Edges) -> NodeRef {
         let mut a = ARENA.lock();
         let seq = a.next_seq();
         NodeRef(a.insert(Node { seq, name, rule, edges, released: false, retain: None, hooks: Vec::new() }))

@@ -32,11 +32,14 @@ pub enum Storage {
 pub struct StorageCell {
     pub data: RwLock<Storage>,
     version: AtomicU64,
+    /// A storage never changes dtype; cached so `Tensor::dtype` takes no lock.
+    pub dtype: DType,
 }
 
 impl StorageCell {
     pub fn new(s: Storage) -> StorageCell {
-        StorageCell { data: RwLock::new(s), version: AtomicU64::new(0) }
+        let dtype = s.dtype();
+        StorageCell { data: RwLock::new(s), version: AtomicU64::new(0), dtype }
     }
     pub fn version(&self) -> u64 {
         self.version.load(Ordering::Relaxed)
@@ -90,6 +93,11 @@ impl Storage {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::elementwise::unary(op, s, l)?)),
         }
     }
+    pub fn unary_backward(&self, op: UnaryOp, lg: &Layout, v: &Storage, lv: &Layout) -> Option<Storage> {
+        match (self, v) {
+            (Storage::Cpu(g), Storage::Cpu(v)) => cpu::elementwise::unary_backward(op, g, lg, v, lv).map(Storage::Cpu),
+        }
+    }
     pub fn binary(&self, op: BinaryOp, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
         match (self, other) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::elementwise::binary(op, a, la, b, lb)?)),
@@ -118,6 +126,11 @@ impl Storage {
     pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<Storage> {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::softmax::softmax(s, l, dim, log)?)),
+        }
+    }
+    pub fn softmax_backward(&self, lg: &Layout, y: &Storage, ly: &Layout, log: bool) -> Option<Storage> {
+        match (self, y) {
+            (Storage::Cpu(g), Storage::Cpu(y)) => cpu::softmax::softmax_backward(g, lg, y, ly, log).map(Storage::Cpu),
         }
     }
     pub fn bmm(&self, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {

@@ -109,6 +109,19 @@ pub fn operand(obj: &Bound<'_, PyAny>) -> PyResult<Option<Tensor>> {
     scalar_tensor(obj)
 }
 
+/// Like `operand`, for an op whose other side is the float tensor `like`:
+/// a Python number is made in `like`'s dtype at once (promotion would pick
+/// that dtype anyway), saving a cast on the hottest path (`x * 3`).
+pub fn operand_like(obj: &Bound<'_, PyAny>, like: &Tensor) -> PyResult<Option<Tensor>> {
+    let dt = like.dtype();
+    if dt.is_float() && (obj.is_exact_instance_of::<PyFloat>() || obj.is_exact_instance_of::<PyInt>()) {
+        if let Ok(v) = obj.extract::<f64>() {
+            return Ok(Some(Tensor::wrapped_scalar(v, dt)));
+        }
+    }
+    operand(obj)
+}
+
 pub fn scalar_f64(obj: &Bound<'_, PyAny>) -> PyResult<f64> {
     if let Some(t) = as_tensor(obj) {
         return Ok(t.item_f64()?);

@@ -10,9 +10,22 @@ mod tensor_shape;
 
 use pyo3::prelude::*;
 
+/// Keeps freed tensor buffers (up to glibc's 32 MiB mmap limit) in the heap
+/// for reuse: otherwise every large temporary is a fresh mmap, and its page
+/// faults and TLB shootdowns on munmap cost more than the kernels themselves.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // Safety: mallopt only adjusts glibc's allocator parameters.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     use functions::*;
+    tune_allocator();
     m.add_class::<tensor::PyTensor>()?;
     m.add_class::<node::PyNode>()?;
     m.add_class::<tensor::PyStorageRef>()?;

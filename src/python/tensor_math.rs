@@ -1,6 +1,6 @@
 //! Arithmetic methods and operators of `Tensor`.
 
-use super::args::{operand, scalar_f64};
+use super::args::{operand, operand_like, scalar_f64};
 use super::tensor::{PyTensor, DETACH_NUMEL};
 use crate::op::{BinaryOp, UnaryOp};
 use crate::tensor::Tensor;
@@ -21,7 +21,7 @@ fn not_implemented(py: Python<'_>) -> Py<PyAny> {
 
 /// `a op b` where `b` is a tensor or Python number; NotImplemented otherwise.
 pub fn binary_obj(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: BinaryOp, reflected: bool) -> PyResult<Py<PyAny>> {
-    let Some(b) = operand(other)? else { return Ok(not_implemented(py)) };
+    let Some(b) = operand_like(other, a)? else { return Ok(not_implemented(py)) };
     let (x, y) = if reflected { (b, a.clone()) } else { (a.clone(), b) };
     let n = x.numel().max(y.numel());
     let out = run(py, n, || x.binary(op, &y))?;
@@ -29,7 +29,7 @@ pub fn binary_obj(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: Bina
 }
 
 fn binary_t(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: BinaryOp) -> PyResult<PyTensor> {
-    let b = operand(other)?.ok_or_else(|| super::errors::type_error(format!("{}(): argument 'other' must be Tensor or Number, not {}", op.name(), other.get_type().name().map(|n| n.to_string()).unwrap_or_default())))?;
+    let b = operand_like(other, a)?.ok_or_else(|| super::errors::type_error(format!("{}(): argument 'other' must be Tensor or Number, not {}", op.name(), other.get_type().name().map(|n| n.to_string()).unwrap_or_default())))?;
     let n = a.numel().max(b.numel());
     Ok(PyTensor::wrap(run(py, n, || a.binary(op, &b))?))
 }

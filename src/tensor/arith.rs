@@ -38,6 +38,17 @@ impl Tensor {
         Ok(out)
     }
 
+    /// The gradient of `op` for this incoming gradient in one pass, unrecorded.
+    pub(crate) fn unary_backward_fused(&self, op: UnaryOp, saved: &Tensor) -> Option<Tensor> {
+        let g = self.cast_nograd(saved.dtype());
+        let storage = {
+            let (vg, vs) = (g.view_guard(), saved.view_guard());
+            let (sg, ss) = (vg.storage.data.read_recursive(), vs.storage.data.read_recursive());
+            sg.unary_backward(op, &vg.layout, &ss, &vs.layout)?
+        };
+        Some(Tensor::contiguous_from(storage, saved.shape()))
+    }
+
     /// Broadcasting binary op; comparisons return bool.
     pub fn binary(&self, op: BinaryOp, other: &Tensor) -> Result<Tensor> {
         self.binary_alpha(op, other, 1.0)
@@ -45,18 +56,29 @@ impl Tensor {
 
     /// `self op (alpha * other)` for add/sub (PyTorch's `alpha=`).
     pub fn binary_alpha(&self, op: BinaryOp, other: &Tensor, alpha: f64) -> Result<Tensor> {
-        let common = result_type(&[(self.dtype(), self.operand_kind()), (other.dtype(), other.operand_kind())]);
+        let (pa, pb) = (self.promotion_operand(), other.promotion_operand());
+        let (da, db) = (pa.0, pb.0);
+        let common = result_type(&[pa, pb]);
         let compute = if op.needs_float() { common.to_float() } else { common };
-        let (sa, sb) = (self.shape(), other.shape());
-        let out_shape = broadcast_shapes(op.name(), &sa, &sb)?;
-        let a = self.cast_nograd(compute);
-        let b = if alpha != 1.0 { other.cast_nograd(compute).mul_scalar_nograd(alpha)? } else { other.cast_nograd(compute) };
-        let storage = {
+        let a = if da == compute { self.clone() } else { self.cast_nograd(compute) };
+        let b = if alpha != 1.0 {
+            other.cast_nograd(compute).mul_scalar_nograd(alpha)?
+        } else if db == compute {
+            other.clone()
+        } else {
+            other.cast_nograd(compute)
+        };
+        let (storage, out_shape) = {
             let (va, vb) = (a.view_guard(), b.view_guard());
-            let la = va.layout.expand(op.name(), &out_shape)?;
-            let lb = vb.layout.expand(op.name(), &out_shape)?;
             let (xa, xb) = (va.storage.data.read_recursive(), vb.storage.data.read_recursive());
-            xa.binary(op, &la, &xb, &lb)?
+            if va.layout.shape == vb.layout.shape {
+                (xa.binary(op, &va.layout, &xb, &vb.layout)?, va.layout.shape.clone())
+            } else {
+                let out_shape = broadcast_shapes(op.name(), &va.layout.shape, &vb.layout.shape)?;
+                let la = va.layout.expand(op.name(), &out_shape)?;
+                let lb = vb.layout.expand(op.name(), &out_shape)?;
+                (xa.binary(op, &la, &xb, &lb)?, out_shape)
+            }
         };
         let out = Tensor::contiguous_from(storage, out_shape);
         if op.is_comparison() || op.is_bitwise() || !compute.is_float() {
@@ -191,6 +213,16 @@ impl Tensor {
     /// A contiguous copy of the data, outside the graph.
     pub fn clone_data(&self) -> Result<Tensor> {
         Ok(Tensor::contiguous_from(self.to_contiguous_storage(self.dtype()), self.shape()))
+    }
+
+    /// Self if it is contiguous from offset 0 of its storage, else a copy (unrecorded).
+    pub(crate) fn contiguous_data(&self) -> Result<Tensor> {
+        let v = self.view_guard();
+        if v.layout.is_contiguous() && v.layout.offset == 0 {
+            return Ok(self.clone());
+        }
+        drop(v);
+        self.clone_data()
     }
 
     pub fn contiguous(&self) -> Result<Tensor> {

@@ -11,6 +11,15 @@ use crate::layout::Layout;
 use crate::shape::{broadcast_shapes, fmt_shape, wrap_dim};
 use crate::storage::Storage;
 
+/// Scatters `src` into `out`'s fresh contiguous storage (indices checked).
+fn scatter_in_place(out: &Tensor, dim: usize, idx: &[i64], idx_shape: &[usize], src: &Tensor, add: bool) -> Result<()> {
+    let src_c = src.cast_nograd(out.dtype()).contiguous_data()?;
+    let (vo, vs) = (out.view_guard(), src_c.view_guard());
+    let mut so = vo.storage.data.write();
+    let ss = vs.storage.data.read_recursive();
+    so.scatter(&vo.layout.shape, dim, idx, idx_shape, &ss, &vs.layout.shape, add)
+}
+
 /// One item of a Python index expression.
 #[derive(Clone)]
 pub enum IndexArg {
@@ -110,16 +119,19 @@ impl Tensor {
         }
         let size = if nd == 0 { 1 } else { xs[d] };
         let idx = checked("scatter", index_values("scatter", index)?, size, d, false)?;
-        let src_c = src.cast_nograd(self.dtype()).clone_data()?;
         let out = self.clone_data()?;
-        {
-            let (vo, vs) = (out.view_guard(), src_c.view_guard());
-            let mut so = vo.storage.data.write();
-            let ss_ = vs.storage.data.read_recursive();
-            so.scatter(&xs, d, &idx, &is, &ss_, &ss, add)?;
-        }
+        scatter_in_place(&out, d, &idx, &is, src, add)?;
         let ix = Tensor::from_i64(idx, is);
         record(&out, if add { "ScatterAddBackward0" } else { "ScatterBackward0" }, &[self, src], || Rule::Scatter { dim: d, index: ix, add });
+        Ok(out)
+    }
+
+    /// `zeros(shape).scatter_add(dim, index, src)` without the copy of the
+    /// zeros; unrecorded (gradient rules under no create_graph).
+    pub(crate) fn zeros_scatter_add(shape: &[usize], dim: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> {
+        let out = Tensor::zeros(shape, src.dtype());
+        let idx = index.to_i64_vec();
+        scatter_in_place(&out, dim, &idx, &index.shape(), src, true)?;
         Ok(out)
     }
 

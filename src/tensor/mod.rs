@@ -66,7 +66,28 @@ impl Tensor {
         Tensor::from_storage(storage, Layout::contiguous(shape))
     }
     /// A Python number as a 0-d tensor that ranks lowest in type promotion.
+    /// Recently used ones are shared: they are immutable and never reach Python,
+    /// and `x * 3` in a loop then allocates nothing for the 3.
     pub fn wrapped_scalar(v: f64, dtype: DType) -> Tensor {
+        thread_local! {
+            static RECENT: std::cell::RefCell<Vec<(u64, DType, Tensor)>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let key = v.to_bits();
+        if let Some(t) = RECENT.with(|r| r.borrow().iter().find(|(k, d, _)| *k == key && *d == dtype).map(|(_, _, t)| t.clone())) {
+            return t;
+        }
+        let t = Tensor::new_wrapped_scalar(v, dtype);
+        RECENT.with(|r| {
+            let mut r = r.borrow_mut();
+            if r.len() >= 8 {
+                r.remove(0);
+            }
+            r.push((key, dtype, t.clone()));
+        });
+        t
+    }
+
+    fn new_wrapped_scalar(v: f64, dtype: DType) -> Tensor {
         let storage = Storage::full(Device::Cpu, dtype, 1, v);
         Tensor(Arc::new(TensorInner {
             view: RwLock::new(View { storage: Arc::new(StorageCell::new(storage)), layout: Layout::contiguous(vec![]) }),
@@ -105,7 +126,7 @@ impl Tensor {
         self.view_guard().layout.numel()
     }
     pub fn dtype(&self) -> DType {
-        self.view_guard().storage.data.read_recursive().dtype()
+        self.view_guard().storage.dtype
     }
     pub fn device(&self) -> Device {
         self.view_guard().storage.data.read_recursive().device()
@@ -123,13 +144,19 @@ impl Tensor {
         Arc::ptr_eq(&self.0, &other.0)
     }
     pub fn operand_kind(&self) -> OperandKind {
-        if self.0.wrapped_number {
+        self.promotion_operand().1
+    }
+    /// (dtype, kind) for `result_type`, under one lock.
+    pub fn promotion_operand(&self) -> (DType, OperandKind) {
+        let v = self.view_guard();
+        let kind = if self.0.wrapped_number {
             OperandKind::Wrapped
-        } else if self.ndim() == 0 {
+        } else if v.layout.ndim() == 0 {
             OperandKind::ZeroDim
         } else {
             OperandKind::Dimensioned
-        }
+        };
+        (v.storage.dtype, kind)
     }
     /// Runs `f` on the storage and layout under a read lock.
     pub fn with_storage<R>(&self, f: impl FnOnce(&Storage, &Layout) -> R) -> R {
@@ -251,7 +278,7 @@ impl Tensor {
 
     /// The edge to take for an input that requires grad: its grad_fn, or its
     /// AccumulateGrad node (created on first use and shared while alive).
-    fn edge_for(&self) -> Option<Edge> {
+    fn edge_for(&self, out_shape: &[usize]) -> Option<Edge> {
         let mut m = self.0.meta.lock();
         let node = if let Some(f) = &m.grad_fn {
             f.clone().into_id()
@@ -260,7 +287,7 @@ impl Tensor {
             match existing {
                 Some(r) => r.into_id(),
                 None => {
-                    let r = NodeRef::create("AccumulateGrad", Rule::AccumulateGrad(Arc::downgrade(&self.0)), vec![]);
+                    let r = NodeRef::create("AccumulateGrad", Rule::AccumulateGrad(Arc::downgrade(&self.0)), Default::default());
                     m.accumulator = Some(r.id());
                     r.into_id()
                 }
@@ -270,15 +297,16 @@ impl Tensor {
         };
         drop(m);
         let v = self.view_guard();
-        let dtype = v.storage.data.read_recursive().dtype();
-        Some(Edge { node, shape: v.layout.shape.clone(), dtype })
+        // The shape is kept only where it differs from the output's (broadcasting).
+        let shape = (v.layout.shape.as_slice() != out_shape).then(|| v.layout.shape.clone());
+        Some(Edge { node, shape, dtype: v.storage.dtype })
     }
     /// The AccumulateGrad node of a leaf, for `next_functions`.
     pub fn accumulator_ref(&self) -> Option<NodeRef> {
         if !self.is_leaf() || !self.requires_grad() {
             return None;
         }
-        let e = self.edge_for()?;
+        let e = self.edge_for(&[])?;
         // edge_for gave us a count; wrap it so it is released when dropped.
         Some(NodeRef::adopt(e.node))
     }
@@ -291,10 +319,17 @@ pub fn needs_grad(inputs: &[&Tensor]) -> bool {
 
 /// Records `out = op(inputs)` in the graph. `rule` is built only when needed.
 pub fn record(out: &Tensor, name: &'static str, inputs: &[&Tensor], rule: impl FnOnce() -> Rule) {
-    if !needs_grad(inputs) {
+    if !is_grad_enabled() {
         return;
     }
-    let edges: Vec<Option<Edge>> = inputs.iter().map(|t| t.edge_for()).collect();
+    // One pass: each input's edge (None when it needs no grad).
+    let edges: crate::graph::Edges = {
+        let ov = out.view_guard();
+        inputs.iter().map(|t| t.edge_for(&ov.layout.shape)).collect()
+    };
+    if edges.iter().all(|e| e.is_none()) {
+        return;
+    }
     let node = NodeRef::create(name, rule(), edges);
     out.0.meta.lock().grad_fn = Some(node);
 }

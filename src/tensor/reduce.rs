@@ -164,6 +164,20 @@ impl Tensor {
         Ok(out)
     }
 
+    /// Fused, unrecorded (log_)softmax gradient over the last dim, if the
+    /// layouts allow it.
+    pub(crate) fn softmax_backward_fused(&self, y: &Tensor, dim: usize, log: bool) -> Option<Tensor> {
+        if dim + 1 != y.ndim() || self.shape() != y.shape() || self.dtype() != y.dtype() {
+            return None;
+        }
+        let storage = {
+            let (vg, vy) = (self.view_guard(), y.view_guard());
+            let (sg, sy) = (vg.storage.data.read_recursive(), vy.storage.data.read_recursive());
+            sg.softmax_backward(&vg.layout, &sy, &vy.layout, log)?
+        };
+        Some(Tensor::contiguous_from(storage, y.shape()))
+    }
+
     pub fn softmax(&self, dim: i64, log: bool) -> Result<Tensor> {
         let src = if self.dtype().is_float() { self.clone() } else { self.cast_nograd(DType::F32) };
         let d = wrap_dim(if log { "log_softmax" } else { "softmax" }, dim, self.ndim())?;

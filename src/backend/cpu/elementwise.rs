@@ -21,19 +21,11 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
         Expm1 => map_strided(x, l, |v| v.exp_m1()),
         Sqrt => map_strided(x, l, |v| v.sqrt()),
         Rsqrt => map_strided(x, l, move |v| one / v.sqrt()),
-        Sin => map_strided(x, l, |v| v.sin()),
-        Cos => map_strided(x, l, |v| v.cos()),
+        Sin => fix_large_trig(map_strided(x, l, |v| v.sin()), x, l, f64::sin),
+        Cos => fix_large_trig(map_strided(x, l, |v| v.cos()), x, l, f64::cos),
         Tan => map_strided(x, l, |v| v.tan()),
         Tanh => map_strided(x, l, |v| v.tanh()),
-        Sigmoid => map_strided(x, l, move |v| {
-            // Two branches keep exp from overflowing for large |v|.
-            if v >= zero {
-                one / (one + (-v).exp())
-            } else {
-                let e = v.exp();
-                e / (one + e)
-            }
-        }),
+        Sigmoid => map_strided(x, l, |v| v.sigmoid()),
         Relu => map_strided(x, l, move |v| if v > zero || v.is_nan() { v } else { zero }),
         Reciprocal => map_strided(x, l, move |v| one / v),
         Floor => map_strided(x, l, |v| v.floor()),
@@ -80,6 +72,24 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
             })
         }
     }
+}
+
+/// The f32 fast trig reduces arguments with a two-part pi/2, exact up to
+/// |x| ~ 1e6; past `TRIG_FAST_LIMIT` those few elements are redone in f64 libm.
+fn fix_large_trig<F: Float>(mut out: Vec<F>, x: &[F], l: &Layout, f: fn(f64) -> f64) -> Vec<F> {
+    if F::DTYPE != crate::dtype::DType::F32 {
+        return out;
+    }
+    let limit = super::fastmath::TRIG_FAST_LIMIT as f64;
+    let mut i = 0;
+    l.for_each_offset(|o| {
+        let v = x[o].to_f64();
+        if v.abs() > limit {
+            out[i] = F::from_f64(f(v));
+        }
+        i += 1;
+    });
+    out
 }
 
 fn int_unary(op: UnaryOp, x: &[i64], l: &Layout) -> Result<Vec<i64>> {
@@ -282,4 +292,77 @@ pub fn where_(cond: &CpuStorage, lc: &Layout, a: &CpuStorage, la: &Layout, b: &C
 
 pub fn dtype_of(s: &CpuStorage) -> DType {
     s.dtype()
+}
+
+/// d(op)/dx times `g` in one pass. `v` is what the op's rule saved: the input
+/// x, or the output y for ops in `grad_rules::unary_saves_output`.
+fn float_unary_backward<F: Float>(op: UnaryOp, g: &[F], lg: &Layout, v: &[F], lv: &Layout) -> Option<Vec<F>> {
+    use UnaryOp::*;
+    let one = F::one();
+    let zero = F::zero();
+    let two = F::from_f64(2.0);
+    Some(match op {
+        Exp => map2_strided(g, lg, v, lv, |g, y| g * y),
+        Tanh => map2_strided(g, lg, v, lv, move |g, y| g * (one - y * y)),
+        Sigmoid => map2_strided(g, lg, v, lv, move |g, y| g * y * (one - y)),
+        Sqrt => map2_strided(g, lg, v, lv, move |g, y| g / (two * y)),
+        Rsqrt => {
+            let h = F::from_f64(-0.5);
+            map2_strided(g, lg, v, lv, move |g, y| g * h * y * y * y)
+        }
+        Reciprocal => map2_strided(g, lg, v, lv, |g, y| -(g * y * y)),
+        Relu => map2_strided(g, lg, v, lv, move |g, y| if y > zero { g } else { zero }),
+        Abs => map2_strided(g, lg, v, lv, move |g, x| if x > zero { g } else if x < zero { -g } else { zero }),
+        Log => map2_strided(g, lg, v, lv, |g, x| g / x),
+        Log1p => map2_strided(g, lg, v, lv, move |g, x| g / (one + x)),
+        Expm1 => map2_strided(g, lg, v, lv, |g, x| g * x.exp()),
+        Sin => map2_strided(g, lg, v, lv, |g, x| g * x.cos()),
+        Cos => map2_strided(g, lg, v, lv, |g, x| -(g * x.sin())),
+        Tan => map2_strided(g, lg, v, lv, move |g, x| {
+            let t = x.tan();
+            g * (one + t * t)
+        }),
+        Erf => {
+            let c = F::from_f64(std::f64::consts::FRAC_2_SQRT_PI);
+            map2_strided(g, lg, v, lv, move |g, x| g * c * (-(x * x)).exp())
+        }
+        PowScalar(p) => {
+            if p == 0.0 {
+                map2_strided(g, lg, v, lv, move |_, _| zero)
+            } else if p == 2.0 {
+                map2_strided(g, lg, v, lv, move |g, x| g * two * x)
+            } else {
+                let pf = F::from_f64(p);
+                let pm1 = F::from_f64(p - 1.0);
+                map2_strided(g, lg, v, lv, move |g, x| g * pf * x.powf(pm1))
+            }
+        }
+        RPowScalar(b) => {
+            let bf = F::from_f64(b);
+            let lnb = F::from_f64(b.ln());
+            map2_strided(g, lg, v, lv, move |g, x| g * bf.powf(x) * lnb)
+        }
+        Clamp(lo, hi) => {
+            let lo = lo.map(F::from_f64);
+            let hi = hi.map(F::from_f64);
+            map2_strided(g, lg, v, lv, move |g, x| {
+                let inside = lo.map_or(true, |lo| x >= lo) && hi.map_or(true, |hi| x <= hi);
+                if inside {
+                    g
+                } else {
+                    zero
+                }
+            })
+        }
+        Neg | Sign | Floor | Ceil | Round | Trunc | LogicalNot => return None,
+    })
+}
+
+/// Fused gradient of a unary op (`None`: the op has no fused form).
+pub fn unary_backward(op: UnaryOp, g: &CpuStorage, lg: &Layout, v: &CpuStorage, lv: &Layout) -> Option<CpuStorage> {
+    match (g, v) {
+        (CpuStorage::F32(g), CpuStorage::F32(v)) => float_unary_backward(op, g.as_slice(), lg, v.as_slice(), lv).map(|o| o.into_storage()),
+        (CpuStorage::F64(g), CpuStorage::F64(v)) => float_unary_backward(op, g.as_slice(), lg, v.as_slice(), lv).map(|o| o.into_storage()),
+        _ => None,
+    }
 }

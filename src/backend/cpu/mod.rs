@@ -4,9 +4,12 @@
 
 pub mod buffer;
 pub mod elementwise;
+pub mod fastmath;
+pub mod lanes;
 pub mod index;
 pub mod matmul;
 pub mod reduce;
+pub mod simd;
 pub mod softmax;
 pub mod special;
 
@@ -181,67 +184,125 @@ impl<D: Element> CastFrom for D {
 }
 
 /// `out[i] = f(src[layout offset i])` in row-major order; contiguous inputs
-/// take a slice loop that the compiler vectorises, large ones run on rayon.
-pub fn map_strided<S: Copy + Sync, D: Copy + Send + Default>(
-    src: &[S],
-    l: &Layout,
-    f: impl Fn(S) -> D + Sync + Send,
-) -> Vec<D> {
+/// run the CPU-dispatched slice loop (vectorised), large ones on rayon.
+pub fn map_strided<S: Copy + Sync, D: Copy + Send, F: Fn(S) -> D + Sync + Send>(src: &[S], l: &Layout, f: F) -> Vec<D> {
     let n = l.numel();
+    let mut out: Vec<D> = Vec::with_capacity(n);
     if let Some(r) = l.contiguous_range() {
         let s = &src[r];
+        let dst = &mut out.spare_capacity_mut()[..n];
         if n >= PAR_THRESHOLD {
-            let mut out = vec![D::default(); n];
-            out.par_chunks_mut(CHUNK).zip(s.par_chunks(CHUNK)).for_each(|(o, i)| {
-                for (o, &i) in o.iter_mut().zip(i) {
-                    *o = f(i);
-                }
-            });
-            return out;
+            dst.par_chunks_mut(CHUNK).zip(s.par_chunks(CHUNK)).for_each(|(o, i)| simd::map_slice(i, o, &f));
+        } else {
+            simd::map_slice(s, dst, &f);
         }
-        return s.iter().map(|&x| f(x)).collect();
+        // Safety: map_slice wrote all n slots.
+        unsafe { out.set_len(n) };
+        return out;
     }
-    let mut out = Vec::with_capacity(n);
     walk(&l.shape, &[&l.strides], &[l.offset], |[o]| out.push(f(src[o])));
     out
 }
 
 /// `out[i] = f(a[i], b[i])` over two layouts of the same (broadcast) shape.
-pub fn map2_strided<A: Copy + Sync, B: Copy + Sync, D: Copy + Send + Default>(
+pub fn map2_strided<A: Copy + Sync + Send, B: Copy + Sync + Send, D: Copy + Send, F: Fn(A, B) -> D + Sync + Send>(
     a: &[A],
     la: &Layout,
     b: &[B],
     lb: &Layout,
-    f: impl Fn(A, B) -> D + Sync + Send,
+    f: F,
 ) -> Vec<D> {
     let n = la.numel();
     if let (Some(ra), Some(rb)) = (la.contiguous_range(), lb.contiguous_range()) {
         let (sa, sb) = (&a[ra], &b[rb]);
+        let mut out: Vec<D> = Vec::with_capacity(n);
+        let dst = &mut out.spare_capacity_mut()[..n];
         if n >= PAR_THRESHOLD {
-            let mut out = vec![D::default(); n];
-            out.par_chunks_mut(CHUNK)
+            dst.par_chunks_mut(CHUNK)
                 .zip(sa.par_chunks(CHUNK).zip(sb.par_chunks(CHUNK)))
-                .for_each(|(o, (x, y))| {
-                    for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
-                        *o = f(x, y);
-                    }
-                });
-            return out;
+                .for_each(|(o, (x, y))| simd::map2_slice(x, y, o, &f));
+        } else {
+            simd::map2_slice(sa, sb, dst, &f);
         }
-        return sa.iter().zip(sb).map(|(&x, &y)| f(x, y)).collect();
+        // Safety: map2_slice wrote all n slots.
+        unsafe { out.set_len(n) };
+        return out;
     }
     // One side a single broadcast element: the other side's fast path still holds.
-    if lb.strides.iter().all(|&s| s == 0) {
+    if n > 0 && lb.strides.iter().all(|&s| s == 0) {
         let y = b[lb.offset];
+        if let Some(ra) = la.contiguous_range() {
+            let sa = &a[ra];
+            let mut out: Vec<D> = Vec::with_capacity(n);
+            let dst = &mut out.spare_capacity_mut()[..n];
+            if n >= PAR_THRESHOLD {
+                dst.par_chunks_mut(CHUNK).zip(sa.par_chunks(CHUNK)).for_each(|(o, x)| simd::map_scalar_slice(x, y, o, &f));
+            } else {
+                simd::map_scalar_slice(sa, y, dst, &f);
+            }
+            // Safety: map_scalar_slice wrote all n slots.
+            unsafe { out.set_len(n) };
+            return out;
+        }
         return map_strided(a, la, |x| f(x, y));
     }
-    if la.strides.iter().all(|&s| s == 0) {
+    if n > 0 && la.strides.iter().all(|&s| s == 0) {
         let x = a[la.offset];
         return map_strided(b, lb, |y| f(x, y));
+    }
+    if let Some(out) = map2_rows(a, la, b, lb, &f) {
+        return out;
     }
     let mut out = Vec::with_capacity(n);
     walk(&la.shape, &[&la.strides, &lb.strides], &[la.offset, lb.offset], |[i, j]| {
         out.push(f(a[i], b[j]))
     });
     out
+}
+
+/// Broadcast layouts whose last dim is contiguous or broadcast in each
+/// operand (bias adds, row scalings): each output row is one vectorised call.
+fn map2_rows<A: Copy + Sync + Send, B: Copy + Sync + Send, D: Copy + Send, F: Fn(A, B) -> D + Sync + Send>(
+    a: &[A],
+    la: &Layout,
+    b: &[B],
+    lb: &Layout,
+    f: &F,
+) -> Option<Vec<D>> {
+    let nd = la.ndim();
+    if nd < 2 {
+        return None;
+    }
+    let inner = la.shape[nd - 1];
+    let (sa, sb) = (la.strides[nd - 1], lb.strides[nd - 1]);
+    if inner < 16 || sa > 1 || sb > 1 {
+        return None;
+    }
+    let n = la.numel();
+    let mut starts: Vec<[usize; 2]> = Vec::with_capacity(n / inner);
+    walk(&la.shape[..nd - 1], &[&la.strides[..nd - 1], &lb.strides[..nd - 1]], &[la.offset, lb.offset], |o| starts.push(o));
+    let mut out: Vec<D> = Vec::with_capacity(n);
+    let row = |(dst, &[ia, ib]): (&mut [std::mem::MaybeUninit<D>], &[usize; 2])| match (sa, sb) {
+        (1, 1) => simd::map2_slice(&a[ia..ia + inner], &b[ib..ib + inner], dst, f),
+        (1, 0) => simd::map_scalar_slice(&a[ia..ia + inner], b[ib], dst, f),
+        (0, 1) => {
+            let x = a[ia];
+            simd::map_slice(&b[ib..ib + inner], dst, &|y| f(x, y))
+        }
+        _ => {
+            let v = f(a[ia], b[ib]);
+            for d in dst.iter_mut() {
+                d.write(v);
+            }
+        }
+    };
+    let dst = &mut out.spare_capacity_mut()[..n];
+    if n >= PAR_THRESHOLD {
+        dst.par_chunks_mut(inner).zip(starts.par_iter()).for_each(row);
+    } else {
+        dst.chunks_mut(inner).zip(starts.iter()).for_each(row);
+    }
+    // Safety: every row of `inner` slots was written.
+    unsafe { out.set_len(n) };
+    Some(out)
 }

@@ -36,23 +36,14 @@ fn per_row<T: Copy + Sync, D: Copy + Send + Default>(data: &[T], outer: usize, i
     }
 }
 
-/// Fixed-order chunked fold of one row: chunk partials, then their sum in order.
-fn chunked<T: Copy + Sync, A: Copy + Send + Sync>(row: &[T], init: A, fold: impl Fn(A, T) -> A + Sync + Send, combine: impl Fn(A, A) -> A) -> A {
-    let partials: Vec<A> = if row.len() >= PAR_THRESHOLD {
-        row.par_chunks(CHUNK).map(|c| c.iter().fold(init, |a, &v| fold(a, v))).collect()
-    } else {
-        row.chunks(CHUNK).map(|c| c.iter().fold(init, |a, &v| fold(a, v))).collect()
-    };
-    partials.into_iter().fold(init, combine)
-}
-
+/// Fixed CHUNK partials (each summed with lanes), combined in order.
 fn sum_f<F: Float>(row: &[F]) -> f64 {
-    chunked(
-        row,
-        0.0f64,
-        |a, v| a + v.to_f64(),
-        |a, b| a + b,
-    )
+    let partials: Vec<f64> = if row.len() >= PAR_THRESHOLD {
+        row.par_chunks(CHUNK).map(|c| super::simd::sum_f64(c)).collect()
+    } else {
+        row.chunks(CHUNK).map(|c| super::simd::sum_f64(c)).collect()
+    };
+    partials.into_iter().sum()
 }
 
 fn float_reduce<F: Float>(op: ReduceOp, x: &[F], l: &Layout, dims: &[usize]) -> Result<Vec<F>> {

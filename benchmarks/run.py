@@ -1,0 +1,171 @@
+"""Side-by-side benchmarks: the same workloads under autorust and, when
+installed in the same environment, PyTorch (CPU), plus NumPy for the forward
+parts it can express. Prints median times and speed ratios from one run.
+
+    python benchmarks/run.py [--quick] [--only NAME]
+
+Ratios ("x torch") above 1 mean autorust is faster. Absolute times drift on
+shared machines; ratios measured in one run are the figures to compare.
+"""
+
+import argparse
+import importlib
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import autorust
+
+try:
+    import torch
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+except ImportError:  # PyTorch is optional: the suite still times autorust and NumPy
+    torch = None
+
+
+def timeit(fn, min_time=0.3, repeats=5):
+    """Median seconds per call over `repeats` batches of about min_time/repeats."""
+    fn()
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t0, 1e-7)
+    n = max(1, int(min_time / repeats / one))
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        samples.append((time.perf_counter() - t0) / n)
+    return statistics.median(samples)
+
+
+# ---- workloads: each returns a zero-argument callable for a library ----
+
+def seed_graph(lib):
+    def run():
+        x = lib.ones(2, 2, requires_grad=True)
+        y = x + 2
+        z = y * y * 3
+        out = z.mean()
+        out.backward()
+    return run
+
+
+def tanh_chain(lib):
+    x = lib.randn(100, requires_grad=True)
+
+    def run():
+        y = x
+        for _ in range(50):
+            y = y.tanh()
+        y.sum().backward()
+        x.grad = None
+    return run
+
+
+def matmul_1024(lib):
+    a = lib.randn(1024, 1024, requires_grad=True)
+    b = lib.randn(1024, 1024, requires_grad=True)
+
+    def run():
+        c = a @ b
+        c.backward(lib.ones(1024, 1024))
+        a.grad = None
+        b.grad = None
+    return run
+
+
+def sin_exp_4m(lib):
+    x = lib.randn(4 * 1024 * 1024, requires_grad=True)
+
+    def run():
+        y = (x.sin() * x.exp()).sum()
+        y.backward()
+        x.grad = None
+    return run
+
+
+def cross_entropy(lib):
+    logits = lib.randn(4096, 1000, requires_grad=True)
+    target = lib.randint(0, 1000, (4096,))
+
+    def run():
+        loss = lib.nn.functional.cross_entropy(logits, target)
+        loss.backward()
+        logits.grad = None
+    return run
+
+
+# NumPy forward-only counterparts, for scale
+def np_matmul():
+    a, b = np.random.randn(1024, 1024).astype(np.float32), np.random.randn(1024, 1024).astype(np.float32)
+    return lambda: a @ b
+
+
+def np_sin_exp():
+    x = np.random.randn(4 * 1024 * 1024).astype(np.float32)
+    return lambda: (np.sin(x) * np.exp(x)).sum()
+
+
+def np_cross_entropy():
+    z = np.random.randn(4096, 1000).astype(np.float32)
+    t = np.random.randint(0, 1000, 4096)
+
+    def run():
+        m = z.max(1, keepdims=True)
+        logp = z - m - np.log(np.exp(z - m).sum(1, keepdims=True))
+        return -logp[np.arange(4096), t].mean()
+    return run
+
+
+WORKLOADS = [
+    ("seed graph (2x2, fwd+bwd)", seed_graph, None, 5.0),
+    ("50-op tanh chain, 100 elems", tanh_chain, None, 4.0),
+    ("matmul 1024x1024 fwd+bwd", matmul_1024, np_matmul, 0.9),
+    ("sin(x)*exp(x), 4M, fwd+bwd", sin_exp_4m, np_sin_exp, 1.0),
+    ("cross_entropy 4096x1000 fwd+bwd", cross_entropy, np_cross_entropy, 1.0),
+]
+
+
+def fmt(t):
+    if t is None:
+        return "-"
+    if t < 1e-3:
+        return f"{t * 1e6:8.1f} us"
+    return f"{t * 1e3:8.2f} ms"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="shorter timing runs")
+    ap.add_argument("--only", help="run workloads whose name contains this text")
+    args = ap.parse_args(argv)
+    min_time = 0.15 if args.quick else 0.6
+    autorust.manual_seed(0)
+    if torch is not None:
+        torch.manual_seed(0)
+    print(f"autorust {autorust.__version__}; torch {torch.__version__ if torch else 'not installed'}; numpy {np.__version__}")
+    header = f"{'workload':34} {'autorust':>12} {'torch':>12} {'numpy fwd':>12} {'x torch':>8} {'target':>7}"
+    print(header)
+    print("-" * len(header))
+    rows = []
+    for name, make, make_np, target in WORKLOADS:
+        if args.only and args.only not in name:
+            continue
+        t_ar = timeit(make(autorust), min_time)
+        t_th = timeit(make(torch), min_time) if torch is not None else None
+        t_np = timeit(make_np(), min_time) if make_np else None
+        ratio = t_th / t_ar if t_th else None
+        ok = "" if ratio is None else ("ok" if ratio >= target else "MISS")
+        rows.append((name, t_ar, t_th, t_np, ratio, target))
+        print(f"{name:34} {fmt(t_ar):>12} {fmt(t_th):>12} {fmt(t_np):>12} {('%.2fx' % ratio) if ratio else '-':>8} {('>=%.1fx' % target):>7} {ok}")
+        sys.stdout.flush()
+    return rows
+
+
+if __name__ == "__main__":
+    main()

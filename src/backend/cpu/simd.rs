@@ -1,0 +1,109 @@
+//! Runtime CPU dispatch for the innermost loops. The crate is compiled for
+//! baseline x86-64 so one wheel runs everywhere; each hot loop is also
+//! compiled with AVX2+FMA and with AVX-512 and picked per call from the CPU's
+//! features. The element closures and fastmath inline into the specialised
+//! copies, so exp/sin/tanh vectorise 8 or 16 wide.
+
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+static LEVEL: AtomicU8 = AtomicU8::new(0);
+
+/// 1 = baseline, 2 = AVX2+FMA, 3 = AVX-512 (F/DQ/BW/VL).
+#[inline]
+pub fn level() -> u8 {
+    let l = LEVEL.load(Ordering::Relaxed);
+    if l != 0 {
+        return l;
+    }
+    let detected = detect();
+    LEVEL.store(detected, Ordering::Relaxed);
+    detected
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect() -> u8 {
+    if std::env::var_os("AUTORUST_NO_SIMD").is_some() {
+        return 1;
+    }
+    if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq") && is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512vl") && is_x86_feature_detected!("fma") {
+        3
+    } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+        2
+    } else {
+        1
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect() -> u8 {
+    1
+}
+
+/// Defines `$name(args)` that runs `$body` compiled for the best level the
+/// CPU supports.
+macro_rules! multiversion {
+    (pub fn $name:ident<$($g:ident $(: $b:path)?),*>($($a:ident: $t:ty),*) $(-> $r:ty)? where [$($w:tt)*] $body:block) => {
+        #[inline]
+        pub fn $name<$($g $(: $b)?),*>($($a: $t),*) $(-> $r)? where $($w)* {
+            #[inline(always)]
+            fn generic<$($g $(: $b)?),*>($($a: $t),*) $(-> $r)? where $($w)* $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl,avx2,fma,bmi1,bmi2,popcnt,lzcnt")]
+                unsafe fn v4<$($g $(: $b)?),*>($($a: $t),*) $(-> $r)? where $($w)* { generic($($a),*) }
+                #[target_feature(enable = "avx2,fma,bmi1,bmi2,popcnt,lzcnt")]
+                unsafe fn v3<$($g $(: $b)?),*>($($a: $t),*) $(-> $r)? where $($w)* { generic($($a),*) }
+                match level() {
+                    // Safety: level() checked that the CPU has these features.
+                    3 => return unsafe { v4($($a),*) },
+                    2 => return unsafe { v3($($a),*) },
+                    _ => {}
+                }
+            }
+            generic($($a),*)
+        }
+    };
+}
+
+multiversion! {
+    pub fn map_slice<S, D, F>(src: &[S], dst: &mut [MaybeUninit<D>], f: &F) where [S: Copy, F: Fn(S) -> D] {
+        for (o, &i) in dst.iter_mut().zip(src) {
+            o.write(f(i));
+        }
+    }
+}
+
+multiversion! {
+    pub fn map2_slice<A, B, D, F>(a: &[A], b: &[B], dst: &mut [MaybeUninit<D>], f: &F) where [A: Copy, B: Copy, F: Fn(A, B) -> D] {
+        for ((o, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+            o.write(f(x, y));
+        }
+    }
+}
+
+multiversion! {
+    pub fn map_scalar_slice<A, B, D, F>(a: &[A], y: B, dst: &mut [MaybeUninit<D>], f: &F) where [A: Copy, B: Copy, F: Fn(A, B) -> D] {
+        for (o, &x) in dst.iter_mut().zip(a) {
+            o.write(f(x, y));
+        }
+    }
+}
+
+multiversion! {
+    pub fn sum_f64<F>(x: &[F]) -> f64 where [F: crate::dtype::Float] {
+        super::lanes::sum_f64(x)
+    }
+}
+
+multiversion! {
+    pub fn softmax_block<F>(src: &[F], dst: &mut [F], n: usize, inner: usize, log: bool) where [F: crate::dtype::Float] {
+        super::softmax::block(src, dst, n, inner, log)
+    }
+}
+
+multiversion! {
+    pub fn softmax_backward_block<F>(g: &[F], y: &[F], dst: &mut [F], log: bool) where [F: crate::dtype::Float] {
+        super::softmax::backward_block(g, y, dst, log)
+    }
+}
