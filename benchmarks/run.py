@@ -26,21 +26,33 @@ except ImportError:  # PyTorch is optional: the suite still times autorust and N
     torch = None
 
 
-def timeit(fn, min_time=0.3, repeats=5):
-    """Median seconds per call over `repeats` batches of about min_time/repeats."""
+def _batch_size(fn, budget):
     fn()
     fn()
     t0 = time.perf_counter()
     fn()
     one = max(time.perf_counter() - t0, 1e-7)
-    n = max(1, int(min_time / repeats / one))
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        samples.append((time.perf_counter() - t0) / n)
-    return statistics.median(samples)
+    return max(1, int(budget / one))
+
+
+def _batch(fn, n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def compare(fns, min_time=0.6, rounds=7):
+    """Seconds per call for each callable, measured in interleaved rounds
+    (A, B, C, A, B, C, ...) so that drift on a shared machine hits all of
+    them alike; returns the median per callable."""
+    sizes = [_batch_size(f, min_time / rounds) if f else 0 for f in fns]
+    samples = [[] for _ in fns]
+    for _ in range(rounds):
+        for i, f in enumerate(fns):
+            if f:
+                samples[i].append(_batch(f, sizes[i]))
+    return [statistics.median(s) if s else None for s in samples]
 
 
 # ---- workloads: each returns a zero-argument callable for a library ----
@@ -144,7 +156,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="shorter timing runs")
     ap.add_argument("--only", help="run workloads whose name contains this text")
     args = ap.parse_args(argv)
-    min_time = 0.15 if args.quick else 0.6
+    min_time = 0.4 if args.quick else 1.5
     autorust.manual_seed(0)
     if torch is not None:
         torch.manual_seed(0)
@@ -156,9 +168,8 @@ def main(argv=None):
     for name, make, make_np, target in WORKLOADS:
         if args.only and args.only not in name:
             continue
-        t_ar = timeit(make(autorust), min_time)
-        t_th = timeit(make(torch), min_time) if torch is not None else None
-        t_np = timeit(make_np(), min_time) if make_np else None
+        fns = [make(autorust), make(torch) if torch is not None else None, make_np() if make_np else None]
+        t_ar, t_th, t_np = compare(fns, min_time)
         ratio = t_th / t_ar if t_th else None
         ok = "" if ratio is None else ("ok" if ratio >= target else "MISS")
         rows.append((name, t_ar, t_th, t_np, ratio, target))

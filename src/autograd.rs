@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::graph::{NodeId, NodeRef, ARENA};
 use crate::grad_rules::{self, Rule};
 use crate::tensor::Tensor;
+use smallvec::SmallVec;
 use std::cell::Cell;
 
 thread_local! {
@@ -120,7 +121,9 @@ pub fn backward(
     for pos in 0..order.len() {
         let Some(mut grad) = pending[pos].take() else { continue };
         let id = order[pos].id;
-        let (rule, edges, hooks, retain, name) = {
+        // One arena lock per node: the rule, the edges and where each edge's
+        // gradient goes in `pending`.
+        let (rule, edges, targets, hooks, retain, name) = {
             let mut a = ARENA.lock();
             let Some(node) = a.get_mut(id) else { continue };
             let rule = if retain_graph || !node.rule.has_saved() {
@@ -129,7 +132,11 @@ pub fn backward(
                 node.released = true;
                 std::mem::replace(&mut node.rule, Rule::Freed)
             };
-            (rule, node.edges.clone(), node.hooks.clone(), node.retain.clone(), node.name)
+            let edges = node.edges.clone();
+            let hooks = if node.hooks.is_empty() { Vec::new() } else { node.hooks.clone() };
+            let (retain, name) = (node.retain.clone(), node.name);
+            let targets: SmallVec<[Option<usize>; 2]> = edges.iter().map(|e| e.as_ref().and_then(|e| a.scratch(e.node)).map(|p| p as usize)).collect();
+            (rule, edges, targets, hooks, retain, name)
         };
         for h in &hooks {
             if let Some(new) = h(&grad)? {
@@ -165,10 +172,11 @@ pub fn backward(
             }
             continue;
         }
-        let needs: Vec<bool> = edges.iter().map(|e| e.is_some()).collect();
+        let needs: SmallVec<[bool; 4]> = edges.iter().map(|e| e.is_some()).collect();
         let input_grads = grad_rules::apply(&rule, name, &grad, &needs, id)?;
-        for (e, g) in edges.iter().zip(input_grads) {
-            let (Some(e), Some(g)) = (e, g) else { continue };
+        drop(rule);
+        for ((e, g), p) in edges.iter().zip(input_grads).zip(targets) {
+            let (Some(e), Some(g), Some(p)) = (e, g, p) else { continue };
             let mut g = g;
             if let Some(shape) = &e.shape {
                 if &g.shape() != shape {
@@ -178,7 +186,6 @@ pub fn backward(
             if g.dtype() != e.dtype {
                 g = g.to_dtype(e.dtype)?;
             }
-            let Some(p) = pos_of(e.node) else { continue };
             pending[p] = Some(match pending[p].take() {
                 Some(prev) => prev.add(&g)?,
                 None => g,

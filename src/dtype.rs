@@ -213,6 +213,8 @@ pub trait Float: Element + std::ops::Add<Output = Self> + std::ops::Sub<Output =
     + std::ops::Mul<Output = Self> + std::ops::Div<Output = Self> + std::ops::Neg<Output = Self>
 {
     fn exp(self) -> Self;
+    /// exp within a couple of ulp, at full SIMD rate (softmax internals).
+    fn exp_approx(self) -> Self;
     fn ln(self) -> Self;
     fn sigmoid(self) -> Self;
     fn ln_1p(self) -> Self;
@@ -240,9 +242,10 @@ pub trait Float: Element + std::ops::Add<Output = Self> + std::ops::Sub<Output =
 // f32 transcendental functions come from backend::cpu::fastmath (vectorisable,
 // within one ulp); f64 keeps libm's.
 macro_rules! impl_float {
-    ($t:ty, $exp:path, $ln:path, $sin:path, $cos:path, $tanh:path, $sigmoid:expr) => {
+    ($t:ty, $exp:path, $exp_approx:path, $ln:path, $sin:path, $cos:path, $tanh:path, $sigmoid:expr) => {
         impl Float for $t {
             #[inline] fn exp(self) -> Self { $exp(self) }
+            #[inline] fn exp_approx(self) -> Self { $exp_approx(self) }
             #[inline] fn ln(self) -> Self { $ln(self) }
             #[inline] fn sigmoid(self) -> Self { ($sigmoid)(self) }
             #[inline] fn ln_1p(self) -> Self { <$t>::ln_1p(self) }
@@ -270,8 +273,8 @@ macro_rules! impl_float {
     };
 }
 use crate::backend::cpu::fastmath;
-impl_float!(f32, fastmath::exp, fastmath::ln, fastmath::sin, fastmath::cos, fastmath::tanh, fastmath::sigmoid);
-impl_float!(f64, f64::exp, f64::ln, f64::sin, f64::cos, f64::tanh, |v: f64| {
+impl_float!(f32, fastmath::exp, fastmath::exp_approx, fastmath::ln, fastmath::sin, fastmath::cos, fastmath::tanh, fastmath::sigmoid);
+impl_float!(f64, f64::exp, f64::exp, f64::ln, f64::sin, f64::cos, f64::tanh, |v: f64| {
     // Two branches keep exp from overflowing for large |v|.
     if v >= 0.0 {
         1.0 / (1.0 + (-v).exp())

@@ -95,6 +95,8 @@ pub enum Rule {
     /// `out = self` with the elements at flat positions `positions` replaced
     /// (or increased) by `values`.
     Put { positions: Tensor, accumulate: bool },
+    /// Fused cross-entropy over class indices.
+    CrossEntropy(Saved, Box<crate::tensor::CrossEntropyCtx>),
 }
 
 impl Rule {
@@ -102,7 +104,7 @@ impl Rule {
         use Rule::*;
         matches!(
             self,
-            UnaryX(..) | UnaryOut(..) | Mul(..) | Div(..) | Pow(..) | Atan2(..) | MaxMin { .. } | Remainder(..) | Prod { .. } | Extremum { .. } | Softmax { .. } | LogSoftmax { .. } | Matmul(..)
+            UnaryX(..) | UnaryOut(..) | Mul(..) | Div(..) | Pow(..) | Atan2(..) | MaxMin { .. } | Remainder(..) | Prod { .. } | Extremum { .. } | Softmax { .. } | LogSoftmax { .. } | Matmul(..) | CrossEntropy(..)
         )
     }
 }
@@ -398,6 +400,7 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             }
             Ok(out)
         }
+        Rule::CrossEntropy(x, ctx) => one(Tensor::cross_entropy_backward(&un(x)?, ctx, g)?),
         Rule::Put { positions, accumulate } => {
             let shape = g.shape();
             let flat = g.reshape_to(&[g.numel()])?;

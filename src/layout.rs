@@ -8,12 +8,13 @@ use crate::shape::{contiguous_strides, fmt_shape, numel, Shape};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     pub shape: Shape,
-    pub strides: Vec<usize>,
+    pub strides: Shape,
     pub offset: usize,
 }
 
 impl Layout {
-    pub fn contiguous(shape: Shape) -> Layout {
+    pub fn contiguous(shape: impl Into<Shape>) -> Layout {
+        let shape = shape.into();
         let strides = contiguous_strides(&shape);
         Layout { shape, strides, offset: 0 }
     }
@@ -98,7 +99,7 @@ impl Layout {
         l
     }
     pub fn squeeze(&self, dims: &[usize]) -> Layout {
-        let mut l = Layout { shape: vec![], strides: vec![], offset: self.offset };
+        let mut l = Layout { shape: Shape::new(), strides: Shape::new(), offset: self.offset };
         for i in 0..self.shape.len() {
             if !(dims.contains(&i) && self.shape[i] == 1) {
                 l.shape.push(self.shape[i]);
@@ -121,7 +122,7 @@ impl Layout {
             );
         }
         let lead = target.len() - self.shape.len();
-        let mut strides = vec![0; target.len()];
+        let mut strides: Shape = smallvec::smallvec![0; target.len()];
         for i in 0..target.len() {
             if i < lead {
                 continue;
@@ -143,19 +144,19 @@ impl Layout {
                 );
             }
         }
-        Ok(Layout { shape: target.to_vec(), strides, offset: self.offset })
+        Ok(Layout { shape: Shape::from_slice(target), strides, offset: self.offset })
     }
     /// A view with a new shape over the same elements, if the strides allow
     /// one (PyTorch's `computeStride`); `None` means `reshape` must copy.
     pub fn view(&self, new_shape: &[usize]) -> Option<Layout> {
         if self.is_contiguous() {
-            return Some(Layout { shape: new_shape.to_vec(), strides: contiguous_strides(new_shape), offset: self.offset });
+            return Some(Layout { shape: Shape::from_slice(new_shape), strides: contiguous_strides(new_shape), offset: self.offset });
         }
         let numel = self.numel();
         if numel == 0 {
-            return Some(Layout { shape: new_shape.to_vec(), strides: contiguous_strides(new_shape), offset: self.offset });
+            return Some(Layout { shape: Shape::from_slice(new_shape), strides: contiguous_strides(new_shape), offset: self.offset });
         }
-        let mut new_strides = vec![0; new_shape.len()];
+        let mut new_strides: Shape = smallvec::smallvec![0; new_shape.len()];
         let mut view_d = new_shape.len() as isize - 1;
         let mut chunk_base_stride = *self.strides.last().unwrap_or(&1);
         let mut tensor_numel = 1;
@@ -184,7 +185,7 @@ impl Layout {
         if view_d != -1 {
             return None;
         }
-        Some(Layout { shape: new_shape.to_vec(), strides: new_strides, offset: self.offset })
+        Some(Layout { shape: Shape::from_slice(new_shape), strides: new_strides, offset: self.offset })
     }
 
     /// Calls `f(storage_offset)` for every element in row-major order.
@@ -224,7 +225,7 @@ pub fn walk<const K: usize>(
     }
     let inner = shape[nd - 1];
     let inner_strides: [usize; K] = std::array::from_fn(|k| strides[k][nd - 1]);
-    let mut idx = vec![0usize; nd];
+    let mut idx: Shape = smallvec::smallvec![0usize; nd];
     let mut base = *start;
     loop {
         let mut o = base;
@@ -261,23 +262,23 @@ mod tests {
     use super::*;
     #[test]
     fn transpose_then_view_needs_copy() {
-        let l = Layout::contiguous(vec![2, 3]).transpose(0, 1);
+        let l = Layout::contiguous([2, 3]).transpose(0, 1);
         assert!(!l.is_contiguous());
         assert!(l.view(&[6]).is_none());
         assert!(l.view(&[3, 2]).is_some());
     }
     #[test]
     fn walk_visits_strided_offsets() {
-        let l = Layout::contiguous(vec![2, 3]).transpose(0, 1);
+        let l = Layout::contiguous([2, 3]).transpose(0, 1);
         let mut seen = vec![];
         l.for_each_offset(|o| seen.push(o));
         assert_eq!(seen, vec![0, 3, 1, 4, 2, 5]);
     }
     #[test]
     fn expand_and_slice() {
-        let l = Layout::contiguous(vec![3, 1]).expand("expand", &[2, 3, 4]).unwrap();
-        assert_eq!(l.strides, vec![0, 1, 0]);
-        let s = Layout::contiguous(vec![10]).slice(0, 1, 4, 2);
+        let l = Layout::contiguous([3, 1]).expand("expand", &[2, 3, 4]).unwrap();
+        assert_eq!(l.strides.as_slice(), &[0, 1, 0]);
+        let s = Layout::contiguous([10]).slice(0, 1, 4, 2);
         let mut seen = vec![];
         s.for_each_offset(|o| seen.push(o));
         assert_eq!(seen, vec![1, 3, 5, 7]);

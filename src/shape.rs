@@ -2,7 +2,9 @@
 
 use crate::error::{shape_err, value_err, Error, Result};
 
-pub type Shape = Vec<usize>;
+/// Dims of a tensor. Inline up to 6 dims, so making a tensor allocates
+/// nothing for its shape or strides.
+pub type Shape = smallvec::SmallVec<[usize; 6]>;
 
 /// Largest element count we accept; past it allocation sizes overflow isize.
 pub const MAX_NUMEL: usize = (isize::MAX as usize) / 16;
@@ -28,8 +30,8 @@ pub fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> {
     Ok(n)
 }
 
-pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
-    let mut strides = vec![0; shape.len()];
+pub fn contiguous_strides(shape: &[usize]) -> Shape {
+    let mut strides: Shape = smallvec::smallvec![0; shape.len()];
     let mut acc = 1;
     for i in (0..shape.len()).rev() {
         strides[i] = acc;
@@ -46,7 +48,7 @@ pub fn fmt_shape(shape: &[usize]) -> String {
 /// Numpy/PyTorch broadcasting of two shapes.
 pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Shape> {
     let n = a.len().max(b.len());
-    let mut out = vec![0; n];
+    let mut out: Shape = smallvec::smallvec![0; n];
     for i in 0..n {
         let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
         let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
@@ -128,7 +130,7 @@ pub fn infer_shape(op: &'static str, spec: &[i64], numel: usize) -> Result<Shape
 
 /// Sizes that come from Python as i64 must be non-negative.
 pub fn sizes_from_i64(op: &'static str, sizes: &[i64]) -> Result<Shape> {
-    let mut out = Vec::with_capacity(sizes.len());
+    let mut out = Shape::with_capacity(sizes.len());
     for &s in sizes {
         if s < 0 {
             return value_err(op, format!("{op}(): negative dimension {s}"));
@@ -144,13 +146,13 @@ mod tests {
     use super::*;
     #[test]
     fn broadcasting() {
-        assert_eq!(broadcast_shapes("add", &[4, 1], &[3]).unwrap(), vec![4, 3]);
-        assert_eq!(broadcast_shapes("add", &[], &[2, 2]).unwrap(), vec![2, 2]);
+        assert_eq!(broadcast_shapes("add", &[4, 1], &[3]).unwrap().as_slice(), &[4, 3]);
+        assert_eq!(broadcast_shapes("add", &[], &[2, 2]).unwrap().as_slice(), &[2, 2]);
         assert!(broadcast_shapes("add", &[2, 3], &[4]).is_err());
     }
     #[test]
     fn inference() {
-        assert_eq!(infer_shape("view", &[-1, 2], 6).unwrap(), vec![3, 2]);
+        assert_eq!(infer_shape("view", &[-1, 2], 6).unwrap().as_slice(), &[3, 2]);
         assert!(infer_shape("view", &[-1, 4], 6).is_err());
         assert!(infer_shape("view", &[-1, -1], 6).is_err());
     }

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _native
 from ._device import _check_device
-from ._dtype import bool_, float32, float64, from_numpy_dtype, get_default_dtype, int64, to_dtype
+from ._dtype import _DEFAULT as _DEFAULT_DT, bool_, float32, float64, from_numpy_dtype, get_default_dtype, int64, to_dtype
 
 Tensor = _native.Tensor
 
@@ -120,6 +120,8 @@ def from_numpy(arr):
 
 
 def _sizes(size):
+    if builtins.all(builtins.type(s) is int for s in size):
+        return size
     if len(size) == 1 and not isinstance(size[0], numbers.Integral):
         size = size[0]
     if isinstance(size, Tensor):
@@ -149,11 +151,15 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return _finish(_native.full(_sizes(size), 0.0, _dt(dtype)), requires_grad, device)
+    if device is not None:
+        _check_device(device)
+    return _native.full(_sizes(size), 0.0, _DEFAULT_DT[0] if dtype is None else to_dtype(dtype), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return _finish(_native.full(_sizes(size), 1.0, _dt(dtype)), requires_grad, device)
+    if device is not None:
+        _check_device(device)
+    return _native.full(_sizes(size), 1.0, _DEFAULT_DT[0] if dtype is None else to_dtype(dtype), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None, pin_memory=False):

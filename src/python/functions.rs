@@ -67,9 +67,14 @@ pub fn from_buffer(ptr: usize, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, owner:
 }
 
 #[pyfunction]
-pub fn full(shape: Vec<i64>, value: f64, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+#[pyo3(signature = (shape, value, dtype, requires_grad=false))]
+pub fn full(shape: Vec<i64>, value: f64, dtype: &Bound<'_, PyAny>, requires_grad: bool) -> PyResult<PyTensor> {
     let s = sizes_from_i64("full", &shape)?;
-    Ok(PyTensor::wrap(Tensor::full_checked(&s, value, parse_dtype(dtype)?)?))
+    let t = Tensor::full_checked(&s, value, parse_dtype(dtype)?)?;
+    if requires_grad {
+        t.set_requires_grad(true)?;
+    }
+    Ok(PyTensor::wrap(t))
 }
 
 #[pyfunction]
@@ -261,4 +266,20 @@ fn intern(name: &str) -> &'static str {
     let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
     map.insert(name.to_string(), leaked);
     leaked
+}
+
+/// Fused cross-entropy for `[N, C]` logits and int64 class targets.
+#[pyfunction]
+#[pyo3(signature = (input, target, weight=None, ignore_index=-100, reduction="mean"))]
+pub fn cross_entropy(py: Python<'_>, input: PyRef<'_, PyTensor>, target: PyRef<'_, PyTensor>, weight: Option<PyRef<'_, PyTensor>>, ignore_index: i64, reduction: &str) -> PyResult<PyTensor> {
+    use crate::tensor::Reduction;
+    let red = match reduction {
+        "mean" => Reduction::Mean,
+        "sum" => Reduction::Sum,
+        "none" => Reduction::None,
+        other => return Err(pyo3::exceptions::PyValueError::new_err(format!("{other} is not a valid value for reduction"))),
+    };
+    let (x, t, w) = (input.t.clone(), target.t.clone(), weight.map(|w| w.t.clone()));
+    let n = x.numel();
+    Ok(PyTensor::wrap(super::tensor_math::run(py, n, || x.cross_entropy(&t, w.as_ref(), ignore_index, red))?))
 }

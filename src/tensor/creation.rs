@@ -8,7 +8,7 @@ use crate::random;
 use crate::shape::{checked_numel, Shape};
 use crate::storage::{Device, Storage};
 
-fn from_f64s(v: Vec<f64>, shape: Shape, dtype: DType) -> Tensor {
+fn from_f64s(v: Vec<f64>, shape: impl Into<Shape>, dtype: DType) -> Tensor {
     let n = v.len();
     let s = CpuStorage::F64(crate::backend::cpu::buffer::Buffer::from_vec(v));
     let l = crate::layout::Layout::contiguous(vec![n]);
@@ -19,7 +19,7 @@ fn from_f64s(v: Vec<f64>, shape: Shape, dtype: DType) -> Tensor {
 impl Tensor {
     pub fn full(shape: &[usize], value: f64, dtype: DType) -> Tensor {
         let n = crate::shape::numel(shape);
-        Tensor::contiguous_from(Storage::full(Device::Cpu, dtype, n, value), shape.to_vec())
+        Tensor::contiguous_from(Storage::full(Device::Cpu, dtype, n, value), Shape::from_slice(shape))
     }
     pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
         Tensor::full(shape, 0.0, dtype)
@@ -27,17 +27,17 @@ impl Tensor {
     pub fn ones(shape: &[usize], dtype: DType) -> Tensor {
         Tensor::full(shape, 1.0, dtype)
     }
-    pub fn from_vec_f32(v: Vec<f32>, shape: Shape) -> Tensor {
+    pub fn from_vec_f32(v: Vec<f32>, shape: impl Into<Shape>) -> Tensor {
         Tensor::contiguous_from(Storage::Cpu(v.into_storage()), shape)
     }
-    pub fn from_vec_f64(v: Vec<f64>, shape: Shape) -> Tensor {
+    pub fn from_vec_f64(v: Vec<f64>, shape: impl Into<Shape>) -> Tensor {
         Tensor::contiguous_from(Storage::Cpu(v.into_storage()), shape)
     }
     /// Checked full(): sizes come from users.
     pub fn full_checked(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
         let n = checked_numel("full", shape)?;
         let s = Storage::Cpu(CpuStorage::try_full(dtype, n, value)?);
-        Ok(Tensor::contiguous_from(s, shape.to_vec()))
+        Ok(Tensor::contiguous_from(s, Shape::from_slice(shape)))
     }
 
     pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
@@ -79,12 +79,12 @@ impl Tensor {
 
     pub fn rand(shape: &[usize], dtype: DType) -> Result<Tensor> {
         let n = checked_numel("rand", shape)?;
-        Ok(from_f64s(random::uniform_vec(n), shape.to_vec(), dtype))
+        Ok(from_f64s(random::uniform_vec(n), Shape::from_slice(shape), dtype))
     }
 
     pub fn randn(shape: &[usize], dtype: DType) -> Result<Tensor> {
         let n = checked_numel("randn", shape)?;
-        Ok(from_f64s(random::normal_vec(n), shape.to_vec(), dtype))
+        Ok(from_f64s(random::normal_vec(n), Shape::from_slice(shape), dtype))
     }
 
     pub fn randint(low: i64, high: i64, shape: &[usize], dtype: DType) -> Result<Tensor> {
@@ -93,7 +93,7 @@ impl Tensor {
         }
         let n = checked_numel("randint", shape)?;
         let v: Vec<i64> = random::with_rng(|r| (0..n).map(|_| r.int_in(low, high)).collect());
-        let t = Tensor::from_i64(v, shape.to_vec());
+        let t = Tensor::from_i64(v, Shape::from_slice(shape));
         Ok(if dtype == DType::I64 { t } else { t.cast_nograd(dtype) })
     }
 

@@ -56,7 +56,7 @@ fn index_values(op: &'static str, index: &Tensor) -> Result<Vec<i64>> {
 }
 
 impl Tensor {
-    pub fn from_i64(v: Vec<i64>, shape: Vec<usize>) -> Tensor {
+    pub fn from_i64(v: Vec<i64>, shape: impl Into<crate::shape::Shape>) -> Tensor {
         Tensor::contiguous_from(Storage::Cpu(v.into_storage()), shape)
     }
 
@@ -73,13 +73,13 @@ impl Tensor {
         })?;
         let mut shape = self.shape();
         if nd == 0 {
-            shape = vec![];
+            shape = Default::default();
         } else {
             shape[dim] = idx.len();
         }
         let out = Tensor::contiguous_from(storage, shape);
         let (in_shape, ix) = (self.shape(), Tensor::from_i64(idx, vec![index.numel()]));
-        record(&out, "IndexSelectBackward0", &[self], || Rule::IndexSelect { in_shape: if nd == 0 { vec![1] } else { in_shape }, dim, index: ix });
+        record(&out, "IndexSelectBackward0", &[self], || Rule::IndexSelect { in_shape: if nd == 0 { smallvec::smallvec![1] } else { in_shape }, dim, index: ix });
         Ok(out)
     }
 
@@ -367,7 +367,7 @@ impl Tensor {
     /// Gathers `self[i0, i1, ...]` for index tensors on the given dims.
     fn advanced_index(&self, adv: &[(usize, Tensor)]) -> Result<Tensor> {
         let shape = self.shape();
-        let mut bshape: Vec<usize> = vec![];
+        let mut bshape = crate::shape::Shape::new();
         for (_, ix) in adv {
             bshape = broadcast_shapes("index", &bshape, &ix.shape())?;
         }

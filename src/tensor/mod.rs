@@ -8,10 +8,12 @@ mod creation;
 mod index;
 mod inplace;
 mod linalg;
+mod loss;
 mod reduce;
 mod views;
 
 pub use index::IndexArg;
+pub use loss::{CrossEntropyCtx, Reduction};
 
 use crate::autograd::is_grad_enabled;
 use crate::dtype::{DType, OperandKind};
@@ -62,7 +64,7 @@ impl Tensor {
         Tensor(Arc::new(TensorInner { view: RwLock::new(view), meta: Mutex::new(Meta::default()), wrapped_number: false }))
     }
     /// A contiguous tensor over a fresh storage.
-    pub fn contiguous_from(storage: Storage, shape: Shape) -> Tensor {
+    pub fn contiguous_from(storage: Storage, shape: impl Into<Shape>) -> Tensor {
         Tensor::from_storage(storage, Layout::contiguous(shape))
     }
     /// A Python number as a 0-d tensor that ranks lowest in type promotion.
@@ -116,7 +118,7 @@ impl Tensor {
     pub fn shape(&self) -> Shape {
         self.view_guard().layout.shape.clone()
     }
-    pub fn strides(&self) -> Vec<usize> {
+    pub fn strides(&self) -> Shape {
         self.view_guard().layout.strides.clone()
     }
     pub fn ndim(&self) -> usize {

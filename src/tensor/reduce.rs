@@ -9,7 +9,7 @@ use crate::op::{ArgReduceOp, ReduceOp};
 use crate::shape::{wrap_dim, wrap_dims, Shape};
 
 fn kept_shape(shape: &[usize], dims: &[usize], keepdim: bool) -> Shape {
-    let mut out = Vec::with_capacity(shape.len());
+    let mut out = Shape::with_capacity(shape.len());
     for (i, &s) in shape.iter().enumerate() {
         if dims.contains(&i) {
             if keepdim {
@@ -88,7 +88,7 @@ impl Tensor {
     /// were 1): the one place broadcasting is undone.
     pub fn sum_to(&self, shape: &[usize]) -> Result<Tensor> {
         let own = self.shape();
-        if own == shape {
+        if own.as_slice() == shape {
             return Ok(self.clone());
         }
         if own.len() < shape.len() {
@@ -102,7 +102,7 @@ impl Tensor {
             }
         }
         let mut t = if dims.is_empty() { self.clone() } else { self.reduce(ReduceOp::Sum, Some(&dims), true)? };
-        if lead > 0 || t.shape() != shape {
+        if lead > 0 || t.shape().as_slice() != shape {
             t = t.reshape_to(shape)?;
         }
         Ok(t)

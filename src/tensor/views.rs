@@ -33,7 +33,7 @@ impl Tensor {
     /// Reshape to a resolved shape: a view when the strides allow, else a copy.
     pub fn reshape_to(&self, shape: &[usize]) -> Result<Tensor> {
         let in_shape = self.shape();
-        if in_shape == shape {
+        if in_shape.as_slice() == shape {
             return Ok(self.clone());
         }
         if crate::shape::numel(shape) != self.numel() {
@@ -162,7 +162,7 @@ impl Tensor {
     }
 
     pub fn expand(&self, target: &[usize]) -> Result<Tensor> {
-        if self.shape() == target {
+        if self.shape().as_slice() == target {
             return Ok(self.clone());
         }
         let l = self.layout().expand("expand", target)?;

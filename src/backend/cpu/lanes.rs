@@ -29,6 +29,35 @@ pub fn sum_f64<F: Float>(x: &[F]) -> f64 {
     acc[0]
 }
 
+/// sum(exp(x - m)) without storing the exponentials: lanes in the element
+/// type (all terms are in (0, 1], so f32 lanes lose nothing that matters),
+/// combined in f64.
+#[inline(always)]
+pub fn sum_exp_f64<F: Float>(x: &[F], m: F) -> f64 {
+    let mut acc = [F::zero(); LANES];
+    let mut chunks = x.chunks_exact(LANES);
+    for c in &mut chunks {
+        for i in 0..LANES {
+            acc[i] = acc[i] + (c[i] - m).exp_approx();
+        }
+    }
+    for (i, &v) in chunks.remainder().iter().enumerate() {
+        acc[i] = acc[i] + (v - m).exp_approx();
+    }
+    let mut wide = [0.0f64; LANES];
+    for i in 0..LANES {
+        wide[i] = acc[i].to_f64();
+    }
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for i in 0..width {
+            wide[i] += wide[i + width];
+        }
+    }
+    wide[0]
+}
+
 /// Maximum, NaN if any element is NaN; -inf for an empty slice.
 #[inline(always)]
 pub fn max<F: Float>(x: &[F]) -> F {

@@ -6,6 +6,7 @@ pub mod buffer;
 pub mod elementwise;
 pub mod fastmath;
 pub mod lanes;
+pub mod loss;
 pub mod index;
 pub mod matmul;
 pub mod reduce;

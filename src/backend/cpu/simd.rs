@@ -97,7 +97,7 @@ multiversion! {
 }
 
 multiversion! {
-    pub fn softmax_block<F>(src: &[F], dst: &mut [F], n: usize, inner: usize, log: bool) where [F: crate::dtype::Float] {
+    pub fn softmax_block<F>(src: &[F], dst: &mut [MaybeUninit<F>], n: usize, inner: usize, log: bool) where [F: crate::dtype::Float] {
         super::softmax::block(src, dst, n, inner, log)
     }
 }
@@ -105,5 +105,17 @@ multiversion! {
 multiversion! {
     pub fn softmax_backward_block<F>(g: &[F], y: &[F], dst: &mut [F], log: bool) where [F: crate::dtype::Float] {
         super::softmax::backward_block(g, y, dst, log)
+    }
+}
+
+multiversion! {
+    pub fn row_lse<F>(row: &[F]) -> F where [F: crate::dtype::Float] {
+        super::loss::row_lse(row)
+    }
+}
+
+multiversion! {
+    pub fn ce_row_grad<F>(row: &[F], lse: F, target: usize, coef: F, dst: &mut [F]) where [F: crate::dtype::Float] {
+        super::loss::row_grad(row, lse, target, coef, dst)
     }
 }

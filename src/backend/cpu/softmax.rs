@@ -7,29 +7,33 @@ use crate::error::{dtype_err, Result};
 use crate::layout::Layout;
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
 /// One block of `n` rows-of-`inner` (the softmax dim has stride `inner`).
+/// Writes every element of `dst` exactly once before reading any.
 #[inline(always)]
-pub(super) fn block<F: Float>(src: &[F], dst: &mut [F], n: usize, inner: usize, log: bool) {
+pub(super) fn block<F: Float>(src: &[F], dst: &mut [MaybeUninit<F>], n: usize, inner: usize, log: bool) {
     let neg_inf = F::from_f64(f64::NEG_INFINITY);
     if inner == 1 {
-        // Contiguous rows: vectorised max, exp, lane sum.
+        // Contiguous rows: vectorised max, exp-sum, then one output pass.
         let mut m = super::lanes::max(src);
         // A row of -inf stays finite-safe: shift by 0 instead of -inf.
         if m == neg_inf {
             m = F::zero();
         }
-        for (d, &s) in dst.iter_mut().zip(src) {
-            *d = (s - m).exp();
-        }
-        let sum = super::lanes::sum_f64(dst);
         if log {
+            let sum = super::lanes::sum_exp_f64(src, m);
             let shift = m + F::from_f64(sum.ln());
             for (d, &s) in dst.iter_mut().zip(src) {
-                *d = s - shift;
+                d.write(s - shift);
             }
         } else {
-            let inv = F::from_f64(1.0 / sum);
+            for (d, &s) in dst.iter_mut().zip(src) {
+                d.write((s - m).exp());
+            }
+            // Safety: every element was written just above.
+            let dst = unsafe { &mut *(dst as *mut [MaybeUninit<F>] as *mut [F]) };
+            let inv = F::from_f64(1.0 / super::lanes::sum_f64(dst));
             for d in dst.iter_mut() {
                 *d = *d * inv;
             }
@@ -49,19 +53,17 @@ pub(super) fn block<F: Float>(src: &[F], dst: &mut [F], n: usize, inner: usize, 
         }
         let mut s = 0.0f64;
         for i in 0..n {
-            let e = (src[i * inner + j] - m).exp();
-            s += e.to_f64();
-            dst[i * inner + j] = e;
+            s += (src[i * inner + j] - m).exp().to_f64();
         }
         if log {
-            let ls = F::from_f64(s.ln());
+            let shift = m + F::from_f64(s.ln());
             for i in 0..n {
-                dst[i * inner + j] = src[i * inner + j] - m - ls;
+                dst[i * inner + j].write(src[i * inner + j] - shift);
             }
         } else {
             let inv = F::from_f64(1.0 / s);
             for i in 0..n {
-                dst[i * inner + j] = dst[i * inner + j] * inv;
+                dst[i * inner + j].write((src[i * inner + j] - m).exp() * inv);
             }
         }
     }
@@ -74,17 +76,20 @@ fn go<F: Float>(x: &[F], l: &Layout, dim: usize, log: bool) -> Vec<F> {
     };
     let n = l.shape.get(dim).copied().unwrap_or(1);
     let inner: usize = if l.ndim() == 0 { 1 } else { l.shape[dim + 1..].iter().product() };
-    let mut out = vec![F::zero(); data.len()];
-    if n == 0 || data.is_empty() {
-        return out;
+    let len = data.len();
+    if n == 0 || len == 0 {
+        return vec![F::zero(); len];
     }
-    // (zero-filled rather than uninit: `block` reads dst back after writing it)
+    let mut out: Vec<F> = Vec::with_capacity(len);
+    let dst = &mut out.spare_capacity_mut()[..len];
     let bs = n * inner;
-    if data.len() >= PAR_THRESHOLD && data.len() / bs > 1 {
-        out.par_chunks_mut(bs).zip(data.par_chunks(bs)).for_each(|(d, s)| super::simd::softmax_block(s, d, n, inner, log));
+    if len >= PAR_THRESHOLD && len / bs > 1 {
+        dst.par_chunks_mut(bs).zip(data.par_chunks(bs)).for_each(|(d, s)| super::simd::softmax_block(s, d, n, inner, log));
     } else {
-        out.chunks_mut(bs).zip(data.chunks(bs)).for_each(|(d, s)| super::simd::softmax_block(s, d, n, inner, log));
+        dst.chunks_mut(bs).zip(data.chunks(bs)).for_each(|(d, s)| super::simd::softmax_block(s, d, n, inner, log));
     }
+    // Safety: `block` wrote every element of every block.
+    unsafe { out.set_len(len) };
     out
 }
 
@@ -114,7 +119,7 @@ pub(super) fn backward_block<F: Float>(g: &[F], y: &[F], dst: &mut [F], log: boo
     let s = F::from_f64(s);
     if log {
         for ((d, &g), &y) in dst.iter_mut().zip(g).zip(y) {
-            *d = g - y.exp() * s;
+            *d = g - y.exp_approx() * s;
         }
     } else {
         for (d, &y) in dst.iter_mut().zip(y) {
