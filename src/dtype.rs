@@ -240,7 +240,7 @@ pub trait Float: Element + std::ops::Add<Output = Self> + std::ops::Sub<Output =
 }
 
 // f32 transcendental functions come from backend::cpu::fastmath (vectorisable,
-// within one ulp); f64 keeps libm's.
+// within two ulp); f64 keeps libm's.
 macro_rules! impl_float {
     ($t:ty, $exp:path, $exp_approx:path, $ln:path, $sin:path, $cos:path, $tanh:path, $sigmoid:expr) => {
         impl Float for $t {
@@ -273,7 +273,7 @@ macro_rules! impl_float {
     };
 }
 use crate::backend::cpu::fastmath;
-impl_float!(f32, fastmath::exp, fastmath::exp_approx, fastmath::ln, fastmath::sin, fastmath::cos, fastmath::tanh, fastmath::sigmoid);
+impl_float!(f32, fastmath::exp_approx, fastmath::exp_approx, fastmath::ln, fastmath::sin_f32, fastmath::cos_f32, fastmath::tanh, fastmath::sigmoid);
 impl_float!(f64, f64::exp, f64::exp, f64::ln, f64::sin, f64::cos, f64::tanh, |v: f64| {
     // Two branches keep exp from overflowing for large |v|.
     if v >= 0.0 {

@@ -262,23 +262,23 @@ mod tests {
     use super::*;
     #[test]
     fn transpose_then_view_needs_copy() {
-        let l = Layout::contiguous([2, 3]).transpose(0, 1);
+        let l = Layout::contiguous(&[2, 3][..]).transpose(0, 1);
         assert!(!l.is_contiguous());
         assert!(l.view(&[6]).is_none());
         assert!(l.view(&[3, 2]).is_some());
     }
     #[test]
     fn walk_visits_strided_offsets() {
-        let l = Layout::contiguous([2, 3]).transpose(0, 1);
+        let l = Layout::contiguous(&[2, 3][..]).transpose(0, 1);
         let mut seen = vec![];
         l.for_each_offset(|o| seen.push(o));
         assert_eq!(seen, vec![0, 3, 1, 4, 2, 5]);
     }
     #[test]
     fn expand_and_slice() {
-        let l = Layout::contiguous([3, 1]).expand("expand", &[2, 3, 4]).unwrap();
+        let l = Layout::contiguous(&[3, 1][..]).expand("expand", &[2, 3, 4]).unwrap();
         assert_eq!(l.strides.as_slice(), &[0, 1, 0]);
-        let s = Layout::contiguous([10]).slice(0, 1, 4, 2);
+        let s = Layout::contiguous(&[10][..]).slice(0, 1, 4, 2);
         let mut seen = vec![];
         s.for_each_offset(|o| seen.push(o));
         assert_eq!(seen, vec![1, 3, 5, 7]);

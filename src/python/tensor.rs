@@ -3,14 +3,14 @@
 //! (tensor_math.rs, tensor_shape.rs); composites written in Python are added
 //! to the class by python/autorust/_tensor_methods.py.
 
-use super::args::{dtype_object, opt_dtype, parse_dims, registry};
+use super::args::{dtype_object, opt_dtype, registry};
 use super::errors::type_error;
 use super::node::PyNode;
 use crate::autograd;
 use crate::dtype::DType;
 use crate::storage::StorageCell;
 use crate::tensor::Tensor;
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use std::sync::Arc;
@@ -399,10 +399,6 @@ pub fn scalar_object(py: Python<'_>, v: f64, dtype: DType, t: &Tensor) -> PyResu
         DType::I64 => t.to_i64_vec()[0].into_pyobject(py)?.into_any().unbind(),
         DType::Bool => (v != 0.0).into_pyobject(py)?.to_owned().into_any().unbind(),
     })
-}
-
-pub fn dims_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> {
-    parse_dims(obj)
 }
 
 pub fn dtype_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {

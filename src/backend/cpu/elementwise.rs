@@ -74,13 +74,13 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
     }
 }
 
-/// The f32 fast trig reduces arguments with a two-part pi/2, exact up to
-/// |x| ~ 1e6; past `TRIG_FAST_LIMIT` those few elements are redone in f64 libm.
+/// The f32 fast trig reduces arguments with a three-part pi/2 in f32, good
+/// to |x| <= `TRIG_F32_LIMIT`; elements past it are redone in f64 libm.
 fn fix_large_trig<F: Float>(mut out: Vec<F>, x: &[F], l: &Layout, f: fn(f64) -> f64) -> Vec<F> {
     if F::DTYPE != crate::dtype::DType::F32 {
         return out;
     }
-    let limit = super::fastmath::TRIG_FAST_LIMIT as f64;
+    let limit = super::fastmath::TRIG_F32_LIMIT as f64;
     let mut i = 0;
     l.for_each_offset(|o| {
         let v = x[o].to_f64();
