@@ -99,7 +99,7 @@ impl Tensor {
             return Ok(Tensor::contiguous_from(crate::storage::Storage::Cpu(st), vec![n, c]));
         }
         // Recording (create_graph): the same formula in differentiable ops.
-        let softmax = x.sub(&ctx.lse.unsqueeze(1)?)?.unary(crate::op::UnaryOp::Exp)?;
+        let softmax = x.softmax(1, false)?;
         let safe: Vec<i64> = ctx.targets.iter().map(|&t| t.clamp(0, c as i64 - 1)).collect();
         let idx = Tensor::from_i64(safe, vec![n, 1]);
         let onehot = Tensor::zeros(&[n, c], x.dtype()).scatter_value(1, &idx, 1.0)?;

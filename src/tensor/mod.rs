@@ -56,6 +56,12 @@ pub struct TensorInner {
 #[derive(Clone)]
 pub struct Tensor(pub(crate) Arc<TensorInner>);
 
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tensor(shape={}, dtype={})", crate::shape::fmt_shape(&self.shape()), self.dtype())
+    }
+}
+
 impl Tensor {
     pub fn from_storage(storage: Storage, layout: Layout) -> Tensor {
         Tensor::from_view(View { storage: Arc::new(StorageCell::new(storage)), layout })

@@ -1,0 +1,236 @@
+"""Tensor creation, dtypes and promotion, printing, indexing, views and
+NumPy interop, against NumPy and the formats PyTorch prints."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autorust as torch
+
+
+def test_dtype_objects_and_names():
+    assert str(torch.float64) == "autorust.float64" and repr(torch.float32) == "autorust.float32"
+    assert torch.float is torch.float32 and torch.double is torch.float64 and torch.long is torch.int64
+    assert torch.float32.is_floating_point and not torch.int64.is_floating_point
+
+
+@pytest.mark.parametrize(
+    "data,dtype",
+    [
+        (1.5, "float32"),
+        ([1, 2], "int64"),
+        ([True, False], "bool"),
+        ([1, 2.5], "float32"),
+        (np.array([1.0], dtype=np.float64), "float64"),
+        (np.array([1.0], dtype=np.float32), "float32"),
+        (np.array([1], dtype=np.int64), "int64"),
+        (np.float32(2.0), "float32"),
+    ],
+)
+def test_dtype_inference(data, dtype):
+    assert torch.tensor(data).dtype._name == dtype
+
+
+@pytest.mark.parametrize(
+    "a,b,expected",
+    [
+        (torch.tensor([1, 2]), 1.5, torch.float32),
+        (torch.tensor([1.0, 2.0]), 2, torch.float32),
+        (torch.tensor([1.0]), torch.tensor([1.0], dtype=torch.float64), torch.float64),
+        (torch.tensor([1.0]), torch.tensor(1.0, dtype=torch.float64), torch.float32),
+        (torch.tensor([True]), 1, torch.int64),
+        (torch.tensor([1]), torch.tensor([True]), torch.int64),
+        (torch.tensor([1], dtype=torch.float64), 1.5, torch.float64),
+    ],
+)
+def test_type_promotion(a, b, expected):
+    assert (a + b).dtype is expected
+    assert (b + a).dtype is expected
+
+
+def test_int_division_and_modulo_follow_python():
+    a = torch.tensor([5, -5, 7])
+    np.testing.assert_array_equal((a // 3).numpy(), np.array([5, -5, 7]) // 3)
+    np.testing.assert_array_equal((a % 3).numpy(), np.array([5, -5, 7]) % 3)
+    assert (a / 2).dtype is torch.float32
+    f = torch.tensor([5.0, -5.0])
+    np.testing.assert_allclose((f % 3).numpy(), [2.0, 1.0])
+
+
+def test_factories():
+    torch.manual_seed(3)
+    a = torch.rand(1000)
+    torch.manual_seed(3)
+    assert torch.equal(a, torch.rand(1000))
+    assert 0 <= a.min().item() and a.max().item() < 1
+    r = torch.randn(20000)
+    assert abs(r.mean().item()) < 0.05 and abs(r.std().item() - 1) < 0.05
+    i = torch.randint(3, 7, (1000,))
+    assert i.dtype is torch.int64 and i.min().item() >= 3 and i.max().item() <= 6
+    np.testing.assert_array_equal(torch.arange(5).numpy(), np.arange(5))
+    np.testing.assert_allclose(torch.arange(0, 1, 0.25).numpy(), [0, 0.25, 0.5, 0.75])
+    assert torch.arange(1.0, 3.0).dtype is torch.float32
+    np.testing.assert_allclose(torch.linspace(0, 1, 5).numpy(), np.linspace(0, 1, 5))
+    np.testing.assert_array_equal(torch.eye(2, 3).numpy(), np.eye(2, 3))
+    assert torch.full((2,), 7).dtype is torch.int64 and torch.full((2,), 7.0).dtype is torch.float32
+    assert torch.zeros_like(torch.ones(2, 3, dtype=torch.float64)).dtype is torch.float64
+    assert torch.empty(2, 3).shape == (2, 3)
+    assert sorted(torch.randperm(6).tolist()) == list(range(6))
+
+
+PRINTS = [
+    (lambda: torch.tensor([[1.0, 1.0], [1.0, 1.0]]), "tensor([[1., 1.],\n        [1., 1.]])"),
+    (lambda: torch.tensor(3.5), "tensor(3.5000)"),
+    (lambda: torch.tensor([1e-5, 1.0]), "tensor([1.0000e-05, 1.0000e+00])"),
+    (lambda: torch.tensor([1e10, 1.0]), "tensor([1.0000e+10, 1.0000e+00])"),
+    (lambda: torch.tensor([float("nan"), float("inf"), 1.5]), "tensor([   nan,    inf, 1.5000])"),
+    (lambda: torch.tensor([[1.5, -2.25], [100.125, 3.0]]), "tensor([[  1.5000,  -2.2500],\n        [100.1250,   3.0000]])"),
+    (lambda: torch.tensor([1, 2, 3]), "tensor([1, 2, 3])"),
+    (lambda: torch.tensor([True, False]), "tensor([ True, False])"),
+    (lambda: torch.tensor([], dtype=torch.float64), "tensor([], dtype=autorust.float64)"),
+    (lambda: torch.zeros(0, 3), "tensor([], size=(0, 3))"),
+    (lambda: torch.tensor([1.0, 2.0], dtype=torch.float64), "tensor([1., 2.], dtype=autorust.float64)"),
+    (lambda: torch.ones(2, requires_grad=True), "tensor([1., 1.], requires_grad=True)"),
+    (lambda: torch.ones(2, requires_grad=True) * 2, "tensor([2., 2.], grad_fn=<MulBackward0>)"),
+    (lambda: torch.arange(2000.0), "tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,\n        1.9990e+03])"),
+    (lambda: torch.arange(1200).reshape(40, 30)[:, 0], "tensor([   0,   30,   60,   90,  120,  150,  180,  210,  240,  270,  300,  330,\n         360,  390,  420,  450,  480,  510,  540,  570,  600,  630,  660,  690,\n         720,  750,  780,  810,  840,  870,  900,  930,  960,  990, 1020, 1050,\n        1080, 1110, 1140, 1170])"),
+    (lambda: torch.arange(1200).reshape(40, 30), "tensor([[   0,    1,    2,  ...,   27,   28,   29],\n        [  30,   31,   32,  ...,   57,   58,   59],\n        [  60,   61,   62,  ...,   87,   88,   89],\n        ...,\n        [1110, 1111, 1112,  ..., 1137, 1138, 1139],\n        [1140, 1141, 1142,  ..., 1167, 1168, 1169],\n        [1170, 1171, 1172,  ..., 1197, 1198, 1199]])"),
+    (lambda: torch.Size([2, 3]), "autorust.Size([2, 3])"),
+    (lambda: torch.tensor([[1, 2], [3, 4]]).max(1), "autorust.return_types.max(\nvalues=tensor([2, 4]),\nindices=tensor([1, 1]))"),
+]
+
+
+@pytest.mark.parametrize("make,text", PRINTS, ids=[str(i) for i in range(len(PRINTS))])
+def test_printing_matches_pytorch(make, text):
+    assert repr(make()) == text
+
+
+def test_print_options():
+    torch.set_printoptions(precision=2)
+    try:
+        assert repr(torch.tensor([1.2345])) == "tensor([1.23])"
+    finally:
+        torch.set_printoptions(profile="default")
+
+
+def test_shape_and_size():
+    x = torch.ones(2, 3, 4)
+    assert x.shape == (2, 3, 4) and isinstance(x.shape, torch.Size)
+    assert x.size() == torch.Size([2, 3, 4]) and x.size(-1) == 4 and x.dim() == 3 and x.ndim == 3
+    assert x.numel() == 24 and len(x) == 2
+    assert x.stride() == (12, 4, 1) and x.transpose(0, 2).stride() == (1, 4, 12)
+
+
+def test_views_share_memory():
+    x = torch.arange(12.0).reshape(3, 4)
+    for v in (x.view(12), x.t(), x[1], x[:, 1:3], x.unsqueeze(0), x.narrow(1, 1, 2), x.expand(2, 3, 4), x.permute(1, 0), x.flatten()):
+        assert v.data_ptr() >= x.data_ptr()
+    x.view(12)[5] = 100.0
+    assert x[1, 1].item() == 100.0
+    x.t()[0, 2] = -1.0
+    assert x[2, 0].item() == -1.0
+
+
+INDEX_CASES = [
+    (1,), (-1,), (slice(1, None),), (slice(None, None, 2),), (Ellipsis, 1), (None, 0), (1, slice(0, 3, 2)),
+    ([0, 2],), (np.array([2, 0]),), (slice(None), [1, 3]), ([0, 1], [1, 2]), ([[0], [2]], [1, 3]),
+    (slice(None), None, slice(1, 3)), (Ellipsis, None),
+]
+
+
+@pytest.mark.parametrize("key", INDEX_CASES, ids=[repr(k) for k in INDEX_CASES])
+def test_indexing_matches_numpy(key):
+    a = np.arange(24.0).reshape(3, 2, 4)[:, 0, :] * 1.5  # (3, 4)
+    t = torch.tensor(a)
+    tkey = tuple(torch.tensor(k) if isinstance(k, (list, np.ndarray)) else k for k in key)
+    np.testing.assert_array_equal(t[tkey].numpy(), a[key])
+
+
+def test_boolean_mask_and_setitem():
+    a = np.arange(12.0).reshape(3, 4)
+    t = torch.tensor(a)
+    np.testing.assert_array_equal(t[t > 5].numpy(), a[a > 5])
+    t[t > 5] = 0.0
+    a[a > 5] = 0.0
+    np.testing.assert_array_equal(t.numpy(), a)
+    t[:, 1] = torch.tensor([7.0, 8.0, 9.0])
+    a[:, 1] = [7.0, 8.0, 9.0]
+    t[0] = 3
+    a[0] = 3
+    t[[1, 2], [0, 3]] = -1.0
+    a[[1, 2], [0, 3]] = -1.0
+    np.testing.assert_array_equal(t.numpy(), a)
+
+
+def test_numpy_interop_shares_memory():
+    a = np.ones(3)
+    t = torch.from_numpy(a)
+    a[0] = 5
+    assert t[0].item() == 5
+    t[1] = 7
+    assert a[1] == 7
+    x = torch.ones(3)
+    n = x.numpy()
+    n[0] = 9
+    assert x[0].item() == 9
+    assert np.asarray(torch.arange(3)).tolist() == [0, 1, 2]
+    assert torch.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
+    assert isinstance(torch.tensor(2.5).item(), float) and isinstance(torch.tensor(2).item(), int)
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type numpy.int32"):
+        torch.from_numpy(np.ones(2, dtype=np.int32))
+
+
+def test_conversions():
+    x = torch.tensor([1.7, -1.7])
+    assert x.long().tolist() == [1, -1] and x.double().dtype is torch.float64
+    assert x.to(torch.int64).dtype is torch.int64 and x.to("cpu") is not None
+    assert x.bool().tolist() == [True, True] and float(torch.tensor(2.0)) == 2.0 and int(torch.tensor(2.7)) == 2
+    assert x.clone().data_ptr() != x.data_ptr() and x.detach().data_ptr() == x.data_ptr()
+    assert x.type() == "autorust.FloatTensor"
+
+
+def test_reductions_against_numpy():
+    a = np.random.default_rng(0).normal(size=(3, 4, 5))
+    t = torch.tensor(a)
+    np.testing.assert_allclose(t.sum((0, 2)).numpy(), a.sum((0, 2)), rtol=1e-12)
+    np.testing.assert_allclose(t.mean(-1, keepdim=True).numpy(), a.mean(-1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(t.prod(1).numpy(), a.prod(1), rtol=1e-12)
+    np.testing.assert_allclose(t.var(1).numpy(), a.var(1, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(t.std(1, correction=0).numpy(), a.std(1), rtol=1e-12)
+    np.testing.assert_array_equal(t.argmax(2).numpy(), a.argmax(2))
+    np.testing.assert_array_equal(t.argmin().item(), a.argmin())
+    v, i = t.max(1)
+    np.testing.assert_array_equal(v.numpy(), a.max(1))
+    np.testing.assert_array_equal(i.numpy(), a.argmax(1))
+    np.testing.assert_allclose(t.cumsum(1).numpy(), a.cumsum(1), rtol=1e-12)
+    np.testing.assert_allclose(t.norm(dim=2).numpy(), np.linalg.norm(a, axis=2), rtol=1e-12)
+    np.testing.assert_allclose(t.logsumexp(0).numpy(), np.log(np.exp(a).sum(0)), rtol=1e-12)
+    assert torch.tensor([[True, False], [True, True]]).all(1).tolist() == [False, True]
+    assert torch.tensor([0, 0, 1]).any().item() is True
+    assert torch.tensor([1, 2, 3]).sum().dtype is torch.int64
+
+
+def test_float32_kernels_accurate_against_numpy():
+    x = np.random.default_rng(1).uniform(-20, 20, size=100_000).astype(np.float32)
+    t = torch.from_numpy(x)
+    for name, ref in [("exp", np.exp), ("sin", np.sin), ("cos", np.cos), ("tanh", np.tanh), ("sigmoid", lambda v: 1 / (1 + np.exp(-v.astype(np.float64))))]:
+        got = getattr(t, name)().numpy().astype(np.float64)
+        want = ref(x.astype(np.float64))
+        np.testing.assert_allclose(got, want, rtol=3e-7, atol=2e-7, err_msg=name)
+    pos = np.abs(x) + 1e-3
+    np.testing.assert_allclose(torch.from_numpy(pos).log().numpy(), np.log(pos.astype(np.float64)), rtol=2e-7)
+    big = np.array([1e5, -3e6, 12345.678], dtype=np.float32)
+    np.testing.assert_allclose(torch.from_numpy(big).sin().numpy(), np.sin(big.astype(np.float64)), atol=1e-6)
+
+
+def test_chunk_split_unbind_stack_cat():
+    t = torch.arange(10)
+    assert [c.tolist() for c in t.chunk(3)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert [c.tolist() for c in t.split([3, 7])] == [[0, 1, 2], [3, 4, 5, 6, 7, 8, 9]]
+    m = torch.arange(6).reshape(2, 3)
+    assert [r.tolist() for r in m.unbind(1)] == [[0, 3], [1, 4], [2, 5]]
+    assert torch.stack([m, m], dim=2).shape == (2, 3, 2)
+    assert torch.cat([m, m], dim=1).tolist() == [[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]]
+    assert m.repeat(2, 2).shape == (4, 6)
+    assert torch.where(m > 2, m, -m).tolist() == [[0, -1, -2], [3, 4, 5]]
