@@ -97,7 +97,12 @@ pub enum Rule {
     Put { positions: Tensor, accumulate: bool },
     /// Fused cross-entropy over class indices.
     CrossEntropy(Saved, Box<crate::tensor::CrossEntropyCtx>),
+    /// A user-defined backward (`autograd.Function`): gradient of the output
+    /// in, one gradient per input out.
+    Custom(CustomBackward),
 }
+
+pub type CustomBackward = std::sync::Arc<dyn Fn(&Tensor) -> Result<Vec<Option<Tensor>>> + Send + Sync>;
 
 impl Rule {
     pub fn has_saved(&self) -> bool {
@@ -400,6 +405,7 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             }
             Ok(out)
         }
+        Rule::Custom(f) => f(g),
         Rule::CrossEntropy(x, ctx) => one(Tensor::cross_entropy_backward(&un(x)?, ctx, g)?),
         Rule::Put { positions, accumulate } => {
             let shape = g.shape();

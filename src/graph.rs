@@ -225,3 +225,19 @@ impl Drop for NodeRef {
 pub fn live_nodes() -> usize {
     ARENA.lock().live()
 }
+
+/// Interns a node name given at run time (autograd.Function class names,
+/// composite ops): each distinct name is leaked once, so memory is bounded
+/// by the number of distinct names.
+pub fn intern(name: &str) -> &'static str {
+    use std::collections::HashMap;
+    static NAMES: Mutex<Option<HashMap<String, &'static str>>> = Mutex::new(None);
+    let mut g = NAMES.lock();
+    let map = g.get_or_insert_with(HashMap::new);
+    if let Some(s) = map.get(name) {
+        return s;
+    }
+    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
+    map.insert(name.to_string(), leaked);
+    leaked
+}

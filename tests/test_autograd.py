@@ -271,3 +271,82 @@ def test_deep_chain_backward_and_free_do_not_overflow():
     y.sum().backward()
     assert x.grad.item() == 1.0
     del y
+
+
+class _Exp(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.exp()
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y
+
+
+class _MulConst(torch.autograd.Function):
+    @staticmethod
+    def forward(x, k):
+        return x * k
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.k = inputs[1]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.k, None
+
+
+class _SplitTwo(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2, x * 3
+
+    @staticmethod
+    def backward(ctx, ga, gb):
+        return ga * 2 + gb * 3
+
+
+def test_custom_function_forward_backward_and_name():
+    x = torch.tensor([0.5, 1.0], requires_grad=True)
+    y = _Exp.apply(x)
+    assert y.grad_fn.name() == "_ExpBackward"
+    (y * torch.tensor([1.0, 2.0])).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, 1.0]) * [1.0, 2.0], rtol=1e-6)
+
+
+def test_custom_function_setup_context_and_non_tensor_args():
+    x = torch.ones(3, requires_grad=True)
+    _MulConst.apply(x, 4.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 4.0, 4.0])
+
+
+def test_custom_function_multiple_outputs():
+    x = torch.ones(2, requires_grad=True)
+    a, b = _SplitTwo.apply(x)
+    (a.sum() + 10 * b.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [32.0, 32.0])
+
+
+def test_custom_function_bad_gradient_shape():
+    class Bad(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            return torch.ones(5)
+
+    x = torch.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="returned an invalid gradient at index 0"):
+        Bad.apply(x).sum().backward()
+
+
+def test_custom_function_under_no_grad_records_nothing():
+    x = torch.ones(2, requires_grad=True)
+    with torch.no_grad():
+        assert _Exp.apply(x).grad_fn is None

@@ -246,26 +246,11 @@ pub fn grad(py: Python<'_>, outputs: &Bound<'_, PyAny>, inputs: &Bound<'_, PyAny
 #[pyfunction]
 pub fn _set_grad_fn_name(t: PyRef<'_, PyTensor>, name: &str) {
     if let Some(id) = t.t.grad_fn_id() {
-        let interned = intern(name);
+        let interned = crate::graph::intern(name);
         if let Some(n) = crate::graph::ARENA.lock().get_mut(id) {
             n.name = interned;
         }
     }
-}
-
-/// Grad_fn names come from a small fixed set in the Python package, so
-/// leaking each distinct one once is bounded.
-fn intern(name: &str) -> &'static str {
-    use std::collections::HashMap;
-    static NAMES: parking_lot::Mutex<Option<HashMap<String, &'static str>>> = parking_lot::Mutex::new(None);
-    let mut g = NAMES.lock();
-    let map = g.get_or_insert_with(HashMap::new);
-    if let Some(s) = map.get(name) {
-        return s;
-    }
-    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
-    map.insert(name.to_string(), leaked);
-    leaked
 }
 
 /// Fused cross-entropy for `[N, C]` logits and int64 class targets.
@@ -282,4 +267,46 @@ pub fn cross_entropy(py: Python<'_>, input: PyRef<'_, PyTensor>, target: PyRef<'
     let (x, t, w) = (input.t.clone(), target.t.clone(), weight.map(|w| w.t.clone()));
     let n = x.numel();
     Ok(PyTensor::wrap(super::tensor_math::run(py, n, || x.cross_entropy(&t, w.as_ref(), ignore_index, red))?))
+}
+
+/// Attaches `output` to `inputs` through a node whose backward is the Python
+/// callable `backward(grad) -> sequence of gradients, one per input` (the
+/// machinery under `autograd.Function`). Returns the attached output.
+#[pyfunction]
+pub fn _custom_node(output: PyRef<'_, PyTensor>, inputs: &Bound<'_, PyAny>, backward: Py<PyAny>, name: &str) -> PyResult<PyTensor> {
+    let ins = tensor_list(inputs)?;
+    let shapes: Vec<crate::shape::Shape> = ins.iter().map(|t| t.shape()).collect();
+    let out = output.t.detach();
+    let fname = crate::graph::intern(name);
+    let f: crate::grad_rules::CustomBackward = std::sync::Arc::new(move |g: &Tensor| {
+        Python::attach(|py| -> crate::error::Result<Vec<Option<Tensor>>> {
+            let err = |e: PyErr| crate::error::Error::Runtime(format!("{fname}: {e}"));
+            let res = backward.call1(py, (PyTensor::wrap(g.clone()),)).map_err(err)?;
+            let res = res.bind(py);
+            let items: Vec<Bound<'_, PyAny>> = if res.is_none() { vec![] } else { res.try_iter().map_err(err)?.collect::<PyResult<_>>().map_err(err)? };
+            let mut out = Vec::with_capacity(shapes.len());
+            for (i, shape) in shapes.iter().enumerate() {
+                let mut gi = items.get(i).and_then(as_tensor);
+                if let Some(g) = &gi {
+                    let gs = g.shape();
+                    if gs != *shape {
+                        // PyTorch accepts a gradient the input's shape expands to, summed back.
+                        if crate::shape::broadcast_shapes("backward", shape, &gs).map(|b| b != gs).unwrap_or(true) {
+                            return Err(crate::error::Error::Runtime(format!(
+                                "Function {fname} returned an invalid gradient at index {i} - got {} but expected shape compatible with {}",
+                                crate::shape::fmt_shape(&gs),
+                                crate::shape::fmt_shape(shape)
+                            )));
+                        }
+                        gi = Some(g.sum_to(shape)?);
+                    }
+                }
+                out.push(gi);
+            }
+            Ok(out)
+        })
+    });
+    let refs: Vec<&Tensor> = ins.iter().collect();
+    crate::tensor::record(&out, fname, &refs, || crate::grad_rules::Rule::Custom(f));
+    Ok(PyTensor::wrap(out))
 }

@@ -1,0 +1,113 @@
+"""``autograd.Function``: ops with a user-written backward.
+
+The forward runs without recording; each differentiable output is then
+attached to the tensor inputs by one native node whose backward calls the
+class's ``backward``. Outputs other than the one a node stands for receive
+zero gradients (PyTorch's materialised grads); contributions add up because
+backward is linear in its gradient arguments.
+"""
+
+import functools
+
+from .. import _native
+from .._grad_mode import no_grad
+
+Tensor = _native.Tensor
+
+
+class FunctionCtx:
+    def __init__(self):
+        self.to_save = ()
+        self.needs_input_grad = ()
+        self.materialize_grads = True
+        self._non_differentiable = set()
+
+    def save_for_backward(self, *tensors):
+        self.to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        return tuple(self.to_save)
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable.update(id(t) for t in tensors)
+
+    def mark_dirty(self, *tensors):
+        pass
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+
+BackwardCFunction = FunctionCtx
+
+
+class Function:
+    """Subclass with static ``forward(ctx, *args)`` (or ``forward(*args)`` plus
+    ``setup_context(ctx, inputs, output)``) and ``backward(ctx, *grads)``;
+    call it as ``MyFn.apply(*args)``."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        separate_ctx = cls.setup_context is not Function.setup_context
+        with no_grad():
+            if separate_ctx:
+                output = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, output)
+            else:
+                output = cls.forward(ctx, *args, **kwargs)
+        if not _native.is_grad_enabled() or not any(ctx.needs_input_grad):
+            return output
+        is_tuple = isinstance(output, tuple)
+        outs = output if is_tuple else (output,)
+        tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        inputs = [args[i] for i in tensor_positions]
+        name = cls.__name__ + "Backward"
+        result = list(outs)
+        for k, o in enumerate(outs):
+            if not isinstance(o, Tensor) or not o.dtype.is_floating_point or id(o) in ctx._non_differentiable:
+                continue
+            result[k] = _native._custom_node(o, inputs, _user_backward(cls, ctx, outs, k, tensor_positions), name)
+        return tuple(result) if is_tuple else result[0]
+
+
+def _user_backward(cls, ctx, outs, k, tensor_positions):
+    def backward(grad):
+        grads = []
+        for j, o in enumerate(outs):
+            if j == k:
+                grads.append(grad)
+            elif isinstance(o, Tensor):
+                grads.append(o.new_zeros(*o.shape) if ctx.materialize_grads else None)
+            else:
+                grads.append(None)
+        with no_grad():
+            res = cls.backward(ctx, *grads)
+        if not isinstance(res, tuple):
+            res = (res,)
+        return [res[i] if i < len(res) else None for i in tensor_positions]
+
+    return backward
+
+
+def once_differentiable(fn):
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with no_grad():
+            return fn(ctx, *args)
+
+    return wrapper
