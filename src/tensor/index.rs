@@ -85,6 +85,10 @@ impl Tensor {
 
     pub fn gather(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
         let nd = self.ndim();
+        if nd == 0 {
+            wrap_dim("gather", dim, 0)?;
+            return self.reshape_to(&[1])?.gather(0, &index.reshape_to(&[index.numel()])?)?.reshape_to(&index.shape());
+        }
         let d = wrap_dim("gather", dim, nd)?;
         let (xs, is) = (self.shape(), index.shape());
         if is.len() != xs.len() && !(nd == 0 && is.len() <= 1) {
@@ -107,6 +111,11 @@ impl Tensor {
     /// Out-of-place scatter: a copy of self with `src` written (or added) at `index` along `dim`.
     pub fn scatter(&self, dim: i64, index: &Tensor, src: &Tensor, add: bool) -> Result<Tensor> {
         let nd = self.ndim();
+        if nd == 0 {
+            wrap_dim("scatter", dim, 0)?;
+            let flat_src = if src.ndim() == 0 { src.reshape_to(&[1])? } else { src.clone() };
+            return self.reshape_to(&[1])?.scatter(0, &index.reshape_to(&[index.numel()])?, &flat_src, add)?.reshape_to(&[]);
+        }
         let d = wrap_dim("scatter", dim, nd)?;
         let (xs, is, ss) = (self.shape(), index.shape(), src.shape());
         if is.len() != xs.len() && nd > 0 {

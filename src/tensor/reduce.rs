@@ -29,6 +29,8 @@ impl Tensor {
         let all: Vec<usize> = (0..nd).collect();
         let full = dims.is_none();
         let dims: Vec<usize> = match dims {
+            // A 0-d tensor has nothing to reduce over (dim 0 or -1 is accepted).
+            _ if nd == 0 => vec![],
             Some(d) if !d.is_empty() => d.to_vec(),
             // PyTorch: an empty dim list reduces everything
             _ => all,
@@ -112,6 +114,10 @@ impl Tensor {
     pub fn extremum_dim(&self, max: bool, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
         let nd = self.ndim();
         let d = wrap_dim(if max { "max" } else { "min" }, dim, nd)?;
+        if nd == 0 {
+            let values = self.clone_tensor()?;
+            return Ok((values, Tensor::from_i64(vec![0], Shape::new())));
+        }
         let in_shape = self.shape();
         if in_shape.get(d) == Some(&0) {
             return shape_err("max", format!("{}(): Expected reduction dim {d} to have non-zero size.", if max { "max" } else { "min" }));
@@ -148,6 +154,9 @@ impl Tensor {
             Some(d) => {
                 let nd = self.ndim();
                 let d = wrap_dim("argmax", d, nd)?;
+                if nd == 0 {
+                    return Ok(Tensor::from_i64(vec![0], Shape::new()));
+                }
                 let idx = self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
                 Ok(Tensor::from_i64(idx, kept_shape(&self.shape(), &[d], keepdim)))
             }

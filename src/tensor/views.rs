@@ -201,6 +201,9 @@ impl Tensor {
 
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
         let nd = self.ndim();
+        if nd == 0 {
+            return crate::error::index_err("narrow", "narrow() cannot be applied to a 0-dim tensor.");
+        }
         let d = wrap_dim("narrow", dim, nd)?;
         let size = self.shape()[d] as i64;
         let s = if start < 0 { start + size } else { start };

@@ -159,7 +159,7 @@ pub fn cumsum(x: &CpuStorage, l: &Layout, dim: usize) -> CpuStorage {
         let n = l.shape.get(dim).copied().unwrap_or(1);
         let inner: usize = l.shape[dim.min(l.ndim())..].iter().skip(1).product();
         let mut out = vec![A::zero(); contiguous.len()];
-        if n == 0 {
+        if n == 0 || contiguous.is_empty() {
             return out;
         }
         for (blk_in, blk_out) in contiguous.chunks(n * inner).zip(out.chunks_mut(n * inner)) {
