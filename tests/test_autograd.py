@@ -350,3 +350,44 @@ def test_custom_function_under_no_grad_records_nothing():
     x = torch.ones(2, requires_grad=True)
     with torch.no_grad():
         assert _Exp.apply(x).grad_fn is None
+
+
+def test_inplace_through_view_rewrites_base_history():
+    x = torch.ones(3, requires_grad=True)
+    y = x * 2
+    y[1:].mul_(3)
+    assert y.grad_fn.name() == "CopySlices"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 6.0, 6.0])
+    x = torch.ones(2, 3, requires_grad=True)
+    v = torch.tensor([10.0, 20.0], requires_grad=True)
+    y = x * 1
+    y.t()[0].add_(v)
+    (y * torch.arange(6.0).reshape(2, 3)).sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), [[11, 1, 1], [21, 1, 1]])
+    np.testing.assert_allclose(x.grad.numpy(), np.arange(6.0).reshape(2, 3))
+    np.testing.assert_allclose(v.grad.numpy(), [0.0, 3.0])
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        torch.ones(3, requires_grad=True)[0:2].mul_(2)
+
+
+def test_fill_and_copy_on_nonleaf():
+    x = torch.ones(3, requires_grad=True)
+    y = x * 1
+    y.fill_(2.0)
+    assert y.grad_fn.name() == "FillBackward0"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, 0.0])
+    s = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    z = torch.zeros(3, requires_grad=True) * 1
+    z.copy_(s)
+    (z * z).sum().backward()
+    np.testing.assert_allclose(s.grad.numpy(), [2.0, 4.0, 6.0])
+
+
+def test_tensor_constructor_forms():
+    assert torch.Tensor(2, 3).shape == (2, 3)
+    assert torch.Tensor([1, 2]).dtype is torch.float32
+    p = torch.Tensor(torch.ones(2), True)
+    assert p.requires_grad and p.is_leaf
+    assert not torch.cuda.is_available() and torch.cuda.device_count() == 0

@@ -245,12 +245,7 @@ pub fn grad(py: Python<'_>, outputs: &Bound<'_, PyAny>, inputs: &Bound<'_, PyAny
 /// (`mse_loss` -> `MseLossBackward0`); the backward stays the composite's.
 #[pyfunction]
 pub fn _set_grad_fn_name(t: PyRef<'_, PyTensor>, name: &str) {
-    if let Some(id) = t.t.grad_fn_id() {
-        let interned = crate::graph::intern(name);
-        if let Some(n) = crate::graph::ARENA.lock().get_mut(id) {
-            n.name = interned;
-        }
-    }
+    crate::graph::rename(&t.t, name);
 }
 
 /// Fused cross-entropy for `[N, C]` logits and int64 class targets.

@@ -47,11 +47,25 @@ pub fn typestr(d: DType) -> &'static str {
 #[pymethods]
 impl PyTensor {
     /// `Tensor(t)` aliases another tensor (how `nn.Parameter` is built);
-    /// `Tensor(list)` is the legacy float32 constructor.
+    /// `Tensor(list)` is the legacy float32 constructor and `Tensor(2, 3)`
+    /// an (zero-filled) float32 tensor of that shape.
     #[new]
-    #[pyo3(signature = (data=None, requires_grad=false))]
-    fn py_new(py: Python<'_>, data: Option<&Bound<'_, PyAny>>, requires_grad: bool) -> PyResult<PyTensor> {
-        let t = match data {
+    #[pyo3(signature = (*args, requires_grad=false))]
+    fn py_new(py: Python<'_>, args: &Bound<'_, PyTuple>, requires_grad: bool) -> PyResult<PyTensor> {
+        let sizes = args.len() >= 1 && args.iter().all(|a| a.is_exact_instance_of::<pyo3::types::PyInt>());
+        let data = if sizes || args.is_empty() { None } else { Some(args.get_item(0)?) };
+        if !sizes && args.len() > 2 {
+            return Err(PyTypeError::new_err("Tensor(): expected sizes or one data argument"));
+        }
+        let requires_grad = match (sizes, args.len()) {
+            (false, 2) => args.get_item(1)?.extract::<bool>()?,
+            _ => requires_grad,
+        };
+        let t = match data.as_ref() {
+            None if sizes => {
+                let dims: Vec<i64> = args.extract()?;
+                Tensor::full_checked(&crate::shape::sizes_from_i64("Tensor", &dims)?, 0.0, DType::F32)?
+            }
             None => Tensor::zeros(&[0], DType::F32),
             Some(d) => match super::args::as_tensor(d) {
                 Some(t) => t.detach(),

@@ -53,6 +53,63 @@ impl Tensor {
                 return shape_err(op, format!("output with shape {} doesn't match the broadcast shape {}", fmt_shape(&shape), fmt_shape(&b)));
             }
         }
+        if is_grad_enabled() && result.requires_grad() {
+            let base = self.0.meta.lock().view_base.clone();
+            if let Some(base) = base {
+                return self.update_through_base(&base, result, op);
+            }
+        }
+        self.write_from(result, op)?;
+        if let Some(f) = result.grad_fn() {
+            if result.dtype().is_float() && self.dtype().is_float() {
+                self.0.meta.lock().grad_fn = Some(f);
+            }
+        }
+        Ok(())
+    }
+
+    /// An in-place write through a view of a tensor in the graph: the base
+    /// gets the written elements (its history becomes a put of `result` at
+    /// the view's positions) and the view becomes a gather of the new base.
+    fn update_through_base(&self, base: &Tensor, result: &Tensor, op: &'static str) -> Result<()> {
+        if base.is_leaf() && base.requires_grad() {
+            return Err(Error::Autograd("a view of a leaf Variable that requires grad is being used in an in-place operation.".into()));
+        }
+        let positions = self.positions_in(base);
+        let values = result.to_dtype(self.dtype())?.expand(&self.shape())?;
+        let new_base = base.put(&positions, &values, false)?;
+        crate::graph::rename(&new_base, "CopySlices");
+        base.write_from(&new_base, op)?;
+        base.0.meta.lock().grad_fn = new_base.grad_fn();
+        let flat = Tensor::from_view(base.view_guard().clone());
+        flat.0.meta.lock().grad_fn = new_base.grad_fn();
+        let view = flat.reshape_to(&[flat.numel()])?.index_select(0, &positions.reshape_to(&[positions.numel()])?)?.reshape_to(&self.shape())?;
+        self.0.meta.lock().grad_fn = view.grad_fn();
+        Ok(())
+    }
+
+    /// Row-major positions in `base` of this view's elements.
+    fn positions_in(&self, base: &Tensor) -> Tensor {
+        let bl = base.layout();
+        let mut by_offset: Vec<(usize, i64)> = Vec::with_capacity(bl.numel());
+        let mut i = 0i64;
+        bl.for_each_offset(|o| {
+            by_offset.push((o, i));
+            i += 1;
+        });
+        by_offset.sort_unstable();
+        let sl = self.layout();
+        let mut pos = Vec::with_capacity(sl.numel());
+        sl.for_each_offset(|o| {
+            let k = by_offset.partition_point(|&(off, _)| off < o);
+            pos.push(by_offset.get(k).map(|&(_, p)| p).unwrap_or(0));
+        });
+        Tensor::from_i64(pos, sl.shape)
+    }
+
+    /// Copies `result`'s elements into self's storage and bumps the version.
+    fn write_from(&self, result: &Tensor, op: &'static str) -> Result<()> {
+        let shape = self.shape();
         {
             let v = self.view_guard();
             let r = result.view_guard();
@@ -67,11 +124,6 @@ impl Tensor {
             }
             v.storage.bump_version();
         }
-        if let Some(f) = result.grad_fn() {
-            if result.dtype().is_float() && self.dtype().is_float() {
-                self.0.meta.lock().grad_fn = Some(f);
-            }
-        }
         Ok(())
     }
 
@@ -85,25 +137,27 @@ impl Tensor {
     pub fn copy_(&self, src: &Tensor) -> Result<()> {
         self.check_inplace()?;
         let r = src.to_dtype(self.dtype())?;
-        let r = if needs_grad(&[&r]) { r.expand(&self.shape())?.clone_tensor()? } else { r };
-        self.inplace_update(&r, "copy_")?;
-        if !r.requires_grad() {
-            self.0.meta.lock().grad_fn = None;
-        }
-        Ok(())
+        let r = if needs_grad(&[self, &r]) && self.dtype().is_float() {
+            // the old values get zero gradient, src gets the incoming one
+            let r = self.mul_scalar(0.0)?.add(&r)?;
+            crate::graph::rename(&r, "CopyBackwards");
+            r
+        } else {
+            r
+        };
+        self.inplace_update(&r, "copy_")
     }
 
     pub fn fill_(&self, value: f64) -> Result<()> {
         self.check_inplace()?;
-        let r = Tensor::full(&[], value, self.dtype());
-        self.inplace_update(&r, "fill_")?;
-        if self.grad_fn().is_some() {
-            // The old history no longer reaches these values.
-            let z = self.detach().clone_data()?;
-            let _ = z;
-            self.0.meta.lock().grad_fn = None;
-        }
-        Ok(())
+        let r = if needs_grad(&[self]) && self.dtype().is_float() {
+            let r = self.mul_scalar(0.0)?.add_scalar(value)?;
+            crate::graph::rename(&r, "FillBackward0");
+            r
+        } else {
+            Tensor::full(&[], value, self.dtype())
+        };
+        self.inplace_update(&r, "fill_")
     }
 
     /// `self[args] = value`.

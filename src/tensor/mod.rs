@@ -44,6 +44,10 @@ pub struct Meta {
     pub retains_grad: bool,
     /// Hooks on a leaf's gradient (non-leaf hooks live on their grad_fn node).
     pub hooks: Vec<GradHook>,
+    /// For a view made while grad mode was on: the tensor it views (the root
+    /// of a chain of views), so an in-place write through the view can
+    /// rewrite the base's history too (PyTorch's CopySlices).
+    pub view_base: Option<Tensor>,
 }
 
 pub struct TensorInner {

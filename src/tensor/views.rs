@@ -11,7 +11,12 @@ impl Tensor {
     /// A tensor over this one's storage with another layout.
     fn alias(&self, layout: Layout) -> Tensor {
         let storage = self.view_guard().storage.clone();
-        Tensor::from_view(View { storage, layout })
+        let out = Tensor::from_view(View { storage, layout });
+        if crate::autograd::is_grad_enabled() && self.requires_grad() {
+            let base = self.0.meta.lock().view_base.clone().unwrap_or_else(|| self.clone());
+            out.0.meta.lock().view_base = Some(base);
+        }
+        out
     }
 
     pub fn view(&self, spec: &[i64]) -> Result<Tensor> {
