@@ -46,6 +46,9 @@ pub struct Node {
     /// The non-leaf tensor that asked for `retain_grad()`.
     pub retain: Option<Weak<TensorInner>>,
     pub hooks: Vec<GradHook>,
+    /// Where the op was called from (an interned Python file:line), for
+    /// backward errors that name the forward line; 0 = not recorded yet.
+    pub origin: u32,
 }
 
 struct Slot {
@@ -155,7 +158,7 @@ impl NodeRef {
     pub fn create(name: &'static str, rule: Rule, edges: Edges) -> NodeRef {
         let mut a = ARENA.lock();
         let seq = a.next_seq();
-        NodeRef(a.insert(Node { seq, name, rule, edges, released: false, retain: None, hooks: Vec::new() }))
+        NodeRef(a.insert(Node { seq, name, rule, edges, released: false, retain: None, hooks: Vec::new(), origin: 0 }))
     }
     /// A new count on a live node (None if it was freed meanwhile).
     pub fn from_id(id: NodeId) -> Option<NodeRef> {

@@ -5,6 +5,7 @@ use super::{CpuStorage, IntoStorage, PAR_THRESHOLD};
 use crate::dtype::Float;
 use crate::error::{dtype_err, Result};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 #[inline(always)]
 pub(super) fn row_lse<F: Float>(row: &[F]) -> F {
@@ -16,12 +17,12 @@ pub(super) fn row_lse<F: Float>(row: &[F]) -> F {
 }
 
 #[inline(always)]
-pub(super) fn row_grad<F: Float>(row: &[F], lse: F, target: usize, coef: F, dst: &mut [F]) {
+pub(super) fn row_grad<F: Float>(row: &[F], lse: F, target: usize, coef: F, dst: &mut [MaybeUninit<F>]) {
     for (d, &x) in dst.iter_mut().zip(row) {
-        *d = (x - lse).exp_approx() * coef;
+        d.write((x - lse).exp_approx() * coef);
     }
     if target < dst.len() {
-        dst[target] = dst[target] - coef;
+        dst[target].write((row[target] - lse).exp_approx() * coef - coef);
     }
 }
 
@@ -35,18 +36,28 @@ fn forward<F: Float>(x: &[F], c: usize) -> Vec<F> {
 }
 
 fn backward<F: Float>(x: &[F], c: usize, lse: &[F], targets: &[i64], coef: &[f64]) -> Vec<F> {
-    let mut out = vec![F::zero(); x.len()];
-    let row = |(i, (dst, src)): (usize, (&mut [F], &[F]))| {
+    let len = x.len();
+    let mut out: Vec<F> = Vec::with_capacity(len);
+    let row = |(i, (dst, src)): (usize, (&mut [MaybeUninit<F>], &[F]))| {
         let t = targets[i];
         if coef[i] != 0.0 && t >= 0 {
             super::simd::ce_row_grad(src, lse[i], t as usize, F::from_f64(coef[i]), dst);
+        } else {
+            for d in dst.iter_mut() {
+                d.write(F::zero());
+            }
         }
     };
-    if x.len() >= PAR_THRESHOLD {
-        out.par_chunks_mut(c).zip(x.par_chunks(c)).enumerate().for_each(row);
-    } else {
-        out.chunks_mut(c).zip(x.chunks(c)).enumerate().for_each(row);
+    let dst = &mut out.spare_capacity_mut()[..len];
+    if c > 0 {
+        if len >= PAR_THRESHOLD {
+            dst.par_chunks_mut(c).zip(x.par_chunks(c)).enumerate().for_each(row);
+        } else {
+            dst.chunks_mut(c).zip(x.chunks(c)).enumerate().for_each(row);
+        }
     }
+    // Safety: every row was written (gradient or zeros).
+    unsafe { out.set_len(len) };
     out
 }
 

@@ -115,7 +115,7 @@ multiversion! {
 }
 
 multiversion! {
-    pub fn ce_row_grad<F>(row: &[F], lse: F, target: usize, coef: F, dst: &mut [F]) where [F: crate::dtype::Float] {
+    pub fn ce_row_grad<F>(row: &[F], lse: F, target: usize, coef: F, dst: &mut [MaybeUninit<F>]) where [F: crate::dtype::Float] {
         super::loss::row_grad(row, lse, target, coef, dst)
     }
 }
