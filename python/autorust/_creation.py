@@ -39,6 +39,22 @@ def _untensor(data):
     return data
 
 
+def _ragged_message(data, dim=0):
+    """PyTorch's message for nested sequences of unequal lengths."""
+    if isinstance(data, (list, tuple)) and data:
+        first = data[0]
+        n = len(first) if isinstance(first, (list, tuple)) else None
+        for item in data[1:]:
+            m = len(item) if isinstance(item, (list, tuple)) else None
+            if m != n:
+                return f"expected sequence of length {n} at dim {dim + 1} (got {m})"
+        for item in data:
+            msg = _ragged_message(item, dim + 1)
+            if msg:
+                return msg
+    return "" if dim else "could not convert the data to a tensor: sequences of unequal lengths"
+
+
 def _to_array(data, dtype):
     """NumPy array for `data` with PyTorch's dtype inference."""
     if isinstance(data, np.ndarray):
@@ -54,8 +70,8 @@ def _to_array(data, dtype):
             data = _untensor(data)
         try:
             arr = np.array(data)
-        except ValueError as e:
-            raise ValueError(f"expected sequence of equal lengths: {e}") from None
+        except ValueError:
+            raise ValueError(_ragged_message(data)) from None
         if arr.dtype.kind == "f":
             inferred = get_default_dtype()
         elif arr.dtype.kind in "iu":

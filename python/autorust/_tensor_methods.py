@@ -239,7 +239,9 @@ def split(self, split_size_or_sections, dim=0):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension {dim}), but got split_sizes={sizes}")
     out, start = [], 0
     for s in sizes:
-        out.append(self.narrow(dim, start, s))
+        part = self.narrow(dim, start, s)
+        _native._set_grad_fn_name(part, "SplitBackward0" if isinstance(split_size_or_sections, numbers.Integral) else "SplitWithSizesBackward0")
+        out.append(part)
         start += s
     return tuple(out)
 
@@ -257,7 +259,10 @@ def tensor_split(self, indices_or_sections, dim=0):
 
 
 def unbind(self, dim=0):
-    return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+    parts = tuple(self.select(dim, i) for i in range(self.shape[dim]))
+    for p in parts:
+        _native._set_grad_fn_name(p, "UnbindBackward0")
+    return parts
 
 
 def repeat(self, *sizes):
@@ -273,7 +278,9 @@ def repeat(self, *sizes):
         shape += [1, s]
         expanded += [r, s]
     y = x.reshape(shape).expand(*expanded)
-    return y.reshape([r * s for r, s in zip(sizes, x.shape)])
+    out = y.reshape([r * s for r, s in zip(sizes, x.shape)])
+    _native._set_grad_fn_name(out, "RepeatBackward0")
+    return out
 
 
 def tile(self, *dims):

@@ -9,4 +9,4 @@ topk = namedtuple("topk", ["values", "indices"])
 
 for _cls in (max, min, sort, topk):
     _cls.__module__ = "autorust.return_types"
-    _cls.__repr__ = (lambda self, _n=_cls.__name__: f"autorust.return_types.{_n}(\nvalues={self.values},\nindices={self.indices})")
+    _cls.__repr__ = (lambda self, _n=_cls.__name__: f"autorust.return_types.{_n}(\nvalues={self.values!r},\nindices={self.indices!r})")

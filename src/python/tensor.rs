@@ -171,13 +171,12 @@ impl PyTensor {
         scalar_object(py, v, self.t.dtype(), &self.t)
     }
     fn __float__(&self) -> PyResult<f64> {
+        one_element(&self.t)?;
         Ok(self.t.item_f64()?)
     }
     fn __int__(&self) -> PyResult<i64> {
+        one_element(&self.t)?;
         if self.t.dtype() == DType::I64 {
-            if self.t.numel() != 1 {
-                return Err(PyRuntimeError::new_err(format!("a Tensor with {} elements cannot be converted to Scalar", self.t.numel())));
-            }
             return Ok(self.t.to_i64_vec()[0]);
         }
         Ok(self.t.item_f64()?.trunc() as i64)
@@ -378,6 +377,14 @@ impl PyTensor {
         }
         Ok(())
     }
+}
+
+/// Python's float()/int() of a tensor need exactly one element.
+fn one_element(t: &Tensor) -> PyResult<()> {
+    if t.numel() != 1 {
+        return Err(pyo3::exceptions::PyValueError::new_err("only one element tensors can be converted to Python scalars"));
+    }
+    Ok(())
 }
 
 /// `backward()` without a gradient: only for one-element outputs.

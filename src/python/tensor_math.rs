@@ -24,7 +24,15 @@ pub fn binary_obj(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: Bina
     let Some(b) = operand_like(other, a)? else { return Ok(not_implemented(py)) };
     let (x, y) = if reflected { (b, a.clone()) } else { (a.clone(), b) };
     let n = x.numel().max(y.numel());
-    let out = run(py, n, || x.binary(op, &y))?;
+    let out = if reflected && op == BinaryOp::Div && y.dtype().is_float() {
+        // PyTorch computes `k / x` as reciprocal(x) * k
+        run(py, n, || y.unary(UnaryOp::Reciprocal)?.mul(&x))?
+    } else {
+        run(py, n, || x.binary(op, &y))?
+    };
+    if reflected && op == BinaryOp::Sub {
+        crate::graph::rename(&out, "RsubBackward1");
+    }
     Ok(Py::new(py, PyTensor::wrap(out))?.into_any())
 }
 

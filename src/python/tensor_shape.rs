@@ -276,7 +276,7 @@ pub fn reduce_method(py: Python<'_>, t: &Tensor, op: ReduceOp, dim: Option<&Boun
         None => t.clone(),
     };
     if op == ReduceOp::Mean && !src.dtype().is_float() {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+        return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
             if src.dtype() == DType::Bool { "Bool" } else { "Long" }
         )));

@@ -36,10 +36,14 @@ fn checked(op: &'static str, idx: Vec<i64>, size: usize, dim: usize, wrap: bool)
     let mut out = idx;
     for v in out.iter_mut() {
         if (*v < 0 && !wrap) || *v < -n || *v >= n {
-            if op == "index_select" {
-                return index_err(op, "index out of range in self");
-            }
-            return index_err(op, format!("index {} is out of bounds for dimension {dim} with size {size}", *v));
+            let msg = format!("index {} is out of bounds for dimension {dim} with size {size}", *v);
+            // PyTorch's exception types differ by op: IndexError for indexing
+            // and index_select, RuntimeError for gather/scatter/index_add.
+            return match op {
+                "index_select" => index_err(op, "index out of range in self"),
+                "index" | "put" => index_err(op, msg),
+                _ => crate::error::runtime_err(msg),
+            };
         }
         if *v < 0 {
             *v += n;
@@ -272,7 +276,9 @@ impl Tensor {
         }
         let d = wrap_dim("stack", dim, s0.len() + 1)?;
         let parts: Result<Vec<Tensor>> = tensors.iter().map(|t| t.unsqueeze(d as i64)).collect();
-        Tensor::cat(&parts?, d as i64)
+        let out = Tensor::cat(&parts?, d as i64)?;
+        crate::graph::rename(&out, "StackBackward0");
+        Ok(out)
     }
 
     /// Coordinates of non-zero elements as an `[n, ndim]` int64 tensor.
@@ -404,7 +410,7 @@ impl Tensor {
         let picked = flat.index_select(0, &Tensor::from_i64(linear, vec![count]))?;
         let mut out_shape = bshape.clone();
         out_shape.extend(rest.iter().map(|&d| shape[d]));
-        let out = picked.reshape_to(&out_shape)?;
+        let mut out = picked.reshape_to(&out_shape)?;
         let first = dims[0];
         if adjacent && first > 0 {
             // Put the broadcast index dims back where the indexed dims were.
@@ -413,8 +419,9 @@ impl Tensor {
             let mut p: Vec<usize> = (nb..nb + first).collect();
             p.extend(0..nb);
             p.extend(nb + first..nb + nrest);
-            return out.permute_usize(&p);
+            out = out.permute_usize(&p)?;
         }
+        crate::graph::rename(&out, "IndexBackward0");
         Ok(out)
     }
 

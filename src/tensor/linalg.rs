@@ -60,7 +60,9 @@ impl Tensor {
         if sa[0] != sb[0] {
             return shape_err("dot", format!("inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively", sa[0], sb[0], sa[0], sb[0]));
         }
-        self.unsqueeze(0)?.bmm_primitive(&other.unsqueeze(1)?, "DotBackward0")?.reshape_to(&[])
+        let out = self.unsqueeze(0)?.bmm_primitive(&other.unsqueeze(1)?, "DotBackward0")?.reshape_to(&[])?;
+        crate::graph::rename(&out, "DotBackward0");
+        Ok(out)
     }
 
     pub fn mv(&self, v: &Tensor) -> Result<Tensor> {
@@ -68,7 +70,9 @@ impl Tensor {
         if sa.len() != 2 || sb.len() != 1 || sa[1] != sb[0] {
             return shape_err("mv", format!("size mismatch, got input ({}), mat ({}), vec ({})", sa.first().copied().unwrap_or(0), sa.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"), sb.first().copied().unwrap_or(0)));
         }
-        self.bmm_primitive(&v.unsqueeze(1)?, "MvBackward0")?.reshape_to(&[sa[0]])
+        let out = self.bmm_primitive(&v.unsqueeze(1)?, "MvBackward0")?.reshape_to(&[sa[0]])?;
+        crate::graph::rename(&out, "MvBackward0");
+        Ok(out)
     }
 
     /// NumPy `matmul` semantics (1-D promotion, batch broadcasting).
@@ -87,7 +91,13 @@ impl Tensor {
                 }
                 return self.unsqueeze(0)?.mm(other)?.squeeze(Some(&[0]));
             }
-            (2, 2) => return self.mm(other),
+            // PyTorch names the mm in matmul's shape error
+            (2, 2) => {
+                return self.mm(other).map_err(|e| match e {
+                    crate::error::Error::Shape { op, msg } => crate::error::Error::Shape { op, msg: format!("mm: {msg}") },
+                    e => e,
+                })
+            }
             _ => {}
         }
         // Batched: promote 1-D operands, broadcast batch dims.

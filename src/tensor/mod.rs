@@ -212,7 +212,7 @@ impl Tensor {
             return Ok(());
         }
         if flag && !self.dtype().is_float() {
-            return Err(Error::Autograd("only Tensors of floating point and complex dtype can require gradients".into()));
+            return Err(Error::Autograd("only Tensors of floating point dtype can require gradients".into()));
         }
         m.requires_grad = flag;
         Ok(())

@@ -213,7 +213,7 @@ impl Tensor {
         let size = self.shape()[d] as i64;
         let s = if start < 0 { start + size } else { start };
         if s < 0 || s > size || length < 0 || s + length > size {
-            return crate::error::index_err("narrow", format!("start ({start}) + length ({length}) exceeds dimension size ({size})."));
+            return crate::error::runtime_err(format!("start ({start}) + length ({length}) exceeds dimension size ({size})."));
         }
         self.slice_exact(d, s as usize, length as usize, 1)
     }
@@ -243,6 +243,8 @@ impl Tensor {
         let n = self.shape()[d];
         let idx: Vec<i64> = (0..n as i64).rev().collect();
         let index = Tensor::from_i64(idx, vec![n]);
-        self.index_select(d, &index)
+        let out = self.index_select(d, &index)?;
+        crate::graph::rename(&out, "FlipBackward0");
+        Ok(out)
     }
 }
