@@ -1,0 +1,229 @@
+"""Side by side with real PyTorch, when it is installed (never in CI): each
+snippet runs with `T` bound to autorust and to torch, and the reprs (or the
+exception type and message) must be identical, `autorust.` reading `torch.`."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import autorust  # noqa: E402
+
+SNIPPETS = r'''
+x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = (x * x).sum(); y.backward(); R = x.grad
+R = T.tensor([1, 2, 3]) / 2
+R = T.tensor([1, 2, 3]) * 1.5
+R = T.tensor([1.5, 2.5, -0.5]).round()
+R = T.tensor([[1., -2.], [3., 4.]]).abs().max(0)
+R = T.arange(10).reshape(2, 5)[:, ::2]
+R = T.tensor([3., 1., 2.]).sort()
+R = T.tensor([3., 1., 2.]).topk(2)
+R = T.linspace(0, 1, 7)
+R = T.tensor([1e-8, 1.0])
+R = T.tensor([123456789.0, 1.0])
+R = T.tensor([0.1, 0.25, 1000.5])
+R = T.tensor([[1.0, 2.0, 3.0]]).T
+R = T.zeros(2, 3, 4)
+R = T.ones(3, dtype=T.float64) * 2.5
+R = T.tensor([True, False]).sum()
+R = T.tensor([1, 2]).float().mean()
+R = T.tensor([[1., 2.], [3., 4.]]).var(0)
+R = T.tensor([[1., 2.], [3., 4.]]).std()
+R = T.tensor([[1., 2.], [3., 4.]]).norm(dim=1)
+R = T.tensor([-1., 0., 2.]).sign()
+R = T.tensor([-1., 0., 2.]).relu()
+R = T.tensor([1., 2.]).softmax(0)
+R = T.tensor([[1., 2.], [3., 4.]]).log_softmax(1)
+R = T.tensor([1., 2., 3.]).cumsum(0)
+R = T.tensor([[1, 2], [3, 4]]).prod()
+R = T.tensor([2., 3.]) ** 2
+R = 2 ** T.tensor([2., 3.])
+R = T.tensor([5, 7]) // 2
+R = T.tensor([-5, 7]) % 3
+R = T.tensor([1., 2.]).clamp(min=1.5)
+R = T.tensor([1., 2.]).where(T.tensor([True, False]), T.tensor(0.))
+R = T.eye(3)[1]
+R = T.tensor([[1., 2.], [3., 4.]]) @ T.tensor([1., 1.])
+R = T.tensor([1., 2.]).dot(T.tensor([3., 4.]))
+R = T.tensor([1., 2.]).outer(T.tensor([3., 4.]))
+R = T.cat([T.ones(1, 2), T.zeros(1, 2)], 1)
+R = T.stack([T.ones(2), T.zeros(2)], 1)
+R = T.tensor([[1, 2], [3, 4]]).gather(1, T.tensor([[1], [0]]))
+R = T.zeros(2, 3).scatter_(1, T.tensor([[2], [0]]), 5.)
+R = T.tensor([1., 2., 3.]).masked_fill(T.tensor([True, False, True]), -1.)
+R = T.tensor([1., 2., 3.]).index_select(0, T.tensor([2, 0]))
+R = T.tensor([[1., 2.], [3., 4.]]).argmax(1)
+R = T.tensor([[1., 2.], [3., 4.]]).max()
+R = T.tensor([[1., 2.], [3., 4.]]).min(1, keepdim=True)
+R = T.tensor([[1., 2.], [3., 4.]]).amax(dim=(0, 1))
+R = T.tensor([1., 2.]).allclose(T.tensor([1., 2.]))
+R = T.tensor([1., 2.]).equal(T.tensor([1., 2.]))
+R = (T.tensor([1., 2.]) > 1).any()
+R = T.tensor([[0, 1], [2, 0]]).nonzero()
+R = T.tensor([1., 2.]).expand(3, 2)
+R = T.tensor([1., 2., 3., 4.]).view(2, 2).t().contiguous().view(-1)
+R = T.tensor([1., 2., 3., 4.]).chunk(3)
+R = T.tensor([1., 2., 3., 4.]).split([1, 3])
+R = T.tensor([1., 2., 3.]).flip(0)
+R = T.tensor([[1., 2.]]).repeat(2, 2)
+R = T.tensor([1., float('nan')]).isnan()
+R = T.tensor(3.7).floor()
+R = T.tensor([1., 4., 9.]).sqrt().rsqrt()
+R = T.tensor([0.5]).sigmoid().tanh().exp().log()
+R = T.nn.functional.gelu(T.tensor([-1., 0., 1.]))
+R = T.nn.functional.silu(T.tensor([-1., 0., 1.]))
+R = T.nn.functional.softplus(T.tensor([-1., 0., 1., 30.]))
+R = T.nn.functional.leaky_relu(T.tensor([-1., 0., 1.]), 0.2)
+R = T.nn.functional.mse_loss(T.tensor([1., 2.]), T.tensor([2., 4.]))
+R = T.nn.functional.l1_loss(T.tensor([1., 2.]), T.tensor([2., 4.]), reduction='sum')
+R = T.nn.functional.smooth_l1_loss(T.tensor([1., 2.]), T.tensor([2., 4.]))
+R = T.nn.functional.binary_cross_entropy(T.tensor([0.2, 0.9]), T.tensor([0., 1.]))
+R = T.nn.functional.binary_cross_entropy_with_logits(T.tensor([0.2, 0.9]), T.tensor([0., 1.]), pos_weight=T.tensor([2.0, 1.0]))
+R = T.nn.functional.cross_entropy(T.tensor([[1., 2., 3.], [1., 0., 0.]]), T.tensor([2, 0]))
+R = T.nn.functional.cross_entropy(T.tensor([[1., 2., 3.], [1., 0., 0.]]), T.tensor([2, -100]), reduction='none')
+R = T.nn.functional.cross_entropy(T.tensor([[1., 2., 3.], [1., 0., 0.]]), T.tensor([2, 0]), label_smoothing=0.1)
+R = T.nn.functional.cross_entropy(T.tensor([[1., 2., 3.], [1., 0., 0.]]), T.tensor([[0.2, 0.3, 0.5], [1., 0., 0.]]))
+R = T.nn.functional.nll_loss(T.tensor([[-1., -2.], [-0.5, -3.]]), T.tensor([1, 0]))
+R = T.nn.functional.linear(T.ones(2, 3), T.ones(4, 3), T.zeros(4))
+R = T.nn.functional.softmax(T.tensor([[1., 2.], [3., 4.]]), dim=0)
+x = T.ones(2, 2, requires_grad=True); R = (x + 2).grad_fn.next_functions[0][0].__class__.__name__ if False else repr((x*2).sum())
+x = T.tensor([1., 2.], requires_grad=True); R = x.clamp(0, 1.5)
+x = T.tensor([1., 2.], requires_grad=True); R = x[0]
+x = T.tensor([1., 2.], requires_grad=True); R = x.view(2, 1)
+x = T.tensor([1., 2.], requires_grad=True); R = x.unsqueeze(0)
+x = T.tensor([1., 2.], requires_grad=True); R = x.expand(2, 2)
+x = T.tensor([[1., 2.]], requires_grad=True); R = x.t()
+x = T.tensor([[1., 2.]], requires_grad=True); R = x.transpose(0, 1)
+x = T.tensor([[1., 2.]], requires_grad=True); R = x.permute(1, 0)
+x = T.tensor([[1., 2.]], requires_grad=True); R = x.squeeze()
+x = T.tensor([[1., 2.]], requires_grad=True); R = x.reshape(2)
+x = T.tensor([1., 2.], requires_grad=True); R = x.exp()
+x = T.tensor([1., 2.], requires_grad=True); R = x / 2
+x = T.tensor([1., 2.], requires_grad=True); R = 2 / x
+x = T.tensor([1., 2.], requires_grad=True); R = 2 - x
+x = T.tensor([1., 2.], requires_grad=True); R = -x
+x = T.tensor([1., 2.], requires_grad=True); R = x.sum(0)
+x = T.tensor([1., 2.], requires_grad=True); R = x.mean(0)
+x = T.tensor([1., 2.], requires_grad=True); R = x.max()
+x = T.tensor([1., 2.], requires_grad=True); R = x.norm()
+x = T.tensor([1., 2.], requires_grad=True); R = x.var()
+x = T.tensor([1., 2.], requires_grad=True); R = x.logsumexp(0)
+x = T.tensor([1., 2.], requires_grad=True); R = x.cumsum(0)
+x = T.tensor([1., 2.], requires_grad=True); R = x.softmax(0)
+x = T.tensor([1., 2.], requires_grad=True); R = x.sigmoid()
+x = T.tensor([1., 2.], requires_grad=True); R = x.tanh()
+x = T.tensor([1., 2.], requires_grad=True); R = x.relu()
+x = T.tensor([1., 2.], requires_grad=True); R = x.abs()
+x = T.tensor([1., 2.], requires_grad=True); R = x.pow(T.tensor([2., 2.]))
+x = T.tensor([1., 2.], requires_grad=True); R = T.cat([x, x])
+x = T.tensor([1., 2.], requires_grad=True); R = T.stack([x, x])
+x = T.tensor([1., 2.], requires_grad=True); R = x.float()
+x = T.tensor([1., 2.], requires_grad=True); R = x.double()
+x = T.tensor([1., 2.], requires_grad=True); R = x.clone()
+x = T.tensor([1., 2.], requires_grad=True); R = x[[0]]
+x = T.tensor([1., 2.], requires_grad=True); R = x.masked_fill(x > 1, 0.)
+x = T.tensor([1., 2.], requires_grad=True); R = T.where(x > 1, x, T.zeros(2))
+x = T.tensor([1., 2.], requires_grad=True); R = x.gather(0, T.tensor([1]))
+x = T.tensor([[1., 2.]], requires_grad=True); R = x @ x.t()
+x = T.tensor([1., 2.], requires_grad=True); R = x.dot(x)
+x = T.tensor([[1., 2.]], requires_grad=True); R = T.matmul(x.t(), x)
+x = T.tensor([1., 2.], requires_grad=True); R = T.maximum(x, T.tensor([1.5, 1.5]))
+x = T.tensor([1., 2.], requires_grad=True); R = x.prod()
+x = T.tensor([1., 2.], requires_grad=True); R = x.std()
+x = T.tensor([1., 2.], requires_grad=True); R = x.min(0)
+x = T.tensor([1., 2.], requires_grad=True); R = x.amax(0)
+x = T.tensor([1., 2.], requires_grad=True); R = x.flip(0)
+x = T.tensor([1., 2.], requires_grad=True); R = x.repeat(2)
+x = T.tensor([1., 2.], requires_grad=True); R = x.narrow(0, 0, 1)
+x = T.tensor([1., 2.], requires_grad=True); R = x.split(1)
+x = T.tensor([1., 2.], requires_grad=True); R = x.to(T.float64)
+x = T.tensor([1., 2.], requires_grad=True); R = x.sqrt()
+x = T.tensor([1., 2.], requires_grad=True); R = x.log()
+x = T.tensor([1., 2.], requires_grad=True); R = x.square()
+x = T.tensor([1., 2.], requires_grad=True); R = x + x
+x = T.tensor([1., 2.], requires_grad=True); R = x - 1
+x = T.tensor([1., 2.], requires_grad=True); R = x.flatten()
+x = T.tensor([1., 2.], requires_grad=True); R = x.sin().cos()
+x = T.tensor([1., 2.], requires_grad=True); R = x.atan2(x)
+x = T.tensor([1., 2.], requires_grad=True); R = x * x
+x = T.tensor([1., 2.], requires_grad=True); R = x.mul(2).add(1).div(3).sub(1)
+R = T.arange(8).reshape(2, 2, 2)
+R = T.arange(8.).reshape(2, 2, 2) / 3
+R = T.tensor([-0.0, 0.0])
+R = T.tensor([1e20, -1e-20, 0.])
+R = T.tensor([[1e-3, 1.0], [10., 100.]])
+R = T.tensor([2 ** 40, -3])
+R = T.tensor([0.001, 0.01])
+R = T.tensor([100000., 1.])
+R = T.tensor([1234.5678])
+R = T.tensor([-1.0, float('-inf')])
+R = T.tensor([[float('nan')]])
+R = T.ones(4, 300)
+R = T.arange(100)
+R = T.arange(1001)
+R = T.zeros(3, 0, 2)
+R = T.tensor([[True, False], [False, True]])
+R = T.tensor(7)
+R = T.tensor(True)
+R = T.tensor(-2.5, dtype=T.float64)
+R = T.tensor([1.5], dtype=T.float64, requires_grad=True)
+R = T.tensor([0.123456789], dtype=T.float64)
+R = T.arange(6.).reshape(2, 3).t()
+R = T.ones(2, 3)[:, None, :]
+R = T.ones(2) + T.ones(3)
+R = T.ones(2, 3) @ T.ones(2, 3)
+R = T.ones(3).view(2, 2)
+R = T.ones(2, 2).sum(3)
+R = T.ones(2)[3]
+R = T.ones(2, 2)[:, 3]
+R = T.tensor([1, 2], dtype=T.float32).long() + 0.5
+R = T.ones(2).backward()
+R = T.tensor([1, 2]).requires_grad_()
+R = T.cat([T.ones(2, 2), T.ones(3, 3)])
+R = T.stack([T.ones(2), T.ones(3)])
+R = T.ones(2, 3).permute(0, 2)
+R = T.ones(2, 3).transpose(0, 5)
+R = T.ones(2, 3).expand(3, 3)
+R = T.ones(2, 3).squeeze(5)
+R = T.ones(2, 3).mean(dtype=T.float64)
+R = T.tensor([1, 2]).mean()
+R = T.ones(2, 2).bmm(T.ones(2, 2))
+R = T.ones(3).dot(T.ones(2))
+R = T.ones(2, 3).mv(T.ones(2))
+R = T.ones(2, 3).matmul(T.ones(2))
+R = T.zeros(2).item()
+R = T.ones(2, 3).narrow(1, 2, 5)
+R = T.ones(3).gather(0, T.tensor([3]))
+R = T.ones(3).index_select(0, T.tensor([5]))
+R = T.nn.functional.cross_entropy(T.ones(2, 3), T.tensor([0, 3]))
+R = T.nn.functional.mse_loss(T.ones(2), T.ones(2, 2))
+R = T.tensor([[1, 2], [3]])
+R = T.tensor([1.5]).to("cpu")
+R = T.ones(2).numpy()
+R = T.ones(2, requires_grad=True).numpy()
+R = T.ones(2, requires_grad=True).tolist()
+R = float(T.ones(2))
+R = T.ones(2).view(-1, -1)
+R = T.ones(4).reshape(3, -1)
+R = T.tensor([1.0]).exp_()
+R = (T.ones(2, requires_grad=True) * 2).sum().backward() or 1
+R = T.ones(2).max(dim=1)
+R = T.ones(2, 3).softmax(dim=2)
+'''.strip().splitlines()
+
+
+def _run(lib, line):
+    g = {"T": lib, "np": np}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exec(line, g)
+            return repr(g["R"])
+        except Exception as e:  # the error itself is what is compared
+            return f"{type(e).__name__}: {e}"
+
+
+@pytest.mark.parametrize("line", SNIPPETS)
+def test_same_output_as_pytorch(line):
+    assert _run(autorust, line).replace("autorust.", "torch.") == _run(torch, line)
