@@ -213,15 +213,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if squeeze and reduction == "none":
         loss = loss.squeeze(0)
     if reduction == "mean":
+        # weighted mean: divided by the total weight of the counted targets
         out = loss.sum() / w.sum()
-    elif reduction == "sum":
-        out = loss.sum()
-    elif reduction == "none":
-        out = loss
-    else:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    _name(out, "NllLossBackward0")
-    return out
+        _name(out, "NllLossBackward0")
+        return out
+    return _reduce(loss, reduction, "NllLossBackward0")
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0):

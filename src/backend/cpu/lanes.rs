@@ -19,6 +19,12 @@ pub fn sum_f64<F: Float>(x: &[F]) -> f64 {
     for (i, &v) in chunks.remainder().iter().enumerate() {
         acc[i] += v.to_f64();
     }
+    combine(acc)
+}
+
+/// Adds the lanes pairwise: a fixed order, so results never vary.
+#[inline(always)]
+fn combine(mut acc: [f64; LANES]) -> f64 {
     let mut width = LANES;
     while width > 1 {
         width /= 2;
@@ -44,18 +50,7 @@ pub fn sum_exp_f64<F: Float>(x: &[F], m: F) -> f64 {
     for (i, &v) in chunks.remainder().iter().enumerate() {
         acc[i] = acc[i] + (v - m).exp_approx();
     }
-    let mut wide = [0.0f64; LANES];
-    for i in 0..LANES {
-        wide[i] = acc[i].to_f64();
-    }
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for i in 0..width {
-            wide[i] += wide[i + width];
-        }
-    }
-    wide[0]
+    combine(std::array::from_fn(|i| acc[i].to_f64()))
 }
 
 /// Maximum, NaN if any element is NaN; -inf for an empty slice.
