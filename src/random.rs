@@ -1,105 +1,236 @@
-//! The global random stream (`manual_seed`). xoshiro256++ seeded through
-//! splitmix64: fast, and reproducible for a given seed.
+//! The global random stream, bit-compatible with PyTorch's CPU generator:
+//! MT19937 seeded like `torch.manual_seed`, and the same sampling recipes
+//! for uniform, normal, integer and permutation draws, so a seeded script
+//! draws the numbers PyTorch draws. Unseeded, the seed is nondeterministic,
+//! as in PyTorch.
 
 use parking_lot::Mutex;
 
-pub struct Rng {
-    s: [u64; 4],
+const N: usize = 624;
+const M: usize = 397;
+
+pub struct Mt19937 {
+    state: [u32; N],
+    index: usize,
+    seed: u64,
+    /// Box-Muller's second value, kept for the next scalar normal draw.
+    next_normal: Option<f64>,
 }
 
-fn splitmix(x: &mut u64) -> u64 {
-    *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        let mut x = seed;
-        Rng { s: [splitmix(&mut x), splitmix(&mut x), splitmix(&mut x), splitmix(&mut x)] }
+impl Mt19937 {
+    pub fn new(seed: u64) -> Mt19937 {
+        let mut state = [0u32; N];
+        state[0] = (seed & 0xffff_ffff) as u32;
+        for j in 1..N {
+            state[j] = 1_812_433_253u32.wrapping_mul(state[j - 1] ^ (state[j - 1] >> 30)).wrapping_add(j as u32);
+        }
+        Mt19937 { state, index: N, seed, next_normal: None }
     }
+
+    fn twist(&mut self) {
+        for i in 0..N {
+            let y = (self.state[i] & 0x8000_0000) | (self.state[(i + 1) % N] & 0x7fff_ffff);
+            let mut v = self.state[(i + M) % N] ^ (y >> 1);
+            if y & 1 != 0 {
+                v ^= 0x9908_b0df;
+            }
+            self.state[i] = v;
+        }
+        self.index = 0;
+    }
+
+    /// 32 random bits (PyTorch's `random()`).
+    pub fn next_u32(&mut self) -> u32 {
+        if self.index >= N {
+            self.twist();
+        }
+        let mut y = self.state[self.index];
+        self.index += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^ (y >> 18)
+    }
+
+    /// 64 random bits from two draws, high word first (`random64()`).
     pub fn next_u64(&mut self) -> u64 {
-        let s = &mut self.s;
-        let r = (s[0].wrapping_add(s[3])).rotate_left(23).wrapping_add(s[0]);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        r
+        let hi = self.next_u32() as u64;
+        let lo = self.next_u32() as u64;
+        (hi << 32) | lo
     }
-    /// Uniform in [0, 1) with 53 random bits.
-    pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+
+    /// Uniform float32 in [0, 1): 24 random bits.
+    pub fn uniform_f32(&mut self) -> f32 {
+        ((self.next_u32() & ((1 << 24) - 1)) as f64 * (2f64).powi(-24)) as f32
     }
-    /// Standard normal (Box-Muller).
-    pub fn normal_pair(&mut self) -> (f64, f64) {
-        let u1 = 1.0 - self.uniform();
-        let u2 = self.uniform();
-        let r = (-2.0 * u1.ln()).sqrt();
-        let th = 2.0 * std::f64::consts::PI * u2;
-        (r * th.cos(), r * th.sin())
+
+    /// Uniform float64 in [0, 1): 53 random bits.
+    pub fn uniform_f64(&mut self) -> f64 {
+        (self.next_u64() & ((1u64 << 53) - 1)) as f64 * (2f64).powi(-53)
     }
-    /// Uniform integer in [lo, hi).
-    pub fn int_in(&mut self, lo: i64, hi: i64) -> i64 {
-        let span = (hi - lo) as u64;
-        lo + (self.next_u64() % span.max(1)) as i64
+
+    /// One standard normal in f64 (PyTorch's scalar `normal_distribution<double>`).
+    pub fn normal_f64(&mut self) -> f64 {
+        if let Some(v) = self.next_normal.take() {
+            return v;
+        }
+        let u1 = self.uniform_f64();
+        let u2 = self.uniform_f64();
+        let r = (-2.0 * (-u2).ln_1p()).sqrt();
+        let theta = 2.0 * std::f64::consts::PI * u1;
+        self.next_normal = Some(r * theta.sin());
+        r * theta.cos()
     }
 }
 
-pub static GLOBAL: Mutex<Option<Rng>> = Mutex::new(None);
-static SEED: Mutex<u64> = Mutex::new(0);
+static GLOBAL: Mutex<Option<Mt19937>> = Mutex::new(None);
 
 pub fn manual_seed(seed: u64) {
-    *SEED.lock() = seed;
-    *GLOBAL.lock() = Some(Rng::new(seed));
+    *GLOBAL.lock() = Some(Mt19937::new(seed));
 }
 
 pub fn initial_seed() -> u64 {
-    *SEED.lock()
+    with_rng(|r| r.seed)
 }
 
-/// Runs `f` with the global generator (seeded from the clock on first use).
-pub fn with_rng<R>(f: impl FnOnce(&mut Rng) -> R) -> R {
+/// Runs `f` with the global generator (seeded from the clock and process id
+/// until `manual_seed`).
+pub fn with_rng<R>(f: impl FnOnce(&mut Mt19937) -> R) -> R {
     let mut g = GLOBAL.lock();
-    let rng = g.get_or_insert_with(|| {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0x5EED);
-        *SEED.lock() = t;
-        Rng::new(t)
-    });
-    f(rng)
+    f(g.get_or_insert_with(|| {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        Mt19937::new(nanos ^ ((std::process::id() as u64) << 32))
+    }))
 }
 
-pub fn uniform_vec(n: usize) -> Vec<f64> {
-    with_rng(|r| (0..n).map(|_| r.uniform()).collect())
+/// `rand` for float32: one 24-bit draw per element.
+pub fn uniform_f32(n: usize) -> Vec<f32> {
+    with_rng(|r| (0..n).map(|_| r.uniform_f32()).collect())
 }
 
-pub fn normal_vec(n: usize) -> Vec<f64> {
+/// `rand` for float64: one 53-bit draw per element.
+pub fn uniform_f64(n: usize) -> Vec<f64> {
+    with_rng(|r| (0..n).map(|_| r.uniform_f64()).collect())
+}
+
+/// Box-Muller over blocks of 16 uniforms, as PyTorch's `normal_fill`: the
+/// first 8 give the radii, the last 8 the angles.
+fn fill_16<T: BoxMuller>(d: &mut [T]) {
+    for j in 0..8 {
+        let (a, b) = T::pair(d[j], d[j + 8]);
+        d[j] = a;
+        d[j + 8] = b;
+    }
+}
+
+trait BoxMuller: Copy {
+    fn pair(u1: Self, u2: Self) -> (Self, Self);
+}
+impl BoxMuller for f32 {
+    fn pair(u1: f32, u2: f32) -> (f32, f32) {
+        let radius = (-2.0 * (1.0 - u1).ln()).sqrt();
+        let theta = (2.0 * std::f64::consts::PI * u2 as f64) as f32;
+        (radius * theta.cos(), radius * theta.sin())
+    }
+}
+impl BoxMuller for f64 {
+    fn pair(u1: f64, u2: f64) -> (f64, f64) {
+        let radius = (-2.0 * (1.0 - u1).ln()).sqrt();
+        let theta = 2.0 * std::f64::consts::PI * u2;
+        (radius * theta.cos(), radius * theta.sin())
+    }
+}
+
+fn normal_fill<T: BoxMuller>(n: usize, draw: impl Fn(&mut Mt19937) -> T) -> Vec<T> {
     with_rng(|r| {
-        let mut v = Vec::with_capacity(n + 1);
-        while v.len() < n {
-            let (a, b) = r.normal_pair();
-            v.push(a);
-            v.push(b);
+        let mut d: Vec<T> = (0..n).map(|_| draw(r)).collect();
+        let mut i = 0;
+        while i + 16 <= n {
+            fill_16(&mut d[i..i + 16]);
+            i += 16;
         }
-        v.truncate(n);
-        v
+        if n % 16 != 0 {
+            // PyTorch redraws the last 16 values.
+            let tail = &mut d[n - 16..];
+            for v in tail.iter_mut() {
+                *v = draw(r);
+            }
+            fill_16(tail);
+        }
+        d
     })
+}
+
+/// `randn` for float32.
+pub fn normal_f32(n: usize) -> Vec<f32> {
+    if n >= 16 {
+        return normal_fill(n, |r| r.uniform_f32());
+    }
+    with_rng(|r| (0..n).map(|_| r.normal_f64() as f32).collect())
+}
+
+/// `randn` for float64.
+pub fn normal_f64(n: usize) -> Vec<f64> {
+    if n >= 16 {
+        return normal_fill(n, |r| r.uniform_f64());
+    }
+    with_rng(|r| (0..n).map(|_| r.normal_f64()).collect())
+}
+
+/// Uniform integers in [lo, hi), PyTorch's `random_from_to`.
+pub fn int_range(n: usize, lo: i64, hi: i64) -> Vec<i64> {
+    let range = hi.wrapping_sub(lo) as u64;
+    with_rng(|r| {
+        (0..n)
+            .map(|_| {
+                let v = if range >= 1u64 << 32 { r.next_u64() % range } else { (r.next_u32() as u64) % range };
+                lo.wrapping_add(v as i64)
+            })
+            .collect()
+    })
+}
+
+/// A random permutation of 0..n, PyTorch's `randperm_cpu`.
+pub fn permutation(n: usize) -> Vec<i64> {
+    let mut v: Vec<i64> = (0..n as i64).collect();
+    with_rng(|r| {
+        for i in 0..n.saturating_sub(1) {
+            let z = (r.next_u32() as usize) % (n - i);
+            v.swap(i, z + i);
+        }
+    });
+    v
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn mt19937_matches_the_reference_sequence() {
+        // The C++ std::mt19937 default seed 5489 produces 3499211612 first,
+        // and its 10000th output is 4123659995.
+        let mut r = Mt19937::new(5489);
+        assert_eq!(r.next_u32(), 3_499_211_612);
+        let mut r = Mt19937::new(5489);
+        let mut last = 0;
+        for _ in 0..10_000 {
+            last = r.next_u32();
+        }
+        assert_eq!(last, 4_123_659_995);
+    }
+
     #[test]
     fn seeded_streams_repeat() {
-        super::manual_seed(7);
-        let a = super::normal_vec(5);
-        super::manual_seed(7);
-        assert_eq!(a, super::normal_vec(5));
-        let u = super::uniform_vec(1000);
+        manual_seed(7);
+        let a = normal_f32(33);
+        manual_seed(7);
+        assert_eq!(a, normal_f32(33));
+        let u = uniform_f64(1000);
         assert!(u.iter().all(|&x| (0.0..1.0).contains(&x)));
+        let p = permutation(10);
+        let mut s = p.clone();
+        s.sort();
+        assert_eq!(s, (0..10).collect::<Vec<i64>>());
     }
 }

@@ -234,3 +234,18 @@ def test_chunk_split_unbind_stack_cat():
     assert torch.cat([m, m], dim=1).tolist() == [[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]]
     assert m.repeat(2, 2).shape == (4, 6)
     assert torch.where(m > 2, m, -m).tolist() == [[0, -1, -2], [3, 4, 5]]
+
+
+def test_seeded_random_streams_match_pytorch():
+    # values PyTorch 2.x prints for these seeded draws on CPU
+    torch.manual_seed(0)
+    assert repr(torch.rand(3)) == "tensor([0.4963, 0.7682, 0.0885])"
+    assert repr(torch.rand(2, dtype=torch.float64)) == "tensor([0.0562, 0.0726], dtype=autorust.float64)"
+    assert repr(torch.randn(5)) == "tensor([0.1642, 0.3058, 0.2100, 0.9056, 0.6035])"
+    assert repr(torch.randn(20)[-4:]) == "tensor([-0.0048, -0.5181, -0.3067, -1.5810])"
+    assert repr(torch.randn(2, dtype=torch.float64)) == "tensor([ 0.8110, -1.3140], dtype=autorust.float64)"
+    assert repr(torch.randint(0, 10, (6,))) == "tensor([7, 9, 6, 3, 4, 5])"
+    assert repr(torch.randperm(6)) == "tensor([2, 4, 0, 5, 1, 3])"
+    torch.manual_seed(42)
+    assert repr(torch.randn(2, 2)) == "tensor([[0.3367, 0.1288],\n        [0.2345, 0.2303]])"
+    assert repr(torch.empty(3).uniform_(-1, 1)) == "tensor([ 0.8815, -0.7336,  0.8692])"

@@ -77,14 +77,24 @@ impl Tensor {
         Ok(from_f64s(v, vec![n, m], dtype))
     }
 
+    /// Uniform [0, 1) draws, as PyTorch draws them for this dtype.
     pub fn rand(shape: &[usize], dtype: DType) -> Result<Tensor> {
         let n = checked_numel("rand", shape)?;
-        Ok(from_f64s(random::uniform_vec(n), Shape::from_slice(shape), dtype))
+        Ok(match dtype {
+            DType::F64 => Tensor::from_vec_f64(random::uniform_f64(n), Shape::from_slice(shape)),
+            DType::F32 => Tensor::from_vec_f32(random::uniform_f32(n), Shape::from_slice(shape)),
+            _ => return crate::error::dtype_err("rand", format!("\"check_uniform_bounds\" not implemented for '{}'", if dtype == DType::I64 { "Long" } else { "Bool" })),
+        })
     }
 
+    /// Standard normal draws, as PyTorch draws them for this dtype.
     pub fn randn(shape: &[usize], dtype: DType) -> Result<Tensor> {
         let n = checked_numel("randn", shape)?;
-        Ok(from_f64s(random::normal_vec(n), Shape::from_slice(shape), dtype))
+        Ok(match dtype {
+            DType::F64 => Tensor::from_vec_f64(random::normal_f64(n), Shape::from_slice(shape)),
+            DType::F32 => Tensor::from_vec_f32(random::normal_f32(n), Shape::from_slice(shape)),
+            _ => return crate::error::dtype_err("randn", format!("\"normal_kernel_cpu\" not implemented for '{}'", if dtype == DType::I64 { "Long" } else { "Bool" })),
+        })
     }
 
     pub fn randint(low: i64, high: i64, shape: &[usize], dtype: DType) -> Result<Tensor> {
@@ -92,21 +102,13 @@ impl Tensor {
             return value_err("randint", format!("random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"));
         }
         let n = checked_numel("randint", shape)?;
-        let v: Vec<i64> = random::with_rng(|r| (0..n).map(|_| r.int_in(low, high)).collect());
-        let t = Tensor::from_i64(v, Shape::from_slice(shape));
+        let t = Tensor::from_i64(random::int_range(n, low, high), Shape::from_slice(shape));
         Ok(if dtype == DType::I64 { t } else { t.cast_nograd(dtype) })
     }
 
     /// A random permutation of 0..n.
     pub fn randperm(n: usize) -> Result<Tensor> {
         checked_numel("randperm", &[n])?;
-        let mut v: Vec<i64> = (0..n as i64).collect();
-        random::with_rng(|r| {
-            for i in (1..n).rev() {
-                let j = r.int_in(0, i as i64 + 1) as usize;
-                v.swap(i, j);
-            }
-        });
-        Ok(Tensor::from_i64(v, vec![n]))
+        Ok(Tensor::from_i64(random::permutation(n), vec![n]))
     }
 }
