@@ -69,7 +69,7 @@ impl DType {
         if self.is_float() {
             self
         } else {
-            DType::F32
+            default_float()
         }
     }
 }
@@ -78,6 +78,22 @@ impl fmt::Display for DType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+static DEFAULT_FLOAT_IS_F64: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `torch.get_default_dtype()`: the float dtype Python floats and integer
+/// math promote to (float32 unless `set_default_dtype` changed it).
+pub fn default_float() -> DType {
+    if DEFAULT_FLOAT_IS_F64.load(std::sync::atomic::Ordering::Relaxed) {
+        DType::F64
+    } else {
+        DType::F32
+    }
+}
+
+pub fn set_default_float(d: DType) {
+    DEFAULT_FLOAT_IS_F64.store(d == DType::F64, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// `torch.promote_types`: the smallest dtype both values fit in. Our dtypes are
@@ -120,8 +136,8 @@ pub fn result_type(operands: &[(DType, OperandKind)]) -> DType {
     let mut wrapped = None;
     for &(dt, kind) in operands {
         // A Python float is held as f64 for precision but promotes like the
-        // default dtype (float32), as PyTorch's wrapped numbers do.
-        let dt = if kind == OperandKind::Wrapped && dt.is_float() { DType::F32 } else { dt };
+        // default dtype (float32 unless changed), as PyTorch's wrapped numbers do.
+        let dt = if kind == OperandKind::Wrapped && dt.is_float() { default_float() } else { dt };
         let slot = match kind {
             OperandKind::Dimensioned => &mut dim,
             OperandKind::ZeroDim => &mut zero,
@@ -132,7 +148,7 @@ pub fn result_type(operands: &[(DType, OperandKind)]) -> DType {
             Some(prev) => promote_types(prev, dt),
         });
     }
-    combine_categories(dim, combine_categories(zero, wrapped)).unwrap_or(DType::F32)
+    combine_categories(dim, combine_categories(zero, wrapped)).unwrap_or_else(default_float)
 }
 
 /// An element a CPU storage can hold. The conversions go through f64/i64 so

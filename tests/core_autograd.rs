@@ -90,7 +90,9 @@ fn views_do_not_copy_and_route_gradients() {
 fn shape_errors_name_the_op_and_shapes() {
     let a = Tensor::ones(&[2, 3], DType::F32);
     let b = Tensor::ones(&[4, 5], DType::F32);
-    assert_eq!(a.matmul(&b).unwrap_err().to_string(), "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
+    assert_eq!(a.mm(&b).unwrap_err().to_string(), "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
+    // through matmul PyTorch names the mm
+    assert_eq!(a.matmul(&b).unwrap_err().to_string(), "mm: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
     let c = Tensor::ones(&[4], DType::F32);
     assert!(a.add(&c).unwrap_err().to_string().contains("must match the size of tensor b (4)"));
 }

@@ -249,3 +249,17 @@ def test_seeded_random_streams_match_pytorch():
     torch.manual_seed(42)
     assert repr(torch.randn(2, 2)) == "tensor([[0.3367, 0.1288],\n        [0.2345, 0.2303]])"
     assert repr(torch.empty(3).uniform_(-1, 1)) == "tensor([ 0.8815, -0.7336,  0.8692])"
+
+
+def test_set_default_dtype_float64():
+    torch.set_default_dtype(torch.float64)
+    try:
+        assert torch.tensor([1.5]).dtype is torch.float64
+        assert torch.ones(2).dtype is torch.float64
+        assert (torch.tensor([1, 2]) * 1.5).dtype is torch.float64
+        assert torch.tensor([1, 2]).exp().dtype is torch.float64
+        assert repr(torch.tensor([1.5])) == "tensor([1.5000])"
+        assert repr(torch.tensor([1.5], dtype=torch.float32)) == "tensor([1.5000], dtype=autorust.float32)"
+    finally:
+        torch.set_default_dtype(torch.float32)
+    assert (torch.tensor([1, 2]) * 1.5).dtype is torch.float32

@@ -50,9 +50,13 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
+    d = to_dtype(d)
     if d not in (float32, float64):
         raise TypeError("only floating-point types are supported as the default type")
     _DEFAULT[0] = d
+    from . import _native
+
+    _native._set_default_float(d)
 
 
 def from_numpy_dtype(npd):

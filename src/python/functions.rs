@@ -305,3 +305,10 @@ pub fn _custom_node(output: PyRef<'_, PyTensor>, inputs: &Bound<'_, PyAny>, back
     crate::tensor::record(&out, fname, &refs, || crate::grad_rules::Rule::Custom(f));
     Ok(PyTensor::wrap(out))
 }
+
+/// `set_default_dtype` for the native side's promotion rules.
+#[pyfunction]
+pub fn _set_default_float(dtype: &Bound<'_, PyAny>) -> PyResult<()> {
+    crate::dtype::set_default_float(parse_dtype(dtype)?);
+    Ok(())
+}

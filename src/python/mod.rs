@@ -52,5 +52,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_set_grad_fn_name, m)?)?;
     m.add_function(wrap_pyfunction!(cross_entropy, m)?)?;
     m.add_function(wrap_pyfunction!(_custom_node, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_default_float, m)?)?;
     Ok(())
 }

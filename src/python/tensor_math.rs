@@ -52,7 +52,7 @@ pub fn pow_obj(py: Python<'_>, a: &Tensor, exponent: &Bound<'_, PyAny>) -> PyRes
         if let Ok(p) = exponent.extract::<f64>() {
             let is_int_exp = exponent.is_instance_of::<pyo3::types::PyInt>();
             if !a.dtype().is_float() && !is_int_exp {
-                let af = a.to_dtype(crate::DType::F32)?;
+                let af = a.to_dtype(crate::dtype::default_float())?;
                 return Ok(Some(PyTensor::wrap(run(py, a.numel(), || af.pow_scalar(p))?)));
             }
             return Ok(Some(PyTensor::wrap(run(py, a.numel(), || a.pow_scalar(p))?)));
@@ -236,7 +236,7 @@ impl PyTensor {
     }
     fn __rpow__(&self, py: Python<'_>, base: &Bound<'_, PyAny>, _modulo: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         if let Ok(b) = base.extract::<f64>() {
-            let t = if self.t.dtype().is_float() { self.t.clone() } else { self.t.to_dtype(crate::DType::F32)? };
+            let t = if self.t.dtype().is_float() { self.t.clone() } else { self.t.to_dtype(crate::dtype::default_float())? };
             return Ok(Py::new(py, PyTensor::wrap(t.rpow_scalar(b)?))?.into_any());
         }
         binary_obj(py, &self.t, base, BinaryOp::Pow, true)
@@ -420,7 +420,7 @@ pub fn clamp_impl(t: &Tensor, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound
     }
     let lo = min.map(|m| m.extract::<f64>()).transpose()?;
     let hi = max.map(|m| m.extract::<f64>()).transpose()?;
-    let src = if !t.dtype().is_float() && (lo.map_or(false, |v| v.fract() != 0.0) || hi.map_or(false, |v| v.fract() != 0.0)) { t.to_dtype(crate::DType::F32)? } else { t.clone() };
+    let src = if !t.dtype().is_float() && (lo.map_or(false, |v| v.fract() != 0.0) || hi.map_or(false, |v| v.fract() != 0.0)) { t.to_dtype(crate::dtype::default_float())? } else { t.clone() };
     Ok(src.unary(UnaryOp::Clamp(lo, hi))?)
 }
 

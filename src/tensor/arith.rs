@@ -147,7 +147,7 @@ impl Tensor {
     pub fn pow_scalar(&self, p: f64) -> Result<Tensor> {
         let dt = self.dtype();
         if !dt.is_float() && (p.fract() != 0.0) {
-            return self.cast_nograd(DType::F32).pow_scalar(p);
+            return self.cast_nograd(crate::dtype::default_float()).pow_scalar(p);
         }
         self.unary(UnaryOp::PowScalar(p))
     }

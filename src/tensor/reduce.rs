@@ -2,7 +2,6 @@
 //! reductions), cumsum and the softmax family.
 
 use super::{record, Tensor};
-use crate::dtype::DType;
 use crate::error::{shape_err, Result};
 use crate::grad_rules::{Rule, Saved};
 use crate::op::{ArgReduceOp, ReduceOp};
@@ -188,7 +187,7 @@ impl Tensor {
     }
 
     pub fn softmax(&self, dim: i64, log: bool) -> Result<Tensor> {
-        let src = if self.dtype().is_float() { self.clone() } else { self.cast_nograd(DType::F32) };
+        let src = if self.dtype().is_float() { self.clone() } else { self.cast_nograd(crate::dtype::default_float()) };
         let d = wrap_dim(if log { "log_softmax" } else { "softmax" }, dim, self.ndim())?;
         let storage = src.with_storage(|s, l| s.softmax(l, d, log))?;
         let out = Tensor::contiguous_from(storage, self.shape());
