@@ -391,3 +391,27 @@ def test_tensor_constructor_forms():
     p = torch.Tensor(torch.ones(2), True)
     assert p.requires_grad and p.is_leaf
     assert not torch.cuda.is_available() and torch.cuda.device_count() == 0
+
+
+def test_writes_through_data_are_not_version_checked():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    w.data.mul_(2)  # PyTorch lets this through (and so does autorust)
+    y.backward()
+    np.testing.assert_allclose(w.grad.numpy(), [4.0, 8.0])
+    d = w.detach()
+    z = (w * w).sum()
+    d.mul_(2)  # detach() shares the version counter: detected
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+
+
+def test_norm_gradient_at_zero_is_zero():
+    x = torch.zeros(3, requires_grad=True)
+    x.norm().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+    y = torch.tensor([3.0, 4.0], requires_grad=True)
+    n = y.norm()
+    n.backward()
+    assert n.item() == 5.0
+    np.testing.assert_allclose(y.grad.numpy(), [0.6, 0.8])

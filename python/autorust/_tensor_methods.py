@@ -135,7 +135,9 @@ def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         x = x.to(to_dtype(dtype))
     if p in ("fro", 2, 2.0, None):
         s = x.square().sum(dim=dim, keepdim=keepdim) if dim is not None else x.square().sum()
-        out = s.sqrt()
+        # sqrt through a mask so that a zero norm has gradient 0, as in PyTorch
+        nonzero = s > 0
+        out = _native.where(nonzero, s, 1.0).sqrt() * nonzero
     elif p in (1, 1.0):
         out = x.abs().sum(dim=dim, keepdim=keepdim) if dim is not None else x.abs().sum()
     elif p == math.inf or p == "inf":

@@ -312,7 +312,7 @@ impl PyTensor {
     }
     #[getter]
     fn get_data(&self) -> PyTensor {
-        PyTensor::wrap(self.t.detach())
+        PyTensor::wrap(self.t.data_alias())
     }
     #[setter]
     fn set_data(&self, other: PyRef<'_, PyTensor>) {

@@ -122,7 +122,9 @@ impl Tensor {
                 let src = r.storage.data.read_recursive();
                 v.storage.data.write().copy_from(&v.layout, &src, &rl);
             }
-            v.storage.bump_version();
+            if v.tracks_version {
+                v.storage.bump_version();
+            }
         }
         Ok(())
     }

@@ -31,6 +31,9 @@ use std::sync::Arc;
 pub struct View {
     pub storage: Arc<StorageCell>,
     pub layout: Layout,
+    /// False for `x.data` and views of it: as in PyTorch, writes through
+    /// `.data` are invisible to autograd's version checks.
+    pub tracks_version: bool,
 }
 
 #[derive(Default)]
@@ -68,7 +71,7 @@ impl std::fmt::Debug for Tensor {
 
 impl Tensor {
     pub fn from_storage(storage: Storage, layout: Layout) -> Tensor {
-        Tensor::from_view(View { storage: Arc::new(StorageCell::new(storage)), layout })
+        Tensor::from_view(View { storage: Arc::new(StorageCell::new(storage)), layout, tracks_version: true })
     }
     pub fn from_view(view: View) -> Tensor {
         Tensor(Arc::new(TensorInner { view: RwLock::new(view), meta: Mutex::new(Meta::default()), wrapped_number: false }))
@@ -102,7 +105,7 @@ impl Tensor {
     fn new_wrapped_scalar(v: f64, dtype: DType) -> Tensor {
         let storage = Storage::full(Device::Cpu, dtype, 1, v);
         Tensor(Arc::new(TensorInner {
-            view: RwLock::new(View { storage: Arc::new(StorageCell::new(storage)), layout: Layout::contiguous(vec![]) }),
+            view: RwLock::new(View { storage: Arc::new(StorageCell::new(storage)), layout: Layout::contiguous(vec![]), tracks_version: true }),
             meta: Mutex::new(Meta::default()),
             wrapped_number: true,
         }))
@@ -113,7 +116,7 @@ impl Tensor {
         use crate::backend::cpu::IntoStorage;
         let storage = Storage::Cpu(vec![v].into_storage());
         Tensor(Arc::new(TensorInner {
-            view: RwLock::new(View { storage: Arc::new(StorageCell::new(storage)), layout: Layout::contiguous(vec![]) }),
+            view: RwLock::new(View { storage: Arc::new(StorageCell::new(storage)), layout: Layout::contiguous(vec![]), tracks_version: true }),
             meta: Mutex::new(Meta::default()),
             wrapped_number: true,
         }))
@@ -275,6 +278,13 @@ impl Tensor {
     /// A tensor sharing this one's storage, outside the graph.
     pub fn detach(&self) -> Tensor {
         Tensor::from_view(self.view_guard().clone())
+    }
+    /// `x.data`: like detach, but in-place writes through it are not seen by
+    /// the version checks of graphs that saved `x`.
+    pub fn data_alias(&self) -> Tensor {
+        let mut v = self.view_guard().clone();
+        v.tracks_version = false;
+        Tensor::from_view(v)
     }
     /// Takes the tensor out of the graph in place (`detach_`).
     pub fn detach_(&self) {

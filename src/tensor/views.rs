@@ -10,8 +10,11 @@ use crate::shape::{fmt_shape, infer_shape, wrap_dim, wrap_dims};
 impl Tensor {
     /// A tensor over this one's storage with another layout.
     fn alias(&self, layout: Layout) -> Tensor {
-        let storage = self.view_guard().storage.clone();
-        let out = Tensor::from_view(View { storage, layout });
+        let (storage, tracks_version) = {
+            let v = self.view_guard();
+            (v.storage.clone(), v.tracks_version)
+        };
+        let out = Tensor::from_view(View { storage, layout, tracks_version });
         if crate::autograd::is_grad_enabled() && self.requires_grad() {
             let base = self.0.meta.lock().view_base.clone().unwrap_or_else(|| self.clone());
             out.0.meta.lock().view_base = Some(base);
