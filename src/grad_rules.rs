@@ -139,6 +139,7 @@ pub fn unary_name(op: UnaryOp) -> &'static str {
         Round => "RoundBackward0",
         Trunc => "TruncBackward0",
         Erf => "ErfBackward0",
+        Softplus => "SoftplusBackward0",
         LogicalNot => "LogicalNotBackward0",
         PowScalar(_) => "PowBackward0",
         RPowScalar(_) => "PowBackward2",
@@ -194,6 +195,7 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
         Cos => g.mul(&v.unary(Sin)?.neg()?)?,
         Tan => g.mul(&v.unary(Tan)?.square()?.add_scalar(1.0)?)?,
         Erf => g.mul(&v.square()?.neg()?.unary(Exp)?.mul_scalar(std::f64::consts::FRAC_2_SQRT_PI)?)?,
+        Softplus => g.mul(&v.unary(Sigmoid)?)?,
         PowScalar(p) => {
             if p == 0.0 {
                 g.mul_scalar(0.0)?

@@ -24,6 +24,8 @@ pub enum UnaryOp {
     Round,
     Trunc,
     Erf,
+    /// log(1 + e^x), stable for all x; its gradient is sigmoid(x).
+    Softplus,
     LogicalNot,
     /// x ** p with a scalar exponent.
     PowScalar(f64),
@@ -57,6 +59,7 @@ impl UnaryOp {
             Round => "round",
             Trunc => "trunc",
             Erf => "erf",
+            Softplus => "softplus",
             LogicalNot => "logical_not",
             PowScalar(_) => "pow",
             RPowScalar(_) => "pow",

@@ -279,3 +279,14 @@ def test_second_order_gradients():
     (g2,) = ar.autograd.grad(g1.sum(), x, create_graph=True)
     th = np.tanh(a)
     np.testing.assert_allclose(g2.detach().numpy(), -2 * th * (1 - th ** 2), rtol=1e-10)
+
+
+def test_bce_with_logits_gradient_is_smooth_at_zero():
+    # d/dx mean(BCEWithLogits(x, 1)) = (sigmoid(x) - 1) / n, also at x = 0
+    x = ar.tensor([[1.0, 2.0], [0.0, 1.0]], requires_grad=True)
+    ar.nn.functional.binary_cross_entropy_with_logits(x, ar.ones(2, 2)).backward()
+    a = np.array([[1.0, 2.0], [0.0, 1.0]])
+    np.testing.assert_allclose(x.grad.numpy(), (1 / (1 + np.exp(-a)) - 1) / 4, rtol=1e-6)
+    y = ar.tensor([0.0, -30.0, 30.0], requires_grad=True)
+    ar.nn.functional.softplus(y).sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), 1 / (1 + np.exp(-np.array([0.0, -30.0, 30.0]))), rtol=1e-6)

@@ -210,6 +210,63 @@ R = T.tensor([1.0]).exp_()
 R = (T.ones(2, requires_grad=True) * 2).sum().backward() or 1
 R = T.ones(2).max(dim=1)
 R = T.ones(2, 3).softmax(dim=2)
+x = T.tensor([1., -2., 3.], requires_grad=True); (x.abs() * x.sign()).sum().backward(); R = x.grad
+x = T.tensor([0., 1., 2.], requires_grad=True); x.relu().sum().backward(); R = x.grad
+x = T.tensor([1., 1., 2.], requires_grad=True); x.max().backward(); R = x.grad
+x = T.tensor([1., 2., 2.], requires_grad=True); x.amax(0).backward(); R = x.grad
+x = T.tensor([[1., 5.], [5., 1.]], requires_grad=True); x.max(1).values.sum().backward(); R = x.grad
+x = T.tensor([1., 2.], requires_grad=True); T.maximum(x, T.tensor([1., 1.])).sum().backward(); R = x.grad
+x = T.tensor([0.5, 2.], requires_grad=True); x.clamp(0, 1).sum().backward(); R = x.grad
+x = T.tensor([1., 2., 3.], requires_grad=True); x.prod().backward(); R = x.grad
+x = T.tensor([1., 2., 3.], requires_grad=True); x.var().backward(); R = x.grad
+x = T.tensor([1., 2., 3.], requires_grad=True); x.std().backward(); R = x.grad
+x = T.tensor([1., 2., 3.], requires_grad=True); x.logsumexp(0).backward(); R = x.grad
+x = T.tensor([1., 2., 3.], requires_grad=True); x.softmax(0)[0].backward(); R = x.grad
+x = T.tensor([1., 2., 3.], requires_grad=True); x.log_softmax(0)[1].backward(); R = x.grad
+x = T.tensor([1., 2., 3.], requires_grad=True); x.cumsum(0).sum().backward(); R = x.grad
+x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True); (x @ x).sum().backward(); R = x.grad
+x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True); x.t().reshape(-1)[1].backward(); R = x.grad
+x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True); x[x > 2].sum().backward(); R = x.grad
+x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True); x[[0, 0, 1]].sum().backward(); R = x.grad
+x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True); x.gather(1, T.tensor([[1, 1], [0, 1]])).sum().backward(); R = x.grad
+x = T.tensor([1., 2.], requires_grad=True); y = x * 2; y.retain_grad(); (y ** 2).sum().backward(); R = (x.grad, y.grad)
+x = T.tensor([1., 2.], requires_grad=True); g, = T.autograd.grad((x ** 3).sum(), x, create_graph=True); R = g
+x = T.tensor([1., 2.], requires_grad=True); g, = T.autograd.grad((x ** 3).sum(), x, create_graph=True); g.sum().backward(); R = x.grad
+x = T.tensor([1., 2.], requires_grad=True); R = T.autograd.grad(x.exp().sum(), [x])
+x = T.tensor(2., requires_grad=True); y = x ** 2; y.backward(retain_graph=True); y.backward(); R = x.grad
+x = T.tensor([1., 2.], requires_grad=True); y = T.tensor([3., 4.], requires_grad=True); (x * y).sum().backward(); R = (x.grad, y.grad)
+x = T.tensor([1., 2.], requires_grad=True); T.nn.functional.cross_entropy(x.unsqueeze(0), T.tensor([1])).backward(); R = x.grad
+x = T.tensor([[1., 2.], [0., 1.]], requires_grad=True); T.nn.functional.binary_cross_entropy_with_logits(x, T.ones(2, 2)).backward(); R = x.grad
+x = T.tensor([0.3, 0.8], requires_grad=True); T.nn.functional.binary_cross_entropy(x, T.tensor([0., 1.])).backward(); R = x.grad
+x = T.tensor([1., -2.], requires_grad=True); T.nn.functional.smooth_l1_loss(x, T.zeros(2)).backward(); R = x.grad
+x = T.tensor([1., -2.], requires_grad=True); T.nn.functional.l1_loss(x, T.zeros(2)).backward(); R = x.grad
+x = T.tensor([-1., 0.5, 2.], requires_grad=True); T.nn.functional.gelu(x).sum().backward(); R = x.grad
+x = T.tensor([-1., 0.5, 2.], requires_grad=True); T.nn.functional.silu(x).sum().backward(); R = x.grad
+x = T.tensor([-1., 0.5, 2.], requires_grad=True); T.nn.functional.softplus(x).sum().backward(); R = x.grad
+x = T.tensor([-1., 0.5, 2.], requires_grad=True); T.nn.functional.leaky_relu(x).sum().backward(); R = x.grad
+x = T.tensor([-1., 0.5, 2.], requires_grad=True); x.sigmoid().tanh().sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); x.sqrt().rsqrt().sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); (1 / x).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); (2 ** x).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); (x ** x).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); T.atan2(x, T.tensor([1., 1.])).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); (x % 3).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); T.where(x > 2, x ** 2, x).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); T.stack([x, x * 2]).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); T.cat([x, x * 2]).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); x.expand(3, 2).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); x.repeat(3).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); x.flip(0)[0].backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); x.masked_fill(x > 2, 0.).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); y = x.double(); (y * y).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); x.register_hook(lambda g: g * 2); (x * 3).sum().backward(); R = x.grad
+x = T.tensor([1., 4.], requires_grad=True); y = x * 2; y.register_hook(lambda g: g + 1); y.sum().backward(); R = x.grad
+x = T.ones(2, 3, requires_grad=True); x.mean(dim=0).sum().backward(); R = x.grad
+x = T.ones(2, 3, requires_grad=True); x.sum(dim=1, keepdim=True).sum().backward(); R = x.grad
+x = T.ones(2, 3, requires_grad=True); (x.norm(dim=1)).sum().backward(); R = x.grad
+x = T.ones(2, 3, requires_grad=True); x.view(3, 2).t().sum().backward(); R = x.grad
+x = T.ones(3, requires_grad=True); y = x * 2; y[0] = 10; y.sum().backward(); R = x.grad
+x = T.ones(3, requires_grad=True); y = x.clone(); y[1:] *= 3; y.sum().backward(); R = x.grad
 '''.strip().splitlines()
 
 

@@ -432,3 +432,12 @@ fn legacy_scalar_name(d: crate::DType) -> &'static str {
         crate::DType::Bool => "Bool",
     }
 }
+
+#[pymethods]
+impl PyTensor {
+    /// log(1 + e^x) with gradient sigmoid(x) (the primitive under F.softplus
+    /// and binary_cross_entropy_with_logits).
+    fn _softplus(&self, py: Python<'_>) -> PyResult<PyTensor> {
+        unary_t(py, &self.t, UnaryOp::Softplus)
+    }
+}

@@ -86,10 +86,12 @@ def silu(input, inplace=False):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    if beta == 1.0 and threshold >= 20.0:
+        # the native op: stable forward, exact sigmoid gradient everywhere
+        return input._softplus()
     x = input * beta
-    # log(1 + e^x) = relu(x) + log1p(e^-|x|); linear above the threshold as in PyTorch
-    soft = (x.relu() + (-x.abs()).exp().log1p()) / beta
-    out = _native.where(x > threshold, input, soft)
+    # linear above the threshold, as in PyTorch
+    out = _native.where(x > threshold, input, x._softplus() / beta)
     _name(out, "SoftplusBackward0")
     return out
 
@@ -175,8 +177,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    # log(1 + e^-|x|) + relu(-x) is log(1 + e^-x) without overflow
-    log_sig_neg = (-input.abs()).exp().log1p() + (-input).relu()
+    # log(1 + e^-x) = softplus(-x), stable, with a smooth gradient at 0
+    log_sig_neg = (-input)._softplus()
     if pos_weight is not None:
         coeff = 1 + (pos_weight - 1) * target
         loss = (1 - target) * input + coeff * log_sig_neg

@@ -33,6 +33,11 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
         Round => map_strided(x, l, |v| v.round_half_even()),
         Trunc => map_strided(x, l, |v| v.trunc()),
         Erf => map_strided(x, l, |v| v.erf()),
+        Softplus => map_strided(x, l, move |v| {
+            // max(v, 0) + log1p(e^-|v|): no overflow for large |v|
+            let m = if v > zero { v } else { zero };
+            m + (-v.abs()).exp().ln_1p()
+        }),
         LogicalNot => unreachable!("logical_not returns bool; handled by the caller"),
         PowScalar(p) => {
             let pf = F::from_f64(p);
@@ -322,6 +327,7 @@ fn float_unary_backward<F: Float>(op: UnaryOp, g: &[F], lg: &Layout, v: &[F], lv
             let t = x.tan();
             g * (one + t * t)
         }),
+        Softplus => map2_strided(g, lg, v, lv, |g, x| g * x.sigmoid()),
         Erf => {
             let c = F::from_f64(std::f64::consts::FRAC_2_SQRT_PI);
             map2_strided(g, lg, v, lv, move |g, x| g * c * (-(x * x)).exp())
