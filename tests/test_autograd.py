@@ -415,3 +415,30 @@ def test_norm_gradient_at_zero_is_zero():
     n.backward()
     assert n.item() == 5.0
     np.testing.assert_allclose(y.grad.numpy(), [0.6, 0.8])
+
+
+def test_functional_jacobian_hessian_and_gradcheck():
+    from autorust.autograd.functional import hessian, jacobian
+
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    j = jacobian(lambda v: v ** 2 * 3, x)
+    np.testing.assert_allclose(j.numpy(), np.diag([6.0, 12.0]))
+    h = hessian(lambda v: (v ** 3).sum(), x)
+    np.testing.assert_allclose(h.numpy(), np.diag([6.0, 12.0]))
+    ja, jb = jacobian(lambda a, b: a * b, (x, torch.tensor([3.0, 4.0], dtype=torch.float64)))
+    np.testing.assert_allclose(ja.numpy(), np.diag([3.0, 4.0]))
+    np.testing.assert_allclose(jb.numpy(), np.diag([1.0, 2.0]))
+    inp = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda v: (v.sin() * v.exp()).sum(), (inp,))
+
+    class Wrong(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, v):
+            return v * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+        torch.autograd.gradcheck(Wrong.apply, (inp,))

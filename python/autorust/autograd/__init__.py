@@ -3,7 +3,8 @@
 from .. import _native
 from .._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
 from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
-from . import function  # noqa: F401
+from . import function, functional  # noqa: F401
+from .gradcheck import GradcheckError, gradcheck  # noqa: F401
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):

@@ -1,0 +1,52 @@
+"""``autograd.gradcheck``: analytical gradients against central finite
+differences (use float64 inputs, as in PyTorch)."""
+
+import numpy as np
+
+from .. import _native
+from .._grad_mode import no_grad
+
+Tensor = _native.Tensor
+
+
+class GradcheckError(RuntimeError):
+    pass
+
+
+def _outputs(func, inputs):
+    out = func(*inputs)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **kwargs):
+    inputs = inputs if isinstance(inputs, tuple) else (inputs,)
+    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    outs = _outputs(func, inputs)
+    for o_idx, out in enumerate(outs):
+        flat_n = out.numel()
+        for i in diff:
+            x = inputs[i]
+            numerical = np.zeros((x.numel(), flat_n))
+            base = x.detach().clone()
+            for k in range(x.numel()):
+                vals = []
+                for sign in (1, -1):
+                    pert = base.clone().reshape(-1)
+                    pert[k] = pert[k] + sign * eps
+                    args = list(inputs)
+                    args[i] = pert.reshape(*x.shape)
+                    with no_grad():
+                        vals.append(_outputs(func, args)[o_idx].detach().numpy().reshape(-1).astype(np.float64))
+                numerical[k] = (vals[0] - vals[1]) / (2 * eps)
+            analytical = np.zeros((x.numel(), flat_n))
+            for j in range(flat_n):
+                g = _native.grad([out.reshape(-1)[j]], [x], None, True, False, True, False)[0]
+                if g is not None:
+                    analytical[:, j] = g.detach().numpy().reshape(-1)
+            if not np.allclose(analytical, numerical, rtol=rtol, atol=atol):
+                if raise_exception:
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output {o_idx} with respect to input {i},\nnumerical:{numerical}\nanalytical:{analytical}\n"
+                    )
+                return False
+    return True
