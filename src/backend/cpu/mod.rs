@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 /// Below this many elements a kernel runs on the calling thread: entering the
 /// rayon pool from Python costs ~10 us. Measured on the 2-core dev machine
-/// (tests' thr.py sweep in the issue note): `x * y` runs at ~0.06 ns/elem
+/// (benchmarks/threshold.py): `x * y` runs at ~0.06 ns/elem
 /// serially in cache and `exp` at ~0.21 ns/elem, so two threads only win
 /// from ~256K elements (at 64K, parallel mul took 10 us against 4 us serial).
 pub const PAR_THRESHOLD: usize = 1 << 18;
