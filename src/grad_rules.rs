@@ -318,9 +318,18 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             let (x, out) = (un(x)?, un(out)?);
             let g = unsqueeze_dims(g, dims, *keepdim)?;
             let out = unsqueeze_dims(&out, dims, *keepdim)?;
-            // d prod / d x_i = prod / x_i (inputs with zeros are rare; the
-            // zero-safe form is left for when someone needs it).
-            one(g.mul(&out)?.div(&x)?)
+            // d prod / d x_i = product of the other elements: out / x_i where
+            // the group has no zero; where it has exactly one, that zero's
+            // gradient is the product of the rest and the others' is 0.
+            let dt = x.dtype();
+            let zero = x.eq_scalar(0.0)?;
+            let zeros_in_group = zero.to_dtype(dt)?.reduce(ReduceOp::Sum, Some(dims), true)?;
+            let safe_x = zero.where_(&Tensor::wrapped_scalar(1.0, dt), &x)?;
+            let rest = safe_x.reduce(ReduceOp::Prod, Some(dims), true)?;
+            let no_zero = out.div(&safe_x)?;
+            let one_zero = zero.binary(BinaryOp::LogicalAnd, &zeros_in_group.eq_scalar(1.0)?)?.where_(&rest, &Tensor::wrapped_scalar(0.0, dt))?;
+            let d = zeros_in_group.eq_scalar(0.0)?.where_(&no_zero, &one_zero)?;
+            one(g.mul(&d)?)
         }
         Rule::Extremum { x, out, dims, keepdim } => {
             let (x, out) = (un(x)?, un(out)?);

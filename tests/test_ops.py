@@ -290,3 +290,17 @@ def test_bce_with_logits_gradient_is_smooth_at_zero():
     y = ar.tensor([0.0, -30.0, 30.0], requires_grad=True)
     ar.nn.functional.softplus(y).sum().backward()
     np.testing.assert_allclose(y.grad.numpy(), 1 / (1 + np.exp(-np.array([0.0, -30.0, 30.0]))), rtol=1e-6)
+
+
+@pytest.mark.parametrize("a,expected", [
+    ([2.0, 3.0, 4.0], [12.0, 8.0, 6.0]),
+    ([2.0, 0.0, 4.0], [0.0, 8.0, 0.0]),
+    ([0.0, 0.0, 4.0], [0.0, 0.0, 0.0]),
+])
+def test_prod_gradient_with_zeros(a, expected):
+    x = ar.tensor(a, dtype=ar.float64, requires_grad=True)
+    x.prod().backward()
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+    y = ar.tensor([a, a], dtype=ar.float64, requires_grad=True)
+    y.prod(1).sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), [expected, expected])
