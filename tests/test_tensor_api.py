@@ -263,3 +263,16 @@ def test_set_default_dtype_float64():
     finally:
         torch.set_default_dtype(torch.float32)
     assert (torch.tensor([1, 2]) * 1.5).dtype is torch.float32
+
+
+def test_from_numpy_shares_strided_views():
+    a = np.arange(12.0).reshape(3, 4)
+    v = a[:, ::2].T  # non-contiguous view
+    t = torch.from_numpy(v)
+    np.testing.assert_array_equal(t.numpy(), v)
+    a[0, 2] = -5.0
+    assert t[1, 0].item() == -5.0
+    t[1, 2] = 7.0  # v[i, j] is a[j, 2 i]
+    assert a[2, 2] == 7.0 and v[1, 2] == 7.0
+    with pytest.raises(ValueError, match="negative"):
+        torch.from_numpy(a[::-1])

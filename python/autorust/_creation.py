@@ -127,12 +127,12 @@ def from_numpy(arr):
             "copy of your array  with array.copy().) "
         )
     dt = from_numpy_dtype(arr.dtype)
-    if not arr.flags.c_contiguous:
-        # Strided arrays are copied: the native storage is one dense block.
-        arr = np.asarray(arr, order="C")
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    return _native.from_buffer(arr.ctypes.data, arr.shape, dt, arr, False)
+    if arr.flags.c_contiguous:
+        return _native.from_buffer(arr.ctypes.data, arr.shape, dt, arr, False)
+    # a strided view: shared with its strides, as PyTorch does
+    return _native.from_buffer(arr.ctypes.data, arr.shape, dt, arr, False, arr.strides)
 
 
 def _sizes(size):

@@ -37,11 +37,27 @@ pub fn _register(py: Python<'_>, dtypes: (Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<Py
 /// the bytes are copied; otherwise the tensor shares them and keeps `owner`
 /// alive (`from_numpy`).
 #[pyfunction]
-#[pyo3(signature = (ptr, shape, dtype, owner, copy))]
-pub fn from_buffer(ptr: usize, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, owner: Py<PyAny>, copy: bool) -> PyResult<PyTensor> {
+#[pyo3(signature = (ptr, shape, dtype, owner, copy, strides=None))]
+pub fn from_buffer(ptr: usize, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, owner: Py<PyAny>, copy: bool, strides: Option<Vec<i64>>) -> PyResult<PyTensor> {
     let dt = parse_dtype(dtype)?;
     let shape = sizes_from_i64("tensor", &shape)?;
-    let n: usize = shape.iter().product();
+    // A strided (non-negative, element-aligned) NumPy view is shared as is:
+    // the storage spans its extent and the layout carries the strides.
+    let layout = match strides {
+        Some(st) if !copy => {
+            let isz = dt.size_in_bytes() as i64;
+            if st.len() != shape.len() || st.iter().any(|&s| s < 0 || s % isz != 0) {
+                return Err(type_error("from_numpy: strides must be non-negative multiples of the item size"));
+            }
+            let strides: crate::shape::Shape = st.iter().map(|&s| (s / isz) as usize).collect();
+            Some(crate::layout::Layout { shape: shape.clone(), strides, offset: 0 })
+        }
+        _ => None,
+    };
+    let n: usize = match &layout {
+        Some(l) => l.storage_extent(),
+        None => shape.iter().product(),
+    };
     // Safety: the Python caller passes the data pointer of a live, aligned,
     // C-contiguous array of `n` elements of `dt`, and `owner` keeps it alive.
     let storage = unsafe {
@@ -63,7 +79,10 @@ pub fn from_buffer(ptr: usize, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, owner:
             DType::Bool => mk!(bool, Bool),
         }
     };
-    Ok(PyTensor::wrap(Tensor::contiguous_from(Storage::Cpu(storage), shape)))
+    Ok(PyTensor::wrap(match layout {
+        Some(l) => Tensor::from_storage(Storage::Cpu(storage), l),
+        None => Tensor::contiguous_from(Storage::Cpu(storage), shape),
+    }))
 }
 
 #[pyfunction]
