@@ -4,7 +4,6 @@
 //! the scheduler, not here: a rule returns gradients in the op's output shape.
 
 use crate::autograd::FREED_GRAPH;
-use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::graph::{NodeId, NodeRef};
 use crate::op::{BinaryOp, ReduceOp, UnaryOp};
@@ -440,9 +439,4 @@ fn scaled(g: &Tensor, alpha: f64) -> Result<Tensor> {
     } else {
         g.mul_scalar(alpha)
     }
-}
-
-/// The dtype a gradient of `dt` is computed in.
-pub fn grad_dtype(dt: DType) -> DType {
-    dt.to_float()
 }

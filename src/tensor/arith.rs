@@ -172,7 +172,7 @@ impl Tensor {
 
     /// `where(self, a, b)`: self is the bool condition.
     pub fn where_(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-        let dt = result_type(&[(a.dtype(), a.operand_kind()), (b.dtype(), b.operand_kind())]);
+        let dt = result_type(&[a.promotion_operand(), b.promotion_operand()]);
         let shape = broadcast_shapes("where", &broadcast_shapes("where", &self.shape(), &a.shape())?, &b.shape())?;
         let (ca, cb) = (a.cast_nograd(dt), b.cast_nograd(dt));
         let storage = {

@@ -158,9 +158,6 @@ impl Tensor {
     pub fn same_tensor(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
-    pub fn operand_kind(&self) -> OperandKind {
-        self.promotion_operand().1
-    }
     /// (dtype, kind) for `result_type`, under one lock.
     pub fn promotion_operand(&self) -> (DType, OperandKind) {
         let v = self.view_guard();

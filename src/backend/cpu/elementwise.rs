@@ -2,7 +2,7 @@
 //! Inputs arrive already cast to the compute dtype (see tensor/arith.rs).
 
 use super::{map2_strided, map_strided, CpuStorage, IntoStorage};
-use crate::dtype::{DType, Float};
+use crate::dtype::Float;
 use crate::error::{dtype_err, Result};
 use crate::layout::{walk, Layout};
 use crate::op::{BinaryOp, UnaryOp};
@@ -293,10 +293,6 @@ pub fn where_(cond: &CpuStorage, lc: &Layout, a: &CpuStorage, la: &Layout, b: &C
         (CpuStorage::Bool(x), CpuStorage::Bool(y)) => go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage(),
         _ => return dtype_err("where", "where: operands must share a dtype"),
     })
-}
-
-pub fn dtype_of(s: &CpuStorage) -> DType {
-    s.dtype()
 }
 
 /// d(op)/dx times `g` in one pass. `v` is what the op's rule saved: the input

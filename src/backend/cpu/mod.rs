@@ -122,9 +122,6 @@ impl CpuStorage {
     pub fn get_f64(&self, offset: usize) -> f64 {
         with_cpu!(self, b => b.as_slice()[offset].to_f64())
     }
-    pub fn get_i64(&self, offset: usize) -> i64 {
-        with_cpu!(self, b => b.as_slice()[offset].to_i64())
-    }
     /// A contiguous copy of the elements `layout` selects, cast to `dtype`.
     pub fn to_contiguous(&self, layout: &Layout, dtype: DType) -> CpuStorage {
         fn go<S: Element, D: Element>(src: &[S], l: &Layout) -> Vec<D>
