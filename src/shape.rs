@@ -146,20 +146,20 @@ mod tests {
     use super::*;
     #[test]
     fn broadcasting() {
-        assert_eq!(broadcast_shapes("add", &[4, 1], &[3]).unwrap().as_slice(), &[4, 3]);
-        assert_eq!(broadcast_shapes("add", &[], &[2, 2]).unwrap().as_slice(), &[2, 2]);
+        assert_eq!(broadcast_shapes("add", &[4, 1], &[3]).map(|s| s.to_vec()), Ok(vec![4, 3]));
+        assert_eq!(broadcast_shapes("add", &[], &[2, 2]).map(|s| s.to_vec()), Ok(vec![2, 2]));
         assert!(broadcast_shapes("add", &[2, 3], &[4]).is_err());
     }
     #[test]
     fn inference() {
-        assert_eq!(infer_shape("view", &[-1, 2], 6).unwrap().as_slice(), &[3, 2]);
+        assert_eq!(infer_shape("view", &[-1, 2], 6).map(|s| s.to_vec()), Ok(vec![3, 2]));
         assert!(infer_shape("view", &[-1, 4], 6).is_err());
         assert!(infer_shape("view", &[-1, -1], 6).is_err());
     }
     #[test]
     fn dims_wrap() {
-        assert_eq!(wrap_dim("sum", -1, 3).unwrap(), 2);
+        assert_eq!(wrap_dim("sum", -1, 3), Ok(2));
         assert!(wrap_dim("sum", 3, 3).is_err());
-        assert_eq!(wrap_dim("sum", -1, 0).unwrap(), 0);
+        assert_eq!(wrap_dim("sum", -1, 0), Ok(0));
     }
 }
