@@ -267,6 +267,91 @@ x = T.ones(2, 3, requires_grad=True); (x.norm(dim=1)).sum().backward(); R = x.gr
 x = T.ones(2, 3, requires_grad=True); x.view(3, 2).t().sum().backward(); R = x.grad
 x = T.ones(3, requires_grad=True); y = x * 2; y[0] = 10; y.sum().backward(); R = x.grad
 x = T.ones(3, requires_grad=True); y = x.clone(); y[1:] *= 3; y.sum().backward(); R = x.grad
+R = T.tensor([1, 2, 3]) > 1.5
+R = T.tensor([True, False]) * 2
+R = T.tensor([True, False]) + T.tensor([True, True])
+R = T.tensor([1, 2]) * T.tensor([1.5, 2.5], dtype=T.float64)
+R = T.tensor([1, 2]).sum(dtype=T.float32)
+R = T.tensor([1., 2.]).mean(dtype=T.float64)
+R = T.tensor([3, 1, 2]).max()
+R = T.tensor([3, 1, 2]).argmax()
+R = T.tensor([[3, 1], [2, 5]]).min(0)
+R = T.tensor([1, 2, 3]).cumsum(0)
+R = T.tensor([True, False, True]).cumsum(0)
+R = T.tensor([1, 2, 3]) ** 2
+R = T.tensor([1, 2, 3]) ** 0.5
+R = T.tensor([4, 9]).sqrt()
+R = T.tensor([1, -2]).abs()
+R = -T.tensor([1, -2])
+R = T.tensor([1, 2]).float() / T.tensor([3, 3])
+R = T.tensor([7, -7]) // T.tensor([2, 2])
+R = T.tensor([7., -7.]) // 2
+R = T.tensor([7., -7.]) % -3
+R = T.tensor([5, 3]).clamp(max=4)
+R = T.tensor([5., 3.]).clamp(min=T.tensor([6., 1.]))
+R = T.arange(5)[T.tensor([True, False, True, False, True])]
+R = T.arange(12).reshape(3, 4)[1:, [0, 2]]
+R = T.arange(12).reshape(3, 4)[[2, 0]][:, 1]
+R = T.arange(24).reshape(2, 3, 4)[:, [0, 2], 1]
+R = T.arange(24).reshape(2, 3, 4)[[0, 1], :, [1, 2]]
+R = T.arange(24).reshape(2, 3, 4)[..., [3]]
+R = T.arange(6).reshape(2, 3)[T.tensor([[True, False, True], [False, True, False]])]
+x = T.zeros(2, 3); x[:, 1] = 5; R = x
+x = T.zeros(2, 3); x[1] = T.tensor([1., 2., 3.]); R = x
+x = T.zeros(2, 3); x[x == 0] = 2.; R = x
+x = T.zeros(5); x[[0, 2]] = T.tensor([7., 8.]); R = x
+x = T.zeros(5); x[1:4:2] = 3; R = x
+x = T.arange(6.).reshape(2, 3); x[..., -1] = -1; R = x
+x = T.zeros(3); x += 2; x *= T.tensor([1., 2., 3.]); R = x
+x = T.ones(2, 2); x.add_(T.ones(2), alpha=3); R = x
+x = T.ones(3); x.mul_(2).add_(1); R = x
+x = T.arange(4.); x.clamp_(1, 2); R = x
+x = T.arange(4.); x.zero_(); R = x
+x = T.arange(4.); x.fill_(3); R = x
+x = T.arange(4.); y = x.view(2, 2); y[0, 0] = 10; R = x
+x = T.arange(4.); y = x[1:3]; y.add_(100); R = x
+R = T.tensor([[1, 2], [3, 4]]).T.contiguous().stride()
+R = T.tensor([[1, 2], [3, 4]]).t().is_contiguous()
+R = T.ones(2, 3, 4).transpose(0, 2).shape
+R = T.ones(2, 1, 3).squeeze(1).shape
+R = T.ones(2, 3).unsqueeze(-1).shape
+R = T.ones(2, 3).flatten().shape
+R = T.ones(2, 3, 4).flatten(1, 2).shape
+R = T.ones(4).reshape(2, -1).shape
+R = T.zeros(2, 3).new_ones(2)
+R = T.zeros(2, 3, dtype=T.float64).new_tensor([1, 2])
+R = T.zeros(2, 3).numel()
+R = T.zeros(2, 3).dim()
+R = T.zeros(2, 3).size(1)
+R = T.zeros(2, 3).element_size()
+R = T.tensor([1.5, 2.5]).tolist()
+R = T.tensor(3).item()
+R = T.tensor([[1]]).item()
+R = T.tensor([0.1, 0.2]).sum().item()
+R = list(T.arange(3))
+R = len(T.zeros(4, 2))
+R = T.eye(2).bool()
+R = T.tensor([1, 0, 2]).bool()
+R = T.tensor([1.7, -1.7]).long().float()
+R = T.full((2, 2), 3.5)
+R = T.full((2,), True)
+R = T.arange(0, 1, 0.3)
+R = T.arange(5, 0, -2)
+R = T.linspace(0, 10, steps=3)
+R = T.zeros(3).uniform_().shape
+R = T.where(T.tensor([True, False]), T.tensor([1, 2]), T.tensor([3., 4.]))
+R = T.cat([T.tensor([1, 2]), T.tensor([3.])])
+R = T.tensor([[1., 2.], [3., 4.]]).sum(0, keepdim=True)
+R = T.tensor([[1., 2.], [3., 4.]]).mean((0, 1))
+R = T.tensor([[1., 2.], [3., 4.]]).std(dim=1, unbiased=False)
+R = T.tensor([[1., 2.], [3., 4.]]).var(1, keepdim=True)
+R = T.tensor([[1., 2.], [3., 4.]]).norm(p=1)
+R = T.tensor([[1., 2.], [3., 4.]]).norm(dim=0, p=float('inf'))
+R = T.tensor([[1., 2.], [3., 4.]]).logsumexp(dim=1, keepdim=True)
+R = T.tensor([1., 2., 3.]).allclose(T.tensor([1., 2., 3.0001]), atol=1e-3)
+R = T.tensor([1., 2.]).isclose(T.tensor([1., 2.1]))
+R = T.tensor([[1, 2], [3, 4]]).any(dim=1)
+R = T.tensor([[True, True], [False, True]]).all(0)
 '''.strip().splitlines()
 
 
