@@ -49,6 +49,25 @@ impl StorageCell {
     }
 }
 
+/// Output buffers past this size are first probed with a fallible
+/// reservation: Rust aborts the process when an infallible allocation
+/// fails, and a Python user asking for an impossible tensor must get an
+/// exception instead.
+const PROBE_BYTES: u128 = 1 << 30;
+
+/// Errors (instead of aborting later) if `numel` elements of `dtype` cannot be allocated.
+pub fn guard_alloc(op: &'static str, numel: usize, dtype: DType) -> Result<()> {
+    let bytes = numel as u128 * dtype.size_in_bytes() as u128;
+    if bytes < PROBE_BYTES {
+        return Ok(());
+    }
+    let mut probe: Vec<u8> = Vec::new();
+    match usize::try_from(bytes).ok().map(|b| probe.try_reserve_exact(b)) {
+        Some(Ok(())) => Ok(()),
+        _ => Err(crate::error::Error::OutOfMemory { op, bytes }),
+    }
+}
+
 impl Storage {
     pub fn device(&self) -> Device {
         match self {
@@ -89,6 +108,7 @@ impl Storage {
         }
     }
     pub fn unary(&self, op: UnaryOp, l: &Layout) -> Result<Storage> {
+        guard_alloc(op.name(), l.numel(), DType::F64)?;
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::elementwise::unary(op, s, l)?)),
         }
@@ -99,16 +119,19 @@ impl Storage {
         }
     }
     pub fn binary(&self, op: BinaryOp, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
+        guard_alloc(op.name(), la.numel(), DType::F64)?;
         match (self, other) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::elementwise::binary(op, a, la, b, lb)?)),
         }
     }
     pub fn where_(&self, lc: &Layout, a: &Storage, la: &Layout, b: &Storage, lb: &Layout) -> Result<Storage> {
+        guard_alloc("where", lc.numel(), DType::F64)?;
         match (self, a, b) {
             (Storage::Cpu(c), Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::elementwise::where_(c, lc, a, la, b, lb)?)),
         }
     }
     pub fn reduce(&self, op: ReduceOp, l: &Layout, dims: &[usize]) -> Result<Storage> {
+        guard_alloc(op.name(), l.numel(), self.dtype())?;
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::reduce(op, s, l, dims)?)),
         }
@@ -119,11 +142,13 @@ impl Storage {
         }
     }
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
+        guard_alloc("cumsum", l.numel(), DType::F64)?;
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::cumsum(s, l, dim))),
         }
     }
     pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<Storage> {
+        guard_alloc("softmax", l.numel(), self.dtype())?;
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::softmax::softmax(s, l, dim, log)?)),
         }
@@ -134,6 +159,7 @@ impl Storage {
         }
     }
     pub fn bmm(&self, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
+        guard_alloc("matmul", la.shape[0] * la.shape[1] * lb.shape[2], self.dtype())?;
         match (self, other) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::matmul::bmm(a, la, b, lb)?)),
         }
@@ -144,6 +170,7 @@ impl Storage {
         }
     }
     pub fn gather(&self, l: &Layout, dim: usize, idx: &[i64], idx_shape: &[usize]) -> Result<Storage> {
+        guard_alloc("gather", idx.len(), self.dtype())?;
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::index::gather(s, l, dim, idx, idx_shape))),
         }
@@ -160,6 +187,7 @@ impl Storage {
         }
     }
     pub fn cat(parts: &[(&Storage, &Layout)], dim: usize, out_shape: &[usize]) -> Result<Storage> {
+        guard_alloc("cat", crate::shape::numel(out_shape), DType::F64)?;
         let cpu_parts: Vec<(&CpuStorage, &Layout)> = parts.iter().map(|(s, l)| (s.cpu(), *l)).collect();
         Ok(Storage::Cpu(cpu::index::cat(&cpu_parts, dim, out_shape)?))
     }

@@ -91,3 +91,21 @@ def test_huge_index_values_do_not_crash():
         torch.ones(3)[torch.tensor([2 ** 62])]
     with pytest.raises(IndexError):
         torch.ones(3)[-4]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: torch.arange(0, 1e13),
+    lambda: torch.randn(10 ** 7, 10 ** 5),
+    lambda: torch.linspace(0, 1, 10 ** 13),
+    lambda: torch.ones(1).expand(10 ** 7, 10 ** 6).contiguous(),
+    lambda: torch.ones(1).expand(10 ** 7, 10 ** 6).clone(),
+    lambda: torch.ones(1).expand(10 ** 7, 10 ** 6) * 2,
+    lambda: torch.ones(1).expand(10 ** 7, 10 ** 6).exp(),
+    lambda: torch.ones(1).expand(10 ** 7, 10 ** 6).sum(),
+    lambda: torch.ones(1).expand(10 ** 7, 10 ** 6).double(),
+    lambda: torch.ones(10 ** 6, 1) @ torch.ones(1, 10 ** 7),
+    lambda: torch.eye(10 ** 7),
+], ids=[str(i) for i in range(11)])
+def test_impossible_allocations_raise_instead_of_aborting(make):
+    with pytest.raises(RuntimeError, match="cannot allocate"):
+        make()

@@ -196,6 +196,7 @@ impl Tensor {
         if self.dtype() == dtype {
             return Ok(self.clone());
         }
+        crate::storage::guard_alloc("to", self.numel(), dtype)?;
         let out = Tensor::contiguous_from(self.to_contiguous_storage(dtype), self.shape());
         if dtype.is_float() {
             record(&out, "ToCopyBackward0", &[self], || Rule::Identity);
@@ -205,6 +206,7 @@ impl Tensor {
 
     /// A contiguous copy that stays in the graph (`clone()`).
     pub fn clone_tensor(&self) -> Result<Tensor> {
+        crate::storage::guard_alloc("clone", self.numel(), self.dtype())?;
         let out = Tensor::contiguous_from(self.to_contiguous_storage(self.dtype()), self.shape());
         record(&out, "CloneBackward0", &[self], || Rule::Identity);
         Ok(out)
@@ -212,6 +214,7 @@ impl Tensor {
 
     /// A contiguous copy of the data, outside the graph.
     pub fn clone_data(&self) -> Result<Tensor> {
+        crate::storage::guard_alloc("clone", self.numel(), self.dtype())?;
         Ok(Tensor::contiguous_from(self.to_contiguous_storage(self.dtype()), self.shape()))
     }
 

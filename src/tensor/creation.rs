@@ -52,6 +52,7 @@ impl Tensor {
         }
         let n = ((end - start) / step).ceil().max(0.0) as usize;
         checked_numel("arange", &[n])?;
+        crate::storage::guard_alloc("arange", n, DType::F64)?;
         if dtype == DType::I64 {
             let v: Vec<i64> = (0..n).map(|i| start as i64 + (i as i64) * step as i64).collect();
             return Ok(Tensor::from_i64(v, vec![n]));
@@ -61,6 +62,7 @@ impl Tensor {
 
     pub fn linspace(start: f64, end: f64, steps: usize, dtype: DType) -> Result<Tensor> {
         checked_numel("linspace", &[steps])?;
+        crate::storage::guard_alloc("linspace", steps, DType::F64)?;
         let step = if steps > 1 { (end - start) / (steps - 1) as f64 } else { 0.0 };
         // Symmetric fill from both ends, as PyTorch does, so the end is exact.
         let half = steps / 2;
@@ -69,7 +71,7 @@ impl Tensor {
     }
 
     pub fn eye(n: usize, m: usize, dtype: DType) -> Result<Tensor> {
-        checked_numel("eye", &[n, m])?;
+        crate::storage::guard_alloc("eye", checked_numel("eye", &[n, m])?, DType::F64)?;
         let mut v = vec![0.0; n * m];
         for i in 0..n.min(m) {
             v[i * m + i] = 1.0;
@@ -80,6 +82,7 @@ impl Tensor {
     /// Uniform [0, 1) draws, as PyTorch draws them for this dtype.
     pub fn rand(shape: &[usize], dtype: DType) -> Result<Tensor> {
         let n = checked_numel("rand", shape)?;
+        crate::storage::guard_alloc("rand", n, DType::F64)?;
         Ok(match dtype {
             DType::F64 => Tensor::from_vec_f64(random::uniform_f64(n), Shape::from_slice(shape)),
             DType::F32 => Tensor::from_vec_f32(random::uniform_f32(n), Shape::from_slice(shape)),
@@ -90,6 +93,7 @@ impl Tensor {
     /// Standard normal draws, as PyTorch draws them for this dtype.
     pub fn randn(shape: &[usize], dtype: DType) -> Result<Tensor> {
         let n = checked_numel("randn", shape)?;
+        crate::storage::guard_alloc("randn", n, DType::F64)?;
         Ok(match dtype {
             DType::F64 => Tensor::from_vec_f64(random::normal_f64(n), Shape::from_slice(shape)),
             DType::F32 => Tensor::from_vec_f32(random::normal_f32(n), Shape::from_slice(shape)),
@@ -102,6 +106,7 @@ impl Tensor {
             return value_err("randint", format!("random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"));
         }
         let n = checked_numel("randint", shape)?;
+        crate::storage::guard_alloc("randint", n, DType::I64)?;
         let t = Tensor::from_i64(random::int_range(n, low, high), Shape::from_slice(shape));
         Ok(if dtype == DType::I64 { t } else { t.cast_nograd(dtype) })
     }
@@ -109,6 +114,7 @@ impl Tensor {
     /// A random permutation of 0..n.
     pub fn randperm(n: usize) -> Result<Tensor> {
         checked_numel("randperm", &[n])?;
+        crate::storage::guard_alloc("randperm", n, DType::I64)?;
         Ok(Tensor::from_i64(random::permutation(n), vec![n]))
     }
 }
