@@ -13,7 +13,13 @@ use std::cell::Cell;
 
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+    static IN_BACKWARD: Cell<bool> = const { Cell::new(false) };
 }
+
+/// One backward at a time: the sweep keeps per-pass state (visit marks,
+/// positions) in the arena's slots, so passes from several threads are
+/// serialised rather than allowed to overwrite each other's.
+static BACKWARD_LOCK: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
 
 pub fn is_grad_enabled() -> bool {
     GRAD_ENABLED.with(|g| g.get())
@@ -48,6 +54,24 @@ struct Work {
 /// the gradients reaching those tensors are returned and no `.grad` changes;
 /// without, leaves accumulate into `.grad`.
 pub fn backward(
+    roots: &[Tensor],
+    grads: &[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Option<&[Tensor]>,
+    allow_unused: bool,
+) -> Result<Vec<Option<Tensor>>> {
+    if IN_BACKWARD.with(|b| b.get()) {
+        return Err(Error::Autograd("autorust: calling backward or autograd.grad from inside a hook or custom backward that runs during another backward is not supported".into()));
+    }
+    let _serial = BACKWARD_LOCK.lock();
+    IN_BACKWARD.with(|b| b.set(true));
+    let result = backward_locked(roots, grads, retain_graph, create_graph, inputs, allow_unused);
+    IN_BACKWARD.with(|b| b.set(false));
+    result
+}
+
+fn backward_locked(
     roots: &[Tensor],
     grads: &[Tensor],
     retain_graph: bool,

@@ -38,3 +38,46 @@ def test_large_matmul_releases_the_interpreter():
     a = torch.randn(1024, 1024)
     count = _progress_while(lambda: [a @ a for _ in range(3)])
     assert count > 100
+
+
+def test_concurrent_backwards_sharing_a_leaf():
+    w = torch.randn(64, 64, requires_grad=True)
+    xs = [torch.randn(32, 64) for _ in range(4)]
+    errors = []
+
+    def run(x):
+        try:
+            for _ in range(50):
+                (x @ w).tanh().sum().backward()
+        except Exception as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(x,)) for x in xs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    expected = torch.zeros(64, 64)
+    for x in xs:
+        w2 = w.detach().clone().requires_grad_()
+        (x @ w2).tanh().sum().backward()
+        expected = expected + 50 * w2.grad
+    assert torch.allclose(w.grad, expected, rtol=1e-4, atol=1e-3)
+
+
+def test_backward_inside_a_hook_is_a_clean_error():
+    import pytest
+
+    a = torch.ones(2, requires_grad=True)
+    b = torch.ones(2, requires_grad=True)
+
+    def hook(g):
+        with torch.enable_grad():
+            (b * 2).sum().backward()
+        return g
+
+    y = a * 3
+    y.register_hook(hook)
+    with pytest.raises(RuntimeError, match="not supported"):
+        y.sum().backward()
