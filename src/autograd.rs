@@ -50,6 +50,28 @@ struct Work {
     seq: u64,
 }
 
+/// Holds the backward lock and marks this thread as inside a backward pass.
+struct BackwardPass {
+    _serial: parking_lot::MutexGuard<'static, ()>,
+}
+
+impl BackwardPass {
+    fn enter() -> Result<BackwardPass> {
+        if IN_BACKWARD.with(|b| b.get()) {
+            return Err(Error::Autograd("autorust: calling backward or autograd.grad from inside a hook or custom backward that runs during another backward is not supported".into()));
+        }
+        let serial = BACKWARD_LOCK.lock();
+        IN_BACKWARD.with(|b| b.set(true));
+        Ok(BackwardPass { _serial: serial })
+    }
+}
+
+impl Drop for BackwardPass {
+    fn drop(&mut self) {
+        IN_BACKWARD.with(|b| b.set(false));
+    }
+}
+
 /// Runs backward from `roots` seeded with `grads`. With `inputs` (autograd.grad)
 /// the gradients reaching those tensors are returned and no `.grad` changes;
 /// without, leaves accumulate into `.grad`.
@@ -61,24 +83,7 @@ pub fn backward(
     inputs: Option<&[Tensor]>,
     allow_unused: bool,
 ) -> Result<Vec<Option<Tensor>>> {
-    if IN_BACKWARD.with(|b| b.get()) {
-        return Err(Error::Autograd("autorust: calling backward or autograd.grad from inside a hook or custom backward that runs during another backward is not supported".into()));
-    }
-    let _serial = BACKWARD_LOCK.lock();
-    IN_BACKWARD.with(|b| b.set(true));
-    let result = backward_locked(roots, grads, retain_graph, create_graph, inputs, allow_unused);
-    IN_BACKWARD.with(|b| b.set(false));
-    result
-}
-
-fn backward_locked(
-    roots: &[Tensor],
-    grads: &[Tensor],
-    retain_graph: bool,
-    create_graph: bool,
-    inputs: Option<&[Tensor]>,
-    allow_unused: bool,
-) -> Result<Vec<Option<Tensor>>> {
+    let _pass = BackwardPass::enter()?;
     let _mode = GradModeGuard::new(create_graph);
     // Root edges (each holds a count until the end of backward).
     let mut root_refs = Vec::with_capacity(roots.len());
