@@ -86,9 +86,7 @@ class set_grad_enabled(_GradModeContext):
         return False
 
     def clone(self):
-        obj = object.__new__(set_grad_enabled)
-        obj._mode = self._mode
-        obj._prev = _native.is_grad_enabled()
+        # as a decorator: each call sets the mode and restores it afterwards
         return _Setter(self._mode)
 
 

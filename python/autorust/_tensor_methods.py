@@ -208,12 +208,9 @@ def masked_fill(self, mask, value):
 
 
 def masked_fill_(self, mask, value):
-    self.copy_(masked_fill(self, mask, value)) if not (self.requires_grad and self.is_leaf and _native.is_grad_enabled()) else _leaf_inplace()
+    # copy_ applies PyTorch's in-place checks (leaf that requires grad, versions)
+    self.copy_(masked_fill(self, mask, value))
     return self
-
-
-def _leaf_inplace():
-    raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 def masked_select(self, mask):

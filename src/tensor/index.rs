@@ -197,7 +197,7 @@ impl Tensor {
         }
         let out = out.reshape_to(&self.shape())?.detach();
         let pos = Tensor::from_i64(idx, pshape);
-        record(&out, if accumulate { "IndexPutBackward0" } else { "IndexPutBackward0" }, &[self, values], || Rule::Put { positions: pos, accumulate });
+        record(&out, "IndexPutBackward0", &[self, values], || Rule::Put { positions: pos, accumulate });
         Ok(out)
     }
 
