@@ -94,6 +94,9 @@ pub enum Rule {
     /// `out = self` with the elements at flat positions `positions` replaced
     /// (or increased) by `values`.
     Put { positions: Tensor, accumulate: bool },
+    /// `F.unfold` / `F.fold`: each is the other's adjoint.
+    Im2Col(crate::backend::cpu::window::Sweep2d),
+    Col2Im(crate::backend::cpu::window::Sweep2d),
     /// Fused cross-entropy over class indices.
     CrossEntropy(Saved, Box<crate::tensor::CrossEntropyCtx>),
     /// A user-defined backward (`autograd.Function`): gradient of the output
@@ -416,6 +419,8 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             Ok(out)
         }
         Rule::Custom(f) => f(g),
+        Rule::Im2Col(sweep) => one(g.col2im(sweep)?),
+        Rule::Col2Im(sweep) => one(g.im2col(sweep)?),
         Rule::CrossEntropy(x, ctx) => one(Tensor::cross_entropy_backward(&un(x)?, ctx, g)?),
         Rule::Put { positions, accumulate } => {
             let shape = g.shape();

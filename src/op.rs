@@ -168,3 +168,39 @@ pub enum ArgReduceOp {
     ArgMax,
     ArgMin,
 }
+
+/// A fused optimizer update of one parameter, applied in place with its
+/// gradient and state buffers (PyTorch's single-tensor update rules,
+/// element by element, in the parameter's dtype).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OptimUpdate {
+    /// state: [momentum_buffer] when momentum != 0; `first` initialises it to the gradient.
+    Sgd { lr: f64, momentum: f64, dampening: f64, nesterov: bool, weight_decay: f64, maximize: bool, first: bool },
+    /// state: [exp_avg, exp_avg_sq, (max_exp_avg_sq if amsgrad)]; `decoupled` is AdamW.
+    Adam { lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64, amsgrad: bool, decoupled: bool, maximize: bool, step: f64 },
+    /// state: [square_avg, (momentum_buffer if momentum > 0), (grad_avg if centered)].
+    RmsProp { lr: f64, alpha: f64, eps: f64, weight_decay: f64, momentum: f64, centered: bool, maximize: bool },
+    /// state: [sum].
+    Adagrad { lr: f64, lr_decay: f64, weight_decay: f64, eps: f64, maximize: bool, step: f64 },
+}
+
+impl OptimUpdate {
+    pub fn name(&self) -> &'static str {
+        match self {
+            OptimUpdate::Sgd { .. } => "sgd",
+            OptimUpdate::Adam { decoupled: false, .. } => "adam",
+            OptimUpdate::Adam { decoupled: true, .. } => "adamw",
+            OptimUpdate::RmsProp { .. } => "rmsprop",
+            OptimUpdate::Adagrad { .. } => "adagrad",
+        }
+    }
+    /// How many state buffers the update reads and writes.
+    pub fn state_count(&self) -> usize {
+        match *self {
+            OptimUpdate::Sgd { momentum, .. } => usize::from(momentum != 0.0),
+            OptimUpdate::Adam { amsgrad, .. } => 2 + usize::from(amsgrad),
+            OptimUpdate::RmsProp { momentum, centered, .. } => 1 + usize::from(momentum > 0.0) + usize::from(centered),
+            OptimUpdate::Adagrad { .. } => 1,
+        }
+    }
+}

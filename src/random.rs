@@ -12,7 +12,7 @@ const M: usize = 397;
 pub struct Mt19937 {
     state: [u32; N],
     index: usize,
-    seed: u64,
+    pub seed: u64,
     /// Box-Muller's second value, kept for the next scalar normal draw.
     next_normal: Option<f64>,
 }
@@ -85,6 +85,17 @@ impl Mt19937 {
 
 static GLOBAL: Mutex<Option<Mt19937>> = Mutex::new(None);
 
+/// A generator object (`autorust.Generator`): its own MT19937 stream.
+pub type SharedRng = std::sync::Arc<Mutex<Mt19937>>;
+
+/// PyTorch's seed for a fresh `torch.Generator()`.
+pub const DEFAULT_GENERATOR_SEED: u64 = 67_280_421_310_721;
+
+thread_local! {
+    /// Set while a draw runs with an explicit `generator=`.
+    static OVERRIDE: std::cell::RefCell<Option<SharedRng>> = const { std::cell::RefCell::new(None) };
+}
+
 pub fn manual_seed(seed: u64) {
     *GLOBAL.lock() = Some(Mt19937::new(seed));
 }
@@ -93,14 +104,32 @@ pub fn initial_seed() -> u64 {
     with_rng(|r| r.seed)
 }
 
-/// Runs `f` with the global generator (seeded from the clock and process id
-/// until `manual_seed`).
+/// Runs `f` with draws taken from `rng` instead of the global stream.
+pub fn with_generator<R>(rng: Option<&SharedRng>, f: impl FnOnce() -> R) -> R {
+    let Some(rng) = rng else { return f() };
+    let previous = OVERRIDE.with(|o| o.borrow_mut().replace(rng.clone()));
+    let out = f();
+    OVERRIDE.with(|o| *o.borrow_mut() = previous);
+    out
+}
+
+/// Runs `f` with the current generator: an explicit one if set, else the
+/// global one (seeded from the clock and process id until `manual_seed`).
 pub fn with_rng<R>(f: impl FnOnce(&mut Mt19937) -> R) -> R {
+    if let Some(rng) = OVERRIDE.with(|o| o.borrow().clone()) {
+        return f(&mut rng.lock());
+    }
     let mut g = GLOBAL.lock();
     f(g.get_or_insert_with(|| {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
         Mt19937::new(nanos ^ ((std::process::id() as u64) << 32))
     }))
+}
+
+/// `torch.empty((), dtype=torch.int64).random_()`: a non-negative int64,
+/// how PyTorch's samplers seed a fresh generator each epoch.
+pub fn random_i63() -> i64 {
+    with_rng(|r| (r.next_u64() % (1u64 << 63)) as i64)
 }
 
 /// `rand` for float32: one 24-bit draw per element.

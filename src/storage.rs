@@ -158,6 +158,27 @@ impl Storage {
             (Storage::Cpu(g), Storage::Cpu(y)) => cpu::softmax::softmax_backward(g, lg, y, ly, log).map(Storage::Cpu),
         }
     }
+    /// Sliding windows over `[planes, H, W]` contiguous data from `offset`.
+    pub fn im2col(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
+        match self {
+            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::im2col(c, offset, planes, s)?)),
+        }
+    }
+    pub fn col2im(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
+        match self {
+            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::col2im(c, offset, planes, s)?)),
+        }
+    }
+    pub fn max_window(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
+        match self {
+            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::max_window(c, offset, planes, s)?)),
+        }
+    }
+    /// A fused optimizer update over `n` contiguous elements of each (storage, offset).
+    pub fn optim_update(u: &crate::op::OptimUpdate, p: (&mut Storage, usize), g: (&Storage, usize), states: Vec<(&mut Storage, usize)>, n: usize) -> Result<()> {
+        let states = states.into_iter().map(|(s, o)| (s.cpu_mut(), o)).collect();
+        cpu::optim::apply(u, (p.0.cpu_mut(), p.1), (g.0.cpu(), g.1), states, n)
+    }
     pub fn bmm(&self, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
         guard_alloc("matmul", la.shape[0] * la.shape[1] * lb.shape[2], self.dtype())?;
         match (self, other) {

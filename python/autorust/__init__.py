@@ -51,7 +51,9 @@ from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, is_inferen
 from . import _tensor_methods  # noqa: E402,F401  (attaches Python-side methods)
 from ._functions import *  # noqa: E402,F401,F403
 from ._functions import add, sub, mul, div, where, cat, stack, is_tensor  # noqa: E402,F401
-from . import autograd, cuda, nn, return_types  # noqa: E402,F401
+from ._creation import default_generator  # noqa: E402,F401
+from ._serialization import load, save  # noqa: E402,F401
+from . import autograd, cuda, nn, optim, return_types, utils  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

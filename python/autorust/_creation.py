@@ -203,12 +203,21 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     return _finish(_native.linspace(float(start), float(end), int(steps), _dt(dtype)), requires_grad, device)
 
 
+def _gen(generator):
+    """The native generator to draw from (None: the global stream)."""
+    if generator is None or isinstance(generator, _DefaultGenerator):
+        return None
+    if not isinstance(generator, _native.Generator):
+        raise TypeError(f"generator must be an autorust.Generator, not {type(generator).__name__}")
+    return generator
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _finish(_native.rand(_sizes(size), _dt(dtype)), requires_grad, device)
+    return _finish(_native.rand(_sizes(size), _dt(dtype), _gen(generator)), requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _finish(_native.randn(_sizes(size), _dt(dtype)), requires_grad, device)
+    return _finish(_native.randn(_sizes(size), _dt(dtype), _gen(generator)), requires_grad, device)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -217,11 +226,11 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high, size = 0, low, high
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
-    return _finish(_native.randint(int(low), int(high), _sizes([size]), _dt(dtype, int64)), requires_grad, device)
+    return _finish(_native.randint(int(low), int(high), _sizes([size]), _dt(dtype, int64), _gen(generator)), requires_grad, device)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    t = _native.randperm(int(n))
+    t = _native.randperm(int(n), _gen(generator))
     if dtype is not None:
         t = t.to(to_dtype(dtype))
     return _finish(t, requires_grad, device)
@@ -259,23 +268,25 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 
 def manual_seed(seed):
     _native.manual_seed(int(seed))
-    return _Generator(seed)
+    return default_generator
 
 
-class _Generator:
-    def __init__(self, seed=None):
-        self._seed = seed
+class _DefaultGenerator:
+    """``autorust.default_generator``: the global stream."""
 
     def manual_seed(self, seed):
         _native.manual_seed(int(seed))
-        self._seed = seed
         return self
 
     def initial_seed(self):
-        return self._seed
+        return _native.initial_seed()
+
+    def seed(self):
+        return seed()
 
 
-Generator = _Generator
+default_generator = _DefaultGenerator()
+Generator = _native.Generator
 
 
 def seed():

@@ -367,7 +367,7 @@ def uniform_(self, a=0.0, b=1.0, generator=None):
     from ._creation import rand
 
     with _no_grad():
-        self.copy_(rand(*self.shape, dtype=self.dtype) * (b - a) + a)
+        self.copy_(rand(*self.shape, dtype=self.dtype, generator=generator) * (b - a) + a)
     return self
 
 
@@ -375,7 +375,7 @@ def normal_(self, mean=0.0, std=1.0, generator=None):
     from ._creation import randn
 
     with _no_grad():
-        self.copy_(randn(*self.shape, dtype=self.dtype) * std + mean)
+        self.copy_(randn(*self.shape, dtype=self.dtype, generator=generator) * std + mean)
     return self
 
 

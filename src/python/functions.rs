@@ -115,25 +115,75 @@ pub fn eye(n: i64, m: i64, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
     Ok(PyTensor::wrap(Tensor::eye(s[0], s[1], parse_dtype(dtype)?)?))
 }
 
-#[pyfunction]
-pub fn rand(shape: Vec<i64>, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-    Ok(PyTensor::wrap(Tensor::rand(&sizes_from_i64("rand", &shape)?, parse_dtype(dtype)?)?))
+/// `autorust.Generator`: an independent random stream for `generator=`.
+#[pyclass(name = "Generator", module = "autorust")]
+pub struct PyGenerator {
+    rng: crate::random::SharedRng,
+}
+
+#[pymethods]
+impl PyGenerator {
+    #[new]
+    #[pyo3(signature = (device="cpu"))]
+    fn py_new(device: &str) -> PyResult<PyGenerator> {
+        let _ = device;
+        Ok(PyGenerator { rng: std::sync::Arc::new(parking_lot::Mutex::new(crate::random::Mt19937::new(crate::random::DEFAULT_GENERATOR_SEED))) })
+    }
+    fn manual_seed(slf: PyRef<'_, Self>, seed: i64) -> PyRef<'_, Self> {
+        *slf.rng.lock() = crate::random::Mt19937::new(seed as u64);
+        slf
+    }
+    fn initial_seed(&self) -> u64 {
+        self.rng.lock().seed
+    }
+    fn seed(&self) -> u64 {
+        let s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0) & 0x7FFF_FFFF;
+        *self.rng.lock() = crate::random::Mt19937::new(s);
+        s
+    }
+    #[getter]
+    fn device(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(py.import("autorust")?.getattr("device")?.call1(("cpu",))?.unbind())
+    }
+}
+
+fn rng_of(g: &Option<PyRef<'_, PyGenerator>>) -> Option<crate::random::SharedRng> {
+    g.as_ref().map(|g| g.rng.clone())
 }
 
 #[pyfunction]
-pub fn randn(shape: Vec<i64>, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-    Ok(PyTensor::wrap(Tensor::randn(&sizes_from_i64("randn", &shape)?, parse_dtype(dtype)?)?))
+#[pyo3(signature = (shape, dtype, generator=None))]
+pub fn rand(shape: Vec<i64>, dtype: &Bound<'_, PyAny>, generator: Option<PyRef<'_, PyGenerator>>) -> PyResult<PyTensor> {
+    let (s, dt) = (sizes_from_i64("rand", &shape)?, parse_dtype(dtype)?);
+    Ok(PyTensor::wrap(crate::random::with_generator(rng_of(&generator).as_ref(), || Tensor::rand(&s, dt))?))
 }
 
 #[pyfunction]
-pub fn randint(low: i64, high: i64, shape: Vec<i64>, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-    Ok(PyTensor::wrap(Tensor::randint(low, high, &sizes_from_i64("randint", &shape)?, parse_dtype(dtype)?)?))
+#[pyo3(signature = (shape, dtype, generator=None))]
+pub fn randn(shape: Vec<i64>, dtype: &Bound<'_, PyAny>, generator: Option<PyRef<'_, PyGenerator>>) -> PyResult<PyTensor> {
+    let (s, dt) = (sizes_from_i64("randn", &shape)?, parse_dtype(dtype)?);
+    Ok(PyTensor::wrap(crate::random::with_generator(rng_of(&generator).as_ref(), || Tensor::randn(&s, dt))?))
 }
 
 #[pyfunction]
-pub fn randperm(n: i64) -> PyResult<PyTensor> {
+#[pyo3(signature = (low, high, shape, dtype, generator=None))]
+pub fn randint(low: i64, high: i64, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, generator: Option<PyRef<'_, PyGenerator>>) -> PyResult<PyTensor> {
+    let (s, dt) = (sizes_from_i64("randint", &shape)?, parse_dtype(dtype)?);
+    Ok(PyTensor::wrap(crate::random::with_generator(rng_of(&generator).as_ref(), || Tensor::randint(low, high, &s, dt))?))
+}
+
+#[pyfunction]
+#[pyo3(signature = (n, generator=None))]
+pub fn randperm(n: i64, generator: Option<PyRef<'_, PyGenerator>>) -> PyResult<PyTensor> {
     let s = sizes_from_i64("randperm", &[n])?;
-    Ok(PyTensor::wrap(Tensor::randperm(s[0])?))
+    Ok(PyTensor::wrap(crate::random::with_generator(rng_of(&generator).as_ref(), || Tensor::randperm(s[0]))?))
+}
+
+/// A fresh non-negative int64 seed from the global stream (or `generator`).
+#[pyfunction]
+#[pyo3(signature = (generator=None))]
+pub fn random_seed(generator: Option<PyRef<'_, PyGenerator>>) -> i64 {
+    crate::random::with_generator(rng_of(&generator).as_ref(), crate::random::random_i63)
 }
 
 #[pyfunction]

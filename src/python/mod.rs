@@ -3,6 +3,7 @@
 mod args;
 mod errors;
 mod functions;
+mod nn;
 mod node;
 mod tensor;
 mod tensor_math;
@@ -28,6 +29,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tune_allocator();
     m.add_class::<tensor::PyTensor>()?;
     m.add_class::<node::PyNode>()?;
+    m.add_class::<functions::PyGenerator>()?;
+    m.add_function(wrap_pyfunction!(random_seed, m)?)?;
     m.add_class::<tensor::PyStorageRef>()?;
     m.add_function(wrap_pyfunction!(_register, m)?)?;
     m.add_function(wrap_pyfunction!(from_buffer, m)?)?;
@@ -53,5 +56,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cross_entropy, m)?)?;
     m.add_function(wrap_pyfunction!(_custom_node, m)?)?;
     m.add_function(wrap_pyfunction!(_set_default_float, m)?)?;
+    nn::register(m)?;
     Ok(())
 }

@@ -9,11 +9,14 @@ mod index;
 mod inplace;
 mod linalg;
 mod loss;
+mod optim;
 mod reduce;
 mod views;
+mod window;
 
 pub use index::IndexArg;
 pub use loss::{CrossEntropyCtx, Reduction};
+pub use window::Window2d;
 
 use crate::autograd::is_grad_enabled;
 use crate::dtype::{DType, OperandKind};

@@ -9,9 +9,11 @@ pub mod lanes;
 pub mod loss;
 pub mod index;
 pub mod matmul;
+pub mod optim;
 pub mod reduce;
 pub mod simd;
 pub mod softmax;
+pub mod window;
 pub mod special;
 
 use crate::dtype::{DType, Element};

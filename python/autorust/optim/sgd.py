@@ -1,0 +1,33 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov and
+weight decay (PyTorch's update rule, fused per parameter)."""
+
+from .. import _native
+from .optimizer import Optimizer, _zeros
+
+
+class SGD(Optimizer):
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False, foreach=None, differentiable=False, fused=None):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
+                        maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults)
+
+    def _update(self, group, p, grad, state):
+        momentum = group["momentum"]
+        first = False
+        buffers = []
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = _zeros(p)
+                first = True
+            buffers = [buf]
+        _native._sgd_step(p, grad, buffers, float(group["lr"]), float(momentum), float(group["dampening"]),
+                          bool(group["nesterov"]), float(group["weight_decay"]), bool(group["maximize"]), first)

@@ -1,0 +1,3 @@
+"""``autorust.utils``: data loading."""
+
+from . import data  # noqa: F401

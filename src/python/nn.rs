@@ -1,0 +1,81 @@
+//! Bindings for `nn` and `optim`: sliding windows (conv/pool building blocks)
+//! and the fused optimizer updates. Argument normalisation (ints vs pairs,
+//! defaults) happens in Python; these take resolved (height, width) pairs.
+
+use super::functions::tensor_list;
+use super::tensor::PyTensor;
+use super::tensor_math::run;
+use crate::op::OptimUpdate;
+use crate::tensor::Window2d;
+use pyo3::prelude::*;
+
+type Pair = (usize, usize);
+
+fn window(kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Window2d {
+    Window2d { kernel: [kernel.0, kernel.1], stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1] }
+}
+
+/// `F.unfold` on a 4-D input: `[N, C, H, W] -> [N, C*kh*kw, L]`.
+#[pyfunction]
+pub fn im2col(py: Python<'_>, input: PyRef<'_, PyTensor>, kernel_size: Pair, dilation: Pair, padding: Pair, stride: Pair) -> PyResult<PyTensor> {
+    let x = input.t.clone();
+    let win = window(kernel_size, stride, padding, dilation);
+    Ok(PyTensor::wrap(run(py, x.numel() * kernel_size.0 * kernel_size.1, || x.unfold2d(&win))?))
+}
+
+/// `F.fold`: `[N, C*kh*kw, L] -> [N, C, H, W]`.
+#[pyfunction]
+pub fn col2im(py: Python<'_>, input: PyRef<'_, PyTensor>, output_size: Pair, kernel_size: Pair, dilation: Pair, padding: Pair, stride: Pair) -> PyResult<PyTensor> {
+    let x = input.t.clone();
+    let win = window(kernel_size, stride, padding, dilation);
+    Ok(PyTensor::wrap(run(py, x.numel(), || x.fold2d([output_size.0, output_size.1], &win))?))
+}
+
+/// Argmax of each max-pooling window, as indices into the H*W plane.
+#[pyfunction]
+pub fn max_pool2d_indices(py: Python<'_>, input: PyRef<'_, PyTensor>, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair, ceil_mode: bool) -> PyResult<PyTensor> {
+    let x = input.t.clone();
+    let win = window(kernel_size, stride, padding, dilation);
+    Ok(PyTensor::wrap(run(py, x.numel(), || x.max_pool2d_indices(&win, ceil_mode))?))
+}
+
+fn step(py: Python<'_>, param: &PyTensor, grad: &PyTensor, states: &Bound<'_, PyAny>, u: OptimUpdate) -> PyResult<()> {
+    let (p, g) = (param.t.clone(), grad.t.clone());
+    let states = tensor_list(states)?;
+    run(py, p.numel(), || p.optim_update_(&g, &states, &u))
+}
+
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn _sgd_step(py: Python<'_>, param: PyRef<'_, PyTensor>, grad: PyRef<'_, PyTensor>, states: &Bound<'_, PyAny>, lr: f64, momentum: f64, dampening: f64, nesterov: bool, weight_decay: f64, maximize: bool, first: bool) -> PyResult<()> {
+    step(py, &param, &grad, states, OptimUpdate::Sgd { lr, momentum, dampening, nesterov, weight_decay, maximize, first })
+}
+
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn _adam_step(py: Python<'_>, param: PyRef<'_, PyTensor>, grad: PyRef<'_, PyTensor>, states: &Bound<'_, PyAny>, lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64, amsgrad: bool, decoupled: bool, maximize: bool, step_count: f64) -> PyResult<()> {
+    step(py, &param, &grad, states, OptimUpdate::Adam { lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize, step: step_count })
+}
+
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn _rmsprop_step(py: Python<'_>, param: PyRef<'_, PyTensor>, grad: PyRef<'_, PyTensor>, states: &Bound<'_, PyAny>, lr: f64, alpha: f64, eps: f64, weight_decay: f64, momentum: f64, centered: bool, maximize: bool) -> PyResult<()> {
+    step(py, &param, &grad, states, OptimUpdate::RmsProp { lr, alpha, eps, weight_decay, momentum, centered, maximize })
+}
+
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn _adagrad_step(py: Python<'_>, param: PyRef<'_, PyTensor>, grad: PyRef<'_, PyTensor>, states: &Bound<'_, PyAny>, lr: f64, lr_decay: f64, weight_decay: f64, eps: f64, maximize: bool, step_count: f64) -> PyResult<()> {
+    step(py, &param, &grad, states, OptimUpdate::Adagrad { lr, lr_decay, weight_decay, eps, maximize, step: step_count })
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(im2col, m)?)?;
+    m.add_function(wrap_pyfunction!(col2im, m)?)?;
+    m.add_function(wrap_pyfunction!(max_pool2d_indices, m)?)?;
+    m.add_function(wrap_pyfunction!(_sgd_step, m)?)?;
+    m.add_function(wrap_pyfunction!(_adam_step, m)?)?;
+    m.add_function(wrap_pyfunction!(_rmsprop_step, m)?)?;
+    m.add_function(wrap_pyfunction!(_adagrad_step, m)?)?;
+    Ok(())
+}
