@@ -112,6 +112,43 @@ def cross_entropy(lib):
     return run
 
 
+def _train_step(lib, model, opt, x, y):
+    def run():
+        opt.zero_grad()
+        loss = lib.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+    return run
+
+
+def mlp_sgd(lib):
+    lib.manual_seed(0)
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return _train_step(lib, model, opt, lib.randn(64, 784), lib.randint(0, 10, (64,)))
+
+
+def mlp_adam(lib):
+    lib.manual_seed(0)
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10))
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    return _train_step(lib, model, opt, lib.randn(512, 1024), lib.randint(0, 10, (512,)))
+
+
+def small_cnn(lib):
+    lib.manual_seed(0)
+    nn = lib.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 7 * 7, 10),
+    )
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return _train_step(lib, model, opt, lib.randn(64, 1, 28, 28), lib.randint(0, 10, (64,)))
+
+
 # NumPy forward-only counterparts, for scale
 def np_matmul():
     a, b = np.random.randn(1024, 1024).astype(np.float32), np.random.randn(1024, 1024).astype(np.float32)
@@ -140,6 +177,9 @@ WORKLOADS = [
     ("matmul 1024x1024 fwd+bwd", matmul_1024, np_matmul, 0.9),
     ("sin(x)*exp(x), 4M, fwd+bwd", sin_exp_4m, np_sin_exp, 1.0),
     ("cross_entropy 4096x1000 fwd+bwd", cross_entropy, np_cross_entropy, 1.0),
+    ("MLP 784-256-10 SGD step, b64", mlp_sgd, None, 2.0),
+    ("MLP 1024x3 Adam step, b512", mlp_adam, None, 1.0),
+    ("CNN 2conv+pool SGD step, b64", small_cnn, None, 1.0),
 ]
 
 

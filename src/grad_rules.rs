@@ -83,6 +83,9 @@ pub enum Rule {
     Softmax { out: Saved, dim: usize },
     LogSoftmax { out: Saved, dim: usize },
     Matmul(Saved, Saved),
+    /// `linear(x, w, b)` on 2-D `x`: gradients `g @ w`, `g^T @ x`, and `g`
+    /// itself for the bias (the scheduler sums it over the broadcast rows).
+    Linear(Saved, Saved),
     Reshape { in_shape: Shape },
     Permute { dims: Vec<usize> },
     Slice { in_shape: Shape, dim: usize, start: usize, step: usize },
@@ -94,6 +97,10 @@ pub enum Rule {
     /// `out = self` with the elements at flat positions `positions` replaced
     /// (or increased) by `values`.
     Put { positions: Tensor, accumulate: bool },
+    /// Convolution: input, weight (the bias gradient is `g` summed).
+    Conv2d(Saved, Saved, crate::tensor::ConvCtx),
+    /// Max-pooling: the gradient goes to each window's argmax.
+    MaxPool2d { indices: Tensor, in_shape: Shape },
     /// `F.unfold` / `F.fold`: each is the other's adjoint.
     Im2Col(crate::backend::cpu::window::Sweep2d),
     Col2Im(crate::backend::cpu::window::Sweep2d),
@@ -111,7 +118,7 @@ impl Rule {
         use Rule::*;
         matches!(
             self,
-            UnaryX(..) | UnaryOut(..) | Mul(..) | Div(..) | Pow(..) | Atan2(..) | MaxMin { .. } | Remainder(..) | Prod { .. } | Extremum { .. } | Softmax { .. } | LogSoftmax { .. } | Matmul(..) | CrossEntropy(..)
+            UnaryX(..) | UnaryOut(..) | Mul(..) | Div(..) | Pow(..) | Atan2(..) | MaxMin { .. } | Remainder(..) | Prod { .. } | Extremum { .. } | Softmax { .. } | LogSoftmax { .. } | Matmul(..) | Linear(..) | Conv2d(..) | CrossEntropy(..)
         )
     }
 }
@@ -377,6 +384,12 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             let gb = if need(1) { Some(un(a)?.mt()?.matmul(g)?) } else { None };
             Ok(vec![ga, gb])
         }
+        Rule::Linear(x, w) => {
+            let gx = if need(0) { Some(g.matmul(&un(w)?)?) } else { None };
+            let gw = if need(1) { Some(g.mt()?.matmul(&un(x)?)?) } else { None };
+            let gb = if need(2) { Some(g.clone()) } else { None };
+            Ok(vec![gx, gw, gb])
+        }
         Rule::Reshape { in_shape } => one(g.reshape_to(in_shape)?),
         Rule::Permute { dims } => {
             let mut inv = vec![0; dims.len()];
@@ -419,6 +432,11 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             Ok(out)
         }
         Rule::Custom(f) => f(g),
+        Rule::Conv2d(x, w, ctx) => {
+            let [gx, gw, gb] = Tensor::conv2d_backward(&un(x)?, &un(w)?, g, ctx, [need(0), need(1), need(2)])?;
+            Ok(vec![gx, gw, gb])
+        }
+        Rule::MaxPool2d { indices, in_shape } => one(Tensor::max_pool2d_backward(g, indices, in_shape)?),
         Rule::Im2Col(sweep) => one(g.col2im(sweep)?),
         Rule::Col2Im(sweep) => one(g.im2col(sweep)?),
         Rule::CrossEntropy(x, ctx) => one(Tensor::cross_entropy_backward(&un(x)?, ctx, g)?),

@@ -169,10 +169,28 @@ impl Storage {
             Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::col2im(c, offset, planes, s)?)),
         }
     }
-    pub fn max_window(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
+    pub fn max_pool(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<(Storage, Storage)> {
         match self {
-            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::max_window(c, offset, planes, s)?)),
+            Storage::Cpu(c) => {
+                let (v, i) = cpu::window::max_pool(c, offset, planes, s)?;
+                Ok((Storage::Cpu(v), Storage::Cpu(i)))
+            }
         }
+    }
+    pub fn max_pool_backward(&self, offset: usize, idx: &[i64], planes: usize, hw: usize, l: usize) -> Result<Storage> {
+        match self {
+            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::max_pool_backward(c, offset, idx, planes, hw, l)?)),
+        }
+    }
+    /// Convolution and its two gradients over contiguous (storage, offset) operands.
+    pub fn conv2d(x: (&Storage, usize), w: (&Storage, usize), b: Option<(&Storage, usize)>, cs: &cpu::conv::ConvShape) -> Result<Storage> {
+        Ok(Storage::Cpu(cpu::conv::forward((x.0.cpu(), x.1), (w.0.cpu(), w.1), b.map(|(s, o)| (s.cpu(), o)), cs)?))
+    }
+    pub fn conv2d_input_grad(g: (&Storage, usize), w: (&Storage, usize), cs: &cpu::conv::ConvShape) -> Result<Storage> {
+        Ok(Storage::Cpu(cpu::conv::input_grad((g.0.cpu(), g.1), (w.0.cpu(), w.1), cs)?))
+    }
+    pub fn conv2d_weight_grad(g: (&Storage, usize), x: (&Storage, usize), cs: &cpu::conv::ConvShape) -> Result<Storage> {
+        Ok(Storage::Cpu(cpu::conv::weight_grad((g.0.cpu(), g.1), (x.0.cpu(), x.1), cs)?))
     }
     /// A fused optimizer update over `n` contiguous elements of each (storage, offset).
     pub fn optim_update(u: &crate::op::OptimUpdate, p: (&mut Storage, usize), g: (&Storage, usize), states: Vec<(&mut Storage, usize)>, n: usize) -> Result<()> {
@@ -183,6 +201,13 @@ impl Storage {
         guard_alloc("matmul", la.shape[0] * la.shape[1] * lb.shape[2], self.dtype())?;
         match (self, other) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::matmul::bmm(a, la, b, lb)?)),
+        }
+    }
+    /// `bmm` with a contiguous bias row (storage, offset) added to every output row.
+    pub fn bmm_bias(&self, la: &Layout, other: &Storage, lb: &Layout, bias: (&Storage, usize)) -> Result<Storage> {
+        guard_alloc("linear", la.shape[0] * la.shape[1] * lb.shape[2], self.dtype())?;
+        match (self, other, bias.0) {
+            (Storage::Cpu(a), Storage::Cpu(b), Storage::Cpu(c)) => Ok(Storage::Cpu(cpu::matmul::bmm_bias(a, la, b, lb, Some((c, bias.1)))?)),
         }
     }
     pub fn index_select(&self, l: &Layout, dim: usize, idx: &[i64]) -> Result<Storage> {

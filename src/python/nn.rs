@@ -15,6 +15,15 @@ fn window(kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Window2d
     Window2d { kernel: [kernel.0, kernel.1], stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1] }
 }
 
+/// `F.linear`: `input @ weight^T + bias` in one GEMM.
+#[pyfunction]
+#[pyo3(signature = (input, weight, bias=None))]
+pub fn linear(py: Python<'_>, input: PyRef<'_, PyTensor>, weight: PyRef<'_, PyTensor>, bias: Option<PyRef<'_, PyTensor>>) -> PyResult<PyTensor> {
+    let (x, w, b) = (input.t.clone(), weight.t.clone(), bias.map(|b| b.t.clone()));
+    let work = x.numel() * w.shape().first().copied().unwrap_or(1);
+    Ok(PyTensor::wrap(run(py, work, || x.linear(&w, b.as_ref()))?))
+}
+
 /// `F.unfold` on a 4-D input: `[N, C, H, W] -> [N, C*kh*kw, L]`.
 #[pyfunction]
 pub fn im2col(py: Python<'_>, input: PyRef<'_, PyTensor>, kernel_size: Pair, dilation: Pair, padding: Pair, stride: Pair) -> PyResult<PyTensor> {
@@ -31,12 +40,22 @@ pub fn col2im(py: Python<'_>, input: PyRef<'_, PyTensor>, output_size: Pair, ker
     Ok(PyTensor::wrap(run(py, x.numel(), || x.fold2d([output_size.0, output_size.1], &win))?))
 }
 
-/// Argmax of each max-pooling window, as indices into the H*W plane.
+/// `F.conv2d` on a 4-D input with resolved stride/padding/dilation pairs.
 #[pyfunction]
-pub fn max_pool2d_indices(py: Python<'_>, input: PyRef<'_, PyTensor>, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair, ceil_mode: bool) -> PyResult<PyTensor> {
+#[pyo3(signature = (input, weight, bias, stride, padding, dilation, groups))]
+pub fn conv2d(py: Python<'_>, input: PyRef<'_, PyTensor>, weight: PyRef<'_, PyTensor>, bias: Option<PyRef<'_, PyTensor>>, stride: Pair, padding: Pair, dilation: Pair, groups: usize) -> PyResult<PyTensor> {
+    let (x, w, b) = (input.t.clone(), weight.t.clone(), bias.map(|b| b.t.clone()));
+    let win = window((1, 1), stride, padding, dilation);
+    Ok(PyTensor::wrap(run(py, x.numel() * w.numel(), || x.conv2d(&w, b.as_ref(), &win, groups))?))
+}
+
+/// `F.max_pool2d` on a 4-D input: (values, int64 indices into each H*W plane).
+#[pyfunction]
+pub fn max_pool2d(py: Python<'_>, input: PyRef<'_, PyTensor>, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair, ceil_mode: bool) -> PyResult<(PyTensor, PyTensor)> {
     let x = input.t.clone();
     let win = window(kernel_size, stride, padding, dilation);
-    Ok(PyTensor::wrap(run(py, x.numel(), || x.max_pool2d_indices(&win, ceil_mode))?))
+    let (v, i) = run(py, x.numel(), || x.max_pool2d(&win, ceil_mode))?;
+    Ok((PyTensor::wrap(v), PyTensor::wrap(i)))
 }
 
 fn step(py: Python<'_>, param: &PyTensor, grad: &PyTensor, states: &Bound<'_, PyAny>, u: OptimUpdate) -> PyResult<()> {
@@ -70,9 +89,11 @@ pub fn _adagrad_step(py: Python<'_>, param: PyRef<'_, PyTensor>, grad: PyRef<'_,
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(linear, m)?)?;
     m.add_function(wrap_pyfunction!(im2col, m)?)?;
     m.add_function(wrap_pyfunction!(col2im, m)?)?;
-    m.add_function(wrap_pyfunction!(max_pool2d_indices, m)?)?;
+    m.add_function(wrap_pyfunction!(conv2d, m)?)?;
+    m.add_function(wrap_pyfunction!(max_pool2d, m)?)?;
     m.add_function(wrap_pyfunction!(_sgd_step, m)?)?;
     m.add_function(wrap_pyfunction!(_adam_step, m)?)?;
     m.add_function(wrap_pyfunction!(_rmsprop_step, m)?)?;

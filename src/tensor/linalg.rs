@@ -144,3 +144,62 @@ impl Tensor {
         self.unsqueeze(1)?.mul(&other.unsqueeze(0)?)
     }
 }
+
+impl Tensor {
+    /// `F.linear`: `x @ w^T + b` for `x` of shape `[.., in]`, `w` `[out, in]`,
+    /// `b` `[out]`. One GEMM reads `w` transposed in place and accumulates onto
+    /// the bias rows; the node's rule produces `w`'s gradient directly in
+    /// `w`'s layout (`g^T @ x`), so no transposed copies appear in training.
+    pub fn linear(&self, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
+        let (sx, sw) = (self.shape(), w.shape());
+        let fallback = sw.len() != 2 || sx.is_empty() || b.is_some_and(|b| b.shape().as_slice() != [sw[0]] || b.dtype() != self.dtype());
+        if fallback || self.dtype() != w.dtype() || !self.dtype().is_float() {
+            let out = self.matmul(&w.mt_or_t()?)?;
+            return match b {
+                Some(b) => out.add(b),
+                None => Ok(out),
+            };
+        }
+        let (out_f, in_f) = (sw[0], sw[1]);
+        let rows: usize = sx[..sx.len() - 1].iter().product();
+        if sx[sx.len() - 1] != in_f {
+            return shape_err("linear", format!("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", rows, sx[sx.len() - 1], in_f, out_f));
+        }
+        let x2 = self.reshape_to(&[rows, in_f])?;
+        let storage = {
+            let (vx, vw) = (x2.view_guard(), w.view_guard());
+            let (sxd, swd) = (vx.storage.data.read_recursive(), vw.storage.data.read_recursive());
+            let (la, lb) = (vx.layout.unsqueeze(0), vw.layout.transpose(0, 1).unsqueeze(0));
+            match b {
+                Some(b) => {
+                    let bc = b.contiguous_data()?;
+                    let vb = bc.view_guard();
+                    let sb = vb.storage.data.read_recursive();
+                    sxd.bmm_bias(&la, &swd, &lb, (&sb, vb.layout.offset))?
+                }
+                None => sxd.bmm(&la, &swd, &lb)?,
+            }
+        };
+        let out = Tensor::contiguous_from(storage, vec![rows, out_f]);
+        let name = if b.is_some() { "AddmmBackward0" } else { "MmBackward0" };
+        match b {
+            Some(b) => record(&out, name, &[&x2, w, b], || Rule::Linear(Saved::input(&x2), Saved::input(w))),
+            None => record(&out, name, &[&x2, w], || Rule::Linear(Saved::input(&x2), Saved::input(w))),
+        }
+        if sx.len() == 2 {
+            return Ok(out);
+        }
+        let mut shape = sx[..sx.len() - 1].to_vec();
+        shape.push(out_f);
+        out.reshape_to(&shape)
+    }
+
+    /// The transpose of a 2-D tensor, or the tensor itself when 1-D (as `t()`).
+    fn mt_or_t(&self) -> Result<Tensor> {
+        if self.ndim() < 2 {
+            Ok(self.clone())
+        } else {
+            self.mt()
+        }
+    }
+}

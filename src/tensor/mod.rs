@@ -4,6 +4,7 @@
 //! family into the files of this module.
 
 mod arith;
+mod conv;
 mod creation;
 mod index;
 mod inplace;
@@ -16,6 +17,7 @@ mod window;
 
 pub use index::IndexArg;
 pub use loss::{CrossEntropyCtx, Reduction};
+pub use conv::ConvCtx;
 pub use window::Window2d;
 
 use crate::autograd::is_grad_enabled;

@@ -105,10 +105,9 @@ impl Tensor {
         Ok(out)
     }
 
-    /// int64 `[N, C, OH, OW]`: for each pooling window, the index of its
-    /// maximum within the H*W plane (PyTorch's `return_indices`). Not
-    /// differentiable; values are gathered from the input at these indices.
-    pub fn max_pool2d_indices(&self, win: &Window2d, ceil_mode: bool) -> Result<Tensor> {
+    /// Max-pooling: the window maxima and (int64) the index of each
+    /// maximum within its H*W plane (PyTorch's `return_indices`).
+    pub fn max_pool2d(&self, win: &Window2d, ceil_mode: bool) -> Result<(Tensor, Tensor)> {
         let [n, c, h, w] = dims4("max_pool2d", self)?;
         for a in 0..2 {
             if win.padding[a] * 2 > win.kernel[a] {
@@ -116,12 +115,37 @@ impl Tensor {
             }
         }
         let sweep = win.sweep("max_pool2d", [h, w], ceil_mode)?;
-        let x = self.detach().contiguous_data()?;
-        let storage = {
+        let x = self.contiguous_data()?;
+        let (values, indices) = {
             let v = x.view_guard();
             let s = v.storage.data.read_recursive();
-            s.max_window(v.layout.offset, n * c, &sweep)?
+            s.max_pool(v.layout.offset, n * c, &sweep)?
         };
-        Ok(Tensor::contiguous_from(storage, vec![n, c, sweep.out_hw[0], sweep.out_hw[1]]))
+        let shape = vec![n, c, sweep.out_hw[0], sweep.out_hw[1]];
+        let out = Tensor::contiguous_from(values, shape.clone());
+        let idx = Tensor::contiguous_from(indices, shape);
+        record(&out, "MaxPool2DWithIndicesBackward0", &[self], || Rule::MaxPool2d { indices: idx.clone(), in_shape: self.shape() });
+        Ok((out, idx))
+    }
+
+    /// Gradient of max-pooling: `g` added at `indices` of a zero input.
+    pub(crate) fn max_pool2d_backward(g: &Tensor, indices: &Tensor, in_shape: &[usize]) -> Result<Tensor> {
+        let (n, c) = (in_shape[0], in_shape[1]);
+        let hw = in_shape[2] * in_shape[3];
+        let is = indices.shape();
+        let l = is[2] * is[3];
+        if crate::autograd::is_grad_enabled() {
+            // recording (create_graph): the same scatter in differentiable ops
+            let z = Tensor::zeros(&[n, c, hw], g.dtype());
+            return z.scatter(2, &indices.reshape_to(&[n, c, l])?, &g.reshape_to(&[n, c, l])?, true)?.reshape_to(in_shape);
+        }
+        let gc = g.contiguous_data()?;
+        let idx = indices.to_i64_vec();
+        let storage = {
+            let v = gc.view_guard();
+            let s = v.storage.data.read_recursive();
+            s.max_pool_backward(v.layout.offset, &idx, n * c, hw, l)?
+        };
+        Ok(Tensor::contiguous_from(storage, in_shape.to_vec()))
     }
 }

@@ -113,14 +113,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def linear(input, weight, bias=None):
-    if input.dim() == 2 and bias is not None:
-        out = input.matmul(weight.t()) + bias
-        _name(out, "AddmmBackward0")
-        return out
-    out = input.matmul(weight.t())
-    if bias is not None:
-        out = out + bias
-    return out
+    return _native.linear(input, weight, bias)
 
 
 # ---- losses ----
@@ -243,8 +236,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if label_smoothing > 0:
             t = t * (1 - label_smoothing) + label_smoothing / c
         per = -(logp * (t if weight is None else t * weight)).sum(-1)
-        out = _reduce(per, reduction)
-        return out
+        if reduction == "mean":
+            out = per.sum() / per.shape[0] if per.dim() else per
+            _name(out, "DivBackward1")
+            return out
+        return _reduce(per, reduction)
     nll = nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing <= 0:
         return nll
@@ -332,18 +328,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             )
         if x.dtype != weight.dtype:
             raise RuntimeError(f"Input type ({_tensor_type(x)}) and weight type ({_tensor_type(weight)}) should be the same")
-        cols = _native.im2col(x, (kh, kw), dilation, padding, stride)
-        oh = (h + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-        ow = (w + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        if groups == 1:
-            out = weight.reshape(o, -1).matmul(cols)
-        else:
-            out = weight.reshape(groups, o // groups, -1).matmul(cols.reshape(n, groups, cg * kh * kw, -1))
-        out = out.reshape(n, o, oh, ow)
-        if bias is not None:
-            out = out + bias.reshape(1, o, 1, 1)
-        _name(out, "ConvolutionBackward0")
-        return out
+        return _native.conv2d(x, weight, bias, stride, padding, dilation, groups)
 
     return _batched(input, conv)
 
@@ -357,11 +342,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _pair(stride, "stride")
 
     def pool(x):
-        n, c = x.shape[0], x.shape[1]
-        idx = _native.max_pool2d_indices(x, k, s, _pair(padding, "padding"), _pair(dilation, "dilation"), bool(ceil_mode))
-        oh, ow = idx.shape[2], idx.shape[3]
-        out = x.flatten(2).gather(2, idx.flatten(2)).reshape(n, c, oh, ow)
-        _name(out, "MaxPool2DWithIndicesBackward0")
+        out, idx = _native.max_pool2d(x, k, s, _pair(padding, "padding"), _pair(dilation, "dilation"), bool(ceil_mode))
         return (out, idx) if return_indices else out
 
     if input.dim() == 3:
@@ -473,7 +454,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training:
         count = input.numel() // max(input.shape[1], 1) if input.dim() > 1 else input.numel()
         if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(input.shape)}")
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.size()}")
         mean = input.mean(dims)
         var = input.var(dims, unbiased=False)
         if running_mean is not None:

@@ -3,6 +3,7 @@
 //! output, so callers never copy before calling.
 
 pub mod buffer;
+pub mod conv;
 pub mod elementwise;
 pub mod fastmath;
 pub mod lanes;

@@ -9,9 +9,6 @@ use crate::error::{dtype_err, Result};
 use crate::op::OptimUpdate;
 use rayon::prelude::*;
 
-/// Most state buffers any update uses.
-const MAX_STATE: usize = 3;
-
 /// PyTorch's `lerp`: two forms, chosen by the weight, for accuracy near both ends.
 #[inline(always)]
 fn lerp<F: Float>(start: F, end: F, w: F) -> F {
@@ -22,95 +19,138 @@ fn lerp<F: Float>(start: F, end: F, w: F) -> F {
     }
 }
 
-/// The per-element update: parameter, gradient, state values.
-fn element_rule<F: Float>(u: &OptimUpdate) -> impl Fn(&mut F, F, &mut [F; MAX_STATE]) + Sync {
+/// The gradient after `maximize` and (coupled) weight decay.
+#[inline(always)]
+fn direction<F: Float>(p: F, g: F, maximize: bool, weight_decay: F) -> F {
+    let d = if maximize { -g } else { g };
+    if weight_decay != F::zero() {
+        d + weight_decay * p
+    } else {
+        d
+    }
+}
+
+#[inline(always)]
+fn each1<F: Float>(p: &mut [F], g: &[F], f: impl Fn(&mut F, F)) {
+    for (p, &g) in p.iter_mut().zip(g) {
+        f(p, g);
+    }
+}
+#[inline(always)]
+fn each2<F: Float>(p: &mut [F], g: &[F], a: &mut [F], f: impl Fn(&mut F, F, &mut F)) {
+    for ((p, &g), a) in p.iter_mut().zip(g).zip(a.iter_mut()) {
+        f(p, g, a);
+    }
+}
+#[inline(always)]
+fn each3<F: Float>(p: &mut [F], g: &[F], a: &mut [F], b: &mut [F], f: impl Fn(&mut F, F, &mut F, &mut F)) {
+    for (((p, &g), a), b) in p.iter_mut().zip(g).zip(a.iter_mut()).zip(b.iter_mut()) {
+        f(p, g, a, b);
+    }
+}
+#[inline(always)]
+fn each4<F: Float>(p: &mut [F], g: &[F], a: &mut [F], b: &mut [F], c: &mut [F], f: impl Fn(&mut F, F, &mut F, &mut F, &mut F)) {
+    for ((((p, &g), a), b), c) in p.iter_mut().zip(g).zip(a.iter_mut()).zip(b.iter_mut()).zip(c.iter_mut()) {
+        f(p, g, a, b, c);
+    }
+}
+
+/// One chunk of an update. The variant (and which state buffers exist) is
+/// matched once per chunk so that each loop is straight-line and vectorises.
+#[inline(always)]
+pub(super) fn update_chunk<F: Float>(u: &OptimUpdate, p: &mut [F], g: &[F], s: &mut [&mut [F]]) {
     let f = F::from_f64;
-    let u = *u;
-    // Per-step scalars, computed once in f64 as PyTorch does in Python.
-    let (step_size, bias_correction2_sqrt, clr) = match u {
-        OptimUpdate::Adam { lr, beta1, beta2, step, .. } => (lr / (1.0 - beta1.powf(step)), (1.0 - beta2.powf(step)).sqrt(), 0.0),
-        OptimUpdate::Adagrad { lr, lr_decay, step, .. } => (0.0, 0.0, lr / (1.0 + (step - 1.0) * lr_decay)),
-        _ => (0.0, 0.0, 0.0),
-    };
-    move |p: &mut F, g: F, s: &mut [F; MAX_STATE]| match u {
+    match *u {
         OptimUpdate::Sgd { lr, momentum, dampening, nesterov, weight_decay, maximize, first } => {
-            let mut d = if maximize { -g } else { g };
-            if weight_decay != 0.0 {
-                d = d + f(weight_decay) * *p;
+            let (neg_lr, wd, m, keep) = (f(-lr), f(weight_decay), f(momentum), f(1.0 - dampening));
+            match s {
+                [] => each1(p, g, |p, g| *p = *p + neg_lr * direction(*p, g, maximize, wd)),
+                [buf] => each2(p, g, buf, |p, g, buf| {
+                    let d = direction(*p, g, maximize, wd);
+                    *buf = if first { d } else { *buf * m + keep * d };
+                    let step = if nesterov { d + m * *buf } else { *buf };
+                    *p = *p + neg_lr * step;
+                }),
+                _ => {}
             }
-            if momentum != 0.0 {
-                s[0] = if first { d } else { s[0] * f(momentum) + f(1.0 - dampening) * d };
-                d = if nesterov { d + f(momentum) * s[0] } else { s[0] };
-            }
-            *p = *p + f(-lr) * d;
         }
-        OptimUpdate::Adam { lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize, .. } => {
-            let mut d = if maximize { -g } else { g };
-            if weight_decay != 0.0 {
+        OptimUpdate::Adam { lr, beta1, beta2, eps, weight_decay, decoupled, maximize, step, .. } => {
+            // Per-step scalars in f64, as PyTorch computes them in Python.
+            let neg_step_size = f(-(lr / (1.0 - beta1.powf(step))));
+            let bc2_sqrt = f((1.0 - beta2.powf(step)).sqrt());
+            let (w1, b2, one_m_b2, eps) = (f(1.0 - beta1), f(beta2), f(1.0 - beta2), f(eps));
+            let decay = f(1.0 - lr * weight_decay);
+            let coupled_wd = if decoupled { F::zero() } else { f(weight_decay) };
+            let decoupled = decoupled && weight_decay != 0.0;
+            let moments = |p: &mut F, g: F, m: &mut F, v: &mut F| {
                 if decoupled {
-                    *p = *p * f(1.0 - lr * weight_decay);
-                } else {
-                    d = d + f(weight_decay) * *p;
+                    *p = *p * decay;
                 }
-            }
-            s[0] = lerp(s[0], d, f(1.0 - beta1));
-            s[1] = s[1] * f(beta2) + f(1.0 - beta2) * d * d;
-            let second = if amsgrad {
-                s[2] = s[2].max_nan(s[1]);
-                s[2]
-            } else {
-                s[1]
+                let d = direction(*p, g, maximize, coupled_wd);
+                *m = lerp(*m, d, w1);
+                *v = *v * b2 + one_m_b2 * d * d;
             };
-            let denom = second.sqrt() / f(bias_correction2_sqrt) + f(eps);
-            *p = *p + f(-step_size) * s[0] / denom;
+            match s {
+                [m, v] => each3(p, g, m, v, |p, g, m, v| {
+                    moments(p, g, m, v);
+                    *p = *p + neg_step_size * *m / ((*v).sqrt() / bc2_sqrt + eps);
+                }),
+                [m, v, vmax] => each4(p, g, m, v, vmax, |p, g, m, v, vmax| {
+                    moments(p, g, m, v);
+                    *vmax = vmax.max_nan(*v);
+                    *p = *p + neg_step_size * *m / ((*vmax).sqrt() / bc2_sqrt + eps);
+                }),
+                _ => {}
+            }
         }
         OptimUpdate::RmsProp { lr, alpha, eps, weight_decay, momentum, centered, maximize } => {
-            let mut d = if maximize { -g } else { g };
-            if weight_decay != 0.0 {
-                d = d + f(weight_decay) * *p;
-            }
-            s[0] = s[0] * f(alpha) + f(1.0 - alpha) * d * d;
-            let grad_avg_slot = 1 + usize::from(momentum > 0.0);
-            let avg = if centered {
-                s[grad_avg_slot] = lerp(s[grad_avg_slot], d, f(1.0 - alpha));
-                (s[0] + f(-1.0) * s[grad_avg_slot] * s[grad_avg_slot]).sqrt()
-            } else {
-                s[0].sqrt()
-            } + f(eps);
-            if momentum > 0.0 {
-                s[1] = s[1] * f(momentum) + d / avg;
-                *p = *p + f(-lr) * s[1];
-            } else {
-                *p = *p + f(-lr) * d / avg;
+            let (neg_lr, a, one_m_a, eps, wd, m) = (f(-lr), f(alpha), f(1.0 - alpha), f(eps), f(weight_decay), f(momentum));
+            let square = |p: F, g: F, sq: &mut F| {
+                let d = direction(p, g, maximize, wd);
+                *sq = *sq * a + one_m_a * d * d;
+                d
+            };
+            match (s, centered) {
+                ([sq], false) => each2(p, g, sq, |p, g, sq| {
+                    let d = square(*p, g, sq);
+                    *p = *p + neg_lr * d / (sq.sqrt() + eps);
+                }),
+                ([sq, buf], false) => each3(p, g, sq, buf, |p, g, sq, buf| {
+                    let d = square(*p, g, sq);
+                    *buf = *buf * m + d / (sq.sqrt() + eps);
+                    *p = *p + neg_lr * *buf;
+                }),
+                ([sq, ga], true) => each3(p, g, sq, ga, |p, g, sq, ga| {
+                    let d = square(*p, g, sq);
+                    *ga = lerp(*ga, d, one_m_a);
+                    let avg = (*sq + f(-1.0) * *ga * *ga).sqrt() + eps;
+                    *p = *p + neg_lr * d / avg;
+                }),
+                ([sq, buf, ga], true) => each4(p, g, sq, buf, ga, |p, g, sq, buf, ga| {
+                    let d = square(*p, g, sq);
+                    *ga = lerp(*ga, d, one_m_a);
+                    let avg = (*sq + f(-1.0) * *ga * *ga).sqrt() + eps;
+                    *buf = *buf * m + d / avg;
+                    *p = *p + neg_lr * *buf;
+                }),
+                _ => {}
             }
         }
-        OptimUpdate::Adagrad { weight_decay, eps, maximize, .. } => {
-            let mut d = if maximize { -g } else { g };
-            if weight_decay != 0.0 {
-                d = d + f(weight_decay) * *p;
+        OptimUpdate::Adagrad { lr, lr_decay, weight_decay, eps, maximize, step } => {
+            let neg_clr = f(-(lr / (1.0 + (step - 1.0) * lr_decay)));
+            let (wd, eps) = (f(weight_decay), f(eps));
+            if let [sum] = s {
+                each2(p, g, sum, |p, g, sum| {
+                    let d = direction(*p, g, maximize, wd);
+                    *sum = *sum + d * d;
+                    *p = *p + neg_clr * d / (sum.sqrt() + eps);
+                });
             }
-            s[0] = s[0] + d * d;
-            let std = s[0].sqrt() + f(eps);
-            *p = *p + f(-clr) * d / std;
         }
     }
 }
 
 fn apply_typed<F: Float>(u: &OptimUpdate, p: &mut [F], g: &[F], states: Vec<&mut [F]>) {
-    let rule = element_rule::<F>(u);
-    let k = states.len();
-    let run = |(pc, gc, mut sc): (&mut [F], &[F], Vec<&mut [F]>)| {
-        let mut s = [F::zero(); MAX_STATE];
-        for i in 0..pc.len() {
-            for j in 0..k {
-                s[j] = sc[j][i];
-            }
-            rule(&mut pc[i], gc[i], &mut s);
-            for j in 0..k {
-                sc[j][i] = s[j];
-            }
-        }
-    };
     let n = p.len();
     let mut state_chunks: Vec<std::slice::ChunksMut<'_, F>> = states.into_iter().map(|s| s.chunks_mut(CHUNK)).collect();
     // why: every state has the parameter's length (checked by the caller), so
@@ -120,6 +160,7 @@ fn apply_typed<F: Float>(u: &OptimUpdate, p: &mut [F], g: &[F], states: Vec<&mut
         .zip(g.chunks(CHUNK))
         .map(|(pc, gc)| (pc, gc, state_chunks.iter_mut().filter_map(|c| c.next()).collect::<Vec<_>>()))
         .collect();
+    let run = |(pc, gc, mut sc): (&mut [F], &[F], Vec<&mut [F]>)| super::simd::optim_chunk(u, pc, gc, &mut sc);
     if n >= PAR_THRESHOLD {
         tasks.into_par_iter().for_each(run);
     } else {

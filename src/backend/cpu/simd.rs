@@ -119,3 +119,9 @@ multiversion! {
         super::loss::row_grad(row, lse, target, coef, dst)
     }
 }
+
+multiversion! {
+    pub fn optim_chunk<F>(u: &crate::op::OptimUpdate, p: &mut [F], g: &[F], s: &mut [&mut [F]]) where [F: crate::dtype::Float] {
+        super::optim::update_chunk(u, p, g, s)
+    }
+}

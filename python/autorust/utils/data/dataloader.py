@@ -101,6 +101,14 @@ class DataLoader:
         return len(self.sampler)
 
     def __iter__(self):
+        # PyTorch draws a base seed for workers from the loader's generator
+        # before the sampler draws; done here too so shuffles match PyTorch's.
+        from ..._creation import _gen
+
+        _native.random_seed(_gen(self.generator))
+        return self._batches()
+
+    def _batches(self):
         if not self._auto_collation:
             for i in self.sampler:
                 yield self.collate_fn(self.dataset[i])
