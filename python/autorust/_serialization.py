@@ -41,7 +41,8 @@ class _Writer:
             return {"k": "tensor", "i": self.seen[key]}
         from .nn.parameter import Parameter
 
-        arr = np.ascontiguousarray(t.detach().numpy())
+        # (np.ascontiguousarray would turn a 0-d tensor into shape [1])
+        arr = np.array(t.detach().numpy(), order="C", copy=True)
         data = arr.tobytes()
         meta = {
             "dtype": t.dtype._name,
