@@ -61,3 +61,32 @@ def test_retained_graph_is_freed_after_last_reference():
     out.backward()
     del out
     assert _native.live_nodes() == base
+
+
+def test_nn_training_loop_memory_stays_flat():
+    """A CNN with BatchNorm and Dropout, Adam and a scheduler: no nodes or
+    memory accumulate across steps (optimizer state is created once)."""
+    from autorust import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Dropout(0.2), nn.Linear(4 * 4 * 4, 3))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    sched = torch.optim.lr_scheduler.StepLR(opt, 100)
+    x, y = torch.randn(16, 1, 8, 8), torch.randint(0, 3, (16,))
+
+    def train_step():
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+        sched.step()
+
+    base_nodes = _native.live_nodes()
+    for _ in range(100):
+        train_step()
+    rss_warm = rss_bytes()
+    for _ in range(1000):
+        train_step()
+    assert _native.live_nodes() == base_nodes
+    grown = rss_bytes() - rss_warm
+    assert grown < 8 * 1024 * 1024, f"RSS grew by {grown} bytes over 1000 steps"

@@ -26,7 +26,10 @@ impl Tensor {
         if sx.len() != 4 || sw.len() != 4 {
             return shape_err("conv2d", format!("conv2d: expected a 4-D input and a 4-D weight, got {} and {}", fmt_shape(&sx), fmt_shape(&sw)));
         }
-        if !self.dtype().is_float() || self.dtype() != w.dtype() || b.is_some_and(|b| b.dtype() != self.dtype()) {
+        if !self.dtype().is_float() {
+            return dtype_err("conv2d", format!("\"conv2d\" not implemented for '{}'", self.dtype().legacy_name()));
+        }
+        if self.dtype() != w.dtype() || b.is_some_and(|b| b.dtype() != self.dtype()) {
             return dtype_err("conv2d", format!("Input type ({}) and weight type ({}) should be the same", self.dtype(), w.dtype()));
         }
         let (n, c, o) = (sx[0], sx[1], sw[0]);
