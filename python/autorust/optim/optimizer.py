@@ -97,21 +97,22 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    if p.grad.is_sparse if hasattr(p.grad, "is_sparse") else False:
-                        raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
-                    state = self.state[p]
-                    if p.is_contiguous():
-                        self._update(group, p, p.grad, state)
-                    else:
-                        # the fused kernels write contiguous memory; a strided
-                        # parameter is updated through a contiguous copy
+        # The fused updates run natively and record nothing, so no no_grad
+        # block is needed around them (it is the hot loop of training).
+        state = self.state
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                if p.is_contiguous():
+                    self._update(group, p, grad, state[p])
+                else:
+                    # the fused kernels write contiguous memory; a strided
+                    # parameter is updated through a contiguous copy
+                    with no_grad():
                         tmp = p.detach().contiguous()
-                        self._update(group, tmp, p.grad, state)
+                        self._update(group, tmp, grad, state[p])
                         p.detach().copy_(tmp)
         return loss
 
