@@ -6,52 +6,124 @@ parts it can express. Prints median times and speed ratios from one run.
 
 Ratios ("x torch") above 1 mean autorust is faster. Absolute times drift on
 shared machines; ratios measured in one run are the figures to compare.
+PyTorch and NumPy are timed in a child process (see `Worker`), in rounds
+interleaved with autorust's.
 """
 
 import argparse
-import importlib
+import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 
 import numpy as np
 
-import autorust
 
-try:
-    import torch
+class Local:
+    """Times a callable in this process."""
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-except ImportError:  # PyTorch is optional: the suite still times autorust and NumPy
-    torch = None
+    def __init__(self, fn):
+        self.fn = fn
 
+    def size(self, budget):
+        self.fn()
+        self.fn()
+        t0 = time.perf_counter()
+        self.fn()
+        one = max(time.perf_counter() - t0, 1e-7)
+        return max(1, int(budget / one))
 
-def _batch_size(fn, budget):
-    fn()
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-7)
-    return max(1, int(budget / one))
-
-
-def _batch(fn, n):
-    t0 = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - t0) / n
+    def batch(self, n):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            self.fn()
+        return (time.perf_counter() - t0) / n
 
 
-def compare(fns, min_time=0.6, rounds=7):
-    """Seconds per call for each callable, measured in interleaved rounds
+class Worker:
+    """PyTorch and NumPy run in a child process. In one process the
+    libraries' thread pools fight over the cores: libgomp's workers spin after
+    every parallel region and OpenBLAS's never sleep, which slowed whichever
+    library ran next by up to 2.5x on the 2-core dev machine. The rounds stay
+    interleaved, so machine drift still hits every library alike."""
+
+    def __init__(self):
+        # libgomp's workers spin ~10 ms after each parallel region by default
+        # (300000 spins), which still overlaps the start of autorust's next
+        # batch; 10000 spins (~0.3 ms) outlasts the gaps between ops inside
+        # PyTorch's own step, so its timings are unchanged.
+        env = dict(os.environ)
+        env.setdefault("GOMP_SPINCOUNT", "10000")
+        self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.versions = self.ask(cmd="versions")
+
+    def ask(self, **msg):
+        self.proc.stdin.write(json.dumps(msg) + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline())
+        if "error" in reply:
+            raise RuntimeError(reply["error"])
+        return reply["value"]
+
+    def runner(self, lib, workload):
+        if not self.ask(cmd="make", lib=lib, name=workload):
+            return None
+        worker = self
+
+        class Remote:
+            def size(self, budget):
+                return worker.ask(cmd="size", lib=lib, budget=budget)
+
+            def batch(self, n):
+                return worker.ask(cmd="batch", lib=lib, n=n)
+
+        return Remote()
+
+
+def worker_main():
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    current = {}
+    for line in sys.stdin:
+        msg = json.loads(line)
+        try:
+            if msg["cmd"] == "versions":
+                value = {"torch": torch.__version__ if torch else None}
+            elif msg["cmd"] == "make":
+                make, make_np = WORKLOADS_BY_NAME[msg["name"]]
+                if msg["lib"] == "torch":
+                    if torch is not None:
+                        torch.manual_seed(0)
+                    runner = Local(make(torch)) if torch is not None else None
+                else:
+                    runner = Local(make_np()) if make_np is not None else None
+                current[msg["lib"]] = runner
+                value = runner is not None
+            elif msg["cmd"] == "size":
+                value = current[msg["lib"]].size(msg["budget"])
+            else:
+                value = current[msg["lib"]].batch(msg["n"])
+            reply = {"value": value}
+        except Exception as e:  # reported to the parent
+            reply = {"error": f"{type(e).__name__}: {e}"}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+def compare(runners, min_time=0.6, rounds=7):
+    """Seconds per call for each runner, measured in interleaved rounds
     (A, B, C, A, B, C, ...) so that drift on a shared machine hits all of
-    them alike; returns the median per callable."""
-    sizes = [_batch_size(f, min_time / rounds) if f else 0 for f in fns]
-    samples = [[] for _ in fns]
+    them alike; returns the median per runner."""
+    sizes = [r.size(min_time / rounds) if r else 0 for r in runners]
+    samples = [[] for _ in runners]
     for _ in range(rounds):
-        for i, f in enumerate(fns):
-            if f:
-                samples[i].append(_batch(f, sizes[i]))
+        for i, r in enumerate(runners):
+            if r:
+                samples[i].append(r.batch(sizes[i]))
     return [statistics.median(s) if s else None for s in samples]
 
 
@@ -181,6 +253,7 @@ WORKLOADS = [
     ("MLP 1024x3 Adam step, b512", mlp_adam, None, 1.0),
     ("CNN 2conv+pool SGD step, b64", small_cnn, None, 1.0),
 ]
+WORKLOADS_BY_NAME = {name: (make, make_np) for name, make, make_np, _ in WORKLOADS}
 
 
 def fmt(t):
@@ -195,12 +268,16 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="shorter timing runs")
     ap.add_argument("--only", help="run workloads whose name contains this text")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.worker:
+        return worker_main()
+    import autorust
+
     min_time = 0.4 if args.quick else 1.5
-    autorust.manual_seed(0)
-    if torch is not None:
-        torch.manual_seed(0)
-    print(f"autorust {autorust.__version__}; torch {torch.__version__ if torch else 'not installed'}; numpy {np.__version__}")
+    worker = Worker()
+    torch_version = worker.versions["torch"]
+    print(f"autorust {autorust.__version__}; torch {torch_version or 'not installed'}; numpy {np.__version__} (torch and numpy timed in a child process)")
     header = f"{'workload':34} {'autorust':>12} {'torch':>12} {'numpy fwd':>12} {'x torch':>8} {'target':>7}"
     print(header)
     print("-" * len(header))
@@ -208,8 +285,9 @@ def main(argv=None):
     for name, make, make_np, target in WORKLOADS:
         if args.only and args.only not in name:
             continue
-        fns = [make(autorust), make(torch) if torch is not None else None, make_np() if make_np else None]
-        t_ar, t_th, t_np = compare(fns, min_time)
+        autorust.manual_seed(0)
+        runners = [Local(make(autorust)), worker.runner("torch", name) if torch_version else None, worker.runner("numpy", name)]
+        t_ar, t_th, t_np = compare(runners, min_time)
         ratio = t_th / t_ar if t_th else None
         ok = "" if ratio is None else ("ok" if ratio >= target else "MISS")
         rows.append((name, t_ar, t_th, t_np, ratio, target))

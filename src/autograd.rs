@@ -237,11 +237,14 @@ pub fn backward(
 /// shares memory or is a strided view, which a later in-place add would
 /// corrupt); later ones add in place, or out of place under create_graph.
 fn accumulate_grad(t: &Tensor, grad: &Tensor, create_graph: bool) -> Result<()> {
+    // Decided before detaching (a detached alias shares the storage): the
+    // incoming gradient can become `.grad` without a copy when nothing else
+    // holds this tensor or its memory.
+    let owned = std::sync::Arc::strong_count(&grad.0) == 1 && grad.is_contiguous() && grad.owns_storage_exclusively();
     let grad = if create_graph { grad.clone() } else { grad.detach() };
     let existing = t.grad();
     match existing {
         None => {
-            let owned = grad.is_contiguous() && grad.owns_storage_exclusively();
             let g = if owned { grad } else { grad.clone_data()? };
             let g = if g.shape() != t.shape() { g.sum_to(&t.shape())? } else { g };
             t.0.meta.lock().grad = Some(g);

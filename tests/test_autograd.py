@@ -442,3 +442,20 @@ def test_functional_jacobian_hessian_and_gradcheck():
 
     with pytest.raises(RuntimeError, match="Jacobian mismatch"):
         torch.autograd.gradcheck(Wrong.apply, (inp,))
+
+
+def test_first_gradient_taken_without_copy_never_aliases_other_tensors():
+    # the incoming gradient becomes .grad without a copy only when nothing
+    # else holds it: a user-supplied gradient, a retained intermediate's
+    # grad and a leaf's grad stay independent
+    x = torch.ones(3, requires_grad=True)
+    g = torch.full((3,), 2.0)
+    x.clone().backward(g)
+    x.grad.add_(1)
+    assert g.tolist() == [2.0, 2.0, 2.0]
+    y = x.clone()
+    y.retain_grad()
+    x.grad = None
+    (y * 1).sum().backward()
+    x.grad.add_(5)
+    assert y.grad.tolist() == [1.0, 1.0, 1.0] and x.grad.tolist() == [6.0, 6.0, 6.0]
