@@ -285,7 +285,6 @@ macro_rules! impl_float {
             #[inline] fn max_nan(self, o: Self) -> Self { if self.is_nan() || o.is_nan() { <$t>::NAN } else if self >= o { self } else { o } }
             #[inline] fn min_nan(self, o: Self) -> Self { if self.is_nan() || o.is_nan() { <$t>::NAN } else if self <= o { self } else { o } }
             #[inline] fn infinity() -> Self { <$t>::INFINITY }
-
         }
     };
 }

@@ -196,3 +196,53 @@ def _run(lib, code):
 @pytest.mark.parametrize("code", SNIPPETS)
 def test_same_output_as_pytorch(code):
     assert _run(autorust, code).replace("autorust.", "torch.") == _run(torch, code)
+
+
+TRAINING_SCRIPT = r'''
+nn, F = T.nn, T.nn.functional
+T.manual_seed(1)
+
+class Net(nn.Module):
+    def __init__(self):
+        super(Net, self).__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, 1)
+        self.conv2 = nn.Conv2d(8, 16, 3, 1, padding=1)
+        self.bn = nn.BatchNorm2d(16)
+        self.fc1 = nn.Linear(16, 32)
+        self.fc2 = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.avg_pool2d(F.relu(self.bn(self.conv2(x))), 2)
+        x = F.relu(self.fc1(T.flatten(x, 1)))
+        return F.log_softmax(self.fc2(x), dim=1)
+
+model = Net()
+data, target = T.randn(64, 1, 8, 8), T.randint(0, 10, (64,))
+loader = T.utils.data.DataLoader(T.utils.data.TensorDataset(data, target), batch_size=16, shuffle=True)
+opt = T.optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-4)
+sched = T.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+losses = []
+for epoch in range(4):
+    model.train()
+    for xb, yb in loader:
+        opt.zero_grad()
+        loss = F.nll_loss(model(xb), yb)
+        loss.backward()
+        T.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(round(loss.item(), 4))
+    sched.step()
+model.eval()
+with T.no_grad():
+    acc = (model(data).argmax(1) == target).float().mean().item()
+R = (losses, round(acc, 4), [round(v, 4) for v in model.bn.running_mean.tolist()], model.bn.num_batches_tracked.item(), sched.get_last_lr())
+'''
+
+
+def test_a_training_script_gives_pytorchs_numbers():
+    # Conv2d, BatchNorm2d, pooling, Linear, NLL loss, Adam with weight
+    # decay, gradient clipping, StepLR and a shuffled DataLoader, from the
+    # same seed: the same losses step by step.
+    ours, theirs = _run(autorust, TRAINING_SCRIPT), _run(torch, TRAINING_SCRIPT)
+    assert ours == theirs

@@ -1,8 +1,7 @@
-//! Sliding-window ops over `[N, C, H, W]`: `im2col` (`F.unfold`), its adjoint
-//! `col2im` (`F.fold`), and max-pooling's argmax. Convolution is im2col
-//! followed by a matmul and pooling is a gather at the argmax, so their
-//! gradients (of any order) come from these two adjoint rules and the
-//! existing matmul/gather rules.
+//! Sliding-window ops over `[N, C, H, W]`: `im2col` (`F.unfold`) and its
+//! adjoint `col2im` (`F.fold`), whose rules are each other (so gradients of
+//! any order exist; `avg_pool2d` and the recorded conv2d gradients are built
+//! on them), and max-pooling with its argmax indices.
 
 use super::{record, Tensor};
 use crate::backend::cpu::window::Sweep2d;
