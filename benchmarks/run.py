@@ -193,12 +193,16 @@ def _train_step(lib, model, opt, x, y):
     return run
 
 
-def mlp_sgd(lib):
+def mlp_sgd(lib, momentum=0.0):
     lib.manual_seed(0)
     nn = lib.nn
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
-    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=momentum)
     return _train_step(lib, model, opt, lib.randn(64, 784), lib.randint(0, 10, (64,)))
+
+
+def mlp_sgd_momentum(lib):
+    return mlp_sgd(lib, momentum=0.9)
 
 
 def mlp_adam(lib):
@@ -250,6 +254,7 @@ WORKLOADS = [
     ("sin(x)*exp(x), 4M, fwd+bwd", sin_exp_4m, np_sin_exp, 1.0),
     ("cross_entropy 4096x1000 fwd+bwd", cross_entropy, np_cross_entropy, 1.0),
     ("MLP 784-256-10 SGD step, b64", mlp_sgd, None, 2.0),
+    ("  same, SGD momentum 0.9", mlp_sgd_momentum, None, 2.0),
     ("MLP 1024x3 Adam step, b512", mlp_adam, None, 1.0),
     ("CNN 2conv+pool SGD step, b64", small_cnn, None, 1.0),
 ]
