@@ -127,3 +127,16 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return normal_(tensor, 0.0, std)
+
+
+def _default_layer_init_(weight, bias, draw_bias_without_fan_in=True):
+    """PyTorch's default for Linear and Conv layers: Kaiming-uniform weights
+    with a=sqrt(5) and a uniform bias in +-1/sqrt(fan_in). With no inputs,
+    Linear still draws a (zero-width) bias and Conv skips it, as in PyTorch,
+    so the random stream advances the same way."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        if fan_in > 0 or draw_bias_without_fan_in:
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            uniform_(bias, -bound, bound)

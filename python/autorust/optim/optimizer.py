@@ -9,6 +9,7 @@ from .. import _native
 from .._creation import tensor, zeros_like
 from .._dtype import float32
 from .._grad_mode import enable_grad, no_grad
+from ..nn.modules.module import zero_grads
 
 Tensor = _native.Tensor
 
@@ -76,19 +77,7 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none=True):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    g = p.grad
-                    if g.grad_fn is not None:
-                        g.detach_()
-                    else:
-                        g.requires_grad_(False)
-                    g.zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     # ---- stepping ----
 

@@ -32,7 +32,7 @@ struct Operands {
 /// # Safety
 /// The pointers must cover the strided extents described.
 #[allow(clippy::too_many_arguments)]
-unsafe fn gemm_one<T: Element>(m: usize, n: usize, k: usize, ops: Operands, dst_rs: usize, read_dst: bool, la: &Layout, lb: &Layout, par: Parallelism) {
+unsafe fn gemm_one<T: Element>(m: usize, n: usize, k: usize, ops: Operands, dst_rs: usize, la: &Layout, lb: &Layout, par: Parallelism) {
     gemm::gemm(
         m,
         n,
@@ -40,14 +40,14 @@ unsafe fn gemm_one<T: Element>(m: usize, n: usize, k: usize, ops: Operands, dst_
         ops.dst as *mut T,
         1,
         dst_rs as isize,
-        read_dst,
+        false,
         ops.a as *const T,
         la.strides[2] as isize,
         la.strides[1] as isize,
         ops.b as *const T,
         lb.strides[2] as isize,
         lb.strides[1] as isize,
-        if read_dst { T::one() } else { T::zero() },
+        T::zero(),
         T::one(),
         false,
         false,
@@ -81,7 +81,6 @@ fn gemm_product<T: Element>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<T
     // not read dst), so the buffer starts uninitialised: zeroing it first
     // cost ~10 us per 200K-element output. Its length is set once written.
     let mut out: Vec<T> = Vec::with_capacity(bs * m * n);
-    let read_dst = false;
     let one = m * n * k;
     let threads = rayon::current_num_threads();
     let batch_ops = |batch: usize, dst: usize| Operands {
@@ -96,11 +95,11 @@ fn gemm_product<T: Element>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<T
     if one >= PAR_FLOPS || threads == 1 || one * bs < SPLIT_FLOPS {
         let par = if one >= PAR_FLOPS && threads > 1 { Parallelism::Rayon(threads) } else { Parallelism::None };
         for batch in 0..bs {
-            unsafe { gemm_one::<T>(m, n, k, batch_ops(batch, dst), n, read_dst, la, lb, par) };
+            unsafe { gemm_one::<T>(m, n, k, batch_ops(batch, dst), n, la, lb, par) };
         }
     } else if bs >= threads {
         use rayon::prelude::*;
-        (0..bs).into_par_iter().for_each(|batch| unsafe { gemm_one::<T>(m, n, k, batch_ops(batch, dst), n, read_dst, la, lb, Parallelism::None) });
+        (0..bs).into_par_iter().for_each(|batch| unsafe { gemm_one::<T>(m, n, k, batch_ops(batch, dst), n, la, lb, Parallelism::None) });
     } else {
         // few products: split each one's rows or columns (the longer side)
         // into one block per thread
@@ -119,7 +118,7 @@ fn gemm_product<T: Element>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<T
                 } else {
                     (Operands { dst: base.dst + start * size, a: base.a, b: base.b + start * lb.strides[2] * size }, m, width)
                 };
-                unsafe { gemm_one::<T>(rows, cols, k, ops, n, read_dst, la, lb, Parallelism::None) };
+                unsafe { gemm_one::<T>(rows, cols, k, ops, n, la, lb, Parallelism::None) };
             });
         }
     }

@@ -55,6 +55,23 @@ def _typename(value):
     return type(value).__name__
 
 
+def zero_grads(params, set_to_none=True):
+    """Drops (or zeroes in place) each parameter's gradient, as PyTorch's
+    ``Module.zero_grad`` and ``Optimizer.zero_grad`` do."""
+    for p in params:
+        g = p.grad
+        if g is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            if g.grad_fn is not None:
+                g.detach_()
+            else:
+                g.requires_grad_(False)
+            g.zero_()
+
+
 class Module:
     training: bool
     _version = 1
@@ -301,18 +318,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                g = p.grad
-                if g.grad_fn is not None:
-                    g.detach_()
-                else:
-                    g.requires_grad_(False)
-                g.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         for module in self.children():

@@ -1,0 +1,235 @@
+"""Convolution, pooling, unfold/fold and padding for ``nn.functional``.
+``conv2d`` and ``max_pool2d`` are native kernels (forward and backward);
+``avg_pool2d`` and ``F.unfold``/``F.fold`` use the native im2col/col2im
+pair, whose rules are each other's adjoints."""
+
+import numpy as np
+
+from .. import _native
+from .._dtype import int64
+
+_name = _native._set_grad_fn_name
+
+
+def _pair(v, name="kernel_size"):
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1:
+            return (int(v[0]), int(v[0]))
+        if len(v) != 2:
+            raise RuntimeError(f"{name} must be an int or a pair of ints, got {v}")
+        return (int(v[0]), int(v[1]))
+    return (int(v), int(v))
+
+
+def _batched(input, fn, expected=4):
+    """Runs ``fn`` on a 4-D view of a 3-D (unbatched) or 4-D input."""
+    if input.dim() == expected - 1:
+        return fn(input.unsqueeze(0)).squeeze(0)
+    if input.dim() != expected:
+        raise RuntimeError(f"{fn.__name__}: Expected {expected - 1}D (unbatched) or {expected}D (batched) input, but got input of size: {list(input.shape)}")
+    return fn(input)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    def im2col(x):
+        return _native.im2col(x, _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride))
+    return _batched(input, im2col)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    def col2im(x):
+        return _native.col2im(x, _pair(output_size), _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride))
+    return _batched(input, col2im, expected=3)
+
+
+def _same_padding(weight, dilation):
+    pads = []
+    for k, d in zip(weight.shape[2:], dilation):
+        total = d * (k - 1)
+        pads.append((total // 2, total - total // 2))
+    return pads
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    if weight.dim() != 4:
+        raise RuntimeError(f"weight should have at least three dimensions, got {weight.dim()}D weight of size {list(weight.shape)}")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            (t, b), (l, r) = _same_padding(weight, dilation)
+            if t != b or l != r:
+                input = pad(input, (l, r, t, b))
+                padding = (0, 0)
+            else:
+                padding = (t, l)
+        else:
+            raise RuntimeError(f"Invalid padding string '{padding}'")
+    padding = _pair(padding, "padding")
+
+    def conv(x):
+        n, c, h, w = x.shape
+        o, cg, kh, kw = weight.shape
+        if groups <= 0 or o % groups:
+            raise RuntimeError("non-positive groups is not supported" if groups <= 0 else "out_channels must be divisible by groups")
+        if c != cg * groups:
+            raise RuntimeError(
+                f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} to have "
+                f"{cg * groups} channels, but got {c} channels instead"
+            )
+        if x.dtype != weight.dtype:
+            raise RuntimeError(f"Input type ({_tensor_type(x)}) and weight type ({_tensor_type(weight)}) should be the same")
+        return _native.conv2d(x, weight, bias, stride, padding, dilation, groups)
+
+    return _batched(input, conv)
+
+
+def _tensor_type(t):
+    return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "int64": "torch.LongTensor", "bool": "torch.BoolTensor"}[t.dtype._name]
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    k = _pair(kernel_size)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _pair(stride, "stride")
+
+    def pool(x):
+        out, idx = _native.max_pool2d(x, k, s, _pair(padding, "padding"), _pair(dilation, "dilation"), bool(ceil_mode))
+        return (out, idx) if return_indices else out
+
+    if input.dim() == 3:
+        res = pool(input.unsqueeze(0))
+        return (res[0].squeeze(0), res[1].squeeze(0)) if return_indices else res.squeeze(0)
+    if input.dim() != 4:
+        raise RuntimeError(f"max_pool2d: Expected 3D or 4D (batch mode) tensor for input, but got: {list(input.shape)}")
+    return pool(input)
+
+
+def max_pool2d_with_indices(*args, **kwargs):
+    kwargs["return_indices"] = True
+    return max_pool2d(*args, **kwargs)
+
+
+def _pool_counts(size, k, s, p, out, include_pad):
+    """Per output position along one axis: how many elements its window averages."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, size + p)
+    if include_pad:
+        return end - start
+    return np.minimum(end, size) - np.maximum(start, 0)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
+    k = _pair(kernel_size)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _pair(stride, "stride")
+    p = _pair(padding, "padding")
+    if p[0] * 2 > k[0] or p[1] * 2 > k[1]:
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[0] if p[0] * 2 > k[0] else p[1]}, kernel_size={k[0] if p[0] * 2 > k[0] else k[1]} and dilation=1")
+
+    def out_len(size, kk, ss, pp):
+        span = size + 2 * pp - kk
+        if span < 0:
+            raise RuntimeError(f"avg_pool2d: output size is too small for input {list(input.shape)}")
+        n = (-(-span // ss) if ceil_mode else span // ss) + 1
+        if ceil_mode and (n - 1) * ss >= size + pp:
+            n -= 1
+        return n
+
+    def pool(x):
+        n, c, h, w = x.shape
+        oh, ow = out_len(h, k[0], s[0], p[0]), out_len(w, k[1], s[1], p[1])
+        # a ceil-mode window may overhang the padded input: pad that part too
+        extra_h = max(0, (oh - 1) * s[0] + k[0] - (h + 2 * p[0]))
+        extra_w = max(0, (ow - 1) * s[1] + k[1] - (w + 2 * p[1]))
+        xp = x.reshape(n * c, 1, h, w)
+        if p != (0, 0) or extra_h or extra_w:
+            xp = pad(xp, (p[1], p[1] + extra_w, p[0], p[0] + extra_h))
+        cols = _native.im2col(xp, k, (1, 1), (0, 0), s)
+        sums = cols.sum(1)
+        if divisor_override:
+            out = sums / divisor_override
+        else:
+            counts = np.outer(_pool_counts(h, k[0], s[0], p[0], oh, count_include_pad), _pool_counts(w, k[1], s[1], p[1], ow, count_include_pad))
+            from .._creation import tensor
+
+            out = sums / tensor(counts.reshape(1, -1), dtype=x.dtype)
+        out = out.reshape(n, c, oh, ow)
+        _name(out, "AvgPool2DBackward0")
+        return out
+
+    return _batched(input, pool)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    def pool(x):
+        h, w = x.shape[2], x.shape[3]
+        oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
+        oh, ow = oh or h, ow or w
+        if h % oh == 0 and w % ow == 0:
+            return avg_pool2d(x, (h // oh, w // ow))
+        rows = []
+        for i in range(oh):
+            h0, h1 = (i * h) // oh, -((-(i + 1) * h) // oh)
+            cols = [x[:, :, h0:h1, (j * w) // ow:-((-(j + 1) * w) // ow)].mean((2, 3)) for j in range(ow)]
+            rows.append(_native.stack(cols, -1))
+        return _native.stack(rows, -2)
+
+    return _batched(input, pool)
+
+
+def _pad_indices(n, left, right, mode):
+    i = np.arange(-left, n + right)
+    if mode == "reflect":
+        if left >= n or right >= n:
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but got: padding ({left}, {right}) at dimension of size {n}")
+        period = 2 * (n - 1) if n > 1 else 1
+        i = np.abs(i) % period
+        i = np.where(i >= n, period - i, i)
+    elif mode == "replicate":
+        i = np.clip(i, 0, n - 1)
+    elif mode == "circular":
+        if left > n or right > n:
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        i = i % n
+    return i
+
+
+def pad(input, pad, mode="constant", value=None):
+    from .._creation import full, tensor
+
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got padding length {len(pad)} and input of dimension {input.dim()}")
+    pairs = [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(len(pad) // 2)]  # last dim first
+    if mode == "constant":
+        out_shape = list(input.shape)
+        src = input
+        slices = [slice(None)] * input.dim()
+        for j, (left, right) in enumerate(pairs):
+            d = input.dim() - 1 - j
+            size = input.shape[d]
+            new = size + left + right
+            if new < 0:
+                raise RuntimeError(f"The input size {size}, plus negative padding {left} and {right} resulted in a negative output size, which is invalid. Check dimension {d} of your input.")
+            out_shape[d] = new
+            # negative padding crops the input
+            src = src.narrow(d, max(-left, 0), max(0, size - max(-left, 0) - max(-right, 0)))
+            slices[d] = slice(max(left, 0), max(left, 0) + src.shape[d])
+        out = full(out_shape, 0.0 if value is None else value, dtype=input.dtype)
+        out[tuple(slices)] = src
+        _name(out, "ConstantPadNdBackward0")
+        return out
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    out = input
+    for j, (left, right) in enumerate(pairs):
+        d = input.dim() - 1 - j
+        idx = _pad_indices(input.shape[d], left, right, mode)
+        out = out.index_select(d, tensor(idx, dtype=int64))
+    names = {"reflect": "ReflectionPad", "replicate": "ReplicationPad"}
+    if mode in names:
+        _name(out, f"{names[mode]}{len(pairs)}DBackward0")
+    return out
