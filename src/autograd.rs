@@ -113,6 +113,7 @@ pub fn backward(
 
     // 1. collect reachable nodes, iteratively.
     let mut order: Vec<Work> = Vec::new();
+    let (mut may_call_python, mut leaves) = (false, Vec::new());
     {
         let mut a = ARENA.lock();
         let epoch = a.new_epoch();
@@ -123,6 +124,10 @@ pub fn backward(
             }
             let Some(node) = a.get(id) else { continue };
             order.push(Work { id, seq: node.seq });
+            may_call_python |= !node.hooks.is_empty() || matches!(node.rule, Rule::Custom(_));
+            if let Rule::AccumulateGrad(leaf) = &node.rule {
+                leaves.push(leaf.clone());
+            }
             for e in node.edges.iter().flatten() {
                 stack.push(e.node);
             }
@@ -132,6 +137,9 @@ pub fn backward(
             a.set_scratch(w.id, pos as u32);
         }
     }
+    // Leaf hooks live on the tensors, read outside the arena lock.
+    may_call_python |= leaves.iter().filter_map(|l| l.upgrade()).any(|l| !l.meta.lock().hooks.is_empty());
+    drop(leaves);
     let pos_of = |id: NodeId| -> Option<usize> { ARENA.lock().scratch(id).map(|p| p as usize) };
 
     let mut pending: Vec<Option<Tensor>> = vec![None; order.len()];
@@ -144,83 +152,20 @@ pub fn backward(
         }
     }
     let capture_pos: Vec<Option<usize>> = target_refs.iter().map(|t| t.as_ref().and_then(|r| pos_of(r.id()))).collect();
-    let mut captured: Vec<Option<Tensor>> = vec![None; capture_pos.len()];
+    let captured: Vec<Option<Tensor>> = vec![None; capture_pos.len()];
 
-    // 2. sweep in reverse creation order.
-    for pos in 0..order.len() {
-        let Some(mut grad) = pending[pos].take() else { continue };
-        let id = order[pos].id;
-        // One arena lock per node: the rule, the edges and where each edge's
-        // gradient goes in `pending`.
-        let (rule, edges, targets, hooks, retain, name) = {
-            let mut a = ARENA.lock();
-            let Some(node) = a.get_mut(id) else { continue };
-            let rule = if retain_graph || !node.rule.has_saved() {
-                node.rule.clone()
-            } else {
-                node.released = true;
-                std::mem::replace(&mut node.rule, Rule::Freed)
-            };
-            let edges = node.edges.clone();
-            let hooks = if node.hooks.is_empty() { Vec::new() } else { node.hooks.clone() };
-            let (retain, name) = (node.retain.clone(), node.name);
-            let targets: SmallVec<[Option<usize>; 2]> = edges.iter().map(|e| e.as_ref().and_then(|e| a.scratch(e.node)).map(|p| p as usize)).collect();
-            (rule, edges, targets, hooks, retain, name)
-        };
-        for h in &hooks {
-            if let Some(new) = h(&grad)? {
-                grad = new;
-            }
-        }
-        if let Some(t) = retain.and_then(|w| w.upgrade()) {
-            let t = Tensor(t);
-            if inputs.is_none() {
-                accumulate_grad(&t, &grad, create_graph)?;
-            }
-        }
-        for (k, cp) in capture_pos.iter().enumerate() {
-            if *cp == Some(pos) {
-                captured[k] = Some(match captured[k].take() {
-                    Some(prev) => prev.add(&grad)?,
-                    None => grad.clone(),
-                });
-            }
-        }
-        if let Rule::AccumulateGrad(leaf) = &rule {
-            if inputs.is_none() {
-                if let Some(leaf) = leaf.upgrade() {
-                    let leaf = Tensor(leaf);
-                    let leaf_hooks = leaf.0.meta.lock().hooks.clone();
-                    for h in &leaf_hooks {
-                        if let Some(new) = h(&grad)? {
-                            grad = new;
-                        }
-                    }
-                    accumulate_grad(&leaf, &grad, create_graph)?;
-                }
-            }
-            continue;
-        }
-        let needs: SmallVec<[bool; 4]> = edges.iter().map(|e| e.is_some()).collect();
-        let input_grads = grad_rules::apply(&rule, name, &grad, &needs, id)?;
-        drop(rule);
-        for ((e, g), p) in edges.iter().zip(input_grads).zip(targets) {
-            let (Some(e), Some(g), Some(p)) = (e, g, p) else { continue };
-            let mut g = g;
-            if let Some(shape) = &e.shape {
-                if &g.shape() != shape {
-                    g = g.sum_to(shape)?;
-                }
-            }
-            if g.dtype() != e.dtype {
-                g = g.to_dtype(e.dtype)?;
-            }
-            pending[p] = Some(match pending[p].take() {
-                Some(prev) => prev.add(&g)?,
-                None => g,
-            });
-        }
+    // 2. sweep in reverse creation order. Without Python callbacks the whole
+    // sweep runs inside one rayon pool entry: entering the pool from outside
+    // costs ~10 us per parallel kernel, inside it ~40 ns. Hooks and custom
+    // backwards stay on this thread (they take the GIL and may use
+    // thread-local Python state).
+    let mut sweep = Sweep { order: &order, pending, capture_pos: &capture_pos, captured, retain_graph, create_graph, accumulate: inputs.is_none() };
+    if may_call_python {
+        sweep.run()?;
+    } else {
+        rayon::scope(|_| sweep.run())?;
     }
+    let captured = sweep.captured;
     drop(root_refs);
 
     if inputs.is_some() {
@@ -231,6 +176,100 @@ pub fn backward(
         }
     }
     Ok(captured)
+}
+
+/// The gradients in flight during one backward pass, swept in order.
+struct Sweep<'a> {
+    order: &'a [Work],
+    pending: Vec<Option<Tensor>>,
+    capture_pos: &'a [Option<usize>],
+    captured: Vec<Option<Tensor>>,
+    retain_graph: bool,
+    create_graph: bool,
+    /// Leaves accumulate into `.grad` (backward); autograd.grad only captures.
+    accumulate: bool,
+}
+
+impl Sweep<'_> {
+    fn run(&mut self) -> Result<()> {
+        // grad mode is per thread: set again where the sweep runs
+        let _mode = GradModeGuard::new(self.create_graph);
+        for pos in 0..self.order.len() {
+            let Some(mut grad) = self.pending[pos].take() else { continue };
+            let id = self.order[pos].id;
+            // One arena lock per node: the rule, the edges and where each edge's
+            // gradient goes in `pending`.
+            let (rule, edges, targets, hooks, retain, name) = {
+                let mut a = ARENA.lock();
+                let Some(node) = a.get_mut(id) else { continue };
+                let rule = if self.retain_graph || !node.rule.has_saved() {
+                    node.rule.clone()
+                } else {
+                    node.released = true;
+                    std::mem::replace(&mut node.rule, Rule::Freed)
+                };
+                let edges = node.edges.clone();
+                let hooks = if node.hooks.is_empty() { Vec::new() } else { node.hooks.clone() };
+                let (retain, name) = (node.retain.clone(), node.name);
+                let targets: SmallVec<[Option<usize>; 2]> = edges.iter().map(|e| e.as_ref().and_then(|e| a.scratch(e.node)).map(|p| p as usize)).collect();
+                (rule, edges, targets, hooks, retain, name)
+            };
+            for h in &hooks {
+                if let Some(new) = h(&grad)? {
+                    grad = new;
+                }
+            }
+            if let Some(t) = retain.and_then(|w| w.upgrade()) {
+                let t = Tensor(t);
+                if self.accumulate {
+                    accumulate_grad(&t, &grad, self.create_graph)?;
+                }
+            }
+            for (k, cp) in self.capture_pos.iter().enumerate() {
+                if *cp == Some(pos) {
+                    self.captured[k] = Some(match self.captured[k].take() {
+                        Some(prev) => prev.add(&grad)?,
+                        None => grad.clone(),
+                    });
+                }
+            }
+            if let Rule::AccumulateGrad(leaf) = &rule {
+                if self.accumulate {
+                    if let Some(leaf) = leaf.upgrade() {
+                        let leaf = Tensor(leaf);
+                        let leaf_hooks = leaf.0.meta.lock().hooks.clone();
+                        for h in &leaf_hooks {
+                            if let Some(new) = h(&grad)? {
+                                grad = new;
+                            }
+                        }
+                        accumulate_grad(&leaf, &grad, self.create_graph)?;
+                    }
+                }
+                continue;
+            }
+            let needs: SmallVec<[bool; 4]> = edges.iter().map(|e| e.is_some()).collect();
+            let input_grads = grad_rules::apply(&rule, name, &grad, &needs, id)?;
+            drop(rule);
+            for ((e, g), p) in edges.iter().zip(input_grads).zip(targets) {
+                let (Some(e), Some(g), Some(p)) = (e, g, p) else { continue };
+                let mut g = g;
+                if let Some(shape) = &e.shape {
+                    if &g.shape() != shape {
+                        g = g.sum_to(shape)?;
+                    }
+                }
+                if g.dtype() != e.dtype {
+                    g = g.to_dtype(e.dtype)?;
+                }
+                self.pending[p] = Some(match self.pending[p].take() {
+                    Some(prev) => prev.add(&g)?,
+                    None => g,
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Adds `grad` into `t.grad`: the first gradient is kept as is (unless it

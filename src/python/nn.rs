@@ -1,11 +1,14 @@
 //! Bindings for `nn` and `optim`: sliding windows (conv/pool building blocks)
-//! and the fused optimizer updates. Argument normalisation (ints vs pairs,
-//! defaults) happens in Python; these take resolved (height, width) pairs.
+//! and the fused optimizer updates (one call per parameter group). Argument
+//! normalisation (ints vs pairs, defaults) happens in Python; these take
+//! resolved (height, width) pairs.
 
 use super::functions::tensor_list;
 use super::tensor::PyTensor;
 use super::tensor_math::run;
 use crate::op::OptimUpdate;
+use crate::tensor::Tensor;
+use pyo3::exceptions::PyValueError;
 use crate::tensor::Window2d;
 use pyo3::prelude::*;
 
@@ -58,34 +61,68 @@ pub fn max_pool2d(py: Python<'_>, input: PyRef<'_, PyTensor>, kernel_size: Pair,
     Ok((PyTensor::wrap(v), PyTensor::wrap(i)))
 }
 
-fn step(py: Python<'_>, param: &PyTensor, grad: &PyTensor, states: &Bound<'_, PyAny>, u: OptimUpdate) -> PyResult<()> {
-    let (p, g) = (param.t.clone(), grad.t.clone());
-    let states = tensor_list(states)?;
-    run(py, p.numel(), || p.optim_update_(&g, &states, &u))
+/// One optimizer step over a parameter group in a single native call:
+/// `params[i]` is updated with `grads[i]`, its state buffers `states[i]`
+/// (None: no state) and `update(i)`. The per-parameter Python loop this
+/// replaces cost ~2.5 us per parameter, a tenth of a small MLP's step.
+fn step_group(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny>, states: Option<&Bound<'_, PyAny>>, update: impl Fn(usize) -> PyResult<OptimUpdate>) -> PyResult<()> {
+    let (params, grads) = (tensor_list(params)?, tensor_list(grads)?);
+    let states: Vec<Vec<Tensor>> = match states {
+        Some(s) => s.try_iter()?.map(|item| tensor_list(&item?)).collect::<PyResult<_>>()?,
+        None => vec![vec![]; params.len()],
+    };
+    if grads.len() != params.len() || states.len() != params.len() {
+        return Err(PyValueError::new_err(format!("optimizer step: got {} parameters, {} gradients and {} state lists", params.len(), grads.len(), states.len())));
+    }
+    let updates = (0..params.len()).map(update).collect::<PyResult<Vec<_>>>()?;
+    let total = params.iter().map(Tensor::numel).sum();
+    run(py, total, || {
+        for (((p, g), s), u) in params.iter().zip(&grads).zip(&states).zip(&updates) {
+            update_param(p, g, s, u)?;
+        }
+        Ok(())
+    })
+}
+
+/// The fused kernels write contiguous memory: a strided parameter is updated
+/// through a contiguous copy that is then written back.
+fn update_param(p: &Tensor, g: &Tensor, states: &[Tensor], u: &OptimUpdate) -> crate::error::Result<()> {
+    if p.is_contiguous() {
+        return p.optim_update_(g, states, u);
+    }
+    let tmp = p.detach().clone_data()?;
+    tmp.optim_update_(g, states, u)?;
+    p.detach().copy_(&tmp)
+}
+
+/// A per-parameter value (SGD's "buffer just created", Adam's step count).
+fn nth<T: Copy>(values: &[T], i: usize) -> PyResult<T> {
+    values.get(i).copied().ok_or_else(|| PyValueError::new_err("optimizer step: fewer per-parameter values than parameters"))
 }
 
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-pub fn _sgd_step(py: Python<'_>, param: PyRef<'_, PyTensor>, grad: PyRef<'_, PyTensor>, states: &Bound<'_, PyAny>, lr: f64, momentum: f64, dampening: f64, nesterov: bool, weight_decay: f64, maximize: bool, first: bool) -> PyResult<()> {
-    step(py, &param, &grad, states, OptimUpdate::Sgd { lr, momentum, dampening, nesterov, weight_decay, maximize, first })
+pub fn _sgd_step(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny>, states: Option<&Bound<'_, PyAny>>, firsts: Vec<bool>, lr: f64, momentum: f64, dampening: f64, nesterov: bool, weight_decay: f64, maximize: bool) -> PyResult<()> {
+    let first = |i| if states.is_some() { nth(&firsts, i) } else { Ok(false) };
+    step_group(py, params, grads, states, |i| Ok(OptimUpdate::Sgd { lr, momentum, dampening, nesterov, weight_decay, maximize, first: first(i)? }))
 }
 
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-pub fn _adam_step(py: Python<'_>, param: PyRef<'_, PyTensor>, grad: PyRef<'_, PyTensor>, states: &Bound<'_, PyAny>, lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64, amsgrad: bool, decoupled: bool, maximize: bool, step_count: f64) -> PyResult<()> {
-    step(py, &param, &grad, states, OptimUpdate::Adam { lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize, step: step_count })
+pub fn _adam_step(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny>, states: &Bound<'_, PyAny>, steps: Vec<f64>, lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64, amsgrad: bool, decoupled: bool, maximize: bool) -> PyResult<()> {
+    step_group(py, params, grads, Some(states), |i| Ok(OptimUpdate::Adam { lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize, step: nth(&steps, i)? }))
 }
 
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-pub fn _rmsprop_step(py: Python<'_>, param: PyRef<'_, PyTensor>, grad: PyRef<'_, PyTensor>, states: &Bound<'_, PyAny>, lr: f64, alpha: f64, eps: f64, weight_decay: f64, momentum: f64, centered: bool, maximize: bool) -> PyResult<()> {
-    step(py, &param, &grad, states, OptimUpdate::RmsProp { lr, alpha, eps, weight_decay, momentum, centered, maximize })
+pub fn _rmsprop_step(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny>, states: &Bound<'_, PyAny>, lr: f64, alpha: f64, eps: f64, weight_decay: f64, momentum: f64, centered: bool, maximize: bool) -> PyResult<()> {
+    step_group(py, params, grads, Some(states), |_| Ok(OptimUpdate::RmsProp { lr, alpha, eps, weight_decay, momentum, centered, maximize }))
 }
 
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-pub fn _adagrad_step(py: Python<'_>, param: PyRef<'_, PyTensor>, grad: PyRef<'_, PyTensor>, states: &Bound<'_, PyAny>, lr: f64, lr_decay: f64, weight_decay: f64, eps: f64, maximize: bool, step_count: f64) -> PyResult<()> {
-    step(py, &param, &grad, states, OptimUpdate::Adagrad { lr, lr_decay, weight_decay, eps, maximize, step: step_count })
+pub fn _adagrad_step(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny>, states: &Bound<'_, PyAny>, steps: Vec<f64>, lr: f64, lr_decay: f64, weight_decay: f64, eps: f64, maximize: bool) -> PyResult<()> {
+    step_group(py, params, grads, Some(states), |i| Ok(OptimUpdate::Adagrad { lr, lr_decay, weight_decay, eps, maximize, step: nth(&steps, i)? }))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

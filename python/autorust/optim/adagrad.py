@@ -26,10 +26,13 @@ class Adagrad(Optimizer):
                 state["step"] = self._step_tensor()
                 state["sum"] = full_like(p, group["initial_accumulator_value"])
 
-    def _update(self, group, p, grad, state):
-        if not state:  # a parameter added by add_param_group after construction
-            state["step"] = self._step_tensor()
-            state["sum"] = full_like(p, group["initial_accumulator_value"])
-        step = self._advance(state)
-        _native._adagrad_step(p, grad, [state["sum"]], float(group["lr"]), float(group["lr_decay"]),
-                              float(group["weight_decay"]), float(group["eps"]), bool(group["maximize"]), step)
+    def _update_group(self, group, params, grads, states):
+        buffers, steps = [], []
+        for p, state in zip(params, states):
+            if not state:  # a parameter added by add_param_group after construction
+                state["step"] = self._step_tensor()
+                state["sum"] = full_like(p, group["initial_accumulator_value"])
+            steps.append(self._advance(state))
+            buffers.append([state["sum"]])
+        _native._adagrad_step(params, grads, buffers, steps, float(group["lr"]), float(group["lr_decay"]),
+                              float(group["weight_decay"]), float(group["eps"]), bool(group["maximize"]))

@@ -21,20 +21,22 @@ class Adam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def _update(self, group, p, grad, state):
+    def _update_group(self, group, params, grads, states):
         amsgrad = group["amsgrad"]
-        if not state:
-            state["step"] = self._step_tensor()
-            state["exp_avg"] = _zeros(p)
-            state["exp_avg_sq"] = _zeros(p)
-            if amsgrad:
-                state["max_exp_avg_sq"] = _zeros(p)
-        step = self._advance(state)
-        buffers = [state["exp_avg"], state["exp_avg_sq"]] + ([state["max_exp_avg_sq"]] if amsgrad else [])
+        buffers, steps = [], []
+        for p, state in zip(params, states):
+            if not state:
+                state["step"] = self._step_tensor()
+                state["exp_avg"] = _zeros(p)
+                state["exp_avg_sq"] = _zeros(p)
+                if amsgrad:
+                    state["max_exp_avg_sq"] = _zeros(p)
+            steps.append(self._advance(state))
+            buffers.append([state["exp_avg"], state["exp_avg_sq"]] + ([state["max_exp_avg_sq"]] if amsgrad else []))
         beta1, beta2 = group["betas"]
-        _native._adam_step(p, grad, buffers, float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
-                           float(group["weight_decay"]), bool(amsgrad), bool(group["decoupled_weight_decay"]),
-                           bool(group["maximize"]), step)
+        _native._adam_step(params, grads, buffers, steps, float(group["lr"]), float(beta1), float(beta2),
+                           float(group["eps"]), float(group["weight_decay"]), bool(amsgrad),
+                           bool(group["decoupled_weight_decay"]), bool(group["maximize"]))
 
 
 class AdamW(Adam):

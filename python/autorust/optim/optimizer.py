@@ -1,6 +1,6 @@
 """``optim.Optimizer``: parameter groups, per-parameter state, state dicts.
-Subclasses implement ``_update(group, param, grad, state)`` with one fused
-native call per parameter."""
+Subclasses implement ``_update_group(group, params, grads, states)`` with
+one fused native call per parameter group."""
 
 from collections import defaultdict
 import copy
@@ -8,7 +8,7 @@ import copy
 from .. import _native
 from .._creation import tensor, zeros_like
 from .._dtype import float32
-from .._grad_mode import enable_grad, no_grad
+from .._grad_mode import enable_grad
 from ..nn.modules.module import zero_grads
 
 Tensor = _native.Tensor
@@ -90,22 +90,19 @@ class Optimizer:
         # block is needed around them (it is the hot loop of training).
         state = self.state
         for group in self.param_groups:
+            params, grads, states = [], [], []
             for p in group["params"]:
                 grad = p.grad
-                if grad is None:
-                    continue
-                if p.is_contiguous():
-                    self._update(group, p, grad, state[p])
-                else:
-                    # the fused kernels write contiguous memory; a strided
-                    # parameter is updated through a contiguous copy
-                    with no_grad():
-                        tmp = p.detach().contiguous()
-                        self._update(group, tmp, grad, state[p])
-                        p.detach().copy_(tmp)
+                if grad is not None:
+                    params.append(p)
+                    grads.append(grad)
+                    states.append(state[p])
+            if params:
+                self._update_group(group, params, grads, states)
         return loss
 
-    def _update(self, group, param, grad, state):
+    def _update_group(self, group, params, grads, states):
+        """Updates `params` (those of `group` with a gradient) in place."""
         raise NotImplementedError
 
     @staticmethod

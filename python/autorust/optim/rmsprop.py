@@ -20,20 +20,23 @@ class RMSprop(Optimizer):
                         capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def _update(self, group, p, grad, state):
+    def _update_group(self, group, params, grads, states):
         momentum, centered = group["momentum"], group["centered"]
-        if not state:
-            state["step"] = self._step_tensor()
-            state["square_avg"] = _zeros(p)
+        buffers = []
+        for p, state in zip(params, states):
+            if not state:
+                state["step"] = self._step_tensor()
+                state["square_avg"] = _zeros(p)
+                if momentum > 0:
+                    state["momentum_buffer"] = _zeros(p)
+                if centered:
+                    state["grad_avg"] = _zeros(p)
+            self._advance(state)
+            bufs = [state["square_avg"]]
             if momentum > 0:
-                state["momentum_buffer"] = _zeros(p)
+                bufs.append(state["momentum_buffer"])
             if centered:
-                state["grad_avg"] = _zeros(p)
-        self._advance(state)
-        buffers = [state["square_avg"]]
-        if momentum > 0:
-            buffers.append(state["momentum_buffer"])
-        if centered:
-            buffers.append(state["grad_avg"])
-        _native._rmsprop_step(p, grad, buffers, float(group["lr"]), float(group["alpha"]), float(group["eps"]),
+                bufs.append(state["grad_avg"])
+            buffers.append(bufs)
+        _native._rmsprop_step(params, grads, buffers, float(group["lr"]), float(group["alpha"]), float(group["eps"]),
                               float(group["weight_decay"]), float(momentum), bool(centered), bool(group["maximize"]))

@@ -19,15 +19,16 @@ class SGD(Optimizer):
                         maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
 
-    def _update(self, group, p, grad, state):
-        momentum = group["momentum"]
-        first = False
-        buffers = []
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = _zeros(p)
-                first = True
-            buffers = [buf]
-        _native._sgd_step(p, grad, buffers, float(group["lr"]), float(momentum), float(group["dampening"]),
-                          bool(group["nesterov"]), float(group["weight_decay"]), bool(group["maximize"]), first)
+    def _update_group(self, group, params, grads, states):
+        buffers, firsts = None, []
+        if group["momentum"] != 0:
+            buffers = []
+            for p, state in zip(params, states):
+                buf = state.get("momentum_buffer")
+                firsts.append(buf is None)
+                if buf is None:
+                    buf = state["momentum_buffer"] = _zeros(p)
+                buffers.append([buf])
+        _native._sgd_step(params, grads, buffers, firsts, float(group["lr"]), float(group["momentum"]),
+                          float(group["dampening"]), bool(group["nesterov"]), float(group["weight_decay"]),
+                          bool(group["maximize"]))
