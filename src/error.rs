@@ -20,6 +20,9 @@ pub enum Error {
     Autograd(String),
     /// Anything else PyTorch reports as a RuntimeError.
     Runtime(String),
+    /// The GPU: no adapter, an op not available there, mixed devices, a
+    /// wgpu error or a lost device. -> RuntimeError
+    Device(String),
     /// Allocation larger than the machine can hold. -> MemoryError
     OutOfMemory { op: &'static str, bytes: u128 },
 }
@@ -45,7 +48,7 @@ impl fmt::Display for Error {
             Error::Index { msg, .. } => write!(f, "{msg}"),
             Error::DType { msg, .. } => write!(f, "{msg}"),
             Error::Value { msg, .. } => write!(f, "{msg}"),
-            Error::Autograd(msg) | Error::Runtime(msg) => write!(f, "{msg}"),
+            Error::Autograd(msg) | Error::Runtime(msg) | Error::Device(msg) => write!(f, "{msg}"),
             Error::OutOfMemory { op, bytes } => {
                 write!(f, "{op}: cannot allocate a tensor of {bytes} bytes")
             }

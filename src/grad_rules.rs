@@ -57,6 +57,8 @@ pub enum Rule {
     /// Gradient passes through unchanged (clone, contiguous, dtype casts, expand:
     /// the scheduler sums/casts to the input's shape and dtype).
     Identity,
+    /// `to(device)`: the gradient goes back to the source device.
+    ToDevice(crate::storage::Device),
     AccumulateGrad(Weak<TensorInner>),
     Neg,
     /// Ops needing nothing: floor/ceil/round/sign give zero gradient.
@@ -244,6 +246,7 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
     match rule {
         Rule::Freed => Err(Error::Autograd(FREED_GRAPH.into())),
         Rule::Identity | Rule::AccumulateGrad(_) => one(g.clone()),
+        Rule::ToDevice(d) => one(g.to_device(*d)?),
         Rule::Zero => one(g.mul_scalar(0.0)?),
         Rule::Neg => one(g.neg()?),
         Rule::UnaryX(op, x) | Rule::UnaryOut(op, x) => one(unary_grad(*op, g, &un(x)?)?),

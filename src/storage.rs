@@ -3,6 +3,9 @@
 //! arm here and nowhere else.
 
 use crate::backend::cpu::{self, CpuStorage};
+#[cfg(feature = "gpu")]
+use crate::backend::gpu::{self, GpuStorage};
+use crate::error::Error;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::layout::Layout;
@@ -13,18 +16,33 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Device {
     Cpu,
+    /// The wgpu GPU (one device, index 0).
+    Wgpu,
 }
 
 impl Device {
     pub fn name(self) -> &'static str {
         match self {
             Device::Cpu => "cpu",
+            Device::Wgpu => "wgpu:0",
         }
     }
 }
 
 pub enum Storage {
     Cpu(CpuStorage),
+    #[cfg(feature = "gpu")]
+    Gpu(GpuStorage),
+}
+
+/// PyTorch's error for an op whose operands live on different devices.
+pub fn mixed_devices(a: Device, b: Device) -> Error {
+    Error::Device(format!("Expected all tensors to be on the same device, but found at least two devices, {} and {}!", a.name(), b.name()))
+}
+
+#[cfg(not(feature = "gpu"))]
+fn no_gpu_build() -> Error {
+    Error::Device("autorust was built without the wgpu backend (the `gpu` feature)".into())
 }
 
 /// A storage shared by a tensor and its views, with the version counter that
@@ -68,196 +86,273 @@ pub fn guard_alloc(op: &'static str, numel: usize, dtype: DType) -> Result<()> {
     }
 }
 
+/// The error for operands of a CPU-only kernel: mixed devices, or an op
+/// without a GPU kernel yet.
+pub fn first_mismatch(op: &str, devices: &[Device]) -> Error {
+    let first = devices[0];
+    match devices.iter().copied().find(|d| *d != first) {
+        Some(other) => mixed_devices(first, other),
+        #[cfg(feature = "gpu")]
+        None => gpu::unsupported(op),
+        #[cfg(not(feature = "gpu"))]
+        None => Error::Device(format!("{op}: unsupported device")),
+    }
+}
+
 impl Storage {
     pub fn device(&self) -> Device {
         match self {
             Storage::Cpu(_) => Device::Cpu,
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(_) => Device::Wgpu,
         }
     }
     pub fn dtype(&self) -> DType {
         match self {
             Storage::Cpu(s) => s.dtype(),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => s.dtype(),
         }
     }
     pub fn len(&self) -> usize {
         match self {
             Storage::Cpu(s) => s.len(),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => s.len(),
         }
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    pub fn full(device: Device, dtype: DType, n: usize, value: f64) -> Storage {
+    pub fn full(device: Device, dtype: DType, n: usize, value: f64) -> Result<Storage> {
         match device {
-            Device::Cpu => Storage::Cpu(CpuStorage::full(dtype, n, value)),
+            Device::Cpu => Ok(Storage::Cpu(CpuStorage::full(dtype, n, value))),
+            #[cfg(feature = "gpu")]
+            Device::Wgpu => Ok(Storage::Gpu(GpuStorage::full(dtype, n, value)?)),
+            #[cfg(not(feature = "gpu"))]
+            Device::Wgpu => Err(no_gpu_build()),
         }
     }
-    pub fn cpu(&self) -> &CpuStorage {
+    /// The CPU storage; GPU-only paths (fused CPU kernels) are not reached
+    /// with a GPU storage: their callers check the device first.
+    pub fn cpu(&self) -> Result<&CpuStorage> {
         match self {
-            Storage::Cpu(s) => s,
+            Storage::Cpu(s) => Ok(s),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(_) => Err(gpu::unsupported("this op")),
         }
     }
-    pub fn cpu_mut(&mut self) -> &mut CpuStorage {
+    pub fn cpu_mut(&mut self) -> Result<&mut CpuStorage> {
         match self {
-            Storage::Cpu(s) => s,
+            Storage::Cpu(s) => Ok(s),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(_) => Err(gpu::unsupported("this op")),
         }
     }
-    pub fn to_contiguous(&self, l: &Layout, dtype: DType) -> Storage {
+    /// A contiguous copy of the elements `l` selects, in `dtype`, on the same device.
+    pub fn to_contiguous(&self, l: &Layout, dtype: DType) -> Result<Storage> {
         match self {
-            Storage::Cpu(s) => Storage::Cpu(s.to_contiguous(l, dtype)),
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.to_contiguous(l, dtype))),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => Ok(Storage::Gpu(s.cast(l, dtype)?)),
+        }
+    }
+    /// The elements `l` selects, copied to `device` (contiguous).
+    pub fn to_device(&self, l: &Layout, device: Device) -> Result<Storage> {
+        match (self, device) {
+            (Storage::Cpu(s), Device::Cpu) => Ok(Storage::Cpu(s.to_contiguous(l, s.dtype()))),
+            #[cfg(feature = "gpu")]
+            (Storage::Cpu(s), Device::Wgpu) => {
+                let c = if l.is_contiguous() && l.offset == 0 && l.numel() == s.len() { None } else { Some(s.to_contiguous(l, s.dtype())) };
+                Ok(Storage::Gpu(GpuStorage::upload(c.as_ref().unwrap_or(s))?))
+            }
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(s), Device::Cpu) => Ok(Storage::Cpu(s.to_contiguous(l)?.download()?)),
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(s), Device::Wgpu) => Ok(Storage::Gpu(s.to_contiguous(l)?)),
+            #[cfg(not(feature = "gpu"))]
+            (_, Device::Wgpu) => Err(no_gpu_build()),
+        }
+    }
+    /// The elements `l` selects as a contiguous CPU storage (downloads from the GPU).
+    fn host(&self, l: &Layout, dtype: DType) -> Result<CpuStorage> {
+        match self {
+            Storage::Cpu(c) => Ok(c.to_contiguous(l, dtype)),
+            // downloaded in its own dtype, converted on the CPU (the GPU has no f64)
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(g) => {
+                let c = g.to_contiguous(l)?.download()?;
+                let n = c.len();
+                Ok(c.to_contiguous(&Layout::contiguous(vec![n]), dtype))
+            }
         }
     }
     pub fn unary(&self, op: UnaryOp, l: &Layout) -> Result<Storage> {
         guard_alloc(op.name(), l.numel(), DType::F64)?;
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::elementwise::unary(op, s, l)?)),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => Ok(Storage::Gpu(s.unary(op, l)?)),
         }
     }
+    /// A fused gradient kernel where the backend has one (None: the rule
+    /// composes it from tensor ops instead).
     pub fn unary_backward(&self, op: UnaryOp, lg: &Layout, v: &Storage, lv: &Layout) -> Option<Storage> {
         match (self, v) {
             (Storage::Cpu(g), Storage::Cpu(v)) => cpu::elementwise::unary_backward(op, g, lg, v, lv).map(Storage::Cpu),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
     pub fn binary(&self, op: BinaryOp, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
         guard_alloc(op.name(), la.numel(), DType::F64)?;
         match (self, other) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::elementwise::binary(op, a, la, b, lb)?)),
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(a), Storage::Gpu(b)) => Ok(Storage::Gpu(a.binary(op, la, b, lb)?)),
+            // a one-element CPU tensor (a Python number, a 0-dim tensor) may
+            // meet a GPU tensor, as in PyTorch: it is copied over
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(a), Storage::Cpu(b)) if b.len() == 1 => Ok(Storage::Gpu(a.binary(op, la, &GpuStorage::upload(b)?, lb)?)),
+            #[cfg(feature = "gpu")]
+            (Storage::Cpu(a), Storage::Gpu(b)) if a.len() == 1 => Ok(Storage::Gpu(GpuStorage::upload(a)?.binary(op, la, b, lb)?)),
+            #[allow(unreachable_patterns)]
+            _ => Err(mixed_devices(self.device(), other.device())),
         }
     }
     pub fn where_(&self, lc: &Layout, a: &Storage, la: &Layout, b: &Storage, lb: &Layout) -> Result<Storage> {
         guard_alloc("where", lc.numel(), DType::F64)?;
-        match (self, a, b) {
-            (Storage::Cpu(c), Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::elementwise::where_(c, lc, a, la, b, lb)?)),
-        }
+        #[allow(irrefutable_let_patterns)]
+        let (Storage::Cpu(c), Storage::Cpu(x), Storage::Cpu(y)) = (self, a, b) else {
+            return Err(first_mismatch("where", &[self.device(), a.device(), b.device()]));
+        };
+        Ok(Storage::Cpu(cpu::elementwise::where_(c, lc, x, la, y, lb)?))
     }
     pub fn reduce(&self, op: ReduceOp, l: &Layout, dims: &[usize]) -> Result<Storage> {
         guard_alloc(op.name(), l.numel(), self.dtype())?;
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::reduce(op, s, l, dims)?)),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => Ok(Storage::Gpu(s.reduce(op, l, dims)?)),
         }
     }
     pub fn arg_reduce(&self, op: ArgReduceOp, l: &Layout, dim: usize) -> Result<Vec<i64>> {
-        match self {
-            Storage::Cpu(s) => cpu::reduce::arg_reduce(op, s, l, dim),
-        }
+        cpu::reduce::arg_reduce(op, self.cpu()?, l, dim)
     }
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
         guard_alloc("cumsum", l.numel(), DType::F64)?;
-        match self {
-            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::cumsum(s, l, dim))),
-        }
+        Ok(Storage::Cpu(cpu::reduce::cumsum(self.cpu()?, l, dim)))
     }
     pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<Storage> {
         guard_alloc("softmax", l.numel(), self.dtype())?;
-        match self {
-            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::softmax::softmax(s, l, dim, log)?)),
-        }
+        Ok(Storage::Cpu(cpu::softmax::softmax(self.cpu()?, l, dim, log)?))
     }
     pub fn softmax_backward(&self, lg: &Layout, y: &Storage, ly: &Layout, log: bool) -> Option<Storage> {
         match (self, y) {
             (Storage::Cpu(g), Storage::Cpu(y)) => cpu::softmax::softmax_backward(g, lg, y, ly, log).map(Storage::Cpu),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
     /// Sliding windows over `[planes, H, W]` contiguous data from `offset`.
     pub fn im2col(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
-        match self {
-            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::im2col(c, offset, planes, s)?)),
-        }
+        Ok(Storage::Cpu(cpu::window::im2col(self.cpu()?, offset, planes, s)?))
     }
     pub fn col2im(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
-        match self {
-            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::col2im(c, offset, planes, s)?)),
-        }
+        Ok(Storage::Cpu(cpu::window::col2im(self.cpu()?, offset, planes, s)?))
     }
     pub fn max_pool(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<(Storage, Storage)> {
-        match self {
-            Storage::Cpu(c) => {
-                let (v, i) = cpu::window::max_pool(c, offset, planes, s)?;
-                Ok((Storage::Cpu(v), Storage::Cpu(i)))
-            }
-        }
+        let (v, i) = cpu::window::max_pool(self.cpu()?, offset, planes, s)?;
+        Ok((Storage::Cpu(v), Storage::Cpu(i)))
     }
     pub fn max_pool_backward(&self, offset: usize, idx: &[i64], planes: usize, hw: usize, l: usize) -> Result<Storage> {
-        match self {
-            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::max_pool_backward(c, offset, idx, planes, hw, l)?)),
-        }
+        Ok(Storage::Cpu(cpu::window::max_pool_backward(self.cpu()?, offset, idx, planes, hw, l)?))
     }
     /// Convolution and its two gradients over contiguous (storage, offset) operands.
     pub fn conv2d(x: (&Storage, usize), w: (&Storage, usize), b: Option<(&Storage, usize)>, cs: &cpu::conv::ConvShape) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::conv::forward((x.0.cpu(), x.1), (w.0.cpu(), w.1), b.map(|(s, o)| (s.cpu(), o)), cs)?))
+        let bias = match b {
+            Some((s, o)) => Some((s.cpu()?, o)),
+            None => None,
+        };
+        Ok(Storage::Cpu(cpu::conv::forward((x.0.cpu()?, x.1), (w.0.cpu()?, w.1), bias, cs)?))
     }
     pub fn conv2d_input_grad(g: (&Storage, usize), w: (&Storage, usize), cs: &cpu::conv::ConvShape) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::conv::input_grad((g.0.cpu(), g.1), (w.0.cpu(), w.1), cs)?))
+        Ok(Storage::Cpu(cpu::conv::input_grad((g.0.cpu()?, g.1), (w.0.cpu()?, w.1), cs)?))
     }
     pub fn conv2d_weight_grad(g: (&Storage, usize), x: (&Storage, usize), cs: &cpu::conv::ConvShape) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::conv::weight_grad((g.0.cpu(), g.1), (x.0.cpu(), x.1), cs)?))
+        Ok(Storage::Cpu(cpu::conv::weight_grad((g.0.cpu()?, g.1), (x.0.cpu()?, x.1), cs)?))
     }
     /// A fused optimizer update over `n` contiguous elements of each (storage, offset).
     pub fn optim_update(u: &crate::op::OptimUpdate, p: (&mut Storage, usize), g: (&Storage, usize), states: Vec<(&mut Storage, usize)>, n: usize) -> Result<()> {
-        let states = states.into_iter().map(|(s, o)| (s.cpu_mut(), o)).collect();
-        cpu::optim::apply(u, (p.0.cpu_mut(), p.1), (g.0.cpu(), g.1), states, n)
+        let states = states.into_iter().map(|(s, o)| s.cpu_mut().map(|s| (s, o))).collect::<Result<_>>()?;
+        cpu::optim::apply(u, (p.0.cpu_mut()?, p.1), (g.0.cpu()?, g.1), states, n)
     }
     pub fn bmm(&self, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
         guard_alloc("matmul", la.shape[0] * la.shape[1] * lb.shape[2], self.dtype())?;
         match (self, other) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::matmul::bmm(a, la, b, lb)?)),
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(a), Storage::Gpu(b)) => Ok(Storage::Gpu(a.bmm(la, b, lb)?)),
+            #[allow(unreachable_patterns)]
+            _ => Err(mixed_devices(self.device(), other.device())),
         }
     }
     /// `bmm` with a contiguous bias row (storage, offset) added to every output row.
     pub fn bmm_bias(&self, la: &Layout, other: &Storage, lb: &Layout, bias: (&Storage, usize)) -> Result<Storage> {
         guard_alloc("linear", la.shape[0] * la.shape[1] * lb.shape[2], self.dtype())?;
-        match (self, other, bias.0) {
-            (Storage::Cpu(a), Storage::Cpu(b), Storage::Cpu(c)) => Ok(Storage::Cpu(cpu::matmul::bmm_bias(a, la, b, lb, Some((c, bias.1)))?)),
-        }
+        #[allow(irrefutable_let_patterns)]
+        let (Storage::Cpu(a), Storage::Cpu(b), Storage::Cpu(c)) = (self, other, bias.0) else {
+            return Err(first_mismatch("linear", &[self.device(), other.device(), bias.0.device()]));
+        };
+        Ok(Storage::Cpu(cpu::matmul::bmm_bias(a, la, b, lb, Some((c, bias.1)))?))
     }
     pub fn index_select(&self, l: &Layout, dim: usize, idx: &[i64]) -> Result<Storage> {
-        match self {
-            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::index::index_select(s, l, dim, idx))),
-        }
+        Ok(Storage::Cpu(cpu::index::index_select(self.cpu()?, l, dim, idx)))
     }
     pub fn gather(&self, l: &Layout, dim: usize, idx: &[i64], idx_shape: &[usize]) -> Result<Storage> {
         guard_alloc("gather", idx.len(), self.dtype())?;
-        match self {
-            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::index::gather(s, l, dim, idx, idx_shape))),
-        }
+        Ok(Storage::Cpu(cpu::index::gather(self.cpu()?, l, dim, idx, idx_shape)))
     }
     #[allow(clippy::too_many_arguments)]
     pub fn scatter(&mut self, shape: &[usize], dim: usize, idx: &[i64], idx_shape: &[usize], src: &Storage, src_shape: &[usize], accumulate: bool) -> Result<()> {
-        match (self, src) {
-            (Storage::Cpu(d), Storage::Cpu(s)) => cpu::index::scatter(d, shape, dim, idx, idx_shape, s, src_shape, accumulate),
-        }
+        let src = src.cpu()?;
+        cpu::index::scatter(self.cpu_mut()?, shape, dim, idx, idx_shape, src, src_shape, accumulate)
     }
     pub fn index_add(&mut self, shape: &[usize], dim: usize, idx: &[i64], src: &Storage) -> Result<()> {
-        match (self, src) {
-            (Storage::Cpu(d), Storage::Cpu(s)) => cpu::index::index_add(d, shape, dim, idx, s),
-        }
+        let src = src.cpu()?;
+        cpu::index::index_add(self.cpu_mut()?, shape, dim, idx, src)
     }
     pub fn cat(parts: &[(&Storage, &Layout)], dim: usize, out_shape: &[usize]) -> Result<Storage> {
         guard_alloc("cat", crate::shape::numel(out_shape), DType::F64)?;
-        let cpu_parts: Vec<(&CpuStorage, &Layout)> = parts.iter().map(|(s, l)| (s.cpu(), *l)).collect();
+        let cpu_parts: Vec<(&CpuStorage, &Layout)> = parts.iter().map(|(s, l)| s.cpu().map(|s| (s, *l))).collect::<Result<_>>()?;
         Ok(Storage::Cpu(cpu::index::cat(&cpu_parts, dim, out_shape)?))
     }
-    pub fn nonzero(&self, l: &Layout) -> (Vec<i64>, usize) {
-        match self {
-            Storage::Cpu(s) => cpu::index::nonzero(s, l),
-        }
+    pub fn nonzero(&self, l: &Layout) -> Result<(Vec<i64>, usize)> {
+        Ok(cpu::index::nonzero(self.cpu()?, l))
     }
-    pub fn copy_from(&mut self, dst: &Layout, src: &Storage, src_layout: &Layout) {
+    pub fn copy_from(&mut self, dst: &Layout, src: &Storage, src_layout: &Layout) -> Result<()> {
         match (self, src) {
-            (Storage::Cpu(d), Storage::Cpu(s)) => d.copy_from(dst, s, src_layout),
+            (Storage::Cpu(d), Storage::Cpu(s)) => {
+                d.copy_from(dst, s, src_layout);
+                Ok(())
+            }
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(d), Storage::Gpu(s)) => d.copy_from(dst, s, src_layout),
+            #[allow(unreachable_patterns)]
+            (d, s) => Err(mixed_devices(d.device(), s.device())),
         }
     }
     /// The elements `l` selects as i64 (index arguments).
-    pub fn to_i64_vec(&self, l: &Layout) -> Vec<i64> {
-        match self.to_contiguous(l, DType::I64) {
-            Storage::Cpu(CpuStorage::I64(b)) => b.as_slice().to_vec(),
-            _ => vec![],
+    pub fn to_i64_vec(&self, l: &Layout) -> Result<Vec<i64>> {
+        match self.host(l, DType::I64)? {
+            CpuStorage::I64(b) => Ok(b.as_slice().to_vec()),
+            _ => Ok(vec![]),
         }
     }
-    pub fn to_f64_vec(&self, l: &Layout) -> Vec<f64> {
-        match self.to_contiguous(l, DType::F64) {
-            Storage::Cpu(CpuStorage::F64(b)) => b.as_slice().to_vec(),
-            _ => vec![],
+    pub fn to_f64_vec(&self, l: &Layout) -> Result<Vec<f64>> {
+        match self.host(l, DType::F64)? {
+            CpuStorage::F64(b) => Ok(b.as_slice().to_vec()),
+            _ => Ok(vec![]),
         }
     }
 }

@@ -45,7 +45,7 @@ CASES = [
     (lambda: bool(torch.ones(2)), RuntimeError, "Boolean value of Tensor with more than one value is ambiguous"),
     (lambda: torch.ones(2).item(), RuntimeError, "a Tensor with 2 elements cannot be converted to Scalar"),
     (lambda: len(torch.tensor(1.0)), TypeError, "len\\(\\) of a 0-d tensor"),
-    (lambda: torch.ones(2).to("cuda"), RuntimeError, "wgpu"),
+    (lambda: torch.ones(2, dtype=torch.float64).to("cuda"), RuntimeError, "float64"),
     (lambda: torch.ones(2).to("tpu"), RuntimeError, "Expected one of cpu, cuda"),
     (lambda: torch.arange(0, 10, 0), RuntimeError, "step must be nonzero"),
     (lambda: torch.ones(3, 3).permute(0, 0), RuntimeError, "appears multiple times"),

@@ -10,7 +10,7 @@ from . import _native
 from ._native import Tensor
 from ._dtype import dtype, float32, float64, int64, bool_ as bool, get_default_dtype, set_default_dtype  # noqa: A001
 from ._size import Size
-from ._device import device, _check_device
+from ._device import device, _check_device, get_default_device, set_default_device
 from . import _tensor_str
 from ._tensor_str import set_printoptions
 
@@ -53,7 +53,7 @@ from ._functions import *  # noqa: E402,F401,F403
 from ._functions import add, sub, mul, div, where, cat, stack, is_tensor  # noqa: E402,F401
 from ._creation import default_generator  # noqa: E402,F401
 from ._serialization import load, save  # noqa: E402,F401
-from . import autograd, cuda, nn, optim, return_types, utils  # noqa: E402,F401
+from . import autograd, cuda, nn, optim, return_types, utils, wgpu  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

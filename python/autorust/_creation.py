@@ -15,7 +15,10 @@ Tensor = _native.Tensor
 
 
 def _finish(t, requires_grad, device):
-    _check_device(device)
+    """Moves a new CPU tensor to its device, then sets requires_grad (so the
+    move is not recorded)."""
+    if _check_device(device) != "cpu":
+        t = _native._to_device(t, "wgpu")
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -167,15 +170,17 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    if device is not None:
-        _check_device(device)
-    return _native.full(_sizes(size), 0.0, _DEFAULT_DT[0] if dtype is None else to_dtype(dtype), requires_grad)
+    dt = _DEFAULT_DT[0] if dtype is None else to_dtype(dtype)
+    if _check_device(device) == "cpu":
+        return _native.full(_sizes(size), 0.0, dt, requires_grad)
+    return _finish(_native.full(_sizes(size), 0.0, dt, False), requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    if device is not None:
-        _check_device(device)
-    return _native.full(_sizes(size), 1.0, _DEFAULT_DT[0] if dtype is None else to_dtype(dtype), requires_grad)
+    dt = _DEFAULT_DT[0] if dtype is None else to_dtype(dtype)
+    if _check_device(device) == "cpu":
+        return _native.full(_sizes(size), 1.0, dt, requires_grad)
+    return _finish(_native.full(_sizes(size), 1.0, dt, False), requires_grad, device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None, pin_memory=False):
@@ -237,33 +242,33 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return zeros(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    return zeros(*input.shape, dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return ones(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    return ones(*input.shape, dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+    return zeros_like(input, dtype=dtype, device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return rand(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    return rand(*input.shape, dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return randn(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    return randn(*input.shape, dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 def manual_seed(seed):

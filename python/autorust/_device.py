@@ -1,5 +1,6 @@
-"""``autorust.device``. The CPU is the only device until the wgpu backend
-lands; ``"cuda"``/``"wgpu"`` then become aliases of the GPU."""
+"""``autorust.device`` and the default device. ``"wgpu"``, ``"gpu"`` and
+``"cuda"`` (with any index, as PyTorch scripts write it) all name the one
+wgpu GPU device."""
 
 _GPU_NAMES = ("cuda", "wgpu", "gpu")
 
@@ -42,15 +43,28 @@ class device:
         return hash((self.type, self.index))
 
 
+# the device creation functions use when given none (set_default_device)
+_DEFAULT = ["cpu"]
+
+
 def _check_device(d):
-    """Validates a device argument; GPU devices raise until the backend exists."""
+    """Validates a device argument and names its backend: "cpu" or "wgpu"."""
     if d is None:
-        return
+        return _DEFAULT[0]
     if isinstance(d, int):
         d = device("cuda", d)
     dev = device(d)
-    if dev.type in _GPU_NAMES:
-        raise RuntimeError(
-            f"autorust: device '{dev}' needs the wgpu GPU backend, which this build does not "
-            "include yet; use device='cpu'"
-        )
+    if dev.type == "cpu":
+        return "cpu"
+    if dev.index not in (None, 0):
+        raise RuntimeError(f"autorust: device '{dev}' does not exist: the wgpu backend drives one GPU (index 0)")
+    return "wgpu"
+
+
+def set_default_device(d):
+    """Where creation functions put tensors when not given ``device=``."""
+    _DEFAULT[0] = "cpu" if d is None else _check_device(d)
+
+
+def get_default_device():
+    return device("cpu") if _DEFAULT[0] == "cpu" else device("wgpu", 0)

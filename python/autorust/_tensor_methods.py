@@ -28,6 +28,8 @@ class _ArrayView:
 def numpy(self, *, force=False):
     if self.requires_grad and not force:
         raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+    if force and self.is_cuda:
+        return self.detach().cpu().numpy()
     return np.asarray(_ArrayView(self))
 
 
@@ -39,7 +41,8 @@ def __array__(self, dtype=None, copy=None):
 
 
 def tolist(self):
-    return np.asarray(_ArrayView(self)).tolist()
+    t = self.detach().cpu() if self.is_cuda else self
+    return np.asarray(_ArrayView(t)).tolist()
 
 
 def __iter__(self):

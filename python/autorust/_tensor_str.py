@@ -136,7 +136,7 @@ def _array_str(a, indent, summarize, fmt):
 
 
 def _contents(t, indent):
-    a = t.detach().numpy()
+    a = t.detach().cpu().numpy()
     summarize = a.size > PRINT_OPTS.threshold
     floating = a.dtype.kind == "f"
     fmt = _Formatter(_summarized(a) if summarize else a.reshape(-1), floating)
@@ -174,6 +174,8 @@ def _repr(t):
         if dt not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_):
             suffixes.append("dtype=" + str(dt))
         body = _contents(t, indent)
+    if t.is_cuda:
+        suffixes.insert(0, f"device='{t.device}'")
     fn = t.grad_fn
     if fn is not None:
         suffixes.append(f"grad_fn=<{fn.name()}>")

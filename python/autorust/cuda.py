@@ -1,21 +1,14 @@
-"""``autorust.cuda``: answers for the GPU device. This build has no GPU
-backend yet (the wgpu backend is its own issue), so no device is available
-and scripts that test ``autorust.cuda.is_available()`` take their CPU path."""
+"""``autorust.cuda``: PyTorch's CUDA queries, answered for the wgpu GPU
+device (``"cuda"`` is an alias of it), so scripts that test
+``autorust.cuda.is_available()`` take their GPU path on any Vulkan, Metal or
+DX12 GPU."""
 
-
-def is_available():
-    return False
-
-
-def device_count():
-    return 0
-
-
-def synchronize(device=None):
-    return None
+from .wgpu import current_device, device_count, empty_cache, get_device_name, is_available, memory_allocated, synchronize  # noqa: F401
 
 
 def manual_seed(seed):
+    # GPU tensors are drawn on the CPU stream and copied over, so seeding the
+    # CPU generator (autorust.manual_seed) already covers them
     return None
 
 

@@ -202,7 +202,7 @@ fn index_item(obj: &Bound<'_, PyAny>) -> PyResult<IndexArg> {
     }
     if let Some(t) = as_tensor(obj) {
         if t.ndim() == 0 && t.dtype() == DType::I64 {
-            return Ok(IndexArg::Int(t.to_i64_vec()[0]));
+            return Ok(IndexArg::Int(t.to_i64_vec()?[0]));
         }
         return Ok(IndexArg::Tensor(t));
     }

@@ -11,7 +11,7 @@ impl From<Error> for PyErr {
         match e {
             Error::Dim { .. } | Error::Index { .. } => PyIndexError::new_err(msg),
             // PyTorch reports bad sizes and ranges (negative dims, arange step 0) as RuntimeError.
-            Error::Shape { .. } | Error::Value { .. } | Error::DType { .. } | Error::Autograd(_) | Error::Runtime(_) | Error::OutOfMemory { .. } => {
+            Error::Shape { .. } | Error::Value { .. } | Error::DType { .. } | Error::Autograd(_) | Error::Runtime(_) | Error::Device(_) | Error::OutOfMemory { .. } => {
                 PyRuntimeError::new_err(msg)
             }
         }

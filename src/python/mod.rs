@@ -3,6 +3,7 @@
 mod args;
 mod errors;
 mod functions;
+mod gpu;
 mod nn;
 mod node;
 mod tensor;
@@ -57,5 +58,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_custom_node, m)?)?;
     m.add_function(wrap_pyfunction!(_set_default_float, m)?)?;
     nn::register(m)?;
+    gpu::register(m)?;
     Ok(())
 }

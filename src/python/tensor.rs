@@ -136,9 +136,11 @@ impl PyTensor {
     fn device(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         Ok(py.import("autorust")?.getattr("device")?.call1((self.t.device().name(),))?.unbind())
     }
+    /// True on the wgpu device ("cuda" is its alias, so scripts that test
+    /// `is_cuda` take their GPU path).
     #[getter]
     fn is_cuda(&self) -> bool {
-        false
+        self.t.device() != crate::storage::Device::Cpu
     }
     #[getter]
     fn is_leaf(&self) -> bool {
@@ -150,8 +152,8 @@ impl PyTensor {
     fn is_floating_point(&self) -> bool {
         self.t.dtype().is_float()
     }
-    fn data_ptr(&self) -> usize {
-        self.t.with_storage(|s, l| s.cpu().data_ptr() + l.offset * self.t.dtype().size_in_bytes())
+    fn data_ptr(&self) -> PyResult<usize> {
+        Ok(self.t.with_storage(|s, l| s.cpu().map(|c| c.data_ptr() + l.offset * self.t.dtype().size_in_bytes()))?)
     }
     fn __len__(&self) -> PyResult<usize> {
         let s = self.t.shape();
@@ -177,7 +179,7 @@ impl PyTensor {
     fn __int__(&self) -> PyResult<i64> {
         one_element(&self.t)?;
         if self.t.dtype() == DType::I64 {
-            return Ok(self.t.to_i64_vec()[0]);
+            return Ok(self.t.to_i64_vec()?[0]);
         }
         Ok(self.t.item_f64()?.trunc() as i64)
     }
@@ -185,7 +187,7 @@ impl PyTensor {
         if self.t.dtype() != DType::I64 || self.t.numel() != 1 {
             return Err(PyTypeError::new_err("only integer tensors of a single element can be converted to an index"));
         }
-        Ok(self.t.to_i64_vec()[0])
+        Ok(self.t.to_i64_vec()?[0])
     }
     fn __bool__(&self) -> PyResult<bool> {
         let n = self.t.numel();
@@ -198,7 +200,11 @@ impl PyTensor {
     fn _array_parts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let l = self.t.layout();
         let isz = self.t.dtype().size_in_bytes();
-        let ptr = self.t.with_storage(|s, _| s.cpu().data_ptr()) + l.offset * isz;
+        let device = self.t.device();
+        if device != crate::storage::Device::Cpu {
+            return Err(PyTypeError::new_err(format!("can't convert {} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.", device.name())));
+        }
+        let ptr = self.t.with_storage(|s, _| s.cpu().map(|c| c.data_ptr()))? + l.offset * isz;
         let strides: Vec<usize> = l.strides.iter().map(|s| s * isz).collect();
         let keep = Py::new(py, PyStorageRef { _cell: self.t.storage_cell() })?;
         Ok((ptr, PyTuple::new(py, &l.shape)?, PyTuple::new(py, strides)?, typestr(self.t.dtype()), keep).into_pyobject(py)?.into_any().unbind())
@@ -206,6 +212,7 @@ impl PyTensor {
     #[pyo3(signature = (*args, **kwargs))]
     fn to(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
         let mut dtype = None;
+        let mut device = None;
         let mut copy = false;
         let mut check = |o: &Bound<'_, PyAny>| -> PyResult<()> {
             if o.is_none() {
@@ -219,8 +226,9 @@ impl PyTensor {
                 dtype = Some(d);
                 return Ok(());
             }
-            // a device: validated by autorust.device
-            py.import("autorust")?.getattr("_check_device")?.call1((o,))?;
+            // a device: validated by autorust.device, which names the backend
+            let name: String = py.import("autorust")?.getattr("_check_device")?.call1((o,))?.extract()?;
+            device = Some(if name == "cpu" { crate::storage::Device::Cpu } else { crate::storage::Device::Wgpu });
             Ok(())
         };
         for a in args.iter() {
@@ -240,10 +248,15 @@ impl PyTensor {
                 }
             }
         }
+        let moves = device.is_some_and(|d| d != self.t.device());
         let t = match dtype {
             Some(d) if d != self.t.dtype() => self.t.to_dtype(d)?,
-            _ if copy => self.t.clone_tensor()?,
+            _ if copy && !moves => self.t.clone_tensor()?,
             _ => self.t.clone(),
+        };
+        let t = match device {
+            Some(d) if moves => py.detach(|| t.to_device(d))?,
+            _ => t,
         };
         Ok(PyTensor::wrap(t))
     }
@@ -263,8 +276,15 @@ impl PyTensor {
         Ok(PyTensor::wrap(self.t.to_dtype(DType::Bool)?))
     }
     #[pyo3(signature = (*_args, **_kwargs))]
-    fn cpu(&self, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyTensor {
-        PyTensor::wrap(self.t.clone())
+    fn cpu(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
+        let t = self.t.clone();
+        Ok(PyTensor::wrap(py.detach(|| t.to_device(crate::storage::Device::Cpu))?))
+    }
+    /// `.cuda()` / `.cuda(0)`: the wgpu device.
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn cuda(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
+        let t = self.t.clone();
+        Ok(PyTensor::wrap(py.detach(|| t.to_device(crate::storage::Device::Wgpu))?))
     }
     #[pyo3(signature = (memory_format=None))]
     fn clone(&self, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
@@ -395,7 +415,7 @@ pub fn implicit_grad(t: &Tensor) -> PyResult<Tensor> {
     if t.numel() != 1 {
         return Err(PyRuntimeError::new_err("grad can be implicitly created only for scalar outputs"));
     }
-    Ok(Tensor::ones(&t.shape(), t.dtype()))
+    Ok(Tensor::ones(&t.shape(), t.dtype()).to_device(t.device())?)
 }
 
 pub fn check_grad_shape(t: &Tensor, g: &Tensor) -> PyResult<()> {
@@ -417,7 +437,7 @@ pub fn size_object(py: Python<'_>, shape: &[usize]) -> PyResult<Py<PyAny>> {
 pub fn scalar_object(py: Python<'_>, v: f64, dtype: DType, t: &Tensor) -> PyResult<Py<PyAny>> {
     Ok(match dtype {
         DType::F32 | DType::F64 => v.into_pyobject(py)?.into_any().unbind(),
-        DType::I64 => t.to_i64_vec()[0].into_pyobject(py)?.into_any().unbind(),
+        DType::I64 => t.to_i64_vec()?[0].into_pyobject(py)?.into_any().unbind(),
         DType::Bool => (v != 0.0).into_pyobject(py)?.to_owned().into_any().unbind(),
     })
 }

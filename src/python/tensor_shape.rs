@@ -172,7 +172,7 @@ impl PyTensor {
     }
     #[pyo3(signature = (*, as_tuple=false))]
     fn nonzero(&self, py: Python<'_>, as_tuple: bool) -> PyResult<Py<PyAny>> {
-        let nz = self.t.nonzero();
+        let nz = self.t.nonzero()?;
         if !as_tuple {
             return Ok(Py::new(py, PyTensor::wrap(nz))?.into_any());
         }

@@ -10,12 +10,12 @@ use crate::shape::broadcast_shapes;
 
 impl Tensor {
     /// This tensor in `dtype`, without a copy when it already is.
-    pub(crate) fn cast_nograd(&self, dtype: DType) -> Tensor {
+    pub(crate) fn cast_nograd(&self, dtype: DType) -> Result<Tensor> {
         if self.dtype() == dtype {
-            return self.clone();
+            return Ok(self.clone());
         }
-        let s = self.to_contiguous_storage(dtype);
-        Tensor::contiguous_from(s, self.shape())
+        let s = self.to_contiguous_storage(dtype)?;
+        Ok(Tensor::contiguous_from(s, self.shape()))
     }
 
     pub fn unary(&self, op: UnaryOp) -> Result<Tensor> {
@@ -24,7 +24,7 @@ impl Tensor {
             return dtype_err("neg", "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
         }
         let compute = if op.needs_float() { dt.to_float() } else { dt };
-        let src = self.cast_nograd(compute);
+        let src = self.cast_nograd(compute)?;
         let storage = src.with_storage(|s, l| s.unary(op, l))?;
         let out = Tensor::contiguous_from(storage, self.shape());
         if op != UnaryOp::LogicalNot {
@@ -40,7 +40,7 @@ impl Tensor {
 
     /// The gradient of `op` for this incoming gradient in one pass, unrecorded.
     pub(crate) fn unary_backward_fused(&self, op: UnaryOp, saved: &Tensor) -> Option<Tensor> {
-        let g = self.cast_nograd(saved.dtype());
+        let g = self.cast_nograd(saved.dtype()).ok()?;
         let storage = {
             let (vg, vs) = (g.view_guard(), saved.view_guard());
             let (sg, ss) = (vg.storage.data.read_recursive(), vs.storage.data.read_recursive());
@@ -60,13 +60,13 @@ impl Tensor {
         let (da, db) = (pa.0, pb.0);
         let common = result_type(&[pa, pb]);
         let compute = if op.needs_float() { common.to_float() } else { common };
-        let a = if da == compute { self.clone() } else { self.cast_nograd(compute) };
+        let a = if da == compute { self.clone() } else { self.cast_nograd(compute)? };
         let b = if alpha != 1.0 {
-            other.cast_nograd(compute).mul_scalar_nograd(alpha)?
+            other.cast_nograd(compute)?.mul_scalar_nograd(alpha)?
         } else if db == compute {
             other.clone()
         } else {
-            other.cast_nograd(compute)
+            other.cast_nograd(compute)?
         };
         let (storage, out_shape) = {
             let (va, vb) = (a.view_guard(), b.view_guard());
@@ -147,7 +147,7 @@ impl Tensor {
     pub fn pow_scalar(&self, p: f64) -> Result<Tensor> {
         let dt = self.dtype();
         if !dt.is_float() && (p.fract() != 0.0) {
-            return self.cast_nograd(crate::dtype::default_float()).pow_scalar(p);
+            return self.cast_nograd(crate::dtype::default_float())?.pow_scalar(p);
         }
         self.unary(UnaryOp::PowScalar(p))
     }
@@ -174,7 +174,7 @@ impl Tensor {
     pub fn where_(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         let dt = result_type(&[a.promotion_operand(), b.promotion_operand()]);
         let shape = broadcast_shapes("where", &broadcast_shapes("where", &self.shape(), &a.shape())?, &b.shape())?;
-        let (ca, cb) = (a.cast_nograd(dt), b.cast_nograd(dt));
+        let (ca, cb) = (a.cast_nograd(dt)?, b.cast_nograd(dt)?);
         let storage = {
             let (vc, va, vb) = (self.view_guard(), ca.view_guard(), cb.view_guard());
             let lc = vc.layout.expand("where", &shape)?;
@@ -197,17 +197,28 @@ impl Tensor {
             return Ok(self.clone());
         }
         crate::storage::guard_alloc("to", self.numel(), dtype)?;
-        let out = Tensor::contiguous_from(self.to_contiguous_storage(dtype), self.shape());
+        let out = Tensor::contiguous_from(self.to_contiguous_storage(dtype)?, self.shape());
         if dtype.is_float() {
             record(&out, "ToCopyBackward0", &[self], || Rule::Identity);
         }
         Ok(out)
     }
 
+    /// A copy on `device` that stays in the graph (`to("wgpu")`, `.cpu()`).
+    pub fn to_device(&self, device: crate::storage::Device) -> Result<Tensor> {
+        let from = self.device();
+        if from == device {
+            return Ok(self.clone());
+        }
+        let out = Tensor::contiguous_from(self.with_storage(|s, l| s.to_device(l, device))?, self.shape());
+        record(&out, "ToCopyBackward0", &[self], || Rule::ToDevice(from));
+        Ok(out)
+    }
+
     /// A contiguous copy that stays in the graph (`clone()`).
     pub fn clone_tensor(&self) -> Result<Tensor> {
         crate::storage::guard_alloc("clone", self.numel(), self.dtype())?;
-        let out = Tensor::contiguous_from(self.to_contiguous_storage(self.dtype()), self.shape());
+        let out = Tensor::contiguous_from(self.to_contiguous_storage(self.dtype())?, self.shape());
         record(&out, "CloneBackward0", &[self], || Rule::Identity);
         Ok(out)
     }
@@ -215,7 +226,7 @@ impl Tensor {
     /// A contiguous copy of the data, outside the graph.
     pub fn clone_data(&self) -> Result<Tensor> {
         crate::storage::guard_alloc("clone", self.numel(), self.dtype())?;
-        Ok(Tensor::contiguous_from(self.to_contiguous_storage(self.dtype()), self.shape()))
+        Ok(Tensor::contiguous_from(self.to_contiguous_storage(self.dtype())?, self.shape()))
     }
 
     /// Self if it is contiguous from offset 0 of its storage, else a copy (unrecorded).

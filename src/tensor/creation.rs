@@ -6,7 +6,7 @@ use crate::dtype::DType;
 use crate::error::{value_err, Result};
 use crate::random;
 use crate::shape::{checked_numel, Shape};
-use crate::storage::{Device, Storage};
+use crate::storage::Storage;
 
 fn from_f64s(v: Vec<f64>, shape: impl Into<Shape>, dtype: DType) -> Tensor {
     let n = v.len();
@@ -19,7 +19,7 @@ fn from_f64s(v: Vec<f64>, shape: impl Into<Shape>, dtype: DType) -> Tensor {
 impl Tensor {
     pub fn full(shape: &[usize], value: f64, dtype: DType) -> Tensor {
         let n = crate::shape::numel(shape);
-        Tensor::contiguous_from(Storage::full(Device::Cpu, dtype, n, value), Shape::from_slice(shape))
+        Tensor::contiguous_from(Storage::Cpu(CpuStorage::full(dtype, n, value)), Shape::from_slice(shape))
     }
     pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
         Tensor::full(shape, 0.0, dtype)
@@ -108,7 +108,7 @@ impl Tensor {
         let n = checked_numel("randint", shape)?;
         crate::storage::guard_alloc("randint", n, DType::I64)?;
         let t = Tensor::from_i64(random::int_range(n, low, high), Shape::from_slice(shape));
-        Ok(if dtype == DType::I64 { t } else { t.cast_nograd(dtype) })
+        Ok(if dtype == DType::I64 { t } else { t.cast_nograd(dtype)? })
     }
 
     /// A random permutation of 0..n.

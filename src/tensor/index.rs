@@ -13,7 +13,7 @@ use crate::storage::Storage;
 
 /// Scatters `src` into `out`'s fresh contiguous storage (indices checked).
 fn scatter_in_place(out: &Tensor, dim: usize, idx: &[i64], idx_shape: &[usize], src: &Tensor, add: bool) -> Result<()> {
-    let src_c = src.cast_nograd(out.dtype()).contiguous_data()?;
+    let src_c = src.cast_nograd(out.dtype())?.contiguous_data()?;
     let (vo, vs) = (out.view_guard(), src_c.view_guard());
     let mut so = vo.storage.data.write();
     let ss = vs.storage.data.read_recursive();
@@ -56,7 +56,7 @@ fn index_values(op: &'static str, index: &Tensor) -> Result<Vec<i64>> {
     if index.dtype() != DType::I64 {
         return dtype_err(op, format!("{op}(): Expected dtype int64 for index"));
     }
-    Ok(index.to_i64_vec())
+    index.to_i64_vec()
 }
 
 impl Tensor {
@@ -143,7 +143,7 @@ impl Tensor {
     /// zeros; unrecorded (gradient rules under no create_graph).
     pub(crate) fn zeros_scatter_add(shape: &[usize], dim: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> {
         let out = Tensor::zeros(shape, src.dtype());
-        let idx = index.to_i64_vec();
+        let idx = index.to_i64_vec()?;
         scatter_in_place(&out, dim, &idx, &index.shape(), src, true)?;
         Ok(out)
     }
@@ -158,7 +158,7 @@ impl Tensor {
         let xs = self.shape();
         let size = if xs.is_empty() { 1 } else { xs[dim] };
         let idx = checked("index_add", index_values("index_add", index)?, size, dim, false)?;
-        let src_c = src.cast_nograd(self.dtype()).clone_data()?;
+        let src_c = src.cast_nograd(self.dtype())?.clone_data()?;
         let out = self.clone_data()?;
         {
             let (vo, vs) = (out.view_guard(), src_c.view_guard());
@@ -187,7 +187,7 @@ impl Tensor {
         let n = self.numel();
         let idx = checked("put", index_values("put", positions)?, n, 0, true)?;
         let pshape = positions.shape();
-        let vals = values.cast_nograd(self.dtype()).expand(&pshape)?.clone_data()?;
+        let vals = values.cast_nograd(self.dtype())?.expand(&pshape)?.clone_data()?;
         let out = self.reshape_to(&[n])?.clone_data()?;
         {
             let (vo, vv) = (out.view_guard(), vals.view_guard());
@@ -209,7 +209,7 @@ impl Tensor {
             let (vo, vs) = (out.view_guard(), src.view_guard());
             let src_l = vs.layout.expand("slice_scatter", &dst_layout.shape)?;
             let mut so = vo.storage.data.write();
-            so.copy_from(&dst_layout, &vs.storage.data.read_recursive(), &src_l);
+            so.copy_from(&dst_layout, &vs.storage.data.read_recursive(), &src_l)?;
         }
         if needs_grad(&[self, src]) {
             let n = out.numel();
@@ -251,7 +251,7 @@ impl Tensor {
             }
             out_shape[d] += s[d];
         }
-        let casted: Vec<Tensor> = parts.iter().map(|t| t.cast_nograd(dt)).collect();
+        let casted: Vec<Tensor> = parts.iter().map(|t| t.cast_nograd(dt)).collect::<Result<_>>()?;
         let storage = {
             let guards: Vec<_> = casted.iter().map(|t| t.view_guard()).collect();
             let datas: Vec<_> = guards.iter().map(|g| g.storage.data.read_recursive()).collect();
@@ -282,10 +282,10 @@ impl Tensor {
     }
 
     /// Coordinates of non-zero elements as an `[n, ndim]` int64 tensor.
-    pub fn nonzero(&self) -> Tensor {
+    pub fn nonzero(&self) -> Result<Tensor> {
         let nd = self.ndim();
-        let (coords, count) = self.with_storage(|s, l| s.nonzero(l));
-        Tensor::from_i64(coords, vec![count, nd])
+        let (coords, count) = self.with_storage(|s, l| s.nonzero(l))?;
+        Ok(Tensor::from_i64(coords, vec![count, nd]))
     }
 
     /// `self[args]`: basic items make a view, tensor items gather.
@@ -356,13 +356,13 @@ impl Tensor {
                         }
                         if k == 0 {
                             // x[True] adds a dim of size 1; x[False] of size 0.
-                            let keep = ix.to_i64_vec()[0] != 0;
+                            let keep = ix.to_i64_vec()?[0] != 0;
                             t = t.unsqueeze(dim as i64)?;
                             adv.push((dim, Tensor::from_i64(if keep { vec![0] } else { vec![] }, vec![keep as usize])));
                             dim += 1;
                             continue;
                         }
-                        let nz = ix.nonzero();
+                        let nz = ix.nonzero()?;
                         for j in 0..k {
                             adv.push((dim + j, nz.select(1, j as i64)?.clone_data()?));
                         }
@@ -395,7 +395,7 @@ impl Tensor {
         let mut block = 1usize;
         for (d, ix) in adv.iter().rev() {
             let size = shape[*d];
-            let vals = checked("index", ix.expand(&bshape)?.to_i64_vec(), size, *d, true)?;
+            let vals = checked("index", ix.expand(&bshape)?.to_i64_vec()?, size, *d, true)?;
             for (l, v) in linear.iter_mut().zip(vals) {
                 *l += v * block as i64;
             }

@@ -116,11 +116,11 @@ impl Tensor {
             let rl = r.layout.expand(op, &shape)?;
             if Arc::ptr_eq(&v.storage, &r.storage) {
                 // Same storage (x += x): copy the source out first.
-                let tmp = r.storage.data.read_recursive().to_contiguous(&rl, self.dtype());
-                v.storage.data.write().copy_from(&v.layout, &tmp, &crate::layout::Layout::contiguous(shape.clone()));
+                let tmp = r.storage.data.read_recursive().to_contiguous(&rl, self.dtype())?;
+                v.storage.data.write().copy_from(&v.layout, &tmp, &crate::layout::Layout::contiguous(shape.clone()))?;
             } else {
                 let src = r.storage.data.read_recursive();
-                v.storage.data.write().copy_from(&v.layout, &src, &rl);
+                v.storage.data.write().copy_from(&v.layout, &src, &rl)?;
             }
             if v.tracks_version {
                 v.storage.bump_version();

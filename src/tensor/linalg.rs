@@ -153,7 +153,10 @@ impl Tensor {
     pub fn linear(&self, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
         let (sx, sw) = (self.shape(), w.shape());
         let fallback = sw.len() != 2 || sx.is_empty() || b.is_some_and(|b| b.shape().as_slice() != [sw[0]] || b.dtype() != self.dtype());
-        if fallback || self.dtype() != w.dtype() || !self.dtype().is_float() {
+        // the fused kernel (and its W-layout gradient) is the CPU's; on the
+        // GPU linear is matmul + add
+        let on_cpu = self.device() == crate::storage::Device::Cpu;
+        if fallback || !on_cpu || self.dtype() != w.dtype() || !self.dtype().is_float() {
             let out = self.matmul(&w.mt_or_t()?)?;
             return match b {
                 Some(b) => out.add(b),

@@ -37,7 +37,7 @@ impl Tensor {
         if target.shape().as_slice() != [n] {
             return shape_err("cross_entropy", format!("Expected input batch_size ({n}) to match target batch_size ({}).", target.shape().first().copied().unwrap_or(0)));
         }
-        let targets = target.to_i64_vec();
+        let targets = target.to_i64_vec()?;
         for &t in &targets {
             if t != ignore_index && (t < 0 || t as usize >= c) {
                 return index_err("cross_entropy", format!("Target {t} is out of bounds."));
@@ -48,7 +48,7 @@ impl Tensor {
                 if w.shape().as_slice() != [c] {
                     return shape_err("cross_entropy", format!("weight tensor should be defined either for all {c} classes or no classes but got weight tensor of shape: {}", crate::shape::fmt_shape(&w.shape())));
                 }
-                Some(w.to_f64_vec())
+                Some(w.to_f64_vec()?)
             }
             None => None,
         };
@@ -57,18 +57,19 @@ impl Tensor {
             let v = x.view_guard();
             let s = v.storage.data.read_recursive();
             let r = v.layout.offset..v.layout.offset + n * c;
-            Tensor::contiguous_from(crate::storage::Storage::Cpu(crate::backend::cpu::loss::logsumexp_rows(s.cpu(), r, c)?), vec![n])
+            Tensor::contiguous_from(crate::storage::Storage::Cpu(crate::backend::cpu::loss::logsumexp_rows(s.cpu()?, r, c)?), vec![n])
         };
-        let lse_v = lse.to_f64_vec();
-        let xv = x.with_storage(|s, l| {
-            targets.iter().enumerate().map(|(i, &t)| if t == ignore_index { 0.0 } else { s.cpu().get_f64(l.offset + i * c + t as usize) }).collect::<Vec<f64>>()
-        });
+        let lse_v = lse.to_f64_vec()?;
+        let xv = x.with_storage(|s, l| -> Result<Vec<f64>> {
+            let s = s.cpu()?;
+            Ok(targets.iter().enumerate().map(|(i, &t)| if t == ignore_index { 0.0 } else { s.get_f64(l.offset + i * c + t as usize) }).collect())
+        })?;
         let row_w: Vec<f64> = targets.iter().map(|&t| if t == ignore_index { 0.0 } else { w.as_ref().map_or(1.0, |w| w[t as usize]) }).collect();
         let losses: Vec<f64> = (0..n).map(|i| row_w[i] * (lse_v[i] - xv[i])).collect();
         let denom: f64 = row_w.iter().sum();
         let dt = self.dtype();
         let out = match reduction {
-            Reduction::None => Tensor::from_vec_f64(losses, vec![n]).cast_nograd(dt),
+            Reduction::None => Tensor::from_vec_f64(losses, vec![n]).cast_nograd(dt)?,
             Reduction::Sum => Tensor::full(&[], losses.iter().sum::<f64>(), dt),
             Reduction::Mean => Tensor::full(&[], losses.iter().sum::<f64>() / denom, dt),
         };
@@ -86,7 +87,7 @@ impl Tensor {
     /// Gradient of the fused cross-entropy for an incoming gradient `g`.
     pub(crate) fn cross_entropy_backward(x: &Tensor, ctx: &CrossEntropyCtx, g: &Tensor) -> Result<Tensor> {
         let (n, c) = (x.shape()[0], x.shape()[1]);
-        let gv = g.to_f64_vec();
+        let gv = g.to_f64_vec()?;
         let coef: Vec<f64> = (0..n).map(|i| ctx.row_scale[i] * if ctx.reduction == Reduction::None { gv[i] } else { gv[0] }).collect();
         if !is_grad_enabled() {
             let xc = x.contiguous_data()?;
@@ -95,7 +96,7 @@ impl Tensor {
             let s = v.storage.data.read_recursive();
             let ls = lv.storage.data.read_recursive();
             let r = v.layout.offset..v.layout.offset + n * c;
-            let st = crate::backend::cpu::loss::cross_entropy_grad(s.cpu(), r, c, ls.cpu(), &ctx.targets, &coef)?;
+            let st = crate::backend::cpu::loss::cross_entropy_grad(s.cpu()?, r, c, ls.cpu()?, &ctx.targets, &coef)?;
             return Ok(Tensor::contiguous_from(crate::storage::Storage::Cpu(st), vec![n, c]));
         }
         // Recording (create_graph): the same formula in differentiable ops.
@@ -103,7 +104,7 @@ impl Tensor {
         let safe: Vec<i64> = ctx.targets.iter().map(|&t| t.clamp(0, c as i64 - 1)).collect();
         let idx = Tensor::from_i64(safe, vec![n, 1]);
         let onehot = Tensor::zeros(&[n, c], x.dtype()).scatter_value(1, &idx, 1.0)?;
-        let scale = Tensor::from_vec_f64(ctx.row_scale.clone(), vec![n, 1]).cast_nograd(x.dtype());
+        let scale = Tensor::from_vec_f64(ctx.row_scale.clone(), vec![n, 1]).cast_nograd(x.dtype())?;
         let gcol = if ctx.reduction == Reduction::None { g.unsqueeze(1)? } else { g.clone() };
         softmax.sub(&onehot)?.mul(&scale)?.mul(&gcol)
     }

@@ -108,7 +108,7 @@ impl Tensor {
     }
 
     fn new_wrapped_scalar(v: f64, dtype: DType) -> Tensor {
-        let storage = Storage::full(Device::Cpu, dtype, 1, v);
+        let storage = Storage::Cpu(crate::backend::cpu::CpuStorage::full(dtype, 1, v));
         Tensor(Arc::new(TensorInner {
             view: RwLock::new(View { storage: Arc::new(StorageCell::new(storage)), layout: Layout::contiguous(vec![]), tracks_version: true }),
             meta: Mutex::new(Meta::default()),
@@ -182,13 +182,14 @@ impl Tensor {
         f(&s, &v.layout)
     }
     /// A contiguous copy of the elements, cast to `dtype`.
-    pub fn to_contiguous_storage(&self, dtype: DType) -> Storage {
+    pub fn to_contiguous_storage(&self, dtype: DType) -> Result<Storage> {
         self.with_storage(|s, l| s.to_contiguous(l, dtype))
     }
-    pub fn to_f64_vec(&self) -> Vec<f64> {
+    /// The elements as f64 on the host (downloads from the GPU).
+    pub fn to_f64_vec(&self) -> Result<Vec<f64>> {
         self.with_storage(|s, l| s.to_f64_vec(l))
     }
-    pub fn to_i64_vec(&self) -> Vec<i64> {
+    pub fn to_i64_vec(&self) -> Result<Vec<i64>> {
         self.with_storage(|s, l| s.to_i64_vec(l))
     }
     pub fn item_f64(&self) -> Result<f64> {
@@ -196,7 +197,7 @@ impl Tensor {
         if n != 1 {
             return Err(Error::Runtime(format!("a Tensor with {n} elements cannot be converted to Scalar")));
         }
-        Ok(self.to_f64_vec()[0])
+        Ok(self.to_f64_vec()?[0])
     }
 
     // ---- autograd metadata ----

@@ -40,7 +40,7 @@ impl Tensor {
         }
         // A gradient aliasing any written buffer is copied first: the update
         // holds write locks on those and a read lock on the gradient.
-        let g = grad.detach().cast_nograd(self.dtype());
+        let g = grad.detach().cast_nograd(self.dtype())?;
         let g = if cells.iter().any(|x| Arc::ptr_eq(x, &g.storage_cell())) { g.clone_data()? } else { g.contiguous_data()? };
         let n = self.numel();
         {

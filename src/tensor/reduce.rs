@@ -187,7 +187,7 @@ impl Tensor {
     }
 
     pub fn softmax(&self, dim: i64, log: bool) -> Result<Tensor> {
-        let src = if self.dtype().is_float() { self.clone() } else { self.cast_nograd(crate::dtype::default_float()) };
+        let src = if self.dtype().is_float() { self.clone() } else { self.cast_nograd(crate::dtype::default_float())? };
         let d = wrap_dim(if log { "log_softmax" } else { "softmax" }, dim, self.ndim())?;
         let storage = src.with_storage(|s, l| s.softmax(l, d, log))?;
         let out = Tensor::contiguous_from(storage, self.shape());

@@ -51,7 +51,7 @@ impl Tensor {
             Some(l) => (self.alias(l), "ViewBackward0"),
             None => {
                 crate::storage::guard_alloc("reshape", self.numel(), self.dtype())?;
-                let s = self.to_contiguous_storage(self.dtype());
+                let s = self.to_contiguous_storage(self.dtype())?;
                 (Tensor::contiguous_from(s, shape.to_vec()), "UnsafeViewBackward0")
             }
         };

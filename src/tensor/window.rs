@@ -139,7 +139,7 @@ impl Tensor {
             return z.scatter(2, &indices.reshape_to(&[n, c, l])?, &g.reshape_to(&[n, c, l])?, true)?.reshape_to(in_shape);
         }
         let gc = g.contiguous_data()?;
-        let idx = indices.to_i64_vec();
+        let idx = indices.to_i64_vec()?;
         let storage = {
             let v = gc.view_guard();
             let s = v.storage.data.read_recursive();

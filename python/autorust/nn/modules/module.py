@@ -368,21 +368,24 @@ class Module:
                 continue
             else:
                 raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
-        _check_device(dev)
+        target = None if dev is None else _check_device(dev)
         if dt is not None and not dt.is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dt}")
-        if dt is None:
+        if dt is None and target is None:
             return self
-        return self._apply(lambda t: t.to(dt) if t.is_floating_point() else t)
+
+        def convert(t):
+            if dt is not None and t.is_floating_point():
+                t = t.to(dt)
+            return t if target is None else t.to(target)
+
+        return self._apply(convert)
 
     def cpu(self):
-        return self
+        return self._apply(lambda t: t.cpu())
 
     def cuda(self, device=None):
-        from ..._device import _check_device
-
-        _check_device("cuda" if device is None else device)
-        return self
+        return self.to("cuda" if device is None else device)
 
     def float(self):
         from ..._dtype import float32

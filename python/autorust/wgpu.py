@@ -1,0 +1,52 @@
+"""``autorust.wgpu``: the GPU device, driven through wgpu (Vulkan, Metal,
+DX12). The context starts on first use; with no adapter, GPU ops raise a
+RuntimeError that says what to install, and CPU work is unaffected."""
+
+from . import _native
+
+
+def _has_backend():
+    return hasattr(_native, "_wgpu_is_available")
+
+
+def is_available():
+    """Whether a GPU adapter can be used (starts the context on first call)."""
+    return _has_backend() and _native._wgpu_is_available()
+
+
+def device_count():
+    return 1 if is_available() else 0
+
+
+def current_device():
+    return 0
+
+
+def get_device_name(device=None):
+    """The adapter's name and API, e.g. ``llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan)``."""
+    return _native._wgpu_device_name()
+
+
+def synchronize(device=None):
+    """Submits pending GPU work and waits for it to finish."""
+    if is_available():
+        _native._wgpu_synchronize()
+
+
+def memory_allocated(device=None):
+    """Bytes in device buffers held by live tensors (rounded to the pool's size classes)."""
+    return _native._wgpu_memory_allocated() if is_available() else 0
+
+
+def empty_cache():
+    """Releases the pool's cached (free) buffers to the driver."""
+    if is_available():
+        _native._wgpu_empty_cache()
+
+
+def stats():
+    """Counters since start: queue submissions, dispatches, pool hits and
+    misses, bytes allocated (live) and cached (free in the pool)."""
+    if not is_available():
+        return {}
+    return _native._wgpu_stats()

@@ -1,0 +1,556 @@
+// Elementwise float32 ops over strided (and broadcast: stride 0) inputs into
+// a contiguous output; one entry point per op, named after `op.rs`.
+//
+// params: [n, ndim, offset_a, offset_b, scalar0 (f32 bits), scalar1 (f32 bits),
+//          shape[ndim], strides_a[ndim], strides_b[ndim]]
+// Unary ops read `a` only. Comparisons write bool words (0 or 1).
+// Dispatches past 65,535 workgroups are folded into 2-D.
+
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<storage, read> params: array<u32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out_bool: array<u32>;
+
+fn linear_id(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return gid.x + gid.y * nwg.x * WG;
+}
+
+// Offset of element i (row-major over the shape) through the strides at params[base].
+fn offset_of(i: u32, base: u32) -> u32 {
+    let ndim = params[1];
+    var rem = i;
+    var off = 0u;
+    for (var d = ndim; d > 0u; d = d - 1u) {
+        let size = params[6u + d - 1u];
+        off = off + (rem % size) * params[base + d - 1u];
+        rem = rem / size;
+    }
+    return off;
+}
+
+fn load_a(i: u32) -> f32 {
+    return a[params[2] + offset_of(i, 6u + params[1])];
+}
+
+fn load_b(i: u32) -> f32 {
+    return b[params[3] + offset_of(i, 6u + 2u * params[1])];
+}
+
+fn scalar0() -> f32 {
+    return bitcast<f32>(params[4]);
+}
+
+fn scalar1() -> f32 {
+    return bitcast<f32>(params[5]);
+}
+
+// tanh through exp of a non-positive argument (never overflows).
+fn tanh_stable(x: f32) -> f32 {
+    let e = exp(-2.0 * abs(x));
+    return sign(x) * (1.0 - e) / (1.0 + e);
+}
+
+// erf: Abramowitz-Stegun 7.1.26 refined: max abs error ~1.5e-7.
+fn erf_approx(x: f32) -> f32 {
+    let t = 1.0 / (1.0 + 0.3275911 * abs(x));
+    let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-x * x);
+    return sign(x) * y;
+}
+
+// Python's floor-mod sign convention (result has the divisor's sign).
+fn py_remainder(x: f32, y: f32) -> f32 {
+    let r = x - y * floor(x / y);
+    return r;
+}
+
+// pow with PyTorch's edge cases that WGSL's pow (exp2(y*log2(x))) misses:
+// negative bases with integral exponents, zero bases, x**0 == 1, and small
+// integral exponents computed exactly.
+fn pow_torch(x: f32, y: f32) -> f32 {
+    if (y == 0.0) {
+        return 1.0;
+    }
+    // the exponents PyTorch computes by multiplication (exact where
+    // exp2(y * log2(x)) is off by an ulp or more)
+    if (y == 1.0) {
+        return x;
+    }
+    if (y == 2.0) {
+        return x * x;
+    }
+    if (y == 3.0) {
+        return x * x * x;
+    }
+    if (y == 0.5) {
+        return sqrt(x);
+    }
+    if (y == -1.0) {
+        return 1.0 / x;
+    }
+    if (y == -2.0) {
+        return 1.0 / (x * x);
+    }
+    if (x == 0.0) {
+        if (y > 0.0) {
+            return 0.0;
+        }
+        return bitcast<f32>(0x7f800000u);
+    }
+    if (x < 0.0) {
+        if (y == floor(y)) {
+            let m = pow(-x, y);
+            let odd = abs(y - 2.0 * floor(y / 2.0)) == 1.0;
+            return select(m, -m, odd);
+        }
+        return bitcast<f32>(0x7fc00000u);
+    }
+    return pow(x, y);
+}
+
+fn nan_f32() -> f32 {
+    return bitcast<f32>(0x7fc00000u);
+}
+
+// Bounds arrive as f32 bits; this NaN pattern means "no bound".
+const NO_BOUND: u32 = 0x7fc00001u;
+
+// clamp(min=scalar0, max=scalar1), either optional; a NaN input stays NaN.
+fn clamp_opt(x: f32) -> f32 {
+    var r = x;
+    if (params[4] != NO_BOUND) {
+        r = max(r, scalar0());
+    }
+    if (params[5] != NO_BOUND) {
+        r = min(r, scalar1());
+    }
+    return select(r, x, x != x);
+}
+
+@compute @workgroup_size(WG)
+fn neg_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = -x;
+}
+
+@compute @workgroup_size(WG)
+fn abs_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = abs(x);
+}
+
+@compute @workgroup_size(WG)
+fn sign_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = sign(x);
+}
+
+@compute @workgroup_size(WG)
+fn exp_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = exp(x);
+}
+
+@compute @workgroup_size(WG)
+fn log_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = log(x);
+}
+
+@compute @workgroup_size(WG)
+fn log1p_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = select(log(1.0 + x), x - 0.5 * x * x, abs(x) < 1e-4);
+}
+
+@compute @workgroup_size(WG)
+fn expm1_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = select(exp(x) - 1.0, x + 0.5 * x * x, abs(x) < 1e-4);
+}
+
+@compute @workgroup_size(WG)
+fn sqrt_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = sqrt(x);
+}
+
+@compute @workgroup_size(WG)
+fn rsqrt_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = inverseSqrt(x);
+}
+
+@compute @workgroup_size(WG)
+fn sin_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = sin(x);
+}
+
+@compute @workgroup_size(WG)
+fn cos_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = cos(x);
+}
+
+@compute @workgroup_size(WG)
+fn tan_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = tan(x);
+}
+
+@compute @workgroup_size(WG)
+fn tanh_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = tanh_stable(x);
+}
+
+@compute @workgroup_size(WG)
+fn sigmoid_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = 1.0 / (1.0 + exp(-x));
+}
+
+@compute @workgroup_size(WG)
+fn relu_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = select(max(x, 0.0), x, x != x);
+}
+
+@compute @workgroup_size(WG)
+fn reciprocal_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = 1.0 / x;
+}
+
+@compute @workgroup_size(WG)
+fn floor_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = floor(x);
+}
+
+@compute @workgroup_size(WG)
+fn ceil_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = ceil(x);
+}
+
+@compute @workgroup_size(WG)
+fn round_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = round(x);
+}
+
+@compute @workgroup_size(WG)
+fn trunc_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = trunc(x);
+}
+
+@compute @workgroup_size(WG)
+fn erf_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = erf_approx(x);
+}
+
+@compute @workgroup_size(WG)
+fn softplus_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = max(x, 0.0) + log(1.0 + exp(-abs(x)));
+}
+
+@compute @workgroup_size(WG)
+fn pow_scalar_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = pow_torch(x, scalar0());
+}
+
+@compute @workgroup_size(WG)
+fn rpow_scalar_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = pow_torch(scalar0(), x);
+}
+
+@compute @workgroup_size(WG)
+fn clamp_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    out[i] = clamp_opt(x);
+}
+
+@compute @workgroup_size(WG)
+fn add_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out[i] = x + y;
+}
+
+@compute @workgroup_size(WG)
+fn sub_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out[i] = x - y;
+}
+
+@compute @workgroup_size(WG)
+fn mul_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out[i] = x * y;
+}
+
+@compute @workgroup_size(WG)
+fn div_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out[i] = x / y;
+}
+
+@compute @workgroup_size(WG)
+fn pow_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out[i] = pow_torch(x, y);
+}
+
+@compute @workgroup_size(WG)
+fn atan2_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out[i] = atan2(x, y);
+}
+
+@compute @workgroup_size(WG)
+fn maximum_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out[i] = select(max(x, y), nan_f32(), x != x || y != y);
+}
+
+@compute @workgroup_size(WG)
+fn minimum_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out[i] = select(min(x, y), nan_f32(), x != x || y != y);
+}
+
+@compute @workgroup_size(WG)
+fn floor_divide_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out[i] = floor(x / y);
+}
+
+@compute @workgroup_size(WG)
+fn remainder_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out[i] = py_remainder(x, y);
+}
+
+@compute @workgroup_size(WG)
+fn eq_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out_bool[i] = select(0u, 1u, x == y);
+}
+
+@compute @workgroup_size(WG)
+fn ne_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out_bool[i] = select(0u, 1u, x != y);
+}
+
+@compute @workgroup_size(WG)
+fn lt_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out_bool[i] = select(0u, 1u, x < y);
+}
+
+@compute @workgroup_size(WG)
+fn le_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out_bool[i] = select(0u, 1u, x <= y);
+}
+
+@compute @workgroup_size(WG)
+fn gt_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out_bool[i] = select(0u, 1u, x > y);
+}
+
+@compute @workgroup_size(WG)
+fn ge_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let x = load_a(i);
+    let y = load_b(i);
+    out_bool[i] = select(0u, 1u, x >= y);
+}

@@ -1,0 +1,129 @@
+// Reductions of float32 over any set of dims. One workgroup per (output,
+// chunk): its threads stride over the chunk's reduced elements, then combine
+// in a fixed binary tree in workgroup memory. Long reductions run in two
+// passes (chunks, then the chunks' partial results), so no thread loops over
+// millions of elements. No atomics: the same input gives bitwise the same
+// result on every run.
+//
+// params: [n_out, r, keep_ndim, red_ndim, offset, chunk_len, chunks, mean_count,
+//          keep_shape[keep_ndim], keep_strides[keep_ndim],
+//          red_shape[red_ndim], red_strides[red_ndim]]
+// Output j * chunks + c reduces elements [c * chunk_len, (c + 1) * chunk_len)
+// of the r input elements whose kept coordinates are j's (row-major over
+// keep_shape). A nonzero mean_count divides the result by it. Workgroup ids
+// past 65,535 are folded into 2-D.
+
+const WG: u32 = 256u;
+
+@group(0) @binding(0) var<storage, read> params: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+var<workgroup> partial: array<f32, 256>;
+
+fn base_offset(j: u32) -> u32 {
+    let k = params[2];
+    var rem = j;
+    var off = params[4];
+    for (var d = k; d > 0u; d = d - 1u) {
+        let size = params[8u + d - 1u];
+        off = off + (rem % size) * params[8u + k + d - 1u];
+        rem = rem / size;
+    }
+    return off;
+}
+
+fn reduced_offset(t: u32) -> u32 {
+    let k = params[2];
+    let rn = params[3];
+    let base = 8u + 2u * k;
+    var rem = t;
+    var off = 0u;
+    for (var d = rn; d > 0u; d = d - 1u) {
+        let size = params[base + d - 1u];
+        off = off + (rem % size) * params[base + rn + d - 1u];
+        rem = rem / size;
+    }
+    return off;
+}
+
+fn output_id(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return wid.x + wid.y * nwg.x;
+}
+
+fn nan_f32() -> f32 {
+    return bitcast<f32>(0x7fc00000u);
+}
+
+// op: 0 sum, 1 prod, 2 max, 3 min (max/min propagate NaN, as PyTorch's amax).
+// mean is sum_f32 with mean_count set.
+fn combine(op: u32, p: f32, q: f32) -> f32 {
+    switch op {
+        case 0u: { return p + q; }
+        case 1u: { return p * q; }
+        case 2u: { return select(max(p, q), nan_f32(), p != p || q != q); }
+        default: { return select(min(p, q), nan_f32(), p != p || q != q); }
+    }
+}
+
+fn identity(op: u32) -> f32 {
+    switch op {
+        case 0u: { return 0.0; }
+        case 1u: { return 1.0; }
+        case 2u: { return bitcast<f32>(0xff800000u); }
+        default: { return bitcast<f32>(0x7f800000u); }
+    }
+}
+
+fn reduce_into(op: u32, wid: vec3<u32>, lid: u32, nwg: vec3<u32>) {
+    let id = output_id(wid, nwg);
+    let chunks = params[6];
+    // every thread of the workgroup reaches the barriers below
+    let in_range = id < params[0] * chunks;
+    let j = id / chunks;
+    let chunk_len = params[5];
+    let start = (id % chunks) * chunk_len;
+    let end = min(params[1], start + chunk_len);
+    var acc = identity(op);
+    if (in_range) {
+        let base = base_offset(j);
+        for (var t = start + lid; t < end; t = t + WG) {
+            acc = combine(op, acc, x[base + reduced_offset(t)]);
+        }
+    }
+    partial[lid] = acc;
+    workgroupBarrier();
+    for (var width = WG / 2u; width > 0u; width = width / 2u) {
+        if (lid < width) {
+            partial[lid] = combine(op, partial[lid], partial[lid + width]);
+        }
+        workgroupBarrier();
+    }
+    if (in_range && lid == 0u) {
+        var v = partial[0];
+        if (params[7] != 0u) {
+            v = v / f32(params[7]);
+        }
+        out[id] = v;
+    }
+}
+
+@compute @workgroup_size(WG)
+fn sum_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    reduce_into(0u, wid, lid, nwg);
+}
+
+@compute @workgroup_size(WG)
+fn prod_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    reduce_into(1u, wid, lid, nwg);
+}
+
+@compute @workgroup_size(WG)
+fn amax_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    reduce_into(2u, wid, lid, nwg);
+}
+
+@compute @workgroup_size(WG)
+fn amin_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    reduce_into(3u, wid, lid, nwg);
+}

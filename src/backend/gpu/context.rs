@@ -1,0 +1,167 @@
+//! The wgpu context: one per process, created on first GPU use. Holds the
+//! device and queue, the pending command encoder (ops are recorded, then
+//! submitted in batches), the pipeline cache and the buffer pool, and
+//! collects wgpu's errors so they surface as Python exceptions instead of
+//! panics.
+
+use super::pool::Pool;
+use crate::error::{Error, Result};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// Counters shown by `autorust.wgpu.stats()`.
+#[derive(Default)]
+pub struct Stats {
+    pub submissions: AtomicU64,
+    pub dispatches: AtomicU64,
+    pub pool_hits: AtomicU64,
+    pub pool_misses: AtomicU64,
+}
+
+/// Commands recorded since the last submission.
+pub(super) struct Pending {
+    pub encoder: Option<wgpu::CommandEncoder>,
+    /// Buffers the recorded commands use, kept alive until submission
+    /// (parameter blocks, upload staging).
+    pub keep_alive: Vec<wgpu::Buffer>,
+    pub commands: usize,
+}
+
+pub struct Context {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub info: wgpu::AdapterInfo,
+    pub limits: wgpu::Limits,
+    pub stats: Stats,
+    pub(super) pending: Mutex<Pending>,
+    pub(super) pipelines: Mutex<HashMap<(&'static str, &'static str), Arc<wgpu::ComputePipeline>>>,
+    pub(super) modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
+    pub pool: Mutex<Pool>,
+    /// The first error wgpu reported outside an error scope (validation,
+    /// out of memory, device loss), raised by the next flush.
+    errors: Arc<Mutex<Option<String>>>,
+}
+
+/// Pending commands are submitted once this many are recorded, so a long
+/// loop without readbacks does not grow one encoder forever.
+const MAX_PENDING_COMMANDS: usize = 1024;
+
+static CONTEXT: OnceLock<std::result::Result<Context, String>> = OnceLock::new();
+
+fn no_gpu(why: &str) -> Error {
+    Error::Device(format!(
+        "autorust: no usable GPU adapter for the wgpu device ({why}). Install a Vulkan driver (on Debian/Ubuntu: apt-get install mesa-vulkan-drivers libvulkan1 for a CPU Vulkan device, or your GPU vendor's driver); Metal (macOS) and DX12 (Windows) need nothing extra. Set AUTORUST_WGPU_BACKEND=vulkan|metal|dx12 to pick one."
+    ))
+}
+
+/// The process-wide context, created on first call; a missing adapter is an
+/// error every time it is asked for, never a panic.
+pub fn context() -> Result<&'static Context> {
+    match CONTEXT.get_or_init(create) {
+        Ok(c) => Ok(c),
+        Err(why) => Err(no_gpu(why)),
+    }
+}
+
+/// Whether a context exists or can be created (`autorust.wgpu.is_available()`).
+pub fn is_available() -> bool {
+    context().is_ok()
+}
+
+fn backends() -> std::result::Result<wgpu::Backends, String> {
+    match std::env::var("AUTORUST_WGPU_BACKEND").ok().as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") => Ok(wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12),
+        Some("vulkan") => Ok(wgpu::Backends::VULKAN),
+        Some("metal") => Ok(wgpu::Backends::METAL),
+        Some("dx12") => Ok(wgpu::Backends::DX12),
+        Some(other) => Err(format!("AUTORUST_WGPU_BACKEND={other} is not one of vulkan, metal, dx12")),
+    }
+}
+
+fn create() -> std::result::Result<Context, String> {
+    let backends = backends()?;
+    // wgpu may panic inside a driver; a panic must not cross into Python
+    std::panic::catch_unwind(|| create_with(backends)).unwrap_or_else(|_| Err("the wgpu driver panicked while starting".into()))
+}
+
+fn create_with(backends: wgpu::Backends) -> std::result::Result<Context, String> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor { backends, ..wgpu::InstanceDescriptor::new_without_display_handle() });
+    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions { power_preference: wgpu::PowerPreference::HighPerformance, force_fallback_adapter: false, compatible_surface: None })).map_err(|e| e.to_string())?;
+    let info = adapter.get_info();
+    // take every limit the adapter offers: the buffer size limits decide the
+    // largest tensor the device can hold
+    let limits = adapter.limits();
+    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor { label: Some("autorust"), required_features: wgpu::Features::empty(), required_limits: limits.clone(), ..Default::default() })).map_err(|e| e.to_string())?;
+    let errors: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let sink = errors.clone();
+    device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+        sink.lock().get_or_insert_with(|| e.to_string());
+    }));
+    let sink = errors.clone();
+    device.set_device_lost_callback(move |reason, msg| {
+        sink.lock().get_or_insert_with(|| format!("the GPU device was lost ({reason:?}): {msg}"));
+    });
+    Ok(Context {
+        device,
+        queue,
+        info,
+        limits,
+        stats: Stats::default(),
+        pending: Mutex::new(Pending { encoder: None, keep_alive: Vec::new(), commands: 0 }),
+        pipelines: Mutex::new(HashMap::new()),
+        modules: Mutex::new(HashMap::new()),
+        pool: Mutex::new(Pool::default()),
+        errors,
+    })
+}
+
+impl Context {
+    /// Runs `record` on the pending encoder (created on demand); submits when
+    /// the batch is full.
+    pub(super) fn record(&self, keep: Vec<wgpu::Buffer>, record: impl FnOnce(&mut wgpu::CommandEncoder)) -> Result<()> {
+        let full = {
+            let mut p = self.pending.lock();
+            let enc = p.encoder.get_or_insert_with(|| self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("autorust ops") }));
+            record(enc);
+            p.keep_alive.extend(keep);
+            p.commands += 1;
+            p.commands >= MAX_PENDING_COMMANDS
+        };
+        if full {
+            self.submit()?;
+        }
+        Ok(())
+    }
+
+    /// Submits the pending commands (if any) without waiting for them.
+    pub fn submit(&self) -> Result<()> {
+        let (enc, keep) = {
+            let mut p = self.pending.lock();
+            p.commands = 0;
+            (p.encoder.take(), std::mem::take(&mut p.keep_alive))
+        };
+        if let Some(enc) = enc {
+            self.queue.submit([enc.finish()]);
+            self.stats.submissions.fetch_add(1, Ordering::Relaxed);
+        }
+        drop(keep);
+        self.check()
+    }
+
+    /// Submits and waits until the GPU has finished everything submitted.
+    pub fn synchronize(&self) -> Result<()> {
+        self.submit()?;
+        self.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| Error::Device(format!("wgpu: {e}")))?;
+        self.check()
+    }
+
+    /// Raises (once) the first error wgpu reported since the last check.
+    pub fn check(&self) -> Result<()> {
+        match self.errors.lock().take() {
+            Some(e) => Err(Error::Device(format!("wgpu error: {e}"))),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Compute dispatch: shader modules and pipelines compiled once per
+//! (shader family, entry point) and cached; one compute pass per dispatch
+//! recorded into the pending encoder, with its parameter block.
+
+use super::context::Context;
+use crate::error::{Error, Result};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// The shader families, loaded at compile time (one file per family).
+const SHADERS: &[(&str, &str)] = &[
+    ("copy", include_str!("../../../shaders/copy.wgsl")),
+    ("elementwise", include_str!("../../../shaders/elementwise.wgsl")),
+    ("reduce", include_str!("../../../shaders/reduce.wgsl")),
+    ("matmul", include_str!("../../../shaders/matmul.wgsl")),
+];
+
+/// Threads per workgroup of the 1-D kernels (the shaders' `WG`).
+pub const WG: u32 = 256;
+/// WebGPU's limit on workgroups per grid dimension.
+pub const MAX_GROUPS: u32 = 65_535;
+
+fn pipeline(ctx: &Context, family: &'static str, entry: &'static str) -> Result<Arc<wgpu::ComputePipeline>> {
+    if let Some(p) = ctx.pipelines.lock().get(&(family, entry)) {
+        return Ok(p.clone());
+    }
+    let mut modules = ctx.modules.lock();
+    if !modules.contains_key(family) {
+        let src = SHADERS.iter().find(|(n, _)| *n == family).map(|(_, s)| *s).ok_or_else(|| Error::Device(format!("no shader family {family}")))?;
+        let m = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(family), source: wgpu::ShaderSource::Wgsl(src.into()) });
+        modules.insert(family, m);
+    }
+    let module = &modules[family];
+    let p = Arc::new(ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(entry),
+        layout: None,
+        module,
+        entry_point: Some(entry),
+        compilation_options: wgpu::PipelineCompilationOptions::default(),
+        cache: None,
+    }));
+    drop(modules);
+    ctx.check()?;
+    ctx.pipelines.lock().insert((family, entry), p.clone());
+    Ok(p)
+}
+
+fn words_to_bytes(words: &[u32]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// A buffer created with `data` in it (parameter blocks, upload staging).
+pub(super) fn buffer_with(ctx: &Context, data: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    let size = (data.len() as u64).max(16).next_multiple_of(4);
+    let b = ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust staging"), size, usage, mapped_at_creation: true });
+    let mut padded = data.to_vec();
+    padded.resize(size as usize, 0);
+    b.slice(..).get_mapped_range_mut().copy_from_slice(&padded);
+    b.unmap();
+    b
+}
+
+/// Records `family::entry` over `groups` workgroups with `params` at binding
+/// 0 and `bindings` (binding index, buffer) after it.
+pub fn dispatch(ctx: &Context, family: &'static str, entry: &'static str, params: &[u32], bindings: &[(u32, &wgpu::Buffer)], groups: [u32; 3]) -> Result<()> {
+    if groups.contains(&0) {
+        return Ok(());
+    }
+    let pipe = pipeline(ctx, family, entry)?;
+    let params_buf = buffer_with(ctx, &words_to_bytes(params), wgpu::BufferUsages::STORAGE);
+    let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: params_buf.as_entire_binding() }];
+    entries.extend(bindings.iter().map(|(i, b)| wgpu::BindGroupEntry { binding: *i, resource: b.as_entire_binding() }));
+    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(entry), layout: &pipe.get_bind_group_layout(0), entries: &entries });
+    ctx.record(vec![params_buf], |enc| {
+        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(entry), timestamp_writes: None });
+        pass.set_pipeline(&pipe);
+        pass.set_bind_group(0, &bind, &[]);
+        pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+    })?;
+    ctx.stats.dispatches.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Workgroups for `n` threads of a 1-D kernel, folded into 2-D past the
+/// per-dimension limit (the shaders rebuild the linear id).
+pub fn grid_1d(n: usize) -> Result<[u32; 3]> {
+    let groups = n.div_ceil(WG as usize);
+    fold(groups)
+}
+
+/// `groups` workgroups as an (x, y) grid.
+pub fn fold(groups: usize) -> Result<[u32; 3]> {
+    let x = groups.min(MAX_GROUPS as usize);
+    let y = if x == 0 { 0 } else { groups.div_ceil(x) };
+    if y > MAX_GROUPS as usize {
+        return Err(Error::Device(format!("a GPU kernel over {groups} workgroups exceeds the 65535 x 65535 grid")));
+    }
+    Ok([x as u32, y as u32, 1])
+}
