@@ -245,7 +245,11 @@ impl Storage {
     }
     pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<Storage> {
         guard_alloc("softmax", l.numel(), self.dtype())?;
-        Ok(Storage::Cpu(cpu::softmax::softmax(self.cpu()?, l, dim, log)?))
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::softmax::softmax(s, l, dim, log)?)),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => Ok(Storage::Gpu(s.softmax(l, dim, log)?)),
+        }
     }
     pub fn softmax_backward(&self, lg: &Layout, y: &Storage, ly: &Layout, log: bool) -> Option<Storage> {
         match (self, y) {
@@ -284,6 +288,21 @@ impl Storage {
     }
     /// A fused optimizer update over `n` contiguous elements of each (storage, offset).
     pub fn optim_update(u: &crate::op::OptimUpdate, p: (&mut Storage, usize), g: (&Storage, usize), states: Vec<(&mut Storage, usize)>, n: usize) -> Result<()> {
+        #[cfg(feature = "gpu")]
+        if let Storage::Gpu(pg) = &*p.0 {
+            let gg = match g.0 {
+                Storage::Gpu(s) => s,
+                other => return Err(mixed_devices(Device::Wgpu, other.device())),
+            };
+            let mut sg = vec![];
+            for (s, o) in &states {
+                match &**s {
+                    Storage::Gpu(s) => sg.push((s, *o)),
+                    other => return Err(mixed_devices(Device::Wgpu, other.device())),
+                }
+            }
+            return gpu::optim::apply(u, (pg, p.1), (gg, g.1), &sg, n);
+        }
         let states = states.into_iter().map(|(s, o)| s.cpu_mut().map(|s| (s, o))).collect::<Result<_>>()?;
         cpu::optim::apply(u, (p.0.cpu_mut()?, p.1), (g.0.cpu()?, g.1), states, n)
     }

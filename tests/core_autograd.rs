@@ -6,7 +6,7 @@ use autorust::op::{ReduceOp, UnaryOp};
 use autorust::{DType, Tensor};
 
 fn vals(t: &Tensor) -> Vec<f64> {
-    t.to_f64_vec()
+    t.to_f64_vec().expect("host copy")
 }
 
 fn leaf(v: Vec<f64>, shape: &[usize]) -> Tensor {

@@ -13,6 +13,8 @@ const SHADERS: &[(&str, &str)] = &[
     ("elementwise", include_str!("../../../shaders/elementwise.wgsl")),
     ("reduce", include_str!("../../../shaders/reduce.wgsl")),
     ("matmul", include_str!("../../../shaders/matmul.wgsl")),
+    ("optim", include_str!("../../../shaders/optim.wgsl")),
+    ("softmax", include_str!("../../../shaders/softmax.wgsl")),
 ];
 
 /// Threads per workgroup of the 1-D kernels (the shaders' `WG`).

@@ -5,6 +5,7 @@
 
 pub mod context;
 mod dispatch;
+pub mod optim;
 pub mod pool;
 
 use crate::backend::cpu::{CpuStorage, IntoStorage};
@@ -283,6 +284,34 @@ impl GpuStorage {
         };
         let mean_count = if op == ReduceOp::Mean { u32_of(name, r)? } else { 0 };
         reduce_pass(self, l.offset, &keep, &red, entry, mean_count, name)
+    }
+
+    /// softmax / log_softmax along `dim`; the output is contiguous.
+    pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<GpuStorage> {
+        let name = if log { "log_softmax" } else { "softmax" };
+        if self.dtype != DType::F32 {
+            return Err(unsupported(&format!("{name} on {}", self.dtype)));
+        }
+        let n = l.numel();
+        let out = GpuStorage::new(name, DType::F32, n)?;
+        let d = l.shape[dim];
+        if n == 0 {
+            return Ok(out);
+        }
+        let inner: usize = l.shape[dim + 1..].iter().product();
+        let (mut keep_shape, mut keep_strides) = (vec![], vec![]);
+        for (k, (&size, &stride)) in l.shape.iter().zip(l.strides.iter()).enumerate() {
+            if k != dim {
+                keep_shape.push(size);
+                keep_strides.push(stride);
+            }
+        }
+        let rows = n / d;
+        let mut params = vec![u32_of(name, rows)?, u32_of(name, d)?, u32_of(name, inner)?, keep_shape.len() as u32, u32_of(name, l.offset)?, u32_of(name, l.strides[dim])?];
+        push_dims(&mut params, name, &keep_shape)?;
+        push_dims(&mut params, name, &keep_strides)?;
+        dispatch(context()?, "softmax", if log { "log_softmax_f32" } else { "softmax_f32" }, &params, &[(1, self.raw()), (2, out.raw())], fold(rows)?)?;
+        Ok(out)
     }
 
     /// `[bs, m, k] @ [bs, k, n]` through both layouts' strides.
