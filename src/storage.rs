@@ -86,6 +86,23 @@ pub fn guard_alloc(op: &'static str, numel: usize, dtype: DType) -> Result<()> {
     }
 }
 
+/// A GPU kernel's operand: a device storage, or a scalar copied over.
+#[cfg(feature = "gpu")]
+enum GpuOperand<'a> {
+    Borrowed(&'a GpuStorage),
+    Copied(GpuStorage),
+}
+
+#[cfg(feature = "gpu")]
+impl AsRef<GpuStorage> for GpuOperand<'_> {
+    fn as_ref(&self) -> &GpuStorage {
+        match self {
+            GpuOperand::Borrowed(g) => g,
+            GpuOperand::Copied(g) => g,
+        }
+    }
+}
+
 /// The error for operands of a CPU-only kernel: mixed devices, or an op
 /// without a GPU kernel yet.
 pub fn first_mismatch(op: &str, devices: &[Device]) -> Error {
@@ -135,6 +152,17 @@ impl Storage {
     }
     /// The CPU storage; GPU-only paths (fused CPU kernels) are not reached
     /// with a GPU storage: their callers check the device first.
+    /// This storage as an operand of a GPU kernel: a one-element CPU tensor
+    /// (a Python number) is copied over, as PyTorch allows; anything else
+    /// on the CPU is the mixed-device error.
+    #[cfg(feature = "gpu")]
+    fn gpu_operand(&self) -> Result<GpuOperand<'_>> {
+        match self {
+            Storage::Gpu(g) => Ok(GpuOperand::Borrowed(g)),
+            Storage::Cpu(c) if c.len() == 1 => Ok(GpuOperand::Copied(GpuStorage::upload(c)?)),
+            Storage::Cpu(_) => Err(mixed_devices(Device::Wgpu, Device::Cpu)),
+        }
+    }
     pub fn cpu(&self) -> Result<&CpuStorage> {
         match self {
             Storage::Cpu(s) => Ok(s),
@@ -208,20 +236,19 @@ impl Storage {
         guard_alloc(op.name(), la.numel(), DType::F64)?;
         match (self, other) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::elementwise::binary(op, a, la, b, lb)?)),
-            #[cfg(feature = "gpu")]
-            (Storage::Gpu(a), Storage::Gpu(b)) => Ok(Storage::Gpu(a.binary(op, la, b, lb)?)),
             // a one-element CPU tensor (a Python number, a 0-dim tensor) may
             // meet a GPU tensor, as in PyTorch: it is copied over
             #[cfg(feature = "gpu")]
-            (Storage::Gpu(a), Storage::Cpu(b)) if b.len() == 1 => Ok(Storage::Gpu(a.binary(op, la, &GpuStorage::upload(b)?, lb)?)),
-            #[cfg(feature = "gpu")]
-            (Storage::Cpu(a), Storage::Gpu(b)) if a.len() == 1 => Ok(Storage::Gpu(GpuStorage::upload(a)?.binary(op, la, b, lb)?)),
-            #[allow(unreachable_patterns)]
-            _ => Err(mixed_devices(self.device(), other.device())),
+            _ => Ok(Storage::Gpu(self.gpu_operand()?.as_ref().binary(op, la, other.gpu_operand()?.as_ref(), lb)?)),
         }
     }
     pub fn where_(&self, lc: &Layout, a: &Storage, la: &Layout, b: &Storage, lb: &Layout) -> Result<Storage> {
         guard_alloc("where", lc.numel(), DType::F64)?;
+        #[cfg(feature = "gpu")]
+        if [self, a, b].iter().any(|s| s.device() == Device::Wgpu) {
+            let (c, x, y) = (self.gpu_operand()?, a.gpu_operand()?, b.gpu_operand()?);
+            return Ok(Storage::Gpu(c.as_ref().where_(lc, x.as_ref(), la, y.as_ref(), lb)?));
+        }
         #[allow(irrefutable_let_patterns)]
         let (Storage::Cpu(c), Storage::Cpu(x), Storage::Cpu(y)) = (self, a, b) else {
             return Err(first_mismatch("where", &[self.device(), a.device(), b.device()]));
@@ -326,11 +353,23 @@ impl Storage {
         Ok(Storage::Cpu(cpu::matmul::bmm_bias(a, la, b, lb, Some((c, bias.1)))?))
     }
     pub fn index_select(&self, l: &Layout, dim: usize, idx: &[i64]) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::index::index_select(self.cpu()?, l, dim, idx)))
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::index::index_select(s, l, dim, idx))),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => {
+                let mut shape = l.shape.to_vec();
+                shape[dim] = idx.len();
+                Ok(Storage::Gpu(s.take(l, dim, idx, &shape, false)?))
+            }
+        }
     }
     pub fn gather(&self, l: &Layout, dim: usize, idx: &[i64], idx_shape: &[usize]) -> Result<Storage> {
         guard_alloc("gather", idx.len(), self.dtype())?;
-        Ok(Storage::Cpu(cpu::index::gather(self.cpu()?, l, dim, idx, idx_shape)))
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::index::gather(s, l, dim, idx, idx_shape))),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => Ok(Storage::Gpu(s.take(l, dim, idx, idx_shape, true)?)),
+        }
     }
     #[allow(clippy::too_many_arguments)]
     pub fn scatter(&mut self, shape: &[usize], dim: usize, idx: &[i64], idx_shape: &[usize], src: &Storage, src_shape: &[usize], accumulate: bool) -> Result<()> {
@@ -346,8 +385,17 @@ impl Storage {
         let cpu_parts: Vec<(&CpuStorage, &Layout)> = parts.iter().map(|(s, l)| s.cpu().map(|s| (s, *l))).collect::<Result<_>>()?;
         Ok(Storage::Cpu(cpu::index::cat(&cpu_parts, dim, out_shape)?))
     }
+    /// Coordinates of the nonzero elements, on the host (the count decides
+    /// the output's size, so the GPU synchronises here, as CUDA does).
     pub fn nonzero(&self, l: &Layout) -> Result<(Vec<i64>, usize)> {
-        Ok(cpu::index::nonzero(self.cpu()?, l))
+        match self {
+            Storage::Cpu(s) => Ok(cpu::index::nonzero(s, l)),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(_) => {
+                let host = self.host(l, self.dtype())?;
+                Ok(cpu::index::nonzero(&host, &Layout::contiguous(l.shape.clone())))
+            }
+        }
     }
     pub fn copy_from(&mut self, dst: &Layout, src: &Storage, src_layout: &Layout) -> Result<()> {
         match (self, src) {

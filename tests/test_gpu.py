@@ -317,3 +317,61 @@ def test_softmax_family_matches_cpu(log):
     (fn(w, 1) * torch.arange(9.0)).sum().backward()
     (fn(wg, 1) * torch.arange(9.0).cuda()).sum().backward()
     close(wg.grad, w.grad, rtol=1e-4, atol=1e-6)
+
+
+INT_BINARY = ["add", "sub", "mul", "maximum", "minimum", "floor_divide", "remainder", "bitwise_and", "bitwise_or", "bitwise_xor",
+              "eq", "ne", "lt", "le", "gt", "ge"]
+
+
+@pytest.mark.parametrize("name", INT_BINARY)
+def test_int64_ops_match_cpu(name):
+    a = torch.arange(-12, 12).reshape(4, 6)
+    b = torch.tensor([[3], [-5], [7], [2]])
+    expect = getattr(a, name)(b)
+    got = getattr(a.cuda(), name)(b.cuda())
+    assert got.is_cuda and got.dtype == expect.dtype and got.tolist() == expect.tolist()
+
+
+def test_bool_ops_where_and_any_all():
+    a = torch.tensor([[True, False, True], [False, False, True]])
+    b = torch.tensor([True, False, False])
+    for name in ("logical_and", "logical_or", "logical_xor", "eq", "ne"):
+        assert getattr(a.cuda(), name)(b.cuda()).tolist() == getattr(a, name)(b).tolist()
+    assert (~a.cuda()).tolist() == (~a).tolist()
+    assert a.cuda().any().item() and not a.cuda().all().item()
+    assert a.cuda().any(1).tolist() == a.any(1).tolist() and a.cuda().all(0).tolist() == a.all(0).tolist()
+    x, y = torch.randn(2, 3), torch.randn(3)
+    close(torch.where(a.cuda(), x.cuda(), y.cuda()), torch.where(a, x, y))
+    close(torch.where(a.cuda(), x.cuda(), 0.0), torch.where(a, x, 0.0))
+    i = torch.arange(6).reshape(2, 3)
+    assert torch.where(a.cuda(), i.cuda(), -1).tolist() == torch.where(a, i, -1).tolist()
+
+
+def test_gather_and_index_select_match_cpu():
+    torch.manual_seed(12)
+    x = torch.randn(5, 7)
+    idx = torch.randint(0, 7, (5, 3))
+    close(x.cuda().gather(1, idx.cuda()), x.gather(1, idx))
+    close(x.t().cuda().gather(0, idx.t().cuda()), x.t().gather(0, idx.t()))
+    rows = torch.tensor([4, 0, 0, 2])
+    close(x.cuda().index_select(0, rows.cuda()), x.index_select(0, rows))
+    close(x.cuda()[rows.cuda()], x[rows])
+
+
+@pytest.mark.parametrize("kw", [{}, {"ignore_index": 2}, {"reduction": "sum"}, {"reduction": "none"}, {"label_smoothing": 0.1}])
+def test_cross_entropy_and_its_gradient_match_cpu(kw):
+    torch.manual_seed(13)
+    x = torch.randn(12, 6, requires_grad=True)
+    y = torch.randint(0, 6, (12,))
+    w = torch.rand(6)
+    for weight in (None, w):
+        x.grad = None
+        xg = x.detach().cuda().requires_grad_()
+        loss = torch.nn.functional.cross_entropy(x, y, weight=weight, **kw)
+        lg = torch.nn.functional.cross_entropy(xg, y.cuda(), weight=None if weight is None else weight.cuda(), **kw)
+        close(lg, loss, rtol=1e-5, atol=1e-6)
+        loss.sum().backward()
+        lg.sum().backward()
+        close(xg.grad, x.grad, rtol=1e-4, atol=1e-6)
+    with pytest.raises(IndexError, match="out of bounds"):
+        torch.nn.functional.cross_entropy(x.detach().cuda(), torch.tensor([6] * 12).cuda())

@@ -285,7 +285,7 @@ impl Tensor {
     pub fn nonzero(&self) -> Result<Tensor> {
         let nd = self.ndim();
         let (coords, count) = self.with_storage(|s, l| s.nonzero(l))?;
-        Ok(Tensor::from_i64(coords, vec![count, nd]))
+        Tensor::from_i64(coords, vec![count, nd]).to_device(self.device())
     }
 
     /// `self[args]`: basic items make a view, tensor items gather.

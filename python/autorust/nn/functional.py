@@ -182,6 +182,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _reduce(loss, reduction, "BinaryCrossEntropyWithLogitsBackward0")
 
 
+def _arange_cached(c):
+    from .._creation import arange
+
+    return arange(c)
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if input.dim() < 1:
@@ -199,8 +205,15 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     valid = target != ignore_index
     safe = _native.where(valid, target, 0)
     if bool(((safe < 0) | (safe >= c)).any()):
-        raise IndexError(f"Target {int(safe[(safe < 0) | (safe >= c)][0])} is out of bounds.")
-    picked = -input.gather(1, safe.unsqueeze(1)).squeeze(1)
+        bad = safe.cpu()
+        raise IndexError(f"Target {int(bad[(bad < 0) | (bad >= c)][0])} is out of bounds.")
+    if input.is_cuda:
+        # gather's gradient is a scatter-add, which has no GPU kernel yet; a
+        # one-hot product picks the same values and differentiates on the GPU
+        classes = _native._to_device(_arange_cached(c), "wgpu")
+        picked = -(input * (safe.unsqueeze(1) == classes).to(input.dtype)).sum(1)
+    else:
+        picked = -input.gather(1, safe.unsqueeze(1)).squeeze(1)
     w = valid.to(input.dtype)
     if weight is not None:
         w = w * weight[safe]
@@ -217,7 +230,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0):
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    if input.dim() == 2 and target.dtype is int64 and label_smoothing == 0.0:
+    if input.dim() == 2 and target.dtype is int64 and label_smoothing == 0.0 and not input.is_cuda:
         # the fused native kernel: one pass for the loss, one for the gradient
         return _native.cross_entropy(input, target, weight, ignore_index, reduction)
     class_dim = 0 if input.dim() == 1 else 1

@@ -15,6 +15,8 @@ const SHADERS: &[(&str, &str)] = &[
     ("matmul", include_str!("../../../shaders/matmul.wgsl")),
     ("optim", include_str!("../../../shaders/optim.wgsl")),
     ("softmax", include_str!("../../../shaders/softmax.wgsl")),
+    ("elementwise_int", include_str!("../../../shaders/elementwise_int.wgsl")),
+    ("index", include_str!("../../../shaders/index.wgsl")),
 ];
 
 /// Threads per workgroup of the 1-D kernels (the shaders' `WG`).
@@ -52,7 +54,7 @@ fn words_to_bytes(words: &[u32]) -> Vec<u8> {
 }
 
 /// A buffer created with `data` in it (parameter blocks, upload staging).
-pub(super) fn buffer_with(ctx: &Context, data: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+pub fn buffer_with(ctx: &Context, data: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
     let size = (data.len() as u64).max(16).next_multiple_of(4);
     let b = ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust staging"), size, usage, mapped_at_creation: true });
     let mut padded = data.to_vec();

@@ -25,7 +25,7 @@ pub struct GpuStorage {
 
 /// The error for an op that has no WGSL kernel yet.
 pub fn unsupported(op: &str) -> Error {
-    Error::Device(format!("{op}: this op is not implemented on the wgpu device yet; move the tensor to the CPU with .cpu() first"))
+    Error::Device(format!("{op} is not implemented on the wgpu device yet; move the tensor to the CPU with .cpu() first"))
 }
 
 fn f64_refused(op: &str) -> Error {
@@ -176,7 +176,21 @@ impl GpuStorage {
     pub fn unary(&self, op: UnaryOp, l: &Layout) -> Result<GpuStorage> {
         use UnaryOp::*;
         if self.dtype != DType::F32 {
-            return Err(unsupported(&format!("{} on {}", op.name(), self.dtype)));
+            let entry = match op {
+                LogicalNot => "logical_not_i32",
+                Neg if self.dtype == DType::I64 => "neg_i32",
+                Abs if self.dtype == DType::I64 => "abs_i32",
+                _ => return Err(unsupported(&format!("{} on {}", op.name(), self.dtype))),
+            };
+            let n = l.numel();
+            let out_dtype = if op == LogicalNot { DType::Bool } else { self.dtype };
+            let out = GpuStorage::new(op.name(), out_dtype, n)?;
+            let mut params = vec![u32_of(op.name(), n)?, l.shape.len() as u32, u32_of(op.name(), l.offset)?, 0];
+            push_dims(&mut params, op.name(), &l.shape)?;
+            push_dims(&mut params, op.name(), &l.strides)?;
+            push_dims(&mut params, op.name(), &l.strides)?;
+            dispatch(context()?, "elementwise_int", entry, &params, &[(1, self.raw()), (3, out.raw())], grid_1d(n)?)?;
+            return Ok(out);
         }
         let nan_bits = |v: Option<f64>| v.map(|v| (v as f32).to_bits()).unwrap_or(0x7fc0_0001);
         let (entry, s0, s1) = match op {
@@ -205,7 +219,7 @@ impl GpuStorage {
             PowScalar(p) => ("pow_scalar_f32", (p as f32).to_bits(), 0),
             RPowScalar(p) => ("rpow_scalar_f32", (p as f32).to_bits(), 0),
             Clamp(lo, hi) => ("clamp_f32", nan_bits(lo), nan_bits(hi)),
-            LogicalNot => return Err(unsupported("logical_not")),
+            LogicalNot => unreachable_float_logical_not()?,
         };
         let n = l.numel();
         let out = GpuStorage::new(op.name(), DType::F32, n)?;
@@ -220,8 +234,11 @@ impl GpuStorage {
     /// `la` and `lb` are already broadcast to the output shape.
     pub fn binary(&self, op: BinaryOp, la: &Layout, other: &GpuStorage, lb: &Layout) -> Result<GpuStorage> {
         use BinaryOp::*;
-        if self.dtype != DType::F32 || other.dtype != DType::F32 {
+        if self.dtype != other.dtype {
             return Err(unsupported(&format!("{} on {} and {}", op.name(), self.dtype, other.dtype)));
+        }
+        if self.dtype != DType::F32 {
+            return self.binary_words(op, la, other, lb);
         }
         let (entry, out_dtype) = match op {
             Add => ("add_f32", DType::F32),
@@ -253,9 +270,89 @@ impl GpuStorage {
         Ok(out)
     }
 
+    /// int64 (as i32) and bool operands: `shaders/elementwise_int.wgsl`.
+    fn binary_words(&self, op: BinaryOp, la: &Layout, other: &GpuStorage, lb: &Layout) -> Result<GpuStorage> {
+        use BinaryOp::*;
+        let boolean = self.dtype == DType::Bool;
+        let (entry, out_dtype) = match op {
+            Add if !boolean => ("add_i32", self.dtype),
+            Sub if !boolean => ("sub_i32", self.dtype),
+            Mul if !boolean => ("mul_i32", self.dtype),
+            Maximum if !boolean => ("maximum_i32", self.dtype),
+            Minimum if !boolean => ("minimum_i32", self.dtype),
+            FloorDivide if !boolean => ("floor_divide_i32", self.dtype),
+            Remainder if !boolean => ("remainder_i32", self.dtype),
+            BitAnd => ("bit_and_i32", self.dtype),
+            BitOr => ("bit_or_i32", self.dtype),
+            BitXor => ("bit_xor_i32", self.dtype),
+            Eq => ("eq_i32", DType::Bool),
+            Ne => ("ne_i32", DType::Bool),
+            Lt => ("lt_i32", DType::Bool),
+            Le => ("le_i32", DType::Bool),
+            Gt => ("gt_i32", DType::Bool),
+            Ge => ("ge_i32", DType::Bool),
+            LogicalAnd => ("logical_and_i32", DType::Bool),
+            LogicalOr => ("logical_or_i32", DType::Bool),
+            LogicalXor => ("logical_xor_i32", DType::Bool),
+            _ => return Err(unsupported(&format!("{} on {}", op.name(), self.dtype))),
+        };
+        let n = la.numel();
+        let out = GpuStorage::new(op.name(), out_dtype, n)?;
+        let mut params = vec![u32_of(op.name(), n)?, la.shape.len() as u32, u32_of(op.name(), la.offset)?, u32_of(op.name(), lb.offset)?];
+        push_dims(&mut params, op.name(), &la.shape)?;
+        push_dims(&mut params, op.name(), &la.strides)?;
+        push_dims(&mut params, op.name(), &lb.strides)?;
+        dispatch(context()?, "elementwise_int", entry, &params, &[(1, self.raw()), (2, other.raw()), (3, out.raw())], grid_1d(n)?)?;
+        Ok(out)
+    }
+
+    /// `cond ? a : b` word by word (any dtype); all layouts broadcast to the output.
+    pub fn where_(&self, lc: &Layout, a: &GpuStorage, la: &Layout, b: &GpuStorage, lb: &Layout) -> Result<GpuStorage> {
+        if a.dtype != b.dtype {
+            return Err(unsupported("where between dtypes"));
+        }
+        let n = lc.numel();
+        let out = GpuStorage::new("where", a.dtype, n)?;
+        let u = |v: usize| u32_of("where", v);
+        let mut params = vec![u(n)?, lc.shape.len() as u32, u(lc.offset)?, u(la.offset)?, u(lb.offset)?];
+        for part in [&lc.shape, &lc.strides, &la.strides, &lb.strides] {
+            push_dims(&mut params, "where", part)?;
+        }
+        dispatch(context()?, "elementwise_int", "where_u32", &params, &[(4, self.raw()), (1, a.raw()), (2, b.raw()), (3, out.raw())], grid_1d(n)?)?;
+        Ok(out)
+    }
+
+    /// gather (`by_element`: the index has the output's shape) or
+    /// index_select (`idx` picks positions along `dim`), `out_shape` given.
+    pub fn take(&self, l: &Layout, dim: usize, idx: &[i64], out_shape: &[usize], by_element: bool) -> Result<GpuStorage> {
+        let name = if by_element { "gather" } else { "index_select" };
+        let n: usize = out_shape.iter().product();
+        let out = GpuStorage::new(name, self.dtype, n)?;
+        if n == 0 {
+            return Ok(out);
+        }
+        let words: Vec<u8> = idx.iter().flat_map(|&i| (i as i32).to_le_bytes()).collect();
+        let ctx = context()?;
+        let idx_buf = dispatch::buffer_with(ctx, &words, wgpu::BufferUsages::STORAGE);
+        let mut params = vec![u32_of(name, n)?, l.shape.len() as u32, dim as u32, u32_of(name, l.offset)?];
+        push_dims(&mut params, name, out_shape)?;
+        push_dims(&mut params, name, &l.strides)?;
+        let entry = if by_element { "gather_u32" } else { "index_select_u32" };
+        dispatch(ctx, "index", entry, &params, &[(1, self.raw()), (2, &idx_buf), (3, out.raw())], grid_1d(n)?)?;
+        ctx.record(vec![idx_buf], |_| {})?;
+        Ok(out)
+    }
+
     /// Reduces over `dims` (sorted, unique); the result is contiguous over
     /// the kept dims.
     pub fn reduce(&self, op: ReduceOp, l: &Layout, dims: &[usize]) -> Result<GpuStorage> {
+        if self.dtype == DType::Bool && matches!(op, ReduceOp::Amax | ReduceOp::Amin) {
+            // any/all: exact through 0.0/1.0 floats
+            let f = self.cast(l, DType::F32)?;
+            let r = f.reduce(op, &Layout::contiguous(l.shape.clone()), dims)?;
+            let n = r.len;
+            return r.cast(&Layout::contiguous(vec![n]), DType::Bool);
+        }
         if self.dtype != DType::F32 {
             return Err(unsupported(&format!("{} on {}", op.name(), self.dtype)));
         }
@@ -369,6 +466,12 @@ fn reduce_pass(x: &GpuStorage, offset: usize, keep: &Layout, red: &Layout, entry
     let keep2 = Layout { shape: vec![n_out].into(), strides: vec![chunks].into(), offset: 0 };
     let red2 = Layout::contiguous(vec![chunks]);
     reduce_pass(&out, 0, &keep2, &red2, entry, mean_count, name)
+}
+
+/// logical_not of a float tensor: PyTorch compares with zero first; the
+/// tensor layer does so before reaching the kernel.
+fn unreachable_float_logical_not() -> Result<(&'static str, u32, u32)> {
+    Err(unsupported("logical_not on float32"))
 }
 
 fn push_dims(params: &mut Vec<u32>, op: &str, dims: &[usize]) -> Result<()> {
