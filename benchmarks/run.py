@@ -2,12 +2,13 @@
 installed in the same environment, PyTorch (CPU), plus NumPy for the forward
 parts it can express. Prints median times and speed ratios from one run.
 
-    python benchmarks/run.py [--quick] [--only NAME]
+    python benchmarks/run.py [--quick] [--only NAME] [--no-gpu]
 
 Ratios ("x torch") above 1 mean autorust is faster. Absolute times drift on
 shared machines; ratios measured in one run are the figures to compare.
 PyTorch and NumPy are timed in a child process (see `Worker`), in rounds
-interleaved with autorust's.
+interleaved with autorust's. A second table times the wgpu device against
+autorust's CPU path, with queue submissions and dispatches per call.
 """
 
 import argparse
@@ -273,6 +274,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="shorter timing runs")
     ap.add_argument("--only", help="run workloads whose name contains this text")
+    ap.add_argument("--no-gpu", action="store_true", help="leave out the wgpu rows")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -298,7 +300,69 @@ def main(argv=None):
         rows.append((name, t_ar, t_th, t_np, ratio, target))
         print(f"{name:34} {fmt(t_ar):>12} {fmt(t_th):>12} {fmt(t_np):>12} {('%.2fx' % ratio) if ratio else '-':>8} {('>=%.1fx' % target):>7} {ok}")
         sys.stdout.flush()
+    if not args.no_gpu:
+        gpu_section(autorust, min_time, args.only)
     return rows
+
+
+# ---- the wgpu device: the same workloads beside autorust's CPU path ----
+
+def _gpu_matmul(lib, device, n):
+    a = lib.randn(n, n, device=device)
+    b = lib.randn(n, n, device=device)
+
+    def run():
+        (a @ b).sum().item()  # .item() waits for the GPU
+    return run
+
+
+def _gpu_mlp_sgd(lib, device):
+    lib.manual_seed(0)
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)).to(device)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01)
+    x, y = lib.randn(64, 784, device=device), lib.randint(0, 10, (64,), device=device)
+
+    def run():
+        opt.zero_grad()
+        loss = lib.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        loss.item()  # one readback per step, as a training loop that logs the loss
+    return run
+
+
+GPU_WORKLOADS = [
+    ("matmul 512 fwd (+sum, item)", lambda lib, d: _gpu_matmul(lib, d, 512)),
+    ("matmul 1024 fwd (+sum, item)", lambda lib, d: _gpu_matmul(lib, d, 1024)),
+    ("MLP 784-256-10 SGD step, b64", _gpu_mlp_sgd),
+]
+
+
+def gpu_section(lib, min_time, only=None):
+    """Times each workload on wgpu and on autorust's CPU path in one run, and
+    counts queue submissions and dispatches per call from `wgpu.stats()`."""
+    if not lib.wgpu.is_available():
+        print("\nwgpu: no adapter (install a Vulkan driver, e.g. mesa-vulkan-drivers) - GPU rows skipped")
+        return
+    print(f"\nwgpu device: {lib.wgpu.get_device_name()}")
+    header = f"{'workload':34} {'wgpu':>12} {'autorust cpu':>12} {'x cpu':>8} {'submits':>8} {'dispatch':>8}"
+    print(header)
+    print("-" * len(header))
+    for name, make in GPU_WORKLOADS:
+        if only and only not in name:
+            continue
+        gpu_fn, cpu_fn = make(lib, "wgpu"), make(lib, "cpu")
+        gpu_fn()
+        lib.wgpu.synchronize()
+        before = lib.wgpu.stats()
+        gpu_fn()
+        after = lib.wgpu.stats()
+        subs = after["submissions"] - before["submissions"]
+        disp = after["dispatches"] - before["dispatches"]
+        t_gpu, t_cpu = compare([Local(gpu_fn), Local(cpu_fn)], min_time)
+        print(f"{name:34} {fmt(t_gpu):>12} {fmt(t_cpu):>12} {t_cpu / t_gpu:7.2f}x {subs:>8} {disp:>8}")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
