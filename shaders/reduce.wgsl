@@ -16,10 +16,13 @@
 const WG: u32 = 256u;
 
 @group(0) @binding(0) var<storage, read> params: array<u32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// 32-bit words: f32 bits for the float reductions, i32 for sum_i32 (int64
+// tensors held as i32, and bools as 0/1)
+@group(0) @binding(1) var<storage, read> x: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<u32>;
 
 var<workgroup> partial: array<f32, 256>;
+var<workgroup> partial_i: array<i32, 256>;
 
 fn base_offset(j: u32) -> u32 {
     let k = params[2];
@@ -88,7 +91,7 @@ fn reduce_into(op: u32, wid: vec3<u32>, lid: u32, nwg: vec3<u32>) {
     if (in_range) {
         let base = base_offset(j);
         for (var t = start + lid; t < end; t = t + WG) {
-            acc = combine(op, acc, x[base + reduced_offset(t)]);
+            acc = combine(op, acc, bitcast<f32>(x[base + reduced_offset(t)]));
         }
     }
     partial[lid] = acc;
@@ -104,7 +107,35 @@ fn reduce_into(op: u32, wid: vec3<u32>, lid: u32, nwg: vec3<u32>) {
         if (params[7] != 0u) {
             v = v / f32(params[7]);
         }
-        out[id] = v;
+        out[id] = bitcast<u32>(v);
+    }
+}
+
+// Integer sum (wrapping at 32 bits), same chunking as the float reductions.
+@compute @workgroup_size(WG)
+fn sum_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let id = output_id(wid, nwg);
+    let chunks = params[6];
+    let in_range = id < params[0] * chunks;
+    let start = (id % chunks) * params[5];
+    let end = min(params[1], start + params[5]);
+    var acc = 0;
+    if (in_range) {
+        let base = base_offset(id / chunks);
+        for (var t = start + lid; t < end; t = t + WG) {
+            acc = acc + bitcast<i32>(x[base + reduced_offset(t)]);
+        }
+    }
+    partial_i[lid] = acc;
+    workgroupBarrier();
+    for (var width = WG / 2u; width > 0u; width = width / 2u) {
+        if (lid < width) {
+            partial_i[lid] = partial_i[lid] + partial_i[lid + width];
+        }
+        workgroupBarrier();
+    }
+    if (in_range && lid == 0u) {
+        out[id] = bitcast<u32>(partial_i[0]);
     }
 }
 

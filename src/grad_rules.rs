@@ -102,7 +102,7 @@ pub enum Rule {
     /// Convolution: input, weight (the bias gradient is `g` summed).
     Conv2d(Saved, Saved, crate::tensor::ConvCtx),
     /// Max-pooling: the gradient goes to each window's argmax.
-    MaxPool2d { indices: Tensor, in_shape: Shape },
+    MaxPool2d { indices: Tensor, in_shape: Shape, sweep: crate::backend::cpu::window::Sweep2d },
     /// `F.unfold` / `F.fold`: each is the other's adjoint.
     Im2Col(crate::backend::cpu::window::Sweep2d),
     Col2Im(crate::backend::cpu::window::Sweep2d),
@@ -354,7 +354,7 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
         Rule::IndexedExtremum { in_shape, dim, indices, keepdim } => {
             let g = unsqueeze_dims(g, &[*dim], *keepdim)?;
             let idx = unsqueeze_dims(indices, &[*dim], *keepdim)?;
-            let zeros = Tensor::zeros(in_shape, g.dtype());
+            let zeros = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(zeros.scatter(*dim as i64, &idx, &g, false)?)
         }
         Rule::Cumsum { dim } => {
@@ -402,23 +402,23 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             one(g.permute_usize(&inv)?)
         }
         Rule::Slice { in_shape, dim, start, step } => {
-            let z = Tensor::zeros(in_shape, g.dtype());
+            let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             let len = g.shape()[*dim];
             one(z.slice_scatter(g, *dim, *start, len, *step)?)
         }
         Rule::Select { in_shape, dim, index } => {
-            let z = Tensor::zeros(in_shape, g.dtype());
+            let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(z.slice_scatter(&g.unsqueeze(*dim as i64)?, *dim, *index, 1, 1)?)
         }
         Rule::IndexSelect { in_shape, dim, index } => {
-            let z = Tensor::zeros(in_shape, g.dtype());
+            let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(z.index_add(*dim, index, g)?)
         }
         Rule::Gather { in_shape, dim, index } => {
             if !crate::autograd::is_grad_enabled() {
                 return one(Tensor::zeros_scatter_add(in_shape, *dim, index, g)?);
             }
-            let z = Tensor::zeros(in_shape, g.dtype());
+            let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(z.scatter(*dim as i64, index, g, true)?)
         }
         Rule::Scatter { dim, index, add } => {
@@ -439,7 +439,7 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             let [gx, gw, gb] = Tensor::conv2d_backward(&un(x)?, &un(w)?, g, ctx, [need(0), need(1), need(2)])?;
             Ok(vec![gx, gw, gb])
         }
-        Rule::MaxPool2d { indices, in_shape } => one(Tensor::max_pool2d_backward(g, indices, in_shape)?),
+        Rule::MaxPool2d { indices, in_shape, sweep } => one(Tensor::max_pool2d_backward(g, indices, in_shape, sweep)?),
         Rule::Im2Col(sweep) => one(g.col2im(sweep)?),
         Rule::Col2Im(sweep) => one(g.im2col(sweep)?),
         Rule::CrossEntropy(x, ctx) => one(Tensor::cross_entropy_backward(&un(x)?, ctx, g)?),

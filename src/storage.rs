@@ -263,8 +263,14 @@ impl Storage {
             Storage::Gpu(s) => Ok(Storage::Gpu(s.reduce(op, l, dims)?)),
         }
     }
+    /// Indices on the host. GPU data is read back first (argmax mostly feeds
+    /// accuracy counts and .item(), which read back anyway).
     pub fn arg_reduce(&self, op: ArgReduceOp, l: &Layout, dim: usize) -> Result<Vec<i64>> {
-        cpu::reduce::arg_reduce(op, self.cpu()?, l, dim)
+        match self {
+            Storage::Cpu(s) => cpu::reduce::arg_reduce(op, s, l, dim),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(_) => cpu::reduce::arg_reduce(op, &self.host(l, self.dtype())?, &Layout::contiguous(l.shape.clone()), dim),
+        }
     }
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
         guard_alloc("cumsum", l.numel(), DType::F64)?;
@@ -287,17 +293,45 @@ impl Storage {
     }
     /// Sliding windows over `[planes, H, W]` contiguous data from `offset`.
     pub fn im2col(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::window::im2col(self.cpu()?, offset, planes, s)?))
+        match self {
+            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::im2col(c, offset, planes, s)?)),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(g) => Ok(Storage::Gpu(g.im2col(offset, planes, s)?)),
+        }
     }
     pub fn col2im(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::window::col2im(self.cpu()?, offset, planes, s)?))
+        match self {
+            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::col2im(c, offset, planes, s)?)),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(g) => Ok(Storage::Gpu(g.col2im(offset, planes, s)?)),
+        }
     }
     pub fn max_pool(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<(Storage, Storage)> {
-        let (v, i) = cpu::window::max_pool(self.cpu()?, offset, planes, s)?;
-        Ok((Storage::Cpu(v), Storage::Cpu(i)))
+        match self {
+            Storage::Cpu(c) => {
+                let (v, i) = cpu::window::max_pool(c, offset, planes, s)?;
+                Ok((Storage::Cpu(v), Storage::Cpu(i)))
+            }
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(g) => {
+                let (v, i) = g.max_pool(offset, planes, s)?;
+                Ok((Storage::Gpu(v), Storage::Gpu(i)))
+            }
+        }
     }
-    pub fn max_pool_backward(&self, offset: usize, idx: &[i64], planes: usize, hw: usize, l: usize) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::window::max_pool_backward(self.cpu()?, offset, idx, planes, hw, l)?))
+    /// This gradient (`[planes, OH*OW]` from `offset`) summed into the
+    /// inputs the forward's `indices` (storage, offset) took.
+    pub fn max_pool_backward(&self, offset: usize, indices: (&Storage, usize), planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
+        match (self, indices.0) {
+            (Storage::Cpu(g), Storage::Cpu(CpuStorage::I64(idx))) => {
+                let l = s.positions();
+                let idx = &idx.as_slice()[indices.1..indices.1 + planes * l];
+                Ok(Storage::Cpu(cpu::window::max_pool_backward(g, offset, idx, planes, s.in_hw[0] * s.in_hw[1], l)?))
+            }
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(g), Storage::Gpu(idx)) => Ok(Storage::Gpu(g.max_pool_backward(offset, idx, indices.1, planes, s)?)),
+            (g, i) => Err(first_mismatch("max_pool2d backward", &[g.device(), i.device()])),
+        }
     }
     /// Convolution and its two gradients over contiguous (storage, offset) operands.
     pub fn conv2d(x: (&Storage, usize), w: (&Storage, usize), b: Option<(&Storage, usize)>, cs: &cpu::conv::ConvShape) -> Result<Storage> {
@@ -382,6 +416,12 @@ impl Storage {
     }
     pub fn cat(parts: &[(&Storage, &Layout)], dim: usize, out_shape: &[usize]) -> Result<Storage> {
         guard_alloc("cat", crate::shape::numel(out_shape), DType::F64)?;
+        #[cfg(feature = "gpu")]
+        if parts.iter().any(|(s, _)| s.device() == Device::Wgpu) {
+            let gpu_parts = parts.iter().map(|(s, l)| s.gpu_operand().map(|g| (g, *l))).collect::<Result<Vec<_>>>()?;
+            let refs: Vec<(&GpuStorage, &Layout)> = gpu_parts.iter().map(|(g, l)| (g.as_ref(), *l)).collect();
+            return Ok(Storage::Gpu(GpuStorage::cat(&refs, dim, out_shape)?));
+        }
         let cpu_parts: Vec<(&CpuStorage, &Layout)> = parts.iter().map(|(s, l)| s.cpu().map(|s| (s, *l))).collect::<Result<_>>()?;
         Ok(Storage::Cpu(cpu::index::cat(&cpu_parts, dim, out_shape)?))
     }

@@ -375,3 +375,78 @@ def test_cross_entropy_and_its_gradient_match_cpu(kw):
         close(xg.grad, x.grad, rtol=1e-4, atol=1e-6)
     with pytest.raises(IndexError, match="out of bounds"):
         torch.nn.functional.cross_entropy(x.detach().cuda(), torch.tensor([6] * 12).cuda())
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(padding=2, dilation=2), dict(groups=2, padding=1), dict(stride=(2, 1), padding=(0, 1))])
+def test_conv2d_and_its_gradients_match_cpu(kw):
+    torch.manual_seed(14)
+    x = torch.randn(3, 4, 9, 8, requires_grad=True)
+    w = torch.randn(6, 4 // kw.get("groups", 1), 3, 3, requires_grad=True)
+    b = torch.randn(6, requires_grad=True)
+    xg, wg, bg = (t.detach().cuda().requires_grad_() for t in (x, w, b))
+    out = torch.nn.functional.conv2d(x, w, b, **kw)
+    og = torch.nn.functional.conv2d(xg, wg, bg, **kw)
+    close(og, out, rtol=1e-4, atol=1e-4)
+    assert og.grad_fn.name() == "ConvolutionBackward0"
+    gout = torch.randn(*out.shape)
+    out.backward(gout)
+    og.backward(gout.cuda())
+    for a, c in ((xg, x), (wg, w), (bg, b)):
+        close(a.grad, c.grad, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=2, ceil_mode=True), dict(kernel_size=2, stride=1, dilation=2)])
+def test_pooling_and_gradients_match_cpu(kw):
+    torch.manual_seed(15)
+    x = torch.randn(2, 3, 9, 7, requires_grad=True)
+    x.data[0, 0, :2, :2] = 1.0  # ties: the first tap wins on both devices
+    xg = x.detach().cuda().requires_grad_()
+    out, idx = torch.nn.functional.max_pool2d(x, return_indices=True, **kw)
+    og, ig = torch.nn.functional.max_pool2d(xg, return_indices=True, **kw)
+    close(og, out)
+    assert ig.is_cuda and ig.tolist() == idx.tolist()
+    gout = torch.randn(*out.shape)
+    out.backward(gout)
+    og.backward(gout.cuda())
+    close(xg.grad, x.grad)
+    avg = dict(kernel_size=kw["kernel_size"], stride=kw.get("stride"), padding=kw.get("padding", 0))
+    x.grad, xg.grad = None, None
+    torch.nn.functional.avg_pool2d(x, **avg).sum().backward()
+    torch.nn.functional.avg_pool2d(xg, **avg).sum().backward()
+    close(xg.grad, x.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_argmax_max_and_cat_on_the_gpu():
+    torch.manual_seed(16)
+    x = torch.randn(5, 8)
+    assert x.cuda().argmax(1).is_cuda and x.cuda().argmax(1).tolist() == x.argmax(1).tolist()
+    assert x.cuda().argmax().item() == x.argmax().item()
+    v, i = x.cuda().max(0)
+    close(v, x.max(0).values)
+    assert i.tolist() == x.max(0).indices.tolist()
+    y = torch.randn(5, 3)
+    close(torch.cat([x.cuda(), y.cuda()], 1), torch.cat([x, y], 1))
+    close(torch.stack([x.cuda(), x.cuda() * 2]), torch.stack([x, x * 2]))
+    pred = x.cuda().argmax(1)
+    assert (pred == pred).sum().item() == 5
+
+
+def test_small_cnn_trains_on_the_gpu_like_on_the_cpu():
+    torch.manual_seed(17)
+    x, y = torch.randn(16, 1, 12, 12), torch.randint(0, 4, (16,))
+    losses = {}
+    for dev in ("cpu", GPU):
+        torch.manual_seed(18)
+        net = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 4),
+        ).to(dev)
+        opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+        losses[dev] = []
+        for _ in range(8):
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(net(x.to(dev)), y.to(dev))
+            loss.backward()
+            opt.step()
+            losses[dev].append(loss.item())
+    np.testing.assert_allclose(losses[GPU], losses["cpu"], rtol=2e-4, atol=1e-5)

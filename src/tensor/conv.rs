@@ -46,6 +46,9 @@ impl Tensor {
         let sweep = win.sweep("conv2d", [sx[2], sx[3]], false)?;
         let cs = ConvShape { n, c, o, groups, sweep };
         crate::storage::guard_alloc("conv2d", n * o * sweep.positions(), self.dtype())?;
+        if self.device() != crate::storage::Device::Cpu {
+            return self.conv2d_composite(w, b, &cs);
+        }
         let (xc, wc) = (self.contiguous_data()?, w.contiguous_data()?);
         let bc = b.map(|b| b.contiguous_data()).transpose()?;
         let storage = {
@@ -66,6 +69,22 @@ impl Tensor {
             Some(b) => record(&out, "ConvolutionBackward0", &[self, w, b], || Rule::Conv2d(Saved::input(self), Saved::input(w), ctx)),
             None => record(&out, "ConvolutionBackward0", &[self, w], || Rule::Conv2d(Saved::input(self), Saved::input(w), ctx)),
         }
+        Ok(out)
+    }
+
+    /// conv2d as unfold -> (grouped) matmul -> bias, each a differentiable
+    /// op: the GPU's path (the fused per-sample kernel is the CPU's).
+    fn conv2d_composite(&self, w: &Tensor, b: Option<&Tensor>, cs: &ConvShape) -> Result<Tensor> {
+        let (n, o, g) = (cs.n, cs.o, cs.groups);
+        let [oh, ow] = cs.sweep.out_hw;
+        let k = cs.c / g * cs.sweep.taps();
+        let cols = self.im2col(&cs.sweep)?.reshape_to(&[n, g, k, oh * ow])?;
+        let out = w.reshape_to(&[1, g, o / g, k])?.matmul(&cols)?.reshape_to(&[n, o, oh, ow])?;
+        let out = match b {
+            Some(b) => out.add(&b.reshape_to(&[1, o, 1, 1])?)?,
+            None => out,
+        };
+        crate::graph::rename(&out, "ConvolutionBackward0");
         Ok(out)
     }
 

@@ -124,7 +124,7 @@ impl Tensor {
         let arg = if max { ArgReduceOp::ArgMax } else { ArgReduceOp::ArgMin };
         let idx = self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
         let out_shape = kept_shape(&in_shape, &[d], keepdim);
-        let indices = Tensor::from_i64(idx, out_shape.clone());
+        let indices = Tensor::from_i64(idx, out_shape.clone()).to_device(self.device())?;
         // values = gather along d
         let values = {
             let _g = crate::autograd::GradModeGuard::new(false);
@@ -148,7 +148,7 @@ impl Tensor {
                 let flat = self.reshape_to(&[self.numel()])?;
                 let idx = flat.with_storage(|s, l| s.arg_reduce(arg, l, 0))?;
                 let shape = if keepdim { vec![1; self.ndim()] } else { vec![] };
-                Ok(Tensor::from_i64(idx, shape))
+                Tensor::from_i64(idx, shape).to_device(self.device())
             }
             Some(d) => {
                 let nd = self.ndim();
@@ -157,7 +157,7 @@ impl Tensor {
                     return Ok(Tensor::from_i64(vec![0], Shape::new()));
                 }
                 let idx = self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
-                Ok(Tensor::from_i64(idx, kept_shape(&self.shape(), &[d], keepdim)))
+                Tensor::from_i64(idx, kept_shape(&self.shape(), &[d], keepdim)).to_device(self.device())
             }
         }
     }

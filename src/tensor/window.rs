@@ -123,12 +123,12 @@ impl Tensor {
         let shape = vec![n, c, sweep.out_hw[0], sweep.out_hw[1]];
         let out = Tensor::contiguous_from(values, shape.clone());
         let idx = Tensor::contiguous_from(indices, shape);
-        record(&out, "MaxPool2DWithIndicesBackward0", &[self], || Rule::MaxPool2d { indices: idx.clone(), in_shape: self.shape() });
+        record(&out, "MaxPool2DWithIndicesBackward0", &[self], || Rule::MaxPool2d { indices: idx.clone(), in_shape: self.shape(), sweep });
         Ok((out, idx))
     }
 
     /// Gradient of max-pooling: `g` added at `indices` of a zero input.
-    pub(crate) fn max_pool2d_backward(g: &Tensor, indices: &Tensor, in_shape: &[usize]) -> Result<Tensor> {
+    pub(crate) fn max_pool2d_backward(g: &Tensor, indices: &Tensor, in_shape: &[usize], sweep: &Sweep2d) -> Result<Tensor> {
         let (n, c) = (in_shape[0], in_shape[1]);
         let hw = in_shape[2] * in_shape[3];
         let is = indices.shape();
@@ -138,12 +138,11 @@ impl Tensor {
             let z = Tensor::zeros(&[n, c, hw], g.dtype());
             return z.scatter(2, &indices.reshape_to(&[n, c, l])?, &g.reshape_to(&[n, c, l])?, true)?.reshape_to(in_shape);
         }
-        let gc = g.contiguous_data()?;
-        let idx = indices.to_i64_vec()?;
+        let (gc, ic) = (g.contiguous_data()?, indices.contiguous_data()?);
         let storage = {
-            let v = gc.view_guard();
-            let s = v.storage.data.read_recursive();
-            s.max_pool_backward(v.layout.offset, &idx, n * c, hw, l)?
+            let (v, vi) = (gc.view_guard(), ic.view_guard());
+            let (s, si) = (v.storage.data.read_recursive(), vi.storage.data.read_recursive());
+            s.max_pool_backward(v.layout.offset, (&si, vi.layout.offset), n * c, sweep)?
         };
         Ok(Tensor::contiguous_from(storage, in_shape.to_vec()))
     }

@@ -154,7 +154,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
             counts = np.outer(_pool_counts(h, k[0], s[0], p[0], oh, count_include_pad), _pool_counts(w, k[1], s[1], p[1], ow, count_include_pad))
             from .._creation import tensor
 
-            out = sums / tensor(counts.reshape(1, -1), dtype=x.dtype)
+            out = sums / tensor(counts.reshape(1, -1), dtype=x.dtype, device=x.device)
         out = out.reshape(n, c, oh, ow)
         _name(out, "AvgPool2DBackward0")
         return out
@@ -218,8 +218,26 @@ def pad(input, pad, mode="constant", value=None):
             # negative padding crops the input
             src = src.narrow(d, max(-left, 0), max(0, size - max(-left, 0) - max(-right, 0)))
             slices[d] = slice(max(left, 0), max(left, 0) + src.shape[d])
-        out = full(out_shape, 0.0 if value is None else value, dtype=input.dtype)
-        out[tuple(slices)] = src
+        fill = 0.0 if value is None else value
+        if input.is_cuda:
+            # the GPU has no scatter kernel for the recorded slice assignment
+            # yet: the fill blocks are concatenated around the input instead
+            from .._functions import cat
+
+            out = src
+            for d, sl in enumerate(slices):
+                if sl == slice(None):
+                    continue
+                left, right = sl.start, out_shape[d] - sl.stop
+                blocks = []
+                for width in (left, right):
+                    shape = list(out.shape)
+                    shape[d] = width
+                    blocks.append(full(shape, fill, dtype=input.dtype, device=input.device))
+                out = cat([blocks[0], out, blocks[1]], d)
+        else:
+            out = full(out_shape, fill, dtype=input.dtype, device=input.device)
+            out[tuple(slices)] = src
         _name(out, "ConstantPadNdBackward0")
         return out
     if mode not in ("reflect", "replicate", "circular"):

@@ -17,6 +17,7 @@ const SHADERS: &[(&str, &str)] = &[
     ("softmax", include_str!("../../../shaders/softmax.wgsl")),
     ("elementwise_int", include_str!("../../../shaders/elementwise_int.wgsl")),
     ("index", include_str!("../../../shaders/index.wgsl")),
+    ("window", include_str!("../../../shaders/window.wgsl")),
 ];
 
 /// Threads per workgroup of the 1-D kernels (the shaders' `WG`).

@@ -12,6 +12,7 @@ use crate::backend::cpu::{CpuStorage, IntoStorage};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
+use crate::backend::cpu::window::Sweep2d;
 use crate::op::{BinaryOp, ReduceOp, UnaryOp};
 pub use context::{context, is_available, Context};
 use dispatch::{buffer_with, dispatch, fold, grid_1d};
@@ -148,6 +149,25 @@ impl GpuStorage {
             return Err(unsupported("copy_ between dtypes"));
         }
         copy_strided(src, src_layout, self, dst)
+    }
+
+    /// Parts (same dtype) laid side by side along `dim` of a new contiguous tensor.
+    pub fn cat(parts: &[(&GpuStorage, &Layout)], dim: usize, out_shape: &[usize]) -> Result<GpuStorage> {
+        let dtype = parts.first().map(|(s, _)| s.dtype).unwrap_or(DType::F32);
+        if parts.iter().any(|(s, _)| s.dtype != dtype) {
+            return Err(unsupported("cat between dtypes"));
+        }
+        let out = GpuStorage::new("cat", dtype, out_shape.iter().product())?;
+        let whole = Layout::contiguous(out_shape.to_vec());
+        let mut start = 0;
+        for (s, l) in parts {
+            let len = l.shape.get(dim).copied().unwrap_or(0);
+            if l.numel() > 0 {
+                copy_strided(s, l, &out, &whole.slice(dim, start, len, 1))?;
+            }
+            start += len;
+        }
+        Ok(out)
     }
 
     /// A contiguous copy converted to `dtype`.
@@ -353,7 +373,8 @@ impl GpuStorage {
             let n = r.len;
             return r.cast(&Layout::contiguous(vec![n]), DType::Bool);
         }
-        if self.dtype != DType::F32 {
+        let int_sum = op == ReduceOp::Sum && matches!(self.dtype, DType::I64 | DType::Bool);
+        if self.dtype != DType::F32 && !int_sum {
             return Err(unsupported(&format!("{} on {}", op.name(), self.dtype)));
         }
         let name = op.name();
@@ -368,12 +389,13 @@ impl GpuStorage {
         if r == 0 {
             return match op {
                 ReduceOp::Amax | ReduceOp::Amin => Err(Error::Runtime(format!("{name}(): Expected reduction dim to have non-zero size"))),
-                ReduceOp::Sum => GpuStorage::full(DType::F32, n_out, 0.0),
+                ReduceOp::Sum => GpuStorage::full(if int_sum { DType::I64 } else { DType::F32 }, n_out, 0.0),
                 ReduceOp::Prod => GpuStorage::full(DType::F32, n_out, 1.0),
                 ReduceOp::Mean => GpuStorage::full(DType::F32, n_out, f64::NAN),
             };
         }
         let entry = match op {
+            ReduceOp::Sum if int_sum => "sum_i32",
             ReduceOp::Sum | ReduceOp::Mean => "sum_f32",
             ReduceOp::Prod => "prod_f32",
             ReduceOp::Amax => "amax_f32",
@@ -408,6 +430,57 @@ impl GpuStorage {
         push_dims(&mut params, name, &keep_shape)?;
         push_dims(&mut params, name, &keep_strides)?;
         dispatch(context()?, "softmax", if log { "log_softmax_f32" } else { "softmax_f32" }, &params, &[(1, self.raw()), (2, out.raw())], fold(rows)?)?;
+        Ok(out)
+    }
+
+    /// A `shaders/window.wgsl` kernel over `planes` planes of the sweep.
+    fn window(&self, entry: &'static str, offset: usize, planes: usize, s: &Sweep2d, n_out: usize, extra: &[(u32, &wgpu::Buffer)], outs: &[(u32, &wgpu::Buffer)]) -> Result<()> {
+        let name = entry.trim_end_matches("_f32");
+        if self.dtype != DType::F32 {
+            return Err(unsupported(&format!("{name} on {}", self.dtype)));
+        }
+        let u = |v: usize| u32_of(name, v);
+        let params = [u(n_out)?, u(planes)?, u(s.in_hw[0])?, u(s.in_hw[1])?, u(s.kernel[0])?, u(s.kernel[1])?, u(s.stride[0])?, u(s.stride[1])?, u(s.padding[0])?, u(s.padding[1])?, u(s.dilation[0])?, u(s.dilation[1])?, u(s.out_hw[0])?, u(s.out_hw[1])?, u(offset)?];
+        let mut bindings = vec![(1, self.raw())];
+        bindings.extend_from_slice(extra);
+        bindings.extend_from_slice(outs);
+        dispatch(context()?, "window", entry, &params, &bindings, grid_1d(n_out)?)
+    }
+
+    /// `[planes, H, W]` from `offset` -> `[planes, kh*kw, OH*OW]`.
+    pub fn im2col(&self, offset: usize, planes: usize, s: &Sweep2d) -> Result<GpuStorage> {
+        let n = planes * s.taps() * s.positions();
+        let out = GpuStorage::new("im2col", self.dtype, n)?;
+        self.window("im2col_f32", offset, planes, s, n, &[], &[(2, out.raw())])?;
+        Ok(out)
+    }
+
+    /// `[planes, kh*kw, OH*OW]` from `offset` -> `[planes, H, W]`, overlaps summed.
+    pub fn col2im(&self, offset: usize, planes: usize, s: &Sweep2d) -> Result<GpuStorage> {
+        let n = planes * s.in_hw[0] * s.in_hw[1];
+        let out = GpuStorage::new("col2im", self.dtype, n)?;
+        self.window("col2im_f32", offset, planes, s, n, &[], &[(2, out.raw())])?;
+        Ok(out)
+    }
+
+    /// Window maxima and their int64 indices within each H*W plane.
+    pub fn max_pool(&self, offset: usize, planes: usize, s: &Sweep2d) -> Result<(GpuStorage, GpuStorage)> {
+        let n = planes * s.positions();
+        let values = GpuStorage::new("max_pool2d", self.dtype, n)?;
+        let indices = GpuStorage::new("max_pool2d", DType::I64, n)?;
+        self.window("max_pool_f32", offset, planes, s, n, &[], &[(2, values.raw()), (3, indices.raw())])?;
+        Ok((values, indices))
+    }
+
+    /// This gradient (`[planes, OH*OW]` from `offset`) summed into the inputs
+    /// the forward's `indices` (from `idx_offset`) took.
+    pub fn max_pool_backward(&self, offset: usize, indices: &GpuStorage, idx_offset: usize, planes: usize, s: &Sweep2d) -> Result<GpuStorage> {
+        if idx_offset != 0 {
+            return Err(unsupported("max_pool2d backward with offset indices"));
+        }
+        let n = planes * s.in_hw[0] * s.in_hw[1];
+        let out = GpuStorage::new("max_pool2d_backward", self.dtype, n)?;
+        self.window("max_pool_backward_f32", offset, planes, s, n, &[(4, indices.raw())], &[(2, out.raw())])?;
         Ok(out)
     }
 
@@ -452,7 +525,8 @@ fn reduce_pass(x: &GpuStorage, offset: usize, keep: &Layout, red: &Layout, entry
     let (n_out, r) = (keep.numel(), red.numel());
     let chunks = r.div_ceil(REDUCE_CHUNK);
     let chunk_len = if chunks == 1 { r } else { REDUCE_CHUNK };
-    let out = GpuStorage::new(name, DType::F32, n_out * chunks)?;
+    let dtype = if entry == "sum_i32" { DType::I64 } else { DType::F32 };
+    let out = GpuStorage::new(name, dtype, n_out * chunks)?;
     let last = chunks == 1;
     let mut params = vec![u32_of(name, n_out)?, u32_of(name, r)?, keep.shape.len() as u32, red.shape.len() as u32, u32_of(name, offset)?, u32_of(name, chunk_len)?, u32_of(name, chunks)?, if last { mean_count } else { 0 }];
     for part in [&keep.shape, &keep.strides, &red.shape, &red.strides] {
