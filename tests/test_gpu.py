@@ -450,3 +450,20 @@ def test_small_cnn_trains_on_the_gpu_like_on_the_cpu():
             opt.step()
             losses[dev].append(loss.item())
     np.testing.assert_allclose(losses[GPU], losses["cpu"], rtol=2e-4, atol=1e-5)
+
+
+def test_the_demo_trains_on_the_gpu_with_the_cpus_numbers():
+    import io
+
+    from autorust import demo
+
+    runs = {}
+    for dev in ("cpu", "cuda"):
+        history, net = demo.train("cnn", epochs=1, train_size=256, test_size=128, device=dev, progress=False, out=io.StringIO())
+        runs[dev] = history
+        assert next(net.parameters()).is_cuda == (dev == "cuda")
+    np.testing.assert_allclose(runs["cuda"]["loss"], runs["cpu"]["loss"], rtol=1e-4)
+    assert runs["cuda"]["test_acc"] == runs["cpu"]["test_acc"]
+    # auto leaves a software device (lavapipe) out; a hardware GPU is picked
+    expected = "cpu" if torch.wgpu.get_device_type() == "cpu" else "cuda"
+    assert demo.pick_device("auto") == expected

@@ -123,16 +123,12 @@ def make_model(kind):
     )
 
 
-# The wgpu backend runs elementwise ops, reductions, matmul and their
-# gradients so far; convolution, pooling, softmax/cross-entropy and the fused
-# optimizer updates have no GPU kernels yet, so "auto" trains on the CPU until
-# they land (an explicit --device cuda shows which op is missing).
-GPU_TRAINING_READY = False
-
-
 def pick_device(name):
+    """"auto": the GPU when there is a hardware one. A software Vulkan device
+    (lavapipe) trains correctly but ~100x slower than the CPU path, so auto
+    leaves it out; --device cuda still uses it."""
     if name == "auto":
-        return "cuda" if GPU_TRAINING_READY and torch.cuda.is_available() else "cpu"
+        return "cuda" if torch.cuda.is_available() and torch.wgpu.get_device_type() != "cpu" else "cpu"
     return name
 
 

@@ -27,6 +27,12 @@ def get_device_name(device=None):
     return _native._wgpu_device_name()
 
 
+def get_device_type(device=None):
+    """"discrete", "integrated", "virtual", "other", or "cpu" for a software
+    device such as Mesa's lavapipe (correct, but slower than the CPU path)."""
+    return _native._wgpu_device_type()
+
+
 def synchronize(device=None):
     """Submits pending GPU work and waits for it to finish."""
     if is_available():

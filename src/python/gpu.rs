@@ -40,6 +40,20 @@ mod queries {
         Ok(format!("{} ({:?})", ctx.info.name, ctx.info.backend))
     }
 
+    /// "discrete", "integrated", "virtual", "cpu" (a software device such
+    /// as lavapipe) or "other".
+    #[pyfunction]
+    pub fn _wgpu_device_type(py: Python<'_>) -> PyResult<&'static str> {
+        let ctx = py.detach(context)?;
+        Ok(match ctx.info.device_type {
+            wgpu::DeviceType::DiscreteGpu => "discrete",
+            wgpu::DeviceType::IntegratedGpu => "integrated",
+            wgpu::DeviceType::VirtualGpu => "virtual",
+            wgpu::DeviceType::Cpu => "cpu",
+            wgpu::DeviceType::Other => "other",
+        })
+    }
+
     #[pyfunction]
     pub fn _wgpu_synchronize(py: Python<'_>) -> PyResult<()> {
         Ok(py.detach(|| context()?.synchronize())?)
@@ -80,6 +94,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add_function(wrap_pyfunction!(_wgpu_is_available, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_device_name, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_synchronize, m)?)?;
+        m.add_function(wrap_pyfunction!(_wgpu_device_type, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_memory_allocated, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_empty_cache, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_stats, m)?)?;
