@@ -164,17 +164,21 @@ impl Storage {
         }
     }
     pub fn cpu(&self) -> Result<&CpuStorage> {
+        self.cpu_for("this op")
+    }
+    /// The CPU storage for a CPU-only kernel; on the GPU, the error names `op`.
+    pub fn cpu_for(&self, op: &str) -> Result<&CpuStorage> {
         match self {
             Storage::Cpu(s) => Ok(s),
             #[cfg(feature = "gpu")]
-            Storage::Gpu(_) => Err(gpu::unsupported("this op")),
+            Storage::Gpu(_) => Err(gpu::unsupported(op)),
         }
     }
-    pub fn cpu_mut(&mut self) -> Result<&mut CpuStorage> {
+    pub fn cpu_mut_for(&mut self, op: &str) -> Result<&mut CpuStorage> {
         match self {
             Storage::Cpu(s) => Ok(s),
             #[cfg(feature = "gpu")]
-            Storage::Gpu(_) => Err(gpu::unsupported("this op")),
+            Storage::Gpu(_) => Err(gpu::unsupported(op)),
         }
     }
     /// A contiguous copy of the elements `l` selects, in `dtype`, on the same device.
@@ -274,7 +278,7 @@ impl Storage {
     }
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
         guard_alloc("cumsum", l.numel(), DType::F64)?;
-        Ok(Storage::Cpu(cpu::reduce::cumsum(self.cpu()?, l, dim)))
+        Ok(Storage::Cpu(cpu::reduce::cumsum(self.cpu_for("cumsum")?, l, dim)))
     }
     pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<Storage> {
         guard_alloc("softmax", l.numel(), self.dtype())?;
@@ -336,16 +340,16 @@ impl Storage {
     /// Convolution and its two gradients over contiguous (storage, offset) operands.
     pub fn conv2d(x: (&Storage, usize), w: (&Storage, usize), b: Option<(&Storage, usize)>, cs: &cpu::conv::ConvShape) -> Result<Storage> {
         let bias = match b {
-            Some((s, o)) => Some((s.cpu()?, o)),
+            Some((s, o)) => Some((s.cpu_for("conv2d")?, o)),
             None => None,
         };
-        Ok(Storage::Cpu(cpu::conv::forward((x.0.cpu()?, x.1), (w.0.cpu()?, w.1), bias, cs)?))
+        Ok(Storage::Cpu(cpu::conv::forward((x.0.cpu_for("conv2d")?, x.1), (w.0.cpu_for("conv2d")?, w.1), bias, cs)?))
     }
     pub fn conv2d_input_grad(g: (&Storage, usize), w: (&Storage, usize), cs: &cpu::conv::ConvShape) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::conv::input_grad((g.0.cpu()?, g.1), (w.0.cpu()?, w.1), cs)?))
+        Ok(Storage::Cpu(cpu::conv::input_grad((g.0.cpu_for("conv2d backward")?, g.1), (w.0.cpu_for("conv2d backward")?, w.1), cs)?))
     }
     pub fn conv2d_weight_grad(g: (&Storage, usize), x: (&Storage, usize), cs: &cpu::conv::ConvShape) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::conv::weight_grad((g.0.cpu()?, g.1), (x.0.cpu()?, x.1), cs)?))
+        Ok(Storage::Cpu(cpu::conv::weight_grad((g.0.cpu_for("conv2d backward")?, g.1), (x.0.cpu_for("conv2d backward")?, x.1), cs)?))
     }
     /// A fused optimizer update over `n` contiguous elements of each (storage, offset).
     pub fn optim_update(u: &crate::op::OptimUpdate, p: (&mut Storage, usize), g: (&Storage, usize), states: Vec<(&mut Storage, usize)>, n: usize) -> Result<()> {
@@ -364,8 +368,8 @@ impl Storage {
             }
             return gpu::optim::apply(u, (pg, p.1), (gg, g.1), &sg, n);
         }
-        let states = states.into_iter().map(|(s, o)| s.cpu_mut().map(|s| (s, o))).collect::<Result<_>>()?;
-        cpu::optim::apply(u, (p.0.cpu_mut()?, p.1), (g.0.cpu()?, g.1), states, n)
+        let states = states.into_iter().map(|(s, o)| s.cpu_mut_for("optimizer step").map(|s| (s, o))).collect::<Result<_>>()?;
+        cpu::optim::apply(u, (p.0.cpu_mut_for("optimizer step")?, p.1), (g.0.cpu_for("optimizer step")?, g.1), states, n)
     }
     pub fn bmm(&self, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
         guard_alloc("matmul", la.shape[0] * la.shape[1] * lb.shape[2], self.dtype())?;
@@ -407,12 +411,12 @@ impl Storage {
     }
     #[allow(clippy::too_many_arguments)]
     pub fn scatter(&mut self, shape: &[usize], dim: usize, idx: &[i64], idx_shape: &[usize], src: &Storage, src_shape: &[usize], accumulate: bool) -> Result<()> {
-        let src = src.cpu()?;
-        cpu::index::scatter(self.cpu_mut()?, shape, dim, idx, idx_shape, src, src_shape, accumulate)
+        let src = src.cpu_for("scatter")?;
+        cpu::index::scatter(self.cpu_mut_for("scatter")?, shape, dim, idx, idx_shape, src, src_shape, accumulate)
     }
     pub fn index_add(&mut self, shape: &[usize], dim: usize, idx: &[i64], src: &Storage) -> Result<()> {
-        let src = src.cpu()?;
-        cpu::index::index_add(self.cpu_mut()?, shape, dim, idx, src)
+        let src = src.cpu_for("index_add")?;
+        cpu::index::index_add(self.cpu_mut_for("index_add")?, shape, dim, idx, src)
     }
     pub fn cat(parts: &[(&Storage, &Layout)], dim: usize, out_shape: &[usize]) -> Result<Storage> {
         guard_alloc("cat", crate::shape::numel(out_shape), DType::F64)?;

@@ -59,8 +59,11 @@ def test_refusals_are_clear_errors():
         torch.ones(2, 2).cuda() @ torch.ones(2, 2)
     with pytest.raises(TypeError, match="Use Tensor.cpu"):
         torch.ones(2).cuda().numpy()
-    with pytest.raises(RuntimeError, match="not implemented on the wgpu device"):
+    with pytest.raises(RuntimeError, match="cumsum is not implemented on the wgpu device"):
         torch.ones(2, 3).cuda().cumsum(1)
+    emb = torch.nn.Embedding(5, 2).cuda()
+    with pytest.raises(RuntimeError, match="index_add is not implemented on the wgpu device"):
+        emb(torch.tensor([1, 1]).cuda()).sum().backward()
 
 
 UNARY = ["neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",

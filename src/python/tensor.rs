@@ -153,7 +153,7 @@ impl PyTensor {
         self.t.dtype().is_float()
     }
     fn data_ptr(&self) -> PyResult<usize> {
-        Ok(self.t.with_storage(|s, l| s.cpu().map(|c| c.data_ptr() + l.offset * self.t.dtype().size_in_bytes()))?)
+        Ok(self.t.with_storage(|s, l| s.cpu_for("data_ptr").map(|c| c.data_ptr() + l.offset * self.t.dtype().size_in_bytes()))?)
     }
     fn __len__(&self) -> PyResult<usize> {
         let s = self.t.shape();

@@ -57,11 +57,11 @@ impl Tensor {
             let v = x.view_guard();
             let s = v.storage.data.read_recursive();
             let r = v.layout.offset..v.layout.offset + n * c;
-            Tensor::contiguous_from(crate::storage::Storage::Cpu(crate::backend::cpu::loss::logsumexp_rows(s.cpu()?, r, c)?), vec![n])
+            Tensor::contiguous_from(crate::storage::Storage::Cpu(crate::backend::cpu::loss::logsumexp_rows(s.cpu_for("cross_entropy")?, r, c)?), vec![n])
         };
         let lse_v = lse.to_f64_vec()?;
         let xv = x.with_storage(|s, l| -> Result<Vec<f64>> {
-            let s = s.cpu()?;
+            let s = s.cpu_for("cross_entropy")?;
             Ok(targets.iter().enumerate().map(|(i, &t)| if t == ignore_index { 0.0 } else { s.get_f64(l.offset + i * c + t as usize) }).collect())
         })?;
         let row_w: Vec<f64> = targets.iter().map(|&t| if t == ignore_index { 0.0 } else { w.as_ref().map_or(1.0, |w| w[t as usize]) }).collect();
@@ -96,7 +96,7 @@ impl Tensor {
             let s = v.storage.data.read_recursive();
             let ls = lv.storage.data.read_recursive();
             let r = v.layout.offset..v.layout.offset + n * c;
-            let st = crate::backend::cpu::loss::cross_entropy_grad(s.cpu()?, r, c, ls.cpu()?, &ctx.targets, &coef)?;
+            let st = crate::backend::cpu::loss::cross_entropy_grad(s.cpu_for("cross_entropy")?, r, c, ls.cpu_for("cross_entropy")?, &ctx.targets, &coef)?;
             return Ok(Tensor::contiguous_from(crate::storage::Storage::Cpu(st), vec![n, c]));
         }
         // Recording (create_graph): the same formula in differentiable ops.
