@@ -56,3 +56,65 @@ fn index_select_u32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
     }
     out[i] = x[source_offset(i, false)];
 }
+
+// Scatters, deterministic without atomics: the host sorts the (destination,
+// source) pairs by destination (keeping their order) into rows:
+// offsets[d]..offsets[d + 1] index `positions`, the source elements that
+// land on destination d, in the order the CPU applies them. One thread per
+// destination element.
+// params: [n_dest]
+@group(0) @binding(4) var<storage, read> offsets: array<u32>;
+@group(0) @binding(5) var<storage, read> positions: array<u32>;
+
+@compute @workgroup_size(WG)
+fn scatter_add_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let d = linear_id(gid, nwg);
+    if (d >= params[0]) {
+        return;
+    }
+    var acc = bitcast<f32>(out[d]);
+    for (var k = offsets[d]; k < offsets[d + 1u]; k = k + 1u) {
+        acc = acc + bitcast<f32>(x[positions[k]]);
+    }
+    out[d] = bitcast<u32>(acc);
+}
+
+@compute @workgroup_size(WG)
+fn scatter_add_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let d = linear_id(gid, nwg);
+    if (d >= params[0]) {
+        return;
+    }
+    var acc = bitcast<i32>(out[d]);
+    for (var k = offsets[d]; k < offsets[d + 1u]; k = k + 1u) {
+        acc = acc + bitcast<i32>(x[positions[k]]);
+    }
+    out[d] = bitcast<u32>(acc);
+}
+
+// bool accumulation is logical or
+@compute @workgroup_size(WG)
+fn scatter_or_u32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let d = linear_id(gid, nwg);
+    if (d >= params[0]) {
+        return;
+    }
+    var acc = out[d];
+    for (var k = offsets[d]; k < offsets[d + 1u]; k = k + 1u) {
+        acc = acc | x[positions[k]];
+    }
+    out[d] = acc;
+}
+
+// without accumulation the last source written wins, as on the CPU
+@compute @workgroup_size(WG)
+fn scatter_set_u32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let d = linear_id(gid, nwg);
+    if (d >= params[0]) {
+        return;
+    }
+    let end = offsets[d + 1u];
+    if (end > offsets[d]) {
+        out[d] = x[positions[end - 1u]];
+    }
+}

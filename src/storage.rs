@@ -411,10 +411,38 @@ impl Storage {
     }
     #[allow(clippy::too_many_arguments)]
     pub fn scatter(&mut self, shape: &[usize], dim: usize, idx: &[i64], idx_shape: &[usize], src: &Storage, src_shape: &[usize], accumulate: bool) -> Result<()> {
+        #[cfg(feature = "gpu")]
+        if let Storage::Gpu(dst) = &*self {
+            // (destination, source) element pairs in the CPU kernel's order
+            let (ds, ss) = (crate::shape::contiguous_strides(shape), crate::shape::contiguous_strides(src_shape));
+            let mut pairs = Vec::with_capacity(idx.len());
+            cpu::index::for_each_coord(idx_shape, |flat, coord| {
+                let (mut d_off, mut s_off) = (0, 0);
+                for (d, &c) in coord.iter().enumerate() {
+                    d_off += (if d == dim { idx[flat] as usize } else { c }) * ds[d];
+                    s_off += c * ss[d];
+                }
+                pairs.push((d_off, s_off));
+            });
+            return dst.scatter_pairs("scatter", &pairs, src.gpu_operand()?.as_ref(), accumulate);
+        }
         let src = src.cpu_for("scatter")?;
         cpu::index::scatter(self.cpu_mut_for("scatter")?, shape, dim, idx, idx_shape, src, src_shape, accumulate)
     }
     pub fn index_add(&mut self, shape: &[usize], dim: usize, idx: &[i64], src: &Storage) -> Result<()> {
+        #[cfg(feature = "gpu")]
+        if let Storage::Gpu(dst) = &*self {
+            let outer: usize = shape[..dim].iter().product();
+            let (n, inner) = (shape[dim], shape[dim + 1..].iter().product::<usize>());
+            let mut pairs = Vec::with_capacity(outer * idx.len() * inner);
+            for o in 0..outer {
+                for (i, &t) in idx.iter().enumerate() {
+                    let (d, s) = ((o * n + t as usize) * inner, (o * idx.len() + i) * inner);
+                    pairs.extend((0..inner).map(|j| (d + j, s + j)));
+                }
+            }
+            return dst.scatter_pairs("index_add", &pairs, src.gpu_operand()?.as_ref(), true);
+        }
         let src = src.cpu_for("index_add")?;
         cpu::index::index_add(self.cpu_mut_for("index_add")?, shape, dim, idx, src)
     }

@@ -347,23 +347,23 @@ def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
     from ._creation import zeros
 
-    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return zeros(*size, dtype=dtype or self.dtype, device=self.device if device is None else device, requires_grad=requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
     from ._creation import ones
 
-    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return ones(*size, dtype=dtype or self.dtype, device=self.device if device is None else device, requires_grad=requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    return new_zeros(self, *size, dtype=dtype, requires_grad=requires_grad)
+    return new_zeros(self, *size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
     from ._creation import full
 
-    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return full(size, fill_value, dtype=dtype or self.dtype, device=self.device if device is None else device, requires_grad=requires_grad)
 
 
 def uniform_(self, a=0.0, b=1.0, generator=None):

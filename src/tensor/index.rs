@@ -142,14 +142,14 @@ impl Tensor {
     /// `zeros(shape).scatter_add(dim, index, src)` without the copy of the
     /// zeros; unrecorded (gradient rules under no create_graph).
     pub(crate) fn zeros_scatter_add(shape: &[usize], dim: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> {
-        let out = Tensor::zeros(shape, src.dtype());
+        let out = Tensor::zeros_on(shape, src.dtype(), src.device())?;
         let idx = index.to_i64_vec()?;
         scatter_in_place(&out, dim, &idx, &index.shape(), src, true)?;
         Ok(out)
     }
 
     pub fn scatter_value(&self, dim: i64, index: &Tensor, value: f64) -> Result<Tensor> {
-        let src = Tensor::full(&index.shape(), value, self.dtype());
+        let src = Tensor::full(&index.shape(), value, self.dtype()).to_device(self.device())?;
         self.scatter(dim, index, &src, false)
     }
 
@@ -177,7 +177,7 @@ impl Tensor {
     pub fn index_fill(&self, positions: &Tensor, value: f64) -> Result<Tensor> {
         let flat = self.reshape_to(&[self.numel()])?;
         let pos = positions.reshape_to(&[positions.numel()])?;
-        let src = Tensor::full(&[pos.numel()], value, self.dtype());
+        let src = Tensor::full(&[pos.numel()], value, self.dtype()).to_device(self.device())?;
         let out = flat.put(&pos, &src, false)?;
         out.reshape_to(&self.shape())
     }

@@ -138,7 +138,8 @@ impl Tensor {
 
     pub fn copy_(&self, src: &Tensor) -> Result<()> {
         self.check_inplace()?;
-        let r = src.to_dtype(self.dtype())?;
+        // copy_ crosses devices (load_state_dict into a model on the GPU)
+        let r = src.to_dtype(self.dtype())?.to_device(self.device())?;
         let r = if needs_grad(&[self, &r]) && self.dtype().is_float() {
             // the old values get zero gradient, src gets the incoming one
             let r = self.mul_scalar(0.0)?.add(&r)?;

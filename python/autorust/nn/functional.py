@@ -208,8 +208,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         bad = safe.cpu()
         raise IndexError(f"Target {int(bad[(bad < 0) | (bad >= c)][0])} is out of bounds.")
     if input.is_cuda:
-        # gather's gradient is a scatter-add, which has no GPU kernel yet; a
-        # one-hot product picks the same values and differentiates on the GPU
+        # gather's indices (and its scatter-add gradient's) travel through
+        # the host, a readback per step; a one-hot product picks the same
+        # values and stays on the device
         classes = _native._to_device(_arange_cached(c), "wgpu")
         picked = -(input * (safe.unsqueeze(1) == classes).to(input.dtype)).sum(1)
     else:

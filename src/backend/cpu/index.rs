@@ -48,7 +48,7 @@ pub fn gather(x: &CpuStorage, l: &Layout, dim: usize, idx: &[i64], idx_shape: &[
 }
 
 /// Visits every coordinate of `shape` in row-major order.
-fn for_each_coord(shape: &[usize], mut f: impl FnMut(usize, &[usize])) {
+pub fn for_each_coord(shape: &[usize], mut f: impl FnMut(usize, &[usize])) {
     let n: usize = shape.iter().product();
     let mut coord = vec![0usize; shape.len()];
     for flat in 0..n {

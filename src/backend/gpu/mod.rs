@@ -363,6 +363,47 @@ impl GpuStorage {
         Ok(out)
     }
 
+    /// Applies `pairs` (destination element, source element), in order, to
+    /// this contiguous storage: added (or or-ed for bools) when
+    /// `accumulate`, else the last write wins.
+    pub fn scatter_pairs(&self, name: &'static str, pairs: &[(usize, usize)], src: &GpuStorage, accumulate: bool) -> Result<()> {
+        if src.dtype != self.dtype {
+            return Err(Error::DType { op: name, msg: format!("{name}(): Expected self.dtype to be equal to src.dtype ({} vs {})", self.dtype, src.dtype) });
+        }
+        let n = self.len;
+        if n == 0 || pairs.is_empty() {
+            return Ok(());
+        }
+        // rows of a CSR by destination; a stable counting sort keeps each
+        // destination's sources in application order
+        let mut offsets = vec![0u32; n + 1];
+        for &(d, _) in pairs {
+            offsets[d + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut positions = vec![0u32; pairs.len()];
+        for &(d, s) in pairs {
+            positions[fill[d] as usize] = u32_of(name, s)?;
+            fill[d] += 1;
+        }
+        let entry = match (self.dtype, accumulate) {
+            (_, false) => "scatter_set_u32",
+            (DType::F32, true) => "scatter_add_f32",
+            (DType::I64, true) => "scatter_add_i32",
+            (DType::Bool, true) => "scatter_or_u32",
+            (DType::F64, true) => return Err(f64_refused(name)),
+        };
+        let ctx = context()?;
+        let bytes = |v: &[u32]| v.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>();
+        let off_buf = dispatch::buffer_with(ctx, &bytes(&offsets), wgpu::BufferUsages::STORAGE);
+        let pos_buf = dispatch::buffer_with(ctx, &bytes(&positions), wgpu::BufferUsages::STORAGE);
+        dispatch(ctx, "index", entry, &[u32_of(name, n)?], &[(1, src.raw()), (3, self.raw()), (4, &off_buf), (5, &pos_buf)], grid_1d(n)?)?;
+        ctx.record(vec![off_buf, pos_buf], |_| {})
+    }
+
     /// Reduces over `dims` (sorted, unique); the result is contiguous over
     /// the kept dims.
     pub fn reduce(&self, op: ReduceOp, l: &Layout, dims: &[usize]) -> Result<GpuStorage> {
