@@ -68,6 +68,12 @@ pub fn buffer_with(ctx: &Context, data: &[u8], usage: wgpu::BufferUsages) -> wgp
 /// Records `family::entry` over `groups` workgroups with `params` at binding
 /// 0 and `bindings` (binding index, buffer) after it.
 pub fn dispatch(ctx: &Context, family: &'static str, entry: &'static str, params: &[u32], bindings: &[(u32, &wgpu::Buffer)], groups: [u32; 3]) -> Result<()> {
+    dispatch_keeping(ctx, family, entry, params, bindings, groups, vec![])
+}
+
+/// `dispatch`, keeping `keep` (temporary inputs such as uploaded indices)
+/// alive until the commands are submitted.
+pub fn dispatch_keeping(ctx: &Context, family: &'static str, entry: &'static str, params: &[u32], bindings: &[(u32, &wgpu::Buffer)], groups: [u32; 3], mut keep: Vec<wgpu::Buffer>) -> Result<()> {
     if groups.contains(&0) {
         return Ok(());
     }
@@ -76,7 +82,8 @@ pub fn dispatch(ctx: &Context, family: &'static str, entry: &'static str, params
     let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: params_buf.as_entire_binding() }];
     entries.extend(bindings.iter().map(|(i, b)| wgpu::BindGroupEntry { binding: *i, resource: b.as_entire_binding() }));
     let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(entry), layout: &pipe.get_bind_group_layout(0), entries: &entries });
-    ctx.record(vec![params_buf], |enc| {
+    keep.push(params_buf);
+    ctx.record(keep, |enc| {
         let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(entry), timestamp_writes: None });
         pass.set_pipeline(&pipe);
         pass.set_bind_group(0, &bind, &[]);

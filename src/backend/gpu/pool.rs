@@ -29,8 +29,7 @@ pub struct GpuBuffer {
 
 impl GpuBuffer {
     pub fn raw(&self) -> &wgpu::Buffer {
-        // why: `buffer` is only taken in Drop
-        self.buffer.as_ref().expect("live buffer")
+        self.buffer.as_ref().expect("live buffer") // cannot fail: `buffer` is only taken in Drop
     }
 }
 

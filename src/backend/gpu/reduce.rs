@@ -1,0 +1,110 @@
+//! Reductions and the softmax family on the GPU (`shaders/reduce.wgsl`,
+//! `shaders/softmax.wgsl`): fixed-order trees, bitwise repeatable.
+
+use super::dispatch::{dispatch, fold};
+use super::{context, push_dims, u32_of, unsupported, GpuStorage};
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::layout::Layout;
+use crate::op::ReduceOp;
+
+impl GpuStorage {
+    /// Reduces over `dims` (sorted, unique); the result is contiguous over
+    /// the kept dims.
+    pub fn reduce(&self, op: ReduceOp, l: &Layout, dims: &[usize]) -> Result<GpuStorage> {
+        if self.dtype == DType::Bool && matches!(op, ReduceOp::Amax | ReduceOp::Amin) {
+            // any/all: exact through 0.0/1.0 floats
+            let f = self.cast(l, DType::F32)?;
+            let r = f.reduce(op, &Layout::contiguous(l.shape.clone()), dims)?;
+            let n = r.len;
+            return r.cast(&Layout::contiguous(vec![n]), DType::Bool);
+        }
+        let int_sum = op == ReduceOp::Sum && matches!(self.dtype, DType::I64 | DType::Bool);
+        if self.dtype != DType::F32 && !int_sum {
+            return Err(unsupported(&format!("{} on {}", op.name(), self.dtype)));
+        }
+        let name = op.name();
+        let (mut keep, mut red) = (Layout::contiguous(vec![]), Layout::contiguous(vec![]));
+        for (d, (&size, &stride)) in l.shape.iter().zip(l.strides.iter()).enumerate() {
+            let part = if dims.contains(&d) { &mut red } else { &mut keep };
+            part.shape.push(size);
+            part.strides.push(stride);
+        }
+        let n_out = keep.numel();
+        let r = red.numel();
+        if r == 0 {
+            return match op {
+                ReduceOp::Amax | ReduceOp::Amin => Err(Error::Runtime(format!("{name}(): Expected reduction dim to have non-zero size"))),
+                ReduceOp::Sum => GpuStorage::full(if int_sum { DType::I64 } else { DType::F32 }, n_out, 0.0),
+                ReduceOp::Prod => GpuStorage::full(DType::F32, n_out, 1.0),
+                ReduceOp::Mean => GpuStorage::full(DType::F32, n_out, f64::NAN),
+            };
+        }
+        let entry = match op {
+            ReduceOp::Sum if int_sum => "sum_i32",
+            ReduceOp::Sum | ReduceOp::Mean => "sum_f32",
+            ReduceOp::Prod => "prod_f32",
+            ReduceOp::Amax => "amax_f32",
+            ReduceOp::Amin => "amin_f32",
+        };
+        let mean_count = if op == ReduceOp::Mean { u32_of(name, r)? } else { 0 };
+        reduce_pass(self, l.offset, &keep, &red, entry, mean_count, name)
+    }
+
+    /// softmax / log_softmax along `dim`; the output is contiguous.
+    pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<GpuStorage> {
+        let name = if log { "log_softmax" } else { "softmax" };
+        if self.dtype != DType::F32 {
+            return Err(unsupported(&format!("{name} on {}", self.dtype)));
+        }
+        let n = l.numel();
+        let out = GpuStorage::new(name, DType::F32, n)?;
+        let d = l.shape[dim];
+        if n == 0 {
+            return Ok(out);
+        }
+        let inner: usize = l.shape[dim + 1..].iter().product();
+        let (mut keep_shape, mut keep_strides) = (vec![], vec![]);
+        for (k, (&size, &stride)) in l.shape.iter().zip(l.strides.iter()).enumerate() {
+            if k != dim {
+                keep_shape.push(size);
+                keep_strides.push(stride);
+            }
+        }
+        let rows = n / d;
+        let mut params = vec![u32_of(name, rows)?, u32_of(name, d)?, u32_of(name, inner)?, keep_shape.len() as u32, u32_of(name, l.offset)?, u32_of(name, l.strides[dim])?];
+        push_dims(&mut params, name, &keep_shape)?;
+        push_dims(&mut params, name, &keep_strides)?;
+        dispatch(context()?, "softmax", if log { "log_softmax_f32" } else { "softmax_f32" }, &params, &[(1, self.raw()), (2, out.raw())], fold(rows)?)?;
+        Ok(out)
+    }
+}
+
+
+/// Elements one workgroup reduces: longer reductions go through partial
+/// results (on lavapipe a single workgroup looping over ~6M elements came
+/// back wrong; on real GPUs it would also leave the device idle).
+const REDUCE_CHUNK: usize = 256 * 64;
+
+/// One pass: each (output, chunk) pair becomes one value; when there is more
+/// than one chunk, the partials are reduced again (same op, in order).
+fn reduce_pass(x: &GpuStorage, offset: usize, keep: &Layout, red: &Layout, entry: &'static str, mean_count: u32, name: &'static str) -> Result<GpuStorage> {
+    let (n_out, r) = (keep.numel(), red.numel());
+    let chunks = r.div_ceil(REDUCE_CHUNK);
+    let chunk_len = if chunks == 1 { r } else { REDUCE_CHUNK };
+    let dtype = if entry == "sum_i32" { DType::I64 } else { DType::F32 };
+    let out = GpuStorage::new(name, dtype, n_out * chunks)?;
+    let last = chunks == 1;
+    let mut params = vec![u32_of(name, n_out)?, u32_of(name, r)?, keep.shape.len() as u32, red.shape.len() as u32, u32_of(name, offset)?, u32_of(name, chunk_len)?, u32_of(name, chunks)?, if last { mean_count } else { 0 }];
+    for part in [&keep.shape, &keep.strides, &red.shape, &red.strides] {
+        push_dims(&mut params, name, part)?;
+    }
+    dispatch(context()?, "reduce", entry, &params, &[(1, x.raw()), (2, out.raw())], fold(n_out * chunks)?)?;
+    if last {
+        return Ok(out);
+    }
+    // the partials are [n_out, chunks], contiguous
+    let keep2 = Layout { shape: vec![n_out].into(), strides: vec![chunks].into(), offset: 0 };
+    let red2 = Layout::contiguous(vec![chunks]);
+    reduce_pass(&out, 0, &keep2, &red2, entry, mean_count, name)
+}
