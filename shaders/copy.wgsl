@@ -77,7 +77,8 @@ fn cast_f32_bool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     if (i >= params[0]) {
         return;
     }
-    dst[i] = select(0u, 1u, bitcast<f32>(src[i]) != 0.0);
+    // on the bits: nonzero unless +-0.0 (NaN is True, as bool(nan))
+    dst[i] = select(0u, 1u, (src[i] & 0x7fffffffu) != 0u);
 }
 
 // int <-> bool: an i32 word is nonzero exactly when the value is; bool words

@@ -110,6 +110,13 @@ fn pow_torch(x: f32, y: f32) -> f32 {
     return pow(x, y);
 }
 
+// NaN test on the bits: WGSL lets implementations assume floats are never
+// NaN, and `x != x` does come back false for a NaN (lavapipe), so the
+// PyTorch NaN rules below never rely on float comparisons.
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
 fn nan_f32() -> f32 {
     return bitcast<f32>(0x7fc00000u);
 }
@@ -126,7 +133,7 @@ fn clamp_opt(x: f32) -> f32 {
     if (params[5] != NO_BOUND) {
         r = min(r, scalar1());
     }
-    return select(r, x, x != x);
+    return select(r, x, is_nan(x));
 }
 
 @compute @workgroup_size(WG)
@@ -276,7 +283,7 @@ fn relu_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         return;
     }
     let x = load_a(i);
-    out[i] = select(max(x, 0.0), x, x != x);
+    out[i] = select(max(x, 0.0), x, is_nan(x));
 }
 
 @compute @workgroup_size(WG)
@@ -453,7 +460,7 @@ fn maximum_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     }
     let x = load_a(i);
     let y = load_b(i);
-    out[i] = select(max(x, y), nan_f32(), x != x || y != y);
+    out[i] = select(max(x, y), nan_f32(), is_nan(x) || is_nan(y));
 }
 
 @compute @workgroup_size(WG)
@@ -464,7 +471,7 @@ fn minimum_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     }
     let x = load_a(i);
     let y = load_b(i);
-    out[i] = select(min(x, y), nan_f32(), x != x || y != y);
+    out[i] = select(min(x, y), nan_f32(), is_nan(x) || is_nan(y));
 }
 
 @compute @workgroup_size(WG)
@@ -508,7 +515,7 @@ fn ne_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     }
     let x = load_a(i);
     let y = load_b(i);
-    out_bool[i] = select(0u, 1u, x != y);
+    out_bool[i] = select(0u, 1u, x != y || is_nan(x) || is_nan(y));
 }
 
 @compute @workgroup_size(WG)

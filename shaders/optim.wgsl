@@ -55,8 +55,15 @@ fn lerp_torch(start: f32, end: f32, w: f32) -> f32 {
     return end - (end - start) * (1.0 - w);
 }
 
+// NaN test on the bits: WGSL lets implementations assume floats are never
+// NaN, and `x != x` does come back false for a NaN (lavapipe), so the
+// PyTorch NaN rules below never rely on float comparisons.
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
 fn max_nan(a: f32, b: f32) -> f32 {
-    if (a != a || b != b) {
+    if (is_nan(a) || is_nan(b)) {
         return bitcast<f32>(0x7fc00000u);
     }
     return select(b, a, a >= b);

@@ -54,6 +54,13 @@ fn output_id(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return wid.x + wid.y * nwg.x;
 }
 
+// NaN test on the bits: WGSL lets implementations assume floats are never
+// NaN, and `x != x` does come back false for a NaN (lavapipe), so the
+// PyTorch NaN rules below never rely on float comparisons.
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
 fn nan_f32() -> f32 {
     return bitcast<f32>(0x7fc00000u);
 }
@@ -64,8 +71,8 @@ fn combine(op: u32, p: f32, q: f32) -> f32 {
     switch op {
         case 0u: { return p + q; }
         case 1u: { return p * q; }
-        case 2u: { return select(max(p, q), nan_f32(), p != p || q != q); }
-        default: { return select(min(p, q), nan_f32(), p != p || q != q); }
+        case 2u: { return select(max(p, q), nan_f32(), is_nan(p) || is_nan(q)); }
+        default: { return select(min(p, q), nan_f32(), is_nan(p) || is_nan(q)); }
     }
 }
 

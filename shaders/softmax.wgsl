@@ -17,6 +17,18 @@ const WG: u32 = 256u;
 
 var<workgroup> partial: array<f32, 256>;
 
+// NaN test on the bits: WGSL lets implementations assume floats are never
+// NaN, and `x != x` does come back false for a NaN (lavapipe), so the
+// PyTorch NaN rules below never rely on float comparisons.
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// max that propagates NaN (a NaN row gives NaN, as on the CPU)
+fn max_nan(a: f32, b: f32) -> f32 {
+    return select(max(a, b), bitcast<f32>(0x7fc00000u), is_nan(a) || is_nan(b));
+}
+
 fn base_offset(j: u32) -> u32 {
     let k = params[3];
     var rem = j;
@@ -36,7 +48,7 @@ fn tree(lid: u32, is_max: bool) -> f32 {
             let a = partial[lid];
             let b = partial[lid + width];
             if (is_max) {
-                partial[lid] = select(max(a, b), bitcast<f32>(0x7fc00000u), a != a || b != b);
+                partial[lid] = max_nan(a, b);
             } else {
                 partial[lid] = a + b;
             }
@@ -62,7 +74,7 @@ fn softmax_row(wid: vec3<u32>, lid: u32, nwg: vec3<u32>, log_out: bool) {
     if (in_range) {
         for (var t = lid; t < d; t = t + WG) {
             let v = x[base + t * stride];
-            m = select(max(m, v), v, v != v);
+            m = max_nan(m, v);
         }
     }
     partial[lid] = m;

@@ -20,6 +20,13 @@ fn linear_id(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return gid.x + gid.y * nwg.x * WG;
 }
 
+// NaN test on the bits: WGSL lets implementations assume floats are never
+// NaN, and `x != x` does come back false for a NaN (lavapipe), so the
+// PyTorch NaN rules below never rely on float comparisons.
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
 // Input coordinate along axis a (0 rows, 1 cols) of output position o and
 // tap k, or -1 in the padding.
 fn source(a: u32, o: u32, k: u32) -> i32 {
@@ -123,7 +130,7 @@ fn max_pool_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
             if (best < 0) {
                 best = at;
             }
-            if (v > best_v || v != v) {
+            if (v > best_v || is_nan(v)) {
                 best_v = v;
                 best = at;
             }

@@ -498,3 +498,29 @@ def test_scatter_index_add_and_indexing_gradients_match_cpu():
     (emb_cpu(tokens) ** 2).sum().backward()
     (emb(tokens.cuda()) ** 2).sum().backward()
     close(emb.weight.grad, emb_cpu.weight.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_nan_follows_the_cpu_rules():
+    # WGSL may assume floats are never NaN (on lavapipe `x != x` is false for
+    # a NaN), so the kernels test NaN on the bits; these are PyTorch's rules
+    x = torch.tensor([[float("nan"), -1.0, 2.0, 0.5], [0.0, 3.0, -2.0, 1.0]])
+    y = torch.tensor([1.0, float("nan"), 0.0, 0.5])
+    g = x.cuda()
+    for f in (
+        torch.relu,
+        lambda t: t.clamp(-1.5, 1.5),
+        lambda t: t.clamp(min=0.0),
+        lambda t: torch.maximum(t, y.to(t.device)),
+        lambda t: torch.minimum(t, y.to(t.device)),
+        lambda t: t != y.to(t.device),
+        lambda t: t == y.to(t.device),
+        lambda t: t < y.to(t.device),
+        lambda t: t.bool(),
+        lambda t: t.amax(dim=1),
+        lambda t: t.amin(dim=0),
+        lambda t: t.max(),
+        lambda t: torch.softmax(t, dim=1),
+        lambda t: torch.log_softmax(t, dim=0),
+        lambda t: torch.nn.functional.max_pool2d(t.reshape(1, 1, 2, 4), 2),
+    ):
+        close(f(g), f(x))
