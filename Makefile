@@ -11,7 +11,7 @@ PIP    := $(VENV)/bin/pip
 $(VENV)/.installed:
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q "maturin>=1.9.4,<2" "numpy>=1.22" "pytest>=7"
+	$(PIP) install -q "maturin>=1.9.4,<2" "numpy>=1.22" "pytest>=7" "wgpu==0.32.0"
 	touch $@
 
 venv: $(VENV)/.installed
