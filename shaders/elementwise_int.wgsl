@@ -308,3 +308,57 @@ fn abs_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     }
     out[i] = abs(load_a(i));
 }
+
+@compute @workgroup_size(WG)
+fn sign_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    out[i] = sign(load_a(i));
+}
+
+@compute @workgroup_size(WG)
+fn relu_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    out[i] = max(load_a(i), 0);
+}
+
+// Integer power by squaring, wrapping at 32 bits. A negative exponent (which
+// the CPU refuses; the host checks scalar exponents) gives 1 / x^-y truncated
+// toward zero: 1 for x == 1, +-1 for x == -1, else 0.
+fn ipow(x: i32, y: i32) -> i32 {
+    if (y < 0) {
+        if (x == 1) {
+            return 1;
+        }
+        if (x == -1) {
+            return select(1, -1, (y & 1) != 0);
+        }
+        return 0;
+    }
+    var base = x;
+    var e = y;
+    var acc = 1;
+    while (e > 0) {
+        if ((e & 1) != 0) {
+            acc = acc * base;
+        }
+        base = base * base;
+        e = e >> 1u;
+    }
+    return acc;
+}
+
+// binary params, as add_i32
+@compute @workgroup_size(WG)
+fn pow_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    out[i] = ipow(load_a(i), load_b(i));
+}

@@ -16,8 +16,8 @@
 const WG: u32 = 256u;
 
 @group(0) @binding(0) var<storage, read> params: array<u32>;
-// 32-bit words: f32 bits for the float reductions, i32 for sum_i32 (int64
-// tensors held as i32, and bools as 0/1)
+// 32-bit words: f32 bits for the float reductions, i32 for the *_i32 ones
+// (int64 tensors held as i32, and bools as 0/1)
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<u32>;
 
@@ -118,32 +118,63 @@ fn reduce_into(op: u32, wid: vec3<u32>, lid: u32, nwg: vec3<u32>) {
     }
 }
 
-// Integer sum (wrapping at 32 bits), same chunking as the float reductions.
-@compute @workgroup_size(WG)
-fn sum_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+// Integer reductions (int64 held as i32, bools as 0/1), same chunking as
+// the float ones. op: 0 sum (wrapping at 32 bits), 2 max, 3 min.
+fn combine_i(op: u32, p: i32, q: i32) -> i32 {
+    switch op {
+        case 0u: { return p + q; }
+        case 2u: { return max(p, q); }
+        default: { return min(p, q); }
+    }
+}
+
+fn identity_i(op: u32) -> i32 {
+    switch op {
+        case 0u: { return 0; }
+        case 2u: { return i32(0x80000000u); }
+        default: { return 0x7fffffff; }
+    }
+}
+
+fn reduce_int_into(op: u32, wid: vec3<u32>, lid: u32, nwg: vec3<u32>) {
     let id = output_id(wid, nwg);
     let chunks = params[6];
     let in_range = id < params[0] * chunks;
     let start = (id % chunks) * params[5];
     let end = min(params[1], start + params[5]);
-    var acc = 0;
+    var acc = identity_i(op);
     if (in_range) {
         let base = base_offset(id / chunks);
         for (var t = start + lid; t < end; t = t + WG) {
-            acc = acc + bitcast<i32>(x[base + reduced_offset(t)]);
+            acc = combine_i(op, acc, bitcast<i32>(x[base + reduced_offset(t)]));
         }
     }
     partial_i[lid] = acc;
     workgroupBarrier();
     for (var width = WG / 2u; width > 0u; width = width / 2u) {
         if (lid < width) {
-            partial_i[lid] = partial_i[lid] + partial_i[lid + width];
+            partial_i[lid] = combine_i(op, partial_i[lid], partial_i[lid + width]);
         }
         workgroupBarrier();
     }
     if (in_range && lid == 0u) {
         out[id] = bitcast<u32>(partial_i[0]);
     }
+}
+
+@compute @workgroup_size(WG)
+fn sum_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    reduce_int_into(0u, wid, lid, nwg);
+}
+
+@compute @workgroup_size(WG)
+fn amax_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    reduce_int_into(2u, wid, lid, nwg);
+}
+
+@compute @workgroup_size(WG)
+fn amin_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    reduce_int_into(3u, wid, lid, nwg);
 }
 
 @compute @workgroup_size(WG)

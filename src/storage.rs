@@ -278,7 +278,11 @@ impl Storage {
     }
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
         guard_alloc("cumsum", l.numel(), DType::F64)?;
-        Ok(Storage::Cpu(cpu::reduce::cumsum(self.cpu_for("cumsum")?, l, dim)))
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::cumsum(s, l, dim))),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => Ok(Storage::Gpu(s.cumsum(l, dim)?)),
+        }
     }
     pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<Storage> {
         guard_alloc("softmax", l.numel(), self.dtype())?;

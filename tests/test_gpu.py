@@ -31,11 +31,17 @@ def close(gpu_t, cpu_t, rtol=1e-5, atol=1e-5):
 def test_device_names_and_aliases():
     assert torch.cuda.is_available() and torch.wgpu.device_count() == 1
     assert "Vulkan" in torch.wgpu.get_device_name() or os.environ.get("AUTORUST_WGPU_BACKEND")
-    for name in ("wgpu", "wgpu:0", "gpu", "cuda", "cuda:0", torch.device("cuda", 0)):
+    named = [("wgpu", "wgpu"), ("wgpu:0", "wgpu"), ("gpu", "wgpu"), ("cuda", "cuda"), ("cuda:0", "cuda"), (torch.device("cuda", 0), "cuda"), (0, "cuda")]
+    for name, shown in named:
         t = torch.ones(2, device=name)
-        assert t.is_cuda and t.device == torch.device("wgpu", 0)
-        assert repr(t.device) == "device(type='wgpu', index=0)"
-    assert repr(torch.tensor([1.0, 2.0]).cuda()) == "tensor([1., 2.], device='wgpu:0')"
+        # one device under both names; it reports the family last named
+        assert t.is_cuda and t.device == torch.device("wgpu", 0) == torch.device("cuda", 0)
+        assert repr(t.device) == f"device(type='{shown}', index=0)" and t.device.type == shown
+    assert repr(torch.tensor([1.0, 2.0]).cuda()) == "tensor([1., 2.], device='cuda:0')"
+    assert str(torch.ones(1).cuda().device) == "cuda:0" and torch.get_default_device() == torch.device("cpu")
+    assert repr(torch.ones(1).to("wgpu")) == "tensor([1.], device='wgpu:0')"
+    with pytest.raises(RuntimeError, match="does not exist"):
+        torch.ones(1).cuda(1)
     with pytest.raises(RuntimeError, match="does not exist"):
         torch.ones(1, device="cuda:1")
 
@@ -59,8 +65,8 @@ def test_refusals_are_clear_errors():
         torch.ones(2, 2).cuda() @ torch.ones(2, 2)
     with pytest.raises(TypeError, match="Use Tensor.cpu"):
         torch.ones(2).cuda().numpy()
-    with pytest.raises(RuntimeError, match="cumsum is not implemented on the wgpu device"):
-        torch.ones(2, 3).cuda().cumsum(1)
+    with pytest.raises(RuntimeError, match="matmul on int64 and int64 is not implemented on the wgpu device"):
+        torch.ones(2, 3, dtype=torch.int64).cuda() @ torch.ones(3, 2, dtype=torch.int64).cuda()
     with pytest.raises(RuntimeError, match="float64"):
         torch.zeros(3, dtype=torch.float64, device="cuda")
 
@@ -524,3 +530,22 @@ def test_nan_follows_the_cpu_rules():
         lambda t: torch.nn.functional.max_pool2d(t.reshape(1, 1, 2, 4), 2),
     ):
         close(f(g), f(x))
+
+
+def test_cumsum_matches_cpu_bitwise():
+    # one thread per row adds in the CPU's order: bitwise the CPU's sums
+    x = torch.randn(5, 300, 3).transpose(0, 1)[:, 1:]  # strided
+    for d in range(3):
+        g = x.cuda().cumsum(d)
+        assert torch.equal(g.cpu(), x.cumsum(d))
+    ints = torch.randint(-5, 5, (4, 6))
+    assert torch.equal(ints.cuda().cumsum(1).cpu(), ints.cumsum(1))
+    flags = torch.rand(7) > 0.5
+    assert flags.cuda().cumsum(0).dtype == torch.int64 and torch.equal(flags.cuda().cumsum(0).cpu(), flags.cumsum(0))
+    assert torch.equal(torch.tensor(2.5).cuda().cumsum(0).cpu(), torch.tensor(2.5))
+    assert torch.ones(0, 3).cuda().cumsum(0).shape == (0, 3)
+    w = torch.randn(4, 5, requires_grad=True)
+    wg = w.detach().cuda().requires_grad_()
+    (w.cumsum(1) * torch.arange(5.0)).sum().backward()
+    (wg.cumsum(1) * torch.arange(5.0).cuda()).sum().backward()
+    close(wg.grad, w.grad)

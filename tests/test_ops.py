@@ -35,6 +35,16 @@ def _tensor(a, noncontig, requires_grad=True):
     return t.requires_grad_(requires_grad)
 
 
+def _like(x, values):
+    """A float constant with x's dtype and device (the table runs on every device)."""
+    return ar.tensor(values, dtype=x.dtype, device=x.device)
+
+
+def _idx(x, values):
+    """An index tensor on x's device."""
+    return ar.tensor(values, device=x.device)
+
+
 def finite_difference(fn, arrays, index, weight, eps=1e-6):
     """d/dx_index of sum(fn(*arrays) * weight) by central differences."""
     base = [a.copy() for a in arrays]
@@ -109,10 +119,10 @@ UNARY = [
     ("flip", lambda x: x.flip(0), lambda x: x[::-1], "any"),
     ("repeat", lambda x: x.repeat(2, 1), lambda x: np.tile(x, (2, 1)), "any"),
     ("chunk", lambda x: x.chunk(2, 0)[1] * 1, lambda x: np.array_split(x, 2, 0)[1], "any"),
-    ("gather", lambda x: x.gather(1, ar.tensor([[0, 0], [1, 0], [2, 1]])), lambda x: np.take_along_axis(x, np.array([[0, 0], [1, 0], [2, 1]]), 1), "any"),
-    ("index_select", lambda x: x.index_select(1, ar.tensor([3, 0])), lambda x: x[:, [3, 0]], "any"),
+    ("gather", lambda x: x.gather(1, _idx(x, [[0, 0], [1, 0], [2, 1]])), lambda x: np.take_along_axis(x, np.array([[0, 0], [1, 0], [2, 1]]), 1), "any"),
+    ("index_select", lambda x: x.index_select(1, _idx(x, [3, 0])), lambda x: x[:, [3, 0]], "any"),
     ("masked_fill", lambda x: x.masked_fill(x > 0, 0.5), lambda x: np.where(x > 0, 0.5, x), "away0"),
-    ("scatter", lambda x: x.scatter(0, ar.tensor([[2, 1, 0, 1]]), 7.0), None, "any"),
+    ("scatter", lambda x: x.scatter(0, _idx(x, [[2, 1, 0, 1]]), 7.0), None, "any"),
 ]
 
 SHAPES = [(3, 4)]
@@ -223,18 +233,18 @@ FUNCTIONAL = [
     ("gelu_tanh", lambda x: ar.nn.functional.gelu(x, approximate="tanh"), "any"),
     ("silu", lambda x: ar.nn.functional.silu(x), "any"),
     ("softplus", lambda x: ar.nn.functional.softplus(x), "any"),
-    ("mse", lambda x: ar.nn.functional.mse_loss(x, ar.ones(3, 4, dtype=ar.float64)), "any"),
-    ("l1", lambda x: ar.nn.functional.l1_loss(x, ar.ones(3, 4, dtype=ar.float64)), "away0"),
-    ("smooth_l1", lambda x: ar.nn.functional.smooth_l1_loss(x, ar.zeros(3, 4, dtype=ar.float64)), "away0"),
-    ("bce", lambda x: ar.nn.functional.binary_cross_entropy(x, ar.full((3, 4), 0.3, dtype=ar.float64)), "prob"),
-    ("bce_logits", lambda x: ar.nn.functional.binary_cross_entropy_with_logits(x, ar.full((3, 4), 0.3, dtype=ar.float64)), "any"),
-    ("bce_logits_pw", lambda x: ar.nn.functional.binary_cross_entropy_with_logits(x, ar.full((3, 4), 0.3, dtype=ar.float64), pos_weight=ar.tensor([1.0, 2.0, 0.5, 3.0], dtype=ar.float64)), "any"),
-    ("cross_entropy", lambda x: ar.nn.functional.cross_entropy(x, ar.tensor([0, 3, 1])), "any"),
-    ("cross_entropy_sum_w", lambda x: ar.nn.functional.cross_entropy(x, ar.tensor([0, 3, 1]), weight=ar.tensor([1.0, 2.0, 0.5, 1.5], dtype=ar.float64), reduction="sum"), "any"),
-    ("cross_entropy_smooth", lambda x: ar.nn.functional.cross_entropy(x, ar.tensor([0, 3, -100]), label_smoothing=0.1), "any"),
-    ("cross_entropy_probs", lambda x: ar.nn.functional.cross_entropy(x, ar.full((3, 4), 0.25, dtype=ar.float64)), "any"),
-    ("nll", lambda x: ar.nn.functional.nll_loss(x.log_softmax(1), ar.tensor([1, 1, 2])), "any"),
-    ("linear", lambda x: ar.nn.functional.linear(x, ar.ones(2, 4, dtype=ar.float64), ar.ones(2, dtype=ar.float64)), "any"),
+    ("mse", lambda x: ar.nn.functional.mse_loss(x, _like(x, np.ones((3, 4)))), "any"),
+    ("l1", lambda x: ar.nn.functional.l1_loss(x, _like(x, np.ones((3, 4)))), "away0"),
+    ("smooth_l1", lambda x: ar.nn.functional.smooth_l1_loss(x, _like(x, np.zeros((3, 4)))), "away0"),
+    ("bce", lambda x: ar.nn.functional.binary_cross_entropy(x, _like(x, np.full((3, 4), 0.3))), "prob"),
+    ("bce_logits", lambda x: ar.nn.functional.binary_cross_entropy_with_logits(x, _like(x, np.full((3, 4), 0.3))), "any"),
+    ("bce_logits_pw", lambda x: ar.nn.functional.binary_cross_entropy_with_logits(x, _like(x, np.full((3, 4), 0.3)), pos_weight=_like(x, [1.0, 2.0, 0.5, 3.0])), "any"),
+    ("cross_entropy", lambda x: ar.nn.functional.cross_entropy(x, _idx(x, [0, 3, 1])), "any"),
+    ("cross_entropy_sum_w", lambda x: ar.nn.functional.cross_entropy(x, _idx(x, [0, 3, 1]), weight=_like(x, [1.0, 2.0, 0.5, 1.5]), reduction="sum"), "any"),
+    ("cross_entropy_smooth", lambda x: ar.nn.functional.cross_entropy(x, _idx(x, [0, 3, -100]), label_smoothing=0.1), "any"),
+    ("cross_entropy_probs", lambda x: ar.nn.functional.cross_entropy(x, _like(x, np.full((3, 4), 0.25))), "any"),
+    ("nll", lambda x: ar.nn.functional.nll_loss(x.log_softmax(1), _idx(x, [1, 1, 2])), "any"),
+    ("linear", lambda x: ar.nn.functional.linear(x, _like(x, np.ones((2, 4))), _like(x, np.ones(2))), "any"),
 ]
 
 

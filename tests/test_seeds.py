@@ -108,36 +108,40 @@ def test_seed000_mse_exercise():
     assert gx.dtype is torch.float64
 
 
-def test_seed001_walkthrough(capsys):
-    def body():
-        x = torch.ones(2, 2, requires_grad=True)
-        print(x)
-        y = x + 2
-        print(y)
-        z = y * y * 3
-        out = z.mean()
-        print(z, out)
-        a = torch.randn(2, 2)
-        a = ((a * 3) / (a - 1))
-        print(a.requires_grad)
-        a.requires_grad_(True)
-        print(a.requires_grad)
-        b = (a * a).sum()
-        print(b.grad_fn.name())
-        print(out)
-        out.backward()
-        print(x)
-        print(x.grad)
+def seed001_walkthrough():
+    x = torch.ones(2, 2, requires_grad=True)
+    print(x)
+    y = x + 2
+    print(y)
+    z = y * y * 3
+    out = z.mean()
+    print(z, out)
+    a = torch.randn(2, 2)
+    a = ((a * 3) / (a - 1))
+    print(a.requires_grad)
+    a.requires_grad_(True)
+    print(a.requires_grad)
+    b = (a * a).sum()
+    print(b.grad_fn.name())
+    print(out)
+    out.backward()
+    print(x)
+    print(x.grad)
 
-    assert run(capsys, body) == (
-        "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)\n"
-        "tensor([[3., 3.],\n        [3., 3.]], grad_fn=<AddBackward0>)\n"
-        "tensor([[27., 27.],\n        [27., 27.]], grad_fn=<MulBackward0>) tensor(27., grad_fn=<MeanBackward0>)\n"
-        "False\nTrue\nSumBackward0\n"
-        "tensor(27., grad_fn=<MeanBackward0>)\n"
-        "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)\n"
-        "tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])\n"
-    )
+
+SEED001_WALKTHROUGH = (
+    "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)\n"
+    "tensor([[3., 3.],\n        [3., 3.]], grad_fn=<AddBackward0>)\n"
+    "tensor([[27., 27.],\n        [27., 27.]], grad_fn=<MulBackward0>) tensor(27., grad_fn=<MeanBackward0>)\n"
+    "False\nTrue\nSumBackward0\n"
+    "tensor(27., grad_fn=<MeanBackward0>)\n"
+    "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)\n"
+    "tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])\n"
+)
+
+
+def test_seed001_walkthrough(capsys):
+    assert run(capsys, seed001_walkthrough) == SEED001_WALKTHROUGH
 
 
 def test_seed001_grad_fn_repr():
@@ -179,62 +183,70 @@ def test_seed001_no_grad_and_detach(capsys):
     assert run(capsys, body) == "True\nTrue\nFalse\nTrue\nFalse\ntensor(True)\n"
 
 
-def test_seed002_scalar_derivatives(capsys):
-    def body():
-        x = torch.tensor(1.0, requires_grad=True)
-        w = torch.tensor(2.0, requires_grad=True)
-        b = torch.tensor(3.0, requires_grad=True)
-        y = w * x + b
-        y.backward()
-        print(x.grad)
-        print(w.grad)
-        print(b.grad)
-        x = torch.tensor(2.0, requires_grad=True)
-        (x ** 2).backward()
-        print(x.grad)
-        x = torch.tensor(2.0, requires_grad=True)
-        torch.exp(x).backward()
-        print(x.grad)
-        x = torch.tensor(np.pi, requires_grad=True)
-        torch.sin(x).backward()
-        print(x.grad)
-        x = torch.tensor(0.0, requires_grad=True)
-        ((x - 4) * (x ** 2 + 6)).backward()
-        print(x.grad)
-        x = torch.tensor(2.0, requires_grad=True)
-        ((torch.sqrt(x) + 1) ** 3).backward()
-        print(x.grad)
-        x = torch.tensor(1.0, requires_grad=True)
-        y = torch.tensor(2.0, requires_grad=True)
-        ((x + 2 * y) ** 2).backward()
-        print(x.grad)
-        print(y.grad)
+def seed002_scalar_derivatives():
+    x = torch.tensor(1.0, requires_grad=True)
+    w = torch.tensor(2.0, requires_grad=True)
+    b = torch.tensor(3.0, requires_grad=True)
+    y = w * x + b
+    y.backward()
+    print(x.grad)
+    print(w.grad)
+    print(b.grad)
+    x = torch.tensor(2.0, requires_grad=True)
+    (x ** 2).backward()
+    print(x.grad)
+    x = torch.tensor(2.0, requires_grad=True)
+    torch.exp(x).backward()
+    print(x.grad)
+    x = torch.tensor(np.pi, requires_grad=True)
+    torch.sin(x).backward()
+    print(x.grad)
+    x = torch.tensor(0.0, requires_grad=True)
+    ((x - 4) * (x ** 2 + 6)).backward()
+    print(x.grad)
+    x = torch.tensor(2.0, requires_grad=True)
+    ((torch.sqrt(x) + 1) ** 3).backward()
+    print(x.grad)
+    x = torch.tensor(1.0, requires_grad=True)
+    y = torch.tensor(2.0, requires_grad=True)
+    ((x + 2 * y) ** 2).backward()
+    print(x.grad)
+    print(y.grad)
 
-    assert run(capsys, body) == (
-        "tensor(2.)\ntensor(1.)\ntensor(1.)\ntensor(4.)\ntensor(7.3891)\ntensor(-1.)\n"
-        "tensor(6.)\ntensor(6.1820)\ntensor(10.)\ntensor(20.)\n"
-    )
+
+SEED002_SCALAR_DERIVATIVES = (
+    "tensor(2.)\ntensor(1.)\ntensor(1.)\ntensor(4.)\ntensor(7.3891)\ntensor(-1.)\n"
+    "tensor(6.)\ntensor(6.1820)\ntensor(10.)\ntensor(20.)\n"
+)
+
+
+def test_seed002_scalar_derivatives(capsys):
+    assert run(capsys, seed002_scalar_derivatives) == SEED002_SCALAR_DERIVATIVES
+
+
+def seed003_log_sin_and_retain_grad():
+    x = torch.tensor(2., requires_grad=True)
+    y = torch.tensor(3., requires_grad=True)
+    z = y * torch.log(x) + torch.sin(y)
+    z.backward()
+    print(x.grad)
+    print(y.grad)
+    x = torch.tensor(2., requires_grad=True)
+    y = torch.tensor(3., requires_grad=True)
+    sum_xy = x + y
+    sum_xy.retain_grad()
+    z = sum_xy.pow(2)
+    z.backward()
+    print(x.grad)
+    print(y.grad)
+    print(sum_xy.grad)
+
+
+SEED003_LOG_SIN_AND_RETAIN_GRAD = "tensor(1.5000)\ntensor(-0.2968)\ntensor(10.)\ntensor(10.)\ntensor(10.)\n"
 
 
 def test_seed003_log_sin_and_retain_grad(capsys):
-    def body():
-        x = torch.tensor(2., requires_grad=True)
-        y = torch.tensor(3., requires_grad=True)
-        z = y * torch.log(x) + torch.sin(y)
-        z.backward()
-        print(x.grad)
-        print(y.grad)
-        x = torch.tensor(2., requires_grad=True)
-        y = torch.tensor(3., requires_grad=True)
-        sum_xy = x + y
-        sum_xy.retain_grad()
-        z = sum_xy.pow(2)
-        z.backward()
-        print(x.grad)
-        print(y.grad)
-        print(sum_xy.grad)
-
-    assert run(capsys, body) == "tensor(1.5000)\ntensor(-0.2968)\ntensor(10.)\ntensor(10.)\ntensor(10.)\n"
+    assert run(capsys, seed003_log_sin_and_retain_grad) == SEED003_LOG_SIN_AND_RETAIN_GRAD
 
 
 def test_seed003_backward_under_no_grad_raises():
@@ -274,26 +286,28 @@ def test_seed004_bce_with_logits_graph(capsys):
     assert run(capsys, body) == "True\nFalse\nFalse\n"
 
 
-def test_seed004_jacobian_accumulation(capsys):
-    def body():
-        inp = torch.eye(5, requires_grad=True)
-        out = (inp + 1).pow(2)
-        out.backward(torch.ones_like(inp), retain_graph=True)
-        print("First call\n", inp.grad)
-        out.backward(torch.ones_like(inp), retain_graph=True)
-        print("\nSecond call\n", inp.grad)
-        inp.grad.zero_()
-        out.backward(torch.ones_like(inp), retain_graph=True)
-        print("\nCall after zeroing gradients\n", inp.grad)
+def seed004_jacobian_accumulation():
+    inp = torch.eye(5, requires_grad=True)
+    out = (inp + 1).pow(2)
+    out.backward(torch.ones_like(inp), retain_graph=True)
+    print("First call\n", inp.grad)
+    out.backward(torch.ones_like(inp), retain_graph=True)
+    print("\nSecond call\n", inp.grad)
+    inp.grad.zero_()
+    out.backward(torch.ones_like(inp), retain_graph=True)
+    print("\nCall after zeroing gradients\n", inp.grad)
 
-    first = (
-        "tensor([[4., 2., 2., 2., 2.],\n        [2., 4., 2., 2., 2.],\n        [2., 2., 4., 2., 2.],\n"
-        "        [2., 2., 2., 4., 2.],\n        [2., 2., 2., 2., 4.]])"
-    )
-    second = (
-        "tensor([[8., 4., 4., 4., 4.],\n        [4., 8., 4., 4., 4.],\n        [4., 4., 8., 4., 4.],\n"
-        "        [4., 4., 4., 8., 4.],\n        [4., 4., 4., 4., 8.]])"
-    )
-    assert run(capsys, body) == (
-        f"First call\n {first}\n\nSecond call\n {second}\n\nCall after zeroing gradients\n {first}\n"
-    )
+
+_FIRST = (
+    "tensor([[4., 2., 2., 2., 2.],\n        [2., 4., 2., 2., 2.],\n        [2., 2., 4., 2., 2.],\n"
+    "        [2., 2., 2., 4., 2.],\n        [2., 2., 2., 2., 4.]])"
+)
+_SECOND = (
+    "tensor([[8., 4., 4., 4., 4.],\n        [4., 8., 4., 4., 4.],\n        [4., 4., 8., 4., 4.],\n"
+    "        [4., 4., 4., 8., 4.],\n        [4., 4., 4., 4., 8.]])"
+)
+SEED004_JACOBIAN_ACCUMULATION = f"First call\n {_FIRST}\n\nSecond call\n {_SECOND}\n\nCall after zeroing gradients\n {_FIRST}\n"
+
+
+def test_seed004_jacobian_accumulation(capsys):
+    assert run(capsys, seed004_jacobian_accumulation) == SEED004_JACOBIAN_ACCUMULATION

@@ -250,6 +250,7 @@ INT_BINARY = {
     "add_i32": np.add,
     "sub_i32": np.subtract,
     "mul_i32": np.multiply,  # wraps at 32 bits, as the i32 words do
+    "pow_i32": None,
     "maximum_i32": np.maximum,
     "minimum_i32": np.minimum,
     "floor_divide_i32": None,
@@ -285,19 +286,23 @@ def check_int_binary(gpu, entry):
             expect = np.where(b == 0, 0, np.floor_divide(a, np.where(b == 0, 1, b)))
         elif entry == "remainder_i32":
             expect = np.where(b == 0, 0, np.remainder(a, np.where(b == 0, 1, b)))
+        elif entry == "pow_i32":
+            # wrapping; negative exponents: 1 / x^-y truncated (the CPU refuses them)
+            expect = np.vectorize(lambda x, y: int(np.int32(x) ** np.int32(y)) if y >= 0 else (1 if x == 1 else (-1) ** (-y) if x == -1 else 0), otypes=[np.int64])(a, b)
+            expect = expect.astype(np.int64).astype(I32)
         else:
             expect = INT_BINARY[entry](a, b)
     np.testing.assert_array_equal(out, expect.astype(I32).ravel())
 
 
-@case("elementwise_int", "neg_i32", "abs_i32", "logical_not_i32")
+@case("elementwise_int", "neg_i32", "abs_i32", "logical_not_i32", "sign_i32", "relu_i32")
 def check_int_unary(gpu, entry):
     base = rng.integers(-5, 6, 40).astype(I32)
     a = base[3:27].reshape(4, 6).T
     off, st = elem_strides(a, base)
     n = a.size
     out = gpu.run("elementwise_int", entry, [n, 2, off, 0, *a.shape, *st, *st], {1: base, 3: np.zeros(n, I32)}, threads=n)[3]
-    expect = {"neg_i32": -a, "abs_i32": np.abs(a), "logical_not_i32": (a == 0).astype(I32)}[entry]
+    expect = {"neg_i32": -a, "abs_i32": np.abs(a), "logical_not_i32": (a == 0).astype(I32), "sign_i32": np.sign(a), "relu_i32": np.maximum(a, 0)}[entry]
     np.testing.assert_array_equal(out, expect.ravel())
 
 
@@ -402,13 +407,35 @@ def check_reduce_float(gpu, entry):
         np.testing.assert_array_equal(np.isnan(out), np.isnan(x_nan).any(axis=(0, 2)))
 
 
-@case("reduce", "sum_i32")
+@case("reduce", "sum_i32", "amax_i32", "amin_i32")
 def check_reduce_int(gpu, entry):
     base = rng.integers(-1000, 1000, 4 * 300).astype(I32)
+    base[7] = -(2**31)  # the extremes of i32 are values, not identities
+    base[8] = 2**31 - 1
     x = base.reshape(300, 4).T  # (4, 300)
     n_out, r, params = reduce_params(x, base, keep=[0])
     out = gpu.run("reduce", entry, params, {1: base, 2: np.zeros(n_out, I32)}, groups=fold(n_out))[2]
-    np.testing.assert_array_equal(out, x.sum(axis=1))
+    ref = {"sum_i32": lambda v: v.sum(axis=1, dtype=I32), "amax_i32": lambda v: v.max(axis=1), "amin_i32": lambda v: v.min(axis=1)}[entry]
+    np.testing.assert_array_equal(out, ref(x))
+
+
+# ----------------------------------------------------------------- scan
+
+
+@case("scan", "cumsum_f32", "cumsum_i32")
+def check_cumsum(gpu, entry):
+    dtype = F32 if entry == "cumsum_f32" else I32
+    base = (rng.standard_normal(4 * 5 * 6) * 10).astype(dtype)
+    x = base.reshape(6, 5, 4).transpose(2, 1, 0)  # (4, 5, 6), strided
+    off, st = elem_strides(x, base)
+    for dim in range(3):
+        length = x.shape[dim]
+        inner = int(np.prod(x.shape[dim + 1:]))
+        rows = x.size // length
+        params = [rows, length, inner, 3, off, *x.shape, *st]
+        out = gpu.run("scan", entry, params, {1: base, 2: np.zeros(x.size, dtype)}, threads=rows)[2]
+        expect = np.cumsum(x, axis=dim, dtype=dtype)  # sequential, as the kernel adds
+        np.testing.assert_array_equal(out, expect.ravel())
 
 
 # -------------------------------------------------------------- softmax

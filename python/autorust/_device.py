@@ -1,8 +1,26 @@
 """``autorust.device`` and the default device. ``"wgpu"``, ``"gpu"`` and
 ``"cuda"`` (with any index, as PyTorch scripts write it) all name the one
-wgpu GPU device."""
+wgpu GPU device.
+
+Tensors on the GPU report it under the family the program last named it by
+(``tensor.cuda()``, ``device="cuda"`` -> ``device(type='cuda', index=0)``;
+``"wgpu"``/``"gpu"`` -> ``device(type='wgpu', index=0)``), so a PyTorch script
+that tests ``x.device.type == "cuda"`` or prints its tensors sees what PyTorch
+shows it. Both names compare equal: they are one device.
+"""
 
 _GPU_NAMES = ("cuda", "wgpu", "gpu")
+
+# the GPU's type as tensors report it: "wgpu" until the program says "cuda"
+_GPU_SHOWN_AS = ["wgpu"]
+
+
+def _note_gpu_name(type_):
+    _GPU_SHOWN_AS[0] = "cuda" if type_ == "cuda" else "wgpu"
+
+
+def _family(type_):
+    return "gpu" if type_ in _GPU_NAMES else type_
 
 
 class device:
@@ -37,10 +55,10 @@ class device:
     def __eq__(self, other):
         if isinstance(other, str):
             other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+        return isinstance(other, device) and (_family(self.type), self.index) == (_family(other.type), other.index)
 
     def __hash__(self):
-        return hash((self.type, self.index))
+        return hash((_family(self.type), self.index))
 
 
 # the device creation functions use when given none (set_default_device)
@@ -58,7 +76,13 @@ def _check_device(d):
         return "cpu"
     if dev.index not in (None, 0):
         raise RuntimeError(f"autorust: device '{dev}' does not exist: the wgpu backend drives one GPU (index 0)")
+    _note_gpu_name(dev.type)
     return "wgpu"
+
+
+def _tensor_device(backend):
+    """``Tensor.device`` for the native backend name ("cpu" or "wgpu:0")."""
+    return device("cpu") if backend == "cpu" else device(_GPU_SHOWN_AS[0], 0)
 
 
 def set_default_device(d):
@@ -67,4 +91,4 @@ def set_default_device(d):
 
 
 def get_default_device():
-    return device("cpu") if _DEFAULT[0] == "cpu" else device("wgpu", 0)
+    return device("cpu") if _DEFAULT[0] == "cpu" else device(_GPU_SHOWN_AS[0], 0)

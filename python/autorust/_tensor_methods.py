@@ -404,11 +404,13 @@ def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
 def sort(self, dim=-1, descending=False, stable=False):
     from . import return_types
 
-    a = self.detach().numpy()
+    # the order is found on the host (a readback on the GPU); the values are
+    # gathered where the tensor lives, so gradients flow as usual
+    a = self.detach().cpu().numpy()
     idx = np.argsort(-a if descending else a, axis=dim, kind="stable")
     from ._creation import tensor as _tensor
 
-    i = _tensor(idx.astype(np.int64))
+    i = _tensor(idx.astype(np.int64), device=self.device)
     return return_types.sort(self.gather(dim, i), i)
 
 
@@ -447,16 +449,16 @@ def _put_diag(out, rows, cols, values):
 def triu(self, diagonal=0):
     from ._creation import arange
 
-    r = arange(self.shape[-2]).unsqueeze(1)
-    c = arange(self.shape[-1]).unsqueeze(0)
+    r = arange(self.shape[-2], device=self.device).unsqueeze(1)
+    c = arange(self.shape[-1], device=self.device).unsqueeze(0)
     return masked_fill(self, (c - r) < diagonal, 0)
 
 
 def tril(self, diagonal=0):
     from ._creation import arange
 
-    r = arange(self.shape[-2]).unsqueeze(1)
-    c = arange(self.shape[-1]).unsqueeze(0)
+    r = arange(self.shape[-2], device=self.device).unsqueeze(1)
+    c = arange(self.shape[-1], device=self.device).unsqueeze(0)
     return masked_fill(self, (c - r) > diagonal, 0)
 
 

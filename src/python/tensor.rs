@@ -134,7 +134,8 @@ impl PyTensor {
     }
     #[getter]
     fn device(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(py.import("autorust")?.getattr("device")?.call1((self.t.device().name(),))?.unbind())
+        let backend = if self.t.device() == crate::storage::Device::Cpu { "cpu" } else { "wgpu:0" };
+        Ok(py.import("autorust._device")?.getattr("_tensor_device")?.call1((backend,))?.unbind())
     }
     /// True on the wgpu device ("cuda" is its alias, so scripts that test
     /// `is_cuda` take their GPU path).
@@ -280,9 +281,14 @@ impl PyTensor {
         let t = self.t.clone();
         Ok(PyTensor::wrap(py.detach(|| t.to_device(crate::storage::Device::Cpu))?))
     }
-    /// `.cuda()` / `.cuda(0)`: the wgpu device.
-    #[pyo3(signature = (*_args, **_kwargs))]
-    fn cuda(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
+    /// `.cuda()` / `.cuda(0)`: the wgpu device (other indices are an error).
+    #[pyo3(signature = (device=None, *_args, **_kwargs))]
+    fn cuda(&self, py: Python<'_>, device: Option<&Bound<'_, PyAny>>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
+        let check = py.import("autorust")?.getattr("_check_device")?;
+        match device {
+            Some(d) if !d.is_none() => check.call1((d,))?,
+            _ => check.call1(("cuda",))?,
+        };
         let t = self.t.clone();
         Ok(PyTensor::wrap(py.detach(|| t.to_device(crate::storage::Device::Wgpu))?))
     }

@@ -314,7 +314,7 @@ fn scatter_impl(t: &Tensor, dim: i64, index: &Tensor, src: Option<&Bound<'_, PyA
         Some(s) => Ok(t.scatter(dim, index, &s, add)?),
         None => {
             let v = scalar_f64(src_obj)?;
-            let s = Tensor::full(&index.shape(), v, t.dtype());
+            let s = Tensor::full_on(&index.shape(), v, t.dtype(), t.device())?;
             Ok(t.scatter(dim, index, &s, add)?)
         }
     }

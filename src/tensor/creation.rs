@@ -24,8 +24,12 @@ impl Tensor {
     /// Zeros on `device` (gradient rules build their zero tensors where the
     /// incoming gradient lives).
     pub fn zeros_on(shape: &[usize], dtype: DType, device: crate::storage::Device) -> Result<Tensor> {
+        Tensor::full_on(shape, 0.0, dtype, device)
+    }
+    /// `value` everywhere, on `device`.
+    pub fn full_on(shape: &[usize], value: f64, dtype: DType, device: crate::storage::Device) -> Result<Tensor> {
         let n = crate::shape::numel(shape);
-        Ok(Tensor::contiguous_from(Storage::full(device, dtype, n, 0.0)?, Shape::from_slice(shape)))
+        Ok(Tensor::contiguous_from(Storage::full(device, dtype, n, value)?, Shape::from_slice(shape)))
     }
     pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
         Tensor::full(shape, 0.0, dtype)

@@ -158,7 +158,7 @@ impl Tensor {
             crate::graph::rename(&r, "FillBackward0");
             r
         } else {
-            Tensor::full(&[], value, self.dtype())
+            Tensor::full_on(&[], value, self.dtype(), self.device())?
         };
         self.inplace_update(&r, "fill_")
     }
@@ -166,6 +166,15 @@ impl Tensor {
     /// `self[args] = value`.
     pub fn index_put_(&self, args: &[IndexArg], value: &Tensor) -> Result<()> {
         self.check_inplace()?;
+        // `x[i] = v` copies v over, as copy_ does: a value on another device
+        // (a Python number arrives as a CPU scalar) moves to x's
+        let moved;
+        let value = if value.device() != self.device() {
+            moved = value.to_dtype(self.dtype())?.to_device(self.device())?;
+            &moved
+        } else {
+            value
+        };
         if !needs_grad(&[self, value]) {
             let (view, adv) = self.apply_basic_pub(args)?;
             if adv.is_empty() {

@@ -115,7 +115,7 @@ impl Tensor {
         let d = wrap_dim(if max { "max" } else { "min" }, dim, nd)?;
         if nd == 0 {
             let values = self.clone_tensor()?;
-            return Ok((values, Tensor::from_i64(vec![0], Shape::new())));
+            return Ok((values, Tensor::from_i64(vec![0], Shape::new()).to_device(self.device())?));
         }
         let in_shape = self.shape();
         if in_shape.get(d) == Some(&0) {
@@ -154,7 +154,7 @@ impl Tensor {
                 let nd = self.ndim();
                 let d = wrap_dim("argmax", d, nd)?;
                 if nd == 0 {
-                    return Ok(Tensor::from_i64(vec![0], Shape::new()));
+                    return Tensor::from_i64(vec![0], Shape::new()).to_device(self.device());
                 }
                 let idx = self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
                 Tensor::from_i64(idx, kept_shape(&self.shape(), &[d], keepdim)).to_device(self.device())

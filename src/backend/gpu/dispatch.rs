@@ -18,6 +18,7 @@ const SHADERS: &[(&str, &str)] = &[
     ("elementwise_int", include_str!("../../../shaders/elementwise_int.wgsl")),
     ("index", include_str!("../../../shaders/index.wgsl")),
     ("window", include_str!("../../../shaders/window.wgsl")),
+    ("scan", include_str!("../../../shaders/scan.wgsl")),
 ];
 
 /// Threads per workgroup of the 1-D kernels (the shaders' `WG`).

@@ -5,7 +5,7 @@
 use super::dispatch::{dispatch, grid_1d};
 use super::{context, push_dims, u32_of, unsupported, GpuStorage};
 use crate::dtype::DType;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::op::{BinaryOp, UnaryOp};
 
@@ -14,10 +14,31 @@ impl GpuStorage {
     pub fn unary(&self, op: UnaryOp, l: &Layout) -> Result<GpuStorage> {
         use UnaryOp::*;
         if self.dtype != DType::F32 {
+            let int = self.dtype == DType::I64;
             let entry = match op {
                 LogicalNot => "logical_not_i32",
-                Neg if self.dtype == DType::I64 => "neg_i32",
-                Abs if self.dtype == DType::I64 => "abs_i32",
+                Neg if int => "neg_i32",
+                Abs if int => "abs_i32",
+                Sign if int => "sign_i32",
+                Relu if int => "relu_i32",
+                Floor | Ceil | Round | Trunc if int => return self.to_contiguous(l),
+                PowScalar(p) if int => {
+                    if p < 0.0 {
+                        return Err(Error::DType { op: "pow", msg: "Integers to negative integer powers are not allowed.".into() });
+                    }
+                    return self.with_scalar(BinaryOp::Pow, l, p);
+                }
+                Clamp(lo, hi) if int => {
+                    let mut r = self.to_contiguous(l)?;
+                    let lc = Layout::contiguous(l.shape.clone());
+                    if let Some(lo) = lo {
+                        r = r.with_scalar(BinaryOp::Maximum, &lc, lo.ceil())?;
+                    }
+                    if let Some(hi) = hi {
+                        r = r.with_scalar(BinaryOp::Minimum, &lc, hi.floor())?;
+                    }
+                    return Ok(r);
+                }
                 _ => return Err(unsupported(&format!("{} on {}", op.name(), self.dtype))),
             };
             let n = l.numel();
@@ -70,6 +91,14 @@ impl GpuStorage {
         Ok(out)
     }
 
+    /// `op(self, value)` for an integer tensor and a scalar (broadcast from a
+    /// one-element buffer).
+    fn with_scalar(&self, op: BinaryOp, l: &Layout, value: f64) -> Result<GpuStorage> {
+        let v = GpuStorage::full(self.dtype, 1, value)?;
+        let lv = Layout { shape: l.shape.clone(), strides: vec![0; l.shape.len()].into(), offset: 0 };
+        self.binary_words(op, l, &v, &lv)
+    }
+
     /// `la` and `lb` are already broadcast to the output shape.
     pub fn binary(&self, op: BinaryOp, la: &Layout, other: &GpuStorage, lb: &Layout) -> Result<GpuStorage> {
         use BinaryOp::*;
@@ -117,6 +146,7 @@ impl GpuStorage {
             Add if !boolean => ("add_i32", self.dtype),
             Sub if !boolean => ("sub_i32", self.dtype),
             Mul if !boolean => ("mul_i32", self.dtype),
+            Pow if !boolean => ("pow_i32", self.dtype),
             Maximum if !boolean => ("maximum_i32", self.dtype),
             Minimum if !boolean => ("minimum_i32", self.dtype),
             FloorDivide if !boolean => ("floor_divide_i32", self.dtype),

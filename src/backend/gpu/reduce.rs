@@ -1,7 +1,7 @@
-//! Reductions and the softmax family on the GPU (`shaders/reduce.wgsl`,
-//! `shaders/softmax.wgsl`): fixed-order trees, bitwise repeatable.
+//! Reductions, cumsum and the softmax family on the GPU (`shaders/reduce.wgsl`,
+//! `shaders/scan.wgsl`, `shaders/softmax.wgsl`): fixed-order trees, bitwise repeatable.
 
-use super::dispatch::{dispatch, fold};
+use super::dispatch::{dispatch, fold, grid_1d};
 use super::{context, push_dims, u32_of, unsupported, GpuStorage};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -20,7 +20,8 @@ impl GpuStorage {
             return r.cast(&Layout::contiguous(vec![n]), DType::Bool);
         }
         let int_sum = op == ReduceOp::Sum && matches!(self.dtype, DType::I64 | DType::Bool);
-        if self.dtype != DType::F32 && !int_sum {
+        let int_extremum = matches!(op, ReduceOp::Amax | ReduceOp::Amin) && self.dtype == DType::I64;
+        if self.dtype != DType::F32 && !int_sum && !int_extremum {
             return Err(unsupported(&format!("{} on {}", op.name(), self.dtype)));
         }
         let name = op.name();
@@ -42,6 +43,8 @@ impl GpuStorage {
         }
         let entry = match op {
             ReduceOp::Sum if int_sum => "sum_i32",
+            ReduceOp::Amax if int_extremum => "amax_i32",
+            ReduceOp::Amin if int_extremum => "amin_i32",
             ReduceOp::Sum | ReduceOp::Mean => "sum_f32",
             ReduceOp::Prod => "prod_f32",
             ReduceOp::Amax => "amax_f32",
@@ -49,6 +52,30 @@ impl GpuStorage {
         };
         let mean_count = if op == ReduceOp::Mean { u32_of(name, r)? } else { 0 };
         reduce_pass(self, l.offset, &keep, &red, entry, mean_count, name)
+    }
+
+    /// Inclusive prefix sum along `dim` (`shaders/scan.wgsl`); the output is
+    /// contiguous, int64 for integer and bool inputs (as on the CPU).
+    pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<GpuStorage> {
+        let (entry, out_dtype) = match self.dtype {
+            DType::F32 => ("cumsum_f32", DType::F32),
+            DType::I64 | DType::Bool => ("cumsum_i32", DType::I64),
+            DType::F64 => return Err(super::f64_refused("cumsum")),
+        };
+        let n = l.numel();
+        let out = GpuStorage::new("cumsum", out_dtype, n)?;
+        // a 0-d tensor is one row of one element
+        let len = l.shape.get(dim).copied().unwrap_or(1);
+        if n == 0 {
+            return Ok(out);
+        }
+        let inner: usize = l.shape.iter().skip(dim + 1).product();
+        let rows = n / len;
+        let mut params = vec![u32_of("cumsum", rows)?, u32_of("cumsum", len)?, u32_of("cumsum", inner)?, l.shape.len() as u32, u32_of("cumsum", l.offset)?];
+        push_dims(&mut params, "cumsum", &l.shape)?;
+        push_dims(&mut params, "cumsum", &l.strides)?;
+        dispatch(context()?, "scan", entry, &params, &[(1, self.raw()), (2, out.raw())], grid_1d(rows)?)?;
+        Ok(out)
     }
 
     /// softmax / log_softmax along `dim`; the output is contiguous.
@@ -92,7 +119,7 @@ fn reduce_pass(x: &GpuStorage, offset: usize, keep: &Layout, red: &Layout, entry
     let (n_out, r) = (keep.numel(), red.numel());
     let chunks = r.div_ceil(REDUCE_CHUNK);
     let chunk_len = if chunks == 1 { r } else { REDUCE_CHUNK };
-    let dtype = if entry == "sum_i32" { DType::I64 } else { DType::F32 };
+    let dtype = if entry.ends_with("_i32") { DType::I64 } else { DType::F32 };
     let out = GpuStorage::new(name, dtype, n_out * chunks)?;
     let last = chunks == 1;
     let mut params = vec![u32_of(name, n_out)?, u32_of(name, r)?, keep.shape.len() as u32, red.shape.len() as u32, u32_of(name, offset)?, u32_of(name, chunk_len)?, u32_of(name, chunks)?, if last { mean_count } else { 0 }];

@@ -358,14 +358,14 @@ class Module:
         if kwargs:
             raise TypeError(f"to() received an invalid combination of arguments: unexpected {sorted(kwargs)}")
         for a in args:
+            if isinstance(a, bool):  # non_blocking / copy given positionally
+                continue
             if isinstance(a, _dtype):
                 dt = a
             elif isinstance(a, Tensor):
                 dt, dev = a.dtype, a.device
             elif isinstance(a, (str, _device, int)):
                 dev = a
-            elif isinstance(a, bool):
-                continue
             else:
                 raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
         target = None if dev is None else _check_device(dev)
@@ -377,7 +377,7 @@ class Module:
         def convert(t):
             if dt is not None and t.is_floating_point():
                 t = t.to(dt)
-            return t if target is None else t.to(target)
+            return t if target is None else t.to(dev)
 
         return self._apply(convert)
 
