@@ -2,6 +2,8 @@
 each forwards to the tensor method of the same name, so there is one
 implementation of every op."""
 
+import builtins
+
 from . import _native
 
 Tensor = _native.Tensor
@@ -119,7 +121,7 @@ def broadcast_tensors(*tensors):
 def broadcast_shapes(*shapes):
     from ._size import Size
 
-    nd = max(len(s) for s in shapes)
+    nd = builtins.max(len(s) for s in shapes)  # `max` here is autorust.max
     out = [1] * nd
     for s in shapes:
         for i, d in enumerate(s):

@@ -341,7 +341,7 @@ def lerp(self, end, weight):
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     from ._creation import tensor as _tensor
 
-    return _tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return _tensor(data, dtype=dtype or self.dtype, device=self.device if device is None else device, requires_grad=requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):

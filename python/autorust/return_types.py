@@ -6,7 +6,16 @@ max = namedtuple("max", ["values", "indices"])
 min = namedtuple("min", ["values", "indices"])
 sort = namedtuple("sort", ["values", "indices"])
 topk = namedtuple("topk", ["values", "indices"])
+median = namedtuple("median", ["values", "indices"])
+kthvalue = namedtuple("kthvalue", ["values", "indices"])
+mode = namedtuple("mode", ["values", "indices"])
+cummax = namedtuple("cummax", ["values", "indices"])
+cummin = namedtuple("cummin", ["values", "indices"])
+aminmax = namedtuple("aminmax", ["min", "max"])
 
-for _cls in (max, min, sort, topk):
+for _cls in (max, min, sort, topk, median, kthvalue, mode, cummax, cummin):
     _cls.__module__ = "autorust.return_types"
     _cls.__repr__ = (lambda self, _n=_cls.__name__: f"autorust.return_types.{_n}(\nvalues={self.values!r},\nindices={self.indices!r})")
+
+aminmax.__module__ = "autorust.return_types"
+aminmax.__repr__ = lambda self: f"autorust.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"

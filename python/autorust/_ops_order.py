@@ -1,0 +1,325 @@
+"""Order statistics, counting and running reductions: median, mode,
+kthvalue, quantile, unique, bincount, histc, searchsorted, cummax/cummin,
+cumprod, logcumsumexp, aminmax.
+
+Orders and counts are found on the host with NumPy (a readback for GPU
+tensors); the values are then gathered from the input where it lives, so
+gradients flow through them as in PyTorch. Running products and log-sum-exps
+are chains of native ops, differentiable on every device.
+"""
+
+import builtins
+import numbers
+
+import numpy as np
+
+from . import _native, return_types
+from ._ops_register import register
+
+Tensor = _native.Tensor
+
+
+def _host(t):
+    return t.detach().cpu().numpy()
+
+
+def _index(values, device):
+    from ._creation import tensor
+
+    return tensor(np.asarray(values, dtype=np.int64), device=device)
+
+
+def _const(values, like):
+    """A NumPy array as a tensor with `like`'s dtype (bools stay bool) on its device."""
+    from ._creation import tensor
+
+    values = np.asarray(values)
+    return tensor(values, dtype=None if values.dtype == bool else like.dtype, device=like.device)
+
+
+def _kth_along(self, dim, keepdim, pick, name):
+    """values/indices of the element each row's `pick(sorted_row_values)`
+    position selects, with NaN rows selecting their first NaN (PyTorch)."""
+    if self.dim() == 0:
+        return self.clone(), _index(0, self.device)
+    d = dim % self.dim()
+    a = np.moveaxis(_host(self), d, -1)
+    order = np.argsort(a, axis=-1, kind="stable")  # NaNs sort last
+    sorted_vals = np.take_along_axis(a, order, -1)
+    pos = np.asarray(pick(sorted_vals), dtype=np.int64)
+    pos = np.broadcast_to(pos, a.shape[:-1]).copy()
+    if np.issubdtype(a.dtype, np.floating) and name in ("median", "quantile"):
+        has_nan = np.isnan(a).any(-1)
+        pos = np.where(has_nan, (~np.isnan(sorted_vals)).sum(-1), pos)
+    idx = np.take_along_axis(order, pos[..., None], -1)  # [..., 1]
+    idx_t = _index(np.moveaxis(idx, -1, d), self.device)
+    values = self.gather(d, idx_t)
+    if not keepdim:
+        values, idx_t = values.squeeze(d), idx_t.squeeze(d)
+    return values, idx_t
+
+
+def median(self, dim=None, keepdim=False):
+    """The lower median (PyTorch's); NaN if the slice has one."""
+    if dim is None:
+        flat = self.reshape(-1)
+        if flat.numel() == 0:
+            return flat.new_full((), float("nan"))
+        return _kth_along(flat, 0, False, lambda s: (s.shape[-1] - 1) // 2, "median")[0]
+    return return_types.median(*_kth_along(self, dim, keepdim, lambda s: (s.shape[-1] - 1) // 2, "median"))
+
+
+def nanmedian(self, dim=None, keepdim=False):
+    def lower_of_finite(s):
+        count = (~np.isnan(s)).sum(-1) if np.issubdtype(s.dtype, np.floating) else np.full(s.shape[:-1], s.shape[-1])
+        return np.maximum(count - 1, 0) // 2
+
+    if dim is None:
+        return _kth_along(self.reshape(-1), 0, False, lower_of_finite, "nanmedian")[0]
+    return return_types.median(*_kth_along(self, dim, keepdim, lower_of_finite, "nanmedian"))
+
+
+def kthvalue(self, k, dim=-1, keepdim=False):
+    size = self.shape[dim] if self.dim() else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+    return return_types.kthvalue(*_kth_along(self, dim, keepdim, lambda s: k - 1, "kthvalue"))
+
+
+def msort(self):
+    return self.sort(dim=0).values
+
+
+def mode(self, dim=-1, keepdim=False):
+    """The most frequent value (the smallest on ties) and its last index."""
+    if self.dim() == 0:
+        return return_types.mode(self.clone(), _index(0, self.device))
+    d = dim % self.dim()
+    a = np.moveaxis(_host(self), d, -1)
+    rows = a.reshape(-1, a.shape[-1])
+    idx = np.empty(rows.shape[0], dtype=np.int64)
+    for r, row in enumerate(rows):
+        vals, counts = np.unique(row, return_counts=True)
+        best = vals[np.argmax(counts)]  # np.unique sorts: the first max is the smallest value
+        idx[r] = np.nonzero(row == best)[0][-1]
+    idx_t = _index(np.moveaxis(idx.reshape(a.shape[:-1] + (1,)), -1, d), self.device)
+    values = self.gather(d, idx_t)
+    if not keepdim:
+        values, idx_t = values.squeeze(d), idx_t.squeeze(d)
+    return return_types.mode(values, idx_t)
+
+
+def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(self, q, dim, keepdim, interpolation, ignore_nan=False)
+
+
+def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(self, q, dim, keepdim, interpolation, ignore_nan=True)
+
+
+def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
+    if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
+        raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest. Got {interpolation}")
+    scalar_q = isinstance(q, numbers.Real)
+    qs = np.atleast_1d(np.asarray(_host(q) if isinstance(q, Tensor) else q, dtype=np.float64))
+    if ((qs < 0) | (qs > 1)).any():
+        raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    x = self.reshape(-1) if dim is None else self
+    d = 0 if dim is None else dim % x.dim()
+    s = x.sort(dim=d).values  # NaNs last; differentiable through the gather
+    a = np.moveaxis(_host(s), d, -1)
+    n = a.shape[-1]
+    valid = (~np.isnan(a)).sum(-1) if ignore_nan else np.full(a.shape[:-1], n)
+    outs = []
+    for qv in qs:
+        pos = qv * np.maximum(valid - 1, 0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, np.maximum(valid - 1, 0))
+        frac = pos - lo
+        if interpolation == "lower":
+            hi, frac = lo, np.zeros_like(frac)
+        elif interpolation == "higher":
+            lo, frac = np.ceil(pos).astype(np.int64), np.zeros_like(frac)
+        elif interpolation == "nearest":
+            lo, frac = np.round(pos).astype(np.int64), np.zeros_like(frac)  # half to even, as torch
+        elif interpolation == "midpoint":
+            frac = np.where(hi > lo, 0.5, 0.0)
+        take_lo = _index(np.moveaxis(lo[..., None], -1, d), self.device)
+        take_hi = _index(np.moveaxis(hi[..., None], -1, d), self.device)
+        v_lo, v_hi = s.gather(d, take_lo), s.gather(d, take_hi)
+        v = v_lo + (v_hi - v_lo) * _const(np.moveaxis(frac[..., None], -1, d), s)
+        # a NaN in the slice makes its quantile NaN (nanquantile: an all-NaN slice)
+        undefined = (valid == 0) if ignore_nan else np.isnan(a).any(-1)
+        v = v.masked_fill(_const(np.moveaxis(undefined[..., None], -1, d), s), float("nan"))
+        if dim is None:
+            v = v.reshape((1,) * self.dim()) if keepdim else v.reshape(())
+        elif not keepdim:
+            v = v.squeeze(d)
+        outs.append(v)
+    return outs[0] if scalar_q or (isinstance(q, Tensor) and q.dim() == 0) else _native.stack(outs, 0)
+
+
+def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    a = _host(self)
+    if dim is None:
+        vals, inverse, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(a.shape)
+    else:
+        vals, inverse, counts = np.unique(a, axis=dim, return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(-1)
+    from ._creation import tensor
+
+    out = [tensor(vals, dtype=self.dtype, device=self.device)]
+    if return_inverse:
+        out.append(_index(inverse, self.device))
+    if return_counts:
+        out.append(_index(counts, self.device))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+    a = _host(self)
+    x = a.reshape(-1) if dim is None else np.moveaxis(a, dim, 0)
+    if x.shape[0] == 0:
+        starts = np.zeros(0, dtype=np.int64)
+    else:
+        change = np.ones(x.shape[0], dtype=bool)
+        change[1:] = (x[1:] != x[:-1]).reshape(x.shape[0] - 1, -1).any(-1)
+        starts = np.nonzero(change)[0]
+    vals = x[starts]
+    if dim is not None:
+        vals = np.moveaxis(vals, 0, dim)
+    from ._creation import tensor
+
+    out = [tensor(vals, dtype=self.dtype, device=self.device)]
+    if return_inverse:
+        inv = np.cumsum(np.isin(np.arange(x.shape[0]), starts)) - 1
+        out.append(_index(inv.reshape(a.shape) if dim is None else inv, self.device))
+    if return_counts:
+        out.append(_index(np.diff(np.append(starts, x.shape[0])), self.device))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(self, weights=None, minlength=0):
+    if self.dim() != 1 or self.is_floating_point():
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    a = _host(self)
+    if (a < 0).any():
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    from ._creation import tensor
+
+    if weights is None:
+        return _index(np.bincount(a, minlength=minlength), self.device)
+    w = _host(weights)
+    return tensor(np.bincount(a, weights=w, minlength=minlength), dtype=weights.dtype, device=self.device)
+
+
+def histc(self, bins=100, min=0, max=0):
+    a = _host(self).astype(np.float64).reshape(-1)
+    lo, hi = float(min), float(max)
+    if lo == hi and a.size:
+        lo, hi = float(a.min()), float(a.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    inside = a[(a >= lo) & (a <= hi)]
+    counts = np.zeros(bins, dtype=np.float64)
+    if inside.size:
+        b = np.minimum(((inside - lo) * bins / (hi - lo)).astype(np.int64), bins - 1)
+        np.add.at(counts, b, 1)
+    from ._creation import tensor
+
+    return tensor(counts, dtype=self.dtype, device=self.device)
+
+
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None):
+    if side is not None:
+        right = side == "right"
+    seq = _host(sorted_sequence)
+    device = sorted_sequence.device
+    scalar = not isinstance(values, Tensor)
+    vals = np.asarray(values) if scalar else _host(values)
+    if sorter is not None:
+        seq = np.take_along_axis(seq, _host(sorter), -1)
+    mode = "right" if right else "left"
+    if seq.ndim == 1:
+        res = np.searchsorted(seq, vals, side=mode)
+    else:
+        flat_seq, flat_vals = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
+        res = np.stack([np.searchsorted(s, v, side=mode) for s, v in zip(flat_seq, flat_vals)]).reshape(vals.shape)
+    # out_int32: autorust has no int32 dtype; the indices stay int64
+    return _index(res, device)
+
+
+def bucketize(self, boundaries, *, out_int32=False, right=False):
+    return searchsorted(boundaries, self, out_int32=out_int32, right=right)
+
+
+def _cumulative_extreme(self, dim, larger, name):
+    d = dim % builtins.max(self.dim(), 1)
+    if self.dim() == 0:
+        return self.clone(), _index(0, self.device)
+    a = np.moveaxis(_host(self), d, -1)
+    idx = np.zeros(a.shape, dtype=np.int64)
+    best = a[..., 0].copy()
+    for i in range(1, a.shape[-1]):
+        v = a[..., i]
+        # ties move the index forward; a NaN takes over and stays
+        take = (v >= best) if larger else (v <= best)
+        if np.issubdtype(a.dtype, np.floating):
+            take = (take | np.isnan(v)) & ~np.isnan(best)
+        best = np.where(take, v, best)
+        idx[..., i] = np.where(take, i, idx[..., i - 1])
+    idx_t = _index(np.moveaxis(idx, -1, d), self.device)
+    return getattr(return_types, name)(self.gather(d, idx_t), idx_t)
+
+
+def cummax(self, dim):
+    return _cumulative_extreme(self, dim, True, "cummax")
+
+
+def cummin(self, dim):
+    return _cumulative_extreme(self, dim, False, "cummin")
+
+
+def cumprod(self, dim, *, dtype=None):
+    from ._dtype import int64
+
+    x = self.to(dtype) if dtype is not None else (self if self.is_floating_point() else self.to(int64))
+    if x.dim() == 0:
+        return x.clone()
+    n = x.shape[dim]
+    parts, acc = [], None
+    for i in range(n):
+        xi = x.narrow(dim, i, 1)
+        acc = xi if acc is None else acc * xi
+        parts.append(acc)
+    return _native.cat(parts, dim) if parts else x.clone()
+
+
+def logcumsumexp(self, dim):
+    if self.dim() == 0:
+        return self.clone()
+    from ._ops_pointwise import logaddexp
+
+    n = self.shape[dim]
+    parts, acc = [], None
+    for i in range(n):
+        xi = self.narrow(dim, i, 1)
+        acc = xi if acc is None else logaddexp(acc, xi)
+        parts.append(acc)
+    return _native.cat(parts, dim) if parts else self.clone()
+
+
+def aminmax(self, *, dim=None, keepdim=False):
+    if dim is None:
+        lo, hi = self.amin(), self.amax()
+        if keepdim:
+            lo, hi = lo.reshape((1,) * self.dim()), hi.reshape((1,) * self.dim())
+        return return_types.aminmax(lo, hi)
+    return return_types.aminmax(self.amin(dim, keepdim=keepdim), self.amax(dim, keepdim=keepdim))
+
+
+register([median, nanmedian, kthvalue, msort, mode, quantile, nanquantile, unique, unique_consecutive, bincount, histc, bucketize, cummax, cummin, cumprod, logcumsumexp, aminmax])
+register([searchsorted], methods=False)

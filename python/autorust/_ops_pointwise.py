@@ -1,0 +1,222 @@
+"""Pointwise ops PyTorch has beyond the native kernels (log2, sinh, asin,
+fmod, hypot, logaddexp, xlogy, addcmul, ...), composed from native ops, so
+they run on every device and differentiate through the composition; and the
+NaN-skipping reductions. Each becomes a Tensor method and an ``autorust.``
+function (``_ops_register``)."""
+
+import math
+
+from . import _native
+from ._ops_register import inplace_variant, register
+
+Tensor = _native.Tensor
+
+
+def _as_tensor_like(value, like):
+    if isinstance(value, Tensor):
+        return value
+    from ._creation import tensor
+
+    return tensor(value, dtype=like.dtype if like.is_floating_point() else None, device=like.device)
+
+
+def _float(x):
+    """Integer and bool inputs promote to the default float, as PyTorch's
+    float-valued ops do."""
+    if x.is_floating_point():
+        return x
+    from ._dtype import get_default_dtype
+
+    return x.to(get_default_dtype())
+
+
+def log2(self):
+    return _float(self).log() / math.log(2.0)
+
+
+def log10(self):
+    return _float(self).log() / math.log(10.0)
+
+
+def exp2(self):
+    return 2.0 ** _float(self)
+
+
+def sinh(self):
+    x = _float(self)
+    return (x.expm1() - (-x).expm1()) * 0.5
+
+
+def cosh(self):
+    x = _float(self)
+    return (x.exp() + (-x).exp()) * 0.5
+
+
+def asin(self):
+    x = _float(self)
+    return x.atan2((1 - x * x).sqrt())
+
+
+def acos(self):
+    x = _float(self)
+    return (1 - x * x).sqrt().atan2(x)
+
+
+def atan(self):
+    x = _float(self)
+    return x.atan2(x.new_ones(()))
+
+
+def asinh(self):
+    x = _float(self)
+    a = x.abs()
+    return x.sign() * (a + (a * a + 1).sqrt()).log()
+
+
+def acosh(self):
+    x = _float(self)
+    return (x + (x * x - 1).sqrt()).log()
+
+
+def atanh(self):
+    x = _float(self)
+    return (x.log1p() - (-x).log1p()) * 0.5
+
+
+def deg2rad(self):
+    return _float(self) * (math.pi / 180.0)
+
+
+def rad2deg(self):
+    return _float(self) * (180.0 / math.pi)
+
+
+def frac(self):
+    return self - self.trunc()
+
+
+def fmod(self, other):
+    """Remainder with the dividend's sign (C's fmod)."""
+    if not self.is_floating_point() and not (isinstance(other, Tensor) and other.is_floating_point()) and not isinstance(other, float):
+        q = self.div(other, rounding_mode="trunc")
+        return self - q * other
+    return self - (self / other).trunc() * other
+
+
+def hypot(self, other):
+    return (self * self + other * other).sqrt()
+
+
+def logaddexp(self, other):
+    other = _as_tensor_like(other, self)
+    m = self.maximum(other)
+    out = m + (-(self - other).abs()).exp().log1p()
+    # both -inf (or the same inf): the difference is NaN, the answer is m
+    return _native.where(m.isinf() & (self == other), m, out)
+
+
+def logaddexp2(self, other):
+    other = _as_tensor_like(other, self)
+    m = self.maximum(other)
+    out = m + (2.0 ** (-(self - other).abs())).log1p() / math.log(2.0)
+    return _native.where(m.isinf() & (self == other), m, out)
+
+
+def xlogy(self, other):
+    """x * log(y), 0 where x == 0 (unless y is NaN)."""
+    other = _as_tensor_like(other, self)
+    x = _float(self)
+    out = x * _float(other).log()
+    return _native.where((x == 0) & ~other.isnan(), out.new_zeros(()), out)
+
+
+def sgn(self):
+    return self.sign()
+
+
+def logit(self, eps=None):
+    x = _float(self)
+    if eps is not None:
+        x = x.clamp(eps, 1 - eps)
+    return (x / (1 - x)).log()
+
+
+def heaviside(self, values):
+    values = _as_tensor_like(values, self)
+    return _native.where(self == 0, values.to(self.dtype), (self > 0).to(self.dtype))
+
+
+def signbit(self):
+    if not self.is_floating_point():
+        return self < 0
+    # -0.0 has its sign bit set: 1 / -0.0 is -inf
+    return (self < 0) | ((self == 0) & ((1.0 / self) < 0))
+
+
+def copysign(self, other):
+    other = _as_tensor_like(other, self)
+    x = _float(self)
+    negative = signbit(other)
+    return _native.where(negative, -x.abs(), x.abs())
+
+
+def float_power(self, exponent):
+    from ._dtype import float64
+
+    e = exponent.to(float64) if isinstance(exponent, Tensor) else float(exponent)
+    return self.to(float64) ** e
+
+
+def sinc(self):
+    x = _float(self)
+    px = x * math.pi
+    safe = _native.where(x == 0, x.new_ones(()), px)
+    return _native.where(x == 0, x.new_ones(()), safe.sin() / safe)
+
+
+def positive(self):
+    return self
+
+
+def addcmul(self, tensor1, tensor2, *, value=1):
+    return self + value * tensor1 * tensor2
+
+
+def addcdiv(self, tensor1, tensor2, *, value=1):
+    return self + value * tensor1 / tensor2
+
+
+def nansum(self, dim=None, keepdim=False, *, dtype=None):
+    x = self if dtype is None else self.to(dtype)
+    if x.is_floating_point():
+        x = _native.where(x.isnan(), x.new_zeros(()), x)
+    return x.sum() if dim is None else x.sum(dim, keepdim=keepdim)
+
+
+def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+    x = self if dtype is None else self.to(dtype)
+    if not x.is_floating_point():
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got {x.dtype}")
+    kept = (~x.isnan()).to(x.dtype)
+    total = nansum(x, dim, keepdim)
+    count = kept.sum() if dim is None else kept.sum(dim, keepdim=keepdim)
+    return total / count
+
+
+def std_mean(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    return (self.std(dim, correction=correction, keepdim=keepdim), self.mean() if dim is None else self.mean(dim, keepdim=keepdim))
+
+
+FUNCTIONS = [
+    log2, log10, exp2, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, deg2rad, rad2deg, frac, fmod, hypot,
+    logaddexp, logaddexp2, xlogy, sgn, logit, heaviside, signbit, copysign, float_power, sinc, positive,
+    addcmul, addcdiv, nansum, nanmean, std_mean,
+]
+ALIASES = {"arcsin": asin, "arccos": acos, "arctan": atan, "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh}
+INPLACE = [log2, log10, exp2, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, deg2rad, rad2deg, frac, fmod, hypot, xlogy, sgn, logit, heaviside, copysign, float_power, sinc, addcmul, addcdiv]
+
+register(FUNCTIONS, ALIASES)
+for _fn in INPLACE:
+    setattr(Tensor, _fn.__name__ + "_", inplace_variant(_fn))

@@ -1,0 +1,306 @@
+"""Rearranging and indexing ops composed from native ones (so they run on
+every device and differentiate): roll, repeat_interleave, diff, rot90,
+flips, broadcasting helpers, meshgrid, stacks, take, index_put/copy,
+masked_scatter and their in-place forms."""
+
+import builtins
+import numbers
+
+import numpy as np
+
+from . import _native
+from ._dtype import bool_
+from ._functions import vstack
+from ._ops_register import inplace_variant, register
+
+Tensor = _native.Tensor
+
+
+def _index_tensor(values, device):
+    from ._creation import tensor
+
+    return tensor(np.asarray(values, dtype=np.int64), device=device)
+
+
+def roll(self, shifts, dims=None):
+    if dims is None:
+        return roll(self.reshape(-1), shifts, 0).reshape(*self.shape)
+    if isinstance(shifts, numbers.Integral):
+        shifts, dims = [shifts], [dims] if isinstance(dims, numbers.Integral) else list(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    out = self
+    for s, d in zip(shifts, dims):
+        n = out.shape[d]
+        if n == 0:
+            continue
+        s %= n
+        if s:
+            out = _native.cat([out.narrow(d, n - s, s), out.narrow(d, 0, n - s)], d)
+    return out
+
+
+def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+    if repeats is None:  # repeat_interleave(repeats_tensor): indices repeated
+        counts = self.detach().cpu().numpy()
+        return _index_tensor(np.repeat(np.arange(len(counts)), counts), self.device)
+    x = self.reshape(-1) if dim is None else self
+    d = 0 if dim is None else dim % x.dim()
+    n = x.shape[d]
+    reps = repeats.detach().cpu().numpy().reshape(-1) if isinstance(repeats, Tensor) else np.asarray([repeats])
+    if reps.size == 1:
+        reps = np.repeat(reps, n)
+    if reps.size != n:
+        raise RuntimeError("repeats must have the same size as input along dim")
+    if (reps < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    return x.index_select(d, _index_tensor(np.repeat(np.arange(n), reps), self.device))
+
+
+def diff(self, n=1, dim=-1, prepend=None, append=None):
+    parts = [t for t in (prepend, self, append) if t is not None]
+    x = _native.cat(parts, dim) if len(parts) > 1 else self
+    for _ in range(n):
+        length = x.shape[dim]
+        if length == 0:
+            break
+        hi, lo = x.narrow(dim, 1, length - 1), x.narrow(dim, 0, length - 1)
+        x = (hi != lo) if x.dtype == bool_ else hi - lo  # bools: xor
+    return x
+
+
+def rot90(self, k=1, dims=(0, 1)):
+    d0, d1 = dims
+    k %= 4
+    if k == 1:
+        return self.flip(d1).transpose(d0, d1)
+    if k == 2:
+        return self.flip(d0).flip(d1)
+    if k == 3:
+        return self.transpose(d0, d1).flip(d1)
+    return self.clone()
+
+
+def fliplr(self):
+    return self.flip(1)
+
+
+def flipud(self):
+    return self.flip(0)
+
+
+def broadcast_to(self, size):
+    return self.expand(*size)
+
+
+def take(self, index):
+    return self.reshape(-1)[index]
+
+
+def take_along_dim(self, indices, dim=None):
+    if dim is None:
+        return self.reshape(-1).gather(0, indices.reshape(-1))
+    from ._functions import broadcast_shapes
+
+    # input and indices broadcast against each other except along dim
+    d = dim % self.dim()
+    ishape, jshape = list(self.shape), list(indices.shape)
+    ishape[d] = jshape[d] = 1
+    shape = list(broadcast_shapes(ishape, jshape))
+    src, idx = list(shape), list(shape)
+    src[d], idx[d] = self.shape[d], indices.shape[d]
+    return self.expand(*src).gather(d, indices.expand(*idx))
+
+
+def narrow_copy(self, dim, start, length):
+    return self.narrow(dim, start, length).clone()
+
+
+def argwhere(self):
+    return self.nonzero()
+
+
+def index_put(self, indices, values, accumulate=False):
+    out = self.clone()
+    return index_put_(out, indices, values, accumulate)
+
+
+def index_put_(self, indices, values, accumulate=False):
+    indices = tuple(indices)
+    if not accumulate:
+        self[indices] = values
+        return self
+    # accumulate: duplicates add up, through index_add on the flat positions
+    from ._creation import arange
+
+    positions = arange(self.numel(), device=self.device).reshape(*self.shape)[indices]
+    if not isinstance(values, Tensor):
+        values = self.new_tensor(values)
+    summed = self.reshape(-1).index_add(0, positions.reshape(-1), values.to(self.dtype).expand(*positions.shape).reshape(-1))
+    self.copy_(summed.reshape(*self.shape))
+    return self
+
+
+def index_copy(self, dim, index, source):
+    idx = [slice(None)] * self.dim()
+    idx[dim] = index
+    out = self.clone()
+    out[tuple(idx)] = source
+    return out
+
+
+def masked_scatter(self, mask, source):
+    mask = mask.expand(*self.shape) if tuple(mask.shape) != tuple(self.shape) else mask
+    k = int(mask.sum())
+    if source.numel() < k:
+        raise RuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
+    out = self.clone()
+    out[mask] = source.reshape(-1)[:k]
+    return out
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    if self.dim() < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if self.dim() > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    n = builtins.min(self.shape)
+    if self.dim() == 2:
+        rows, cols = self.shape
+        step = cols + 1
+        limit = rows * cols if wrap and rows > cols else builtins.min(rows, cols) * cols
+        flat = np.arange(0, limit, step)
+    else:
+        stride = builtins.sum(int(np.prod(self.shape[d + 1:])) for d in range(self.dim()))
+        flat = np.arange(n) * stride
+    positions = _index_tensor(flat, self.device)
+    self.copy_(self.reshape(-1).index_fill(0, positions, fill_value).reshape(*self.shape))
+    return self
+
+
+def index_add_(self, dim, index, source, *, alpha=1):
+    self.copy_(self.index_add(dim, index, source, alpha=alpha))
+    return self
+
+
+def index_fill_(self, dim, index, value):
+    self.copy_(self.index_fill(dim, index, value))
+    return self
+
+
+def triu_(self, diagonal=0):
+    self.copy_(self.triu(diagonal))
+    return self
+
+
+def tril_(self, diagonal=0):
+    self.copy_(self.tril(diagonal))
+    return self
+
+
+def round_(self, decimals=0):
+    self.copy_(self.round(decimals=decimals))
+    return self
+
+
+def lerp_(self, end, weight):
+    self.copy_(self.lerp(end, weight))
+    return self
+
+
+def meshgrid(*tensors, indexing="ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    ts = [t.reshape(-1) for t in tensors]
+    shape = [t.numel() for t in ts]
+    grids = []
+    for i, t in enumerate(ts):
+        view = [1] * len(ts)
+        view[i] = -1
+        grids.append(t.reshape(*view).expand(*shape))
+    if indexing == "xy" and len(ts) >= 2:  # Cartesian: the first two axes swap
+        grids = [g.transpose(0, 1) for g in grids]
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors):
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return _native.stack([g.reshape(-1) for g in grids], 1)
+
+
+def _atleast(nd, tensors):
+    out = []
+    for t in tensors:
+        if t.dim() >= nd:
+            out.append(t)
+        elif nd == 3 and t.dim() == 2:
+            out.append(t.unsqueeze(-1))
+        elif nd == 3 and t.dim() == 1:
+            out.append(t.reshape(1, -1, 1))
+        else:
+            out.append(t.reshape((1,) * (nd - t.dim()) + tuple(t.shape)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_1d(*tensors):
+    return _atleast(1, tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors)
+
+
+def atleast_2d(*tensors):
+    return _atleast(2, tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors)
+
+
+def atleast_3d(*tensors):
+    return _atleast(3, tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors)
+
+
+def dstack(tensors):
+    ts = atleast_3d(*tensors)
+    return _native.cat(list(ts) if isinstance(ts, tuple) else [ts], 2)
+
+
+def column_stack(tensors):
+    return _native.cat([t.reshape(-1, 1) if t.dim() <= 1 else t for t in tensors], 1)
+
+
+def split_with_sizes(self, split_sizes, dim=0):
+    return self.split(list(split_sizes), dim)
+
+
+register([roll, repeat_interleave, diff, rot90, fliplr, flipud, broadcast_to, take, take_along_dim, narrow_copy, argwhere, index_put, index_copy, masked_scatter, split_with_sizes])
+register([meshgrid, cartesian_prod, atleast_1d, atleast_2d, atleast_3d, dstack, column_stack], {"row_stack": vstack}, methods=False)
+for _fn in (index_put_, fill_diagonal_, index_add_, index_fill_, triu_, tril_, round_, lerp_):
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.index_copy_ = inplace_variant(index_copy)
+Tensor.masked_scatter_ = inplace_variant(masked_scatter)
+
+
+def _inplace_view(name):
+    """x.t_(), x.unsqueeze_(d), ...: x becomes the view (same storage). As in
+    PyTorch, a leaf that requires grad refuses; a tensor with autograd
+    history is refused too (autorust does not rebase its graph node)."""
+    view = getattr(Tensor, name[:-1])
+
+    def method(self, *args, **kwargs):
+        from ._grad_mode import is_grad_enabled
+
+        if self.requires_grad and is_grad_enabled():
+            if self.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            raise RuntimeError(f"{name}(): in-place view ops on a tensor with autograd history are not supported; use {name[:-1]}()")
+        self.data = view(self, *args, **kwargs)
+        return self
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+Tensor.swapdims = Tensor.swapaxes
+register([], {"swapdims": Tensor.swapaxes}, methods=False)
+for _name in ("t_", "transpose_", "swapaxes_", "swapdims_", "unsqueeze_", "squeeze_"):
+    if hasattr(Tensor, _name[:-1]):
+        setattr(Tensor, _name, _inplace_view(_name))
