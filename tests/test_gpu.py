@@ -549,3 +549,60 @@ def test_cumsum_matches_cpu_bitwise():
     (w.cumsum(1) * torch.arange(5.0)).sum().backward()
     (wg.cumsum(1) * torch.arange(5.0).cuda()).sum().backward()
     close(wg.grad, w.grad)
+
+
+def test_validation_errors_become_exceptions_and_the_device_goes_on():
+    x = torch.ones(3, device="cuda") * 2
+    torch._native._wgpu_selftest_validation_error()  # a bind group missing a binding
+    with pytest.raises(RuntimeError, match="wgpu error: Validation Error"):
+        torch.wgpu.synchronize()
+    torch.wgpu.synchronize()  # raised once
+    assert (torch.ones(3, device="cuda") * 3).tolist() == [3.0, 3.0, 3.0]
+    assert x.tolist() == [2.0, 2.0, 2.0]  # work flushed before the error survives
+
+
+DEVICE_LOSS = """
+import autorust as torch
+x = torch.ones(3, device="cuda") * 2
+torch._native._wgpu_selftest_lose_device({poll})
+for attempt in range(2):
+    try:
+        (torch.ones(3, device="cuda") + 1).tolist()
+        print("no error")
+    except RuntimeError as e:
+        print("RuntimeError:", str(e).splitlines()[0])
+try:
+    x.tolist()
+except RuntimeError as e:
+    print("RuntimeError:", str(e).splitlines()[0])
+print("cpu", (torch.ones(2) * 3).tolist(), "available", torch.wgpu.is_available())
+"""
+
+
+@pytest.mark.parametrize("poll", [True, False], ids=["callback-ran", "before-callback"])
+def test_device_loss_becomes_exceptions_not_a_crash(poll):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", DEVICE_LOSS.format(poll=poll)], capture_output=True, text=True, timeout=120, env={**os.environ, "RUST_BACKTRACE": "0"})
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 4 and all(line.startswith("RuntimeError:") for line in lines[:3]), r.stdout
+    if poll:  # the lost device is named, and refused from then on
+        assert all("the GPU device was lost" in line for line in lines[:3]) and lines[3] == "cpu [3.0, 3.0] available False"
+    else:  # wgpu's own failure, caught before it could become a panic in Python
+        assert all("wgpu" in line for line in lines[:3]) and lines[3].startswith("cpu [3.0, 3.0]")
+
+
+def test_tensors_past_the_binding_limit_are_refused():
+    props = torch.cuda.get_device_properties(0)
+    assert props.name and props.backend in ("Vulkan", "Metal", "Dx12")
+    limit = props.max_storage_buffer_binding_size  # 128 MiB on lavapipe
+    n = limit // 4 + 1024  # made on the device: nothing this size is allocated
+    with pytest.raises(RuntimeError, match="exceeds this GPU's largest storage buffer binding"):
+        torch.zeros(n, device="cuda")
+    with pytest.raises(RuntimeError, match="exceeds this GPU's largest storage buffer binding"):
+        torch.ones(n // 2 + 1, 2, device="cuda")
+    if limit <= 256 * 2**20:  # a host tensor that size is cheap here: its upload is refused too
+        with pytest.raises(RuntimeError, match="exceeds this GPU's largest storage buffer binding"):
+            torch.zeros(n).cuda()

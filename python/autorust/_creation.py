@@ -165,22 +165,17 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
             dtype = bool_
         elif isinstance(fill_value, numbers.Integral):
             dtype = int64
-    t = _native.full(_sizes([size]), float(fill_value), _dt(dtype))
-    return _finish(t, requires_grad, device)
+    return _native.full(_sizes([size]), float(fill_value), _dt(dtype), requires_grad, _check_device(device))
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     dt = _DEFAULT_DT[0] if dtype is None else to_dtype(dtype)
-    if _check_device(device) == "cpu":
-        return _native.full(_sizes(size), 0.0, dt, requires_grad)
-    return _finish(_native.full(_sizes(size), 0.0, dt, False), requires_grad, device)
+    return _native.full(_sizes(size), 0.0, dt, requires_grad, _check_device(device))
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     dt = _DEFAULT_DT[0] if dtype is None else to_dtype(dtype)
-    if _check_device(device) == "cpu":
-        return _native.full(_sizes(size), 1.0, dt, requires_grad)
-    return _finish(_native.full(_sizes(size), 1.0, dt, False), requires_grad, device)
+    return _native.full(_sizes(size), 1.0, dt, requires_grad, _check_device(device))
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None, pin_memory=False):

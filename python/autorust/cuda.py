@@ -3,7 +3,7 @@ device (``"cuda"`` is an alias of it), so scripts that test
 ``autorust.cuda.is_available()`` take their GPU path on any Vulkan, Metal or
 DX12 GPU."""
 
-from .wgpu import current_device, device_count, empty_cache, get_device_name, is_available, memory_allocated, synchronize  # noqa: F401
+from .wgpu import current_device, device_count, empty_cache, get_device_name, get_device_properties, is_available, memory_allocated, synchronize  # noqa: F401
 
 
 def manual_seed(seed):

@@ -56,3 +56,21 @@ def stats():
     if not is_available():
         return {}
     return _native._wgpu_stats()
+
+
+class _DeviceProperties:
+    """What ``get_device_properties`` returns: ``name``, ``type``,
+    ``backend``, ``driver`` and the limits that bound tensor sizes
+    (``max_storage_buffer_binding_size``: the largest tensor in bytes)."""
+
+    def __init__(self, props, device_type):
+        self.type = device_type
+        for k, v in props.items():
+            setattr(self, k, v)
+
+    def __repr__(self):
+        return f"_WgpuDeviceProperties(name='{self.name}', type='{self.type}', backend='{self.backend}', max_storage_buffer_binding_size={self.max_storage_buffer_binding_size})"
+
+
+def get_device_properties(device=None):
+    return _DeviceProperties(_native._wgpu_properties(), get_device_type())

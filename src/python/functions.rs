@@ -86,10 +86,11 @@ pub fn from_buffer(ptr: usize, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, owner:
 }
 
 #[pyfunction]
-#[pyo3(signature = (shape, value, dtype, requires_grad=false))]
-pub fn full(shape: Vec<i64>, value: f64, dtype: &Bound<'_, PyAny>, requires_grad: bool) -> PyResult<PyTensor> {
+#[pyo3(signature = (shape, value, dtype, requires_grad=false, device="cpu"))]
+pub fn full(py: Python<'_>, shape: Vec<i64>, value: f64, dtype: &Bound<'_, PyAny>, requires_grad: bool, device: &str) -> PyResult<PyTensor> {
     let s = sizes_from_i64("full", &shape)?;
-    let t = Tensor::full_checked(&s, value, parse_dtype(dtype)?)?;
+    let (dt, dev) = (parse_dtype(dtype)?, if device == "cpu" { crate::storage::Device::Cpu } else { crate::storage::Device::Wgpu });
+    let t = py.detach(|| Tensor::full_checked_on(&s, value, dt, dev))?;
     if requires_grad {
         t.set_requires_grad(true)?;
     }

@@ -71,6 +71,33 @@ mod queries {
         Ok(())
     }
 
+    /// The adapter's identity and the limits that bound tensor sizes.
+    #[pyfunction]
+    pub fn _wgpu_properties(py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let ctx = py.detach(context)?;
+        let d = PyDict::new(py);
+        d.set_item("name", &ctx.info.name)?;
+        d.set_item("backend", format!("{:?}", ctx.info.backend))?;
+        d.set_item("driver", format!("{} {}", ctx.info.driver, ctx.info.driver_info))?;
+        d.set_item("max_buffer_size", ctx.limits.max_buffer_size)?;
+        d.set_item("max_storage_buffer_binding_size", ctx.limits.max_storage_buffer_binding_size)?;
+        d.set_item("max_compute_workgroups_per_dimension", ctx.limits.max_compute_workgroups_per_dimension)?;
+        Ok(d.unbind())
+    }
+
+    /// Test hooks: provoke a wgpu validation error / destroy the device.
+    #[pyfunction]
+    pub fn _wgpu_selftest_validation_error(py: Python<'_>) -> PyResult<()> {
+        Ok(py.detach(|| gpu::dispatch::selftest::validation_error(context()?))?)
+    }
+
+    #[pyfunction]
+    #[pyo3(signature = (poll=true))]
+    pub fn _wgpu_selftest_lose_device(py: Python<'_>, poll: bool) -> PyResult<()> {
+        py.detach(|| context().map(|c| gpu::dispatch::selftest::lose_device(c, poll)))?;
+        Ok(())
+    }
+
     #[pyfunction]
     pub fn _wgpu_stats(py: Python<'_>) -> PyResult<Py<PyDict>> {
         let ctx = context()?;
@@ -98,6 +125,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add_function(wrap_pyfunction!(_wgpu_memory_allocated, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_empty_cache, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_stats, m)?)?;
+        m.add_function(wrap_pyfunction!(_wgpu_properties, m)?)?;
+        m.add_function(wrap_pyfunction!(_wgpu_selftest_validation_error, m)?)?;
+        m.add_function(wrap_pyfunction!(_wgpu_selftest_lose_device, m)?)?;
     }
     Ok(())
 }

@@ -49,6 +49,14 @@ impl Tensor {
         let s = Storage::Cpu(CpuStorage::try_full(dtype, n, value)?);
         Ok(Tensor::contiguous_from(s, Shape::from_slice(shape)))
     }
+    /// `full_checked` made directly on `device` (no host copy for the GPU).
+    pub fn full_checked_on(shape: &[usize], value: f64, dtype: DType, device: crate::storage::Device) -> Result<Tensor> {
+        if device == crate::storage::Device::Cpu {
+            return Tensor::full_checked(shape, value, dtype);
+        }
+        checked_numel("full", shape)?;
+        Tensor::full_on(shape, value, dtype, device)
+    }
 
     pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
         if step == 0.0 {

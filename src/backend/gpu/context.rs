@@ -42,6 +42,9 @@ pub struct Context {
     /// The first error wgpu reported outside an error scope (validation,
     /// out of memory, device loss), raised by the next flush.
     errors: Arc<Mutex<Option<String>>>,
+    /// Set for good when the device is lost: every later GPU op is refused
+    /// with this message (wgpu calls on a lost device would panic).
+    lost: Arc<Mutex<Option<String>>>,
 }
 
 /// Pending commands are submitted once this many are recorded, so a long
@@ -60,7 +63,10 @@ fn no_gpu(why: &str) -> Error {
 /// error every time it is asked for, never a panic.
 pub fn context() -> Result<&'static Context> {
     match CONTEXT.get_or_init(create) {
-        Ok(c) => Ok(c),
+        Ok(c) => match c.lost.lock().as_ref() {
+            Some(why) => Err(Error::Device(format!("{why}; the GPU tensors are gone and the wgpu device cannot be used again in this process (restart it; CPU work is unaffected)"))),
+            None => Ok(c),
+        },
         Err(why) => Err(no_gpu(why)),
     }
 }
@@ -99,9 +105,12 @@ fn create_with(backends: wgpu::Backends) -> std::result::Result<Context, String>
     device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
         sink.lock().get_or_insert_with(|| e.to_string());
     }));
-    let sink = errors.clone();
+    let (sink, lost) = (errors.clone(), Arc::new(Mutex::new(None)));
+    let lost_sink = lost.clone();
     device.set_device_lost_callback(move |reason, msg| {
-        sink.lock().get_or_insert_with(|| format!("the GPU device was lost ({reason:?}): {msg}"));
+        let why = if msg.is_empty() { format!("the GPU device was lost ({reason:?})") } else { format!("the GPU device was lost ({reason:?}): {msg}") };
+        sink.lock().get_or_insert_with(|| why.clone());
+        lost_sink.lock().get_or_insert(why);
     });
     Ok(Context {
         device,
@@ -114,6 +123,7 @@ fn create_with(backends: wgpu::Backends) -> std::result::Result<Context, String>
         modules: Mutex::new(HashMap::new()),
         pool: Mutex::new(Pool::default()),
         errors,
+        lost,
     })
 }
 
@@ -164,4 +174,15 @@ impl Context {
             None => Ok(()),
         }
     }
+}
+
+/// Runs wgpu calls that panic instead of returning an error when the device
+/// or a buffer is invalid (wgpu treats those as fatal, e.g. mapping a buffer
+/// of a lost device), turning the panic into an error: no panic reaches
+/// Python.
+pub fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+        Error::Device(format!("wgpu failed in {what}: {msg}"))
+    })
 }

@@ -56,14 +56,16 @@ fn words_to_bytes(words: &[u32]) -> Vec<u8> {
 }
 
 /// A buffer created with `data` in it (parameter blocks, upload staging).
-pub fn buffer_with(ctx: &Context, data: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+pub fn buffer_with(ctx: &Context, data: &[u8], usage: wgpu::BufferUsages) -> Result<wgpu::Buffer> {
     let size = (data.len() as u64).max(16).next_multiple_of(4);
     let b = ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust staging"), size, usage, mapped_at_creation: true });
     let mut padded = data.to_vec();
     padded.resize(size as usize, 0);
-    b.slice(..).get_mapped_range_mut().copy_from_slice(&padded);
-    b.unmap();
-    b
+    super::context::guarded("writing a buffer", || {
+        b.slice(..).get_mapped_range_mut().copy_from_slice(&padded);
+        b.unmap();
+    })?;
+    Ok(b)
 }
 
 /// Records `family::entry` over `groups` workgroups with `params` at binding
@@ -79,7 +81,7 @@ pub fn dispatch_keeping(ctx: &Context, family: &'static str, entry: &'static str
         return Ok(());
     }
     let pipe = pipeline(ctx, family, entry)?;
-    let params_buf = buffer_with(ctx, &words_to_bytes(params), wgpu::BufferUsages::STORAGE);
+    let params_buf = buffer_with(ctx, &words_to_bytes(params), wgpu::BufferUsages::STORAGE)?;
     let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: params_buf.as_entire_binding() }];
     entries.extend(bindings.iter().map(|(i, b)| wgpu::BindGroupEntry { binding: *i, resource: b.as_entire_binding() }));
     let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(entry), layout: &pipe.get_bind_group_layout(0), entries: &entries });
@@ -109,4 +111,26 @@ pub fn fold(groups: usize) -> Result<[u32; 3]> {
         return Err(Error::Device(format!("a GPU kernel over {groups} workgroups exceeds the 65535 x 65535 grid")));
     }
     Ok([x as u32, y as u32, 1])
+}
+
+/// Test hooks for the error paths (`tests/test_gpu.py`): a dispatch whose
+/// bind group lacks a binding the pipeline needs (a validation error, raised
+/// at the next flush), and destroying the device (device loss).
+pub mod selftest {
+    use super::*;
+
+    pub fn validation_error(ctx: &Context) -> Result<()> {
+        // earlier work goes first, so only the bad command is lost with its batch
+        ctx.submit()?;
+        dispatch(ctx, "copy", "fill", &[1, 0], &[], [1, 1, 1])
+    }
+
+    /// `poll`: let the device-lost callback run now (it runs from a poll);
+    /// without it the next ops meet the lost device before the callback has.
+    pub fn lose_device(ctx: &Context, poll: bool) {
+        ctx.device.destroy();
+        if poll {
+            let _ = ctx.device.poll(wgpu::PollType::wait_indefinitely());
+        }
+    }
 }

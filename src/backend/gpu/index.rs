@@ -19,7 +19,7 @@ impl GpuStorage {
         }
         let words: Vec<u8> = idx.iter().flat_map(|&i| (i as i32).to_le_bytes()).collect();
         let ctx = context()?;
-        let idx_buf = buffer_with(ctx, &words, wgpu::BufferUsages::STORAGE);
+        let idx_buf = buffer_with(ctx, &words, wgpu::BufferUsages::STORAGE)?;
         let mut params = vec![u32_of(name, n)?, l.shape.len() as u32, dim as u32, u32_of(name, l.offset)?];
         push_dims(&mut params, name, out_shape)?;
         push_dims(&mut params, name, &l.strides)?;
@@ -63,8 +63,8 @@ impl GpuStorage {
         };
         let ctx = context()?;
         let bytes = |v: &[u32]| v.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>();
-        let off_buf = buffer_with(ctx, &bytes(&offsets), wgpu::BufferUsages::STORAGE);
-        let pos_buf = buffer_with(ctx, &bytes(&positions), wgpu::BufferUsages::STORAGE);
+        let off_buf = buffer_with(ctx, &bytes(&offsets), wgpu::BufferUsages::STORAGE)?;
+        let pos_buf = buffer_with(ctx, &bytes(&positions), wgpu::BufferUsages::STORAGE)?;
         let keep = vec![off_buf.clone(), pos_buf.clone()];
         dispatch_keeping(ctx, "index", entry, &[u32_of(name, n)?], &[(1, src.raw()), (3, self.raw()), (4, &off_buf), (5, &pos_buf)], grid_1d(n)?, keep)
     }

@@ -4,7 +4,7 @@
 //! conversion on the way in.
 
 pub mod context;
-mod dispatch;
+pub mod dispatch;
 mod elementwise;
 mod index;
 mod matmul;
@@ -79,7 +79,7 @@ impl GpuStorage {
         if !words.is_empty() {
             let ctx = context()?;
             let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-            let staging = buffer_with(ctx, &bytes, wgpu::BufferUsages::COPY_SRC);
+            let staging = buffer_with(ctx, &bytes, wgpu::BufferUsages::COPY_SRC)?;
             let size = bytes.len() as u64;
             let dst = out.raw().clone();
             ctx.record(vec![staging.clone()], |enc| enc.copy_buffer_to_buffer(&staging, 0, &dst, 0, size))?;
@@ -119,9 +119,11 @@ impl GpuStorage {
             Ok(Err(e)) => return Err(Error::Device(format!("wgpu readback failed: {e}"))),
             Err(_) => return Err(Error::Device("wgpu readback never completed".into())),
         }
-        let words = staging.slice(..).get_mapped_range().chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-        staging.unmap();
-        Ok(words)
+        context::guarded("reading a buffer back", || {
+            let words = staging.slice(..).get_mapped_range().chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            staging.unmap();
+            words
+        })
     }
 
     /// `n` copies of `value`.
