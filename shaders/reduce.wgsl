@@ -196,3 +196,107 @@ fn amax_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
 fn amin_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
     reduce_into(3u, wid, lid, nwg);
 }
+
+// Arg-reductions (argmax/argmin) over one dim: the value and its index,
+// PyTorch's rule: the first extremum, a NaN beats every number and the first
+// NaN wins. Ties go to the smaller index, so the fixed tree gives the same
+// answer as a left-to-right scan, on every run.
+// Same params as above, with params[7] = 1 when the input is a previous
+// pass's partial results (values in x, their indices in idx_in) rather than
+// the tensor itself (whose index is the reduced coordinate).
+@group(0) @binding(3) var<storage, read_write> out_idx: array<i32>;
+@group(0) @binding(4) var<storage, read> idx_in: array<i32>;
+
+var<workgroup> partial_v: array<u32, 256>;
+var<workgroup> partial_at: array<i32, 256>;
+
+fn is_nan_bits(w: u32) -> bool {
+    return (w & 0x7fffffffu) > 0x7f800000u;
+}
+
+// Whether (v, i) replaces (bv, bi), on f32 bits (is_float) or i32 words.
+fn better(is_float: bool, is_max: bool, v: u32, i: i32, bv: u32, bi: i32) -> bool {
+    if (bi < 0) {
+        return i >= 0;
+    }
+    if (i < 0) {
+        return false;
+    }
+    if (is_float) {
+        let vn = is_nan_bits(v);
+        let bn = is_nan_bits(bv);
+        if (vn || bn) {
+            return vn && (!bn || i < bi);
+        }
+        let a = bitcast<f32>(v);
+        let b = bitcast<f32>(bv);
+        if (a == b) {
+            return i < bi;
+        }
+        return select((a < b), (a > b), is_max);
+    }
+    let a = bitcast<i32>(v);
+    let b = bitcast<i32>(bv);
+    if (a == b) {
+        return i < bi;
+    }
+    return select((a < b), (a > b), is_max);
+}
+
+fn arg_reduce_into(is_float: bool, is_max: bool, wid: vec3<u32>, lid: u32, nwg: vec3<u32>) {
+    let id = output_id(wid, nwg);
+    let chunks = params[6];
+    let in_range = id < params[0] * chunks;
+    let start = (id % chunks) * params[5];
+    let end = min(params[1], start + params[5]);
+    var bv = 0u;
+    var bi = -1;
+    if (in_range) {
+        let base = base_offset(id / chunks);
+        for (var t = start + lid; t < end; t = t + WG) {
+            let at = base + reduced_offset(t);
+            var i = i32(t);
+            if (params[7] != 0u) {
+                i = idx_in[at];
+            }
+            if (better(is_float, is_max, x[at], i, bv, bi)) {
+                bv = x[at];
+                bi = i;
+            }
+        }
+    }
+    partial_v[lid] = bv;
+    partial_at[lid] = bi;
+    workgroupBarrier();
+    for (var width = WG / 2u; width > 0u; width = width / 2u) {
+        if (lid < width && better(is_float, is_max, partial_v[lid + width], partial_at[lid + width], partial_v[lid], partial_at[lid])) {
+            partial_v[lid] = partial_v[lid + width];
+            partial_at[lid] = partial_at[lid + width];
+        }
+        workgroupBarrier();
+    }
+    if (in_range && lid == 0u) {
+        out[id] = partial_v[0];
+        out_idx[id] = partial_at[0];
+    }
+}
+
+@compute @workgroup_size(WG)
+fn argmax_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    arg_reduce_into(true, true, wid, lid, nwg);
+}
+
+@compute @workgroup_size(WG)
+fn argmin_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    arg_reduce_into(true, false, wid, lid, nwg);
+}
+
+@compute @workgroup_size(WG)
+fn argmax_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    arg_reduce_into(false, true, wid, lid, nwg);
+}
+
+@compute @workgroup_size(WG)
+fn argmin_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+    arg_reduce_into(false, false, wid, lid, nwg);
+}

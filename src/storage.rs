@@ -276,6 +276,18 @@ impl Storage {
             Storage::Gpu(_) => cpu::reduce::arg_reduce(op, &self.host(l, self.dtype())?, &Layout::contiguous(l.shape.clone()), dim),
         }
     }
+    /// (values, indices) of an arg-reduction computed where the data lives,
+    /// for devices that can (the GPU); None means "use `arg_reduce`".
+    pub fn arg_reduce_on_device(&self, op: ArgReduceOp, l: &Layout, dim: usize) -> Result<Option<(Storage, Storage)>> {
+        match self {
+            Storage::Cpu(_) => Ok(None),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => {
+                let (v, i) = s.arg_reduce(op, l, dim)?;
+                Ok(Some((Storage::Gpu(v), Storage::Gpu(i))))
+            }
+        }
+    }
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
         guard_alloc("cumsum", l.numel(), DType::F64)?;
         match self {

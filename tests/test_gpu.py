@@ -606,3 +606,29 @@ def test_tensors_past_the_binding_limit_are_refused():
     if limit <= 256 * 2**20:  # a host tensor that size is cheap here: its upload is refused too
         with pytest.raises(RuntimeError, match="exceeds this GPU's largest storage buffer binding"):
             torch.zeros(n).cuda()
+
+
+def test_arg_reductions_run_on_the_device():
+    torch.manual_seed(4)
+    x = torch.randint(-3, 4, (5, 40000)).float().t()  # ties everywhere; 40000 > one chunk
+    x[7, 2] = float("nan")
+    x[9, 2] = float("nan")
+    xs = [x, torch.randint(-5, 5, (6, 300)), torch.randn(3, 4, 5)]
+    before = torch.wgpu.stats()["submissions"]
+    outs = []
+    for t in xs:
+        g = t.cuda()
+        outs.append((g.argmax(), g.argmin(0), g.argmax(-1, keepdim=True), g.max(0), g.min(dim=1, keepdim=True)))
+    assert torch.wgpu.stats()["submissions"] == before  # nothing read back
+    for t, (a, b, c, mx, mn) in zip(xs, outs):
+        assert a.is_cuda and torch.equal(a.cpu(), t.argmax())
+        assert torch.equal(b.cpu(), t.argmin(0)) and torch.equal(c.cpu(), t.argmax(-1, keepdim=True))
+        assert torch.equal(mx.indices.cpu(), t.max(0).indices) and torch.equal(mn.indices.cpu(), t.min(dim=1, keepdim=True).indices)
+        close(mx.values, t.max(0).values, 0, 0)
+        close(mn.values, t.min(dim=1, keepdim=True).values, 0, 0)
+    # the gradient of max(dim) goes to the chosen elements, as on the CPU
+    w = torch.randn(4, 6, requires_grad=True)
+    wg = w.detach().cuda().requires_grad_()
+    w.max(1).values.sum().backward()
+    wg.max(1).values.sum().backward()
+    close(wg.grad, w.grad)

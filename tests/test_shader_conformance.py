@@ -419,6 +419,43 @@ def check_reduce_int(gpu, entry):
     np.testing.assert_array_equal(out, ref(x))
 
 
+@case("reduce", "argmax_f32", "argmin_f32", "argmax_i32", "argmin_i32")
+def check_arg_reduce(gpu, entry):
+    is_max, is_float = entry.startswith("argmax"), entry.endswith("f32")
+    dtype = F32 if is_float else I32
+    base = rng.integers(-3, 4, 6 * 700).astype(dtype)  # many ties: the first one wins
+    if is_float:
+        base[5 * 6 + 2] = np.nan  # row 2 of the strided view has a NaN (the first NaN wins)
+        base[9 * 6 + 2] = np.nan
+    x = base.reshape(700, 6).T  # (6, 700), reduce over dim 1
+    n_out, r, params = reduce_params(x, base, keep=[0])
+    ref_idx = np.array([_first_extremum(row, is_max) for row in x])
+    unused = np.zeros(4, I32)  # idx_in: in the layout, read only for partials
+    out = gpu.run("reduce", entry, params, {1: base, 2: np.zeros(n_out, dtype), 3: np.zeros(n_out, I32), 4: unused}, groups=fold(n_out))
+    np.testing.assert_array_equal(out[3], ref_idx)
+    np.testing.assert_array_equal(out[2], x[np.arange(6), ref_idx])
+    # two passes: chunk partials (value, global index), then the partials with idx_in
+    chunk, chunks = 128, -(-r // 128)
+    _, _, params = reduce_params(x, base, keep=[0], chunk_len=chunk, chunks=chunks)
+    part = gpu.run("reduce", entry, params, {1: base, 2: np.zeros(n_out * chunks, dtype), 3: np.zeros(n_out * chunks, I32), 4: unused}, groups=fold(n_out * chunks))
+    pv, pi = part[2].reshape(n_out, chunks), part[3].reshape(n_out, chunks)
+    for j in range(n_out):
+        for c in range(chunks):
+            seg = x[j, c * chunk:(c + 1) * chunk]
+            assert pi[j, c] == c * chunk + _first_extremum(seg, is_max)
+    params2 = [n_out, chunks, 1, 1, 0, chunks, 1, 1, n_out, chunks, chunks, 1]
+    final = gpu.run("reduce", entry, params2, {1: part[2], 4: part[3], 2: np.zeros(n_out, dtype), 3: np.zeros(n_out, I32)}, groups=fold(n_out))
+    np.testing.assert_array_equal(final[3], ref_idx)
+
+
+def _first_extremum(row, is_max):
+    """PyTorch's argmax/argmin: the first NaN, else the first extremum."""
+    nan = np.isnan(row) if row.dtype.kind == "f" else np.zeros(row.shape, bool)
+    if nan.any():
+        return int(np.argmax(nan))
+    return int(np.argmax(row) if is_max else np.argmin(row))
+
+
 # ----------------------------------------------------------------- scan
 
 

@@ -122,8 +122,17 @@ impl Tensor {
             return shape_err("max", format!("{}(): Expected reduction dim {d} to have non-zero size.", if max { "max" } else { "min" }));
         }
         let arg = if max { ArgReduceOp::ArgMax } else { ArgReduceOp::ArgMin };
-        let idx = self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
         let out_shape = kept_shape(&in_shape, &[d], keepdim);
+        // the GPU computes values and indices in one kernel, without a readback
+        if let Some((v, i)) = self.with_storage(|s, l| s.arg_reduce_on_device(arg, l, d))? {
+            let (values, indices) = (Tensor::contiguous_from(v, out_shape.clone()), Tensor::contiguous_from(i, out_shape));
+            if self.dtype().is_float() {
+                let ix = indices.clone();
+                record(&values, if max { "MaxBackward0" } else { "MinBackward0" }, &[self], || Rule::IndexedExtremum { in_shape, dim: d, indices: ix, keepdim });
+            }
+            return Ok((values, indices));
+        }
+        let idx = self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
         let indices = Tensor::from_i64(idx, out_shape.clone()).to_device(self.device())?;
         // values = gather along d
         let values = {
@@ -146,8 +155,13 @@ impl Tensor {
         match dim {
             None => {
                 let flat = self.reshape_to(&[self.numel()])?;
-                let idx = flat.with_storage(|s, l| s.arg_reduce(arg, l, 0))?;
                 let shape = if keepdim { vec![1; self.ndim()] } else { vec![] };
+                if flat.numel() > 0 {
+                    if let Some((_, i)) = flat.with_storage(|s, l| s.arg_reduce_on_device(arg, l, 0))? {
+                        return Ok(Tensor::contiguous_from(i, shape));
+                    }
+                }
+                let idx = flat.with_storage(|s, l| s.arg_reduce(arg, l, 0))?;
                 Tensor::from_i64(idx, shape).to_device(self.device())
             }
             Some(d) => {
@@ -155,6 +169,11 @@ impl Tensor {
                 let d = wrap_dim("argmax", d, nd)?;
                 if nd == 0 {
                     return Tensor::from_i64(vec![0], Shape::new()).to_device(self.device());
+                }
+                if self.shape()[d] > 0 {
+                    if let Some((_, i)) = self.with_storage(|s, l| s.arg_reduce_on_device(arg, l, d))? {
+                        return Ok(Tensor::contiguous_from(i, kept_shape(&self.shape(), &[d], keepdim)));
+                    }
                 }
                 let idx = self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
                 Tensor::from_i64(idx, kept_shape(&self.shape(), &[d], keepdim)).to_device(self.device())

@@ -6,7 +6,7 @@ use super::{context, push_dims, u32_of, unsupported, GpuStorage};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
-use crate::op::ReduceOp;
+use crate::op::{ArgReduceOp, ReduceOp};
 
 impl GpuStorage {
     /// Reduces over `dims` (sorted, unique); the result is contiguous over
@@ -52,6 +52,29 @@ impl GpuStorage {
         };
         let mean_count = if op == ReduceOp::Mean { u32_of(name, r)? } else { 0 };
         reduce_pass(self, l.offset, &keep, &red, entry, mean_count, name)
+    }
+
+    /// argmax/argmin along `dim`: (values, int64 indices), contiguous over
+    /// the other dims, on the device (no readback).
+    pub fn arg_reduce(&self, op: ArgReduceOp, l: &Layout, dim: usize) -> Result<(GpuStorage, GpuStorage)> {
+        let name = if op == ArgReduceOp::ArgMax { "argmax" } else { "argmin" };
+        let entry = match (op, self.dtype) {
+            (ArgReduceOp::ArgMax, DType::F32) => "argmax_f32",
+            (ArgReduceOp::ArgMin, DType::F32) => "argmin_f32",
+            (ArgReduceOp::ArgMax, DType::I64 | DType::Bool) => "argmax_i32",
+            (ArgReduceOp::ArgMin, DType::I64 | DType::Bool) => "argmin_i32",
+            _ => return Err(unsupported(&format!("{name} on {}", self.dtype))),
+        };
+        let (mut keep, mut red) = (Layout::contiguous(vec![]), Layout::contiguous(vec![]));
+        for (d, (&size, &stride)) in l.shape.iter().zip(l.strides.iter()).enumerate() {
+            let part = if d == dim { &mut red } else { &mut keep };
+            part.shape.push(size);
+            part.strides.push(stride);
+        }
+        if red.numel() == 0 {
+            return Err(Error::Runtime(format!("{name}(): Expected reduction dim {dim} to have non-zero size.")));
+        }
+        arg_pass(self, None, l.offset, &keep, &red, entry, name)
     }
 
     /// Inclusive prefix sum along `dim` (`shaders/scan.wgsl`); the output is
@@ -134,4 +157,29 @@ fn reduce_pass(x: &GpuStorage, offset: usize, keep: &Layout, red: &Layout, entry
     let keep2 = Layout { shape: vec![n_out].into(), strides: vec![chunks].into(), offset: 0 };
     let red2 = Layout::contiguous(vec![chunks]);
     reduce_pass(&out, 0, &keep2, &red2, entry, mean_count, name)
+}
+
+/// One arg-reduction pass: (value, index) per (output, chunk); with more
+/// than one chunk the partials (values and their global indices) are
+/// reduced again.
+fn arg_pass(x: &GpuStorage, idx_in: Option<&GpuStorage>, offset: usize, keep: &Layout, red: &Layout, entry: &'static str, name: &'static str) -> Result<(GpuStorage, GpuStorage)> {
+    let (n_out, r) = (keep.numel(), red.numel());
+    let chunks = r.div_ceil(REDUCE_CHUNK);
+    let chunk_len = if chunks == 1 { r } else { REDUCE_CHUNK };
+    let values = GpuStorage::new(name, x.dtype, n_out * chunks)?;
+    let indices = GpuStorage::new(name, DType::I64, n_out * chunks)?;
+    let mut params = vec![u32_of(name, n_out)?, u32_of(name, r)?, keep.shape.len() as u32, red.shape.len() as u32, u32_of(name, offset)?, u32_of(name, chunk_len)?, u32_of(name, chunks)?, idx_in.is_some() as u32];
+    for part in [&keep.shape, &keep.strides, &red.shape, &red.strides] {
+        push_dims(&mut params, name, part)?;
+    }
+    // binding 4 is only read on partials, but the layout always has it: the
+    // input itself stands in (read-only twice is allowed)
+    let bindings = vec![(1, x.raw()), (2, values.raw()), (3, indices.raw()), (4, idx_in.unwrap_or(x).raw())];
+    dispatch(context()?, "reduce", entry, &params, &bindings, fold(n_out * chunks)?)?;
+    if chunks == 1 {
+        return Ok((values, indices));
+    }
+    let keep2 = Layout { shape: vec![n_out].into(), strides: vec![chunks].into(), offset: 0 };
+    let red2 = Layout::contiguous(vec![chunks]);
+    arg_pass(&values, Some(&indices), 0, &keep2, &red2, entry, name)
 }
