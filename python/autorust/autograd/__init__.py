@@ -5,6 +5,14 @@ from .._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled 
 from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
 from . import function, functional  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck  # noqa: F401
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
+
+
+def Variable(data, requires_grad=False, volatile=False):
+    """The pre-0.4 wrapper: a Variable is a Tensor now (as in PyTorch)."""
+    if not isinstance(data, _native.Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    return data.requires_grad_(requires_grad) if requires_grad else data
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):

@@ -66,3 +66,57 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     grads = tuple(g if g is not None else x.new_zeros(*x.shape) for g, x in zip(grads, ins))
     out = out if create_graph else out.detach()
     return out, (grads[0] if single_in else grads)
+
+
+def jvp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), J v) by the double-vjp trick: u -> J^T u is linear in u,
+    so the gradient of <J^T u, v> with respect to u is J v."""
+    ins, single_in = _as_tuple(inputs)
+    vs = _as_tuple(v)[0] if v is not None else None
+    with enable_grad():
+        ins = _grad_inputs(ins)
+        out = func(*ins)
+        outs, single_out = _as_tuple(out)
+        if vs is None:
+            if sum(x.numel() for x in ins) != 1:
+                raise RuntimeError("The vector v can only be None if the input to the user-provided function is a single Tensor with a single element.")
+            vs = tuple(x.new_ones(*x.shape) for x in ins)
+        us = [o.new_zeros(*o.shape).requires_grad_(True) for o in outs]
+        gs = _native.grad(list(outs), list(ins), us, True, True, True, True)
+        dot = None
+        for g, vv in zip(gs, vs):
+            if g is not None:
+                term = (g * vv).sum()
+                dot = term if dot is None else dot + term
+        if dot is None:
+            jv = [o.new_zeros(*o.shape) for o in outs]
+        else:
+            jv = _native.grad([dot], us, None, True, create_graph, True, True)
+    jv = [j if create_graph else j.detach() for j in jv]
+    outs = tuple(o if create_graph else o.detach() for o in outs)
+    return (outs[0] if single_out else outs), (jv[0] if single_out else tuple(jv))
+
+
+def vhp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), v^T H) for a scalar function."""
+    ins, single_in = _as_tuple(inputs)
+    vs = _as_tuple(v)[0] if v is not None else tuple(x.new_ones(*x.shape) for x in ins)
+    with enable_grad():
+        ins = _grad_inputs(ins)
+        out = func(*ins)
+        if out.numel() != 1:
+            raise RuntimeError("The function given to vhp should return a single element Tensor")
+        gs = _native.grad([out.reshape(-1)[0]], list(ins), None, True, True, True, True)
+        dot = None
+        for g, vv in zip(gs, vs):
+            term = (g * vv).sum()
+            dot = term if dot is None else dot + term
+        hv = _native.grad([dot], list(ins), None, True, create_graph, True, True)
+    hv = tuple(h if create_graph else h.detach() for h in hv)
+    out = out if create_graph else out.detach()
+    return out, (hv[0] if single_in else hv)
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), H v): the Hessian is symmetric, so H v == v^T H."""
+    return vhp(func, inputs, v, create_graph, strict)

@@ -1,0 +1,84 @@
+"""``detect_anomaly`` / ``set_detect_anomaly``: while anomaly detection is
+on, ``backward()`` checks the gradients it accumulates into leaf tensors and
+raises PyTorch's RuntimeError ("Function 'MulBackward0' returned nan values
+in its 0th output.") naming the node that sent a NaN to a leaf. (PyTorch
+checks every node's output; autorust checks what reaches the leaves, where
+a NaN anywhere in the backward pass ends up.) Off by default, and free then.
+"""
+
+import functools
+
+from .. import _native
+
+_ENABLED = [False]
+
+
+def is_anomaly_enabled():
+    return _ENABLED[0]
+
+
+class set_detect_anomaly:
+    def __init__(self, mode, check_nan=True):
+        self.prev = _ENABLED[0]
+        _ENABLED[0] = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _ENABLED[0] = self.prev
+        return False
+
+
+class detect_anomaly(set_detect_anomaly):
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+        self.prev = _ENABLED[0]
+
+    def __enter__(self):
+        self.prev = _ENABLED[0]
+        _ENABLED[0] = True
+        return self
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+
+        return wrapped
+
+
+def _leaf_edges(root):
+    """(node name, leaf tensor) for every AccumulateGrad below `root`."""
+    seen, stack, edges = set(), [root], []
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            if child.name() == "AccumulateGrad":
+                edges.append((node.name(), child.variable))
+            elif id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return edges
+
+
+def _checked_backward(original):
+    @functools.wraps(original)
+    def backward(self, *args, **kwargs):
+        if not _ENABLED[0] or self.grad_fn is None:
+            return original(self, *args, **kwargs)
+        edges = _leaf_edges(self.grad_fn)
+        out = original(self, *args, **kwargs)
+        for name, leaf in edges:
+            g = leaf.grad
+            if g is not None and g.is_floating_point() and bool(g.isnan().any()):
+                raise RuntimeError(f"Function '{name}' returned nan values in its 0th output.")
+        return out
+
+    return backward
+
+
+_native.Tensor.backward = _checked_backward(_native.Tensor.backward)
