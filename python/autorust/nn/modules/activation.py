@@ -127,3 +127,69 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     def forward(self, input):
         return F.log_softmax(input, self.dim)
+
+
+def _simple(name, fn_name, doc, params=(), defaults=()):
+    """An activation module with constructor arguments passed to F.<fn_name>."""
+
+    def __init__(self, *args, **kwargs):
+        Module.__init__(self)
+        values = dict(zip(params, defaults))
+        values.update(zip(params, args))
+        values.update(kwargs)
+        for k, v in values.items():
+            setattr(self, k, v)
+
+    def forward(self, input):
+        return getattr(F, fn_name)(input, **{k: getattr(self, k) for k in params})
+
+    def extra_repr(self):
+        return ", ".join(f"{k}={getattr(self, k)}" for k in params if k != "inplace" or getattr(self, k))
+
+    return type(name, (Module,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr, "__doc__": doc})
+
+
+SELU = _simple("SELU", "selu", "SELU: scale * elu(x, alpha) with PyTorch's constants.", ("inplace",), (False,))
+CELU = _simple("CELU", "celu", "CELU: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).", ("alpha", "inplace"), (1.0, False))
+Softsign = _simple("Softsign", "softsign", "x / (1 + |x|).")
+Hardsigmoid = _simple("Hardsigmoid", "hardsigmoid", "relu6(x + 3) / 6.", ("inplace",), (False,))
+Hardswish = _simple("Hardswish", "hardswish", "x * relu6(x + 3) / 6.", ("inplace",), (False,))
+Mish = _simple("Mish", "mish", "x * tanh(softplus(x)).", ("inplace",), (False,))
+Tanhshrink = _simple("Tanhshrink", "tanhshrink", "x - tanh(x).")
+Softshrink = _simple("Softshrink", "softshrink", "Soft thresholding by lambd.", ("lambd",), (0.5,))
+Hardshrink = _simple("Hardshrink", "hardshrink", "x where |x| > lambd, else 0.", ("lambd",), (0.5,))
+Softshrink.extra_repr = Hardshrink.extra_repr = lambda self: str(self.lambd)
+Threshold = _simple("Threshold", "threshold", "x where x > threshold, else value.", ("threshold", "value", "inplace"), (None, None, False))
+GLU = _simple("GLU", "glu", "a * sigmoid(b) for the halves of dim.", ("dim",), (-1,))
+Softmin = _simple("Softmin", "softmin", "softmax(-x).", ("dim",), (None,))
+
+
+class PReLU(Module):
+    """max(0, x) + weight * min(0, x), weight learned (one or per channel)."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        from ... import _creation
+        from ..parameter import Parameter
+
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(_creation.full((num_parameters,), init, dtype=dtype, device=device))
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}"

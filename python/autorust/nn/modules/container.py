@@ -210,3 +210,85 @@ class ModuleDict(Module):
                 if len(pair) != 2:
                     raise ValueError(f"ModuleDict update sequence element #{j} has length {len(pair)}; 2 is required")
                 self[pair[0]] = pair[1]
+
+
+class ParameterList(Module):
+    """Parameters held in a list, registered as "0", "1", ..."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        self._size = 0
+        for v in values or []:
+            self.append(v)
+
+    def _as_param(self, v):
+        from ..parameter import Parameter
+
+        return v if isinstance(v, Parameter) or not hasattr(v, "requires_grad") else Parameter(v)
+
+    def append(self, value):
+        self.register_parameter(str(self._size), self._as_param(value))
+        self._size += 1
+        return self
+
+    def extend(self, values):
+        for v in values:
+            self.append(v)
+        return self
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList([self[i] for i in range(self._size)[idx]])
+        return self._parameters[str(_index(idx, self._size))]
+
+    def __setitem__(self, idx, value):
+        self.register_parameter(str(_index(idx, self._size)), self._as_param(value))
+
+    def __len__(self):
+        return self._size
+
+    def __iter__(self):
+        return iter(self[i] for i in range(self._size))
+
+
+class ParameterDict(Module):
+    """Parameters held by name."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, value):
+        from ..parameter import Parameter
+
+        self.register_parameter(key, value if isinstance(value, Parameter) else Parameter(value))
+
+    def __delitem__(self, key):
+        del self._parameters[key]
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def update(self, parameters):
+        items = parameters.items() if hasattr(parameters, "items") else parameters
+        for k, v in items:
+            self[k] = v

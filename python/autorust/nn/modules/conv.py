@@ -42,10 +42,25 @@ class Conv2d(Module):
     def reset_parameters(self):
         init._default_layer_init_(self.weight, self.bias, draw_bias_without_fan_in=False)
 
+    def _explicit_padding(self):
+        """(left, right) per spatial dim, last dim first (F.pad's order);
+        'same' puts the odd element on the right, as PyTorch."""
+        if self.padding == "valid":
+            return (0, 0) * len(self.kernel_size)
+        if self.padding == "same":
+            out = ()
+            for k, d in reversed(list(zip(self.kernel_size, self.dilation))):
+                total = d * (k - 1)
+                out += (total // 2, total - total // 2)
+            return out
+        out = ()
+        for p in reversed(self.padding):
+            out += (p, p)
+        return out
+
     def _conv_forward(self, input, weight, bias):
-        if self.padding_mode != "zeros" and not isinstance(self.padding, str):
-            ph, pw = self.padding
-            padded = F.pad(input, (pw, pw, ph, ph), mode=self.padding_mode)
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._explicit_padding(), mode=self.padding_mode)
             return F.conv2d(padded, weight, bias, self.stride, 0, self.dilation, self.groups)
         return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
@@ -64,4 +79,59 @@ class Conv2d(Module):
             s += ", bias=False"
         if self.padding_mode != "zeros":
             s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv1d(Conv2d):
+    """A 1-d convolution: a Conv2d over [N, C, 1, L] with PyTorch's 1-d
+    parameter shapes (weight [out, in / groups, k]) and initialisation."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        one = lambda v: v if isinstance(v, str) else (1, v[0] if isinstance(v, (tuple, list)) else v)  # noqa: E731
+        pad = padding if isinstance(padding, str) else (0, padding[0] if isinstance(padding, (tuple, list)) else padding)
+        super().__init__(in_channels, out_channels, one(kernel_size), one(stride), pad, one(dilation), groups, bias, padding_mode, device, dtype)
+        # PyTorch's 1-d shapes: the weight drops the unit height (same draws)
+        self.weight = type(self.weight)(self.weight.detach().squeeze(2))
+        self.kernel_size, self.stride, self.dilation = self.kernel_size[1:], self.stride[1:], self.dilation[1:]
+        self.padding = padding if isinstance(padding, str) else self.padding[1:]
+
+    def forward(self, input):
+        if self.padding_mode != "zeros":
+            return F.conv1d(F.pad(input, self._explicit_padding(), mode=self.padding_mode), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding if isinstance(self.padding, str) else self.padding[0], self.dilation, self.groups)
+
+
+class ConvTranspose2d(Module):
+    """The adjoint of Conv2d (``F.conv_transpose2d``), weight [in, out / groups, kh, kw]."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        if padding_mode != "zeros":
+            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d')
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size, self.stride, self.padding = F._pair(kernel_size), F._pair(stride, "stride"), F._pair(padding, "padding")
+        self.output_padding, self.dilation = F._pair(output_padding, "output_padding"), F._pair(dilation, "dilation")
+        self.transposed, self.padding_mode = True, padding_mode
+        self.weight = Parameter(_creation.empty((in_channels, out_channels // groups) + self.kernel_size, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(_creation.empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        init._default_layer_init_(self.weight, self.bias, draw_bias_without_fan_in=False)
+
+    def forward(self, input, output_size=None):
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
         return s

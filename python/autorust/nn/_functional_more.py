@@ -1,0 +1,393 @@
+"""More of ``nn.functional``, composed from the native ops (so every device
+and autograd work through them): the remaining activations, 1-d
+convolution and pooling (through their 2-d forms), transposed convolution,
+interpolation, distances, attention and the remaining losses."""
+
+import math
+import numbers
+
+from .. import _native
+from .._dtype import float32, int64
+from ._conv_pool import adaptive_avg_pool2d, avg_pool2d, conv2d, fold, max_pool2d
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+# ---- activations ----
+
+def selu(input, inplace=False):
+    alpha, scale = 1.6732632423543772, 1.0507009873554805
+    out = scale * _native.where(input > 0, input, alpha * input.expm1())
+    return input.copy_(out) if inplace else out
+
+
+def celu(input, alpha=1.0, inplace=False):
+    out = _native.where(input > 0, input, alpha * (input / alpha).expm1())
+    return input.copy_(out) if inplace else out
+
+
+def softsign(input):
+    return input / (1 + input.abs())
+
+
+def hardsigmoid(input, inplace=False):
+    out = (input / 6 + 0.5).clamp(0.0, 1.0)
+    return input.copy_(out) if inplace else out
+
+
+def hardswish(input, inplace=False):
+    out = input * (input + 3).clamp(0.0, 6.0) / 6
+    return input.copy_(out) if inplace else out
+
+
+def mish(input, inplace=False):
+    from .functional import softplus
+
+    out = input * softplus(input).tanh()
+    return input.copy_(out) if inplace else out
+
+
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+def softshrink(input, lambd=0.5):
+    return _native.where(input > lambd, input - lambd, _native.where(input < -lambd, input + lambd, input * 0))
+
+
+def hardshrink(input, lambd=0.5):
+    return _native.where(input.abs() > lambd, input, input * 0)
+
+
+def threshold(input, threshold, value, inplace=False):
+    out = _native.where(input > threshold, input, value)
+    return input.copy_(out) if inplace else out
+
+
+def glu(input, dim=-1):
+    if input.shape[dim] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {input.shape[dim]}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    return (-input).softmax(dim)
+
+
+def prelu(input, weight):
+    w = weight
+    if input.dim() >= 2 and weight.numel() > 1:
+        w = weight.reshape((1, -1) + (1,) * (input.dim() - 2))
+    return _native.where(input > 0, input, w * input)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    if training:
+        from .._creation import rand_like
+
+        slope = rand_like(input) * (upper - lower) + lower
+    else:
+        slope = (lower + upper) / 2
+    out = _native.where(input >= 0, input, input * slope)
+    return input.copy_(out) if inplace else out
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    from .._creation import rand_like
+
+    g = -(-(rand_like(logits).clamp(min=1e-20)).log()).log()
+    y = ((logits + g) / tau).softmax(dim)
+    if not hard:
+        return y
+    index = y.argmax(dim, keepdim=True)
+    y_hard = y.new_zeros(*y.shape).scatter(dim, index, 1.0)
+    return y_hard - y.detach() + y
+
+
+# ---- 1-d convolution and pooling through the 2-d kernels ----
+
+def _single(v):
+    return v[0] if isinstance(v, (tuple, list)) else v
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    unbatched = input.dim() == 2
+    x = input.unsqueeze(0) if unbatched else input
+    pad = padding if isinstance(padding, str) else (0, _single(padding))
+    out = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride)), pad, (1, _single(dilation)), groups).squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    k = _single(kernel_size)
+    s = k if stride is None or stride == [] else _single(stride)
+    out = max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, _single(padding)), (1, _single(dilation)), ceil_mode, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    k = _single(kernel_size)
+    s = k if stride is None or stride == [] else _single(stride)
+    return avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, _single(padding)), ceil_mode, count_include_pad).squeeze(-2)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _single(output_size))).squeeze(-2)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Each output cell is the max over PyTorch's adaptive window
+    [floor(i*H/oh), ceil((i+1)*H/oh))."""
+    h, w = input.shape[-2], input.shape[-1]
+    oh, ow = (output_size, output_size) if isinstance(output_size, numbers.Integral) else output_size
+    oh, ow = oh or h, ow or w
+    rows = []
+    for i in range(oh):
+        r0, r1 = (i * h) // oh, -(-((i + 1) * h) // oh)
+        cols = []
+        for j in range(ow):
+            c0, c1 = (j * w) // ow, -(-((j + 1) * w) // ow)
+            cols.append(input[..., r0:r1, c0:c1].amax((-2, -1)))
+        rows.append(_native.stack(cols, -1))
+    out = _native.stack(rows, -2)
+    if return_indices:
+        raise NotImplementedError("adaptive_max_pool2d(return_indices=True) is not supported by autorust")
+    return out
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    return adaptive_max_pool2d(input.unsqueeze(-2), (1, _single(output_size)), return_indices).squeeze(-2)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The adjoint of conv2d: each input pixel scatters weight-scaled taps,
+    summed by fold (col2im). weight: [C_in, C_out / groups, kh, kw]."""
+    from ._conv_pool import _pair
+
+    unbatched = input.dim() == 3
+    x = input.unsqueeze(0) if unbatched else input
+    n, cin, h, w = x.shape
+    _, cout_g, kh, kw = weight.shape
+    (sh, sw), (ph, pw), (oph, opw), (dh, dw) = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
+    oh = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
+    ow = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    cin_g = cin // groups
+    cols = []
+    for g in range(groups):
+        xg = x[:, g * cin_g:(g + 1) * cin_g].reshape(n, cin_g, h * w)  # [n, cin_g, L]
+        wg = weight[g * cin_g:(g + 1) * cin_g].reshape(cin_g, cout_g * kh * kw)  # [cin_g, cout_g*k]
+        cols.append(wg.t() @ xg)  # [n, cout_g*k, L]
+    col = _native.cat(cols, 1) if groups > 1 else cols[0]
+    out = fold(col, (oh, ow), (kh, kw), dilation=(dh, dw), padding=(ph, pw), stride=(sh, sw))
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None, antialias=False):
+    """nearest, linear, bilinear (align_corners either way) on [N, C, *spatial]."""
+    spatial = input.dim() - 2
+    in_sizes = list(input.shape[2:])
+    if size is not None:
+        out_sizes = [size] * spatial if isinstance(size, numbers.Integral) else list(size)
+        scales = [o / i for o, i in zip(out_sizes, in_sizes)]
+    else:
+        sf = [scale_factor] * spatial if isinstance(scale_factor, numbers.Real) else list(scale_factor)
+        out_sizes = [int(math.floor(i * s)) for i, s in zip(in_sizes, sf)]
+        scales = [float(s) for s in sf] if not recompute_scale_factor else [o / i for o, i in zip(out_sizes, in_sizes)]
+    from .._creation import arange
+
+    out = input
+    for axis, (n_in, n_out, sc) in enumerate(zip(in_sizes, out_sizes, scales)):
+        d = 2 + axis
+        pos = arange(n_out, dtype=input.dtype if input.is_floating_point() else float32, device=input.device)
+        if mode in ("nearest", "nearest-exact"):
+            if mode == "nearest":
+                src = (pos * (1.0 / sc)).floor()
+            else:
+                src = ((pos + 0.5) * (1.0 / sc) - 0.5).round()
+            idx = src.clamp(0, n_in - 1).to(int64)
+            out = out.index_select(d, idx)
+        elif mode in ("linear", "bilinear", "trilinear"):
+            if align_corners:
+                src = pos * ((n_in - 1) / (n_out - 1)) if n_out > 1 else pos * 0
+            else:
+                src = ((pos + 0.5) * (1.0 / sc) - 0.5).clamp(min=0)
+            lo = src.floor().clamp(0, n_in - 1)
+            hi = (lo + 1).clamp(max=n_in - 1)
+            frac = src - lo
+            lo_i, hi_i = lo.to(int64), hi.to(int64)
+            shape = [1] * out.dim()
+            shape[d] = n_out
+            frac = frac.reshape(shape)
+            out = out.index_select(d, lo_i) * (1 - frac) + out.index_select(d, hi_i) * frac
+        else:
+            raise NotImplementedError(f"interpolate: mode '{mode}' is not supported by autorust (nearest, nearest-exact, linear, bilinear, trilinear are)")
+    return out
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def pixel_shuffle(input, upscale_factor):
+    r = upscale_factor
+    *lead, c, h, w = input.shape
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    nd = x.dim()
+    perm = list(range(nd - 5)) + [nd - 5, nd - 2, nd - 4, nd - 1, nd - 3]
+    return x.permute(*perm).reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels ([N, C, H, W] or [C, H, W])."""
+    if not training or p == 0.0:
+        return input
+    from .._creation import rand
+
+    lead = input.shape[:-2]
+    keep = (rand(*lead, device=input.device) < (1.0 - p)).to(input.dtype).reshape(*lead, 1, 1)
+    out = input * keep * (1.0 / (1.0 - p)) if p < 1.0 else input * 0
+    return input.copy_(out) if inplace else out
+
+
+dropout1d = dropout2d
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    if not training or p == 0.0:
+        return input
+    from .._creation import rand_like
+
+    alpha_p = -1.7580993408473766
+    keep = (rand_like(input) < (1.0 - p)).to(input.dtype)
+    a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
+    b = -a * alpha_p * p
+    out = (input * keep + alpha_p * (1 - keep)) * a + b
+    return input.copy_(out) if inplace else out
+
+
+# ---- distances and attention ----
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
+    from .._creation import ones
+
+    L, S = query.shape[-2], key.shape[-2]
+    s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * s
+    if is_causal:
+        causal = ones(L, S, device=query.device).tril().to(bool)
+        scores = scores.masked_fill(~causal, float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype.is_floating_point:
+            scores = scores + attn_mask
+        else:
+            scores = scores.masked_fill(~attn_mask, float("-inf"))
+    weights = scores.softmax(-1)
+    if dropout_p > 0.0:
+        from .functional import dropout
+
+        weights = dropout(weights, dropout_p)
+    return weights @ value
+
+
+# ---- losses ----
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    loss = _native.where(target == 1, input, (margin - input).clamp(min=0))
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    from .functional import softplus
+
+    return _reduce(softplus(-target * input), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    from .functional import logsigmoid
+
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss.mean(-1), reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    eps = 1e-12
+    cos = (input1 * input2).sum(-1) / ((input1 * input1).sum(-1) + eps).sqrt() / ((input2 * input2).sum(-1) + eps).sqrt()
+    loss = _native.where(target == 1, 1 - cos, (cos - margin).clamp(min=0))
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = _native.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        stirling = target * target.clamp(min=1).log() - target + 0.5 * (2 * math.pi * target.clamp(min=1)).log()
+        loss = loss + _native.where(target > 1, stirling, stirling * 0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    if var.dim() == input.dim() - 1 or (var.shape[-1] == 1 and input.shape[-1] != 1 and var.dim() == input.dim() - 1):
+        var = var.unsqueeze(-1)
+    if bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    v = var.clamp(min=eps)
+    loss = 0.5 * (v.log() + (input - target) ** 2 / v)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
+    x = input if input.dim() == 2 else input.unsqueeze(0)
+    t = target.reshape(-1, 1)
+    picked = x.gather(1, t)
+    terms = (margin - picked + x).clamp(min=0)
+    if p == 2:
+        terms = terms * terms
+    if weight is not None:
+        terms = terms * weight[target.reshape(-1)].reshape(-1, 1)
+    mask = x.new_ones(*x.shape).scatter(1, t, 0.0)
+    loss = (terms * mask).sum(1) / x.shape[1]
+    if input.dim() == 1:
+        loss = loss.squeeze(0)
+    return _reduce(loss, reduction)
+
+
+FUNCTIONS = [
+    selu, celu, softsign, hardsigmoid, hardswish, mish, tanhshrink, softshrink, hardshrink, threshold, glu, softmin, prelu, rrelu,
+    gumbel_softmax, conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool2d, adaptive_max_pool1d, conv_transpose2d,
+    interpolate, upsample, pixel_shuffle, dropout2d, dropout1d, alpha_dropout, pairwise_distance, scaled_dot_product_attention,
+    margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss,
+    triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss, multi_margin_loss,
+]
+__all__ = [f.__name__ for f in FUNCTIONS]
