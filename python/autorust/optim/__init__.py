@@ -7,3 +7,4 @@ from .adam import Adam, AdamW  # noqa: F401
 from .optimizer import Optimizer  # noqa: F401
 from .rmsprop import RMSprop  # noqa: F401
 from .sgd import SGD  # noqa: F401
+from ._tensor_update import Adadelta, Adamax, NAdam, RAdam, Rprop  # noqa: F401
