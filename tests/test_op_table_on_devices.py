@@ -150,6 +150,16 @@ NN_TABLE = [
     ("BCEWithLogitsLoss_pos_weight", lambda: Lambda(lambda x, y: nn.BCEWithLogitsLoss(pos_weight=ar.tensor([1.0, 2.0, 0.5, 3.0], device=x.device))(x, y.sigmoid())), [(3, 4), (3, 4)]),
     ("KLDivLoss", lambda: Lambda(lambda x, y: nn.KLDivLoss(reduction="batchmean")(x.log_softmax(1), y.softmax(1))), [(3, 4), (3, 4)]),
     ("one_hot_embedding", lambda: Lambda(lambda x: F.embedding(_target_like(x, [[0, 2], [1, 0]]), x)), [(3, 4)]),
+    ("LSTM", lambda: Lambda(lambda x, _m=nn.LSTM(4, 3, num_layers=2, bidirectional=True): _m.to(x.device)(x)[0]), [(5, 2, 4)]),
+    ("GRU_batch_first", lambda: Lambda(lambda x, _m=nn.GRU(4, 3, batch_first=True): _m.to(x.device)(x)[1]), [(2, 5, 4)]),
+    ("MultiheadAttention", lambda: Lambda(lambda x, _m=nn.MultiheadAttention(4, 2): _m.to(x.device)(x, x, x)[0]), [(3, 2, 4)]),
+    ("Conv1d", lambda: nn.Conv1d(3, 4, 3, padding=1, stride=2), [(2, 3, 9)]),
+    ("ConvTranspose2d", lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1), [(1, 2, 4, 3)]),
+    ("Upsample_bilinear", lambda: nn.Upsample(scale_factor=2, mode="bilinear"), [(1, 2, 3, 3)]),
+    ("MaxPool1d", lambda: nn.MaxPool1d(3, 2, 1), [(2, 3, 9)]),
+    ("Mish", lambda: nn.Mish(), [(3, 4)]),
+    ("PReLU", lambda: nn.PReLU(3), [(2, 3, 4)]),
+    ("TripletMarginLoss", lambda: Lambda(lambda a, p, n: nn.TripletMarginLoss()(a, p, n)), [(3, 4), (3, 4), (3, 4)]),
 ]
 
 
