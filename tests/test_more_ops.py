@@ -287,3 +287,34 @@ def test_running_reductions():
     assert torch.tensor([True, False, True]).cumprod(0).tolist() == [1, 0, 0]
     assert torch.tensor([1, 2, 3]).cumprod(0).dtype == torch.int64
     assert torch.logcumsumexp(torch.tensor([-1000.0, 0.0]), 0).tolist()[1] == 0.0
+
+
+def test_unfold_put_and_small_helpers():
+    a = rng.normal(size=(3, 8))
+    x = t64(a, grad=True)
+    win = x.unfold(1, 3, 2)
+    np.testing.assert_array_equal(win.detach().numpy(), np.lib.stride_tricks.sliding_window_view(a, 3, axis=1)[:, ::2])
+    w = rng.normal(size=tuple(win.shape))
+    (win * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), finite_difference(lambda t: t.unfold(1, 3, 2), [a], 0, w), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="maximum size"):
+        x.unfold(1, 9, 1)
+    p = torch.zeros(2, 3).put(torch.tensor([1, 4, 1]), torch.tensor([1.0, 2.0, 3.0]), accumulate=True)
+    assert p.tolist() == [[0, 4, 0], [0, 2, 0]]
+    assert torch.zeros(2).get_device() == -1 and torch.zeros(2, 3).ndimension() == 2
+    assert torch.arange(3.0).apply_(lambda v: v * 10).tolist() == [0, 10, 20]
+
+
+def test_in_place_samplers():
+    torch.manual_seed(0)
+    e = torch.zeros(20000).exponential_(2.0)
+    assert e.min().item() >= 0 and abs(e.mean().item() - 0.5) < 0.02
+    r = torch.zeros(1000).random_(3, 7)
+    assert set(r.unique().tolist()) == {3.0, 4.0, 5.0, 6.0}
+    assert set(torch.zeros(500, dtype=torch.int64).random_(4).unique().tolist()) == {0, 1, 2, 3}
+    g = torch.zeros(20000).geometric_(0.25)
+    assert g.min().item() == 1 and abs(g.mean().item() - 4.0) < 0.15
+    ln = torch.zeros(20000).log_normal_(0.0, 0.5)
+    assert abs(ln.log().mean().item()) < 0.02 and abs(ln.log().std().item() - 0.5) < 0.02
+    c = torch.zeros(20001).cauchy_()
+    assert abs(c.median().item()) < 0.05

@@ -84,3 +84,72 @@ def test_autograd_helpers_match_pytorch():
         messages[lib] = str(e.value).splitlines()[0]
     np.testing.assert_allclose(np.array(results[A]), np.array(results[T]), rtol=1e-6)
     assert messages[A] == messages[T]
+
+
+# ---- linalg, side by side ----
+
+rng = np.random.default_rng(0)
+M = rng.normal(size=(3, 3)); SPD = M @ M.T + 3 * np.eye(3); B = rng.normal(size=(3, 2)); b = rng.normal(size=3)
+LINALG = []
+
+
+def cmp(name, f, *arrs, grad=True):
+    LINALG.append((name, f, arrs, grad))
+
+
+def check_linalg(name, f, arrs, grad):
+    res = []
+    for lib in (A, T):
+        ts = [lib.tensor(a, dtype=lib.float64, requires_grad=grad) for a in arrs]
+        out = f(lib, *ts)
+        outs = out if isinstance(out, tuple) else (out,)
+        vals = [o.detach().numpy() for o in outs]
+        gs = []
+        if grad:
+            tot = sum((o * lib.tensor(np.linspace(0.5, 1.5, o.numel()).reshape(o.shape))).sum() for o in outs if o.dtype.is_floating_point)
+            tot.backward()
+            gs = [t.grad.numpy() for t in ts]
+        res.append((vals, gs))
+    (va, ga), (vb, gb) = res
+    ok = all(np.allclose(x, y, atol=1e-8) for x, y in zip(va, vb)) and all(np.allclose(x, y, atol=1e-7, rtol=1e-6) for x, y in zip(ga, gb))
+    assert ok, name
+cmp("inv", lambda L, a: L.linalg.inv(a), M)
+cmp("inverse", lambda L, a: L.inverse(a), M)
+cmp("det", lambda L, a: L.linalg.det(a), M)
+cmp("det batched", lambda L, a: L.det(a.reshape(1, 3, 3).expand(2, 3, 3) * L.tensor([[[1.0]], [[2.0]]], dtype=L.float64)), M)
+cmp("slogdet", lambda L, a: L.linalg.slogdet(a).logabsdet, M)
+cmp("logdet", lambda L, a: L.logdet(a), SPD)
+cmp("solve", lambda L, a, bb: L.linalg.solve(a, bb), M, B)
+cmp("solve vec", lambda L, a, bb: L.linalg.solve(a, bb), M, b)
+cmp("solve right", lambda L, a, bb: L.linalg.solve(a, bb, left=False), M, B.T)
+cmp("cholesky", lambda L, a: L.linalg.cholesky(a), SPD)
+cmp("cholesky upper", lambda L, a: L.linalg.cholesky(a, upper=True), SPD)
+cmp("eigh", lambda L, a: L.linalg.eigh(a)[0] * 1 + L.linalg.eigh(a)[1].abs().sum(0), SPD)
+cmp("eigvalsh", lambda L, a: L.linalg.eigvalsh(a), SPD)
+cmp("svdvals", lambda L, a: L.linalg.svdvals(a), M)
+cmp("matrix_norm fro", lambda L, a: L.linalg.matrix_norm(a), M)
+cmp("matrix_norm nuc", lambda L, a: L.linalg.matrix_norm(a, 'nuc'), M)
+cmp("matrix_norm 2", lambda L, a: L.linalg.matrix_norm(a, 2), M)
+cmp("matrix_norm 1", lambda L, a: L.linalg.matrix_norm(a, 1), M)
+cmp("matrix_norm -inf", lambda L, a: L.linalg.matrix_norm(a, float('-inf')), M)
+cmp("norm vec", lambda L, a: L.linalg.norm(a[0]), M)
+cmp("norm matrix", lambda L, a: L.linalg.norm(a), M)
+cmp("norm ord3 dim", lambda L, a: L.linalg.norm(a, 3, dim=1), M)
+cmp("vector_norm inf", lambda L, a: L.linalg.vector_norm(a, float('inf'), dim=0), M)
+cmp("vector_norm 0.5", lambda L, a: L.linalg.vector_norm(a, 0.5), M)
+cmp("matrix_power 3", lambda L, a: L.linalg.matrix_power(a, 3), M)
+cmp("matrix_power -2", lambda L, a: L.matrix_power(a, -2), M)
+cmp("svd fwd", lambda L, a: L.linalg.svd(a)[1], M, grad=False)
+cmp("pinv fwd", lambda L, a: L.linalg.pinv(a), B, grad=False)
+cmp("qr R abs", lambda L, a: L.linalg.qr(a)[1].abs(), M, grad=False)
+cmp("vdot", lambda L, a: L.vdot(a[0], a[1]), M)
+cmp("inner", lambda L, a: L.inner(a, a), M)
+cmp("ger", lambda L, a: L.ger(a[0], a[1]), M)
+cmp("dist", lambda L, a: L.dist(a[0], a[1], 3), M)
+cmp("renorm", lambda L, a: L.renorm(a, 2, 0, 1.0), M)
+cmp("old svd V", lambda L, a: L.svd(a)[2].abs(), M, grad=False)
+
+
+@pytest.mark.parametrize("name,f,arrs,grad", LINALG, ids=[c[0] for c in LINALG])
+def test_linalg_matches_pytorch(name, f, arrs, grad):
+    check_linalg(name, f, arrs, grad)

@@ -60,7 +60,7 @@ from ._ops_register import EXPORTS as _OPS  # noqa: E402
 globals().update({_k: _v for _k, _v in _OPS.items() if _k not in globals()})
 clamp_min = Tensor.clamp_min
 clamp_max = Tensor.clamp_max
-from . import autograd, cuda, nn, optim, return_types, utils, wgpu  # noqa: E402,F401
+from . import autograd, cuda, linalg, nn, optim, return_types, utils, wgpu  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

@@ -276,7 +276,80 @@ def block_diag(*tensors):
     return _native.cat(out_rows, 0) if out_rows else zeros(rows, cols)
 
 
-register([addmm, addmv, addbmm, baddbmm, addr, diagonal, trace, diag_embed, kron, cross, tensordot])
+def vdot(self, other):
+    return (self * other).sum()
+
+
+def inner(self, other):
+    if self.dim() == 0 or other.dim() == 0:
+        return self * other
+    return tensordot(self, other, ([-1], [-1]))
+
+
+def ger(self, vec2):
+    return self.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+def dist(self, other, p=2):
+    return (self - other).norm(p)
+
+
+def renorm(self, p, dim, maxnorm):
+    """Each slice along `dim` rescaled to norm <= maxnorm."""
+    others = [d for d in range(self.dim()) if d != dim % self.dim()]
+    norms = self.norm(p, others, keepdim=True) if others else self.abs()
+    scale = _native.where(norms > maxnorm, maxnorm / (norms + 1e-7), norms.new_ones(()))
+    return self * scale
+
+
+def _linalg():
+    from . import linalg
+
+    return linalg
+
+
+def inverse(self):
+    return _linalg().inv(self)
+
+
+def det(self):
+    return _linalg().det(self)
+
+
+def logdet(self):
+    return _linalg().logdet(self)
+
+
+def slogdet(self):
+    return _linalg().slogdet(self)
+
+
+def cholesky(self, upper=False):
+    return _linalg().cholesky(self, upper=upper)
+
+
+def pinverse(self, rcond=1e-15):
+    return _linalg().pinv(self)
+
+
+def matrix_power(self, n):
+    return _linalg().matrix_power(self, n)
+
+
+def svd(self, some=True, compute_uv=True):
+    """The old torch.svd: (U, S, V) with V, not V^H."""
+    from . import return_types
+
+    U, S, Vh = _linalg().svd(self, full_matrices=not some)
+    return return_types.svd_legacy(U, S, Vh.transpose(-2, -1))
+
+
+def qr(self, some=True):
+    return _linalg().qr(self, "reduced" if some else "complete")
+
+
+register([addmm, addmv, addbmm, baddbmm, addr, diagonal, trace, diag_embed, kron, cross, tensordot, vdot, inner, ger, dist, renorm,
+          inverse, det, logdet, slogdet, cholesky, pinverse, matrix_power, svd, qr])
 register([einsum, cdist, block_diag], methods=False)
 for _fn in (addmm, addmv, addbmm, baddbmm, addr):
     setattr(Tensor, _fn.__name__ + "_", inplace_variant(_fn))

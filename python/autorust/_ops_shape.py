@@ -304,3 +304,57 @@ register([], {"swapdims": Tensor.swapaxes}, methods=False)
 for _name in ("t_", "transpose_", "swapaxes_", "swapdims_", "unsqueeze_", "squeeze_"):
     if hasattr(Tensor, _name[:-1]):
         setattr(Tensor, _name, _inplace_view(_name))
+
+
+def unfold(self, dimension, size, step):
+    """Tensor.unfold: every window of `size` along `dimension`, `step` apart,
+    as a new last dim (a gather; PyTorch returns a view)."""
+    d = dimension % builtins.max(self.dim(), 1)
+    n = self.shape[d] if self.dim() else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    count = (n - size) // step + 1
+    starts = np.arange(count) * step
+    idx = (starts[:, None] + np.arange(size)[None, :]).reshape(-1)
+    picked = self.index_select(d, _index_tensor(idx, self.device))
+    shape = list(self.shape)
+    shape[d:d + 1] = [count, size]
+    return picked.reshape(*shape).movedim(d + 1, -1)
+
+
+def put(self, index, source, accumulate=False):
+    flat = self.reshape(-1)
+    if accumulate:
+        out = flat.index_add(0, index.reshape(-1), source.reshape(-1).to(self.dtype))
+    else:
+        out = flat.clone()
+        out[index.reshape(-1)] = source.reshape(-1).to(self.dtype)
+    return out.reshape(*self.shape)
+
+
+def get_device(self):
+    return -1 if self.device.type == "cpu" else 0
+
+
+def ndimension(self):
+    return self.dim()
+
+
+def apply_(self, callable):
+    """Applies a Python function to every element, in place (CPU only, as PyTorch)."""
+    if self.device.type != "cpu":
+        raise TypeError("apply_ is only implemented on CPU tensors")
+    from ._creation import tensor
+
+    vals = np.vectorize(callable, otypes=[self.numpy().dtype])(self.detach().numpy())
+    self.copy_(tensor(vals, dtype=self.dtype))
+    return self
+
+
+register([unfold, put], methods=True)
+register([], {"put": put}, methods=False)
+for _fn in (get_device, ndimension, apply_):
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.put_ = inplace_variant(put)

@@ -93,3 +93,55 @@ def poisson(self, generator=None):
 
 register([bernoulli, multinomial, poisson])
 register([normal], methods=False)
+
+
+def _fill_from(self, values):
+    self.copy_(values.to(self.dtype))
+    return self
+
+
+def random_(self, from_=0, to=None, *, generator=None):
+    """Integers uniform in [from, to) (to defaults to 2^mantissa for floats, as PyTorch)."""
+    from ._creation import randint
+
+    if to is None:
+        if from_:  # random_(to)
+            from_, to = 0, from_
+        elif self.is_floating_point():  # every integer the mantissa holds exactly
+            to = 2 ** 24 + 1 if self.dtype.itemsize == 4 else 2 ** 53 + 1
+        else:
+            to = 2 ** 63 - 1
+    return _fill_from(self, randint(from_, to, tuple(self.shape), generator=generator, device=self.device))
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    from ._creation import rand
+
+    u = rand(*self.shape, generator=generator, dtype=self.dtype, device=self.device)
+    return _fill_from(self, -(1 - u).log() / lambd)
+
+
+def geometric_(self, p, *, generator=None):
+    from ._creation import rand
+
+    u = rand(*self.shape, generator=generator, dtype=self.dtype, device=self.device)
+    return _fill_from(self, ((1 - u).log() / np.log1p(-p)).ceil().clamp(min=1))
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    from ._creation import randn
+
+    return _fill_from(self, (randn(*self.shape, generator=generator, dtype=self.dtype, device=self.device) * std + mean).exp())
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    import math
+
+    from ._creation import rand
+
+    u = rand(*self.shape, generator=generator, dtype=self.dtype, device=self.device)
+    return _fill_from(self, median + sigma * ((u - 0.5) * math.pi).tan())
+
+
+for _fn in (random_, exponential_, geometric_, log_normal_, cauchy_):
+    setattr(Tensor, _fn.__name__, _fn)

@@ -1,0 +1,365 @@
+"""``autorust.linalg``: norms, inverses, determinants, solves and
+decompositions.
+
+Norms are compositions of native ops (every device, any order of
+derivative). The factorisations run in NumPy on the host in float64 (a
+readback for GPU tensors; the results return to the input's device and
+dtype) and differentiate through ``autograd.Function`` with the standard
+matrix-calculus formulas, written in tensor ops: inv, det, slogdet, solve,
+cholesky, eigh/eigvalsh and svdvals have gradients; the factors of qr, svd
+and pinv are forward only (their backward raises a clear error).
+"""
+
+import numbers
+
+import numpy as np
+
+from . import _native
+from .autograd.function import Function
+
+Tensor = _native.Tensor
+
+
+def _host(t):
+    return t.detach().cpu().numpy().astype(np.float64)
+
+
+def _back(a, like):
+    from ._creation import tensor
+
+    return tensor(np.ascontiguousarray(a), dtype=like.dtype, device=like.device)
+
+
+def _square(A, fn):
+    if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are {A.shape[-2] if A.dim() >= 2 else ''} by {A.shape[-1]} matrices")
+    if not A.is_floating_point():
+        raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as input. Got {A.dtype}")
+
+
+def _mT(t):
+    return t.transpose(-2, -1)
+
+
+# ---- norms (compositions) ----
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    dims = tuple(range(x.dim())) if dim is None else ((dim,) if isinstance(dim, numbers.Integral) else tuple(dim))
+    a = x.abs()
+    if ord == float("inf"):
+        return a.amax(dims, keepdim=keepdim)
+    if ord == float("-inf"):
+        return a.amin(dims, keepdim=keepdim)
+    if ord == 0:
+        return (a != 0).to(x.dtype if x.is_floating_point() else None).sum(dims, keepdim=keepdim)
+    if ord == 2:  # the native norm: its gradient at 0 is 0, as PyTorch's
+        return x.norm(2, dims, keepdim=keepdim)
+    return a.pow(ord).sum(dims, keepdim=keepdim).pow(1.0 / ord)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    if dtype is not None:
+        A = A.to(dtype)
+    d0, d1 = (d % A.dim() for d in dim)
+    if ord == "fro":
+        out = (A * A).sum((d0, d1), keepdim=keepdim).sqrt()
+    elif ord == "nuc":
+        out = svdvals(A.movedim((d0, d1), (-2, -1))).sum(-1)
+        out = _keep(out, A, (d0, d1), keepdim)
+    elif ord in (1, -1, float("inf"), float("-inf")):
+        summed = A.abs().sum(d0 if ord in (1, -1) else d1, keepdim=True)
+        red = summed.amax if ord in (1, float("inf")) else summed.amin
+        out = red((d0, d1), keepdim=keepdim)
+    elif ord in (2, -2):
+        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        out = _keep(s.amax(-1) if ord == 2 else s.amin(-1), A, (d0, d1), keepdim)
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    return out
+
+
+def _keep(out, A, dims, keepdim):
+    if not keepdim:
+        return out
+    for d in sorted(dims):
+        out = out.unsqueeze(d)
+    return out
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    if isinstance(ord, str) or (dim is not None and not isinstance(dim, numbers.Integral) and len(dim) == 2) or (ord is not None and dim is None and A.dim() == 2):
+        return matrix_norm(A, "fro" if ord is None else ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+# ---- factorisations with gradients ----
+
+class _Inv(Function):
+    @staticmethod
+    def forward(ctx, A):
+        _square(A, "inv")
+        try:
+            out = _back(np.linalg.inv(_host(A)), A)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed because the input matrix is singular.") from None
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (inv_a,) = ctx.saved_tensors
+        return -(_mT(inv_a) @ g @ _mT(inv_a))
+
+
+class _Det(Function):
+    @staticmethod
+    def forward(ctx, A):
+        _square(A, "det")
+        a = _host(A)
+        det = np.linalg.det(a)
+        ctx.save_for_backward(A)
+        ctx.det = det
+        return _back(det, A)
+
+    @staticmethod
+    def backward(ctx, g):
+        (A,) = ctx.saved_tensors
+        a = _host(A)
+        # d det / dA = adj(A)^T = det * A^{-T}; through the SVD where A is singular
+        try:
+            cof = ctx.det[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+        except np.linalg.LinAlgError:
+            u, s, vt = np.linalg.svd(a)
+            prod_others = np.stack([np.prod(np.delete(s, i, -1), -1) for i in range(s.shape[-1])], -1)
+            sign = np.linalg.det(u) * np.linalg.det(vt)
+            cof = sign[..., None, None] * (u * prod_others[..., None, :]) @ vt
+        return g.reshape(*g.shape, 1, 1) * _back(cof, A)
+
+
+class _SlogdetLogabs(Function):
+    @staticmethod
+    def forward(ctx, A):
+        _square(A, "slogdet")
+        a = _host(A)
+        sign, logabs = np.linalg.slogdet(a)
+        ctx.save_for_backward(A)
+        ctx.sign = sign
+        return _back(logabs, A)
+
+    @staticmethod
+    def backward(ctx, g):
+        (A,) = ctx.saved_tensors
+        return g.reshape(*g.shape, 1, 1) * _back(np.swapaxes(np.linalg.inv(_host(A)), -1, -2), A)
+
+
+class _Solve(Function):
+    @staticmethod
+    def forward(ctx, A, B):
+        _square(A, "solve")
+        a, b = _host(A), _host(B)
+        vector = b.ndim == a.ndim - 1
+        x = np.linalg.solve(a, b[..., None])[..., 0] if vector else np.linalg.solve(a, b)
+        out = _back(x, B)
+        ctx.save_for_backward(A, out)
+        ctx.vector = vector
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        A, X = ctx.saved_tensors
+        gb = _Solve.apply(_mT(A), g)
+        if ctx.vector:
+            ga = -gb.unsqueeze(-1) @ X.unsqueeze(-2)
+        else:
+            ga = -gb @ _mT(X)
+        return ga, gb
+
+
+class _Cholesky(Function):
+    @staticmethod
+    def forward(ctx, A):
+        _square(A, "cholesky")
+        try:
+            L = np.linalg.cholesky(_host(A))
+        except np.linalg.LinAlgError:
+            raise RuntimeError("linalg.cholesky: The factorization could not be completed because the input is not positive-definite.") from None
+        out = _back(L, A)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, gL):
+        (L,) = ctx.saved_tensors
+        l, gl = _host(L), _host(gL)
+        # gA = 1/2 L^{-T} (Phi(L^T gL) + Phi(L^T gL)^T) L^{-1}, Phi: lower
+        # triangle with the diagonal halved
+        p = np.tril(np.swapaxes(l, -1, -2) @ gl)
+        idx = np.arange(p.shape[-1])
+        p[..., idx, idx] *= 0.5
+        linv = np.linalg.inv(l)
+        s = np.swapaxes(linv, -1, -2) @ p @ linv
+        return _back(0.5 * (s + np.swapaxes(s, -1, -2)), L)
+
+
+class _Eigh(Function):
+    @staticmethod
+    def forward(ctx, A, upper):
+        _square(A, "eigh")
+        w, v = np.linalg.eigh(_host(A), UPLO="U" if upper else "L")
+        L, V = _back(w, A), _back(v, A)
+        ctx.save_for_backward(L, V)
+        return L, V
+
+    @staticmethod
+    def backward(ctx, gL, gV):
+        L, V = ctx.saved_tensors
+        lam, v = _host(L), _host(V)
+        ret = np.zeros(v.shape)
+        if gV is not None:
+            vhgv = np.swapaxes(v, -1, -2) @ _host(gV)
+            vhgv = 0.5 * (vhgv - np.swapaxes(vhgv, -1, -2))
+            e = lam[..., None, :] - lam[..., :, None]
+            idx = np.arange(e.shape[-1])
+            e[..., idx, idx] = 1.0
+            ret = vhgv / e
+            ret[..., idx, idx] = 0.0
+        if gL is not None:
+            idx = np.arange(lam.shape[-1])
+            ret[..., idx, idx] = _host(gL)
+        return _back(v @ ret @ np.swapaxes(v, -1, -2), L), None
+
+
+class _Svdvals(Function):
+    @staticmethod
+    def forward(ctx, A):
+        u, s, vt = np.linalg.svd(_host(A), full_matrices=False)
+        ctx.u, ctx.vt = u, vt
+        ctx.save_for_backward(A)
+        return _back(s, A)
+
+    @staticmethod
+    def backward(ctx, g):
+        (A,) = ctx.saved_tensors
+        # d s_i = u_i^T dA v_i
+        return _back((ctx.u * _host(g)[..., None, :]) @ ctx.vt, A)
+
+
+class _ForwardOnly(Function):
+    """A factorisation whose gradient autorust does not provide."""
+
+    @staticmethod
+    def forward(ctx, A, name, fn):
+        ctx.name = name
+        return tuple(_back(r, A) for r in fn(_host(A)))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(f"the derivative of linalg.{ctx.name} is not implemented in autorust (use eigh, svdvals, solve or cholesky, which have gradients)")
+
+
+def inv(A):
+    return _Inv.apply(A)
+
+
+def det(A):
+    return _Det.apply(A)
+
+
+def slogdet(A):
+    from . import return_types
+
+    _square(A, "slogdet")
+    sign = _back(np.linalg.slogdet(_host(A))[0], A)
+    return return_types.slogdet(sign, _SlogdetLogabs.apply(A))
+
+
+def logdet(A):
+    sign, logabs = slogdet(A)
+    return _native.where(sign < 0, logabs.new_full((), float("nan")), _native.where(sign == 0, logabs.new_full((), float("-inf")), logabs))
+
+
+def solve(A, B, *, left=True):
+    if not left:
+        return _mT(solve(_mT(A), _mT(B)))
+    return _Solve.apply(A, B)
+
+
+def cholesky(A, *, upper=False):
+    L = _Cholesky.apply(A)
+    return _mT(L) if upper else L
+
+
+def eigh(A, UPLO="L"):
+    from . import return_types
+
+    return return_types.eigh(*_Eigh.apply(A, UPLO == "U"))
+
+
+def eigvalsh(A, UPLO="L"):
+    return eigh(A, UPLO).eigenvalues
+
+
+def svdvals(A):
+    return _Svdvals.apply(A)
+
+
+def svd(A, full_matrices=True):
+    from . import return_types
+
+    return return_types.svd(*_ForwardOnly.apply(A, "svd", lambda a: np.linalg.svd(a, full_matrices=full_matrices)))
+
+
+def qr(A, mode="reduced"):
+    from . import return_types
+
+    if mode == "r":
+        r = np.linalg.qr(_host(A), mode="r")
+        return return_types.qr(A.new_zeros(0), _back(r, A))
+    return return_types.qr(*_ForwardOnly.apply(A, "qr", lambda a: np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")))
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    return _ForwardOnly.apply(A, "pinv", lambda a: (np.linalg.pinv(a),))[0]
+
+
+def matrix_power(A, n):
+    _square(A, "matrix_power")
+    if n < 0:
+        A, n = inv(A), -n
+    from ._creation import eye
+
+    result = eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape) * 1
+    base = A
+    while n:
+        if n & 1:
+            result = result @ base
+        n >>= 1
+        if n:
+            base = base @ base
+    return result
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    from ._creation import tensor
+
+    return tensor(np.linalg.matrix_rank(_host(A)), device=A.device)
+
+
+def cross(input, other, *, dim=-1):
+    from ._ops_linalg import cross as _cross
+
+    return _cross(input, other, dim=dim % input.dim())
+
+
+def vecdot(x, y, *, dim=-1):
+    return (x * y).sum(dim)
+
+
+def matmul(input, other):
+    return input @ other
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return A.diagonal(offset, dim1, dim2)

@@ -1,0 +1,79 @@
+"""autorust.linalg against NumPy's values, and its gradients against central
+finite differences in float64."""
+
+import numpy as np
+import pytest
+
+import autorust as torch
+from test_ops import finite_difference
+
+rng = np.random.default_rng(21)
+M = rng.normal(size=(3, 3))
+SPD = M @ M.T + 3 * np.eye(3)
+B = rng.normal(size=(3, 2))
+
+CASES = [
+    # name, fn, inputs, numpy reference
+    ("inv", lambda a: torch.linalg.inv(a), [M], np.linalg.inv),
+    ("det", lambda a: torch.linalg.det(a), [M], np.linalg.det),
+    ("det_batched", lambda a: torch.det(torch.stack([a, a * 2])), [M], lambda a: np.linalg.det(np.stack([a, a * 2]))),
+    ("slogdet", lambda a: torch.linalg.slogdet(a).logabsdet, [M], lambda a: np.linalg.slogdet(a)[1]),
+    ("logdet", lambda a: torch.logdet(a), [SPD], lambda a: np.log(np.linalg.det(a))),
+    ("solve", lambda a, b: torch.linalg.solve(a, b), [M, B], np.linalg.solve),
+    ("solve_vector", lambda a, b: torch.linalg.solve(a, b[:, 0]), [M, B], lambda a, b: np.linalg.solve(a, b[:, 0])),
+    ("cholesky", lambda a: torch.linalg.cholesky((a + a.t()) / 2), [SPD], np.linalg.cholesky),
+    ("eigvalsh", lambda a: torch.linalg.eigvalsh((a + a.t()) / 2), [SPD], np.linalg.eigvalsh),
+    ("eigh_vectors", lambda a: torch.linalg.eigh((a + a.t()) / 2).eigenvectors.abs(), [SPD], lambda a: np.abs(np.linalg.eigh(a)[1])),
+    ("svdvals", lambda a: torch.linalg.svdvals(a), [M], lambda a: np.linalg.svd(a, compute_uv=False)),
+    ("matrix_norm_fro", lambda a: torch.linalg.matrix_norm(a), [M], np.linalg.norm),
+    ("matrix_norm_nuc", lambda a: torch.linalg.matrix_norm(a, "nuc"), [M], lambda a: np.linalg.norm(a, "nuc")),
+    ("matrix_norm_2", lambda a: torch.linalg.norm(a, 2), [M], lambda a: np.linalg.norm(a, 2)),
+    ("matrix_norm_inf", lambda a: torch.linalg.matrix_norm(a, float("inf")), [M], lambda a: np.linalg.norm(a, np.inf)),
+    ("vector_norm_3", lambda a: torch.linalg.vector_norm(a, 3, dim=1), [M], lambda a: np.linalg.norm(a, 3, axis=1)),
+    ("matrix_power", lambda a: torch.linalg.matrix_power(a, 3), [M], lambda a: np.linalg.matrix_power(a, 3)),
+    ("matrix_power_negative", lambda a: a.matrix_power(-2), [M], lambda a: np.linalg.matrix_power(a, -2)),
+]
+
+
+@pytest.mark.parametrize("name,fn,inputs,ref", CASES, ids=[c[0] for c in CASES])
+def test_values_and_gradients(name, fn, inputs, ref):
+    ts = [torch.tensor(a, requires_grad=True) for a in inputs]
+    out = fn(*ts)
+    np.testing.assert_allclose(out.detach().numpy(), ref(*inputs), rtol=1e-10, atol=1e-12)
+    w = rng.normal(size=tuple(out.shape))
+    (out * torch.tensor(w)).sum().backward()
+    for k, t in enumerate(ts):
+        np.testing.assert_allclose(t.grad.numpy(), finite_difference(fn, inputs, k, w), rtol=1e-5, atol=1e-6)
+
+
+def test_forward_only_factorisations_and_errors():
+    x = torch.tensor(M)
+    u, s, vh = torch.linalg.svd(x)
+    np.testing.assert_allclose((u * s) @ vh, M, atol=1e-12)
+    q, r = torch.linalg.qr(x)
+    np.testing.assert_allclose((q @ r).numpy(), M, atol=1e-12)
+    np.testing.assert_allclose(torch.linalg.pinv(torch.tensor(B)).numpy(), np.linalg.pinv(B), atol=1e-12)
+    U, S, V = torch.svd(x)  # the old API returns V
+    np.testing.assert_allclose((U * S) @ V.t(), M, atol=1e-12)
+    y = torch.tensor(M, requires_grad=True)
+    with pytest.raises(RuntimeError, match="derivative of linalg.svd is not implemented"):
+        torch.linalg.svd(y).U.sum().backward()
+    with pytest.raises(RuntimeError, match="singular"):
+        torch.linalg.inv(torch.ones(2, 2))
+    with pytest.raises(RuntimeError, match="not positive-definite"):
+        torch.linalg.cholesky(torch.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(RuntimeError, match="square"):
+        torch.linalg.det(torch.ones(2, 3))
+    # the determinant's gradient stays finite where A is singular (the cofactors)
+    z = torch.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=torch.float64, requires_grad=True)
+    torch.det(z).backward()
+    np.testing.assert_allclose(z.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-10)
+
+
+def test_vector_helpers():
+    a, b = torch.tensor([1.0, 2.0, 3.0]), torch.tensor([4.0, -5.0, 6.0])
+    assert torch.vdot(a, b).item() == 12.0 and torch.inner(a, b).item() == 12.0
+    assert torch.ger(a, b).tolist() == np.outer([1, 2, 3], [4, -5, 6]).tolist()
+    assert abs(torch.dist(a, b).item() - np.linalg.norm([-3, 7, -3])) < 1e-6
+    r = torch.renorm(torch.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0)
+    np.testing.assert_allclose(r.numpy(), [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)
