@@ -28,6 +28,16 @@ class _TensorUpdate(Optimizer):
                 self._update(group, p, g, state)
 
 
+def _weight_decay(group, p, grad):
+    """Decoupled (scales p, as AdamW) or coupled (adds wd * p to the gradient)."""
+    lr, wd = group["lr"], group["weight_decay"]
+    if wd and group["decoupled_weight_decay"]:
+        p.mul_(1 - lr * wd)
+    elif wd:
+        grad = grad.add(p, alpha=wd)
+    return grad
+
+
 def _check(lr=0.0, eps=0.0, weight_decay=0.0):
     if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
@@ -96,11 +106,7 @@ class NAdam(_TensorUpdate):
         step = self._advance(state)
         (b1, b2), eps, lr, wd, md = group["betas"], group["eps"], group["lr"], group["weight_decay"], group["momentum_decay"]
         bc2 = 1 - b2 ** step
-        if wd:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * wd)
-            else:
-                grad = grad.add(p, alpha=wd)
+        grad = _weight_decay(group, p, grad)
         mu = b1 * (1.0 - 0.5 * 0.96 ** (step * md))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * md))
         state["mu_product"].mul_(mu)
@@ -124,11 +130,7 @@ class RAdam(_TensorUpdate):
     def _update(self, group, p, grad, state):
         step = self._advance(state)
         (b1, b2), eps, lr, wd = group["betas"], group["eps"], group["lr"], group["weight_decay"]
-        if wd:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * wd)
-            else:
-                grad = grad.add(p, alpha=wd)
+        grad = _weight_decay(group, p, grad)
         state["exp_avg"].lerp_(grad, 1 - b1)
         state["exp_avg_sq"].mul_(b2).addcmul_(grad, grad, value=1 - b2)
         bc1, bc2 = 1 - b1 ** step, 1 - b2 ** step

@@ -473,7 +473,23 @@ class CyclicLR(LRScheduler):
         return lrs
 
 
-class SequentialLR(LRScheduler):
+class _Composite(LRScheduler):
+    """A scheduler made of others: its state holds theirs."""
+
+    def state_dict(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        inner = state_dict.pop("_schedulers")
+        self.__dict__.update(state_dict)
+        state_dict["_schedulers"] = inner
+        for s, st in zip(self._schedulers, inner):
+            s.load_state_dict(st)
+
+
+class SequentialLR(_Composite):
     """Runs `schedulers` in turn, switching at `milestones`."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
@@ -504,20 +520,9 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict):
-        inner = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        state_dict["_schedulers"] = inner
-        for s, st in zip(self._schedulers, inner):
-            s.load_state_dict(st)
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_Composite):
     """Steps every scheduler in the list at each step."""
 
     def __init__(self, schedulers, optimizer=None):
@@ -530,14 +535,3 @@ class ChainedScheduler(LRScheduler):
             s.step()
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def state_dict(self):
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict):
-        inner = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        state_dict["_schedulers"] = inner
-        for s, st in zip(self._schedulers, inner):
-            s.load_state_dict(st)
