@@ -118,3 +118,19 @@ fn scatter_set_u32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
         out[d] = x[positions[end - 1u]];
     }
 }
+
+// Device-side checks (backend/gpu/asserts.rs): where any of the n condition
+// words (bools) is 0, the flag takes the check's code.
+// params: [n, code]
+@group(0) @binding(6) var<storage, read_write> flag: array<atomic<u32>>;
+
+@compute @workgroup_size(WG)
+fn assert_all_u32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    if (x[i] == 0u) {
+        atomicMax(&flag[0], params[1]);
+    }
+}

@@ -368,6 +368,18 @@ def check_scatter(gpu, entry):
     np.testing.assert_array_equal(out, expect)
 
 
+@case("index", "assert_all_u32")
+def check_assert_all(gpu, entry):
+    ok = np.ones(1000, U32)
+    out = gpu.run("index", entry, [1000, 7], {1: ok, 6: np.zeros(4, U32)}, threads=1000)[6]
+    assert out[0] == 0  # all hold: the flag stays clear
+    ok[[3, 998]] = 0
+    out = gpu.run("index", entry, [1000, 7], {1: ok, 6: np.array([2, 0, 0, 0], U32)}, threads=1000)[6]
+    assert out[0] == 7  # a failure leaves the larger code
+    out = gpu.run("index", entry, [1000, 1], {1: ok, 6: np.array([5, 0, 0, 0], U32)}, threads=1000)[6]
+    assert out[0] == 5
+
+
 # --------------------------------------------------------------- reduce
 
 

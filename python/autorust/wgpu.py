@@ -74,3 +74,11 @@ class _DeviceProperties:
 
 def get_device_properties(device=None):
     return _DeviceProperties(_native._wgpu_properties(), get_device_type())
+
+
+def _check_on_device(ok, message):
+    """A device-side check (as CUDA's device-side asserts): the GPU tests
+    that every element of the bool tensor `ok` holds; a failure raises
+    RuntimeError(message) at the next synchronisation (.item(), .cpu(),
+    synchronize()) instead of costing a readback here."""
+    _native._wgpu_assert_all(ok, message)

@@ -85,6 +85,22 @@ mod queries {
         Ok(d.unbind())
     }
 
+    /// A device-side check that every element of the bool tensor `cond` is
+    /// true, reported as `message` at the next synchronisation.
+    #[pyfunction]
+    pub fn _wgpu_assert_all(py: Python<'_>, cond: PyRef<'_, PyTensor>, message: &str) -> PyResult<()> {
+        let t = cond.t.clone();
+        py.detach(|| -> crate::error::Result<()> {
+            // a fresh contiguous copy: the kernel reads words 0..n
+            let c = t.detach().clone_data()?;
+            c.with_storage(|s, _| match s {
+                crate::storage::Storage::Gpu(g) => gpu::asserts::assert_all(g, message),
+                crate::storage::Storage::Cpu(_) => Err(crate::error::Error::Device("a device check needs a GPU tensor".into())),
+            })
+        })?;
+        Ok(())
+    }
+
     /// Test hooks: provoke a wgpu validation error / destroy the device.
     #[pyfunction]
     pub fn _wgpu_selftest_validation_error(py: Python<'_>) -> PyResult<()> {
@@ -126,6 +142,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add_function(wrap_pyfunction!(_wgpu_empty_cache, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_stats, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_properties, m)?)?;
+        m.add_function(wrap_pyfunction!(_wgpu_assert_all, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_selftest_validation_error, m)?)?;
         m.add_function(wrap_pyfunction!(_wgpu_selftest_lose_device, m)?)?;
     }

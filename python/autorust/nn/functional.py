@@ -204,9 +204,13 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise ValueError(f"Expected input batch_size ({n}) to match target batch_size ({target.shape[0]}).")
     valid = target != ignore_index
     safe = _native.where(valid, target, 0)
-    if bool(((safe < 0) | (safe >= c)).any()):
-        bad = safe.cpu()
-        raise IndexError(f"Target {int(bad[(bad < 0) | (bad >= c)][0])} is out of bounds.")
+    if input.is_cuda:
+        # checked on the GPU, reported at the next synchronisation: no readback per step
+        from ..wgpu import _check_on_device
+
+        _check_on_device((safe >= 0) & (safe < c), f"IndexError: a target is out of bounds in nll_loss/cross_entropy (expected 0 <= target < {c} or ignore_index)")
+    elif bool(((safe < 0) | (safe >= c)).any()):
+        raise IndexError(f"Target {int(safe[(safe < 0) | (safe >= c)][0])} is out of bounds.")
     if input.is_cuda:
         # gather's indices (and its scatter-add gradient's) travel through
         # the host, a readback per step; a one-hot product picks the same
@@ -294,7 +298,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
     flat = input.reshape(-1)
-    if flat.numel() and bool(((flat < 0) | (flat >= weight.shape[0])).any()):
+    # on the GPU, index_select reads the indices back and checks them itself
+    if not flat.is_cuda and flat.numel() and bool(((flat < 0) | (flat >= weight.shape[0])).any()):
         raise IndexError("index out of range in self")
     if max_norm is not None:
         from .._grad_mode import no_grad

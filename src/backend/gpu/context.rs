@@ -39,6 +39,7 @@ pub struct Context {
     pub(super) pipelines: Mutex<HashMap<(&'static str, &'static str), Arc<wgpu::ComputePipeline>>>,
     pub(super) modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
     pub pool: Mutex<Pool>,
+    pub(super) checks: Mutex<super::asserts::Checks>,
     /// The first error wgpu reported outside an error scope (validation,
     /// out of memory, device loss), raised by the next flush.
     errors: Arc<Mutex<Option<String>>>,
@@ -122,6 +123,7 @@ fn create_with(backends: wgpu::Backends) -> std::result::Result<Context, String>
         pipelines: Mutex::new(HashMap::new()),
         modules: Mutex::new(HashMap::new()),
         pool: Mutex::new(Pool::default()),
+        checks: Mutex::new(Default::default()),
         errors,
         lost,
     })
@@ -161,10 +163,24 @@ impl Context {
     }
 
     /// Submits and waits until the GPU has finished everything submitted.
+    /// Device-side checks recorded since the last synchronisation report
+    /// here (`asserts.rs`).
     pub fn synchronize(&self) -> Result<()> {
+        let staged = super::asserts::stage_flag(self)?;
         self.submit()?;
+        self.wait(staged)
+    }
+
+    /// Waits for everything submitted, then raises wgpu's errors and a
+    /// failed device check (`staged` by `asserts::stage_flag` before the
+    /// submission).
+    pub(super) fn wait(&self, staged: Option<wgpu::Buffer>) -> Result<()> {
         self.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| Error::Device(format!("wgpu: {e}")))?;
-        self.check()
+        self.check()?;
+        match staged {
+            Some(staging) => super::asserts::verdict(self, staging),
+            None => Ok(()),
+        }
     }
 
     /// Raises (once) the first error wgpu reported since the last check.

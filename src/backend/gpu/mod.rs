@@ -3,6 +3,7 @@
 //! is refused on the device and int64 is held as i32 with a checked
 //! conversion on the way in.
 
+pub mod asserts;
 pub mod context;
 pub mod dispatch;
 mod elementwise;
@@ -108,12 +109,14 @@ impl GpuStorage {
         let src = self.raw().clone();
         let dst = staging.clone();
         ctx.record(vec![], |enc| enc.copy_buffer_to_buffer(&src, 0, &dst, 0, size))?;
+        // pending device checks ride along in the same submission
+        let checks = asserts::stage_flag(ctx)?;
         ctx.submit()?;
         let (tx, rx) = std::sync::mpsc::channel();
         staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
-        ctx.synchronize()?;
+        ctx.wait(checks)?;
         match rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(Error::Device(format!("wgpu readback failed: {e}"))),
