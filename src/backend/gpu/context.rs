@@ -27,7 +27,15 @@ pub(super) struct Pending {
     /// (parameter blocks, upload staging).
     pub keep_alive: Vec<wgpu::Buffer>,
     pub commands: usize,
+    /// The recorded dispatches' parameter blocks, packed at aligned offsets
+    /// into one buffer per batch, written once at submission (instead of a
+    /// buffer created per dispatch).
+    pub params: Vec<u8>,
+    pub params_buf: Option<wgpu::Buffer>,
 }
+
+/// Bytes of parameter blocks one batch holds (a batch that fills it is submitted).
+const PARAMS_CAPACITY: u64 = 256 * 1024;
 
 pub struct Context {
     pub device: wgpu::Device,
@@ -119,7 +127,7 @@ fn create_with(backends: wgpu::Backends) -> std::result::Result<Context, String>
         info,
         limits,
         stats: Stats::default(),
-        pending: Mutex::new(Pending { encoder: None, keep_alive: Vec::new(), commands: 0 }),
+        pending: Mutex::new(Pending { encoder: None, keep_alive: Vec::new(), commands: 0, params: Vec::new(), params_buf: None }),
         pipelines: Mutex::new(HashMap::new()),
         modules: Mutex::new(HashMap::new()),
         pool: Mutex::new(Pool::default()),
@@ -147,13 +155,41 @@ impl Context {
         Ok(())
     }
 
+    /// A slot for a dispatch's parameter block in this batch's buffer:
+    /// (buffer, offset, size). Submits first when the batch's buffer is full.
+    pub(super) fn params_slot(&self, words: &[u32]) -> Result<(wgpu::Buffer, u64, u64)> {
+        let align = self.limits.min_storage_buffer_offset_alignment.max(4) as usize;
+        let size = (words.len().max(1) * 4) as u64;
+        for _ in 0..2 {
+            {
+                let mut p = self.pending.lock();
+                let offset = p.params.len().next_multiple_of(align);
+                if (offset as u64) + size <= PARAMS_CAPACITY {
+                    let buf = p.params_buf.get_or_insert_with(|| self.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust parameter blocks"), size: PARAMS_CAPACITY, usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST, mapped_at_creation: false })).clone();
+                    p.params.resize(offset, 0);
+                    p.params.extend(words.iter().flat_map(|w| w.to_le_bytes()));
+                    if words.is_empty() {
+                        p.params.extend([0u8; 4]);
+                    }
+                    return Ok((buf, offset as u64, size));
+                }
+            }
+            self.submit()?;
+        }
+        Err(Error::Device(format!("a GPU parameter block of {size} bytes exceeds the batch's {PARAMS_CAPACITY}")))
+    }
+
     /// Submits the pending commands (if any) without waiting for them.
     pub fn submit(&self) -> Result<()> {
-        let (enc, keep) = {
+        let (enc, keep, params, params_buf) = {
             let mut p = self.pending.lock();
             p.commands = 0;
-            (p.encoder.take(), std::mem::take(&mut p.keep_alive))
+            (p.encoder.take(), std::mem::take(&mut p.keep_alive), std::mem::take(&mut p.params), p.params_buf.take())
         };
+        if let Some(buf) = params_buf {
+            // queued writes land before the commands submitted after them
+            self.queue.write_buffer(&buf, 0, &params);
+        }
         if let Some(enc) = enc {
             self.queue.submit([enc.finish()]);
             self.stats.submissions.fetch_add(1, Ordering::Relaxed);

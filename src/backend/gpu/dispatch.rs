@@ -1,6 +1,7 @@
 //! Compute dispatch: shader modules and pipelines compiled once per
 //! (shader family, entry point) and cached; one compute pass per dispatch
-//! recorded into the pending encoder, with its parameter block.
+//! recorded into the pending encoder, with its parameter block (a slot in
+//! the batch's parameter buffer, `Context::params_slot`).
 
 use super::context::Context;
 use crate::error::{Error, Result};
@@ -51,10 +52,6 @@ fn pipeline(ctx: &Context, family: &'static str, entry: &'static str) -> Result<
     Ok(p)
 }
 
-fn words_to_bytes(words: &[u32]) -> Vec<u8> {
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
-}
-
 /// A buffer created with `data` in it (parameter blocks, upload staging).
 pub fn buffer_with(ctx: &Context, data: &[u8], usage: wgpu::BufferUsages) -> Result<wgpu::Buffer> {
     let size = (data.len() as u64).max(16).next_multiple_of(4);
@@ -81,8 +78,9 @@ pub fn dispatch_keeping(ctx: &Context, family: &'static str, entry: &'static str
         return Ok(());
     }
     let pipe = pipeline(ctx, family, entry)?;
-    let params_buf = buffer_with(ctx, &words_to_bytes(params), wgpu::BufferUsages::STORAGE)?;
-    let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: params_buf.as_entire_binding() }];
+    let (params_buf, offset, size) = ctx.params_slot(params)?;
+    let params_binding = wgpu::BufferBinding { buffer: &params_buf, offset, size: std::num::NonZeroU64::new(size) };
+    let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::Buffer(params_binding) }];
     entries.extend(bindings.iter().map(|(i, b)| wgpu::BindGroupEntry { binding: *i, resource: b.as_entire_binding() }));
     let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(entry), layout: &pipe.get_bind_group_layout(0), entries: &entries });
     keep.push(params_buf);
