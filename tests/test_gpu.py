@@ -653,3 +653,14 @@ def test_an_mlp_training_step_is_one_submission():
         losses.append(loss.item())  # the one readback; the target check rides along
         assert torch.wgpu.stats()["submissions"] - before == 1
     assert losses[2] < losses[0]
+
+
+def test_long_chains_cross_batches_with_their_parameters():
+    # more dispatches than one batch (and its parameter buffer) holds: the
+    # batch is submitted mid-chain and every op still reads its own parameters
+    x = torch.zeros(5, device="cuda")
+    before = torch.wgpu.stats()["submissions"]
+    for k in range(2500):
+        x = x + (k % 7)
+    assert x.tolist() == [float(sum(k % 7 for k in range(2500)))] * 5
+    assert torch.wgpu.stats()["submissions"] - before >= 2
