@@ -288,6 +288,18 @@ impl Storage {
             }
         }
     }
+    /// (values, indices) sorted along `dim`, laid out with `dim` last, for
+    /// devices that sort where the data lives (the GPU); None: sort on the host.
+    pub fn sort_on_device(&self, l: &Layout, dim: usize, descending: bool) -> Result<Option<(Storage, Storage)>> {
+        match self {
+            Storage::Cpu(_) => Ok(None),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => {
+                let (v, i) = s.sort(l, dim, descending)?;
+                Ok(Some((Storage::Gpu(v), Storage::Gpu(i))))
+            }
+        }
+    }
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
         guard_alloc("cumsum", l.numel(), DType::F64)?;
         match self {

@@ -664,3 +664,25 @@ def test_long_chains_cross_batches_with_their_parameters():
         x = x + (k % 7)
     assert x.tolist() == [float(sum(k % 7 for k in range(2500)))] * 5
     assert torch.wgpu.stats()["submissions"] - before >= 2
+
+
+def test_sort_runs_on_the_device_stably_with_pytorchs_nan_order():
+    torch.manual_seed(12)
+    xs = [torch.randint(-3, 4, (3000, 4)).float(), torch.randint(-3, 4, (5, 37)), torch.rand(6, 9) > 0.5, torch.randn(2, 3, 5)]
+    xs[0][[5, 17, 900], 1] = float("nan")
+    before = torch.wgpu.stats()["submissions"]
+    results = [(x.cuda().sort(0), x.cuda().sort(-1, descending=True), x.cuda().argsort(dim=0, descending=True)) for x in xs]
+    assert torch.wgpu.stats()["submissions"] == before  # nothing read back
+    for x, (up, down, arg) in zip(xs, results):
+        assert torch.equal(up.indices.cpu(), x.sort(0).indices) and torch.equal(down.indices.cpu(), x.sort(-1, descending=True).indices)
+        assert torch.equal(arg.cpu(), x.argsort(dim=0, descending=True))
+        close(up.values.float(), x.sort(0).values.float(), 0, 0)
+        close(down.values.float(), x.sort(-1, descending=True).values.float(), 0, 0)
+    t = torch.randn(4, 7)
+    assert torch.equal(t.cuda().topk(3, dim=1).indices.cpu(), t.topk(3, dim=1).indices)
+    w = torch.randn(3, 5, requires_grad=True)
+    wg = w.detach().cuda().requires_grad_()
+    weights = torch.arange(15.0).reshape(3, 5)
+    (w.sort(0).values * weights).sum().backward()
+    (wg.sort(0).values * weights.cuda()).sum().backward()
+    close(wg.grad, w.grad)

@@ -487,6 +487,45 @@ def check_cumsum(gpu, entry):
         np.testing.assert_array_equal(out, expect.ravel())
 
 
+# ----------------------------------------------------------------- sort
+
+
+def gpu_sort(gpu, base, x, descending, is_float):
+    """Runs the crate's sequence: sort_pad, then the bitonic steps."""
+    off, st = elem_strides(x, base)
+    rows, n = x.shape
+    p = 1 << (n - 1).bit_length()
+    out = gpu.run("sort", "sort_pad", [rows, n, p, 2, off, rows, n, *st], {1: base.view(U32), 2: np.zeros(rows * p, U32), 3: np.zeros(rows * p, I32)}, threads=rows * p)
+    keys, idx = out[2], out[3]
+    k = 2
+    while k <= p:
+        j = k // 2
+        while j >= 1:
+            res = gpu.run("sort", "bitonic_step", [rows, p, k, j, int(descending), int(is_float)], {2: keys, 3: idx}, threads=rows * p)
+            keys, idx = res[2], res[3]
+            j //= 2
+        k *= 2
+    return keys.reshape(rows, p)[:, :n], idx.reshape(rows, p)[:, :n]
+
+
+@case("sort", "sort_pad", "bitonic_step")
+def check_sort(gpu, entry):
+    for dtype, is_float in ((F32, True), (I32, False)):
+        base = rng.integers(-4, 5, 5 * 37).astype(dtype)  # ties: the sort must be stable
+        if is_float:
+            base[[3, 50, 51]] = np.nan
+        x = base.reshape(37, 5).T  # (5, 37): strided rows, n not a power of two
+        for descending in (False, True):
+            keys, idx = gpu_sort(gpu, base, x, descending, is_float)
+            # NumPy's stable sort; descending: NaN first, equal keys in order
+            key = -x if descending else x
+            if is_float and descending:
+                key = np.where(np.isnan(x), -np.inf, key)
+            order = np.argsort(key, axis=1, kind="stable")
+            np.testing.assert_array_equal(idx, order)
+            np.testing.assert_array_equal(keys.view(dtype), np.take_along_axis(x, order, 1))
+
+
 # -------------------------------------------------------------- softmax
 
 

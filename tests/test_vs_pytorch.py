@@ -456,6 +456,11 @@ R = T.aminmax(T.tensor([[1., 5.], [-2., 3.]]), dim=0)
 R = T.tensor([1., 2.]).new_tensor([3, 4])
 R = T.broadcast_shapes((2, 1), (1, 3))
 R = T.exp(T.tensor([-1000., -100., -88.]))
+R = T.tensor([[3., 1., 2., float('nan'), 1.], [5., -1., 5., 0., 2.]]).sort(1, descending=True)
+R = T.tensor([3., float('nan'), 2., float('nan')]).sort()
+R = T.tensor([[3., 1., float('nan')], [1., 1., 0.]]).topk(2)
+R = T.tensor([True, False, True]).sort(descending=True)
+R = T.tensor([3, 1, 2, 1]).argsort(descending=True)
 '''.strip().splitlines()
 
 

@@ -404,10 +404,24 @@ def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
 def sort(self, dim=-1, descending=False, stable=False):
     from . import return_types
 
+    if self.is_cuda:  # a bitonic sort on the device (stable), no readback
+        on_device = self._sort_on_device(dim, descending)
+        if on_device is not None:
+            return return_types.sort(*on_device)
+
     # the order is found on the host (a readback on the GPU); the values are
     # gathered where the tensor lives, so gradients flow as usual
     a = self.detach().cpu().numpy()
-    idx = np.argsort(-a if descending else a, axis=dim, kind="stable")
+    if a.ndim == 0:
+        idx = np.zeros((), dtype=np.int64)
+    elif descending:
+        # stable, NaN first (PyTorch's NaN is the largest value): by "not NaN", then by -a
+        m = np.moveaxis(a, dim, -1)
+        nan = np.isnan(m) if m.dtype.kind == "f" else np.zeros(m.shape, bool)
+        neg = -np.where(nan, 0, m) if m.dtype != np.bool_ else ~m
+        idx = np.moveaxis(np.lexsort((neg, ~nan), axis=-1), -1, dim)
+    else:
+        idx = np.argsort(a, axis=dim, kind="stable")  # NaN last
     from ._creation import tensor as _tensor
 
     i = _tensor(idx.astype(np.int64), device=self.device)

@@ -230,6 +230,12 @@ impl PyTensor {
     fn argmin(&self, dim: Option<i64>, keepdim: bool) -> PyResult<PyTensor> {
         wrap(self.t.arg_extremum(false, dim, keepdim))
     }
+    /// (values, indices) sorted on the tensor's device when it can (the
+    /// GPU), else None (Tensor.sort then orders on the host).
+    fn _sort_on_device(&self, py: Python<'_>, dim: i64, descending: bool) -> PyResult<Option<(PyTensor, PyTensor)>> {
+        let t = self.t.clone();
+        Ok(py.detach(|| t.sort_on_device(dim, descending))?.map(|(v, i)| (PyTensor::wrap(v), PyTensor::wrap(i))))
+    }
     #[pyo3(signature = (dim, *, dtype=None))]
     fn cumsum(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
         let t = match dtype_arg(dtype)? {

@@ -181,6 +181,33 @@ impl Tensor {
         }
     }
 
+    /// sort along `dim` where the data lives, when its device can (the GPU):
+    /// (values, indices) with values differentiable (a gather by the indices).
+    /// None: the caller sorts on the host.
+    pub fn sort_on_device(&self, dim: i64, descending: bool) -> Result<Option<(Tensor, Tensor)>> {
+        let nd = self.ndim();
+        if nd == 0 {
+            return Ok(None);
+        }
+        let d = wrap_dim("sort", dim, nd)?;
+        let Some((v, i)) = self.with_storage(|s, l| s.sort_on_device(l, d, descending))? else {
+            return Ok(None);
+        };
+        // the kernel's layout has `d` last; a permuted view puts it back
+        let in_shape = self.shape();
+        let mut moved: Vec<usize> = in_shape.iter().copied().enumerate().filter(|&(k, _)| k != d).map(|(_, s)| s).collect();
+        moved.push(in_shape[d]);
+        let mut perm: Vec<usize> = (0..nd - 1).collect();
+        perm.insert(d, nd - 1);
+        let values = Tensor::contiguous_from(v, moved.clone()).permute_usize(&perm)?.detach();
+        let indices = Tensor::contiguous_from(i, moved).permute_usize(&perm)?;
+        if self.dtype().is_float() {
+            let ix = indices.clone();
+            record(&values, "SortBackward0", &[self], || Rule::Gather { in_shape, dim: d, index: ix });
+        }
+        Ok(Some((values, indices)))
+    }
+
     pub fn cumsum(&self, dim: i64) -> Result<Tensor> {
         let d = wrap_dim("cumsum", dim, self.ndim())?;
         let storage = self.with_storage(|s, l| s.cumsum(l, d))?;

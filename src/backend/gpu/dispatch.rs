@@ -20,6 +20,7 @@ const SHADERS: &[(&str, &str)] = &[
     ("index", include_str!("../../../shaders/index.wgsl")),
     ("window", include_str!("../../../shaders/window.wgsl")),
     ("scan", include_str!("../../../shaders/scan.wgsl")),
+    ("sort", include_str!("../../../shaders/sort.wgsl")),
 ];
 
 /// Threads per workgroup of the 1-D kernels (the shaders' `WG`).

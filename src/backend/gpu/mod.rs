@@ -12,6 +12,7 @@ mod matmul;
 pub mod optim;
 pub mod pool;
 mod reduce;
+mod sort;
 mod window;
 
 use crate::backend::cpu::{CpuStorage, IntoStorage};
