@@ -429,6 +429,16 @@ impl Storage {
             }
         }
     }
+    /// gather (`by_element`) or index_select with the index storage on the
+    /// same device as this one (the GPU): None when that is not the case.
+    /// `idx` holds the contiguous indices from element 0.
+    pub fn take_with_device_index(&self, l: &Layout, dim: usize, idx: &Storage, out_shape: &[usize], by_element: bool) -> Result<Option<Storage>> {
+        match (self, idx) {
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(s), Storage::Gpu(i)) => Ok(Some(Storage::Gpu(s.take_device(l, dim, i, out_shape, by_element)?))),
+            _ => Ok(None),
+        }
+    }
     pub fn gather(&self, l: &Layout, dim: usize, idx: &[i64], idx_shape: &[usize]) -> Result<Storage> {
         guard_alloc("gather", idx.len(), self.dtype())?;
         match self {
@@ -521,5 +531,15 @@ impl Storage {
             CpuStorage::F64(b) => Ok(b.as_slice().to_vec()),
             _ => Ok(vec![]),
         }
+    }
+}
+
+/// A device-side check that every element of the bool storage `ok`
+/// (contiguous from element 0) holds (`backend::gpu::asserts`).
+pub fn device_check(ok: &Storage, message: &str) -> Result<()> {
+    match ok {
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(g) => gpu::asserts::assert_all(g, message),
+        Storage::Cpu(_) => Err(Error::Device("a device check needs a GPU tensor".into())),
     }
 }

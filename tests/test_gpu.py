@@ -686,3 +686,32 @@ def test_sort_runs_on_the_device_stably_with_pytorchs_nan_order():
     (w.sort(0).values * weights).sum().backward()
     (wg.sort(0).values * weights.cuda()).sum().backward()
     close(wg.grad, w.grad)
+
+
+def test_gpu_indices_feed_the_kernels_without_a_readback():
+    torch.manual_seed(13)
+    w = torch.randn(6, 3, requires_grad=True)
+    wg = w.detach().cuda().requires_grad_()
+    rows, pick = torch.tensor([[1, -1], [0, 3]]), torch.tensor([[0, 1, 2], [5, 4, 3]])
+    ops = [
+        lambda t, d: torch.nn.functional.embedding(rows.abs().to(d), t),
+        lambda t, d: t.gather(0, pick.to(d)),
+        lambda t, d: t.index_select(0, torch.tensor([2, 2, 0]).to(d)),
+        lambda t, d: t[rows.to(d)],  # negative indices wrap
+    ]
+    before = torch.wgpu.stats()["submissions"]
+    outs = [f(wg, "cuda") for f in ops]
+    assert torch.wgpu.stats()["submissions"] == before
+    for f, g in zip(ops, outs):
+        close(g, f(w, "cpu"))
+    assert outs[3].grad_fn.name() == "IndexBackward0"
+    sum(o.sum() * (k + 1) for k, o in enumerate(outs)).backward()
+    sum(f(w, "cpu").sum() * (k + 1) for k, f in enumerate(ops)).backward()
+    close(wg.grad, w.grad)
+    # out-of-range indices: a device-side check, raised at the next synchronisation
+    bad = wg.index_select(0, torch.tensor([6]).cuda())
+    with pytest.raises(RuntimeError, match="index out of range"):
+        bad.cpu()
+    with pytest.raises(RuntimeError, match="index out of bounds for dimension 0 with size 6"):
+        wg.gather(0, torch.tensor([[0, 9, 0]]).cuda()).sum().item()
+    assert wg[torch.tensor([-6]).cuda()].tolist() == wg[0:1].tolist()  # the device goes on

@@ -8,6 +8,7 @@ use crate::dtype::DType;
 use crate::error::{dtype_err, index_err, shape_err, Result};
 use crate::grad_rules::Rule;
 use crate::layout::Layout;
+use crate::op::BinaryOp;
 use crate::shape::{broadcast_shapes, fmt_shape, wrap_dim};
 use crate::storage::Storage;
 
@@ -59,6 +60,23 @@ fn index_values(op: &'static str, index: &Tensor) -> Result<Vec<i64>> {
     index.to_i64_vec()
 }
 
+/// A GPU index for a GPU tensor feeds the kernel directly: its bounds are a
+/// device-side check (reported at the next synchronisation, as CUDA's
+/// device-side asserts) instead of a readback. Returns the output storage,
+/// or None when the tensor and index are not both on the GPU.
+#[allow(clippy::too_many_arguments)]
+fn take_on_device(x: &Tensor, l: &Layout, dim: usize, index: &Tensor, size: usize, out_shape: &[usize], by_element: bool, message: &str) -> Result<Option<Storage>> {
+    if x.device() == crate::storage::Device::Cpu || index.device() != x.device() || index.dtype() != DType::I64 {
+        return Ok(None);
+    }
+    let _g = crate::autograd::GradModeGuard::new(false);
+    let flat = index.reshape_to(&[index.numel()])?.clone_data()?;
+    let int = |v: f64| Tensor::wrapped_scalar(v, DType::I64);
+    let ok = flat.binary(BinaryOp::Ge, &int(0.0))?.binary(BinaryOp::LogicalAnd, &flat.binary(BinaryOp::Lt, &int(size as f64))?)?;
+    ok.with_storage(|s, _| crate::storage::device_check(s, message))?;
+    flat.with_storage(|i, _| x.with_storage(|s, _| s.take_with_device_index(l, dim, i, out_shape, by_element)))
+}
+
 impl Tensor {
     pub fn from_i64(v: Vec<i64>, shape: impl Into<crate::shape::Shape>) -> Tensor {
         Tensor::contiguous_from(Storage::Cpu(v.into_storage()), shape)
@@ -70,6 +88,17 @@ impl Tensor {
         }
         let nd = self.ndim();
         let size = if nd == 0 { 1 } else { self.shape()[dim] };
+        if nd > 0 {
+            let mut shape = self.shape();
+            shape[dim] = index.numel();
+            let l = self.with_storage(|_, l| l.clone());
+            if let Some(storage) = take_on_device(self, &l, dim, index, size, &shape, false, "IndexError: index out of range in self (index_select)")? {
+                let out = Tensor::contiguous_from(storage, shape);
+                let (in_shape, ix) = (self.shape(), index.reshape_to(&[index.numel()])?);
+                record(&out, "IndexSelectBackward0", &[self], || Rule::IndexSelect { in_shape, dim, index: ix });
+                return Ok(out);
+            }
+        }
         let idx = checked("index_select", index_values("index_select", index)?, size, dim, false)?;
         let storage = self.with_storage(|s, l| {
             let l1 = if nd == 0 { l.unsqueeze(0) } else { l.clone() };
@@ -104,6 +133,13 @@ impl Tensor {
             }
         }
         let size = if nd == 0 { 1 } else { xs[d] };
+        let l = self.with_storage(|_, l| l.clone());
+        if let Some(storage) = take_on_device(self, &l, d, index, size, &is, true, &format!("RuntimeError: index out of bounds for dimension {d} with size {size} (gather)"))? {
+            let out = Tensor::contiguous_from(storage, is.clone());
+            let ix = index.clone_data()?;
+            record(&out, "GatherBackward0", &[self], || Rule::Gather { in_shape: xs, dim: d, index: ix });
+            return Ok(out);
+        }
         let idx = checked("gather", index_values("gather", index)?, size, d, false)?;
         let storage = self.with_storage(|s, l| s.gather(l, d, &idx, &is))?;
         let out = Tensor::contiguous_from(storage, is.clone());
@@ -290,11 +326,38 @@ impl Tensor {
 
     /// `self[args]`: basic items make a view, tensor items gather.
     pub fn index(&self, args: &[IndexArg]) -> Result<Tensor> {
+        if let [IndexArg::Tensor(t)] = args {
+            if let Some(out) = self.index_rows_on_device(t)? {
+                return Ok(out);
+            }
+        }
         let (view, adv) = self.apply_basic(args)?;
         if adv.is_empty() {
             return Ok(view);
         }
         view.advanced_index(&adv)
+    }
+
+    /// `x[idx]` with an int64 index on x's GPU: an index_select of the rows
+    /// (negatives wrapped, bounds checked on the device), so nothing is read
+    /// back. None when the fast path does not apply.
+    fn index_rows_on_device(&self, idx: &Tensor) -> Result<Option<Tensor>> {
+        if idx.dtype() != DType::I64 || self.ndim() == 0 || self.device() == crate::storage::Device::Cpu || idx.device() != self.device() {
+            return Ok(None);
+        }
+        let size = self.shape()[0];
+        let wrapped = {
+            let _g = crate::autograd::GradModeGuard::new(false);
+            let int = |v: f64| Tensor::wrapped_scalar(v, DType::I64);
+            let negative = idx.binary(BinaryOp::Lt, &int(0.0))?;
+            negative.where_(&idx.binary(BinaryOp::Add, &int(size as f64))?, idx)?
+        };
+        let rows = self.index_select(0, &wrapped.reshape_to(&[idx.numel()])?)?;
+        let mut shape = idx.shape().to_vec();
+        shape.extend(self.shape().iter().skip(1));
+        let out = rows.reshape_to(&shape)?;
+        crate::graph::rename(&out, "IndexBackward0");
+        Ok(Some(out))
     }
 
     /// Applies ints, slices, None and Ellipsis; returns the view and the

@@ -1,7 +1,7 @@
 //! Indexing on the GPU (`shaders/index.wgsl`): gather, index_select and the
 //! atomics-free scatters.
 
-use super::dispatch::{buffer_with, dispatch_keeping, grid_1d};
+use super::dispatch::{buffer_with, dispatch, dispatch_keeping, grid_1d};
 use super::{context, push_dims, u32_of, GpuStorage};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -25,6 +25,23 @@ impl GpuStorage {
         push_dims(&mut params, name, &l.strides)?;
         let entry = if by_element { "gather_u32" } else { "index_select_u32" };
         dispatch_keeping(ctx, "index", entry, &params, &[(1, self.raw()), (2, &idx_buf), (3, out.raw())], grid_1d(n)?, vec![idx_buf.clone()])?;
+        Ok(out)
+    }
+
+    /// `take` with the indices already on the device (contiguous int64
+    /// words, bounds checked by the caller on the device): nothing is read back.
+    pub fn take_device(&self, l: &Layout, dim: usize, idx: &GpuStorage, out_shape: &[usize], by_element: bool) -> Result<GpuStorage> {
+        let name = if by_element { "gather" } else { "index_select" };
+        let n: usize = out_shape.iter().product();
+        let out = GpuStorage::new(name, self.dtype, n)?;
+        if n == 0 {
+            return Ok(out);
+        }
+        let mut params = vec![u32_of(name, n)?, l.shape.len() as u32, dim as u32, u32_of(name, l.offset)?];
+        push_dims(&mut params, name, out_shape)?;
+        push_dims(&mut params, name, &l.strides)?;
+        let entry = if by_element { "gather_u32" } else { "index_select_u32" };
+        dispatch(context()?, "index", entry, &params, &[(1, self.raw()), (2, idx.raw()), (3, out.raw())], grid_1d(n)?)?;
         Ok(out)
     }
 
