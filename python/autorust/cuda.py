@@ -1,9 +1,25 @@
 """``autorust.cuda``: PyTorch's CUDA queries, answered for the wgpu GPU
-device (``"cuda"`` is an alias of it), so scripts that test
-``autorust.cuda.is_available()`` take their GPU path on any Vulkan, Metal or
-DX12 GPU."""
+device (``"cuda"`` is an alias of it).
 
-from .wgpu import current_device, device_count, empty_cache, get_device_name, get_device_properties, is_available, memory_allocated, synchronize  # noqa: F401
+``is_available()`` is True for a hardware GPU (discrete, integrated or
+virtual) and False for a software adapter such as Mesa's lavapipe, which
+emulates the GPU on the CPU cores (correct, ~100x slower than the CPU path):
+a script that writes ``"cuda" if torch.cuda.is_available() else "cpu"`` then
+takes the path PyTorch would take on that machine, the CPU. Asking for the
+device explicitly (``device="cuda"``, ``.cuda()``) still uses any adapter,
+lavapipe included; ``autorust.wgpu.is_available()`` reports any adapter.
+"""
+
+from . import wgpu as _wgpu
+from .wgpu import current_device, empty_cache, get_device_name, get_device_properties, memory_allocated, synchronize  # noqa: F401
+
+
+def is_available():
+    return _wgpu.is_available() and _wgpu.get_device_type() != "cpu"
+
+
+def device_count():
+    return 1 if is_available() else 0
 
 
 def manual_seed(seed):

@@ -128,7 +128,7 @@ def pick_device(name):
     (lavapipe) trains correctly but ~100x slower than the CPU path, so auto
     leaves it out; --device cuda still uses it."""
     if name == "auto":
-        return "cuda" if torch.cuda.is_available() and torch.wgpu.get_device_type() != "cpu" else "cpu"
+        return "cuda" if torch.cuda.is_available() else "cpu"  # hardware GPUs only
     return name
 
 
