@@ -150,8 +150,6 @@ impl Storage {
             Device::Wgpu => Err(no_gpu_build()),
         }
     }
-    /// The CPU storage; GPU-only paths (fused CPU kernels) are not reached
-    /// with a GPU storage: their callers check the device first.
     /// This storage as an operand of a GPU kernel: a one-element CPU tensor
     /// (a Python number) is copied over, as PyTorch allows; anything else
     /// on the CPU is the mixed-device error.

@@ -450,7 +450,7 @@ def check_arg_reduce(gpu, entry):
     chunk, chunks = 128, -(-r // 128)
     _, _, params = reduce_params(x, base, keep=[0], chunk_len=chunk, chunks=chunks)
     part = gpu.run("reduce", entry, params, {1: base, 2: np.zeros(n_out * chunks, dtype), 3: np.zeros(n_out * chunks, I32), 4: unused}, groups=fold(n_out * chunks))
-    pv, pi = part[2].reshape(n_out, chunks), part[3].reshape(n_out, chunks)
+    pi = part[3].reshape(n_out, chunks)
     for j in range(n_out):
         for c in range(chunks):
             seg = x[j, c * chunk:(c + 1) * chunk]

@@ -143,7 +143,7 @@ def _parse_einsum(equation, operands):
         lhs, out = eq, None
     terms = lhs.split(",")
     if len(terms) != len(operands):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation" if len(operands) > len(terms) else "einsum(): fewer operands were provided than specified in the equation")
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation" if len(operands) > len(terms) else "einsum(): fewer operands were provided than specified in the equation")
     # '...' becomes as many fresh upper-case letters as the widest ellipsis covers
     ell = 0
     for term, op in zip(terms, operands):

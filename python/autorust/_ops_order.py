@@ -37,9 +37,10 @@ def _const(values, like):
     return tensor(values, dtype=None if values.dtype == bool else like.dtype, device=like.device)
 
 
-def _kth_along(self, dim, keepdim, pick, name):
+def _kth_along(self, dim, keepdim, pick, nan_wins=False):
     """values/indices of the element each row's `pick(sorted_row_values)`
-    position selects, with NaN rows selecting their first NaN (PyTorch)."""
+    position selects; with `nan_wins` (median), a row with a NaN selects its
+    first NaN, as PyTorch."""
     if self.dim() == 0:
         return self.clone(), _index(0, self.device)
     d = dim % self.dim()
@@ -48,7 +49,7 @@ def _kth_along(self, dim, keepdim, pick, name):
     sorted_vals = np.take_along_axis(a, order, -1)
     pos = np.asarray(pick(sorted_vals), dtype=np.int64)
     pos = np.broadcast_to(pos, a.shape[:-1]).copy()
-    if np.issubdtype(a.dtype, np.floating) and name in ("median", "quantile"):
+    if nan_wins and np.issubdtype(a.dtype, np.floating):
         has_nan = np.isnan(a).any(-1)
         pos = np.where(has_nan, (~np.isnan(sorted_vals)).sum(-1), pos)
     idx = np.take_along_axis(order, pos[..., None], -1)  # [..., 1]
@@ -65,8 +66,8 @@ def median(self, dim=None, keepdim=False):
         flat = self.reshape(-1)
         if flat.numel() == 0:
             return flat.new_full((), float("nan"))
-        return _kth_along(flat, 0, False, lambda s: (s.shape[-1] - 1) // 2, "median")[0]
-    return return_types.median(*_kth_along(self, dim, keepdim, lambda s: (s.shape[-1] - 1) // 2, "median"))
+        return _kth_along(flat, 0, False, lambda s: (s.shape[-1] - 1) // 2, nan_wins=True)[0]
+    return return_types.median(*_kth_along(self, dim, keepdim, lambda s: (s.shape[-1] - 1) // 2, nan_wins=True))
 
 
 def nanmedian(self, dim=None, keepdim=False):
@@ -75,15 +76,15 @@ def nanmedian(self, dim=None, keepdim=False):
         return np.maximum(count - 1, 0) // 2
 
     if dim is None:
-        return _kth_along(self.reshape(-1), 0, False, lower_of_finite, "nanmedian")[0]
-    return return_types.median(*_kth_along(self, dim, keepdim, lower_of_finite, "nanmedian"))
+        return _kth_along(self.reshape(-1), 0, False, lower_of_finite)[0]
+    return return_types.median(*_kth_along(self, dim, keepdim, lower_of_finite))
 
 
 def kthvalue(self, k, dim=-1, keepdim=False):
     size = self.shape[dim] if self.dim() else 1
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
-    return return_types.kthvalue(*_kth_along(self, dim, keepdim, lambda s: k - 1, "kthvalue"))
+    return return_types.kthvalue(*_kth_along(self, dim, keepdim, lambda s: k - 1))
 
 
 def msort(self):

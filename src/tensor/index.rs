@@ -64,17 +64,19 @@ fn index_values(op: &'static str, index: &Tensor) -> Result<Vec<i64>> {
 /// device-side check (reported at the next synchronisation, as CUDA's
 /// device-side asserts) instead of a readback. Returns the output storage,
 /// or None when the tensor and index are not both on the GPU.
-#[allow(clippy::too_many_arguments)]
-fn take_on_device(x: &Tensor, l: &Layout, dim: usize, index: &Tensor, size: usize, out_shape: &[usize], by_element: bool, message: &str) -> Result<Option<Storage>> {
-    if x.device() == crate::storage::Device::Cpu || index.device() != x.device() || index.dtype() != DType::I64 {
-        return Ok(None);
-    }
+fn take_on_device(x: &Tensor, dim: usize, index: &Tensor, size: usize, out_shape: &[usize], by_element: bool, message: &str) -> Result<Option<Storage>> {
     let _g = crate::autograd::GradModeGuard::new(false);
     let flat = index.reshape_to(&[index.numel()])?.clone_data()?;
     let int = |v: f64| Tensor::wrapped_scalar(v, DType::I64);
     let ok = flat.binary(BinaryOp::Ge, &int(0.0))?.binary(BinaryOp::LogicalAnd, &flat.binary(BinaryOp::Lt, &int(size as f64))?)?;
     ok.with_storage(|s, _| crate::storage::device_check(s, message))?;
-    flat.with_storage(|i, _| x.with_storage(|s, _| s.take_with_device_index(l, dim, i, out_shape, by_element)))
+    flat.with_storage(|i, _| x.with_storage(|s, l| s.take_with_device_index(l, dim, i, out_shape, by_element)))
+}
+
+/// Whether `x[index]`-style ops take the device path: both on the same GPU,
+/// an int64 index.
+fn index_on_device(x: &Tensor, index: &Tensor) -> bool {
+    x.device() != crate::storage::Device::Cpu && index.device() == x.device() && index.dtype() == DType::I64
 }
 
 impl Tensor {
@@ -88,11 +90,10 @@ impl Tensor {
         }
         let nd = self.ndim();
         let size = if nd == 0 { 1 } else { self.shape()[dim] };
-        if nd > 0 {
+        if nd > 0 && index_on_device(self, index) {
             let mut shape = self.shape();
             shape[dim] = index.numel();
-            let l = self.with_storage(|_, l| l.clone());
-            if let Some(storage) = take_on_device(self, &l, dim, index, size, &shape, false, "IndexError: index out of range in self (index_select)")? {
+            if let Some(storage) = take_on_device(self, dim, index, size, &shape, false, "IndexError: index out of range in self (index_select)")? {
                 let out = Tensor::contiguous_from(storage, shape);
                 let (in_shape, ix) = (self.shape(), index.reshape_to(&[index.numel()])?);
                 record(&out, "IndexSelectBackward0", &[self], || Rule::IndexSelect { in_shape, dim, index: ix });
@@ -133,12 +134,13 @@ impl Tensor {
             }
         }
         let size = if nd == 0 { 1 } else { xs[d] };
-        let l = self.with_storage(|_, l| l.clone());
-        if let Some(storage) = take_on_device(self, &l, d, index, size, &is, true, &format!("RuntimeError: index out of bounds for dimension {d} with size {size} (gather)"))? {
-            let out = Tensor::contiguous_from(storage, is.clone());
-            let ix = index.clone_data()?;
-            record(&out, "GatherBackward0", &[self], || Rule::Gather { in_shape: xs, dim: d, index: ix });
-            return Ok(out);
+        if index_on_device(self, index) {
+            if let Some(storage) = take_on_device(self, d, index, size, &is, true, &format!("RuntimeError: index out of bounds for dimension {d} with size {size} (gather)"))? {
+                let out = Tensor::contiguous_from(storage, is.clone());
+                let ix = index.clone_data()?;
+                record(&out, "GatherBackward0", &[self], || Rule::Gather { in_shape: xs, dim: d, index: ix });
+                return Ok(out);
+            }
         }
         let idx = checked("gather", index_values("gather", index)?, size, d, false)?;
         let storage = self.with_storage(|s, l| s.gather(l, d, &idx, &is))?;
@@ -185,7 +187,7 @@ impl Tensor {
     }
 
     pub fn scatter_value(&self, dim: i64, index: &Tensor, value: f64) -> Result<Tensor> {
-        let src = Tensor::full(&index.shape(), value, self.dtype()).to_device(self.device())?;
+        let src = Tensor::full_on(&index.shape(), value, self.dtype(), self.device())?;
         self.scatter(dim, index, &src, false)
     }
 
@@ -213,7 +215,7 @@ impl Tensor {
     pub fn index_fill(&self, positions: &Tensor, value: f64) -> Result<Tensor> {
         let flat = self.reshape_to(&[self.numel()])?;
         let pos = positions.reshape_to(&[positions.numel()])?;
-        let src = Tensor::full(&[pos.numel()], value, self.dtype()).to_device(self.device())?;
+        let src = Tensor::full_on(&[pos.numel()], value, self.dtype(), self.device())?;
         let out = flat.put(&pos, &src, false)?;
         out.reshape_to(&self.shape())
     }
@@ -342,7 +344,7 @@ impl Tensor {
     /// (negatives wrapped, bounds checked on the device), so nothing is read
     /// back. None when the fast path does not apply.
     fn index_rows_on_device(&self, idx: &Tensor) -> Result<Option<Tensor>> {
-        if idx.dtype() != DType::I64 || self.ndim() == 0 || self.device() == crate::storage::Device::Cpu || idx.device() != self.device() {
+        if self.ndim() == 0 || !index_on_device(self, idx) {
             return Ok(None);
         }
         let size = self.shape()[0];

@@ -3,7 +3,8 @@ on, ``backward()`` checks the gradients it accumulates into leaf tensors and
 raises PyTorch's RuntimeError ("Function 'MulBackward0' returned nan values
 in its 0th output.") naming the node that sent a NaN to a leaf. (PyTorch
 checks every node's output; autorust checks what reaches the leaves, where
-a NaN anywhere in the backward pass ends up.) Off by default, and free then.
+a NaN anywhere in the backward pass ends up.) Off by default, and free
+then: the checking ``backward`` is installed only while the mode is on.
 """
 
 import functools
@@ -11,22 +12,28 @@ import functools
 from .. import _native
 
 _ENABLED = [False]
+_PLAIN_BACKWARD = _native.Tensor.backward
 
 
 def is_anomaly_enabled():
     return _ENABLED[0]
 
 
+def _set(mode):
+    _ENABLED[0] = bool(mode)
+    _native.Tensor.backward = _CHECKED_BACKWARD if _ENABLED[0] else _PLAIN_BACKWARD
+
+
 class set_detect_anomaly:
     def __init__(self, mode, check_nan=True):
         self.prev = _ENABLED[0]
-        _ENABLED[0] = bool(mode)
+        _set(mode)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        _ENABLED[0] = self.prev
+        _set(self.prev)
         return False
 
 
@@ -37,7 +44,7 @@ class detect_anomaly(set_detect_anomaly):
 
     def __enter__(self):
         self.prev = _ENABLED[0]
-        _ENABLED[0] = True
+        _set(True)
         return self
 
     def __call__(self, fn):
@@ -65,20 +72,16 @@ def _leaf_edges(root):
     return edges
 
 
-def _checked_backward(original):
-    @functools.wraps(original)
-    def backward(self, *args, **kwargs):
-        if not _ENABLED[0] or self.grad_fn is None:
-            return original(self, *args, **kwargs)
-        edges = _leaf_edges(self.grad_fn)
-        out = original(self, *args, **kwargs)
-        for name, leaf in edges:
-            g = leaf.grad
-            if g is not None and g.is_floating_point() and bool(g.isnan().any()):
-                raise RuntimeError(f"Function '{name}' returned nan values in its 0th output.")
-        return out
-
-    return backward
+def _checked_backward(self, *args, **kwargs):
+    if self.grad_fn is None:
+        return _PLAIN_BACKWARD(self, *args, **kwargs)
+    edges = _leaf_edges(self.grad_fn)
+    out = _PLAIN_BACKWARD(self, *args, **kwargs)
+    for name, leaf in edges:
+        g = leaf.grad
+        if g is not None and g.is_floating_point() and bool(g.isnan().any()):
+            raise RuntimeError(f"Function '{name}' returned nan values in its 0th output.")
+    return out
 
 
-_native.Tensor.backward = _checked_backward(_native.Tensor.backward)
+_CHECKED_BACKWARD = functools.wraps(_PLAIN_BACKWARD)(_checked_backward)

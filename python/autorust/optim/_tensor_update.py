@@ -104,7 +104,7 @@ class NAdam(_TensorUpdate):
 
     def _update(self, group, p, grad, state):
         step = self._advance(state)
-        (b1, b2), eps, lr, wd, md = group["betas"], group["eps"], group["lr"], group["weight_decay"], group["momentum_decay"]
+        (b1, b2), eps, lr, md = group["betas"], group["eps"], group["lr"], group["momentum_decay"]
         bc2 = 1 - b2 ** step
         grad = _weight_decay(group, p, grad)
         mu = b1 * (1.0 - 0.5 * 0.96 ** (step * md))
@@ -129,7 +129,7 @@ class RAdam(_TensorUpdate):
 
     def _update(self, group, p, grad, state):
         step = self._advance(state)
-        (b1, b2), eps, lr, wd = group["betas"], group["eps"], group["lr"], group["weight_decay"]
+        (b1, b2), eps, lr = group["betas"], group["eps"], group["lr"]
         grad = _weight_decay(group, p, grad)
         state["exp_avg"].lerp_(grad, 1 - b1)
         state["exp_avg_sq"].mul_(b2).addcmul_(grad, grad, value=1 - b2)

@@ -30,10 +30,11 @@ pub fn assert_all(cond: &GpuStorage, message: &str) -> Result<()> {
     }
     let ctx = context()?;
     let mut checks = ctx.checks.lock();
-    if checks.flag.is_none() {
-        // wgpu zero-initialises new buffers
-        checks.flag = Some(ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust device checks"), size: 16, usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST, mapped_at_creation: false }));
-    }
+    // wgpu zero-initialises new buffers
+    let flag = checks
+        .flag
+        .get_or_insert_with(|| ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust device checks"), size: 16, usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST, mapped_at_creation: false }))
+        .clone();
     let code = match checks.codes.get(message) {
         Some(&c) => c,
         None => {
@@ -44,7 +45,6 @@ pub fn assert_all(cond: &GpuStorage, message: &str) -> Result<()> {
         }
     };
     let n = cond.len();
-    let flag = checks.flag.clone().expect("created above");
     drop(checks);
     dispatch(ctx, "index", "assert_all_u32", &[u32_of("device check", n)?, code], &[(1, cond.raw()), (6, &flag)], grid_1d(n)?)
 }
@@ -66,21 +66,9 @@ pub(super) fn stage_flag(ctx: &Context) -> Result<Option<wgpu::Buffer>> {
 /// After the GPU finished: the verdict of the staged flag. Clears the flag
 /// and the recorded checks either way.
 pub(super) fn verdict(ctx: &Context, staging: wgpu::Buffer) -> Result<()> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-        let _ = tx.send(r);
-    });
+    let mapped = super::context::map_for_read(&staging);
     ctx.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| Error::Device(format!("wgpu: {e}")))?;
-    if !matches!(rx.recv(), Ok(Ok(()))) {
-        return Err(Error::Device("wgpu: reading the device-check flag failed".into()));
-    }
-    let code = super::context::guarded("reading the device-check flag", || {
-        let view = staging.slice(..).get_mapped_range();
-        let code = u32::from_le_bytes([view[0], view[1], view[2], view[3]]);
-        drop(view);
-        staging.unmap();
-        code
-    })?;
+    let code = super::context::read_mapped(&staging, mapped)?.first().copied().unwrap_or(0);
     let mut checks = ctx.checks.lock();
     let message = (code as usize).checked_sub(1).and_then(|i| checks.messages.get(i).cloned());
     checks.messages.clear();

@@ -238,3 +238,26 @@ pub fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
         Error::Device(format!("wgpu failed in {what}: {msg}"))
     })
 }
+
+/// Starts mapping `staging` for reading; the map completes at the next poll.
+pub(super) fn map_for_read(staging: &wgpu::Buffer) -> std::sync::mpsc::Receiver<std::result::Result<(), wgpu::BufferAsyncError>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    rx
+}
+
+/// The words of a buffer whose `map_for_read` a poll has completed; unmaps it.
+pub(super) fn read_mapped(staging: &wgpu::Buffer, mapped: std::sync::mpsc::Receiver<std::result::Result<(), wgpu::BufferAsyncError>>) -> Result<Vec<u32>> {
+    match mapped.try_recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(Error::Device(format!("wgpu readback failed: {e}"))),
+        Err(_) => return Err(Error::Device("wgpu readback never completed".into())),
+    }
+    guarded("reading a buffer back", || {
+        let words = staging.slice(..).get_mapped_range().chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        staging.unmap();
+        words
+    })
+}

@@ -113,21 +113,9 @@ impl GpuStorage {
         // pending device checks ride along in the same submission
         let checks = asserts::stage_flag(ctx)?;
         ctx.submit()?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
+        let mapped = context::map_for_read(&staging);
         ctx.wait(checks)?;
-        match rx.recv() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(Error::Device(format!("wgpu readback failed: {e}"))),
-            Err(_) => return Err(Error::Device("wgpu readback never completed".into())),
-        }
-        context::guarded("reading a buffer back", || {
-            let words = staging.slice(..).get_mapped_range().chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-            staging.unmap();
-            words
-        })
+        context::read_mapped(&staging, mapped)
     }
 
     /// `n` copies of `value`.
@@ -135,7 +123,7 @@ impl GpuStorage {
         let out = GpuStorage::new("full", dtype, n)?;
         let bits = match dtype {
             DType::F32 => (value as f32).to_bits(),
-            DType::I64 => (value as i64 as i32) as u32,
+            DType::I64 => i32::try_from(value as i64).map_err(|_| Error::Device(format!("full: the int64 value {value} does not fit the wgpu device's 32-bit integers")))? as u32,
             DType::Bool => (value != 0.0) as u32,
             DType::F64 => return Err(f64_refused("full")),
         };
