@@ -23,10 +23,13 @@ use buffer::Buffer;
 use rayon::prelude::*;
 
 /// Below this many elements a kernel runs on the calling thread: entering the
-/// rayon pool from Python costs ~10 us. Measured on the 2-core dev machine
-/// (benchmarks/threshold.py): `x * y` runs at ~0.06 ns/elem
+/// rayon pool from a thread outside it costs ~10 us. Measured on the 2-core
+/// dev machine (benchmarks/threshold.py): `x * y` runs at ~0.06 ns/elem
 /// serially in cache and `exp` at ~0.21 ns/elem, so two threads only win
 /// from ~256K elements (at 64K, parallel mul took 10 us against 4 us serial).
+/// Re-checked since the main thread joined the pool (python/mod.rs): a 64K
+/// `exp` on two threads then took anywhere from 7 to 19 us against 19 us
+/// serial, as the other worker was awake or not, so the threshold stays.
 pub const PAR_THRESHOLD: usize = 1 << 18;
 /// Elements per parallel task; fixed so that results never depend on the
 /// number of threads.
