@@ -276,3 +276,32 @@ def test_from_numpy_shares_strided_views():
     assert a[2, 2] == 7.0 and v[1, 2] == 7.0
     with pytest.raises(ValueError, match="negative"):
         torch.from_numpy(a[::-1])
+
+
+def test_inplace_writes_on_every_layout_match_numpy():
+    # copy_/fill_/zero_ take a memcpy or fill path for contiguous targets and
+    # single-element sources, and the general path otherwise: all must agree.
+    base = np.arange(24, dtype=np.float32).reshape(4, 6)
+    cases = [
+        (lambda x: x.fill_(7), lambda a: a.__setitem__(slice(None), 7)),
+        (lambda x: x[:, 1].fill_(-2), lambda a: a.__setitem__((slice(None), 1), -2)),
+        (lambda x: x[1].zero_(), lambda a: a.__setitem__(1, 0)),
+        (lambda x: x[1:3].copy_(torch.ones(2, 6) * 5), lambda a: a.__setitem__(slice(1, 3), 5)),
+        (lambda x: x.copy_(torch.arange(6.0)), lambda a: a.__setitem__(slice(None), np.arange(6))),
+        (lambda x: x.t().copy_(torch.arange(24.0).reshape(6, 4)), lambda a: a.T.__setitem__(slice(None), np.arange(24).reshape(6, 4))),
+        (lambda x: x.copy_(x.flip(0)), lambda a: a.__setitem__(slice(None), a[::-1].copy())),
+        (lambda x: x.copy_(torch.tensor(3)), lambda a: a.__setitem__(slice(None), 3)),
+        (lambda x: x.add_(x[0]), lambda a: a.__iadd__(a[0].copy())),
+    ]
+    for ours, ref in cases:
+        x = torch.tensor(base)
+        a = base.copy()
+        ours(x)
+        ref(a)
+        np.testing.assert_array_equal(x.numpy(), a)
+    ints = torch.zeros(5, dtype=torch.int64)
+    ints[::2].fill_(4)
+    assert ints.tolist() == [4, 0, 4, 0, 4]
+    flags = torch.zeros(3, dtype=torch.bool)
+    flags.copy_(torch.tensor([1.5, 0.0, -2.0]))
+    assert flags.tolist() == [True, False, True]

@@ -151,6 +151,9 @@ impl CpuStorage {
     /// Writes `src` (already broadcast to `dst`'s shape) into the elements of
     /// `self` that `dst` selects, converting dtype.
     pub fn copy_from(&mut self, dst: &Layout, src: &CpuStorage, src_layout: &Layout) {
+        if self.dtype() == src.dtype() && self.copy_same_dtype_fast(dst, src, src_layout) {
+            return;
+        }
         let converted = src.to_contiguous(src_layout, self.dtype());
         fn put<T: Element>(dst_buf: &mut [T], dst: &Layout, src: &[T]) {
             let mut i = 0;
@@ -166,6 +169,40 @@ impl CpuStorage {
             (CpuStorage::Bool(d), CpuStorage::Bool(s)) => put(d.as_mut_slice(), dst, s.as_slice()),
             // why: `converted` was cast to self's dtype just above.
             _ => unreachable!("copy_from: dtype was converted above"),
+        }
+    }
+
+    /// `copy_from`'s common cases without the intermediate contiguous copy
+    /// or the per-element offset walk: contiguous into contiguous (`copy_`,
+    /// every in-place op's write-back) is a memcpy, and a broadcast single
+    /// element (`fill_`, `zero_`) is a fill. They made `zero_` on 200K
+    /// floats 157 us and `add_` 46 us where PyTorch takes 4 and 8. Returns
+    /// false, having done nothing, for the other layouts.
+    fn copy_same_dtype_fast(&mut self, dst: &Layout, src: &CpuStorage, src_layout: &Layout) -> bool {
+        fn go<T: Element>(d: &mut [T], dst: &Layout, s: &[T], sl: &Layout) -> bool {
+            let n = dst.numel();
+            if n > 0 && sl.strides.iter().zip(&sl.shape).all(|(&st, &len)| st == 0 || len == 1) {
+                let value = s[sl.offset];
+                match dst.contiguous_range() {
+                    Some(r) => d[r].fill(value),
+                    None => dst.for_each_offset(|o| d[o] = value),
+                }
+                return true;
+            }
+            match (dst.contiguous_range(), sl.contiguous_range()) {
+                (Some(rd), Some(rs)) => {
+                    d[rd].copy_from_slice(&s[rs]);
+                    true
+                }
+                _ => false,
+            }
+        }
+        match (self, src) {
+            (CpuStorage::F32(d), CpuStorage::F32(s)) => go(d.as_mut_slice(), dst, s.as_slice(), src_layout),
+            (CpuStorage::F64(d), CpuStorage::F64(s)) => go(d.as_mut_slice(), dst, s.as_slice(), src_layout),
+            (CpuStorage::I64(d), CpuStorage::I64(s)) => go(d.as_mut_slice(), dst, s.as_slice(), src_layout),
+            (CpuStorage::Bool(d), CpuStorage::Bool(s)) => go(d.as_mut_slice(), dst, s.as_slice(), src_layout),
+            _ => false,
         }
     }
 }
