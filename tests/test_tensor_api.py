@@ -305,3 +305,67 @@ def test_inplace_writes_on_every_layout_match_numpy():
     flags = torch.zeros(3, dtype=torch.bool)
     flags.copy_(torch.tensor([1.5, 0.0, -2.0]))
     assert flags.tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize("n", [7, 300_000])
+def test_inplace_arithmetic_equals_the_out_of_place_op(n):
+    # add_/sub_/mul_/div_ and the augmented operators write straight into a
+    # contiguous target when nothing is recorded; the values must be bitwise
+    # those of the out-of-place op, whichever path runs.
+    rng = np.random.default_rng(0)
+    for dtype in (torch.float32, torch.float64):
+        x0 = torch.tensor(rng.standard_normal(n)).to(dtype)
+        y = torch.tensor(rng.standard_normal(n) + 3).to(dtype)
+        others = [y, 0.37, torch.tensor(2.5), torch.tensor([1.25]).to(dtype), y.double(), torch.arange(n) % 5]
+        for other in others:
+            for name, alpha in [("add_", None), ("add_", -0.01), ("sub_", None), ("sub_", 3), ("mul_", None), ("div_", None)]:
+                x = x0.clone()
+                kwargs = {} if alpha is None else {"alpha": alpha}
+                out = getattr(x, name)(other, **kwargs)
+                assert out is x and x.dtype == dtype
+                expected = getattr(x0, name.rstrip("_"))(other, **kwargs).to(dtype)
+                np.testing.assert_array_equal(x.numpy(), expected.numpy())
+        x = x0.clone()
+        x += y
+        x -= 0.5
+        x *= y
+        x /= 4
+        np.testing.assert_array_equal(x.numpy(), ((((x0 + y) - 0.5) * y) / 4).numpy())
+
+
+def test_inplace_arithmetic_on_other_layouts_and_history():
+    x = torch.arange(12.0).reshape(3, 4)
+    x.t().mul_(2)  # non-contiguous target
+    x[:, 1].add_(1)
+    x.add_(torch.tensor([1.0, 2.0, 3.0, 4.0]))  # broadcast row
+    x += x  # aliasing source
+    np.testing.assert_array_equal(x.numpy(), (np.arange(12.0).reshape(3, 4) * 2 + [[0, 1, 0, 0]] + [1, 2, 3, 4]) * 2)
+    ints = torch.arange(4)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        ints += 1.5
+    with pytest.raises(RuntimeError, match="alpha must not be a floating point"):
+        ints.add_(3, alpha=0.5)
+    assert ints.add(3, alpha=2).tolist() == [6, 7, 8, 9]
+    # a Python number scaled by alpha keeps the tensor's float64 (it became float32)
+    d = torch.ones(2, dtype=torch.float64).add_(0.37, alpha=-0.01)
+    assert d.dtype == torch.float64 and d.tolist() == [1 + 0.37 * -0.01] * 2
+    # a tensor saved for backward and then changed in place is detected
+    a = torch.randn(5, requires_grad=True)
+    b = torch.randn(5)
+    y = a * b
+    with torch.no_grad():
+        b.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    # through .data the write is invisible to the check, as in PyTorch
+    b2 = torch.randn(5)
+    y2 = a * b2
+    b2.data.mul_(2)
+    y2.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), b2.numpy())
+    # with grad recording, the in-place op stays differentiable
+    w = torch.randn(3, requires_grad=True)
+    h = w * 1.0
+    h.mul_(3)
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [3.0, 3.0, 3.0])

@@ -77,6 +77,16 @@ pub fn inplace(t: &Tensor, op: &'static str, f: impl FnOnce(&Tensor) -> crate::e
     Ok(t.inplace_update(&r, op)?)
 }
 
+/// `t op= alpha * other`: straight into `t`'s elements when nothing is
+/// recorded and the layouts allow (`Tensor::binary_inplace_direct`), else
+/// the general in-place path.
+fn inplace_binary(t: &Tensor, name: &'static str, op: BinaryOp, other: &Tensor, alpha: f64) -> PyResult<()> {
+    if t.binary_inplace_direct(op, other, alpha)? {
+        return Ok(());
+    }
+    inplace(t, name, |s| s.binary_alpha(op, other, alpha))
+}
+
 macro_rules! binary_dunders {
     ($($name:ident, $rname:ident => $op:expr;)*) => {
         #[pymethods]
@@ -313,40 +323,40 @@ impl PyTensor {
     #[pyo3(signature = (other, *, alpha=None))]
     fn add_<'py>(slf: PyRef<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<f64>) -> PyResult<PyRef<'py, Self>> {
         let b = operand(other)?.ok_or_else(|| super::errors::type_error("add_(): argument 'other' must be Tensor or Number"))?;
-        inplace(&slf.t, "add_", |s| s.binary_alpha(BinaryOp::Add, &b, alpha.unwrap_or(1.0)))?;
+        inplace_binary(&slf.t, "add_", BinaryOp::Add, &b, alpha.unwrap_or(1.0))?;
         Ok(slf)
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn sub_<'py>(slf: PyRef<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<f64>) -> PyResult<PyRef<'py, Self>> {
         let b = operand(other)?.ok_or_else(|| super::errors::type_error("sub_(): argument 'other' must be Tensor or Number"))?;
-        inplace(&slf.t, "sub_", |s| s.binary_alpha(BinaryOp::Sub, &b, alpha.unwrap_or(1.0)))?;
+        inplace_binary(&slf.t, "sub_", BinaryOp::Sub, &b, alpha.unwrap_or(1.0))?;
         Ok(slf)
     }
     fn mul_<'py>(slf: PyRef<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<PyRef<'py, Self>> {
         let b = operand(other)?.ok_or_else(|| super::errors::type_error("mul_(): argument 'other' must be Tensor or Number"))?;
-        inplace(&slf.t, "mul_", |s| s.mul(&b))?;
+        inplace_binary(&slf.t, "mul_", BinaryOp::Mul, &b, 1.0)?;
         Ok(slf)
     }
     fn div_<'py>(slf: PyRef<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<PyRef<'py, Self>> {
         let b = operand(other)?.ok_or_else(|| super::errors::type_error("div_(): argument 'other' must be Tensor or Number"))?;
-        inplace(&slf.t, "div_", |s| s.div(&b))?;
+        inplace_binary(&slf.t, "div_", BinaryOp::Div, &b, 1.0)?;
         Ok(slf)
     }
     fn __iadd__(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let b = operand(other)?.ok_or_else(|| super::errors::type_error("unsupported operand for +="))?;
-        inplace(&self.t, "add_", |s| s.add(&b))
+        inplace_binary(&self.t, "add_", BinaryOp::Add, &b, 1.0)
     }
     fn __isub__(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let b = operand(other)?.ok_or_else(|| super::errors::type_error("unsupported operand for -="))?;
-        inplace(&self.t, "sub_", |s| s.sub(&b))
+        inplace_binary(&self.t, "sub_", BinaryOp::Sub, &b, 1.0)
     }
     fn __imul__(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let b = operand(other)?.ok_or_else(|| super::errors::type_error("unsupported operand for *="))?;
-        inplace(&self.t, "mul_", |s| s.mul(&b))
+        inplace_binary(&self.t, "mul_", BinaryOp::Mul, &b, 1.0)
     }
     fn __itruediv__(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let b = operand(other)?.ok_or_else(|| super::errors::type_error("unsupported operand for /="))?;
-        inplace(&self.t, "div_", |s| s.div(&b))
+        inplace_binary(&self.t, "div_", BinaryOp::Div, &b, 1.0)
     }
     fn zero_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
         slf.t.fill_(0.0)?;

@@ -49,6 +49,33 @@ impl Tensor {
         Some(Tensor::contiguous_from(storage, saved.shape()))
     }
 
+    /// The operands `binary_alpha` computes with: both cast to the promoted
+    /// dtype, `other` scaled by `alpha`; and that dtype.
+    pub(crate) fn binary_operands(&self, op: BinaryOp, other: &Tensor, alpha: f64) -> Result<(Tensor, Tensor, DType)> {
+        let (pa, pb) = (self.promotion_operand(), other.promotion_operand());
+        let (da, db) = (pa.0, pb.0);
+        let common = result_type(&[pa, pb]);
+        let compute = if op.needs_float() { common.to_float() } else { common };
+        let a = if da == compute { self.clone() } else { self.cast_nograd(compute)? };
+        if alpha.fract() != 0.0 && !compute.is_float() {
+            return dtype_err(op.name(), "For integral input tensors, argument alpha must not be a floating point number.");
+        }
+        let b = if alpha != 1.0 {
+            // alpha as a plain 0-d tensor of the compute dtype: were it a
+            // wrapped number like `other` may be (`x.add_(0.5, alpha=2)`),
+            // the product of two wrapped numbers would take the default
+            // dtype, and a float64 `x` would then meet a float32 operand.
+            let _g = crate::autograd::GradModeGuard::new(false);
+            let o = other.cast_nograd(compute)?;
+            o.mul(&Tensor::full_on(&[], alpha, compute, o.device())?)?
+        } else if db == compute {
+            other.clone()
+        } else {
+            other.cast_nograd(compute)?
+        };
+        Ok((a, b, compute))
+    }
+
     /// Broadcasting binary op; comparisons return bool.
     pub fn binary(&self, op: BinaryOp, other: &Tensor) -> Result<Tensor> {
         self.binary_alpha(op, other, 1.0)
@@ -56,18 +83,7 @@ impl Tensor {
 
     /// `self op (alpha * other)` for add/sub (PyTorch's `alpha=`).
     pub fn binary_alpha(&self, op: BinaryOp, other: &Tensor, alpha: f64) -> Result<Tensor> {
-        let (pa, pb) = (self.promotion_operand(), other.promotion_operand());
-        let (da, db) = (pa.0, pb.0);
-        let common = result_type(&[pa, pb]);
-        let compute = if op.needs_float() { common.to_float() } else { common };
-        let a = if da == compute { self.clone() } else { self.cast_nograd(compute)? };
-        let b = if alpha != 1.0 {
-            other.cast_nograd(compute)?.mul_scalar_nograd(alpha)?
-        } else if db == compute {
-            other.clone()
-        } else {
-            other.cast_nograd(compute)?
-        };
+        let (a, b, compute) = self.binary_operands(op, other, alpha)?;
         let (storage, out_shape) = {
             let (va, vb) = (a.view_guard(), b.view_guard());
             let (xa, xb) = (va.storage.data.read_recursive(), vb.storage.data.read_recursive());
@@ -98,11 +114,6 @@ impl Tensor {
             _ => Rule::Zero,
         });
         Ok(out)
-    }
-
-    fn mul_scalar_nograd(&self, v: f64) -> Result<Tensor> {
-        let _g = crate::autograd::GradModeGuard::new(false);
-        self.mul_scalar(v)
     }
 
     pub fn add(&self, o: &Tensor) -> Result<Tensor> {

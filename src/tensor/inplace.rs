@@ -7,6 +7,8 @@ use super::{needs_grad, IndexArg, Tensor};
 use crate::autograd::{is_grad_enabled, GradModeGuard};
 use crate::error::{shape_err, Error, Result};
 use crate::graph::NodeRef;
+use crate::op::BinaryOp;
+use crate::storage::Storage;
 use crate::shape::{broadcast_shapes, fmt_shape};
 use std::sync::Arc;
 
@@ -127,6 +129,56 @@ impl Tensor {
             }
         }
         Ok(())
+    }
+
+    /// `self op= alpha * other` straight into this tensor's CPU elements when
+    /// nothing needs recording, this tensor is contiguous, keeps its dtype,
+    /// and `other` is a contiguous tensor of its shape or a single element.
+    /// Ok(false) leaves everything to the general path (`inplace_source` +
+    /// `inplace_update`), which computes out of place and copies back: on
+    /// 200K floats that took 31 us against PyTorch's 8.
+    pub fn binary_inplace_direct(&self, op: BinaryOp, other: &Tensor, alpha: f64) -> Result<bool> {
+        if !matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div) || needs_grad(&[self, other]) || !self.dtype().is_float() {
+            return Ok(false);
+        }
+        if self.device() != other.device() && other.numel() != 1 {
+            return Ok(false);
+        }
+        if alpha.fract() != 0.0 && !self.dtype().is_float() {
+            return Ok(false); // the general path raises PyTorch's error
+        }
+        // unscaled: the kernel applies alpha (as the general path would, rounded to the dtype)
+        let (_, b, compute) = self.binary_operands(op, other, 1.0)?;
+        if compute != self.dtype() {
+            return Ok(false);
+        }
+        let v = self.view_guard();
+        let bv = b.view_guard();
+        let Some(dst_range) = v.layout.contiguous_range() else { return Ok(false) };
+        let src_range = if bv.layout.numel() == 1 && bv.layout.ndim() <= v.layout.ndim() {
+            bv.layout.offset..bv.layout.offset + 1
+        } else if bv.layout.shape == v.layout.shape {
+            match bv.layout.contiguous_range() {
+                Some(r) => r,
+                None => return Ok(false),
+            }
+        } else {
+            return Ok(false);
+        };
+        // x op= x (or an overlapping view): the general path copies the source out first.
+        if Arc::ptr_eq(&v.storage, &bv.storage) {
+            return Ok(false);
+        }
+        let src = bv.storage.data.read_recursive();
+        let mut dst = v.storage.data.write();
+        let done = match (&mut *dst, &*src) {
+            (Storage::Cpu(d), Storage::Cpu(s)) => crate::backend::cpu::elementwise::binary_inplace(op, d, dst_range, s, src_range, alpha),
+            _ => false,
+        };
+        if done && v.tracks_version {
+            v.storage.bump_version();
+        }
+        Ok(done)
     }
 
     /// `self += other` without recording (gradient accumulation, optimizers).

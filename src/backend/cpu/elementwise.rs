@@ -274,6 +274,45 @@ pub fn binary(op: BinaryOp, a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &La
 }
 
 /// `where(cond, a, b)` with all three layouts expanded to the output shape.
+/// `dst[i] = dst[i] op alpha * src[i]` over contiguous float elements, or
+/// `op alpha * src[0]` for a one-element source: in-place arithmetic
+/// (`add_`, `-=`, ...) without the temporaries and copy-back of the general
+/// path. The element expressions are those of `binary` after the general
+/// path's scaling by alpha (rounded to the dtype first), so the values are
+/// bitwise the same. `alpha` is 1 except for add and sub. Returns false,
+/// having written nothing, for ops or dtypes it does not cover.
+pub fn binary_inplace(op: BinaryOp, dst: &mut CpuStorage, dr: std::ops::Range<usize>, src: &CpuStorage, sr: std::ops::Range<usize>, alpha: f64) -> bool {
+    fn run<F: Float>(d: &mut [F], s: &[F], f: impl Fn(F, F) -> F + Sync + Send) {
+        use rayon::prelude::*;
+        let parallel = d.len() >= super::PAR_THRESHOLD;
+        match s {
+            [y] if parallel => d.par_chunks_mut(super::CHUNK).for_each(|c| super::simd::update_scalar_slice(c, *y, &f)),
+            [y] => super::simd::update_scalar_slice(d, *y, &f),
+            _ if parallel => d.par_chunks_mut(super::CHUNK).zip(s.par_chunks(super::CHUNK)).for_each(|(c, t)| super::simd::update_slice(c, t, &f)),
+            _ => super::simd::update_slice(d, s, &f),
+        }
+    }
+    fn typed<F: Float>(op: BinaryOp, d: &mut [F], s: &[F], alpha: f64) -> bool {
+        use BinaryOp::*;
+        let a = F::from_f64(alpha);
+        match op {
+            Add if alpha == 1.0 => run(d, s, |x, y| x + y),
+            Add => run(d, s, move |x, y| x + y * a),
+            Sub if alpha == 1.0 => run(d, s, |x, y| x - y),
+            Sub => run(d, s, move |x, y| x - y * a),
+            Mul if alpha == 1.0 => run(d, s, |x, y| x * y),
+            Div if alpha == 1.0 => run(d, s, |x, y| x / y),
+            _ => return false,
+        }
+        true
+    }
+    match (dst, src) {
+        (CpuStorage::F32(d), CpuStorage::F32(s)) => typed(op, &mut d.as_mut_slice()[dr], &s.as_slice()[sr], alpha),
+        (CpuStorage::F64(d), CpuStorage::F64(s)) => typed(op, &mut d.as_mut_slice()[dr], &s.as_slice()[sr], alpha),
+        _ => false,
+    }
+}
+
 pub fn where_(cond: &CpuStorage, lc: &Layout, a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout) -> Result<CpuStorage> {
     let CpuStorage::Bool(c) = cond else {
         return dtype_err("where", format!("where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype()));

@@ -83,6 +83,22 @@ multiversion! {
 }
 
 multiversion! {
+    pub fn update_slice<F, G>(dst: &mut [F], src: &[F], f: &G) where [F: Copy, G: Fn(F, F) -> F] {
+        for (d, &y) in dst.iter_mut().zip(src) {
+            *d = f(*d, y);
+        }
+    }
+}
+
+multiversion! {
+    pub fn update_scalar_slice<F, G>(dst: &mut [F], y: F, f: &G) where [F: Copy, G: Fn(F, F) -> F] {
+        for d in dst.iter_mut() {
+            *d = f(*d, y);
+        }
+    }
+}
+
+multiversion! {
     pub fn map_scalar_slice<A, B, D, F>(a: &[A], y: B, dst: &mut [MaybeUninit<D>], f: &F) where [A: Copy, B: Copy, F: Fn(A, B) -> D] {
         for (o, &x) in dst.iter_mut().zip(a) {
             o.write(f(x, y));
