@@ -216,8 +216,15 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
         }
         RPowScalar(b) => g.mul(&v.rpow_scalar(b)?.mul_scalar(b.ln())?)?,
         Clamp(lo, hi) => {
-            let mut mask = v.ge_scalar(lo.unwrap_or(f64::NEG_INFINITY))?;
-            mask = mask.binary(BinaryOp::LogicalAnd, &v.le_scalar(hi.unwrap_or(f64::INFINITY))?)?;
+            // strictly inside the given bounds, as PyTorch (2.15): an input
+            // sitting on a bound gets no gradient (like relu at 0)
+            let above = lo.map(|lo| v.gt_scalar(lo)).transpose()?;
+            let below = hi.map(|hi| v.lt_scalar(hi)).transpose()?;
+            let mask = match (above, below) {
+                (Some(a), Some(b)) => a.binary(BinaryOp::LogicalAnd, &b)?,
+                (Some(m), None) | (None, Some(m)) => m,
+                (None, None) => return Ok(g.clone()),
+            };
             g.mul(&mask.to_dtype(g.dtype())?)?
         }
         Neg | Sign | Floor | Ceil | Round | Trunc | LogicalNot => g.mul_scalar(0.0)?,

@@ -318,3 +318,54 @@ def test_in_place_samplers():
     assert abs(ln.log().mean().item()) < 0.02 and abs(ln.log().std().item() - 0.5) < 0.02
     c = torch.zeros(20001).cauchy_()
     assert abs(c.median().item()) < 0.05
+
+
+def _grad_of(f, values):
+    x = torch.tensor(values, requires_grad=True)
+    f(x).sum().backward()
+    return x.grad.tolist()
+
+
+def test_clamp_family_gradients_on_the_bounds_match_pytorch():
+    # PyTorch 2.15's values: an input exactly on a scalar bound gets no
+    # gradient (tensor bounds split it, as maximum/minimum do)
+    F = torch.nn.functional
+    v = [0.0, 1.0, 0.5, -1.0, 2.0]
+    assert _grad_of(lambda x: x.clamp(0, 1), v) == [0.0, 0.0, 1.0, 0.0, 0.0]
+    assert _grad_of(lambda x: x.clamp(min=0), v) == [0.0, 1.0, 1.0, 0.0, 1.0]
+    assert _grad_of(lambda x: x.clamp(max=1), v) == [1.0, 0.0, 1.0, 1.0, 0.0]
+    assert _grad_of(lambda x: x.clamp(torch.tensor(0.0), torch.tensor(1.0)), v) == [0.5, 0.5, 1.0, 0.0, 0.0]
+    assert _grad_of(lambda x: F.hardtanh(x, 0.0, 1.0), v) == [0.0, 0.0, 1.0, 0.0, 0.0]
+    assert _grad_of(lambda x: F.relu6(x * 6), v) == [0.0, 0.0, 6.0, 0.0, 0.0]
+    assert _grad_of(lambda x: F.hardsigmoid(x * 3), v) == [0.5, 0.0, 0.5, 0.0, 0.0]
+    assert _grad_of(lambda x: F.hardswish(x * 3), [-1.0, 1.0, 0.0, -2.0, 2.0]) == [0.0, 3.0, 1.5, 0.0, 3.0]
+    y = F.hardswish(torch.tensor([-3.0, 3.0, -1.0, 1.5, 4.0, -4.0]))
+    np.testing.assert_allclose(y.numpy(), [0.0, 3.0, -1 / 3, 1.125, 4.0, 0.0], rtol=1e-6)
+    # the CPU's fused backward and the recorded rule agree (double backward uses the rule)
+    x = torch.tensor(v, requires_grad=True)
+    (g,) = torch.autograd.grad(x.clamp(0, 1).sum(), x, create_graph=True)
+    assert g.tolist() == [0.0, 0.0, 1.0, 0.0, 0.0]
+
+
+def test_shifts_and_integer_powers_match_pytorch():
+    x = torch.tensor([5, -5, 1])
+    assert (x << torch.tensor([1, 2, 63])).tolist() == [10, -20, -(2**63)]
+    assert (x << 64).tolist() == [0, 0, 0] and (x << -1).tolist() == [0, 0, 0]
+    assert (x >> 1).tolist() == [2, -3, 0]
+    assert (x >> torch.tensor([63, 63, 64])).tolist() == [0, -1, 0] and (x >> -1).tolist() == [0, -1, 0]
+    assert (3 << x.abs()).tolist() == [96, 96, 6] and (100 >> x.abs()).tolist() == [3, 3, 50]
+    assert torch.bitwise_left_shift(x, 2).tolist() == [20, -20, 4] and torch.bitwise_right_shift(x, 1).dtype == torch.int64
+    assert (torch.tensor([True, False]) << 1).tolist() == [2, 0]
+    y = x.clone()
+    y <<= 2
+    y >>= 3
+    assert y.tolist() == [2, -3, 0]
+    with pytest.raises(NotImplementedError, match="lshift_cpu"):
+        torch.tensor([1.0]) << 1
+    # integer bases and exponents stay integer; a negative exponent tensor truncates
+    assert (2 ** torch.tensor([3])).dtype == torch.int64 and (2 ** torch.tensor([3])).tolist() == [8]
+    assert (2.0 ** torch.tensor([3])).dtype == torch.float32
+    b, e = torch.tensor([2, 1, -1, 0, -2]), torch.tensor([-1, -2, -3, 2, 3])
+    assert (b ** e).tolist() == [0, 1, -1, 0, -8] and (2 ** e).tolist() == [0, 0, 0, 4, 8]
+    with pytest.raises(RuntimeError, match="negative integer powers"):
+        b ** -1

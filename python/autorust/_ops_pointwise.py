@@ -209,10 +209,43 @@ def std_mean(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
     return (self.std(dim, correction=correction, keepdim=keepdim), self.mean() if dim is None else self.mean(dim, keepdim=keepdim))
 
 
+def _shift_operands(self, other, kernel):
+    other = _as_tensor_like(other, self)
+    for x in (self, other):
+        if x.is_floating_point():
+            name = {"float32": "Float", "float64": "Double"}.get(str(x.dtype).split(".")[-1], str(x.dtype))
+            raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{name}\'')
+    from ._dtype import int64
+
+    return self.to(int64), other.to(int64)
+
+
+def _two_to_the(k):
+    """2**k for int64 k in [0, 63], wrapping as C's shift does (2**63 is -2**63)."""
+    p = 2 ** k.clamp(max=62)
+    return _native.where(k == 63, p * 2, p)
+
+
+def bitwise_left_shift(self, other):
+    """``self << other``: a wrapping product by 2**other; shifts outside
+    [0, 64) give 0, as PyTorch's."""
+    a, n = _shift_operands(self, other, "lshift")
+    inside = (n >= 0) & (n < 64)
+    return _native.where(inside, a * _two_to_the(n.clamp(0, 63)), a * 0)
+
+
+def bitwise_right_shift(self, other):
+    """``self >> other``: floor division by 2**other; shifts outside [0, 63)
+    leave the sign (0 or -1), as PyTorch's."""
+    a, n = _shift_operands(self, other, "rshift")
+    sign = _native.where(a < 0, a * 0 - 1, a * 0)
+    return _native.where((n >= 0) & (n < 63), a.div(_two_to_the(n.clamp(0, 62)), rounding_mode="floor"), sign)
+
+
 FUNCTIONS = [
     log2, log10, exp2, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, deg2rad, rad2deg, frac, fmod, hypot,
     logaddexp, logaddexp2, xlogy, sgn, logit, heaviside, signbit, copysign, float_power, sinc, positive,
-    addcmul, addcdiv, nansum, nanmean, std_mean,
+    addcmul, addcdiv, nansum, nanmean, std_mean, bitwise_left_shift, bitwise_right_shift,
 ]
 ALIASES = {"arcsin": asin, "arccos": acos, "arctan": atan, "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh}
 INPLACE = [log2, log10, exp2, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, deg2rad, rad2deg, frac, fmod, hypot, xlogy, sgn, logit, heaviside, copysign, float_power, sinc, addcmul, addcdiv]
@@ -220,3 +253,9 @@ INPLACE = [log2, log10, exp2, sinh, cosh, asin, acos, atan, asinh, acosh, atanh,
 register(FUNCTIONS, ALIASES)
 for _fn in INPLACE:
     setattr(Tensor, _fn.__name__ + "_", inplace_variant(_fn))
+Tensor.__lshift__ = bitwise_left_shift
+Tensor.__rshift__ = bitwise_right_shift
+Tensor.__rlshift__ = lambda self, other: bitwise_left_shift(_as_tensor_like(other, self), self)
+Tensor.__rrshift__ = lambda self, other: bitwise_right_shift(_as_tensor_like(other, self), self)
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_ = inplace_variant(bitwise_left_shift)
+Tensor.__irshift__ = Tensor.bitwise_right_shift_ = inplace_variant(bitwise_right_shift)

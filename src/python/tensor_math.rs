@@ -245,7 +245,9 @@ impl PyTensor {
         }
     }
     fn __rpow__(&self, py: Python<'_>, base: &Bound<'_, PyAny>, _modulo: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-        if let Ok(b) = base.extract::<f64>() {
+        // an integer base with an integer tensor stays integer (`2 ** k`), as PyTorch
+        let int_power = !self.t.dtype().is_float() && base.is_instance_of::<pyo3::types::PyInt>();
+        if let (false, Ok(b)) = (int_power, base.extract::<f64>()) {
             let t = if self.t.dtype().is_float() { self.t.clone() } else { self.t.to_dtype(crate::dtype::default_float())? };
             return Ok(Py::new(py, PyTensor::wrap(t.rpow_scalar(b)?))?.into_any());
         }

@@ -177,6 +177,9 @@ impl Tensor {
     pub fn le_scalar(&self, v: f64) -> Result<Tensor> {
         self.cmp_scalar(BinaryOp::Le, v)
     }
+    pub fn lt_scalar(&self, v: f64) -> Result<Tensor> {
+        self.cmp_scalar(BinaryOp::Lt, v)
+    }
     pub fn eq_scalar(&self, v: f64) -> Result<Tensor> {
         self.cmp_scalar(BinaryOp::Eq, v)
     }

@@ -44,7 +44,9 @@ def hardsigmoid(input, inplace=False):
 
 
 def hardswish(input, inplace=False):
-    out = input * (input + 3).clamp(0.0, 6.0) / 6
+    # piecewise, for PyTorch's gradient on the joins: the outer pieces own
+    # x = -3 (gradient 0) and x = 3 (gradient 1)
+    out = _native.where(input <= -3, input * 0, _native.where(input >= 3, input, input * (input + 3) / 6))
     return input.copy_(out) if inplace else out
 
 

@@ -198,14 +198,16 @@ fn int_binary(op: BinaryOp, a: &[i64], la: &Layout, b: &[i64], lb: &Layout) -> R
         Add => map2_strided(a, la, b, lb, |x, y| x.wrapping_add(y)).into_storage(),
         Sub => map2_strided(a, la, b, lb, |x, y| x.wrapping_sub(y)).into_storage(),
         Mul => map2_strided(a, la, b, lb, |x, y| x.wrapping_mul(y)).into_storage(),
-        Pow => {
-            let mut neg = false;
-            lb.for_each_offset(|o| neg |= b[o] < 0);
-            if neg {
-                return dtype_err("pow", "Integers to negative integer powers are not allowed.");
-            }
-            map2_strided(a, la, b, lb, |x, y| x.wrapping_pow(y.min(u32::MAX as i64) as u32)).into_storage()
-        }
+        // A negative exponent tensor (PyTorch refuses only a scalar one) gives
+        // 1 / x^-y truncated toward zero: 1 for x == 1, +-1 for x == -1, else
+        // 0 (0 ** -1 included), as PyTorch and the GPU's ipow.
+        Pow => map2_strided(a, la, b, lb, |x, y| match (x, y) {
+            (1, _) => 1,
+            (-1, _) if y < 0 => 1 - 2 * (y & 1),
+            (_, _) if y < 0 => 0,
+            _ => x.wrapping_pow(y.min(u32::MAX as i64) as u32),
+        })
+        .into_storage(),
         Maximum => map2_strided(a, la, b, lb, |x, y| x.max(y)).into_storage(),
         Minimum => map2_strided(a, la, b, lb, |x, y| x.min(y)).into_storage(),
         FloorDivide => {
@@ -387,7 +389,8 @@ fn float_unary_backward<F: Float>(op: UnaryOp, g: &[F], lg: &Layout, v: &[F], lv
             let lo = lo.map(F::from_f64);
             let hi = hi.map(F::from_f64);
             map2_strided(g, lg, v, lv, move |g, x| {
-                let inside = lo.map_or(true, |lo| x >= lo) && hi.map_or(true, |hi| x <= hi);
+                // strictly inside, as the recorded rule (grad_rules.rs)
+                let inside = lo.map_or(true, |lo| x > lo) && hi.map_or(true, |hi| x < hi);
                 if inside {
                     g
                 } else {
