@@ -320,6 +320,29 @@ def test_in_place_samplers():
     assert abs(c.median().item()) < 0.05
 
 
+def test_samplers_repeat_pytorchs_draws_for_a_seed():
+    # printed by PyTorch 2.15 (CPU, AMD; on Intel CPUs PyTorch draws
+    # bernoulli_(p) from MKL instead) after torch.manual_seed(0)
+    F = torch.nn.functional
+
+    def seeded(f):
+        torch.manual_seed(0)
+        return f()
+
+    assert seeded(lambda: F.dropout(torch.ones(8), 0.5)).tolist() == [0, 0, 2, 0, 0, 0, 2, 2]
+    np.testing.assert_allclose(seeded(lambda: torch.nn.Dropout(0.3)(torch.arange(1.0, 7.0))).numpy(), [0, 0, 4.285714149475098, 0, 7.142857551574707, 0], rtol=1e-7)
+    assert seeded(lambda: F.dropout2d(torch.ones(2, 4, 1, 1), 0.5)).flatten().tolist() == [0, 0, 2, 0, 0, 0, 2, 2]
+    np.testing.assert_allclose(seeded(lambda: F.alpha_dropout(torch.ones(4), 0.3, training=True)).numpy(), [-1.059548258781433, -1.059548258781433, 1.315044641494751, -1.059548258781433], rtol=1e-6)
+    assert seeded(lambda: torch.empty(6).bernoulli_(0.3)).tolist() == [0] * 6
+    assert seeded(lambda: torch.multinomial(torch.tensor([0.2, 0.3, 0.5]), 4, replacement=True)).tolist() == [2, 2, 1, 2]
+    assert seeded(lambda: torch.multinomial(torch.tensor([0.2, 0.3, 0.5, 0.1]), 2)).tolist() == [2, 1]
+    np.testing.assert_allclose(seeded(lambda: torch.empty(3).exponential_()).numpy(), [3.508326292037964, 1.2303847074508667, 0.615044116973877], rtol=1e-7)
+    assert seeded(lambda: torch.empty(3).geometric_(0.3)).tolist() == [1, 1, 3]
+    np.testing.assert_allclose(seeded(lambda: torch.empty(2).cauchy_()).numpy(), [10.597729682922363, 0.7647672891616821], rtol=1e-6)
+    # p == 1 draws nothing, as PyTorch: the next draw is the seed's first
+    assert seeded(lambda: (F.dropout(torch.ones(3), 1.0), torch.rand(1))[1]).tolist() == seeded(lambda: torch.rand(1)).tolist()
+
+
 def _grad_of(f, values):
     x = torch.tensor(values, requires_grad=True)
     f(x).sum().backward()

@@ -31,11 +31,29 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     return out.requires_grad_(True) if requires_grad else out
 
 
+def bernoulli_scalar(shape, p, dtype, device, generator=None):
+    """1 with probability p (a number), else 0: what PyTorch's CPU
+    ``bernoulli_(p)`` draws (one 53-bit uniform per element, 1 where it is
+    below p), so dropout masks repeat PyTorch's under the same seed.
+    (PyTorch switches to MKL's stream on Intel CPUs; its masks then differ.)
+    For a GPU tensor the mask is drawn the same way and moved there, so a
+    model trains to the same numbers on both devices (as all of autorust's
+    draws: they come from the CPU stream)."""
+    from ._creation import rand
+    from ._dtype import float64
+
+    if not 0.0 <= p <= 1.0:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return (rand(*shape, generator=generator, dtype=float64) < p).to(dtype=dtype, device=device)
+
+
 def bernoulli(self, p=None, *, generator=None):
     """1 with probability p (the input's values, or the number p), else 0,
     in the input's dtype."""
     from ._creation import rand
 
+    if p is not None and not isinstance(p, Tensor):
+        return bernoulli_scalar(tuple(self.shape), float(p), self.dtype, self.device, generator)
     probs = self if p is None else p
     if isinstance(probs, Tensor) and probs.numel() and bool(((probs < 0) | (probs > 1)).any()):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
@@ -56,16 +74,20 @@ def multinomial(self, num_samples, replacement=False, *, generator=None):
     n_cat = rows.shape[1]
     if not replacement and num_samples > n_cat:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    u = rand(rows.shape[0], num_samples if replacement else n_cat, generator=generator, dtype=None).numpy().astype(np.float64)
-    if replacement:
-        cdf = np.cumsum(rows, 1)
-        cdf /= cdf[:, -1:]
-        picks = np.stack([np.minimum(np.searchsorted(c, r, side="right"), n_cat - 1) for c, r in zip(cdf, u)])
-    else:
-        # exponential races: the categories with the smallest -log(u)/w come first
-        with np.errstate(divide="ignore"):
-            keys = -np.log(np.maximum(u, 1e-300)) / rows
-        picks = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+    if not replacement or num_samples == 1:
+        # PyTorch's route (also for one sample with replacement): the top
+        # num_samples of p / q with q ~ Exp(1) drawn in the input's shape
+        q = self / self.new_empty(self.shape).exponential_(1.0, generator=generator)
+        picks = q.argmax(-1, keepdim=True) if num_samples == 1 else q.topk(num_samples).indices
+        return picks.to(device=self.device)
+    from ._dtype import float64
+
+    # one 53-bit uniform per sample, row by row, found in the normalised
+    # cumulative weights (the first category whose total reaches it)
+    u = rand(rows.shape[0], num_samples, generator=generator, dtype=float64).numpy()
+    cdf = np.cumsum(rows, 1)
+    cdf /= cdf[:, -1:]
+    picks = np.stack([np.minimum(np.searchsorted(c, r, side="left"), n_cat - 1) for c, r in zip(cdf, u)])
     picks = picks.reshape(-1) if w.ndim == 1 else picks
     return tensor(picks.astype(np.int64), device=self.device)
 
@@ -115,33 +137,46 @@ def random_(self, from_=0, to=None, *, generator=None):
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
+    """-log(1 - u) / lambd from 53-bit uniforms, in float64 and then rounded
+    to the tensor's dtype, as PyTorch's CPU kernel (same values per seed)."""
     from ._creation import rand
+    from ._dtype import float64
 
-    u = rand(*self.shape, generator=generator, dtype=self.dtype, device=self.device)
-    return _fill_from(self, -(1 - u).log() / lambd)
+    u = rand(*self.shape, generator=generator, dtype=float64)
+    return _fill_from(self, (-(-u).log1p()) * (1.0 / lambd))
 
 
 def geometric_(self, p, *, generator=None):
+    """ceil(log(u) / log(1 - p)) from 53-bit uniforms in float64 (PyTorch's CPU draws)."""
     from ._creation import rand
+    from ._dtype import float64
 
-    u = rand(*self.shape, generator=generator, dtype=self.dtype, device=self.device)
-    return _fill_from(self, ((1 - u).log() / np.log1p(-p)).ceil().clamp(min=1))
+    u = rand(*self.shape, generator=generator, dtype=float64)
+    return _fill_from(self, (u.log() / np.log1p(-p)).ceil())
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    """exp of a float64 normal, rounded to the tensor's dtype (PyTorch's CPU draws)."""
     from ._creation import randn
+    from ._dtype import float64
 
-    return _fill_from(self, (randn(*self.shape, generator=generator, dtype=self.dtype, device=self.device) * std + mean).exp())
+    return _fill_from(self, (randn(*self.shape, generator=generator, dtype=float64) * std + mean).exp())
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    """median + sigma tan(pi (u - 1/2)) from 53-bit uniforms in float64 (PyTorch's CPU draws)."""
     import math
 
     from ._creation import rand
+    from ._dtype import float64
 
-    u = rand(*self.shape, generator=generator, dtype=self.dtype, device=self.device)
+    u = rand(*self.shape, generator=generator, dtype=float64)
     return _fill_from(self, median + sigma * ((u - 0.5) * math.pi).tan())
 
 
-for _fn in (random_, exponential_, geometric_, log_normal_, cauchy_):
+def bernoulli_(self, p=0.5, *, generator=None):
+    return _fill_from(self, bernoulli(self, p, generator=generator))
+
+
+for _fn in (random_, exponential_, geometric_, log_normal_, cauchy_, bernoulli_):
     setattr(Tensor, _fn.__name__, _fn)

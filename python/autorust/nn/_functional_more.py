@@ -256,11 +256,14 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zeroes whole channels ([N, C, H, W] or [C, H, W])."""
     if not training or p == 0.0:
         return input
-    from .._creation import rand
+    from .._sampling import bernoulli_scalar
 
-    lead = input.shape[:-2]
-    keep = (rand(*lead, device=input.device) < (1.0 - p)).to(input.dtype).reshape(*lead, 1, 1)
-    out = input * keep * (1.0 / (1.0 - p)) if p < 1.0 else input * 0
+    lead = tuple(input.shape[:-2])
+    if p == 1.0:
+        out = input * 0
+    else:
+        noise = bernoulli_scalar(lead, 1.0 - p, input.dtype, input.device).div_(1.0 - p).reshape(*lead, 1, 1)
+        out = input * noise
     return input.copy_(out) if inplace else out
 
 
@@ -270,10 +273,10 @@ dropout1d = dropout2d
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     if not training or p == 0.0:
         return input
-    from .._creation import rand_like
+    from .._sampling import bernoulli_scalar
 
     alpha_p = -1.7580993408473766
-    keep = (rand_like(input) < (1.0 - p)).to(input.dtype)
+    keep = bernoulli_scalar(tuple(input.shape), 1.0 - p, input.dtype, input.device)
     a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
     b = -a * alpha_p * p
     out = (input * keep + alpha_p * (1 - keep)) * a + b

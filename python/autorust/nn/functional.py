@@ -278,12 +278,16 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input.numel() == 0:
         return input
-    from .._creation import rand_like
+    # PyTorch's order: no draw at p == 1; the mask is a Bernoulli(1 - p)
+    # draw divided by 1 - p in the input's dtype
+    if p == 1.0:
+        noise = input.new_zeros(())
+    else:
+        from .._sampling import bernoulli_scalar
 
-    keep = (rand_like(input) < (1.0 - p)).to(input.dtype)
-    noise = keep * (1.0 / (1.0 - p)) if p < 1.0 else keep
+        noise = bernoulli_scalar(tuple(input.shape), 1.0 - p, input.dtype, input.device).div_(1.0 - p)
     if inplace:
         return input.mul_(noise)
     return input * noise
