@@ -166,7 +166,9 @@ impl Tensor {
         let (out_f, in_f) = (sw[0], sw[1]);
         let rows: usize = sx[..sx.len() - 1].iter().product();
         if sx[sx.len() - 1] != in_f {
-            return shape_err("linear", format!("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", rows, sx[sx.len() - 1], in_f, out_f));
+            // PyTorch names the kernel it would have run: addmm for a 2-D input with a bias
+            let kernel = if b.is_some() && sx.len() == 2 { "addmm" } else { "mm" };
+            return shape_err("linear", format!("{kernel}: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", rows, sx[sx.len() - 1], in_f, out_f));
         }
         let x2 = self.reshape_to(&[rows, in_f])?;
         let storage = {

@@ -81,7 +81,10 @@ impl Tensor {
         if dims.len() != nd {
             return shape_err("permute", format!("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {}", dims.len()));
         }
-        let d = wrap_dims("permute", dims, nd)?;
+        let d: Vec<usize> = dims.iter().map(|&x| crate::shape::wrap_dim("permute", x, nd)).collect::<Result<_>>()?;
+        if (1..d.len()).any(|i| d[..i].contains(&d[i])) {
+            return shape_err("permute", "permute(): duplicate dims are not allowed.");
+        }
         self.permute_usize(&d)
     }
 
