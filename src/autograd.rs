@@ -158,7 +158,7 @@ pub fn backward(
     if inputs.is_some() {
         for (i, c) in captured.iter().enumerate() {
             if c.is_none() && !allow_unused {
-                return Err(Error::Autograd(format!("One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior. (input {i})")));
+                return Err(Error::Autograd(format!("The differentiated Tensor at index {i} appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")));
             }
         }
     }

@@ -12,6 +12,12 @@ use crate::tensor::{Tensor, TensorInner};
 use std::sync::Weak;
 
 /// A tensor saved for backward, with the storage version at save time.
+/// "SigmoidBackward0" -> "Sigmoid" (PyTorch's short node name in messages).
+fn strip_backward_suffix(name: &str) -> &str {
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    base.strip_suffix("Backward").unwrap_or(name)
+}
+
 #[derive(Clone)]
 pub struct Saved {
     tensor: Tensor,
@@ -32,10 +38,18 @@ impl Saved {
         let now = self.tensor.version();
         if now != self.version {
             let shape = crate::shape::fmt_shape(&self.tensor.shape());
+            // PyTorch names the node that made the tensor (the saving node for
+            // an output, the tensor's current grad_fn for an input), without
+            // its "Backward0" suffix, and nothing for a tensor without history
+            let producer = if self.is_output {
+                Some(node_name.to_string())
+            } else {
+                self.tensor.grad_fn().and_then(|f| crate::graph::ARENA.lock().get(f.id()).map(|n| n.name.to_string()))
+            };
+            let which = producer.map(|n| format!(", which is output 0 of {},", strip_backward_suffix(&n))).unwrap_or_default();
             return Err(Error::Autograd(format!(
-                "one of the variables needed for gradient computation has been modified by an inplace operation: [autorust.{} {shape}]{}, is at version {now}; expected version {} instead. Hint: the backtrace further above can help you find the operation that failed to compute its gradient.",
+                "one of the variables needed for gradient computation has been modified by an inplace operation: [autorust.{} {shape}]{which} is at version {now}; expected version {} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with autorust.autograd.set_detect_anomaly(True, check_nan=False).",
                 self.tensor.dtype().legacy_name(),
-                if self.is_output { format!(", which is output 0 of {node_name}") } else { String::new() },
                 self.version
             )));
         }

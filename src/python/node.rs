@@ -19,7 +19,9 @@ impl PyNode {
         ARENA.lock().get(self.r.id()).map(|n| n.name).unwrap_or("<freed>").to_string()
     }
     fn __repr__(slf: &Bound<'_, Self>) -> String {
-        format!("<{} object at {:#x}>", slf.borrow().name(), slf.as_ptr() as usize)
+        let name = slf.borrow().name();
+        let short = name.rsplit("::").next().unwrap_or(&name).to_string();
+        format!("<{short} object at {:#x}>", slf.as_ptr() as usize)
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other.cast::<PyNode>().map(|o| o.borrow().r.id() == self.r.id()).unwrap_or(false)

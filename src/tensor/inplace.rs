@@ -12,6 +12,10 @@ use crate::storage::Storage;
 use crate::shape::{broadcast_shapes, fmt_shape};
 use std::sync::Arc;
 
+/// The node of a write through a view or slice, as PyTorch names it
+/// (its repr shows the part after the last `::`).
+const COPY_SLICES: &str = "autorust::autograd::CopySlices";
+
 impl Tensor {
     pub(crate) fn existing_accumulator(&self) -> Option<NodeRef> {
         let id = self.0.meta.lock().accumulator?;
@@ -80,7 +84,7 @@ impl Tensor {
         let positions = self.positions_in(base);
         let values = result.to_dtype(self.dtype())?.expand(&self.shape())?;
         let new_base = base.put(&positions, &values, false)?;
-        crate::graph::rename(&new_base, "CopySlices");
+        crate::graph::rename(&new_base, COPY_SLICES);
         base.write_from(&new_base, op)?;
         base.0.meta.lock().grad_fn = new_base.grad_fn();
         let flat = Tensor::from_view(base.view_guard().clone());
@@ -236,6 +240,10 @@ impl Tensor {
         }
         let positions = self.index_positions(args)?;
         let r = self.put(&positions, value, false)?;
+        // `x[1] = v` writes through a slice (PyTorch's CopySlices); `x[idx] = v` is an index_put
+        if self.apply_basic_pub(args)?.1.is_empty() {
+            crate::graph::rename(&r, COPY_SLICES);
+        }
         self.inplace_update(&r, "index_put_")
     }
 }

@@ -218,7 +218,7 @@ impl Tensor {
             return Ok(());
         }
         if flag && !self.dtype().is_float() {
-            return Err(Error::Autograd("only Tensors of floating point dtype can require gradients".into()));
+            return Err(Error::Autograd("Only Tensors of floating point and complex dtype can require gradients".into()));
         }
         m.requires_grad = flag;
         Ok(())
@@ -230,9 +230,23 @@ impl Tensor {
         if let Some(g) = &g {
             if g.shape() != self.shape() {
                 return Err(Error::Runtime(format!(
-                    "assigned grad has data of a different size ({} vs {})",
+                    "attempting to assign a gradient of size '{}' to a tensor of size '{}'. Please ensure that the gradient and the tensor are the same size",
                     crate::shape::fmt_shape(&g.shape()),
                     crate::shape::fmt_shape(&self.shape())
+                )));
+            }
+            if g.dtype() != self.dtype() {
+                // PyTorch's C++ type names
+                let cpp = |d: crate::dtype::DType| match d {
+                    crate::dtype::DType::F32 => "float",
+                    crate::dtype::DType::F64 => "double",
+                    crate::dtype::DType::I64 => "long int",
+                    crate::dtype::DType::Bool => "bool",
+                };
+                let own = &self.dtype().legacy_name()[..self.dtype().legacy_name().len() - "Tensor".len()];
+                return Err(Error::Runtime(format!(
+                    "attempting to assign a gradient with dtype '{}' to a tensor with grad_dtype '{own}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems that assume they match.",
+                    cpp(g.dtype())
                 )));
             }
         }
