@@ -20,6 +20,8 @@ def _finish(t, requires_grad, device):
     if _check_device(device) != "cpu":
         t = _native._to_device(t, "wgpu")
     if requires_grad:
+        if not t.is_floating_point():
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 

@@ -308,12 +308,20 @@ impl PyTensor {
     fn get_requires_grad(&self) -> bool {
         self.t.requires_grad()
     }
+    // PyTorch words the integer-dtype refusal three ways: the attribute
+    // setter and requires_grad_() here, factories' requires_grad=True in the core.
     #[setter]
     fn set_requires_grad(&self, v: bool) -> PyResult<()> {
+        if v && !self.t.dtype().is_float() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("only Tensors of floating point and complex dtype can require gradients"));
+        }
         Ok(self.t.set_requires_grad(v)?)
     }
     #[pyo3(signature = (requires_grad=true))]
     fn requires_grad_(slf: PyRef<'_, Self>, requires_grad: bool) -> PyResult<PyRef<'_, Self>> {
+        if requires_grad && !slf.t.dtype().is_float() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("only Tensors of floating point dtype can require gradients"));
+        }
         slf.t.set_requires_grad(requires_grad)?;
         Ok(slf)
     }
