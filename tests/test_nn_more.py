@@ -205,3 +205,54 @@ def test_module_containers_and_padding_layers():
     assert nn.ReflectionPad1d((2, 0))(x).tolist() == [[[2, 1, 0, 1, 2], [5, 4, 3, 4, 5]]]
     assert repr(nn.ZeroPad2d(1)) == "ZeroPad2d((1, 1, 1, 1))"
     assert nn.PixelShuffle(2)(torch.arange(8.0).reshape(1, 4, 1, 2)).tolist() == [[[[0, 2, 1, 3], [4, 6, 5, 7]]]]
+
+
+def test_full_backward_hooks_see_and_replace_gradients_as_pytorch():
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    log = []
+    for i, sub in enumerate(m):
+        sub.register_full_backward_hook(lambda mod, gi, go, i=i: log.append((i, gi, go)))
+    m.register_full_backward_hook(lambda mod, gi, go: log.append(("seq", gi, go)))
+    x = torch.randn(2, 3)
+    with pytest.warns(UserWarning, match="no inputs require gradients"):
+        m(x).sum().backward()
+    # PyTorch's order: outermost first (its input needs no gradient), then layer by layer back
+    assert [entry[0] for entry in log] == ["seq", 2, 1, 0]
+    assert log[0][1] == (None,) and log[3][1] == (None,)
+    w2 = m[2].weight.detach()
+    np.testing.assert_allclose(log[1][2][0].numpy(), np.ones((2, 2)))
+    np.testing.assert_allclose(log[1][1][0].numpy(), np.ones((2, 2)) @ w2.numpy(), rtol=1e-6)
+    h = m[0](x).detach().numpy()
+    np.testing.assert_allclose(log[2][1][0].numpy(), (np.ones((2, 2)) @ w2.numpy()) * (h > 0), rtol=1e-6)
+
+    # a pre-hook replaces grad_output, a hook replaces grad_input; removal restores
+    x = torch.randn(2, 3, requires_grad=True)
+    lin = torch.nn.Linear(3, 1)
+    lin.register_full_backward_pre_hook(lambda mod, go: (go[0] * 2,))
+    handle = lin.register_full_backward_hook(lambda mod, gi, go: (gi[0] * 10,))
+    lin(x).sum().backward()
+    w = lin.weight.detach().numpy()
+    np.testing.assert_allclose(x.grad.numpy(), 20 * np.ones((2, 1)) @ w, rtol=1e-6)
+    np.testing.assert_allclose(lin.weight.grad.numpy(), 2 * x.detach().numpy().sum(0, keepdims=True), rtol=1e-6)
+    handle.remove()
+    x.grad = None
+    lin(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.ones((2, 1)) @ w, rtol=1e-6)
+
+    # several inputs and outputs
+    class Two(torch.nn.Module):
+        def forward(self, a, b):
+            return (a * b).sum(), a + 1
+
+    seen = []
+    two = Two()
+    two.register_full_backward_hook(lambda mod, gi, go: seen.append(([g.tolist() for g in gi], [g.tolist() for g in go])))
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = torch.tensor([3.0, 4.0], requires_grad=True)
+    s, c = two(a, b)
+    (s + c.sum()).backward()
+    assert seen == [([[4.0, 5.0], [1.0, 2.0]], [1.0, [1.0, 1.0]])]
+    # no hooks run or graph nodes are added without grad mode
+    with torch.no_grad():
+        assert lin(x).grad_fn is None

@@ -91,6 +91,7 @@ class Module:
         d["_forward_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = set()
         d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
 
     forward = None
 
@@ -505,6 +506,33 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` when the gradients of the
+        module's inputs are computed (see ``_backward_hooks.py``)."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` when the gradient of the module's output arrives."""
+        if "_backward_pre_hooks" not in self.__dict__:  # a module unpickled from an older autorust
+            self.__dict__["_backward_pre_hooks"] = OrderedDict()
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_backward_hook(self, hook):
+        """Deprecated in PyTorch in favour of ``register_full_backward_hook``,
+        whose behaviour it gets here."""
+        import warnings
+
+        warnings.warn("Using a non-full backward hook when the forward contains multiple autograd Nodes is deprecated and will be removed in future versions. This hook will be missing some grad_input. Please use register_full_backward_hook to get the documented behavior.", FutureWarning, stacklevel=2)
+        return self.register_full_backward_hook(hook)
+
     def _call_impl(self, *args, **kwargs):
         if self._forward_pre_hooks:
             for hook_id, hook in list(self._forward_pre_hooks.items()):
@@ -520,6 +548,12 @@ class Module:
                         args = result if isinstance(result, tuple) else (result,)
         if self.forward is None:
             raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+        backward_hook = None
+        if (self._backward_hooks or self.__dict__.get("_backward_pre_hooks")) and _native.is_grad_enabled():
+            from ._backward_hooks import BackwardHook
+
+            backward_hook = BackwardHook(self)
+            args = backward_hook.setup_input_hook(args)
         output = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook_id, hook in list(self._forward_hooks.items()):
@@ -529,6 +563,8 @@ class Module:
                     result = hook(self, args, output)
                 if result is not None:
                     output = result
+        if backward_hook is not None:
+            output = backward_hook.setup_output_hook(output)
         return output
 
     __call__ = _call_impl
