@@ -256,3 +256,43 @@ def test_full_backward_hooks_see_and_replace_gradients_as_pytorch():
     # no hooks run or graph nodes are added without grad mode
     with torch.no_grad():
         assert lin(x).grad_fn is None
+
+
+def test_transformer_layers_masks_and_stacks():
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+    # the stack is deep copies: every layer starts from the same weights, none shared
+    a, b = enc.layers
+    assert a.linear1.weight is not b.linear1.weight and torch.equal(a.linear1.weight, b.linear1.weight)
+    assert "(0-1): 2 x TransformerEncoderLayer(" in repr(enc)
+    mask = nn.Transformer.generate_square_subsequent_mask(5)
+    assert mask[0].tolist() == [0.0] + [float("-inf")] * 4 and mask[4].tolist() == [0.0] * 5
+    x = torch.randn(2, 5, 8)
+    y = enc(x, mask=mask, is_causal=True)
+    # causal: changing the last token leaves earlier positions unchanged
+    x2 = x.clone()
+    x2[:, 4] += 1.0
+    y2 = enc(x2, mask=mask, is_causal=True)
+    np.testing.assert_allclose(y2[:, :4].detach().numpy(), y[:, :4].detach().numpy(), atol=1e-5)
+    assert not np.allclose(y2[:, 4].detach().numpy(), y[:, 4].detach().numpy())
+    # padded keys are ignored
+    pad = torch.tensor([[False] * 5, [False, False, False, True, True]])
+    x3 = x.clone()
+    x3[1, 3:] = 7.0
+    p1, p3 = enc(x, src_key_padding_mask=pad), enc(x3, src_key_padding_mask=pad)
+    np.testing.assert_allclose(p1[1, :3].detach().numpy(), p3[1, :3].detach().numpy(), atol=1e-5)
+    # post-norm output rows are layer-normalised; gradients reach every parameter
+    out = enc(x)
+    np.testing.assert_allclose(out.mean(-1).detach().numpy(), 0, atol=1e-5)
+    out.square().sum().backward()
+    assert all(p.grad is not None and bool(p.grad.isfinite().all()) for p in enc.parameters())
+    # the full model: xavier-initialised matrices, seq-first shapes, d_model checked
+    tr = nn.Transformer(8, 2, 1, 1, 16, dropout=0.0)
+    assert tr(torch.randn(5, 3, 8), torch.randn(4, 3, 8)).shape == (4, 3, 8)
+    with pytest.raises(RuntimeError, match="d_model"):
+        tr(torch.randn(5, 3, 6), torch.randn(4, 3, 6))
+    dec = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, norm_first=True, activation="gelu")
+    assert dec(torch.randn(4, 2, 8), torch.randn(5, 2, 8)).shape == (4, 2, 8)
+    with pytest.raises(RuntimeError, match="activation should be relu/gelu"):
+        nn.TransformerEncoderLayer(8, 2, activation="tanh")

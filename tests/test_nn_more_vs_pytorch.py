@@ -110,6 +110,19 @@ q = rng.normal(size=(2, 3, 4)).astype(np.float32)
 both(lambda L: sdpa(L, False), [q, q * 2, q + 1], "sdpa")
 both(lambda L: sdpa(L, True), [q, q * 2, q + 1], "sdpa causal")
 
+x5 = rng.normal(size=(2, 5, 8)).astype(np.float32)
+both(lambda L: L.nn.TransformerEncoder(L.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True), 2, enable_nested_tensor=False), [x5], "TransformerEncoder")
+both(lambda L: L.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, norm_first=True, activation="gelu"), [x5.transpose(1, 0, 2).copy()], "TransformerEncoderLayer norm_first gelu")
+def decoder(L):
+    class D(L.nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.d = L.nn.TransformerDecoder(L.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0), 2, norm=L.nn.LayerNorm(8))
+        def forward(s, t, m): return s.d(t, m, tgt_mask=L.nn.Transformer.generate_square_subsequent_mask(t.shape[0]))
+    return D()
+both(decoder, [x5[:, :4].transpose(1, 0, 2).copy(), x5.transpose(1, 0, 2).copy()], "TransformerDecoder causal")
+both(lambda L: L.nn.Transformer(8, 2, 1, 1, 16, dropout=0.0, batch_first=True), [x5, x5[:, :3] * 2], "Transformer")
+
 
 @pytest.mark.parametrize("name,build,inputs", CASES, ids=[c[0] for c in CASES])
 def test_same_as_pytorch(name, build, inputs):
