@@ -296,3 +296,28 @@ def test_transformer_layers_masks_and_stacks():
     assert dec(torch.randn(4, 2, 8), torch.randn(5, 2, 8)).shape == (4, 2, 8)
     with pytest.raises(RuntimeError, match="activation should be relu/gelu"):
         nn.TransformerEncoderLayer(8, 2, activation="tanh")
+
+
+def test_instance_and_rms_norm_and_channel_rearrangements_against_numpy():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(2, 3, 4, 5))
+    x = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    m = nn.InstanceNorm2d(3, affine=True, track_running_stats=True, dtype=torch.float64)
+    y = m(x)
+    mu, var = a.mean((2, 3), keepdims=True), a.var((2, 3), keepdims=True)
+    np.testing.assert_allclose(y.detach().numpy(), (a - mu) / np.sqrt(var + 1e-5), rtol=1e-10)
+    np.testing.assert_allclose(m.running_mean.numpy(), 0.1 * a.mean((2, 3)).mean(0), rtol=1e-10)
+    np.testing.assert_allclose(m.running_var.numpy(), 0.9 + 0.1 * a.var((2, 3), ddof=1).mean(0), rtol=1e-10)
+    assert m.num_batches_tracked.item() == 0 and "bias=True, track_running_stats=True" in repr(m)
+    m.eval()
+    np.testing.assert_allclose(m(x).detach().numpy(), (a - m.running_mean.numpy()[:, None, None]) / np.sqrt(m.running_var.numpy()[:, None, None] + 1e-5), rtol=1e-10)
+    check_grads(lambda t: nn.functional.instance_norm(t, eps=1e-3).square().sum(), a)
+    r = nn.RMSNorm(5, dtype=torch.float64)
+    np.testing.assert_allclose(r(x).detach().numpy(), a / np.sqrt((a * a).mean(-1, keepdims=True) + np.finfo(np.float64).eps), rtol=1e-10)
+    check_grads(lambda t: nn.functional.rms_norm(t, (4, 5), eps=1e-6).sin().sum(), a)
+    u = nn.functional.pixel_unshuffle(torch.arange(32.0).reshape(1, 2, 4, 4), 2)
+    assert u.shape == (1, 8, 2, 2) and u[0, :4, 0, 0].tolist() == [0.0, 1.0, 4.0, 5.0]
+    np.testing.assert_array_equal(nn.functional.pixel_shuffle(u, 2).numpy(), np.arange(32.0).reshape(1, 2, 4, 4))
+    s = nn.ChannelShuffle(2)(torch.arange(6.0).reshape(1, 6, 1))
+    assert s.flatten().tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    assert repr(nn.UpsamplingNearest2d(scale_factor=2)) == "UpsamplingNearest2d(scale_factor=2.0, mode='nearest')"

@@ -123,6 +123,14 @@ def decoder(L):
 both(decoder, [x5[:, :4].transpose(1, 0, 2).copy(), x5.transpose(1, 0, 2).copy()], "TransformerDecoder causal")
 both(lambda L: L.nn.Transformer(8, 2, 1, 1, 16, dropout=0.0, batch_first=True), [x5, x5[:, :3] * 2], "Transformer")
 
+x4 = rng.normal(size=(2, 4, 4, 6)).astype(np.float32)
+both(lambda L: L.nn.InstanceNorm2d(4, affine=True), [x4], "InstanceNorm2d affine")
+both(lambda L: L.nn.InstanceNorm1d(4, track_running_stats=True), [x4[:, :, 0]], "InstanceNorm1d running stats")
+both(lambda L: L.nn.RMSNorm([4, 6]), [x4], "RMSNorm")
+both(lambda L: L.nn.Sequential(L.nn.PixelUnshuffle(2), L.nn.ChannelShuffle(4)), [x4], "PixelUnshuffle + ChannelShuffle")
+both(lambda L: L.nn.UpsamplingBilinear2d(scale_factor=2), [x4], "UpsamplingBilinear2d")
+both(lambda L: L.nn.BatchNorm3d(4), [x4[:, :, None]], "BatchNorm3d")
+
 
 @pytest.mark.parametrize("name,build,inputs", CASES, ids=[c[0] for c in CASES])
 def test_same_as_pytorch(name, build, inputs):

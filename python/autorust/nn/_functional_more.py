@@ -388,11 +388,80 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return _reduce(loss, reduction)
 
 
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H r, W r) -> (*, C r^2, H, W), pixel_shuffle's inverse."""
+    r = downscale_factor
+    *lead, c, h, w = input.shape
+    if h % r or w % r:
+        raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by downscale_factor, but input.size(-2)={h} and input.size(-1)={w} are not divisible by {r}")
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    nd = x.dim()
+    perm = list(range(nd - 5)) + [nd - 5, nd - 3, nd - 1, nd - 4, nd - 2]
+    return x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input, groups):
+    """(N, C, *) with the channels regrouped: C = groups x k becomes k x groups."""
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Each (sample, channel) normalised over its own positions; running
+    statistics, when given, move towards the batch average of those (the
+    variances unbiased), as PyTorch's."""
+    dims = tuple(range(2, input.dim()))
+    shape = [1, input.shape[1]] + [1] * len(dims)
+    if use_input_stats:
+        mean = input.mean(dims, keepdim=True)
+        var = input.var(dims, keepdim=True, unbiased=False)
+        if running_mean is not None or running_var is not None:
+            from .._grad_mode import no_grad
+
+            with no_grad():
+                if running_mean is not None:
+                    running_mean.mul_(1 - momentum).add_(mean.mean(0).reshape(-1) * momentum)
+                if running_var is not None:
+                    n = 1
+                    for d in dims:
+                        n *= input.shape[d]
+                    unbiased = input.var(dims, keepdim=True, unbiased=n > 1)
+                    running_var.mul_(1 - momentum).add_(unbiased.mean(0).reshape(-1) * momentum)
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (input - mean) / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the trailing normalized_shape (eps
+    defaults to the dtype's machine epsilon), times weight."""
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (normalized_shape,)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.dim() - k:]) != tuple(normalized_shape):
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape [*, {', '.join(map(str, normalized_shape))}], but got input of size{list(input.shape)}")
+    if eps is None:
+        from .._legacy import finfo
+
+        eps = finfo(input.dtype).eps
+    dims = tuple(range(input.dim() - k, input.dim()))
+    out = input * (input.square().mean(dims, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
 FUNCTIONS = [
     selu, celu, softsign, hardsigmoid, hardswish, mish, tanhshrink, softshrink, hardshrink, threshold, glu, softmin, prelu, rrelu,
     gumbel_softmax, conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool2d, adaptive_max_pool1d, conv_transpose2d,
     interpolate, upsample, pixel_shuffle, dropout2d, dropout1d, alpha_dropout, pairwise_distance, scaled_dot_product_attention,
     margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss,
     triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss, multi_margin_loss,
+    pixel_unshuffle, channel_shuffle, instance_norm, rms_norm,
 ]
 __all__ = [f.__name__ for f in FUNCTIONS]
