@@ -321,3 +321,26 @@ def test_instance_and_rms_norm_and_channel_rearrangements_against_numpy():
     s = nn.ChannelShuffle(2)(torch.arange(6.0).reshape(1, 6, 1))
     assert s.flatten().tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
     assert repr(nn.UpsamplingNearest2d(scale_factor=2)) == "UpsamplingNearest2d(scale_factor=2.0, mode='nearest')"
+
+
+def test_conv_transpose1d_is_conv1ds_adjoint_and_fold_inverts_unfold():
+    rng = np.random.default_rng(5)
+    w = torch.tensor(rng.normal(size=(4, 3, 3)))  # conv1d: [out=4, in=3, k]; transposed: [in=4, out=3, k]
+    x = torch.tensor(rng.normal(size=(2, 3, 9)))
+    y = torch.tensor(rng.normal(size=(2, 4, 5)))
+    cx = nn.functional.conv1d(x, w, stride=2, padding=1)
+    assert cx.shape == y.shape
+    ty = nn.functional.conv_transpose1d(y, w, stride=2, padding=1)
+    assert ty.shape == x.shape
+    # <conv(x), y> == <x, conv^T(y)>
+    np.testing.assert_allclose((cx * y).sum().item(), (x * ty).sum().item(), rtol=1e-10)
+    check_grads(lambda t, k: nn.functional.conv_transpose1d(t, k, stride=2, padding=1, output_padding=1).square().sum(), y.numpy(), w.numpy())
+    m = nn.ConvTranspose1d(4, 6, 3, groups=2, bias=False)
+    assert m.weight.shape == (4, 3, 3) and m(torch.randn(2, 4, 5)).shape == (2, 6, 7)
+    assert repr(m) == "ConvTranspose1d(4, 6, kernel_size=(3,), stride=(1,), groups=2, bias=False)"
+    img = torch.tensor(rng.normal(size=(1, 2, 4, 6)))
+    cols = nn.Unfold((2, 3), stride=(2, 3))(img)  # non-overlapping blocks: fold restores the image
+    assert cols.shape == (1, 2 * 6, 4)
+    np.testing.assert_allclose(nn.Fold((4, 6), (2, 3), stride=(2, 3))(cols).numpy(), img.numpy())
+    ones = nn.Fold((3, 3), 2)(nn.Unfold(2)(torch.ones(1, 1, 3, 3)))  # overlaps count each pixel's blocks
+    assert ones[0, 0].tolist() == [[1, 2, 1], [2, 4, 2], [1, 2, 1]]

@@ -131,6 +131,11 @@ both(lambda L: L.nn.Sequential(L.nn.PixelUnshuffle(2), L.nn.ChannelShuffle(4)), 
 both(lambda L: L.nn.UpsamplingBilinear2d(scale_factor=2), [x4], "UpsamplingBilinear2d")
 both(lambda L: L.nn.BatchNorm3d(4), [x4[:, :, None]], "BatchNorm3d")
 
+xl = rng.normal(size=(2, 4, 7)).astype(np.float32)
+both(lambda L: L.nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=2), [xl], "ConvTranspose1d")
+both(lambda L: L.nn.ConvTranspose1d(4, 3, 2, bias=False), [xl[0]], "ConvTranspose1d unbatched")
+both(lambda L: L.nn.Sequential(L.nn.Unfold((2, 3), padding=1, stride=2), L.nn.Fold((4, 6), (2, 3), padding=1, stride=2)), [x4], "Unfold + Fold")
+
 
 @pytest.mark.parametrize("name,build,inputs", CASES, ids=[c[0] for c in CASES])
 def test_same_as_pytorch(name, build, inputs):

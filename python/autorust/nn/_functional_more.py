@@ -456,12 +456,19 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     return out * weight if weight is not None else out
 
 
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """conv_transpose2d over [N, C, 1, L]; weight [C_in, C_out / groups, k]."""
+    one = lambda v: v[0] if isinstance(v, (tuple, list)) else v  # noqa: E731
+    out = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, one(stride)), (0, one(padding)), (0, one(output_padding)), groups, (1, one(dilation)))
+    return out.squeeze(-2)
+
+
 FUNCTIONS = [
     selu, celu, softsign, hardsigmoid, hardswish, mish, tanhshrink, softshrink, hardshrink, threshold, glu, softmin, prelu, rrelu,
     gumbel_softmax, conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool2d, adaptive_max_pool1d, conv_transpose2d,
     interpolate, upsample, pixel_shuffle, dropout2d, dropout1d, alpha_dropout, pairwise_distance, scaled_dot_product_attention,
     margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss,
     triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss, multi_margin_loss,
-    pixel_unshuffle, channel_shuffle, instance_norm, rms_norm,
+    pixel_unshuffle, channel_shuffle, instance_norm, rms_norm, conv_transpose1d,
 ]
 __all__ = [f.__name__ for f in FUNCTIONS]

@@ -135,3 +135,33 @@ class ConvTranspose2d(Module):
         if self.bias is None:
             s += ", bias=False"
         return s
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    """ConvTranspose2d over [N, C, 1, L] with PyTorch's 1-d parameter shapes
+    (weight [in, out / groups, k]) and initialisation (the same draws)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        one = lambda v: (1, v[0] if isinstance(v, (tuple, list)) else v)  # noqa: E731
+        zero = lambda v: (0, v[0] if isinstance(v, (tuple, list)) else v)  # noqa: E731
+        super().__init__(in_channels, out_channels, one(kernel_size), one(stride), zero(padding), zero(output_padding), groups, bias, one(dilation), padding_mode, device, dtype)
+        self.weight = type(self.weight)(self.weight.detach().squeeze(2))
+        self.kernel_size, self.stride, self.padding = self.kernel_size[1:], self.stride[1:], self.padding[1:]
+        self.output_padding, self.dilation = self.output_padding[1:], self.dilation[1:]
+
+    def forward(self, input, output_size=None):
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
