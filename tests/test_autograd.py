@@ -474,3 +474,27 @@ def test_first_gradient_taken_without_copy_never_aliases_other_tensors():
     (y * 1).sum().backward()
     x.grad.add_(5)
     assert y.grad.tolist() == [1.0, 1.0, 1.0] and x.grad.tolist() == [6.0, 6.0, 6.0]
+
+
+def test_grad_fn_types_are_named_as_pytorchs():
+    a = torch.ones(2, requires_grad=True)
+    b = (a * 2).sum()
+    assert type(b.grad_fn).__name__ == "SumBackward0" and isinstance(b.grad_fn, torch.autograd.graph.Node)
+    (mul, k), = b.grad_fn.next_functions
+    assert type(mul).__name__ == "MulBackward0" and k == 0
+    assert [type(f).__name__ if f is not None else None for f, _ in mul.next_functions] == ["AccumulateGrad", None]
+    assert b.grad_fn == b.grad_fn and repr(b.grad_fn).startswith("<SumBackward0 object at")
+    c = a * 1
+    c[0] = 3.0
+    assert type(c.grad_fn).__name__ == "CopySlices"
+
+    class Square(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    assert type(Square.apply(a).grad_fn).__name__ == "SquareBackward"
