@@ -28,6 +28,15 @@ impl DType {
             DType::F64 => "float64",
         }
     }
+    /// PyTorch's scalar type name in error messages (`Float`, `Long`).
+    pub fn scalar_name(self) -> &'static str {
+        match self {
+            DType::F32 => "Float",
+            DType::F64 => "Double",
+            DType::I64 => "Long",
+            DType::Bool => "Bool",
+        }
+    }
     /// The legacy type name used in autograd error messages (`FloatTensor`).
     pub fn legacy_name(self) -> &'static str {
         match self {

@@ -11,13 +11,13 @@ use crate::shape::Shape;
 use crate::tensor::{Tensor, TensorInner};
 use std::sync::Weak;
 
-/// A tensor saved for backward, with the storage version at save time.
 /// "SigmoidBackward0" -> "Sigmoid" (PyTorch's short node name in messages).
 fn strip_backward_suffix(name: &str) -> &str {
     let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
     base.strip_suffix("Backward").unwrap_or(name)
 }
 
+/// A tensor saved for backward, with the storage version at save time.
 #[derive(Clone)]
 pub struct Saved {
     tensor: Tensor,

@@ -70,8 +70,8 @@ pub fn inplace(t: &Tensor, op: &'static str, f: impl FnOnce(&Tensor) -> crate::e
     if r.dtype().category() > t.dtype().category() {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
             "result type {} can't be cast to the desired output type {}",
-            legacy_scalar_name(r.dtype()),
-            legacy_scalar_name(t.dtype())
+            r.dtype().scalar_name(),
+            t.dtype().scalar_name()
         )));
     }
     Ok(t.inplace_update(&r, op)?)
@@ -434,15 +434,6 @@ pub fn clamp_impl(t: &Tensor, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound
     let hi = max.map(|m| m.extract::<f64>()).transpose()?;
     let src = if !t.dtype().is_float() && (lo.map_or(false, |v| v.fract() != 0.0) || hi.map_or(false, |v| v.fract() != 0.0)) { t.to_dtype(crate::dtype::default_float())? } else { t.clone() };
     Ok(src.unary(UnaryOp::Clamp(lo, hi))?)
-}
-
-fn legacy_scalar_name(d: crate::DType) -> &'static str {
-    match d {
-        crate::DType::F32 => "Float",
-        crate::DType::F64 => "Double",
-        crate::DType::I64 => "Long",
-        crate::DType::Bool => "Bool",
-    }
 }
 
 #[pymethods]

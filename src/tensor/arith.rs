@@ -49,13 +49,22 @@ impl Tensor {
         Some(Tensor::contiguous_from(storage, saved.shape()))
     }
 
+    /// The dtype `op` computes in: PyTorch's promotion of the two operands
+    /// (wrapped numbers and 0-d tensors weigh less), float for float-valued ops.
+    pub(crate) fn binary_compute_dtype(&self, op: BinaryOp, other: &Tensor) -> DType {
+        let common = result_type(&[self.promotion_operand(), other.promotion_operand()]);
+        if op.needs_float() {
+            common.to_float()
+        } else {
+            common
+        }
+    }
+
     /// The operands `binary_alpha` computes with: both cast to the promoted
     /// dtype, `other` scaled by `alpha`; and that dtype.
     pub(crate) fn binary_operands(&self, op: BinaryOp, other: &Tensor, alpha: f64) -> Result<(Tensor, Tensor, DType)> {
-        let (pa, pb) = (self.promotion_operand(), other.promotion_operand());
-        let (da, db) = (pa.0, pb.0);
-        let common = result_type(&[pa, pb]);
-        let compute = if op.needs_float() { common.to_float() } else { common };
+        let compute = self.binary_compute_dtype(op, other);
+        let (da, db) = (self.dtype(), other.dtype());
         let a = if da == compute { self.clone() } else { self.cast_nograd(compute)? };
         if alpha.fract() != 0.0 && !compute.is_float() {
             return dtype_err(op.name(), "For integral input tensors, argument alpha must not be a floating point number.");

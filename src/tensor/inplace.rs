@@ -148,14 +148,12 @@ impl Tensor {
         if self.device() != other.device() && other.numel() != 1 {
             return Ok(false);
         }
-        if alpha.fract() != 0.0 && !self.dtype().is_float() {
-            return Ok(false); // the general path raises PyTorch's error
-        }
-        // unscaled: the kernel applies alpha (as the general path would, rounded to the dtype)
-        let (_, b, compute) = self.binary_operands(op, other, 1.0)?;
-        if compute != self.dtype() {
+        // decided before any cast: a promoting op goes to the general path
+        if self.binary_compute_dtype(op, other) != self.dtype() {
             return Ok(false);
         }
+        // unscaled: the kernel applies alpha (as the general path would, rounded to the dtype)
+        let b = other.cast_nograd(self.dtype())?;
         let v = self.view_guard();
         let bv = b.view_guard();
         let Some(dst_range) = v.layout.contiguous_range() else { return Ok(false) };
@@ -231,17 +229,16 @@ impl Tensor {
         } else {
             value
         };
-        if !needs_grad(&[self, value]) {
-            let (view, adv) = self.apply_basic_pub(args)?;
-            if adv.is_empty() {
-                let _g = GradModeGuard::new(false);
-                return view.inplace_update(&value.to_dtype(self.dtype())?, "index_put_");
-            }
+        let (view, adv) = self.apply_basic_pub(args)?;
+        let basic = adv.is_empty();
+        if basic && !needs_grad(&[self, value]) {
+            let _g = GradModeGuard::new(false);
+            return view.inplace_update(&value.to_dtype(self.dtype())?, "index_put_");
         }
         let positions = self.index_positions(args)?;
         let r = self.put(&positions, value, false)?;
         // `x[1] = v` writes through a slice (PyTorch's CopySlices); `x[idx] = v` is an index_put
-        if self.apply_basic_pub(args)?.1.is_empty() {
+        if basic {
             crate::graph::rename(&r, COPY_SLICES);
         }
         self.inplace_update(&r, "index_put_")

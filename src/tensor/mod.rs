@@ -243,10 +243,10 @@ impl Tensor {
                     crate::dtype::DType::I64 => "long int",
                     crate::dtype::DType::Bool => "bool",
                 };
-                let own = &self.dtype().legacy_name()[..self.dtype().legacy_name().len() - "Tensor".len()];
                 return Err(Error::Runtime(format!(
-                    "attempting to assign a gradient with dtype '{}' to a tensor with grad_dtype '{own}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems that assume they match.",
-                    cpp(g.dtype())
+                    "attempting to assign a gradient with dtype '{}' to a tensor with grad_dtype '{}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems that assume they match.",
+                    cpp(g.dtype()),
+                    self.dtype().scalar_name()
                 )));
             }
         }

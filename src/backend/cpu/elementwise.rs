@@ -275,7 +275,6 @@ pub fn binary(op: BinaryOp, a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &La
     }
 }
 
-/// `where(cond, a, b)` with all three layouts expanded to the output shape.
 /// `dst[i] = dst[i] op alpha * src[i]` over contiguous float elements, or
 /// `op alpha * src[0]` for a one-element source: in-place arithmetic
 /// (`add_`, `-=`, ...) without the temporaries and copy-back of the general
@@ -315,6 +314,7 @@ pub fn binary_inplace(op: BinaryOp, dst: &mut CpuStorage, dr: std::ops::Range<us
     }
 }
 
+/// `where(cond, a, b)` with all three layouts expanded to the output shape.
 pub fn where_(cond: &CpuStorage, lc: &Layout, a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout) -> Result<CpuStorage> {
     let CpuStorage::Bool(c) = cond else {
         return dtype_err("where", format!("where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype()));
