@@ -5,8 +5,8 @@
 //! arena slot, so the hot path has no hash map.
 
 use crate::error::{Error, Result};
-use crate::graph::{NodeId, NodeRef, ARENA};
 use crate::grad_rules::{self, Rule};
+use crate::graph::{NodeId, NodeRef, ARENA};
 use crate::tensor::Tensor;
 use smallvec::SmallVec;
 use std::cell::Cell;
@@ -72,57 +72,171 @@ impl Drop for BackwardPass {
     }
 }
 
-/// Runs backward from `roots` seeded with `grads`. With `inputs` (autograd.grad)
-/// the gradients reaching those tensors are returned and no `.grad` changes;
-/// without, leaves accumulate into `.grad`.
+/// What a backward pass does with the gradients that reach `inputs`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Inputs {
+    /// `tensor.backward()`: every leaf on the graph accumulates into `.grad`.
+    AllLeaves,
+    /// `backward(inputs=...)`: only these tensors accumulate into `.grad`
+    /// (leaves and non-leaves alike), and only the part of the graph that
+    /// leads to them runs.
+    Accumulate,
+    /// `autograd.grad`: the gradients of these tensors are returned, no
+    /// `.grad` changes (except `retain_grad`'s), and only the part of the
+    /// graph that leads to them runs.
+    Capture,
+}
+
+/// Runs backward from `roots` seeded with `grads`. Returns, for each of
+/// `inputs`, the gradient that reached it (None when none did; an error
+/// for that unless `allow_unused`, and never for `Inputs::AllLeaves`).
 pub fn backward(
     roots: &[Tensor],
     grads: &[Tensor],
     retain_graph: bool,
     create_graph: bool,
-    inputs: Option<&[Tensor]>,
+    inputs: &[Tensor],
+    mode: Inputs,
     allow_unused: bool,
 ) -> Result<Vec<Option<Tensor>>> {
     let _pass = BackwardPass::enter()?;
     let _mode = GradModeGuard::new(create_graph);
-    // Root edges (each holds a count until the end of backward).
     let mut root_refs = Vec::with_capacity(roots.len());
     for (i, r) in roots.iter().enumerate() {
-        if !r.requires_grad() {
-            return Err(Error::Autograd(format!("element {i} of tensors does not require grad and does not have a grad_fn")));
-        }
-        let node = match r.grad_fn() {
-            Some(n) => n,
-            None => r.accumulator_ref().ok_or_else(|| Error::Autograd(format!("element {i} of tensors does not require grad and does not have a grad_fn")))?,
+        let node = if r.requires_grad() {
+            r.grad_fn().or_else(|| r.accumulator_ref())
+        } else {
+            None
         };
-        root_refs.push(node);
+        root_refs.push(node.ok_or_else(|| {
+            Error::Autograd(format!(
+                "element {i} of tensors does not require grad and does not have a grad_fn"
+            ))
+        })?);
     }
-    // Targets of autograd.grad: the node whose incoming grad is the input's grad.
-    let mut target_refs: Vec<Option<NodeRef>> = vec![];
-    if let Some(inputs) = inputs {
-        for (i, t) in inputs.iter().enumerate() {
-            if !t.requires_grad() {
-                return Err(Error::Autograd(format!("One of the differentiated Tensors does not require grad (input {i})")));
+    if mode != Inputs::AllLeaves && inputs.is_empty() {
+        return Err(Error::Autograd(
+            if mode == Inputs::Capture {
+                "`inputs` argument to `grad()` cannot be empty."
+            } else {
+                "`inputs` argument to `backward()` cannot be empty."
             }
-            target_refs.push(match t.grad_fn() {
-                Some(n) => Some(n),
-                None => t.existing_accumulator(),
-            });
+            .into(),
+        ));
+    }
+    // The node whose incoming gradient is each input's gradient.
+    let mut target_refs: Vec<Option<NodeRef>> = Vec::with_capacity(inputs.len());
+    for (i, t) in inputs.iter().enumerate() {
+        if !t.requires_grad() {
+            return Err(Error::Autograd(if mode == Inputs::Capture {
+                "One of the differentiated Tensors does not require grad".to_string()
+            } else {
+                format!("element {i} of the inputs does not require grad")
+            }));
+        }
+        target_refs.push(t.grad_fn().or_else(|| t.existing_accumulator()));
+    }
+    let root_ids: Vec<NodeId> = root_refs.iter().map(|r| r.id()).collect();
+    let target_ids: Vec<Option<NodeId>> = target_refs
+        .iter()
+        .map(|t| t.as_ref().map(|r| r.id()))
+        .collect();
+    let plan = Plan::collect(&root_ids, &target_ids, mode != Inputs::AllLeaves, None)?;
+    let mut sweep = Sweep::new(&plan, retain_graph, create_graph, mode);
+    for (r, g) in root_ids.iter().zip(grads) {
+        sweep.seed(*r, g)?;
+    }
+    sweep.run()?;
+    let captured = sweep.captured;
+    drop(root_refs);
+
+    if mode == Inputs::Accumulate {
+        // non-leaf inputs keep the gradient that reached them in `.grad`
+        // (once: retain_grad() has already put it there)
+        for (t, g) in inputs.iter().zip(&captured) {
+            if let (Some(g), false, false) = (g, t.is_leaf(), t.retains_grad()) {
+                accumulate_grad(t, g, create_graph)?;
+            }
         }
     }
+    if mode == Inputs::Capture && !allow_unused {
+        if let Some(i) = captured.iter().position(|c| c.is_none()) {
+            return Err(Error::Autograd(format!("The differentiated Tensor at index {i} appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")));
+        }
+    }
+    Ok(captured)
+}
 
-    // 1. collect reachable nodes, iteratively.
-    let mut order: Vec<Work> = Vec::new();
-    {
+/// The gradient reaching `targets` from `root` (seeded with `grad`) through
+/// the nodes made after `boundary_seq`, without touching anything else: the
+/// backward of a composite op (see `graph::composite`), run inside the
+/// pass that reached the composite's node. The targets are the composite's
+/// own input aliases, so the walk stops there and never enters the outer
+/// graph, whose pass state it would otherwise overwrite.
+pub(crate) fn inner_gradients(
+    root: NodeId,
+    grad: &Tensor,
+    targets: &[NodeId],
+    boundary: u64,
+    retain_graph: bool,
+    create_graph: bool,
+) -> Result<Vec<Option<Tensor>>> {
+    let target_ids: Vec<Option<NodeId>> = targets.iter().map(|t| Some(*t)).collect();
+    let plan = Plan::collect(&[root], &target_ids, true, Some(boundary))?;
+    let mut sweep = Sweep::new(&plan, retain_graph, create_graph, Inputs::Capture);
+    sweep.seed(root, grad)?;
+    sweep.run()?;
+    Ok(sweep.captured)
+}
+
+/// The nodes a pass visits, in the order it runs them.
+struct Plan {
+    order: Vec<Work>,
+    /// This pass's visit mark: a position read from an arena slot is this
+    /// pass's only if the slot carries this mark (else it is a stale
+    /// position from an earlier pass, or a node this pass never reached).
+    epoch: u64,
+    /// Per position: whether its rule runs (None: every node runs). With
+    /// inputs, only nodes with a path to one of them run.
+    runs: Option<Vec<bool>>,
+    /// Per input: the position of its node, if the pass reaches it.
+    target_pos: Vec<Option<usize>>,
+    /// Per position: the inputs whose gradient is taken there.
+    is_target: Vec<bool>,
+}
+
+impl Plan {
+    /// Collects the nodes reachable from `roots` (iteratively), sorted by
+    /// descending `seq` (a topological order). With `prune`, marks the
+    /// nodes that lead to a target. With a `boundary` (a composite's inner
+    /// sweep), does not walk past a target node, and refuses any node made
+    /// before the boundary: the walk must stay inside the inner graph.
+    fn collect(
+        roots: &[NodeId],
+        targets: &[Option<NodeId>],
+        prune: bool,
+        boundary: Option<u64>,
+    ) -> Result<Plan> {
+        let stop_at_targets = boundary.is_some();
         let mut a = ARENA.lock();
         let epoch = a.new_epoch();
-        let mut stack: Vec<NodeId> = root_refs.iter().map(|r| r.id()).collect();
+        let mut order: Vec<Work> = Vec::new();
+        let mut stack: Vec<NodeId> = roots.to_vec();
         while let Some(id) = stack.pop() {
             if !a.visit(id, epoch) {
                 continue;
             }
             let Some(node) = a.get(id) else { continue };
+            if boundary.is_some_and(|b| node.seq < b) {
+                return Err(Error::Autograd(format!(
+                    "internal: composite op reached {} outside its inputs",
+                    node.name
+                )));
+            }
             order.push(Work { id, seq: node.seq });
+            if stop_at_targets && targets.contains(&Some(id)) {
+                continue;
+            }
             for e in node.edges.iter().flatten() {
                 stack.push(e.node);
             }
@@ -131,113 +245,180 @@ pub fn backward(
         for (pos, w) in order.iter().enumerate() {
             a.set_scratch(w.id, pos as u32);
         }
-    }
-    let pos_of = |id: NodeId| -> Option<usize> { ARENA.lock().scratch(id).map(|p| p as usize) };
-
-    let mut pending: Vec<Option<Tensor>> = vec![None; order.len()];
-    for (r, g) in root_refs.iter().zip(grads) {
-        if let Some(p) = pos_of(r.id()) {
-            pending[p] = Some(match pending[p].take() {
-                Some(prev) => prev.add(g)?,
-                None => g.clone(),
-            });
+        let pos_in = |a: &crate::graph::Arena, id: NodeId| {
+            (a.mark(id) == epoch)
+                .then(|| a.scratch(id))
+                .flatten()
+                .map(|p| p as usize)
+        };
+        let target_pos: Vec<Option<usize>> = targets
+            .iter()
+            .map(|t| t.and_then(|id| pos_in(&a, id)))
+            .collect();
+        let mut is_target = vec![false; order.len()];
+        for p in target_pos.iter().flatten() {
+            is_target[*p] = true;
         }
-    }
-    let capture_pos: Vec<Option<usize>> = target_refs.iter().map(|t| t.as_ref().and_then(|r| pos_of(r.id()))).collect();
-    let captured: Vec<Option<Tensor>> = vec![None; capture_pos.len()];
-
-    // 2. sweep in reverse creation order, on this thread. (Running the
-    // whole sweep inside one rayon pool entry was measured: no gain on a
-    // 784-256-10 MLP step, and the 2x2 seed graph went from 5.4 to 21.8 us,
-    // a 4M-element elementwise backward from 7.3 to 9.4 ms.)
-    let mut sweep = Sweep { order: &order, pending, capture_pos: &capture_pos, captured, retain_graph, create_graph, accumulate: inputs.is_none() };
-    sweep.run()?;
-    let captured = sweep.captured;
-    drop(root_refs);
-
-    if inputs.is_some() {
-        for (i, c) in captured.iter().enumerate() {
-            if c.is_none() && !allow_unused {
-                return Err(Error::Autograd(format!("The differentiated Tensor at index {i} appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")));
+        let runs = prune.then(|| {
+            // children come later in the order, so one backward walk decides
+            let mut runs = vec![false; order.len()];
+            for p in (0..order.len()).rev() {
+                if stop_at_targets && is_target[p] {
+                    continue;
+                }
+                let Some(node) = a.get(order[p].id) else {
+                    continue;
+                };
+                runs[p] = node
+                    .edges
+                    .iter()
+                    .flatten()
+                    .any(|e| pos_in(&a, e.node).is_some_and(|c| is_target[c] || runs[c]));
             }
-        }
+            runs
+        });
+        Ok(Plan {
+            order,
+            epoch,
+            runs,
+            target_pos,
+            is_target,
+        })
     }
-    Ok(captured)
+
+    fn position(&self, a: &crate::graph::Arena, id: NodeId) -> Option<usize> {
+        (a.mark(id) == self.epoch)
+            .then(|| a.scratch(id))
+            .flatten()
+            .map(|p| p as usize)
+    }
+
+    /// Whether the gradient into position `p` is wanted at all.
+    fn wanted(&self, p: usize) -> bool {
+        self.is_target[p] || self.runs.as_ref().is_none_or(|r| r[p])
+    }
 }
 
 /// The gradients in flight during one backward pass, swept in order.
 struct Sweep<'a> {
-    order: &'a [Work],
+    plan: &'a Plan,
     pending: Vec<Option<Tensor>>,
-    capture_pos: &'a [Option<usize>],
     captured: Vec<Option<Tensor>>,
     retain_graph: bool,
     create_graph: bool,
-    /// Leaves accumulate into `.grad` (backward); autograd.grad only captures.
-    accumulate: bool,
+    mode: Inputs,
 }
 
-impl Sweep<'_> {
+impl<'a> Sweep<'a> {
+    fn new(plan: &'a Plan, retain_graph: bool, create_graph: bool, mode: Inputs) -> Sweep<'a> {
+        Sweep {
+            plan,
+            pending: vec![None; plan.order.len()],
+            captured: vec![None; plan.target_pos.len()],
+            retain_graph,
+            create_graph,
+            mode,
+        }
+    }
+
+    fn seed(&mut self, root: NodeId, grad: &Tensor) -> Result<()> {
+        let p = self.plan.position(&ARENA.lock(), root);
+        if let Some(p) = p {
+            add_into(&mut self.pending[p], grad.clone())?;
+        }
+        Ok(())
+    }
+
     fn run(&mut self) -> Result<()> {
-        for pos in 0..self.order.len() {
-            let Some(mut grad) = self.pending[pos].take() else { continue };
-            let id = self.order[pos].id;
+        let plan = self.plan;
+        for pos in 0..plan.order.len() {
+            if !plan.wanted(pos) {
+                continue;
+            }
+            let Some(mut grad) = self.pending[pos].take() else {
+                continue;
+            };
+            let id = plan.order[pos].id;
+            let mut runs = plan.runs.as_ref().is_none_or(|r| r[pos]);
             // One arena lock per node: the rule, the edges and where each edge's
             // gradient goes in `pending`.
             let (rule, edges, targets, hooks, retain, name) = {
                 let mut a = ARENA.lock();
+                let targets: SmallVec<[Option<usize>; 2]> = match a.get(id) {
+                    Some(node) => node
+                        .edges
+                        .iter()
+                        .map(|e| {
+                            e.as_ref()
+                                .and_then(|e| plan.position(&a, e.node))
+                                .filter(|&p| plan.wanted(p))
+                        })
+                        .collect(),
+                    None => continue,
+                };
                 let Some(node) = a.get_mut(id) else { continue };
-                let rule = if self.retain_graph || !node.rule.has_saved() {
+                // a leaf's accumulator has no edges: it "runs" when it is wanted
+                runs |= matches!(node.rule, Rule::AccumulateGrad(_));
+                let rule = if !runs {
+                    Rule::Identity // not run: only its gradient is taken
+                } else if self.retain_graph || !node.rule.has_saved() {
                     node.rule.clone()
                 } else {
                     node.released = true;
                     std::mem::replace(&mut node.rule, Rule::Freed)
                 };
                 let edges = node.edges.clone();
-                let hooks = if node.hooks.is_empty() { Vec::new() } else { node.hooks.clone() };
-                let (retain, name) = (node.retain.clone(), node.name);
-                let targets: SmallVec<[Option<usize>; 2]> = edges.iter().map(|e| e.as_ref().and_then(|e| a.scratch(e.node)).map(|p| p as usize)).collect();
-                (rule, edges, targets, hooks, retain, name)
+                let hooks = if node.hooks.is_empty() {
+                    Vec::new()
+                } else {
+                    node.hooks.clone()
+                };
+                (rule, edges, targets, hooks, node.retain.clone(), node.name)
             };
-            for h in &hooks {
+            for (_, h) in &hooks {
                 if let Some(new) = h(&grad)? {
                     grad = new;
                 }
             }
+            // retain_grad() fills .grad in every mode, autograd.grad included (as PyTorch)
             if let Some(t) = retain.and_then(|w| w.upgrade()) {
-                let t = Tensor(t);
-                if self.accumulate {
-                    accumulate_grad(&t, &grad, self.create_graph)?;
-                }
-            }
-            for (k, cp) in self.capture_pos.iter().enumerate() {
-                if *cp == Some(pos) {
-                    self.captured[k] = Some(match self.captured[k].take() {
-                        Some(prev) => prev.add(&grad)?,
-                        None => grad.clone(),
-                    });
-                }
+                accumulate_grad(&Tensor(t), &grad, self.create_graph)?;
             }
             if let Rule::AccumulateGrad(leaf) = &rule {
-                if self.accumulate {
-                    if let Some(leaf) = leaf.upgrade() {
-                        let leaf = Tensor(leaf);
-                        let leaf_hooks = leaf.0.meta.lock().hooks.clone();
-                        for h in &leaf_hooks {
-                            if let Some(new) = h(&grad)? {
-                                grad = new;
-                            }
+                if let Some(leaf) = leaf.upgrade() {
+                    let leaf = Tensor(leaf);
+                    let leaf_hooks = leaf.0.meta.lock().hooks.clone();
+                    for (_, h) in &leaf_hooks {
+                        if let Some(new) = h(&grad)? {
+                            grad = new;
                         }
+                    }
+                    if self.mode != Inputs::Capture {
                         accumulate_grad(&leaf, &grad, self.create_graph)?;
+                        let post = leaf.0.meta.lock().post_accumulate_hooks.clone();
+                        for (_, h) in &post {
+                            h(&leaf)?;
+                        }
                     }
                 }
+                self.capture(pos, &grad)?;
                 continue;
             }
-            let needs: SmallVec<[bool; 4]> = edges.iter().map(|e| e.is_some()).collect();
-            let input_grads = grad_rules::apply(&rule, name, &grad, &needs, id)?;
+            self.capture(pos, &grad)?;
+            if !runs {
+                continue;
+            }
+            let needs: SmallVec<[bool; 4]> = edges
+                .iter()
+                .zip(&targets)
+                .map(|(e, t)| e.is_some() && t.is_some())
+                .collect();
+            let input_grads = grad_rules::apply(&rule, name, &grad, &needs, id, self.retain_graph)?;
             drop(rule);
             for ((e, g), p) in edges.iter().zip(input_grads).zip(targets) {
-                let (Some(e), Some(g), Some(p)) = (e, g, p) else { continue };
+                let (Some(e), Some(g), Some(p)) = (e, g, p) else {
+                    continue;
+                };
                 let mut g = g;
                 if let Some(shape) = &e.shape {
                     if &g.shape() != shape {
@@ -247,14 +428,33 @@ impl Sweep<'_> {
                 if g.dtype() != e.dtype {
                     g = g.to_dtype(e.dtype)?;
                 }
-                self.pending[p] = Some(match self.pending[p].take() {
-                    Some(prev) => prev.add(&g)?,
-                    None => g,
-                });
+                add_into(&mut self.pending[p], g)?;
             }
         }
         Ok(())
     }
+
+    /// Keeps the gradient at `pos` for each input whose node it is.
+    fn capture(&mut self, pos: usize, grad: &Tensor) -> Result<()> {
+        if !self.plan.is_target[pos] {
+            return Ok(());
+        }
+        for (k, cp) in self.plan.target_pos.iter().enumerate() {
+            if *cp == Some(pos) {
+                add_into(&mut self.captured[k], grad.clone())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `slot += g`, or `slot = g` when empty.
+fn add_into(slot: &mut Option<Tensor>, g: Tensor) -> Result<()> {
+    *slot = Some(match slot.take() {
+        Some(prev) => prev.add(&g)?,
+        None => g,
+    });
+    Ok(())
 }
 
 /// Adds `grad` into `t.grad`: the first gradient is kept as is (unless it
@@ -264,13 +464,23 @@ fn accumulate_grad(t: &Tensor, grad: &Tensor, create_graph: bool) -> Result<()> 
     // Decided before detaching (a detached alias shares the storage): the
     // incoming gradient can become `.grad` without a copy when nothing else
     // holds this tensor or its memory.
-    let owned = std::sync::Arc::strong_count(&grad.0) == 1 && grad.is_contiguous() && grad.owns_storage_exclusively();
-    let grad = if create_graph { grad.clone() } else { grad.detach() };
+    let owned = std::sync::Arc::strong_count(&grad.0) == 1
+        && grad.is_contiguous()
+        && grad.owns_storage_exclusively();
+    let grad = if create_graph {
+        grad.clone()
+    } else {
+        grad.detach()
+    };
     let existing = t.grad();
     match existing {
         None => {
             let g = if owned { grad } else { grad.clone_data()? };
-            let g = if g.shape() != t.shape() { g.sum_to(&t.shape())? } else { g };
+            let g = if g.shape() != t.shape() {
+                g.sum_to(&t.shape())?
+            } else {
+                g
+            };
             t.0.meta.lock().grad = Some(g);
         }
         Some(prev) => {

@@ -6,10 +6,18 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
+    /// An exception raised by user code the core called back (a hook, a
+    /// custom backward): carried through untouched, so Python sees the
+    /// user's own exception, as PyTorch re-raises it.
+    User(UserError),
     /// Shapes that do not fit together (broadcasting, matmul, view). -> RuntimeError
     Shape { op: &'static str, msg: String },
     /// A dim argument outside `[-ndim, ndim)`. -> IndexError
-    Dim { op: &'static str, dim: i64, ndim: usize },
+    Dim {
+        op: &'static str,
+        dim: i64,
+        ndim: usize,
+    },
     /// An index outside a dimension's size. -> IndexError
     Index { op: &'static str, msg: String },
     /// A dtype an op cannot take. -> RuntimeError (PyTorch's choice)
@@ -35,7 +43,10 @@ impl fmt::Display for Error {
             Error::Shape { msg, .. } => write!(f, "{msg}"),
             Error::Dim { op, dim, ndim } => {
                 if *ndim == 0 {
-                    write!(f, "{op}: Dimension specified as {dim} but tensor has no dimensions")
+                    write!(
+                        f,
+                        "{op}: Dimension specified as {dim} but tensor has no dimensions"
+                    )
                 } else {
                     write!(
                         f,
@@ -49,6 +60,7 @@ impl fmt::Display for Error {
             Error::DType { msg, .. } => write!(f, "{msg}"),
             Error::Value { msg, .. } => write!(f, "{msg}"),
             Error::Autograd(msg) | Error::Runtime(msg) | Error::Device(msg) => write!(f, "{msg}"),
+            Error::User(e) => write!(f, "{}", e.message),
             Error::OutOfMemory { op, bytes } => {
                 write!(f, "{op}: cannot allocate a tensor of {bytes} bytes")
             }
@@ -58,18 +70,50 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The payload of `Error::User`: the front end's own error object (a
+/// Python exception) and its text for Rust-side display.
+#[derive(Clone)]
+pub struct UserError {
+    pub message: String,
+    pub payload: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+}
+
+impl fmt::Debug for UserError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UserError({:?})", self.message)
+    }
+}
+
+impl PartialEq for UserError {
+    fn eq(&self, other: &UserError) -> bool {
+        std::sync::Arc::ptr_eq(&self.payload, &other.payload)
+    }
+}
+
 /// Shorthand constructors keep call sites on one line.
 pub fn shape_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
-    Err(Error::Shape { op, msg: msg.into() })
+    Err(Error::Shape {
+        op,
+        msg: msg.into(),
+    })
 }
 pub fn dtype_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
-    Err(Error::DType { op, msg: msg.into() })
+    Err(Error::DType {
+        op,
+        msg: msg.into(),
+    })
 }
 pub fn index_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
-    Err(Error::Index { op, msg: msg.into() })
+    Err(Error::Index {
+        op,
+        msg: msg.into(),
+    })
 }
 pub fn value_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
-    Err(Error::Value { op, msg: msg.into() })
+    Err(Error::Value {
+        op,
+        msg: msg.into(),
+    })
 }
 pub fn runtime_err<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::Runtime(msg.into()))

@@ -29,10 +29,18 @@ pub struct Saved {
 
 impl Saved {
     pub fn input(t: &Tensor) -> Saved {
-        Saved { tensor: t.clone(), version: t.version(), is_output: false }
+        Saved {
+            tensor: t.clone(),
+            version: t.version(),
+            is_output: false,
+        }
     }
     pub fn output(t: &Tensor) -> Saved {
-        Saved { tensor: t.detach(), version: t.version(), is_output: true }
+        Saved {
+            tensor: t.detach(),
+            version: t.version(),
+            is_output: true,
+        }
     }
     fn unpack(&self, node_name: &str, self_id: NodeId) -> Result<Tensor> {
         let now = self.tensor.version();
@@ -44,9 +52,16 @@ impl Saved {
             let producer = if self.is_output {
                 Some(node_name.to_string())
             } else {
-                self.tensor.grad_fn().and_then(|f| crate::graph::ARENA.lock().get(f.id()).map(|n| n.name.to_string()))
+                self.tensor.grad_fn().and_then(|f| {
+                    crate::graph::ARENA
+                        .lock()
+                        .get(f.id())
+                        .map(|n| n.name.to_string())
+                })
             };
-            let which = producer.map(|n| format!(", which is output 0 of {},", strip_backward_suffix(&n))).unwrap_or_default();
+            let which = producer
+                .map(|n| format!(", which is output 0 of {},", strip_backward_suffix(&n)))
+                .unwrap_or_default();
             return Err(Error::Autograd(format!(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: [autorust.{} {shape}]{which} is at version {now}; expected version {} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with autorust.autograd.set_detect_anomaly(True, check_nan=False).",
                 self.tensor.dtype().legacy_name(),
@@ -79,44 +94,115 @@ pub enum Rule {
     Zero,
     UnaryX(UnaryOp, Saved),
     UnaryOut(UnaryOp, Saved),
-    Add { alpha: f64 },
-    Sub { alpha: f64 },
+    Add {
+        alpha: f64,
+    },
+    Sub {
+        alpha: f64,
+    },
     Mul(Option<Saved>, Option<Saved>),
     Div(Saved, Option<Saved>),
     Pow(Saved, Saved, Saved),
     Atan2(Saved, Saved),
-    MaxMin { a: Saved, b: Saved, max: bool },
+    MaxMin {
+        a: Saved,
+        b: Saved,
+        max: bool,
+    },
     Remainder(Saved, Saved),
     Where(Tensor),
     /// Sum/mean over `dims` of an input with `in_shape`.
-    Reduce { op: ReduceOp, in_shape: Shape, dims: Vec<usize>, keepdim: bool },
-    Prod { x: Saved, out: Saved, dims: Vec<usize>, keepdim: bool },
+    Reduce {
+        op: ReduceOp,
+        in_shape: Shape,
+        dims: Vec<usize>,
+        keepdim: bool,
+    },
+    Prod {
+        x: Saved,
+        out: Saved,
+        dims: Vec<usize>,
+        keepdim: bool,
+    },
     /// amax/amin and full max/min: gradient split evenly among ties.
-    Extremum { x: Saved, out: Saved, dims: Vec<usize>, keepdim: bool },
+    Extremum {
+        x: Saved,
+        out: Saved,
+        dims: Vec<usize>,
+        keepdim: bool,
+    },
     /// max/min along a dim: gradient goes to the returned indices.
-    IndexedExtremum { in_shape: Shape, dim: usize, indices: Tensor, keepdim: bool },
-    Cumsum { dim: usize },
-    Softmax { out: Saved, dim: usize },
-    LogSoftmax { out: Saved, dim: usize },
+    IndexedExtremum {
+        in_shape: Shape,
+        dim: usize,
+        indices: Tensor,
+        keepdim: bool,
+    },
+    Cumsum {
+        dim: usize,
+    },
+    Softmax {
+        out: Saved,
+        dim: usize,
+    },
+    LogSoftmax {
+        out: Saved,
+        dim: usize,
+    },
     Matmul(Saved, Saved),
     /// `linear(x, w, b)` on 2-D `x`: gradients `g @ w`, `g^T @ x`, and `g`
     /// itself for the bias (the scheduler sums it over the broadcast rows).
     Linear(Saved, Saved),
-    Reshape { in_shape: Shape },
-    Permute { dims: Vec<usize> },
-    Slice { in_shape: Shape, dim: usize, start: usize, step: usize },
-    Select { in_shape: Shape, dim: usize, index: usize },
-    IndexSelect { in_shape: Shape, dim: usize, index: Tensor },
-    Gather { in_shape: Shape, dim: usize, index: Tensor },
-    Scatter { dim: usize, index: Tensor, add: bool },
-    Cat { dim: usize, sizes: Vec<usize> },
+    Reshape {
+        in_shape: Shape,
+    },
+    Permute {
+        dims: Vec<usize>,
+    },
+    Slice {
+        in_shape: Shape,
+        dim: usize,
+        start: usize,
+        step: usize,
+    },
+    Select {
+        in_shape: Shape,
+        dim: usize,
+        index: usize,
+    },
+    IndexSelect {
+        in_shape: Shape,
+        dim: usize,
+        index: Tensor,
+    },
+    Gather {
+        in_shape: Shape,
+        dim: usize,
+        index: Tensor,
+    },
+    Scatter {
+        dim: usize,
+        index: Tensor,
+        add: bool,
+    },
+    Cat {
+        dim: usize,
+        sizes: Vec<usize>,
+    },
     /// `out = self` with the elements at flat positions `positions` replaced
     /// (or increased) by `values`.
-    Put { positions: Tensor, accumulate: bool },
+    Put {
+        positions: Tensor,
+        accumulate: bool,
+    },
     /// Convolution: input, weight (the bias gradient is `g` summed).
     Conv2d(Saved, Saved, crate::tensor::ConvCtx),
     /// Max-pooling: the gradient goes to each window's argmax.
-    MaxPool2d { indices: Tensor, in_shape: Shape, sweep: crate::backend::cpu::window::Sweep2d },
+    MaxPool2d {
+        indices: Tensor,
+        in_shape: Shape,
+        sweep: crate::backend::cpu::window::Sweep2d,
+    },
     /// `F.unfold` / `F.fold`: each is the other's adjoint.
     Im2Col(crate::backend::cpu::window::Sweep2d),
     Col2Im(crate::backend::cpu::window::Sweep2d),
@@ -125,16 +211,39 @@ pub enum Rule {
     /// A user-defined backward (`autograd.Function`): gradient of the output
     /// in, one gradient per input out.
     Custom(CustomBackward),
+    /// A composite op shown as one node: its inner graph (see `composite`).
+    Composite(std::sync::Arc<crate::composite::CompositeGraph>),
+    /// A first-order gradient kept connected to the tensors its formula read
+    /// (PyTorch's `*_backward` kernels): the gradient passes to the first
+    /// edge, the others get zeros (their derivative there is zero).
+    ZeroLink(Vec<(Shape, crate::dtype::DType, crate::storage::Device)>),
 }
 
-pub type CustomBackward = std::sync::Arc<dyn Fn(&Tensor) -> Result<Vec<Option<Tensor>>> + Send + Sync>;
+pub type CustomBackward =
+    std::sync::Arc<dyn Fn(&Tensor) -> Result<Vec<Option<Tensor>>> + Send + Sync>;
 
 impl Rule {
     pub fn has_saved(&self) -> bool {
         use Rule::*;
         matches!(
             self,
-            UnaryX(..) | UnaryOut(..) | Mul(..) | Div(..) | Pow(..) | Atan2(..) | MaxMin { .. } | Remainder(..) | Prod { .. } | Extremum { .. } | Softmax { .. } | LogSoftmax { .. } | Matmul(..) | Linear(..) | Conv2d(..) | CrossEntropy(..)
+            UnaryX(..)
+                | UnaryOut(..)
+                | Mul(..)
+                | Div(..)
+                | Pow(..)
+                | Atan2(..)
+                | MaxMin { .. }
+                | Remainder(..)
+                | Prod { .. }
+                | Extremum { .. }
+                | Softmax { .. }
+                | LogSoftmax { .. }
+                | Matmul(..)
+                | Linear(..)
+                | Conv2d(..)
+                | CrossEntropy(..)
+                | Composite(..)
         )
     }
 }
@@ -219,7 +328,12 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
         Sin => g.mul(&v.unary(Cos)?)?,
         Cos => g.mul(&v.unary(Sin)?.neg()?)?,
         Tan => g.mul(&v.unary(Tan)?.square()?.add_scalar(1.0)?)?,
-        Erf => g.mul(&v.square()?.neg()?.unary(Exp)?.mul_scalar(std::f64::consts::FRAC_2_SQRT_PI)?)?,
+        Erf => g.mul(
+            &v.square()?
+                .neg()?
+                .unary(Exp)?
+                .mul_scalar(std::f64::consts::FRAC_2_SQRT_PI)?,
+        )?,
         Softplus => g.mul(&v.unary(Sigmoid)?)?,
         PowScalar(p) => {
             if p == 0.0 {
@@ -260,7 +374,14 @@ fn unsqueeze_dims(g: &Tensor, dims: &[usize], keepdim: bool) -> Result<Tensor> {
 }
 
 /// Input gradients of one node, one per input (None where not needed).
-pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeId) -> Result<Vec<Option<Tensor>>> {
+pub fn apply(
+    rule: &Rule,
+    name: &str,
+    g: &Tensor,
+    needs: &[bool],
+    self_id: NodeId,
+    retain_graph: bool,
+) -> Result<Vec<Option<Tensor>>> {
     let un = |s: &Saved| s.unpack(name, self_id);
     let need = |i: usize| needs.get(i).copied().unwrap_or(false);
     let one = |t: Tensor| Ok(vec![Some(t)]);
@@ -270,12 +391,33 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
         Rule::ToDevice(d) => one(g.to_device(*d)?),
         Rule::Zero => one(g.mul_scalar(0.0)?),
         Rule::Neg => one(g.neg()?),
-        Rule::UnaryX(op, x) | Rule::UnaryOut(op, x) => one(unary_grad(*op, g, &un(x)?)?),
-        Rule::Add { alpha } => Ok(vec![Some(g.clone()), need(1).then(|| scaled(g, *alpha)).transpose()?]),
-        Rule::Sub { alpha } => Ok(vec![Some(g.clone()), need(1).then(|| scaled(g, -*alpha)).transpose()?]),
+        Rule::UnaryX(op, x) | Rule::UnaryOut(op, x) => {
+            let v = un(x)?;
+            let gx = unary_grad(*op, g, &v)?;
+            match op {
+                UnaryOp::Relu => one(zero_link(gx, &[&v], "ThresholdBackwardBackward0")?),
+                _ => one(gx),
+            }
+        }
+        Rule::Add { alpha } => Ok(vec![
+            Some(g.clone()),
+            need(1).then(|| scaled(g, *alpha)).transpose()?,
+        ]),
+        Rule::Sub { alpha } => Ok(vec![
+            Some(g.clone()),
+            need(1).then(|| scaled(g, -*alpha)).transpose()?,
+        ]),
         Rule::Mul(a, b) => {
-            let ga = if need(0) { Some(g.mul(&un(b.as_ref().ok_or_else(freed)?)?)?) } else { None };
-            let gb = if need(1) { Some(g.mul(&un(a.as_ref().ok_or_else(freed)?)?)?) } else { None };
+            let ga = if need(0) {
+                Some(g.mul(&un(b.as_ref().ok_or_else(freed)?)?)?)
+            } else {
+                None
+            };
+            let gb = if need(1) {
+                Some(g.mul(&un(a.as_ref().ok_or_else(freed)?)?)?)
+            } else {
+                None
+            };
             Ok(vec![ga, gb])
         }
         Rule::Div(b, a) => {
@@ -303,7 +445,9 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
                 let out = un(out)?;
                 // out * log(a), with 0 where a == 0 and b >= 0.
                 let d = out.mul(&a.unary(UnaryOp::Log)?)?;
-                let mask = a.eq_scalar(0.0)?.binary(BinaryOp::LogicalAnd, &b.ge_scalar(0.0)?)?;
+                let mask = a
+                    .eq_scalar(0.0)?
+                    .binary(BinaryOp::LogicalAnd, &b.ge_scalar(0.0)?)?;
                 Some(g.mul(&mask.where_(&d.mul_scalar(0.0)?, &d)?)?)
             } else {
                 None
@@ -321,22 +465,45 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
         Rule::MaxMin { a, b, max } => {
             let (a, b) = (un(a)?, un(b)?);
             // Ties split the gradient in half, as in PyTorch.
-            let pick_a = if *max { a.binary(BinaryOp::Gt, &b)? } else { a.binary(BinaryOp::Lt, &b)? };
+            let pick_a = if *max {
+                a.binary(BinaryOp::Gt, &b)?
+            } else {
+                a.binary(BinaryOp::Lt, &b)?
+            };
             let tie = a.binary(BinaryOp::Eq, &b)?;
             let dt = g.dtype();
-            let wa = pick_a.to_dtype(dt)?.add(&tie.to_dtype(dt)?.mul_scalar(0.5)?)?;
+            let wa = pick_a
+                .to_dtype(dt)?
+                .add(&tie.to_dtype(dt)?.mul_scalar(0.5)?)?;
             let wb = wa.rsub_scalar(1.0)?;
-            Ok(vec![need(0).then(|| g.mul(&wa)).transpose()?, need(1).then(|| g.mul(&wb)).transpose()?])
+            Ok(vec![
+                need(0).then(|| g.mul(&wa)).transpose()?,
+                need(1).then(|| g.mul(&wb)).transpose()?,
+            ])
         }
         Rule::Remainder(a, b) => {
             let (a, b) = (un(a)?, un(b)?);
-            Ok(vec![Some(g.clone()), need(1).then(|| g.mul(&a.binary(BinaryOp::FloorDivide, &b)?.neg()?)).transpose()?])
+            Ok(vec![
+                Some(g.clone()),
+                need(1)
+                    .then(|| g.mul(&a.binary(BinaryOp::FloorDivide, &b)?.neg()?))
+                    .transpose()?,
+            ])
         }
         Rule::Where(cond) => {
             let zero = g.mul_scalar(0.0)?;
-            Ok(vec![None, need(1).then(|| cond.where_(g, &zero)).transpose()?, need(2).then(|| cond.where_(&zero, g)).transpose()?])
+            Ok(vec![
+                None,
+                need(1).then(|| cond.where_(g, &zero)).transpose()?,
+                need(2).then(|| cond.where_(&zero, g)).transpose()?,
+            ])
         }
-        Rule::Reduce { op, in_shape, dims, keepdim } => {
+        Rule::Reduce {
+            op,
+            in_shape,
+            dims,
+            keepdim,
+        } => {
             let g = unsqueeze_dims(g, dims, *keepdim)?;
             let g = match op {
                 ReduceOp::Mean => {
@@ -347,7 +514,12 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             };
             one(g.expand(in_shape)?)
         }
-        Rule::Prod { x, out, dims, keepdim } => {
+        Rule::Prod {
+            x,
+            out,
+            dims,
+            keepdim,
+        } => {
             let (x, out) = (un(x)?, un(out)?);
             let g = unsqueeze_dims(g, dims, *keepdim)?;
             let out = unsqueeze_dims(&out, dims, *keepdim)?;
@@ -360,11 +532,18 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             let safe_x = zero.where_(&Tensor::wrapped_scalar(1.0, dt), &x)?;
             let rest = safe_x.reduce(ReduceOp::Prod, Some(dims), true)?;
             let no_zero = out.div(&safe_x)?;
-            let one_zero = zero.binary(BinaryOp::LogicalAnd, &zeros_in_group.eq_scalar(1.0)?)?.where_(&rest, &Tensor::wrapped_scalar(0.0, dt))?;
+            let one_zero = zero
+                .binary(BinaryOp::LogicalAnd, &zeros_in_group.eq_scalar(1.0)?)?
+                .where_(&rest, &Tensor::wrapped_scalar(0.0, dt))?;
             let d = zeros_in_group.eq_scalar(0.0)?.where_(&no_zero, &one_zero)?;
             one(g.mul(&d)?)
         }
-        Rule::Extremum { x, out, dims, keepdim } => {
+        Rule::Extremum {
+            x,
+            out,
+            dims,
+            keepdim,
+        } => {
             let (x, out) = (un(x)?, un(out)?);
             let g = unsqueeze_dims(g, dims, *keepdim)?;
             let out = unsqueeze_dims(&out, dims, *keepdim)?;
@@ -372,7 +551,12 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             let count = mask.reduce(ReduceOp::Sum, Some(dims), true)?;
             one(g.mul(&mask)?.div(&count)?)
         }
-        Rule::IndexedExtremum { in_shape, dim, indices, keepdim } => {
+        Rule::IndexedExtremum {
+            in_shape,
+            dim,
+            indices,
+            keepdim,
+        } => {
             let g = unsqueeze_dims(g, &[*dim], *keepdim)?;
             let idx = unsqueeze_dims(indices, &[*dim], *keepdim)?;
             let zeros = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
@@ -404,13 +588,29 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             one(g.sub(&y.unary(UnaryOp::Exp)?.mul(&s)?)?)
         }
         Rule::Matmul(a, b) => {
-            let ga = if need(0) { Some(g.matmul(&un(b)?.mt()?)?) } else { None };
-            let gb = if need(1) { Some(un(a)?.mt()?.matmul(g)?) } else { None };
+            let ga = if need(0) {
+                Some(g.matmul(&un(b)?.mt()?)?)
+            } else {
+                None
+            };
+            let gb = if need(1) {
+                Some(un(a)?.mt()?.matmul(g)?)
+            } else {
+                None
+            };
             Ok(vec![ga, gb])
         }
         Rule::Linear(x, w) => {
-            let gx = if need(0) { Some(g.matmul(&un(w)?)?) } else { None };
-            let gw = if need(1) { Some(g.mt()?.matmul(&un(x)?)?) } else { None };
+            let gx = if need(0) {
+                Some(g.matmul(&un(w)?)?)
+            } else {
+                None
+            };
+            let gw = if need(1) {
+                Some(g.mt()?.matmul(&un(x)?)?)
+            } else {
+                None
+            };
             let gb = if need(2) { Some(g.clone()) } else { None };
             Ok(vec![gx, gw, gb])
         }
@@ -422,20 +622,37 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             }
             one(g.permute_usize(&inv)?)
         }
-        Rule::Slice { in_shape, dim, start, step } => {
+        Rule::Slice {
+            in_shape,
+            dim,
+            start,
+            step,
+        } => {
             let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             let len = g.shape()[*dim];
             one(z.slice_scatter(g, *dim, *start, len, *step)?)
         }
-        Rule::Select { in_shape, dim, index } => {
+        Rule::Select {
+            in_shape,
+            dim,
+            index,
+        } => {
             let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(z.slice_scatter(&g.unsqueeze(*dim as i64)?, *dim, *index, 1, 1)?)
         }
-        Rule::IndexSelect { in_shape, dim, index } => {
+        Rule::IndexSelect {
+            in_shape,
+            dim,
+            index,
+        } => {
             let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(z.index_add(*dim, index, g)?)
         }
-        Rule::Gather { in_shape, dim, index } => {
+        Rule::Gather {
+            in_shape,
+            dim,
+            index,
+        } => {
             if !crate::autograd::is_grad_enabled() {
                 return one(Tensor::zeros_scatter_add(in_shape, *dim, index, g)?);
             }
@@ -443,8 +660,15 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             one(z.scatter(*dim as i64, index, g, true)?)
         }
         Rule::Scatter { dim, index, add } => {
-            let gs = if *add { g.clone() } else { g.scatter_value(*dim as i64, index, 0.0)? };
-            Ok(vec![Some(gs), need(1).then(|| g.gather(*dim as i64, index)).transpose()?])
+            let gs = if *add {
+                g.clone()
+            } else {
+                g.scatter_value(*dim as i64, index, 0.0)?
+            };
+            Ok(vec![
+                Some(gs),
+                need(1).then(|| g.gather(*dim as i64, index)).transpose()?,
+            ])
         }
         Rule::Cat { dim, sizes } => {
             let mut out = Vec::with_capacity(sizes.len());
@@ -456,22 +680,75 @@ pub fn apply(rule: &Rule, name: &str, g: &Tensor, needs: &[bool], self_id: NodeI
             Ok(out)
         }
         Rule::Custom(f) => f(g),
+        Rule::ZeroLink(links) => {
+            let mut out = vec![Some(g.clone())];
+            for (i, (shape, dtype, device)) in links.iter().enumerate() {
+                out.push(if need(i + 1) {
+                    Some(Tensor::zeros_on(shape, *dtype, *device)?)
+                } else {
+                    None
+                });
+            }
+            Ok(out)
+        }
+        Rule::Composite(graph) => crate::composite::backward(
+            graph,
+            name,
+            g,
+            needs,
+            retain_graph,
+            crate::autograd::is_grad_enabled(),
+        ),
         Rule::Conv2d(x, w, ctx) => {
-            let [gx, gw, gb] = Tensor::conv2d_backward(&un(x)?, &un(w)?, g, ctx, [need(0), need(1), need(2)])?;
+            let [gx, gw, gb] =
+                Tensor::conv2d_backward(&un(x)?, &un(w)?, g, ctx, [need(0), need(1), need(2)])?;
             Ok(vec![gx, gw, gb])
         }
-        Rule::MaxPool2d { indices, in_shape, sweep } => one(Tensor::max_pool2d_backward(g, indices, in_shape, sweep)?),
+        Rule::MaxPool2d {
+            indices,
+            in_shape,
+            sweep,
+        } => one(Tensor::max_pool2d_backward(g, indices, in_shape, sweep)?),
         Rule::Im2Col(sweep) => one(g.col2im(sweep)?),
         Rule::Col2Im(sweep) => one(g.im2col(sweep)?),
         Rule::CrossEntropy(x, ctx) => one(Tensor::cross_entropy_backward(&un(x)?, ctx, g)?),
-        Rule::Put { positions, accumulate } => {
+        Rule::Put {
+            positions,
+            accumulate,
+        } => {
             let shape = g.shape();
             let flat = g.reshape_to(&[g.numel()])?;
-            let gs = if *accumulate { g.clone() } else { flat.index_fill(positions, 0.0)?.reshape_to(&shape)? };
-            let gv = flat.index_select(0, &positions.reshape_to(&[positions.numel()])?)?.reshape_to(&positions.shape())?;
+            let gs = if *accumulate {
+                g.clone()
+            } else {
+                flat.index_fill(positions, 0.0)?.reshape_to(&shape)?
+            };
+            let gv = flat
+                .index_select(0, &positions.reshape_to(&[positions.numel()])?)?
+                .reshape_to(&positions.shape())?;
             Ok(vec![Some(gs), Some(gv)])
         }
     }
+}
+
+/// Under create_graph, `grad` (a first-order gradient) recorded as a
+/// function of `links` too, with zero derivative there, in a node named
+/// `name`: PyTorch's backward kernels (threshold_backward, ...) read their
+/// saved input, so their results stay connected to it and a second
+/// backward gives it a zero gradient rather than none.
+pub fn zero_link(grad: Tensor, links: &[&Tensor], name: &'static str) -> Result<Tensor> {
+    if !crate::autograd::is_grad_enabled() || !links.iter().any(|t| t.requires_grad()) {
+        return Ok(grad);
+    }
+    let out = grad.detach();
+    let mut inputs: Vec<&Tensor> = vec![&grad];
+    inputs.extend_from_slice(links);
+    let meta = links
+        .iter()
+        .map(|t| (t.shape(), t.dtype(), t.device()))
+        .collect();
+    crate::tensor::record(&out, name, &inputs, || Rule::ZeroLink(meta));
+    Ok(out)
 }
 
 fn freed() -> Error {

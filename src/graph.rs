@@ -32,6 +32,15 @@ pub struct Edge {
 /// A user hook on a tensor's gradient: may return a replacement gradient.
 pub type GradHook = Arc<dyn Fn(&Tensor) -> crate::error::Result<Option<Tensor>> + Send + Sync>;
 
+/// A user hook called with a leaf after its gradient was accumulated.
+pub type PostAccumulateHook = Arc<dyn Fn(&Tensor) -> crate::error::Result<()> + Send + Sync>;
+
+/// Ids for hook handles (`RemovableHandle.remove()`), unique per process.
+pub fn next_hook_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Most ops have one or two differentiable inputs: no heap allocation for those.
 pub type Edges = smallvec::SmallVec<[Option<Edge>; 2]>;
 
@@ -45,7 +54,7 @@ pub struct Node {
     pub released: bool,
     /// The non-leaf tensor that asked for `retain_grad()`.
     pub retain: Option<Weak<TensorInner>>,
-    pub hooks: Vec<GradHook>,
+    pub hooks: Vec<(u64, GradHook)>,
     /// Where the op was called from (an interned Python file:line), for
     /// backward errors that name the forward line; 0 = not recorded yet.
     pub origin: u32,
@@ -68,14 +77,24 @@ pub struct Arena {
     epoch: u64,
 }
 
-pub static ARENA: Mutex<Arena> = Mutex::new(Arena { slots: Vec::new(), free: Vec::new(), next_seq: 0, live: 0, epoch: 0 });
+pub static ARENA: Mutex<Arena> = Mutex::new(Arena {
+    slots: Vec::new(),
+    free: Vec::new(),
+    next_seq: 0,
+    live: 0,
+    epoch: 0,
+});
 
 impl Arena {
     fn slot(&self, id: NodeId) -> Option<&Slot> {
-        self.slots.get(id.index as usize).filter(|s| s.generation == id.generation && s.node.is_some())
+        self.slots
+            .get(id.index as usize)
+            .filter(|s| s.generation == id.generation && s.node.is_some())
     }
     fn slot_mut(&mut self, id: NodeId) -> Option<&mut Slot> {
-        self.slots.get_mut(id.index as usize).filter(|s| s.generation == id.generation && s.node.is_some())
+        self.slots
+            .get_mut(id.index as usize)
+            .filter(|s| s.generation == id.generation && s.node.is_some())
     }
     pub fn get(&self, id: NodeId) -> Option<&Node> {
         self.slot(id).and_then(|s| s.node.as_ref())
@@ -117,10 +136,22 @@ impl Arena {
             let s = &mut self.slots[i as usize];
             s.node = Some(node);
             s.refcount = 1;
-            return NodeId { index: i, generation: s.generation };
+            return NodeId {
+                index: i,
+                generation: s.generation,
+            };
         }
-        self.slots.push(Slot { generation: 0, refcount: 1, node: Some(node), scratch: 0, mark: 0 });
-        NodeId { index: (self.slots.len() - 1) as u32, generation: 0 }
+        self.slots.push(Slot {
+            generation: 0,
+            refcount: 1,
+            node: Some(node),
+            scratch: 0,
+            mark: 0,
+        });
+        NodeId {
+            index: (self.slots.len() - 1) as u32,
+            generation: 0,
+        }
     }
     fn incref(&mut self, id: NodeId) -> bool {
         match self.slot_mut(id) {
@@ -144,6 +175,10 @@ impl Arena {
         self.live -= 1;
         node
     }
+    /// The seq the next node will get.
+    pub fn peek_seq(&self) -> u64 {
+        self.next_seq + 1
+    }
     pub fn next_seq(&mut self) -> u64 {
         self.next_seq += 1;
         self.next_seq
@@ -158,7 +193,16 @@ impl NodeRef {
     pub fn create(name: &'static str, rule: Rule, edges: Edges) -> NodeRef {
         let mut a = ARENA.lock();
         let seq = a.next_seq();
-        NodeRef(a.insert(Node { seq, name, rule, edges, released: false, retain: None, hooks: Vec::new(), origin: 0 }))
+        NodeRef(a.insert(Node {
+            seq,
+            name,
+            rule,
+            edges,
+            released: false,
+            retain: None,
+            hooks: Vec::new(),
+            origin: 0,
+        }))
     }
     /// A new count on a live node (None if it was freed meanwhile).
     pub fn from_id(id: NodeId) -> Option<NodeRef> {

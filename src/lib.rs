@@ -3,6 +3,7 @@
 
 pub mod autograd;
 pub mod backend;
+pub mod composite;
 pub mod dtype;
 pub mod error;
 pub mod grad_rules;

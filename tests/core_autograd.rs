@@ -1,6 +1,6 @@
 //! The core without Python: tensors, the graph arena and the scheduler.
 
-use autorust::autograd::{backward, GradModeGuard};
+use autorust::autograd::{backward, GradModeGuard, Inputs};
 use autorust::graph::live_nodes;
 use autorust::op::{ReduceOp, UnaryOp};
 use autorust::{DType, Tensor};
@@ -23,11 +23,31 @@ fn seed_graph_gradient() {
     let z = y.mul(&y).unwrap().mul_scalar(3.0).unwrap();
     let out = z.reduce(ReduceOp::Mean, None, false).unwrap();
     assert_eq!(vals(&out), vec![27.0]);
-    backward(&[out.clone()], &[Tensor::ones(&[], DType::F64)], false, false, None, false).unwrap();
+    backward(
+        &[out.clone()],
+        &[Tensor::ones(&[], DType::F64)],
+        false,
+        false,
+        &[],
+        Inputs::AllLeaves,
+        false,
+    )
+    .unwrap();
     assert_eq!(vals(&x.grad().unwrap()), vec![4.5; 4]);
     // the graph was freed by that backward: a second one is a clean error
-    let err = backward(&[out], &[Tensor::ones(&[], DType::F64)], false, false, None, false).unwrap_err();
-    assert!(err.to_string().contains("backward through the graph a second time"));
+    let err = backward(
+        &[out],
+        &[Tensor::ones(&[], DType::F64)],
+        false,
+        false,
+        &[],
+        Inputs::AllLeaves,
+        false,
+    )
+    .unwrap_err();
+    assert!(err
+        .to_string()
+        .contains("backward through the graph a second time"));
 }
 
 #[test]
@@ -36,10 +56,22 @@ fn broadcasting_and_matmul_gradients() {
     let b = leaf(vec![1.0, 0.5, -1.0], &[3]);
     let w = leaf(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]);
     let out = a.add(&b).unwrap().matmul(&w).unwrap().sum_all().unwrap();
-    backward(&[out], &[Tensor::ones(&[], DType::F64)], false, false, None, false).unwrap();
+    backward(
+        &[out],
+        &[Tensor::ones(&[], DType::F64)],
+        false,
+        false,
+        &[],
+        Inputs::AllLeaves,
+        false,
+    )
+    .unwrap();
     // d/db = sum over rows of (ones @ w^T) = 2 * row sums of w
     assert_eq!(vals(&b.grad().unwrap()), vec![6.0, 14.0, 22.0]);
-    assert_eq!(vals(&a.grad().unwrap()), vec![3.0, 7.0, 11.0, 3.0, 7.0, 11.0]);
+    assert_eq!(
+        vals(&a.grad().unwrap()),
+        vec![3.0, 7.0, 11.0, 3.0, 7.0, 11.0]
+    );
     // d/dw = (a + b)^T @ ones: column sums of a + b, repeated per output column
     assert_eq!(vals(&w.grad().unwrap()), vec![7.0, 7.0, 8.0, 8.0, 7.0, 7.0]);
 }
@@ -48,9 +80,27 @@ fn broadcasting_and_matmul_gradients() {
 fn higher_order_through_create_graph() {
     let x = leaf(vec![0.5, -1.0], &[2]);
     let y = x.unary(UnaryOp::Sin).unwrap().sum_all().unwrap();
-    let g = backward(&[y], &[Tensor::ones(&[], DType::F64)], true, true, Some(&[x.clone()]), false).unwrap();
+    let g = backward(
+        &[y],
+        &[Tensor::ones(&[], DType::F64)],
+        true,
+        true,
+        &[x.clone()],
+        Inputs::Capture,
+        false,
+    )
+    .unwrap();
     let g = g[0].clone().unwrap();
-    let gg = backward(&[g.sum_all().unwrap()], &[Tensor::ones(&[], DType::F64)], false, false, Some(&[x.clone()]), false).unwrap();
+    let gg = backward(
+        &[g.sum_all().unwrap()],
+        &[Tensor::ones(&[], DType::F64)],
+        false,
+        false,
+        &[x.clone()],
+        Inputs::Capture,
+        false,
+    )
+    .unwrap();
     let want: Vec<f64> = [0.5f64, -1.0].iter().map(|v| -v.sin()).collect();
     for (a, b) in vals(&gg[0].clone().unwrap()).iter().zip(want) {
         assert!((a - b).abs() < 1e-12);
@@ -79,20 +129,46 @@ fn arena_frees_graphs_and_no_grad_records_nothing() {
 #[test]
 fn views_do_not_copy_and_route_gradients() {
     let x = leaf((0..12).map(|v| v as f64).collect(), &[3, 4]);
-    let v = x.transpose(0, 1).unwrap().slice(0, Some(1), None, 2).unwrap();
+    let v = x
+        .transpose(0, 1)
+        .unwrap()
+        .slice(0, Some(1), None, 2)
+        .unwrap();
     assert_eq!(v.shape().as_slice(), &[2, 3]);
     assert_eq!(vals(&v), vec![1.0, 5.0, 9.0, 3.0, 7.0, 11.0]);
-    backward(&[v.sum_all().unwrap()], &[Tensor::ones(&[], DType::F64)], false, false, None, false).unwrap();
-    assert_eq!(vals(&x.grad().unwrap()), vec![0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0]);
+    backward(
+        &[v.sum_all().unwrap()],
+        &[Tensor::ones(&[], DType::F64)],
+        false,
+        false,
+        &[],
+        Inputs::AllLeaves,
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        vals(&x.grad().unwrap()),
+        vec![0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
+    );
 }
 
 #[test]
 fn shape_errors_name_the_op_and_shapes() {
     let a = Tensor::ones(&[2, 3], DType::F32);
     let b = Tensor::ones(&[4, 5], DType::F32);
-    assert_eq!(a.mm(&b).unwrap_err().to_string(), "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
+    assert_eq!(
+        a.mm(&b).unwrap_err().to_string(),
+        "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"
+    );
     // through matmul PyTorch names the mm
-    assert_eq!(a.matmul(&b).unwrap_err().to_string(), "mm: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
+    assert_eq!(
+        a.matmul(&b).unwrap_err().to_string(),
+        "mm: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"
+    );
     let c = Tensor::ones(&[4], DType::F32);
-    assert!(a.add(&c).unwrap_err().to_string().contains("must match the size of tensor b (4)"));
+    assert!(a
+        .add(&c)
+        .unwrap_err()
+        .to_string()
+        .contains("must match the size of tensor b (4)"));
 }

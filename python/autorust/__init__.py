@@ -48,7 +48,7 @@ from ._creation import (  # noqa: E402
     zeros_like,
 )
 from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled  # noqa: E402
-from . import _tensor_methods  # noqa: E402,F401  (attaches Python-side methods)
+from . import _tensor_methods, _tensor_hooks  # noqa: E402,F401  (attach Python-side methods)
 from ._functions import *  # noqa: E402,F401,F403
 from ._functions import add, sub, mul, div, where, cat, stack, is_tensor  # noqa: E402,F401
 from ._creation import default_generator  # noqa: E402,F401

@@ -22,14 +22,34 @@ pub fn tensor_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
     let mut out = vec![];
     for item in obj.try_iter()? {
         let item = item?;
-        out.push(as_tensor(&item).ok_or_else(|| type_error(format!("expected a sequence of Tensors, but got an element of type {}", item.get_type().name().map(|n| n.to_string()).unwrap_or_default())))?);
+        out.push(as_tensor(&item).ok_or_else(|| {
+            type_error(format!(
+                "expected a sequence of Tensors, but got an element of type {}",
+                item.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?);
     }
     Ok(out)
 }
 
 #[pyfunction]
-pub fn _register(py: Python<'_>, dtypes: (Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>), size_cls: Py<PyAny>, formatter: Py<PyAny>) -> PyResult<()> {
-    let _ = REGISTRY.set(py, Registry { dtypes: [dtypes.0, dtypes.1, dtypes.2, dtypes.3], size_cls, formatter });
+pub fn _register(
+    py: Python<'_>,
+    dtypes: (Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>),
+    size_cls: Py<PyAny>,
+    formatter: Py<PyAny>,
+) -> PyResult<()> {
+    let _ = REGISTRY.set(
+        py,
+        Registry {
+            dtypes: [dtypes.0, dtypes.1, dtypes.2, dtypes.3],
+            size_cls,
+            formatter,
+        },
+    );
     Ok(())
 }
 
@@ -38,7 +58,14 @@ pub fn _register(py: Python<'_>, dtypes: (Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<Py
 /// alive (`from_numpy`).
 #[pyfunction]
 #[pyo3(signature = (ptr, shape, dtype, owner, copy, strides=None))]
-pub fn from_buffer(ptr: usize, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, owner: Py<PyAny>, copy: bool, strides: Option<Vec<i64>>) -> PyResult<PyTensor> {
+pub fn from_buffer(
+    ptr: usize,
+    shape: Vec<i64>,
+    dtype: &Bound<'_, PyAny>,
+    owner: Py<PyAny>,
+    copy: bool,
+    strides: Option<Vec<i64>>,
+) -> PyResult<PyTensor> {
     let dt = parse_dtype(dtype)?;
     let shape = sizes_from_i64("tensor", &shape)?;
     // A strided (non-negative, element-aligned) NumPy view is shared as is:
@@ -47,10 +74,16 @@ pub fn from_buffer(ptr: usize, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, owner:
         Some(st) if !copy => {
             let isz = dt.size_in_bytes() as i64;
             if st.len() != shape.len() || st.iter().any(|&s| s < 0 || s % isz != 0) {
-                return Err(type_error("from_numpy: strides must be non-negative multiples of the item size"));
+                return Err(type_error(
+                    "from_numpy: strides must be non-negative multiples of the item size",
+                ));
             }
             let strides: crate::shape::Shape = st.iter().map(|&s| (s / isz) as usize).collect();
-            Some(crate::layout::Layout { shape: shape.clone(), strides, offset: 0 })
+            Some(crate::layout::Layout {
+                shape: shape.clone(),
+                strides,
+                offset: 0,
+            })
         }
         _ => None,
     };
@@ -65,7 +98,11 @@ pub fn from_buffer(ptr: usize, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, owner:
             ($t:ty, $v:ident) => {{
                 let p = ptr as *mut $t;
                 if copy || n == 0 {
-                    let v: Vec<$t> = if n == 0 { vec![] } else { std::slice::from_raw_parts(p, n).to_vec() };
+                    let v: Vec<$t> = if n == 0 {
+                        vec![]
+                    } else {
+                        std::slice::from_raw_parts(p, n).to_vec()
+                    };
                     CpuStorage::$v(Buffer::from_vec(v))
                 } else {
                     CpuStorage::$v(Buffer::from_foreign(p, n, Box::new(owner)))
@@ -87,9 +124,23 @@ pub fn from_buffer(ptr: usize, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, owner:
 
 #[pyfunction]
 #[pyo3(signature = (shape, value, dtype, requires_grad=false, device="cpu"))]
-pub fn full(py: Python<'_>, shape: Vec<i64>, value: f64, dtype: &Bound<'_, PyAny>, requires_grad: bool, device: &str) -> PyResult<PyTensor> {
+pub fn full(
+    py: Python<'_>,
+    shape: Vec<i64>,
+    value: f64,
+    dtype: &Bound<'_, PyAny>,
+    requires_grad: bool,
+    device: &str,
+) -> PyResult<PyTensor> {
     let s = sizes_from_i64("full", &shape)?;
-    let (dt, dev) = (parse_dtype(dtype)?, if device == "cpu" { crate::storage::Device::Cpu } else { crate::storage::Device::Wgpu });
+    let (dt, dev) = (
+        parse_dtype(dtype)?,
+        if device == "cpu" {
+            crate::storage::Device::Cpu
+        } else {
+            crate::storage::Device::Wgpu
+        },
+    );
     let t = py.detach(|| Tensor::full_checked_on(&s, value, dt, dev))?;
     if requires_grad {
         t.set_requires_grad(true)?;
@@ -99,21 +150,37 @@ pub fn full(py: Python<'_>, shape: Vec<i64>, value: f64, dtype: &Bound<'_, PyAny
 
 #[pyfunction]
 pub fn arange(start: f64, end: f64, step: f64, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-    Ok(PyTensor::wrap(Tensor::arange(start, end, step, parse_dtype(dtype)?)?))
+    Ok(PyTensor::wrap(Tensor::arange(
+        start,
+        end,
+        step,
+        parse_dtype(dtype)?,
+    )?))
 }
 
 #[pyfunction]
 pub fn linspace(start: f64, end: f64, steps: i64, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
     if steps < 0 {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err("number of steps must be non-negative"));
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "number of steps must be non-negative",
+        ));
     }
-    Ok(PyTensor::wrap(Tensor::linspace(start, end, steps as usize, parse_dtype(dtype)?)?))
+    Ok(PyTensor::wrap(Tensor::linspace(
+        start,
+        end,
+        steps as usize,
+        parse_dtype(dtype)?,
+    )?))
 }
 
 #[pyfunction]
 pub fn eye(n: i64, m: i64, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
     let s = sizes_from_i64("eye", &[n, m])?;
-    Ok(PyTensor::wrap(Tensor::eye(s[0], s[1], parse_dtype(dtype)?)?))
+    Ok(PyTensor::wrap(Tensor::eye(
+        s[0],
+        s[1],
+        parse_dtype(dtype)?,
+    )?))
 }
 
 /// `autorust.Generator`: an independent random stream for `generator=`.
@@ -128,7 +195,11 @@ impl PyGenerator {
     #[pyo3(signature = (device="cpu"))]
     fn py_new(device: &str) -> PyResult<PyGenerator> {
         let _ = device;
-        Ok(PyGenerator { rng: std::sync::Arc::new(parking_lot::Mutex::new(crate::random::Mt19937::new(crate::random::DEFAULT_GENERATOR_SEED))) })
+        Ok(PyGenerator {
+            rng: std::sync::Arc::new(parking_lot::Mutex::new(crate::random::Mt19937::new(
+                crate::random::DEFAULT_GENERATOR_SEED,
+            ))),
+        })
     }
     fn manual_seed(slf: PyRef<'_, Self>, seed: i64) -> PyRef<'_, Self> {
         *slf.rng.lock() = crate::random::Mt19937::new(seed as u64);
@@ -138,13 +209,21 @@ impl PyGenerator {
         self.rng.lock().seed
     }
     fn seed(&self) -> u64 {
-        let s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0) & 0x7FFF_FFFF;
+        let s = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+            & 0x7FFF_FFFF;
         *self.rng.lock() = crate::random::Mt19937::new(s);
         s
     }
     #[getter]
     fn device(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(py.import("autorust")?.getattr("device")?.call1(("cpu",))?.unbind())
+        Ok(py
+            .import("autorust")?
+            .getattr("device")?
+            .call1(("cpu",))?
+            .unbind())
     }
 }
 
@@ -154,30 +233,56 @@ fn rng_of(g: &Option<PyRef<'_, PyGenerator>>) -> Option<crate::random::SharedRng
 
 #[pyfunction]
 #[pyo3(signature = (shape, dtype, generator=None))]
-pub fn rand(shape: Vec<i64>, dtype: &Bound<'_, PyAny>, generator: Option<PyRef<'_, PyGenerator>>) -> PyResult<PyTensor> {
+pub fn rand(
+    shape: Vec<i64>,
+    dtype: &Bound<'_, PyAny>,
+    generator: Option<PyRef<'_, PyGenerator>>,
+) -> PyResult<PyTensor> {
     let (s, dt) = (sizes_from_i64("rand", &shape)?, parse_dtype(dtype)?);
-    Ok(PyTensor::wrap(crate::random::with_generator(rng_of(&generator).as_ref(), || Tensor::rand(&s, dt))?))
+    Ok(PyTensor::wrap(crate::random::with_generator(
+        rng_of(&generator).as_ref(),
+        || Tensor::rand(&s, dt),
+    )?))
 }
 
 #[pyfunction]
 #[pyo3(signature = (shape, dtype, generator=None))]
-pub fn randn(shape: Vec<i64>, dtype: &Bound<'_, PyAny>, generator: Option<PyRef<'_, PyGenerator>>) -> PyResult<PyTensor> {
+pub fn randn(
+    shape: Vec<i64>,
+    dtype: &Bound<'_, PyAny>,
+    generator: Option<PyRef<'_, PyGenerator>>,
+) -> PyResult<PyTensor> {
     let (s, dt) = (sizes_from_i64("randn", &shape)?, parse_dtype(dtype)?);
-    Ok(PyTensor::wrap(crate::random::with_generator(rng_of(&generator).as_ref(), || Tensor::randn(&s, dt))?))
+    Ok(PyTensor::wrap(crate::random::with_generator(
+        rng_of(&generator).as_ref(),
+        || Tensor::randn(&s, dt),
+    )?))
 }
 
 #[pyfunction]
 #[pyo3(signature = (low, high, shape, dtype, generator=None))]
-pub fn randint(low: i64, high: i64, shape: Vec<i64>, dtype: &Bound<'_, PyAny>, generator: Option<PyRef<'_, PyGenerator>>) -> PyResult<PyTensor> {
+pub fn randint(
+    low: i64,
+    high: i64,
+    shape: Vec<i64>,
+    dtype: &Bound<'_, PyAny>,
+    generator: Option<PyRef<'_, PyGenerator>>,
+) -> PyResult<PyTensor> {
     let (s, dt) = (sizes_from_i64("randint", &shape)?, parse_dtype(dtype)?);
-    Ok(PyTensor::wrap(crate::random::with_generator(rng_of(&generator).as_ref(), || Tensor::randint(low, high, &s, dt))?))
+    Ok(PyTensor::wrap(crate::random::with_generator(
+        rng_of(&generator).as_ref(),
+        || Tensor::randint(low, high, &s, dt),
+    )?))
 }
 
 #[pyfunction]
 #[pyo3(signature = (n, generator=None))]
 pub fn randperm(n: i64, generator: Option<PyRef<'_, PyGenerator>>) -> PyResult<PyTensor> {
     let s = sizes_from_i64("randperm", &[n])?;
-    Ok(PyTensor::wrap(crate::random::with_generator(rng_of(&generator).as_ref(), || Tensor::randperm(s[0]))?))
+    Ok(PyTensor::wrap(crate::random::with_generator(
+        rng_of(&generator).as_ref(),
+        || Tensor::randperm(s[0]),
+    )?))
 }
 
 /// A fresh non-negative int64 seed from the global stream (or `generator`).
@@ -211,11 +316,20 @@ pub fn stack(tensors: &Bound<'_, PyAny>, dim: i64) -> PyResult<PyTensor> {
 
 #[pyfunction]
 #[pyo3(name = "where")]
-pub fn where_(condition: PyRef<'_, PyTensor>, input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-    let a = operand(input)?.ok_or_else(|| type_error("where(): argument 'input' must be Tensor or Number"))?;
-    let b = operand(other)?.ok_or_else(|| type_error("where(): argument 'other' must be Tensor or Number"))?;
+pub fn where_(
+    condition: PyRef<'_, PyTensor>,
+    input: &Bound<'_, PyAny>,
+    other: &Bound<'_, PyAny>,
+) -> PyResult<PyTensor> {
+    let a = operand(input)?
+        .ok_or_else(|| type_error("where(): argument 'input' must be Tensor or Number"))?;
+    let b = operand(other)?
+        .ok_or_else(|| type_error("where(): argument 'other' must be Tensor or Number"))?;
     if condition.t.dtype() != DType::Bool {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("where expected condition to be a boolean tensor, but got a tensor with dtype {}", condition.t.dtype())));
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype {}",
+            condition.t.dtype()
+        )));
     }
     Ok(PyTensor::wrap(condition.t.where_(&a, &b)?))
 }
@@ -243,7 +357,9 @@ fn seed_grads(outputs: &[Tensor], grads: Option<&Bound<'_, PyAny>>) -> PyResult<
             if let Some(t) = as_tensor(g) {
                 vec![Some(t)]
             } else {
-                g.try_iter()?.map(|x| x.map(|x| as_tensor(&x))).collect::<PyResult<_>>()?
+                g.try_iter()?
+                    .map(|x| x.map(|x| as_tensor(&x)))
+                    .collect::<PyResult<_>>()?
             }
         }
     };
@@ -265,46 +381,75 @@ fn seed_grads(outputs: &[Tensor], grads: Option<&Bound<'_, PyAny>>) -> PyResult<
 
 #[pyfunction]
 #[pyo3(signature = (tensors, grad_tensors=None, retain_graph=None, create_graph=false, inputs=None))]
-pub fn backward(py: Python<'_>, tensors: &Bound<'_, PyAny>, grad_tensors: Option<&Bound<'_, PyAny>>, retain_graph: Option<bool>, create_graph: bool, inputs: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+pub fn backward(
+    py: Python<'_>,
+    tensors: &Bound<'_, PyAny>,
+    grad_tensors: Option<&Bound<'_, PyAny>>,
+    retain_graph: Option<bool>,
+    create_graph: bool,
+    inputs: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let outs = tensor_list(tensors)?;
     let grads = seed_grads(&outs, grad_tensors)?;
+    run_backward(py, &outs, &grads, retain_graph, create_graph, inputs)
+}
+
+/// `backward()` of `roots` (the tensor method and `autograd.backward`).
+pub(crate) fn run_backward(
+    py: Python<'_>,
+    roots: &[Tensor],
+    grads: &[Tensor],
+    retain_graph: Option<bool>,
+    create_graph: bool,
+    inputs: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let retain = retain_graph.unwrap_or(create_graph);
-    match inputs {
-        None => {
-            py.detach(|| autograd::backward(&outs, &grads, retain, create_graph, None, false))?;
-        }
-        Some(i) => {
-            let ins = tensor_list(i)?;
-            let got = py.detach(|| autograd::backward(&outs, &grads, retain, create_graph, Some(&ins), true))?;
-            for (t, g) in ins.iter().zip(got) {
-                if let Some(g) = g {
-                    let new = match t.grad() {
-                        Some(p) => p.add(&g)?,
-                        None => g.detach(),
-                    };
-                    t.set_grad(Some(new))?;
-                }
-            }
-        }
-    }
+    let (ins, mode) = match inputs {
+        None => (vec![], autograd::Inputs::AllLeaves),
+        Some(i) => (tensor_list(i)?, autograd::Inputs::Accumulate),
+    };
+    py.detach(|| autograd::backward(roots, grads, retain, create_graph, &ins, mode, true))?;
     Ok(())
 }
 
 #[pyfunction]
 #[pyo3(signature = (outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=false, allow_unused=None, materialize_grads=false))]
 #[allow(clippy::too_many_arguments)]
-pub fn grad(py: Python<'_>, outputs: &Bound<'_, PyAny>, inputs: &Bound<'_, PyAny>, grad_outputs: Option<&Bound<'_, PyAny>>, retain_graph: Option<bool>, create_graph: bool, allow_unused: Option<bool>, materialize_grads: bool) -> PyResult<Py<PyAny>> {
+pub fn grad(
+    py: Python<'_>,
+    outputs: &Bound<'_, PyAny>,
+    inputs: &Bound<'_, PyAny>,
+    grad_outputs: Option<&Bound<'_, PyAny>>,
+    retain_graph: Option<bool>,
+    create_graph: bool,
+    allow_unused: Option<bool>,
+    materialize_grads: bool,
+) -> PyResult<Py<PyAny>> {
     let outs = tensor_list(outputs)?;
     let ins = tensor_list(inputs)?;
     let grads = seed_grads(&outs, grad_outputs)?;
     let retain = retain_graph.unwrap_or(create_graph);
     let allow = allow_unused.unwrap_or(materialize_grads);
-    let got = py.detach(|| autograd::backward(&outs, &grads, retain, create_graph, Some(&ins), allow))?;
+    let got = py.detach(|| {
+        autograd::backward(
+            &outs,
+            &grads,
+            retain,
+            create_graph,
+            &ins,
+            autograd::Inputs::Capture,
+            allow,
+        )
+    })?;
     let mut items: Vec<Py<PyAny>> = vec![];
     for (t, g) in ins.iter().zip(got) {
         items.push(match g {
             Some(g) => Py::new(py, PyTensor::wrap(g))?.into_any(),
-            None if materialize_grads => Py::new(py, PyTensor::wrap(Tensor::zeros(&t.shape(), t.dtype())))?.into_any(),
+            None if materialize_grads => Py::new(
+                py,
+                PyTensor::wrap(Tensor::zeros_on(&t.shape(), t.dtype(), t.device())?),
+            )?
+            .into_any(),
             None => py.None(),
         });
     }
@@ -321,34 +466,65 @@ pub fn _set_grad_fn_name(t: PyRef<'_, PyTensor>, name: &str) {
 /// Fused cross-entropy for `[N, C]` logits and int64 class targets.
 #[pyfunction]
 #[pyo3(signature = (input, target, weight=None, ignore_index=-100, reduction="mean"))]
-pub fn cross_entropy(py: Python<'_>, input: PyRef<'_, PyTensor>, target: PyRef<'_, PyTensor>, weight: Option<PyRef<'_, PyTensor>>, ignore_index: i64, reduction: &str) -> PyResult<PyTensor> {
+pub fn cross_entropy(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    target: PyRef<'_, PyTensor>,
+    weight: Option<PyRef<'_, PyTensor>>,
+    ignore_index: i64,
+    reduction: &str,
+) -> PyResult<PyTensor> {
     use crate::tensor::Reduction;
     let red = match reduction {
         "mean" => Reduction::Mean,
         "sum" => Reduction::Sum,
         "none" => Reduction::None,
-        other => return Err(pyo3::exceptions::PyValueError::new_err(format!("{other} is not a valid value for reduction"))),
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{other} is not a valid value for reduction"
+            )))
+        }
     };
-    let (x, t, w) = (input.t.clone(), target.t.clone(), weight.map(|w| w.t.clone()));
+    let (x, t, w) = (
+        input.t.clone(),
+        target.t.clone(),
+        weight.map(|w| w.t.clone()),
+    );
     let n = x.numel();
-    Ok(PyTensor::wrap(super::tensor_math::run(py, n, || x.cross_entropy(&t, w.as_ref(), ignore_index, red))?))
+    Ok(PyTensor::wrap(super::tensor_math::run(py, n, || {
+        x.cross_entropy(&t, w.as_ref(), ignore_index, red)
+    })?))
 }
 
 /// Attaches `output` to `inputs` through a node whose backward is the Python
 /// callable `backward(grad) -> sequence of gradients, one per input` (the
 /// machinery under `autograd.Function`). Returns the attached output.
 #[pyfunction]
-pub fn _custom_node(output: PyRef<'_, PyTensor>, inputs: &Bound<'_, PyAny>, backward: Py<PyAny>, name: &str) -> PyResult<PyTensor> {
+pub fn _custom_node(
+    output: PyRef<'_, PyTensor>,
+    inputs: &Bound<'_, PyAny>,
+    backward: Py<PyAny>,
+    name: &str,
+) -> PyResult<PyTensor> {
     let ins = tensor_list(inputs)?;
     let shapes: Vec<crate::shape::Shape> = ins.iter().map(|t| t.shape()).collect();
     let out = output.t.detach();
     let fname = crate::graph::intern(name);
     let f: crate::grad_rules::CustomBackward = std::sync::Arc::new(move |g: &Tensor| {
         Python::attach(|py| -> crate::error::Result<Vec<Option<Tensor>>> {
-            let err = |e: PyErr| crate::error::Error::Runtime(format!("{fname}: {e}"));
-            let res = backward.call1(py, (PyTensor::wrap(g.clone()),)).map_err(err)?;
+            let err = super::errors::user_error;
+            let res = backward
+                .call1(py, (PyTensor::wrap(g.clone()),))
+                .map_err(err)?;
             let res = res.bind(py);
-            let items: Vec<Bound<'_, PyAny>> = if res.is_none() { vec![] } else { res.try_iter().map_err(err)?.collect::<PyResult<_>>().map_err(err)? };
+            let items: Vec<Bound<'_, PyAny>> = if res.is_none() {
+                vec![]
+            } else {
+                res.try_iter()
+                    .map_err(err)?
+                    .collect::<PyResult<_>>()
+                    .map_err(err)?
+            };
             let mut out = Vec::with_capacity(shapes.len());
             for (i, shape) in shapes.iter().enumerate() {
                 let mut gi = items.get(i).and_then(as_tensor);
@@ -356,7 +532,10 @@ pub fn _custom_node(output: PyRef<'_, PyTensor>, inputs: &Bound<'_, PyAny>, back
                     let gs = g.shape();
                     if gs != *shape {
                         // PyTorch accepts a gradient the input's shape expands to, summed back.
-                        if crate::shape::broadcast_shapes("backward", shape, &gs).map(|b| b != gs).unwrap_or(true) {
+                        if crate::shape::broadcast_shapes("backward", shape, &gs)
+                            .map(|b| b != gs)
+                            .unwrap_or(true)
+                        {
                             return Err(crate::error::Error::Runtime(format!(
                                 "Function {fname} returned an invalid gradient at index {i} - got {} but expected shape compatible with {}",
                                 crate::shape::fmt_shape(&gs),
@@ -374,6 +553,63 @@ pub fn _custom_node(output: PyRef<'_, PyTensor>, inputs: &Bound<'_, PyAny>, back
     let refs: Vec<&Tensor> = ins.iter().collect();
     crate::tensor::record(&out, fname, &refs, || crate::grad_rules::Rule::Custom(f));
     Ok(PyTensor::wrap(out))
+}
+
+/// Runs `fn(*inputs)` as one graph node named `name` over `inputs` (None
+/// entries allowed), as PyTorch shows the op (see `composite.rs`): `fn` is
+/// called with aliases of the inputs and must compute only from them.
+/// With `link_name`, the gradients stay connected to the inputs at `link`
+/// under create_graph (PyTorch's backward kernels; see `grad_rules::zero_link`).
+#[pyfunction]
+#[pyo3(signature = (name, inputs, f, link_name=None, link=vec![]))]
+pub fn _composite(
+    py: Python<'_>,
+    name: &str,
+    inputs: &Bound<'_, PyAny>,
+    f: &Bound<'_, PyAny>,
+    link_name: Option<&str>,
+    link: Vec<usize>,
+) -> PyResult<Py<PyAny>> {
+    let items: Vec<Bound<'_, PyAny>> = inputs.try_iter()?.collect::<PyResult<_>>()?;
+    let ins: Vec<Option<Tensor>> = items
+        .iter()
+        .map(|x| {
+            if x.is_none() {
+                Ok(None)
+            } else {
+                as_tensor(x).map(Some).ok_or_else(|| {
+                    pyo3::exceptions::PyTypeError::new_err(
+                        "_composite: inputs must be tensors or None",
+                    )
+                })
+            }
+        })
+        .collect::<PyResult<_>>()?;
+    let refs: Vec<Option<&Tensor>> = ins.iter().map(|t| t.as_ref()).collect();
+    let out = crate::composite::composite(
+        name,
+        &refs,
+        link_name.map(|n| (n, link.as_slice())),
+        |aliases| {
+            let args: Vec<Py<PyAny>> = aliases
+                .iter()
+                .map(|a| match a {
+                    Some(t) => Py::new(py, PyTensor::wrap(t.clone())).map(|p| p.into_any()),
+                    None => Ok(py.None()),
+                })
+                .collect::<PyResult<_>>()
+                .map_err(super::errors::user_error)?;
+            let r = f
+                .call1(PyTuple::new(py, args).map_err(super::errors::user_error)?)
+                .map_err(super::errors::user_error)?;
+            as_tensor(&r).ok_or_else(|| {
+                super::errors::user_error(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "_composite {name}: the function must return one Tensor"
+                )))
+            })
+        },
+    )?;
+    Ok(Py::new(py, PyTensor::wrap(out))?.into_any())
 }
 
 /// `set_default_dtype` for the native side's promotion rules.

@@ -47,11 +47,18 @@ fn join_pool_if_main_thread(py: Python<'_>) -> PyResult<()> {
         return Ok(());
     }
     // rayon's own sizing rule: RAYON_NUM_THREADS when set and non-zero, else the CPUs.
-    let from_env = std::env::var("RAYON_NUM_THREADS").ok().and_then(|v| v.parse::<usize>().ok()).filter(|&n| n > 0);
-    let threads = from_env.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let from_env = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0);
+    let threads =
+        from_env.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if threads >= 2 {
         // An error only means the global pool exists already; keep it.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).use_current_thread().build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .use_current_thread()
+            .build_global();
     }
     Ok(())
 }
@@ -89,6 +96,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_set_grad_fn_name, m)?)?;
     m.add_function(wrap_pyfunction!(cross_entropy, m)?)?;
     m.add_function(wrap_pyfunction!(_custom_node, m)?)?;
+    m.add_function(wrap_pyfunction!(_composite, m)?)?;
     m.add_function(wrap_pyfunction!(_set_default_float, m)?)?;
     nn::register(m)?;
     gpu::register(m)?;

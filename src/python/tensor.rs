@@ -6,7 +6,6 @@
 use super::args::{dtype_object, opt_dtype, registry};
 use super::errors::type_error;
 use super::node::PyNode;
-use crate::autograd;
 use crate::dtype::DType;
 use crate::storage::StorageCell;
 use crate::tensor::Tensor;
@@ -51,11 +50,24 @@ impl PyTensor {
     /// an (zero-filled) float32 tensor of that shape.
     #[new]
     #[pyo3(signature = (*args, requires_grad=false))]
-    fn py_new(py: Python<'_>, args: &Bound<'_, PyTuple>, requires_grad: bool) -> PyResult<PyTensor> {
-        let sizes = args.len() >= 1 && args.iter().all(|a| a.is_exact_instance_of::<pyo3::types::PyInt>());
-        let data = if sizes || args.is_empty() { None } else { Some(args.get_item(0)?) };
+    fn py_new(
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        requires_grad: bool,
+    ) -> PyResult<PyTensor> {
+        let sizes = args.len() >= 1
+            && args
+                .iter()
+                .all(|a| a.is_exact_instance_of::<pyo3::types::PyInt>());
+        let data = if sizes || args.is_empty() {
+            None
+        } else {
+            Some(args.get_item(0)?)
+        };
         if !sizes && args.len() > 2 {
-            return Err(PyTypeError::new_err("Tensor(): expected sizes or one data argument"));
+            return Err(PyTypeError::new_err(
+                "Tensor(): expected sizes or one data argument",
+            ));
         }
         let requires_grad = match (sizes, args.len()) {
             (false, 2) => args.get_item(1)?.extract::<bool>()?,
@@ -64,15 +76,24 @@ impl PyTensor {
         let t = match data.as_ref() {
             None if sizes => {
                 let dims: Vec<i64> = args.extract()?;
-                Tensor::full_checked(&crate::shape::sizes_from_i64("Tensor", &dims)?, 0.0, DType::F32)?
+                Tensor::full_checked(
+                    &crate::shape::sizes_from_i64("Tensor", &dims)?,
+                    0.0,
+                    DType::F32,
+                )?
             }
             None => Tensor::zeros(&[0], DType::F32),
             Some(d) => match super::args::as_tensor(d) {
                 Some(t) => t.detach(),
                 None => {
                     let made = py.import("autorust")?.getattr("tensor")?.call1((d,))?;
-                    let t = super::args::as_tensor(&made).ok_or_else(|| type_error("Tensor(): could not convert data"))?;
-                    if t.dtype().is_float() { t } else { t.to_dtype(DType::F32)? }
+                    let t = super::args::as_tensor(&made)
+                        .ok_or_else(|| type_error("Tensor(): could not convert data"))?;
+                    if t.dtype().is_float() {
+                        t
+                    } else {
+                        t.to_dtype(DType::F32)?
+                    }
                 }
             },
         };
@@ -94,7 +115,13 @@ impl PyTensor {
             None => size_object(py, &shape),
             Some(d) => {
                 let d = crate::shape::wrap_dim("size", d, shape.len())?;
-                Ok(shape.get(d).copied().unwrap_or(1).into_pyobject(py)?.into_any().unbind())
+                Ok(shape
+                    .get(d)
+                    .copied()
+                    .unwrap_or(1)
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind())
             }
         }
     }
@@ -105,7 +132,13 @@ impl PyTensor {
             None => Ok(PyTuple::new(py, strides)?.into_any().unbind()),
             Some(d) => {
                 let d = crate::shape::wrap_dim("stride", d, strides.len())?;
-                Ok(strides.get(d).copied().unwrap_or(1).into_pyobject(py)?.into_any().unbind())
+                Ok(strides
+                    .get(d)
+                    .copied()
+                    .unwrap_or(1)
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind())
             }
         }
     }
@@ -134,8 +167,16 @@ impl PyTensor {
     }
     #[getter]
     fn device(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let backend = if self.t.device() == crate::storage::Device::Cpu { "cpu" } else { "wgpu:0" };
-        Ok(py.import("autorust._device")?.getattr("_tensor_device")?.call1((backend,))?.unbind())
+        let backend = if self.t.device() == crate::storage::Device::Cpu {
+            "cpu"
+        } else {
+            "wgpu:0"
+        };
+        Ok(py
+            .import("autorust._device")?
+            .getattr("_tensor_device")?
+            .call1((backend,))?
+            .unbind())
     }
     /// True on the wgpu device ("cuda" is its alias, so scripts that test
     /// `is_cuda` take their GPU path).
@@ -154,11 +195,16 @@ impl PyTensor {
         self.t.dtype().is_float()
     }
     fn data_ptr(&self) -> PyResult<usize> {
-        Ok(self.t.with_storage(|s, l| s.cpu_for("data_ptr").map(|c| c.data_ptr() + l.offset * self.t.dtype().size_in_bytes()))?)
+        Ok(self.t.with_storage(|s, l| {
+            s.cpu_for("data_ptr")
+                .map(|c| c.data_ptr() + l.offset * self.t.dtype().size_in_bytes())
+        })?)
     }
     fn __len__(&self) -> PyResult<usize> {
         let s = self.t.shape();
-        s.first().copied().ok_or_else(|| PyTypeError::new_err("len() of a 0-d tensor"))
+        s.first()
+            .copied()
+            .ok_or_else(|| PyTypeError::new_err("len() of a 0-d tensor"))
     }
     fn __hash__(slf: &Bound<'_, Self>) -> isize {
         slf.as_ptr() as isize
@@ -186,14 +232,20 @@ impl PyTensor {
     }
     fn __index__(&self) -> PyResult<i64> {
         if self.t.dtype() != DType::I64 || self.t.numel() != 1 {
-            return Err(PyTypeError::new_err("only integer tensors of a single element can be converted to an index"));
+            return Err(PyTypeError::new_err(
+                "only integer tensors of a single element can be converted to an index",
+            ));
         }
         Ok(self.t.to_i64_vec()?[0])
     }
     fn __bool__(&self) -> PyResult<bool> {
         let n = self.t.numel();
         if n != 1 {
-            return Err(PyRuntimeError::new_err(if n == 0 { "Boolean value of Tensor with no values is ambiguous".to_string() } else { "Boolean value of Tensor with more than one value is ambiguous".to_string() }));
+            return Err(PyRuntimeError::new_err(if n == 0 {
+                "Boolean value of Tensor with no values is ambiguous".to_string()
+            } else {
+                "Boolean value of Tensor with more than one value is ambiguous".to_string()
+            }));
         }
         Ok(self.t.item_f64()? != 0.0)
     }
@@ -207,11 +259,30 @@ impl PyTensor {
         }
         let ptr = self.t.with_storage(|s, _| s.cpu().map(|c| c.data_ptr()))? + l.offset * isz;
         let strides: Vec<usize> = l.strides.iter().map(|s| s * isz).collect();
-        let keep = Py::new(py, PyStorageRef { _cell: self.t.storage_cell() })?;
-        Ok((ptr, PyTuple::new(py, &l.shape)?, PyTuple::new(py, strides)?, typestr(self.t.dtype()), keep).into_pyobject(py)?.into_any().unbind())
+        let keep = Py::new(
+            py,
+            PyStorageRef {
+                _cell: self.t.storage_cell(),
+            },
+        )?;
+        Ok((
+            ptr,
+            PyTuple::new(py, &l.shape)?,
+            PyTuple::new(py, strides)?,
+            typestr(self.t.dtype()),
+            keep,
+        )
+            .into_pyobject(py)?
+            .into_any()
+            .unbind())
     }
     #[pyo3(signature = (*args, **kwargs))]
-    fn to(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
+    fn to(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyTensor> {
         let mut dtype = None;
         let mut device = None;
         let mut copy = false;
@@ -228,8 +299,16 @@ impl PyTensor {
                 return Ok(());
             }
             // a device: validated by autorust.device, which names the backend
-            let name: String = py.import("autorust")?.getattr("_check_device")?.call1((o,))?.extract()?;
-            device = Some(if name == "cpu" { crate::storage::Device::Cpu } else { crate::storage::Device::Wgpu });
+            let name: String = py
+                .import("autorust")?
+                .getattr("_check_device")?
+                .call1((o,))?
+                .extract()?;
+            device = Some(if name == "cpu" {
+                crate::storage::Device::Cpu
+            } else {
+                crate::storage::Device::Wgpu
+            });
             Ok(())
         };
         for a in args.iter() {
@@ -245,7 +324,11 @@ impl PyTensor {
                     "dtype" | "device" => check(&v)?,
                     "copy" => copy = v.extract()?,
                     "non_blocking" | "memory_format" => {}
-                    _ => return Err(PyTypeError::new_err(format!("to() got an unexpected keyword argument '{k}'"))),
+                    _ => {
+                        return Err(PyTypeError::new_err(format!(
+                            "to() got an unexpected keyword argument '{k}'"
+                        )))
+                    }
                 }
             }
         }
@@ -277,20 +360,35 @@ impl PyTensor {
         Ok(PyTensor::wrap(self.t.to_dtype(DType::Bool)?))
     }
     #[pyo3(signature = (*_args, **_kwargs))]
-    fn cpu(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
+    fn cpu(
+        &self,
+        py: Python<'_>,
+        _args: &Bound<'_, PyTuple>,
+        _kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyTensor> {
         let t = self.t.clone();
-        Ok(PyTensor::wrap(py.detach(|| t.to_device(crate::storage::Device::Cpu))?))
+        Ok(PyTensor::wrap(
+            py.detach(|| t.to_device(crate::storage::Device::Cpu))?,
+        ))
     }
     /// `.cuda()` / `.cuda(0)`: the wgpu device (other indices are an error).
     #[pyo3(signature = (device=None, *_args, **_kwargs))]
-    fn cuda(&self, py: Python<'_>, device: Option<&Bound<'_, PyAny>>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
+    fn cuda(
+        &self,
+        py: Python<'_>,
+        device: Option<&Bound<'_, PyAny>>,
+        _args: &Bound<'_, PyTuple>,
+        _kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyTensor> {
         let check = py.import("autorust")?.getattr("_check_device")?;
         match device {
             Some(d) if !d.is_none() => check.call1((d,))?,
             _ => check.call1(("cuda",))?,
         };
         let t = self.t.clone();
-        Ok(PyTensor::wrap(py.detach(|| t.to_device(crate::storage::Device::Wgpu))?))
+        Ok(PyTensor::wrap(
+            py.detach(|| t.to_device(crate::storage::Device::Wgpu))?,
+        ))
     }
     #[pyo3(signature = (memory_format=None))]
     fn clone(&self, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
@@ -313,14 +411,18 @@ impl PyTensor {
     #[setter]
     fn set_requires_grad(&self, v: bool) -> PyResult<()> {
         if v && !self.t.dtype().is_float() {
-            return Err(pyo3::exceptions::PyRuntimeError::new_err("only Tensors of floating point and complex dtype can require gradients"));
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "only Tensors of floating point and complex dtype can require gradients",
+            ));
         }
         Ok(self.t.set_requires_grad(v)?)
     }
     #[pyo3(signature = (requires_grad=true))]
     fn requires_grad_(slf: PyRef<'_, Self>, requires_grad: bool) -> PyResult<PyRef<'_, Self>> {
         if requires_grad && !slf.t.dtype().is_float() {
-            return Err(pyo3::exceptions::PyRuntimeError::new_err("only Tensors of floating point dtype can require gradients"));
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "only Tensors of floating point dtype can require gradients",
+            ));
         }
         slf.t.set_requires_grad(requires_grad)?;
         Ok(slf)
@@ -366,57 +468,93 @@ impl PyTensor {
     fn retains_grad(&self) -> bool {
         self.t.retains_grad()
     }
-    fn register_hook(&self, hook: Py<PyAny>) -> PyResult<()> {
+    /// The native half of `register_hook` (the Python method wraps the id
+    /// in a `RemovableHandle`).
+    fn _register_hook(&self, hook: Py<PyAny>) -> PyResult<u64> {
         let f: crate::graph::GradHook = Arc::new(move |g: &Tensor| {
             Python::attach(|py| -> crate::error::Result<Option<Tensor>> {
-                let r = hook.call1(py, (PyTensor::wrap(g.clone()),)).map_err(|e| crate::error::Error::Runtime(format!("hook raised: {e}")))?;
+                let r = hook
+                    .call1(py, (PyTensor::wrap(g.clone()),))
+                    .map_err(super::errors::user_error)?;
                 let r = r.bind(py);
                 if r.is_none() {
                     return Ok(None);
                 }
-                Ok(super::args::as_tensor(r))
+                match super::args::as_tensor(r) {
+                    Some(t) => {
+                        if t.shape() != g.shape() {
+                            return Err(crate::error::Error::Runtime(format!(
+                                "hook 'hook' has changed the size of value: expected {}, got {}",
+                                crate::shape::fmt_shape(&g.shape()),
+                                crate::shape::fmt_shape(&t.shape())
+                            )));
+                        }
+                        Ok(Some(t))
+                    }
+                    None => Err(super::errors::user_error(
+                        pyo3::exceptions::PyTypeError::new_err(format!(
+                            "expected Tensor, but hook returned '{}'",
+                            r.get_type()
+                                .name()
+                                .map(|n| n.to_string())
+                                .unwrap_or_default()
+                        )),
+                    )),
+                }
             })
         });
         Ok(self.t.register_hook(f)?)
     }
+    fn _register_post_accumulate_grad_hook(&self, hook: Py<PyAny>) -> PyResult<u64> {
+        let f: crate::graph::PostAccumulateHook = Arc::new(move |t: &Tensor| {
+            Python::attach(|py| -> crate::error::Result<()> {
+                let r = hook
+                    .call1(py, (PyTensor::wrap(t.clone()),))
+                    .map_err(super::errors::user_error)?;
+                if !r.is_none(py) {
+                    return Err(crate::error::Error::Runtime(
+                        "post accumulate grad hooks should return None".into(),
+                    ));
+                }
+                Ok(())
+            })
+        });
+        Ok(self.t.register_post_accumulate_grad_hook(f)?)
+    }
+    fn _remove_hook(&self, id: u64) {
+        self.t.remove_hook(id)
+    }
     #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=false, inputs=None))]
-    fn backward(&self, py: Python<'_>, gradient: Option<PyRef<'_, PyTensor>>, retain_graph: Option<bool>, create_graph: bool, inputs: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn backward(
+        &self,
+        py: Python<'_>,
+        gradient: Option<PyRef<'_, PyTensor>>,
+        retain_graph: Option<bool>,
+        create_graph: bool,
+        inputs: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         let g = match gradient {
             Some(g) => g.t.clone(),
             None => implicit_grad(&self.t)?,
         };
         check_grad_shape(&self.t, &g)?;
-        let retain = retain_graph.unwrap_or(create_graph);
-        let root = self.t.clone();
-        let inputs: Option<Vec<Tensor>> = match inputs {
-            None => None,
-            Some(o) => Some(super::functions::tensor_list(o)?),
-        };
-        match inputs {
-            None => {
-                py.detach(|| autograd::backward(&[root], &[g], retain, create_graph, None, false))?;
-            }
-            Some(ins) => {
-                let grads = py.detach(|| autograd::backward(&[root], &[g], retain, create_graph, Some(&ins), true))?;
-                for (t, gr) in ins.iter().zip(grads) {
-                    if let Some(gr) = gr {
-                        let prev = t.grad();
-                        t.set_grad(Some(match prev {
-                            Some(p) => p.add(&gr)?,
-                            None => gr.detach(),
-                        }))?;
-                    }
-                }
-            }
-        }
-        Ok(())
+        super::functions::run_backward(
+            py,
+            std::slice::from_ref(&self.t),
+            &[g],
+            retain_graph,
+            create_graph,
+            inputs,
+        )
     }
 }
 
 /// Python's float()/int() of a tensor need exactly one element.
 fn one_element(t: &Tensor) -> PyResult<()> {
     if t.numel() != 1 {
-        return Err(pyo3::exceptions::PyValueError::new_err("only one element tensors can be converted to Python scalars"));
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "only one element tensors can be converted to Python scalars",
+        ));
     }
     Ok(())
 }
@@ -424,10 +562,14 @@ fn one_element(t: &Tensor) -> PyResult<()> {
 /// `backward()` without a gradient: only for one-element outputs.
 pub fn implicit_grad(t: &Tensor) -> PyResult<Tensor> {
     if !t.requires_grad() {
-        return Err(PyRuntimeError::new_err("element 0 of tensors does not require grad and does not have a grad_fn"));
+        return Err(PyRuntimeError::new_err(
+            "element 0 of tensors does not require grad and does not have a grad_fn",
+        ));
     }
     if t.numel() != 1 {
-        return Err(PyRuntimeError::new_err("grad can be implicitly created only for scalar outputs"));
+        return Err(PyRuntimeError::new_err(
+            "grad can be implicitly created only for scalar outputs",
+        ));
     }
     Ok(Tensor::ones(&t.shape(), t.dtype()).to_device(t.device())?)
 }
@@ -459,4 +601,3 @@ pub fn scalar_object(py: Python<'_>, v: f64, dtype: DType, t: &Tensor) -> PyResu
 pub fn dtype_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
     opt_dtype(obj)
 }
-

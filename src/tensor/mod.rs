@@ -15,16 +15,16 @@ mod reduce;
 mod views;
 mod window;
 
+pub use conv::ConvCtx;
 pub use index::IndexArg;
 pub use loss::{CrossEntropyCtx, Reduction};
-pub use conv::ConvCtx;
 pub use window::Window2d;
 
 use crate::autograd::is_grad_enabled;
 use crate::dtype::{DType, OperandKind};
 use crate::error::{Error, Result};
-use crate::graph::{Edge, GradHook, NodeId, NodeRef, ARENA};
 use crate::grad_rules::Rule;
+use crate::graph::{Edge, GradHook, NodeId, NodeRef, PostAccumulateHook, ARENA};
 use crate::layout::Layout;
 use crate::shape::Shape;
 use crate::storage::{Device, Storage, StorageCell};
@@ -51,7 +51,9 @@ pub struct Meta {
     pub accumulator: Option<NodeId>,
     pub retains_grad: bool,
     /// Hooks on a leaf's gradient (non-leaf hooks live on their grad_fn node).
-    pub hooks: Vec<GradHook>,
+    pub hooks: Vec<(u64, GradHook)>,
+    /// Hooks called with the leaf after its `.grad` was accumulated.
+    pub post_accumulate_hooks: Vec<(u64, PostAccumulateHook)>,
     /// For a view made while grad mode was on: the tensor it views (the root
     /// of a chain of views), so an in-place write through the view can
     /// rewrite the base's history too (PyTorch's CopySlices).
@@ -70,16 +72,29 @@ pub struct Tensor(pub(crate) Arc<TensorInner>);
 
 impl std::fmt::Debug for Tensor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Tensor(shape={}, dtype={})", crate::shape::fmt_shape(&self.shape()), self.dtype())
+        write!(
+            f,
+            "Tensor(shape={}, dtype={})",
+            crate::shape::fmt_shape(&self.shape()),
+            self.dtype()
+        )
     }
 }
 
 impl Tensor {
     pub fn from_storage(storage: Storage, layout: Layout) -> Tensor {
-        Tensor::from_view(View { storage: Arc::new(StorageCell::new(storage)), layout, tracks_version: true })
+        Tensor::from_view(View {
+            storage: Arc::new(StorageCell::new(storage)),
+            layout,
+            tracks_version: true,
+        })
     }
     pub fn from_view(view: View) -> Tensor {
-        Tensor(Arc::new(TensorInner { view: RwLock::new(view), meta: Mutex::new(Meta::default()), wrapped_number: false }))
+        Tensor(Arc::new(TensorInner {
+            view: RwLock::new(view),
+            meta: Mutex::new(Meta::default()),
+            wrapped_number: false,
+        }))
     }
     /// A contiguous tensor over a fresh storage.
     pub fn contiguous_from(storage: Storage, shape: impl Into<Shape>) -> Tensor {
@@ -93,7 +108,12 @@ impl Tensor {
             static RECENT: std::cell::RefCell<Vec<(u64, DType, Tensor)>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         let key = v.to_bits();
-        if let Some(t) = RECENT.with(|r| r.borrow().iter().find(|(k, d, _)| *k == key && *d == dtype).map(|(_, _, t)| t.clone())) {
+        if let Some(t) = RECENT.with(|r| {
+            r.borrow()
+                .iter()
+                .find(|(k, d, _)| *k == key && *d == dtype)
+                .map(|(_, _, t)| t.clone())
+        }) {
             return t;
         }
         let t = Tensor::new_wrapped_scalar(v, dtype);
@@ -110,7 +130,11 @@ impl Tensor {
     fn new_wrapped_scalar(v: f64, dtype: DType) -> Tensor {
         let storage = Storage::Cpu(crate::backend::cpu::CpuStorage::full(dtype, 1, v));
         Tensor(Arc::new(TensorInner {
-            view: RwLock::new(View { storage: Arc::new(StorageCell::new(storage)), layout: Layout::contiguous(vec![]), tracks_version: true }),
+            view: RwLock::new(View {
+                storage: Arc::new(StorageCell::new(storage)),
+                layout: Layout::contiguous(vec![]),
+                tracks_version: true,
+            }),
             meta: Mutex::new(Meta::default()),
             wrapped_number: true,
         }))
@@ -121,7 +145,11 @@ impl Tensor {
         use crate::backend::cpu::IntoStorage;
         let storage = Storage::Cpu(vec![v].into_storage());
         Tensor(Arc::new(TensorInner {
-            view: RwLock::new(View { storage: Arc::new(StorageCell::new(storage)), layout: Layout::contiguous(vec![]), tracks_version: true }),
+            view: RwLock::new(View {
+                storage: Arc::new(StorageCell::new(storage)),
+                layout: Layout::contiguous(vec![]),
+                tracks_version: true,
+            }),
             meta: Mutex::new(Meta::default()),
             wrapped_number: true,
         }))
@@ -195,7 +223,9 @@ impl Tensor {
     pub fn item_f64(&self) -> Result<f64> {
         let n = self.numel();
         if n != 1 {
-            return Err(Error::Runtime(format!("a Tensor with {n} elements cannot be converted to Scalar")));
+            return Err(Error::Runtime(format!(
+                "a Tensor with {n} elements cannot be converted to Scalar"
+            )));
         }
         Ok(self.to_f64_vec()?[0])
     }
@@ -218,7 +248,9 @@ impl Tensor {
             return Ok(());
         }
         if flag && !self.dtype().is_float() {
-            return Err(Error::Autograd("Only Tensors of floating point and complex dtype can require gradients".into()));
+            return Err(Error::Autograd(
+                "Only Tensors of floating point and complex dtype can require gradients".into(),
+            ));
         }
         m.requires_grad = flag;
         Ok(())
@@ -266,7 +298,9 @@ impl Tensor {
         let mut m = self.0.meta.lock();
         let Some(node) = m.grad_fn.as_ref().map(|n| n.id()) else {
             if !m.requires_grad {
-                return Err(Error::Autograd("can't retain_grad on Tensor that has requires_grad=False".into()));
+                return Err(Error::Autograd(
+                    "can't retain_grad on Tensor that has requires_grad=False".into(),
+                ));
             }
             return Ok(()); // leaves always keep their grad
         };
@@ -277,20 +311,54 @@ impl Tensor {
         }
         Ok(())
     }
-    pub fn register_hook(&self, hook: GradHook) -> Result<()> {
+    /// Adds a hook on this tensor's gradient; returns its id (for `remove_hook`).
+    pub fn register_hook(&self, hook: GradHook) -> Result<u64> {
         if !self.requires_grad() {
-            return Err(Error::Autograd("cannot register a hook on a tensor that doesn't require gradient".into()));
+            return Err(Error::Autograd(
+                "cannot register a hook on a tensor that doesn't require gradient".into(),
+            ));
         }
+        let id = crate::graph::next_hook_id();
         let node = self.grad_fn_id();
         match node {
-            Some(id) => {
-                if let Some(n) = ARENA.lock().get_mut(id) {
-                    n.hooks.push(hook);
+            Some(node) => {
+                if let Some(n) = ARENA.lock().get_mut(node) {
+                    n.hooks.push((id, hook));
                 }
             }
-            None => self.0.meta.lock().hooks.push(hook),
+            None => self.0.meta.lock().hooks.push((id, hook)),
         }
-        Ok(())
+        Ok(id)
+    }
+    /// Adds a hook called with this leaf after its `.grad` was accumulated.
+    pub fn register_post_accumulate_grad_hook(&self, hook: PostAccumulateHook) -> Result<u64> {
+        if !self.is_leaf() {
+            return Err(Error::Autograd(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors".into(),
+            ));
+        }
+        if !self.requires_grad() {
+            return Err(Error::Autograd(
+                "cannot register a hook on a tensor that doesn't require gradient".into(),
+            ));
+        }
+        let id = crate::graph::next_hook_id();
+        self.0.meta.lock().post_accumulate_hooks.push((id, hook));
+        Ok(id)
+    }
+    /// Takes the hook `id` off this tensor (wherever it was registered).
+    pub fn remove_hook(&self, id: u64) {
+        let node = {
+            let mut m = self.0.meta.lock();
+            m.hooks.retain(|(h, _)| *h != id);
+            m.post_accumulate_hooks.retain(|(h, _)| *h != id);
+            m.grad_fn.as_ref().map(|n| n.id())
+        };
+        if let Some(n) = node {
+            if let Some(n) = ARENA.lock().get_mut(n) {
+                n.hooks.retain(|(h, _)| *h != id);
+            }
+        }
     }
     /// A tensor sharing this one's storage, outside the graph.
     pub fn detach(&self) -> Tensor {
@@ -315,9 +383,22 @@ impl Tensor {
         *self.0.view.write() = v;
     }
 
+    /// A tensor over the same elements whose grad_fn is an identity node on
+    /// this one: a separate entry point into this tensor's history (what a
+    /// composite op computes on, see `composite`).
+    pub fn graph_alias(&self) -> Tensor {
+        let out = self.detach();
+        record(&out, "AliasBackward0", &[self], || Rule::Identity);
+        out
+    }
+    /// Makes `node` this tensor's history (a freshly computed result).
+    pub(crate) fn set_grad_fn(&self, node: NodeRef) {
+        self.0.meta.lock().grad_fn = Some(node);
+    }
+
     /// The edge to take for an input that requires grad: its grad_fn, or its
     /// AccumulateGrad node (created on first use and shared while alive).
-    fn edge_for(&self, out_shape: &[usize]) -> Option<Edge> {
+    pub(crate) fn edge_for(&self, out_shape: &[usize]) -> Option<Edge> {
         let mut m = self.0.meta.lock();
         let node = if let Some(f) = &m.grad_fn {
             f.clone().into_id()
@@ -326,7 +407,11 @@ impl Tensor {
             match existing {
                 Some(r) => r.into_id(),
                 None => {
-                    let r = NodeRef::create("AccumulateGrad", Rule::AccumulateGrad(Arc::downgrade(&self.0)), Default::default());
+                    let r = NodeRef::create(
+                        "AccumulateGrad",
+                        Rule::AccumulateGrad(Arc::downgrade(&self.0)),
+                        Default::default(),
+                    );
                     m.accumulator = Some(r.id());
                     r.into_id()
                 }
@@ -338,7 +423,11 @@ impl Tensor {
         let v = self.view_guard();
         // The shape is kept only where it differs from the output's (broadcasting).
         let shape = (v.layout.shape.as_slice() != out_shape).then(|| v.layout.shape.clone());
-        Some(Edge { node, shape, dtype: v.storage.dtype })
+        Some(Edge {
+            node,
+            shape,
+            dtype: v.storage.dtype,
+        })
     }
     /// The AccumulateGrad node of a leaf, for `next_functions`.
     pub fn accumulator_ref(&self) -> Option<NodeRef> {
@@ -364,7 +453,10 @@ pub fn record(out: &Tensor, name: &'static str, inputs: &[&Tensor], rule: impl F
     // One pass: each input's edge (None when it needs no grad).
     let edges: crate::graph::Edges = {
         let ov = out.view_guard();
-        inputs.iter().map(|t| t.edge_for(&ov.layout.shape)).collect()
+        inputs
+            .iter()
+            .map(|t| t.edge_for(&ov.layout.shape))
+            .collect()
     };
     if edges.iter().all(|e| e.is_none()) {
         return;
@@ -372,4 +464,3 @@ pub fn record(out: &Tensor, name: &'static str, inputs: &[&Tensor], rule: impl F
     let node = NodeRef::create(name, rule(), edges);
     out.0.meta.lock().grad_fn = Some(node);
 }
-

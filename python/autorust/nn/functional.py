@@ -5,6 +5,7 @@ a fused op, the result's grad_fn carries the fused op's name."""
 import math
 
 from .. import _native
+from .._composite import composite
 from .._dtype import int64
 
 Tensor = _native.Tensor
@@ -59,8 +60,7 @@ def relu_(input):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    out = _native.where(input > 0, input, input * negative_slope)
-    _name(out, "LeakyReluBackward0")
+    out = composite("LeakyReluBackward0", lambda x: _native.where(x > 0, x, x * negative_slope), input, link=("LeakyReluBackwardBackward0", (0,)))
     if inplace:
         input.copy_(out)
         return input
@@ -121,8 +121,34 @@ def linear(input, weight, bias=None):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _check_same_size(input, target, "mse_loss")
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    loss = (input - target).square()
-    return _reduce(loss, reduction, "MseLossBackward0")
+    input, target = _native_broadcast(input, target)
+    if weight is not None:
+        return _weighted_loss((input - target).pow(2), weight, input, reduction)
+    return composite("MseLossBackward0", lambda x, y: _reduce((x - y).square(), reduction), input, target)
+
+
+def _native_broadcast(a, b):
+    """PyTorch's losses broadcast input and target first (ExpandBackward0
+    nodes when the shapes differ)."""
+    if a.shape == b.shape:
+        return a, b
+    from .._functions import broadcast_tensors
+
+    return broadcast_tensors(a, b)
+
+
+def _weighted_loss(errors, weight, input, reduction):
+    """The weighted form PyTorch's mse_loss/l1_loss/huber_loss compute in Python."""
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    weighted = errors * weight
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return weighted.sum()
+    if reduction == "mean":
+        return weighted.sum() / weight.sum()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):

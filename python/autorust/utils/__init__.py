@@ -1,3 +1,3 @@
 """``autorust.utils``: data loading."""
 
-from . import data  # noqa: F401
+from . import data, hooks  # noqa: F401

@@ -1,0 +1,56 @@
+"""Composite ops shown as one graph node, as PyTorch shows them.
+
+``composite(name, fn, *inputs)`` computes ``fn(*inputs)`` from native ops
+but records one node named ``name`` (``"MseLossBackward0"``) whose
+``next_functions`` are ``inputs`` (None entries allowed, shown as PyTorch
+shows an undefined input). ``fn`` must compute only from its arguments:
+a tensor that requires grad and is not among ``inputs`` is an error at
+backward time, never a silently lost gradient.
+
+``link=(name, positions)``: PyTorch computes this op's gradient with a
+backward kernel that reads those inputs, so under ``create_graph`` the
+gradient stays connected to them (second derivative zero where the kernel
+is piecewise constant: relu, leaky_relu, hardtanh, ...).
+"""
+
+from . import _native
+
+__all__ = ["composite", "node"]
+
+
+def composite(name, fn, *inputs, link=None):
+    if link is None:
+        return _native._composite(name, inputs, fn)
+    link_name, positions = link
+    return _native._composite(name, inputs, fn, link_name, list(positions))
+
+
+def node(name, inputs=1, link=None):
+    """Decorator form of ``composite``: the function's first ``inputs``
+    positional arguments that are tensors become the node's inputs (other
+    values there, such as a Python number, are passed through as they are).
+
+        @node("SinhBackward0")
+        def sinh(self): ...
+    """
+
+    def deco(fn):
+        def wrapper(*args, **kwargs):
+            head = args[:inputs]
+            positions = [i for i, a in enumerate(head) if isinstance(a, _native.Tensor)]
+
+            def run(*tensors):
+                full = list(head)
+                for i, t in zip(positions, tensors):
+                    full[i] = t
+                return fn(*full, *args[inputs:], **kwargs)
+
+            return composite(name, run, *[head[i] for i in positions], link=link)
+
+        wrapper.__name__ = fn.__name__
+        wrapper.__qualname__ = fn.__qualname__
+        wrapper.__doc__ = fn.__doc__
+        wrapper.__wrapped__ = fn
+        return wrapper
+
+    return deco
