@@ -89,7 +89,8 @@ impl fmt::Display for DType {
     }
 }
 
-static DEFAULT_FLOAT_IS_F64: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static DEFAULT_FLOAT_IS_F64: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 /// `torch.get_default_dtype()`: the float dtype Python floats and integer
 /// math promote to (float32 unless `set_default_dtype` changed it).
@@ -146,7 +147,11 @@ pub fn result_type(operands: &[(DType, OperandKind)]) -> DType {
     for &(dt, kind) in operands {
         // A Python float is held as f64 for precision but promotes like the
         // default dtype (float32 unless changed), as PyTorch's wrapped numbers do.
-        let dt = if kind == OperandKind::Wrapped && dt.is_float() { default_float() } else { dt };
+        let dt = if kind == OperandKind::Wrapped && dt.is_float() {
+            default_float()
+        } else {
+            dt
+        };
         let slot = match kind {
             OperandKind::Dimensioned => &mut dim,
             OperandKind::ZeroDim => &mut zero,
@@ -234,8 +239,13 @@ impl Element for bool {
 }
 
 /// Floating elements: the math the float kernels need, for f32 and f64.
-pub trait Float: Element + std::ops::Add<Output = Self> + std::ops::Sub<Output = Self>
-    + std::ops::Mul<Output = Self> + std::ops::Div<Output = Self> + std::ops::Neg<Output = Self>
+pub trait Float:
+    Element
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::Neg<Output = Self>
 {
     fn exp(self) -> Self;
     /// exp within a couple of ulp, at full SIMD rate (softmax internals).
@@ -269,45 +279,147 @@ pub trait Float: Element + std::ops::Add<Output = Self> + std::ops::Sub<Output =
 macro_rules! impl_float {
     ($t:ty, $exp:path, $exp_approx:path, $ln:path, $sin:path, $cos:path, $tanh:path, $sigmoid:expr) => {
         impl Float for $t {
-            #[inline] fn exp(self) -> Self { $exp(self) }
-            #[inline] fn exp_approx(self) -> Self { $exp_approx(self) }
-            #[inline] fn ln(self) -> Self { $ln(self) }
-            #[inline] fn sigmoid(self) -> Self { ($sigmoid)(self) }
-            #[inline] fn ln_1p(self) -> Self { <$t>::ln_1p(self) }
-            #[inline] fn exp_m1(self) -> Self { <$t>::exp_m1(self) }
-            #[inline] fn sqrt(self) -> Self { <$t>::sqrt(self) }
-            #[inline] fn sin(self) -> Self { $sin(self) }
-            #[inline] fn cos(self) -> Self { $cos(self) }
-            #[inline] fn tan(self) -> Self { <$t>::tan(self) }
-            #[inline] fn tanh(self) -> Self { $tanh(self) }
-            #[inline] fn abs(self) -> Self { <$t>::abs(self) }
-            #[inline] fn floor(self) -> Self { <$t>::floor(self) }
-            #[inline] fn ceil(self) -> Self { <$t>::ceil(self) }
-            #[inline] fn trunc(self) -> Self { <$t>::trunc(self) }
-            #[inline] fn round_half_even(self) -> Self { <$t>::round_ties_even(self) }
-            #[inline] fn powf(self, e: Self) -> Self { <$t>::powf(self, e) }
-            #[inline] fn powi(self, e: i32) -> Self { <$t>::powi(self, e) }
-            #[inline] fn atan2(self, o: Self) -> Self { <$t>::atan2(self, o) }
-            #[inline] fn erf(self) -> Self { crate::backend::cpu::special::erf(self as f64) as $t }
-            #[inline] fn is_nan(self) -> bool { <$t>::is_nan(self) }
+            #[inline]
+            fn exp(self) -> Self {
+                $exp(self)
+            }
+            #[inline]
+            fn exp_approx(self) -> Self {
+                $exp_approx(self)
+            }
+            #[inline]
+            fn ln(self) -> Self {
+                $ln(self)
+            }
+            #[inline]
+            fn sigmoid(self) -> Self {
+                ($sigmoid)(self)
+            }
+            #[inline]
+            fn ln_1p(self) -> Self {
+                <$t>::ln_1p(self)
+            }
+            #[inline]
+            fn exp_m1(self) -> Self {
+                <$t>::exp_m1(self)
+            }
+            #[inline]
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
+            }
+            #[inline]
+            fn sin(self) -> Self {
+                $sin(self)
+            }
+            #[inline]
+            fn cos(self) -> Self {
+                $cos(self)
+            }
+            #[inline]
+            fn tan(self) -> Self {
+                <$t>::tan(self)
+            }
+            #[inline]
+            fn tanh(self) -> Self {
+                $tanh(self)
+            }
+            #[inline]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            #[inline]
+            fn floor(self) -> Self {
+                <$t>::floor(self)
+            }
+            #[inline]
+            fn ceil(self) -> Self {
+                <$t>::ceil(self)
+            }
+            #[inline]
+            fn trunc(self) -> Self {
+                <$t>::trunc(self)
+            }
+            #[inline]
+            fn round_half_even(self) -> Self {
+                <$t>::round_ties_even(self)
+            }
+            #[inline]
+            fn powf(self, e: Self) -> Self {
+                <$t>::powf(self, e)
+            }
+            #[inline]
+            fn powi(self, e: i32) -> Self {
+                <$t>::powi(self, e)
+            }
+            #[inline]
+            fn atan2(self, o: Self) -> Self {
+                <$t>::atan2(self, o)
+            }
+            #[inline]
+            fn erf(self) -> Self {
+                crate::backend::cpu::special::erf(self as f64) as $t
+            }
+            #[inline]
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
             // PyTorch's maximum/minimum/amax propagate NaN.
-            #[inline] fn max_nan(self, o: Self) -> Self { if self.is_nan() || o.is_nan() { <$t>::NAN } else if self >= o { self } else { o } }
-            #[inline] fn min_nan(self, o: Self) -> Self { if self.is_nan() || o.is_nan() { <$t>::NAN } else if self <= o { self } else { o } }
-            #[inline] fn infinity() -> Self { <$t>::INFINITY }
+            #[inline]
+            fn max_nan(self, o: Self) -> Self {
+                if self.is_nan() || o.is_nan() {
+                    <$t>::NAN
+                } else if self >= o {
+                    self
+                } else {
+                    o
+                }
+            }
+            #[inline]
+            fn min_nan(self, o: Self) -> Self {
+                if self.is_nan() || o.is_nan() {
+                    <$t>::NAN
+                } else if self <= o {
+                    self
+                } else {
+                    o
+                }
+            }
+            #[inline]
+            fn infinity() -> Self {
+                <$t>::INFINITY
+            }
         }
     };
 }
 use crate::backend::cpu::fastmath;
-impl_float!(f32, fastmath::exp_approx, fastmath::exp_approx, fastmath::ln, fastmath::sin_f32, fastmath::cos_f32, fastmath::tanh, fastmath::sigmoid);
-impl_float!(f64, f64::exp, f64::exp, f64::ln, f64::sin, f64::cos, f64::tanh, |v: f64| {
-    // Two branches keep exp from overflowing for large |v|.
-    if v >= 0.0 {
-        1.0 / (1.0 + (-v).exp())
-    } else {
-        let e = v.exp();
-        e / (1.0 + e)
+impl_float!(
+    f32,
+    fastmath::exp_approx,
+    fastmath::exp_approx,
+    fastmath::ln,
+    fastmath::sin_f32,
+    fastmath::cos_f32,
+    fastmath::tanh,
+    fastmath::sigmoid
+);
+impl_float!(
+    f64,
+    f64::exp,
+    f64::exp,
+    f64::ln,
+    f64::sin,
+    f64::cos,
+    f64::tanh,
+    |v: f64| {
+        // Two branches keep exp from overflowing for large |v|.
+        if v >= 0.0 {
+            1.0 / (1.0 + (-v).exp())
+        } else {
+            let e = v.exp();
+            e / (1.0 + e)
+        }
     }
-});
+);
 
 #[cfg(test)]
 mod tests {
@@ -316,18 +428,39 @@ mod tests {
     fn promotion_follows_pytorch() {
         use OperandKind::*;
         // int tensor + python float -> float32
-        assert_eq!(result_type(&[(DType::I64, Dimensioned), (DType::F64, Wrapped)]), DType::F32);
+        assert_eq!(
+            result_type(&[(DType::I64, Dimensioned), (DType::F64, Wrapped)]),
+            DType::F32
+        );
         // float64 tensor + python float stays float64
-        assert_eq!(result_type(&[(DType::F64, Dimensioned), (DType::F64, Wrapped)]), DType::F64);
+        assert_eq!(
+            result_type(&[(DType::F64, Dimensioned), (DType::F64, Wrapped)]),
+            DType::F64
+        );
         // float32 tensor + python float stays float32
-        assert_eq!(result_type(&[(DType::F32, Dimensioned), (DType::F32, Wrapped)]), DType::F32);
+        assert_eq!(
+            result_type(&[(DType::F32, Dimensioned), (DType::F32, Wrapped)]),
+            DType::F32
+        );
         // float32 tensor + float64 zero-dim tensor stays float32
-        assert_eq!(result_type(&[(DType::F32, Dimensioned), (DType::F64, ZeroDim)]), DType::F32);
+        assert_eq!(
+            result_type(&[(DType::F32, Dimensioned), (DType::F64, ZeroDim)]),
+            DType::F32
+        );
         // float32 op float64 -> float64
-        assert_eq!(result_type(&[(DType::F32, Dimensioned), (DType::F64, Dimensioned)]), DType::F64);
+        assert_eq!(
+            result_type(&[(DType::F32, Dimensioned), (DType::F64, Dimensioned)]),
+            DType::F64
+        );
         // bool tensor + python int -> int64
-        assert_eq!(result_type(&[(DType::Bool, Dimensioned), (DType::I64, Wrapped)]), DType::I64);
+        assert_eq!(
+            result_type(&[(DType::Bool, Dimensioned), (DType::I64, Wrapped)]),
+            DType::I64
+        );
         // int zero-dim + float zero-dim
-        assert_eq!(result_type(&[(DType::I64, ZeroDim), (DType::F64, ZeroDim)]), DType::F64);
+        assert_eq!(
+            result_type(&[(DType::I64, ZeroDim), (DType::F64, ZeroDim)]),
+            DType::F64
+        );
     }
 }

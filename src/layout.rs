@@ -16,7 +16,11 @@ impl Layout {
     pub fn contiguous(shape: impl Into<Shape>) -> Layout {
         let shape = shape.into();
         let strides = contiguous_strides(&shape);
-        Layout { shape, strides, offset: 0 }
+        Layout {
+            shape,
+            strides,
+            offset: 0,
+        }
     }
     pub fn ndim(&self) -> usize {
         self.shape.len()
@@ -50,7 +54,14 @@ impl Layout {
         if self.numel() == 0 {
             return self.offset;
         }
-        self.offset + self.shape.iter().zip(&self.strides).map(|(&d, &s)| (d - 1) * s).sum::<usize>() + 1
+        self.offset
+            + self
+                .shape
+                .iter()
+                .zip(&self.strides)
+                .map(|(&d, &s)| (d - 1) * s)
+                .sum::<usize>()
+            + 1
     }
 
     pub fn permute(&self, dims: &[usize]) -> Layout {
@@ -93,13 +104,21 @@ impl Layout {
     }
     pub fn unsqueeze(&self, dim: usize) -> Layout {
         let mut l = self.clone();
-        let stride = if dim < l.shape.len() { l.strides[dim] * l.shape[dim] } else { 1 };
+        let stride = if dim < l.shape.len() {
+            l.strides[dim] * l.shape[dim]
+        } else {
+            1
+        };
         l.shape.insert(dim, 1);
         l.strides.insert(dim, stride);
         l
     }
     pub fn squeeze(&self, dims: &[usize]) -> Layout {
-        let mut l = Layout { shape: Shape::new(), strides: Shape::new(), offset: self.offset };
+        let mut l = Layout {
+            shape: Shape::new(),
+            strides: Shape::new(),
+            offset: self.offset,
+        };
         for i in 0..self.shape.len() {
             if !(dims.contains(&i) && self.shape[i] == 1) {
                 l.shape.push(self.shape[i]);
@@ -144,17 +163,29 @@ impl Layout {
                 );
             }
         }
-        Ok(Layout { shape: Shape::from_slice(target), strides, offset: self.offset })
+        Ok(Layout {
+            shape: Shape::from_slice(target),
+            strides,
+            offset: self.offset,
+        })
     }
     /// A view with a new shape over the same elements, if the strides allow
     /// one (PyTorch's `computeStride`); `None` means `reshape` must copy.
     pub fn view(&self, new_shape: &[usize]) -> Option<Layout> {
         if self.is_contiguous() {
-            return Some(Layout { shape: Shape::from_slice(new_shape), strides: contiguous_strides(new_shape), offset: self.offset });
+            return Some(Layout {
+                shape: Shape::from_slice(new_shape),
+                strides: contiguous_strides(new_shape),
+                offset: self.offset,
+            });
         }
         let numel = self.numel();
         if numel == 0 {
-            return Some(Layout { shape: Shape::from_slice(new_shape), strides: contiguous_strides(new_shape), offset: self.offset });
+            return Some(Layout {
+                shape: Shape::from_slice(new_shape),
+                strides: contiguous_strides(new_shape),
+                offset: self.offset,
+            });
         }
         let mut new_strides: Shape = smallvec::smallvec![0; new_shape.len()];
         let mut view_d = new_shape.len() as isize - 1;
@@ -167,7 +198,8 @@ impl Layout {
                 || (self.shape[tensor_d - 1] != 1
                     && self.strides[tensor_d - 1] != tensor_numel * chunk_base_stride)
             {
-                while view_d >= 0 && (view_numel < tensor_numel || new_shape[view_d as usize] == 1) {
+                while view_d >= 0 && (view_numel < tensor_numel || new_shape[view_d as usize] == 1)
+                {
                     new_strides[view_d as usize] = view_numel * chunk_base_stride;
                     view_numel *= new_shape[view_d as usize];
                     view_d -= 1;
@@ -185,7 +217,11 @@ impl Layout {
         if view_d != -1 {
             return None;
         }
-        Some(Layout { shape: Shape::from_slice(new_shape), strides: new_strides, offset: self.offset })
+        Some(Layout {
+            shape: Shape::from_slice(new_shape),
+            strides: new_strides,
+            offset: self.offset,
+        })
     }
 
     /// Calls `f(storage_offset)` for every element in row-major order.
@@ -201,7 +237,9 @@ impl Layout {
             }
             return;
         }
-        walk(&self.shape, &[&self.strides], &[self.offset], |offs| f(offs[0]));
+        walk(&self.shape, &[&self.strides], &[self.offset], |offs| {
+            f(offs[0])
+        });
     }
 }
 

@@ -70,7 +70,19 @@ impl UnaryOp {
     /// `exp(int)` to the default float dtype).
     pub fn needs_float(self) -> bool {
         use UnaryOp::*;
-        !matches!(self, Neg | Abs | Sign | Relu | Floor | Ceil | Round | Trunc | LogicalNot | Clamp(..) | PowScalar(_))
+        !matches!(
+            self,
+            Neg | Abs
+                | Sign
+                | Relu
+                | Floor
+                | Ceil
+                | Round
+                | Trunc
+                | LogicalNot
+                | Clamp(..)
+                | PowScalar(_)
+        )
     }
 }
 
@@ -130,7 +142,10 @@ impl BinaryOp {
     }
     pub fn is_comparison(self) -> bool {
         use BinaryOp::*;
-        matches!(self, Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor)
+        matches!(
+            self,
+            Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor
+        )
     }
     /// True division and atan2 produce floats from integer inputs.
     pub fn needs_float(self) -> bool {
@@ -175,21 +190,58 @@ pub enum ArgReduceOp {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum OptimUpdate {
     /// state: [momentum_buffer] when momentum != 0; `first` initialises it to the gradient.
-    Sgd { lr: f64, momentum: f64, dampening: f64, nesterov: bool, weight_decay: f64, maximize: bool, first: bool },
+    Sgd {
+        lr: f64,
+        momentum: f64,
+        dampening: f64,
+        nesterov: bool,
+        weight_decay: f64,
+        maximize: bool,
+        first: bool,
+    },
     /// state: [exp_avg, exp_avg_sq, (max_exp_avg_sq if amsgrad)]; `decoupled` is AdamW.
-    Adam { lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64, amsgrad: bool, decoupled: bool, maximize: bool, step: f64 },
+    Adam {
+        lr: f64,
+        beta1: f64,
+        beta2: f64,
+        eps: f64,
+        weight_decay: f64,
+        amsgrad: bool,
+        decoupled: bool,
+        maximize: bool,
+        step: f64,
+    },
     /// state: [square_avg, (momentum_buffer if momentum > 0), (grad_avg if centered)].
-    RmsProp { lr: f64, alpha: f64, eps: f64, weight_decay: f64, momentum: f64, centered: bool, maximize: bool },
+    RmsProp {
+        lr: f64,
+        alpha: f64,
+        eps: f64,
+        weight_decay: f64,
+        momentum: f64,
+        centered: bool,
+        maximize: bool,
+    },
     /// state: [sum].
-    Adagrad { lr: f64, lr_decay: f64, weight_decay: f64, eps: f64, maximize: bool, step: f64 },
+    Adagrad {
+        lr: f64,
+        lr_decay: f64,
+        weight_decay: f64,
+        eps: f64,
+        maximize: bool,
+        step: f64,
+    },
 }
 
 impl OptimUpdate {
     pub fn name(&self) -> &'static str {
         match self {
             OptimUpdate::Sgd { .. } => "sgd",
-            OptimUpdate::Adam { decoupled: false, .. } => "adam",
-            OptimUpdate::Adam { decoupled: true, .. } => "adamw",
+            OptimUpdate::Adam {
+                decoupled: false, ..
+            } => "adam",
+            OptimUpdate::Adam {
+                decoupled: true, ..
+            } => "adamw",
             OptimUpdate::RmsProp { .. } => "rmsprop",
             OptimUpdate::Adagrad { .. } => "adagrad",
         }
@@ -199,7 +251,9 @@ impl OptimUpdate {
         match *self {
             OptimUpdate::Sgd { momentum, .. } => usize::from(momentum != 0.0),
             OptimUpdate::Adam { amsgrad, .. } => 2 + usize::from(amsgrad),
-            OptimUpdate::RmsProp { momentum, centered, .. } => 1 + usize::from(momentum > 0.0) + usize::from(centered),
+            OptimUpdate::RmsProp {
+                momentum, centered, ..
+            } => 1 + usize::from(momentum > 0.0) + usize::from(centered),
             OptimUpdate::Adagrad { .. } => 1,
         }
     }

@@ -22,9 +22,16 @@ impl Mt19937 {
         let mut state = [0u32; N];
         state[0] = (seed & 0xffff_ffff) as u32;
         for j in 1..N {
-            state[j] = 1_812_433_253u32.wrapping_mul(state[j - 1] ^ (state[j - 1] >> 30)).wrapping_add(j as u32);
+            state[j] = 1_812_433_253u32
+                .wrapping_mul(state[j - 1] ^ (state[j - 1] >> 30))
+                .wrapping_add(j as u32);
         }
-        Mt19937 { state, index: N, seed, next_normal: None }
+        Mt19937 {
+            state,
+            index: N,
+            seed,
+            next_normal: None,
+        }
     }
 
     fn twist(&mut self) {
@@ -121,7 +128,10 @@ pub fn with_rng<R>(f: impl FnOnce(&mut Mt19937) -> R) -> R {
     }
     let mut g = GLOBAL.lock();
     f(g.get_or_insert_with(|| {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
         Mt19937::new(nanos ^ ((std::process::id() as u64) << 32))
     }))
 }
@@ -212,7 +222,11 @@ pub fn int_range(n: usize, lo: i64, hi: i64) -> Vec<i64> {
     with_rng(|r| {
         (0..n)
             .map(|_| {
-                let v = if range >= 1u64 << 32 { r.next_u64() % range } else { (r.next_u32() as u64) % range };
+                let v = if range >= 1u64 << 32 {
+                    r.next_u64() % range
+                } else {
+                    (r.next_u32() as u64) % range
+                };
                 lo.wrapping_add(v as i64)
             })
             .collect()

@@ -50,8 +50,16 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Sh
     let n = a.len().max(b.len());
     let mut out: Shape = smallvec::smallvec![0; n];
     for i in 0..n {
-        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        let da = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
         out[i] = if da == db || db == 1 {
             da
         } else if da == 1 {
@@ -73,9 +81,17 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Sh
 pub fn wrap_dim(op: &'static str, dim: i64, ndim: usize) -> Result<usize> {
     let n = ndim.max(1) as i64;
     if dim < -n || dim >= n {
-        return Err(Error::Dim { op, dim, ndim: ndim.max(1) });
+        return Err(Error::Dim {
+            op,
+            dim,
+            ndim: ndim.max(1),
+        });
     }
-    Ok(if dim < 0 { (dim + n) as usize } else { dim as usize })
+    Ok(if dim < 0 {
+        (dim + n) as usize
+    } else {
+        dim as usize
+    })
 }
 
 /// Wraps a list of dims and rejects repeats.
@@ -84,7 +100,10 @@ pub fn wrap_dims(op: &'static str, dims: &[i64], ndim: usize) -> Result<Vec<usiz
     for &d in dims {
         let w = wrap_dim(op, d, ndim)?;
         if out.contains(&w) {
-            return shape_err(op, format!("dim {w} appears multiple times in the list of dims"));
+            return shape_err(
+                op,
+                format!("dim {w} appears multiple times in the list of dims"),
+            );
         }
         out.push(w);
     }
@@ -109,19 +128,28 @@ pub fn infer_shape(op: &'static str, spec: &[i64], numel: usize) -> Result<Shape
     }
     let shape_str = format!(
         "[{}]",
-        spec.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+        spec.iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let mut out: Shape = spec.iter().map(|&d| d.max(0) as usize).collect();
     match infer_at {
         Some(i) => {
             if known == 0 || numel % known != 0 {
-                return shape_err(op, format!("shape '{shape_str}' is invalid for input of size {numel}"));
+                return shape_err(
+                    op,
+                    format!("shape '{shape_str}' is invalid for input of size {numel}"),
+                );
             }
             out[i] = numel / known;
         }
         None => {
             if known != numel {
-                return shape_err(op, format!("shape '{shape_str}' is invalid for input of size {numel}"));
+                return shape_err(
+                    op,
+                    format!("shape '{shape_str}' is invalid for input of size {numel}"),
+                );
             }
         }
     }
@@ -146,13 +174,22 @@ mod tests {
     use super::*;
     #[test]
     fn broadcasting() {
-        assert_eq!(broadcast_shapes("add", &[4, 1], &[3]).map(|s| s.to_vec()), Ok(vec![4, 3]));
-        assert_eq!(broadcast_shapes("add", &[], &[2, 2]).map(|s| s.to_vec()), Ok(vec![2, 2]));
+        assert_eq!(
+            broadcast_shapes("add", &[4, 1], &[3]).map(|s| s.to_vec()),
+            Ok(vec![4, 3])
+        );
+        assert_eq!(
+            broadcast_shapes("add", &[], &[2, 2]).map(|s| s.to_vec()),
+            Ok(vec![2, 2])
+        );
         assert!(broadcast_shapes("add", &[2, 3], &[4]).is_err());
     }
     #[test]
     fn inference() {
-        assert_eq!(infer_shape("view", &[-1, 2], 6).map(|s| s.to_vec()), Ok(vec![3, 2]));
+        assert_eq!(
+            infer_shape("view", &[-1, 2], 6).map(|s| s.to_vec()),
+            Ok(vec![3, 2])
+        );
         assert!(infer_shape("view", &[-1, 4], 6).is_err());
         assert!(infer_shape("view", &[-1, -1], 6).is_err());
     }

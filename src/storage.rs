@@ -5,8 +5,8 @@
 use crate::backend::cpu::{self, CpuStorage};
 #[cfg(feature = "gpu")]
 use crate::backend::gpu::{self, GpuStorage};
-use crate::error::Error;
 use crate::dtype::DType;
+use crate::error::Error;
 use crate::error::Result;
 use crate::layout::Layout;
 use crate::op::{ArgReduceOp, BinaryOp, ReduceOp, UnaryOp};
@@ -37,7 +37,11 @@ pub enum Storage {
 
 /// PyTorch's error for an op whose operands live on different devices.
 pub fn mixed_devices(a: Device, b: Device) -> Error {
-    Error::Device(format!("Expected all tensors to be on the same device, but found at least two devices, {} and {}!", a.name(), b.name()))
+    Error::Device(format!(
+        "Expected all tensors to be on the same device, but found at least two devices, {} and {}!",
+        a.name(),
+        b.name()
+    ))
 }
 
 #[cfg(not(feature = "gpu"))]
@@ -57,7 +61,11 @@ pub struct StorageCell {
 impl StorageCell {
     pub fn new(s: Storage) -> StorageCell {
         let dtype = s.dtype();
-        StorageCell { data: RwLock::new(s), version: AtomicU64::new(0), dtype }
+        StorageCell {
+            data: RwLock::new(s),
+            version: AtomicU64::new(0),
+            dtype,
+        }
     }
     pub fn version(&self) -> u64 {
         self.version.load(Ordering::Relaxed)
@@ -80,7 +88,10 @@ pub fn guard_alloc(op: &'static str, numel: usize, dtype: DType) -> Result<()> {
         return Ok(());
     }
     let mut probe: Vec<u8> = Vec::new();
-    match usize::try_from(bytes).ok().map(|b| probe.try_reserve_exact(b)) {
+    match usize::try_from(bytes)
+        .ok()
+        .map(|b| probe.try_reserve_exact(b))
+    {
         Some(Ok(())) => Ok(()),
         _ => Err(crate::error::Error::OutOfMemory { op, bytes }),
     }
@@ -193,7 +204,11 @@ impl Storage {
             (Storage::Cpu(s), Device::Cpu) => Ok(Storage::Cpu(s.to_contiguous(l, s.dtype()))),
             #[cfg(feature = "gpu")]
             (Storage::Cpu(s), Device::Wgpu) => {
-                let c = if l.is_contiguous() && l.offset == 0 && l.numel() == s.len() { None } else { Some(s.to_contiguous(l, s.dtype())) };
+                let c = if l.is_contiguous() && l.offset == 0 && l.numel() == s.len() {
+                    None
+                } else {
+                    Some(s.to_contiguous(l, s.dtype()))
+                };
                 Ok(Storage::Gpu(GpuStorage::upload(c.as_ref().unwrap_or(s))?))
             }
             #[cfg(feature = "gpu")]
@@ -227,33 +242,70 @@ impl Storage {
     }
     /// A fused gradient kernel where the backend has one (None: the rule
     /// composes it from tensor ops instead).
-    pub fn unary_backward(&self, op: UnaryOp, lg: &Layout, v: &Storage, lv: &Layout) -> Option<Storage> {
+    pub fn unary_backward(
+        &self,
+        op: UnaryOp,
+        lg: &Layout,
+        v: &Storage,
+        lv: &Layout,
+    ) -> Option<Storage> {
         match (self, v) {
-            (Storage::Cpu(g), Storage::Cpu(v)) => cpu::elementwise::unary_backward(op, g, lg, v, lv).map(Storage::Cpu),
+            (Storage::Cpu(g), Storage::Cpu(v)) => {
+                cpu::elementwise::unary_backward(op, g, lg, v, lv).map(Storage::Cpu)
+            }
             #[allow(unreachable_patterns)]
             _ => None,
         }
     }
-    pub fn binary(&self, op: BinaryOp, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
+    pub fn binary(
+        &self,
+        op: BinaryOp,
+        la: &Layout,
+        other: &Storage,
+        lb: &Layout,
+    ) -> Result<Storage> {
         guard_alloc(op.name(), la.numel(), DType::F64)?;
         match (self, other) {
-            (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::elementwise::binary(op, a, la, b, lb)?)),
+            (Storage::Cpu(a), Storage::Cpu(b)) => {
+                Ok(Storage::Cpu(cpu::elementwise::binary(op, a, la, b, lb)?))
+            }
             // a one-element CPU tensor (a Python number, a 0-dim tensor) may
             // meet a GPU tensor, as in PyTorch: it is copied over
             #[cfg(feature = "gpu")]
-            _ => Ok(Storage::Gpu(self.gpu_operand()?.as_ref().binary(op, la, other.gpu_operand()?.as_ref(), lb)?)),
+            _ => Ok(Storage::Gpu(self.gpu_operand()?.as_ref().binary(
+                op,
+                la,
+                other.gpu_operand()?.as_ref(),
+                lb,
+            )?)),
         }
     }
-    pub fn where_(&self, lc: &Layout, a: &Storage, la: &Layout, b: &Storage, lb: &Layout) -> Result<Storage> {
+    pub fn where_(
+        &self,
+        lc: &Layout,
+        a: &Storage,
+        la: &Layout,
+        b: &Storage,
+        lb: &Layout,
+    ) -> Result<Storage> {
         guard_alloc("where", lc.numel(), DType::F64)?;
         #[cfg(feature = "gpu")]
         if [self, a, b].iter().any(|s| s.device() == Device::Wgpu) {
             let (c, x, y) = (self.gpu_operand()?, a.gpu_operand()?, b.gpu_operand()?);
-            return Ok(Storage::Gpu(c.as_ref().where_(lc, x.as_ref(), la, y.as_ref(), lb)?));
+            return Ok(Storage::Gpu(c.as_ref().where_(
+                lc,
+                x.as_ref(),
+                la,
+                y.as_ref(),
+                lb,
+            )?));
         }
         #[allow(irrefutable_let_patterns)]
         let (Storage::Cpu(c), Storage::Cpu(x), Storage::Cpu(y)) = (self, a, b) else {
-            return Err(first_mismatch("where", &[self.device(), a.device(), b.device()]));
+            return Err(first_mismatch(
+                "where",
+                &[self.device(), a.device(), b.device()],
+            ));
         };
         Ok(Storage::Cpu(cpu::elementwise::where_(c, lc, x, la, y, lb)?))
     }
@@ -271,12 +323,22 @@ impl Storage {
         match self {
             Storage::Cpu(s) => cpu::reduce::arg_reduce(op, s, l, dim),
             #[cfg(feature = "gpu")]
-            Storage::Gpu(_) => cpu::reduce::arg_reduce(op, &self.host(l, self.dtype())?, &Layout::contiguous(l.shape.clone()), dim),
+            Storage::Gpu(_) => cpu::reduce::arg_reduce(
+                op,
+                &self.host(l, self.dtype())?,
+                &Layout::contiguous(l.shape.clone()),
+                dim,
+            ),
         }
     }
     /// (values, indices) of an arg-reduction computed where the data lives,
     /// for devices that can (the GPU); None means "use `arg_reduce`".
-    pub fn arg_reduce_on_device(&self, op: ArgReduceOp, l: &Layout, dim: usize) -> Result<Option<(Storage, Storage)>> {
+    pub fn arg_reduce_on_device(
+        &self,
+        op: ArgReduceOp,
+        l: &Layout,
+        dim: usize,
+    ) -> Result<Option<(Storage, Storage)>> {
         match self {
             Storage::Cpu(_) => Ok(None),
             #[cfg(feature = "gpu")]
@@ -288,7 +350,12 @@ impl Storage {
     }
     /// (values, indices) sorted along `dim`, laid out with `dim` last, for
     /// devices that sort where the data lives (the GPU); None: sort on the host.
-    pub fn sort_on_device(&self, l: &Layout, dim: usize, descending: bool) -> Result<Option<(Storage, Storage)>> {
+    pub fn sort_on_device(
+        &self,
+        l: &Layout,
+        dim: usize,
+        descending: bool,
+    ) -> Result<Option<(Storage, Storage)>> {
         match self {
             Storage::Cpu(_) => Ok(None),
             #[cfg(feature = "gpu")]
@@ -314,29 +381,52 @@ impl Storage {
             Storage::Gpu(s) => Ok(Storage::Gpu(s.softmax(l, dim, log)?)),
         }
     }
-    pub fn softmax_backward(&self, lg: &Layout, y: &Storage, ly: &Layout, log: bool) -> Option<Storage> {
+    pub fn softmax_backward(
+        &self,
+        lg: &Layout,
+        y: &Storage,
+        ly: &Layout,
+        log: bool,
+    ) -> Option<Storage> {
         match (self, y) {
-            (Storage::Cpu(g), Storage::Cpu(y)) => cpu::softmax::softmax_backward(g, lg, y, ly, log).map(Storage::Cpu),
+            (Storage::Cpu(g), Storage::Cpu(y)) => {
+                cpu::softmax::softmax_backward(g, lg, y, ly, log).map(Storage::Cpu)
+            }
             #[allow(unreachable_patterns)]
             _ => None,
         }
     }
     /// Sliding windows over `[planes, H, W]` contiguous data from `offset`.
-    pub fn im2col(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
+    pub fn im2col(
+        &self,
+        offset: usize,
+        planes: usize,
+        s: &cpu::window::Sweep2d,
+    ) -> Result<Storage> {
         match self {
             Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::im2col(c, offset, planes, s)?)),
             #[cfg(feature = "gpu")]
             Storage::Gpu(g) => Ok(Storage::Gpu(g.im2col(offset, planes, s)?)),
         }
     }
-    pub fn col2im(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
+    pub fn col2im(
+        &self,
+        offset: usize,
+        planes: usize,
+        s: &cpu::window::Sweep2d,
+    ) -> Result<Storage> {
         match self {
             Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::col2im(c, offset, planes, s)?)),
             #[cfg(feature = "gpu")]
             Storage::Gpu(g) => Ok(Storage::Gpu(g.col2im(offset, planes, s)?)),
         }
     }
-    pub fn max_pool(&self, offset: usize, planes: usize, s: &cpu::window::Sweep2d) -> Result<(Storage, Storage)> {
+    pub fn max_pool(
+        &self,
+        offset: usize,
+        planes: usize,
+        s: &cpu::window::Sweep2d,
+    ) -> Result<(Storage, Storage)> {
         match self {
             Storage::Cpu(c) => {
                 let (v, i) = cpu::window::max_pool(c, offset, planes, s)?;
@@ -351,34 +441,84 @@ impl Storage {
     }
     /// This gradient (`[planes, OH*OW]` from `offset`) summed into the
     /// inputs the forward's `indices` (storage, offset) took.
-    pub fn max_pool_backward(&self, offset: usize, indices: (&Storage, usize), planes: usize, s: &cpu::window::Sweep2d) -> Result<Storage> {
+    pub fn max_pool_backward(
+        &self,
+        offset: usize,
+        indices: (&Storage, usize),
+        planes: usize,
+        s: &cpu::window::Sweep2d,
+    ) -> Result<Storage> {
         match (self, indices.0) {
             (Storage::Cpu(g), Storage::Cpu(CpuStorage::I64(idx))) => {
                 let l = s.positions();
                 let idx = &idx.as_slice()[indices.1..indices.1 + planes * l];
-                Ok(Storage::Cpu(cpu::window::max_pool_backward(g, offset, idx, planes, s.in_hw[0] * s.in_hw[1], l)?))
+                Ok(Storage::Cpu(cpu::window::max_pool_backward(
+                    g,
+                    offset,
+                    idx,
+                    planes,
+                    s.in_hw[0] * s.in_hw[1],
+                    l,
+                )?))
             }
             #[cfg(feature = "gpu")]
-            (Storage::Gpu(g), Storage::Gpu(idx)) => Ok(Storage::Gpu(g.max_pool_backward(offset, idx, indices.1, planes, s)?)),
-            (g, i) => Err(first_mismatch("max_pool2d backward", &[g.device(), i.device()])),
+            (Storage::Gpu(g), Storage::Gpu(idx)) => Ok(Storage::Gpu(
+                g.max_pool_backward(offset, idx, indices.1, planes, s)?,
+            )),
+            (g, i) => Err(first_mismatch(
+                "max_pool2d backward",
+                &[g.device(), i.device()],
+            )),
         }
     }
     /// Convolution and its two gradients over contiguous (storage, offset) operands.
-    pub fn conv2d(x: (&Storage, usize), w: (&Storage, usize), b: Option<(&Storage, usize)>, cs: &cpu::conv::ConvShape) -> Result<Storage> {
+    pub fn conv2d(
+        x: (&Storage, usize),
+        w: (&Storage, usize),
+        b: Option<(&Storage, usize)>,
+        cs: &cpu::conv::ConvShape,
+    ) -> Result<Storage> {
         let bias = match b {
             Some((s, o)) => Some((s.cpu_for("conv2d")?, o)),
             None => None,
         };
-        Ok(Storage::Cpu(cpu::conv::forward((x.0.cpu_for("conv2d")?, x.1), (w.0.cpu_for("conv2d")?, w.1), bias, cs)?))
+        Ok(Storage::Cpu(cpu::conv::forward(
+            (x.0.cpu_for("conv2d")?, x.1),
+            (w.0.cpu_for("conv2d")?, w.1),
+            bias,
+            cs,
+        )?))
     }
-    pub fn conv2d_input_grad(g: (&Storage, usize), w: (&Storage, usize), cs: &cpu::conv::ConvShape) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::conv::input_grad((g.0.cpu_for("conv2d backward")?, g.1), (w.0.cpu_for("conv2d backward")?, w.1), cs)?))
+    pub fn conv2d_input_grad(
+        g: (&Storage, usize),
+        w: (&Storage, usize),
+        cs: &cpu::conv::ConvShape,
+    ) -> Result<Storage> {
+        Ok(Storage::Cpu(cpu::conv::input_grad(
+            (g.0.cpu_for("conv2d backward")?, g.1),
+            (w.0.cpu_for("conv2d backward")?, w.1),
+            cs,
+        )?))
     }
-    pub fn conv2d_weight_grad(g: (&Storage, usize), x: (&Storage, usize), cs: &cpu::conv::ConvShape) -> Result<Storage> {
-        Ok(Storage::Cpu(cpu::conv::weight_grad((g.0.cpu_for("conv2d backward")?, g.1), (x.0.cpu_for("conv2d backward")?, x.1), cs)?))
+    pub fn conv2d_weight_grad(
+        g: (&Storage, usize),
+        x: (&Storage, usize),
+        cs: &cpu::conv::ConvShape,
+    ) -> Result<Storage> {
+        Ok(Storage::Cpu(cpu::conv::weight_grad(
+            (g.0.cpu_for("conv2d backward")?, g.1),
+            (x.0.cpu_for("conv2d backward")?, x.1),
+            cs,
+        )?))
     }
     /// A fused optimizer update over `n` contiguous elements of each (storage, offset).
-    pub fn optim_update(u: &crate::op::OptimUpdate, p: (&mut Storage, usize), g: (&Storage, usize), states: Vec<(&mut Storage, usize)>, n: usize) -> Result<()> {
+    pub fn optim_update(
+        u: &crate::op::OptimUpdate,
+        p: (&mut Storage, usize),
+        g: (&Storage, usize),
+        states: Vec<(&mut Storage, usize)>,
+        n: usize,
+    ) -> Result<()> {
         #[cfg(feature = "gpu")]
         if let Storage::Gpu(pg) = &*p.0 {
             let gg = match g.0 {
@@ -394,11 +534,24 @@ impl Storage {
             }
             return gpu::optim::apply(u, (pg, p.1), (gg, g.1), &sg, n);
         }
-        let states = states.into_iter().map(|(s, o)| s.cpu_mut_for("optimizer step").map(|s| (s, o))).collect::<Result<_>>()?;
-        cpu::optim::apply(u, (p.0.cpu_mut_for("optimizer step")?, p.1), (g.0.cpu_for("optimizer step")?, g.1), states, n)
+        let states = states
+            .into_iter()
+            .map(|(s, o)| s.cpu_mut_for("optimizer step").map(|s| (s, o)))
+            .collect::<Result<_>>()?;
+        cpu::optim::apply(
+            u,
+            (p.0.cpu_mut_for("optimizer step")?, p.1),
+            (g.0.cpu_for("optimizer step")?, g.1),
+            states,
+            n,
+        )
     }
     pub fn bmm(&self, la: &Layout, other: &Storage, lb: &Layout) -> Result<Storage> {
-        guard_alloc("matmul", la.shape[0] * la.shape[1] * lb.shape[2], self.dtype())?;
+        guard_alloc(
+            "matmul",
+            la.shape[0] * la.shape[1] * lb.shape[2],
+            self.dtype(),
+        )?;
         match (self, other) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::matmul::bmm(a, la, b, lb)?)),
             #[cfg(feature = "gpu")]
@@ -408,13 +561,32 @@ impl Storage {
         }
     }
     /// `bmm` with a contiguous bias row (storage, offset) added to every output row.
-    pub fn bmm_bias(&self, la: &Layout, other: &Storage, lb: &Layout, bias: (&Storage, usize)) -> Result<Storage> {
-        guard_alloc("linear", la.shape[0] * la.shape[1] * lb.shape[2], self.dtype())?;
+    pub fn bmm_bias(
+        &self,
+        la: &Layout,
+        other: &Storage,
+        lb: &Layout,
+        bias: (&Storage, usize),
+    ) -> Result<Storage> {
+        guard_alloc(
+            "linear",
+            la.shape[0] * la.shape[1] * lb.shape[2],
+            self.dtype(),
+        )?;
         #[allow(irrefutable_let_patterns)]
         let (Storage::Cpu(a), Storage::Cpu(b), Storage::Cpu(c)) = (self, other, bias.0) else {
-            return Err(first_mismatch("linear", &[self.device(), other.device(), bias.0.device()]));
+            return Err(first_mismatch(
+                "linear",
+                &[self.device(), other.device(), bias.0.device()],
+            ));
         };
-        Ok(Storage::Cpu(cpu::matmul::bmm_bias(a, la, b, lb, Some((c, bias.1)))?))
+        Ok(Storage::Cpu(cpu::matmul::bmm_bias(
+            a,
+            la,
+            b,
+            lb,
+            Some((c, bias.1)),
+        )?))
     }
     pub fn index_select(&self, l: &Layout, dim: usize, idx: &[i64]) -> Result<Storage> {
         match self {
@@ -430,14 +602,29 @@ impl Storage {
     /// gather (`by_element`) or index_select with the index storage on the
     /// same device as this one (the GPU): None when that is not the case.
     /// `idx` holds the contiguous indices from element 0.
-    pub fn take_with_device_index(&self, l: &Layout, dim: usize, idx: &Storage, out_shape: &[usize], by_element: bool) -> Result<Option<Storage>> {
+    pub fn take_with_device_index(
+        &self,
+        l: &Layout,
+        dim: usize,
+        idx: &Storage,
+        out_shape: &[usize],
+        by_element: bool,
+    ) -> Result<Option<Storage>> {
         match (self, idx) {
             #[cfg(feature = "gpu")]
-            (Storage::Gpu(s), Storage::Gpu(i)) => Ok(Some(Storage::Gpu(s.take_device(l, dim, i, out_shape, by_element)?))),
+            (Storage::Gpu(s), Storage::Gpu(i)) => Ok(Some(Storage::Gpu(
+                s.take_device(l, dim, i, out_shape, by_element)?,
+            ))),
             _ => Ok(None),
         }
     }
-    pub fn gather(&self, l: &Layout, dim: usize, idx: &[i64], idx_shape: &[usize]) -> Result<Storage> {
+    pub fn gather(
+        &self,
+        l: &Layout,
+        dim: usize,
+        idx: &[i64],
+        idx_shape: &[usize],
+    ) -> Result<Storage> {
         guard_alloc("gather", idx.len(), self.dtype())?;
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::index::gather(s, l, dim, idx, idx_shape))),
@@ -446,11 +633,23 @@ impl Storage {
         }
     }
     #[allow(clippy::too_many_arguments)]
-    pub fn scatter(&mut self, shape: &[usize], dim: usize, idx: &[i64], idx_shape: &[usize], src: &Storage, src_shape: &[usize], accumulate: bool) -> Result<()> {
+    pub fn scatter(
+        &mut self,
+        shape: &[usize],
+        dim: usize,
+        idx: &[i64],
+        idx_shape: &[usize],
+        src: &Storage,
+        src_shape: &[usize],
+        accumulate: bool,
+    ) -> Result<()> {
         #[cfg(feature = "gpu")]
         if let Storage::Gpu(dst) = &*self {
             // (destination, source) element pairs in the CPU kernel's order
-            let (ds, ss) = (crate::shape::contiguous_strides(shape), crate::shape::contiguous_strides(src_shape));
+            let (ds, ss) = (
+                crate::shape::contiguous_strides(shape),
+                crate::shape::contiguous_strides(src_shape),
+            );
             let mut pairs = Vec::with_capacity(idx.len());
             cpu::index::for_each_coord(idx_shape, |flat, coord| {
                 let (mut d_off, mut s_off) = (0, 0);
@@ -463,9 +662,24 @@ impl Storage {
             return dst.scatter_pairs("scatter", &pairs, src.gpu_operand()?.as_ref(), accumulate);
         }
         let src = src.cpu_for("scatter")?;
-        cpu::index::scatter(self.cpu_mut_for("scatter")?, shape, dim, idx, idx_shape, src, src_shape, accumulate)
+        cpu::index::scatter(
+            self.cpu_mut_for("scatter")?,
+            shape,
+            dim,
+            idx,
+            idx_shape,
+            src,
+            src_shape,
+            accumulate,
+        )
     }
-    pub fn index_add(&mut self, shape: &[usize], dim: usize, idx: &[i64], src: &Storage) -> Result<()> {
+    pub fn index_add(
+        &mut self,
+        shape: &[usize],
+        dim: usize,
+        idx: &[i64],
+        src: &Storage,
+    ) -> Result<()> {
         #[cfg(feature = "gpu")]
         if let Storage::Gpu(dst) = &*self {
             let outer: usize = shape[..dim].iter().product();
@@ -486,11 +700,18 @@ impl Storage {
         guard_alloc("cat", crate::shape::numel(out_shape), DType::F64)?;
         #[cfg(feature = "gpu")]
         if parts.iter().any(|(s, _)| s.device() == Device::Wgpu) {
-            let gpu_parts = parts.iter().map(|(s, l)| s.gpu_operand().map(|g| (g, *l))).collect::<Result<Vec<_>>>()?;
-            let refs: Vec<(&GpuStorage, &Layout)> = gpu_parts.iter().map(|(g, l)| (g.as_ref(), *l)).collect();
+            let gpu_parts = parts
+                .iter()
+                .map(|(s, l)| s.gpu_operand().map(|g| (g, *l)))
+                .collect::<Result<Vec<_>>>()?;
+            let refs: Vec<(&GpuStorage, &Layout)> =
+                gpu_parts.iter().map(|(g, l)| (g.as_ref(), *l)).collect();
             return Ok(Storage::Gpu(GpuStorage::cat(&refs, dim, out_shape)?));
         }
-        let cpu_parts: Vec<(&CpuStorage, &Layout)> = parts.iter().map(|(s, l)| s.cpu().map(|s| (s, *l))).collect::<Result<_>>()?;
+        let cpu_parts: Vec<(&CpuStorage, &Layout)> = parts
+            .iter()
+            .map(|(s, l)| s.cpu().map(|s| (s, *l)))
+            .collect::<Result<_>>()?;
         Ok(Storage::Cpu(cpu::index::cat(&cpu_parts, dim, out_shape)?))
     }
     /// Coordinates of the nonzero elements, on the host (the count decides
@@ -501,7 +722,10 @@ impl Storage {
             #[cfg(feature = "gpu")]
             Storage::Gpu(_) => {
                 let host = self.host(l, self.dtype())?;
-                Ok(cpu::index::nonzero(&host, &Layout::contiguous(l.shape.clone())))
+                Ok(cpu::index::nonzero(
+                    &host,
+                    &Layout::contiguous(l.shape.clone()),
+                ))
             }
         }
     }

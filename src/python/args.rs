@@ -19,7 +19,9 @@ pub struct Registry {
 pub static REGISTRY: PyOnceLock<Registry> = PyOnceLock::new();
 
 pub fn registry(py: Python<'_>) -> PyResult<&Registry> {
-    REGISTRY.get(py).ok_or_else(|| type_error("autorust._native used before autorust was imported"))
+    REGISTRY
+        .get(py)
+        .ok_or_else(|| type_error("autorust._native used before autorust was imported"))
 }
 
 fn dtype_index(d: DType) -> usize {
@@ -58,8 +60,14 @@ pub fn parse_dtype(obj: &Bound<'_, PyAny>) -> PyResult<DType> {
         Ok(n) => n.extract()?,
         Err(_) => obj.str()?.extract()?,
     };
-    let name = name.trim_start_matches("autorust.").trim_start_matches("torch.");
-    DType::from_name(name).ok_or_else(|| type_error(format!("unsupported dtype: {name} (autorust supports float32, float64, int64 and bool)")))
+    let name = name
+        .trim_start_matches("autorust.")
+        .trim_start_matches("torch.");
+    DType::from_name(name).ok_or_else(|| {
+        type_error(format!(
+            "unsupported dtype: {name} (autorust supports float32, float64, int64 and bool)"
+        ))
+    })
 }
 
 pub fn opt_dtype(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
@@ -87,7 +95,10 @@ pub fn scalar_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Option<Tensor>> {
         }));
     }
     if obj.is_instance_of::<PyFloat>() {
-        return Ok(Some(Tensor::wrapped_scalar(obj.extract::<f64>()?, DType::F64)));
+        return Ok(Some(Tensor::wrapped_scalar(
+            obj.extract::<f64>()?,
+            DType::F64,
+        )));
     }
     // NumPy scalars and anything else with __float__
     if obj.hasattr("dtype")? && obj.hasattr("item")? && !obj.is_instance_of::<PyTensor>() {
@@ -114,7 +125,9 @@ pub fn operand(obj: &Bound<'_, PyAny>) -> PyResult<Option<Tensor>> {
 /// that dtype anyway), saving a cast on the hottest path (`x * 3`).
 pub fn operand_like(obj: &Bound<'_, PyAny>, like: &Tensor) -> PyResult<Option<Tensor>> {
     let dt = like.dtype();
-    if dt.is_float() && (obj.is_exact_instance_of::<PyFloat>() || obj.is_exact_instance_of::<PyInt>()) {
+    if dt.is_float()
+        && (obj.is_exact_instance_of::<PyFloat>() || obj.is_exact_instance_of::<PyInt>())
+    {
         if let Ok(v) = obj.extract::<f64>() {
             return Ok(Some(Tensor::wrapped_scalar(v, dt)));
         }
@@ -126,7 +139,15 @@ pub fn scalar_f64(obj: &Bound<'_, PyAny>) -> PyResult<f64> {
     if let Some(t) = as_tensor(obj) {
         return Ok(t.item_f64()?);
     }
-    obj.extract::<f64>().map_err(|_| type_error(format!("expected a number, got {}", obj.get_type().name().map(|n| n.to_string()).unwrap_or_default())))
+    obj.extract::<f64>().map_err(|_| {
+        type_error(format!(
+            "expected a number, got {}",
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    })
 }
 
 /// `dim` arguments: an int, a tuple/list of ints, or None.
@@ -141,7 +162,10 @@ pub fn parse_dims(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> 
     if let Ok(v) = o.extract::<Vec<i64>>() {
         return Ok(Some(v));
     }
-    Err(type_error(format!("dim must be an int or a tuple of ints, got {}", o.get_type().name()?)))
+    Err(type_error(format!(
+        "dim must be an int or a tuple of ints, got {}",
+        o.get_type().name()?
+    )))
 }
 
 /// Sizes given as varargs (`ones(2, 3)`) or one sequence (`ones((2, 3))`).
@@ -152,17 +176,36 @@ pub fn parse_sizes(args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {
             if let Some(t) = as_tensor(&a) {
                 return Ok(vec![t.item_f64()? as i64]);
             }
-            return a.extract::<Vec<i64>>().map_err(|_| type_error(format!("size must be a tuple of ints, but got {}", a.get_type().name().map(|n| n.to_string()).unwrap_or_default())));
+            return a.extract::<Vec<i64>>().map_err(|_| {
+                type_error(format!(
+                    "size must be a tuple of ints, but got {}",
+                    a.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ))
+            });
         }
     }
     let mut out = Vec::with_capacity(args.len());
     for a in args.iter() {
-        out.push(a.extract::<i64>().map_err(|_| type_error(format!("size must be a tuple of ints, but got {}", a.get_type().name().map(|n| n.to_string()).unwrap_or_default())))?);
+        out.push(a.extract::<i64>().map_err(|_| {
+            type_error(format!(
+                "size must be a tuple of ints, but got {}",
+                a.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?);
     }
     Ok(out)
 }
 
-pub fn kwarg<'py>(kwargs: Option<&Bound<'py, PyDict>>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+pub fn kwarg<'py>(
+    kwargs: Option<&Bound<'py, PyDict>>,
+    name: &str,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     match kwargs {
         Some(k) => k.get_item(name),
         None => Ok(None),
@@ -189,13 +232,19 @@ fn index_item(obj: &Bound<'_, PyAny>) -> PyResult<IndexArg> {
         };
         let step = get("step")?.unwrap_or(1);
         if step <= 0 {
-            return Err(pyo3::exceptions::PyValueError::new_err("step must be greater than zero"));
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "step must be greater than zero",
+            ));
         }
         return Ok(IndexArg::Slice(get("start")?, get("stop")?, step));
     }
     if obj.is_instance_of::<PyBool>() {
         let b: bool = obj.extract()?;
-        return Ok(IndexArg::Tensor(Tensor::full(&[], b as u8 as f64, DType::Bool)));
+        return Ok(IndexArg::Tensor(Tensor::full(
+            &[],
+            b as u8 as f64,
+            DType::Bool,
+        )));
     }
     if obj.is_instance_of::<PyInt>() {
         return Ok(IndexArg::Int(obj.extract()?));

@@ -78,24 +78,39 @@ mod queries {
         let d = PyDict::new(py);
         d.set_item("name", &ctx.info.name)?;
         d.set_item("backend", format!("{:?}", ctx.info.backend))?;
-        d.set_item("driver", format!("{} {}", ctx.info.driver, ctx.info.driver_info))?;
+        d.set_item(
+            "driver",
+            format!("{} {}", ctx.info.driver, ctx.info.driver_info),
+        )?;
         d.set_item("max_buffer_size", ctx.limits.max_buffer_size)?;
-        d.set_item("max_storage_buffer_binding_size", ctx.limits.max_storage_buffer_binding_size)?;
-        d.set_item("max_compute_workgroups_per_dimension", ctx.limits.max_compute_workgroups_per_dimension)?;
+        d.set_item(
+            "max_storage_buffer_binding_size",
+            ctx.limits.max_storage_buffer_binding_size,
+        )?;
+        d.set_item(
+            "max_compute_workgroups_per_dimension",
+            ctx.limits.max_compute_workgroups_per_dimension,
+        )?;
         Ok(d.unbind())
     }
 
     /// A device-side check that every element of the bool tensor `cond` is
     /// true, reported as `message` at the next synchronisation.
     #[pyfunction]
-    pub fn _wgpu_assert_all(py: Python<'_>, cond: PyRef<'_, PyTensor>, message: &str) -> PyResult<()> {
+    pub fn _wgpu_assert_all(
+        py: Python<'_>,
+        cond: PyRef<'_, PyTensor>,
+        message: &str,
+    ) -> PyResult<()> {
         let t = cond.t.clone();
         py.detach(|| -> crate::error::Result<()> {
             // a fresh contiguous copy: the kernel reads words 0..n
             let c = t.detach().clone_data()?;
             c.with_storage(|s, _| match s {
                 crate::storage::Storage::Gpu(g) => gpu::asserts::assert_all(g, message),
-                crate::storage::Storage::Cpu(_) => Err(crate::error::Error::Device("a device check needs a GPU tensor".into())),
+                crate::storage::Storage::Cpu(_) => Err(crate::error::Error::Device(
+                    "a device check needs a GPU tensor".into(),
+                )),
             })
         })?;
         Ok(())

@@ -8,20 +8,30 @@ use super::tensor::PyTensor;
 use super::tensor_math::run;
 use crate::op::OptimUpdate;
 use crate::tensor::Tensor;
-use pyo3::exceptions::PyValueError;
 use crate::tensor::Window2d;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 type Pair = (usize, usize);
 
 fn window(kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Window2d {
-    Window2d { kernel: [kernel.0, kernel.1], stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1] }
+    Window2d {
+        kernel: [kernel.0, kernel.1],
+        stride: [stride.0, stride.1],
+        padding: [padding.0, padding.1],
+        dilation: [dilation.0, dilation.1],
+    }
 }
 
 /// `F.linear`: `input @ weight^T + bias` in one GEMM.
 #[pyfunction]
 #[pyo3(signature = (input, weight, bias=None))]
-pub fn linear(py: Python<'_>, input: PyRef<'_, PyTensor>, weight: PyRef<'_, PyTensor>, bias: Option<PyRef<'_, PyTensor>>) -> PyResult<PyTensor> {
+pub fn linear(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    weight: PyRef<'_, PyTensor>,
+    bias: Option<PyRef<'_, PyTensor>>,
+) -> PyResult<PyTensor> {
     let (x, w, b) = (input.t.clone(), weight.t.clone(), bias.map(|b| b.t.clone()));
     let work = x.numel() * w.shape().first().copied().unwrap_or(1);
     Ok(PyTensor::wrap(run(py, work, || x.linear(&w, b.as_ref()))?))
@@ -29,32 +39,72 @@ pub fn linear(py: Python<'_>, input: PyRef<'_, PyTensor>, weight: PyRef<'_, PyTe
 
 /// `F.unfold` on a 4-D input: `[N, C, H, W] -> [N, C*kh*kw, L]`.
 #[pyfunction]
-pub fn im2col(py: Python<'_>, input: PyRef<'_, PyTensor>, kernel_size: Pair, dilation: Pair, padding: Pair, stride: Pair) -> PyResult<PyTensor> {
+pub fn im2col(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    kernel_size: Pair,
+    dilation: Pair,
+    padding: Pair,
+    stride: Pair,
+) -> PyResult<PyTensor> {
     let x = input.t.clone();
     let win = window(kernel_size, stride, padding, dilation);
-    Ok(PyTensor::wrap(run(py, x.numel() * kernel_size.0 * kernel_size.1, || x.unfold2d(&win))?))
+    Ok(PyTensor::wrap(run(
+        py,
+        x.numel() * kernel_size.0 * kernel_size.1,
+        || x.unfold2d(&win),
+    )?))
 }
 
 /// `F.fold`: `[N, C*kh*kw, L] -> [N, C, H, W]`.
 #[pyfunction]
-pub fn col2im(py: Python<'_>, input: PyRef<'_, PyTensor>, output_size: Pair, kernel_size: Pair, dilation: Pair, padding: Pair, stride: Pair) -> PyResult<PyTensor> {
+pub fn col2im(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    output_size: Pair,
+    kernel_size: Pair,
+    dilation: Pair,
+    padding: Pair,
+    stride: Pair,
+) -> PyResult<PyTensor> {
     let x = input.t.clone();
     let win = window(kernel_size, stride, padding, dilation);
-    Ok(PyTensor::wrap(run(py, x.numel(), || x.fold2d([output_size.0, output_size.1], &win))?))
+    Ok(PyTensor::wrap(run(py, x.numel(), || {
+        x.fold2d([output_size.0, output_size.1], &win)
+    })?))
 }
 
 /// `F.conv2d` on a 4-D input with resolved stride/padding/dilation pairs.
 #[pyfunction]
 #[pyo3(signature = (input, weight, bias, stride, padding, dilation, groups))]
-pub fn conv2d(py: Python<'_>, input: PyRef<'_, PyTensor>, weight: PyRef<'_, PyTensor>, bias: Option<PyRef<'_, PyTensor>>, stride: Pair, padding: Pair, dilation: Pair, groups: usize) -> PyResult<PyTensor> {
+pub fn conv2d(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    weight: PyRef<'_, PyTensor>,
+    bias: Option<PyRef<'_, PyTensor>>,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    groups: usize,
+) -> PyResult<PyTensor> {
     let (x, w, b) = (input.t.clone(), weight.t.clone(), bias.map(|b| b.t.clone()));
     let win = window((1, 1), stride, padding, dilation);
-    Ok(PyTensor::wrap(run(py, x.numel() * w.numel(), || x.conv2d(&w, b.as_ref(), &win, groups))?))
+    Ok(PyTensor::wrap(run(py, x.numel() * w.numel(), || {
+        x.conv2d(&w, b.as_ref(), &win, groups)
+    })?))
 }
 
 /// `F.max_pool2d` on a 4-D input: (values, int64 indices into each H*W plane).
 #[pyfunction]
-pub fn max_pool2d(py: Python<'_>, input: PyRef<'_, PyTensor>, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair, ceil_mode: bool) -> PyResult<(PyTensor, PyTensor)> {
+pub fn max_pool2d(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    kernel_size: Pair,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    ceil_mode: bool,
+) -> PyResult<(PyTensor, PyTensor)> {
     let x = input.t.clone();
     let win = window(kernel_size, stride, padding, dilation);
     let (v, i) = run(py, x.numel(), || x.max_pool2d(&win, ceil_mode))?;
@@ -65,16 +115,32 @@ pub fn max_pool2d(py: Python<'_>, input: PyRef<'_, PyTensor>, kernel_size: Pair,
 /// `params[i]` is updated with `grads[i]`, its state buffers `states[i]`
 /// (None: no state) and `update(i)`. The per-parameter Python loop this
 /// replaces cost ~2.5 us per parameter, a tenth of a small MLP's step.
-fn step_group(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny>, states: Option<&Bound<'_, PyAny>>, update: impl Fn(usize) -> PyResult<OptimUpdate>) -> PyResult<()> {
+fn step_group(
+    py: Python<'_>,
+    params: &Bound<'_, PyAny>,
+    grads: &Bound<'_, PyAny>,
+    states: Option<&Bound<'_, PyAny>>,
+    update: impl Fn(usize) -> PyResult<OptimUpdate>,
+) -> PyResult<()> {
     let (params, grads) = (tensor_list(params)?, tensor_list(grads)?);
     let states: Vec<Vec<Tensor>> = match states {
-        Some(s) => s.try_iter()?.map(|item| tensor_list(&item?)).collect::<PyResult<_>>()?,
+        Some(s) => s
+            .try_iter()?
+            .map(|item| tensor_list(&item?))
+            .collect::<PyResult<_>>()?,
         None => vec![vec![]; params.len()],
     };
     if grads.len() != params.len() || states.len() != params.len() {
-        return Err(PyValueError::new_err(format!("optimizer step: got {} parameters, {} gradients and {} state lists", params.len(), grads.len(), states.len())));
+        return Err(PyValueError::new_err(format!(
+            "optimizer step: got {} parameters, {} gradients and {} state lists",
+            params.len(),
+            grads.len(),
+            states.len()
+        )));
     }
-    let updates = (0..params.len()).map(update).collect::<PyResult<Vec<_>>>()?;
+    let updates = (0..params.len())
+        .map(update)
+        .collect::<PyResult<Vec<_>>>()?;
     let total = params.iter().map(Tensor::numel).sum();
     run(py, total, || {
         for (((p, g), s), u) in params.iter().zip(&grads).zip(&states).zip(&updates) {
@@ -86,7 +152,12 @@ fn step_group(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny
 
 /// The fused kernels write contiguous memory: a strided parameter is updated
 /// through a contiguous copy that is then written back.
-fn update_param(p: &Tensor, g: &Tensor, states: &[Tensor], u: &OptimUpdate) -> crate::error::Result<()> {
+fn update_param(
+    p: &Tensor,
+    g: &Tensor,
+    states: &[Tensor],
+    u: &OptimUpdate,
+) -> crate::error::Result<()> {
     if p.is_contiguous() {
         return p.optim_update_(g, states, u);
     }
@@ -97,32 +168,130 @@ fn update_param(p: &Tensor, g: &Tensor, states: &[Tensor], u: &OptimUpdate) -> c
 
 /// A per-parameter value (SGD's "buffer just created", Adam's step count).
 fn nth<T: Copy>(values: &[T], i: usize) -> PyResult<T> {
-    values.get(i).copied().ok_or_else(|| PyValueError::new_err("optimizer step: fewer per-parameter values than parameters"))
+    values.get(i).copied().ok_or_else(|| {
+        PyValueError::new_err("optimizer step: fewer per-parameter values than parameters")
+    })
 }
 
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-pub fn _sgd_step(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny>, states: Option<&Bound<'_, PyAny>>, firsts: Vec<bool>, lr: f64, momentum: f64, dampening: f64, nesterov: bool, weight_decay: f64, maximize: bool) -> PyResult<()> {
-    let first = |i| if states.is_some() { nth(&firsts, i) } else { Ok(false) };
-    step_group(py, params, grads, states, |i| Ok(OptimUpdate::Sgd { lr, momentum, dampening, nesterov, weight_decay, maximize, first: first(i)? }))
+pub fn _sgd_step(
+    py: Python<'_>,
+    params: &Bound<'_, PyAny>,
+    grads: &Bound<'_, PyAny>,
+    states: Option<&Bound<'_, PyAny>>,
+    firsts: Vec<bool>,
+    lr: f64,
+    momentum: f64,
+    dampening: f64,
+    nesterov: bool,
+    weight_decay: f64,
+    maximize: bool,
+) -> PyResult<()> {
+    let first = |i| {
+        if states.is_some() {
+            nth(&firsts, i)
+        } else {
+            Ok(false)
+        }
+    };
+    step_group(py, params, grads, states, |i| {
+        Ok(OptimUpdate::Sgd {
+            lr,
+            momentum,
+            dampening,
+            nesterov,
+            weight_decay,
+            maximize,
+            first: first(i)?,
+        })
+    })
 }
 
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-pub fn _adam_step(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny>, states: &Bound<'_, PyAny>, steps: Vec<f64>, lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64, amsgrad: bool, decoupled: bool, maximize: bool) -> PyResult<()> {
-    step_group(py, params, grads, Some(states), |i| Ok(OptimUpdate::Adam { lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize, step: nth(&steps, i)? }))
+pub fn _adam_step(
+    py: Python<'_>,
+    params: &Bound<'_, PyAny>,
+    grads: &Bound<'_, PyAny>,
+    states: &Bound<'_, PyAny>,
+    steps: Vec<f64>,
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    weight_decay: f64,
+    amsgrad: bool,
+    decoupled: bool,
+    maximize: bool,
+) -> PyResult<()> {
+    step_group(py, params, grads, Some(states), |i| {
+        Ok(OptimUpdate::Adam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            amsgrad,
+            decoupled,
+            maximize,
+            step: nth(&steps, i)?,
+        })
+    })
 }
 
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-pub fn _rmsprop_step(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny>, states: &Bound<'_, PyAny>, lr: f64, alpha: f64, eps: f64, weight_decay: f64, momentum: f64, centered: bool, maximize: bool) -> PyResult<()> {
-    step_group(py, params, grads, Some(states), |_| Ok(OptimUpdate::RmsProp { lr, alpha, eps, weight_decay, momentum, centered, maximize }))
+pub fn _rmsprop_step(
+    py: Python<'_>,
+    params: &Bound<'_, PyAny>,
+    grads: &Bound<'_, PyAny>,
+    states: &Bound<'_, PyAny>,
+    lr: f64,
+    alpha: f64,
+    eps: f64,
+    weight_decay: f64,
+    momentum: f64,
+    centered: bool,
+    maximize: bool,
+) -> PyResult<()> {
+    step_group(py, params, grads, Some(states), |_| {
+        Ok(OptimUpdate::RmsProp {
+            lr,
+            alpha,
+            eps,
+            weight_decay,
+            momentum,
+            centered,
+            maximize,
+        })
+    })
 }
 
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-pub fn _adagrad_step(py: Python<'_>, params: &Bound<'_, PyAny>, grads: &Bound<'_, PyAny>, states: &Bound<'_, PyAny>, steps: Vec<f64>, lr: f64, lr_decay: f64, weight_decay: f64, eps: f64, maximize: bool) -> PyResult<()> {
-    step_group(py, params, grads, Some(states), |i| Ok(OptimUpdate::Adagrad { lr, lr_decay, weight_decay, eps, maximize, step: nth(&steps, i)? }))
+pub fn _adagrad_step(
+    py: Python<'_>,
+    params: &Bound<'_, PyAny>,
+    grads: &Bound<'_, PyAny>,
+    states: &Bound<'_, PyAny>,
+    steps: Vec<f64>,
+    lr: f64,
+    lr_decay: f64,
+    weight_decay: f64,
+    eps: f64,
+    maximize: bool,
+) -> PyResult<()> {
+    step_group(py, params, grads, Some(states), |i| {
+        Ok(OptimUpdate::Adagrad {
+            lr,
+            lr_decay,
+            weight_decay,
+            eps,
+            maximize,
+            step: nth(&steps, i)?,
+        })
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -2,8 +2,8 @@
 //! prints its backward functions.
 
 use super::tensor::PyTensor;
-use crate::graph::{NodeRef, ARENA};
 use crate::grad_rules::Rule;
+use crate::graph::{NodeRef, ARENA};
 use crate::tensor::Tensor;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -16,7 +16,12 @@ pub struct PyNode {
 #[pymethods]
 impl PyNode {
     fn name(&self) -> String {
-        ARENA.lock().get(self.r.id()).map(|n| n.name).unwrap_or("<freed>").to_string()
+        ARENA
+            .lock()
+            .get(self.r.id())
+            .map(|n| n.name)
+            .unwrap_or("<freed>")
+            .to_string()
     }
     fn __repr__(slf: &Bound<'_, Self>) -> String {
         let name = slf.borrow().name();
@@ -24,21 +29,31 @@ impl PyNode {
         format!("<{short} object at {:#x}>", slf.as_ptr() as usize)
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.cast::<PyNode>().map(|o| o.borrow().r.id() == self.r.id()).unwrap_or(false)
+        other
+            .cast::<PyNode>()
+            .map(|o| o.borrow().r.id() == self.r.id())
+            .unwrap_or(false)
     }
     fn __hash__(&self) -> u64 {
         ((self.r.id().index as u64) << 32) | self.r.id().generation as u64
     }
     #[getter]
     fn next_functions(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let ids: Vec<Option<crate::graph::NodeId>> = ARENA.lock().get(self.r.id()).map(|n| n.edges.iter().map(|e| e.as_ref().map(|e| e.node)).collect()).unwrap_or_default();
+        let ids: Vec<Option<crate::graph::NodeId>> = ARENA
+            .lock()
+            .get(self.r.id())
+            .map(|n| n.edges.iter().map(|e| e.as_ref().map(|e| e.node)).collect())
+            .unwrap_or_default();
         let mut items = Vec::with_capacity(ids.len());
         for id in ids {
             let node: Py<PyAny> = match id.and_then(NodeRef::from_id) {
                 Some(r) => Py::new(py, PyNode { r })?.into_any(),
                 None => py.None(),
             };
-            items.push(PyTuple::new(py, [node, 0i64.into_pyobject(py)?.into_any().unbind()])?);
+            items.push(PyTuple::new(
+                py,
+                [node, 0i64.into_pyobject(py)?.into_any().unbind()],
+            )?);
         }
         Ok(PyTuple::new(py, items)?.into_any().unbind())
     }

@@ -7,7 +7,11 @@ use crate::tensor::Tensor;
 use pyo3::prelude::*;
 
 /// Runs `f` with the interpreter released when the work is large.
-pub fn run<T: Send>(py: Python<'_>, numel: usize, f: impl FnOnce() -> crate::error::Result<T> + Send) -> PyResult<T> {
+pub fn run<T: Send>(
+    py: Python<'_>,
+    numel: usize,
+    f: impl FnOnce() -> crate::error::Result<T> + Send,
+) -> PyResult<T> {
     if numel >= DETACH_NUMEL {
         Ok(py.detach(f)?)
     } else {
@@ -20,9 +24,21 @@ fn not_implemented(py: Python<'_>) -> Py<PyAny> {
 }
 
 /// `a op b` where `b` is a tensor or Python number; NotImplemented otherwise.
-pub fn binary_obj(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: BinaryOp, reflected: bool) -> PyResult<Py<PyAny>> {
-    let Some(b) = operand_like(other, a)? else { return Ok(not_implemented(py)) };
-    let (x, y) = if reflected { (b, a.clone()) } else { (a.clone(), b) };
+pub fn binary_obj(
+    py: Python<'_>,
+    a: &Tensor,
+    other: &Bound<'_, PyAny>,
+    op: BinaryOp,
+    reflected: bool,
+) -> PyResult<Py<PyAny>> {
+    let Some(b) = operand_like(other, a)? else {
+        return Ok(not_implemented(py));
+    };
+    let (x, y) = if reflected {
+        (b, a.clone())
+    } else {
+        (a.clone(), b)
+    };
     let n = x.numel().max(y.numel());
     let out = if reflected && op == BinaryOp::Div && y.dtype().is_float() {
         // PyTorch computes `k / x` as reciprocal(x) * k
@@ -36,8 +52,23 @@ pub fn binary_obj(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: Bina
     Ok(Py::new(py, PyTensor::wrap(out))?.into_any())
 }
 
-fn binary_t(py: Python<'_>, a: &Tensor, other: &Bound<'_, PyAny>, op: BinaryOp) -> PyResult<PyTensor> {
-    let b = operand_like(other, a)?.ok_or_else(|| super::errors::type_error(format!("{}(): argument 'other' must be Tensor or Number, not {}", op.name(), other.get_type().name().map(|n| n.to_string()).unwrap_or_default())))?;
+fn binary_t(
+    py: Python<'_>,
+    a: &Tensor,
+    other: &Bound<'_, PyAny>,
+    op: BinaryOp,
+) -> PyResult<PyTensor> {
+    let b = operand_like(other, a)?.ok_or_else(|| {
+        super::errors::type_error(format!(
+            "{}(): argument 'other' must be Tensor or Number, not {}",
+            op.name(),
+            other
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    })?;
     let n = a.numel().max(b.numel());
     Ok(PyTensor::wrap(run(py, n, || a.binary(op, &b))?))
 }
@@ -47,24 +78,40 @@ fn unary_t(py: Python<'_>, a: &Tensor, op: UnaryOp) -> PyResult<PyTensor> {
 }
 
 /// `x ** p`: a Python-number exponent is the scalar-exponent primitive.
-pub fn pow_obj(py: Python<'_>, a: &Tensor, exponent: &Bound<'_, PyAny>) -> PyResult<Option<PyTensor>> {
+pub fn pow_obj(
+    py: Python<'_>,
+    a: &Tensor,
+    exponent: &Bound<'_, PyAny>,
+) -> PyResult<Option<PyTensor>> {
     if super::args::as_tensor(exponent).is_none() {
         if let Ok(p) = exponent.extract::<f64>() {
             let is_int_exp = exponent.is_instance_of::<pyo3::types::PyInt>();
             if !a.dtype().is_float() && !is_int_exp {
                 let af = a.to_dtype(crate::dtype::default_float())?;
-                return Ok(Some(PyTensor::wrap(run(py, a.numel(), || af.pow_scalar(p))?)));
+                return Ok(Some(PyTensor::wrap(run(py, a.numel(), || {
+                    af.pow_scalar(p)
+                })?)));
             }
-            return Ok(Some(PyTensor::wrap(run(py, a.numel(), || a.pow_scalar(p))?)));
+            return Ok(Some(PyTensor::wrap(run(py, a.numel(), || {
+                a.pow_scalar(p)
+            })?)));
         }
     }
-    let Some(b) = operand(exponent)? else { return Ok(None) };
+    let Some(b) = operand(exponent)? else {
+        return Ok(None);
+    };
     let n = a.numel().max(b.numel());
-    Ok(Some(PyTensor::wrap(run(py, n, || a.binary(BinaryOp::Pow, &b))?)))
+    Ok(Some(PyTensor::wrap(run(py, n, || {
+        a.binary(BinaryOp::Pow, &b)
+    })?)))
 }
 
 /// In place: `self = f(self)` with the graph updated as PyTorch does.
-pub fn inplace(t: &Tensor, op: &'static str, f: impl FnOnce(&Tensor) -> crate::error::Result<Tensor>) -> PyResult<()> {
+pub fn inplace(
+    t: &Tensor,
+    op: &'static str,
+    f: impl FnOnce(&Tensor) -> crate::error::Result<Tensor>,
+) -> PyResult<()> {
     let src = t.inplace_source()?;
     let r = f(&src)?;
     if r.dtype().category() > t.dtype().category() {
@@ -80,7 +127,13 @@ pub fn inplace(t: &Tensor, op: &'static str, f: impl FnOnce(&Tensor) -> crate::e
 /// `t op= alpha * other`: straight into `t`'s elements when nothing is
 /// recorded and the layouts allow (`Tensor::binary_inplace_direct`), else
 /// the general in-place path.
-fn inplace_binary(t: &Tensor, name: &'static str, op: BinaryOp, other: &Tensor, alpha: f64) -> PyResult<()> {
+fn inplace_binary(
+    t: &Tensor,
+    name: &'static str,
+    op: BinaryOp,
+    other: &Tensor,
+    alpha: f64,
+) -> PyResult<()> {
     if t.binary_inplace_direct(op, other, alpha)? {
         return Ok(());
     }
@@ -212,7 +265,9 @@ impl PyTensor {
             return unary_t(py, &self.t, UnaryOp::LogicalNot);
         }
         if self.t.dtype() != crate::DType::I64 {
-            return Err(pyo3::exceptions::PyTypeError::new_err("bitwise_not is only supported for integer and boolean tensors"));
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "bitwise_not is only supported for integer and boolean tensors",
+            ));
         }
         // ~x == -x - 1 for two's complement integers
         Ok(PyTensor::wrap(self.t.neg()?.add_scalar(-1.0)?))
@@ -238,61 +293,116 @@ impl PyTensor {
     fn __ge__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binary_obj(py, &self.t, other, BinaryOp::Ge, false)
     }
-    fn __pow__(&self, py: Python<'_>, exponent: &Bound<'_, PyAny>, _modulo: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn __pow__(
+        &self,
+        py: Python<'_>,
+        exponent: &Bound<'_, PyAny>,
+        _modulo: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         match pow_obj(py, &self.t, exponent)? {
             Some(t) => Ok(Py::new(py, t)?.into_any()),
             None => Ok(py.NotImplemented()),
         }
     }
-    fn __rpow__(&self, py: Python<'_>, base: &Bound<'_, PyAny>, _modulo: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn __rpow__(
+        &self,
+        py: Python<'_>,
+        base: &Bound<'_, PyAny>,
+        _modulo: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         // an integer base with an integer tensor stays integer (`2 ** k`), as PyTorch
         let int_power = !self.t.dtype().is_float() && base.is_instance_of::<pyo3::types::PyInt>();
         if let (false, Ok(b)) = (int_power, base.extract::<f64>()) {
-            let t = if self.t.dtype().is_float() { self.t.clone() } else { self.t.to_dtype(crate::dtype::default_float())? };
+            let t = if self.t.dtype().is_float() {
+                self.t.clone()
+            } else {
+                self.t.to_dtype(crate::dtype::default_float())?
+            };
             return Ok(Py::new(py, PyTensor::wrap(t.rpow_scalar(b)?))?.into_any());
         }
         binary_obj(py, &self.t, base, BinaryOp::Pow, true)
     }
     fn pow(&self, py: Python<'_>, exponent: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-        pow_obj(py, &self.t, exponent)?.ok_or_else(|| super::errors::type_error("pow(): exponent must be a Tensor or a number"))
+        pow_obj(py, &self.t, exponent)?.ok_or_else(|| {
+            super::errors::type_error("pow(): exponent must be a Tensor or a number")
+        })
     }
-    fn pow_<'py>(slf: PyRef<'py, Self>, exponent: &Bound<'py, PyAny>) -> PyResult<PyRef<'py, Self>> {
+    fn pow_<'py>(
+        slf: PyRef<'py, Self>,
+        exponent: &Bound<'py, PyAny>,
+    ) -> PyResult<PyRef<'py, Self>> {
         let py = slf.py();
-        inplace(&slf.t, "pow_", |s| Ok(pow_obj(py, s, exponent).map_err(|e| crate::error::Error::Runtime(e.to_string()))?.map(|p| p.t).unwrap_or_else(|| s.clone())))?;
+        inplace(&slf.t, "pow_", |s| {
+            Ok(pow_obj(py, s, exponent)
+                .map_err(|e| crate::error::Error::Runtime(e.to_string()))?
+                .map(|p| p.t)
+                .unwrap_or_else(|| s.clone()))
+        })?;
         Ok(slf)
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn add(&self, other: &Bound<'_, PyAny>, alpha: Option<f64>) -> PyResult<PyTensor> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("add(): argument 'other' must be Tensor or Number"))?;
-        Ok(PyTensor::wrap(self.t.binary_alpha(BinaryOp::Add, &b, alpha.unwrap_or(1.0))?))
+        let b = operand(other)?.ok_or_else(|| {
+            super::errors::type_error("add(): argument 'other' must be Tensor or Number")
+        })?;
+        Ok(PyTensor::wrap(self.t.binary_alpha(
+            BinaryOp::Add,
+            &b,
+            alpha.unwrap_or(1.0),
+        )?))
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn sub(&self, other: &Bound<'_, PyAny>, alpha: Option<f64>) -> PyResult<PyTensor> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("sub(): argument 'other' must be Tensor or Number"))?;
-        Ok(PyTensor::wrap(self.t.binary_alpha(BinaryOp::Sub, &b, alpha.unwrap_or(1.0))?))
+        let b = operand(other)?.ok_or_else(|| {
+            super::errors::type_error("sub(): argument 'other' must be Tensor or Number")
+        })?;
+        Ok(PyTensor::wrap(self.t.binary_alpha(
+            BinaryOp::Sub,
+            &b,
+            alpha.unwrap_or(1.0),
+        )?))
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn subtract(&self, other: &Bound<'_, PyAny>, alpha: Option<f64>) -> PyResult<PyTensor> {
         self.sub(other, alpha)
     }
     #[pyo3(signature = (other, *, rounding_mode=None))]
-    fn div(&self, py: Python<'_>, other: &Bound<'_, PyAny>, rounding_mode: Option<&str>) -> PyResult<PyTensor> {
+    fn div(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        rounding_mode: Option<&str>,
+    ) -> PyResult<PyTensor> {
         match rounding_mode {
             None => binary_t(py, &self.t, other, BinaryOp::Div),
             Some("floor") => binary_t(py, &self.t, other, BinaryOp::FloorDivide),
             Some("trunc") => {
                 let q = binary_t(py, &self.t, other, BinaryOp::Div)?;
-                if self.t.dtype().is_float() || q.t.dtype() != crate::DType::F32 || operand(other)?.map(|o| o.dtype().is_float()).unwrap_or(true) {
+                if self.t.dtype().is_float()
+                    || q.t.dtype() != crate::DType::F32
+                    || operand(other)?
+                        .map(|o| o.dtype().is_float())
+                        .unwrap_or(true)
+                {
                     Ok(PyTensor::wrap(q.t.unary(UnaryOp::Trunc)?))
                 } else {
-                    Ok(PyTensor::wrap(q.t.unary(UnaryOp::Trunc)?.to_dtype(crate::DType::I64)?))
+                    Ok(PyTensor::wrap(
+                        q.t.unary(UnaryOp::Trunc)?.to_dtype(crate::DType::I64)?,
+                    ))
                 }
             }
-            Some(m) => Err(pyo3::exceptions::PyValueError::new_err(format!("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{m}'"))),
+            Some(m) => Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{m}'"
+            ))),
         }
     }
     #[pyo3(signature = (other, *, rounding_mode=None))]
-    fn divide(&self, py: Python<'_>, other: &Bound<'_, PyAny>, rounding_mode: Option<&str>) -> PyResult<PyTensor> {
+    fn divide(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        rounding_mode: Option<&str>,
+    ) -> PyResult<PyTensor> {
         self.div(py, other, rounding_mode)
     }
     #[pyo3(signature = (decimals=0))]
@@ -301,63 +411,101 @@ impl PyTensor {
             return unary_t(py, &self.t, UnaryOp::Round);
         }
         let f = 10f64.powi(decimals as i32);
-        Ok(PyTensor::wrap(self.t.mul_scalar(f)?.unary(UnaryOp::Round)?.div_scalar(f)?))
+        Ok(PyTensor::wrap(
+            self.t.mul_scalar(f)?.unary(UnaryOp::Round)?.div_scalar(f)?,
+        ))
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clamp(&self, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn clamp(
+        &self,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         Ok(PyTensor::wrap(clamp_impl(&self.t, min, max)?))
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clip(&self, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn clip(
+        &self,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         self.clamp(min, max)
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clamp_<'py>(slf: PyRef<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<PyRef<'py, Self>> {
+    fn clamp_<'py>(
+        slf: PyRef<'py, Self>,
+        min: Option<&Bound<'py, PyAny>>,
+        max: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<PyRef<'py, Self>> {
         let src = slf.t.inplace_source()?;
         let r = clamp_impl(&src, min, max)?;
         slf.t.inplace_update(&r, "clamp_")?;
         Ok(slf)
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clip_<'py>(slf: PyRef<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<PyRef<'py, Self>> {
+    fn clip_<'py>(
+        slf: PyRef<'py, Self>,
+        min: Option<&Bound<'py, PyAny>>,
+        max: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<PyRef<'py, Self>> {
         PyTensor::clamp_(slf, min, max)
     }
     #[pyo3(signature = (other, *, alpha=None))]
-    fn add_<'py>(slf: PyRef<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<f64>) -> PyResult<PyRef<'py, Self>> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("add_(): argument 'other' must be Tensor or Number"))?;
+    fn add_<'py>(
+        slf: PyRef<'py, Self>,
+        other: &Bound<'py, PyAny>,
+        alpha: Option<f64>,
+    ) -> PyResult<PyRef<'py, Self>> {
+        let b = operand(other)?.ok_or_else(|| {
+            super::errors::type_error("add_(): argument 'other' must be Tensor or Number")
+        })?;
         inplace_binary(&slf.t, "add_", BinaryOp::Add, &b, alpha.unwrap_or(1.0))?;
         Ok(slf)
     }
     #[pyo3(signature = (other, *, alpha=None))]
-    fn sub_<'py>(slf: PyRef<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<f64>) -> PyResult<PyRef<'py, Self>> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("sub_(): argument 'other' must be Tensor or Number"))?;
+    fn sub_<'py>(
+        slf: PyRef<'py, Self>,
+        other: &Bound<'py, PyAny>,
+        alpha: Option<f64>,
+    ) -> PyResult<PyRef<'py, Self>> {
+        let b = operand(other)?.ok_or_else(|| {
+            super::errors::type_error("sub_(): argument 'other' must be Tensor or Number")
+        })?;
         inplace_binary(&slf.t, "sub_", BinaryOp::Sub, &b, alpha.unwrap_or(1.0))?;
         Ok(slf)
     }
     fn mul_<'py>(slf: PyRef<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<PyRef<'py, Self>> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("mul_(): argument 'other' must be Tensor or Number"))?;
+        let b = operand(other)?.ok_or_else(|| {
+            super::errors::type_error("mul_(): argument 'other' must be Tensor or Number")
+        })?;
         inplace_binary(&slf.t, "mul_", BinaryOp::Mul, &b, 1.0)?;
         Ok(slf)
     }
     fn div_<'py>(slf: PyRef<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<PyRef<'py, Self>> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("div_(): argument 'other' must be Tensor or Number"))?;
+        let b = operand(other)?.ok_or_else(|| {
+            super::errors::type_error("div_(): argument 'other' must be Tensor or Number")
+        })?;
         inplace_binary(&slf.t, "div_", BinaryOp::Div, &b, 1.0)?;
         Ok(slf)
     }
     fn __iadd__(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("unsupported operand for +="))?;
+        let b = operand(other)?
+            .ok_or_else(|| super::errors::type_error("unsupported operand for +="))?;
         inplace_binary(&self.t, "add_", BinaryOp::Add, &b, 1.0)
     }
     fn __isub__(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("unsupported operand for -="))?;
+        let b = operand(other)?
+            .ok_or_else(|| super::errors::type_error("unsupported operand for -="))?;
         inplace_binary(&self.t, "sub_", BinaryOp::Sub, &b, 1.0)
     }
     fn __imul__(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("unsupported operand for *="))?;
+        let b = operand(other)?
+            .ok_or_else(|| super::errors::type_error("unsupported operand for *="))?;
         inplace_binary(&self.t, "mul_", BinaryOp::Mul, &b, 1.0)
     }
     fn __itruediv__(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("unsupported operand for /="))?;
+        let b = operand(other)?
+            .ok_or_else(|| super::errors::type_error("unsupported operand for /="))?;
         inplace_binary(&self.t, "div_", BinaryOp::Div, &b, 1.0)
     }
     fn zero_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
@@ -369,23 +517,38 @@ impl PyTensor {
         Ok(slf)
     }
     #[pyo3(signature = (src, non_blocking=false))]
-    fn copy_<'py>(slf: PyRef<'py, Self>, src: &Bound<'py, PyAny>, non_blocking: bool) -> PyResult<PyRef<'py, Self>> {
+    fn copy_<'py>(
+        slf: PyRef<'py, Self>,
+        src: &Bound<'py, PyAny>,
+        non_blocking: bool,
+    ) -> PyResult<PyRef<'py, Self>> {
         let _ = non_blocking;
-        let s = operand(src)?.ok_or_else(|| super::errors::type_error("copy_(): argument 'src' must be Tensor"))?;
+        let s = operand(src)?
+            .ok_or_else(|| super::errors::type_error("copy_(): argument 'src' must be Tensor"))?;
         slf.t.copy_(&s)?;
         Ok(slf)
     }
     fn matmul(&self, py: Python<'_>, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
         let (a, b) = (self.t.clone(), other.t.clone());
-        Ok(PyTensor::wrap(run(py, a.numel() + b.numel(), || a.matmul(&b))?))
+        Ok(PyTensor::wrap(run(py, a.numel() + b.numel(), || {
+            a.matmul(&b)
+        })?))
     }
     fn __matmul__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let Some(b) = super::args::as_tensor(other) else { return Ok(py.NotImplemented()) };
+        let Some(b) = super::args::as_tensor(other) else {
+            return Ok(py.NotImplemented());
+        };
         let a = self.t.clone();
-        Ok(Py::new(py, PyTensor::wrap(run(py, a.numel() + b.numel(), || a.matmul(&b))?))?.into_any())
+        Ok(Py::new(
+            py,
+            PyTensor::wrap(run(py, a.numel() + b.numel(), || a.matmul(&b))?),
+        )?
+        .into_any())
     }
     fn __rmatmul__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let Some(b) = super::args::as_tensor(other) else { return Ok(py.NotImplemented()) };
+        let Some(b) = super::args::as_tensor(other) else {
+            return Ok(py.NotImplemented());
+        };
         Ok(Py::new(py, PyTensor::wrap(b.matmul(&self.t)?))?.into_any())
     }
     fn mm(&self, py: Python<'_>, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
@@ -394,7 +557,9 @@ impl PyTensor {
     }
     fn bmm(&self, py: Python<'_>, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
         let (a, b) = (self.t.clone(), other.t.clone());
-        Ok(PyTensor::wrap(run(py, a.numel() + b.numel(), || a.bmm(&b))?))
+        Ok(PyTensor::wrap(run(py, a.numel() + b.numel(), || {
+            a.bmm(&b)
+        })?))
     }
     fn mv(&self, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
         Ok(PyTensor::wrap(self.t.mv(&other.t)?))
@@ -406,33 +571,60 @@ impl PyTensor {
         Ok(PyTensor::wrap(self.t.outer(&other.t)?))
     }
     #[pyo3(name = "where")]
-    fn where_method(&self, condition: PyRef<'_, PyTensor>, other: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-        let b = operand(other)?.ok_or_else(|| super::errors::type_error("where(): argument 'other' must be Tensor or Number"))?;
+    fn where_method(
+        &self,
+        condition: PyRef<'_, PyTensor>,
+        other: &Bound<'_, PyAny>,
+    ) -> PyResult<PyTensor> {
+        let b = operand(other)?.ok_or_else(|| {
+            super::errors::type_error("where(): argument 'other' must be Tensor or Number")
+        })?;
         Ok(PyTensor::wrap(condition.t.where_(&self.t, &b)?))
     }
 }
 
 /// clamp with number or tensor bounds.
-pub fn clamp_impl(t: &Tensor, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> PyResult<Tensor> {
+pub fn clamp_impl(
+    t: &Tensor,
+    min: Option<&Bound<'_, PyAny>>,
+    max: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Tensor> {
     let min = min.filter(|m| !m.is_none());
     let max = max.filter(|m| !m.is_none());
     if min.is_none() && max.is_none() {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err("torch.clamp: At least one of 'min' or 'max' must not be None"));
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "torch.clamp: At least one of 'min' or 'max' must not be None",
+        ));
     }
-    let is_tensor = |o: Option<&Bound<'_, PyAny>>| o.map(|o| super::args::as_tensor(o).is_some()).unwrap_or(false);
+    let is_tensor = |o: Option<&Bound<'_, PyAny>>| {
+        o.map(|o| super::args::as_tensor(o).is_some())
+            .unwrap_or(false)
+    };
     if is_tensor(min) || is_tensor(max) {
         let mut r = t.clone();
         if let Some(m) = min {
-            r = r.binary(BinaryOp::Maximum, &operand(m)?.ok_or_else(|| super::errors::type_error("clamp(): bad min"))?)?;
+            r = r.binary(
+                BinaryOp::Maximum,
+                &operand(m)?.ok_or_else(|| super::errors::type_error("clamp(): bad min"))?,
+            )?;
         }
         if let Some(m) = max {
-            r = r.binary(BinaryOp::Minimum, &operand(m)?.ok_or_else(|| super::errors::type_error("clamp(): bad max"))?)?;
+            r = r.binary(
+                BinaryOp::Minimum,
+                &operand(m)?.ok_or_else(|| super::errors::type_error("clamp(): bad max"))?,
+            )?;
         }
         return Ok(r);
     }
     let lo = min.map(|m| m.extract::<f64>()).transpose()?;
     let hi = max.map(|m| m.extract::<f64>()).transpose()?;
-    let src = if !t.dtype().is_float() && (lo.map_or(false, |v| v.fract() != 0.0) || hi.map_or(false, |v| v.fract() != 0.0)) { t.to_dtype(crate::dtype::default_float())? } else { t.clone() };
+    let src = if !t.dtype().is_float()
+        && (lo.map_or(false, |v| v.fract() != 0.0) || hi.map_or(false, |v| v.fract() != 0.0))
+    {
+        t.to_dtype(crate::dtype::default_float())?
+    } else {
+        t.clone()
+    };
     Ok(src.unary(UnaryOp::Clamp(lo, hi))?)
 }
 

@@ -12,7 +12,9 @@ use pyo3::types::{PyDict, PyTuple};
 
 fn return_type(py: Python<'_>, name: &str, values: Tensor, indices: Tensor) -> PyResult<Py<PyAny>> {
     let cls = py.import("autorust.return_types")?.getattr(name)?;
-    Ok(cls.call1((PyTensor::wrap(values), PyTensor::wrap(indices)))?.unbind())
+    Ok(cls
+        .call1((PyTensor::wrap(values), PyTensor::wrap(indices)))?
+        .unbind())
 }
 
 fn wrap(t: crate::error::Result<Tensor>) -> PyResult<PyTensor> {
@@ -20,7 +22,11 @@ fn wrap(t: crate::error::Result<Tensor>) -> PyResult<PyTensor> {
 }
 
 /// `dims` from varargs or a single sequence (`permute(1, 0)` / `permute((1, 0))`).
-fn dims_varargs(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>, kw: &str) -> PyResult<Vec<i64>> {
+fn dims_varargs(
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+    kw: &str,
+) -> PyResult<Vec<i64>> {
     if args.is_empty() {
         if let Some(v) = super::args::kwarg(kwargs, kw)? {
             return Ok(parse_dims(Some(&v))?.unwrap_or_default());
@@ -30,8 +36,17 @@ fn dims_varargs(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>, k
 }
 
 /// all/any as bool reductions.
-fn bool_reduce(t: &Tensor, all: bool, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Tensor> {
-    let b = if t.dtype() == DType::Bool { t.clone() } else { t.binary(BinaryOp::Ne, &Tensor::wrapped_scalar(0.0, DType::F64))? };
+fn bool_reduce(
+    t: &Tensor,
+    all: bool,
+    dim: Option<&Bound<'_, PyAny>>,
+    keepdim: bool,
+) -> PyResult<Tensor> {
+    let b = if t.dtype() == DType::Bool {
+        t.clone()
+    } else {
+        t.binary(BinaryOp::Ne, &Tensor::wrapped_scalar(0.0, DType::F64))?
+    };
     let dims = parse_dims(dim)?;
     let op = if all { ReduceOp::Amin } else { ReduceOp::Amax };
     if b.numel() == 0 && dims.is_none() {
@@ -52,7 +67,9 @@ impl PyTensor {
                         return Ok(PyTensor::wrap(self.t.clone()));
                     }
                     let _ = py;
-                    return Err(pyo3::exceptions::PyRuntimeError::new_err("view(dtype) is only supported for the tensor's own dtype in autorust"));
+                    return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                        "view(dtype) is only supported for the tensor's own dtype in autorust",
+                    ));
                 }
             }
         }
@@ -70,7 +87,11 @@ impl PyTensor {
         wrap(self.t.reshape_to(&other.t.shape()))
     }
     #[pyo3(signature = (*dims, **kwargs))]
-    fn permute(&self, dims: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTensor> {
+    fn permute(
+        &self,
+        dims: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyTensor> {
         wrap(self.t.permute(&dims_varargs(dims, kwargs, "dims")?))
     }
     fn transpose(&self, dim0: i64, dim1: i64) -> PyResult<PyTensor> {
@@ -128,20 +149,46 @@ impl PyTensor {
         wrap(self.t.gather(dim, &index.t))
     }
     #[pyo3(signature = (dim, index, src=None, value=None, reduce=None))]
-    fn scatter(&self, dim: i64, index: PyRef<'_, PyTensor>, src: Option<&Bound<'_, PyAny>>, value: Option<&Bound<'_, PyAny>>, reduce: Option<&str>) -> PyResult<PyTensor> {
-        Ok(PyTensor::wrap(scatter_impl(&self.t, dim, &index.t, src, value, reduce)?))
+    fn scatter(
+        &self,
+        dim: i64,
+        index: PyRef<'_, PyTensor>,
+        src: Option<&Bound<'_, PyAny>>,
+        value: Option<&Bound<'_, PyAny>>,
+        reduce: Option<&str>,
+    ) -> PyResult<PyTensor> {
+        Ok(PyTensor::wrap(scatter_impl(
+            &self.t, dim, &index.t, src, value, reduce,
+        )?))
     }
     #[pyo3(signature = (dim, index, src=None, value=None, reduce=None))]
-    fn scatter_<'py>(slf: PyRef<'py, Self>, dim: i64, index: PyRef<'py, PyTensor>, src: Option<&Bound<'py, PyAny>>, value: Option<&Bound<'py, PyAny>>, reduce: Option<&str>) -> PyResult<PyRef<'py, Self>> {
+    fn scatter_<'py>(
+        slf: PyRef<'py, Self>,
+        dim: i64,
+        index: PyRef<'py, PyTensor>,
+        src: Option<&Bound<'py, PyAny>>,
+        value: Option<&Bound<'py, PyAny>>,
+        reduce: Option<&str>,
+    ) -> PyResult<PyRef<'py, Self>> {
         let s = slf.t.inplace_source()?;
         let r = scatter_impl(&s, dim, &index.t, src, value, reduce)?;
         slf.t.inplace_update(&r, "scatter_")?;
         Ok(slf)
     }
-    fn scatter_add(&self, dim: i64, index: PyRef<'_, PyTensor>, src: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
+    fn scatter_add(
+        &self,
+        dim: i64,
+        index: PyRef<'_, PyTensor>,
+        src: PyRef<'_, PyTensor>,
+    ) -> PyResult<PyTensor> {
         wrap(self.t.scatter(dim, &index.t, &src.t, true))
     }
-    fn scatter_add_<'py>(slf: PyRef<'py, Self>, dim: i64, index: PyRef<'py, PyTensor>, src: PyRef<'py, PyTensor>) -> PyResult<PyRef<'py, Self>> {
+    fn scatter_add_<'py>(
+        slf: PyRef<'py, Self>,
+        dim: i64,
+        index: PyRef<'py, PyTensor>,
+        src: PyRef<'py, PyTensor>,
+    ) -> PyResult<PyRef<'py, Self>> {
         let s = slf.t.inplace_source()?;
         let r = s.scatter(dim, &index.t, &src.t, true)?;
         slf.t.inplace_update(&r, "scatter_add_")?;
@@ -164,7 +211,11 @@ impl PyTensor {
         let v = match operand(value)? {
             Some(v) => v,
             None => {
-                let conv = value.py().import("autorust")?.getattr("tensor")?.call1((value,))?;
+                let conv = value
+                    .py()
+                    .import("autorust")?
+                    .getattr("tensor")?
+                    .call1((value,))?;
                 as_tensor(&conv).ok_or_else(|| type_error("can't assign this value to a tensor"))?
             }
         };
@@ -193,33 +244,85 @@ impl PyTensor {
 
     // ---- reductions ----
     #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn sum(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn sum(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         reduce_method(py, &self.t, ReduceOp::Sum, dim, keepdim, dtype)
     }
     #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn mean(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn mean(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         reduce_method(py, &self.t, ReduceOp::Mean, dim, keepdim, dtype)
     }
     #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn prod(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn prod(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         reduce_method(py, &self.t, ReduceOp::Prod, dim, keepdim, dtype)
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
-    fn amax(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
+    fn amax(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+    ) -> PyResult<PyTensor> {
         let d = parse_dims(dim)?.unwrap_or_default();
-        reduce_method(py, &self.t, ReduceOp::Amax, Some(&PyTuple::new(py, d)?.into_any()), keepdim, None)
+        reduce_method(
+            py,
+            &self.t,
+            ReduceOp::Amax,
+            Some(&PyTuple::new(py, d)?.into_any()),
+            keepdim,
+            None,
+        )
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
-    fn amin(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
+    fn amin(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+    ) -> PyResult<PyTensor> {
         let d = parse_dims(dim)?.unwrap_or_default();
-        reduce_method(py, &self.t, ReduceOp::Amin, Some(&PyTuple::new(py, d)?.into_any()), keepdim, None)
+        reduce_method(
+            py,
+            &self.t,
+            ReduceOp::Amin,
+            Some(&PyTuple::new(py, d)?.into_any()),
+            keepdim,
+            None,
+        )
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
-    fn max(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Py<PyAny>> {
+    fn max(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+    ) -> PyResult<Py<PyAny>> {
         extremum(py, &self.t, true, dim, keepdim)
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
-    fn min(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Py<PyAny>> {
+    fn min(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+    ) -> PyResult<Py<PyAny>> {
         extremum(py, &self.t, false, dim, keepdim)
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
@@ -232,9 +335,16 @@ impl PyTensor {
     }
     /// (values, indices) sorted on the tensor's device when it can (the
     /// GPU), else None (Tensor.sort then orders on the host).
-    fn _sort_on_device(&self, py: Python<'_>, dim: i64, descending: bool) -> PyResult<Option<(PyTensor, PyTensor)>> {
+    fn _sort_on_device(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        descending: bool,
+    ) -> PyResult<Option<(PyTensor, PyTensor)>> {
         let t = self.t.clone();
-        Ok(py.detach(|| t.sort_on_device(dim, descending))?.map(|(v, i)| (PyTensor::wrap(v), PyTensor::wrap(i))))
+        Ok(py
+            .detach(|| t.sort_on_device(dim, descending))?
+            .map(|(v, i)| (PyTensor::wrap(v), PyTensor::wrap(i))))
     }
     #[pyo3(signature = (dim, *, dtype=None))]
     fn cumsum(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
@@ -245,11 +355,21 @@ impl PyTensor {
         wrap(t.cumsum(dim))
     }
     #[pyo3(signature = (dim=None, dtype=None))]
-    fn softmax(&self, py: Python<'_>, dim: Option<i64>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn softmax(
+        &self,
+        py: Python<'_>,
+        dim: Option<i64>,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         softmax_impl(py, &self.t, dim, dtype, false)
     }
     #[pyo3(signature = (dim=None, dtype=None))]
-    fn log_softmax(&self, py: Python<'_>, dim: Option<i64>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn log_softmax(
+        &self,
+        py: Python<'_>,
+        dim: Option<i64>,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         softmax_impl(py, &self.t, dim, dtype, true)
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
@@ -262,7 +382,13 @@ impl PyTensor {
     }
 }
 
-pub fn softmax_impl(py: Python<'_>, t: &Tensor, dim: Option<i64>, dtype: Option<&Bound<'_, PyAny>>, log: bool) -> PyResult<PyTensor> {
+pub fn softmax_impl(
+    py: Python<'_>,
+    t: &Tensor,
+    dim: Option<i64>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    log: bool,
+) -> PyResult<PyTensor> {
     let t = match dtype_arg(dtype)? {
         Some(d) => t.to_dtype(d)?,
         None => t.clone(),
@@ -275,7 +401,14 @@ pub fn softmax_impl(py: Python<'_>, t: &Tensor, dim: Option<i64>, dtype: Option<
     Ok(PyTensor::wrap(run(py, t.numel(), || t.softmax(dim, log))?))
 }
 
-pub fn reduce_method(py: Python<'_>, t: &Tensor, op: ReduceOp, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+pub fn reduce_method(
+    py: Python<'_>,
+    t: &Tensor,
+    op: ReduceOp,
+    dim: Option<&Bound<'_, PyAny>>,
+    keepdim: bool,
+    dtype: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyTensor> {
     let dims = parse_dims(dim)?;
     let src = match dtype_arg(dtype)? {
         Some(d) => t.to_dtype(d)?,
@@ -287,10 +420,18 @@ pub fn reduce_method(py: Python<'_>, t: &Tensor, op: ReduceOp, dim: Option<&Boun
             if src.dtype() == DType::Bool { "Bool" } else { "Long" }
         )));
     }
-    Ok(PyTensor::wrap(run(py, src.numel(), || src.reduce_dims(op, dims.as_deref(), keepdim))?))
+    Ok(PyTensor::wrap(run(py, src.numel(), || {
+        src.reduce_dims(op, dims.as_deref(), keepdim)
+    })?))
 }
 
-fn extremum(py: Python<'_>, t: &Tensor, max: bool, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Py<PyAny>> {
+fn extremum(
+    py: Python<'_>,
+    t: &Tensor,
+    max: bool,
+    dim: Option<&Bound<'_, PyAny>>,
+    keepdim: bool,
+) -> PyResult<Py<PyAny>> {
     match dim {
         None => {
             let op = if max { ReduceOp::Amax } else { ReduceOp::Amin };
@@ -298,24 +439,42 @@ fn extremum(py: Python<'_>, t: &Tensor, max: bool, dim: Option<&Bound<'_, PyAny>
         }
         Some(d) if as_tensor(d).is_some() => {
             let o = as_tensor(d).ok_or_else(|| type_error("max(): bad other"))?;
-            let op = if max { BinaryOp::Maximum } else { BinaryOp::Minimum };
+            let op = if max {
+                BinaryOp::Maximum
+            } else {
+                BinaryOp::Minimum
+            };
             Ok(Py::new(py, PyTensor::wrap(t.binary(op, &o)?))?.into_any())
         }
         Some(d) => {
-            let d: i64 = d.extract().map_err(|_| type_error("max(): argument 'dim' must be int"))?;
+            let d: i64 = d
+                .extract()
+                .map_err(|_| type_error("max(): argument 'dim' must be int"))?;
             let (v, i) = t.extremum_dim(max, d, keepdim)?;
             return_type(py, if max { "max" } else { "min" }, v, i)
         }
     }
 }
 
-fn scatter_impl(t: &Tensor, dim: i64, index: &Tensor, src: Option<&Bound<'_, PyAny>>, value: Option<&Bound<'_, PyAny>>, reduce: Option<&str>) -> PyResult<Tensor> {
-    let add = match reduce {
-        None => false,
-        Some("add") | Some("sum") => true,
-        Some(r) => return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("reduce argument must be either add or multiply (got {r}); autorust supports add"))),
-    };
-    let src_obj = src.or(value).ok_or_else(|| type_error("scatter() missing required argument 'src' or 'value'"))?;
+fn scatter_impl(
+    t: &Tensor,
+    dim: i64,
+    index: &Tensor,
+    src: Option<&Bound<'_, PyAny>>,
+    value: Option<&Bound<'_, PyAny>>,
+    reduce: Option<&str>,
+) -> PyResult<Tensor> {
+    let add =
+        match reduce {
+            None => false,
+            Some("add") | Some("sum") => true,
+            Some(r) => return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "reduce argument must be either add or multiply (got {r}); autorust supports add"
+            ))),
+        };
+    let src_obj = src
+        .or(value)
+        .ok_or_else(|| type_error("scatter() missing required argument 'src' or 'value'"))?;
     match as_tensor(src_obj) {
         Some(s) => Ok(t.scatter(dim, index, &s, add)?),
         None => {

@@ -30,7 +30,11 @@ impl Tensor {
         if op != UnaryOp::LogicalNot {
             record(&out, unary_name(op), &[self], || match op {
                 UnaryOp::Neg => Rule::Neg,
-                UnaryOp::Sign | UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round | UnaryOp::Trunc => Rule::Zero,
+                UnaryOp::Sign
+                | UnaryOp::Floor
+                | UnaryOp::Ceil
+                | UnaryOp::Round
+                | UnaryOp::Trunc => Rule::Zero,
                 _ if unary_saves_output(op) => Rule::UnaryOut(op, Saved::output(&out)),
                 _ => Rule::UnaryX(op, Saved::input(self)),
             });
@@ -43,7 +47,10 @@ impl Tensor {
         let g = self.cast_nograd(saved.dtype()).ok()?;
         let storage = {
             let (vg, vs) = (g.view_guard(), saved.view_guard());
-            let (sg, ss) = (vg.storage.data.read_recursive(), vs.storage.data.read_recursive());
+            let (sg, ss) = (
+                vg.storage.data.read_recursive(),
+                vs.storage.data.read_recursive(),
+            );
             sg.unary_backward(op, &vg.layout, &ss, &vs.layout)?
         };
         Some(Tensor::contiguous_from(storage, saved.shape()))
@@ -62,12 +69,24 @@ impl Tensor {
 
     /// The operands `binary_alpha` computes with: both cast to the promoted
     /// dtype, `other` scaled by `alpha`; and that dtype.
-    pub(crate) fn binary_operands(&self, op: BinaryOp, other: &Tensor, alpha: f64) -> Result<(Tensor, Tensor, DType)> {
+    pub(crate) fn binary_operands(
+        &self,
+        op: BinaryOp,
+        other: &Tensor,
+        alpha: f64,
+    ) -> Result<(Tensor, Tensor, DType)> {
         let compute = self.binary_compute_dtype(op, other);
         let (da, db) = (self.dtype(), other.dtype());
-        let a = if da == compute { self.clone() } else { self.cast_nograd(compute)? };
+        let a = if da == compute {
+            self.clone()
+        } else {
+            self.cast_nograd(compute)?
+        };
         if alpha.fract() != 0.0 && !compute.is_float() {
-            return dtype_err(op.name(), "For integral input tensors, argument alpha must not be a floating point number.");
+            return dtype_err(
+                op.name(),
+                "For integral input tensors, argument alpha must not be a floating point number.",
+            );
         }
         let b = if alpha != 1.0 {
             // alpha as a plain 0-d tensor of the compute dtype: were it a
@@ -95,9 +114,15 @@ impl Tensor {
         let (a, b, compute) = self.binary_operands(op, other, alpha)?;
         let (storage, out_shape) = {
             let (va, vb) = (a.view_guard(), b.view_guard());
-            let (xa, xb) = (va.storage.data.read_recursive(), vb.storage.data.read_recursive());
+            let (xa, xb) = (
+                va.storage.data.read_recursive(),
+                vb.storage.data.read_recursive(),
+            );
             if va.layout.shape == vb.layout.shape {
-                (xa.binary(op, &va.layout, &xb, &vb.layout)?, va.layout.shape.clone())
+                (
+                    xa.binary(op, &va.layout, &xb, &vb.layout)?,
+                    va.layout.shape.clone(),
+                )
             } else {
                 let out_shape = broadcast_shapes(op.name(), &va.layout.shape, &vb.layout.shape)?;
                 let la = va.layout.expand(op.name(), &out_shape)?;
@@ -113,12 +138,23 @@ impl Tensor {
         record(&out, binary_name(op), &[x, y], || match op {
             BinaryOp::Add => Rule::Add { alpha },
             BinaryOp::Sub => Rule::Sub { alpha },
-            BinaryOp::Mul => Rule::Mul(y.requires_grad().then(|| Saved::input(x)), x.requires_grad().then(|| Saved::input(y))),
+            BinaryOp::Mul => Rule::Mul(
+                y.requires_grad().then(|| Saved::input(x)),
+                x.requires_grad().then(|| Saved::input(y)),
+            ),
             BinaryOp::Div => Rule::Div(Saved::input(y), y.requires_grad().then(|| Saved::input(x))),
             BinaryOp::Pow => Rule::Pow(Saved::input(x), Saved::input(y), Saved::output(&out)),
             BinaryOp::Atan2 => Rule::Atan2(Saved::input(x), Saved::input(y)),
-            BinaryOp::Maximum => Rule::MaxMin { a: Saved::input(x), b: Saved::input(y), max: true },
-            BinaryOp::Minimum => Rule::MaxMin { a: Saved::input(x), b: Saved::input(y), max: false },
+            BinaryOp::Maximum => Rule::MaxMin {
+                a: Saved::input(x),
+                b: Saved::input(y),
+                max: true,
+            },
+            BinaryOp::Minimum => Rule::MaxMin {
+                a: Saved::input(x),
+                b: Saved::input(y),
+                max: false,
+            },
             BinaryOp::Remainder => Rule::Remainder(Saved::input(x), Saved::input(y)),
             _ => Rule::Zero,
         });
@@ -167,7 +203,9 @@ impl Tensor {
     pub fn pow_scalar(&self, p: f64) -> Result<Tensor> {
         let dt = self.dtype();
         if !dt.is_float() && (p.fract() != 0.0) {
-            return self.cast_nograd(crate::dtype::default_float())?.pow_scalar(p);
+            return self
+                .cast_nograd(crate::dtype::default_float())?
+                .pow_scalar(p);
         }
         self.unary(UnaryOp::PowScalar(p))
     }
@@ -175,7 +213,17 @@ impl Tensor {
         self.unary(UnaryOp::RPowScalar(base))
     }
     fn cmp_scalar(&self, op: BinaryOp, v: f64) -> Result<Tensor> {
-        self.binary(op, &Tensor::wrapped_scalar(v, if self.dtype().is_float() { self.dtype() } else { DType::F64 }))
+        self.binary(
+            op,
+            &Tensor::wrapped_scalar(
+                v,
+                if self.dtype().is_float() {
+                    self.dtype()
+                } else {
+                    DType::F64
+                },
+            ),
+        )
     }
     pub fn gt_scalar(&self, v: f64) -> Result<Tensor> {
         self.cmp_scalar(BinaryOp::Gt, v)
@@ -196,14 +244,22 @@ impl Tensor {
     /// `where(self, a, b)`: self is the bool condition.
     pub fn where_(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         let dt = result_type(&[a.promotion_operand(), b.promotion_operand()]);
-        let shape = broadcast_shapes("where", &broadcast_shapes("where", &self.shape(), &a.shape())?, &b.shape())?;
+        let shape = broadcast_shapes(
+            "where",
+            &broadcast_shapes("where", &self.shape(), &a.shape())?,
+            &b.shape(),
+        )?;
         let (ca, cb) = (a.cast_nograd(dt)?, b.cast_nograd(dt)?);
         let storage = {
             let (vc, va, vb) = (self.view_guard(), ca.view_guard(), cb.view_guard());
             let lc = vc.layout.expand("where", &shape)?;
             let la = va.layout.expand("where", &shape)?;
             let lb = vb.layout.expand("where", &shape)?;
-            let (sc, sa, sb) = (vc.storage.data.read_recursive(), va.storage.data.read_recursive(), vb.storage.data.read_recursive());
+            let (sc, sa, sb) = (
+                vc.storage.data.read_recursive(),
+                va.storage.data.read_recursive(),
+                vb.storage.data.read_recursive(),
+            );
             sc.where_(&lc, &sa, &la, &sb, &lb)?
         };
         let out = Tensor::contiguous_from(storage, shape);
@@ -233,7 +289,10 @@ impl Tensor {
         if from == device {
             return Ok(self.clone());
         }
-        let out = Tensor::contiguous_from(self.with_storage(|s, l| s.to_device(l, device))?, self.shape());
+        let out = Tensor::contiguous_from(
+            self.with_storage(|s, l| s.to_device(l, device))?,
+            self.shape(),
+        );
         record(&out, "ToCopyBackward0", &[self], || Rule::ToDevice(from));
         Ok(out)
     }
@@ -249,7 +308,10 @@ impl Tensor {
     /// A contiguous copy of the data, outside the graph.
     pub fn clone_data(&self) -> Result<Tensor> {
         crate::storage::guard_alloc("clone", self.numel(), self.dtype())?;
-        Ok(Tensor::contiguous_from(self.to_contiguous_storage(self.dtype())?, self.shape()))
+        Ok(Tensor::contiguous_from(
+            self.to_contiguous_storage(self.dtype())?,
+            self.shape(),
+        ))
     }
 
     /// Self if it is contiguous from offset 0 of its storage, else a copy (unrecorded).

@@ -21,16 +21,42 @@ pub struct ConvCtx {
 
 impl Tensor {
     /// `[N, C, H, W] * [O, C/groups, kh, kw] (+ bias[O]) -> [N, O, OH, OW]`.
-    pub fn conv2d(&self, w: &Tensor, b: Option<&Tensor>, win: &Window2d, groups: usize) -> Result<Tensor> {
+    pub fn conv2d(
+        &self,
+        w: &Tensor,
+        b: Option<&Tensor>,
+        win: &Window2d,
+        groups: usize,
+    ) -> Result<Tensor> {
         let (sx, sw) = (self.shape(), w.shape());
         if sx.len() != 4 || sw.len() != 4 {
-            return shape_err("conv2d", format!("conv2d: expected a 4-D input and a 4-D weight, got {} and {}", fmt_shape(&sx), fmt_shape(&sw)));
+            return shape_err(
+                "conv2d",
+                format!(
+                    "conv2d: expected a 4-D input and a 4-D weight, got {} and {}",
+                    fmt_shape(&sx),
+                    fmt_shape(&sw)
+                ),
+            );
         }
         if !self.dtype().is_float() {
-            return dtype_err("conv2d", format!("\"conv2d\" not implemented for '{}'", self.dtype().legacy_name()));
+            return dtype_err(
+                "conv2d",
+                format!(
+                    "\"conv2d\" not implemented for '{}'",
+                    self.dtype().legacy_name()
+                ),
+            );
         }
         if self.dtype() != w.dtype() || b.is_some_and(|b| b.dtype() != self.dtype()) {
-            return dtype_err("conv2d", format!("Input type ({}) and weight type ({}) should be the same", self.dtype(), w.dtype()));
+            return dtype_err(
+                "conv2d",
+                format!(
+                    "Input type ({}) and weight type ({}) should be the same",
+                    self.dtype(),
+                    w.dtype()
+                ),
+            );
         }
         let (n, c, o) = (sx[0], sx[1], sw[0]);
         if groups == 0 || o % groups != 0 || c != sw[1] * groups {
@@ -42,9 +68,18 @@ impl Tensor {
         if b.is_some_and(|b| b.shape().as_slice() != [o]) {
             return shape_err("conv2d", format!("conv2d: bias must have shape [{o}]"));
         }
-        let win = Window2d { kernel: [sw[2], sw[3]], ..*win };
+        let win = Window2d {
+            kernel: [sw[2], sw[3]],
+            ..*win
+        };
         let sweep = win.sweep("conv2d", [sx[2], sx[3]], false)?;
-        let cs = ConvShape { n, c, o, groups, sweep };
+        let cs = ConvShape {
+            n,
+            c,
+            o,
+            groups,
+            sweep,
+        };
         crate::storage::guard_alloc("conv2d", n * o * sweep.positions(), self.dtype())?;
         if self.device() != crate::storage::Device::Cpu {
             return self.conv2d_composite(w, b, &cs);
@@ -53,21 +88,39 @@ impl Tensor {
         let bc = b.map(|b| b.contiguous_data()).transpose()?;
         let storage = {
             let (vx, vw) = (xc.view_guard(), wc.view_guard());
-            let (dx, dw) = (vx.storage.data.read_recursive(), vw.storage.data.read_recursive());
+            let (dx, dw) = (
+                vx.storage.data.read_recursive(),
+                vw.storage.data.read_recursive(),
+            );
             match &bc {
                 Some(bt) => {
                     let vb = bt.view_guard();
                     let db = vb.storage.data.read_recursive();
-                    Storage::conv2d((&dx, vx.layout.offset), (&dw, vw.layout.offset), Some((&db, vb.layout.offset)), &cs)?
+                    Storage::conv2d(
+                        (&dx, vx.layout.offset),
+                        (&dw, vw.layout.offset),
+                        Some((&db, vb.layout.offset)),
+                        &cs,
+                    )?
                 }
-                None => Storage::conv2d((&dx, vx.layout.offset), (&dw, vw.layout.offset), None, &cs)?,
+                None => {
+                    Storage::conv2d((&dx, vx.layout.offset), (&dw, vw.layout.offset), None, &cs)?
+                }
             }
         };
         let out = Tensor::contiguous_from(storage, vec![n, o, sweep.out_hw[0], sweep.out_hw[1]]);
-        let ctx = ConvCtx { shape: cs, win, has_bias: b.is_some() };
+        let ctx = ConvCtx {
+            shape: cs,
+            win,
+            has_bias: b.is_some(),
+        };
         match b {
-            Some(b) => record(&out, "ConvolutionBackward0", &[self, w, b], || Rule::Conv2d(Saved::input(self), Saved::input(w), ctx)),
-            None => record(&out, "ConvolutionBackward0", &[self, w], || Rule::Conv2d(Saved::input(self), Saved::input(w), ctx)),
+            Some(b) => record(&out, "ConvolutionBackward0", &[self, w, b], || {
+                Rule::Conv2d(Saved::input(self), Saved::input(w), ctx)
+            }),
+            None => record(&out, "ConvolutionBackward0", &[self, w], || {
+                Rule::Conv2d(Saved::input(self), Saved::input(w), ctx)
+            }),
         }
         Ok(out)
     }
@@ -79,7 +132,10 @@ impl Tensor {
         let [oh, ow] = cs.sweep.out_hw;
         let k = cs.c / g * cs.sweep.taps();
         let cols = self.im2col(&cs.sweep)?.reshape_to(&[n, g, k, oh * ow])?;
-        let out = w.reshape_to(&[1, g, o / g, k])?.matmul(&cols)?.reshape_to(&[n, o, oh, ow])?;
+        let out = w
+            .reshape_to(&[1, g, o / g, k])?
+            .matmul(&cols)?
+            .reshape_to(&[n, o, oh, ow])?;
         let out = match b {
             Some(b) => out.add(&b.reshape_to(&[1, o, 1, 1])?)?,
             None => out,
@@ -89,9 +145,19 @@ impl Tensor {
     }
 
     /// Gradients of `conv2d` for an incoming gradient `g`: (input, weight, bias).
-    pub(crate) fn conv2d_backward(x: &Tensor, w: &Tensor, g: &Tensor, ctx: &ConvCtx, need: [bool; 3]) -> Result<[Option<Tensor>; 3]> {
+    pub(crate) fn conv2d_backward(
+        x: &Tensor,
+        w: &Tensor,
+        g: &Tensor,
+        ctx: &ConvCtx,
+        need: [bool; 3],
+    ) -> Result<[Option<Tensor>; 3]> {
         let cs = &ctx.shape;
-        let gb = if need[2] && ctx.has_bias { Some(g.reduce(crate::op::ReduceOp::Sum, Some(&[0, 2, 3]), false)?) } else { None };
+        let gb = if need[2] && ctx.has_bias {
+            Some(g.reduce(crate::op::ReduceOp::Sum, Some(&[0, 2, 3]), false)?)
+        } else {
+            None
+        };
         if is_grad_enabled() {
             return Self::conv2d_backward_recorded(x, w, g, ctx, need, gb);
         }
@@ -102,8 +168,12 @@ impl Tensor {
             let wc = w.contiguous_data()?;
             let vw = wc.view_guard();
             let dw = vw.storage.data.read_recursive();
-            let s = Storage::conv2d_input_grad((&dg, vg.layout.offset), (&dw, vw.layout.offset), cs)?;
-            Some(Tensor::contiguous_from(s, vec![cs.n, cs.c, cs.sweep.in_hw[0], cs.sweep.in_hw[1]]))
+            let s =
+                Storage::conv2d_input_grad((&dg, vg.layout.offset), (&dw, vw.layout.offset), cs)?;
+            Some(Tensor::contiguous_from(
+                s,
+                vec![cs.n, cs.c, cs.sweep.in_hw[0], cs.sweep.in_hw[1]],
+            ))
         } else {
             None
         };
@@ -111,7 +181,8 @@ impl Tensor {
             let xc = x.contiguous_data()?;
             let vx = xc.view_guard();
             let dx = vx.storage.data.read_recursive();
-            let s = Storage::conv2d_weight_grad((&dg, vg.layout.offset), (&dx, vx.layout.offset), cs)?;
+            let s =
+                Storage::conv2d_weight_grad((&dg, vg.layout.offset), (&dx, vx.layout.offset), cs)?;
             Some(Tensor::contiguous_from(s, w.shape()))
         } else {
             None
@@ -120,7 +191,14 @@ impl Tensor {
     }
 
     /// The same gradients in differentiable ops, for `create_graph`.
-    fn conv2d_backward_recorded(x: &Tensor, w: &Tensor, g: &Tensor, ctx: &ConvCtx, need: [bool; 3], gb: Option<Tensor>) -> Result<[Option<Tensor>; 3]> {
+    fn conv2d_backward_recorded(
+        x: &Tensor,
+        w: &Tensor,
+        g: &Tensor,
+        ctx: &ConvCtx,
+        need: [bool; 3],
+        gb: Option<Tensor>,
+    ) -> Result<[Option<Tensor>; 3]> {
         let cs = &ctx.shape;
         let (groups, og, cg) = (cs.groups, cs.o / cs.groups, cs.c / cs.groups);
         let (taps, l) = (cs.sweep.taps(), cs.sweep.positions());
@@ -133,8 +211,14 @@ impl Tensor {
             None
         };
         let gw = if need[1] {
-            let cols = x.im2col(&cs.sweep)?.reshape_to(&[cs.n, groups, cg * taps, l])?;
-            Some(g4.matmul(&cols.mt()?)?.reduce(crate::op::ReduceOp::Sum, Some(&[0]), false)?.reshape_to(&w.shape())?)
+            let cols = x
+                .im2col(&cs.sweep)?
+                .reshape_to(&[cs.n, groups, cg * taps, l])?;
+            Some(
+                g4.matmul(&cols.mt()?)?
+                    .reduce(crate::op::ReduceOp::Sum, Some(&[0]), false)?
+                    .reshape_to(&w.shape())?,
+            )
         } else {
             None
         };

@@ -12,24 +12,43 @@ fn from_f64s(v: Vec<f64>, shape: impl Into<Shape>, dtype: DType) -> Tensor {
     let n = v.len();
     let s = CpuStorage::F64(crate::backend::cpu::buffer::Buffer::from_vec(v));
     let l = crate::layout::Layout::contiguous(vec![n]);
-    let st = Storage::Cpu(if dtype == DType::F64 { s } else { s.to_contiguous(&l, dtype) });
+    let st = Storage::Cpu(if dtype == DType::F64 {
+        s
+    } else {
+        s.to_contiguous(&l, dtype)
+    });
     Tensor::contiguous_from(st, shape)
 }
 
 impl Tensor {
     pub fn full(shape: &[usize], value: f64, dtype: DType) -> Tensor {
         let n = crate::shape::numel(shape);
-        Tensor::contiguous_from(Storage::Cpu(CpuStorage::full(dtype, n, value)), Shape::from_slice(shape))
+        Tensor::contiguous_from(
+            Storage::Cpu(CpuStorage::full(dtype, n, value)),
+            Shape::from_slice(shape),
+        )
     }
     /// Zeros on `device` (gradient rules build their zero tensors where the
     /// incoming gradient lives).
-    pub fn zeros_on(shape: &[usize], dtype: DType, device: crate::storage::Device) -> Result<Tensor> {
+    pub fn zeros_on(
+        shape: &[usize],
+        dtype: DType,
+        device: crate::storage::Device,
+    ) -> Result<Tensor> {
         Tensor::full_on(shape, 0.0, dtype, device)
     }
     /// `value` everywhere, on `device`.
-    pub fn full_on(shape: &[usize], value: f64, dtype: DType, device: crate::storage::Device) -> Result<Tensor> {
+    pub fn full_on(
+        shape: &[usize],
+        value: f64,
+        dtype: DType,
+        device: crate::storage::Device,
+    ) -> Result<Tensor> {
         let n = crate::shape::numel(shape);
-        Ok(Tensor::contiguous_from(Storage::full(device, dtype, n, value)?, Shape::from_slice(shape)))
+        Ok(Tensor::contiguous_from(
+            Storage::full(device, dtype, n, value)?,
+            Shape::from_slice(shape),
+        ))
     }
     pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
         Tensor::full(shape, 0.0, dtype)
@@ -50,7 +69,12 @@ impl Tensor {
         Ok(Tensor::contiguous_from(s, Shape::from_slice(shape)))
     }
     /// `full_checked` made directly on `device` (no host copy for the GPU).
-    pub fn full_checked_on(shape: &[usize], value: f64, dtype: DType, device: crate::storage::Device) -> Result<Tensor> {
+    pub fn full_checked_on(
+        shape: &[usize],
+        value: f64,
+        dtype: DType,
+        device: crate::storage::Device,
+    ) -> Result<Tensor> {
         if device == crate::storage::Device::Cpu {
             return Tensor::full_checked(shape, value, dtype);
         }
@@ -66,25 +90,46 @@ impl Tensor {
             return value_err("arange", format!("unsupported range: {start} -> {end}"));
         }
         if (step > 0.0 && end < start) || (step < 0.0 && end > start) {
-            return value_err("arange", "upper bound and larger bound inconsistent with step sign");
+            return value_err(
+                "arange",
+                "upper bound and larger bound inconsistent with step sign",
+            );
         }
         let n = ((end - start) / step).ceil().max(0.0) as usize;
         checked_numel("arange", &[n])?;
         crate::storage::guard_alloc("arange", n, DType::F64)?;
         if dtype == DType::I64 {
-            let v: Vec<i64> = (0..n).map(|i| start as i64 + (i as i64) * step as i64).collect();
+            let v: Vec<i64> = (0..n)
+                .map(|i| start as i64 + (i as i64) * step as i64)
+                .collect();
             return Ok(Tensor::from_i64(v, vec![n]));
         }
-        Ok(from_f64s((0..n).map(|i| start + i as f64 * step).collect(), vec![n], dtype))
+        Ok(from_f64s(
+            (0..n).map(|i| start + i as f64 * step).collect(),
+            vec![n],
+            dtype,
+        ))
     }
 
     pub fn linspace(start: f64, end: f64, steps: usize, dtype: DType) -> Result<Tensor> {
         checked_numel("linspace", &[steps])?;
         crate::storage::guard_alloc("linspace", steps, DType::F64)?;
-        let step = if steps > 1 { (end - start) / (steps - 1) as f64 } else { 0.0 };
+        let step = if steps > 1 {
+            (end - start) / (steps - 1) as f64
+        } else {
+            0.0
+        };
         // Symmetric fill from both ends, as PyTorch does, so the end is exact.
         let half = steps / 2;
-        let v: Vec<f64> = (0..steps).map(|i| if i < half { start + step * i as f64 } else { end - step * (steps - 1 - i) as f64 }).collect();
+        let v: Vec<f64> = (0..steps)
+            .map(|i| {
+                if i < half {
+                    start + step * i as f64
+                } else {
+                    end - step * (steps - 1 - i) as f64
+                }
+            })
+            .collect();
         Ok(from_f64s(v, vec![steps], dtype))
     }
 
@@ -104,7 +149,15 @@ impl Tensor {
         Ok(match dtype {
             DType::F64 => Tensor::from_vec_f64(random::uniform_f64(n), Shape::from_slice(shape)),
             DType::F32 => Tensor::from_vec_f32(random::uniform_f32(n), Shape::from_slice(shape)),
-            _ => return crate::error::dtype_err("rand", format!("\"check_uniform_bounds\" not implemented for '{}'", if dtype == DType::I64 { "Long" } else { "Bool" })),
+            _ => {
+                return crate::error::dtype_err(
+                    "rand",
+                    format!(
+                        "\"check_uniform_bounds\" not implemented for '{}'",
+                        if dtype == DType::I64 { "Long" } else { "Bool" }
+                    ),
+                )
+            }
         })
     }
 
@@ -115,18 +168,35 @@ impl Tensor {
         Ok(match dtype {
             DType::F64 => Tensor::from_vec_f64(random::normal_f64(n), Shape::from_slice(shape)),
             DType::F32 => Tensor::from_vec_f32(random::normal_f32(n), Shape::from_slice(shape)),
-            _ => return crate::error::dtype_err("randn", format!("\"normal_kernel_cpu\" not implemented for '{}'", if dtype == DType::I64 { "Long" } else { "Bool" })),
+            _ => {
+                return crate::error::dtype_err(
+                    "randn",
+                    format!(
+                        "\"normal_kernel_cpu\" not implemented for '{}'",
+                        if dtype == DType::I64 { "Long" } else { "Bool" }
+                    ),
+                )
+            }
         })
     }
 
     pub fn randint(low: i64, high: i64, shape: &[usize], dtype: DType) -> Result<Tensor> {
         if high <= low {
-            return value_err("randint", format!("random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"));
+            return value_err(
+                "randint",
+                format!(
+                    "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+                ),
+            );
         }
         let n = checked_numel("randint", shape)?;
         crate::storage::guard_alloc("randint", n, DType::I64)?;
         let t = Tensor::from_i64(random::int_range(n, low, high), Shape::from_slice(shape));
-        Ok(if dtype == DType::I64 { t } else { t.cast_nograd(dtype)? })
+        Ok(if dtype == DType::I64 {
+            t
+        } else {
+            t.cast_nograd(dtype)?
+        })
     }
 
     /// A random permutation of 0..n.

@@ -13,12 +13,27 @@ use crate::shape::{broadcast_shapes, fmt_shape, wrap_dim};
 use crate::storage::Storage;
 
 /// Scatters `src` into `out`'s fresh contiguous storage (indices checked).
-fn scatter_in_place(out: &Tensor, dim: usize, idx: &[i64], idx_shape: &[usize], src: &Tensor, add: bool) -> Result<()> {
+fn scatter_in_place(
+    out: &Tensor,
+    dim: usize,
+    idx: &[i64],
+    idx_shape: &[usize],
+    src: &Tensor,
+    add: bool,
+) -> Result<()> {
     let src_c = src.cast_nograd(out.dtype())?.contiguous_data()?;
     let (vo, vs) = (out.view_guard(), src_c.view_guard());
     let mut so = vo.storage.data.write();
     let ss = vs.storage.data.read_recursive();
-    so.scatter(&vo.layout.shape, dim, idx, idx_shape, &ss, &vs.layout.shape, add)
+    so.scatter(
+        &vo.layout.shape,
+        dim,
+        idx,
+        idx_shape,
+        &ss,
+        &vs.layout.shape,
+        add,
+    )
 }
 
 /// One item of a Python index expression.
@@ -32,12 +47,21 @@ pub enum IndexArg {
 }
 
 /// Validates indices against `size`; wraps negatives when `wrap` (Python-style).
-fn checked(op: &'static str, idx: Vec<i64>, size: usize, dim: usize, wrap: bool) -> Result<Vec<i64>> {
+fn checked(
+    op: &'static str,
+    idx: Vec<i64>,
+    size: usize,
+    dim: usize,
+    wrap: bool,
+) -> Result<Vec<i64>> {
     let n = size as i64;
     let mut out = idx;
     for v in out.iter_mut() {
         if (*v < 0 && !wrap) || *v < -n || *v >= n {
-            let msg = format!("index {} is out of bounds for dimension {dim} with size {size}", *v);
+            let msg = format!(
+                "index {} is out of bounds for dimension {dim} with size {size}",
+                *v
+            );
             // PyTorch's exception types differ by op: IndexError for indexing
             // and index_select, RuntimeError for gather/scatter/index_add.
             return match op {
@@ -64,19 +88,34 @@ fn index_values(op: &'static str, index: &Tensor) -> Result<Vec<i64>> {
 /// device-side check (reported at the next synchronisation, as CUDA's
 /// device-side asserts) instead of a readback. Returns the output storage,
 /// or None when the tensor and index are not both on the GPU.
-fn take_on_device(x: &Tensor, dim: usize, index: &Tensor, size: usize, out_shape: &[usize], by_element: bool, message: &str) -> Result<Option<Storage>> {
+fn take_on_device(
+    x: &Tensor,
+    dim: usize,
+    index: &Tensor,
+    size: usize,
+    out_shape: &[usize],
+    by_element: bool,
+    message: &str,
+) -> Result<Option<Storage>> {
     let _g = crate::autograd::GradModeGuard::new(false);
     let flat = index.reshape_to(&[index.numel()])?.clone_data()?;
     let int = |v: f64| Tensor::wrapped_scalar(v, DType::I64);
-    let ok = flat.binary(BinaryOp::Ge, &int(0.0))?.binary(BinaryOp::LogicalAnd, &flat.binary(BinaryOp::Lt, &int(size as f64))?)?;
+    let ok = flat.binary(BinaryOp::Ge, &int(0.0))?.binary(
+        BinaryOp::LogicalAnd,
+        &flat.binary(BinaryOp::Lt, &int(size as f64))?,
+    )?;
     ok.with_storage(|s, _| crate::storage::device_check(s, message))?;
-    flat.with_storage(|i, _| x.with_storage(|s, l| s.take_with_device_index(l, dim, i, out_shape, by_element)))
+    flat.with_storage(|i, _| {
+        x.with_storage(|s, l| s.take_with_device_index(l, dim, i, out_shape, by_element))
+    })
 }
 
 /// Whether `x[index]`-style ops take the device path: both on the same GPU,
 /// an int64 index.
 fn index_on_device(x: &Tensor, index: &Tensor) -> bool {
-    x.device() != crate::storage::Device::Cpu && index.device() == x.device() && index.dtype() == DType::I64
+    x.device() != crate::storage::Device::Cpu
+        && index.device() == x.device()
+        && index.dtype() == DType::I64
 }
 
 impl Tensor {
@@ -86,21 +125,44 @@ impl Tensor {
 
     pub fn index_select(&self, dim: usize, index: &Tensor) -> Result<Tensor> {
         if index.ndim() > 1 {
-            return index_err("index_select", "index_select(): Index is supposed to be a vector");
+            return index_err(
+                "index_select",
+                "index_select(): Index is supposed to be a vector",
+            );
         }
         let nd = self.ndim();
         let size = if nd == 0 { 1 } else { self.shape()[dim] };
         if nd > 0 && index_on_device(self, index) {
             let mut shape = self.shape();
             shape[dim] = index.numel();
-            if let Some(storage) = take_on_device(self, dim, index, size, &shape, false, "IndexError: index out of range in self (index_select)")? {
+            if let Some(storage) = take_on_device(
+                self,
+                dim,
+                index,
+                size,
+                &shape,
+                false,
+                "IndexError: index out of range in self (index_select)",
+            )? {
                 let out = Tensor::contiguous_from(storage, shape);
                 let (in_shape, ix) = (self.shape(), index.reshape_to(&[index.numel()])?);
-                record(&out, "IndexSelectBackward0", &[self], || Rule::IndexSelect { in_shape, dim, index: ix });
+                record(&out, "IndexSelectBackward0", &[self], || {
+                    Rule::IndexSelect {
+                        in_shape,
+                        dim,
+                        index: ix,
+                    }
+                });
                 return Ok(out);
             }
         }
-        let idx = checked("index_select", index_values("index_select", index)?, size, dim, false)?;
+        let idx = checked(
+            "index_select",
+            index_values("index_select", index)?,
+            size,
+            dim,
+            false,
+        )?;
         let storage = self.with_storage(|s, l| {
             let l1 = if nd == 0 { l.unsqueeze(0) } else { l.clone() };
             s.index_select(&l1, dim, &idx)
@@ -113,7 +175,17 @@ impl Tensor {
         }
         let out = Tensor::contiguous_from(storage, shape);
         let (in_shape, ix) = (self.shape(), Tensor::from_i64(idx, vec![index.numel()]));
-        record(&out, "IndexSelectBackward0", &[self], || Rule::IndexSelect { in_shape: if nd == 0 { smallvec::smallvec![1] } else { in_shape }, dim, index: ix });
+        record(&out, "IndexSelectBackward0", &[self], || {
+            Rule::IndexSelect {
+                in_shape: if nd == 0 {
+                    smallvec::smallvec![1]
+                } else {
+                    in_shape
+                },
+                dim,
+                index: ix,
+            }
+        });
         Ok(out)
     }
 
@@ -121,12 +193,18 @@ impl Tensor {
         let nd = self.ndim();
         if nd == 0 {
             wrap_dim("gather", dim, 0)?;
-            return self.reshape_to(&[1])?.gather(0, &index.reshape_to(&[index.numel()])?)?.reshape_to(&index.shape());
+            return self
+                .reshape_to(&[1])?
+                .gather(0, &index.reshape_to(&[index.numel()])?)?
+                .reshape_to(&index.shape());
         }
         let d = wrap_dim("gather", dim, nd)?;
         let (xs, is) = (self.shape(), index.shape());
         if is.len() != xs.len() && !(nd == 0 && is.len() <= 1) {
-            return index_err("gather", "Index tensor must have the same number of dimensions as input tensor");
+            return index_err(
+                "gather",
+                "Index tensor must have the same number of dimensions as input tensor",
+            );
         }
         for i in 0..is.len().min(xs.len()) {
             if i != d && is[i] > xs[i] {
@@ -135,10 +213,24 @@ impl Tensor {
         }
         let size = if nd == 0 { 1 } else { xs[d] };
         if index_on_device(self, index) {
-            if let Some(storage) = take_on_device(self, d, index, size, &is, true, &format!("RuntimeError: index out of bounds for dimension {d} with size {size} (gather)"))? {
+            if let Some(storage) = take_on_device(
+                self,
+                d,
+                index,
+                size,
+                &is,
+                true,
+                &format!(
+                    "RuntimeError: index out of bounds for dimension {d} with size {size} (gather)"
+                ),
+            )? {
                 let out = Tensor::contiguous_from(storage, is.clone());
                 let ix = index.clone_data()?;
-                record(&out, "GatherBackward0", &[self], || Rule::Gather { in_shape: xs, dim: d, index: ix });
+                record(&out, "GatherBackward0", &[self], || Rule::Gather {
+                    in_shape: xs,
+                    dim: d,
+                    index: ix,
+                });
                 return Ok(out);
             }
         }
@@ -146,7 +238,11 @@ impl Tensor {
         let storage = self.with_storage(|s, l| s.gather(l, d, &idx, &is))?;
         let out = Tensor::contiguous_from(storage, is.clone());
         let ix = Tensor::from_i64(idx, is);
-        record(&out, "GatherBackward0", &[self], || Rule::Gather { in_shape: xs, dim: d, index: ix });
+        record(&out, "GatherBackward0", &[self], || Rule::Gather {
+            in_shape: xs,
+            dim: d,
+            index: ix,
+        });
         Ok(out)
     }
 
@@ -155,13 +251,23 @@ impl Tensor {
         let nd = self.ndim();
         if nd == 0 {
             wrap_dim("scatter", dim, 0)?;
-            let flat_src = if src.ndim() == 0 { src.reshape_to(&[1])? } else { src.clone() };
-            return self.reshape_to(&[1])?.scatter(0, &index.reshape_to(&[index.numel()])?, &flat_src, add)?.reshape_to(&[]);
+            let flat_src = if src.ndim() == 0 {
+                src.reshape_to(&[1])?
+            } else {
+                src.clone()
+            };
+            return self
+                .reshape_to(&[1])?
+                .scatter(0, &index.reshape_to(&[index.numel()])?, &flat_src, add)?
+                .reshape_to(&[]);
         }
         let d = wrap_dim("scatter", dim, nd)?;
         let (xs, is, ss) = (self.shape(), index.shape(), src.shape());
         if is.len() != xs.len() && nd > 0 {
-            return index_err("scatter", "Index tensor must have the same number of dimensions as self tensor");
+            return index_err(
+                "scatter",
+                "Index tensor must have the same number of dimensions as self tensor",
+            );
         }
         for i in 0..is.len() {
             if (i != d && is[i] > xs[i]) || ss.get(i).map_or(false, |&s| is[i] > s) {
@@ -173,13 +279,31 @@ impl Tensor {
         let out = self.clone_data()?;
         scatter_in_place(&out, d, &idx, &is, src, add)?;
         let ix = Tensor::from_i64(idx, is);
-        record(&out, if add { "ScatterAddBackward0" } else { "ScatterBackward0" }, &[self, src], || Rule::Scatter { dim: d, index: ix, add });
+        record(
+            &out,
+            if add {
+                "ScatterAddBackward0"
+            } else {
+                "ScatterBackward0"
+            },
+            &[self, src],
+            || Rule::Scatter {
+                dim: d,
+                index: ix,
+                add,
+            },
+        );
         Ok(out)
     }
 
     /// `zeros(shape).scatter_add(dim, index, src)` without the copy of the
     /// zeros; unrecorded (gradient rules under no create_graph).
-    pub(crate) fn zeros_scatter_add(shape: &[usize], dim: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> {
+    pub(crate) fn zeros_scatter_add(
+        shape: &[usize],
+        dim: usize,
+        index: &Tensor,
+        src: &Tensor,
+    ) -> Result<Tensor> {
         let out = Tensor::zeros_on(shape, src.dtype(), src.device())?;
         let idx = index.to_i64_vec()?;
         scatter_in_place(&out, dim, &idx, &index.shape(), src, true)?;
@@ -195,7 +319,13 @@ impl Tensor {
     pub fn index_add(&self, dim: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> {
         let xs = self.shape();
         let size = if xs.is_empty() { 1 } else { xs[dim] };
-        let idx = checked("index_add", index_values("index_add", index)?, size, dim, false)?;
+        let idx = checked(
+            "index_add",
+            index_values("index_add", index)?,
+            size,
+            dim,
+            false,
+        )?;
         let src_c = src.cast_nograd(self.dtype())?.clone_data()?;
         let out = self.clone_data()?;
         {
@@ -206,7 +336,11 @@ impl Tensor {
         let ix = Tensor::from_i64(idx, vec![index.numel()]);
         if needs_grad(&[self, src]) {
             let ix2 = ix.clone();
-            record(&out, "IndexAddBackward0", &[self, src], || Rule::Scatter { dim, index: ix2, add: true });
+            record(&out, "IndexAddBackward0", &[self, src], || Rule::Scatter {
+                dim,
+                index: ix2,
+                add: true,
+            });
         }
         Ok(out)
     }
@@ -225,7 +359,10 @@ impl Tensor {
         let n = self.numel();
         let idx = checked("put", index_values("put", positions)?, n, 0, true)?;
         let pshape = positions.shape();
-        let vals = values.cast_nograd(self.dtype())?.expand(&pshape)?.clone_data()?;
+        let vals = values
+            .cast_nograd(self.dtype())?
+            .expand(&pshape)?
+            .clone_data()?;
         let out = self.reshape_to(&[n])?.clone_data()?;
         {
             let (vo, vv) = (out.view_guard(), vals.view_guard());
@@ -235,12 +372,22 @@ impl Tensor {
         }
         let out = out.reshape_to(&self.shape())?.detach();
         let pos = Tensor::from_i64(idx, pshape);
-        record(&out, "IndexPutBackward0", &[self, values], || Rule::Put { positions: pos, accumulate });
+        record(&out, "IndexPutBackward0", &[self, values], || Rule::Put {
+            positions: pos,
+            accumulate,
+        });
         Ok(out)
     }
 
     /// `out = self` with `src` written into `self[dim][start::step][:len]`.
-    pub fn slice_scatter(&self, src: &Tensor, dim: usize, start: usize, len: usize, step: usize) -> Result<Tensor> {
+    pub fn slice_scatter(
+        &self,
+        src: &Tensor,
+        dim: usize,
+        start: usize,
+        len: usize,
+        step: usize,
+    ) -> Result<Tensor> {
         let out = self.clone_data()?;
         {
             let dst_layout = out.layout().slice(dim, start, len, step);
@@ -254,7 +401,10 @@ impl Tensor {
             // gradient: self gets g with the slice zeroed, src gets g's slice.
             let all = Tensor::from_i64((0..n as i64).collect(), out.shape());
             let pos = all.slice_exact(dim, start, len, step)?.clone_data()?;
-            record(&out, "SliceScatterBackward0", &[self, src], || Rule::Put { positions: pos, accumulate: false });
+            record(&out, "SliceScatterBackward0", &[self, src], || Rule::Put {
+                positions: pos,
+                accumulate: false,
+            });
         }
         Ok(out)
     }
@@ -264,13 +414,19 @@ impl Tensor {
             return shape_err("cat", "torch.cat(): expected a non-empty list of Tensors");
         }
         // PyTorch skips 1-D empty tensors in cat (legacy behaviour).
-        let parts: Vec<&Tensor> = tensors.iter().filter(|t| !(t.ndim() == 1 && t.numel() == 0)).collect();
+        let parts: Vec<&Tensor> = tensors
+            .iter()
+            .filter(|t| !(t.ndim() == 1 && t.numel() == 0))
+            .collect();
         if parts.is_empty() {
             return Ok(tensors[0].clone_data()?);
         }
         let nd = parts[0].ndim();
         if nd == 0 {
-            return shape_err("cat", "zero-dimensional tensor (at position 0) cannot be concatenated");
+            return shape_err(
+                "cat",
+                "zero-dimensional tensor (at position 0) cannot be concatenated",
+            );
         }
         let d = wrap_dim("cat", dim, nd)?;
         let dt = parts.iter().map(|t| t.dtype()).max().unwrap_or(DType::F32);
@@ -280,7 +436,13 @@ impl Tensor {
         for (i, t) in parts.iter().enumerate() {
             let s = t.shape();
             if s.len() != nd {
-                return shape_err("cat", format!("Tensors must have same number of dimensions: got {nd} and {}", s.len()));
+                return shape_err(
+                    "cat",
+                    format!(
+                        "Tensors must have same number of dimensions: got {nd} and {}",
+                        s.len()
+                    ),
+                );
             }
             for j in 0..nd {
                 if j != d && s[j] != first[j] {
@@ -289,11 +451,21 @@ impl Tensor {
             }
             out_shape[d] += s[d];
         }
-        let casted: Vec<Tensor> = parts.iter().map(|t| t.cast_nograd(dt)).collect::<Result<_>>()?;
+        let casted: Vec<Tensor> = parts
+            .iter()
+            .map(|t| t.cast_nograd(dt))
+            .collect::<Result<_>>()?;
         let storage = {
             let guards: Vec<_> = casted.iter().map(|t| t.view_guard()).collect();
-            let datas: Vec<_> = guards.iter().map(|g| g.storage.data.read_recursive()).collect();
-            let pairs: Vec<(&Storage, &Layout)> = datas.iter().zip(&guards).map(|(s, g)| (&**s, &g.layout)).collect();
+            let datas: Vec<_> = guards
+                .iter()
+                .map(|g| g.storage.data.read_recursive())
+                .collect();
+            let pairs: Vec<(&Storage, &Layout)> = datas
+                .iter()
+                .zip(&guards)
+                .map(|(s, g)| (&**s, &g.layout))
+                .collect();
             Storage::cat(&pairs, d, &out_shape)?
         };
         let out = Tensor::contiguous_from(storage, out_shape);
@@ -364,7 +536,10 @@ impl Tensor {
 
     /// Applies ints, slices, None and Ellipsis; returns the view and the
     /// tensor indices with the dims of the view they index.
-    pub(crate) fn apply_basic_pub(&self, args: &[IndexArg]) -> Result<(Tensor, Vec<(usize, Tensor)>)> {
+    pub(crate) fn apply_basic_pub(
+        &self,
+        args: &[IndexArg],
+    ) -> Result<(Tensor, Vec<(usize, Tensor)>)> {
         self.apply_basic(args)
     }
 
@@ -379,11 +554,19 @@ impl Tensor {
                 _ => 0,
             })
             .sum();
-        if args.iter().filter(|a| matches!(a, IndexArg::Ellipsis)).count() > 1 {
+        if args
+            .iter()
+            .filter(|a| matches!(a, IndexArg::Ellipsis))
+            .count()
+            > 1
+        {
             return index_err("index", "an index can only have a single ellipsis ('...')");
         }
         if consumed > nd {
-            return index_err("index", format!("too many indices for tensor of dimension {nd}"));
+            return index_err(
+                "index",
+                format!("too many indices for tensor of dimension {nd}"),
+            );
         }
         let mut t = self.clone();
         let mut dim = 0usize; // current dim in t
@@ -396,7 +579,12 @@ impl Tensor {
                     }
                     let size = t.shape()[dim] as i64;
                     if *i < -size || *i >= size {
-                        return index_err("index", format!("index {i} is out of bounds for dimension {dim} with size {size}"));
+                        return index_err(
+                            "index",
+                            format!(
+                                "index {i} is out of bounds for dimension {dim} with size {size}"
+                            ),
+                        );
                     }
                     t = t.select(dim as i64, *i)?;
                 }
@@ -423,7 +611,13 @@ impl Tensor {
                             // x[True] adds a dim of size 1; x[False] of size 0.
                             let keep = ix.to_i64_vec()?[0] != 0;
                             t = t.unsqueeze(dim as i64)?;
-                            adv.push((dim, Tensor::from_i64(if keep { vec![0] } else { vec![] }, vec![keep as usize])));
+                            adv.push((
+                                dim,
+                                Tensor::from_i64(
+                                    if keep { vec![0] } else { vec![] },
+                                    vec![keep as usize],
+                                ),
+                            ));
                             dim += 1;
                             continue;
                         }
@@ -436,7 +630,10 @@ impl Tensor {
                         adv.push((dim, ix.clone()));
                         dim += 1;
                     } else {
-                        return index_err("index", "tensors used as indices must be long, int, byte or bool tensors");
+                        return index_err(
+                            "index",
+                            "tensors used as indices must be long, int, byte or bool tensors",
+                        );
                     }
                 }
             }

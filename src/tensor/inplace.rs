@@ -8,8 +8,8 @@ use crate::autograd::{is_grad_enabled, GradModeGuard};
 use crate::error::{shape_err, Error, Result};
 use crate::graph::NodeRef;
 use crate::op::BinaryOp;
-use crate::storage::Storage;
 use crate::shape::{broadcast_shapes, fmt_shape};
+use crate::storage::Storage;
 use std::sync::Arc;
 
 /// The node of a write through a view or slice, as PyTorch names it
@@ -25,14 +25,18 @@ impl Tensor {
     /// Contiguous, offset 0, and no other tensor shares the storage.
     pub(crate) fn owns_storage_exclusively(&self) -> bool {
         let v = self.view_guard();
-        Arc::strong_count(&v.storage) == 1 && v.layout.offset == 0 && v.layout.numel() == v.storage.data.read_recursive().len()
+        Arc::strong_count(&v.storage) == 1
+            && v.layout.offset == 0
+            && v.layout.numel() == v.storage.data.read_recursive().len()
     }
 
     /// PyTorch's guard: a leaf that requires grad cannot change in place
     /// while grad mode is on.
     pub fn check_inplace(&self) -> Result<()> {
         if is_grad_enabled() && self.is_leaf() && self.requires_grad() {
-            return Err(Error::Autograd("a leaf Variable that requires grad is being used in an in-place operation.".into()));
+            return Err(Error::Autograd(
+                "a leaf Variable that requires grad is being used in an in-place operation.".into(),
+            ));
         }
         Ok(())
     }
@@ -56,7 +60,14 @@ impl Tensor {
         if rshape != shape {
             let b = broadcast_shapes(op, &shape, &rshape)?;
             if b != shape {
-                return shape_err(op, format!("output with shape {} doesn't match the broadcast shape {}", fmt_shape(&shape), fmt_shape(&b)));
+                return shape_err(
+                    op,
+                    format!(
+                        "output with shape {} doesn't match the broadcast shape {}",
+                        fmt_shape(&shape),
+                        fmt_shape(&b)
+                    ),
+                );
             }
         }
         if is_grad_enabled() && result.requires_grad() {
@@ -89,7 +100,10 @@ impl Tensor {
         base.0.meta.lock().grad_fn = new_base.grad_fn();
         let flat = Tensor::from_view(base.view_guard().clone());
         flat.0.meta.lock().grad_fn = new_base.grad_fn();
-        let view = flat.reshape_to(&[flat.numel()])?.index_select(0, &positions.reshape_to(&[positions.numel()])?)?.reshape_to(&self.shape())?;
+        let view = flat
+            .reshape_to(&[flat.numel()])?
+            .index_select(0, &positions.reshape_to(&[positions.numel()])?)?
+            .reshape_to(&self.shape())?;
         self.0.meta.lock().grad_fn = view.grad_fn();
         Ok(())
     }
@@ -122,8 +136,16 @@ impl Tensor {
             let rl = r.layout.expand(op, &shape)?;
             if Arc::ptr_eq(&v.storage, &r.storage) {
                 // Same storage (x += x): copy the source out first.
-                let tmp = r.storage.data.read_recursive().to_contiguous(&rl, self.dtype())?;
-                v.storage.data.write().copy_from(&v.layout, &tmp, &crate::layout::Layout::contiguous(shape.clone()))?;
+                let tmp = r
+                    .storage
+                    .data
+                    .read_recursive()
+                    .to_contiguous(&rl, self.dtype())?;
+                v.storage.data.write().copy_from(
+                    &v.layout,
+                    &tmp,
+                    &crate::layout::Layout::contiguous(shape.clone()),
+                )?;
             } else {
                 let src = r.storage.data.read_recursive();
                 v.storage.data.write().copy_from(&v.layout, &src, &rl)?;
@@ -142,7 +164,12 @@ impl Tensor {
     /// `inplace_update`), which computes out of place and copies back: on
     /// 200K floats that took 31 us against PyTorch's 8.
     pub fn binary_inplace_direct(&self, op: BinaryOp, other: &Tensor, alpha: f64) -> Result<bool> {
-        if !matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div) || needs_grad(&[self, other]) || !self.dtype().is_float() {
+        if !matches!(
+            op,
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div
+        ) || needs_grad(&[self, other])
+            || !self.dtype().is_float()
+        {
             return Ok(false);
         }
         if self.device() != other.device() && other.numel() != 1 {
@@ -156,7 +183,9 @@ impl Tensor {
         let b = other.cast_nograd(self.dtype())?;
         let v = self.view_guard();
         let bv = b.view_guard();
-        let Some(dst_range) = v.layout.contiguous_range() else { return Ok(false) };
+        let Some(dst_range) = v.layout.contiguous_range() else {
+            return Ok(false);
+        };
         let src_range = if bv.layout.numel() == 1 && bv.layout.ndim() <= v.layout.ndim() {
             bv.layout.offset..bv.layout.offset + 1
         } else if bv.layout.shape == v.layout.shape {
@@ -174,7 +203,9 @@ impl Tensor {
         let src = bv.storage.data.read_recursive();
         let mut dst = v.storage.data.write();
         let done = match (&mut *dst, &*src) {
-            (Storage::Cpu(d), Storage::Cpu(s)) => crate::backend::cpu::elementwise::binary_inplace(op, d, dst_range, s, src_range, alpha),
+            (Storage::Cpu(d), Storage::Cpu(s)) => crate::backend::cpu::elementwise::binary_inplace(
+                op, d, dst_range, s, src_range, alpha,
+            ),
             _ => false,
         };
         if done && v.tracks_version {

@@ -10,20 +10,36 @@ impl Tensor {
     /// The primitive: `[.., m, k] @ [.., k, n]` for 2-D or same-batch 3-D operands.
     fn bmm_primitive(&self, other: &Tensor, name: &'static str) -> Result<Tensor> {
         if self.dtype() != other.dtype() {
-            return dtype_err("matmul", format!("expected m1 and m2 to have the same dtype, but got: {} != {}", self.dtype(), other.dtype()));
+            return dtype_err(
+                "matmul",
+                format!(
+                    "expected m1 and m2 to have the same dtype, but got: {} != {}",
+                    self.dtype(),
+                    other.dtype()
+                ),
+            );
         }
         let (la, lb) = (self.layout(), other.layout());
         let two_d = la.ndim() == 2;
-        let (la3, lb3) = if two_d { (la.unsqueeze(0), lb.unsqueeze(0)) } else { (la, lb) };
+        let (la3, lb3) = if two_d {
+            (la.unsqueeze(0), lb.unsqueeze(0))
+        } else {
+            (la, lb)
+        };
         let (bs, m, n) = (la3.shape[0], la3.shape[1], lb3.shape[2]);
         let storage = {
             let (va, vb) = (self.view_guard(), other.view_guard());
-            let (sa, sb) = (va.storage.data.read_recursive(), vb.storage.data.read_recursive());
+            let (sa, sb) = (
+                va.storage.data.read_recursive(),
+                vb.storage.data.read_recursive(),
+            );
             sa.bmm(&la3, &sb, &lb3)?
         };
         let shape = if two_d { vec![m, n] } else { vec![bs, m, n] };
         let out = Tensor::contiguous_from(storage, shape);
-        record(&out, name, &[self, other], || Rule::Matmul(Saved::input(self), Saved::input(other)));
+        record(&out, name, &[self, other], || {
+            Rule::Matmul(Saved::input(self), Saved::input(other))
+        });
         Ok(out)
     }
 
@@ -36,7 +52,13 @@ impl Tensor {
             return shape_err("mm", format!("mat2 must be a matrix"));
         }
         if sa[1] != sb[0] {
-            return shape_err("mm", format!("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", sa[0], sa[1], sb[0], sb[1]));
+            return shape_err(
+                "mm",
+                format!(
+                    "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+                    sa[0], sa[1], sb[0], sb[1]
+                ),
+            );
         }
         self.bmm_primitive(other, "MmBackward0")
     }
@@ -55,12 +77,22 @@ impl Tensor {
     pub fn dot(&self, other: &Tensor) -> Result<Tensor> {
         let (sa, sb) = (self.shape(), other.shape());
         if sa.len() != 1 || sb.len() != 1 {
-            return shape_err("dot", format!("1D tensors expected, but got {}D and {}D tensors", sa.len(), sb.len()));
+            return shape_err(
+                "dot",
+                format!(
+                    "1D tensors expected, but got {}D and {}D tensors",
+                    sa.len(),
+                    sb.len()
+                ),
+            );
         }
         if sa[0] != sb[0] {
             return shape_err("dot", format!("inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively", sa[0], sb[0], sa[0], sb[0]));
         }
-        let out = self.unsqueeze(0)?.bmm_primitive(&other.unsqueeze(1)?, "DotBackward0")?.reshape_to(&[])?;
+        let out = self
+            .unsqueeze(0)?
+            .bmm_primitive(&other.unsqueeze(1)?, "DotBackward0")?
+            .reshape_to(&[])?;
         crate::graph::rename(&out, "DotBackward0");
         Ok(out)
     }
@@ -68,9 +100,22 @@ impl Tensor {
     pub fn mv(&self, v: &Tensor) -> Result<Tensor> {
         let (sa, sb) = (self.shape(), v.shape());
         if sa.len() != 2 || sb.len() != 1 || sa[1] != sb[0] {
-            return shape_err("mv", format!("size mismatch, got input ({}), mat ({}), vec ({})", sa.first().copied().unwrap_or(0), sa.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"), sb.first().copied().unwrap_or(0)));
+            return shape_err(
+                "mv",
+                format!(
+                    "size mismatch, got input ({}), mat ({}), vec ({})",
+                    sa.first().copied().unwrap_or(0),
+                    sa.iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join("x"),
+                    sb.first().copied().unwrap_or(0)
+                ),
+            );
         }
-        let out = self.bmm_primitive(&v.unsqueeze(1)?, "MvBackward0")?.reshape_to(&[sa[0]])?;
+        let out = self
+            .bmm_primitive(&v.unsqueeze(1)?, "MvBackward0")?
+            .reshape_to(&[sa[0]])?;
         crate::graph::rename(&out, "MvBackward0");
         Ok(out)
     }
@@ -80,29 +125,51 @@ impl Tensor {
         let (sa, sb) = (self.shape(), other.shape());
         let (na, nb) = (sa.len(), sb.len());
         if na == 0 || nb == 0 {
-            return shape_err("matmul", format!("both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D"));
+            return shape_err(
+                "matmul",
+                format!(
+                    "both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D"
+                ),
+            );
         }
         match (na, nb) {
             (1, 1) => return self.dot(other),
             (2, 1) => return self.mv(other),
             (1, 2) => {
                 if sa[0] != sb[0] {
-                    return shape_err("matmul", format!("mat1 and mat2 shapes cannot be multiplied (1x{} and {}x{})", sa[0], sb[0], sb[1]));
+                    return shape_err(
+                        "matmul",
+                        format!(
+                            "mat1 and mat2 shapes cannot be multiplied (1x{} and {}x{})",
+                            sa[0], sb[0], sb[1]
+                        ),
+                    );
                 }
                 return self.unsqueeze(0)?.mm(other)?.squeeze(Some(&[0]));
             }
             // PyTorch names the mm in matmul's shape error
             (2, 2) => {
                 return self.mm(other).map_err(|e| match e {
-                    crate::error::Error::Shape { op, msg } => crate::error::Error::Shape { op, msg: format!("mm: {msg}") },
+                    crate::error::Error::Shape { op, msg } => crate::error::Error::Shape {
+                        op,
+                        msg: format!("mm: {msg}"),
+                    },
                     e => e,
                 })
             }
             _ => {}
         }
         // Batched: promote 1-D operands, broadcast batch dims.
-        let a = if na == 1 { self.unsqueeze(0)? } else { self.clone() };
-        let b = if nb == 1 { other.unsqueeze(1)? } else { other.clone() };
+        let a = if na == 1 {
+            self.unsqueeze(0)?
+        } else {
+            self.clone()
+        };
+        let b = if nb == 1 {
+            other.unsqueeze(1)?
+        } else {
+            other.clone()
+        };
         let (sa2, sb2) = (a.shape(), b.shape());
         let (m, k) = (sa2[sa2.len() - 2], sa2[sa2.len() - 1]);
         let (k2, n) = (sb2[sb2.len() - 2], sb2[sb2.len() - 1]);
@@ -152,7 +219,9 @@ impl Tensor {
     /// `w`'s layout (`g^T @ x`), so no transposed copies appear in training.
     pub fn linear(&self, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
         let (sx, sw) = (self.shape(), w.shape());
-        let fallback = sw.len() != 2 || sx.is_empty() || b.is_some_and(|b| b.shape().as_slice() != [sw[0]] || b.dtype() != self.dtype());
+        let fallback = sw.len() != 2
+            || sx.is_empty()
+            || b.is_some_and(|b| b.shape().as_slice() != [sw[0]] || b.dtype() != self.dtype());
         // the fused kernel (and its W-layout gradient) is the CPU's; on the
         // GPU linear is matmul + add
         let on_cpu = self.device() == crate::storage::Device::Cpu;
@@ -167,14 +236,33 @@ impl Tensor {
         let rows: usize = sx[..sx.len() - 1].iter().product();
         if sx[sx.len() - 1] != in_f {
             // PyTorch names the kernel it would have run: addmm for a 2-D input with a bias
-            let kernel = if b.is_some() && sx.len() == 2 { "addmm" } else { "mm" };
-            return shape_err("linear", format!("{kernel}: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", rows, sx[sx.len() - 1], in_f, out_f));
+            let kernel = if b.is_some() && sx.len() == 2 {
+                "addmm"
+            } else {
+                "mm"
+            };
+            return shape_err(
+                "linear",
+                format!(
+                    "{kernel}: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+                    rows,
+                    sx[sx.len() - 1],
+                    in_f,
+                    out_f
+                ),
+            );
         }
         let x2 = self.reshape_to(&[rows, in_f])?;
         let storage = {
             let (vx, vw) = (x2.view_guard(), w.view_guard());
-            let (sxd, swd) = (vx.storage.data.read_recursive(), vw.storage.data.read_recursive());
-            let (la, lb) = (vx.layout.unsqueeze(0), vw.layout.transpose(0, 1).unsqueeze(0));
+            let (sxd, swd) = (
+                vx.storage.data.read_recursive(),
+                vw.storage.data.read_recursive(),
+            );
+            let (la, lb) = (
+                vx.layout.unsqueeze(0),
+                vw.layout.transpose(0, 1).unsqueeze(0),
+            );
             match b {
                 Some(b) => {
                     let bc = b.contiguous_data()?;
@@ -186,10 +274,18 @@ impl Tensor {
             }
         };
         let out = Tensor::contiguous_from(storage, vec![rows, out_f]);
-        let name = if b.is_some() { "AddmmBackward0" } else { "MmBackward0" };
+        let name = if b.is_some() {
+            "AddmmBackward0"
+        } else {
+            "MmBackward0"
+        };
         match b {
-            Some(b) => record(&out, name, &[&x2, w, b], || Rule::Linear(Saved::input(&x2), Saved::input(w))),
-            None => record(&out, name, &[&x2, w], || Rule::Linear(Saved::input(&x2), Saved::input(w))),
+            Some(b) => record(&out, name, &[&x2, w, b], || {
+                Rule::Linear(Saved::input(&x2), Saved::input(w))
+            }),
+            None => record(&out, name, &[&x2, w], || {
+                Rule::Linear(Saved::input(&x2), Saved::input(w))
+            }),
         }
         if sx.len() == 2 {
             return Ok(out);

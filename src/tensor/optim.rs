@@ -15,23 +15,43 @@ impl Tensor {
         let op = u.name();
         let shape = self.shape();
         if !self.dtype().is_float() {
-            return runtime_err(format!("{op}: parameters must be floating point, got {}", self.dtype()));
+            return runtime_err(format!(
+                "{op}: parameters must be floating point, got {}",
+                self.dtype()
+            ));
         }
         if grad.shape() != shape {
-            return shape_err(op, format!("{op}: gradient of shape {} does not match parameter of shape {}", fmt_shape(&grad.shape()), fmt_shape(&shape)));
+            return shape_err(
+                op,
+                format!(
+                    "{op}: gradient of shape {} does not match parameter of shape {}",
+                    fmt_shape(&grad.shape()),
+                    fmt_shape(&shape)
+                ),
+            );
         }
         if states.len() != u.state_count() {
-            return runtime_err(format!("{op}: expected {} state buffers, got {}", u.state_count(), states.len()));
+            return runtime_err(format!(
+                "{op}: expected {} state buffers, got {}",
+                u.state_count(),
+                states.len()
+            ));
         }
         let cell = self.storage_cell();
         let mut cells = vec![cell.clone()];
         for s in states {
             if s.shape() != shape || s.dtype() != self.dtype() || !s.is_contiguous() {
-                return runtime_err(format!("{op}: state buffers must be contiguous {} tensors of shape {}", self.dtype(), fmt_shape(&shape)));
+                return runtime_err(format!(
+                    "{op}: state buffers must be contiguous {} tensors of shape {}",
+                    self.dtype(),
+                    fmt_shape(&shape)
+                ));
             }
             let c = s.storage_cell();
             if cells.iter().any(|x| Arc::ptr_eq(x, &c)) {
-                return runtime_err(format!("{op}: parameter and state buffers must not share memory"));
+                return runtime_err(format!(
+                    "{op}: parameter and state buffers must not share memory"
+                ));
             }
             cells.push(c);
         }
@@ -41,7 +61,11 @@ impl Tensor {
         // A gradient aliasing any written buffer is copied first: the update
         // holds write locks on those and a read lock on the gradient.
         let g = grad.detach().cast_nograd(self.dtype())?;
-        let g = if cells.iter().any(|x| Arc::ptr_eq(x, &g.storage_cell())) { g.clone_data()? } else { g.contiguous_data()? };
+        let g = if cells.iter().any(|x| Arc::ptr_eq(x, &g.storage_cell())) {
+            g.clone_data()?
+        } else {
+            g.contiguous_data()?
+        };
         let n = self.numel();
         {
             let pv = self.view_guard();
@@ -50,8 +74,18 @@ impl Tensor {
             let mut pd = pv.storage.data.write();
             let gd = gv.storage.data.read_recursive();
             let mut sds: Vec<_> = svs.iter().map(|v| v.storage.data.write()).collect();
-            let st = sds.iter_mut().zip(&svs).map(|(d, v)| (&mut **d, v.layout.offset)).collect();
-            crate::storage::Storage::optim_update(u, (&mut pd, pv.layout.offset), (&gd, gv.layout.offset), st, n)?;
+            let st = sds
+                .iter_mut()
+                .zip(&svs)
+                .map(|(d, v)| (&mut **d, v.layout.offset))
+                .collect();
+            crate::storage::Storage::optim_update(
+                u,
+                (&mut pd, pv.layout.offset),
+                (&gd, gv.layout.offset),
+                st,
+                n,
+            )?;
         }
         cell.bump_version();
         for s in states {

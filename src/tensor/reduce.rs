@@ -50,11 +50,31 @@ impl Tensor {
                     _ => "MeanBackward1",
                 };
                 let dims = dims.clone();
-                (name, Box::new(move || Rule::Reduce { op, in_shape, dims, keepdim }))
+                (
+                    name,
+                    Box::new(move || Rule::Reduce {
+                        op,
+                        in_shape,
+                        dims,
+                        keepdim,
+                    }),
+                )
             }
             ReduceOp::Prod => {
                 let (x, o, dims) = (Saved::input(self), Saved::output(&out), dims.clone());
-                (if full { "ProdBackward0" } else { "ProdBackward1" }, Box::new(move || Rule::Prod { x, out: o, dims, keepdim }))
+                (
+                    if full {
+                        "ProdBackward0"
+                    } else {
+                        "ProdBackward1"
+                    },
+                    Box::new(move || Rule::Prod {
+                        x,
+                        out: o,
+                        dims,
+                        keepdim,
+                    }),
+                )
             }
             ReduceOp::Amax | ReduceOp::Amin => {
                 let (x, o, dims) = (Saved::input(self), Saved::output(&out), dims.clone());
@@ -64,7 +84,15 @@ impl Tensor {
                     (ReduceOp::Amax, false) => "AmaxBackward0",
                     _ => "AminBackward0",
                 };
-                (name, Box::new(move || Rule::Extremum { x, out: o, dims, keepdim }))
+                (
+                    name,
+                    Box::new(move || Rule::Extremum {
+                        x,
+                        out: o,
+                        dims,
+                        keepdim,
+                    }),
+                )
             }
         };
         record(&out, name, &[self], rule);
@@ -102,7 +130,11 @@ impl Tensor {
                 dims.push(lead + i);
             }
         }
-        let mut t = if dims.is_empty() { self.clone() } else { self.reduce(ReduceOp::Sum, Some(&dims), true)? };
+        let mut t = if dims.is_empty() {
+            self.clone()
+        } else {
+            self.reduce(ReduceOp::Sum, Some(&dims), true)?
+        };
         if lead > 0 || t.shape().as_slice() != shape {
             t = t.reshape_to(shape)?;
         }
@@ -115,20 +147,46 @@ impl Tensor {
         let d = wrap_dim(if max { "max" } else { "min" }, dim, nd)?;
         if nd == 0 {
             let values = self.clone_tensor()?;
-            return Ok((values, Tensor::from_i64(vec![0], Shape::new()).to_device(self.device())?));
+            return Ok((
+                values,
+                Tensor::from_i64(vec![0], Shape::new()).to_device(self.device())?,
+            ));
         }
         let in_shape = self.shape();
         if in_shape.get(d) == Some(&0) {
-            return shape_err("max", format!("{}(): Expected reduction dim {d} to have non-zero size.", if max { "max" } else { "min" }));
+            return shape_err(
+                "max",
+                format!(
+                    "{}(): Expected reduction dim {d} to have non-zero size.",
+                    if max { "max" } else { "min" }
+                ),
+            );
         }
-        let arg = if max { ArgReduceOp::ArgMax } else { ArgReduceOp::ArgMin };
+        let arg = if max {
+            ArgReduceOp::ArgMax
+        } else {
+            ArgReduceOp::ArgMin
+        };
         let out_shape = kept_shape(&in_shape, &[d], keepdim);
         // the GPU computes values and indices in one kernel, without a readback
         if let Some((v, i)) = self.with_storage(|s, l| s.arg_reduce_on_device(arg, l, d))? {
-            let (values, indices) = (Tensor::contiguous_from(v, out_shape.clone()), Tensor::contiguous_from(i, out_shape));
+            let (values, indices) = (
+                Tensor::contiguous_from(v, out_shape.clone()),
+                Tensor::contiguous_from(i, out_shape),
+            );
             if self.dtype().is_float() {
                 let ix = indices.clone();
-                record(&values, if max { "MaxBackward0" } else { "MinBackward0" }, &[self], || Rule::IndexedExtremum { in_shape, dim: d, indices: ix, keepdim });
+                record(
+                    &values,
+                    if max { "MaxBackward0" } else { "MinBackward0" },
+                    &[self],
+                    || Rule::IndexedExtremum {
+                        in_shape,
+                        dim: d,
+                        indices: ix,
+                        keepdim,
+                    },
+                );
             }
             return Ok((values, indices));
         }
@@ -137,27 +195,59 @@ impl Tensor {
         // values = gather along d
         let values = {
             let _g = crate::autograd::GradModeGuard::new(false);
-            let idx_k = if keepdim || nd == 0 { indices.clone() } else { indices.unsqueeze(d as i64)? };
-            let v = if nd == 0 { self.clone_data()? } else { self.gather(d as i64, &idx_k)? };
-            if keepdim || nd == 0 { v } else { v.squeeze(Some(&[d as i64]))? }
+            let idx_k = if keepdim || nd == 0 {
+                indices.clone()
+            } else {
+                indices.unsqueeze(d as i64)?
+            };
+            let v = if nd == 0 {
+                self.clone_data()?
+            } else {
+                self.gather(d as i64, &idx_k)?
+            };
+            if keepdim || nd == 0 {
+                v
+            } else {
+                v.squeeze(Some(&[d as i64]))?
+            }
         };
         let values = values.detach();
         if self.dtype().is_float() {
             let ix = indices.clone();
-            record(&values, if max { "MaxBackward0" } else { "MinBackward0" }, &[self], || Rule::IndexedExtremum { in_shape, dim: d, indices: ix, keepdim });
+            record(
+                &values,
+                if max { "MaxBackward0" } else { "MinBackward0" },
+                &[self],
+                || Rule::IndexedExtremum {
+                    in_shape,
+                    dim: d,
+                    indices: ix,
+                    keepdim,
+                },
+            );
         }
         Ok((values, indices))
     }
 
     /// argmax/argmin over `dim`, or over the flattened tensor.
     pub fn arg_extremum(&self, max: bool, dim: Option<i64>, keepdim: bool) -> Result<Tensor> {
-        let arg = if max { ArgReduceOp::ArgMax } else { ArgReduceOp::ArgMin };
+        let arg = if max {
+            ArgReduceOp::ArgMax
+        } else {
+            ArgReduceOp::ArgMin
+        };
         match dim {
             None => {
                 let flat = self.reshape_to(&[self.numel()])?;
-                let shape = if keepdim { vec![1; self.ndim()] } else { vec![] };
+                let shape = if keepdim {
+                    vec![1; self.ndim()]
+                } else {
+                    vec![]
+                };
                 if flat.numel() > 0 {
-                    if let Some((_, i)) = flat.with_storage(|s, l| s.arg_reduce_on_device(arg, l, 0))? {
+                    if let Some((_, i)) =
+                        flat.with_storage(|s, l| s.arg_reduce_on_device(arg, l, 0))?
+                    {
                         return Ok(Tensor::contiguous_from(i, shape));
                     }
                 }
@@ -171,12 +261,19 @@ impl Tensor {
                     return Tensor::from_i64(vec![0], Shape::new()).to_device(self.device());
                 }
                 if self.shape()[d] > 0 {
-                    if let Some((_, i)) = self.with_storage(|s, l| s.arg_reduce_on_device(arg, l, d))? {
-                        return Ok(Tensor::contiguous_from(i, kept_shape(&self.shape(), &[d], keepdim)));
+                    if let Some((_, i)) =
+                        self.with_storage(|s, l| s.arg_reduce_on_device(arg, l, d))?
+                    {
+                        return Ok(Tensor::contiguous_from(
+                            i,
+                            kept_shape(&self.shape(), &[d], keepdim),
+                        ));
                     }
                 }
-                let idx = self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
-                Tensor::from_i64(idx, kept_shape(&self.shape(), &[d], keepdim)).to_device(self.device())
+                let idx =
+                    self.with_storage(|s, l| s.arg_reduce(arg, l, d.min(nd.saturating_sub(1))))?;
+                Tensor::from_i64(idx, kept_shape(&self.shape(), &[d], keepdim))
+                    .to_device(self.device())
             }
         }
     }
@@ -195,15 +292,27 @@ impl Tensor {
         };
         // the kernel's layout has `d` last; a permuted view puts it back
         let in_shape = self.shape();
-        let mut moved: Vec<usize> = in_shape.iter().copied().enumerate().filter(|&(k, _)| k != d).map(|(_, s)| s).collect();
+        let mut moved: Vec<usize> = in_shape
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(k, _)| k != d)
+            .map(|(_, s)| s)
+            .collect();
         moved.push(in_shape[d]);
         let mut perm: Vec<usize> = (0..nd - 1).collect();
         perm.insert(d, nd - 1);
-        let values = Tensor::contiguous_from(v, moved.clone()).permute_usize(&perm)?.detach();
+        let values = Tensor::contiguous_from(v, moved.clone())
+            .permute_usize(&perm)?
+            .detach();
         let indices = Tensor::contiguous_from(i, moved).permute_usize(&perm)?;
         if self.dtype().is_float() {
             let ix = indices.clone();
-            record(&values, "SortBackward0", &[self], || Rule::Gather { in_shape, dim: d, index: ix });
+            record(&values, "SortBackward0", &[self], || Rule::Gather {
+                in_shape,
+                dim: d,
+                index: ix,
+            });
         }
         Ok(Some((values, indices)))
     }
@@ -220,28 +329,50 @@ impl Tensor {
 
     /// Fused, unrecorded (log_)softmax gradient over the last dim, if the
     /// layouts allow it.
-    pub(crate) fn softmax_backward_fused(&self, y: &Tensor, dim: usize, log: bool) -> Option<Tensor> {
+    pub(crate) fn softmax_backward_fused(
+        &self,
+        y: &Tensor,
+        dim: usize,
+        log: bool,
+    ) -> Option<Tensor> {
         if dim + 1 != y.ndim() || self.shape() != y.shape() || self.dtype() != y.dtype() {
             return None;
         }
         let storage = {
             let (vg, vy) = (self.view_guard(), y.view_guard());
-            let (sg, sy) = (vg.storage.data.read_recursive(), vy.storage.data.read_recursive());
+            let (sg, sy) = (
+                vg.storage.data.read_recursive(),
+                vy.storage.data.read_recursive(),
+            );
             sg.softmax_backward(&vg.layout, &sy, &vy.layout, log)?
         };
         Some(Tensor::contiguous_from(storage, y.shape()))
     }
 
     pub fn softmax(&self, dim: i64, log: bool) -> Result<Tensor> {
-        let src = if self.dtype().is_float() { self.clone() } else { self.cast_nograd(crate::dtype::default_float())? };
-        let d = wrap_dim(if log { "log_softmax" } else { "softmax" }, dim, self.ndim())?;
+        let src = if self.dtype().is_float() {
+            self.clone()
+        } else {
+            self.cast_nograd(crate::dtype::default_float())?
+        };
+        let d = wrap_dim(
+            if log { "log_softmax" } else { "softmax" },
+            dim,
+            self.ndim(),
+        )?;
         let storage = src.with_storage(|s, l| s.softmax(l, d, log))?;
         let out = Tensor::contiguous_from(storage, self.shape());
         let o = Saved::output(&out);
         if log {
-            record(&out, "LogSoftmaxBackward0", &[self], || Rule::LogSoftmax { out: o, dim: d });
+            record(&out, "LogSoftmaxBackward0", &[self], || Rule::LogSoftmax {
+                out: o,
+                dim: d,
+            });
         } else {
-            record(&out, "SoftmaxBackward0", &[self], || Rule::Softmax { out: o, dim: d });
+            record(&out, "SoftmaxBackward0", &[self], || Rule::Softmax {
+                out: o,
+                dim: d,
+            });
         }
         Ok(out)
     }

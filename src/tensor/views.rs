@@ -14,9 +14,19 @@ impl Tensor {
             let v = self.view_guard();
             (v.storage.clone(), v.tracks_version)
         };
-        let out = Tensor::from_view(View { storage, layout, tracks_version });
+        let out = Tensor::from_view(View {
+            storage,
+            layout,
+            tracks_version,
+        });
         if crate::autograd::is_grad_enabled() && self.requires_grad() {
-            let base = self.0.meta.lock().view_base.clone().unwrap_or_else(|| self.clone());
+            let base = self
+                .0
+                .meta
+                .lock()
+                .view_base
+                .clone()
+                .unwrap_or_else(|| self.clone());
             out.0.meta.lock().view_base = Some(base);
         }
         out
@@ -29,7 +39,9 @@ impl Tensor {
             return shape_err("view", "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
         };
         let out = self.alias(l);
-        record(&out, "ViewBackward0", &[self], || Rule::Reshape { in_shape });
+        record(&out, "ViewBackward0", &[self], || Rule::Reshape {
+            in_shape,
+        });
         Ok(out)
     }
 
@@ -45,14 +57,24 @@ impl Tensor {
             return Ok(self.clone());
         }
         if crate::shape::numel(shape) != self.numel() {
-            return shape_err("reshape", format!("shape '{}' is invalid for input of size {}", fmt_shape(shape), self.numel()));
+            return shape_err(
+                "reshape",
+                format!(
+                    "shape '{}' is invalid for input of size {}",
+                    fmt_shape(shape),
+                    self.numel()
+                ),
+            );
         }
         let (out, name) = match self.layout().view(shape) {
             Some(l) => (self.alias(l), "ViewBackward0"),
             None => {
                 crate::storage::guard_alloc("reshape", self.numel(), self.dtype())?;
                 let s = self.to_contiguous_storage(self.dtype())?;
-                (Tensor::contiguous_from(s, shape.to_vec()), "UnsafeViewBackward0")
+                (
+                    Tensor::contiguous_from(s, shape.to_vec()),
+                    "UnsafeViewBackward0",
+                )
             }
         };
         record(&out, name, &[self], || Rule::Reshape { in_shape });
@@ -67,7 +89,10 @@ impl Tensor {
         let s = wrap_dim("flatten", start, nd)?;
         let e = wrap_dim("flatten", end, nd)?;
         if s > e {
-            return shape_err("flatten", "flatten() has invalid args: start_dim cannot come after end_dim");
+            return shape_err(
+                "flatten",
+                "flatten() has invalid args: start_dim cannot come after end_dim",
+            );
         }
         let shape = self.shape();
         let mut new: Vec<usize> = shape[..s].to_vec();
@@ -81,7 +106,10 @@ impl Tensor {
         if dims.len() != nd {
             return shape_err("permute", format!("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {}", dims.len()));
         }
-        let d: Vec<usize> = dims.iter().map(|&x| crate::shape::wrap_dim("permute", x, nd)).collect::<Result<_>>()?;
+        let d: Vec<usize> = dims
+            .iter()
+            .map(|&x| crate::shape::wrap_dim("permute", x, nd))
+            .collect::<Result<_>>()?;
         if (1..d.len()).any(|i| d[..i].contains(&d[i])) {
             return shape_err("permute", "permute(): duplicate dims are not allowed.");
         }
@@ -100,11 +128,16 @@ impl Tensor {
         if nd == 0 {
             return Ok(self.alias(self.layout()));
         }
-        let (a, b) = (wrap_dim("transpose", d0, nd)?, wrap_dim("transpose", d1, nd)?);
+        let (a, b) = (
+            wrap_dim("transpose", d0, nd)?,
+            wrap_dim("transpose", d1, nd)?,
+        );
         let mut perm: Vec<usize> = (0..nd).collect();
         perm.swap(a, b);
         let out = self.alias(self.layout().transpose(a, b));
-        record(&out, "TransposeBackward0", &[self], || Rule::Permute { dims: perm });
+        record(&out, "TransposeBackward0", &[self], || Rule::Permute {
+            dims: perm,
+        });
         Ok(out)
     }
 
@@ -112,13 +145,18 @@ impl Tensor {
     pub fn t(&self) -> Result<Tensor> {
         let nd = self.ndim();
         if nd > 2 {
-            return shape_err("t", format!("t() expects a tensor with <= 2 dimensions, but self is {nd}D"));
+            return shape_err(
+                "t",
+                format!("t() expects a tensor with <= 2 dimensions, but self is {nd}D"),
+            );
         }
         if nd < 2 {
             return Ok(self.clone());
         }
         let out = self.alias(self.layout().transpose(0, 1));
-        record(&out, "TBackward0", &[self], || Rule::Permute { dims: vec![1, 0] });
+        record(&out, "TBackward0", &[self], || Rule::Permute {
+            dims: vec![1, 0],
+        });
         Ok(out)
     }
 
@@ -135,7 +173,9 @@ impl Tensor {
         let d = wrap_dim("unsqueeze", dim, self.ndim() + 1)?;
         let in_shape = self.shape();
         let out = self.alias(self.layout().unsqueeze(d));
-        record(&out, "UnsqueezeBackward0", &[self], || Rule::Reshape { in_shape });
+        record(&out, "UnsqueezeBackward0", &[self], || Rule::Reshape {
+            in_shape,
+        });
         Ok(out)
     }
 
@@ -148,7 +188,11 @@ impl Tensor {
         };
         let in_shape = self.shape();
         let out = self.alias(self.layout().squeeze(&d));
-        let name = if dims.is_none() { "SqueezeBackward0" } else { "SqueezeBackward1" };
+        let name = if dims.is_none() {
+            "SqueezeBackward0"
+        } else {
+            "SqueezeBackward1"
+        };
         record(&out, name, &[self], || Rule::Reshape { in_shape });
         Ok(out)
     }
@@ -165,7 +209,10 @@ impl Tensor {
                 }
                 target.push(shape[i - lead]);
             } else if s < 0 {
-                return shape_err("expand", format!("The expanded size of the tensor ({s}) isn't allowed"));
+                return shape_err(
+                    "expand",
+                    format!("The expanded size of the tensor ({s}) isn't allowed"),
+                );
             } else {
                 target.push(s as usize);
             }
@@ -184,7 +231,13 @@ impl Tensor {
     }
 
     /// Python-style slice along `dim`: `start:stop:step` with clamping.
-    pub fn slice(&self, dim: i64, start: Option<i64>, stop: Option<i64>, step: i64) -> Result<Tensor> {
+    pub fn slice(
+        &self,
+        dim: i64,
+        start: Option<i64>,
+        stop: Option<i64>,
+        step: i64,
+    ) -> Result<Tensor> {
         if step <= 0 {
             return shape_err("slice", "slice step must be positive");
         }
@@ -204,23 +257,39 @@ impl Tensor {
         self.slice_exact(d, s as usize, len as usize, step as usize)
     }
 
-    pub(crate) fn slice_exact(&self, d: usize, start: usize, len: usize, step: usize) -> Result<Tensor> {
+    pub(crate) fn slice_exact(
+        &self,
+        d: usize,
+        start: usize,
+        len: usize,
+        step: usize,
+    ) -> Result<Tensor> {
         let in_shape = self.shape();
         let out = self.alias(self.layout().slice(d, start, len, step));
-        record(&out, "SliceBackward0", &[self], || Rule::Slice { in_shape, dim: d, start, step });
+        record(&out, "SliceBackward0", &[self], || Rule::Slice {
+            in_shape,
+            dim: d,
+            start,
+            step,
+        });
         Ok(out)
     }
 
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
         let nd = self.ndim();
         if nd == 0 {
-            return crate::error::index_err("narrow", "narrow() cannot be applied to a 0-dim tensor.");
+            return crate::error::index_err(
+                "narrow",
+                "narrow() cannot be applied to a 0-dim tensor.",
+            );
         }
         let d = wrap_dim("narrow", dim, nd)?;
         let size = self.shape()[d] as i64;
         let s = if start < 0 { start + size } else { start };
         if s < 0 || s > size || length < 0 || s + length > size {
-            return crate::error::runtime_err(format!("start ({start}) + length ({length}) exceeds dimension size ({size})."));
+            return crate::error::runtime_err(format!(
+                "start ({start}) + length ({length}) exceeds dimension size ({size})."
+            ));
         }
         self.slice_exact(d, s as usize, length as usize, 1)
     }
@@ -228,7 +297,10 @@ impl Tensor {
     pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
         let nd = self.ndim();
         if nd == 0 {
-            return crate::error::index_err("select", "select() cannot be applied to a 0-dim tensor.");
+            return crate::error::index_err(
+                "select",
+                "select() cannot be applied to a 0-dim tensor.",
+            );
         }
         let d = wrap_dim("select", dim, nd)?;
         let in_shape = self.shape();
@@ -236,7 +308,11 @@ impl Tensor {
         let size = in_shape[d] as i64;
         let idx = if index < 0 { index + size } else { index } as usize;
         let out = self.alias(l);
-        record(&out, "SelectBackward0", &[self], || Rule::Select { in_shape, dim: d, index: idx });
+        record(&out, "SelectBackward0", &[self], || Rule::Select {
+            in_shape,
+            dim: d,
+            index: idx,
+        });
         Ok(out)
     }
 

@@ -24,7 +24,12 @@ impl Window2d {
     pub fn sweep(&self, op: &'static str, in_hw: [usize; 2], ceil_mode: bool) -> Result<Sweep2d> {
         let mut out_hw = [0usize; 2];
         for a in 0..2 {
-            let (k, s, p, d) = (self.kernel[a], self.stride[a], self.padding[a], self.dilation[a]);
+            let (k, s, p, d) = (
+                self.kernel[a],
+                self.stride[a],
+                self.padding[a],
+                self.dilation[a],
+            );
             if k == 0 || s == 0 || d == 0 {
                 return shape_err(op, format!("{op}: kernel size, stride and dilation should be greater than zero, but got kernel_size={:?} stride={:?} dilation={:?}", self.kernel, self.stride, self.dilation));
             }
@@ -36,20 +41,37 @@ impl Window2d {
                     in_hw[0], in_hw[1], self.kernel[0], self.kernel[1], self.dilation[0], self.dilation[1], self.padding[0], self.padding[1]
                 ));
             }
-            let mut n = if ceil_mode { (padded - span).div_ceil(s) + 1 } else { (padded - span) / s + 1 };
+            let mut n = if ceil_mode {
+                (padded - span).div_ceil(s) + 1
+            } else {
+                (padded - span) / s + 1
+            };
             if ceil_mode && (n - 1) * s >= in_hw[a] + p {
                 n -= 1;
             }
             out_hw[a] = n;
         }
-        Ok(Sweep2d { in_hw, kernel: self.kernel, stride: self.stride, padding: self.padding, dilation: self.dilation, out_hw })
+        Ok(Sweep2d {
+            in_hw,
+            kernel: self.kernel,
+            stride: self.stride,
+            padding: self.padding,
+            dilation: self.dilation,
+            out_hw,
+        })
     }
 }
 
 fn dims4(op: &'static str, t: &Tensor) -> Result<[usize; 4]> {
     let s = t.shape();
     if s.len() != 4 {
-        return shape_err(op, format!("{op}: expected a 4-D input [N, C, H, W], got shape {}", fmt_shape(&s)));
+        return shape_err(
+            op,
+            format!(
+                "{op}: expected a 4-D input [N, C, H, W], got shape {}",
+                fmt_shape(&s)
+            ),
+        );
     }
     Ok([s[0], s[1], s[2], s[3]])
 }
@@ -64,7 +86,11 @@ impl Tensor {
 
     pub(crate) fn im2col(&self, sweep: &Sweep2d) -> Result<Tensor> {
         let [n, c, _, _] = dims4("im2col", self)?;
-        crate::storage::guard_alloc("im2col", n * c * sweep.taps() * sweep.positions(), self.dtype())?;
+        crate::storage::guard_alloc(
+            "im2col",
+            n * c * sweep.taps() * sweep.positions(),
+            self.dtype(),
+        )?;
         let x = self.contiguous_data()?;
         let storage = {
             let v = x.view_guard();
@@ -82,10 +108,13 @@ impl Tensor {
         let sweep = win.sweep("col2im", out_hw, false)?;
         let taps = sweep.taps();
         if s.len() != 3 || s[1] % taps != 0 || s[2] != sweep.positions() {
-            return shape_err("col2im", format!(
+            return shape_err(
+                "col2im",
+                format!(
                 "Expected a 3-D input [N, C*{}*{}, {}] for output size ({}, {}), but got shape {}",
                 win.kernel[0], win.kernel[1], sweep.positions(), out_hw[0], out_hw[1], fmt_shape(&s)
-            ));
+            ),
+            );
         }
         self.col2im(&sweep)
     }
@@ -123,12 +152,23 @@ impl Tensor {
         let shape = vec![n, c, sweep.out_hw[0], sweep.out_hw[1]];
         let out = Tensor::contiguous_from(values, shape.clone());
         let idx = Tensor::contiguous_from(indices, shape);
-        record(&out, "MaxPool2DWithIndicesBackward0", &[self], || Rule::MaxPool2d { indices: idx.clone(), in_shape: self.shape(), sweep });
+        record(&out, "MaxPool2DWithIndicesBackward0", &[self], || {
+            Rule::MaxPool2d {
+                indices: idx.clone(),
+                in_shape: self.shape(),
+                sweep,
+            }
+        });
         Ok((out, idx))
     }
 
     /// Gradient of max-pooling: `g` added at `indices` of a zero input.
-    pub(crate) fn max_pool2d_backward(g: &Tensor, indices: &Tensor, in_shape: &[usize], sweep: &Sweep2d) -> Result<Tensor> {
+    pub(crate) fn max_pool2d_backward(
+        g: &Tensor,
+        indices: &Tensor,
+        in_shape: &[usize],
+        sweep: &Sweep2d,
+    ) -> Result<Tensor> {
         let (n, c) = (in_shape[0], in_shape[1]);
         let hw = in_shape[2] * in_shape[3];
         let is = indices.shape();
@@ -136,12 +176,22 @@ impl Tensor {
         if crate::autograd::is_grad_enabled() {
             // recording (create_graph): the same scatter in differentiable ops
             let z = Tensor::zeros(&[n, c, hw], g.dtype());
-            return z.scatter(2, &indices.reshape_to(&[n, c, l])?, &g.reshape_to(&[n, c, l])?, true)?.reshape_to(in_shape);
+            return z
+                .scatter(
+                    2,
+                    &indices.reshape_to(&[n, c, l])?,
+                    &g.reshape_to(&[n, c, l])?,
+                    true,
+                )?
+                .reshape_to(in_shape);
         }
         let (gc, ic) = (g.contiguous_data()?, indices.contiguous_data()?);
         let storage = {
             let (v, vi) = (gc.view_guard(), ic.view_guard());
-            let (s, si) = (v.storage.data.read_recursive(), vi.storage.data.read_recursive());
+            let (s, si) = (
+                v.storage.data.read_recursive(),
+                vi.storage.data.read_recursive(),
+            );
             s.max_pool_backward(v.layout.offset, (&si, vi.layout.offset), n * c, sweep)?
         };
         Ok(Tensor::contiguous_from(storage, in_shape.to_vec()))

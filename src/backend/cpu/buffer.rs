@@ -25,14 +25,22 @@ impl<T: Copy> Buffer<T> {
         let len = v.len();
         // why: a Vec's pointer is never null (dangling but aligned when empty).
         let ptr = NonNull::new(v.as_mut_ptr()).unwrap_or(NonNull::dangling());
-        Buffer { ptr, len, _owner: Owner::Vec(v) }
+        Buffer {
+            ptr,
+            len,
+            _owner: Owner::Vec(v),
+        }
     }
     /// # Safety
     /// `ptr` must point to `len` initialised, aligned elements that stay valid
     /// while `owner` is alive.
     pub unsafe fn from_foreign(ptr: *mut T, len: usize, owner: Box<dyn Any + Send + Sync>) -> Self {
         let ptr = NonNull::new(ptr).unwrap_or(NonNull::dangling());
-        Buffer { ptr, len, _owner: Owner::Foreign(owner) }
+        Buffer {
+            ptr,
+            len,
+            _owner: Owner::Foreign(owner),
+        }
     }
     #[inline]
     pub fn as_slice(&self) -> &[T] {

@@ -63,17 +63,28 @@ fn group_columns<'a, F: Float>(cs: &ConvShape, x: &'a [F], gi: usize, buf: &'a m
     }
     let block = cs.sweep.taps() * cs.l();
     for p in 0..cg {
-        im2col_plane(&planes[p * hw..(p + 1) * hw], &cs.sweep, &mut buf[p * block..(p + 1) * block]);
+        im2col_plane(
+            &planes[p * hw..(p + 1) * hw],
+            &cs.sweep,
+            &mut buf[p * block..(p + 1) * block],
+        );
     }
     buf
 }
 
-fn each_sample<F: Float>(out: &mut [F], per: usize, parallel: bool, f: impl Fn(usize, &mut [F]) + Sync) {
+fn each_sample<F: Float>(
+    out: &mut [F],
+    per: usize,
+    parallel: bool,
+    f: impl Fn(usize, &mut [F]) + Sync,
+) {
     if per == 0 {
         return;
     }
     if parallel {
-        out.par_chunks_mut(per).enumerate().for_each(|(i, d)| f(i, d));
+        out.par_chunks_mut(per)
+            .enumerate()
+            .for_each(|(i, d)| f(i, d));
     } else {
         out.chunks_mut(per).enumerate().for_each(|(i, d)| f(i, d));
     }
@@ -94,7 +105,19 @@ fn forward_typed<F: Float>(x: &[F], w: &[F], bias: Option<&[F]>, cs: &ConvShape)
             // Safety: W_g is og x k row-major inside `w`, cols k x l, and the
             // destination block og x l lies inside this sample's output.
             unsafe {
-                gemm_serial(l, og, k, (dst[gi * og * l..].as_mut_ptr(), 1, l as isize), false, cols.as_ptr(), 1, l as isize, w[gi * og * k..].as_ptr(), 1, k as isize);
+                gemm_serial(
+                    l,
+                    og,
+                    k,
+                    (dst[gi * og * l..].as_mut_ptr(), 1, l as isize),
+                    false,
+                    cols.as_ptr(),
+                    1,
+                    l as isize,
+                    w[gi * og * k..].as_ptr(),
+                    1,
+                    k as isize,
+                );
             }
         }
         if let Some(b) = bias {
@@ -120,15 +143,35 @@ fn input_grad_typed<F: Float>(g: &[F], w: &[F], cs: &ConvShape) -> Vec<F> {
             let planes = &mut dst[gi * cg * hw..(gi + 1) * cg * hw];
             // columns = W_g^T (k x og) @ g_g (og x l); written straight into
             // the planes when they are the columns (1x1 kernels)
-            let target = if cs.columns_are_input() { planes.as_mut_ptr() } else { cols.as_mut_ptr() };
+            let target = if cs.columns_are_input() {
+                planes.as_mut_ptr()
+            } else {
+                cols.as_mut_ptr()
+            };
             // Safety: W_g^T is read through W_g's row-major layout (row
             // stride 1, column stride k); g_g is og x l; the target holds k x l.
             unsafe {
-                gemm_serial(k, l, og, (target, l as isize, 1), false, w[gi * og * k..].as_ptr(), 1, k as isize, gs[gi * og * l..].as_ptr(), l as isize, 1);
+                gemm_serial(
+                    k,
+                    l,
+                    og,
+                    (target, l as isize, 1),
+                    false,
+                    w[gi * og * k..].as_ptr(),
+                    1,
+                    k as isize,
+                    gs[gi * og * l..].as_ptr(),
+                    l as isize,
+                    1,
+                );
             }
             if !cs.columns_are_input() {
                 for p in 0..cg {
-                    col2im_plane(&cols[p * block..(p + 1) * block], &cs.sweep, &mut planes[p * hw..(p + 1) * hw]);
+                    col2im_plane(
+                        &cols[p * block..(p + 1) * block],
+                        &cs.sweep,
+                        &mut planes[p * hw..(p + 1) * hw],
+                    );
                 }
             }
         }
@@ -143,7 +186,9 @@ fn weight_grad_typed<F: Float>(g: &[F], x: &[F], cs: &ConvShape) -> Vec<F> {
     let mut partials = vec![F::zero(); blocks * size];
     each_sample(&mut partials, size, cs.work() >= PAR_WORK, |blk, acc| {
         let mut buf = vec![F::zero(); if cs.columns_are_input() { 0 } else { k * l }];
-        for (j, i) in (blk * WEIGHT_GRAD_BLOCK..((blk + 1) * WEIGHT_GRAD_BLOCK).min(cs.n)).enumerate() {
+        for (j, i) in
+            (blk * WEIGHT_GRAD_BLOCK..((blk + 1) * WEIGHT_GRAD_BLOCK).min(cs.n)).enumerate()
+        {
             let xs = &x[i * cs.c * cs.hw()..(i + 1) * cs.c * cs.hw()];
             let gs = &g[i * cs.o * l..(i + 1) * cs.o * l];
             for gi in 0..cs.groups {
@@ -151,7 +196,19 @@ fn weight_grad_typed<F: Float>(g: &[F], x: &[F], cs: &ConvShape) -> Vec<F> {
                 // gW_g (og x k) += g_g (og x l) @ cols^T (l x k)
                 // Safety: g_g is og x l, cols k x l read transposed, acc block og x k.
                 unsafe {
-                    gemm_serial(og, k, l, (acc[gi * og * k..].as_mut_ptr(), k as isize, 1), j > 0, gs[gi * og * l..].as_ptr(), l as isize, 1, cols.as_ptr(), 1, l as isize);
+                    gemm_serial(
+                        og,
+                        k,
+                        l,
+                        (acc[gi * og * k..].as_mut_ptr(), k as isize, 1),
+                        j > 0,
+                        gs[gi * og * l..].as_ptr(),
+                        l as isize,
+                        1,
+                        cols.as_ptr(),
+                        1,
+                        l as isize,
+                    );
                 }
             }
         }
@@ -165,36 +222,100 @@ fn weight_grad_typed<F: Float>(g: &[F], x: &[F], cs: &ConvShape) -> Vec<F> {
     total
 }
 
-fn slice<'a, F: super::optim::FloatSlices>(s: &'a CpuStorage, offset: usize, n: usize) -> Result<&'a [F]> {
-    F::slice(s, offset, n).ok_or_else(|| crate::error::Error::DType { op: "conv2d", msg: "conv2d: input, weight and bias must share one floating dtype".into() })
+fn slice<'a, F: super::optim::FloatSlices>(
+    s: &'a CpuStorage,
+    offset: usize,
+    n: usize,
+) -> Result<&'a [F]> {
+    F::slice(s, offset, n).ok_or_else(|| crate::error::Error::DType {
+        op: "conv2d",
+        msg: "conv2d: input, weight and bias must share one floating dtype".into(),
+    })
 }
 
 /// `[n, c, H, W] * [o, c/g, kh, kw] (+ bias[o]) -> [n, o, OH, OW]`, all contiguous (storage, offset).
-pub fn forward(x: (&CpuStorage, usize), w: (&CpuStorage, usize), bias: Option<(&CpuStorage, usize)>, cs: &ConvShape) -> Result<CpuStorage> {
+pub fn forward(
+    x: (&CpuStorage, usize),
+    w: (&CpuStorage, usize),
+    bias: Option<(&CpuStorage, usize)>,
+    cs: &ConvShape,
+) -> Result<CpuStorage> {
     let (xn, wn) = (cs.n * cs.c * cs.hw(), cs.o * cs.k());
     Ok(match x.0 {
-        CpuStorage::F32(_) => forward_typed::<f32>(slice(x.0, x.1, xn)?, slice(w.0, w.1, wn)?, bias.map(|b| slice(b.0, b.1, cs.o)).transpose()?, cs).into_storage(),
-        CpuStorage::F64(_) => forward_typed::<f64>(slice(x.0, x.1, xn)?, slice(w.0, w.1, wn)?, bias.map(|b| slice(b.0, b.1, cs.o)).transpose()?, cs).into_storage(),
-        other => return dtype_err("conv2d", format!("\"conv2d\" not implemented for '{}'", other.dtype().legacy_name())),
+        CpuStorage::F32(_) => forward_typed::<f32>(
+            slice(x.0, x.1, xn)?,
+            slice(w.0, w.1, wn)?,
+            bias.map(|b| slice(b.0, b.1, cs.o)).transpose()?,
+            cs,
+        )
+        .into_storage(),
+        CpuStorage::F64(_) => forward_typed::<f64>(
+            slice(x.0, x.1, xn)?,
+            slice(w.0, w.1, wn)?,
+            bias.map(|b| slice(b.0, b.1, cs.o)).transpose()?,
+            cs,
+        )
+        .into_storage(),
+        other => {
+            return dtype_err(
+                "conv2d",
+                format!(
+                    "\"conv2d\" not implemented for '{}'",
+                    other.dtype().legacy_name()
+                ),
+            )
+        }
     })
 }
 
 /// Gradient of the input: `[n, o, OH, OW]` gradient and weight -> `[n, c, H, W]`.
-pub fn input_grad(g: (&CpuStorage, usize), w: (&CpuStorage, usize), cs: &ConvShape) -> Result<CpuStorage> {
+pub fn input_grad(
+    g: (&CpuStorage, usize),
+    w: (&CpuStorage, usize),
+    cs: &ConvShape,
+) -> Result<CpuStorage> {
     let (gn, wn) = (cs.n * cs.o * cs.l(), cs.o * cs.k());
     Ok(match g.0 {
-        CpuStorage::F32(_) => input_grad_typed::<f32>(slice(g.0, g.1, gn)?, slice(w.0, w.1, wn)?, cs).into_storage(),
-        CpuStorage::F64(_) => input_grad_typed::<f64>(slice(g.0, g.1, gn)?, slice(w.0, w.1, wn)?, cs).into_storage(),
-        other => return dtype_err("conv2d", format!("\"conv2d_backward\" not implemented for '{}'", other.dtype().legacy_name())),
+        CpuStorage::F32(_) => {
+            input_grad_typed::<f32>(slice(g.0, g.1, gn)?, slice(w.0, w.1, wn)?, cs).into_storage()
+        }
+        CpuStorage::F64(_) => {
+            input_grad_typed::<f64>(slice(g.0, g.1, gn)?, slice(w.0, w.1, wn)?, cs).into_storage()
+        }
+        other => {
+            return dtype_err(
+                "conv2d",
+                format!(
+                    "\"conv2d_backward\" not implemented for '{}'",
+                    other.dtype().legacy_name()
+                ),
+            )
+        }
     })
 }
 
 /// Gradient of the weight: `[n, o, OH, OW]` gradient and input -> `[o, c/g, kh, kw]`.
-pub fn weight_grad(g: (&CpuStorage, usize), x: (&CpuStorage, usize), cs: &ConvShape) -> Result<CpuStorage> {
+pub fn weight_grad(
+    g: (&CpuStorage, usize),
+    x: (&CpuStorage, usize),
+    cs: &ConvShape,
+) -> Result<CpuStorage> {
     let (gn, xn) = (cs.n * cs.o * cs.l(), cs.n * cs.c * cs.hw());
     Ok(match g.0 {
-        CpuStorage::F32(_) => weight_grad_typed::<f32>(slice(g.0, g.1, gn)?, slice(x.0, x.1, xn)?, cs).into_storage(),
-        CpuStorage::F64(_) => weight_grad_typed::<f64>(slice(g.0, g.1, gn)?, slice(x.0, x.1, xn)?, cs).into_storage(),
-        other => return dtype_err("conv2d", format!("\"conv2d_backward\" not implemented for '{}'", other.dtype().legacy_name())),
+        CpuStorage::F32(_) => {
+            weight_grad_typed::<f32>(slice(g.0, g.1, gn)?, slice(x.0, x.1, xn)?, cs).into_storage()
+        }
+        CpuStorage::F64(_) => {
+            weight_grad_typed::<f64>(slice(g.0, g.1, gn)?, slice(x.0, x.1, xn)?, cs).into_storage()
+        }
+        other => {
+            return dtype_err(
+                "conv2d",
+                format!(
+                    "\"conv2d_backward\" not implemented for '{}'",
+                    other.dtype().legacy_name()
+                ),
+            )
+        }
     })
 }

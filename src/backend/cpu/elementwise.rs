@@ -14,7 +14,15 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
     match op {
         Neg => map_strided(x, l, |v| -v),
         Abs => map_strided(x, l, |v| v.abs()),
-        Sign => map_strided(x, l, move |v| if v > zero { one } else if v < zero { -one } else { v * zero }),
+        Sign => map_strided(x, l, move |v| {
+            if v > zero {
+                one
+            } else if v < zero {
+                -one
+            } else {
+                v * zero
+            }
+        }),
         Exp => map_strided(x, l, |v| v.exp()),
         Log => map_strided(x, l, |v| v.ln()),
         Log1p => map_strided(x, l, |v| v.ln_1p()),
@@ -107,7 +115,10 @@ fn int_unary(op: UnaryOp, x: &[i64], l: &Layout) -> Result<Vec<i64>> {
         Floor | Ceil | Round | Trunc => map_strided(x, l, |v| v),
         PowScalar(p) => {
             if p < 0.0 {
-                return dtype_err("pow", "Integers to negative integer powers are not allowed.");
+                return dtype_err(
+                    "pow",
+                    "Integers to negative integer powers are not allowed.",
+                );
             }
             let p = p as u32;
             map_strided(x, l, move |v| v.wrapping_pow(p))
@@ -122,7 +133,12 @@ fn int_unary(op: UnaryOp, x: &[i64], l: &Layout) -> Result<Vec<i64>> {
             }
             r
         }),
-        _ => return dtype_err(op.name(), format!("{} is not implemented for integer tensors", op.name())),
+        _ => {
+            return dtype_err(
+                op.name(),
+                format!("{} is not implemented for integer tensors", op.name()),
+            )
+        }
     })
 }
 
@@ -138,9 +154,13 @@ pub fn unary(op: UnaryOp, x: &CpuStorage, l: &Layout) -> Result<CpuStorage> {
         CpuStorage::F64(b) => float_unary(op, b.as_slice(), l).into_storage(),
         CpuStorage::I64(b) => int_unary(op, b.as_slice(), l)?.into_storage(),
         CpuStorage::Bool(b) => match op {
-            UnaryOp::Abs | UnaryOp::Relu | UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round | UnaryOp::Trunc | UnaryOp::Sign => {
-                map_strided(b.as_slice(), l, |v| v).into_storage()
-            }
+            UnaryOp::Abs
+            | UnaryOp::Relu
+            | UnaryOp::Floor
+            | UnaryOp::Ceil
+            | UnaryOp::Round
+            | UnaryOp::Trunc
+            | UnaryOp::Sign => map_strided(b.as_slice(), l, |v| v).into_storage(),
             _ => {
                 return dtype_err(
                     op.name(),
@@ -151,7 +171,13 @@ pub fn unary(op: UnaryOp, x: &CpuStorage, l: &Layout) -> Result<CpuStorage> {
     })
 }
 
-fn float_binary<F: Float>(op: BinaryOp, a: &[F], la: &Layout, b: &[F], lb: &Layout) -> Result<CpuStorage>
+fn float_binary<F: Float>(
+    op: BinaryOp,
+    a: &[F],
+    la: &Layout,
+    b: &[F],
+    lb: &Layout,
+) -> Result<CpuStorage>
 where
     Vec<F>: IntoStorage,
 {
@@ -178,11 +204,20 @@ where
         Le => map2_strided(a, la, b, lb, |x, y| x <= y).into_storage(),
         Gt => map2_strided(a, la, b, lb, |x, y| x > y).into_storage(),
         Ge => map2_strided(a, la, b, lb, |x, y| x >= y).into_storage(),
-        LogicalAnd => map2_strided(a, la, b, lb, |x, y| x != F::zero() && y != F::zero()).into_storage(),
-        LogicalOr => map2_strided(a, la, b, lb, |x, y| x != F::zero() || y != F::zero()).into_storage(),
-        LogicalXor => map2_strided(a, la, b, lb, |x, y| (x != F::zero()) != (y != F::zero())).into_storage(),
+        LogicalAnd => {
+            map2_strided(a, la, b, lb, |x, y| x != F::zero() && y != F::zero()).into_storage()
+        }
+        LogicalOr => {
+            map2_strided(a, la, b, lb, |x, y| x != F::zero() || y != F::zero()).into_storage()
+        }
+        LogicalXor => {
+            map2_strided(a, la, b, lb, |x, y| (x != F::zero()) != (y != F::zero())).into_storage()
+        }
         BitAnd | BitOr | BitXor => {
-            return dtype_err(op.name(), format!("\"{}_cpu\" not implemented for 'Float'", op.name()))
+            return dtype_err(
+                op.name(),
+                format!("\"{}_cpu\" not implemented for 'Float'", op.name()),
+            )
         }
     })
 }
@@ -214,8 +249,10 @@ fn int_binary(op: BinaryOp, a: &[i64], la: &Layout, b: &[i64], lb: &Layout) -> R
             if has_zero() {
                 return Err(crate::error::Error::Runtime("ZeroDivisionError".into()));
             }
-            map2_strided(a, la, b, lb, |x, y| x.wrapping_div_euclid(y) - if y < 0 && x.rem_euclid(y) != 0 { 1 } else { 0 })
-                .into_storage()
+            map2_strided(a, la, b, lb, |x, y| {
+                x.wrapping_div_euclid(y) - if y < 0 && x.rem_euclid(y) != 0 { 1 } else { 0 }
+            })
+            .into_storage()
         }
         Remainder => {
             if has_zero() {
@@ -247,7 +284,13 @@ fn int_binary(op: BinaryOp, a: &[i64], la: &Layout, b: &[i64], lb: &Layout) -> R
     })
 }
 
-fn bool_binary(op: BinaryOp, a: &[bool], la: &Layout, b: &[bool], lb: &Layout) -> Result<CpuStorage> {
+fn bool_binary(
+    op: BinaryOp,
+    a: &[bool],
+    la: &Layout,
+    b: &[bool],
+    lb: &Layout,
+) -> Result<CpuStorage> {
     use BinaryOp::*;
     Ok(match op {
         Eq => map2_strided(a, la, b, lb, |x, y| x == y),
@@ -265,13 +308,35 @@ fn bool_binary(op: BinaryOp, a: &[bool], la: &Layout, b: &[bool], lb: &Layout) -
 }
 
 /// Both operands share a dtype and have layouts expanded to the output shape.
-pub fn binary(op: BinaryOp, a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout) -> Result<CpuStorage> {
+pub fn binary(
+    op: BinaryOp,
+    a: &CpuStorage,
+    la: &Layout,
+    b: &CpuStorage,
+    lb: &Layout,
+) -> Result<CpuStorage> {
     match (a, b) {
-        (CpuStorage::F32(x), CpuStorage::F32(y)) => float_binary(op, x.as_slice(), la, y.as_slice(), lb),
-        (CpuStorage::F64(x), CpuStorage::F64(y)) => float_binary(op, x.as_slice(), la, y.as_slice(), lb),
-        (CpuStorage::I64(x), CpuStorage::I64(y)) => int_binary(op, x.as_slice(), la, y.as_slice(), lb),
-        (CpuStorage::Bool(x), CpuStorage::Bool(y)) => bool_binary(op, x.as_slice(), la, y.as_slice(), lb),
-        _ => dtype_err(op.name(), format!("{}: operands must share a dtype ({} vs {})", op.name(), a.dtype(), b.dtype())),
+        (CpuStorage::F32(x), CpuStorage::F32(y)) => {
+            float_binary(op, x.as_slice(), la, y.as_slice(), lb)
+        }
+        (CpuStorage::F64(x), CpuStorage::F64(y)) => {
+            float_binary(op, x.as_slice(), la, y.as_slice(), lb)
+        }
+        (CpuStorage::I64(x), CpuStorage::I64(y)) => {
+            int_binary(op, x.as_slice(), la, y.as_slice(), lb)
+        }
+        (CpuStorage::Bool(x), CpuStorage::Bool(y)) => {
+            bool_binary(op, x.as_slice(), la, y.as_slice(), lb)
+        }
+        _ => dtype_err(
+            op.name(),
+            format!(
+                "{}: operands must share a dtype ({} vs {})",
+                op.name(),
+                a.dtype(),
+                b.dtype()
+            ),
+        ),
     }
 }
 
@@ -282,14 +347,26 @@ pub fn binary(op: BinaryOp, a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &La
 /// path's scaling by alpha (rounded to the dtype first), so the values are
 /// bitwise the same. `alpha` is 1 except for add and sub. Returns false,
 /// having written nothing, for ops or dtypes it does not cover.
-pub fn binary_inplace(op: BinaryOp, dst: &mut CpuStorage, dr: std::ops::Range<usize>, src: &CpuStorage, sr: std::ops::Range<usize>, alpha: f64) -> bool {
+pub fn binary_inplace(
+    op: BinaryOp,
+    dst: &mut CpuStorage,
+    dr: std::ops::Range<usize>,
+    src: &CpuStorage,
+    sr: std::ops::Range<usize>,
+    alpha: f64,
+) -> bool {
     fn run<F: Float>(d: &mut [F], s: &[F], f: impl Fn(F, F) -> F + Sync + Send) {
         use rayon::prelude::*;
         let parallel = d.len() >= super::PAR_THRESHOLD;
         match s {
-            [y] if parallel => d.par_chunks_mut(super::CHUNK).for_each(|c| super::simd::update_scalar_slice(c, *y, &f)),
+            [y] if parallel => d
+                .par_chunks_mut(super::CHUNK)
+                .for_each(|c| super::simd::update_scalar_slice(c, *y, &f)),
             [y] => super::simd::update_scalar_slice(d, *y, &f),
-            _ if parallel => d.par_chunks_mut(super::CHUNK).zip(s.par_chunks(super::CHUNK)).for_each(|(c, t)| super::simd::update_slice(c, t, &f)),
+            _ if parallel => d
+                .par_chunks_mut(super::CHUNK)
+                .zip(s.par_chunks(super::CHUNK))
+                .for_each(|(c, t)| super::simd::update_slice(c, t, &f)),
             _ => super::simd::update_slice(d, s, &f),
         }
     }
@@ -308,37 +385,78 @@ pub fn binary_inplace(op: BinaryOp, dst: &mut CpuStorage, dr: std::ops::Range<us
         true
     }
     match (dst, src) {
-        (CpuStorage::F32(d), CpuStorage::F32(s)) => typed(op, &mut d.as_mut_slice()[dr], &s.as_slice()[sr], alpha),
-        (CpuStorage::F64(d), CpuStorage::F64(s)) => typed(op, &mut d.as_mut_slice()[dr], &s.as_slice()[sr], alpha),
+        (CpuStorage::F32(d), CpuStorage::F32(s)) => {
+            typed(op, &mut d.as_mut_slice()[dr], &s.as_slice()[sr], alpha)
+        }
+        (CpuStorage::F64(d), CpuStorage::F64(s)) => {
+            typed(op, &mut d.as_mut_slice()[dr], &s.as_slice()[sr], alpha)
+        }
         _ => false,
     }
 }
 
 /// `where(cond, a, b)` with all three layouts expanded to the output shape.
-pub fn where_(cond: &CpuStorage, lc: &Layout, a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout) -> Result<CpuStorage> {
+pub fn where_(
+    cond: &CpuStorage,
+    lc: &Layout,
+    a: &CpuStorage,
+    la: &Layout,
+    b: &CpuStorage,
+    lb: &Layout,
+) -> Result<CpuStorage> {
     let CpuStorage::Bool(c) = cond else {
-        return dtype_err("where", format!("where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype()));
+        return dtype_err(
+            "where",
+            format!(
+                "where expected condition to be a boolean tensor, but got a tensor with dtype {}",
+                cond.dtype()
+            ),
+        );
     };
     let c = c.as_slice();
-    fn go<T: Copy + Default>(c: &[bool], lc: &Layout, a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<T> {
+    fn go<T: Copy + Default>(
+        c: &[bool],
+        lc: &Layout,
+        a: &[T],
+        la: &Layout,
+        b: &[T],
+        lb: &Layout,
+    ) -> Vec<T> {
         let mut out = Vec::with_capacity(lc.numel());
-        walk(&lc.shape, &[&lc.strides, &la.strides, &lb.strides], &[lc.offset, la.offset, lb.offset], |[i, j, k]| {
-            out.push(if c[i] { a[j] } else { b[k] })
-        });
+        walk(
+            &lc.shape,
+            &[&lc.strides, &la.strides, &lb.strides],
+            &[lc.offset, la.offset, lb.offset],
+            |[i, j, k]| out.push(if c[i] { a[j] } else { b[k] }),
+        );
         out
     }
     Ok(match (a, b) {
-        (CpuStorage::F32(x), CpuStorage::F32(y)) => go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage(),
-        (CpuStorage::F64(x), CpuStorage::F64(y)) => go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage(),
-        (CpuStorage::I64(x), CpuStorage::I64(y)) => go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage(),
-        (CpuStorage::Bool(x), CpuStorage::Bool(y)) => go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage(),
+        (CpuStorage::F32(x), CpuStorage::F32(y)) => {
+            go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage()
+        }
+        (CpuStorage::F64(x), CpuStorage::F64(y)) => {
+            go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage()
+        }
+        (CpuStorage::I64(x), CpuStorage::I64(y)) => {
+            go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage()
+        }
+        (CpuStorage::Bool(x), CpuStorage::Bool(y)) => {
+            go(c, lc, x.as_slice(), la, y.as_slice(), lb).into_storage()
+        }
         _ => return dtype_err("where", "where: operands must share a dtype"),
     })
 }
 
 /// d(op)/dx times `g` in one pass. `v` is what the op's rule saved: the input
 /// x, or the output y for ops in `grad_rules::unary_saves_output`.
-fn float_unary_backward<F: Float>(op: UnaryOp, g: &[F], lg: &Layout, v: &[F], lv: &Layout) -> Option<Vec<F>> {
+fn float_unary_backward<F: Float>(
+    op: UnaryOp,
+    g: &[F],
+    lg: &Layout,
+    v: &[F],
+    lv: &Layout,
+) -> Option<Vec<F>> {
     use UnaryOp::*;
     let one = F::one();
     let zero = F::zero();
@@ -354,7 +472,15 @@ fn float_unary_backward<F: Float>(op: UnaryOp, g: &[F], lg: &Layout, v: &[F], lv
         }
         Reciprocal => map2_strided(g, lg, v, lv, |g, y| -(g * y * y)),
         Relu => map2_strided(g, lg, v, lv, move |g, y| if y > zero { g } else { zero }),
-        Abs => map2_strided(g, lg, v, lv, move |g, x| if x > zero { g } else if x < zero { -g } else { zero }),
+        Abs => map2_strided(g, lg, v, lv, move |g, x| {
+            if x > zero {
+                g
+            } else if x < zero {
+                -g
+            } else {
+                zero
+            }
+        }),
         Log => map2_strided(g, lg, v, lv, |g, x| g / x),
         Log1p => map2_strided(g, lg, v, lv, move |g, x| g / (one + x)),
         Expm1 => map2_strided(g, lg, v, lv, |g, x| g * x.exp()),
@@ -403,10 +529,20 @@ fn float_unary_backward<F: Float>(op: UnaryOp, g: &[F], lg: &Layout, v: &[F], lv
 }
 
 /// Fused gradient of a unary op (`None`: the op has no fused form).
-pub fn unary_backward(op: UnaryOp, g: &CpuStorage, lg: &Layout, v: &CpuStorage, lv: &Layout) -> Option<CpuStorage> {
+pub fn unary_backward(
+    op: UnaryOp,
+    g: &CpuStorage,
+    lg: &Layout,
+    v: &CpuStorage,
+    lv: &Layout,
+) -> Option<CpuStorage> {
     match (g, v) {
-        (CpuStorage::F32(g), CpuStorage::F32(v)) => float_unary_backward(op, g.as_slice(), lg, v.as_slice(), lv).map(|o| o.into_storage()),
-        (CpuStorage::F64(g), CpuStorage::F64(v)) => float_unary_backward(op, g.as_slice(), lg, v.as_slice(), lv).map(|o| o.into_storage()),
+        (CpuStorage::F32(g), CpuStorage::F32(v)) => {
+            float_unary_backward(op, g.as_slice(), lg, v.as_slice(), lv).map(|o| o.into_storage())
+        }
+        (CpuStorage::F64(g), CpuStorage::F64(v)) => {
+            float_unary_backward(op, g.as_slice(), lg, v.as_slice(), lv).map(|o| o.into_storage())
+        }
         _ => None,
     }
 }

@@ -193,7 +193,10 @@ mod tests {
         for i in 0..=20_000 {
             let x = -110.0 + 23.0 * (i as f32 / 20_000.0);
             let (got, want) = (exp_approx(x) as f64, (x as f64).exp());
-            assert!((got - want).abs() <= 2.0 * 1.401_298_5e-45 + 4e-7 * want, "x={x}: got {got}, want {want}");
+            assert!(
+                (got - want).abs() <= 2.0 * 1.401_298_5e-45 + 4e-7 * want,
+                "x={x}: got {got}, want {want}"
+            );
         }
         assert_eq!(exp_approx(-104.0), 0.0);
         assert_eq!(exp_approx(-1000.0), 0.0);
@@ -204,9 +207,15 @@ mod tests {
         // absolute error near the zeros of sin/cos is what matters there
         for i in 0..=400_000 {
             let x = -8000.0 + 16000.0 * (i as f32 / 400_000.0);
-            for (got, want) in [(sin_f32(x), (x as f64).sin()), (cos_f32(x), (x as f64).cos())] {
+            for (got, want) in [
+                (sin_f32(x), (x as f64).sin()),
+                (cos_f32(x), (x as f64).cos()),
+            ] {
                 let w = want as f32;
-                assert!(ulps(got, w) <= 2 || (got as f64 - want).abs() < 1e-7, "x={x}: got {got}, want {want}");
+                assert!(
+                    ulps(got, w) <= 2 || (got as f64 - want).abs() < 1e-7,
+                    "x={x}: got {got}, want {want}"
+                );
             }
         }
     }

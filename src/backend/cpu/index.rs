@@ -11,7 +11,11 @@ fn split(shape: &[usize], dim: usize) -> (usize, usize, usize) {
     if shape.is_empty() {
         return (1, 1, 1);
     }
-    (shape[..dim].iter().product(), shape[dim], shape[dim + 1..].iter().product())
+    (
+        shape[..dim].iter().product(),
+        shape[dim],
+        shape[dim + 1..].iter().product(),
+    )
 }
 
 pub fn index_select(x: &CpuStorage, l: &Layout, dim: usize, idx: &[i64]) -> CpuStorage {
@@ -31,7 +35,13 @@ pub fn index_select(x: &CpuStorage, l: &Layout, dim: usize, idx: &[i64]) -> CpuS
 }
 
 /// out[i][j][k] = x[idx[i][j][k]][j][k] (for dim 0), out has idx's shape.
-pub fn gather(x: &CpuStorage, l: &Layout, dim: usize, idx: &[i64], idx_shape: &[usize]) -> CpuStorage {
+pub fn gather(
+    x: &CpuStorage,
+    l: &Layout,
+    dim: usize,
+    idx: &[i64],
+    idx_shape: &[usize],
+) -> CpuStorage {
     fn go<T: Element>(x: &[T], l: &Layout, dim: usize, idx: &[i64], idx_shape: &[usize]) -> Vec<T> {
         let mut out = Vec::with_capacity(idx.len());
         for_each_coord(idx_shape, |flat, coord| {
@@ -65,8 +75,26 @@ pub fn for_each_coord(shape: &[usize], mut f: impl FnMut(usize, &[usize])) {
 
 /// In place on a contiguous `dst` of `dst_shape`: dst[idx[i][j]][j] (+)= src[i][j].
 /// `src` is contiguous with `idx_shape`'s leading extent (it may be larger, as in PyTorch).
-pub fn scatter(dst: &mut CpuStorage, dst_shape: &[usize], dim: usize, idx: &[i64], idx_shape: &[usize], src: &CpuStorage, src_shape: &[usize], accumulate: bool) -> Result<()> {
-    fn go<T: Element + std::ops::Add<Output = T>>(dst: &mut [T], dst_shape: &[usize], dim: usize, idx: &[i64], idx_shape: &[usize], src: &[T], src_shape: &[usize], acc: bool) {
+pub fn scatter(
+    dst: &mut CpuStorage,
+    dst_shape: &[usize],
+    dim: usize,
+    idx: &[i64],
+    idx_shape: &[usize],
+    src: &CpuStorage,
+    src_shape: &[usize],
+    accumulate: bool,
+) -> Result<()> {
+    fn go<T: Element + std::ops::Add<Output = T>>(
+        dst: &mut [T],
+        dst_shape: &[usize],
+        dim: usize,
+        idx: &[i64],
+        idx_shape: &[usize],
+        src: &[T],
+        src_shape: &[usize],
+        acc: bool,
+    ) {
         let dst_strides = crate::shape::contiguous_strides(dst_shape);
         let src_strides = crate::shape::contiguous_strides(src_shape);
         for_each_coord(idx_shape, |flat, coord| {
@@ -77,10 +105,23 @@ pub fn scatter(dst: &mut CpuStorage, dst_shape: &[usize], dim: usize, idx: &[i64
                 d_off += dc * dst_strides[d];
                 s_off += c * src_strides[d];
             }
-            dst[d_off] = if acc { dst[d_off] + src[s_off] } else { src[s_off] };
+            dst[d_off] = if acc {
+                dst[d_off] + src[s_off]
+            } else {
+                src[s_off]
+            };
         });
     }
-    fn bool_go(dst: &mut [bool], dst_shape: &[usize], dim: usize, idx: &[i64], idx_shape: &[usize], src: &[bool], src_shape: &[usize], acc: bool) {
+    fn bool_go(
+        dst: &mut [bool],
+        dst_shape: &[usize],
+        dim: usize,
+        idx: &[i64],
+        idx_shape: &[usize],
+        src: &[bool],
+        src_shape: &[usize],
+        acc: bool,
+    ) {
         let dst_strides = crate::shape::contiguous_strides(dst_shape);
         let src_strides = crate::shape::contiguous_strides(src_shape);
         for_each_coord(idx_shape, |flat, coord| {
@@ -89,22 +130,83 @@ pub fn scatter(dst: &mut CpuStorage, dst_shape: &[usize], dim: usize, idx: &[i64
                 d_off += (if d == dim { idx[flat] as usize } else { c }) * dst_strides[d];
                 s_off += c * src_strides[d];
             }
-            dst[d_off] = if acc { dst[d_off] | src[s_off] } else { src[s_off] };
+            dst[d_off] = if acc {
+                dst[d_off] | src[s_off]
+            } else {
+                src[s_off]
+            };
         });
     }
     match (dst, src) {
-        (CpuStorage::F32(d), CpuStorage::F32(s)) => go(d.as_mut_slice(), dst_shape, dim, idx, idx_shape, s.as_slice(), src_shape, accumulate),
-        (CpuStorage::F64(d), CpuStorage::F64(s)) => go(d.as_mut_slice(), dst_shape, dim, idx, idx_shape, s.as_slice(), src_shape, accumulate),
-        (CpuStorage::I64(d), CpuStorage::I64(s)) => go(d.as_mut_slice(), dst_shape, dim, idx, idx_shape, s.as_slice(), src_shape, accumulate),
-        (CpuStorage::Bool(d), CpuStorage::Bool(s)) => bool_go(d.as_mut_slice(), dst_shape, dim, idx, idx_shape, s.as_slice(), src_shape, accumulate),
-        (d, s) => return dtype_err("scatter", format!("scatter(): Expected self.dtype to be equal to src.dtype ({} vs {})", d.dtype(), s.dtype())),
+        (CpuStorage::F32(d), CpuStorage::F32(s)) => go(
+            d.as_mut_slice(),
+            dst_shape,
+            dim,
+            idx,
+            idx_shape,
+            s.as_slice(),
+            src_shape,
+            accumulate,
+        ),
+        (CpuStorage::F64(d), CpuStorage::F64(s)) => go(
+            d.as_mut_slice(),
+            dst_shape,
+            dim,
+            idx,
+            idx_shape,
+            s.as_slice(),
+            src_shape,
+            accumulate,
+        ),
+        (CpuStorage::I64(d), CpuStorage::I64(s)) => go(
+            d.as_mut_slice(),
+            dst_shape,
+            dim,
+            idx,
+            idx_shape,
+            s.as_slice(),
+            src_shape,
+            accumulate,
+        ),
+        (CpuStorage::Bool(d), CpuStorage::Bool(s)) => bool_go(
+            d.as_mut_slice(),
+            dst_shape,
+            dim,
+            idx,
+            idx_shape,
+            s.as_slice(),
+            src_shape,
+            accumulate,
+        ),
+        (d, s) => {
+            return dtype_err(
+                "scatter",
+                format!(
+                    "scatter(): Expected self.dtype to be equal to src.dtype ({} vs {})",
+                    d.dtype(),
+                    s.dtype()
+                ),
+            )
+        }
     }
     Ok(())
 }
 
 /// In place on contiguous `dst`: dst.select(dim, idx[i]) += src.select(dim, i).
-pub fn index_add(dst: &mut CpuStorage, dst_shape: &[usize], dim: usize, idx: &[i64], src: &CpuStorage) -> Result<()> {
-    fn go<T: Element + std::ops::Add<Output = T>>(dst: &mut [T], shape: &[usize], dim: usize, idx: &[i64], src: &[T]) {
+pub fn index_add(
+    dst: &mut CpuStorage,
+    dst_shape: &[usize],
+    dim: usize,
+    idx: &[i64],
+    src: &CpuStorage,
+) -> Result<()> {
+    fn go<T: Element + std::ops::Add<Output = T>>(
+        dst: &mut [T],
+        shape: &[usize],
+        dim: usize,
+        idx: &[i64],
+        src: &[T],
+    ) {
         let (outer, n, inner) = split(shape, dim);
         for o in 0..outer {
             for (i, &t) in idx.iter().enumerate() {
@@ -117,19 +219,41 @@ pub fn index_add(dst: &mut CpuStorage, dst_shape: &[usize], dim: usize, idx: &[i
         }
     }
     match (dst, src) {
-        (CpuStorage::F32(d), CpuStorage::F32(s)) => go(d.as_mut_slice(), dst_shape, dim, idx, s.as_slice()),
-        (CpuStorage::F64(d), CpuStorage::F64(s)) => go(d.as_mut_slice(), dst_shape, dim, idx, s.as_slice()),
-        (CpuStorage::I64(d), CpuStorage::I64(s)) => go(d.as_mut_slice(), dst_shape, dim, idx, s.as_slice()),
-        (d, s) => return dtype_err("index_add", format!("index_add_(): self ({}) and source ({}) must have the same scalar type", d.dtype(), s.dtype())),
+        (CpuStorage::F32(d), CpuStorage::F32(s)) => {
+            go(d.as_mut_slice(), dst_shape, dim, idx, s.as_slice())
+        }
+        (CpuStorage::F64(d), CpuStorage::F64(s)) => {
+            go(d.as_mut_slice(), dst_shape, dim, idx, s.as_slice())
+        }
+        (CpuStorage::I64(d), CpuStorage::I64(s)) => {
+            go(d.as_mut_slice(), dst_shape, dim, idx, s.as_slice())
+        }
+        (d, s) => {
+            return dtype_err(
+                "index_add",
+                format!(
+                    "index_add_(): self ({}) and source ({}) must have the same scalar type",
+                    d.dtype(),
+                    s.dtype()
+                ),
+            )
+        }
     }
     Ok(())
 }
 
 /// Concatenates same-dtype inputs (layouts with equal shapes except `dim`).
-pub fn cat(parts: &[(&CpuStorage, &Layout)], dim: usize, out_shape: &[usize]) -> Result<CpuStorage> {
+pub fn cat(
+    parts: &[(&CpuStorage, &Layout)],
+    dim: usize,
+    out_shape: &[usize],
+) -> Result<CpuStorage> {
     fn go<T: Element>(parts: &[(&[T], &Layout)], dim: usize, out_shape: &[usize]) -> Vec<T> {
         let (outer, _, inner) = split(out_shape, dim);
-        let datas: Vec<Vec<T>> = parts.iter().map(|(x, l)| map_strided(x, l, |v| v)).collect();
+        let datas: Vec<Vec<T>> = parts
+            .iter()
+            .map(|(x, l)| map_strided(x, l, |v| v))
+            .collect();
         let mut out = Vec::with_capacity(out_shape.iter().product());
         for o in 0..outer {
             for (data, (_, l)) in datas.iter().zip(parts) {
@@ -145,7 +269,15 @@ pub fn cat(parts: &[(&CpuStorage, &Layout)], dim: usize, out_shape: &[usize]) ->
             for (s, l) in parts {
                 match s {
                     CpuStorage::$v(b) => typed.push((b.as_slice(), *l)),
-                    other => return dtype_err("cat", format!("cat(): expected all inputs to share a dtype, got {}", other.dtype())),
+                    other => {
+                        return dtype_err(
+                            "cat",
+                            format!(
+                                "cat(): expected all inputs to share a dtype, got {}",
+                                other.dtype()
+                            ),
+                        )
+                    }
                 }
             }
             go(&typed, dim, out_shape).into_storage()

@@ -73,14 +73,19 @@ pub fn max<F: Float>(x: &[F]) -> F {
     if nan.iter().any(|&n| n) {
         return F::from_f64(f64::NAN);
     }
-    acc.iter().copied().fold(F::from_f64(f64::NEG_INFINITY), |a, b| if b > a { b } else { a })
+    acc.iter().copied().fold(
+        F::from_f64(f64::NEG_INFINITY),
+        |a, b| if b > a { b } else { a },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn lanes_match_plain_loops() {
-        let v: Vec<f32> = (0..1037).map(|i| ((i * 7919) % 1000) as f32 * 0.001 - 0.3).collect();
+        let v: Vec<f32> = (0..1037)
+            .map(|i| ((i * 7919) % 1000) as f32 * 0.001 - 0.3)
+            .collect();
         let plain: f64 = v.iter().map(|&x| x as f64).sum();
         assert!((super::sum_f64(&v) - plain).abs() < 1e-9);
         assert_eq!(super::max(&v), v.iter().cloned().fold(f32::MIN, f32::max));

@@ -17,7 +17,13 @@ pub(super) fn row_lse<F: Float>(row: &[F]) -> F {
 }
 
 #[inline(always)]
-pub(super) fn row_grad<F: Float>(row: &[F], lse: F, target: usize, coef: F, dst: &mut [MaybeUninit<F>]) {
+pub(super) fn row_grad<F: Float>(
+    row: &[F],
+    lse: F,
+    target: usize,
+    coef: F,
+    dst: &mut [MaybeUninit<F>],
+) {
     for (d, &x) in dst.iter_mut().zip(row) {
         d.write((x - lse).exp_approx() * coef);
     }
@@ -31,7 +37,9 @@ fn forward<F: Float>(x: &[F], c: usize) -> Vec<F> {
     if x.len() >= PAR_THRESHOLD {
         x.par_chunks(c).map(super::simd::row_lse).collect()
     } else {
-        (0..n).map(|i| super::simd::row_lse(&x[i * c..(i + 1) * c])).collect()
+        (0..n)
+            .map(|i| super::simd::row_lse(&x[i * c..(i + 1) * c]))
+            .collect()
     }
 }
 
@@ -51,7 +59,10 @@ fn backward<F: Float>(x: &[F], c: usize, lse: &[F], targets: &[i64], coef: &[f64
     let dst = &mut out.spare_capacity_mut()[..len];
     if c > 0 {
         if len >= PAR_THRESHOLD {
-            dst.par_chunks_mut(c).zip(x.par_chunks(c)).enumerate().for_each(row);
+            dst.par_chunks_mut(c)
+                .zip(x.par_chunks(c))
+                .enumerate()
+                .for_each(row);
         } else {
             dst.chunks_mut(c).zip(x.chunks(c)).enumerate().for_each(row);
         }
@@ -62,19 +73,44 @@ fn backward<F: Float>(x: &[F], c: usize, lse: &[F], targets: &[i64], coef: &[f64
 }
 
 /// Row-wise logsumexp of a contiguous `[N, C]` block.
-pub fn logsumexp_rows(x: &CpuStorage, range: std::ops::Range<usize>, c: usize) -> Result<CpuStorage> {
+pub fn logsumexp_rows(
+    x: &CpuStorage,
+    range: std::ops::Range<usize>,
+    c: usize,
+) -> Result<CpuStorage> {
     Ok(match x {
         CpuStorage::F32(b) => forward(&b.as_slice()[range], c).into_storage(),
         CpuStorage::F64(b) => forward(&b.as_slice()[range], c).into_storage(),
-        _ => return dtype_err("cross_entropy", "cross_entropy: expected a floating point input"),
+        _ => {
+            return dtype_err(
+                "cross_entropy",
+                "cross_entropy: expected a floating point input",
+            )
+        }
     })
 }
 
 /// d loss / d x = coef_i * (softmax(x_i) - onehot(t_i)), rows with coef 0 left 0.
-pub fn cross_entropy_grad(x: &CpuStorage, range: std::ops::Range<usize>, c: usize, lse: &CpuStorage, targets: &[i64], coef: &[f64]) -> Result<CpuStorage> {
+pub fn cross_entropy_grad(
+    x: &CpuStorage,
+    range: std::ops::Range<usize>,
+    c: usize,
+    lse: &CpuStorage,
+    targets: &[i64],
+    coef: &[f64],
+) -> Result<CpuStorage> {
     Ok(match (x, lse) {
-        (CpuStorage::F32(b), CpuStorage::F32(l)) => backward(&b.as_slice()[range], c, l.as_slice(), targets, coef).into_storage(),
-        (CpuStorage::F64(b), CpuStorage::F64(l)) => backward(&b.as_slice()[range], c, l.as_slice(), targets, coef).into_storage(),
-        _ => return dtype_err("cross_entropy", "cross_entropy: expected a floating point input"),
+        (CpuStorage::F32(b), CpuStorage::F32(l)) => {
+            backward(&b.as_slice()[range], c, l.as_slice(), targets, coef).into_storage()
+        }
+        (CpuStorage::F64(b), CpuStorage::F64(l)) => {
+            backward(&b.as_slice()[range], c, l.as_slice(), targets, coef).into_storage()
+        }
+        _ => {
+            return dtype_err(
+                "cross_entropy",
+                "cross_entropy: expected a floating point input",
+            )
+        }
     })
 }

@@ -32,7 +32,16 @@ struct Operands {
 /// # Safety
 /// The pointers must cover the strided extents described.
 #[allow(clippy::too_many_arguments)]
-unsafe fn gemm_one<T: Element>(m: usize, n: usize, k: usize, ops: Operands, dst_rs: usize, la: &Layout, lb: &Layout, par: Parallelism) {
+unsafe fn gemm_one<T: Element>(
+    m: usize,
+    n: usize,
+    k: usize,
+    ops: Operands,
+    dst_rs: usize,
+    la: &Layout,
+    lb: &Layout,
+    par: Parallelism,
+) {
     gemm::gemm(
         m,
         n,
@@ -59,7 +68,13 @@ unsafe fn gemm_one<T: Element>(m: usize, n: usize, k: usize, ops: Operands, dst_
 /// `bias`: a length-n row added to every output row afterwards (one pass
 /// over a block still in cache; gemm's accumulate-into-dst path measured
 /// slower than this).
-fn gemm_batched<T: Element + std::ops::Add<Output = T>>(a: &[T], la: &Layout, b: &[T], lb: &Layout, bias: Option<&[T]>) -> Vec<T> {
+fn gemm_batched<T: Element + std::ops::Add<Output = T>>(
+    a: &[T],
+    la: &Layout,
+    b: &[T],
+    lb: &Layout,
+    bias: Option<&[T]>,
+) -> Vec<T> {
     let mut out = gemm_product(a, la, b, lb);
     if let Some(row) = bias {
         for out_row in out.chunks_exact_mut(row.len().max(1)) {
@@ -93,13 +108,19 @@ fn gemm_product<T: Element>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<T
     // against the storages' lengths; each call writes its own m x n block
     // (or its own column range of it) inside `out`.
     if one >= PAR_FLOPS || threads == 1 || one * bs < SPLIT_FLOPS {
-        let par = if one >= PAR_FLOPS && threads > 1 { Parallelism::Rayon(threads) } else { Parallelism::None };
+        let par = if one >= PAR_FLOPS && threads > 1 {
+            Parallelism::Rayon(threads)
+        } else {
+            Parallelism::None
+        };
         for batch in 0..bs {
             unsafe { gemm_one::<T>(m, n, k, batch_ops(batch, dst), n, la, lb, par) };
         }
     } else if bs >= threads {
         use rayon::prelude::*;
-        (0..bs).into_par_iter().for_each(|batch| unsafe { gemm_one::<T>(m, n, k, batch_ops(batch, dst), n, la, lb, Parallelism::None) });
+        (0..bs).into_par_iter().for_each(|batch| unsafe {
+            gemm_one::<T>(m, n, k, batch_ops(batch, dst), n, la, lb, Parallelism::None)
+        });
     } else {
         // few products: split each one's rows or columns (the longer side)
         // into one block per thread
@@ -114,9 +135,25 @@ fn gemm_product<T: Element>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<T
                 let start = j * block;
                 let width = block.min(len - start);
                 let (ops, rows, cols) = if split_rows {
-                    (Operands { dst: base.dst + start * n * size, a: base.a + start * la.strides[1] * size, b: base.b }, width, n)
+                    (
+                        Operands {
+                            dst: base.dst + start * n * size,
+                            a: base.a + start * la.strides[1] * size,
+                            b: base.b,
+                        },
+                        width,
+                        n,
+                    )
                 } else {
-                    (Operands { dst: base.dst + start * size, a: base.a, b: base.b + start * lb.strides[2] * size }, m, width)
+                    (
+                        Operands {
+                            dst: base.dst + start * size,
+                            a: base.a,
+                            b: base.b + start * lb.strides[2] * size,
+                        },
+                        m,
+                        width,
+                    )
                 };
                 unsafe { gemm_one::<T>(rows, cols, k, ops, n, la, lb, Parallelism::None) };
             });
@@ -136,8 +173,10 @@ fn int_batched(a: &[i64], la: &Layout, b: &[i64], lb: &Layout) -> Vec<i64> {
             for j in 0..n {
                 let mut acc = 0i64;
                 for p in 0..k {
-                    let x = a[la.offset + batch * la.strides[0] + i * la.strides[1] + p * la.strides[2]];
-                    let y = b[lb.offset + batch * lb.strides[0] + p * lb.strides[1] + j * lb.strides[2]];
+                    let x = a
+                        [la.offset + batch * la.strides[0] + i * la.strides[1] + p * la.strides[2]];
+                    let y = b
+                        [lb.offset + batch * lb.strides[0] + p * lb.strides[1] + j * lb.strides[2]];
                     acc = acc.wrapping_add(x.wrapping_mul(y));
                 }
                 out[(batch * m + i) * n + j] = acc;
@@ -153,19 +192,54 @@ pub fn bmm(a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout) -> Result<C
 }
 
 /// `bmm` plus a bias row (contiguous `n` elements of the same dtype) added to each output row.
-pub fn bmm_bias(a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout, bias: Option<(&CpuStorage, usize)>) -> Result<CpuStorage> {
+pub fn bmm_bias(
+    a: &CpuStorage,
+    la: &Layout,
+    b: &CpuStorage,
+    lb: &Layout,
+    bias: Option<(&CpuStorage, usize)>,
+) -> Result<CpuStorage> {
     let n = lb.shape[2];
     Ok(match (a, b, bias) {
-        (CpuStorage::F32(x), CpuStorage::F32(y), None) => gemm_batched(x.as_slice(), la, y.as_slice(), lb, None).into_storage(),
-        (CpuStorage::F64(x), CpuStorage::F64(y), None) => gemm_batched(x.as_slice(), la, y.as_slice(), lb, None).into_storage(),
-        (CpuStorage::F32(x), CpuStorage::F32(y), Some((CpuStorage::F32(c), o))) => gemm_batched(x.as_slice(), la, y.as_slice(), lb, Some(&c.as_slice()[o..o + n])).into_storage(),
-        (CpuStorage::F64(x), CpuStorage::F64(y), Some((CpuStorage::F64(c), o))) => gemm_batched(x.as_slice(), la, y.as_slice(), lb, Some(&c.as_slice()[o..o + n])).into_storage(),
-        (_, _, Some(_)) => return dtype_err("linear", "linear: bias must have the input's floating dtype"),
-        (CpuStorage::I64(x), CpuStorage::I64(y), None) => int_batched(x.as_slice(), la, y.as_slice(), lb).into_storage(),
+        (CpuStorage::F32(x), CpuStorage::F32(y), None) => {
+            gemm_batched(x.as_slice(), la, y.as_slice(), lb, None).into_storage()
+        }
+        (CpuStorage::F64(x), CpuStorage::F64(y), None) => {
+            gemm_batched(x.as_slice(), la, y.as_slice(), lb, None).into_storage()
+        }
+        (CpuStorage::F32(x), CpuStorage::F32(y), Some((CpuStorage::F32(c), o))) => gemm_batched(
+            x.as_slice(),
+            la,
+            y.as_slice(),
+            lb,
+            Some(&c.as_slice()[o..o + n]),
+        )
+        .into_storage(),
+        (CpuStorage::F64(x), CpuStorage::F64(y), Some((CpuStorage::F64(c), o))) => gemm_batched(
+            x.as_slice(),
+            la,
+            y.as_slice(),
+            lb,
+            Some(&c.as_slice()[o..o + n]),
+        )
+        .into_storage(),
+        (_, _, Some(_)) => {
+            return dtype_err(
+                "linear",
+                "linear: bias must have the input's floating dtype",
+            )
+        }
+        (CpuStorage::I64(x), CpuStorage::I64(y), None) => {
+            int_batched(x.as_slice(), la, y.as_slice(), lb).into_storage()
+        }
         _ => {
             return dtype_err(
                 "matmul",
-                format!("expected m1 and m2 to have the same dtype, but got: {} != {}", a.dtype(), b.dtype()),
+                format!(
+                    "expected m1 and m2 to have the same dtype, but got: {} != {}",
+                    a.dtype(),
+                    b.dtype()
+                ),
             )
         }
     })
@@ -177,7 +251,19 @@ pub fn bmm_bias(a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout, bias: 
 /// # Safety
 /// The pointers must cover the strided extents described.
 #[allow(clippy::too_many_arguments)]
-pub(super) unsafe fn gemm_serial<T: Element>(m: usize, n: usize, k: usize, dst: (*mut T, isize, isize), accumulate: bool, a: *const T, a_rs: isize, a_cs: isize, b: *const T, b_rs: isize, b_cs: isize) {
+pub(super) unsafe fn gemm_serial<T: Element>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: (*mut T, isize, isize),
+    accumulate: bool,
+    a: *const T,
+    a_rs: isize,
+    a_cs: isize,
+    b: *const T,
+    b_rs: isize,
+    b_cs: isize,
+) {
     if m == 0 || n == 0 {
         return;
     }

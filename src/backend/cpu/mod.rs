@@ -6,16 +6,16 @@ pub mod buffer;
 pub mod conv;
 pub mod elementwise;
 pub mod fastmath;
+pub mod index;
 pub mod lanes;
 pub mod loss;
-pub mod index;
 pub mod matmul;
 pub mod optim;
 pub mod reduce;
 pub mod simd;
 pub mod softmax;
-pub mod window;
 pub mod special;
+pub mod window;
 
 use crate::dtype::{DType, Element};
 use crate::layout::{walk, Layout};
@@ -107,10 +107,11 @@ impl CpuStorage {
     pub fn try_full(dtype: DType, n: usize, value: f64) -> crate::error::Result<CpuStorage> {
         fn alloc<T: Copy>(n: usize, v: T) -> crate::error::Result<Vec<T>> {
             let mut out = Vec::new();
-            out.try_reserve_exact(n).map_err(|_| crate::error::Error::OutOfMemory {
-                op: "empty",
-                bytes: n as u128 * std::mem::size_of::<T>() as u128,
-            })?;
+            out.try_reserve_exact(n)
+                .map_err(|_| crate::error::Error::OutOfMemory {
+                    op: "empty",
+                    bytes: n as u128 * std::mem::size_of::<T>() as u128,
+                })?;
             out.resize(n, v);
             Ok(out)
         }
@@ -178,10 +179,21 @@ impl CpuStorage {
     /// element (`fill_`, `zero_`) is a fill. They made `zero_` on 200K
     /// floats 157 us and `add_` 46 us where PyTorch takes 4 and 8. Returns
     /// false, having done nothing, for the other layouts.
-    fn copy_same_dtype_fast(&mut self, dst: &Layout, src: &CpuStorage, src_layout: &Layout) -> bool {
+    fn copy_same_dtype_fast(
+        &mut self,
+        dst: &Layout,
+        src: &CpuStorage,
+        src_layout: &Layout,
+    ) -> bool {
         fn go<T: Element>(d: &mut [T], dst: &Layout, s: &[T], sl: &Layout) -> bool {
             let n = dst.numel();
-            if n > 0 && sl.strides.iter().zip(&sl.shape).all(|(&st, &len)| st == 0 || len == 1) {
+            if n > 0
+                && sl
+                    .strides
+                    .iter()
+                    .zip(&sl.shape)
+                    .all(|(&st, &len)| st == 0 || len == 1)
+            {
                 let value = s[sl.offset];
                 match dst.contiguous_range() {
                     Some(r) => d[r].fill(value),
@@ -198,10 +210,18 @@ impl CpuStorage {
             }
         }
         match (self, src) {
-            (CpuStorage::F32(d), CpuStorage::F32(s)) => go(d.as_mut_slice(), dst, s.as_slice(), src_layout),
-            (CpuStorage::F64(d), CpuStorage::F64(s)) => go(d.as_mut_slice(), dst, s.as_slice(), src_layout),
-            (CpuStorage::I64(d), CpuStorage::I64(s)) => go(d.as_mut_slice(), dst, s.as_slice(), src_layout),
-            (CpuStorage::Bool(d), CpuStorage::Bool(s)) => go(d.as_mut_slice(), dst, s.as_slice(), src_layout),
+            (CpuStorage::F32(d), CpuStorage::F32(s)) => {
+                go(d.as_mut_slice(), dst, s.as_slice(), src_layout)
+            }
+            (CpuStorage::F64(d), CpuStorage::F64(s)) => {
+                go(d.as_mut_slice(), dst, s.as_slice(), src_layout)
+            }
+            (CpuStorage::I64(d), CpuStorage::I64(s)) => {
+                go(d.as_mut_slice(), dst, s.as_slice(), src_layout)
+            }
+            (CpuStorage::Bool(d), CpuStorage::Bool(s)) => {
+                go(d.as_mut_slice(), dst, s.as_slice(), src_layout)
+            }
             _ => false,
         }
     }
@@ -229,14 +249,20 @@ impl<D: Element> CastFrom for D {
 
 /// `out[i] = f(src[layout offset i])` in row-major order; contiguous inputs
 /// run the CPU-dispatched slice loop (vectorised), large ones on rayon.
-pub fn map_strided<S: Copy + Sync, D: Copy + Send, F: Fn(S) -> D + Sync + Send>(src: &[S], l: &Layout, f: F) -> Vec<D> {
+pub fn map_strided<S: Copy + Sync, D: Copy + Send, F: Fn(S) -> D + Sync + Send>(
+    src: &[S],
+    l: &Layout,
+    f: F,
+) -> Vec<D> {
     let n = l.numel();
     let mut out: Vec<D> = Vec::with_capacity(n);
     if let Some(r) = l.contiguous_range() {
         let s = &src[r];
         let dst = &mut out.spare_capacity_mut()[..n];
         if n >= PAR_THRESHOLD {
-            dst.par_chunks_mut(CHUNK).zip(s.par_chunks(CHUNK)).for_each(|(o, i)| simd::map_slice(i, o, &f));
+            dst.par_chunks_mut(CHUNK)
+                .zip(s.par_chunks(CHUNK))
+                .for_each(|(o, i)| simd::map_slice(i, o, &f));
         } else {
             simd::map_slice(s, dst, &f);
         }
@@ -244,12 +270,19 @@ pub fn map_strided<S: Copy + Sync, D: Copy + Send, F: Fn(S) -> D + Sync + Send>(
         unsafe { out.set_len(n) };
         return out;
     }
-    walk(&l.shape, &[&l.strides], &[l.offset], |[o]| out.push(f(src[o])));
+    walk(&l.shape, &[&l.strides], &[l.offset], |[o]| {
+        out.push(f(src[o]))
+    });
     out
 }
 
 /// `out[i] = f(a[i], b[i])` over two layouts of the same (broadcast) shape.
-pub fn map2_strided<A: Copy + Sync + Send, B: Copy + Sync + Send, D: Copy + Send, F: Fn(A, B) -> D + Sync + Send>(
+pub fn map2_strided<
+    A: Copy + Sync + Send,
+    B: Copy + Sync + Send,
+    D: Copy + Send,
+    F: Fn(A, B) -> D + Sync + Send,
+>(
     a: &[A],
     la: &Layout,
     b: &[B],
@@ -280,7 +313,9 @@ pub fn map2_strided<A: Copy + Sync + Send, B: Copy + Sync + Send, D: Copy + Send
             let mut out: Vec<D> = Vec::with_capacity(n);
             let dst = &mut out.spare_capacity_mut()[..n];
             if n >= PAR_THRESHOLD {
-                dst.par_chunks_mut(CHUNK).zip(sa.par_chunks(CHUNK)).for_each(|(o, x)| simd::map_scalar_slice(x, y, o, &f));
+                dst.par_chunks_mut(CHUNK)
+                    .zip(sa.par_chunks(CHUNK))
+                    .for_each(|(o, x)| simd::map_scalar_slice(x, y, o, &f));
             } else {
                 simd::map_scalar_slice(sa, y, dst, &f);
             }
@@ -298,15 +333,23 @@ pub fn map2_strided<A: Copy + Sync + Send, B: Copy + Sync + Send, D: Copy + Send
         return out;
     }
     let mut out = Vec::with_capacity(n);
-    walk(&la.shape, &[&la.strides, &lb.strides], &[la.offset, lb.offset], |[i, j]| {
-        out.push(f(a[i], b[j]))
-    });
+    walk(
+        &la.shape,
+        &[&la.strides, &lb.strides],
+        &[la.offset, lb.offset],
+        |[i, j]| out.push(f(a[i], b[j])),
+    );
     out
 }
 
 /// Broadcast layouts whose last dim is contiguous or broadcast in each
 /// operand (bias adds, row scalings): each output row is one vectorised call.
-fn map2_rows<A: Copy + Sync + Send, B: Copy + Sync + Send, D: Copy + Send, F: Fn(A, B) -> D + Sync + Send>(
+fn map2_rows<
+    A: Copy + Sync + Send,
+    B: Copy + Sync + Send,
+    D: Copy + Send,
+    F: Fn(A, B) -> D + Sync + Send,
+>(
     a: &[A],
     la: &Layout,
     b: &[B],
@@ -324,7 +367,12 @@ fn map2_rows<A: Copy + Sync + Send, B: Copy + Sync + Send, D: Copy + Send, F: Fn
     }
     let n = la.numel();
     let mut starts: Vec<[usize; 2]> = Vec::with_capacity(n / inner);
-    walk(&la.shape[..nd - 1], &[&la.strides[..nd - 1], &lb.strides[..nd - 1]], &[la.offset, lb.offset], |o| starts.push(o));
+    walk(
+        &la.shape[..nd - 1],
+        &[&la.strides[..nd - 1], &lb.strides[..nd - 1]],
+        &[la.offset, lb.offset],
+        |o| starts.push(o),
+    );
     let mut out: Vec<D> = Vec::with_capacity(n);
     let row = |(dst, &[ia, ib]): (&mut [std::mem::MaybeUninit<D>], &[usize; 2])| match (sa, sb) {
         (1, 1) => simd::map2_slice(&a[ia..ia + inner], &b[ib..ib + inner], dst, f),
@@ -342,7 +390,9 @@ fn map2_rows<A: Copy + Sync + Send, B: Copy + Sync + Send, D: Copy + Send, F: Fn
     };
     let dst = &mut out.spare_capacity_mut()[..n];
     if n >= PAR_THRESHOLD {
-        dst.par_chunks_mut(inner).zip(starts.par_iter()).for_each(row);
+        dst.par_chunks_mut(inner)
+            .zip(starts.par_iter())
+            .for_each(row);
     } else {
         dst.chunks_mut(inner).zip(starts.iter()).for_each(row);
     }

@@ -49,14 +49,33 @@ fn each2<F: Float>(p: &mut [F], g: &[F], a: &mut [F], f: impl Fn(&mut F, F, &mut
     }
 }
 #[inline(always)]
-fn each3<F: Float>(p: &mut [F], g: &[F], a: &mut [F], b: &mut [F], f: impl Fn(&mut F, F, &mut F, &mut F)) {
+fn each3<F: Float>(
+    p: &mut [F],
+    g: &[F],
+    a: &mut [F],
+    b: &mut [F],
+    f: impl Fn(&mut F, F, &mut F, &mut F),
+) {
     for (((p, &g), a), b) in p.iter_mut().zip(g).zip(a.iter_mut()).zip(b.iter_mut()) {
         f(p, g, a, b);
     }
 }
 #[inline(always)]
-fn each4<F: Float>(p: &mut [F], g: &[F], a: &mut [F], b: &mut [F], c: &mut [F], f: impl Fn(&mut F, F, &mut F, &mut F, &mut F)) {
-    for ((((p, &g), a), b), c) in p.iter_mut().zip(g).zip(a.iter_mut()).zip(b.iter_mut()).zip(c.iter_mut()) {
+fn each4<F: Float>(
+    p: &mut [F],
+    g: &[F],
+    a: &mut [F],
+    b: &mut [F],
+    c: &mut [F],
+    f: impl Fn(&mut F, F, &mut F, &mut F, &mut F),
+) {
+    for ((((p, &g), a), b), c) in p
+        .iter_mut()
+        .zip(g)
+        .zip(a.iter_mut())
+        .zip(b.iter_mut())
+        .zip(c.iter_mut())
+    {
         f(p, g, a, b, c);
     }
 }
@@ -67,10 +86,20 @@ fn each4<F: Float>(p: &mut [F], g: &[F], a: &mut [F], b: &mut [F], c: &mut [F], 
 pub(super) fn update_chunk<F: Float>(u: &OptimUpdate, p: &mut [F], g: &[F], s: &mut [&mut [F]]) {
     let f = F::from_f64;
     match *u {
-        OptimUpdate::Sgd { lr, momentum, dampening, nesterov, weight_decay, maximize, first } => {
+        OptimUpdate::Sgd {
+            lr,
+            momentum,
+            dampening,
+            nesterov,
+            weight_decay,
+            maximize,
+            first,
+        } => {
             let (neg_lr, wd, m, keep) = (f(-lr), f(weight_decay), f(momentum), f(1.0 - dampening));
             match s {
-                [] => each1(p, g, |p, g| *p = *p + neg_lr * direction(*p, g, maximize, wd)),
+                [] => each1(p, g, |p, g| {
+                    *p = *p + neg_lr * direction(*p, g, maximize, wd)
+                }),
                 [buf] => each2(p, g, buf, |p, g, buf| {
                     let d = direction(*p, g, maximize, wd);
                     *buf = if first { d } else { *buf * m + keep * d };
@@ -80,13 +109,27 @@ pub(super) fn update_chunk<F: Float>(u: &OptimUpdate, p: &mut [F], g: &[F], s: &
                 _ => {}
             }
         }
-        OptimUpdate::Adam { lr, beta1, beta2, eps, weight_decay, decoupled, maximize, step, .. } => {
+        OptimUpdate::Adam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            decoupled,
+            maximize,
+            step,
+            ..
+        } => {
             // Per-step scalars in f64, as PyTorch computes them in Python.
             let neg_step_size = f(-(lr / (1.0 - beta1.powf(step))));
             let bc2_sqrt = f((1.0 - beta2.powf(step)).sqrt());
             let (w1, b2, one_m_b2, eps) = (f(1.0 - beta1), f(beta2), f(1.0 - beta2), f(eps));
             let decay = f(1.0 - lr * weight_decay);
-            let coupled_wd = if decoupled { F::zero() } else { f(weight_decay) };
+            let coupled_wd = if decoupled {
+                F::zero()
+            } else {
+                f(weight_decay)
+            };
             let decoupled = decoupled && weight_decay != 0.0;
             let moments = |p: &mut F, g: F, m: &mut F, v: &mut F| {
                 if decoupled {
@@ -109,8 +152,23 @@ pub(super) fn update_chunk<F: Float>(u: &OptimUpdate, p: &mut [F], g: &[F], s: &
                 _ => {}
             }
         }
-        OptimUpdate::RmsProp { lr, alpha, eps, weight_decay, momentum, centered, maximize } => {
-            let (neg_lr, a, one_m_a, eps, wd, m) = (f(-lr), f(alpha), f(1.0 - alpha), f(eps), f(weight_decay), f(momentum));
+        OptimUpdate::RmsProp {
+            lr,
+            alpha,
+            eps,
+            weight_decay,
+            momentum,
+            centered,
+            maximize,
+        } => {
+            let (neg_lr, a, one_m_a, eps, wd, m) = (
+                f(-lr),
+                f(alpha),
+                f(1.0 - alpha),
+                f(eps),
+                f(weight_decay),
+                f(momentum),
+            );
             let square = |p: F, g: F, sq: &mut F| {
                 let d = direction(p, g, maximize, wd);
                 *sq = *sq * a + one_m_a * d * d;
@@ -142,7 +200,14 @@ pub(super) fn update_chunk<F: Float>(u: &OptimUpdate, p: &mut [F], g: &[F], s: &
                 _ => {}
             }
         }
-        OptimUpdate::Adagrad { lr, lr_decay, weight_decay, eps, maximize, step } => {
+        OptimUpdate::Adagrad {
+            lr,
+            lr_decay,
+            weight_decay,
+            eps,
+            maximize,
+            step,
+        } => {
             let neg_clr = f(-(lr / (1.0 + (step - 1.0) * lr_decay)));
             let (wd, eps) = (f(weight_decay), f(eps));
             if let [sum] = s {
@@ -158,15 +223,27 @@ pub(super) fn update_chunk<F: Float>(u: &OptimUpdate, p: &mut [F], g: &[F], s: &
 
 fn apply_typed<F: Float>(u: &OptimUpdate, p: &mut [F], g: &[F], states: Vec<&mut [F]>) {
     let n = p.len();
-    let mut state_chunks: Vec<std::slice::ChunksMut<'_, F>> = states.into_iter().map(|s| s.chunks_mut(CHUNK)).collect();
+    let mut state_chunks: Vec<std::slice::ChunksMut<'_, F>> =
+        states.into_iter().map(|s| s.chunks_mut(CHUNK)).collect();
     // why: every state has the parameter's length (checked by the caller), so
     // each yields exactly as many chunks as the parameter.
     let tasks: Vec<_> = p
         .chunks_mut(CHUNK)
         .zip(g.chunks(CHUNK))
-        .map(|(pc, gc)| (pc, gc, state_chunks.iter_mut().filter_map(|c| c.next()).collect::<Vec<_>>()))
+        .map(|(pc, gc)| {
+            (
+                pc,
+                gc,
+                state_chunks
+                    .iter_mut()
+                    .filter_map(|c| c.next())
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect();
-    let run = |(pc, gc, mut sc): (&mut [F], &[F], Vec<&mut [F]>)| super::simd::optim_chunk(u, pc, gc, &mut sc);
+    let run = |(pc, gc, mut sc): (&mut [F], &[F], Vec<&mut [F]>)| {
+        super::simd::optim_chunk(u, pc, gc, &mut sc)
+    };
     if n >= PAR_ELEMENTS {
         tasks.into_par_iter().for_each(run);
     } else {
@@ -200,13 +277,33 @@ macro_rules! float_slices {
 float_slices!(f32, F32);
 float_slices!(f64, F64);
 
-fn apply_as<F: FloatSlices>(u: &OptimUpdate, p: (&mut CpuStorage, usize), g: (&CpuStorage, usize), states: Vec<(&mut CpuStorage, usize)>, n: usize) -> Result<()> {
-    let mismatch = || dtype_err(u.name(), format!("{}: parameter, gradient and state must share one floating dtype", u.name()));
-    let Some(ps) = F::slice_mut(p.0, p.1, n) else { return mismatch() };
-    let Some(gs) = F::slice(g.0, g.1, n) else { return mismatch() };
+fn apply_as<F: FloatSlices>(
+    u: &OptimUpdate,
+    p: (&mut CpuStorage, usize),
+    g: (&CpuStorage, usize),
+    states: Vec<(&mut CpuStorage, usize)>,
+    n: usize,
+) -> Result<()> {
+    let mismatch = || {
+        dtype_err(
+            u.name(),
+            format!(
+                "{}: parameter, gradient and state must share one floating dtype",
+                u.name()
+            ),
+        )
+    };
+    let Some(ps) = F::slice_mut(p.0, p.1, n) else {
+        return mismatch();
+    };
+    let Some(gs) = F::slice(g.0, g.1, n) else {
+        return mismatch();
+    };
     let mut ss = Vec::with_capacity(states.len());
     for (s, off) in states {
-        let Some(x) = F::slice_mut(s, off, n) else { return mismatch() };
+        let Some(x) = F::slice_mut(s, off, n) else {
+            return mismatch();
+        };
         ss.push(x);
     }
     apply_typed(u, ps, gs, ss);
@@ -214,10 +311,22 @@ fn apply_as<F: FloatSlices>(u: &OptimUpdate, p: (&mut CpuStorage, usize), g: (&C
 }
 
 /// Applies `u` to `n` contiguous elements of the parameter from its offset.
-pub fn apply(u: &OptimUpdate, p: (&mut CpuStorage, usize), g: (&CpuStorage, usize), states: Vec<(&mut CpuStorage, usize)>, n: usize) -> Result<()> {
+pub fn apply(
+    u: &OptimUpdate,
+    p: (&mut CpuStorage, usize),
+    g: (&CpuStorage, usize),
+    states: Vec<(&mut CpuStorage, usize)>,
+    n: usize,
+) -> Result<()> {
     match p.0.dtype() {
         crate::dtype::DType::F32 => apply_as::<f32>(u, p, g, states, n),
         crate::dtype::DType::F64 => apply_as::<f64>(u, p, g, states, n),
-        other => dtype_err(u.name(), format!("{}: parameters must be floating point, got {other}", u.name())),
+        other => dtype_err(
+            u.name(),
+            format!(
+                "{}: parameters must be floating point, got {other}",
+                u.name()
+            ),
+        ),
     }
 }

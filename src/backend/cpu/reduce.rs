@@ -11,12 +11,19 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 
 /// The elements of `l` with `dims` moved last, as `(rows, row_len)`.
-fn rows<'a, T: Copy + Sync + Send + Default>(x: &'a [T], l: &Layout, dims: &[usize]) -> (Cow<'a, [T]>, usize, usize) {
+fn rows<'a, T: Copy + Sync + Send + Default>(
+    x: &'a [T],
+    l: &Layout,
+    dims: &[usize],
+) -> (Cow<'a, [T]>, usize, usize) {
     let mut perm: Vec<usize> = (0..l.ndim()).filter(|d| !dims.contains(d)).collect();
     perm.extend_from_slice(dims);
     let lp = l.permute(&perm);
     let inner: usize = dims.iter().map(|&d| l.shape[d]).product();
-    let outer: usize = perm[..perm.len() - dims.len()].iter().map(|&d| l.shape[d]).product();
+    let outer: usize = perm[..perm.len() - dims.len()]
+        .iter()
+        .map(|&d| l.shape[d])
+        .product();
     let data = match lp.contiguous_range() {
         Some(r) => Cow::Borrowed(&x[r]),
         None => Cow::Owned(map_strided(x, &lp, |v| v)),
@@ -25,7 +32,12 @@ fn rows<'a, T: Copy + Sync + Send + Default>(x: &'a [T], l: &Layout, dims: &[usi
 }
 
 /// Applies `row_fn` to every row, in parallel over rows when that pays.
-fn per_row<T: Copy + Sync, D: Copy + Send + Default>(data: &[T], outer: usize, inner: usize, row_fn: impl Fn(&[T]) -> D + Sync + Send) -> Vec<D> {
+fn per_row<T: Copy + Sync, D: Copy + Send + Default>(
+    data: &[T],
+    outer: usize,
+    inner: usize,
+    row_fn: impl Fn(&[T]) -> D + Sync + Send,
+) -> Vec<D> {
     if inner == 0 {
         return (0..outer).map(|_| row_fn(&[])).collect();
     }
@@ -39,7 +51,9 @@ fn per_row<T: Copy + Sync, D: Copy + Send + Default>(data: &[T], outer: usize, i
 /// Fixed CHUNK partials (each summed with lanes), combined in order.
 fn sum_f<F: Float>(row: &[F]) -> f64 {
     let partials: Vec<f64> = if row.len() >= PAR_THRESHOLD {
-        row.par_chunks(CHUNK).map(|c| super::simd::sum_f64(c)).collect()
+        row.par_chunks(CHUNK)
+            .map(|c| super::simd::sum_f64(c))
+            .collect()
     } else {
         row.chunks(CHUNK).map(|c| super::simd::sum_f64(c)).collect()
     };
@@ -82,8 +96,15 @@ fn leading_sum<F: Float>(x: &[F], l: &Layout, dims: &[usize]) -> Option<Vec<f64>
         }
         acc
     };
-    let blocks: Vec<std::ops::Range<usize>> = (0..r1).step_by(LEADING_BLOCK_ROWS).map(|s| s..(s + LEADING_BLOCK_ROWS).min(r1)).collect();
-    let partials: Vec<Vec<f64>> = if data.len() >= PAR_THRESHOLD { blocks.into_par_iter().map(block_sum).collect() } else { blocks.into_iter().map(block_sum).collect() };
+    let blocks: Vec<std::ops::Range<usize>> = (0..r1)
+        .step_by(LEADING_BLOCK_ROWS)
+        .map(|s| s..(s + LEADING_BLOCK_ROWS).min(r1))
+        .collect();
+    let partials: Vec<Vec<f64>> = if data.len() >= PAR_THRESHOLD {
+        blocks.into_par_iter().map(block_sum).collect()
+    } else {
+        blocks.into_iter().map(block_sum).collect()
+    };
     let mut total = vec![0f64; k];
     for p in partials {
         for (t, v) in total.iter_mut().zip(p) {
@@ -97,21 +118,37 @@ fn float_reduce<F: Float>(op: ReduceOp, x: &[F], l: &Layout, dims: &[usize]) -> 
     if matches!(op, ReduceOp::Sum | ReduceOp::Mean) {
         if let Some(sums) = leading_sum(x, l, dims) {
             let count: usize = dims.iter().map(|&d| l.shape[d]).product();
-            return Ok(sums.into_iter().map(|v| F::from_f64(if op == ReduceOp::Mean { v / count as f64 } else { v })).collect());
+            return Ok(sums
+                .into_iter()
+                .map(|v| {
+                    F::from_f64(if op == ReduceOp::Mean {
+                        v / count as f64
+                    } else {
+                        v
+                    })
+                })
+                .collect());
         }
     }
     let (data, outer, inner) = rows(x, l, dims);
     Ok(match op {
         ReduceOp::Sum => per_row(&data, outer, inner, |r| F::from_f64(sum_f(r))),
-        ReduceOp::Mean => per_row(&data, outer, inner, |r| F::from_f64(sum_f(r) / r.len() as f64)),
-        ReduceOp::Prod => per_row(&data, outer, inner, |r| F::from_f64(r.iter().fold(1.0f64, |a, &v| a * v.to_f64()))),
+        ReduceOp::Mean => per_row(&data, outer, inner, |r| {
+            F::from_f64(sum_f(r) / r.len() as f64)
+        }),
+        ReduceOp::Prod => per_row(&data, outer, inner, |r| {
+            F::from_f64(r.iter().fold(1.0f64, |a, &v| a * v.to_f64()))
+        }),
         ReduceOp::Amax | ReduceOp::Amin => {
             if inner == 0 {
                 return Err(empty_reduce(op));
             }
             let is_max = op == ReduceOp::Amax;
             per_row(&data, outer, inner, |r| {
-                r.iter().skip(1).fold(r[0], |a, &v| if is_max { a.max_nan(v) } else { a.min_nan(v) })
+                r.iter().skip(1).fold(
+                    r[0],
+                    |a, &v| if is_max { a.max_nan(v) } else { a.min_nan(v) },
+                )
             })
         }
     })
@@ -127,7 +164,12 @@ fn empty_reduce(op: ReduceOp) -> crate::error::Error {
     }
 }
 
-fn int_reduce<T: Element + Ord>(op: ReduceOp, x: &[T], l: &Layout, dims: &[usize]) -> Result<CpuStorage>
+fn int_reduce<T: Element + Ord>(
+    op: ReduceOp,
+    x: &[T],
+    l: &Layout,
+    dims: &[usize],
+) -> Result<CpuStorage>
 where
     Vec<T>: IntoStorage,
 {
@@ -185,10 +227,11 @@ pub fn arg_reduce(op: ArgReduceOp, x: &CpuStorage, l: &Layout, dim: usize) -> Re
                 if b_nan {
                     break;
                 }
-                let better = v_nan || match op {
-                    ArgReduceOp::ArgMax => v > b,
-                    ArgReduceOp::ArgMin => v < b,
-                };
+                let better = v_nan
+                    || match op {
+                        ArgReduceOp::ArgMax => v > b,
+                        ArgReduceOp::ArgMin => v < b,
+                    };
                 if better {
                     best = i;
                 }
@@ -207,7 +250,11 @@ pub fn arg_reduce(op: ArgReduceOp, x: &CpuStorage, l: &Layout, dim: usize) -> Re
 
 /// Inclusive prefix sum along `dim`; output is contiguous in `l.shape`.
 pub fn cumsum(x: &CpuStorage, l: &Layout, dim: usize) -> CpuStorage {
-    fn go<T: Element, A: Element + std::ops::Add<Output = A>>(x: &[T], l: &Layout, dim: usize) -> Vec<A> {
+    fn go<T: Element, A: Element + std::ops::Add<Output = A>>(
+        x: &[T],
+        l: &Layout,
+        dim: usize,
+    ) -> Vec<A> {
         let contiguous = map_strided(x, l, |v| v);
         let n = l.shape.get(dim).copied().unwrap_or(1);
         let inner: usize = l.shape[dim.min(l.ndim())..].iter().skip(1).product();

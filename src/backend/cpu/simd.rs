@@ -26,7 +26,12 @@ fn detect() -> u8 {
     if std::env::var_os("AUTORUST_NO_SIMD").is_some() {
         return 1;
     }
-    if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq") && is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512vl") && is_x86_feature_detected!("fma") {
+    if is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512dq")
+        && is_x86_feature_detected!("avx512bw")
+        && is_x86_feature_detected!("avx512vl")
+        && is_x86_feature_detected!("fma")
+    {
         3
     } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
         2

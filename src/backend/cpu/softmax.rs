@@ -12,7 +12,13 @@ use std::mem::MaybeUninit;
 /// One block of `n` rows-of-`inner` (the softmax dim has stride `inner`).
 /// Writes every element of `dst` exactly once before reading any.
 #[inline(always)]
-pub(super) fn block<F: Float>(src: &[F], dst: &mut [MaybeUninit<F>], n: usize, inner: usize, log: bool) {
+pub(super) fn block<F: Float>(
+    src: &[F],
+    dst: &mut [MaybeUninit<F>],
+    n: usize,
+    inner: usize,
+    log: bool,
+) {
     let neg_inf = F::from_f64(f64::NEG_INFINITY);
     if inner == 1 {
         // Contiguous rows: vectorised max, exp-sum, then one output pass.
@@ -75,7 +81,11 @@ fn go<F: Float>(x: &[F], l: &Layout, dim: usize, log: bool) -> Vec<F> {
         None => Cow::Owned(map_strided(x, l, |v| v)),
     };
     let n = l.shape.get(dim).copied().unwrap_or(1);
-    let inner: usize = if l.ndim() == 0 { 1 } else { l.shape[dim + 1..].iter().product() };
+    let inner: usize = if l.ndim() == 0 {
+        1
+    } else {
+        l.shape[dim + 1..].iter().product()
+    };
     let len = data.len();
     if n == 0 || len == 0 {
         return vec![F::zero(); len];
@@ -84,9 +94,13 @@ fn go<F: Float>(x: &[F], l: &Layout, dim: usize, log: bool) -> Vec<F> {
     let dst = &mut out.spare_capacity_mut()[..len];
     let bs = n * inner;
     if len >= PAR_THRESHOLD && len / bs > 1 {
-        dst.par_chunks_mut(bs).zip(data.par_chunks(bs)).for_each(|(d, s)| super::simd::softmax_block(s, d, n, inner, log));
+        dst.par_chunks_mut(bs)
+            .zip(data.par_chunks(bs))
+            .for_each(|(d, s)| super::simd::softmax_block(s, d, n, inner, log));
     } else {
-        dst.chunks_mut(bs).zip(data.chunks(bs)).for_each(|(d, s)| super::simd::softmax_block(s, d, n, inner, log));
+        dst.chunks_mut(bs)
+            .zip(data.chunks(bs))
+            .for_each(|(d, s)| super::simd::softmax_block(s, d, n, inner, log));
     }
     // Safety: `block` wrote every element of every block.
     unsafe { out.set_len(len) };
@@ -99,7 +113,17 @@ pub fn softmax(x: &CpuStorage, l: &Layout, dim: usize, log: bool) -> Result<CpuS
         CpuStorage::F64(b) => go(b.as_slice(), l, dim, log).into_storage(),
         _ => {
             let name = if log { "log_softmax" } else { "softmax" };
-            return dtype_err(name, format!("\"{name}_lastdim_kernel_impl\" not implemented for '{}'", if x.dtype() == crate::dtype::DType::Bool { "Bool" } else { "Long" }));
+            return dtype_err(
+                name,
+                format!(
+                    "\"{name}_lastdim_kernel_impl\" not implemented for '{}'",
+                    if x.dtype() == crate::dtype::DType::Bool {
+                        "Bool"
+                    } else {
+                        "Long"
+                    }
+                ),
+            );
         }
     })
 }
@@ -134,21 +158,35 @@ fn backward_go<F: Float>(g: &[F], y: &[F], n: usize, log: bool) -> Vec<F> {
         return out;
     }
     if g.len() >= PAR_THRESHOLD && g.len() / n > 1 {
-        out.par_chunks_mut(n).zip(g.par_chunks(n).zip(y.par_chunks(n))).for_each(|(d, (g, y))| super::simd::softmax_backward_block(g, y, d, log));
+        out.par_chunks_mut(n)
+            .zip(g.par_chunks(n).zip(y.par_chunks(n)))
+            .for_each(|(d, (g, y))| super::simd::softmax_backward_block(g, y, d, log));
     } else {
-        out.chunks_mut(n).zip(g.chunks(n).zip(y.chunks(n))).for_each(|(d, (g, y))| super::simd::softmax_backward_block(g, y, d, log));
+        out.chunks_mut(n)
+            .zip(g.chunks(n).zip(y.chunks(n)))
+            .for_each(|(d, (g, y))| super::simd::softmax_backward_block(g, y, d, log));
     }
     out
 }
 
 /// Gradient of (log_)softmax over the last dim of contiguous `g` and `y`;
 /// None when the layouts do not fit the fused kernel.
-pub fn softmax_backward(g: &CpuStorage, lg: &Layout, y: &CpuStorage, ly: &Layout, log: bool) -> Option<CpuStorage> {
+pub fn softmax_backward(
+    g: &CpuStorage,
+    lg: &Layout,
+    y: &CpuStorage,
+    ly: &Layout,
+    log: bool,
+) -> Option<CpuStorage> {
     let (rg, ry) = (lg.contiguous_range()?, ly.contiguous_range()?);
     let n = *lg.shape.last()?;
     Some(match (g, y) {
-        (CpuStorage::F32(g), CpuStorage::F32(y)) => backward_go(&g.as_slice()[rg], &y.as_slice()[ry], n, log).into_storage(),
-        (CpuStorage::F64(g), CpuStorage::F64(y)) => backward_go(&g.as_slice()[rg], &y.as_slice()[ry], n, log).into_storage(),
+        (CpuStorage::F32(g), CpuStorage::F32(y)) => {
+            backward_go(&g.as_slice()[rg], &y.as_slice()[ry], n, log).into_storage()
+        }
+        (CpuStorage::F64(g), CpuStorage::F64(y)) => {
+            backward_go(&g.as_slice()[rg], &y.as_slice()[ry], n, log).into_storage()
+        }
         _ => return None,
     })
 }

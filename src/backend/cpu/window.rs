@@ -44,7 +44,9 @@ fn for_each_plane<T: Send>(dst: &mut [T], chunk: usize, f: impl Fn(usize, &mut [
         return;
     }
     if dst.len() >= PAR_THRESHOLD {
-        dst.par_chunks_mut(chunk).enumerate().for_each(|(i, d)| f(i, d));
+        dst.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(i, d)| f(i, d));
     } else {
         dst.chunks_mut(chunk).enumerate().for_each(|(i, d)| f(i, d));
     }
@@ -59,7 +61,11 @@ impl Sweep2d {
         let (s, n) = (self.stride[a] as isize, self.in_hw[a] as isize);
         // o * s + shift in [0, n)
         let lo = if shift >= 0 { 0 } else { (-shift + s - 1) / s };
-        let hi = if n - shift <= 0 { 0 } else { (n - shift + s - 1) / s };
+        let hi = if n - shift <= 0 {
+            0
+        } else {
+            (n - shift + s - 1) / s
+        };
         let out = self.out_hw[a] as isize;
         (lo.clamp(0, out) as usize)..(hi.clamp(0, out).max(lo.clamp(0, out)) as usize)
     }
@@ -122,7 +128,10 @@ pub(super) fn col2im_plane<F: Float>(src: &[F], s: &Sweep2d, plane: &mut [F]) {
             for oy in rows.clone() {
                 let iy = (oy as isize * s.stride[0] as isize + s.shift(0, ki)) as usize;
                 let dst_row = &mut plane[iy * w..(iy + 1) * w];
-                for (j, &v) in row[oy * ow + cols.start..oy * ow + cols.end].iter().enumerate() {
+                for (j, &v) in row[oy * ow + cols.start..oy * ow + cols.end]
+                    .iter()
+                    .enumerate()
+                {
                     let d = &mut dst_row[x0 + j * sw];
                     *d = *d + v;
                 }
@@ -134,7 +143,9 @@ pub(super) fn col2im_plane<F: Float>(src: &[F], s: &Sweep2d, plane: &mut [F]) {
 fn im2col_typed<F: Element>(src: &[F], planes: usize, s: &Sweep2d) -> Vec<F> {
     let hw = s.in_hw[0] * s.in_hw[1];
     let mut out = vec![F::zero(); planes * s.taps() * s.positions()];
-    for_each_plane(&mut out, s.taps() * s.positions(), |p, dst| im2col_plane(&src[p * hw..(p + 1) * hw], s, dst));
+    for_each_plane(&mut out, s.taps() * s.positions(), |p, dst| {
+        im2col_plane(&src[p * hw..(p + 1) * hw], s, dst)
+    });
     out
 }
 
@@ -142,7 +153,9 @@ fn col2im_typed<F: Float>(cols: &[F], planes: usize, s: &Sweep2d) -> Vec<F> {
     let hw = s.in_hw[0] * s.in_hw[1];
     let block = s.taps() * s.positions();
     let mut out = vec![F::zero(); planes * hw];
-    for_each_plane(&mut out, hw, |p, plane| col2im_plane(&cols[p * block..(p + 1) * block], s, plane));
+    for_each_plane(&mut out, hw, |p, plane| {
+        col2im_plane(&cols[p * block..(p + 1) * block], s, plane)
+    });
     out
 }
 
@@ -156,7 +169,13 @@ fn max_pool_typed<F: Float>(src: &[F], planes: usize, s: &Sweep2d) -> (Vec<F>, V
     let mut out = vec![0i64; planes * oh * ow];
     // Output positions whose whole window lies inside the input: there the
     // taps need no bounds checks (the usual unpadded pooling is all interior).
-    let inside = |a: usize| (0..s.kernel[a]).map(|k| s.valid(a, k)).fold(0..usize::MAX, |acc, r| acc.start.max(r.start)..acc.end.min(r.end));
+    let inside = |a: usize| {
+        (0..s.kernel[a])
+            .map(|k| s.valid(a, k))
+            .fold(0..usize::MAX, |acc, r| {
+                acc.start.max(r.start)..acc.end.min(r.end)
+            })
+    };
     let (rows_in, cols_in) = (inside(0), inside(1));
     let (dh, dw) = (s.dilation[0] * w, s.dilation[1]);
     // PyTorch's rule takes a tap if it is greater or NaN (so the last NaN
@@ -167,9 +186,13 @@ fn max_pool_typed<F: Float>(src: &[F], planes: usize, s: &Sweep2d) -> (Vec<F>, V
         let mut best_v = F::from_f64(f64::NEG_INFINITY);
         let mut best = usize::MAX;
         for ki in 0..s.kernel[0] {
-            let Some(iy) = s.source(0, oy, ki) else { continue };
+            let Some(iy) = s.source(0, oy, ki) else {
+                continue;
+            };
             for kj in 0..s.kernel[1] {
-                let Some(ix) = s.source(1, ox, kj) else { continue };
+                let Some(ix) = s.source(1, ox, kj) else {
+                    continue;
+                };
                 let i = iy * w + ix;
                 let x = plane[i];
                 if best == usize::MAX {
@@ -190,8 +213,10 @@ fn max_pool_typed<F: Float>(src: &[F], planes: usize, s: &Sweep2d) -> (Vec<F>, V
             let row0 = (oy as isize * s.stride[0] as isize + s.shift(0, 0)) as usize;
             for ox in 0..ow {
                 let (v, i) = if row_inside && cols_in.contains(&ox) {
-                    let base = row0 * w + (ox as isize * s.stride[1] as isize + s.shift(1, 0)) as usize;
-                    let window = &plane[base..base + (s.kernel[0] - 1) * dh + (s.kernel[1] - 1) * dw + 1];
+                    let base =
+                        row0 * w + (ox as isize * s.stride[1] as isize + s.shift(1, 0)) as usize;
+                    let window =
+                        &plane[base..base + (s.kernel[0] - 1) * dh + (s.kernel[1] - 1) * dw + 1];
                     let mut best_v = F::from_f64(f64::NEG_INFINITY);
                     let mut best = 0usize;
                     let mut nan = false;
@@ -221,16 +246,28 @@ fn max_pool_typed<F: Float>(src: &[F], planes: usize, s: &Sweep2d) -> (Vec<F>, V
     let chunk = oh * ow;
     if chunk > 0 {
         if planes * h * w >= PAR_THRESHOLD {
-            out.par_chunks_mut(chunk).zip(values.par_chunks_mut(chunk)).enumerate().for_each(|(p, (d, v))| per_plane(p, d, v));
+            out.par_chunks_mut(chunk)
+                .zip(values.par_chunks_mut(chunk))
+                .enumerate()
+                .for_each(|(p, (d, v))| per_plane(p, d, v));
         } else {
-            out.chunks_mut(chunk).zip(values.chunks_mut(chunk)).enumerate().for_each(|(p, (d, v))| per_plane(p, d, v));
+            out.chunks_mut(chunk)
+                .zip(values.chunks_mut(chunk))
+                .enumerate()
+                .for_each(|(p, (d, v))| per_plane(p, d, v));
         }
     }
     (values, out)
 }
 
 /// Max-pooling's backward: each gradient added at its window's argmax.
-fn max_pool_backward_typed<F: Float>(g: &[F], idx: &[i64], planes: usize, hw: usize, l: usize) -> Vec<F> {
+fn max_pool_backward_typed<F: Float>(
+    g: &[F],
+    idx: &[i64],
+    planes: usize,
+    hw: usize,
+    l: usize,
+) -> Vec<F> {
     let mut out = vec![F::zero(); planes * hw];
     for_each_plane(&mut out, hw, |p, plane| {
         for (&i, &v) in idx[p * l..(p + 1) * l].iter().zip(&g[p * l..(p + 1) * l]) {
@@ -247,9 +284,21 @@ fn max_pool_backward_typed<F: Float>(g: &[F], idx: &[i64], planes: usize, hw: us
 pub fn im2col(src: &CpuStorage, offset: usize, planes: usize, s: &Sweep2d) -> Result<CpuStorage> {
     let n = planes * s.in_hw[0] * s.in_hw[1];
     Ok(match src {
-        CpuStorage::F32(b) => im2col_typed(&b.as_slice()[offset..offset + n], planes, s).into_storage(),
-        CpuStorage::F64(b) => im2col_typed(&b.as_slice()[offset..offset + n], planes, s).into_storage(),
-        other => return dtype_err("im2col", format!("\"im2col\" not implemented for '{}'", other.dtype().legacy_name())),
+        CpuStorage::F32(b) => {
+            im2col_typed(&b.as_slice()[offset..offset + n], planes, s).into_storage()
+        }
+        CpuStorage::F64(b) => {
+            im2col_typed(&b.as_slice()[offset..offset + n], planes, s).into_storage()
+        }
+        other => {
+            return dtype_err(
+                "im2col",
+                format!(
+                    "\"im2col\" not implemented for '{}'",
+                    other.dtype().legacy_name()
+                ),
+            )
+        }
     })
 }
 
@@ -257,14 +306,31 @@ pub fn im2col(src: &CpuStorage, offset: usize, planes: usize, s: &Sweep2d) -> Re
 pub fn col2im(src: &CpuStorage, offset: usize, planes: usize, s: &Sweep2d) -> Result<CpuStorage> {
     let n = planes * s.taps() * s.positions();
     Ok(match src {
-        CpuStorage::F32(b) => col2im_typed(&b.as_slice()[offset..offset + n], planes, s).into_storage(),
-        CpuStorage::F64(b) => col2im_typed(&b.as_slice()[offset..offset + n], planes, s).into_storage(),
-        other => return dtype_err("col2im", format!("\"col2im\" not implemented for '{}'", other.dtype().legacy_name())),
+        CpuStorage::F32(b) => {
+            col2im_typed(&b.as_slice()[offset..offset + n], planes, s).into_storage()
+        }
+        CpuStorage::F64(b) => {
+            col2im_typed(&b.as_slice()[offset..offset + n], planes, s).into_storage()
+        }
+        other => {
+            return dtype_err(
+                "col2im",
+                format!(
+                    "\"col2im\" not implemented for '{}'",
+                    other.dtype().legacy_name()
+                ),
+            )
+        }
     })
 }
 
 /// `[planes, H, W]` (contiguous) -> `[planes, OH*OW]` maxima and int64 argmax indices.
-pub fn max_pool(src: &CpuStorage, offset: usize, planes: usize, s: &Sweep2d) -> Result<(CpuStorage, CpuStorage)> {
+pub fn max_pool(
+    src: &CpuStorage,
+    offset: usize,
+    planes: usize,
+    s: &Sweep2d,
+) -> Result<(CpuStorage, CpuStorage)> {
     let n = planes * s.in_hw[0] * s.in_hw[1];
     Ok(match src {
         CpuStorage::F32(b) => {
@@ -275,16 +341,45 @@ pub fn max_pool(src: &CpuStorage, offset: usize, planes: usize, s: &Sweep2d) -> 
             let (v, i) = max_pool_typed(&b.as_slice()[offset..offset + n], planes, s);
             (v.into_storage(), i.into_storage())
         }
-        other => return dtype_err("max_pool2d", format!("\"max_pool2d\" not implemented for '{}'", other.dtype().legacy_name())),
+        other => {
+            return dtype_err(
+                "max_pool2d",
+                format!(
+                    "\"max_pool2d\" not implemented for '{}'",
+                    other.dtype().legacy_name()
+                ),
+            )
+        }
     })
 }
 
 /// Gradient of max-pooling: `g` (`[planes, L]`, contiguous) scattered to `idx`.
-pub fn max_pool_backward(g: &CpuStorage, g_offset: usize, idx: &[i64], planes: usize, hw: usize, l: usize) -> Result<CpuStorage> {
+pub fn max_pool_backward(
+    g: &CpuStorage,
+    g_offset: usize,
+    idx: &[i64],
+    planes: usize,
+    hw: usize,
+    l: usize,
+) -> Result<CpuStorage> {
     let n = planes * l;
     Ok(match g {
-        CpuStorage::F32(b) => max_pool_backward_typed(&b.as_slice()[g_offset..g_offset + n], idx, planes, hw, l).into_storage(),
-        CpuStorage::F64(b) => max_pool_backward_typed(&b.as_slice()[g_offset..g_offset + n], idx, planes, hw, l).into_storage(),
-        other => return dtype_err("max_pool2d_backward", format!("\"max_pool2d_backward\" not implemented for '{}'", other.dtype().legacy_name())),
+        CpuStorage::F32(b) => {
+            max_pool_backward_typed(&b.as_slice()[g_offset..g_offset + n], idx, planes, hw, l)
+                .into_storage()
+        }
+        CpuStorage::F64(b) => {
+            max_pool_backward_typed(&b.as_slice()[g_offset..g_offset + n], idx, planes, hw, l)
+                .into_storage()
+        }
+        other => {
+            return dtype_err(
+                "max_pool2d_backward",
+                format!(
+                    "\"max_pool2d_backward\" not implemented for '{}'",
+                    other.dtype().legacy_name()
+                ),
+            )
+        }
     })
 }

@@ -26,14 +26,26 @@ pub struct Checks {
 /// `message` is the error if one is not.
 pub fn assert_all(cond: &GpuStorage, message: &str) -> Result<()> {
     if cond.dtype() != DType::Bool {
-        return Err(Error::Device(format!("device check: expected a bool condition, got {}", cond.dtype())));
+        return Err(Error::Device(format!(
+            "device check: expected a bool condition, got {}",
+            cond.dtype()
+        )));
     }
     let ctx = context()?;
     let mut checks = ctx.checks.lock();
     // wgpu zero-initialises new buffers
     let flag = checks
         .flag
-        .get_or_insert_with(|| ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust device checks"), size: 16, usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST, mapped_at_creation: false }))
+        .get_or_insert_with(|| {
+            ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("autorust device checks"),
+                size: 16,
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        })
         .clone();
     let code = match checks.codes.get(message) {
         Some(&c) => c,
@@ -46,7 +58,14 @@ pub fn assert_all(cond: &GpuStorage, message: &str) -> Result<()> {
     };
     let n = cond.len();
     drop(checks);
-    dispatch(ctx, "index", "assert_all_u32", &[u32_of("device check", n)?, code], &[(1, cond.raw()), (6, &flag)], grid_1d(n)?)
+    dispatch(
+        ctx,
+        "index",
+        "assert_all_u32",
+        &[u32_of("device check", n)?, code],
+        &[(1, cond.raw()), (6, &flag)],
+        grid_1d(n)?,
+    )
 }
 
 /// When checks are pending: records a copy of the flag into a staging
@@ -57,9 +76,16 @@ pub(super) fn stage_flag(ctx: &Context) -> Result<Option<wgpu::Buffer>> {
         return Ok(None);
     };
     drop(checks);
-    let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust check readback"), size: 16, usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST, mapped_at_creation: false });
+    let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("autorust check readback"),
+        size: 16,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
     let dst = staging.clone();
-    ctx.record(vec![], |enc| enc.copy_buffer_to_buffer(&flag, 0, &dst, 0, 16))?;
+    ctx.record(vec![], |enc| {
+        enc.copy_buffer_to_buffer(&flag, 0, &dst, 0, 16)
+    })?;
     Ok(Some(staging))
 }
 
@@ -67,10 +93,17 @@ pub(super) fn stage_flag(ctx: &Context) -> Result<Option<wgpu::Buffer>> {
 /// and the recorded checks either way.
 pub(super) fn verdict(ctx: &Context, staging: wgpu::Buffer) -> Result<()> {
     let mapped = super::context::map_for_read(&staging);
-    ctx.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| Error::Device(format!("wgpu: {e}")))?;
-    let code = super::context::read_mapped(&staging, mapped)?.first().copied().unwrap_or(0);
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Device(format!("wgpu: {e}")))?;
+    let code = super::context::read_mapped(&staging, mapped)?
+        .first()
+        .copied()
+        .unwrap_or(0);
     let mut checks = ctx.checks.lock();
-    let message = (code as usize).checked_sub(1).and_then(|i| checks.messages.get(i).cloned());
+    let message = (code as usize)
+        .checked_sub(1)
+        .and_then(|i| checks.messages.get(i).cloned());
     checks.messages.clear();
     checks.codes.clear();
     if let Some(flag) = checks.flag.as_ref() {

@@ -86,29 +86,53 @@ pub fn is_available() -> bool {
 }
 
 fn backends() -> std::result::Result<wgpu::Backends, String> {
-    match std::env::var("AUTORUST_WGPU_BACKEND").ok().as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("") => Ok(wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12),
+    match std::env::var("AUTORUST_WGPU_BACKEND")
+        .ok()
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("") => {
+            Ok(wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12)
+        }
         Some("vulkan") => Ok(wgpu::Backends::VULKAN),
         Some("metal") => Ok(wgpu::Backends::METAL),
         Some("dx12") => Ok(wgpu::Backends::DX12),
-        Some(other) => Err(format!("AUTORUST_WGPU_BACKEND={other} is not one of vulkan, metal, dx12")),
+        Some(other) => Err(format!(
+            "AUTORUST_WGPU_BACKEND={other} is not one of vulkan, metal, dx12"
+        )),
     }
 }
 
 fn create() -> std::result::Result<Context, String> {
     let backends = backends()?;
     // wgpu may panic inside a driver; a panic must not cross into Python
-    std::panic::catch_unwind(|| create_with(backends)).unwrap_or_else(|_| Err("the wgpu driver panicked while starting".into()))
+    std::panic::catch_unwind(|| create_with(backends))
+        .unwrap_or_else(|_| Err("the wgpu driver panicked while starting".into()))
 }
 
 fn create_with(backends: wgpu::Backends) -> std::result::Result<Context, String> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor { backends, ..wgpu::InstanceDescriptor::new_without_display_handle() });
-    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions { power_preference: wgpu::PowerPreference::HighPerformance, force_fallback_adapter: false, compatible_surface: None })).map_err(|e| e.to_string())?;
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+        power_preference: wgpu::PowerPreference::HighPerformance,
+        force_fallback_adapter: false,
+        compatible_surface: None,
+    }))
+    .map_err(|e| e.to_string())?;
     let info = adapter.get_info();
     // take every limit the adapter offers: the buffer size limits decide the
     // largest tensor the device can hold
     let limits = adapter.limits();
-    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor { label: Some("autorust"), required_features: wgpu::Features::empty(), required_limits: limits.clone(), ..Default::default() })).map_err(|e| e.to_string())?;
+    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        label: Some("autorust"),
+        required_features: wgpu::Features::empty(),
+        required_limits: limits.clone(),
+        ..Default::default()
+    }))
+    .map_err(|e| e.to_string())?;
     let errors: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let sink = errors.clone();
     device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
@@ -117,7 +141,11 @@ fn create_with(backends: wgpu::Backends) -> std::result::Result<Context, String>
     let (sink, lost) = (errors.clone(), Arc::new(Mutex::new(None)));
     let lost_sink = lost.clone();
     device.set_device_lost_callback(move |reason, msg| {
-        let why = if msg.is_empty() { format!("the GPU device was lost ({reason:?})") } else { format!("the GPU device was lost ({reason:?}): {msg}") };
+        let why = if msg.is_empty() {
+            format!("the GPU device was lost ({reason:?})")
+        } else {
+            format!("the GPU device was lost ({reason:?}): {msg}")
+        };
         sink.lock().get_or_insert_with(|| why.clone());
         lost_sink.lock().get_or_insert(why);
     });
@@ -127,7 +155,13 @@ fn create_with(backends: wgpu::Backends) -> std::result::Result<Context, String>
         info,
         limits,
         stats: Stats::default(),
-        pending: Mutex::new(Pending { encoder: None, keep_alive: Vec::new(), commands: 0, params: Vec::new(), params_buf: None }),
+        pending: Mutex::new(Pending {
+            encoder: None,
+            keep_alive: Vec::new(),
+            commands: 0,
+            params: Vec::new(),
+            params_buf: None,
+        }),
         pipelines: Mutex::new(HashMap::new()),
         modules: Mutex::new(HashMap::new()),
         pool: Mutex::new(Pool::default()),
@@ -140,10 +174,19 @@ fn create_with(backends: wgpu::Backends) -> std::result::Result<Context, String>
 impl Context {
     /// Runs `record` on the pending encoder (created on demand); submits when
     /// the batch is full.
-    pub(super) fn record(&self, keep: Vec<wgpu::Buffer>, record: impl FnOnce(&mut wgpu::CommandEncoder)) -> Result<()> {
+    pub(super) fn record(
+        &self,
+        keep: Vec<wgpu::Buffer>,
+        record: impl FnOnce(&mut wgpu::CommandEncoder),
+    ) -> Result<()> {
         let full = {
             let mut p = self.pending.lock();
-            let enc = p.encoder.get_or_insert_with(|| self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("autorust ops") }));
+            let enc = p.encoder.get_or_insert_with(|| {
+                self.device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                        label: Some("autorust ops"),
+                    })
+            });
             record(enc);
             p.keep_alive.extend(keep);
             p.commands += 1;
@@ -165,7 +208,17 @@ impl Context {
                 let mut p = self.pending.lock();
                 let offset = p.params.len().next_multiple_of(align);
                 if (offset as u64) + size <= PARAMS_CAPACITY {
-                    let buf = p.params_buf.get_or_insert_with(|| self.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust parameter blocks"), size: PARAMS_CAPACITY, usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST, mapped_at_creation: false })).clone();
+                    let buf = p
+                        .params_buf
+                        .get_or_insert_with(|| {
+                            self.device.create_buffer(&wgpu::BufferDescriptor {
+                                label: Some("autorust parameter blocks"),
+                                size: PARAMS_CAPACITY,
+                                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                                mapped_at_creation: false,
+                            })
+                        })
+                        .clone();
                     p.params.resize(offset, 0);
                     p.params.extend(words.iter().flat_map(|w| w.to_le_bytes()));
                     if words.is_empty() {
@@ -176,7 +229,9 @@ impl Context {
             }
             self.submit()?;
         }
-        Err(Error::Device(format!("a GPU parameter block of {size} bytes exceeds the batch's {PARAMS_CAPACITY}")))
+        Err(Error::Device(format!(
+            "a GPU parameter block of {size} bytes exceeds the batch's {PARAMS_CAPACITY}"
+        )))
     }
 
     /// Submits the pending commands (if any) without waiting for them.
@@ -184,7 +239,12 @@ impl Context {
         let (enc, keep, params, params_buf) = {
             let mut p = self.pending.lock();
             p.commands = 0;
-            (p.encoder.take(), std::mem::take(&mut p.keep_alive), std::mem::take(&mut p.params), p.params_buf.take())
+            (
+                p.encoder.take(),
+                std::mem::take(&mut p.keep_alive),
+                std::mem::take(&mut p.params),
+                p.params_buf.take(),
+            )
         };
         if let Some(buf) = params_buf {
             // queued writes land before the commands submitted after them
@@ -211,7 +271,9 @@ impl Context {
     /// failed device check (`staged` by `asserts::stage_flag` before the
     /// submission).
     pub(super) fn wait(&self, staged: Option<wgpu::Buffer>) -> Result<()> {
-        self.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| Error::Device(format!("wgpu: {e}")))?;
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Device(format!("wgpu: {e}")))?;
         self.check()?;
         match staged {
             Some(staging) => super::asserts::verdict(self, staging),
@@ -234,13 +296,19 @@ impl Context {
 /// Python.
 pub fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
-        let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
         Error::Device(format!("wgpu failed in {what}: {msg}"))
     })
 }
 
 /// Starts mapping `staging` for reading; the map completes at the next poll.
-pub(super) fn map_for_read(staging: &wgpu::Buffer) -> std::sync::mpsc::Receiver<std::result::Result<(), wgpu::BufferAsyncError>> {
+pub(super) fn map_for_read(
+    staging: &wgpu::Buffer,
+) -> std::sync::mpsc::Receiver<std::result::Result<(), wgpu::BufferAsyncError>> {
     let (tx, rx) = std::sync::mpsc::channel();
     staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
         let _ = tx.send(r);
@@ -249,14 +317,22 @@ pub(super) fn map_for_read(staging: &wgpu::Buffer) -> std::sync::mpsc::Receiver<
 }
 
 /// The words of a buffer whose `map_for_read` a poll has completed; unmaps it.
-pub(super) fn read_mapped(staging: &wgpu::Buffer, mapped: std::sync::mpsc::Receiver<std::result::Result<(), wgpu::BufferAsyncError>>) -> Result<Vec<u32>> {
+pub(super) fn read_mapped(
+    staging: &wgpu::Buffer,
+    mapped: std::sync::mpsc::Receiver<std::result::Result<(), wgpu::BufferAsyncError>>,
+) -> Result<Vec<u32>> {
     match mapped.try_recv() {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(Error::Device(format!("wgpu readback failed: {e}"))),
         Err(_) => return Err(Error::Device("wgpu readback never completed".into())),
     }
     guarded("reading a buffer back", || {
-        let words = staging.slice(..).get_mapped_range().chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let words = staging
+            .slice(..)
+            .get_mapped_range()
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         staging.unmap();
         words
     })

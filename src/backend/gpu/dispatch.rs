@@ -11,12 +11,18 @@ use std::sync::Arc;
 /// The shader families, loaded at compile time (one file per family).
 const SHADERS: &[(&str, &str)] = &[
     ("copy", include_str!("../../../shaders/copy.wgsl")),
-    ("elementwise", include_str!("../../../shaders/elementwise.wgsl")),
+    (
+        "elementwise",
+        include_str!("../../../shaders/elementwise.wgsl"),
+    ),
     ("reduce", include_str!("../../../shaders/reduce.wgsl")),
     ("matmul", include_str!("../../../shaders/matmul.wgsl")),
     ("optim", include_str!("../../../shaders/optim.wgsl")),
     ("softmax", include_str!("../../../shaders/softmax.wgsl")),
-    ("elementwise_int", include_str!("../../../shaders/elementwise_int.wgsl")),
+    (
+        "elementwise_int",
+        include_str!("../../../shaders/elementwise_int.wgsl"),
+    ),
     ("index", include_str!("../../../shaders/index.wgsl")),
     ("window", include_str!("../../../shaders/window.wgsl")),
     ("scan", include_str!("../../../shaders/scan.wgsl")),
@@ -28,25 +34,41 @@ pub const WG: u32 = 256;
 /// WebGPU's limit on workgroups per grid dimension.
 pub const MAX_GROUPS: u32 = 65_535;
 
-fn pipeline(ctx: &Context, family: &'static str, entry: &'static str) -> Result<Arc<wgpu::ComputePipeline>> {
+fn pipeline(
+    ctx: &Context,
+    family: &'static str,
+    entry: &'static str,
+) -> Result<Arc<wgpu::ComputePipeline>> {
     if let Some(p) = ctx.pipelines.lock().get(&(family, entry)) {
         return Ok(p.clone());
     }
     let mut modules = ctx.modules.lock();
     if !modules.contains_key(family) {
-        let src = SHADERS.iter().find(|(n, _)| *n == family).map(|(_, s)| *s).ok_or_else(|| Error::Device(format!("no shader family {family}")))?;
-        let m = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(family), source: wgpu::ShaderSource::Wgsl(src.into()) });
+        let src = SHADERS
+            .iter()
+            .find(|(n, _)| *n == family)
+            .map(|(_, s)| *s)
+            .ok_or_else(|| Error::Device(format!("no shader family {family}")))?;
+        let m = ctx
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(family),
+                source: wgpu::ShaderSource::Wgsl(src.into()),
+            });
         modules.insert(family, m);
     }
     let module = &modules[family];
-    let p = Arc::new(ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(entry),
-        layout: None,
-        module,
-        entry_point: Some(entry),
-        compilation_options: wgpu::PipelineCompilationOptions::default(),
-        cache: None,
-    }));
+    let p = Arc::new(
+        ctx.device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: None,
+                module,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                cache: None,
+            }),
+    );
     drop(modules);
     ctx.check()?;
     ctx.pipelines.lock().insert((family, entry), p.clone());
@@ -56,7 +78,12 @@ fn pipeline(ctx: &Context, family: &'static str, entry: &'static str) -> Result<
 /// A buffer created with `data` in it (parameter blocks, upload staging).
 pub fn buffer_with(ctx: &Context, data: &[u8], usage: wgpu::BufferUsages) -> Result<wgpu::Buffer> {
     let size = (data.len() as u64).max(16).next_multiple_of(4);
-    let b = ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust staging"), size, usage, mapped_at_creation: true });
+    let b = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("autorust staging"),
+        size,
+        usage,
+        mapped_at_creation: true,
+    });
     let mut padded = data.to_vec();
     padded.resize(size as usize, 0);
     super::context::guarded("writing a buffer", || {
@@ -68,25 +95,57 @@ pub fn buffer_with(ctx: &Context, data: &[u8], usage: wgpu::BufferUsages) -> Res
 
 /// Records `family::entry` over `groups` workgroups with `params` at binding
 /// 0 and `bindings` (binding index, buffer) after it.
-pub fn dispatch(ctx: &Context, family: &'static str, entry: &'static str, params: &[u32], bindings: &[(u32, &wgpu::Buffer)], groups: [u32; 3]) -> Result<()> {
+pub fn dispatch(
+    ctx: &Context,
+    family: &'static str,
+    entry: &'static str,
+    params: &[u32],
+    bindings: &[(u32, &wgpu::Buffer)],
+    groups: [u32; 3],
+) -> Result<()> {
     dispatch_keeping(ctx, family, entry, params, bindings, groups, vec![])
 }
 
 /// `dispatch`, keeping `keep` (temporary inputs such as uploaded indices)
 /// alive until the commands are submitted.
-pub fn dispatch_keeping(ctx: &Context, family: &'static str, entry: &'static str, params: &[u32], bindings: &[(u32, &wgpu::Buffer)], groups: [u32; 3], mut keep: Vec<wgpu::Buffer>) -> Result<()> {
+pub fn dispatch_keeping(
+    ctx: &Context,
+    family: &'static str,
+    entry: &'static str,
+    params: &[u32],
+    bindings: &[(u32, &wgpu::Buffer)],
+    groups: [u32; 3],
+    mut keep: Vec<wgpu::Buffer>,
+) -> Result<()> {
     if groups.contains(&0) {
         return Ok(());
     }
     let pipe = pipeline(ctx, family, entry)?;
     let (params_buf, offset, size) = ctx.params_slot(params)?;
-    let params_binding = wgpu::BufferBinding { buffer: &params_buf, offset, size: std::num::NonZeroU64::new(size) };
-    let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::Buffer(params_binding) }];
-    entries.extend(bindings.iter().map(|(i, b)| wgpu::BindGroupEntry { binding: *i, resource: b.as_entire_binding() }));
-    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(entry), layout: &pipe.get_bind_group_layout(0), entries: &entries });
+    let params_binding = wgpu::BufferBinding {
+        buffer: &params_buf,
+        offset,
+        size: std::num::NonZeroU64::new(size),
+    };
+    let mut entries = vec![wgpu::BindGroupEntry {
+        binding: 0,
+        resource: wgpu::BindingResource::Buffer(params_binding),
+    }];
+    entries.extend(bindings.iter().map(|(i, b)| wgpu::BindGroupEntry {
+        binding: *i,
+        resource: b.as_entire_binding(),
+    }));
+    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(entry),
+        layout: &pipe.get_bind_group_layout(0),
+        entries: &entries,
+    });
     keep.push(params_buf);
     ctx.record(keep, |enc| {
-        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(entry), timestamp_writes: None });
+        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(entry),
+            timestamp_writes: None,
+        });
         pass.set_pipeline(&pipe);
         pass.set_bind_group(0, &bind, &[]);
         pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
@@ -107,7 +166,9 @@ pub fn fold(groups: usize) -> Result<[u32; 3]> {
     let x = groups.min(MAX_GROUPS as usize);
     let y = if x == 0 { 0 } else { groups.div_ceil(x) };
     if y > MAX_GROUPS as usize {
-        return Err(Error::Device(format!("a GPU kernel over {groups} workgroups exceeds the 65535 x 65535 grid")));
+        return Err(Error::Device(format!(
+            "a GPU kernel over {groups} workgroups exceeds the 65535 x 65535 grid"
+        )));
     }
     Ok([x as u32, y as u32, 1])
 }

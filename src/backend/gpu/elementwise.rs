@@ -10,7 +10,6 @@ use crate::layout::Layout;
 use crate::op::{BinaryOp, UnaryOp};
 
 impl GpuStorage {
-
     pub fn unary(&self, op: UnaryOp, l: &Layout) -> Result<GpuStorage> {
         use UnaryOp::*;
         if self.dtype != DType::F32 {
@@ -24,7 +23,10 @@ impl GpuStorage {
                 Floor | Ceil | Round | Trunc if int => return self.to_contiguous(l),
                 PowScalar(p) if int => {
                     if p < 0.0 {
-                        return Err(Error::DType { op: "pow", msg: "Integers to negative integer powers are not allowed.".into() });
+                        return Err(Error::DType {
+                            op: "pow",
+                            msg: "Integers to negative integer powers are not allowed.".into(),
+                        });
                     }
                     return self.with_scalar(BinaryOp::Pow, l, p);
                 }
@@ -42,13 +44,29 @@ impl GpuStorage {
                 _ => return Err(unsupported(&format!("{} on {}", op.name(), self.dtype))),
             };
             let n = l.numel();
-            let out_dtype = if op == LogicalNot { DType::Bool } else { self.dtype };
+            let out_dtype = if op == LogicalNot {
+                DType::Bool
+            } else {
+                self.dtype
+            };
             let out = GpuStorage::new(op.name(), out_dtype, n)?;
-            let mut params = vec![u32_of(op.name(), n)?, l.shape.len() as u32, u32_of(op.name(), l.offset)?, 0];
+            let mut params = vec![
+                u32_of(op.name(), n)?,
+                l.shape.len() as u32,
+                u32_of(op.name(), l.offset)?,
+                0,
+            ];
             push_dims(&mut params, op.name(), &l.shape)?;
             push_dims(&mut params, op.name(), &l.strides)?;
             push_dims(&mut params, op.name(), &l.strides)?;
-            dispatch(context()?, "elementwise_int", entry, &params, &[(1, self.raw()), (3, out.raw())], grid_1d(n)?)?;
+            dispatch(
+                context()?,
+                "elementwise_int",
+                entry,
+                &params,
+                &[(1, self.raw()), (3, out.raw())],
+                grid_1d(n)?,
+            )?;
             return Ok(out);
         }
         let nan_bits = |v: Option<f64>| v.map(|v| (v as f32).to_bits()).unwrap_or(0x7fc0_0001);
@@ -83,11 +101,25 @@ impl GpuStorage {
         };
         let n = l.numel();
         let out = GpuStorage::new(op.name(), DType::F32, n)?;
-        let mut params = vec![u32_of(op.name(), n)?, l.shape.len() as u32, u32_of(op.name(), l.offset)?, 0, s0, s1];
+        let mut params = vec![
+            u32_of(op.name(), n)?,
+            l.shape.len() as u32,
+            u32_of(op.name(), l.offset)?,
+            0,
+            s0,
+            s1,
+        ];
         push_dims(&mut params, op.name(), &l.shape)?;
         push_dims(&mut params, op.name(), &l.strides)?;
         push_dims(&mut params, op.name(), &l.strides)?;
-        dispatch(context()?, "elementwise", entry, &params, &[(1, self.raw()), (3, out.raw())], grid_1d(n)?)?;
+        dispatch(
+            context()?,
+            "elementwise",
+            entry,
+            &params,
+            &[(1, self.raw()), (3, out.raw())],
+            grid_1d(n)?,
+        )?;
         Ok(out)
     }
 
@@ -95,15 +127,30 @@ impl GpuStorage {
     /// one-element buffer).
     fn with_scalar(&self, op: BinaryOp, l: &Layout, value: f64) -> Result<GpuStorage> {
         let v = GpuStorage::full(self.dtype, 1, value)?;
-        let lv = Layout { shape: l.shape.clone(), strides: vec![0; l.shape.len()].into(), offset: 0 };
+        let lv = Layout {
+            shape: l.shape.clone(),
+            strides: vec![0; l.shape.len()].into(),
+            offset: 0,
+        };
         self.binary_words(op, l, &v, &lv)
     }
 
     /// `la` and `lb` are already broadcast to the output shape.
-    pub fn binary(&self, op: BinaryOp, la: &Layout, other: &GpuStorage, lb: &Layout) -> Result<GpuStorage> {
+    pub fn binary(
+        &self,
+        op: BinaryOp,
+        la: &Layout,
+        other: &GpuStorage,
+        lb: &Layout,
+    ) -> Result<GpuStorage> {
         use BinaryOp::*;
         if self.dtype != other.dtype {
-            return Err(unsupported(&format!("{} on {} and {}", op.name(), self.dtype, other.dtype)));
+            return Err(unsupported(&format!(
+                "{} on {} and {}",
+                op.name(),
+                self.dtype,
+                other.dtype
+            )));
         }
         if self.dtype != DType::F32 {
             return self.binary_words(op, la, other, lb);
@@ -129,17 +176,37 @@ impl GpuStorage {
         };
         let n = la.numel();
         let out = GpuStorage::new(op.name(), out_dtype, n)?;
-        let mut params = vec![u32_of(op.name(), n)?, la.shape.len() as u32, u32_of(op.name(), la.offset)?, u32_of(op.name(), lb.offset)?, 0, 0];
+        let mut params = vec![
+            u32_of(op.name(), n)?,
+            la.shape.len() as u32,
+            u32_of(op.name(), la.offset)?,
+            u32_of(op.name(), lb.offset)?,
+            0,
+            0,
+        ];
         push_dims(&mut params, op.name(), &la.shape)?;
         push_dims(&mut params, op.name(), &la.strides)?;
         push_dims(&mut params, op.name(), &lb.strides)?;
         let out_binding = if out_dtype == DType::Bool { 4 } else { 3 };
-        dispatch(context()?, "elementwise", entry, &params, &[(1, self.raw()), (2, other.raw()), (out_binding, out.raw())], grid_1d(n)?)?;
+        dispatch(
+            context()?,
+            "elementwise",
+            entry,
+            &params,
+            &[(1, self.raw()), (2, other.raw()), (out_binding, out.raw())],
+            grid_1d(n)?,
+        )?;
         Ok(out)
     }
 
     /// int64 (as i32) and bool operands: `shaders/elementwise_int.wgsl`.
-    fn binary_words(&self, op: BinaryOp, la: &Layout, other: &GpuStorage, lb: &Layout) -> Result<GpuStorage> {
+    fn binary_words(
+        &self,
+        op: BinaryOp,
+        la: &Layout,
+        other: &GpuStorage,
+        lb: &Layout,
+    ) -> Result<GpuStorage> {
         use BinaryOp::*;
         let boolean = self.dtype == DType::Bool;
         let (entry, out_dtype) = match op {
@@ -167,27 +234,59 @@ impl GpuStorage {
         };
         let n = la.numel();
         let out = GpuStorage::new(op.name(), out_dtype, n)?;
-        let mut params = vec![u32_of(op.name(), n)?, la.shape.len() as u32, u32_of(op.name(), la.offset)?, u32_of(op.name(), lb.offset)?];
+        let mut params = vec![
+            u32_of(op.name(), n)?,
+            la.shape.len() as u32,
+            u32_of(op.name(), la.offset)?,
+            u32_of(op.name(), lb.offset)?,
+        ];
         push_dims(&mut params, op.name(), &la.shape)?;
         push_dims(&mut params, op.name(), &la.strides)?;
         push_dims(&mut params, op.name(), &lb.strides)?;
-        dispatch(context()?, "elementwise_int", entry, &params, &[(1, self.raw()), (2, other.raw()), (3, out.raw())], grid_1d(n)?)?;
+        dispatch(
+            context()?,
+            "elementwise_int",
+            entry,
+            &params,
+            &[(1, self.raw()), (2, other.raw()), (3, out.raw())],
+            grid_1d(n)?,
+        )?;
         Ok(out)
     }
 
     /// `cond ? a : b` word by word (any dtype); all layouts broadcast to the output.
-    pub fn where_(&self, lc: &Layout, a: &GpuStorage, la: &Layout, b: &GpuStorage, lb: &Layout) -> Result<GpuStorage> {
+    pub fn where_(
+        &self,
+        lc: &Layout,
+        a: &GpuStorage,
+        la: &Layout,
+        b: &GpuStorage,
+        lb: &Layout,
+    ) -> Result<GpuStorage> {
         if a.dtype != b.dtype {
             return Err(unsupported("where between dtypes"));
         }
         let n = lc.numel();
         let out = GpuStorage::new("where", a.dtype, n)?;
         let u = |v: usize| u32_of("where", v);
-        let mut params = vec![u(n)?, lc.shape.len() as u32, u(lc.offset)?, u(la.offset)?, u(lb.offset)?];
+        let mut params = vec![
+            u(n)?,
+            lc.shape.len() as u32,
+            u(lc.offset)?,
+            u(la.offset)?,
+            u(lb.offset)?,
+        ];
         for part in [&lc.shape, &lc.strides, &la.strides, &lb.strides] {
             push_dims(&mut params, "where", part)?;
         }
-        dispatch(context()?, "elementwise_int", "where_u32", &params, &[(4, self.raw()), (1, a.raw()), (2, b.raw()), (3, out.raw())], grid_1d(n)?)?;
+        dispatch(
+            context()?,
+            "elementwise_int",
+            "where_u32",
+            &params,
+            &[(4, self.raw()), (1, a.raw()), (2, b.raw()), (3, out.raw())],
+            grid_1d(n)?,
+        )?;
         Ok(out)
     }
 }

@@ -39,7 +39,11 @@ fn f64_refused(op: &str) -> Error {
 }
 
 fn u32_of(op: &str, v: usize) -> Result<u32> {
-    u32::try_from(v).map_err(|_| Error::Device(format!("{op}: size {v} is past the GPU kernels' 32-bit indexing")))
+    u32::try_from(v).map_err(|_| {
+        Error::Device(format!(
+            "{op}: size {v} is past the GPU kernels' 32-bit indexing"
+        ))
+    })
 }
 
 impl GpuStorage {
@@ -62,7 +66,11 @@ impl GpuStorage {
         }
         u32_of(op, len)?;
         let ctx = context()?;
-        Ok(GpuStorage { buf: pool::alloc(ctx, op, len)?, len, dtype })
+        Ok(GpuStorage {
+            buf: pool::alloc(ctx, op, len)?,
+            len,
+            dtype,
+        })
     }
 
     /// Copies a CPU storage (all of it) to the device.
@@ -84,7 +92,9 @@ impl GpuStorage {
             let staging = buffer_with(ctx, &bytes, wgpu::BufferUsages::COPY_SRC)?;
             let size = bytes.len() as u64;
             let dst = out.raw().clone();
-            ctx.record(vec![staging.clone()], |enc| enc.copy_buffer_to_buffer(&staging, 0, &dst, 0, size))?;
+            ctx.record(vec![staging.clone()], |enc| {
+                enc.copy_buffer_to_buffer(&staging, 0, &dst, 0, size)
+            })?;
         }
         Ok(out)
     }
@@ -94,9 +104,21 @@ impl GpuStorage {
         let ctx = context()?;
         let words = self.read_words(ctx)?;
         Ok(match self.dtype {
-            DType::F32 => words.iter().map(|&w| f32::from_bits(w)).collect::<Vec<f32>>().into_storage(),
-            DType::I64 => words.iter().map(|&w| w as i32 as i64).collect::<Vec<i64>>().into_storage(),
-            DType::Bool => words.iter().map(|&w| w != 0).collect::<Vec<bool>>().into_storage(),
+            DType::F32 => words
+                .iter()
+                .map(|&w| f32::from_bits(w))
+                .collect::<Vec<f32>>()
+                .into_storage(),
+            DType::I64 => words
+                .iter()
+                .map(|&w| w as i32 as i64)
+                .collect::<Vec<i64>>()
+                .into_storage(),
+            DType::Bool => words
+                .iter()
+                .map(|&w| w != 0)
+                .collect::<Vec<bool>>()
+                .into_storage(),
             DType::F64 => return Err(f64_refused("cpu")),
         })
     }
@@ -106,10 +128,17 @@ impl GpuStorage {
             return Ok(vec![]);
         }
         let size = self.len as u64 * 4;
-        let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some("autorust readback"), size, usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST, mapped_at_creation: false });
+        let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("autorust readback"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
         let src = self.raw().clone();
         let dst = staging.clone();
-        ctx.record(vec![], |enc| enc.copy_buffer_to_buffer(&src, 0, &dst, 0, size))?;
+        ctx.record(vec![], |enc| {
+            enc.copy_buffer_to_buffer(&src, 0, &dst, 0, size)
+        })?;
         // pending device checks ride along in the same submission
         let checks = asserts::stage_flag(ctx)?;
         ctx.submit()?;
@@ -123,12 +152,23 @@ impl GpuStorage {
         let out = GpuStorage::new("full", dtype, n)?;
         let bits = match dtype {
             DType::F32 => (value as f32).to_bits(),
-            DType::I64 => i32::try_from(value as i64).map_err(|_| Error::Device(format!("full: the int64 value {value} does not fit the wgpu device's 32-bit integers")))? as u32,
+            DType::I64 => i32::try_from(value as i64).map_err(|_| {
+                Error::Device(format!(
+                    "full: the int64 value {value} does not fit the wgpu device's 32-bit integers"
+                ))
+            })? as u32,
             DType::Bool => (value != 0.0) as u32,
             DType::F64 => return Err(f64_refused("full")),
         };
         let ctx = context()?;
-        dispatch(ctx, "copy", "fill", &[u32_of("full", n)?, bits], &[(2, out.raw())], grid_1d(n)?)?;
+        dispatch(
+            ctx,
+            "copy",
+            "fill",
+            &[u32_of("full", n)?, bits],
+            &[(2, out.raw())],
+            grid_1d(n)?,
+        )?;
         Ok(out)
     }
 
@@ -149,7 +189,11 @@ impl GpuStorage {
     }
 
     /// Parts (same dtype) laid side by side along `dim` of a new contiguous tensor.
-    pub fn cat(parts: &[(&GpuStorage, &Layout)], dim: usize, out_shape: &[usize]) -> Result<GpuStorage> {
+    pub fn cat(
+        parts: &[(&GpuStorage, &Layout)],
+        dim: usize,
+        out_shape: &[usize],
+    ) -> Result<GpuStorage> {
         let dtype = parts.first().map(|(s, _)| s.dtype).unwrap_or(DType::F32);
         if parts.iter().any(|(s, _)| s.dtype != dtype) {
             return Err(unsupported("cat between dtypes"));
@@ -180,17 +224,29 @@ impl GpuStorage {
             (DType::F32, DType::Bool) => "cast_f32_bool",
             (DType::I64, DType::Bool) => "cast_i32_bool",
             // bool words (0/1) read as the same i32 values
-            (DType::Bool, DType::I64) => return Ok(GpuStorage { buf: c.buf, len: c.len, dtype }),
+            (DType::Bool, DType::I64) => {
+                return Ok(GpuStorage {
+                    buf: c.buf,
+                    len: c.len,
+                    dtype,
+                })
+            }
             (_, DType::F64) | (DType::F64, _) => return Err(f64_refused("to")),
             _ => return Err(unsupported("to")),
         };
         let n = c.len;
         let out = GpuStorage::new("to", dtype, n)?;
-        dispatch(context()?, "copy", entry, &[u32_of("to", n)?], &[(1, c.raw()), (2, out.raw())], grid_1d(n)?)?;
+        dispatch(
+            context()?,
+            "copy",
+            entry,
+            &[u32_of("to", n)?],
+            &[(1, c.raw()), (2, out.raw())],
+            grid_1d(n)?,
+        )?;
         Ok(out)
     }
 }
-
 
 fn push_dims(params: &mut Vec<u32>, op: &str, dims: &[usize]) -> Result<()> {
     for &d in dims {
@@ -201,9 +257,21 @@ fn push_dims(params: &mut Vec<u32>, op: &str, dims: &[usize]) -> Result<()> {
 
 fn copy_strided(src: &GpuStorage, sl: &Layout, dst: &GpuStorage, dl: &Layout) -> Result<()> {
     let n = sl.numel();
-    let mut params = vec![u32_of("copy", n)?, sl.shape.len() as u32, u32_of("copy", sl.offset)?, u32_of("copy", dl.offset)?];
+    let mut params = vec![
+        u32_of("copy", n)?,
+        sl.shape.len() as u32,
+        u32_of("copy", sl.offset)?,
+        u32_of("copy", dl.offset)?,
+    ];
     push_dims(&mut params, "copy", &sl.shape)?;
     push_dims(&mut params, "copy", &sl.strides)?;
     push_dims(&mut params, "copy", &dl.strides)?;
-    dispatch(context()?, "copy", "copy_strided", &params, &[(1, src.raw()), (2, dst.raw())], grid_1d(n)?)
+    dispatch(
+        context()?,
+        "copy",
+        "copy_strided",
+        &params,
+        &[(1, src.raw()), (2, dst.raw())],
+        grid_1d(n)?,
+    )
 }

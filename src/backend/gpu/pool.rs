@@ -42,7 +42,10 @@ pub fn alloc(ctx: &Context, op: &'static str, words: usize) -> Result<GpuBuffer>
     let bytes = (words as u64).max(1) * 4;
     let class = class_of(bytes);
     // a tensor is bound whole, so the binding limit is the size limit
-    let max = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
+    let max = ctx
+        .limits
+        .max_storage_buffer_binding_size
+        .min(ctx.limits.max_buffer_size);
     if bytes > max {
         return Err(Error::Device(format!(
             "{op}: a tensor of {bytes} bytes exceeds this GPU's largest storage buffer binding ({max} bytes, {}); split it or compute it on the CPU",
@@ -69,17 +72,24 @@ pub fn alloc(ctx: &Context, op: &'static str, words: usize) -> Result<GpuBuffer>
             ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("autorust tensor"),
                 size: class,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             })
         }
     };
-    Ok(GpuBuffer { buffer: Some(buffer), class })
+    Ok(GpuBuffer {
+        buffer: Some(buffer),
+        class,
+    })
 }
 
 impl Drop for GpuBuffer {
     fn drop(&mut self) {
-        let (Some(b), Ok(ctx)) = (self.buffer.take(), context()) else { return };
+        let (Some(b), Ok(ctx)) = (self.buffer.take(), context()) else {
+            return;
+        };
         let mut pool = ctx.pool.lock();
         pool.allocated -= self.class;
         pool.cached += self.class;

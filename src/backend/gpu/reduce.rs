@@ -20,14 +20,19 @@ impl GpuStorage {
             return r.cast(&Layout::contiguous(vec![n]), DType::Bool);
         }
         let int_sum = op == ReduceOp::Sum && matches!(self.dtype, DType::I64 | DType::Bool);
-        let int_extremum = matches!(op, ReduceOp::Amax | ReduceOp::Amin) && self.dtype == DType::I64;
+        let int_extremum =
+            matches!(op, ReduceOp::Amax | ReduceOp::Amin) && self.dtype == DType::I64;
         if self.dtype != DType::F32 && !int_sum && !int_extremum {
             return Err(unsupported(&format!("{} on {}", op.name(), self.dtype)));
         }
         let name = op.name();
         let (mut keep, mut red) = (Layout::contiguous(vec![]), Layout::contiguous(vec![]));
         for (d, (&size, &stride)) in l.shape.iter().zip(l.strides.iter()).enumerate() {
-            let part = if dims.contains(&d) { &mut red } else { &mut keep };
+            let part = if dims.contains(&d) {
+                &mut red
+            } else {
+                &mut keep
+            };
             part.shape.push(size);
             part.strides.push(stride);
         }
@@ -35,8 +40,12 @@ impl GpuStorage {
         let r = red.numel();
         if r == 0 {
             return match op {
-                ReduceOp::Amax | ReduceOp::Amin => Err(Error::Runtime(format!("{name}(): Expected reduction dim to have non-zero size"))),
-                ReduceOp::Sum => GpuStorage::full(if int_sum { DType::I64 } else { DType::F32 }, n_out, 0.0),
+                ReduceOp::Amax | ReduceOp::Amin => Err(Error::Runtime(format!(
+                    "{name}(): Expected reduction dim to have non-zero size"
+                ))),
+                ReduceOp::Sum => {
+                    GpuStorage::full(if int_sum { DType::I64 } else { DType::F32 }, n_out, 0.0)
+                }
                 ReduceOp::Prod => GpuStorage::full(DType::F32, n_out, 1.0),
                 ReduceOp::Mean => GpuStorage::full(DType::F32, n_out, f64::NAN),
             };
@@ -50,14 +59,27 @@ impl GpuStorage {
             ReduceOp::Amax => "amax_f32",
             ReduceOp::Amin => "amin_f32",
         };
-        let mean_count = if op == ReduceOp::Mean { u32_of(name, r)? } else { 0 };
+        let mean_count = if op == ReduceOp::Mean {
+            u32_of(name, r)?
+        } else {
+            0
+        };
         reduce_pass(self, l.offset, &keep, &red, entry, mean_count, name)
     }
 
     /// argmax/argmin along `dim`: (values, int64 indices), contiguous over
     /// the other dims, on the device (no readback).
-    pub fn arg_reduce(&self, op: ArgReduceOp, l: &Layout, dim: usize) -> Result<(GpuStorage, GpuStorage)> {
-        let name = if op == ArgReduceOp::ArgMax { "argmax" } else { "argmin" };
+    pub fn arg_reduce(
+        &self,
+        op: ArgReduceOp,
+        l: &Layout,
+        dim: usize,
+    ) -> Result<(GpuStorage, GpuStorage)> {
+        let name = if op == ArgReduceOp::ArgMax {
+            "argmax"
+        } else {
+            "argmin"
+        };
         let entry = match (op, self.dtype) {
             (ArgReduceOp::ArgMax, DType::F32) => "argmax_f32",
             (ArgReduceOp::ArgMin, DType::F32) => "argmin_f32",
@@ -72,7 +94,9 @@ impl GpuStorage {
             part.strides.push(stride);
         }
         if red.numel() == 0 {
-            return Err(Error::Runtime(format!("{name}(): Expected reduction dim {dim} to have non-zero size.")));
+            return Err(Error::Runtime(format!(
+                "{name}(): Expected reduction dim {dim} to have non-zero size."
+            )));
         }
         arg_pass(self, None, l.offset, &keep, &red, entry, name)
     }
@@ -94,10 +118,23 @@ impl GpuStorage {
         }
         let inner: usize = l.shape.iter().skip(dim + 1).product();
         let rows = n / len;
-        let mut params = vec![u32_of("cumsum", rows)?, u32_of("cumsum", len)?, u32_of("cumsum", inner)?, l.shape.len() as u32, u32_of("cumsum", l.offset)?];
+        let mut params = vec![
+            u32_of("cumsum", rows)?,
+            u32_of("cumsum", len)?,
+            u32_of("cumsum", inner)?,
+            l.shape.len() as u32,
+            u32_of("cumsum", l.offset)?,
+        ];
         push_dims(&mut params, "cumsum", &l.shape)?;
         push_dims(&mut params, "cumsum", &l.strides)?;
-        dispatch(context()?, "scan", entry, &params, &[(1, self.raw()), (2, out.raw())], grid_1d(rows)?)?;
+        dispatch(
+            context()?,
+            "scan",
+            entry,
+            &params,
+            &[(1, self.raw()), (2, out.raw())],
+            grid_1d(rows)?,
+        )?;
         Ok(out)
     }
 
@@ -122,14 +159,31 @@ impl GpuStorage {
             }
         }
         let rows = n / d;
-        let mut params = vec![u32_of(name, rows)?, u32_of(name, d)?, u32_of(name, inner)?, keep_shape.len() as u32, u32_of(name, l.offset)?, u32_of(name, l.strides[dim])?];
+        let mut params = vec![
+            u32_of(name, rows)?,
+            u32_of(name, d)?,
+            u32_of(name, inner)?,
+            keep_shape.len() as u32,
+            u32_of(name, l.offset)?,
+            u32_of(name, l.strides[dim])?,
+        ];
         push_dims(&mut params, name, &keep_shape)?;
         push_dims(&mut params, name, &keep_strides)?;
-        dispatch(context()?, "softmax", if log { "log_softmax_f32" } else { "softmax_f32" }, &params, &[(1, self.raw()), (2, out.raw())], fold(rows)?)?;
+        dispatch(
+            context()?,
+            "softmax",
+            if log {
+                "log_softmax_f32"
+            } else {
+                "softmax_f32"
+            },
+            &params,
+            &[(1, self.raw()), (2, out.raw())],
+            fold(rows)?,
+        )?;
         Ok(out)
     }
 }
-
 
 /// Elements one workgroup reduces: longer reductions go through partial
 /// results (on lavapipe a single workgroup looping over ~6M elements came
@@ -138,23 +192,55 @@ const REDUCE_CHUNK: usize = 256 * 64;
 
 /// One pass: each (output, chunk) pair becomes one value; when there is more
 /// than one chunk, the partials are reduced again (same op, in order).
-fn reduce_pass(x: &GpuStorage, offset: usize, keep: &Layout, red: &Layout, entry: &'static str, mean_count: u32, name: &'static str) -> Result<GpuStorage> {
+fn reduce_pass(
+    x: &GpuStorage,
+    offset: usize,
+    keep: &Layout,
+    red: &Layout,
+    entry: &'static str,
+    mean_count: u32,
+    name: &'static str,
+) -> Result<GpuStorage> {
     let (n_out, r) = (keep.numel(), red.numel());
     let chunks = r.div_ceil(REDUCE_CHUNK);
     let chunk_len = if chunks == 1 { r } else { REDUCE_CHUNK };
-    let dtype = if entry.ends_with("_i32") { DType::I64 } else { DType::F32 };
+    let dtype = if entry.ends_with("_i32") {
+        DType::I64
+    } else {
+        DType::F32
+    };
     let out = GpuStorage::new(name, dtype, n_out * chunks)?;
     let last = chunks == 1;
-    let mut params = vec![u32_of(name, n_out)?, u32_of(name, r)?, keep.shape.len() as u32, red.shape.len() as u32, u32_of(name, offset)?, u32_of(name, chunk_len)?, u32_of(name, chunks)?, if last { mean_count } else { 0 }];
+    let mut params = vec![
+        u32_of(name, n_out)?,
+        u32_of(name, r)?,
+        keep.shape.len() as u32,
+        red.shape.len() as u32,
+        u32_of(name, offset)?,
+        u32_of(name, chunk_len)?,
+        u32_of(name, chunks)?,
+        if last { mean_count } else { 0 },
+    ];
     for part in [&keep.shape, &keep.strides, &red.shape, &red.strides] {
         push_dims(&mut params, name, part)?;
     }
-    dispatch(context()?, "reduce", entry, &params, &[(1, x.raw()), (2, out.raw())], fold(n_out * chunks)?)?;
+    dispatch(
+        context()?,
+        "reduce",
+        entry,
+        &params,
+        &[(1, x.raw()), (2, out.raw())],
+        fold(n_out * chunks)?,
+    )?;
     if last {
         return Ok(out);
     }
     // the partials are [n_out, chunks], contiguous
-    let keep2 = Layout { shape: vec![n_out].into(), strides: vec![chunks].into(), offset: 0 };
+    let keep2 = Layout {
+        shape: vec![n_out].into(),
+        strides: vec![chunks].into(),
+        offset: 0,
+    };
     let red2 = Layout::contiguous(vec![chunks]);
     reduce_pass(&out, 0, &keep2, &red2, entry, mean_count, name)
 }
@@ -162,24 +248,57 @@ fn reduce_pass(x: &GpuStorage, offset: usize, keep: &Layout, red: &Layout, entry
 /// One arg-reduction pass: (value, index) per (output, chunk); with more
 /// than one chunk the partials (values and their global indices) are
 /// reduced again.
-fn arg_pass(x: &GpuStorage, idx_in: Option<&GpuStorage>, offset: usize, keep: &Layout, red: &Layout, entry: &'static str, name: &'static str) -> Result<(GpuStorage, GpuStorage)> {
+fn arg_pass(
+    x: &GpuStorage,
+    idx_in: Option<&GpuStorage>,
+    offset: usize,
+    keep: &Layout,
+    red: &Layout,
+    entry: &'static str,
+    name: &'static str,
+) -> Result<(GpuStorage, GpuStorage)> {
     let (n_out, r) = (keep.numel(), red.numel());
     let chunks = r.div_ceil(REDUCE_CHUNK);
     let chunk_len = if chunks == 1 { r } else { REDUCE_CHUNK };
     let values = GpuStorage::new(name, x.dtype, n_out * chunks)?;
     let indices = GpuStorage::new(name, DType::I64, n_out * chunks)?;
-    let mut params = vec![u32_of(name, n_out)?, u32_of(name, r)?, keep.shape.len() as u32, red.shape.len() as u32, u32_of(name, offset)?, u32_of(name, chunk_len)?, u32_of(name, chunks)?, idx_in.is_some() as u32];
+    let mut params = vec![
+        u32_of(name, n_out)?,
+        u32_of(name, r)?,
+        keep.shape.len() as u32,
+        red.shape.len() as u32,
+        u32_of(name, offset)?,
+        u32_of(name, chunk_len)?,
+        u32_of(name, chunks)?,
+        idx_in.is_some() as u32,
+    ];
     for part in [&keep.shape, &keep.strides, &red.shape, &red.strides] {
         push_dims(&mut params, name, part)?;
     }
     // binding 4 is only read on partials, but the layout always has it: the
     // input itself stands in (read-only twice is allowed)
-    let bindings = vec![(1, x.raw()), (2, values.raw()), (3, indices.raw()), (4, idx_in.unwrap_or(x).raw())];
-    dispatch(context()?, "reduce", entry, &params, &bindings, fold(n_out * chunks)?)?;
+    let bindings = vec![
+        (1, x.raw()),
+        (2, values.raw()),
+        (3, indices.raw()),
+        (4, idx_in.unwrap_or(x).raw()),
+    ];
+    dispatch(
+        context()?,
+        "reduce",
+        entry,
+        &params,
+        &bindings,
+        fold(n_out * chunks)?,
+    )?;
     if chunks == 1 {
         return Ok((values, indices));
     }
-    let keep2 = Layout { shape: vec![n_out].into(), strides: vec![chunks].into(), offset: 0 };
+    let keep2 = Layout {
+        shape: vec![n_out].into(),
+        strides: vec![chunks].into(),
+        offset: 0,
+    };
     let red2 = Layout::contiguous(vec![chunks]);
     arg_pass(&values, Some(&indices), 0, &keep2, &red2, entry, name)
 }

@@ -12,7 +12,12 @@ use crate::layout::Layout;
 impl GpuStorage {
     /// Sorts along `dim`: (values, indices), contiguous in the input's shape
     /// with `dim` moved last.
-    pub fn sort(&self, l: &Layout, dim: usize, descending: bool) -> Result<(GpuStorage, GpuStorage)> {
+    pub fn sort(
+        &self,
+        l: &Layout,
+        dim: usize,
+        descending: bool,
+    ) -> Result<(GpuStorage, GpuStorage)> {
         let is_float = match self.dtype {
             DType::F32 => true,
             DType::I64 | DType::Bool => false,
@@ -38,19 +43,44 @@ impl GpuStorage {
         let mut params = vec![u(rows)?, u(n)?, u(p)?, shape.len() as u32, u(l.offset)?];
         push_dims(&mut params, "sort", &shape)?;
         push_dims(&mut params, "sort", &strides)?;
-        dispatch(ctx, "sort", "sort_pad", &params, &[(1, self.raw()), (2, keys.raw()), (3, idx.raw())], grid_1d(threads)?)?;
+        dispatch(
+            ctx,
+            "sort",
+            "sort_pad",
+            &params,
+            &[(1, self.raw()), (2, keys.raw()), (3, idx.raw())],
+            grid_1d(threads)?,
+        )?;
         let mut k = 2;
         while k <= p {
             let mut j = k / 2;
             while j >= 1 {
-                let step = [u(rows)?, u(p)?, u(k)?, u(j)?, descending as u32, is_float as u32];
-                dispatch(ctx, "sort", "bitonic_step", &step, &[(2, keys.raw()), (3, idx.raw())], grid_1d(threads)?)?;
+                let step = [
+                    u(rows)?,
+                    u(p)?,
+                    u(k)?,
+                    u(j)?,
+                    descending as u32,
+                    is_float as u32,
+                ];
+                dispatch(
+                    ctx,
+                    "sort",
+                    "bitonic_step",
+                    &step,
+                    &[(2, keys.raw()), (3, idx.raw())],
+                    grid_1d(threads)?,
+                )?;
                 j /= 2;
             }
             k *= 2;
         }
         // the first n of each padded row
-        let padded = Layout { shape: vec![rows, n].into(), strides: vec![p, 1].into(), offset: 0 };
+        let padded = Layout {
+            shape: vec![rows, n].into(),
+            strides: vec![p, 1].into(),
+            offset: 0,
+        };
         let dense = Layout::contiguous(vec![rows, n]);
         copy_strided(&keys, &padded, &values, &dense)?;
         copy_strided(&idx, &padded, &indices, &dense)?;
