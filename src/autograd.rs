@@ -178,12 +178,11 @@ pub(crate) fn inner_gradients(
     grad: &Tensor,
     targets: &[NodeId],
     boundary: u64,
-    retain_graph: bool,
     create_graph: bool,
 ) -> Result<Vec<Option<Tensor>>> {
     let target_ids: Vec<Option<NodeId>> = targets.iter().map(|t| Some(*t)).collect();
     let plan = Plan::collect(&[root], &target_ids, true, Some(boundary))?;
-    let mut sweep = Sweep::new(&plan, retain_graph, create_graph, Inputs::Capture);
+    let mut sweep = Sweep::new(&plan, true, create_graph, Inputs::Capture);
     sweep.seed(root, grad)?;
     sweep.run()?;
     Ok(sweep.captured)
@@ -192,10 +191,7 @@ pub(crate) fn inner_gradients(
 /// The nodes a pass visits, in the order it runs them.
 struct Plan {
     order: Vec<Work>,
-    /// This pass's visit mark: a position read from an arena slot is this
-    /// pass's only if the slot carries this mark (else it is a stale
-    /// position from an earlier pass, or a node this pass never reached).
-    epoch: u64,
+    positions: Positions,
     /// Per position: whether its rule runs (None: every node runs). With
     /// inputs, only nodes with a path to one of them run.
     runs: Option<Vec<bool>>,
@@ -205,12 +201,26 @@ struct Plan {
     is_target: Vec<bool>,
 }
 
+/// Where a pass keeps each node's position in its order.
+enum Positions {
+    /// An ordinary pass: in the arena slots (no hash map in the hot path),
+    /// valid only while the slot carries this pass's epoch mark (else it is
+    /// a stale position from an earlier pass, or a node this pass never
+    /// reached).
+    Arena(u64),
+    /// A composite's inner sweep: a map of its own. The pass that called it
+    /// may hold the same nodes in its order (a second-order graph reaches
+    /// the inner nodes directly), and must find its positions intact.
+    Local(std::collections::HashMap<NodeId, usize>),
+}
+
 impl Plan {
     /// Collects the nodes reachable from `roots` (iteratively), sorted by
     /// descending `seq` (a topological order). With `prune`, marks the
     /// nodes that lead to a target. With a `boundary` (a composite's inner
-    /// sweep), does not walk past a target node, and refuses any node made
-    /// before the boundary: the walk must stay inside the inner graph.
+    /// sweep), does not walk past a target node, refuses any node made
+    /// before the boundary (the walk must stay inside the inner graph), and
+    /// keeps its positions to itself.
     fn collect(
         roots: &[NodeId],
         targets: &[Option<NodeId>],
@@ -219,11 +229,17 @@ impl Plan {
     ) -> Result<Plan> {
         let stop_at_targets = boundary.is_some();
         let mut a = ARENA.lock();
-        let epoch = a.new_epoch();
         let mut order: Vec<Work> = Vec::new();
         let mut stack: Vec<NodeId> = roots.to_vec();
+        let mut local_seen = std::collections::HashSet::new();
+        let epoch = if boundary.is_none() { a.new_epoch() } else { 0 };
         while let Some(id) = stack.pop() {
-            if !a.visit(id, epoch) {
+            let first = if boundary.is_none() {
+                a.visit(id, epoch)
+            } else {
+                local_seen.insert(id)
+            };
+            if !first {
                 continue;
             }
             let Some(node) = a.get(id) else { continue };
@@ -242,55 +258,63 @@ impl Plan {
             }
         }
         order.sort_unstable_by(|x, y| y.seq.cmp(&x.seq));
-        for (pos, w) in order.iter().enumerate() {
-            a.set_scratch(w.id, pos as u32);
-        }
-        let pos_in = |a: &crate::graph::Arena, id: NodeId| {
-            (a.mark(id) == epoch)
-                .then(|| a.scratch(id))
-                .flatten()
-                .map(|p| p as usize)
+        let positions = if boundary.is_none() {
+            for (pos, w) in order.iter().enumerate() {
+                a.set_scratch(w.id, pos as u32);
+            }
+            Positions::Arena(epoch)
+        } else {
+            Positions::Local(
+                order
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, w)| (w.id, pos))
+                    .collect(),
+            )
         };
-        let target_pos: Vec<Option<usize>> = targets
+        let mut plan = Plan {
+            order,
+            positions,
+            runs: None,
+            target_pos: vec![],
+            is_target: vec![],
+        };
+        plan.target_pos = targets
             .iter()
-            .map(|t| t.and_then(|id| pos_in(&a, id)))
+            .map(|t| t.and_then(|id| plan.position(&a, id)))
             .collect();
-        let mut is_target = vec![false; order.len()];
-        for p in target_pos.iter().flatten() {
-            is_target[*p] = true;
+        plan.is_target = vec![false; plan.order.len()];
+        for p in plan.target_pos.iter().flatten() {
+            plan.is_target[*p] = true;
         }
-        let runs = prune.then(|| {
+        if prune {
             // children come later in the order, so one backward walk decides
-            let mut runs = vec![false; order.len()];
-            for p in (0..order.len()).rev() {
-                if stop_at_targets && is_target[p] {
+            let mut runs = vec![false; plan.order.len()];
+            for p in (0..plan.order.len()).rev() {
+                if stop_at_targets && plan.is_target[p] {
                     continue;
                 }
-                let Some(node) = a.get(order[p].id) else {
+                let Some(node) = a.get(plan.order[p].id) else {
                     continue;
                 };
-                runs[p] = node
-                    .edges
-                    .iter()
-                    .flatten()
-                    .any(|e| pos_in(&a, e.node).is_some_and(|c| is_target[c] || runs[c]));
+                runs[p] = node.edges.iter().flatten().any(|e| {
+                    plan.position(&a, e.node)
+                        .is_some_and(|c| plan.is_target[c] || runs[c])
+                });
             }
-            runs
-        });
-        Ok(Plan {
-            order,
-            epoch,
-            runs,
-            target_pos,
-            is_target,
-        })
+            plan.runs = Some(runs);
+        }
+        Ok(plan)
     }
 
     fn position(&self, a: &crate::graph::Arena, id: NodeId) -> Option<usize> {
-        (a.mark(id) == self.epoch)
-            .then(|| a.scratch(id))
-            .flatten()
-            .map(|p| p as usize)
+        match &self.positions {
+            Positions::Arena(epoch) => (a.mark(id) == *epoch)
+                .then(|| a.scratch(id))
+                .flatten()
+                .map(|p| p as usize),
+            Positions::Local(map) => map.get(&id).copied(),
+        }
     }
 
     /// Whether the gradient into position `p` is wanted at all.
@@ -413,7 +437,7 @@ impl<'a> Sweep<'a> {
                 .zip(&targets)
                 .map(|(e, t)| e.is_some() && t.is_some())
                 .collect();
-            let input_grads = grad_rules::apply(&rule, name, &grad, &needs, id, self.retain_graph)?;
+            let input_grads = grad_rules::apply(&rule, name, &grad, &needs, id)?;
             drop(rule);
             for ((e, g), p) in edges.iter().zip(input_grads).zip(targets) {
                 let (Some(e), Some(g), Some(p)) = (e, g, p) else {

@@ -19,8 +19,20 @@ use crate::tensor::Tensor;
 /// What the outer node keeps: the inner graph (through its result's node)
 /// and, per input, its alias's node (None for inputs that need no grad).
 pub struct CompositeGraph {
-    pub root: NodeRef,
+    /// None when the result does not depend differentiably on any input
+    /// (copysign's magnitude from one input, its sign from the other).
+    pub root: Option<NodeRef>,
     pub aliases: Vec<Option<NodeId>>,
+    /// Per input: what a zero gradient for it looks like. PyTorch's
+    /// formulas give an input the result does not depend on a zero
+    /// gradient, not none.
+    pub zeros: Vec<
+        Option<(
+            crate::shape::Shape,
+            crate::dtype::DType,
+            crate::storage::Device,
+        )>,
+    >,
     /// Every node of the inner graph was made after this seq: the inner
     /// sweep refuses to walk into an older node (a tensor the composition
     /// used without declaring it as an input would lose its gradient).
@@ -51,7 +63,7 @@ pub fn composite(
     let present: Vec<&Tensor> = inputs.iter().flatten().copied().collect();
     if !crate::tensor::needs_grad(&present) {
         let plain: Vec<Option<Tensor>> = inputs.iter().map(|t| t.cloned()).collect();
-        return f(&plain);
+        return fresh(f(&plain)?, &present);
     }
     let boundary = ARENA.lock().peek_seq();
     let aliases: Vec<Option<Tensor>> = inputs
@@ -66,16 +78,24 @@ pub fn composite(
             })
         })
         .collect();
-    let inner = f(&aliases)?;
-    let Some(root) = inner.grad_fn() else {
-        return Ok(inner);
-    };
+    let inner = fresh(f(&aliases)?, &present)?;
+    if !inner.dtype().is_float() {
+        return Ok(inner); // integer and bool results are not differentiable
+    }
+    let root = inner.grad_fn();
     let alias_ids: Vec<Option<NodeId>> = inputs
         .iter()
         .zip(&aliases)
         .map(|(t, a)| match (t, a) {
             (Some(t), Some(a)) if t.requires_grad() => a.grad_fn_id(),
             _ => None,
+        })
+        .collect();
+    let zeros = inputs
+        .iter()
+        .map(|t| {
+            t.filter(|t| t.requires_grad())
+                .map(|t| (t.shape(), t.dtype(), t.device()))
         })
         .collect();
     let out = inner.detach();
@@ -96,6 +116,7 @@ pub fn composite(
     let graph = std::sync::Arc::new(CompositeGraph {
         root,
         aliases: alias_ids,
+        zeros,
         boundary,
         link,
     });
@@ -104,52 +125,71 @@ pub fn composite(
     Ok(out)
 }
 
+/// The result in memory of its own: a composite that happens to return its
+/// input or a view of it (`repeat` by ones, `roll` by zero) must not hand
+/// back memory an in-place write would change the input through; the ops
+/// it stands for always copy.
+fn fresh(out: Tensor, inputs: &[&Tensor]) -> Result<Tensor> {
+    let cell = out.storage_cell();
+    if inputs
+        .iter()
+        .any(|t| std::sync::Arc::ptr_eq(&t.storage_cell(), &cell))
+    {
+        return out.clone_tensor();
+    }
+    Ok(out)
+}
+
 /// The outer node's backward: one gradient per input (None where `needs`
-/// is false or no gradient reaches the alias).
+/// is false; zeros where no gradient reaches the alias).
 pub fn backward(
     g: &CompositeGraph,
     name: &str,
     grad: &Tensor,
     needs: &[bool],
-    retain_graph: bool,
     create_graph: bool,
 ) -> Result<Vec<Option<Tensor>>> {
+    let need = |i: usize| needs.get(i).copied().unwrap_or(false);
     let wanted: Vec<NodeId> = g
         .aliases
         .iter()
         .enumerate()
-        .filter_map(|(i, a)| a.filter(|_| needs.get(i).copied().unwrap_or(false)))
+        .filter_map(|(i, a)| a.filter(|_| need(i)))
         .collect();
-    if wanted.is_empty() {
-        return Ok(vec![None; g.aliases.len()]);
-    }
-    let got = crate::autograd::inner_gradients(
-        g.root.id(),
-        grad,
-        &wanted,
-        g.boundary,
-        retain_graph,
-        create_graph,
-    )
-    .map_err(|e| match e {
-        Error::Autograd(m) if m.starts_with("internal: composite") => {
-            Error::Autograd(format!("{m} ({name})"))
+    let mut got = match (&g.root, wanted.is_empty()) {
+        // The inner rules are never freed by this sweep: a gradient recorded
+        // under create_graph may reach inner nodes directly (through the
+        // saved tensors its formulas read), and a later pass must find them
+        // intact. The inner graph goes when the outer rule does (without
+        // retain_graph, right after this call), as far as nothing else
+        // holds it.
+        (Some(root), false) => {
+            crate::autograd::inner_gradients(root.id(), grad, &wanted, g.boundary, create_graph)
+                .map_err(|e| match e {
+                    Error::Autograd(m) if m.starts_with("internal: composite") => {
+                        Error::Autograd(format!("{m} ({name})"))
+                    }
+                    e => e,
+                })?
         }
-        e => e,
-    })?;
-    let mut got = got.into_iter();
-    let mut out: Vec<Option<Tensor>> = g
-        .aliases
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            if a.is_some() && needs.get(i).copied().unwrap_or(false) {
-                got.next().flatten()
-            } else {
-                None
+        _ => vec![None; wanted.len()],
+    }
+    .into_iter();
+    let mut out = Vec::with_capacity(g.aliases.len());
+    for (i, a) in g.aliases.iter().enumerate() {
+        let gi = if a.is_some() && need(i) {
+            got.next().flatten()
+        } else {
+            None
+        };
+        out.push(match (gi, &g.zeros[i]) {
+            (Some(t), _) => Some(t),
+            (None, Some((shape, dtype, device))) if need(i) => {
+                Some(Tensor::zeros_on(shape, *dtype, *device)?)
             }
-        })
-        .collect();
+            (None, _) => None,
+        });
+    }
     if let (Some(link), true) = (&g.link, create_graph) {
         let links: Vec<&Tensor> = link.tensors.iter().collect();
         for gi in out.iter_mut() {

@@ -90,8 +90,12 @@ pub enum Rule {
     ToDevice(crate::storage::Device),
     AccumulateGrad(Weak<TensorInner>),
     Neg,
-    /// Ops needing nothing: floor/ceil/round/sign give zero gradient.
+    /// Ops needing nothing: floor/ceil/round/sign give zero gradient (to
+    /// every input: `div` with a rounding mode has two).
     Zero,
+    /// PyTorch defines no derivative (`x // y`, heaviside): backward
+    /// through it raises, naming the aten op.
+    NotImplemented(&'static str),
     UnaryX(UnaryOp, Saved),
     UnaryOut(UnaryOp, Saved),
     Add {
@@ -320,7 +324,8 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
         Sqrt => g.div(&v.mul_scalar(2.0)?)?,
         Rsqrt => g.mul(&v.pow_scalar(3.0)?.mul_scalar(-0.5)?)?,
         Reciprocal => g.mul(&v.square()?.neg()?)?,
-        Relu => g.mul(&v.gt_scalar(0.0)?.to_dtype(v.dtype())?)?,
+        // threshold_backward: where(y > 0, g, 0) (a mask product would turn an inf gradient into NaN)
+        Relu => v.gt_scalar(0.0)?.where_(g, &zero_like(g))?,
         Abs => g.mul(&v.unary(Sign)?)?,
         Log => g.div(v)?,
         Log1p => g.div(&v.add_scalar(1.0)?)?,
@@ -353,9 +358,10 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
                 (Some(m), None) | (None, Some(m)) => m,
                 (None, None) => return Ok(g.clone()),
             };
-            g.mul(&mask.to_dtype(g.dtype())?)?
+            mask.where_(g, &zero_like(g))?
         }
-        Neg | Sign | Floor | Ceil | Round | Trunc | LogicalNot => g.mul_scalar(0.0)?,
+        // zeros_like(grad) in PyTorch: not connected to anything
+        Neg | Sign | Floor | Ceil | Round | Trunc | LogicalNot => zeros_of(g)?,
     })
 }
 
@@ -380,7 +386,6 @@ pub fn apply(
     g: &Tensor,
     needs: &[bool],
     self_id: NodeId,
-    retain_graph: bool,
 ) -> Result<Vec<Option<Tensor>>> {
     let un = |s: &Saved| s.unpack(name, self_id);
     let need = |i: usize| needs.get(i).copied().unwrap_or(false);
@@ -389,7 +394,18 @@ pub fn apply(
         Rule::Freed => Err(Error::Autograd(FREED_GRAPH.into())),
         Rule::Identity | Rule::AccumulateGrad(_) => one(g.clone()),
         Rule::ToDevice(d) => one(g.to_device(*d)?),
-        Rule::Zero => one(g.mul_scalar(0.0)?),
+        Rule::Zero => (0..needs.len().max(1))
+            .map(|i| {
+                if i == 0 || need(i) {
+                    zeros_of(g).map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
+            .collect(),
+        Rule::NotImplemented(op) => Err(Error::Runtime(format!(
+            "derivative for aten::{op} is not implemented"
+        ))),
         Rule::Neg => one(g.neg()?),
         Rule::UnaryX(op, x) | Rule::UnaryOut(op, x) => {
             let v = un(x)?;
@@ -464,21 +480,18 @@ pub fn apply(
         }
         Rule::MaxMin { a, b, max } => {
             let (a, b) = (un(a)?, un(b)?);
-            // Ties split the gradient in half, as in PyTorch.
-            let pick_a = if *max {
-                a.binary(BinaryOp::Gt, &b)?
+            // PyTorch's formula: ties split the gradient in half; the loser
+            // gets none; with a NaN neither compares, and both get all of it
+            let split = a.binary(BinaryOp::Eq, &b)?.where_(&g.mul_scalar(0.5)?, g)?;
+            let (a_loses, b_loses) = if *max {
+                (a.binary(BinaryOp::Lt, &b)?, a.binary(BinaryOp::Gt, &b)?)
             } else {
-                a.binary(BinaryOp::Lt, &b)?
+                (a.binary(BinaryOp::Gt, &b)?, a.binary(BinaryOp::Lt, &b)?)
             };
-            let tie = a.binary(BinaryOp::Eq, &b)?;
-            let dt = g.dtype();
-            let wa = pick_a
-                .to_dtype(dt)?
-                .add(&tie.to_dtype(dt)?.mul_scalar(0.5)?)?;
-            let wb = wa.rsub_scalar(1.0)?;
+            let zero = zero_like(g);
             Ok(vec![
-                need(0).then(|| g.mul(&wa)).transpose()?,
-                need(1).then(|| g.mul(&wb)).transpose()?,
+                need(0).then(|| a_loses.where_(&zero, &split)).transpose()?,
+                need(1).then(|| b_loses.where_(&zero, &split)).transpose()?,
             ])
         }
         Rule::Remainder(a, b) => {
@@ -486,12 +499,12 @@ pub fn apply(
             Ok(vec![
                 Some(g.clone()),
                 need(1)
-                    .then(|| g.mul(&a.binary(BinaryOp::FloorDivide, &b)?.neg()?))
+                    .then(|| g.mul(&a.div_rounded(&b, true)?.neg()?))
                     .transpose()?,
             ])
         }
         Rule::Where(cond) => {
-            let zero = g.mul_scalar(0.0)?;
+            let zero = zero_like(g);
             Ok(vec![
                 None,
                 need(1).then(|| cond.where_(g, &zero)).transpose()?,
@@ -691,14 +704,9 @@ pub fn apply(
             }
             Ok(out)
         }
-        Rule::Composite(graph) => crate::composite::backward(
-            graph,
-            name,
-            g,
-            needs,
-            retain_graph,
-            crate::autograd::is_grad_enabled(),
-        ),
+        Rule::Composite(graph) => {
+            crate::composite::backward(graph, name, g, needs, crate::autograd::is_grad_enabled())
+        }
         Rule::Conv2d(x, w, ctx) => {
             let [gx, gw, gb] =
                 Tensor::conv2d_backward(&un(x)?, &un(w)?, g, ctx, [need(0), need(1), need(2)])?;
@@ -749,6 +757,16 @@ pub fn zero_link(grad: Tensor, links: &[&Tensor], name: &'static str) -> Result<
         .collect();
     crate::tensor::record(&out, name, &inputs, || Rule::ZeroLink(meta));
     Ok(out)
+}
+
+/// A 0-d zero of `g`'s dtype, for `where(mask, g, 0)`.
+fn zero_like(g: &Tensor) -> Tensor {
+    Tensor::wrapped_scalar(0.0, g.dtype())
+}
+
+/// `zeros_like(g)`: a zero gradient that is not a function of anything.
+fn zeros_of(g: &Tensor) -> Result<Tensor> {
+    Tensor::zeros_on(&g.shape(), g.dtype(), g.device())
 }
 
 fn freed() -> Error {

@@ -43,6 +43,9 @@ impl Layout {
     }
     /// Contiguous and starting at offset 0 of its storage: the slice fast path.
     pub fn contiguous_range(&self) -> Option<std::ops::Range<usize>> {
+        if self.numel() == 0 {
+            return Some(0..0);
+        }
         if self.is_contiguous() {
             Some(self.offset..self.offset + self.numel())
         } else {

@@ -156,3 +156,38 @@ def test_post_accumulate_grad_hook_gets_the_parameter_itself():
     assert len(seen) == 1
     with pytest.raises(RuntimeError, match="post accumulate grad hooks cannot be registered on non-leaf tensors"):
         (w * 2).register_post_accumulate_grad_hook(lambda p: None)
+
+
+# ---- 6. seeded float32 draws from 16 elements on ----
+# (bit patterns PyTorch 2.15 printed: `x.numpy().view(np.int32)`)
+
+RANDN_20 = [-1081074811, -1080852342, -1098888234, -1092737699, 1058622859, -1077473957, -1095842102, 1072508750, 1055894101, -1105100961, 1069074907, 1049114529, 1068619456, 1070271744, 1064452252, -1084753101, 1064209456, 1067525943, 1073762714, 1029446458]
+NORMAL_2x17 = [-1161237731, 1005312537, -1132453847, 985366899, 1012521669, -1145310784, 1023721833, -1123889819, -1165526398, -1144486348, 1000528813, -1148068989, 1016437854, 998632128, 1010570579, 1007184998, 1001087133, 1016630832, -1142677582, 1004834286, 977426002, -1162776825, 1007457766, -1131529329, -1128005305, 1017670989, 992592632, 1012877543, -1130561016, 984060601, 1012394420, 1015431836, 1010304489, -1146970079]
+UNIFORM_4x5 = [1032275307, -1114036963, 1034348107, 1031998152, 1034687242, -1113782870, -1115064550, 1027794768, -1111544640, 1036675847, 1018060640, 1012110925, -1112595499, 1023576013, 1026564602, 1015150695, 1036319960, 1022756122, -1112171953, 1034687464]
+STRIDED_NORMAL = [-1105833612, -1083894927, 1050846907, 1068264253, 1071889242, -1082229984, 1061765262, -1095363460, 1040711309, 1075579802, -1083507326, 1072189703, 1064461031, 1067302609, 1041014448, 1045405662, -1091934403, -1088793532, -1081171245, 1041071394, 1047941561, 1075631531, -1086753003, 1070510656, 1071147984, -1076407736, 1068670498, 1073849206, 1067701004, 1073156284]
+
+
+def _bits(t):
+    return t.numpy().view(np.int32).ravel().tolist()
+
+
+def test_seeded_float32_draws_are_pytorchs_bits():
+    torch.manual_seed(0)
+    assert _bits(torch.randn(20)) == RANDN_20  # PyTorch's vectorised Box-Muller from 16 elements
+    torch.manual_seed(3)
+    assert _bits(torch.empty(2, 17).normal_(0.0, 0.02)) == NORMAL_2x17  # mean/std applied in the draw
+    torch.manual_seed(5)
+    assert _bits(torch.empty(4, 5).uniform_(-0.1, 0.1)) == UNIFORM_4x5
+    torch.manual_seed(7)
+    assert _bits(torch.empty(6, 5).t().normal_()) == STRIDED_NORMAL  # a strided target: memory order, scalar draws
+
+
+# ---- 8. empty views ----
+
+def test_empty_views_do_not_panic():
+    x = torch.randn(2, 0, 2)
+    assert x[1].clone().shape == (0, 2)
+    assert [p.shape for p in x[1].split(1, 1)] == [(0, 1), (0, 1)]
+    assert torch.cat([x[1], x[0]]).shape == (0, 2)
+    with pytest.raises(TypeError, match="must be tuple of Tensors, not Tensor"):
+        torch.cat(x)

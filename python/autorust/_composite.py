@@ -13,6 +13,8 @@ gradient stays connected to them (second derivative zero where the kernel
 is piecewise constant: relu, leaky_relu, hardtanh, ...).
 """
 
+import inspect
+
 from . import _native
 
 __all__ = ["composite", "node"]
@@ -35,7 +37,16 @@ def node(name, inputs=1, link=None):
     """
 
     def deco(fn):
+        params = [p for p in inspect.signature(fn).parameters][:inputs]
+
         def wrapper(*args, **kwargs):
+            if len(args) < inputs and kwargs:
+                # inputs given by keyword (``hypot(x, other=y)``) are inputs too
+                args = list(args)
+                for param in params[len(args):]:
+                    if param not in kwargs:
+                        break
+                    args.append(kwargs.pop(param))
             head = args[:inputs]
             positions = [i for i, a in enumerate(head) if isinstance(a, _native.Tensor)]
 

@@ -222,6 +222,12 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(_native.randn(_sizes(size), _dt(dtype), _gen(generator)), requires_grad, device)
 
 
+def _normal_draws(size, dtype, mean, std, generator=None, contiguous=True):
+    """Draws as PyTorch's ``normal_(mean, std)`` makes them (mean and std
+    applied inside the draw, one rounding)."""
+    return _native.randn(_sizes((size,)), _dt(dtype), _gen(generator), float(mean), float(std), contiguous)
+
+
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     if size is None:
         # randint(high, size)

@@ -84,8 +84,14 @@ def where(condition, input=None, other=None):
     return _native.where(condition, input, other)
 
 
+def _tensor_sequence(name, tensors):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    return list(tensors)
+
+
 def cat(tensors, dim=0, *, out=None):
-    return _native.cat(list(tensors), dim)
+    return _native.cat(_tensor_sequence("cat", tensors), dim)
 
 
 concat = cat
@@ -93,7 +99,7 @@ concatenate = cat
 
 
 def stack(tensors, dim=0, *, out=None):
-    return _native.stack(list(tensors), dim)
+    return _native.stack(_tensor_sequence("stack", tensors), dim)
 
 
 def hstack(tensors):

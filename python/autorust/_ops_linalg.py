@@ -6,6 +6,7 @@ import builtins
 import numbers
 
 from . import _native
+from ._composite import composite, node
 from ._ops_register import inplace_variant, register
 
 Tensor = _native.Tensor
@@ -15,25 +16,30 @@ def _scaled(t, s):
     return t if s == 1 else t * s
 
 
+@node("AddmmBackward0", inputs=3)
 def addmm(self, mat1, mat2, *, beta=1, alpha=1):
     prod = _scaled(mat1 @ mat2, alpha)
     # beta == 0: input is ignored (its NaNs do not propagate), as in PyTorch
     return prod if beta == 0 else _scaled(self, beta) + prod
 
 
+@node("AddmvBackward0", inputs=3)
 def addmv(self, mat, vec, *, beta=1, alpha=1):
-    return addmm(self, mat, vec, beta=beta, alpha=alpha)
+    return addmm.__wrapped__(self, mat, vec, beta=beta, alpha=alpha)
 
 
+@node("AddbmmBackward0", inputs=3)
 def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
     prod = _scaled((batch1 @ batch2).sum(0), alpha)
     return prod if beta == 0 else _scaled(self, beta) + prod
 
 
+@node("BaddbmmBackward0", inputs=3)
 def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
-    return addmm(self, batch1, batch2, beta=beta, alpha=alpha)
+    return addmm.__wrapped__(self, batch1, batch2, beta=beta, alpha=alpha)
 
 
+@node("AddrBackward0", inputs=3)
 def addr(self, vec1, vec2, *, beta=1, alpha=1):
     prod = _scaled(vec1.unsqueeze(1) * vec2.unsqueeze(0), alpha)
     return prod if beta == 0 else _scaled(self, beta) + prod
@@ -58,12 +64,14 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
     return flat.index_select(-1, idx)
 
 
+@node("TraceBackward0", inputs=1)
 def trace(self):
     if self.dim() != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(self.dim()))
-    return diagonal(self).sum()
+    return self.diagonal().sum()
 
 
+@node("DiagEmbedBackward0", inputs=1)
 def diag_embed(self, offset=0, dim1=-2, dim2=-1):
     from ._creation import arange
 
@@ -97,6 +105,10 @@ def kron(self, other):
 
 
 def cross(self, other, dim=None):
+    return composite("LinalgCrossBackward0", lambda a, b: _cross(a, b, dim), self, other)
+
+
+def _cross(self, other, dim):
     from ._creation import tensor
 
     if dim is None:
@@ -238,6 +250,7 @@ def einsum(equation, *operands):
     return acc
 
 
+@node("CdistBackward0", inputs=2)
 def cdist(x1, x2, p=2.0, compute_mode=None):
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     if p == 2.0:
@@ -254,6 +267,10 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
 
 
 def block_diag(*tensors):
+    return composite("BlockDiagBackward0", _block_diag, *tensors)
+
+
+def _block_diag(*tensors):
     from ._creation import zeros
 
     # 0-d -> 1x1, 1-d -> one row, 2-d as given (PyTorch's rule)
@@ -276,6 +293,7 @@ def block_diag(*tensors):
     return _native.cat(out_rows, 0) if out_rows else zeros(rows, cols)
 
 
+@node("VdotBackward0", inputs=2)
 def vdot(self, other):
     return (self * other).sum()
 
@@ -290,6 +308,7 @@ def ger(self, vec2):
     return self.unsqueeze(1) * vec2.unsqueeze(0)
 
 
+@node("DistBackward0", inputs=2)
 def dist(self, other, p=2):
     return (self - other).norm(p)
 

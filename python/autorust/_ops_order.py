@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from . import _native, return_types
+from ._composite import composite
 from ._ops_register import register
 
 Tensor = _native.Tensor
@@ -37,7 +38,16 @@ def _const(values, like):
     return tensor(values, dtype=None if values.dtype == bool else like.dtype, device=like.device)
 
 
-def _kth_along(self, dim, keepdim, pick, nan_wins=False):
+def _gathered(name, self, d, idx, squeeze=False):
+    """The values at `idx` along `d`, shown as PyTorch's one node `name`."""
+    def pick(x):
+        v = x.gather(d, idx)
+        return v.squeeze(d) if squeeze else v
+
+    return composite(name, pick, self)
+
+
+def _kth_along(self, dim, keepdim, pick, nan_wins=False, name="KthvalueBackward0"):
     """values/indices of the element each row's `pick(sorted_row_values)`
     position selects; with `nan_wins` (median), a row with a NaN selects its
     first NaN, as PyTorch."""
@@ -54,20 +64,19 @@ def _kth_along(self, dim, keepdim, pick, nan_wins=False):
         pos = np.where(has_nan, (~np.isnan(sorted_vals)).sum(-1), pos)
     idx = np.take_along_axis(order, pos[..., None], -1)  # [..., 1]
     idx_t = _index(np.moveaxis(idx, -1, d), self.device)
-    values = self.gather(d, idx_t)
+    values = _gathered(name, self, d, idx_t, squeeze=not keepdim)
     if not keepdim:
-        values, idx_t = values.squeeze(d), idx_t.squeeze(d)
+        idx_t = idx_t.squeeze(d)
     return values, idx_t
 
 
 def median(self, dim=None, keepdim=False):
     """The lower median (PyTorch's); NaN if the slice has one."""
     if dim is None:
-        flat = self.reshape(-1)
-        if flat.numel() == 0:
-            return flat.new_full((), float("nan"))
-        return _kth_along(flat, 0, False, lambda s: (s.shape[-1] - 1) // 2, nan_wins=True)[0]
-    return return_types.median(*_kth_along(self, dim, keepdim, lambda s: (s.shape[-1] - 1) // 2, nan_wins=True))
+        if self.numel() == 0:
+            return self.new_full((), float("nan"))
+        return composite("MedianBackward0", lambda x: _kth_along(x.reshape(-1), 0, False, lambda s: (s.shape[-1] - 1) // 2, nan_wins=True)[0], self)
+    return return_types.median(*_kth_along(self, dim, keepdim, lambda s: (s.shape[-1] - 1) // 2, nan_wins=True, name="MedianBackward1"))
 
 
 def nanmedian(self, dim=None, keepdim=False):
@@ -76,8 +85,8 @@ def nanmedian(self, dim=None, keepdim=False):
         return np.maximum(count - 1, 0) // 2
 
     if dim is None:
-        return _kth_along(self.reshape(-1), 0, False, lower_of_finite)[0]
-    return return_types.median(*_kth_along(self, dim, keepdim, lower_of_finite))
+        return composite("NanmedianBackward0", lambda x: _kth_along(x.reshape(-1), 0, False, lower_of_finite)[0], self)
+    return return_types.median(*_kth_along(self, dim, keepdim, lower_of_finite, name="NanmedianBackward1"))
 
 
 def kthvalue(self, k, dim=-1, keepdim=False):
@@ -88,7 +97,7 @@ def kthvalue(self, k, dim=-1, keepdim=False):
 
 
 def msort(self):
-    return self.sort(dim=0).values
+    return self.sort(dim=0).values  # SortBackward0, as PyTorch
 
 
 def mode(self, dim=-1, keepdim=False):
@@ -104,9 +113,9 @@ def mode(self, dim=-1, keepdim=False):
         best = vals[np.argmax(counts)]  # np.unique sorts: the first max is the smallest value
         idx[r] = np.nonzero(row == best)[0][-1]
     idx_t = _index(np.moveaxis(idx.reshape(a.shape[:-1] + (1,)), -1, d), self.device)
-    values = self.gather(d, idx_t)
+    values = _gathered("ModeBackward0", self, d, idx_t, squeeze=not keepdim)
     if not keepdim:
-        values, idx_t = values.squeeze(d), idx_t.squeeze(d)
+        idx_t = idx_t.squeeze(d)
     return return_types.mode(values, idx_t)
 
 
@@ -259,8 +268,9 @@ def bucketize(self, boundaries, *, out_int32=False, right=False):
 
 def _cumulative_extreme(self, dim, larger, name):
     d = dim % builtins.max(self.dim(), 1)
+    node_name = "CummaxBackward0" if larger else "CumminBackward0"
     if self.dim() == 0:
-        return self.clone(), _index(0, self.device)
+        return getattr(return_types, name)(composite(node_name, lambda x: x.clone(), self), _index(0, self.device))
     a = np.moveaxis(_host(self), d, -1)
     idx = np.zeros(a.shape, dtype=np.int64)
     best = a[..., 0].copy()
@@ -273,7 +283,7 @@ def _cumulative_extreme(self, dim, larger, name):
         best = np.where(take, v, best)
         idx[..., i] = np.where(take, i, idx[..., i - 1])
     idx_t = _index(np.moveaxis(idx, -1, d), self.device)
-    return getattr(return_types, name)(self.gather(d, idx_t), idx_t)
+    return getattr(return_types, name)(_gathered(node_name, self, d, idx_t), idx_t)
 
 
 def cummax(self, dim):
@@ -285,6 +295,10 @@ def cummin(self, dim):
 
 
 def cumprod(self, dim, *, dtype=None):
+    return composite("CumprodBackward0", lambda x: _cumprod(x, dim, dtype), self)
+
+
+def _cumprod(self, dim, dtype):
     from ._dtype import int64
 
     x = self.to(dtype) if dtype is not None else (self if self.is_floating_point() else self.to(int64))
@@ -300,6 +314,10 @@ def cumprod(self, dim, *, dtype=None):
 
 
 def logcumsumexp(self, dim):
+    return composite("LogcumsumexpBackward0", lambda x: _logcumsumexp(x, dim), self)
+
+
+def _logcumsumexp(self, dim):
     if self.dim() == 0:
         return self.clone()
     from ._ops_pointwise import logaddexp
@@ -314,12 +332,13 @@ def logcumsumexp(self, dim):
 
 
 def aminmax(self, *, dim=None, keepdim=False):
-    if dim is None:
-        lo, hi = self.amin(), self.amax()
-        if keepdim:
-            lo, hi = lo.reshape((1,) * self.dim()), hi.reshape((1,) * self.dim())
-        return return_types.aminmax(lo, hi)
-    return return_types.aminmax(self.amin(dim, keepdim=keepdim), self.amax(dim, keepdim=keepdim))
+    def extreme(x, largest):
+        if dim is None:
+            v = x.amax() if largest else x.amin()
+            return v.reshape((1,) * x.dim()) if keepdim else v
+        return x.amax(dim, keepdim=keepdim) if largest else x.amin(dim, keepdim=keepdim)
+
+    return return_types.aminmax(composite("AminmaxBackward0", lambda x: extreme(x, False), self), composite("AminmaxBackward0", lambda x: extreme(x, True), self))
 
 
 register([median, nanmedian, kthvalue, msort, mode, quantile, nanquantile, unique, unique_consecutive, bincount, histc, bucketize, cummax, cummin, cumprod, logcumsumexp, aminmax])

@@ -7,6 +7,7 @@ function (``_ops_register``)."""
 import math
 
 from . import _native
+from ._composite import composite, node
 from ._ops_register import inplace_variant, register
 
 Tensor = _native.Tensor
@@ -30,83 +31,104 @@ def _float(x):
     return x.to(get_default_dtype())
 
 
+@node("Log2Backward0")
 def log2(self):
     return _float(self).log() / math.log(2.0)
 
 
+@node("Log10Backward0")
 def log10(self):
     return _float(self).log() / math.log(10.0)
 
 
+@node("Exp2Backward0")
 def exp2(self):
     return 2.0 ** _float(self)
 
 
+@node("SinhBackward0")
 def sinh(self):
     x = _float(self)
     return (x.expm1() - (-x).expm1()) * 0.5
 
 
+@node("CoshBackward0")
 def cosh(self):
     x = _float(self)
     return (x.exp() + (-x).exp()) * 0.5
 
 
+@node("AsinBackward0")
 def asin(self):
     x = _float(self)
     return x.atan2((1 - x * x).sqrt())
 
 
+@node("AcosBackward0")
 def acos(self):
     x = _float(self)
     return (1 - x * x).sqrt().atan2(x)
 
 
+@node("AtanBackward0")
 def atan(self):
     x = _float(self)
     return x.atan2(x.new_ones(()))
 
 
+@node("AsinhBackward0")
 def asinh(self):
     x = _float(self)
     a = x.abs()
     return x.sign() * (a + (a * a + 1).sqrt()).log()
 
 
+@node("AcoshBackward0")
 def acosh(self):
     x = _float(self)
     return (x + (x * x - 1).sqrt()).log()
 
 
+@node("AtanhBackward0")
 def atanh(self):
     x = _float(self)
     return (x.log1p() - (-x).log1p()) * 0.5
 
 
+@node("Deg2RadBackward0")
 def deg2rad(self):
     return _float(self) * (math.pi / 180.0)
 
 
+@node("Rad2DegBackward0")
 def rad2deg(self):
     return _float(self) * (180.0 / math.pi)
 
 
+@node("FracBackward0")
 def frac(self):
     return self - self.trunc()
 
 
 def fmod(self, other):
     """Remainder with the dividend's sign (C's fmod)."""
+    name = "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0"
+    return node(name, inputs=2)(_fmod)(self, other)
+
+
+def _fmod(self, other):
     if not self.is_floating_point() and not (isinstance(other, Tensor) and other.is_floating_point()) and not isinstance(other, float):
         q = self.div(other, rounding_mode="trunc")
         return self - q * other
     return self - (self / other).trunc() * other
 
 
+@node("HypotBackward0", inputs=2)
 def hypot(self, other):
     return (self * self + other * other).sqrt()
 
 
+@node("LogaddexpBackward0", inputs=2)
 def logaddexp(self, other):
     other = _as_tensor_like(other, self)
     m = self.maximum(other)
@@ -115,6 +137,7 @@ def logaddexp(self, other):
     return _native.where(m.isinf() & (self == other), m, out)
 
 
+@node("Logaddexp2Backward0", inputs=2)
 def logaddexp2(self, other):
     other = _as_tensor_like(other, self)
     m = self.maximum(other)
@@ -124,16 +147,24 @@ def logaddexp2(self, other):
 
 def xlogy(self, other):
     """x * log(y), 0 where x == 0 (unless y is NaN)."""
+    if not isinstance(self, Tensor):
+        return node("XlogyBackward1", inputs=2)(_xlogy)(_as_tensor_like(self, other), other)
+    return node("XlogyBackward0" if isinstance(other, Tensor) else "XlogyBackward2", inputs=2)(_xlogy)(self, other)
+
+
+def _xlogy(self, other):
     other = _as_tensor_like(other, self)
     x = _float(self)
     out = x * _float(other).log()
     return _native.where((x == 0) & ~other.isnan(), out.new_zeros(()), out)
 
 
+@node("SgnBackward0")
 def sgn(self):
     return self.sign()
 
 
+@node("LogitBackward0")
 def logit(self, eps=None):
     x = _float(self)
     if eps is not None:
@@ -143,7 +174,8 @@ def logit(self, eps=None):
 
 def heaviside(self, values):
     values = _as_tensor_like(values, self)
-    return _native.where(self == 0, values.to(self.dtype), (self > 0).to(self.dtype))
+    out = _native.where(self == 0, values.to(self.dtype), (self > 0).to(self.dtype))
+    return _native._not_implemented(out, [self, values], "heaviside")
 
 
 def signbit(self):
@@ -154,6 +186,10 @@ def signbit(self):
 
 
 def copysign(self, other):
+    return node("CopysignBackward0" if isinstance(other, Tensor) else "CopysignBackward1", inputs=2)(_copysign)(self, other)
+
+
+def _copysign(self, other):
     other = _as_tensor_like(other, self)
     x = _float(self)
     negative = signbit(other)
@@ -167,6 +203,7 @@ def float_power(self, exponent):
     return self.to(float64) ** e
 
 
+@node("SincBackward0")
 def sinc(self):
     x = _float(self)
     px = x * math.pi
@@ -178,14 +215,17 @@ def positive(self):
     return self
 
 
+@node("AddcmulBackward0", inputs=3)
 def addcmul(self, tensor1, tensor2, *, value=1):
     return self + value * tensor1 * tensor2
 
 
+@node("AddcdivBackward0", inputs=3)
 def addcdiv(self, tensor1, tensor2, *, value=1):
     return self + value * tensor1 / tensor2
 
 
+@node("NansumBackward0")
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
     x = self if dtype is None else self.to(dtype)
     if x.is_floating_point():
@@ -206,7 +246,10 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
 def std_mean(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
     if unbiased is not None:
         correction = 1 if unbiased else 0
-    return (self.std(dim, correction=correction, keepdim=keepdim), self.mean() if dim is None else self.mean(dim, keepdim=keepdim))
+    return (
+        composite("StdMeanBackward0", lambda x: x.std(dim, correction=correction, keepdim=keepdim), self),
+        composite("StdMeanBackward0", lambda x: x.mean() if dim is None else x.mean(dim, keepdim=keepdim), self),
+    )
 
 
 def _shift_operands(self, other, kernel):

@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from . import _native
+from ._composite import composite, node
 from ._dtype import bool_
 from ._functions import vstack
 from ._ops_register import inplace_variant, register
@@ -22,9 +23,14 @@ def _index_tensor(values, device):
     return tensor(np.asarray(values, dtype=np.int64), device=device)
 
 
+@node("RollBackward0")
 def roll(self, shifts, dims=None):
+    return _roll(self, shifts, dims)
+
+
+def _roll(self, shifts, dims):
     if dims is None:
-        return roll(self.reshape(-1), shifts, 0).reshape(*self.shape)
+        return _roll(self.reshape(-1), shifts, 0).reshape(*self.shape)
     if isinstance(shifts, numbers.Integral):
         shifts, dims = [shifts], [dims] if isinstance(dims, numbers.Integral) else list(dims)
     if len(shifts) != len(dims):
@@ -69,6 +75,7 @@ def diff(self, n=1, dim=-1, prepend=None, append=None):
     return x
 
 
+@node("Rot90Backward0")
 def rot90(self, k=1, dims=(0, 1)):
     d0, d1 = dims
     k %= 4
@@ -93,6 +100,7 @@ def broadcast_to(self, size):
     return self.expand(*size)
 
 
+@node("TakeBackward0")
 def take(self, index):
     return self.reshape(-1)[index]
 
@@ -112,6 +120,7 @@ def take_along_dim(self, indices, dim=None):
     return self.expand(*src).gather(d, indices.expand(*idx))
 
 
+@node("NarrowCopyBackward0")
 def narrow_copy(self, dim, start, length):
     return self.narrow(dim, start, length).clone()
 
@@ -121,8 +130,9 @@ def argwhere(self):
 
 
 def index_put(self, indices, values, accumulate=False):
-    out = self.clone()
-    return index_put_(out, indices, values, accumulate)
+    if not isinstance(values, Tensor):
+        values = self.new_tensor(values)
+    return composite("IndexPutBackward0", lambda x, v: index_put_(x.clone(), indices, v, accumulate), self, values)
 
 
 def index_put_(self, indices, values, accumulate=False):
@@ -141,6 +151,7 @@ def index_put_(self, indices, values, accumulate=False):
     return self
 
 
+@node("IndexCopyBackward0", inputs=4)
 def index_copy(self, dim, index, source):
     idx = [slice(None)] * self.dim()
     idx[dim] = index
@@ -150,6 +161,10 @@ def index_copy(self, dim, index, source):
 
 
 def masked_scatter(self, mask, source):
+    return composite("MaskedScatterBackward0", lambda x, s: _masked_scatter(x, mask, s), self, source)
+
+
+def _masked_scatter(self, mask, source):
     mask = mask.expand(*self.shape) if tuple(mask.shape) != tuple(self.shape) else mask
     k = int(mask.sum())
     if source.numel() < k:
@@ -233,16 +248,18 @@ def cartesian_prod(*tensors):
 
 
 def _atleast(nd, tensors):
+    # PyTorch's unsqueezes: 0-d -> [1] -> [1, 1] -> [1, 1, 1]; 1-d [n] -> [1, n] -> [1, n, 1]; 2-d -> [., ., 1]
     out = []
     for t in tensors:
-        if t.dim() >= nd:
-            out.append(t)
-        elif nd == 3 and t.dim() == 2:
-            out.append(t.unsqueeze(-1))
-        elif nd == 3 and t.dim() == 1:
-            out.append(t.reshape(1, -1, 1))
-        else:
-            out.append(t.reshape((1,) * (nd - t.dim()) + tuple(t.shape)))
+        if t.dim() == 0 and nd >= 1:
+            t = t.reshape(1) if nd == 1 else t.reshape(1, 1) if nd == 2 else t.reshape(1, 1, 1)
+        elif t.dim() == 1 and nd >= 2:
+            t = t.unsqueeze(0)
+            if nd == 3:
+                t = t.unsqueeze(-1)
+        elif t.dim() == 2 and nd == 3:
+            t = t.unsqueeze(-1)
+        out.append(t)
     return out[0] if len(out) == 1 else tuple(out)
 
 

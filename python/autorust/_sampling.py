@@ -20,7 +20,13 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if not tm and not ts:
         if size is None:
             raise TypeError("normal() with float mean and std needs a size")
-        out = randn(*size, generator=generator, dtype=dtype, device=device) * std + mean
+        from ._creation import _normal_draws
+
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        out = _normal_draws(tuple(size), dtype, mean, std, generator)
+        if device is not None:
+            out = out.to(device)
     else:
         like = mean if tm else std
         shape = broadcast_shapes(*(t.shape for t in (mean, std) if isinstance(t, Tensor)))
@@ -122,6 +128,20 @@ def _fill_from(self, values):
     return self
 
 
+def _fill(self, draw):
+    """`self` filled with `draw(shape)`, in PyTorch's memory order."""
+    from ._tensor_methods import _fill_with_draws
+
+    return _fill_with_draws(self, lambda shape: draw(shape).to(self.dtype))
+
+
+def _uniform64(shape, generator):
+    from ._creation import rand
+    from ._dtype import float64
+
+    return rand(*shape, generator=generator, dtype=float64)
+
+
 def random_(self, from_=0, to=None, *, generator=None):
     """Integers uniform in [from, to) (to defaults to 2^mantissa for floats, as PyTorch)."""
     from ._creation import randint
@@ -133,49 +153,40 @@ def random_(self, from_=0, to=None, *, generator=None):
             to = 2 ** 24 + 1 if self.dtype.itemsize == 4 else 2 ** 53 + 1
         else:
             to = 2 ** 63 - 1
-    return _fill_from(self, randint(from_, to, tuple(self.shape), generator=generator, device=self.device))
+    return _fill(self, lambda shape: randint(from_, to, shape, generator=generator, device=self.device))
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
     """-log(1 - u) / lambd from 53-bit uniforms, in float64 and then rounded
     to the tensor's dtype, as PyTorch's CPU kernel (same values per seed)."""
-    from ._creation import rand
-    from ._dtype import float64
-
-    u = rand(*self.shape, generator=generator, dtype=float64)
-    return _fill_from(self, (-(-u).log1p()) * (1.0 / lambd))
+    return _fill(self, lambda shape: (-(-_uniform64(shape, generator)).log1p()) * (1.0 / lambd))
 
 
 def geometric_(self, p, *, generator=None):
     """ceil(log(u) / log(1 - p)) from 53-bit uniforms in float64 (PyTorch's CPU draws)."""
-    from ._creation import rand
-    from ._dtype import float64
-
-    u = rand(*self.shape, generator=generator, dtype=float64)
-    return _fill_from(self, (u.log() / np.log1p(-p)).ceil())
+    return _fill(self, lambda shape: (_uniform64(shape, generator).log() / np.log1p(-p)).ceil())
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     """exp of a float64 normal, rounded to the tensor's dtype (PyTorch's CPU draws)."""
-    from ._creation import randn
+    from ._creation import _normal_draws
     from ._dtype import float64
 
-    return _fill_from(self, (randn(*self.shape, generator=generator, dtype=float64) * std + mean).exp())
+    # one double-precision normal(mean, std) per element, then exp
+    return _fill(self, lambda shape: _normal_draws(shape, float64, mean, std, generator, contiguous=False).exp())
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     """median + sigma tan(pi (u - 1/2)) from 53-bit uniforms in float64 (PyTorch's CPU draws)."""
     import math
 
-    from ._creation import rand
-    from ._dtype import float64
-
-    u = rand(*self.shape, generator=generator, dtype=float64)
-    return _fill_from(self, median + sigma * ((u - 0.5) * math.pi).tan())
+    return _fill(self, lambda shape: median + sigma * ((_uniform64(shape, generator) - 0.5) * math.pi).tan())
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
-    return _fill_from(self, bernoulli(self, p, generator=generator))
+    if isinstance(p, Tensor):
+        return _fill_from(self, bernoulli(self, p, generator=generator))
+    return _fill(self, lambda shape: bernoulli_scalar(shape, p, self.dtype, self.device, generator))
 
 
 for _fn in (random_, exponential_, geometric_, log_normal_, cauchy_, bernoulli_):

@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from . import _native
+from ._composite import composite
 from ._dtype import bool_, float32, int64, to_dtype
 
 Tensor = _native.Tensor
@@ -109,6 +110,10 @@ def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         dim, unbiased = unbiased, None
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    return composite("VarBackward0", lambda x: _var(x, dim, correction, keepdim), self)
+
+
+def _var(self, dim, correction, keepdim):
     x = _as_float(self)
     dims = dim
     if isinstance(dims, numbers.Integral):
@@ -117,22 +122,25 @@ def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
     mean = x.mean(dim=dims, keepdim=True) if dims is not None else x.mean()
     sq = (x - mean).square()
     s = sq.sum(dim=dims, keepdim=keepdim) if dims is not None else sq.sum()
-    out = s / builtins.max(0, n - correction)
-    _native._set_grad_fn_name(out, "VarBackward0")
-    return out
+    return s / builtins.max(0, n - correction)
 
 
 def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    out = var(self, dim, unbiased, keepdim, correction=correction).sqrt()
-    _native._set_grad_fn_name(out, "StdBackward0")
-    return out
+    return composite("StdBackward0", lambda x: var(x, dim, unbiased, keepdim, correction=correction).sqrt(), self)
 
 
 def var_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(self, dim, unbiased, keepdim, correction=correction), self.mean(dim=dim, keepdim=keepdim) if dim is not None else self.mean()
+    return (
+        composite("VarMeanBackward0", lambda x: var(x, dim, unbiased, keepdim, correction=correction), self),
+        composite("VarMeanBackward0", lambda x: x.mean(dim=dim, keepdim=keepdim) if dim is not None else x.mean(), self),
+    )
 
 
 def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    return composite("LinalgVectorNormBackward0", lambda x: _norm(x, p, dim, keepdim, dtype), self)
+
+
+def _norm(self, p, dim, keepdim, dtype):
     x = _as_float(self)
     if dtype is not None:
         x = x.to(to_dtype(dtype))
@@ -153,18 +161,20 @@ def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         s = x.abs().pow(p)
         s = s.sum(dim=dim, keepdim=keepdim) if dim is not None else s.sum()
         out = s.pow(1.0 / p)
-    _native._set_grad_fn_name(out, "NormBackward1" if dim is not None else "LinalgVectorNormBackward0")
     return out
 
 
 def logsumexp(self, dim, keepdim=False):
+    return composite("LogsumexpBackward0", lambda x: _logsumexp(x, dim, keepdim), self)
+
+
+def _logsumexp(self, dim, keepdim):
     x = _as_float(self)
     m = x.detach().amax(dim=dim, keepdim=True)
     m = m.masked_fill(~m.isfinite(), 0.0)
     out = (x - m).exp().sum(dim=dim, keepdim=True).log() + m
     if not keepdim:
         out = out.squeeze(dim)
-    _native._set_grad_fn_name(out, "LogsumexpBackward0")
     return out
 
 
@@ -198,15 +208,16 @@ def masked_fill(self, mask, value):
     if isinstance(value, Tensor):
         if value.dim() != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.dim()} dimension(s).")
-        v = value.to(self.dtype)
-    else:
-        v = value
+        return composite("MaskedFillBackward1", lambda x, v: _masked_fill(x, mask, v.to(x.dtype)), self, value)
+    return composite("MaskedFillBackward0", lambda x: _masked_fill(x, mask, value), self)
+
+
+def _masked_fill(self, mask, v):
     out = _native.where(mask, _native.full([], float(v) if not isinstance(v, Tensor) else 0.0, self.dtype) if not isinstance(v, Tensor) else v, self)
     if out.dtype is not self.dtype:
         out = out.to(self.dtype)
     if out.shape != self.shape:
         out = out.expand(*self.shape).clone()
-    _native._set_grad_fn_name(out, "MaskedFillBackward0")
     return out
 
 
@@ -257,7 +268,12 @@ def tensor_split(self, indices_or_sections, dim=0):
     else:
         bounds = [0] + [builtins.min(builtins.max(i, 0), size) for i in indices_or_sections] + [size]
         sizes = [builtins.max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
-    return split(self, sizes, dim)
+    # PyTorch's pieces are slices (SliceBackward0), not a split
+    out, start = [], 0
+    for s in sizes:
+        out.append(self.narrow(dim, start, s))
+        start += s
+    return tuple(out)
 
 
 def unbind(self, dim=0):
@@ -272,6 +288,10 @@ def repeat(self, *sizes):
         sizes = tuple(sizes[0])
     if len(sizes) < self.dim():
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    return composite("RepeatBackward0", lambda t: _repeat(t, sizes), self)
+
+
+def _repeat(self, sizes):
     x = self.reshape((1,) * (len(sizes) - self.dim()) + tuple(self.shape))
     # interleave: [r0, s0, r1, s1, ...] via expand of an unsqueezed view
     shape = []
@@ -280,9 +300,7 @@ def repeat(self, *sizes):
         shape += [1, s]
         expanded += [r, s]
     y = x.reshape(shape).expand(*expanded)
-    out = y.reshape([r * s for r, s in zip(sizes, x.shape)])
-    _native._set_grad_fn_name(out, "RepeatBackward0")
-    return out
+    return y.reshape([r * s for r, s in zip(sizes, x.shape)])
 
 
 def tile(self, *dims):
@@ -366,20 +384,38 @@ def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fals
     return full(size, fill_value, dtype=dtype or self.dtype, device=self.device if device is None else device, requires_grad=requires_grad)
 
 
-def uniform_(self, a=0.0, b=1.0, generator=None):
-    from ._creation import rand
-
+def _fill_with_draws(self, draw):
+    """Fills `self` in place with `draw(shape)` (a contiguous tensor of
+    draws), in the order PyTorch's random kernels walk memory: a strided
+    tensor (a transposed view, say) is filled in memory order, its dims
+    sorted by stride as PyTorch's TensorIterator sorts them."""
+    if self.is_contiguous():
+        values = draw(tuple(self.shape))
+    else:
+        order = sorted(range(self.dim()), key=lambda d: self.stride(d), reverse=True)
+        values = draw(tuple(self.shape[d] for d in order)).permute(*[order.index(d) for d in range(self.dim())])
     with _no_grad():
-        self.copy_(rand(*self.shape, dtype=self.dtype, generator=generator) * (b - a) + a)
+        self.copy_(values)
     return self
+
+
+def uniform_(self, a=0.0, b=1.0, generator=None):
+    from . import _native as native
+    from ._creation import _gen, _dt
+
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    return _fill_with_draws(self, lambda shape: native.rand(list(shape), _dt(self.dtype), _gen(generator), float(a), float(b)))
 
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
-    from ._creation import randn
+    from ._creation import _normal_draws
 
-    with _no_grad():
-        self.copy_(randn(*self.shape, dtype=self.dtype, generator=generator) * std + mean)
-    return self
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    # a strided tensor takes PyTorch's element-by-element path
+    contiguous = self.is_contiguous()
+    return _fill_with_draws(self, lambda shape: _normal_draws(shape, self.dtype, mean, std, generator, contiguous=contiguous))
 
 
 def _no_grad():
@@ -401,7 +437,10 @@ def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
     return out.masked_fill(out == -math.inf, -big if neginf is None else neginf)
 
 
-def sort(self, dim=-1, descending=False, stable=False):
+_NOT_GIVEN = object()
+
+
+def sort(self, dim=-1, descending=False, stable=_NOT_GIVEN):
     from . import return_types
 
     if self.is_cuda:  # a bitonic sort on the device (stable), no readback
@@ -425,7 +464,9 @@ def sort(self, dim=-1, descending=False, stable=False):
     from ._creation import tensor as _tensor
 
     i = _tensor(idx.astype(np.int64), device=self.device)
-    return return_types.sort(self.gather(dim, i), i)
+    # PyTorch's overload with `stable` (given at all, even None) is SortBackward1
+    values = composite("SortBackward0" if stable is _NOT_GIVEN else "SortBackward1", lambda x: x.gather(dim, i), self)
+    return return_types.sort(values, i)
 
 
 def argsort(self, dim=-1, descending=False, stable=False):
@@ -436,7 +477,8 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
     from . import return_types
 
     s = sort(self, dim, descending=largest)
-    return return_types.topk(s.values.narrow(dim, 0, k), s.indices.narrow(dim, 0, k))
+    idx = s.indices.narrow(dim, 0, k)
+    return return_types.topk(composite("TopkBackward0", lambda x: x.gather(dim, idx), self), idx)
 
 
 def diag(self, diagonal=0):

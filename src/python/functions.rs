@@ -231,31 +231,46 @@ fn rng_of(g: &Option<PyRef<'_, PyGenerator>>) -> Option<crate::random::SharedRng
     g.as_ref().map(|g| g.rng.clone())
 }
 
+/// Uniform draws in [low, high), with PyTorch's arithmetic.
 #[pyfunction]
-#[pyo3(signature = (shape, dtype, generator=None))]
+#[pyo3(signature = (shape, dtype, generator=None, low=0.0, high=1.0))]
 pub fn rand(
     shape: Vec<i64>,
     dtype: &Bound<'_, PyAny>,
     generator: Option<PyRef<'_, PyGenerator>>,
+    low: f64,
+    high: f64,
 ) -> PyResult<PyTensor> {
     let (s, dt) = (sizes_from_i64("rand", &shape)?, parse_dtype(dtype)?);
     Ok(PyTensor::wrap(crate::random::with_generator(
         rng_of(&generator).as_ref(),
-        || Tensor::rand(&s, dt),
+        || Tensor::uniform_draws(&s, dt, low, high),
     )?))
 }
 
+/// Normal draws. `mean`/`std` are applied inside the draw, as PyTorch's
+/// `normal_` does; `contiguous=False` (filling a strided view) takes
+/// PyTorch's element-by-element path instead of its blocks of 16.
 #[pyfunction]
-#[pyo3(signature = (shape, dtype, generator=None))]
+#[pyo3(signature = (shape, dtype, generator=None, mean=0.0, std=1.0, contiguous=true))]
 pub fn randn(
     shape: Vec<i64>,
     dtype: &Bound<'_, PyAny>,
     generator: Option<PyRef<'_, PyGenerator>>,
+    mean: f64,
+    std: f64,
+    contiguous: bool,
 ) -> PyResult<PyTensor> {
     let (s, dt) = (sizes_from_i64("randn", &shape)?, parse_dtype(dtype)?);
     Ok(PyTensor::wrap(crate::random::with_generator(
         rng_of(&generator).as_ref(),
-        || Tensor::randn(&s, dt),
+        || {
+            if contiguous {
+                Tensor::normal_draws(&s, dt, mean, std)
+            } else {
+                Tensor::normal_draws_serial(&s, dt, mean, std)
+            }
+        },
     )?))
 }
 
@@ -610,6 +625,27 @@ pub fn _composite(
         },
     )?;
     Ok(Py::new(py, PyTensor::wrap(out))?.into_any())
+}
+
+/// Makes `out` (computed from `inputs`) a result PyTorch cannot
+/// differentiate: its grad_fn is `NotImplemented`, and backward through it
+/// raises "derivative for aten::<op> is not implemented".
+#[pyfunction]
+pub fn _not_implemented(
+    out: PyRef<'_, PyTensor>,
+    inputs: &Bound<'_, PyAny>,
+    op: &str,
+) -> PyResult<PyTensor> {
+    let ins = tensor_list(inputs)?;
+    let refs: Vec<&Tensor> = ins.iter().collect();
+    let result = out.t.detach();
+    let op = crate::graph::intern(op);
+    if out.t.dtype().is_float() {
+        crate::tensor::record(&result, "NotImplemented", &refs, || {
+            crate::grad_rules::Rule::NotImplemented(op)
+        });
+    }
+    Ok(PyTensor::wrap(result))
 }
 
 /// `set_default_dtype` for the native side's promotion rules.

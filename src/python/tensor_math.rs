@@ -373,28 +373,28 @@ impl PyTensor {
         other: &Bound<'_, PyAny>,
         rounding_mode: Option<&str>,
     ) -> PyResult<PyTensor> {
-        match rounding_mode {
-            None => binary_t(py, &self.t, other, BinaryOp::Div),
-            Some("floor") => binary_t(py, &self.t, other, BinaryOp::FloorDivide),
-            Some("trunc") => {
-                let q = binary_t(py, &self.t, other, BinaryOp::Div)?;
-                if self.t.dtype().is_float()
-                    || q.t.dtype() != crate::DType::F32
-                    || operand(other)?
-                        .map(|o| o.dtype().is_float())
-                        .unwrap_or(true)
-                {
-                    Ok(PyTensor::wrap(q.t.unary(UnaryOp::Trunc)?))
-                } else {
-                    Ok(PyTensor::wrap(
-                        q.t.unary(UnaryOp::Trunc)?.to_dtype(crate::DType::I64)?,
-                    ))
-                }
-            }
-            Some(m) => Err(pyo3::exceptions::PyValueError::new_err(format!(
+        let floor = match rounding_mode {
+            None => return binary_t(py, &self.t, other, BinaryOp::Div),
+            Some("floor") => true,
+            Some("trunc") => false,
+            Some(m) => return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{m}'"
             ))),
-        }
+        };
+        let b = operand_like(other, &self.t)?.ok_or_else(|| {
+            super::errors::type_error(format!(
+                "div(): argument 'other' must be Tensor or Number, not {}",
+                other
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        let n = self.t.numel().max(b.numel());
+        Ok(PyTensor::wrap(run(py, n, || {
+            self.t.div_rounded(&b, floor)
+        })?))
     }
     #[pyo3(signature = (other, *, rounding_mode=None))]
     fn divide(

@@ -135,7 +135,14 @@ impl Tensor {
             return Ok(out);
         }
         let (x, y) = (self, other);
-        record(&out, binary_name(op), &[x, y], || match op {
+        let name = match op {
+            // PyTorch's overloads: `x % 0.5` and `x % y` are two nodes
+            BinaryOp::Remainder if y.0.wrapped_number => "RemainderBackward0",
+            BinaryOp::Remainder => "RemainderBackward1",
+            BinaryOp::FloorDivide => "NotImplemented",
+            _ => binary_name(op),
+        };
+        record(&out, name, &[x, y], || match op {
             BinaryOp::Add => Rule::Add { alpha },
             BinaryOp::Sub => Rule::Sub { alpha },
             BinaryOp::Mul => Rule::Mul(
@@ -156,8 +163,36 @@ impl Tensor {
                 max: false,
             },
             BinaryOp::Remainder => Rule::Remainder(Saved::input(x), Saved::input(y)),
+            BinaryOp::FloorDivide => Rule::NotImplemented("floor_divide"),
             _ => Rule::Zero,
         });
+        Ok(out)
+    }
+
+    /// `div(other, rounding_mode=...)`: the floor or truncation of the
+    /// quotient, recorded as PyTorch's DivBackward2 (zero gradient to both
+    /// inputs; `x // y` itself has no derivative in PyTorch).
+    pub fn div_rounded(&self, other: &Tensor, floor: bool) -> Result<Tensor> {
+        let out = {
+            let _off = crate::autograd::GradModeGuard::new(false);
+            if floor {
+                self.binary(BinaryOp::FloorDivide, other)?
+            } else {
+                let q = self
+                    .binary(BinaryOp::Div, other)?
+                    .unary(crate::op::UnaryOp::Trunc)?;
+                // integer operands: the truncated quotient stays integer
+                let int = !self.dtype().is_float() && !other.dtype().is_float();
+                if int {
+                    q.to_dtype(crate::dtype::DType::I64)?
+                } else {
+                    q
+                }
+            }
+        };
+        if out.dtype().is_float() {
+            record(&out, "DivBackward2", &[self, other], || Rule::Zero);
+        }
         Ok(out)
     }
 

@@ -144,11 +144,20 @@ impl Tensor {
 
     /// Uniform [0, 1) draws, as PyTorch draws them for this dtype.
     pub fn rand(shape: &[usize], dtype: DType) -> Result<Tensor> {
+        Tensor::uniform_draws(shape, dtype, 0.0, 1.0)
+    }
+
+    /// `uniform_(from, to)` draws, with PyTorch's arithmetic.
+    pub fn uniform_draws(shape: &[usize], dtype: DType, from: f64, to: f64) -> Result<Tensor> {
         let n = checked_numel("rand", shape)?;
         crate::storage::guard_alloc("rand", n, DType::F64)?;
         Ok(match dtype {
-            DType::F64 => Tensor::from_vec_f64(random::uniform_f64(n), Shape::from_slice(shape)),
-            DType::F32 => Tensor::from_vec_f32(random::uniform_f32(n), Shape::from_slice(shape)),
+            DType::F64 => {
+                Tensor::from_vec_f64(random::uniform_f64(n, from, to), Shape::from_slice(shape))
+            }
+            DType::F32 => {
+                Tensor::from_vec_f32(random::uniform_f32(n, from, to), Shape::from_slice(shape))
+            }
             _ => {
                 return crate::error::dtype_err(
                     "rand",
@@ -163,11 +172,50 @@ impl Tensor {
 
     /// Standard normal draws, as PyTorch draws them for this dtype.
     pub fn randn(shape: &[usize], dtype: DType) -> Result<Tensor> {
+        Tensor::normal_draws(shape, dtype, 0.0, 1.0)
+    }
+
+    /// `normal_` of a strided (non-contiguous) tensor: PyTorch draws one
+    /// double-precision normal per element, never the blocks of 16.
+    pub fn normal_draws_serial(
+        shape: &[usize],
+        dtype: DType,
+        mean: f64,
+        std: f64,
+    ) -> Result<Tensor> {
+        let n = checked_numel("normal_", shape)?;
+        crate::storage::guard_alloc("normal_", n, DType::F64)?;
+        let v = random::normal_serial(n, mean, std);
+        Ok(match dtype {
+            DType::F64 => Tensor::from_vec_f64(v, Shape::from_slice(shape)),
+            DType::F32 => Tensor::from_vec_f32(
+                v.into_iter().map(|x| x as f32).collect(),
+                Shape::from_slice(shape),
+            ),
+            _ => {
+                return crate::error::dtype_err(
+                    "normal_",
+                    format!(
+                        "\"normal_kernel_cpu\" not implemented for '{}'",
+                        if dtype == DType::I64 { "Long" } else { "Bool" }
+                    ),
+                )
+            }
+        })
+    }
+
+    /// `normal_(mean, std)` draws: PyTorch applies mean and std inside its
+    /// kernel (one rounding), so they are not a multiply and an add after.
+    pub fn normal_draws(shape: &[usize], dtype: DType, mean: f64, std: f64) -> Result<Tensor> {
         let n = checked_numel("randn", shape)?;
         crate::storage::guard_alloc("randn", n, DType::F64)?;
         Ok(match dtype {
-            DType::F64 => Tensor::from_vec_f64(random::normal_f64(n), Shape::from_slice(shape)),
-            DType::F32 => Tensor::from_vec_f32(random::normal_f32(n), Shape::from_slice(shape)),
+            DType::F64 => {
+                Tensor::from_vec_f64(random::normal_f64(n, mean, std), Shape::from_slice(shape))
+            }
+            DType::F32 => {
+                Tensor::from_vec_f32(random::normal_f32(n, mean, std), Shape::from_slice(shape))
+            }
             _ => {
                 return crate::error::dtype_err(
                     "randn",

@@ -6,9 +6,8 @@ pair, whose rules are each other's adjoints."""
 import numpy as np
 
 from .. import _native
+from .._composite import composite
 from .._dtype import int64
-
-_name = _native._set_grad_fn_name
 
 
 def _pair(v, name="kernel_size"):
@@ -155,11 +154,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
             from .._creation import tensor
 
             out = sums / tensor(counts.reshape(1, -1), dtype=x.dtype, device=x.device)
-        out = out.reshape(n, c, oh, ow)
-        _name(out, "AvgPool2DBackward0")
-        return out
+        return out.reshape(n, c, oh, ow)
 
-    return _batched(input, pool)
+    return _batched(input, lambda x: composite("AvgPool2DBackward0", pool, x))
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -196,6 +193,45 @@ def _pad_indices(n, left, right, mode):
     return i
 
 
+def _pad_constant(input, pairs, value):
+    from .._creation import full
+
+    out_shape = list(input.shape)
+    src = input
+    slices = [slice(None)] * input.dim()
+    for j, (left, right) in enumerate(pairs):
+        d = input.dim() - 1 - j
+        size = input.shape[d]
+        new = size + left + right
+        if new < 0:
+            raise RuntimeError(f"The input size {size}, plus negative padding {left} and {right} resulted in a negative output size, which is invalid. Check dimension {d} of your input.")
+        out_shape[d] = new
+        # negative padding crops the input
+        src = src.narrow(d, max(-left, 0), max(0, size - max(-left, 0) - max(-right, 0)))
+        slices[d] = slice(max(left, 0), max(left, 0) + src.shape[d])
+    fill = 0.0 if value is None else value
+    if input.is_cuda:
+        # the GPU has no scatter kernel for the recorded slice assignment
+        # yet: the fill blocks are concatenated around the input instead
+        from .._functions import cat
+
+        out = src
+        for d, sl in enumerate(slices):
+            if sl == slice(None):
+                continue
+            left, right = sl.start, out_shape[d] - sl.stop
+            blocks = []
+            for width in (left, right):
+                shape = list(out.shape)
+                shape[d] = width
+                blocks.append(full(shape, fill, dtype=input.dtype, device=input.device))
+            out = cat([blocks[0], out, blocks[1]], d)
+    else:
+        out = full(out_shape, fill, dtype=input.dtype, device=input.device)
+        out[tuple(slices)] = src
+    return out
+
+
 def pad(input, pad, mode="constant", value=None):
     from .._creation import full, tensor
 
@@ -205,49 +241,19 @@ def pad(input, pad, mode="constant", value=None):
         raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got padding length {len(pad)} and input of dimension {input.dim()}")
     pairs = [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(len(pad) // 2)]  # last dim first
     if mode == "constant":
-        out_shape = list(input.shape)
-        src = input
-        slices = [slice(None)] * input.dim()
-        for j, (left, right) in enumerate(pairs):
-            d = input.dim() - 1 - j
-            size = input.shape[d]
-            new = size + left + right
-            if new < 0:
-                raise RuntimeError(f"The input size {size}, plus negative padding {left} and {right} resulted in a negative output size, which is invalid. Check dimension {d} of your input.")
-            out_shape[d] = new
-            # negative padding crops the input
-            src = src.narrow(d, max(-left, 0), max(0, size - max(-left, 0) - max(-right, 0)))
-            slices[d] = slice(max(left, 0), max(left, 0) + src.shape[d])
-        fill = 0.0 if value is None else value
-        if input.is_cuda:
-            # the GPU has no scatter kernel for the recorded slice assignment
-            # yet: the fill blocks are concatenated around the input instead
-            from .._functions import cat
-
-            out = src
-            for d, sl in enumerate(slices):
-                if sl == slice(None):
-                    continue
-                left, right = sl.start, out_shape[d] - sl.stop
-                blocks = []
-                for width in (left, right):
-                    shape = list(out.shape)
-                    shape[d] = width
-                    blocks.append(full(shape, fill, dtype=input.dtype, device=input.device))
-                out = cat([blocks[0], out, blocks[1]], d)
-        else:
-            out = full(out_shape, fill, dtype=input.dtype, device=input.device)
-            out[tuple(slices)] = src
-        _name(out, "ConstantPadNdBackward0")
-        return out
+        return composite("ConstantPadNdBackward0", lambda x: _pad_constant(x, pairs, value), input)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
-    out = input
-    for j, (left, right) in enumerate(pairs):
-        d = input.dim() - 1 - j
-        idx = _pad_indices(input.shape[d], left, right, mode)
-        out = out.index_select(d, tensor(idx, dtype=int64))
+
+    def gather(x):
+        out = x
+        for j, (left, right) in enumerate(pairs):
+            d = x.dim() - 1 - j
+            idx = _pad_indices(x.shape[d], left, right, mode)
+            out = out.index_select(d, tensor(idx, dtype=int64, device=x.device))
+        return out
+
     names = {"reflect": "ReflectionPad", "replicate": "ReplicationPad"}
     if mode in names:
-        _name(out, f"{names[mode]}{len(pairs)}DBackward0")
-    return out
+        return composite(f"{names[mode]}{len(pairs)}DBackward0", gather, input)
+    return gather(input)

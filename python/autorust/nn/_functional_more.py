@@ -7,6 +7,7 @@ import math
 import numbers
 
 from .. import _native
+from .._composite import composite
 from .._dtype import float32, int64
 from ._conv_pool import adaptive_avg_pool2d, avg_pool2d, conv2d, fold, max_pool2d
 
@@ -25,12 +26,14 @@ def _reduce(loss, reduction):
 
 def selu(input, inplace=False):
     alpha, scale = 1.6732632423543772, 1.0507009873554805
-    out = scale * _native.where(input > 0, input, alpha * input.expm1())
+    out = composite("EluBackward0", lambda x: scale * _native.where(x > 0, x, alpha * x.expm1()), input)
     return input.copy_(out) if inplace else out
 
 
 def celu(input, alpha=1.0, inplace=False):
-    out = _native.where(input > 0, input, alpha * (input / alpha).expm1())
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    out = composite("CeluBackward0", lambda x: _native.where(x > 0, x, alpha * (x / alpha).expm1()), input)
     return input.copy_(out) if inplace else out
 
 
@@ -39,21 +42,32 @@ def softsign(input):
 
 
 def hardsigmoid(input, inplace=False):
-    out = (input / 6 + 0.5).clamp(0.0, 1.0)
+    out = composite("HardsigmoidBackward0", _hardsigmoid, input)
     return input.copy_(out) if inplace else out
+
+
+# PyTorch's hardsigmoid backward multiplies by the float literal 1.0f / 6.0f,
+# in every dtype: float64 gradients carry float32's 1/6
+_ONE_SIXTH_F32 = float(__import__("numpy").float32(1.0 / 6.0))
+
+
+def _hardsigmoid(x):
+    exact = (x + 3) / 6
+    sloped = x * _ONE_SIXTH_F32  # the gradient's slope
+    return (sloped + (exact - sloped).detach()).clamp(0.0, 1.0)
 
 
 def hardswish(input, inplace=False):
     # piecewise, for PyTorch's gradient on the joins: the outer pieces own
     # x = -3 (gradient 0) and x = 3 (gradient 1)
-    out = _native.where(input <= -3, input * 0, _native.where(input >= 3, input, input * (input + 3) / 6))
+    out = composite("HardswishBackward0", lambda x: _native.where(x <= -3, x * 0, _native.where(x >= 3, x, x * (x + 3) / 6)), input)
     return input.copy_(out) if inplace else out
 
 
 def mish(input, inplace=False):
     from .functional import softplus
 
-    out = input * softplus(input).tanh()
+    out = composite("MishBackward0", lambda x: x * softplus(x).tanh(), input)
     return input.copy_(out) if inplace else out
 
 
@@ -62,23 +76,29 @@ def tanhshrink(input):
 
 
 def softshrink(input, lambd=0.5):
-    return _native.where(input > lambd, input - lambd, _native.where(input < -lambd, input + lambd, input * 0))
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    shrink = lambda x: _native.where(x > lambd, x - lambd, _native.where(x < -lambd, x + lambd, x * 0))  # noqa: E731
+    return composite("SoftshrinkBackward0", shrink, input, link=("SoftshrinkBackwardBackward0", (0,)))
 
 
 def hardshrink(input, lambd=0.5):
-    return _native.where(input.abs() > lambd, input, input * 0)
+    return composite("HardshrinkBackward0", lambda x: _native.where(x.abs() > lambd, x, x * 0), input, link=("HardshrinkBackwardBackward0", (0,)))
 
 
 def threshold(input, threshold, value, inplace=False):
-    out = _native.where(input > threshold, input, value)
+    out = composite("ThresholdBackward0", lambda x: _native.where(x > threshold, x, value), input, link=("ThresholdBackwardBackward0", (0,)))
     return input.copy_(out) if inplace else out
 
 
 def glu(input, dim=-1):
     if input.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {input.shape[dim]}")
-    a, b = input.chunk(2, dim)
-    return a * b.sigmoid()
+    def f(x):
+        a, b = x.chunk(2, dim)
+        return a * b.sigmoid()
+
+    return composite("GluBackward0", f, input)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
@@ -86,10 +106,12 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def prelu(input, weight):
-    w = weight
-    if input.dim() >= 2 and weight.numel() > 1:
-        w = weight.reshape((1, -1) + (1,) * (input.dim() - 2))
-    return _native.where(input > 0, input, w * input)
+    def f(x, w):
+        if x.dim() >= 2 and w.numel() > 1:
+            w = w.reshape((1, -1) + (1,) * (x.dim() - 2))
+        return _native.where(x > 0, x, w * x)
+
+    return composite("PreluKernelBackward0", f, input, weight)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -99,7 +121,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         slope = rand_like(input) * (upper - lower) + lower
     else:
         slope = (lower + upper) / 2
-    out = _native.where(input >= 0, input, input * slope)
+    out = composite("RreluWithNoiseBackward0", lambda x: _native.where(x >= 0, x, x * slope), input)
     return input.copy_(out) if inplace else out
 
 

@@ -1,9 +1,7 @@
 """Batch, layer and group normalisation for ``nn.functional``, composed
 from native reductions (the result carries PyTorch's fused grad_fn name)."""
 
-from .. import _native
-
-_name = _native._set_grad_fn_name
+from .._composite import composite
 
 
 def _channel_view(t, ndim):
@@ -12,30 +10,37 @@ def _channel_view(t, ndim):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     dims = [0] + list(range(2, input.dim()))
-    if training:
-        count = input.numel() // max(input.shape[1], 1) if input.dim() > 1 else input.numel()
-        if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.size()}")
-        mean = input.mean(dims)
-        var = input.var(dims, unbiased=False)
-        if running_mean is not None:
-            from .._grad_mode import no_grad
+    count = input.numel() // max(input.shape[1], 1) if input.dim() > 1 else input.numel()
+    if training and count <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.size()}")
+    if not training and running_mean is None:
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    batch_stats = []
 
-            with no_grad():
-                m = 0.1 if momentum is None else momentum
-                running_mean.mul_(1 - m).add_(mean.detach() * m)
-                running_var.mul_(1 - m).add_(var.detach() * (count / (count - 1)) * m)
-    else:
-        if running_mean is None:
-            raise RuntimeError("running_mean must be defined in evaluation mode")
-        mean, var = running_mean, running_var
-    nd = input.dim()
-    out = (input - _channel_view(mean, nd)) * _channel_view((var + eps).rsqrt(), nd)
-    if weight is not None:
-        out = out * _channel_view(weight, nd)
-    if bias is not None:
-        out = out + _channel_view(bias, nd)
-    _name(out, "NativeBatchNormBackward0")
+    def normalize(x, w, b):
+        if training:
+            mean, var = x.mean(dims), x.var(dims, unbiased=False)
+            batch_stats.append((mean.detach(), var.detach()))
+        else:
+            # the running statistics are constants of the normalisation
+            mean, var = running_mean.detach(), running_var.detach()
+        nd = x.dim()
+        out = (x - _channel_view(mean, nd)) * _channel_view((var + eps).rsqrt(), nd)
+        if w is not None:
+            out = out * _channel_view(w, nd)
+        if b is not None:
+            out = out + _channel_view(b, nd)
+        return out
+
+    out = composite("NativeBatchNormBackward0", normalize, input, weight, bias)
+    if training and running_mean is not None:
+        from .._grad_mode import no_grad
+
+        mean, var = batch_stats[0]
+        with no_grad():
+            m = 0.1 if momentum is None else momentum
+            running_mean.mul_(1 - m).add_(mean * m)
+            running_var.mul_(1 - m).add_(var * (count / (count - 1)) * m)
     return out
 
 
@@ -49,26 +54,31 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             f"but got input of size{list(input.shape)}"
         )
     dims = list(range(input.dim() - k, input.dim()))
-    mean = input.mean(dims, keepdim=True)
-    var = input.var(dims, unbiased=False, keepdim=True)
-    out = (input - mean) * (var + eps).rsqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    _name(out, "NativeLayerNormBackward0")
-    return out
+
+    def normalize(x, w, b):
+        mean = x.mean(dims, keepdim=True)
+        var = x.var(dims, unbiased=False, keepdim=True)
+        out = (x - mean) * (var + eps).rsqrt()
+        if w is not None:
+            out = out * w
+        if b is not None:
+            out = out + b
+        return out
+
+    return composite("NativeLayerNormBackward0", normalize, input, weight, bias)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     n, c = input.shape[0], input.shape[1]
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of shape {list(input.shape)} and num_groups={num_groups}")
-    x = input.reshape(n, num_groups, -1)
-    out = ((x - x.mean(-1, keepdim=True)) * (x.var(-1, unbiased=False, keepdim=True) + eps).rsqrt()).reshape(input.shape)
-    if weight is not None:
-        out = out * _channel_view(weight, input.dim())
-    if bias is not None:
-        out = out + _channel_view(bias, input.dim())
-    _name(out, "NativeGroupNormBackward0")
-    return out
+    def normalize(t, w, b):
+        x = t.reshape(n, num_groups, -1)
+        out = ((x - x.mean(-1, keepdim=True)) * (x.var(-1, unbiased=False, keepdim=True) + eps).rsqrt()).reshape(t.shape)
+        if w is not None:
+            out = out * _channel_view(w, t.dim())
+        if b is not None:
+            out = out + _channel_view(b, t.dim())
+        return out
+
+    return composite("NativeGroupNormBackward0", normalize, input, weight, bias)

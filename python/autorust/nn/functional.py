@@ -12,18 +12,14 @@ Tensor = _native.Tensor
 _name = _native._set_grad_fn_name
 
 
-def _reduce(loss, reduction, name=None):
+def _reduce(loss, reduction):
     if reduction == "mean":
-        out = loss.mean()
-    elif reduction == "sum":
-        out = loss.sum()
-    elif reduction == "none":
-        out = loss
-    else:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    if name:
-        _name(out, name)
-    return out
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
 def _legacy_reduction(size_average, reduce, reduction):
@@ -69,31 +65,32 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def gelu(input, approximate="none"):
     if approximate == "tanh":
-        inner = (input + 0.044715 * input.pow(3)) * math.sqrt(2.0 / math.pi)
-        out = 0.5 * input * (1.0 + inner.tanh())
+        def f(x):
+            inner = (x + 0.044715 * x.pow(3)) * math.sqrt(2.0 / math.pi)
+            return 0.5 * x * (1.0 + inner.tanh())
     elif approximate == "none":
-        out = input * 0.5 * (1.0 + (input * (1.0 / math.sqrt(2.0))).erf())
+        def f(x):
+            return x * 0.5 * (1.0 + (x * (1.0 / math.sqrt(2.0))).erf())
     else:
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
-    _name(out, "GeluBackward0")
-    return out
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return composite("GeluBackward0", f, input)
 
 
 def silu(input, inplace=False):
-    out = input * input.sigmoid()
-    _name(out, "SiluBackward0")
-    return out
+    out = composite("SiluBackward0", lambda x: x * x.sigmoid(), input)
+    return input.copy_(out) if inplace else out
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     if beta == 1.0 and threshold >= 20.0:
         # the native op: stable forward, exact sigmoid gradient everywhere
         return input._softplus()
-    x = input * beta
-    # linear above the threshold, as in PyTorch
-    out = _native.where(x > threshold, input, x._softplus() / beta)
-    _name(out, "SoftplusBackward0")
-    return out
+    def f(t):
+        x = t * beta
+        # linear above the threshold, as in PyTorch
+        return _native.where(x > threshold, t, x._softplus() / beta)
+
+    return composite("SoftplusBackward0", f, input)
 
 
 def sigmoid(input):
@@ -154,24 +151,40 @@ def _weighted_loss(errors, weight, input, reduction):
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _check_same_size(input, target, "l1_loss")
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _native_broadcast(input, target)
+    if weight is not None:
+        return _weighted_loss((input - target).abs(), weight, input, reduction)
+    # PyTorch's l1_loss is itself a composition: MeanBackward0(AbsBackward0(SubBackward0))
     return _reduce((input - target).abs(), reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     _check_same_size(input, target, "smooth_l1_loss")
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    d = (input - target).abs()
-    if beta == 0:
-        loss = d
-    else:
-        loss = _native.where(d < beta, 0.5 * d.square() / beta, d - 0.5 * beta)
-    return _reduce(loss, reduction, "SmoothL1LossBackward0")
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    input, target = _native_broadcast(input, target)
+
+    def loss(x, y):
+        d = (x - y).abs()
+        return _reduce(d if beta == 0 else _native.where(d < beta, 0.5 * d.square() / beta, d - 0.5 * beta), reduction)
+
+    return composite("SmoothL1LossBackward0", loss, input, target)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    d = (input - target).abs()
-    loss = _native.where(d < delta, 0.5 * d.square(), delta * (d - 0.5 * delta))
-    return _reduce(loss, reduction, "HuberLossBackward0")
+    _check_same_size(input, target, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta.")
+    input, target = _native_broadcast(input, target)
+
+    def errors(x, y):
+        d = (x - y).abs()
+        return _native.where(d < delta, 0.5 * d.square(), delta * (d - 0.5 * delta))
+
+    if weight is not None:
+        return _weighted_loss(errors(input, target), weight, input, reduction)
+    return composite("HuberLossBackward0", lambda x, y: _reduce(errors(x, y), reduction), input, target)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -183,29 +196,41 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     lo = input.detach()
     if bool(((lo < 0) | (lo > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    # PyTorch clamps the logs at -100 so that 0 and 1 inputs stay finite.
-    log_p = input.log().clamp(min=-100)
-    log_1p = (1 - input).log().clamp(min=-100)
-    loss = -(target * log_p + (1 - target) * log_1p)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "BinaryCrossEntropyBackward0")
+    if weight is not None and weight.shape != input.shape:
+        weight = weight.expand(*input.shape)
+
+    def bce(x, t, w):
+        # PyTorch clamps the logs at -100 so that 0 and 1 inputs stay finite.
+        log_p = x.log().clamp(min=-100)
+        log_1p = (1 - x).log().clamp(min=-100)
+        loss = -(t * log_p + (1 - t) * log_1p)
+        return _reduce(loss if w is None else loss * w, reduction)
+
+    if weight is None:
+        return composite("BinaryCrossEntropyBackward0", lambda x, t: bce(x, t, None), input, target)
+    return composite("BinaryCrossEntropyBackward0", bce, input, target, weight)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    # log(1 + e^-x) = softplus(-x), stable, with a smooth gradient at 0
-    log_sig_neg = (-input)._softplus()
-    if pos_weight is not None:
-        coeff = 1 + (pos_weight - 1) * target
-        loss = (1 - target) * input + coeff * log_sig_neg
-    else:
-        loss = (1 - target) * input + log_sig_neg
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "BinaryCrossEntropyWithLogitsBackward0")
+    def bce(x, t, w, pw):
+        # log(1 + e^-x) = softplus(-x), stable, with a smooth gradient at 0
+        log_sig_neg = (-x)._softplus()
+        if pw is not None:
+            loss = (1 - t) * x + (1 + (pw - 1) * t) * log_sig_neg
+        else:
+            loss = (1 - t) * x + log_sig_neg
+        return _reduce(loss if w is None else loss * w, reduction)
+
+    given = [t for t in (weight, pos_weight) if t is not None]
+
+    def run(x, t, *extra):
+        it = iter(extra)
+        return bce(x, t, next(it) if weight is not None else None, next(it) if pos_weight is not None else None)
+
+    return composite("BinaryCrossEntropyWithLogitsBackward0", run, input, target, *given)
 
 
 def _arange_cached(c):
@@ -220,6 +245,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
     if target.dtype is not int64:
         raise RuntimeError(f"expected scalar type Long but found {str(target.dtype).replace('autorust.', '')}")
+    return composite("NllLossBackward0", lambda x: _nll_loss(x, target, weight, ignore_index, reduction), input)
+
+
+def _nll_loss(input, target, weight, ignore_index, reduction):
     if input.dim() == 1:
         input, target = input.unsqueeze(0), target.unsqueeze(0)
         squeeze = True
@@ -253,10 +282,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         loss = loss.squeeze(0)
     if reduction == "mean":
         # weighted mean: divided by the total weight of the counted targets
-        out = loss.sum() / w.sum()
-        _name(out, "NllLossBackward0")
-        return out
-    return _reduce(loss, reduction, "NllLossBackward0")
+        return loss.sum() / w.sum()
+    return _reduce(loss, reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0):
@@ -340,14 +367,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             norms = sel.norm(norm_type, 1, keepdim=True)
             scale = _native.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight[rows] = sel * scale
-    out = weight.index_select(0, flat)
-    if padding_idx is not None and out.requires_grad:
-        # the padding row gets no gradient
-        pad_rows = (flat == padding_idx).unsqueeze(1)
-        out = _native.where(pad_rows, out.detach(), out)
-    out = out.reshape(list(input.shape) + [weight.shape[1]])
-    _name(out, "EmbeddingBackward0")
-    return out
+    def lookup(w):
+        out = w.index_select(0, flat)
+        if padding_idx is not None and out.requires_grad:
+            # the padding row gets no gradient
+            pad_rows = (flat == padding_idx).unsqueeze(1)
+            out = _native.where(pad_rows, out.detach(), out)
+        return out.reshape(list(input.shape) + [w.shape[1]])
+
+    return composite("EmbeddingBackward0", lookup, weight)
 
 
 def one_hot(tensor, num_classes=-1):
@@ -382,24 +410,39 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    return input / input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
+    denom = input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
+    if out is None:
+        return input / denom
+    from .._functions import div
+
+    return div(input, denom, out=out)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    n1 = x1.norm(2, dim).clamp(min=eps)
-    n2 = x2.norm(2, dim).clamp(min=eps)
-    return (x1 * x2).sum(dim) / (n1 * n2)
+    # PyTorch's formula: each input divided by its norm first; the norms are
+    # clamped at eps without recording (the gradient ignores the clamp)
+    from .._functions import broadcast_tensors
+    from .._grad_mode import no_grad
+
+    if x1.shape != x2.shape:
+        x1, x2 = broadcast_tensors(x1, x2)
+    n1 = x1.norm(2, dim, keepdim=True).clone()
+    n2 = x2.norm(2, dim, keepdim=True).clone()
+    with no_grad():
+        n1.clamp_(min=eps)
+        n2.clamp_(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    out = _native.where(input > 0, input, alpha * input.expm1())
-    _name(out, "EluBackward0")
+    out = composite("EluBackward0", lambda x: _native.where(x > 0, x, alpha * x.expm1()), input)
     return input.copy_(out) if inplace else out
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    out = input.clamp(min_val, max_val)
-    _name(out, "HardtanhBackward0")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    out = composite("HardtanhBackward0", lambda x: x.clamp(min_val, max_val), input, link=("HardtanhBackwardBackward0", (0,)))
     return input.copy_(out) if inplace else out
 
 
@@ -408,9 +451,7 @@ def relu6(input, inplace=False):
 
 
 def logsigmoid(input):
-    out = -(-input)._softplus()
-    _name(out, "LogSigmoidBackward0")
-    return out
+    return composite("LogSigmoidBackward0", lambda x: -(-x)._softplus(), input)
 
 
 # Convolution/pooling/padding and normalisation live in their own files.
