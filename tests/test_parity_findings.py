@@ -191,3 +191,73 @@ def test_empty_views_do_not_panic():
     assert torch.cat([x[1], x[0]]).shape == (0, 2)
     with pytest.raises(TypeError, match="must be tuple of Tensors, not Tensor"):
         torch.cat(x)
+
+
+# ---- 7. Dropout2d on (N, C) input ----
+
+def test_dropout2d_on_2d_input_drops_elements_as_pytorch(recwarn):
+    torch.manual_seed(0)
+    out = nn.Dropout2d()(torch.ones(4, 5))
+    # PyTorch 2.15's draws for seed 0 (one per element, scaled by 1 / (1 - p))
+    assert out.tolist() == [[0.0, 0.0, 2.0, 0.0, 0.0], [0.0, 2.0, 2.0, 0.0, 2.0], [2.0, 2.0, 2.0, 0.0, 2.0], [2.0, 2.0, 2.0, 0.0, 0.0]]
+    assert any("Received a 2-D input to dropout2d" in str(w.message) for w in recwarn)
+
+
+# ---- 3. out= ----
+
+def test_out_is_written_resized_and_returned():
+    a, b = torch.ones(2), torch.ones(2)
+    c = torch.zeros(2)
+    assert torch.add(a, b, out=c) is c and c.tolist() == [2.0, 2.0]
+    c = torch.zeros(2)
+    assert torch.mul(a, 3, out=c) is c and c.tolist() == [3.0, 3.0]
+    e = torch.empty(0)
+    torch.matmul(torch.ones(2, 2), torch.ones(2), out=e)
+    assert e.shape == (2,) and e.tolist() == [2.0, 2.0]
+    c = torch.zeros(4)[::2]  # a strided out keeps its strides
+    torch.exp(torch.zeros(2), out=c)
+    assert c.tolist() == [1.0, 1.0] and c.stride() == (2,)
+    v, i = torch.zeros(2), torch.zeros(2, dtype=torch.int64)
+    r = torch.max(torch.tensor([[1.0, 5.0], [3.0, 2.0]]), 0, out=(v, i))
+    assert r.values is v and v.tolist() == [3.0, 5.0] and i.tolist() == [1, 0]
+    c = torch.zeros(4)
+    assert torch.cat([a, b], out=c) is c
+
+
+def test_out_resize_warns_and_casts_as_pytorch():
+    c = torch.zeros(3)
+    with pytest.warns(UserWarning, match="An output with one or more elements was resized since it had shape \\[3\\]"):
+        torch.add(torch.ones(2), 1, out=c)
+    assert c.shape == (2,)
+    d = torch.zeros(2, dtype=torch.float64)
+    torch.add(torch.ones(2), 1, out=d)
+    assert d.dtype == torch.float64 and d.tolist() == [2.0, 2.0]
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        torch.add(torch.ones(2), 1, out=torch.zeros(2, dtype=torch.int64))
+
+
+def test_out_refuses_autograd():
+    g = torch.ones(2, requires_grad=True)
+    msg = "add\\(\\): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad."
+    with pytest.raises(RuntimeError, match=msg):
+        torch.add(g, 1, out=torch.zeros(2))
+    with pytest.raises(RuntimeError, match=msg):
+        torch.add(torch.ones(2), 1, out=torch.zeros(2, requires_grad=True))
+    with torch.no_grad():
+        assert torch.add(g, 1, out=torch.zeros(2)).tolist() == [2.0, 2.0]
+
+
+def test_methods_and_out_less_functions_refuse_out():
+    with pytest.raises(TypeError):
+        torch.ones(2).exp(out=torch.zeros(2))
+    with pytest.raises(TypeError):
+        torch.chunk(torch.ones(2), 2, out=torch.zeros(2))
+
+
+def test_layout_and_memory_format_are_honoured_or_refused():
+    with pytest.raises(NotImplementedError, match="layout=torch.sparse_coo"):
+        torch.zeros(2, layout=torch.sparse_coo)
+    x = torch.arange(24.0).reshape(1, 2, 3, 4)
+    y = x.contiguous(memory_format=torch.channels_last)
+    assert y.stride() == (24, 1, 8, 2) and y.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(y, x) and torch.zeros_like(y).stride() == (24, 1, 8, 2)

@@ -10,6 +10,7 @@ from . import _native
 from ._native import Tensor
 from ._dtype import dtype, float32, float64, int64, bool_ as bool, get_default_dtype, set_default_dtype  # noqa: A001
 from ._size import Size
+from ._memory_format import channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format, sparse_coo, sparse_csr, strided
 from ._device import device, _check_device, get_default_device, set_default_device
 from . import _tensor_str
 from ._tensor_str import set_printoptions
@@ -48,7 +49,7 @@ from ._creation import (  # noqa: E402
     zeros_like,
 )
 from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled  # noqa: E402
-from . import _tensor_methods, _tensor_hooks  # noqa: E402,F401  (attach Python-side methods)
+from . import _tensor_methods, _tensor_hooks, _tensor_format  # noqa: E402,F401  (attach Python-side methods)
 from ._functions import *  # noqa: E402,F401,F403
 from ._functions import add, sub, mul, div, where, cat, stack, is_tensor  # noqa: E402,F401
 from ._creation import default_generator  # noqa: E402,F401
@@ -60,6 +61,14 @@ from ._ops_register import EXPORTS as _OPS  # noqa: E402
 globals().update({_k: _v for _k, _v in _OPS.items() if _k not in globals()})
 clamp_min = Tensor.clamp_min
 clamp_max = Tensor.clamp_max
+
+# ``out=``, as PyTorch's functions take it (the Tensor methods do not)
+from ._out import OUT_FUNCTIONS as _OUT_FUNCTIONS, with_out as _with_out  # noqa: E402
+
+for _name in _OUT_FUNCTIONS:
+    if _name in globals():
+        globals()[_name] = _with_out(_name, globals()[_name])
+del _name
 from . import autograd, cuda, linalg, nn, optim, return_types, utils, wgpu  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from . import _native
+from ._memory_format import channels_last, channels_last_3d, check_layout, contiguous_format, in_format, is_in_format, preserve_format
 from ._device import _check_device
 from ._dtype import _DEFAULT as _DEFAULT_DT, bool_, float32, float64, from_numpy_dtype, get_default_dtype, int64, to_dtype
 
@@ -161,7 +162,8 @@ def _dt(dtype, default=None):
     return to_dtype(dtype) if dtype is not None else (default or get_default_dtype())
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None):
+    check_layout(layout, "full")
     if dtype is None:
         if isinstance(fill_value, builtins.bool):
             dtype = bool_
@@ -170,18 +172,41 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     return _native.full(_sizes([size]), float(fill_value), _dt(dtype), requires_grad, _check_device(device))
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None):
+    check_layout(layout, "zeros")
     dt = _DEFAULT_DT[0] if dtype is None else to_dtype(dtype)
     return _native.full(_sizes(size), 0.0, dt, requires_grad, _check_device(device))
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+def ones(*size, dtype=None, device=None, requires_grad=False, layout=None):
+    check_layout(layout, "ones")
     dt = _DEFAULT_DT[0] if dtype is None else to_dtype(dtype)
     return _native.full(_sizes(size), 1.0, dt, requires_grad, _check_device(device))
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None, pin_memory=False):
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None, pin_memory=False):
+    check_layout(layout, "empty")
+    out = zeros(*size, dtype=dtype, device=device)
+    return _with_format(out, memory_format, "empty").requires_grad_(requires_grad)
+
+
+def _with_format(t, memory_format, fn):
+    if memory_format is None or memory_format is contiguous_format:
+        return t
+    if memory_format is preserve_format:
+        raise RuntimeError(f"{fn}(): preserve_format is only valid for functions taking an input tensor")
+    return in_format(t, memory_format, fn)
+
+
+def _like_format(input, t, memory_format, fn):
+    """The strides of a `*_like` result: `preserve_format` (the default)
+    keeps a channels-last input's format, as PyTorch keeps dense strides."""
+    if memory_format is None or memory_format is preserve_format:
+        for fmt in (channels_last, channels_last_3d):
+            if not input.is_contiguous() and is_in_format(input, fmt):
+                return in_format(t, fmt, fn)
+        return t
+    return _with_format(t, memory_format, fn)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
@@ -244,28 +269,34 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     return _finish(t, requires_grad, device)
 
 
+def _like(fn, make, input, dtype, device, requires_grad, memory_format, layout):
+    check_layout(layout, fn)
+    out = make(tuple(input.shape), dtype or input.dtype, input.device if device is None else device)
+    return _like_format(input, out, memory_format, fn).requires_grad_(requires_grad)
+
+
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return zeros(*input.shape, dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
+    return _like("zeros_like", lambda s, d, dev: zeros(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return ones(*input.shape, dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
+    return _like("ones_like", lambda s, d, dev: ones(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return zeros_like(input, dtype=dtype, device=input.device if device is None else device, requires_grad=requires_grad)
+    return _like("empty_like", lambda s, d, dev: zeros(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
+    return _like("full_like", lambda s, d, dev: full(s, fill_value, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return rand(*input.shape, dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
+    return _like("rand_like", lambda s, d, dev: rand(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return randn(*input.shape, dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
+    return _like("randn_like", lambda s, d, dev: randn(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None):

@@ -41,13 +41,13 @@ for _name in _METHOD_FUNCTIONS:
     globals()[_name] = _forward(_name)
 
 
-def add(input, other, *, alpha=1, out=None):
+def add(input, other, *, alpha=1):
     if not isinstance(input, Tensor):
         return other.mul(alpha).add(input) if alpha != 1 else other.add(input)
     return input.add(other, alpha=alpha)
 
 
-def sub(input, other, *, alpha=1, out=None):
+def sub(input, other, *, alpha=1):
     if not isinstance(input, Tensor):
         return (-(other * alpha)) + input
     return input.sub(other, alpha=alpha)
@@ -56,14 +56,14 @@ def sub(input, other, *, alpha=1, out=None):
 subtract = sub
 
 
-def mul(input, other, *, out=None):
+def mul(input, other):
     return input * other
 
 
 multiply = mul
 
 
-def div(input, other, *, rounding_mode=None, out=None):
+def div(input, other, *, rounding_mode=None):
     if not isinstance(input, Tensor):
         from ._creation import tensor
 
@@ -90,7 +90,7 @@ def _tensor_sequence(name, tensors):
     return list(tensors)
 
 
-def cat(tensors, dim=0, *, out=None):
+def cat(tensors, dim=0):
     return _native.cat(_tensor_sequence("cat", tensors), dim)
 
 
@@ -98,7 +98,7 @@ concat = cat
 concatenate = cat
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0):
     return _native.stack(_tensor_sequence("stack", tensors), dim)
 
 

@@ -521,6 +521,29 @@ impl PyTensor {
         });
         Ok(self.t.register_post_accumulate_grad_hook(f)?)
     }
+    /// `resize_(*sizes)`: contiguous with the new shape, over the same storage
+    /// (grown if needed).
+    #[pyo3(signature = (*sizes, memory_format=None))]
+    fn resize_<'py>(
+        slf: PyRef<'py, Self>,
+        sizes: &Bound<'py, PyTuple>,
+        memory_format: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<PyRef<'py, Self>> {
+        if memory_format.is_some_and(|m| !m.is_none()) {
+            return Err(pyo3::exceptions::PyNotImplementedError::new_err(
+                "resize_: memory_format is not supported by autorust (only contiguous layouts)",
+            ));
+        }
+        let spec = super::args::parse_sizes(sizes)?;
+        if let Some(d) = spec.iter().find(|&&d| d < 0) {
+            return Err(PyRuntimeError::new_err(format!(
+                "Trying to create tensor with negative dimension {d}: {spec:?}"
+            )));
+        }
+        let shape: Vec<usize> = spec.iter().map(|&d| d as usize).collect();
+        slf.t.resize_(&shape)?;
+        Ok(slf)
+    }
     fn _remove_hook(&self, id: u64) {
         self.t.remove_hook(id)
     }

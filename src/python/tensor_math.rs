@@ -377,9 +377,11 @@ impl PyTensor {
             None => return binary_t(py, &self.t, other, BinaryOp::Div),
             Some("floor") => true,
             Some("trunc") => false,
-            Some(m) => return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            Some(m) => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{m}'"
-            ))),
+            )))
+            }
         };
         let b = operand_like(other, &self.t)?.ok_or_else(|| {
             super::errors::type_error(format!(

@@ -464,14 +464,15 @@ fn scatter_impl(
     value: Option<&Bound<'_, PyAny>>,
     reduce: Option<&str>,
 ) -> PyResult<Tensor> {
-    let add =
-        match reduce {
-            None => false,
-            Some("add") | Some("sum") => true,
-            Some(r) => return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+    let add = match reduce {
+        None => false,
+        Some("add") | Some("sum") => true,
+        Some(r) => {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
                 "reduce argument must be either add or multiply (got {r}); autorust supports add"
-            ))),
-        };
+            )))
+        }
+    };
     let src_obj = src
         .or(value)
         .ok_or_else(|| type_error("scatter() missing required argument 'src' or 'value'"))?;

@@ -30,6 +30,49 @@ impl Tensor {
             && v.layout.numel() == v.storage.data.read_recursive().len()
     }
 
+    /// `resize_`: this tensor becomes contiguous with `shape`, over the same
+    /// storage from the same offset, grown (old elements kept, new ones
+    /// zero; PyTorch leaves them uninitialised) when it is too small.
+    pub fn resize_(&self, shape: &[usize]) -> Result<()> {
+        if self.requires_grad() {
+            return Err(Error::Autograd(
+                "cannot resize variables that require grad".into(),
+            ));
+        }
+        let numel = shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| Error::Value {
+                op: "resize_",
+                msg: format!("resize_: the size {} is too large", fmt_shape(shape)),
+            })?;
+        let (offset, old_len, dtype, device) = {
+            let v = self.view_guard();
+            let s = v.storage.data.read_recursive();
+            (v.layout.offset, s.len(), v.storage.dtype, s.device())
+        };
+        let needed = offset + numel;
+        if needed > old_len {
+            crate::storage::guard_alloc("resize_", needed, dtype)?;
+            let grown = Tensor::zeros_on(&[needed], dtype, device)?;
+            {
+                let (gv, v) = (grown.view_guard(), self.view_guard());
+                let mut dst = gv.storage.data.write();
+                let src = v.storage.data.read_recursive();
+                let prefix = crate::layout::Layout::contiguous(vec![old_len]);
+                dst.copy_from(&prefix, &src, &prefix)?;
+            }
+            let cell = grown.storage_cell();
+            self.0.view.write().storage = cell;
+        }
+        let mut v = self.0.view.write();
+        let mut layout = crate::layout::Layout::contiguous(shape.to_vec());
+        layout.offset = if numel == 0 { 0 } else { offset };
+        v.layout = layout;
+        v.storage.bump_version();
+        Ok(())
+    }
+
     /// PyTorch's guard: a leaf that requires grad cannot change in place
     /// while grad mode is on.
     pub fn check_inplace(&self) -> Result<()> {

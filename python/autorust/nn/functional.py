@@ -329,21 +329,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 # ---- dropout, embedding ----
 
 def dropout(input, p=0.5, training=True, inplace=False):
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0 or input.numel() == 0:
-        return input
+    from ._functional_more import _dropout_noise
+
     # PyTorch's order: no draw at p == 1; the mask is a Bernoulli(1 - p)
     # draw divided by 1 - p in the input's dtype
-    if p == 1.0:
-        noise = input.new_zeros(())
-    else:
-        from .._sampling import bernoulli_scalar
-
-        noise = bernoulli_scalar(tuple(input.shape), 1.0 - p, input.dtype, input.device).div_(1.0 - p)
-    if inplace:
-        return input.mul_(noise)
-    return input * noise
+    return _dropout_noise(input, p, training, inplace, tuple(input.shape), False)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
@@ -413,9 +403,9 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     denom = input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
     if out is None:
         return input / denom
-    from .._functions import div
+    from .._out import write_out
 
-    return div(input, denom, out=out)
+    return write_out("normalize", input / denom, out, (input,))
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
