@@ -154,9 +154,8 @@ pub enum Rule {
         dim: usize,
     },
     Matmul(Saved, Saved),
-    /// `linear(x, w, b)` on 2-D `x`: gradients `g @ w`, `g^T @ x`, and `g`
-    /// itself for the bias (the scheduler sums it over the broadcast rows).
-    Linear(Saved, Saved),
+    /// `addmm(bias, mat1, mat2)` = `bias + mat1 @ mat2` (nn.Linear's node).
+    Addmm(Saved, Saved),
     Reshape {
         in_shape: Shape,
     },
@@ -244,7 +243,7 @@ impl Rule {
                 | Softmax { .. }
                 | LogSoftmax { .. }
                 | Matmul(..)
-                | Linear(..)
+                | Addmm(..)
                 | Conv2d(..)
                 | CrossEntropy(..)
                 | Composite(..)
@@ -601,31 +600,17 @@ pub fn apply(
             one(g.sub(&y.unary(UnaryOp::Exp)?.mul(&s)?)?)
         }
         Rule::Matmul(a, b) => {
-            let ga = if need(0) {
-                Some(g.matmul(&un(b)?.mt()?)?)
-            } else {
-                None
-            };
-            let gb = if need(1) {
-                Some(un(a)?.mt()?.matmul(g)?)
-            } else {
-                None
-            };
+            let ga = need(0).then(|| mm_grad_a(g, &un(b)?)).transpose()?;
+            let gb = need(1).then(|| mm_grad_b(g, &un(a)?, &un(b)?)).transpose()?;
             Ok(vec![ga, gb])
         }
-        Rule::Linear(x, w) => {
-            let gx = if need(0) {
-                Some(g.matmul(&un(w)?)?)
-            } else {
-                None
-            };
-            let gw = if need(1) {
-                Some(g.mt()?.matmul(&un(x)?)?)
-            } else {
-                None
-            };
-            let gb = if need(2) { Some(g.clone()) } else { None };
-            Ok(vec![gx, gw, gb])
+        Rule::Addmm(m1, m2) => {
+            // edges: bias (the gradient itself, summed to its shape by the
+            // scheduler), mat1, mat2
+            let gbias = need(0).then(|| g.clone());
+            let g1 = need(1).then(|| mm_grad_a(g, &un(m2)?)).transpose()?;
+            let g2 = need(2).then(|| mm_grad_b(g, &un(m1)?, &un(m2)?)).transpose()?;
+            Ok(vec![gbias, g1, g2])
         }
         Rule::Reshape { in_shape } => one(g.reshape_to(in_shape)?),
         Rule::Permute { dims } => {
@@ -757,6 +742,22 @@ pub fn zero_link(grad: Tensor, links: &[&Tensor], name: &'static str) -> Result<
         .collect();
     crate::tensor::record(&out, name, &inputs, || Rule::ZeroLink(meta));
     Ok(out)
+}
+
+/// `g @ b^T`: the gradient of the left operand of a matrix product.
+fn mm_grad_a(g: &Tensor, b: &Tensor) -> Result<Tensor> {
+    g.matmul(&b.mt()?)
+}
+
+/// `a^T @ g`: the gradient of the right operand, made in the operand's own
+/// layout when that is a transposed view (`x @ w.t()`: `(g^T @ a)^T`), so
+/// that the gradient reaching `w` is contiguous without a copy (PyTorch's
+/// `mm_mat2_backward` does the same).
+fn mm_grad_b(g: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if b.ndim() >= 2 && !b.is_contiguous() && b.mt()?.is_contiguous() {
+        return g.mt()?.matmul(a)?.mt();
+    }
+    a.mt()?.matmul(g)
 }
 
 /// A 0-d zero of `g`'s dtype, for `where(mask, g, 0)`.

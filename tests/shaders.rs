@@ -6,9 +6,12 @@ use std::path::Path;
 fn validate(path: &Path) -> Result<usize, String> {
     let src = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let module = naga::front::wgsl::parse_str(&src).map_err(|e| e.emit_to_string(&src))?;
-    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
-        .validate(&module)
-        .map_err(|e| format!("{e:?}"))?;
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .map_err(|e| format!("{e:?}"))?;
     Ok(module.entry_points.len())
 }
 
@@ -30,8 +33,16 @@ fn every_shader_validates() {
             Err(e) => failures.push(format!("{}:\n{e}", path.display())),
         }
     }
-    assert!(failures.is_empty(), "invalid shaders:\n{}", failures.join("\n"));
-    assert!(checked >= 4, "expected the shader families in {}, found {checked}", dir.display());
+    assert!(
+        failures.is_empty(),
+        "invalid shaders:\n{}",
+        failures.join("\n")
+    );
+    assert!(
+        checked >= 4,
+        "expected the shader families in {}, found {checked}",
+        dir.display()
+    );
 }
 
 #[test]
@@ -39,7 +50,11 @@ fn a_broken_shader_is_caught() {
     let dir = std::env::temp_dir().join(format!("autorust-shader-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("broken.wgsl");
-    std::fs::write(&path, "@compute @workgroup_size(1) fn f() { let x: f32 = 1u; }").expect("write");
+    std::fs::write(
+        &path,
+        "@compute @workgroup_size(1) fn f() { let x: f32 = 1u; }",
+    )
+    .expect("write");
     assert!(validate(&path).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }

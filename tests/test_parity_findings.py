@@ -261,3 +261,33 @@ def test_layout_and_memory_format_are_honoured_or_refused():
     y = x.contiguous(memory_format=torch.channels_last)
     assert y.stride() == (24, 1, 8, 2) and y.is_contiguous(memory_format=torch.channels_last)
     assert torch.equal(y, x) and torch.zeros_like(y).stride() == (24, 1, 8, 2)
+
+
+# ---- 5. the visible graph (the 60-minute blitz walks it) ----
+
+def _tree(f, depth=0, maxd=6):
+    if f is None:
+        return "None"
+    s = type(f).__name__
+    if depth < maxd and f.next_functions:
+        s += "(" + ", ".join(_tree(n, depth + 1, maxd) for n, _ in f.next_functions) + ")"
+    return s
+
+
+def test_loss_graph_is_pytorchs():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    loss = nn.MSELoss()(net(torch.randn(5, 3)), torch.randn(5, 2))
+    # printed by PyTorch 2.15 for the same program
+    assert _tree(loss.grad_fn) == "MseLossBackward0(AddmmBackward0(AccumulateGrad, ReluBackward0(AddmmBackward0(AccumulateGrad, None, TBackward0(AccumulateGrad))), TBackward0(AccumulateGrad)), None)"
+    assert torch.equal(loss.grad_fn.next_functions[0][0].next_functions[0][0].variable, net[2].bias)
+
+
+@pytest.mark.parametrize("shape,bias,expected", [
+    ((5, 4, 3), True, "UnsafeViewBackward0(AddmmBackward0(AccumulateGrad, ViewBackward0(AccumulateGrad), TBackward0(AccumulateGrad)))"),
+    ((5, 4, 3), False, "UnsafeViewBackward0(MmBackward0(ViewBackward0(AccumulateGrad), TBackward0(AccumulateGrad)))"),
+    ((3,), False, "SqueezeBackward4(MmBackward0(UnsqueezeBackward0(AccumulateGrad), TBackward0(AccumulateGrad)))"),
+])
+def test_linear_graph_for_other_ranks(shape, bias, expected):
+    layer = nn.Linear(3, 2, bias=bias)
+    assert _tree(layer(torch.randn(*shape, requires_grad=True)).grad_fn) == expected

@@ -119,7 +119,11 @@ impl PyTensor {
     #[pyo3(signature = (dim=None))]
     fn squeeze(&self, dim: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
         let d = parse_dims(dim)?;
-        wrap(self.t.squeeze(d.as_deref()))
+        match (dim, d) {
+            // a tuple (or list) of dims is PyTorch's other overload
+            (Some(obj), Some(ds)) if !obj.is_instance_of::<pyo3::types::PyInt>() => wrap(self.t.squeeze_dims(&ds)),
+            (_, d) => wrap(self.t.squeeze(d.as_deref())),
+        }
     }
     #[pyo3(signature = (start_dim=0, end_dim=-1))]
     fn flatten(&self, start_dim: i64, end_dim: i64) -> PyResult<PyTensor> {
@@ -133,7 +137,7 @@ impl PyTensor {
         wrap(self.t.expand_spec(&parse_sizes(sizes)?))
     }
     fn expand_as(&self, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
-        wrap(self.t.expand(&other.t.shape()))
+        wrap(self.t.expand_view(&other.t.shape()))
     }
     fn narrow(&self, dim: i64, start: i64, length: i64) -> PyResult<PyTensor> {
         wrap(self.t.narrow(dim, start, length))

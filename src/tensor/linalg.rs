@@ -6,6 +6,10 @@ use crate::error::{dtype_err, shape_err, Result};
 use crate::grad_rules::{Rule, Saved};
 use crate::shape::broadcast_shapes;
 
+fn missing() -> crate::error::Error {
+    crate::error::Error::Runtime("addmm: an operand is missing".into())
+}
+
 impl Tensor {
     /// The primitive: `[.., m, k] @ [.., k, n]` for 2-D or same-batch 3-D operands.
     fn bmm_primitive(&self, other: &Tensor, name: &'static str) -> Result<Tensor> {
@@ -145,7 +149,7 @@ impl Tensor {
                         ),
                     );
                 }
-                return self.unsqueeze(0)?.mm(other)?.squeeze(Some(&[0]));
+                return self.unsqueeze(0)?.mm(other)?.squeeze_dims(&[0]);
             }
             // PyTorch names the mm in matmul's shape error
             (2, 2) => {
@@ -181,7 +185,7 @@ impl Tensor {
             let rows: usize = sa2[..sa2.len() - 1].iter().product();
             let mut shape = sa2[..sa2.len() - 1].to_vec();
             shape.push(n);
-            a.reshape_to(&[rows, k])?.mm(&b)?.reshape_to(&shape)?
+            a.reshape_to(&[rows, k])?.mm(&b)?.unsafe_view(&shape)?
         } else {
             let batch = broadcast_shapes("matmul", &sa2[..sa2.len() - 2], &sb2[..sb2.len() - 2])?;
             let bsz: usize = batch.iter().product();
@@ -213,86 +217,72 @@ impl Tensor {
 }
 
 impl Tensor {
-    /// `F.linear`: `x @ w^T + b` for `x` of shape `[.., in]`, `w` `[out, in]`,
-    /// `b` `[out]`. One GEMM reads `w` transposed in place and accumulates onto
-    /// the bias rows; the node's rule produces `w`'s gradient directly in
-    /// `w`'s layout (`g^T @ x`), so no transposed copies appear in training.
+    /// `F.linear`: `x @ w^T + b`, decomposed as PyTorch's `aten::linear`
+    /// (so the graph has PyTorch's nodes): `addmm(b, x, w.t())` for 2-D `x`
+    /// with a bias; for a contiguous N-D `x` with a 1-D bias, `x` flattened to
+    /// rows, `addmm`, and an unsafe view back; otherwise `matmul(x, w.t())`
+    /// and the bias added. `w.t()` is a view: the GEMM reads `w` transposed
+    /// in place, and `w`'s gradient comes out in `w`'s layout.
     pub fn linear(&self, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
-        let (sx, sw) = (self.shape(), w.shape());
-        let fallback = sw.len() != 2
-            || sx.is_empty()
-            || b.is_some_and(|b| b.shape().as_slice() != [sw[0]] || b.dtype() != self.dtype());
-        // the fused kernel (and its W-layout gradient) is the CPU's; on the
-        // GPU linear is matmul + add
-        let on_cpu = self.device() == crate::storage::Device::Cpu;
-        if fallback || !on_cpu || self.dtype() != w.dtype() || !self.dtype().is_float() {
-            let out = self.matmul(&w.mt_or_t()?)?;
-            return match b {
-                Some(b) => out.add(b),
-                None => Ok(out),
-            };
-        }
-        let (out_f, in_f) = (sw[0], sw[1]);
-        let rows: usize = sx[..sx.len() - 1].iter().product();
-        if sx[sx.len() - 1] != in_f {
-            // PyTorch names the kernel it would have run: addmm for a 2-D input with a bias
-            let kernel = if b.is_some() && sx.len() == 2 {
-                "addmm"
-            } else {
-                "mm"
-            };
-            return shape_err(
-                "linear",
-                format!(
-                    "{kernel}: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
-                    rows,
-                    sx[sx.len() - 1],
-                    in_f,
-                    out_f
-                ),
-            );
-        }
-        let x2 = self.reshape_to(&[rows, in_f])?;
-        let storage = {
-            let (vx, vw) = (x2.view_guard(), w.view_guard());
-            let (sxd, swd) = (
-                vx.storage.data.read_recursive(),
-                vw.storage.data.read_recursive(),
-            );
-            let (la, lb) = (
-                vx.layout.unsqueeze(0),
-                vw.layout.transpose(0, 1).unsqueeze(0),
-            );
-            match b {
-                Some(b) => {
-                    let bc = b.contiguous_data()?;
-                    let vb = bc.view_guard();
-                    let sb = vb.storage.data.read_recursive();
-                    sxd.bmm_bias(&la, &swd, &lb, (&sb, vb.layout.offset))?
-                }
-                None => sxd.bmm(&la, &swd, &lb)?,
+        let wt = w.mt_or_t()?;
+        let nd = self.ndim();
+        if let Some(b) = b {
+            if nd == 2 {
+                return Tensor::addmm(b, self, &wt);
             }
-        };
-        let out = Tensor::contiguous_from(storage, vec![rows, out_f]);
-        let name = if b.is_some() {
-            "AddmmBackward0"
-        } else {
-            "MmBackward0"
-        };
+            if nd >= 1 && self.is_contiguous() && (nd == 3 || b.ndim() == 1) && wt.ndim() == 2 {
+                let sx = self.shape();
+                let in_f = sx[nd - 1];
+                let rows: usize = sx[..nd - 1].iter().product();
+                let out = Tensor::addmm(b, &self.reshape_to(&[rows, in_f])?, &wt)?;
+                let mut shape = sx[..nd - 1].to_vec();
+                shape.push(out.shape()[1]);
+                return out.unsafe_view(&shape);
+            }
+        }
+        let out = self.matmul(&wt)?;
         match b {
-            Some(b) => record(&out, name, &[&x2, w, b], || {
-                Rule::Linear(Saved::input(&x2), Saved::input(w))
-            }),
-            None => record(&out, name, &[&x2, w], || {
-                Rule::Linear(Saved::input(&x2), Saved::input(w))
-            }),
+            Some(b) => out.add(b),
+            None => Ok(out),
         }
-        if sx.len() == 2 {
-            return Ok(out);
+    }
+
+    /// `addmm(bias, mat1, mat2)`: `bias + mat1 @ mat2` for matrices, as one
+    /// node (AddmmBackward0). A 1-D bias of the output's width on the CPU is
+    /// added by the GEMM kernel itself (one pass over the output while it is
+    /// in cache); any other bias is a broadcast add inside the same node.
+    pub fn addmm(bias: &Tensor, mat1: &Tensor, mat2: &Tensor) -> Result<Tensor> {
+        let (s1, s2) = (mat1.shape(), mat2.shape());
+        if s1.len() != 2 || s2.len() != 2 {
+            return shape_err("addmm", format!("{} must be a matrix", if s1.len() != 2 { "mat1" } else { "mat2" }));
         }
-        let mut shape = sx[..sx.len() - 1].to_vec();
-        shape.push(out_f);
-        out.reshape_to(&shape)
+        if s1[1] != s2[0] {
+            return shape_err("addmm", format!("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", s1[0], s1[1], s2[0], s2[1]));
+        }
+        if mat1.dtype() != mat2.dtype() || bias.dtype() != mat1.dtype() {
+            let names = |d: crate::dtype::DType| d.scalar_name().to_string();
+            return dtype_err("addmm", format!("expected m1 and m2 to have the same dtype, but got: {} != {}", names(mat1.dtype()), names(if mat1.dtype() != mat2.dtype() { mat2.dtype() } else { bias.dtype() })));
+        }
+        let fused = bias.shape().as_slice() == [s2[1]] && mat1.dtype().is_float() && [bias, mat1, mat2].iter().all(|t| t.device() == crate::storage::Device::Cpu);
+        if !fused {
+            let out_shape = [s1[0], s2[1]];
+            crate::shape::broadcast_shapes("addmm", &bias.shape(), &out_shape)?;
+            return crate::composite::composite("AddmmBackward0", &[Some(bias), Some(mat1), Some(mat2)], None, |a| {
+                let (b, m1, m2) = (a[0].as_ref().ok_or_else(missing)?, a[1].as_ref().ok_or_else(missing)?, a[2].as_ref().ok_or_else(missing)?);
+                m1.mm(m2)?.add(b)
+            });
+        }
+        let storage = {
+            let (v1, v2) = (mat1.view_guard(), mat2.view_guard());
+            let (d1, d2) = (v1.storage.data.read_recursive(), v2.storage.data.read_recursive());
+            let bc = bias.contiguous_data()?;
+            let vb = bc.view_guard();
+            let sb = vb.storage.data.read_recursive();
+            d1.bmm_bias(&v1.layout.unsqueeze(0), &d2, &v2.layout.unsqueeze(0), (&sb, vb.layout.offset))?
+        };
+        let out = Tensor::contiguous_from(storage, vec![s1[0], s2[1]]);
+        record(&out, "AddmmBackward0", &[bias, mat1, mat2], || Rule::Addmm(Saved::input(mat1), Saved::input(mat2)));
+        Ok(out)
     }
 
     /// The transpose of a 2-D tensor, or the tensor itself when 1-D (as `t()`).
@@ -300,7 +290,7 @@ impl Tensor {
         if self.ndim() < 2 {
             Ok(self.clone())
         } else {
-            self.mt()
+            self.t()
         }
     }
 }

@@ -52,7 +52,29 @@ impl Tensor {
 
     pub fn reshape(&self, spec: &[i64]) -> Result<Tensor> {
         let shape = infer_shape("reshape", spec, self.numel())?;
+        if self.shape().as_slice() == shape.as_slice() {
+            // PyTorch records a view even when the shape does not change
+            return Ok(self.same_view("ViewBackward0"));
+        }
         self.reshape_to(&shape)
+    }
+
+    /// A view of the whole tensor with its own graph node `name` (PyTorch's
+    /// view ops always make one, even when nothing changes).
+    pub fn same_view(&self, name: &'static str) -> Tensor {
+        let out = self.alias(self.layout());
+        record(&out, name, &[self], || Rule::Identity);
+        out
+    }
+
+    /// `reshape_to` whose result PyTorch names `_unsafe_view` (matmul's and
+    /// linear's reshapes back from their flattened rows).
+    pub fn unsafe_view(&self, shape: &[usize]) -> Result<Tensor> {
+        let out = self.reshape_to(shape)?;
+        if !out.same_tensor(self) {
+            crate::graph::rename(&out, "UnsafeViewBackward0");
+        }
+        Ok(out)
     }
 
     /// Reshape to a resolved shape: a view when the strides allow, else a copy.
@@ -185,7 +207,17 @@ impl Tensor {
     }
 
     /// `squeeze(dims)`; `None` squeezes every size-1 dim.
+    /// `squeeze()` (all size-1 dims) or `squeeze(dim)`.
     pub fn squeeze(&self, dims: Option<&[i64]>) -> Result<Tensor> {
+        self.squeeze_as(dims, if dims.is_none() { "SqueezeBackward0" } else { "SqueezeBackward1" })
+    }
+
+    /// `squeeze(dims)` given a tuple: PyTorch's SqueezeBackward4 overload.
+    pub fn squeeze_dims(&self, dims: &[i64]) -> Result<Tensor> {
+        self.squeeze_as(Some(dims), "SqueezeBackward4")
+    }
+
+    fn squeeze_as(&self, dims: Option<&[i64]>, name: &'static str) -> Result<Tensor> {
         let nd = self.ndim();
         let d: Vec<usize> = match dims {
             Some(ds) => wrap_dims("squeeze", ds, nd)?,
@@ -193,11 +225,6 @@ impl Tensor {
         };
         let in_shape = self.shape();
         let out = self.alias(self.layout().squeeze(&d));
-        let name = if dims.is_none() {
-            "SqueezeBackward0"
-        } else {
-            "SqueezeBackward1"
-        };
         record(&out, name, &[self], || Rule::Reshape { in_shape });
         Ok(out)
     }
@@ -222,13 +249,19 @@ impl Tensor {
                 target.push(s as usize);
             }
         }
-        self.expand(&target)
+        self.expand_view(&target)
     }
 
     pub fn expand(&self, target: &[usize]) -> Result<Tensor> {
         if self.shape().as_slice() == target {
             return Ok(self.clone());
         }
+        self.expand_view(target)
+    }
+
+    /// `Tensor.expand` as the user calls it: always a new view with its
+    /// node, even to the same shape (as PyTorch).
+    pub fn expand_view(&self, target: &[usize]) -> Result<Tensor> {
         let l = self.layout().expand("expand", target)?;
         let out = self.alias(l);
         record(&out, "ExpandBackward0", &[self], || Rule::Identity);
