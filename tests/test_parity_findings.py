@@ -291,3 +291,35 @@ def test_loss_graph_is_pytorchs():
 def test_linear_graph_for_other_ranks(shape, bias, expected):
     layer = nn.Linear(3, 2, bias=bias)
     assert _tree(layer(torch.randn(*shape, requires_grad=True)).grad_fn) == expected
+
+
+# ---- 9. a view's history after an in-place write to its base ----
+
+def test_view_history_follows_an_inplace_write_to_its_base():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    v = y[0]
+    y.mul_(3)
+    assert type(v.grad_fn).__name__ == "AsStridedBackward0"
+    assert [type(n).__name__ for n, _ in v.grad_fn.next_functions] == ["MulBackward0"]
+    v.backward()
+    assert x.grad.tolist() == [3.0, 0.0]
+
+
+def test_view_history_follows_writes_through_another_view():
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x * 1
+    w = y.t()[1]
+    y[0, 1] = 10
+    assert [type(n).__name__ for n, _ in w.grad_fn.next_functions] == ["CopySlices"]
+    (w * torch.tensor([5.0, 7.0])).sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0], [0.0, 7.0]]  # PyTorch 2.15's values
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    v = y[0]
+    v.mul_(2)
+    u = y[1]
+    v.add_(1)
+    assert (type(y.grad_fn).__name__, type(u.grad_fn).__name__) == ("CopySlices", "AsStridedBackward0")
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 1.0]

@@ -141,13 +141,51 @@ impl Tensor {
         crate::graph::rename(&new_base, COPY_SLICES);
         base.write_from(&new_base, op)?;
         base.0.meta.lock().grad_fn = new_base.grad_fn();
-        let flat = Tensor::from_view(base.view_guard().clone());
-        flat.0.meta.lock().grad_fn = new_base.grad_fn();
-        let view = flat
-            .reshape_to(&[flat.numel()])?
-            .index_select(0, &positions.reshape_to(&[positions.numel()])?)?
-            .reshape_to(&self.shape())?;
-        self.0.meta.lock().grad_fn = view.grad_fn();
+        self.take_history_from(base, &positions)
+    }
+
+    /// A view's history after an in-place write moved the storage version
+    /// since it was set (a write to the base, or through another view of
+    /// it): taken again from the base's current history, as PyTorch does
+    /// when it regenerates a view's grad_fn (AsStridedBackward0).
+    pub(crate) fn refresh_view_history(&self) {
+        // the common case (not a view) costs one lock and no version read
+        if self.0.meta.lock().view_base.is_none() {
+            return;
+        }
+        let now = self.version();
+        let base = {
+            let m = self.0.meta.lock();
+            match &m.view_base {
+                Some(b) if now != m.view_version => b.clone(),
+                _ => return,
+            }
+        };
+        if !base.requires_grad() {
+            return;
+        }
+        let _on = GradModeGuard::new(true);
+        let positions = self.positions_in(&base);
+        // on failure the old history stays: it is what PyTorch's view replay
+        // falls back to as well, and grad_fn access cannot raise here
+        let _ = self.take_history_from(&base, &positions);
+    }
+
+    /// Sets this view's grad_fn to "the elements at `positions` of `base`
+    /// as it is now".
+    fn take_history_from(&self, base: &Tensor, positions: &Tensor) -> Result<()> {
+        let flat_positions = positions.reshape_to(&[positions.numel()])?;
+        let shape = self.shape();
+        let version = self.version();
+        // the base's current node, reached without refreshing the base
+        // itself (a root: it is not a view)
+        let gathered = crate::composite::composite("AsStridedBackward0", &[Some(base)], None, |a| {
+            let b = a[0].as_ref().ok_or_else(|| Error::Runtime("view history: no base".into()))?;
+            b.reshape_to(&[b.numel()])?.index_select(0, &flat_positions)?.reshape_to(&shape)
+        })?;
+        let mut m = self.0.meta.lock();
+        m.grad_fn = gathered.grad_fn();
+        m.view_version = version;
         Ok(())
     }
 

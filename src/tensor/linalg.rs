@@ -50,16 +50,16 @@ impl Tensor {
     pub fn mm(&self, other: &Tensor) -> Result<Tensor> {
         let (sa, sb) = (self.shape(), other.shape());
         if sa.len() != 2 {
-            return shape_err("mm", format!("self must be a matrix"));
+            return shape_err("mm", format!("mm: self must be a matrix, got {}-D tensor", sa.len()));
         }
         if sb.len() != 2 {
-            return shape_err("mm", format!("mat2 must be a matrix"));
+            return shape_err("mm", format!("mm: mat2 must be a matrix, got {}-D tensor", sb.len()));
         }
         if sa[1] != sb[0] {
             return shape_err(
                 "mm",
                 format!(
-                    "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+                    "mm: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
                     sa[0], sa[1], sb[0], sb[1]
                 ),
             );
@@ -144,7 +144,7 @@ impl Tensor {
                     return shape_err(
                         "matmul",
                         format!(
-                            "mat1 and mat2 shapes cannot be multiplied (1x{} and {}x{})",
+                            "mm: mat1 and mat2 shapes cannot be multiplied (1x{} and {}x{})",
                             sa[0], sb[0], sb[1]
                         ),
                     );
@@ -153,13 +153,7 @@ impl Tensor {
             }
             // PyTorch names the mm in matmul's shape error
             (2, 2) => {
-                return self.mm(other).map_err(|e| match e {
-                    crate::error::Error::Shape { op, msg } => crate::error::Error::Shape {
-                        op,
-                        msg: format!("mm: {msg}"),
-                    },
-                    e => e,
-                })
+                return self.mm(other)
             }
             _ => {}
         }
@@ -178,7 +172,18 @@ impl Tensor {
         let (m, k) = (sa2[sa2.len() - 2], sa2[sa2.len() - 1]);
         let (k2, n) = (sb2[sb2.len() - 2], sb2[sb2.len() - 1]);
         if k != k2 {
-            return shape_err("matmul", format!("Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].", sa2[..sa2.len() - 2].iter().product::<usize>(), k, sb2[..sb2.len() - 2].iter().product::<usize>().max(1), k2));
+            // PyTorch's messages: a batch times a matrix or vector is folded
+            // into rows first (mm / mv complain); otherwise bmm does
+            let rows: usize = sa2[..sa2.len() - 1].iter().product();
+            if nb == 1 {
+                return shape_err("matmul", format!("size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({k2})"));
+            }
+            if nb == 2 {
+                return shape_err("matmul", format!("mm: mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {k2}x{n})"));
+            }
+            let batch = broadcast_shapes("matmul", &sa2[..sa2.len() - 2], &sb2[..sb2.len() - 2])?;
+            let bsz: usize = batch.iter().product();
+            return shape_err("matmul", format!("Expected size for first two dimensions of batch2 tensor to be: [{bsz}, {k}] but got: [{bsz}, {k2}]."));
         }
         // A batch times one matrix folds the batch into rows: one GEMM, no copies.
         let mut out = if sb2.len() == 2 && a.is_contiguous() {
@@ -254,10 +259,11 @@ impl Tensor {
     pub fn addmm(bias: &Tensor, mat1: &Tensor, mat2: &Tensor) -> Result<Tensor> {
         let (s1, s2) = (mat1.shape(), mat2.shape());
         if s1.len() != 2 || s2.len() != 2 {
-            return shape_err("addmm", format!("{} must be a matrix", if s1.len() != 2 { "mat1" } else { "mat2" }));
+            let (which, nd) = if s1.len() != 2 { ("self", s1.len()) } else { ("mat2", s2.len()) };
+            return shape_err("addmm", format!("addmm: {which} must be a matrix, got {nd}-D tensor"));
         }
         if s1[1] != s2[0] {
-            return shape_err("addmm", format!("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", s1[0], s1[1], s2[0], s2[1]));
+            return shape_err("addmm", format!("addmm: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", s1[0], s1[1], s2[0], s2[1]));
         }
         if mat1.dtype() != mat2.dtype() || bias.dtype() != mat1.dtype() {
             let names = |d: crate::dtype::DType| d.scalar_name().to_string();

@@ -58,6 +58,10 @@ pub struct Meta {
     /// of a chain of views), so an in-place write through the view can
     /// rewrite the base's history too (PyTorch's CopySlices).
     pub view_base: Option<Tensor>,
+    /// The storage version at which a view's `grad_fn` was set: when an
+    /// in-place write (to the base or another view) has moved the version
+    /// since, the history is stale and is taken again from the base.
+    pub view_version: u64,
 }
 
 pub struct TensorInner {
@@ -286,9 +290,11 @@ impl Tensor {
         Ok(())
     }
     pub fn grad_fn(&self) -> Option<NodeRef> {
+        self.refresh_view_history();
         self.0.meta.lock().grad_fn.clone()
     }
     pub fn grad_fn_id(&self) -> Option<NodeId> {
+        self.refresh_view_history();
         self.0.meta.lock().grad_fn.as_ref().map(|n| n.id())
     }
     pub fn retains_grad(&self) -> bool {
@@ -399,6 +405,7 @@ impl Tensor {
     /// The edge to take for an input that requires grad: its grad_fn, or its
     /// AccumulateGrad node (created on first use and shared while alive).
     pub(crate) fn edge_for(&self, out_shape: &[usize]) -> Option<Edge> {
+        self.refresh_view_history();
         let mut m = self.0.meta.lock();
         let node = if let Some(f) = &m.grad_fn {
             f.clone().into_id()

@@ -32,7 +32,10 @@ impl Tensor {
                 .view_base
                 .clone()
                 .unwrap_or_else(|| self.clone());
-            out.0.meta.lock().view_base = Some(base);
+            let version = out.version();
+            let mut m = out.0.meta.lock();
+            m.view_base = Some(base);
+            m.view_version = version;
         }
         out
     }
