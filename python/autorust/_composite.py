@@ -13,8 +13,6 @@ gradient stays connected to them (second derivative zero where the kernel
 is piecewise constant: relu, leaky_relu, hardtanh, ...).
 """
 
-import inspect
-
 from . import _native
 
 __all__ = ["composite", "node"]
@@ -37,7 +35,7 @@ def node(name, inputs=1, link=None):
     """
 
     def deco(fn):
-        params = [p for p in inspect.signature(fn).parameters][:inputs]
+        params = fn.__code__.co_varnames[:inputs]  # the first positional parameters' names
 
         def wrapper(*args, **kwargs):
             if len(args) < inputs and kwargs:
