@@ -31,6 +31,9 @@ pub enum Error {
     /// The GPU: no adapter, an op not available there, mixed devices, a
     /// wgpu error or a lost device. -> RuntimeError
     Device(String),
+    /// What PyTorch reports as not implemented (reading a meta tensor's
+    /// values). -> NotImplementedError
+    NotImplemented(String),
     /// Allocation larger than the machine can hold. -> MemoryError
     OutOfMemory { op: &'static str, bytes: u128 },
 }
@@ -59,7 +62,7 @@ impl fmt::Display for Error {
             Error::Index { msg, .. } => write!(f, "{msg}"),
             Error::DType { msg, .. } => write!(f, "{msg}"),
             Error::Value { msg, .. } => write!(f, "{msg}"),
-            Error::Autograd(msg) | Error::Runtime(msg) | Error::Device(msg) => write!(f, "{msg}"),
+            Error::Autograd(msg) | Error::Runtime(msg) | Error::Device(msg) | Error::NotImplemented(msg) => write!(f, "{msg}"),
             Error::User(e) => write!(f, "{}", e.message),
             Error::OutOfMemory { op, bytes } => {
                 write!(f, "{op}: cannot allocate a tensor of {bytes} bytes")

@@ -18,6 +18,8 @@ pub enum Device {
     Cpu,
     /// The wgpu GPU (one device, index 0).
     Wgpu,
+    /// PyTorch's meta device: shapes and dtypes, no data.
+    Meta,
 }
 
 impl Device {
@@ -25,6 +27,7 @@ impl Device {
         match self {
             Device::Cpu => "cpu",
             Device::Wgpu => "wgpu:0",
+            Device::Meta => "meta",
         }
     }
 }
@@ -33,6 +36,51 @@ pub enum Storage {
     Cpu(CpuStorage),
     #[cfg(feature = "gpu")]
     Gpu(GpuStorage),
+    Meta(MetaStorage),
+}
+
+/// The storage of a meta tensor: a dtype and a length, no data. Ops on meta
+/// tensors compute their results' shapes and dtypes (the dtype from the CPU
+/// kernel run on one-element probes, so the rules and refusals are the
+/// kernels' own); anything that needs values is refused.
+#[derive(Debug, Clone, Copy)]
+pub struct MetaStorage {
+    pub dtype: DType,
+    pub len: usize,
+}
+
+fn meta(dtype: DType, len: usize) -> Storage {
+    Storage::Meta(MetaStorage { dtype, len })
+}
+
+/// A one-element CPU storage of `dtype` for a meta op's dtype probe.
+fn probe(dtype: DType) -> CpuStorage {
+    CpuStorage::full(dtype, 1, 1.0)
+}
+
+/// A one-element layout with `l`'s rank.
+fn probe_layout(l: &Layout) -> Layout {
+    Layout::contiguous(vec![1; l.ndim()])
+}
+
+/// The refusal for an op that needs the values of a meta tensor.
+pub fn no_data(op: &str) -> Error {
+    Error::NotImplemented(format!("{op}: cannot compute on meta tensors (they hold no data)"))
+}
+
+/// PyTorch's error for reading a meta tensor's values.
+fn copy_out_of_meta() -> Error {
+    Error::NotImplemented("Cannot copy out of meta tensor; no data!".into())
+}
+
+/// A meta operand's probe: its dtype's one-element storage (a CPU scalar
+/// may meet a meta tensor, as a Python number does).
+fn meta_probe(s: &Storage) -> Result<CpuStorage> {
+    match s {
+        Storage::Meta(m) => Ok(probe(m.dtype)),
+        Storage::Cpu(c) if c.len() == 1 => Ok(c.to_contiguous(&Layout::contiguous(vec![1]), c.dtype())),
+        other => Err(Error::Device(format!("Tensor on device {} is not on the expected device meta!", other.device().name()))),
+    }
 }
 
 /// PyTorch's error for an op whose operands live on different devices.
@@ -133,6 +181,7 @@ impl Storage {
             Storage::Cpu(_) => Device::Cpu,
             #[cfg(feature = "gpu")]
             Storage::Gpu(_) => Device::Wgpu,
+            Storage::Meta(_) => Device::Meta,
         }
     }
     pub fn dtype(&self) -> DType {
@@ -140,6 +189,7 @@ impl Storage {
             Storage::Cpu(s) => s.dtype(),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => s.dtype(),
+            Storage::Meta(m) => m.dtype,
         }
     }
     pub fn len(&self) -> usize {
@@ -147,7 +197,11 @@ impl Storage {
             Storage::Cpu(s) => s.len(),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => s.len(),
+            Storage::Meta(m) => m.len,
         }
+    }
+    fn is_meta(&self) -> bool {
+        matches!(self, Storage::Meta(_))
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -159,6 +213,7 @@ impl Storage {
             Device::Wgpu => Ok(Storage::Gpu(GpuStorage::full(dtype, n, value)?)),
             #[cfg(not(feature = "gpu"))]
             Device::Wgpu => Err(no_gpu_build()),
+            Device::Meta => Ok(meta(dtype, n)),
         }
     }
     /// This storage as an operand of a GPU kernel: a one-element CPU tensor
@@ -169,7 +224,7 @@ impl Storage {
         match self {
             Storage::Gpu(g) => Ok(GpuOperand::Borrowed(g)),
             Storage::Cpu(c) if c.len() == 1 => Ok(GpuOperand::Copied(GpuStorage::upload(c)?)),
-            Storage::Cpu(_) => Err(mixed_devices(Device::Wgpu, Device::Cpu)),
+            other => Err(mixed_devices(Device::Wgpu, other.device())),
         }
     }
     pub fn cpu(&self) -> Result<&CpuStorage> {
@@ -181,6 +236,7 @@ impl Storage {
             Storage::Cpu(s) => Ok(s),
             #[cfg(feature = "gpu")]
             Storage::Gpu(_) => Err(gpu::unsupported(op)),
+            Storage::Meta(_) => Err(no_data(op)),
         }
     }
     pub fn cpu_mut_for(&mut self, op: &str) -> Result<&mut CpuStorage> {
@@ -188,6 +244,7 @@ impl Storage {
             Storage::Cpu(s) => Ok(s),
             #[cfg(feature = "gpu")]
             Storage::Gpu(_) => Err(gpu::unsupported(op)),
+            Storage::Meta(_) => Err(no_data(op)),
         }
     }
     /// A contiguous copy of the elements `l` selects, in `dtype`, on the same device.
@@ -196,6 +253,7 @@ impl Storage {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.to_contiguous(l, dtype))),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => Ok(Storage::Gpu(s.cast(l, dtype)?)),
+            Storage::Meta(_) => Ok(meta(dtype, l.numel())),
         }
     }
     /// The elements `l` selects, copied to `device` (contiguous).
@@ -217,6 +275,8 @@ impl Storage {
             (Storage::Gpu(s), Device::Wgpu) => Ok(Storage::Gpu(s.to_contiguous(l)?)),
             #[cfg(not(feature = "gpu"))]
             (_, Device::Wgpu) => Err(no_gpu_build()),
+            (s, Device::Meta) => Ok(meta(s.dtype(), l.numel())),
+            (Storage::Meta(_), _) => Err(copy_out_of_meta()),
         }
     }
     /// The elements `l` selects as a contiguous CPU storage (downloads from the GPU).
@@ -230,6 +290,7 @@ impl Storage {
                 let n = c.len();
                 Ok(c.to_contiguous(&Layout::contiguous(vec![n]), dtype))
             }
+            Storage::Meta(_) => Err(copy_out_of_meta()),
         }
     }
     pub fn unary(&self, op: UnaryOp, l: &Layout) -> Result<Storage> {
@@ -238,6 +299,7 @@ impl Storage {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::elementwise::unary(op, s, l)?)),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => Ok(Storage::Gpu(s.unary(op, l)?)),
+            Storage::Meta(m) => Ok(meta(cpu::elementwise::unary(op, &probe(m.dtype), &probe_layout(l))?.dtype(), l.numel())),
         }
     }
     /// A fused gradient kernel where the backend has one (None: the rule
@@ -265,6 +327,11 @@ impl Storage {
         lb: &Layout,
     ) -> Result<Storage> {
         guard_alloc(op.name(), la.numel(), DType::F64)?;
+        if self.is_meta() || other.is_meta() {
+            let (pa, pb) = (meta_probe(self)?, meta_probe(other)?);
+            let d = cpu::elementwise::binary(op, &pa, &probe_layout(la), &pb, &probe_layout(lb))?.dtype();
+            return Ok(meta(d, la.numel()));
+        }
         match (self, other) {
             (Storage::Cpu(a), Storage::Cpu(b)) => {
                 Ok(Storage::Cpu(cpu::elementwise::binary(op, a, la, b, lb)?))
@@ -289,6 +356,11 @@ impl Storage {
         lb: &Layout,
     ) -> Result<Storage> {
         guard_alloc("where", lc.numel(), DType::F64)?;
+        if [self, a, b].iter().any(|s| s.is_meta()) {
+            let (pc, px, py) = (meta_probe(self)?, meta_probe(a)?, meta_probe(b)?);
+            let one = probe_layout(lc);
+            return Ok(meta(cpu::elementwise::where_(&pc, &one, &px, &one, &py, &one)?.dtype(), lc.numel()));
+        }
         #[cfg(feature = "gpu")]
         if [self, a, b].iter().any(|s| s.device() == Device::Wgpu) {
             let (c, x, y) = (self.gpu_operand()?, a.gpu_operand()?, b.gpu_operand()?);
@@ -315,6 +387,11 @@ impl Storage {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::reduce(op, s, l, dims)?)),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => Ok(Storage::Gpu(s.reduce(op, l, dims)?)),
+            Storage::Meta(m) => {
+                let d = cpu::reduce::reduce(op, &probe(m.dtype), &probe_layout(l), dims)?.dtype();
+                let kept: usize = l.shape.iter().enumerate().filter(|(i, _)| !dims.contains(i)).map(|(_, &n)| n).product();
+                Ok(meta(d, kept))
+            }
         }
     }
     /// Indices on the host. GPU data is read back first (argmax mostly feeds
@@ -329,6 +406,7 @@ impl Storage {
                 &Layout::contiguous(l.shape.clone()),
                 dim,
             ),
+            Storage::Meta(_) => Err(no_data("argmax/argmin")),
         }
     }
     /// (values, indices) of an arg-reduction computed where the data lives,
@@ -345,6 +423,10 @@ impl Storage {
             Storage::Gpu(s) => {
                 let (v, i) = s.arg_reduce(op, l, dim)?;
                 Ok(Some((Storage::Gpu(v), Storage::Gpu(i))))
+            }
+            Storage::Meta(m) => {
+                let n = l.numel() / l.shape.get(dim).copied().unwrap_or(1).max(1);
+                Ok(Some((meta(m.dtype, n), meta(DType::I64, n))))
             }
         }
     }
@@ -363,6 +445,7 @@ impl Storage {
                 let (v, i) = s.sort(l, dim, descending)?;
                 Ok(Some((Storage::Gpu(v), Storage::Gpu(i))))
             }
+            Storage::Meta(m) => Ok(Some((meta(m.dtype, l.numel()), meta(DType::I64, l.numel())))),
         }
     }
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
@@ -371,6 +454,7 @@ impl Storage {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::cumsum(s, l, dim))),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => Ok(Storage::Gpu(s.cumsum(l, dim)?)),
+            Storage::Meta(m) => Ok(meta(cpu::reduce::cumsum(&probe(m.dtype), &probe_layout(l), dim).dtype(), l.numel())),
         }
     }
     pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<Storage> {
@@ -379,6 +463,7 @@ impl Storage {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::softmax::softmax(s, l, dim, log)?)),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => Ok(Storage::Gpu(s.softmax(l, dim, log)?)),
+            Storage::Meta(m) => Ok(meta(m.dtype, l.numel())),
         }
     }
     pub fn softmax_backward(
@@ -407,6 +492,7 @@ impl Storage {
             Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::im2col(c, offset, planes, s)?)),
             #[cfg(feature = "gpu")]
             Storage::Gpu(g) => Ok(Storage::Gpu(g.im2col(offset, planes, s)?)),
+            Storage::Meta(m) => Ok(meta(m.dtype, planes * s.taps() * s.positions())),
         }
     }
     pub fn col2im(
@@ -419,6 +505,7 @@ impl Storage {
             Storage::Cpu(c) => Ok(Storage::Cpu(cpu::window::col2im(c, offset, planes, s)?)),
             #[cfg(feature = "gpu")]
             Storage::Gpu(g) => Ok(Storage::Gpu(g.col2im(offset, planes, s)?)),
+            Storage::Meta(m) => Ok(meta(m.dtype, planes * s.in_hw[0] * s.in_hw[1])),
         }
     }
     pub fn max_pool(
@@ -437,6 +524,7 @@ impl Storage {
                 let (v, i) = g.max_pool(offset, planes, s)?;
                 Ok((Storage::Gpu(v), Storage::Gpu(i)))
             }
+            Storage::Meta(m) => Ok((meta(m.dtype, planes * s.positions()), meta(DType::I64, planes * s.positions()))),
         }
     }
     /// This gradient (`[planes, OH*OW]` from `offset`) summed into the
@@ -465,6 +553,7 @@ impl Storage {
             (Storage::Gpu(g), Storage::Gpu(idx)) => Ok(Storage::Gpu(
                 g.max_pool_backward(offset, idx, indices.1, planes, s)?,
             )),
+            (Storage::Meta(m), Storage::Meta(_)) => Ok(meta(m.dtype, planes * s.in_hw[0] * s.in_hw[1])),
             (g, i) => Err(first_mismatch(
                 "max_pool2d backward",
                 &[g.device(), i.device()],
@@ -478,6 +567,9 @@ impl Storage {
         b: Option<(&Storage, usize)>,
         cs: &cpu::conv::ConvShape,
     ) -> Result<Storage> {
+        if let Storage::Meta(m) = x.0 {
+            return Ok(meta(m.dtype, cs.n * cs.o * cs.sweep.positions()));
+        }
         let bias = match b {
             Some((s, o)) => Some((s.cpu_for("conv2d")?, o)),
             None => None,
@@ -494,6 +586,9 @@ impl Storage {
         w: (&Storage, usize),
         cs: &cpu::conv::ConvShape,
     ) -> Result<Storage> {
+        if let Storage::Meta(m) = g.0 {
+            return Ok(meta(m.dtype, cs.n * cs.c * cs.sweep.in_hw[0] * cs.sweep.in_hw[1]));
+        }
         Ok(Storage::Cpu(cpu::conv::input_grad(
             (g.0.cpu_for("conv2d backward")?, g.1),
             (w.0.cpu_for("conv2d backward")?, w.1),
@@ -505,6 +600,9 @@ impl Storage {
         x: (&Storage, usize),
         cs: &cpu::conv::ConvShape,
     ) -> Result<Storage> {
+        if let Storage::Meta(m) = g.0 {
+            return Ok(meta(m.dtype, cs.o * (cs.c / cs.groups) * cs.sweep.taps()));
+        }
         Ok(Storage::Cpu(cpu::conv::weight_grad(
             (g.0.cpu_for("conv2d backward")?, g.1),
             (x.0.cpu_for("conv2d backward")?, x.1),
@@ -519,6 +617,9 @@ impl Storage {
         states: Vec<(&mut Storage, usize)>,
         n: usize,
     ) -> Result<()> {
+        if p.0.is_meta() {
+            return Ok(()); // nothing to update on the meta device
+        }
         #[cfg(feature = "gpu")]
         if let Storage::Gpu(pg) = &*p.0 {
             let gg = match g.0 {
@@ -553,6 +654,7 @@ impl Storage {
             self.dtype(),
         )?;
         match (self, other) {
+            (Storage::Meta(m), Storage::Meta(_)) => Ok(meta(m.dtype, la.shape[0] * la.shape[1] * lb.shape[2])),
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::matmul::bmm(a, la, b, lb)?)),
             #[cfg(feature = "gpu")]
             (Storage::Gpu(a), Storage::Gpu(b)) => Ok(Storage::Gpu(a.bmm(la, b, lb)?)),
@@ -573,6 +675,9 @@ impl Storage {
             la.shape[0] * la.shape[1] * lb.shape[2],
             self.dtype(),
         )?;
+        if let (Storage::Meta(m), Storage::Meta(_), Storage::Meta(_)) = (self, other, bias.0) {
+            return Ok(meta(m.dtype, la.shape[0] * la.shape[1] * lb.shape[2]));
+        }
         #[allow(irrefutable_let_patterns)]
         let (Storage::Cpu(a), Storage::Cpu(b), Storage::Cpu(c)) = (self, other, bias.0) else {
             return Err(first_mismatch(
@@ -597,6 +702,7 @@ impl Storage {
                 shape[dim] = idx.len();
                 Ok(Storage::Gpu(s.take(l, dim, idx, &shape, false)?))
             }
+            Storage::Meta(m) => Ok(meta(m.dtype, l.numel() / l.shape[dim].max(1) * idx.len())),
         }
     }
     /// gather (`by_element`) or index_select with the index storage on the
@@ -615,6 +721,7 @@ impl Storage {
             (Storage::Gpu(s), Storage::Gpu(i)) => Ok(Some(Storage::Gpu(
                 s.take_device(l, dim, i, out_shape, by_element)?,
             ))),
+            (Storage::Meta(m), Storage::Meta(_)) => Ok(Some(meta(m.dtype, crate::shape::numel(out_shape)))),
             _ => Ok(None),
         }
     }
@@ -630,6 +737,7 @@ impl Storage {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::index::gather(s, l, dim, idx, idx_shape))),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => Ok(Storage::Gpu(s.take(l, dim, idx, idx_shape, true)?)),
+            Storage::Meta(m) => Ok(meta(m.dtype, idx.len())),
         }
     }
     #[allow(clippy::too_many_arguments)]
@@ -643,6 +751,9 @@ impl Storage {
         src_shape: &[usize],
         accumulate: bool,
     ) -> Result<()> {
+        if self.is_meta() {
+            return Ok(());
+        }
         #[cfg(feature = "gpu")]
         if let Storage::Gpu(dst) = &*self {
             // (destination, source) element pairs in the CPU kernel's order
@@ -680,6 +791,9 @@ impl Storage {
         idx: &[i64],
         src: &Storage,
     ) -> Result<()> {
+        if self.is_meta() {
+            return Ok(());
+        }
         #[cfg(feature = "gpu")]
         if let Storage::Gpu(dst) = &*self {
             let outer: usize = shape[..dim].iter().product();
@@ -698,6 +812,12 @@ impl Storage {
     }
     pub fn cat(parts: &[(&Storage, &Layout)], dim: usize, out_shape: &[usize]) -> Result<Storage> {
         guard_alloc("cat", crate::shape::numel(out_shape), DType::F64)?;
+        if let Some((first, _)) = parts.iter().find(|(s, _)| s.is_meta()) {
+            if let Some((other, _)) = parts.iter().find(|(s, _)| !s.is_meta()) {
+                return Err(mixed_devices(Device::Meta, other.device()));
+            }
+            return Ok(meta(first.dtype(), crate::shape::numel(out_shape)));
+        }
         #[cfg(feature = "gpu")]
         if parts.iter().any(|(s, _)| s.device() == Device::Wgpu) {
             let gpu_parts = parts
@@ -727,6 +847,7 @@ impl Storage {
                     &Layout::contiguous(l.shape.clone()),
                 ))
             }
+            Storage::Meta(_) => Err(no_data("nonzero")),
         }
     }
     pub fn copy_from(&mut self, dst: &Layout, src: &Storage, src_layout: &Layout) -> Result<()> {
@@ -737,6 +858,9 @@ impl Storage {
             }
             #[cfg(feature = "gpu")]
             (Storage::Gpu(d), Storage::Gpu(s)) => d.copy_from(dst, s, src_layout),
+            // a copy into a meta tensor has nothing to write
+            (Storage::Meta(_), _) => Ok(()),
+            (_, Storage::Meta(_)) => Err(copy_out_of_meta()),
             #[allow(unreachable_patterns)]
             (d, s) => Err(mixed_devices(d.device(), s.device())),
         }
@@ -762,6 +886,6 @@ pub fn device_check(ok: &Storage, message: &str) -> Result<()> {
     match ok {
         #[cfg(feature = "gpu")]
         Storage::Gpu(g) => gpu::asserts::assert_all(g, message),
-        Storage::Cpu(_) => Err(Error::Device("a device check needs a GPU tensor".into())),
+        _ => Err(Error::Device("a device check needs a GPU tensor".into())),
     }
 }

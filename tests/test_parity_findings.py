@@ -323,3 +323,44 @@ def test_view_history_follows_writes_through_another_view():
     assert (type(y.grad_fn).__name__, type(u.grad_fn).__name__) == ("CopySlices", "AsStridedBackward0")
     y.sum().backward()
     assert x.grad.tolist() == [2.0, 1.0]
+
+
+# ---- 4. the meta device ----
+
+def test_meta_tensors_have_shapes_and_no_data():
+    x = torch.empty(2, 3, device="meta")
+    assert repr(x) == "tensor(..., device='meta', size=(2, 3))" and x.is_meta and x.device == torch.device("meta")
+    y = (x * 2 + 1).exp().sum(1)
+    assert y.is_meta and tuple(y.shape) == (2,)
+    assert tuple((x @ torch.empty(3, 4, device="meta")).shape) == (2, 4)
+    with pytest.raises(RuntimeError, match="Tensor.item\\(\\) cannot be called on meta tensors"):
+        float(x[0, 0])
+    with pytest.raises(NotImplementedError, match="Cannot copy out of meta tensor; no data!"):
+        x.cpu()
+    with pytest.raises(RuntimeError, match="Tensor on device cpu is not on the expected device meta!"):
+        torch.empty(2, device="meta") + torch.ones(2)
+
+
+def test_meta_module_then_assign_or_to_empty():
+    torch.manual_seed(0)
+    with torch.device("meta"):
+        layer = nn.Linear(3, 2)
+    assert layer.weight.is_meta and repr(layer.weight) == "Parameter containing:\ntensor(..., device='meta', size=(2, 3), requires_grad=True)"
+    # meta initialisation draws nothing: the generator is where seed 0 left it
+    assert torch.rand(2).tolist() == pytest.approx([0.4963, 0.7682], abs=1e-4)
+    sd = nn.Linear(3, 2).state_dict()
+    with pytest.warns(UserWarning, match="copying from a non-meta parameter in the checkpoint to a meta parameter"):
+        layer.load_state_dict(sd)
+    layer.load_state_dict(sd, assign=True)
+    assert not layer.weight.is_meta and type(layer.weight).__name__ == "Parameter" and layer.weight.requires_grad
+    assert torch.equal(layer.weight, sd["weight"])
+    with torch.device("meta"):
+        other = nn.Linear(3, 2)
+    other.to_empty(device="cpu")
+    assert other.weight.device == torch.device("cpu") and tuple(other.weight.shape) == (2, 3)
+    other.load_state_dict(sd)
+    assert torch.equal(other.bias, sd["bias"])
+    with torch.device("meta"):
+        third = nn.Linear(3, 2)
+    with pytest.raises(NotImplementedError, match="Please use torch.nn.Module.to_empty\\(\\)"):
+        third.to("cpu")

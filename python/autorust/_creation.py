@@ -18,8 +18,9 @@ Tensor = _native.Tensor
 def _finish(t, requires_grad, device):
     """Moves a new CPU tensor to its device, then sets requires_grad (so the
     move is not recorded)."""
-    if _check_device(device) != "cpu":
-        t = _native._to_device(t, "wgpu")
+    backend = _check_device(device)
+    if backend != "cpu":
+        t = _native._to_device(t, backend)
     if requires_grad:
         if not t.is_floating_point():
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
@@ -239,11 +240,25 @@ def _gen(generator):
     return generator
 
 
+def _on_meta(device):
+    return _check_device(device) == "meta"
+
+
+def _meta_empty(size, dtype, requires_grad):
+    """A draw on the meta device: its shape and dtype, and no draw (PyTorch's
+    generator does not advance either)."""
+    return _native.full(_sizes(size), 0.0, dtype, requires_grad, "meta")
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    if _on_meta(device):
+        return _meta_empty(size, _dt(dtype), requires_grad)
     return _finish(_native.rand(_sizes(size), _dt(dtype), _gen(generator)), requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    if _on_meta(device):
+        return _meta_empty(size, _dt(dtype), requires_grad)
     return _finish(_native.randn(_sizes(size), _dt(dtype), _gen(generator)), requires_grad, device)
 
 
@@ -259,10 +274,14 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high, size = 0, low, high
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
+    if _on_meta(device):
+        return _meta_empty([size], _dt(dtype, int64), requires_grad)
     return _finish(_native.randint(int(low), int(high), _sizes([size]), _dt(dtype, int64), _gen(generator)), requires_grad, device)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    if _on_meta(device):
+        return _meta_empty([int(n)], _dt(dtype, int64), requires_grad)
     t = _native.randperm(int(n), _gen(generator))
     if dtype is not None:
         t = t.to(to_dtype(dtype))

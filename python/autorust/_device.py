@@ -37,9 +37,9 @@ class device:
             if not idx.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
             index = int(idx)
-        if type not in ("cpu",) + _GPU_NAMES:
+        if type not in ("cpu", "meta") + _GPU_NAMES:
             raise RuntimeError(
-                "Expected one of cpu, cuda, wgpu, gpu device type at start of device string: " + type
+                "Expected one of cpu, cuda, wgpu, gpu, meta device type at start of device string: " + type
             )
         self.type = type
         self.index = index
@@ -60,9 +60,22 @@ class device:
     def __hash__(self):
         return hash((_family(self.type), self.index))
 
+    # ``with torch.device("meta"): ...``: the default device of the
+    # creation functions inside the block (nn layers' parameters included)
+    def __enter__(self):
+        _CONTEXT_STACK.append(_DEFAULT[0])
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        _DEFAULT[0] = _CONTEXT_STACK.pop()
+        return False
+
 
 # the device creation functions use when given none (set_default_device)
 _DEFAULT = ["cpu"]
+# the defaults `with device(...)` blocks replaced, innermost last
+_CONTEXT_STACK = []
 
 
 def _check_device(d):
@@ -72,8 +85,8 @@ def _check_device(d):
     if isinstance(d, int):
         d = device("cuda", d)
     dev = device(d)
-    if dev.type == "cpu":
-        return "cpu"
+    if dev.type in ("cpu", "meta"):
+        return dev.type
     if dev.index not in (None, 0):
         raise RuntimeError(f"autorust: device '{dev}' does not exist: the wgpu backend drives one GPU (index 0)")
     _note_gpu_name(dev.type)
@@ -81,8 +94,10 @@ def _check_device(d):
 
 
 def _tensor_device(backend):
-    """``Tensor.device`` for the native backend name ("cpu" or "wgpu:0")."""
-    return device("cpu") if backend == "cpu" else device(_GPU_SHOWN_AS[0], 0)
+    """``Tensor.device`` for the native backend name ("cpu", "meta" or "wgpu:0")."""
+    if backend in ("cpu", "meta"):
+        return device(backend)
+    return device(_GPU_SHOWN_AS[0], 0)
 
 
 def set_default_device(d):
@@ -91,4 +106,4 @@ def set_default_device(d):
 
 
 def get_default_device():
-    return device("cpu") if _DEFAULT[0] == "cpu" else device(_GPU_SHOWN_AS[0], 0)
+    return _tensor_device(_DEFAULT[0] if _DEFAULT[0] != "wgpu" else "wgpu:0")

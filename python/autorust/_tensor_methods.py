@@ -27,6 +27,8 @@ class _ArrayView:
 
 
 def numpy(self, *, force=False):
+    if self.is_meta:
+        raise TypeError("can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
     if self.requires_grad and not force:
         raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
     if force and self.is_cuda:
@@ -42,6 +44,8 @@ def __array__(self, dtype=None, copy=None):
 
 
 def tolist(self):
+    if self.is_meta:
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
     t = self.detach().cpu() if self.is_cuda else self
     return np.asarray(_ArrayView(t)).tolist()
 
@@ -388,7 +392,10 @@ def _fill_with_draws(self, draw):
     """Fills `self` in place with `draw(shape)` (a contiguous tensor of
     draws), in the order PyTorch's random kernels walk memory: a strided
     tensor (a transposed view, say) is filled in memory order, its dims
-    sorted by stride as PyTorch's TensorIterator sorts them."""
+    sorted by stride as PyTorch's TensorIterator sorts them. A meta tensor
+    has nothing to fill (and the generator does not advance)."""
+    if self.is_meta:
+        return self
     if self.is_contiguous():
         values = draw(tuple(self.shape))
     else:

@@ -164,6 +164,17 @@ def _repr(t):
     indent = len(prefix)
     suffixes = []
     dt = t.dtype
+    if t.is_meta:
+        # no values to show: PyTorch prints "..." with the size
+        suffixes = ["device='meta'", "size=" + str(tuple(t.shape))]
+        if dt is not _dtype.get_default_dtype():
+            suffixes.append("dtype=" + str(dt))
+        fn = t.grad_fn
+        if fn is not None:
+            suffixes.append(f"grad_fn=<{fn.name()}>")
+        elif t.requires_grad:
+            suffixes.append("requires_grad=True")
+        return _add_suffixes(prefix + "...", suffixes, indent)
     if t.numel() == 0:
         if t.dim() != 1:
             suffixes.append("size=" + str(tuple(t.shape)))

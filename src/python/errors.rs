@@ -24,6 +24,7 @@ impl From<Error> for PyErr {
                 None => PyRuntimeError::new_err(msg),
             },
             Error::Dim { .. } | Error::Index { .. } => PyIndexError::new_err(msg),
+            Error::NotImplemented(_) => pyo3::exceptions::PyNotImplementedError::new_err(msg),
             // PyTorch reports bad sizes and ranges (negative dims, arange step 0) as RuntimeError.
             Error::Shape { .. }
             | Error::Value { .. }

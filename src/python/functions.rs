@@ -135,10 +135,10 @@ pub fn full(
     let s = sizes_from_i64("full", &shape)?;
     let (dt, dev) = (
         parse_dtype(dtype)?,
-        if device == "cpu" {
-            crate::storage::Device::Cpu
-        } else {
-            crate::storage::Device::Wgpu
+        match device {
+            "cpu" => crate::storage::Device::Cpu,
+            "meta" => crate::storage::Device::Meta,
+            _ => crate::storage::Device::Wgpu,
         },
     );
     let t = py.detach(|| Tensor::full_checked_on(&s, value, dt, dev))?;

@@ -11,6 +11,7 @@ fn parse_device(name: &str) -> PyResult<Device> {
     match name {
         "cpu" => Ok(Device::Cpu),
         "wgpu" => Ok(Device::Wgpu),
+        "meta" => Ok(Device::Meta),
         other => Err(PyRuntimeError::new_err(format!("unknown device '{other}'"))),
     }
 }
@@ -108,9 +109,7 @@ mod queries {
             let c = t.detach().clone_data()?;
             c.with_storage(|s, _| match s {
                 crate::storage::Storage::Gpu(g) => gpu::asserts::assert_all(g, message),
-                crate::storage::Storage::Cpu(_) => Err(crate::error::Error::Device(
-                    "a device check needs a GPU tensor".into(),
-                )),
+                _ => Err(crate::error::Error::Device("a device check needs a GPU tensor".into())),
             })
         })?;
         Ok(())

@@ -167,10 +167,10 @@ impl PyTensor {
     }
     #[getter]
     fn device(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let backend = if self.t.device() == crate::storage::Device::Cpu {
-            "cpu"
-        } else {
-            "wgpu:0"
+        let backend = match self.t.device() {
+            crate::storage::Device::Cpu => "cpu",
+            crate::storage::Device::Meta => "meta",
+            crate::storage::Device::Wgpu => "wgpu:0",
         };
         Ok(py
             .import("autorust._device")?
@@ -182,7 +182,11 @@ impl PyTensor {
     /// `is_cuda` take their GPU path).
     #[getter]
     fn is_cuda(&self) -> bool {
-        self.t.device() != crate::storage::Device::Cpu
+        self.t.device() == crate::storage::Device::Wgpu
+    }
+    #[getter]
+    fn is_meta(&self) -> bool {
+        self.t.device() == crate::storage::Device::Meta
     }
     #[getter]
     fn is_leaf(&self) -> bool {
@@ -304,10 +308,10 @@ impl PyTensor {
                 .getattr("_check_device")?
                 .call1((o,))?
                 .extract()?;
-            device = Some(if name == "cpu" {
-                crate::storage::Device::Cpu
-            } else {
-                crate::storage::Device::Wgpu
+            device = Some(match name.as_str() {
+                "cpu" => crate::storage::Device::Cpu,
+                "meta" => crate::storage::Device::Meta,
+                _ => crate::storage::Device::Wgpu,
             });
             Ok(())
         };

@@ -231,6 +231,9 @@ impl Tensor {
                 "a Tensor with {n} elements cannot be converted to Scalar"
             )));
         }
+        if self.device() == crate::storage::Device::Meta {
+            return Err(Error::Runtime("Tensor.item() cannot be called on meta tensors".into()));
+        }
         Ok(self.to_f64_vec()?[0])
     }
 

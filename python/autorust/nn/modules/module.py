@@ -360,12 +360,23 @@ class Module:
         def convert(t):
             if dt is not None and t.is_floating_point():
                 t = t.to(dt)
+            if target is not None and t.is_meta and target != "meta":
+                raise NotImplementedError(
+                    "Cannot copy out of meta tensor; no data! Please use torch.nn.Module.to_empty() instead of torch.nn.Module.to() when moving module from meta to a different device."
+                )
             return t if target is None else t.to(dev)
 
         return self._apply(convert)
 
     def cpu(self):
         return self._apply(lambda t: t.cpu())
+
+    def to_empty(self, *, device, recurse=True):
+        """Moves the parameters and buffers to `device` without copying their
+        values (new, uninitialised storage): the way off the meta device."""
+        from ..._creation import empty_like
+
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     def cuda(self, device=None):
         return self.to("cuda" if device is None else device)
@@ -430,9 +441,26 @@ class Module:
                     f"the shape in current model is {param.shape}."
                 )
                 continue
+            assign = local_metadata.get("assign_to_params_buffers", False)
+            if param.is_meta and not value.is_meta and not assign:
+                import warnings
+
+                warnings.warn(
+                    f"for {key}: copying from a non-meta parameter in the checkpoint to a meta parameter in the current model, which is a no-op. "
+                    "(Did you mean to pass `assign=True` to assign items in the state dictionary to their corresponding key in the module instead of copying them in place?)",
+                    stacklevel=3,
+                )
             try:
                 with no_grad():
-                    param.copy_(value)
+                    if assign:
+                        # the checkpoint's tensor itself becomes the module's
+                        # (a Parameter keeps the module's requires_grad)
+                        if isinstance(param, Parameter):
+                            value = value if isinstance(value, Parameter) else Parameter(value, requires_grad=param.requires_grad)
+                            value.requires_grad_(param.requires_grad)
+                        setattr(self, name, value)
+                    else:
+                        param.copy_(value)
             except Exception as ex:  # noqa: BLE001 - reported like PyTorch does
                 error_msgs.append(
                     f'While copying the parameter named "{key}", whose dimensions in the model are {param.shape} '
@@ -452,7 +480,8 @@ class Module:
         metadata = getattr(state_dict, "_metadata", None)
 
         def load(module, prefix=""):
-            local_meta = {} if metadata is None else metadata.get(prefix[:-1], {})
+            local_meta = dict({} if metadata is None else metadata.get(prefix[:-1], {}))
+            local_meta["assign_to_params_buffers"] = assign
             module._load_from_state_dict(state_dict, prefix, local_meta, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
