@@ -154,6 +154,11 @@ pub enum Rule {
         dim: usize,
     },
     Matmul(Saved, Saved),
+    /// A strided view (diagonal, unfold, as_strided) of an input of
+    /// `in_shape`: the gradient goes to the input elements at `positions`
+    /// (row-major positions in the input, shaped as the view), summed where
+    /// the view repeats an element (overlapping windows).
+    StridedView { in_shape: Shape, positions: Tensor },
     /// `addmm(bias, mat1, mat2)` = `bias + mat1 @ mat2` (nn.Linear's node).
     Addmm(Saved, Saved),
     Reshape {
@@ -613,6 +618,10 @@ pub fn apply(
             Ok(vec![gbias, g1, g2])
         }
         Rule::Reshape { in_shape } => one(g.reshape_to(in_shape)?),
+        Rule::StridedView { in_shape, positions } => {
+            let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
+            one(z.put(positions, g, true)?)
+        }
         Rule::Permute { dims } => {
             let mut inv = vec![0; dims.len()];
             for (i, &d) in dims.iter().enumerate() {

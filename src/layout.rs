@@ -74,6 +74,42 @@ impl Layout {
             offset: self.offset,
         }
     }
+    /// The diagonal of dims `d1`, `d2` (distinct, in range) with `offset`
+    /// (above the main diagonal when positive), as a last dim: the other
+    /// dims keep their order, the diagonal steps by both strides at once.
+    pub fn diagonal(&self, offset: i64, d1: usize, d2: usize) -> Layout {
+        let (n1, n2) = (self.shape[d1] as i64, self.shape[d2] as i64);
+        let len = if offset >= 0 { n1.min(n2 - offset) } else { (n1 + offset).min(n2) }.max(0) as usize;
+        let mut l = Layout { shape: Shape::new(), strides: Shape::new(), offset: self.offset };
+        for i in 0..self.shape.len() {
+            if i != d1 && i != d2 {
+                l.shape.push(self.shape[i]);
+                l.strides.push(self.strides[i]);
+            }
+        }
+        if len > 0 {
+            l.offset += if offset >= 0 { offset as usize * self.strides[d2] } else { (-offset) as usize * self.strides[d1] };
+        }
+        l.shape.push(len);
+        l.strides.push(self.strides[d1] + self.strides[d2]);
+        l
+    }
+
+    /// Every window of `size` along `dim`, `step` apart, as a new last dim
+    /// (`Tensor.unfold`); `size <= shape[dim]` and `step > 0` are checked by
+    /// the caller.
+    pub fn unfold(&self, dim: usize, size: usize, step: usize) -> Layout {
+        let mut l = self.clone();
+        let inner = self.strides.get(dim).copied().unwrap_or(1);
+        if dim < self.shape.len() {
+            l.shape[dim] = (self.shape[dim] - size) / step + 1;
+            l.strides[dim] = inner * step;
+        }
+        l.shape.push(size);
+        l.strides.push(inner);
+        l
+    }
+
     pub fn transpose(&self, a: usize, b: usize) -> Layout {
         let mut l = self.clone();
         l.shape.swap(a, b);

@@ -10,12 +10,12 @@ Tensor = _native.Tensor
 
 _METHOD_FUNCTIONS = """
 abs absolute neg negative sign exp log log1p expm1 sqrt rsqrt sin cos tan tanh sigmoid relu square
-reciprocal floor ceil round trunc fix erf clamp clip atan2 arctan2 maximum minimum pow
+reciprocal floor ceil round trunc fix erf clamp clip atan2 arctan2 maximum minimum
 eq ne lt le gt ge greater less logical_and logical_or logical_xor logical_not bitwise_not
 bitwise_and bitwise_or bitwise_xor
 sum mean prod amax amin max min argmax argmin var std var_mean norm logsumexp cumsum all any count_nonzero
 softmax log_softmax matmul mm bmm mv dot outer
-reshape view_as flatten ravel permute transpose swapaxes t squeeze unsqueeze narrow select index_select gather
+reshape view_as flatten ravel permute transpose swapaxes t squeeze unsqueeze narrow select index_select gather diagonal
 scatter scatter_add chunk split tensor_split unbind flip nonzero movedim moveaxis tile unflatten
 masked_fill masked_select isnan isinf isfinite isposinf isneginf equal isclose allclose lerp nan_to_num
 sort argsort topk diag triu tril index_fill index_add floor_divide remainder true_divide
@@ -39,6 +39,17 @@ def _forward(name):
 
 for _name in _METHOD_FUNCTIONS:
     globals()[_name] = _forward(_name)
+
+
+def pow(input, exponent):  # noqa: A001  (PyTorch's name)
+    """``pow(tensor, exponent)``, or ``pow(number, tensor)`` (PowBackward2, as PyTorch)."""
+    if not isinstance(input, Tensor) and isinstance(exponent, Tensor):
+        return exponent.__rpow__(input)
+    if not isinstance(input, Tensor):
+        from ._creation import tensor
+
+        input = tensor(input)
+    return input.pow(exponent)
 
 
 def add(input, other, *, alpha=1):

@@ -45,25 +45,6 @@ def addr(self, vec1, vec2, *, beta=1, alpha=1):
     return prod if beta == 0 else _scaled(self, beta) + prod
 
 
-def diagonal(self, offset=0, dim1=0, dim2=1):
-    """The diagonal as a new tensor (PyTorch returns a view; writes to this
-    result do not reach the input)."""
-    from ._creation import arange
-
-    nd = self.dim()
-    d1, d2 = dim1 % nd, dim2 % nd
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    rest = [d for d in range(nd) if d not in (d1, d2)]
-    x = self.permute(*rest, d1, d2)
-    rows, cols = x.shape[-2], x.shape[-1]
-    r0, c0 = builtins.max(-offset, 0), builtins.max(offset, 0)
-    n = builtins.max(builtins.min(rows - r0, cols - c0), 0)
-    flat = x.reshape(*x.shape[:-2], rows * cols)
-    idx = arange(n, device=self.device) * (cols + 1) + (r0 * cols + c0)
-    return flat.index_select(-1, idx)
-
-
 @node("TraceBackward0", inputs=1)
 def trace(self):
     if self.dim() != 2:
@@ -101,7 +82,9 @@ def kron(self, other):
         a_shape += [sa, 1]
         b_shape += [1, sb]
     prod = a.reshape(*a_shape) * b.reshape(*b_shape)
-    return prod.reshape(*[sa * sb for sa, sb in zip(a.shape, b.shape)])
+    out = prod.reshape(*[sa * sb for sa, sb in zip(a.shape, b.shape)])
+    _native._set_grad_fn_name(out, "UnsafeViewBackward0")  # PyTorch's reshape back from the product
+    return out
 
 
 def cross(self, other, dim=None):
@@ -187,7 +170,7 @@ def _take_diagonals(term, op):
         c = next(ch for ch in term if term.count(ch) > 1)
         i = term.index(c)
         j = term.index(c, i + 1)
-        op = diagonal(op, 0, i, j)  # the diagonal goes last
+        op = op.diagonal(0, i, j)  # the diagonal goes last
         term = "".join(ch for k, ch in enumerate(term) if k not in (i, j)) + c
     return term, op
 
@@ -367,8 +350,54 @@ def qr(self, some=True):
     return _linalg().qr(self, "reduced" if some else "complete")
 
 
-register([addmm, addmv, addbmm, baddbmm, addr, diagonal, trace, diag_embed, kron, cross, tensordot, vdot, inner, ger, dist, renorm,
+register([addmm, addmv, addbmm, baddbmm, addr, trace, diag_embed, kron, cross, tensordot, vdot, inner, ger, dist, renorm,
           inverse, det, logdet, slogdet, cholesky, pinverse, matrix_power, svd, qr])
 register([einsum, cdist, block_diag], methods=False)
 for _fn in (addmm, addmv, addbmm, baddbmm, addr):
     setattr(Tensor, _fn.__name__ + "_", inplace_variant(_fn))
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule along `dim`, with sample points `x` or spacing `dx`."""
+    if x is not None and dx is not None:
+        raise RuntimeError("trapezoid: received both x and dx")
+    n = y.shape[dim] if y.dim() else 0
+    if n == 0:
+        return y.sum(dim) * 0
+    lo, hi = y.narrow(dim, 0, n - 1), y.narrow(dim, 1, n - 1)
+    if x is None:
+        out = (hi + lo).sum(dim) * ((1.0 if dx is None else dx) / 2)
+        _native._set_grad_fn_name(out, "MulBackward1")  # PyTorch multiplies by a Scalar there
+        return out
+    dxs = x.diff(dim=-1 if x.dim() == 1 else dim)
+    if x.dim() == 1 and y.dim() > 1:
+        shape = [1] * y.dim()
+        shape[dim] = -1
+        dxs = dxs.reshape(shape)
+    return ((hi + lo) * dxs).sum(dim) / 2
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Running trapezoidal sums along `dim` (one fewer than y's length)."""
+    if x is not None and dx is not None:
+        raise RuntimeError("cumulative_trapezoid: received both x and dx")
+    n = y.shape[dim]
+    lo, hi = y.narrow(dim, 0, builtins.max(n - 1, 0)), y.narrow(dim, builtins.min(1, n), builtins.max(n - 1, 0))
+    if x is None:
+        return ((hi + lo) * ((1.0 if dx is None else dx) / 2)).cumsum(dim)
+    dxs = x.diff(dim=-1 if x.dim() == 1 else dim)
+    if x.dim() == 1 and y.dim() > 1:
+        shape = [1] * y.dim()
+        shape[dim] = -1
+        dxs = dxs.reshape(shape)
+    return ((hi + lo) * dxs / 2).cumsum(dim)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``torch.bilinear``: nn.functional.bilinear's op."""
+    from .nn.functional import bilinear as _bilinear
+
+    return _bilinear(input1, input2, weight, bias)
+
+
+register([trapezoid, cumulative_trapezoid, bilinear], methods=False)

@@ -120,11 +120,18 @@ def mode(self, dim=-1, keepdim=False):
 
 
 def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
-    return _quantile(self, q, dim, keepdim, interpolation, ignore_nan=False)
+    return _quantile_node(self, q, dim, keepdim, interpolation, False)
 
 
 def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
-    return _quantile(self, q, dim, keepdim, interpolation, ignore_nan=True)
+    return _quantile_node(self, q, dim, keepdim, interpolation, True)
+
+
+def _quantile_node(self, q, dim, keepdim, interpolation, ignore_nan):
+    # PyTorch's result node: the squeeze of the q dim for a scalar q (over
+    # its lerp), else the lerp itself
+    name = "SqueezeBackward4" if isinstance(q, numbers.Real) else "LerpBackward1"
+    return composite(name, lambda x: _quantile(x, q, dim, keepdim, interpolation, ignore_nan), self)
 
 
 def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):

@@ -302,3 +302,18 @@ Tensor.__rlshift__ = lambda self, other: bitwise_left_shift(_as_tensor_like(othe
 Tensor.__rrshift__ = lambda self, other: bitwise_right_shift(_as_tensor_like(other, self), self)
 Tensor.__ilshift__ = Tensor.bitwise_left_shift_ = inplace_variant(bitwise_left_shift)
 Tensor.__irshift__ = Tensor.bitwise_right_shift_ = inplace_variant(bitwise_right_shift)
+
+
+def fmax(self, other):
+    """The larger, a NaN losing to a number (PyTorch's gradient: ties go to self)."""
+    other = _as_tensor_like(other, self)
+    return composite("FmaxBackward0", lambda a, b: _native.where((a >= b) | b.isnan(), a, b), self, other)
+
+
+def fmin(self, other):
+    """The smaller, a NaN losing to a number (PyTorch's gradient: ties go to self)."""
+    other = _as_tensor_like(other, self)
+    return composite("FminBackward0", lambda a, b: _native.where((a <= b) | b.isnan(), a, b), self, other)
+
+
+register([fmax, fmin])

@@ -323,24 +323,6 @@ for _name in ("t_", "transpose_", "swapaxes_", "swapdims_", "unsqueeze_", "squee
         setattr(Tensor, _name, _inplace_view(_name))
 
 
-def unfold(self, dimension, size, step):
-    """Tensor.unfold: every window of `size` along `dimension`, `step` apart,
-    as a new last dim (a gather; PyTorch returns a view)."""
-    d = dimension % builtins.max(self.dim(), 1)
-    n = self.shape[d] if self.dim() else 1
-    if size > n:
-        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
-    if step <= 0:
-        raise RuntimeError(f"step is {step} but must be > 0")
-    count = (n - size) // step + 1
-    starts = np.arange(count) * step
-    idx = (starts[:, None] + np.arange(size)[None, :]).reshape(-1)
-    picked = self.index_select(d, _index_tensor(idx, self.device))
-    shape = list(self.shape)
-    shape[d:d + 1] = [count, size]
-    return picked.reshape(*shape).movedim(d + 1, -1)
-
-
 def put(self, index, source, accumulate=False):
     flat = self.reshape(-1)
     if accumulate:
@@ -370,8 +352,63 @@ def apply_(self, callable):
     return self
 
 
-register([unfold, put], methods=True)
+register([put], methods=True)
 register([], {"put": put}, methods=False)
 for _fn in (get_device, ndimension, apply_):
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.put_ = inplace_variant(put)
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """`input` with `src` written into the slice start:end:step along `dim`."""
+    idx = [slice(None)] * input.dim()
+    idx[dim] = slice(start, end, step)
+
+    def f(x, s):
+        out = x.clone()
+        out[tuple(idx)] = s
+        return out
+
+    return composite("SliceScatterBackward0", f, input, src)
+
+
+def select_scatter(input, src, dim, index):
+    """`input` with `src` written into index `index` along `dim`."""
+    idx = [slice(None)] * input.dim()
+    idx[dim] = index
+
+    def f(x, s):
+        out = x.clone()
+        out[tuple(idx)] = s
+        return out
+
+    return composite("SelectScatterBackward0", f, input, src)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """`input` with `src` written onto its diagonal."""
+    def f(x, s):
+        out = x.clone()
+        out.diagonal(offset, dim1, dim2).copy_(s)
+        return out
+
+    return composite("DiagonalScatterBackward0", f, input, src)
+
+
+def vander(x, N=None, increasing=False):
+    """Columns x^0 .. x^(N-1) (decreasing powers unless `increasing`)."""
+    from ._creation import arange
+
+    if x.dim() != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if n == 0:
+        return x.new_zeros(x.shape[0], 0)
+    out = x.unsqueeze(1) ** arange(n, device=x.device).to(x.dtype)
+    return out if increasing else out.flip(1)
+
+
+register([slice_scatter, select_scatter, diagonal_scatter])
+register([vander], methods=False)

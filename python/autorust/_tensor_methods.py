@@ -232,7 +232,13 @@ def masked_fill_(self, mask, value):
 
 
 def masked_select(self, mask):
-    return self[mask.expand(*self.shape) if mask.shape != self.shape else mask]
+    if mask.shape != self.shape:
+        from ._functions import broadcast_tensors
+
+        x, mask = broadcast_tensors(self, mask)
+    else:
+        x = self
+    return composite("MaskedSelectBackward0", lambda t: t[mask], x)
 
 
 def chunk(self, chunks, dim=0):
@@ -357,7 +363,16 @@ def count_nonzero(self, dim=None):
 
 
 def lerp(self, end, weight):
-    return self + (end - self) * weight
+    """PyTorch's formula (exact at both ends): self + w (end - self) below
+    w = 0.5, end - (end - self)(1 - w) from it."""
+    def f(a, b, w):
+        if isinstance(w, Tensor):
+            return _native.where(w.abs() < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+        return a + w * (b - a) if builtins.abs(w) < 0.5 else b - (b - a) * (1 - w)
+
+    if isinstance(weight, Tensor):
+        return composite("LerpBackward1", f, self, end, weight)
+    return composite("LerpBackward0", lambda a, b: f(a, b, weight), self, end)
 
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
@@ -438,10 +453,16 @@ def is_nonzero(self):
 
 
 def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-    big = float(np.finfo(self.dtype._np).max) if self.dtype.is_floating_point else 0
-    out = self.masked_fill(isnan(self), nan)
-    out = out.masked_fill(out == math.inf, big if posinf is None else posinf)
-    return out.masked_fill(out == -math.inf, -big if neginf is None else neginf)
+    if not self.dtype.is_floating_point:
+        return self.clone()
+    big = float(np.finfo(self.dtype._np).max)
+
+    def f(x):
+        out = x.masked_fill(isnan(x), nan)
+        out = out.masked_fill(out == math.inf, big if posinf is None else posinf)
+        return out.masked_fill(out == -math.inf, -big if neginf is None else neginf)
+
+    return composite("NanToNumBackward0", f, self)
 
 
 _NOT_GIVEN = object()
@@ -489,6 +510,15 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
 
 
 def diag(self, diagonal=0):
+    if self.dim() == 1:
+        return composite("DiagEmbedBackward0", lambda x: _diag(x, diagonal), self)
+    if self.dim() != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.dim()}D")
+    # PyTorch copies the diagonal out (a node of its own name)
+    return composite("DiagonalBackward0_copy", lambda x: x.diagonal(diagonal).clone(), self)
+
+
+def _diag(self, diagonal):
     from ._creation import arange
 
     if self.dim() == 1:
@@ -514,7 +544,7 @@ def triu(self, diagonal=0):
 
     r = arange(self.shape[-2], device=self.device).unsqueeze(1)
     c = arange(self.shape[-1], device=self.device).unsqueeze(0)
-    return masked_fill(self, (c - r) < diagonal, 0)
+    return composite("TriuBackward0", lambda x: _masked_fill(x, (c - r) < diagonal, 0), self)
 
 
 def tril(self, diagonal=0):
@@ -522,24 +552,34 @@ def tril(self, diagonal=0):
 
     r = arange(self.shape[-2], device=self.device).unsqueeze(1)
     c = arange(self.shape[-1], device=self.device).unsqueeze(0)
-    return masked_fill(self, (c - r) > diagonal, 0)
+    return composite("TrilBackward0", lambda x: _masked_fill(x, (c - r) > diagonal, 0), self)
 
 
 def index_fill(self, dim, index, value):
     idx = [slice(None)] * self.dim()
     idx[dim] = index
-    out = self.clone()
-    out[tuple(idx)] = value
-    return out
+
+    def fill(x, *v):
+        out = x.clone()
+        out[tuple(idx)] = v[0] if v else value
+        return out
+
+    if isinstance(value, Tensor):
+        return composite("IndexFillBackward1", fill, self, value)
+    return composite("IndexFillBackward0", fill, self)
 
 
 def index_add(self, dim, index, source, *, alpha=1):
     idx = index.reshape(-1)
-    zeros = new_zeros(self, *self.shape)
     shape = [1] * self.dim()
     shape[dim] = -1
-    full_idx = idx.reshape(shape).expand(*source.shape)
-    return self + zeros.scatter_add(dim, full_idx, source * alpha if alpha != 1 else source)
+
+    def f(x, src):
+        zeros = new_zeros(x, *x.shape)
+        full_idx = idx.reshape(shape).expand(*src.shape)
+        return x + zeros.scatter_add(dim, full_idx, src * alpha if alpha != 1 else src)
+
+    return composite("IndexAddBackward0", f, self, source)
 
 
 def sum_to_size(self, *size):
@@ -573,6 +613,18 @@ Tensor.__array_priority__ = 1000
 Tensor.moveaxis = movedim
 Tensor.absolute = Tensor.abs
 Tensor.arctan2 = Tensor.atan2
-Tensor.clamp_min = lambda self, min: self.clamp(min=min)
-Tensor.clamp_max = lambda self, max: self.clamp(max=max)
+def clamp_min(self, min):
+    out = self.clamp(min=min)
+    _native._set_grad_fn_name(out, "ClampMinBackward0" if not isinstance(min, Tensor) else "ClampMinBackward1")
+    return out
+
+
+def clamp_max(self, max):
+    out = self.clamp(max=max)
+    _native._set_grad_fn_name(out, "ClampMaxBackward0" if not isinstance(max, Tensor) else "ClampMaxBackward1")
+    return out
+
+
+Tensor.clamp_min = clamp_min
+Tensor.clamp_max = clamp_max
 Tensor.fix = Tensor.trunc

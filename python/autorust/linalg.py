@@ -44,6 +44,12 @@ def _mT(t):
 # ---- norms (compositions) ----
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    from ._composite import composite
+
+    return composite("LinalgVectorNormBackward0", lambda t: _vector_norm(t, ord, dim, keepdim, dtype), x)
+
+
+def _vector_norm(x, ord, dim, keepdim, dtype):
     if dtype is not None:
         x = x.to(dtype)
     dims = tuple(range(x.dim())) if dim is None else ((dim,) if isinstance(dim, numbers.Integral) else tuple(dim))
@@ -299,6 +305,25 @@ def eigh(A, UPLO="L"):
 
 def eigvalsh(A, UPLO="L"):
     return eigh(A, UPLO).eigenvalues
+
+
+def multi_dot(tensors, *, out=None):
+    """The product of a chain of matrices (the first may be 1-D, a row; the
+    last 1-D, a column), left to right."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        if t.dim() != 2 and not (t.dim() == 1 and i in (0, len(tensors) - 1)):
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.dim()}D")
+    result = tensors[0]
+    for t in tensors[1:]:
+        result = result @ t
+    if out is not None:
+        from ._out import write_out
+
+        return write_out("multi_dot", result, out, tensors)
+    return result
 
 
 def svdvals(A):

@@ -412,10 +412,7 @@ impl PyTensor {
         if decimals == 0 {
             return unary_t(py, &self.t, UnaryOp::Round);
         }
-        let f = 10f64.powi(decimals as i32);
-        Ok(PyTensor::wrap(
-            self.t.mul_scalar(f)?.unary(UnaryOp::Round)?.div_scalar(f)?,
-        ))
+        Ok(PyTensor::wrap(self.t.round_decimals(decimals)?))
     }
     #[pyo3(signature = (min=None, max=None))]
     fn clamp(

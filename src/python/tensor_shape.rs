@@ -129,8 +129,16 @@ impl PyTensor {
     fn flatten(&self, start_dim: i64, end_dim: i64) -> PyResult<PyTensor> {
         wrap(self.t.flatten(start_dim, end_dim))
     }
+    #[pyo3(signature = (offset=0, dim1=0, dim2=1))]
+    fn diagonal(&self, offset: i64, dim1: i64, dim2: i64) -> PyResult<PyTensor> {
+        wrap(self.t.diagonal(offset, dim1, dim2))
+    }
+    fn unfold(&self, dimension: i64, size: i64, step: i64) -> PyResult<PyTensor> {
+        wrap(self.t.unfold(dimension, size, step))
+    }
     fn ravel(&self) -> PyResult<PyTensor> {
-        wrap(self.t.flatten(0, -1))
+        // reshape(-1): a view node even for a 1-D tensor, as PyTorch's ravel
+        wrap(self.t.reshape(&[-1]))
     }
     #[pyo3(signature = (*sizes))]
     fn expand(&self, sizes: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
@@ -485,7 +493,10 @@ fn scatter_impl(
         None => {
             let v = scalar_f64(src_obj)?;
             let s = Tensor::full_on(&index.shape(), v, t.dtype(), t.device())?;
-            Ok(t.scatter(dim, index, &s, add)?)
+            let out = t.scatter(dim, index, &s, add)?;
+            // PyTorch's scatter.value overload
+            crate::graph::rename(&out, "ScatterBackward1");
+            Ok(out)
         }
     }
 }

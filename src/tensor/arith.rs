@@ -169,6 +169,25 @@ impl Tensor {
         Ok(out)
     }
 
+    /// `round(decimals=d)`: as PyTorch, `round(x * 10^d) / 10^d` (for d < 0,
+    /// `round(x / 10^-d) * 10^-d`), one node (RoundBackward1, zero gradient).
+    pub fn round_decimals(&self, decimals: i64) -> Result<Tensor> {
+        let out = {
+            let _off = crate::autograd::GradModeGuard::new(false);
+            if decimals >= 0 {
+                let f = 10f64.powi(decimals as i32);
+                self.mul_scalar(f)?.unary(crate::op::UnaryOp::Round)?.div_scalar(f)?
+            } else {
+                let f = 10f64.powi((-decimals) as i32);
+                self.div_scalar(f)?.unary(crate::op::UnaryOp::Round)?.mul_scalar(f)?
+            }
+        };
+        if out.dtype().is_float() {
+            record(&out, "RoundBackward1", &[self], || Rule::Zero);
+        }
+        Ok(out)
+    }
+
     /// `div(other, rounding_mode=...)`: the floor or truncation of the
     /// quotient, recorded as PyTorch's DivBackward2 (zero gradient to both
     /// inputs; `x // y` itself has no derivative in PyTorch).

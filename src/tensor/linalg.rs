@@ -202,7 +202,7 @@ impl Tensor {
             let b3 = b.expand(&eb)?.reshape_to(&[bsz, k, n])?;
             let mut shape = batch;
             shape.extend([m, n]);
-            a3.bmm_primitive(&b3, "BmmBackward0")?.reshape_to(&shape)?
+            a3.bmm_primitive(&b3, "BmmBackward0")?.unsafe_view(&shape)?
         };
         if na == 1 {
             out = out.squeeze(Some(&[-2]))?;

@@ -147,6 +147,7 @@ impl Tensor {
         let d = wrap_dim(if max { "max" } else { "min" }, dim, nd)?;
         if nd == 0 {
             let values = self.clone_tensor()?;
+            crate::graph::rename(&values, if max { "MaxBackward0" } else { "MinBackward0" });
             return Ok((
                 values,
                 Tensor::from_i64(vec![0], Shape::new()).to_device(self.device())?,

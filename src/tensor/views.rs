@@ -153,6 +153,47 @@ impl Tensor {
         Ok(out)
     }
 
+    /// `diagonal(offset, dim1, dim2)`: a view, the diagonal as the last dim.
+    pub fn diagonal(&self, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor> {
+        let nd = self.ndim();
+        let (a, b) = (wrap_dim("diagonal", dim1, nd)?, wrap_dim("diagonal", dim2, nd)?);
+        if a == b {
+            return shape_err("diagonal", format!("diagonal dimensions cannot be identical {dim1}, {dim2}"));
+        }
+        self.strided_view(|l| l.diagonal(offset, a, b), "DiagonalBackward0")
+    }
+
+    /// `Tensor.unfold(dimension, size, step)`: a view with the windows as a
+    /// new last dim.
+    pub fn unfold(&self, dimension: i64, size: i64, step: i64) -> Result<Tensor> {
+        let nd = self.ndim();
+        let d = wrap_dim("unfold", dimension, nd.max(1))?;
+        let n = self.shape().get(d).copied().unwrap_or(1);
+        if size < 0 || size as usize > n {
+            return shape_err("unfold", format!("maximum size for tensor at dimension {d} is {n} but size is {size}"));
+        }
+        if step <= 0 {
+            return shape_err("unfold", format!("step is {step} but must be > 0"));
+        }
+        self.strided_view(|l| l.unfold(d, size as usize, step as usize), "UnfoldBackward0")
+    }
+
+    /// A view whose layout `f` derives from this tensor's: the same
+    /// function applied to a row-major layout of this shape gives the input
+    /// positions its gradient goes back to.
+    fn strided_view(&self, f: impl Fn(&Layout) -> Layout, name: &'static str) -> Result<Tensor> {
+        let out = self.alias(f(&self.layout()));
+        if crate::autograd::is_grad_enabled() && self.requires_grad() {
+            let in_shape = self.shape();
+            let logical = f(&Layout::contiguous(in_shape.clone()));
+            let mut pos = Vec::with_capacity(logical.numel());
+            logical.for_each_offset(|o| pos.push(o as i64));
+            let positions = Tensor::from_i64(pos, logical.shape.clone());
+            record(&out, name, &[self], || Rule::StridedView { in_shape, positions });
+        }
+        Ok(out)
+    }
+
     pub fn transpose(&self, d0: i64, d1: i64) -> Result<Tensor> {
         let nd = self.ndim();
         if nd == 0 {

@@ -123,6 +123,12 @@ class Tolerance:
         self.rtol = {"float32": rtol32, "float64": rtol64}
         self.atol = {"float32": atol32, "float64": atol64}
 
+    def ignoring(self, field):
+        """This tolerance, not comparing `field` of tensors."""
+        t = Tolerance(ignore=self.ignore | {field})
+        t.rtol, t.atol = dict(self.rtol), dict(self.atol)
+        return t
+
     def as_float32(self):
         """This tolerance with float64 judged as float32."""
         t = Tolerance(ignore=self.ignore)

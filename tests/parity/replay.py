@@ -12,6 +12,7 @@ import collections
 import re
 
 from . import gold
+from .differences import DIFFERENCES
 from .observe import Tolerance, difference
 from .program import run
 
@@ -26,17 +27,28 @@ def _has_float32(obs):
     return False
 
 
-def compare(got, want, tol=TOLERANCE):
+def compare(got, want, tol=TOLERANCE, steps=None, used=None):
     """None when the observations match, else the first difference. A
     program that mixes float32 into float64 results is judged at float32's
     tolerance throughout: a last-bit difference of a float32 value carries
-    into every float64 value computed from it."""
+    into every float64 value computed from it. With the program's `steps`,
+    a difference that a documented rule (`differences.py`) covers is
+    accepted, and the rule's name is added to `used`."""
     if any(_has_float32(w) for w in want):
         tol = tol.as_float32()
     for i, (g, w) in enumerate(zip(got, want)):
         if g[0] != w[0]:
             return f"observation {i}: made at step {g[0]}, PyTorch's at step {w[0]}: {difference(g[1], w[1], tol) or 'same value'}"
-        d = difference(g[1], w[1], tol, f"step {w[0]}")
+        obs_tol = tol
+        d = difference(g[1], w[1], obs_tol, f"step {w[0]}")
+        while d and steps is not None:
+            rule = next((r for r in DIFFERENCES if r.field not in obs_tol.ignore and r.covers(steps[w[0]], d)), None)
+            if rule is None:
+                break
+            if used is not None:
+                used.add(rule.name)
+            obs_tol = obs_tol.ignoring(rule.field)
+            d = difference(g[1], w[1], obs_tol, f"step {w[0]}")
         if d:
             return d
     if len(got) != len(want):
@@ -46,8 +58,8 @@ def compare(got, want, tol=TOLERANCE):
     return None
 
 
-def replay(program, lib, tol=TOLERANCE):
-    return compare(run(program["steps"], lib), program["obs"], tol)
+def replay(program, lib, tol=TOLERANCE, used=None):
+    return compare(run(program["steps"], lib), program["obs"], tol, program["steps"], used)
 
 
 def _kind(diff):

@@ -380,7 +380,9 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 # ---- distances and attention ----
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+    # PyTorch: norm(x1 - x2 + eps) with aten::norm (NormBackward1)
+    diff = x1 - x2 + eps
+    return composite("NormBackward1", lambda d: d.norm(p, -1, keepdim=keepdim), diff)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
@@ -417,9 +419,12 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    from .functional import softplus
+    from .functional import _legacy_reduction, softplus
 
-    return _reduce(softplus(-target * input), reduction)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if target.requires_grad:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. This input cannot have requires_grad True.")
+    return composite("SoftMarginLossBackward0", lambda x: _reduce(softplus(-target * x), reduction), input)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):

@@ -1,0 +1,187 @@
+"""Special functions PyTorch has at top level: erfc, erfinv, lgamma,
+digamma, polygamma, i0.
+
+Their values are computed on the host in float64 (Python's math module
+and the series below) and rounded to the input's dtype, so they are
+accurate where a composition of native ops would not be (``1 - erf(x)``
+has no correct digit left at x = 4). Each is one graph node with
+PyTorch's name whose backward is written in differentiable ops
+(lgamma' = digamma, digamma' = polygamma(1), ...), so gradients of every
+order are exact.
+"""
+
+import math
+
+import numpy as np
+
+from . import _native
+from ._ops_register import inplace_variant, register
+
+Tensor = _native.Tensor
+
+_SQRT_PI = math.sqrt(math.pi)
+
+
+def _host_unary(x, f):
+    """f (float64 -> float64, on an array) applied to x's values: a new
+    tensor of x's float dtype on x's device."""
+    from ._creation import tensor
+    from ._dtype import get_default_dtype
+
+    dtype = x.dtype if x.is_floating_point() else get_default_dtype()
+    a = np.asarray(x.detach().cpu().numpy(), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        out = np.asarray(f(a), dtype=np.float64)
+    return tensor(out, dtype=dtype, device=x.device)
+
+
+def _node(name, x, values, backward):
+    """`values` as the result of a node `name` over `x` whose backward is
+    `backward(grad, result) -> grad_x`, written in tensor ops (recorded
+    under create_graph, so the gradient is differentiable in turn)."""
+    if not (x.requires_grad and _grad_enabled()):
+        return values
+    out = values
+    return _native._custom_node(out, [x], lambda g: (backward(g, _result(out)),), name)
+
+
+def _grad_enabled():
+    from ._grad_mode import is_grad_enabled
+
+    return is_grad_enabled()
+
+
+def _result(out):
+    # the backward closes over the output's values only (its graph would be
+    # a cycle through this node)
+    return out.detach()
+
+
+# ---- the float64 kernels (numpy arrays in, arrays out) ----
+
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+_lgamma_scalar = np.vectorize(lambda v: math.lgamma(v) if not (v <= 0 and v == math.floor(v)) else math.inf, otypes=[np.float64])
+
+
+def _erfinv(y):
+    """Inverse error function: a rational first guess refined by Newton steps."""
+    y = np.asarray(y, dtype=np.float64)
+    out = np.full(y.shape, np.nan)
+    inside = np.abs(y) < 1
+    out[y == 1] = np.inf
+    out[y == -1] = -np.inf
+    v = y[inside]
+    # Giles' single-precision approximation as the starting point
+    w = -np.log((1.0 - v) * (1.0 + v))
+    small = w < 5.0
+    ws, wl = w - 2.5, np.sqrt(np.maximum(w, 5.0)) - 3.0
+    ps = 2.81022636e-08
+    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941):
+        ps = ps * ws + c
+    pl = -0.000200214257
+    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682):
+        pl = pl * wl + c
+    x = np.where(small, ps, pl) * v
+    for _ in range(3):  # Newton on erf(x) - v: converges to double precision
+        err = np.vectorize(math.erf, otypes=[np.float64])(x) - v
+        x = x - err / (2.0 / _SQRT_PI * np.exp(-x * x))
+    out[inside] = x
+    return out
+
+
+def _polygamma_series(n, x):
+    """psi^(n)(x) for n >= 0 and x > 0: the recurrence up to x >= 10, then
+    the asymptotic series."""
+    x = np.asarray(x, dtype=np.float64).copy()
+    acc = np.zeros_like(x)
+    sign = (-1.0) ** (n + 1)
+    fact = math.factorial(n)
+    small = x < 10
+    while small.any():
+        xs = x[small]
+        acc[small] += (-1.0 / xs) if n == 0 else sign * fact / xs ** (n + 1)
+        x[small] = xs + 1
+        small = x < 10
+    # Bernoulli numbers B2..B16 for the asymptotic expansion
+    bern = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510]
+    if n == 0:
+        s = np.log(x) - 0.5 / x
+        for k, b in enumerate(bern, start=1):
+            s -= b / (2 * k * x ** (2 * k))
+        return s + acc
+    s = math.factorial(n - 1) / x ** n + fact / (2 * x ** (n + 1))
+    for k, b in enumerate(bern, start=1):
+        s += b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * x ** (2 * k + n))
+    return sign * s + acc
+
+
+def _polygamma(n, x):
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(x.shape, np.nan)
+    pos = x > 0
+    out[pos] = _polygamma_series(n, x[pos])
+    neg = (x <= 0) & np.isfinite(x)
+    pole = neg & (x == np.floor(x))
+    out[pole] = -np.inf if n == 0 else np.nan if n % 2 == 0 else np.inf
+    ok = neg & ~pole
+    if ok.any():
+        xn = x[ok]
+        if n == 0:
+            # reflection: psi(x) = psi(1 - x) - pi cot(pi x)
+            out[ok] = _polygamma_series(0, 1 - xn) - math.pi / np.tan(math.pi * xn)
+        else:
+            # recurrence down from a positive argument
+            k = np.ceil(-xn) + 1
+            acc = np.zeros_like(xn)
+            cur = xn.copy()
+            for _ in range(int(k.max())):
+                step = cur < 1
+                acc[step] += (-1.0) ** (n + 1) * math.factorial(n) / cur[step] ** (n + 1)
+                cur[step] += 1
+            out[ok] = _polygamma_series(n, cur) + acc
+    out[np.isnan(x)] = np.nan
+    out[x == np.inf] = 0.0 if n else np.inf
+    return out
+
+
+# ---- the functions ----
+
+def erfc(self):
+    values = _host_unary(self, _erfc)
+    return _node("ErfcBackward0", self, values, lambda g, y: g * (-2.0 / _SQRT_PI) * (-self.square()).exp())
+
+
+def erfinv(self):
+    values = _host_unary(self, _erfinv)
+    # d/dy erfinv(y) = sqrt(pi)/2 exp(erfinv(y)^2): written on the input via
+    # erfinv itself, so it is differentiable again
+    return _node("ErfinvBackward0", self, values, lambda g, y: g * (_SQRT_PI / 2) * erfinv(self).square().exp())
+
+
+def lgamma(self):
+    values = _host_unary(self, _lgamma_scalar)
+    return _node("LgammaBackward0", self, values, lambda g, y: g * digamma(self))
+
+
+def digamma(self):
+    values = _host_unary(self, lambda a: _polygamma(0, a))
+    return _node("DigammaBackward0", self, values, lambda g, y: g * polygamma(1, self))
+
+
+def polygamma(n, input):
+    if int(n) != n or n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n.")
+    n = int(n)
+    values = _host_unary(input, lambda a: _polygamma(n, a))
+    return _node("PolygammaBackward0", input, values, lambda g, y: g * polygamma(n + 1, input))
+
+
+def _method_polygamma(self, n):
+    return polygamma(n, self)
+
+
+register([erfc, erfinv, lgamma, digamma])
+register([polygamma], methods=False)
+Tensor.polygamma = _method_polygamma
+for _fn in (erfc, erfinv, lgamma, digamma):
+    setattr(Tensor, _fn.__name__ + "_", inplace_variant(_fn))
