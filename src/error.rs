@@ -62,7 +62,10 @@ impl fmt::Display for Error {
             Error::Index { msg, .. } => write!(f, "{msg}"),
             Error::DType { msg, .. } => write!(f, "{msg}"),
             Error::Value { msg, .. } => write!(f, "{msg}"),
-            Error::Autograd(msg) | Error::Runtime(msg) | Error::Device(msg) | Error::NotImplemented(msg) => write!(f, "{msg}"),
+            Error::Autograd(msg)
+            | Error::Runtime(msg)
+            | Error::Device(msg)
+            | Error::NotImplemented(msg) => write!(f, "{msg}"),
             Error::User(e) => write!(f, "{}", e.message),
             Error::OutOfMemory { op, bytes } => {
                 write!(f, "{op}: cannot allocate a tensor of {bytes} bytes")

@@ -158,7 +158,10 @@ pub enum Rule {
     /// `in_shape`: the gradient goes to the input elements at `positions`
     /// (row-major positions in the input, shaped as the view), summed where
     /// the view repeats an element (overlapping windows).
-    StridedView { in_shape: Shape, positions: Tensor },
+    StridedView {
+        in_shape: Shape,
+        positions: Tensor,
+    },
     /// `addmm(bias, mat1, mat2)` = `bias + mat1 @ mat2` (nn.Linear's node).
     Addmm(Saved, Saved),
     Reshape {
@@ -606,7 +609,9 @@ pub fn apply(
         }
         Rule::Matmul(a, b) => {
             let ga = need(0).then(|| mm_grad_a(g, &un(b)?)).transpose()?;
-            let gb = need(1).then(|| mm_grad_b(g, &un(a)?, &un(b)?)).transpose()?;
+            let gb = need(1)
+                .then(|| mm_grad_b(g, &un(a)?, &un(b)?))
+                .transpose()?;
             Ok(vec![ga, gb])
         }
         Rule::Addmm(m1, m2) => {
@@ -614,11 +619,16 @@ pub fn apply(
             // scheduler), mat1, mat2
             let gbias = need(0).then(|| g.clone());
             let g1 = need(1).then(|| mm_grad_a(g, &un(m2)?)).transpose()?;
-            let g2 = need(2).then(|| mm_grad_b(g, &un(m1)?, &un(m2)?)).transpose()?;
+            let g2 = need(2)
+                .then(|| mm_grad_b(g, &un(m1)?, &un(m2)?))
+                .transpose()?;
             Ok(vec![gbias, g1, g2])
         }
         Rule::Reshape { in_shape } => one(g.reshape_to(in_shape)?),
-        Rule::StridedView { in_shape, positions } => {
+        Rule::StridedView {
+            in_shape,
+            positions,
+        } => {
             let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(z.put(positions, g, true)?)
         }

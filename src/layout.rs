@@ -79,8 +79,17 @@ impl Layout {
     /// dims keep their order, the diagonal steps by both strides at once.
     pub fn diagonal(&self, offset: i64, d1: usize, d2: usize) -> Layout {
         let (n1, n2) = (self.shape[d1] as i64, self.shape[d2] as i64);
-        let len = if offset >= 0 { n1.min(n2 - offset) } else { (n1 + offset).min(n2) }.max(0) as usize;
-        let mut l = Layout { shape: Shape::new(), strides: Shape::new(), offset: self.offset };
+        let len = if offset >= 0 {
+            n1.min(n2 - offset)
+        } else {
+            (n1 + offset).min(n2)
+        }
+        .max(0) as usize;
+        let mut l = Layout {
+            shape: Shape::new(),
+            strides: Shape::new(),
+            offset: self.offset,
+        };
         for i in 0..self.shape.len() {
             if i != d1 && i != d2 {
                 l.shape.push(self.shape[i]);
@@ -88,7 +97,11 @@ impl Layout {
             }
         }
         if len > 0 {
-            l.offset += if offset >= 0 { offset as usize * self.strides[d2] } else { (-offset) as usize * self.strides[d1] };
+            l.offset += if offset >= 0 {
+                offset as usize * self.strides[d2]
+            } else {
+                (-offset) as usize * self.strides[d1]
+            };
         }
         l.shape.push(len);
         l.strides.push(self.strides[d1] + self.strides[d2]);

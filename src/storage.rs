@@ -65,7 +65,9 @@ fn probe_layout(l: &Layout) -> Layout {
 
 /// The refusal for an op that needs the values of a meta tensor.
 pub fn no_data(op: &str) -> Error {
-    Error::NotImplemented(format!("{op}: cannot compute on meta tensors (they hold no data)"))
+    Error::NotImplemented(format!(
+        "{op}: cannot compute on meta tensors (they hold no data)"
+    ))
 }
 
 /// PyTorch's error for reading a meta tensor's values.
@@ -78,8 +80,13 @@ fn copy_out_of_meta() -> Error {
 fn meta_probe(s: &Storage) -> Result<CpuStorage> {
     match s {
         Storage::Meta(m) => Ok(probe(m.dtype)),
-        Storage::Cpu(c) if c.len() == 1 => Ok(c.to_contiguous(&Layout::contiguous(vec![1]), c.dtype())),
-        other => Err(Error::Device(format!("Tensor on device {} is not on the expected device meta!", other.device().name()))),
+        Storage::Cpu(c) if c.len() == 1 => {
+            Ok(c.to_contiguous(&Layout::contiguous(vec![1]), c.dtype()))
+        }
+        other => Err(Error::Device(format!(
+            "Tensor on device {} is not on the expected device meta!",
+            other.device().name()
+        ))),
     }
 }
 
@@ -299,7 +306,10 @@ impl Storage {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::elementwise::unary(op, s, l)?)),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => Ok(Storage::Gpu(s.unary(op, l)?)),
-            Storage::Meta(m) => Ok(meta(cpu::elementwise::unary(op, &probe(m.dtype), &probe_layout(l))?.dtype(), l.numel())),
+            Storage::Meta(m) => Ok(meta(
+                cpu::elementwise::unary(op, &probe(m.dtype), &probe_layout(l))?.dtype(),
+                l.numel(),
+            )),
         }
     }
     /// A fused gradient kernel where the backend has one (None: the rule
@@ -329,7 +339,8 @@ impl Storage {
         guard_alloc(op.name(), la.numel(), DType::F64)?;
         if self.is_meta() || other.is_meta() {
             let (pa, pb) = (meta_probe(self)?, meta_probe(other)?);
-            let d = cpu::elementwise::binary(op, &pa, &probe_layout(la), &pb, &probe_layout(lb))?.dtype();
+            let d = cpu::elementwise::binary(op, &pa, &probe_layout(la), &pb, &probe_layout(lb))?
+                .dtype();
             return Ok(meta(d, la.numel()));
         }
         match (self, other) {
@@ -359,7 +370,10 @@ impl Storage {
         if [self, a, b].iter().any(|s| s.is_meta()) {
             let (pc, px, py) = (meta_probe(self)?, meta_probe(a)?, meta_probe(b)?);
             let one = probe_layout(lc);
-            return Ok(meta(cpu::elementwise::where_(&pc, &one, &px, &one, &py, &one)?.dtype(), lc.numel()));
+            return Ok(meta(
+                cpu::elementwise::where_(&pc, &one, &px, &one, &py, &one)?.dtype(),
+                lc.numel(),
+            ));
         }
         #[cfg(feature = "gpu")]
         if [self, a, b].iter().any(|s| s.device() == Device::Wgpu) {
@@ -389,7 +403,13 @@ impl Storage {
             Storage::Gpu(s) => Ok(Storage::Gpu(s.reduce(op, l, dims)?)),
             Storage::Meta(m) => {
                 let d = cpu::reduce::reduce(op, &probe(m.dtype), &probe_layout(l), dims)?.dtype();
-                let kept: usize = l.shape.iter().enumerate().filter(|(i, _)| !dims.contains(i)).map(|(_, &n)| n).product();
+                let kept: usize = l
+                    .shape
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !dims.contains(i))
+                    .map(|(_, &n)| n)
+                    .product();
                 Ok(meta(d, kept))
             }
         }
@@ -445,7 +465,10 @@ impl Storage {
                 let (v, i) = s.sort(l, dim, descending)?;
                 Ok(Some((Storage::Gpu(v), Storage::Gpu(i))))
             }
-            Storage::Meta(m) => Ok(Some((meta(m.dtype, l.numel()), meta(DType::I64, l.numel())))),
+            Storage::Meta(m) => Ok(Some((
+                meta(m.dtype, l.numel()),
+                meta(DType::I64, l.numel()),
+            ))),
         }
     }
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
@@ -454,7 +477,10 @@ impl Storage {
             Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::cumsum(s, l, dim))),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => Ok(Storage::Gpu(s.cumsum(l, dim)?)),
-            Storage::Meta(m) => Ok(meta(cpu::reduce::cumsum(&probe(m.dtype), &probe_layout(l), dim).dtype(), l.numel())),
+            Storage::Meta(m) => Ok(meta(
+                cpu::reduce::cumsum(&probe(m.dtype), &probe_layout(l), dim).dtype(),
+                l.numel(),
+            )),
         }
     }
     pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<Storage> {
@@ -524,7 +550,10 @@ impl Storage {
                 let (v, i) = g.max_pool(offset, planes, s)?;
                 Ok((Storage::Gpu(v), Storage::Gpu(i)))
             }
-            Storage::Meta(m) => Ok((meta(m.dtype, planes * s.positions()), meta(DType::I64, planes * s.positions()))),
+            Storage::Meta(m) => Ok((
+                meta(m.dtype, planes * s.positions()),
+                meta(DType::I64, planes * s.positions()),
+            )),
         }
     }
     /// This gradient (`[planes, OH*OW]` from `offset`) summed into the
@@ -553,7 +582,9 @@ impl Storage {
             (Storage::Gpu(g), Storage::Gpu(idx)) => Ok(Storage::Gpu(
                 g.max_pool_backward(offset, idx, indices.1, planes, s)?,
             )),
-            (Storage::Meta(m), Storage::Meta(_)) => Ok(meta(m.dtype, planes * s.in_hw[0] * s.in_hw[1])),
+            (Storage::Meta(m), Storage::Meta(_)) => {
+                Ok(meta(m.dtype, planes * s.in_hw[0] * s.in_hw[1]))
+            }
             (g, i) => Err(first_mismatch(
                 "max_pool2d backward",
                 &[g.device(), i.device()],
@@ -587,7 +618,10 @@ impl Storage {
         cs: &cpu::conv::ConvShape,
     ) -> Result<Storage> {
         if let Storage::Meta(m) = g.0 {
-            return Ok(meta(m.dtype, cs.n * cs.c * cs.sweep.in_hw[0] * cs.sweep.in_hw[1]));
+            return Ok(meta(
+                m.dtype,
+                cs.n * cs.c * cs.sweep.in_hw[0] * cs.sweep.in_hw[1],
+            ));
         }
         Ok(Storage::Cpu(cpu::conv::input_grad(
             (g.0.cpu_for("conv2d backward")?, g.1),
@@ -654,7 +688,9 @@ impl Storage {
             self.dtype(),
         )?;
         match (self, other) {
-            (Storage::Meta(m), Storage::Meta(_)) => Ok(meta(m.dtype, la.shape[0] * la.shape[1] * lb.shape[2])),
+            (Storage::Meta(m), Storage::Meta(_)) => {
+                Ok(meta(m.dtype, la.shape[0] * la.shape[1] * lb.shape[2]))
+            }
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(cpu::matmul::bmm(a, la, b, lb)?)),
             #[cfg(feature = "gpu")]
             (Storage::Gpu(a), Storage::Gpu(b)) => Ok(Storage::Gpu(a.bmm(la, b, lb)?)),
@@ -721,7 +757,9 @@ impl Storage {
             (Storage::Gpu(s), Storage::Gpu(i)) => Ok(Some(Storage::Gpu(
                 s.take_device(l, dim, i, out_shape, by_element)?,
             ))),
-            (Storage::Meta(m), Storage::Meta(_)) => Ok(Some(meta(m.dtype, crate::shape::numel(out_shape)))),
+            (Storage::Meta(m), Storage::Meta(_)) => {
+                Ok(Some(meta(m.dtype, crate::shape::numel(out_shape))))
+            }
             _ => Ok(None),
         }
     }

@@ -109,7 +109,9 @@ mod queries {
             let c = t.detach().clone_data()?;
             c.with_storage(|s, _| match s {
                 crate::storage::Storage::Gpu(g) => gpu::asserts::assert_all(g, message),
-                _ => Err(crate::error::Error::Device("a device check needs a GPU tensor".into())),
+                _ => Err(crate::error::Error::Device(
+                    "a device check needs a GPU tensor".into(),
+                )),
             })
         })?;
         Ok(())

@@ -121,7 +121,9 @@ impl PyTensor {
         let d = parse_dims(dim)?;
         match (dim, d) {
             // a tuple (or list) of dims is PyTorch's other overload
-            (Some(obj), Some(ds)) if !obj.is_instance_of::<pyo3::types::PyInt>() => wrap(self.t.squeeze_dims(&ds)),
+            (Some(obj), Some(ds)) if !obj.is_instance_of::<pyo3::types::PyInt>() => {
+                wrap(self.t.squeeze_dims(&ds))
+            }
             (_, d) => wrap(self.t.squeeze(d.as_deref())),
         }
     }

@@ -176,10 +176,14 @@ impl Tensor {
             let _off = crate::autograd::GradModeGuard::new(false);
             if decimals >= 0 {
                 let f = 10f64.powi(decimals as i32);
-                self.mul_scalar(f)?.unary(crate::op::UnaryOp::Round)?.div_scalar(f)?
+                self.mul_scalar(f)?
+                    .unary(crate::op::UnaryOp::Round)?
+                    .div_scalar(f)?
             } else {
                 let f = 10f64.powi((-decimals) as i32);
-                self.div_scalar(f)?.unary(crate::op::UnaryOp::Round)?.mul_scalar(f)?
+                self.div_scalar(f)?
+                    .unary(crate::op::UnaryOp::Round)?
+                    .mul_scalar(f)?
             }
         };
         if out.dtype().is_float() {

@@ -179,10 +179,15 @@ impl Tensor {
         let version = self.version();
         // the base's current node, reached without refreshing the base
         // itself (a root: it is not a view)
-        let gathered = crate::composite::composite("AsStridedBackward0", &[Some(base)], None, |a| {
-            let b = a[0].as_ref().ok_or_else(|| Error::Runtime("view history: no base".into()))?;
-            b.reshape_to(&[b.numel()])?.index_select(0, &flat_positions)?.reshape_to(&shape)
-        })?;
+        let gathered =
+            crate::composite::composite("AsStridedBackward0", &[Some(base)], None, |a| {
+                let b = a[0]
+                    .as_ref()
+                    .ok_or_else(|| Error::Runtime("view history: no base".into()))?;
+                b.reshape_to(&[b.numel()])?
+                    .index_select(0, &flat_positions)?
+                    .reshape_to(&shape)
+            })?;
         let mut m = self.0.meta.lock();
         m.grad_fn = gathered.grad_fn();
         m.view_version = version;

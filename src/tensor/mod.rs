@@ -232,7 +232,9 @@ impl Tensor {
             )));
         }
         if self.device() == crate::storage::Device::Meta {
-            return Err(Error::Runtime("Tensor.item() cannot be called on meta tensors".into()));
+            return Err(Error::Runtime(
+                "Tensor.item() cannot be called on meta tensors".into(),
+            ));
         }
         Ok(self.to_f64_vec()?[0])
     }
