@@ -37,6 +37,15 @@ impl DType {
             DType::Bool => "Bool",
         }
     }
+    /// The C++ type name some of PyTorch's messages use (`long int`).
+    pub fn cpp_name(self) -> &'static str {
+        match self {
+            DType::F32 => "float",
+            DType::F64 => "double",
+            DType::I64 => "long int",
+            DType::Bool => "bool",
+        }
+    }
     /// The legacy type name used in autograd error messages (`FloatTensor`).
     pub fn legacy_name(self) -> &'static str {
         match self {

@@ -42,6 +42,21 @@ def _by_name(name):
     return _ALL[name]
 
 
+# the names PyTorch's C++ messages give each dtype
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+_CPP_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool"}
+
+
+def scalar_name(d):
+    """``Float``, ``Long``: the scalar type name in PyTorch's messages."""
+    return _SCALAR_NAMES[d._name]
+
+
+def cpp_name(d):
+    """``float``, ``long int``: the C++ type name in some of PyTorch's messages."""
+    return _CPP_NAMES[d._name]
+
+
 _DEFAULT = [float32]
 
 

@@ -3,10 +3,11 @@ they run on every device and differentiate): the addmm family, trace,
 diagonal, diag_embed, kron, cross, tensordot, einsum, cdist, block_diag."""
 
 import builtins
-import numbers
 
 from . import _native
 from ._composite import composite, node
+from ._einsum import einsum, tensordot
+from ._dtype import cpp_name, scalar_name
 from ._ops_register import inplace_variant, register
 
 Tensor = _native.Tensor
@@ -16,31 +17,81 @@ def _scaled(t, s):
     return t if s == 1 else t * s
 
 
-@node("AddmmBackward0", inputs=3)
-def addmm(self, mat1, mat2, *, beta=1, alpha=1):
-    prod = _scaled(mat1 @ mat2, alpha)
+def _coefficient(c, dtype):
+    """beta/alpha as PyTorch reads them for an integer result: truncated."""
+    return int(c) if not dtype.is_floating_point and not isinstance(c, bool) else c
+
+
+def _scaled_sum(self, prod, beta, alpha):
+    beta, alpha = _coefficient(beta, prod.dtype), _coefficient(alpha, prod.dtype)
+    prod = _scaled(prod, alpha)
     # beta == 0: input is ignored (its NaNs do not propagate), as in PyTorch
     return prod if beta == 0 else _scaled(self, beta) + prod
 
 
+def _matrix_dtypes(self, mat1, mat2):
+    if self.dtype != mat2.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {scalar_name(self.dtype)} and {scalar_name(mat2.dtype)}")
+    if mat1.dtype != mat2.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {scalar_name(mat1.dtype)} and {scalar_name(mat2.dtype)}")
+
+
+@node("AddmmBackward0", inputs=3)
+def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+    _matrix_dtypes(self, mat1, mat2)
+    for name, t in (("self", mat1), ("mat2", mat2)):  # PyTorch calls mat1 "self" here
+        if t.dim() != 2:
+            raise RuntimeError(f"addmm: {name} must be a matrix, got {t.dim()}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
+    prod = mat1.mm(mat2)
+    self.expand(prod.shape)  # PyTorch's message when self does not broadcast
+    return _scaled_sum(self, prod, beta, alpha)
+
+
 @node("AddmvBackward0", inputs=3)
 def addmv(self, mat, vec, *, beta=1, alpha=1):
-    return addmm.__wrapped__(self, mat, vec, beta=beta, alpha=alpha)
+    if not self.dtype == mat.dtype == vec.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {scalar_name(self.dtype)}, {scalar_name(mat.dtype)}, and {scalar_name(vec.dtype)}")
+    if mat.dim() != 2 or vec.dim() != 1 or self.dim() > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {self.dim()}, {mat.dim()}, {vec.dim()}")
+    prod = mat.mv(vec)
+    self.expand(prod.shape)
+    return _scaled_sum(self, prod, beta, alpha)
 
 
 @node("AddbmmBackward0", inputs=3)
 def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
-    prod = _scaled((batch1 @ batch2).sum(0), alpha)
-    return prod if beta == 0 else _scaled(self, beta) + prod
+    _matrix_dtypes(self, batch1, batch2)
+    for name, t in (("batch1", batch1), ("batch2", batch2)):
+        if t.dim() != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+    if batch1.shape[0] != batch2.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {batch1.shape[0]} and {batch2.shape[0]}")
+    if batch1.shape[2] != batch2.shape[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({batch1.shape[1]}x{batch1.shape[2]} and {batch2.shape[1]}x{batch2.shape[2]})")
+    prod = batch1.bmm(batch2).sum(0)
+    self.expand(prod.shape)
+    return _scaled_sum(self, prod, beta, alpha)
 
 
 @node("BaddbmmBackward0", inputs=3)
 def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
-    return addmm.__wrapped__(self, batch1, batch2, beta=beta, alpha=alpha)
+    if not self.dtype == batch1.dtype == batch2.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {cpp_name(self.dtype)}, batch1: {cpp_name(batch1.dtype)}, batch2: {cpp_name(batch2.dtype)}")
+    for name, t in (("batch1", batch1), ("batch2", batch2)):
+        if t.dim() != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+    prod = batch1.bmm(batch2)
+    self.expand(prod.shape)
+    return _scaled_sum(self, prod, beta, alpha)
 
 
 @node("AddrBackward0", inputs=3)
 def addr(self, vec1, vec2, *, beta=1, alpha=1):
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v.dim() != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.dim()}-D")
     prod = _scaled(vec1.unsqueeze(1) * vec2.unsqueeze(0), alpha)
     return prod if beta == 0 else _scaled(self, beta) + prod
 
@@ -105,132 +156,6 @@ def _cross(self, other, dim):
         return t.index_select(dim, tensor(order, device=t.device))
 
     return part(self, [1, 2, 0]) * part(other, [2, 0, 1]) - part(self, [2, 0, 1]) * part(other, [1, 2, 0])
-
-
-def tensordot(a, b, dims=2):
-    if isinstance(dims, numbers.Integral):
-        da = list(range(a.dim() - dims, a.dim()))
-        db = list(range(dims))
-    else:
-        da, db = dims
-        da = [da] if isinstance(da, numbers.Integral) else list(da)
-        db = [db] if isinstance(db, numbers.Integral) else list(db)
-    da = [d % a.dim() for d in da]
-    db = [d % b.dim() for d in db]
-    for x, y in zip(da, db):
-        if a.shape[x] != b.shape[y]:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[x]} in dim {x} and second has size {b.shape[y]} in dim {y}")
-    free_a = [d for d in range(a.dim()) if d not in da]
-    free_b = [d for d in range(b.dim()) if d not in db]
-    k = 1
-    for d in da:
-        k *= a.shape[d]
-    left = a.permute(*free_a, *da).reshape(-1, k)
-    right = b.permute(*db, *free_b).reshape(k, -1)
-    return (left @ right).reshape(*[a.shape[d] for d in free_a], *[b.shape[d] for d in free_b])
-
-
-def _parse_einsum(equation, operands):
-    eq = equation.replace(" ", "")
-    if "->" in eq:
-        lhs, out = eq.split("->")
-    else:
-        lhs, out = eq, None
-    terms = lhs.split(",")
-    if len(terms) != len(operands):
-        raise RuntimeError("einsum(): more operands were provided than specified in the equation" if len(operands) > len(terms) else "einsum(): fewer operands were provided than specified in the equation")
-    # '...' becomes as many fresh upper-case letters as the widest ellipsis covers
-    ell = 0
-    for term, op in zip(terms, operands):
-        if "..." in term:
-            ell = builtins.max(ell, op.dim() - (len(term) - 3))
-    ell_letters = "".join(chr(ord("Z") - i) for i in range(ell))[::-1]
-    expanded = []
-    for term, op in zip(terms, operands):
-        if "..." in term:
-            covered = op.dim() - (len(term) - 3)
-            term = term.replace("...", ell_letters[ell - covered:])
-        if len(term) != op.dim():
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match the number of dimensions ({op.dim()}) for operand {len(expanded)}")
-        expanded.append(term)
-    if out is None:
-        counts = {}
-        for term in expanded:
-            for c in term:
-                counts[c] = counts.get(c, 0) + 1
-        out = ell_letters + "".join(sorted(c for c in counts if counts[c] == 1 and c not in ell_letters))
-    else:
-        out = out.replace("...", ell_letters)
-    return expanded, out
-
-
-def _take_diagonals(term, op):
-    """Repeated letters in one term ('ii') become one dim (the diagonal)."""
-    while len(set(term)) != len(term):
-        c = next(ch for ch in term if term.count(ch) > 1)
-        i = term.index(c)
-        j = term.index(c, i + 1)
-        op = op.diagonal(0, i, j)  # the diagonal goes last
-        term = "".join(ch for k, ch in enumerate(term) if k not in (i, j)) + c
-    return term, op
-
-
-def _sum_out(term, op, keep):
-    """Sums the letters of `term` not in `keep`."""
-    drop = [i for i, c in enumerate(term) if c not in keep]
-    if drop:
-        op = op.sum(drop)
-        term = "".join(c for c in term if c in keep)
-    return term, op
-
-
-def _contract(ta, a, tb, b, keep):
-    """Two operands -> one, keeping the letters in `keep`, through one bmm."""
-    batch = [c for c in ta if c in tb and c in keep]
-    summed = [c for c in ta if c in tb and c not in keep]
-    left = [c for c in ta if c not in tb]
-    right = [c for c in tb if c not in ta]
-    size = {c: a.shape[ta.index(c)] for c in ta}
-    for c in tb:
-        sb = b.shape[tb.index(c)]
-        if c in size and size[c] != sb and size[c] != 1 and sb != 1:
-            raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped): subscript {c} has sizes {size[c]} and {sb}")
-        size[c] = builtins.max(size.get(c, 1), sb)
-
-    def prod(cs):
-        p = 1
-        for c in cs:
-            p *= size[c]
-        return p
-
-    a2 = a.permute(*[ta.index(c) for c in batch + left + summed])
-    b2 = b.permute(*[tb.index(c) for c in batch + summed + right])
-    a2 = a2.expand(*[size[c] for c in batch + left + summed]).reshape(prod(batch), prod(left), prod(summed))
-    b2 = b2.expand(*[size[c] for c in batch + summed + right]).reshape(prod(batch), prod(summed), prod(right))
-    out = (a2 @ b2).reshape(*[size[c] for c in batch + left + right])
-    return "".join(batch + left + right), out
-
-
-def einsum(equation, *operands):
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    terms, out = _parse_einsum(equation, operands)
-    ops = []
-    for term, op in zip(terms, operands):
-        ops.append(_take_diagonals(term, op))
-    # fold left to right; a letter survives while the output or a later operand needs it
-    term, acc = ops[0]
-    later = "".join(t for t, _ in ops[1:]) + out
-    term, acc = _sum_out(term, acc, later)
-    for k in range(1, len(ops)):
-        tb, b = ops[k]
-        later = "".join(t for t, _ in ops[k + 1:]) + out
-        tb, b = _sum_out(tb, b, later + term)
-        term, acc = _contract(term, acc, tb, b, later)
-    term, acc = _sum_out(term, acc, out)
-    if term != out:
-        acc = acc.permute(*[term.index(c) for c in out])
-    return acc
 
 
 @node("CdistBackward0", inputs=2)

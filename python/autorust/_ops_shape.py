@@ -51,16 +51,35 @@ def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
         counts = self.detach().cpu().numpy()
         return _index_tensor(np.repeat(np.arange(len(counts)), counts), self.device)
     x = self.reshape(-1) if dim is None else self
-    d = 0 if dim is None else dim % x.dim()
-    n = x.shape[d]
-    reps = repeats.detach().cpu().numpy().reshape(-1) if isinstance(repeats, Tensor) else np.asarray([repeats])
+    d = 0 if dim is None else dim % max(x.dim(), 1)
+    n = x.shape[d] if x.dim() else 1
+    if not isinstance(repeats, Tensor):
+        # a Python count: PyTorch's graph is a broadcast copy (unsqueeze,
+        # expand, clone, view), not an index
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        _check_output_size(output_size, n * repeats)
+        if x.dim() == 0:
+            x = x.reshape(1)
+        wide = list(x.shape)
+        wide.insert(d + 1, repeats)
+        shape = list(x.shape)
+        shape[d] *= repeats
+        return x.unsqueeze(d + 1).expand(*wide).clone().view(*shape)
+    reps = repeats.detach().cpu().numpy().reshape(-1)
     if reps.size == 1:
         reps = np.repeat(reps, n)
     if reps.size != n:
-        raise RuntimeError("repeats must have the same size as input along dim")
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = {reps.size} and input.size({d}) = {n}")
     if (reps < 0).any():
         raise RuntimeError("repeats can not be negative")
+    _check_output_size(output_size, int(reps.sum()))
     return x.index_select(d, _index_tensor(np.repeat(np.arange(n), reps), self.device))
+
+
+def _check_output_size(output_size, total):
+    if output_size is not None and output_size != total:
+        raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {total} but got {output_size}")
 
 
 def diff(self, n=1, dim=-1, prepend=None, append=None):

@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 
 from . import _native
+from ._dtype import cpp_name
 from .autograd.function import Function
 
 Tensor = _native.Tensor
@@ -314,16 +315,65 @@ def multi_dot(tensors, *, out=None):
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
     for i, t in enumerate(tensors):
-        if t.dim() != 2 and not (t.dim() == 1 and i in (0, len(tensors) - 1)):
+        end = "first" if i == 0 else "last" if i == len(tensors) - 1 else None
+        if end and t.dim() not in (1, 2):
+            raise RuntimeError(f"multi_dot(): the {end} tensor must be 1D or 2D but got {t.dim()}D")
+        if not end and t.dim() != 2:
             raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.dim()}D")
-    result = tensors[0]
-    for t in tensors[1:]:
-        result = result @ t
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is {cpp_name(tensors[0].dtype)} and tensor {i} {cpp_name(t.dtype)}")
+    out_shape = tuple(tensors[0].shape[:-1]) + tuple(tensors[-1].shape[1:])
+    # as PyTorch: 1-D ends become a row and a column, the chain is
+    # multiplied with mm in the cheapest order, and viewed back
+    mats = list(tensors)
+    if mats[0].dim() == 1:
+        mats[0] = mats[0].unsqueeze(0)
+    if mats[-1].dim() == 1:
+        mats[-1] = mats[-1].unsqueeze(-1)
+    for i in range(len(mats) - 1):
+        if mats[i].shape[1] != mats[i + 1].shape[0]:
+            a, b = mats[i].shape, mats[i + 1].shape
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(a)} and {list(b)} cannot be multiplied")
+    result = _chain_product(mats, _chain_order(mats), 0, len(mats) - 1).view(out_shape)
     if out is not None:
         from ._out import write_out
 
         return write_out("multi_dot", result, out, tensors)
     return result
+
+
+def _chain_order(mats):
+    """split[i][j]: where the cheapest product of mats[i..j] splits (the
+    textbook dynamic programme, first minimum on ties, as PyTorch)."""
+    n = len(mats)
+    if n == 3:
+        # PyTorch compares the two orders of three directly
+        a, b, c, d = mats[0].shape[0], mats[1].shape[0], mats[2].shape[0], mats[2].shape[1]
+        first_pair, last_pair = (a * c) * (b + d), (b * d) * (a + c)
+        split = [[0] * 3 for _ in range(3)]
+        split[0][2] = 0 if first_pair > last_pair else 1
+        split[0][1] = 0
+        split[1][2] = 1
+        return split
+    p = [m.shape[0] for m in mats] + [mats[-1].shape[1]]
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if cost[i][j] is None or q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+    return split
+
+
+def _chain_product(mats, split, i, j):
+    if i == j:
+        return mats[i]
+    k = split[i][j]
+    return _chain_product(mats, split, i, k).mm(_chain_product(mats, split, k + 1, j))
 
 
 def svdvals(A):

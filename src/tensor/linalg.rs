@@ -6,20 +6,31 @@ use crate::error::{dtype_err, shape_err, Result};
 use crate::grad_rules::{Rule, Saved};
 use crate::shape::broadcast_shapes;
 
+/// PyTorch's CPU matrix kernels refuse booleans.
+fn refuse_bool(t: &Tensor, kernel: &str) -> Result<()> {
+    if t.dtype() == crate::dtype::DType::Bool {
+        return Err(crate::error::Error::NotImplemented(format!(
+            "\"{kernel}\" not implemented for 'Bool'"
+        )));
+    }
+    Ok(())
+}
+
 fn missing() -> crate::error::Error {
-    crate::error::Error::Runtime("addmm: an operand is missing".into())
+    crate::error::Error::Runtime("matrix product: an operand is missing".into())
 }
 
 impl Tensor {
     /// The primitive: `[.., m, k] @ [.., k, n]` for 2-D or same-batch 3-D operands.
+    /// Callers check the dtypes first, each with PyTorch's message for it.
     fn bmm_primitive(&self, other: &Tensor, name: &'static str) -> Result<Tensor> {
         if self.dtype() != other.dtype() {
             return dtype_err(
-                "matmul",
+                name,
                 format!(
-                    "expected m1 and m2 to have the same dtype, but got: {} != {}",
-                    self.dtype(),
-                    other.dtype()
+                    "expected scalar type {} but found {}",
+                    self.dtype().scalar_name(),
+                    other.dtype().scalar_name()
                 ),
             );
         }
@@ -50,10 +61,16 @@ impl Tensor {
     pub fn mm(&self, other: &Tensor) -> Result<Tensor> {
         let (sa, sb) = (self.shape(), other.shape());
         if sa.len() != 2 {
-            return shape_err("mm", format!("mm: self must be a matrix, got {}-D tensor", sa.len()));
+            return shape_err(
+                "mm",
+                format!("mm: self must be a matrix, got {}-D tensor", sa.len()),
+            );
         }
         if sb.len() != 2 {
-            return shape_err("mm", format!("mm: mat2 must be a matrix, got {}-D tensor", sb.len()));
+            return shape_err(
+                "mm",
+                format!("mm: mat2 must be a matrix, got {}-D tensor", sb.len()),
+            );
         }
         if sa[1] != sb[0] {
             return shape_err(
@@ -64,6 +81,17 @@ impl Tensor {
                 ),
             );
         }
+        if self.dtype() != other.dtype() {
+            return dtype_err(
+                "mm",
+                format!(
+                    "expected m1 and m2 to have the same dtype, but got: {} != {}",
+                    self.dtype().cpp_name(),
+                    other.dtype().cpp_name()
+                ),
+            );
+        }
+        refuse_bool(self, "addmm_impl_cpu_")?;
         self.bmm_primitive(other, "MmBackward0")
     }
 
@@ -75,6 +103,7 @@ impl Tensor {
         if sa[0] != sb[0] || sa[2] != sb[1] {
             return shape_err("bmm", format!("Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].", sa[0], sa[2], sb[0], sb[1]));
         }
+        refuse_bool(self, "bmm")?;
         self.bmm_primitive(other, "BmmBackward0")
     }
 
@@ -90,15 +119,30 @@ impl Tensor {
                 ),
             );
         }
+        if self.dtype() != other.dtype() {
+            return dtype_err(
+                "dot",
+                format!(
+                    "dot : expected both vectors to have same dtype, but found {} and {}",
+                    self.dtype().scalar_name(),
+                    other.dtype().scalar_name()
+                ),
+            );
+        }
+        refuse_bool(self, "dot")?;
         if sa[0] != sb[0] {
             return shape_err("dot", format!("inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively", sa[0], sb[0], sa[0], sb[0]));
         }
-        let out = self
-            .unsqueeze(0)?
-            .bmm_primitive(&other.unsqueeze(1)?, "DotBackward0")?
-            .reshape_to(&[])?;
-        crate::graph::rename(&out, "DotBackward0");
-        Ok(out)
+        // one node over both vectors (the row-times-column product inside)
+        crate::composite::composite("DotBackward0", &[Some(self), Some(other)], None, |a| {
+            let (x, y) = (
+                a[0].as_ref().ok_or_else(missing)?,
+                a[1].as_ref().ok_or_else(missing)?,
+            );
+            x.unsqueeze(0)?
+                .bmm_primitive(&y.unsqueeze(1)?, "MmBackward0")?
+                .reshape_to(&[])
+        })
     }
 
     pub fn mv(&self, v: &Tensor) -> Result<Tensor> {
@@ -117,17 +161,30 @@ impl Tensor {
                 ),
             );
         }
-        let out = self
-            .bmm_primitive(&v.unsqueeze(1)?, "MvBackward0")?
-            .reshape_to(&[sa[0]])?;
-        crate::graph::rename(&out, "MvBackward0");
-        Ok(out)
+        if self.dtype() != v.dtype() {
+            let (m, x) = (self.dtype().scalar_name(), v.dtype().scalar_name());
+            return dtype_err(
+                "mv",
+                format!("addmv input tensors must have the same dtype, but got {x}, {m}, and {x}"),
+            );
+        }
+        refuse_bool(self, "addmv_impl_cpu")?;
+        crate::composite::composite("MvBackward0", &[Some(self), Some(v)], None, |a| {
+            let (m, x) = (
+                a[0].as_ref().ok_or_else(missing)?,
+                a[1].as_ref().ok_or_else(missing)?,
+            );
+            m.bmm_primitive(&x.unsqueeze(1)?, "MmBackward0")?
+                .reshape_to(&[sa[0]])
+        })
     }
 
-    /// NumPy `matmul` semantics (1-D promotion, batch broadcasting).
+    /// `matmul`, decomposed as PyTorch's `_matmul_impl` so the graph has
+    /// PyTorch's nodes: dot, mv, mm for 1-D/2-D operands; a batch times a
+    /// matrix or vector folded into rows (one mm/mv) when PyTorch folds;
+    /// otherwise the batch dims broadcast, flattened, and one bmm.
     pub fn matmul(&self, other: &Tensor) -> Result<Tensor> {
-        let (sa, sb) = (self.shape(), other.shape());
-        let (na, nb) = (sa.len(), sb.len());
+        let (na, nb) = (self.ndim(), other.ndim());
         if na == 0 || nb == 0 {
             return shape_err(
                 "matmul",
@@ -137,80 +194,98 @@ impl Tensor {
             );
         }
         match (na, nb) {
-            (1, 1) => return self.dot(other),
-            (2, 1) => return self.mv(other),
-            (1, 2) => {
-                if sa[0] != sb[0] {
-                    return shape_err(
-                        "matmul",
-                        format!(
-                            "mm: mat1 and mat2 shapes cannot be multiplied (1x{} and {}x{})",
-                            sa[0], sb[0], sb[1]
-                        ),
-                    );
-                }
-                return self.unsqueeze(0)?.mm(other)?.squeeze_dims(&[0]);
-            }
-            // PyTorch names the mm in matmul's shape error
-            (2, 2) => {
-                return self.mm(other)
-            }
-            _ => {}
+            (1, 1) => self.dot(other),
+            (2, 1) => self.mv(other),
+            (1, 2) => self.unsqueeze(0)?.mm(other)?.squeeze_dims(&[0]),
+            (2, 2) => self.mm(other),
+            _ if should_fold(self, other) => self.matmul_folded(other),
+            _ => self.matmul_batched(other),
         }
-        // Batched: promote 1-D operands, broadcast batch dims.
-        let a = if na == 1 {
-            self.unsqueeze(0)?
+    }
+
+    /// A batch (`self`, or `other` transposed) times a matrix or vector as
+    /// one mm/mv over the batch folded into rows.
+    fn matmul_folded(&self, other: &Tensor) -> Result<Tensor> {
+        let transpose = other.ndim() > self.ndim();
+        let (t1, t2) = if transpose {
+            (
+                other.mt()?,
+                if self.ndim() == 2 {
+                    self.t()?
+                } else {
+                    self.clone()
+                },
+            )
         } else {
-            self.clone()
+            (self.clone(), other.clone())
         };
-        let b = if nb == 1 {
-            other.unsqueeze(1)?
+        let s1 = t1.shape();
+        let mut out_shape = s1[..s1.len() - 1].to_vec();
+        let rows: usize = out_shape.iter().product();
+        let folded = t1.reshape_to(&[rows, s1[s1.len() - 1]])?;
+        if t2.ndim() == 1 {
+            return folded.mv(&t2)?.unsafe_view(&out_shape);
+        }
+        out_shape.push(t2.shape()[1]);
+        let out = folded.mm(&t2)?.unsafe_view(&out_shape)?;
+        if transpose {
+            out.mt()?.contiguous()
         } else {
-            other.clone()
-        };
-        let (sa2, sb2) = (a.shape(), b.shape());
-        let (m, k) = (sa2[sa2.len() - 2], sa2[sa2.len() - 1]);
-        let (k2, n) = (sb2[sb2.len() - 2], sb2[sb2.len() - 1]);
-        if k != k2 {
-            // PyTorch's messages: a batch times a matrix or vector is folded
-            // into rows first (mm / mv complain); otherwise bmm does
-            let rows: usize = sa2[..sa2.len() - 1].iter().product();
-            if nb == 1 {
-                return shape_err("matmul", format!("size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({k2})"));
-            }
-            if nb == 2 {
-                return shape_err("matmul", format!("mm: mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {k2}x{n})"));
-            }
-            let batch = broadcast_shapes("matmul", &sa2[..sa2.len() - 2], &sb2[..sb2.len() - 2])?;
-            let bsz: usize = batch.iter().product();
-            return shape_err("matmul", format!("Expected size for first two dimensions of batch2 tensor to be: [{bsz}, {k}] but got: [{bsz}, {k2}]."));
+            Ok(out)
         }
-        // A batch times one matrix folds the batch into rows: one GEMM, no copies.
-        let mut out = if sb2.len() == 2 && a.is_contiguous() {
-            let rows: usize = sa2[..sa2.len() - 1].iter().product();
-            let mut shape = sa2[..sa2.len() - 1].to_vec();
-            shape.push(n);
-            a.reshape_to(&[rows, k])?.mm(&b)?.unsafe_view(&shape)?
+    }
+
+    /// Broadcast batch dims, flattened into one bmm.
+    fn matmul_batched(&self, other: &Tensor) -> Result<Tensor> {
+        let (sa, sb) = (self.shape(), other.shape());
+        let (na, nb) = (sa.len(), sb.len());
+        let n = if na > 1 { sa[na - 2] } else { 1 };
+        let m1 = sa[na - 1];
+        let batch1 = &sa[..na.saturating_sub(2)];
+        let m2 = if nb > 1 { sb[nb - 2] } else { sb[0] };
+        let p = if nb > 1 { sb[nb - 1] } else { 1 };
+        let batch2 = &sb[..nb.saturating_sub(2)];
+        // PyTorch squeezes a size-1 batch of a grad-requiring operand to
+        // fold it instead of broadcasting it (a smaller gradient)
+        if na == 3 && nb == 3 && batch1[0] != batch2[0] {
+            if batch1[0] == 1 && self.requires_grad() {
+                return self.squeeze(Some(&[0]))?.matmul(other);
+            }
+            if batch2[0] == 1 && other.requires_grad() {
+                return self.matmul(&other.squeeze(Some(&[0]))?);
+            }
+        }
+        let batch = broadcast_shapes("matmul", batch1, batch2)?;
+        let bsz = batch.iter().product::<usize>() as i64;
+        let with = |tail: &[usize]| -> Vec<usize> { batch.iter().chain(tail).copied().collect() };
+        let a3 = self
+            .expand_view(&with(&[n, m1]))?
+            .reshape(&[bsz, n as i64, m1 as i64])?;
+        let vector_rhs = nb == 1;
+        let b3 = if vector_rhs {
+            other
+                .expand_view(&with(&[m2]))?
+                .reshape(&[bsz, m2 as i64])?
+                .unsqueeze(2)?
         } else {
-            let batch = broadcast_shapes("matmul", &sa2[..sa2.len() - 2], &sb2[..sb2.len() - 2])?;
-            let bsz: usize = batch.iter().product();
-            let mut ea = batch.clone();
-            ea.extend([m, k]);
-            let mut eb = batch.clone();
-            eb.extend([k, n]);
-            let a3 = a.expand(&ea)?.reshape_to(&[bsz, m, k])?;
-            let b3 = b.expand(&eb)?.reshape_to(&[bsz, k, n])?;
-            let mut shape = batch;
-            shape.extend([m, n]);
-            a3.bmm_primitive(&b3, "BmmBackward0")?.unsafe_view(&shape)?
+            other
+                .expand_view(&with(&[m2, p]))?
+                .reshape(&[bsz, m2 as i64, p as i64])?
         };
-        if na == 1 {
-            out = out.squeeze(Some(&[-2]))?;
+        let mut out_shape = batch.clone();
+        if na > 1 {
+            out_shape.push(n);
         }
-        if nb == 1 {
-            out = out.squeeze(Some(&[-1]))?;
+        if nb > 1 {
+            out_shape.push(p);
         }
-        Ok(out)
+        let product = a3.bmm(&b3)?;
+        let product = if vector_rhs {
+            product.squeeze(Some(&[-1]))?
+        } else {
+            product
+        };
+        product.unsafe_view(&out_shape)
     }
 
     pub fn outer(&self, other: &Tensor) -> Result<Tensor> {
@@ -219,6 +294,35 @@ impl Tensor {
         }
         self.unsqueeze(1)?.mul(&other.unsqueeze(0)?)
     }
+}
+
+/// PyTorch's `should_fold`: a batch (at least 3-D) times a matrix or vector
+/// is folded into rows when the smaller operand requires grad (its gradient
+/// then needs no batch-sized buffer) or when the batch folds without a copy.
+fn should_fold(a: &Tensor, b: &Tensor) -> bool {
+    let a_larger = a.ndim() >= b.ndim();
+    let (big, small_nd, small_requires_grad) = if a_larger {
+        (a.layout(), b.ndim(), b.requires_grad())
+    } else {
+        (
+            b.layout().transpose(b.ndim() - 2, b.ndim() - 1),
+            a.ndim(),
+            a.requires_grad(),
+        )
+    };
+    if !(big.ndim() >= 3 && (small_nd == 1 || small_nd == 2)) {
+        return false;
+    }
+    if small_requires_grad {
+        return true;
+    }
+    if a.ndim() == 2 {
+        return false;
+    }
+    if big.numel() == 0 {
+        return true;
+    }
+    (0..big.ndim() - 2).all(|i| big.strides[i] == big.strides[i + 1] * big.shape[i + 1])
 }
 
 impl Tensor {
@@ -259,35 +363,88 @@ impl Tensor {
     pub fn addmm(bias: &Tensor, mat1: &Tensor, mat2: &Tensor) -> Result<Tensor> {
         let (s1, s2) = (mat1.shape(), mat2.shape());
         if s1.len() != 2 || s2.len() != 2 {
-            let (which, nd) = if s1.len() != 2 { ("self", s1.len()) } else { ("mat2", s2.len()) };
-            return shape_err("addmm", format!("addmm: {which} must be a matrix, got {nd}-D tensor"));
+            let (which, nd) = if s1.len() != 2 {
+                ("self", s1.len())
+            } else {
+                ("mat2", s2.len())
+            };
+            return shape_err(
+                "addmm",
+                format!("addmm: {which} must be a matrix, got {nd}-D tensor"),
+            );
         }
         if s1[1] != s2[0] {
-            return shape_err("addmm", format!("addmm: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", s1[0], s1[1], s2[0], s2[1]));
+            return shape_err(
+                "addmm",
+                format!(
+                    "addmm: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+                    s1[0], s1[1], s2[0], s2[1]
+                ),
+            );
         }
-        if mat1.dtype() != mat2.dtype() || bias.dtype() != mat1.dtype() {
-            let names = |d: crate::dtype::DType| d.scalar_name().to_string();
-            return dtype_err("addmm", format!("expected m1 and m2 to have the same dtype, but got: {} != {}", names(mat1.dtype()), names(if mat1.dtype() != mat2.dtype() { mat2.dtype() } else { bias.dtype() })));
+        if mat1.dtype() != mat2.dtype() {
+            return dtype_err(
+                "addmm",
+                format!(
+                    "mat1 and mat2 must have the same dtype, but got {} and {}",
+                    mat1.dtype().scalar_name(),
+                    mat2.dtype().scalar_name()
+                ),
+            );
         }
-        let fused = bias.shape().as_slice() == [s2[1]] && mat1.dtype().is_float() && [bias, mat1, mat2].iter().all(|t| t.device() == crate::storage::Device::Cpu);
+        if bias.dtype() != mat2.dtype() {
+            return dtype_err(
+                "addmm",
+                format!(
+                    "self and mat2 must have the same dtype, but got {} and {}",
+                    bias.dtype().scalar_name(),
+                    mat2.dtype().scalar_name()
+                ),
+            );
+        }
+        refuse_bool(mat1, "addmm_impl_cpu_")?;
+        let fused = bias.shape().as_slice() == [s2[1]]
+            && mat1.dtype().is_float()
+            && [bias, mat1, mat2]
+                .iter()
+                .all(|t| t.device() == crate::storage::Device::Cpu);
         if !fused {
             let out_shape = [s1[0], s2[1]];
             crate::shape::broadcast_shapes("addmm", &bias.shape(), &out_shape)?;
-            return crate::composite::composite("AddmmBackward0", &[Some(bias), Some(mat1), Some(mat2)], None, |a| {
-                let (b, m1, m2) = (a[0].as_ref().ok_or_else(missing)?, a[1].as_ref().ok_or_else(missing)?, a[2].as_ref().ok_or_else(missing)?);
-                m1.mm(m2)?.add(b)
-            });
+            return crate::composite::composite(
+                "AddmmBackward0",
+                &[Some(bias), Some(mat1), Some(mat2)],
+                None,
+                |a| {
+                    let (b, m1, m2) = (
+                        a[0].as_ref().ok_or_else(missing)?,
+                        a[1].as_ref().ok_or_else(missing)?,
+                        a[2].as_ref().ok_or_else(missing)?,
+                    );
+                    m1.mm(m2)?.add(b)
+                },
+            );
         }
         let storage = {
             let (v1, v2) = (mat1.view_guard(), mat2.view_guard());
-            let (d1, d2) = (v1.storage.data.read_recursive(), v2.storage.data.read_recursive());
+            let (d1, d2) = (
+                v1.storage.data.read_recursive(),
+                v2.storage.data.read_recursive(),
+            );
             let bc = bias.contiguous_data()?;
             let vb = bc.view_guard();
             let sb = vb.storage.data.read_recursive();
-            d1.bmm_bias(&v1.layout.unsqueeze(0), &d2, &v2.layout.unsqueeze(0), (&sb, vb.layout.offset))?
+            d1.bmm_bias(
+                &v1.layout.unsqueeze(0),
+                &d2,
+                &v2.layout.unsqueeze(0),
+                (&sb, vb.layout.offset),
+            )?
         };
         let out = Tensor::contiguous_from(storage, vec![s1[0], s2[1]]);
-        record(&out, "AddmmBackward0", &[bias, mat1, mat2], || Rule::Addmm(Saved::input(mat1), Saved::input(mat2)));
+        record(&out, "AddmmBackward0", &[bias, mat1, mat2], || {
+            Rule::Addmm(Saved::input(mat1), Saved::input(mat2))
+        });
         Ok(out)
     }
 

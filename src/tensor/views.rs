@@ -70,13 +70,31 @@ impl Tensor {
         out
     }
 
-    /// `reshape_to` whose result PyTorch names `_unsafe_view` (matmul's and
-    /// linear's reshapes back from their flattened rows).
+    /// PyTorch's `_unsafe_view`: a view of a tensor that nothing else
+    /// references (a fresh product or copy) to `shape`, always recorded as
+    /// its own node (UnsafeViewBackward0), as matmul, linear and reshape's
+    /// copy make it. A layout no view can express is copied first.
     pub fn unsafe_view(&self, shape: &[usize]) -> Result<Tensor> {
-        let out = self.reshape_to(shape)?;
-        if !out.same_tensor(self) {
-            crate::graph::rename(&out, "UnsafeViewBackward0");
+        if crate::shape::numel(shape) != self.numel() {
+            return shape_err(
+                "_unsafe_view",
+                format!(
+                    "shape '{}' is invalid for input of size {}",
+                    fmt_shape(shape),
+                    self.numel()
+                ),
+            );
         }
+        let in_shape = self.shape();
+        let out = match self.layout().view(shape) {
+            Some(l) => self.alias(l),
+            None => {
+                Tensor::contiguous_from(self.to_contiguous_storage(self.dtype())?, shape.to_vec())
+            }
+        };
+        record(&out, "UnsafeViewBackward0", &[self], || Rule::Reshape {
+            in_shape,
+        });
         Ok(out)
     }
 
@@ -96,19 +114,17 @@ impl Tensor {
                 ),
             );
         }
-        let (out, name) = match self.layout().view(shape) {
-            Some(l) => (self.alias(l), "ViewBackward0"),
-            None => {
-                crate::storage::guard_alloc("reshape", self.numel(), self.dtype())?;
-                let s = self.to_contiguous_storage(self.dtype())?;
-                (
-                    Tensor::contiguous_from(s, shape.to_vec()),
-                    "UnsafeViewBackward0",
-                )
+        match self.layout().view(shape) {
+            Some(l) => {
+                let out = self.alias(l);
+                record(&out, "ViewBackward0", &[self], || Rule::Reshape {
+                    in_shape,
+                });
+                Ok(out)
             }
-        };
-        record(&out, name, &[self], || Rule::Reshape { in_shape });
-        Ok(out)
+            // as PyTorch: a contiguous clone, then an unsafe view of it
+            None => self.clone_tensor()?.unsafe_view(shape),
+        }
     }
 
     pub fn flatten(&self, start: i64, end: i64) -> Result<Tensor> {
@@ -156,9 +172,15 @@ impl Tensor {
     /// `diagonal(offset, dim1, dim2)`: a view, the diagonal as the last dim.
     pub fn diagonal(&self, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor> {
         let nd = self.ndim();
-        let (a, b) = (wrap_dim("diagonal", dim1, nd)?, wrap_dim("diagonal", dim2, nd)?);
+        let (a, b) = (
+            wrap_dim("diagonal", dim1, nd)?,
+            wrap_dim("diagonal", dim2, nd)?,
+        );
         if a == b {
-            return shape_err("diagonal", format!("diagonal dimensions cannot be identical {dim1}, {dim2}"));
+            return shape_err(
+                "diagonal",
+                format!("diagonal dimensions cannot be identical {dim1}, {dim2}"),
+            );
         }
         self.strided_view(|l| l.diagonal(offset, a, b), "DiagonalBackward0")
     }
@@ -170,12 +192,18 @@ impl Tensor {
         let d = wrap_dim("unfold", dimension, nd.max(1))?;
         let n = self.shape().get(d).copied().unwrap_or(1);
         if size < 0 || size as usize > n {
-            return shape_err("unfold", format!("maximum size for tensor at dimension {d} is {n} but size is {size}"));
+            return shape_err(
+                "unfold",
+                format!("maximum size for tensor at dimension {d} is {n} but size is {size}"),
+            );
         }
         if step <= 0 {
             return shape_err("unfold", format!("step is {step} but must be > 0"));
         }
-        self.strided_view(|l| l.unfold(d, size as usize, step as usize), "UnfoldBackward0")
+        self.strided_view(
+            |l| l.unfold(d, size as usize, step as usize),
+            "UnfoldBackward0",
+        )
     }
 
     /// A view whose layout `f` derives from this tensor's: the same
@@ -189,7 +217,10 @@ impl Tensor {
             let mut pos = Vec::with_capacity(logical.numel());
             logical.for_each_offset(|o| pos.push(o as i64));
             let positions = Tensor::from_i64(pos, logical.shape.clone());
-            record(&out, name, &[self], || Rule::StridedView { in_shape, positions });
+            record(&out, name, &[self], || Rule::StridedView {
+                in_shape,
+                positions,
+            });
         }
         Ok(out)
     }
@@ -253,7 +284,14 @@ impl Tensor {
     /// `squeeze(dims)`; `None` squeezes every size-1 dim.
     /// `squeeze()` (all size-1 dims) or `squeeze(dim)`.
     pub fn squeeze(&self, dims: Option<&[i64]>) -> Result<Tensor> {
-        self.squeeze_as(dims, if dims.is_none() { "SqueezeBackward0" } else { "SqueezeBackward1" })
+        self.squeeze_as(
+            dims,
+            if dims.is_none() {
+                "SqueezeBackward0"
+            } else {
+                "SqueezeBackward1"
+            },
+        )
     }
 
     /// `squeeze(dims)` given a tuple: PyTorch's SqueezeBackward4 overload.
@@ -306,6 +344,13 @@ impl Tensor {
     /// `Tensor.expand` as the user calls it: always a new view with its
     /// node, even to the same shape (as PyTorch).
     pub fn expand_view(&self, target: &[usize]) -> Result<Tensor> {
+        let shape = self.shape();
+        if target.len() < shape.len() {
+            return shape_err("expand", format!(
+                "expand(torch.{}{{{}}}, size={}): the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})",
+                self.dtype().legacy_name(), fmt_shape(&shape), fmt_shape(target), target.len(), shape.len()
+            ));
+        }
         let l = self.layout().expand("expand", target)?;
         let out = self.alias(l);
         record(&out, "ExpandBackward0", &[self], || Rule::Identity);
