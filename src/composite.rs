@@ -121,6 +121,13 @@ pub fn composite(
         link,
     });
     let node = NodeRef::create(crate::graph::intern(name), Rule::Composite(graph), edges);
+    let given: Vec<&Tensor> = inputs.iter().map(|t| t.unwrap_or(&out)).collect();
+    let hidden = crate::tensor::non_differentiable_inputs(&given);
+    if hidden != 0 {
+        if let Some(n) = crate::graph::ARENA.lock().get_mut(node.id()) {
+            n.hidden_inputs = hidden;
+        }
+    }
     out.set_grad_fn(node);
     Ok(out)
 }

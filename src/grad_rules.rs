@@ -224,6 +224,15 @@ pub enum Rule {
     Custom(CustomBackward),
     /// A composite op shown as one node: its inner graph (see `composite`).
     Composite(std::sync::Arc<crate::composite::CompositeGraph>),
+    /// PyTorch's CopySlices: an in-place op `op` on a view of a base, at the
+    /// base's flat `positions` (shaped as the view). Its edges are the base
+    /// and `op`'s inputs after the first (the view): the base's gradient
+    /// keeps its elements outside the view, and inside gets `op`'s gradient
+    /// for the view, computed by `op`'s own rule from the gradient there.
+    CopySlices {
+        positions: Tensor,
+        op: crate::graph::NodeRef,
+    },
     /// A first-order gradient kept connected to the tensors its formula read
     /// (PyTorch's `*_backward` kernels): the gradient passes to the first
     /// edge, the others get zeros (their derivative there is zero).
@@ -234,6 +243,26 @@ pub type CustomBackward =
     std::sync::Arc<dyn Fn(&Tensor) -> Result<Vec<Option<Tensor>>> + Send + Sync>;
 
 impl Rule {
+    /// After an in-place op wrote its result into `target`: the output this
+    /// rule saved is `target` itself from now on (PyTorch saves the tensor
+    /// it wrote), so a later in-place write to it fails the backward's
+    /// version check, as in PyTorch, instead of going unnoticed.
+    pub fn rebind_saved_output(&mut self, target: &Tensor) {
+        use Rule::*;
+        let slot = match self {
+            UnaryOut(_, s)
+            | Pow(_, _, s)
+            | Softmax { out: s, .. }
+            | LogSoftmax { out: s, .. }
+            | Prod { out: s, .. }
+            | Extremum { out: s, .. } => s,
+            _ => return,
+        };
+        if slot.is_output {
+            *slot = Saved::output(target);
+        }
+    }
+
     pub fn has_saved(&self) -> bool {
         use Rule::*;
         matches!(
@@ -255,6 +284,7 @@ impl Rule {
                 | Conv2d(..)
                 | CrossEntropy(..)
                 | Composite(..)
+                | CopySlices { .. }
         )
     }
 }
@@ -584,7 +614,7 @@ pub fn apply(
         }
         Rule::Cumsum { dim } => {
             let d = *dim as i64;
-            one(g.flip(d)?.cumsum(d)?.flip(d)?)
+            one(g.flip(&[d])?.cumsum(d)?.flip(&[d])?)
         }
         Rule::Softmax { out, dim } => {
             let y = un(out)?;
@@ -724,6 +754,7 @@ pub fn apply(
         Rule::Im2Col(sweep) => one(g.col2im(sweep)?),
         Rule::Col2Im(sweep) => one(g.im2col(sweep)?),
         Rule::CrossEntropy(x, ctx) => one(Tensor::cross_entropy_backward(&un(x)?, ctx, g)?),
+        Rule::CopySlices { positions, op } => copy_slices_backward(g, positions, op, needs),
         Rule::Put {
             positions,
             accumulate,
@@ -741,6 +772,48 @@ pub fn apply(
             Ok(vec![Some(gs), Some(gv)])
         }
     }
+}
+
+/// The gradients of a CopySlices node (see `Rule::CopySlices`).
+fn copy_slices_backward(
+    g: &Tensor,
+    positions: &Tensor,
+    op: &crate::graph::NodeRef,
+    needs: &[bool],
+) -> Result<Vec<Option<Tensor>>> {
+    let (rule, name, view_edge) = {
+        let a = crate::graph::ARENA.lock();
+        let n = a
+            .get(op.id())
+            .ok_or_else(|| Error::Autograd(FREED_GRAPH.into()))?;
+        (n.rule.clone(), n.name, n.edges.first().cloned().flatten())
+    };
+    let shape = g.shape();
+    let flat = g.reshape_to(&[g.numel()])?;
+    let at = positions.reshape_to(&[positions.numel()])?;
+    let region = flat.index_select(0, &at)?.reshape_to(&positions.shape())?;
+    let mut op_needs = vec![true];
+    op_needs.extend(needs.iter().skip(1).copied());
+    let mut grads = apply(&rule, name, &region, &op_needs, op.id())?;
+    // the view's gradient, as the scheduler would have shaped it for the view
+    let mut view_grad = grads.first_mut().and_then(Option::take);
+    if let (Some(vg), Some(e)) = (view_grad.as_mut(), view_edge) {
+        if let Some(s) = &e.shape {
+            if &vg.shape() != s {
+                *vg = vg.sum_to(s)?;
+            }
+        }
+        if vg.dtype() != g.dtype() {
+            *vg = vg.to_dtype(g.dtype())?;
+        }
+    }
+    let base = match view_grad {
+        Some(vg) => flat.put(positions, &vg, false)?,
+        None => flat.index_fill(&at, 0.0)?,
+    };
+    let mut out = vec![Some(base.reshape_to(&shape)?)];
+    out.extend(grads.into_iter().skip(1));
+    Ok(out)
 }
 
 /// Under create_graph, `grad` (a first-order gradient) recorded as a

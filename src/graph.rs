@@ -58,6 +58,13 @@ pub struct Node {
     /// Where the op was called from (an interned Python file:line), for
     /// backward errors that name the forward line; 0 = not recorded yet.
     pub origin: u32,
+    /// Inputs PyTorch does not count as differentiable (bool and integer
+    /// tensors: a condition, an index), one bit per input: they keep their
+    /// place in `edges` for the rule but are not shown in `next_functions`.
+    pub hidden_inputs: u32,
+    /// Which output of PyTorch's multi-output op this node stands for
+    /// (piece `i` of a split, the max of aminmax): the number edges to it show.
+    pub output_nr: u32,
 }
 
 struct Slot {
@@ -202,6 +209,8 @@ impl NodeRef {
             retain: None,
             hooks: Vec::new(),
             origin: 0,
+            hidden_inputs: 0,
+            output_nr: 0,
         }))
     }
     /// A new count on a live node (None if it was freed meanwhile).
@@ -290,6 +299,44 @@ pub fn intern(name: &str) -> &'static str {
 }
 
 /// Gives `t`'s grad_fn node another name (a composite standing for a fused op).
+/// The edges of node `id` after the first, each with a new count on its
+/// target, and its hidden-input bits shifted alike (a CopySlices node takes
+/// over the inputs of the op it wraps, all but the view it wrote).
+pub fn edges_after_first(id: NodeId) -> Option<(Vec<Option<Edge>>, u32)> {
+    let mut a = ARENA.lock();
+    let (edges, hidden) = {
+        let n = a.get(id)?;
+        (
+            n.edges.iter().skip(1).cloned().collect::<Vec<_>>(),
+            n.hidden_inputs,
+        )
+    };
+    for e in edges.iter().flatten() {
+        a.incref(e.node);
+    }
+    Some((edges, (hidden >> 1) << 1))
+}
+
+/// Marks `t`'s grad_fn as output `nr` of a multi-output op (see `Node::output_nr`).
+pub fn set_output_nr(t: &crate::tensor::Tensor, nr: u32) {
+    if let Some(id) = t.grad_fn_id() {
+        if let Some(n) = ARENA.lock().get_mut(id) {
+            n.output_nr = nr;
+        }
+    }
+}
+
+/// Hides inputs of `t`'s grad_fn from `next_functions` (one bit per input):
+/// a Python number an op took as a tensor, where PyTorch's overload takes a
+/// Scalar that is no input at all.
+pub fn hide_inputs(t: &crate::tensor::Tensor, bits: u32) {
+    if let Some(id) = t.grad_fn_id() {
+        if let Some(n) = ARENA.lock().get_mut(id) {
+            n.hidden_inputs |= bits;
+        }
+    }
+}
+
 pub fn rename(t: &crate::tensor::Tensor, name: &str) {
     if let Some(id) = t.grad_fn_id() {
         let interned = intern(name);

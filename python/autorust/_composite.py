@@ -15,7 +15,7 @@ is piecewise constant: relu, leaky_relu, hardtanh, ...).
 
 from . import _native
 
-__all__ = ["composite", "node"]
+__all__ = ["composite", "composite_maybe_inplace", "node"]
 
 
 def composite(name, fn, *inputs, link=None):
@@ -23,6 +23,18 @@ def composite(name, fn, *inputs, link=None):
         return _native._composite(name, inputs, fn)
     link_name, positions = link
     return _native._composite(name, inputs, fn, link_name, list(positions))
+
+
+def composite_maybe_inplace(input, inplace, name, fn, link=None, inplace_name=None):
+    """``composite(name, fn, input)``; with ``inplace``, written into
+    ``input`` as PyTorch's in-place variant does it (the node is
+    ``inplace_name`` where PyTorch names that variant apart), computed from
+    a copy that carries input's history, so what the node saves is not
+    overwritten. Returns ``input`` then."""
+    if inplace:
+        _native._inplace_apply(input, lambda source: composite(inplace_name or name, fn, source, link=link), name)
+        return input
+    return composite(name, fn, input, link=link)
 
 
 def node(name, inputs=1, link=None):

@@ -148,7 +148,9 @@ def logaddexp2(self, other):
 def xlogy(self, other):
     """x * log(y), 0 where x == 0 (unless y is NaN)."""
     if not isinstance(self, Tensor):
-        return node("XlogyBackward1", inputs=2)(_xlogy)(_as_tensor_like(self, other), other)
+        # xlogy(Scalar, Tensor): the number is no input of the node
+        x = _as_tensor_like(self, other)
+        return composite("XlogyBackward1", lambda y: _xlogy(x, y), other)
     return node("XlogyBackward0" if isinstance(other, Tensor) else "XlogyBackward2", inputs=2)(_xlogy)(self, other)
 
 
@@ -200,6 +202,10 @@ def float_power(self, exponent):
     from ._dtype import float64
 
     e = exponent.to(float64) if isinstance(exponent, Tensor) else float(exponent)
+    if not isinstance(self, Tensor):
+        from ._functions import pow
+
+        return pow(float(self), e)
     return self.to(float64) ** e
 
 
@@ -317,3 +323,31 @@ def fmin(self, other):
 
 
 register([fmax, fmin])
+
+
+def nextafter(self, other):
+    """The next float after self towards other (IEEE nextafter, on the
+    host); the gradient is 1 to self and 0 to other, as PyTorch's."""
+    import numpy as np
+
+    other = _as_tensor_like(other, self)
+    if not self.is_floating_point() or self.dtype != other.dtype:
+        raise RuntimeError(f"nextafter: expected both inputs to be floating point of the same dtype, got {self.dtype} and {other.dtype}")
+
+    def step(x, y):
+        a, b = np.broadcast_arrays(x.detach().cpu().numpy(), y.detach().cpu().numpy())
+        after = x.new_tensor(np.nextafter(a, b))
+        # adjacent floats differ by one exactly representable step
+        return x + (after - x.detach())
+
+    return composite("NextafterBackward0", step, self, other)
+
+
+def ldexp(self, other):
+    """self * 2**other, in the default float dtype for integer self."""
+    return composite("LdexpBackward0", lambda x, e: _float(x) * (2.0 ** _float(e)), self, other)
+
+
+register([nextafter, ldexp])
+Tensor.nextafter_ = inplace_variant(nextafter)
+Tensor.ldexp_ = inplace_variant(ldexp)

@@ -1,7 +1,8 @@
 """How the Python-composed ops (``_ops_*.py``) join the API: each function
 taking a tensor first becomes a Tensor method and an ``autorust.`` function
-of the same name; in-place variants copy the result back through ``copy_``,
-which applies PyTorch's in-place checks."""
+of the same name; in-place variants compute from a copy that carries the
+tensor's history and write the result back with the native in-place
+machinery (PyTorch's in-place checks, version counter and graph)."""
 
 from . import _native
 
@@ -22,9 +23,16 @@ def register(functions, aliases=None, methods=True):
         EXPORTS[name] = fn
 
 
+def apply_inplace(self, fn, name):
+    """`self` updated in place to `fn(source)`, computed from a copy of self
+    that carries its history (see `_native._inplace_apply`); returns self."""
+    _native._inplace_apply(self, fn, name)
+    return self
+
+
 def inplace_variant(fn):
     def inplace(self, *args, **kwargs):
-        self.copy_(fn(self, *args, **kwargs))
+        _native._inplace_apply(self, lambda source: fn(source, *args, **kwargs), fn.__name__ + "_")
         return self
 
     inplace.__name__ = fn.__name__ + "_"

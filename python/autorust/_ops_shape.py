@@ -12,7 +12,7 @@ from . import _native
 from ._composite import composite, node
 from ._dtype import bool_
 from ._functions import vstack
-from ._ops_register import inplace_variant, register
+from ._ops_register import apply_inplace, inplace_variant, register
 
 Tensor = _native.Tensor
 
@@ -165,9 +165,8 @@ def index_put_(self, indices, values, accumulate=False):
     positions = arange(self.numel(), device=self.device).reshape(*self.shape)[indices]
     if not isinstance(values, Tensor):
         values = self.new_tensor(values)
-    summed = self.reshape(-1).index_add(0, positions.reshape(-1), values.to(self.dtype).expand(*positions.shape).reshape(-1))
-    self.copy_(summed.reshape(*self.shape))
-    return self
+    flat_values = values.to(self.dtype).expand(*positions.shape).reshape(-1)
+    return apply_inplace(self, lambda s: s.reshape(-1).index_add(0, positions.reshape(-1), flat_values).reshape(*s.shape), "index_put_")
 
 
 @node("IndexCopyBackward0", inputs=4)
@@ -208,38 +207,31 @@ def fill_diagonal_(self, fill_value, wrap=False):
         stride = builtins.sum(int(np.prod(self.shape[d + 1:])) for d in range(self.dim()))
         flat = np.arange(n) * stride
     positions = _index_tensor(flat, self.device)
-    self.copy_(self.reshape(-1).index_fill(0, positions, fill_value).reshape(*self.shape))
-    return self
+    return apply_inplace(self, lambda s: s.reshape(-1).index_fill(0, positions, fill_value).reshape(*s.shape), "fill_diagonal_")
 
 
 def index_add_(self, dim, index, source, *, alpha=1):
-    self.copy_(self.index_add(dim, index, source, alpha=alpha))
-    return self
+    return apply_inplace(self, lambda s: s.index_add(dim, index, source, alpha=alpha), "index_add_")
 
 
 def index_fill_(self, dim, index, value):
-    self.copy_(self.index_fill(dim, index, value))
-    return self
+    return apply_inplace(self, lambda s: s.index_fill(dim, index, value), "index_fill_")
 
 
 def triu_(self, diagonal=0):
-    self.copy_(self.triu(diagonal))
-    return self
+    return apply_inplace(self, lambda s: s.triu(diagonal), "triu_")
 
 
 def tril_(self, diagonal=0):
-    self.copy_(self.tril(diagonal))
-    return self
+    return apply_inplace(self, lambda s: s.tril(diagonal), "tril_")
 
 
 def round_(self, decimals=0):
-    self.copy_(self.round(decimals=decimals))
-    return self
+    return apply_inplace(self, lambda s: s.round(decimals=decimals), "round_")
 
 
 def lerp_(self, end, weight):
-    self.copy_(self.lerp(end, weight))
-    return self
+    return apply_inplace(self, lambda s: s.lerp(end, weight), "lerp_")
 
 
 def meshgrid(*tensors, indexing="ij"):

@@ -123,16 +123,12 @@ register([bernoulli, multinomial, poisson])
 register([normal], methods=False)
 
 
-def _fill_from(self, values):
-    self.copy_(values.to(self.dtype))
-    return self
-
-
-def _fill(self, draw):
-    """`self` filled with `draw(shape)`, in PyTorch's memory order."""
+def _fill(self, draw, node, op):
+    """`self` filled with `draw(shape)`, in PyTorch's memory order, as the
+    graph node `node`."""
     from ._tensor_methods import _fill_with_draws
 
-    return _fill_with_draws(self, lambda shape: draw(shape).to(self.dtype))
+    return _fill_with_draws(self, lambda shape: draw(shape).to(self.dtype), node, op)
 
 
 def _uniform64(shape, generator):
@@ -146,25 +142,29 @@ def random_(self, from_=0, to=None, *, generator=None):
     """Integers uniform in [from, to) (to defaults to 2^mantissa for floats, as PyTorch)."""
     from ._creation import randint
 
+    node = "RandomBackward0"  # random_(from, to)
     if to is None:
         if from_:  # random_(to)
             from_, to = 0, from_
+            node = "RandomBackward1"
         elif self.is_floating_point():  # every integer the mantissa holds exactly
             to = 2 ** 24 + 1 if self.dtype.itemsize == 4 else 2 ** 53 + 1
+            node = "RandomBackward2"
         else:
             to = 2 ** 63 - 1
-    return _fill(self, lambda shape: randint(from_, to, shape, generator=generator, device=self.device))
+            node = "RandomBackward2"
+    return _fill(self, lambda shape: randint(from_, to, shape, generator=generator, device=self.device), node, "random_")
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
     """-log(1 - u) / lambd from 53-bit uniforms, in float64 and then rounded
     to the tensor's dtype, as PyTorch's CPU kernel (same values per seed)."""
-    return _fill(self, lambda shape: (-(-_uniform64(shape, generator)).log1p()) * (1.0 / lambd))
+    return _fill(self, lambda shape: (-(-_uniform64(shape, generator)).log1p()) * (1.0 / lambd), "ExponentialBackward0", "exponential_")
 
 
 def geometric_(self, p, *, generator=None):
     """ceil(log(u) / log(1 - p)) from 53-bit uniforms in float64 (PyTorch's CPU draws)."""
-    return _fill(self, lambda shape: (_uniform64(shape, generator).log() / np.log1p(-p)).ceil())
+    return _fill(self, lambda shape: (_uniform64(shape, generator).log() / np.log1p(-p)).ceil(), "GeometricBackward0", "geometric_")
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
@@ -173,20 +173,23 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     from ._dtype import float64
 
     # one double-precision normal(mean, std) per element, then exp
-    return _fill(self, lambda shape: _normal_draws(shape, float64, mean, std, generator, contiguous=False).exp())
+    return _fill(self, lambda shape: _normal_draws(shape, float64, mean, std, generator, contiguous=False).exp(), "LogNormalBackward0", "log_normal_")
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     """median + sigma tan(pi (u - 1/2)) from 53-bit uniforms in float64 (PyTorch's CPU draws)."""
     import math
 
-    return _fill(self, lambda shape: median + sigma * ((_uniform64(shape, generator) - 0.5) * math.pi).tan())
+    return _fill(self, lambda shape: median + sigma * ((_uniform64(shape, generator) - 0.5) * math.pi).tan(), "CauchyBackward0", "cauchy_")
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
+    from ._tensor_methods import _fill_in_graph
+
     if isinstance(p, Tensor):
-        return _fill_from(self, bernoulli(self, p, generator=generator))
-    return _fill(self, lambda shape: bernoulli_scalar(shape, p, self.dtype, self.device, generator))
+        _native._check_inplace(self)
+        return _fill_in_graph(self, bernoulli(self, p, generator=generator), "BernoulliBackward1", "bernoulli_", (p,))
+    return _fill(self, lambda shape: bernoulli_scalar(shape, p, self.dtype, self.device, generator), "BernoulliBackward2", "bernoulli_")
 
 
 for _fn in (random_, exponential_, geometric_, log_normal_, cauchy_, bernoulli_):

@@ -226,9 +226,9 @@ def _masked_fill(self, mask, v):
 
 
 def masked_fill_(self, mask, value):
-    # copy_ applies PyTorch's in-place checks (leaf that requires grad, versions)
-    self.copy_(masked_fill(self, mask, value))
-    return self
+    from ._ops_register import apply_inplace
+
+    return apply_inplace(self, lambda s: masked_fill(s, mask, value), "masked_fill_")
 
 
 def masked_select(self, mask):
@@ -403,21 +403,30 @@ def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fals
     return full(size, fill_value, dtype=dtype or self.dtype, device=self.device if device is None else device, requires_grad=requires_grad)
 
 
-def _fill_with_draws(self, draw):
+def _fill_with_draws(self, draw, node, op):
     """Fills `self` in place with `draw(shape)` (a contiguous tensor of
     draws), in the order PyTorch's random kernels walk memory: a strided
     tensor (a transposed view, say) is filled in memory order, its dims
     sorted by stride as PyTorch's TensorIterator sorts them. A meta tensor
-    has nothing to fill (and the generator does not advance)."""
+    has nothing to fill (and the generator does not advance). In the graph
+    the fill is PyTorch's `node` (zero gradient to the old values); a leaf
+    that requires grad is refused, as PyTorch refuses it."""
     if self.is_meta:
         return self
+    _native._check_inplace(self)
     if self.is_contiguous():
         values = draw(tuple(self.shape))
     else:
         order = sorted(range(self.dim()), key=lambda d: self.stride(d), reverse=True)
         values = draw(tuple(self.shape[d] for d in order)).permute(*[order.index(d) for d in range(self.dim())])
-    with _no_grad():
-        self.copy_(values)
+    return _fill_in_graph(self, values, node, op)
+
+
+def _fill_in_graph(self, values, node, op, inputs=()):
+    """Writes `values` into `self` in place as the fill node `node` (zero
+    gradient to the old values and to `inputs`)."""
+    values = values.detach().to(device=self.device, dtype=self.dtype)
+    _native._inplace_apply(self, lambda source: _native._zero_node(values, [source, *inputs], node), op)
     return self
 
 
@@ -427,7 +436,7 @@ def uniform_(self, a=0.0, b=1.0, generator=None):
 
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    return _fill_with_draws(self, lambda shape: native.rand(list(shape), _dt(self.dtype), _gen(generator), float(a), float(b)))
+    return _fill_with_draws(self, lambda shape: native.rand(list(shape), _dt(self.dtype), _gen(generator), float(a), float(b)), "UniformBackward0", "uniform_")
 
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
@@ -437,7 +446,7 @@ def normal_(self, mean=0.0, std=1.0, generator=None):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     # a strided tensor takes PyTorch's element-by-element path
     contiguous = self.is_contiguous()
-    return _fill_with_draws(self, lambda shape: _normal_draws(shape, self.dtype, mean, std, generator, contiguous=contiguous))
+    return _fill_with_draws(self, lambda shape: _normal_draws(shape, self.dtype, mean, std, generator, contiguous=contiguous), "NormalBackward0", "normal_")
 
 
 def _no_grad():

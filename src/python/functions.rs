@@ -478,6 +478,52 @@ pub fn _set_grad_fn_name(t: PyRef<'_, PyTensor>, name: &str) {
     crate::graph::rename(&t.t, name);
 }
 
+/// PyTorch's in-place guard (a leaf that requires grad, in grad mode), for
+/// in-place ops written in Python that must refuse before they draw.
+#[pyfunction]
+pub fn _check_inplace(t: PyRef<'_, PyTensor>) -> PyResult<()> {
+    Ok(t.t.check_inplace()?)
+}
+
+/// `out`'s values as a node named `name` over `inputs` with a zero
+/// gradient to each (an in-place fill: its values do not depend on them).
+#[pyfunction]
+pub fn _zero_node(
+    out: PyRef<'_, PyTensor>,
+    inputs: &Bound<'_, PyAny>,
+    name: &str,
+) -> PyResult<PyTensor> {
+    let ins = tensor_list(inputs)?;
+    let refs: Vec<&Tensor> = ins.iter().collect();
+    let result = out.t.detach();
+    if result.dtype().is_float() {
+        crate::tensor::record(&result, crate::graph::intern(name), &refs, || {
+            crate::grad_rules::Rule::Zero
+        });
+    }
+    Ok(PyTensor::wrap(result))
+}
+
+/// An in-place op written in Python: `f(source)` computes the new values
+/// out of place from a copy of `t` that carries `t`'s history (so what the
+/// op saves for backward is not overwritten), and `t` takes them and the
+/// op's node, as the native in-place ops do.
+#[pyfunction]
+pub fn _inplace_apply(t: PyRef<'_, PyTensor>, f: &Bound<'_, PyAny>, name: &str) -> PyResult<()> {
+    let src = t.t.inplace_source()?;
+    let out = f.call1((PyTensor::wrap(src),))?;
+    let r = as_tensor(&out)
+        .ok_or_else(|| type_error(format!("{name}: the in-place op computed no tensor")))?;
+    Ok(t.t.inplace_update(&r, crate::graph::intern(name))?)
+}
+
+/// Marks the grad_fn of one result of a multi-output op (a split piece,
+/// aminmax's max) as PyTorch's output `nr` of that op.
+#[pyfunction]
+pub fn _set_output_nr(t: PyRef<'_, PyTensor>, nr: u32) {
+    crate::graph::set_output_nr(&t.t, nr);
+}
+
 /// Fused cross-entropy for `[N, C]` logits and int64 class targets.
 #[pyfunction]
 #[pyo3(signature = (input, target, weight=None, ignore_index=-100, reduction="mean"))]

@@ -94,6 +94,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(backward, m)?)?;
     m.add_function(wrap_pyfunction!(grad, m)?)?;
     m.add_function(wrap_pyfunction!(_set_grad_fn_name, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_output_nr, m)?)?;
+    m.add_function(wrap_pyfunction!(_inplace_apply, m)?)?;
+    m.add_function(wrap_pyfunction!(_zero_node, m)?)?;
+    m.add_function(wrap_pyfunction!(_check_inplace, m)?)?;
     m.add_function(wrap_pyfunction!(cross_entropy, m)?)?;
     m.add_function(wrap_pyfunction!(_custom_node, m)?)?;
     m.add_function(wrap_pyfunction!(_composite, m)?)?;

@@ -39,20 +39,35 @@ impl PyNode {
     }
     #[getter]
     fn next_functions(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let ids: Vec<Option<crate::graph::NodeId>> = ARENA
-            .lock()
-            .get(self.r.id())
-            .map(|n| n.edges.iter().map(|e| e.as_ref().map(|e| e.node)).collect())
-            .unwrap_or_default();
+        // (target, the output of it this edge carries), differentiable inputs only
+        let ids: Vec<(Option<crate::graph::NodeId>, u32)> = {
+            let arena = ARENA.lock();
+            arena
+                .get(self.r.id())
+                .map(|n| {
+                    n.edges
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i >= 32 || n.hidden_inputs & (1 << i) == 0)
+                        .map(|(_, e)| {
+                            let id = e.as_ref().map(|e| e.node);
+                            let nr = id.and_then(|id| arena.get(id)).map_or(0, |t| t.output_nr);
+                            (id, nr)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         let mut items = Vec::with_capacity(ids.len());
-        for id in ids {
+        for (id, nr) in ids {
             let node: Py<PyAny> = match id.and_then(NodeRef::from_id) {
                 Some(r) => Py::new(py, PyNode { r })?.into_any(),
                 None => py.None(),
             };
+            let nr = if node.is_none(py) { 0 } else { nr as i64 };
             items.push(PyTuple::new(
                 py,
-                [node, 0i64.into_pyobject(py)?.into_any().unbind()],
+                [node, nr.into_pyobject(py)?.into_any().unbind()],
             )?);
         }
         Ok(PyTuple::new(py, items)?.into_any().unbind())

@@ -34,7 +34,10 @@ pub fn binary_obj(
     let Some(b) = operand_like(other, a)? else {
         return Ok(not_implemented(py));
     };
-    let (x, y) = if reflected {
+    // PyTorch computes `2 + x` and `2 * x` as `x + 2`, `x * 2` (the same
+    // values: the ops commute); its graph lists the tensor first
+    let commutes = matches!(op, BinaryOp::Add | BinaryOp::Mul);
+    let (x, y) = if reflected && !commutes {
         (b, a.clone())
     } else {
         (a.clone(), b)
@@ -47,7 +50,9 @@ pub fn binary_obj(
         run(py, n, || x.binary(op, &y))?
     };
     if reflected && op == BinaryOp::Sub {
+        // rsub(Tensor, Scalar): the number is no input
         crate::graph::rename(&out, "RsubBackward1");
+        crate::graph::hide_inputs(&out, 0b01);
     }
     Ok(Py::new(py, PyTensor::wrap(out))?.into_any())
 }
@@ -508,11 +513,15 @@ impl PyTensor {
         inplace_binary(&self.t, "div_", BinaryOp::Div, &b, 1.0)
     }
     fn zero_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
-        slf.t.fill_(0.0)?;
+        slf.t.zero_()?;
         Ok(slf)
     }
     fn fill_<'py>(slf: PyRef<'py, Self>, value: &Bound<'py, PyAny>) -> PyResult<PyRef<'py, Self>> {
-        slf.t.fill_(scalar_f64(value)?)?;
+        match super::args::as_tensor(value) {
+            // a tensor value stays in the graph (its gradient is the sum)
+            Some(v) => slf.t.fill_tensor_(&v)?,
+            None => slf.t.fill_(scalar_f64(value)?)?,
+        }
         Ok(slf)
     }
     #[pyo3(signature = (src, non_blocking=false))]
@@ -600,20 +609,30 @@ pub fn clamp_impl(
             .unwrap_or(false)
     };
     if is_tensor(min) || is_tensor(max) {
-        let mut r = t.clone();
-        if let Some(m) = min {
-            r = r.binary(
-                BinaryOp::Maximum,
-                &operand(m)?.ok_or_else(|| super::errors::type_error("clamp(): bad min"))?,
-            )?;
+        if (min.is_some() && !is_tensor(min)) || (max.is_some() && !is_tensor(max)) {
+            return Err(super::errors::type_error("clamp() received an invalid combination of arguments: min and max must both be Tensors or both be Numbers"));
         }
-        if let Some(m) = max {
-            r = r.binary(
-                BinaryOp::Minimum,
-                &operand(m)?.ok_or_else(|| super::errors::type_error("clamp(): bad max"))?,
-            )?;
-        }
-        return Ok(r);
+        let lo = min.and_then(super::args::as_tensor);
+        let hi = max.and_then(super::args::as_tensor);
+        // PyTorch's clamp(Tensor min, Tensor max): one node over all three,
+        // ties split as maximum/minimum split them
+        return Ok(crate::composite::composite(
+            "ClampBackward0",
+            &[Some(t), lo.as_ref(), hi.as_ref()],
+            None,
+            |a| {
+                let mut r = a[0].clone().ok_or_else(|| {
+                    crate::error::Error::Runtime("clamp: the input is missing".into())
+                })?;
+                if let Some(m) = &a[1] {
+                    r = r.binary(BinaryOp::Maximum, m)?;
+                }
+                if let Some(m) = &a[2] {
+                    r = r.binary(BinaryOp::Minimum, m)?;
+                }
+                Ok(r)
+            },
+        )?);
     }
     let lo = min.map(|m| m.extract::<f64>()).transpose()?;
     let hi = max.map(|m| m.extract::<f64>()).transpose()?;

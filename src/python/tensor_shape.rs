@@ -249,11 +249,7 @@ impl PyTensor {
     }
     #[pyo3(signature = (*dims))]
     fn flip(&self, dims: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
-        let mut t = self.t.clone();
-        for d in parse_sizes(dims)? {
-            t = t.flip(d)?;
-        }
-        Ok(PyTensor::wrap(t))
+        wrap(self.t.flip(&parse_sizes(dims)?))
     }
 
     // ---- reductions ----
@@ -496,8 +492,9 @@ fn scatter_impl(
             let v = scalar_f64(src_obj)?;
             let s = Tensor::full_on(&index.shape(), v, t.dtype(), t.device())?;
             let out = t.scatter(dim, index, &s, add)?;
-            // PyTorch's scatter.value overload
+            // PyTorch's scatter.value overload: the value is no input
             crate::graph::rename(&out, "ScatterBackward1");
+            crate::graph::hide_inputs(&out, 0b10);
             Ok(out)
         }
     }

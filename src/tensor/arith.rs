@@ -135,14 +135,26 @@ impl Tensor {
             return Ok(out);
         }
         let (x, y) = (self, other);
+        // PyTorch's Scalar overloads (`x % 0.5`, `x // 2`, `2 % x`) take the
+        // number as no input at all, and `remainder(number, tensor)` has no
+        // derivative
+        let number_first = x.0.wrapped_number && !y.0.wrapped_number;
+        let scalar_overload = matches!(op, BinaryOp::Remainder | BinaryOp::FloorDivide)
+            && (y.0.wrapped_number || number_first);
+        let not_implemented =
+            op == BinaryOp::FloorDivide || (op == BinaryOp::Remainder && number_first);
         let name = match op {
-            // PyTorch's overloads: `x % 0.5` and `x % y` are two nodes
+            _ if not_implemented => "NotImplemented",
             BinaryOp::Remainder if y.0.wrapped_number => "RemainderBackward0",
             BinaryOp::Remainder => "RemainderBackward1",
-            BinaryOp::FloorDivide => "NotImplemented",
             _ => binary_name(op),
         };
         record(&out, name, &[x, y], || match op {
+            _ if not_implemented => Rule::NotImplemented(if op == BinaryOp::Remainder {
+                "remainder"
+            } else {
+                "floor_divide"
+            }),
             BinaryOp::Add => Rule::Add { alpha },
             BinaryOp::Sub => Rule::Sub { alpha },
             BinaryOp::Mul => Rule::Mul(
@@ -163,9 +175,11 @@ impl Tensor {
                 max: false,
             },
             BinaryOp::Remainder => Rule::Remainder(Saved::input(x), Saved::input(y)),
-            BinaryOp::FloorDivide => Rule::NotImplemented("floor_divide"),
             _ => Rule::Zero,
         });
+        if scalar_overload {
+            crate::graph::hide_inputs(&out, if number_first { 0b01 } else { 0b10 });
+        }
         Ok(out)
     }
 

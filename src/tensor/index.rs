@@ -484,11 +484,13 @@ impl Tensor {
                 return shape_err("stack", format!("stack expects each tensor to be equal size, but got {} at entry 0 and {} at entry {i}", fmt_shape(&s0), fmt_shape(&t.shape())));
             }
         }
-        let d = wrap_dim("stack", dim, s0.len() + 1)?;
-        let parts: Result<Vec<Tensor>> = tensors.iter().map(|t| t.unsqueeze(d as i64)).collect();
-        let out = Tensor::cat(&parts?, d as i64)?;
-        crate::graph::rename(&out, "StackBackward0");
-        Ok(out)
+        let d = wrap_dim("stack", dim, s0.len() + 1)? as i64;
+        let inputs: Vec<Option<&Tensor>> = tensors.iter().map(Some).collect();
+        // one node over the inputs, as PyTorch's
+        crate::composite::composite("StackBackward0", &inputs, None, |a| {
+            let parts: Result<Vec<Tensor>> = a.iter().flatten().map(|t| t.unsqueeze(d)).collect();
+            Tensor::cat(&parts?, d)
+        })
     }
 
     /// Coordinates of non-zero elements as an `[n, ndim]` int64 tensor.
@@ -507,9 +509,19 @@ impl Tensor {
         }
         let (view, adv) = self.apply_basic(args)?;
         if adv.is_empty() {
+            if view.same_tensor(self) {
+                // `x[...]`, `x[:, :]`: PyTorch returns an alias, a new node
+                return Ok(self.same_view("AliasBackward0"));
+            }
             return Ok(view);
         }
-        view.advanced_index(&adv)
+        // one node over the basic-indexed view, as PyTorch's IndexBackward0
+        crate::composite::composite("IndexBackward0", &[Some(&view)], None, |a| {
+            a[0].as_ref().map_or_else(
+                || crate::error::runtime_err("index: the input is missing"),
+                |v| v.advanced_index(&adv),
+            )
+        })
     }
 
     /// `x[idx]` with an int64 index on x's GPU: an index_select of the rows
@@ -526,11 +538,15 @@ impl Tensor {
             let negative = idx.binary(BinaryOp::Lt, &int(0.0))?;
             negative.where_(&idx.binary(BinaryOp::Add, &int(size as f64))?, idx)?
         };
-        let rows = self.index_select(0, &wrapped.reshape_to(&[idx.numel()])?)?;
         let mut shape = idx.shape().to_vec();
         shape.extend(self.shape().iter().skip(1));
-        let out = rows.reshape_to(&shape)?;
-        crate::graph::rename(&out, "IndexBackward0");
+        let flat = wrapped.reshape_to(&[idx.numel()])?;
+        let out = crate::composite::composite("IndexBackward0", &[Some(self)], None, |a| {
+            let x = a[0].as_ref().ok_or_else(|| {
+                crate::error::Error::Runtime("index: the input is missing".into())
+            })?;
+            x.index_select(0, &flat)?.reshape_to(&shape)
+        })?;
         Ok(Some(out))
     }
 
@@ -571,6 +587,9 @@ impl Tensor {
         let mut t = self.clone();
         let mut dim = 0usize; // current dim in t
         let mut adv: Vec<(usize, Tensor)> = vec![];
+        // PyTorch skips a slice over a whole dim inside a tuple key (`x[:, i]`
+        // indexes x itself); a lone slice (`x[:]`) is still a slice
+        let lone_slice = matches!(args, [IndexArg::Slice(..)]);
         for a in args {
             match a {
                 IndexArg::Int(i) => {
@@ -589,7 +608,14 @@ impl Tensor {
                     t = t.select(dim as i64, *i)?;
                 }
                 IndexArg::Slice(s, e, step) => {
-                    t = t.slice(dim as i64, *s, *e, *step)?;
+                    let whole = t.ndim() > dim && *step == 1 && {
+                        let len = t.shape()[dim] as i64;
+                        let at = |v: i64| if v < 0 { (v + len).max(0) } else { v.min(len) };
+                        s.map_or(0, at) == 0 && e.map_or(len, at) == len
+                    };
+                    if !(whole && !lone_slice) {
+                        t = t.slice(dim as i64, *s, *e, *step)?;
+                    }
                     dim += 1;
                 }
                 IndexArg::NewAxis => {
@@ -683,7 +709,6 @@ impl Tensor {
             p.extend(nb + first..nb + nrest);
             out = out.permute_usize(&p)?;
         }
-        crate::graph::rename(&out, "IndexBackward0");
         Ok(out)
     }
 

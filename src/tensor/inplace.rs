@@ -84,15 +84,23 @@ impl Tensor {
         Ok(())
     }
 
-    /// The source to compute an in-place op from: a recorded clone when the
-    /// graph will save it, so later backward sees the pre-update values.
+    /// The source to compute an in-place op from. When the graph will save
+    /// it: a copy of the values (so a later backward sees the pre-update
+    /// values) that carries this tensor's history itself, so the op's node
+    /// follows this tensor's previous node directly, as PyTorch's in-place
+    /// nodes do (no clone node in between).
     pub fn inplace_source(&self) -> Result<Tensor> {
         self.check_inplace()?;
-        if needs_grad(&[self]) {
-            self.clone_tensor()
-        } else {
-            Ok(self.clone())
+        if !needs_grad(&[self]) {
+            return Ok(self.clone());
         }
+        let Some(history) = self.grad_fn() else {
+            // no node to follow (not reached: such a leaf is refused above)
+            return self.clone_tensor();
+        };
+        let copy = self.clone_data()?;
+        copy.set_grad_fn(history);
+        Ok(copy)
     }
 
     /// Writes `result` (broadcastable to self's shape) into self's elements and
@@ -122,10 +130,19 @@ impl Tensor {
         self.write_from(result, op)?;
         if let Some(f) = result.grad_fn() {
             if result.dtype().is_float() && self.dtype().is_float() {
+                self.rebind_saved_output(&f);
                 self.0.meta.lock().grad_fn = Some(f);
             }
         }
         Ok(())
+    }
+
+    /// The op node `f` that wrote this tensor in place saved its output:
+    /// from now on that is this tensor (see `Rule::rebind_saved_output`).
+    fn rebind_saved_output(&self, f: &NodeRef) {
+        if let Some(n) = crate::graph::ARENA.lock().get_mut(f.id()) {
+            n.rule.rebind_saved_output(self);
+        }
     }
 
     /// An in-place write through a view of a tensor in the graph: the base
@@ -136,12 +153,66 @@ impl Tensor {
             return Err(Error::Autograd("a view of a leaf Variable that requires grad is being used in an in-place operation.".into()));
         }
         let positions = self.positions_in(base);
+        if let Some(node) = self.copy_slices_node(base, result, &positions)? {
+            let new_base = {
+                let _g = GradModeGuard::new(false);
+                base.put(&positions, result, false)?
+            };
+            base.write_from(&new_base, op)?;
+            if let Some(f) = result.grad_fn() {
+                self.rebind_saved_output(&f);
+            }
+            base.0.meta.lock().grad_fn = Some(node);
+            return self.take_history_from(base, &positions);
+        }
+        // an op whose node does not read the view directly: a put of its
+        // result, the gradient to the view through the op's whole graph
         let values = result.to_dtype(self.dtype())?.expand(&self.shape())?;
         let new_base = base.put(&positions, &values, false)?;
         crate::graph::rename(&new_base, COPY_SLICES);
         base.write_from(&new_base, op)?;
         base.0.meta.lock().grad_fn = new_base.grad_fn();
         self.take_history_from(base, &positions)
+    }
+
+    /// PyTorch's CopySlices node for writing `result` through this view of
+    /// `base`, when `result`'s node reads the view directly (its first input
+    /// is this view's history, the shape and dtype the view's): edges to
+    /// the base and to the op's other inputs. None otherwise.
+    fn copy_slices_node(
+        &self,
+        base: &Tensor,
+        result: &Tensor,
+        positions: &Tensor,
+    ) -> Result<Option<NodeRef>> {
+        if result.shape() != self.shape() || result.dtype() != self.dtype() {
+            return Ok(None);
+        }
+        let (Some(op), Some(view_node)) = (result.grad_fn(), self.grad_fn_id()) else {
+            return Ok(None);
+        };
+        let reads_view = crate::graph::ARENA
+            .lock()
+            .get(op.id())
+            .and_then(|n| n.edges.first().cloned().flatten())
+            .is_some_and(|e| e.node == view_node);
+        if !reads_view {
+            return Ok(None);
+        }
+        let Some((rest, hidden)) = crate::graph::edges_after_first(op.id()) else {
+            return Ok(None);
+        };
+        let mut edges: crate::graph::Edges = smallvec::smallvec![base.edge_for(&base.shape())];
+        edges.extend(rest);
+        let rule = crate::grad_rules::Rule::CopySlices {
+            positions: positions.clone(),
+            op,
+        };
+        let node = NodeRef::create(COPY_SLICES, rule, edges);
+        if let Some(n) = crate::graph::ARENA.lock().get_mut(node.id()) {
+            n.hidden_inputs = hidden;
+        }
+        Ok(Some(node))
     }
 
     /// A view's history after an in-place write moved the storage version
@@ -307,30 +378,81 @@ impl Tensor {
         self.inplace_update(&r, "add_")
     }
 
+    /// `copy_`: PyTorch's CopyBackwards node over this tensor's old history
+    /// (zero gradient) and `src` (the gradient, summed over broadcasting).
     pub fn copy_(&self, src: &Tensor) -> Result<()> {
         self.check_inplace()?;
         // copy_ crosses devices (load_state_dict into a model on the GPU)
-        let r = src.to_dtype(self.dtype())?.to_device(self.device())?;
-        let r = if needs_grad(&[self, &r]) && self.dtype().is_float() {
-            // the old values get zero gradient, src gets the incoming one
-            let r = self.mul_scalar(0.0)?.add(&r)?;
-            crate::graph::rename(&r, "CopyBackwards");
-            r
-        } else {
-            r
-        };
+        let (dtype, device, shape) = (self.dtype(), self.device(), self.shape());
+        if !(needs_grad(&[self, src]) && dtype.is_float()) {
+            let _g = GradModeGuard::new(false);
+            return self.inplace_update(&src.to_dtype(dtype)?.to_device(device)?, "copy_");
+        }
+        let target = self.inplace_source()?;
+        let r =
+            crate::composite::composite("CopyBackwards", &[Some(&target), Some(src)], None, |a| {
+                let s = a[1]
+                    .as_ref()
+                    .ok_or_else(|| Error::Runtime("copy_: the source is missing".into()))?;
+                s.to_dtype(dtype)?.to_device(device)?.expand(&shape)
+            })?;
         self.inplace_update(&r, "copy_")
     }
 
+    /// `fill_(number)` (FillBackward2) and `zero_()` (ZeroBackward0): the old
+    /// values get a zero gradient.
     pub fn fill_(&self, value: f64) -> Result<()> {
+        self.fill_named(value, "FillBackward2")
+    }
+
+    pub fn zero_(&self) -> Result<()> {
+        self.fill_named(0.0, "ZeroBackward0")
+    }
+
+    fn fill_named(&self, value: f64, name: &'static str) -> Result<()> {
         self.check_inplace()?;
-        let r = if needs_grad(&[self]) && self.dtype().is_float() {
-            let r = self.mul_scalar(0.0)?.add_scalar(value)?;
-            crate::graph::rename(&r, "FillBackward0");
-            r
-        } else {
-            Tensor::full_on(&[], value, self.dtype(), self.device())?
-        };
+        let filled = Tensor::full_on(&self.shape(), value, self.dtype(), self.device())?;
+        if needs_grad(&[self]) && self.dtype().is_float() {
+            let target = self.inplace_source()?;
+            super::record(&filled, name, &[&target], || crate::grad_rules::Rule::Zero);
+        }
+        self.inplace_update(
+            &filled,
+            if name == "ZeroBackward0" {
+                "zero_"
+            } else {
+                "fill_"
+            },
+        )
+    }
+
+    /// `fill_(value)` with a 0-d tensor: FillBackward3, the value's gradient
+    /// the sum of the incoming one.
+    pub fn fill_tensor_(&self, value: &Tensor) -> Result<()> {
+        self.check_inplace()?;
+        if value.ndim() != 0 {
+            return Err(Error::Runtime(format!(
+                "fill_ only supports 0-dimension value tensor but got tensor with {} dimensions.",
+                value.ndim()
+            )));
+        }
+        let (dtype, device, shape) = (self.dtype(), self.device(), self.shape());
+        if !(needs_grad(&[self, value]) && dtype.is_float()) {
+            let _g = GradModeGuard::new(false);
+            return self.inplace_update(&value.to_dtype(dtype)?.to_device(device)?, "fill_");
+        }
+        let target = self.inplace_source()?;
+        let r = crate::composite::composite(
+            "FillBackward3",
+            &[Some(&target), Some(value)],
+            None,
+            |a| {
+                let v = a[1]
+                    .as_ref()
+                    .ok_or_else(|| Error::Runtime("fill_: the value is missing".into()))?;
+                v.to_dtype(dtype)?.to_device(device)?.expand(&shape)
+            },
+        )?;
         self.inplace_update(&r, "fill_")
     }
 
@@ -352,11 +474,22 @@ impl Tensor {
             let _g = GradModeGuard::new(false);
             return view.inplace_update(&value.to_dtype(self.dtype())?, "index_put_");
         }
+        if basic && (view.same_tensor(self) || view.layout() == self.layout()) {
+            // `x[:] = v` is a fill of a number or a copy of v, as PyTorch does it
+            if value.0.wrapped_number {
+                return self.fill_(value.item_f64()?);
+            }
+            return self.copy_(&value.expand(&self.shape())?);
+        }
         let positions = self.index_positions(args)?;
         let r = self.put(&positions, value, false)?;
         // `x[1] = v` writes through a slice (PyTorch's CopySlices); `x[idx] = v` is an index_put
         if basic {
             crate::graph::rename(&r, COPY_SLICES);
+        }
+        if value.0.wrapped_number {
+            // a Python number is no input of PyTorch's node
+            crate::graph::hide_inputs(&r, 0b10);
         }
         self.inplace_update(&r, "index_put_")
     }

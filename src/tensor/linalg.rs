@@ -289,10 +289,19 @@ impl Tensor {
     }
 
     pub fn outer(&self, other: &Tensor) -> Result<Tensor> {
-        if self.ndim() != 1 || other.ndim() != 1 {
-            return shape_err("outer", "outer: expected 1D tensors");
+        for (name, t) in [("self", self), ("vec2", other)] {
+            if t.ndim() != 1 {
+                return shape_err(
+                    "outer",
+                    format!(
+                        "outer: Expected 1-D argument {name}, but got {}-D",
+                        t.ndim()
+                    ),
+                );
+            }
         }
-        self.unsqueeze(1)?.mul(&other.unsqueeze(0)?)
+        // PyTorch's composition: a column view times the row
+        self.reshape_to(&[self.numel(), 1])?.mul(other)
     }
 }
 

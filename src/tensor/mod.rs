@@ -474,5 +474,32 @@ pub fn record(out: &Tensor, name: &'static str, inputs: &[&Tensor], rule: impl F
         return;
     }
     let node = NodeRef::create(name, rule(), edges);
+    let mut hidden = non_differentiable_inputs(inputs);
+    if name == "NotImplemented" {
+        // PyTorch's not-implemented node lists only the inputs that require grad
+        hidden |= inputs
+            .iter()
+            .take(32)
+            .enumerate()
+            .filter(|(_, t)| !t.requires_grad())
+            .fold(0, |b, (i, _)| b | (1 << i));
+    }
+    if hidden != 0 {
+        if let Some(n) = crate::graph::ARENA.lock().get_mut(node.id()) {
+            n.hidden_inputs = hidden;
+        }
+    }
     out.0.meta.lock().grad_fn = Some(node);
+}
+
+/// One bit per bool or integer input (not a Python number, which PyTorch
+/// wraps in a tensor and lists): PyTorch lists only differentiable inputs
+/// among a node's `next_functions`.
+pub(crate) fn non_differentiable_inputs(inputs: &[&Tensor]) -> u32 {
+    inputs
+        .iter()
+        .take(32)
+        .enumerate()
+        .filter(|(_, t)| !t.dtype().is_float() && !t.0.wrapped_number)
+        .fold(0, |bits, (i, _)| bits | (1 << i))
 }

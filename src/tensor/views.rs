@@ -443,18 +443,24 @@ impl Tensor {
         Ok(out)
     }
 
-    /// Reverses `dim` (a copy, as in PyTorch).
-    pub fn flip(&self, dim: i64) -> Result<Tensor> {
+    /// Reverses `dims` (a copy, as in PyTorch): one node however many dims.
+    pub fn flip(&self, dims: &[i64]) -> Result<Tensor> {
         let nd = self.ndim();
-        if nd == 0 {
-            return Ok(self.clone());
-        }
-        let d = wrap_dim("flip", dim, nd)?;
-        let n = self.shape()[d];
-        let idx: Vec<i64> = (0..n as i64).rev().collect();
-        let index = Tensor::from_i64(idx, vec![n]);
-        let out = self.index_select(d, &index)?;
-        crate::graph::rename(&out, "FlipBackward0");
-        Ok(out)
+        let dims = crate::shape::wrap_dims("flip", dims, nd)?;
+        crate::composite::composite("FlipBackward0", &[Some(self)], None, |a| {
+            let mut t = a[0]
+                .clone()
+                .ok_or_else(|| crate::error::Error::Runtime("flip: the input is missing".into()))?;
+            for &d in dims.iter().filter(|_| nd > 0) {
+                let n = t.shape()[d];
+                let index = Tensor::from_i64((0..n as i64).rev().collect(), vec![n]);
+                t = t.index_select(d, &index)?;
+            }
+            // a 0-d or empty flip still copies
+            if t.same_tensor(a[0].as_ref().unwrap_or(&t)) {
+                t = t.clone_tensor()?;
+            }
+            Ok(t)
+        })
     }
 }

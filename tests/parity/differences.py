@@ -11,15 +11,18 @@ import re
 
 
 class Difference:
-    def __init__(self, name, reason, field, step_pattern):
+    def __init__(self, name, reason, fields, step_pattern):
         self.name = name
         self.reason = reason
-        self.field = field
+        self.fields = tuple(fields)
         self.step = re.compile(step_pattern)
 
-    def covers(self, step_code, diff):
-        """Whether this rule accepts `diff`, found at an observation of `step_code`."""
-        return bool(self.step.search(step_code)) and re.search(rf"\.{self.field}: ", diff) is not None
+    def field_in(self, step_code, diff):
+        """The field of `diff` (found at an observation of `step_code`) this
+        rule accepts, or None."""
+        if not self.step.search(step_code):
+            return None
+        return next((f for f in self.fields if re.search(rf"\.{f}: ", diff)), None)
 
 
 DIFFERENCES = [
@@ -28,8 +31,8 @@ DIFFERENCES = [
         "A gradient computed with create_graph=True is recorded by autorust's backward formulas, which are "
         "ordinary tensor ops (MulBackward0, WhereBackward0, ...), where PyTorch records its dedicated backward "
         "kernels (SigmoidBackwardBackward0, ...). Values, requires_grad and every higher-order gradient are "
-        "compared and equal; only the names of the nodes inside second-order graphs differ.",
-        "grad_fn",
+        "compared and equal; only the names of the nodes inside second-order graphs (and so their edges) differ.",
+        ("grad_fn", "next"),
         r"create_graph=True",
     ),
 ]

@@ -64,8 +64,45 @@ def grad_fn_name(t):
     return None if f is None else type(f).__name__
 
 
-def observe(v, depth=0):
-    """The JSON form of a value a program observed."""
+def _same_leaf(a, b):
+    """Whether two tensor objects are one leaf (autorust may hand out a new
+    Python object for the same tensor, so identity is not enough)."""
+    if a is b:
+        return True
+    try:
+        return bool(a.is_leaf and b.is_leaf and a.requires_grad and b.requires_grad and a.data_ptr() == b.data_ptr()
+                    and tuple(a.shape) == tuple(b.shape) and tuple(a.stride()) == tuple(b.stride()))
+    except Exception:  # noqa: BLE001  (meta tensors have no data pointer)
+        return False
+
+
+def _target(node, names):
+    """The program's name for what a graph edge points at: the variable whose
+    grad_fn is `node`, or the leaf an AccumulateGrad accumulates into."""
+    leaf = getattr(node, "variable", None) if type(node).__name__ == "AccumulateGrad" else None
+    for name, v in names.items():
+        if not _is_tensor(v):
+            continue
+        if leaf is not None:
+            if _same_leaf(v, leaf):
+                return name
+        elif v.grad_fn is not None and v.grad_fn == node:
+            return name
+    return None
+
+
+def next_functions(t, names):
+    """A tensor's graph edges: [node name, output number, the program's name
+    for the node] per input of its grad_fn (None for an input without one)."""
+    f = getattr(t, "grad_fn", None)
+    if f is None:
+        return None
+    return [None if g is None else [type(g).__name__, nr, _target(g, names)] for g, nr in f.next_functions]
+
+
+def observe(v, depth=0, names=None):
+    """The JSON form of a value a program observed. With `names` (the
+    program's variables), a tensor's graph edges are observed too."""
     if depth > 6:
         return {"repr": canonical_text(repr(v))[:200]}
     if v is None or isinstance(v, (bool, str)):
@@ -84,6 +121,8 @@ def observe(v, depth=0):
             "grad_fn": grad_fn_name(v),
             "values": _tensor_values(v),
         }
+        if names is not None and v.grad_fn is not None:
+            out["next"] = next_functions(v, names)
         dev = str(getattr(v, "device", "cpu"))
         if dev != "cpu":
             out["device"] = dev.split(":")[0]
@@ -97,9 +136,9 @@ def observe(v, depth=0):
         return {"device": str(v).split(":")[0]}
     if isinstance(v, (list, tuple)):
         # named tuples (torch.return_types) compare by their fields
-        return {"seq": [observe(x, depth + 1) for x in v], "kind": "list" if isinstance(v, list) else "tuple"}
+        return {"seq": [observe(x, depth + 1, names) for x in v], "kind": "list" if isinstance(v, list) else "tuple"}
     if isinstance(v, dict):
-        return {"dict": [[observe(k, depth + 1), observe(x, depth + 1)] for k, x in v.items()]}
+        return {"dict": [[observe(k, depth + 1, names), observe(x, depth + 1, names)] for k, x in v.items()]}
     if isinstance(v, np.ndarray):
         return {"ndarray": _number_list(v)}
     if isinstance(v, (np.floating, np.integer, np.bool_)):
@@ -165,7 +204,7 @@ def difference(got, want, tol, path="$"):
     if isinstance(want, dict) and "values" in want:
         if not isinstance(got, dict) or "values" not in got:
             return f"{path}: expected a tensor, got {_short(got)}"
-        for key in ("dtype", "shape", "requires_grad", "grad_fn", "device"):
+        for key in ("dtype", "shape", "requires_grad", "grad_fn", "next", "device"):
             if key in tol.ignore:
                 continue
             if got.get(key) != want.get(key):

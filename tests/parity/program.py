@@ -31,7 +31,7 @@ def run(steps, lib):
 
     def rec(*values):
         for v in values:
-            out.append([index, observe(v)])
+            out.append([index, observe(v, names=ns)])
 
     ns = {"T": lib, "F": lib.nn.functional, "nn": lib.nn, "np": np, "math": math, "rec": rec, "warnings": warnings}
     reset(lib)

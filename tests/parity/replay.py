@@ -42,12 +42,13 @@ def compare(got, want, tol=TOLERANCE, steps=None, used=None):
         obs_tol = tol
         d = difference(g[1], w[1], obs_tol, f"step {w[0]}")
         while d and steps is not None:
-            rule = next((r for r in DIFFERENCES if r.field not in obs_tol.ignore and r.covers(steps[w[0]], d)), None)
-            if rule is None:
+            hit = next(((r, f) for r in DIFFERENCES if (f := r.field_in(steps[w[0]], d)) and f not in obs_tol.ignore), None)
+            if hit is None:
                 break
+            rule, field = hit
             if used is not None:
                 used.add(rule.name)
-            obs_tol = obs_tol.ignoring(rule.field)
+            obs_tol = obs_tol.ignoring(field)
             d = difference(g[1], w[1], obs_tol, f"step {w[0]}")
         if d:
             return d

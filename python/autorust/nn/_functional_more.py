@@ -7,7 +7,7 @@ import math
 import numbers
 
 from .. import _native
-from .._composite import composite
+from .._composite import composite, composite_maybe_inplace
 from .._dtype import float32, int64
 from ._conv_pool import adaptive_avg_pool2d, avg_pool2d, conv2d, fold, max_pool2d
 
@@ -26,15 +26,13 @@ def _reduce(loss, reduction):
 
 def selu(input, inplace=False):
     alpha, scale = 1.6732632423543772, 1.0507009873554805
-    out = composite("EluBackward0", lambda x: scale * _native.where(x > 0, x, alpha * x.expm1()), input)
-    return input.copy_(out) if inplace else out
+    return composite_maybe_inplace(input, inplace, "EluBackward0", lambda x: scale * _native.where(x > 0, x, alpha * x.expm1()), inplace_name="EluBackward1")
 
 
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    out = composite("CeluBackward0", lambda x: _native.where(x > 0, x, alpha * (x / alpha).expm1()), input)
-    return input.copy_(out) if inplace else out
+    return composite_maybe_inplace(input, inplace, "CeluBackward0", lambda x: _native.where(x > 0, x, alpha * (x / alpha).expm1()), inplace_name="CeluBackward1")
 
 
 def softsign(input):
@@ -42,8 +40,7 @@ def softsign(input):
 
 
 def hardsigmoid(input, inplace=False):
-    out = composite("HardsigmoidBackward0", _hardsigmoid, input)
-    return input.copy_(out) if inplace else out
+    return composite_maybe_inplace(input, inplace, "HardsigmoidBackward0", _hardsigmoid)
 
 
 # PyTorch's hardsigmoid backward multiplies by the float literal 1.0f / 6.0f,
@@ -60,15 +57,13 @@ def _hardsigmoid(x):
 def hardswish(input, inplace=False):
     # piecewise, for PyTorch's gradient on the joins: the outer pieces own
     # x = -3 (gradient 0) and x = 3 (gradient 1)
-    out = composite("HardswishBackward0", lambda x: _native.where(x <= -3, x * 0, _native.where(x >= 3, x, x * (x + 3) / 6)), input)
-    return input.copy_(out) if inplace else out
+    return composite_maybe_inplace(input, inplace, "HardswishBackward0", lambda x: _native.where(x <= -3, x * 0, _native.where(x >= 3, x, x * (x + 3) / 6)))
 
 
 def mish(input, inplace=False):
     from .functional import softplus
 
-    out = composite("MishBackward0", lambda x: x * softplus(x).tanh(), input)
-    return input.copy_(out) if inplace else out
+    return composite_maybe_inplace(input, inplace, "MishBackward0", lambda x: x * softplus(x).tanh())
 
 
 def tanhshrink(input):
@@ -87,8 +82,7 @@ def hardshrink(input, lambd=0.5):
 
 
 def threshold(input, threshold, value, inplace=False):
-    out = composite("ThresholdBackward0", lambda x: _native.where(x > threshold, x, value), input, link=("ThresholdBackwardBackward0", (0,)))
-    return input.copy_(out) if inplace else out
+    return composite_maybe_inplace(input, inplace, "ThresholdBackward0", lambda x: _native.where(x > threshold, x, value), link=("ThresholdBackwardBackward0", (0,)), inplace_name="ThresholdBackward1")
 
 
 def glu(input, dim=-1):
@@ -121,8 +115,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         slope = rand_like(input) * (upper - lower) + lower
     else:
         slope = (lower + upper) / 2
-    out = composite("RreluWithNoiseBackward0", lambda x: _native.where(x >= 0, x, x * slope), input)
-    return input.copy_(out) if inplace else out
+    return composite_maybe_inplace(input, inplace, "RreluWithNoiseBackward0", lambda x: _native.where(x >= 0, x, x * slope), inplace_name="RreluWithNoiseBackward1")
 
 
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):

@@ -5,7 +5,7 @@ a fused op, the result's grad_fn carries the fused op's name."""
 import math
 
 from .. import _native
-from .._composite import composite
+from .._composite import composite, composite_maybe_inplace
 from .._dtype import int64
 
 Tensor = _native.Tensor
@@ -56,11 +56,7 @@ def relu_(input):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    out = composite("LeakyReluBackward0", lambda x: _native.where(x > 0, x, x * negative_slope), input, link=("LeakyReluBackwardBackward0", (0,)))
-    if inplace:
-        input.copy_(out)
-        return input
-    return out
+    return composite_maybe_inplace(input, inplace, "LeakyReluBackward0", lambda x: _native.where(x > 0, x, x * negative_slope), link=("LeakyReluBackwardBackward0", (0,)), inplace_name="LeakyReluBackward1")
 
 
 def gelu(input, approximate="none"):
@@ -77,8 +73,7 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    out = composite("SiluBackward0", lambda x: x * x.sigmoid(), input)
-    return input.copy_(out) if inplace else out
+    return composite_maybe_inplace(input, inplace, "SiluBackward0", lambda x: x * x.sigmoid())
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -452,15 +447,13 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    out = composite("EluBackward0", lambda x: _native.where(x > 0, x, alpha * x.expm1()), input)
-    return input.copy_(out) if inplace else out
+    return composite_maybe_inplace(input, inplace, "EluBackward0", lambda x: _native.where(x > 0, x, alpha * x.expm1()), inplace_name="EluBackward1")
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    out = composite("HardtanhBackward0", lambda x: x.clamp(min_val, max_val), input, link=("HardtanhBackwardBackward0", (0,)))
-    return input.copy_(out) if inplace else out
+    return composite_maybe_inplace(input, inplace, "HardtanhBackward0", lambda x: x.clamp(min_val, max_val), link=("HardtanhBackwardBackward0", (0,)))
 
 
 def relu6(input, inplace=False):
