@@ -229,9 +229,11 @@ pub enum Rule {
     /// and `op`'s inputs after the first (the view): the base's gradient
     /// keeps its elements outside the view, and inside gets `op`'s gradient
     /// for the view, computed by `op`'s own rule from the gradient there.
+    /// `op` is shared (an Arc): the scheduler clones rules while it holds
+    /// the arena's lock, and a NodeRef's own clone takes that lock.
     CopySlices {
         positions: Tensor,
-        op: crate::graph::NodeRef,
+        op: std::sync::Arc<crate::graph::NodeRef>,
     },
     /// A first-order gradient kept connected to the tensors its formula read
     /// (PyTorch's `*_backward` kernels): the gradient passes to the first
@@ -792,7 +794,9 @@ fn copy_slices_backward(
     let flat = g.reshape_to(&[g.numel()])?;
     let at = positions.reshape_to(&[positions.numel()])?;
     let region = flat.index_select(0, &at)?.reshape_to(&positions.shape())?;
-    let mut op_needs = vec![true];
+    // the view's gradient is needed when the view had history (a view of a
+    // base without one gets none, and the op may not have saved for it)
+    let mut op_needs = vec![view_edge.is_some()];
     op_needs.extend(needs.iter().skip(1).copied());
     let mut grads = apply(&rule, name, &region, &op_needs, op.id())?;
     // the view's gradient, as the scheduler would have shaped it for the view

@@ -15,7 +15,7 @@ is piecewise constant: relu, leaky_relu, hardtanh, ...).
 
 from . import _native
 
-__all__ = ["composite", "composite_maybe_inplace", "node"]
+__all__ = ["composite", "composite_maybe_inplace", "node", "with_scalar"]
 
 
 def composite(name, fn, *inputs, link=None):
@@ -75,3 +75,12 @@ def node(name, inputs=1, link=None):
         return wrapper
 
     return deco
+
+
+def with_scalar(out, name):
+    """``out``, a native op between a tensor and a Python number, named as
+    PyTorch's Scalar overload that an ATen function calls (``y * 0.5`` there
+    is ``MulBackward1``): the number is no input of the node. The tensor
+    must be the op's first input (``2 * y`` lists it first too)."""
+    _native._set_grad_fn_name(out, name, 0b10)
+    return out

@@ -5,7 +5,9 @@ diagonal, diag_embed, kron, cross, tensordot, einsum, cdist, block_diag."""
 import builtins
 
 from . import _native
-from ._composite import composite, node
+from ._composite import composite, node, with_scalar
+from ._dims import wrap_dim as _wrap_dim
+from ._dtype import bool_
 from ._einsum import einsum, tensordot
 from ._dtype import cpp_name, scalar_name
 from ._ops_register import inplace_variant, register
@@ -282,40 +284,67 @@ for _fn in (addmm, addmv, addbmm, baddbmm, addr):
     setattr(Tensor, _fn.__name__ + "_", inplace_variant(_fn))
 
 
+def _sample_spacing(name, y, x, dim):
+    """``x``'s consecutive differences along ``dim``, shaped to broadcast
+    against y's (PyTorch views a 1-d ``x`` along ``dim`` and pads a shorter
+    one with leading ones, then takes slice differences)."""
+    if x.dtype is bool_:
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
+    if x.dim() == 1:
+        if x.shape[0] != y.shape[dim]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        shape = [1] * y.dim()
+        shape[dim] = x.shape[0]
+        x = x.view(shape)
+    elif x.dim() < y.dim():
+        x = x.view([1] * (y.dim() - x.dim()) + list(x.shape))
+    n = x.shape[dim]
+    return x.narrow(dim, 1, builtins.max(n - 1, 0)) - x.narrow(dim, 0, builtins.max(n - 1, 0))
+
+
+def _real_spacing(name, dx):
+    if isinstance(dx, (bool, complex)):
+        raise RuntimeError(f"{name}: Currently, we only support dx as a real number.")
+    return 1.0 if dx is None else float(dx)
+
+
 def trapezoid(y, x=None, *, dx=None, dim=-1):
-    """The trapezoidal rule along `dim`, with sample points `x` or spacing `dx`."""
+    """The trapezoidal rule along `dim`, with sample points `x` or spacing
+    `dx`, computed in PyTorch's order (so the graph and the rounding match)."""
     if x is not None and dx is not None:
         raise RuntimeError("trapezoid: received both x and dx")
-    n = y.shape[dim] if y.dim() else 0
+    dim = _wrap_dim(dim, y.dim())
+    if y.dtype is bool_:
+        raise RuntimeError("trapezoid: received a bool input for `y`, but bool is not supported")
+    n = y.shape[dim]
     if n == 0:
-        return y.sum(dim) * 0
-    lo, hi = y.narrow(dim, 0, n - 1), y.narrow(dim, 1, n - 1)
+        # NumPy's answer for no samples: zeros, a constant
+        from ._creation import zeros
+
+        return zeros([s for i, s in enumerate(y.shape) if i != dim], dtype=y.dtype, device=y.device)
     if x is None:
-        out = (hi + lo).sum(dim) * ((1.0 if dx is None else dx) / 2)
-        _native._set_grad_fn_name(out, "MulBackward1")  # PyTorch multiplies by a Scalar there
-        return out
-    dxs = x.diff(dim=-1 if x.dim() == 1 else dim)
-    if x.dim() == 1 and y.dim() > 1:
-        shape = [1] * y.dim()
-        shape[dim] = -1
-        dxs = dxs.reshape(shape)
-    return ((hi + lo) * dxs).sum(dim) / 2
+        spacing = _real_spacing("trapezoid", dx)
+        ends = with_scalar((y.select(dim, 0) + y.select(dim, -1)) * 0.5, "MulBackward1")
+        return with_scalar((y.sum(dim) - ends) * spacing, "MulBackward1")
+    spacing = _sample_spacing("trapezoid", y, x, dim)
+    pairs = y.narrow(dim, 0, n - 1) + y.narrow(dim, 1, n - 1)
+    return with_scalar((pairs * spacing).sum(dim) / 2.0, "DivBackward1")
 
 
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """Running trapezoidal sums along `dim` (one fewer than y's length)."""
     if x is not None and dx is not None:
         raise RuntimeError("cumulative_trapezoid: received both x and dx")
+    dim = _wrap_dim(dim, y.dim())
+    if y.dtype is bool_:
+        raise RuntimeError("cumulative_trapezoid: received a bool input for `y`, but bool is not supported")
     n = y.shape[dim]
-    lo, hi = y.narrow(dim, 0, builtins.max(n - 1, 0)), y.narrow(dim, builtins.min(1, n), builtins.max(n - 1, 0))
+    pairs = y.narrow(dim, 0, builtins.max(n - 1, 0)) + y.narrow(dim, builtins.min(1, n), builtins.max(n - 1, 0))
     if x is None:
-        return ((hi + lo) * ((1.0 if dx is None else dx) / 2)).cumsum(dim)
-    dxs = x.diff(dim=-1 if x.dim() == 1 else dim)
-    if x.dim() == 1 and y.dim() > 1:
-        shape = [1] * y.dim()
-        shape[dim] = -1
-        dxs = dxs.reshape(shape)
-    return ((hi + lo) * dxs / 2).cumsum(dim)
+        half = _real_spacing("cumulative_trapezoid", dx) / 2.0
+        return with_scalar(pairs * half, "MulBackward1").cumsum(dim)
+    spacing = _sample_spacing("cumulative_trapezoid", y, x, dim)
+    return with_scalar((pairs * spacing).cumsum(dim) / 2.0, "DivBackward1")
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _native, return_types
 from ._composite import composite
+from ._dims import wrap_dim
 from ._ops_register import register
 
 Tensor = _native.Tensor
@@ -128,52 +129,86 @@ def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
 
 
 def _quantile_node(self, q, dim, keepdim, interpolation, ignore_nan):
-    # PyTorch's result node: the squeeze of the q dim for a scalar q (over
-    # its lerp), else the lerp itself
-    name = "SqueezeBackward4" if isinstance(q, numbers.Real) else "LerpBackward1"
-    return composite(name, lambda x: _quantile(x, q, dim, keepdim, interpolation, ignore_nan), self)
-
-
-def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
+    """PyTorch's quantile: the reduced dim moved last and viewed as
+    (*out, n); ranks from the host; the values at those ranks gathered from
+    the sorted slices (for a single q over contiguous slices, from the
+    slices themselves at the sorted positions, as PyTorch's graph shows)
+    and interpolated with lerp; the q dim squeezed or moved to the front."""
+    if not isinstance(q, Tensor) and not 0 <= q <= 1:
+        raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+    if self.numel() == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    if isinstance(q, Tensor) and q.dim() > 1:
+        raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+    if not self.dtype.is_floating_point:
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor) and q.dtype != self.dtype:
+        raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
     if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
-        raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest. Got {interpolation}")
-    scalar_q = isinstance(q, numbers.Real)
-    qs = np.atleast_1d(np.asarray(_host(q) if isinstance(q, Tensor) else q, dtype=np.float64))
+        raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, but got {interpolation}")
+    scalar_q = not isinstance(q, Tensor) or q.dim() == 0
+    np_dtype = np.float64 if self.dtype.itemsize == 8 else np.float32
+    # PyTorch computes the ranks in the input's dtype
+    qs = np.atleast_1d(np.asarray(_host(q) if isinstance(q, Tensor) else q, dtype=np_dtype))
     if ((qs < 0) | (qs > 1)).any():
         raise RuntimeError("quantile() q values must be in the range [0, 1]")
-    x = self.reshape(-1) if dim is None else self
-    d = 0 if dim is None else dim % x.dim()
-    s = x.sort(dim=d).values  # NaNs last; differentiable through the gather
-    a = np.moveaxis(_host(s), d, -1)
-    n = a.shape[-1]
-    valid = (~np.isnan(a)).sum(-1) if ignore_nan else np.full(a.shape[:-1], n)
-    outs = []
-    for qv in qs:
-        pos = qv * np.maximum(valid - 1, 0)
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.minimum(lo + 1, np.maximum(valid - 1, 0))
-        frac = pos - lo
-        if interpolation == "lower":
-            hi, frac = lo, np.zeros_like(frac)
-        elif interpolation == "higher":
-            lo, frac = np.ceil(pos).astype(np.int64), np.zeros_like(frac)
-        elif interpolation == "nearest":
-            lo, frac = np.round(pos).astype(np.int64), np.zeros_like(frac)  # half to even, as torch
-        elif interpolation == "midpoint":
-            frac = np.where(hi > lo, 0.5, 0.0)
-        take_lo = _index(np.moveaxis(lo[..., None], -1, d), self.device)
-        take_hi = _index(np.moveaxis(hi[..., None], -1, d), self.device)
-        v_lo, v_hi = s.gather(d, take_lo), s.gather(d, take_hi)
-        v = v_lo + (v_hi - v_lo) * _const(np.moveaxis(frac[..., None], -1, d), s)
-        # a NaN in the slice makes its quantile NaN (nanquantile: an all-NaN slice)
-        undefined = (valid == 0) if ignore_nan else np.isnan(a).any(-1)
-        v = v.masked_fill(_const(np.moveaxis(undefined[..., None], -1, d), s), float("nan"))
-        if dim is None:
-            v = v.reshape((1,) * self.dim()) if keepdim else v.reshape(())
-        elif not keepdim:
-            v = v.squeeze(d)
-        outs.append(v)
-    return outs[0] if scalar_q or (isinstance(q, Tensor) and q.dim() == 0) else _native.stack(outs, 0)
+    nd = self.dim()
+    if dim is None:
+        reduced = self.flatten()
+        out_shape = [1] * nd if keepdim else []
+    else:
+        d = wrap_dim(dim, nd)
+        reduced = self if nd == 0 or d == nd - 1 else self.unsqueeze(-1).transpose(d, -1)
+        out_shape = list(self.shape)
+        if nd:
+            if keepdim:
+                out_shape[d] = 1
+            else:
+                del out_shape[d]
+    n = reduced.shape[-1] if reduced.dim() else 1
+    reduced = reduced.reshape(out_shape + [n])
+    a = _host(reduced)
+    nans = np.isnan(a)
+    if ignore_nan:
+        count = (~nans).sum(-1, keepdims=True).astype(np_dtype)
+        ranks = np.maximum(qs * (count - 1), 0).astype(np_dtype)
+    else:
+        last = np_dtype(n - 1)
+        ranks = np.where(nans.any(-1, keepdims=True), last, qs * last).astype(np_dtype)
+    if interpolation == "lower":
+        ranks = np.floor(ranks)
+    elif interpolation == "higher":
+        ranks = np.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = np.round(ranks)  # half to even, as PyTorch
+    below = ranks.astype(np.int64)
+    interpolate = interpolation in ("linear", "midpoint")
+    if scalar_q and reduced.is_contiguous():
+        # the slices themselves, at the positions of the sorted ranks
+        order = np.argsort(a, axis=-1, kind="stable")
+        source = reduced
+        position = lambda r: np.take_along_axis(order, r, axis=-1)  # noqa: E731
+    else:
+        source = reduced.sort(-1).values
+        position = lambda r: r  # noqa: E731
+    values = source.gather(-1, _index(position(below), self.device))
+    if interpolate:
+        above = source.gather(-1, _index(position(np.ceil(ranks).astype(np.int64)), self.device))
+        weights = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+        values = values.lerp(above, _const(weights.astype(np_dtype), values))
+    if scalar_q:
+        # PyTorch squeezes the q dim in place
+        values = values.squeeze(-1)
+        _native._set_grad_fn_name(values, "SqueezeBackward4")
+        return values
+    # the q dim to the front, by PyTorch's in-place unsqueeze_, transpose_, squeeze_
+    values = values.unsqueeze(0)
+    _native._set_grad_fn_name(values, "UnsqueezeBackward1")
+    values = values.transpose(0, -1)
+    _native._set_grad_fn_name(values, "TransposeBackward1")
+    values = values.squeeze(-1)
+    _native._set_grad_fn_name(values, "SqueezeBackward4")
+    return values
 
 
 def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):

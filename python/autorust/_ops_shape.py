@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _native
 from ._composite import composite, node
-from ._dtype import bool_
+from ._dtype import bool_, int64
 from ._functions import vstack
 from ._ops_register import apply_inplace, inplace_variant, register
 
@@ -415,9 +415,18 @@ def vander(x, N=None, increasing=False):
     n = x.shape[0] if N is None else N
     if n < 0:
         raise RuntimeError("N must be non-negative.")
-    if n == 0:
-        return x.new_zeros(x.shape[0], 0)
-    out = x.unsqueeze(1) ** arange(n, device=x.device).to(x.dtype)
+    from ._creation import ones
+
+    # PyTorch's construction (so the graph and the rounding match): ones,
+    # x broadcast into columns 1.., then their running product in place
+    dtype = x.dtype if x.dtype.is_floating_point else int64
+    out = ones(x.shape[0], n, dtype=dtype, device=x.device)
+    if n > 1:
+        out[:, 1:].copy_(x.unsqueeze(1))
+        powers = out[:, 1:]
+        # (PyTorch's cumprod saves the slice it then overwrites: its
+        # backward fails as PyTorch's does)
+        powers.copy_(powers.cumprod(1))
     return out if increasing else out.flip(1)
 
 

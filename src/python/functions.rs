@@ -473,9 +473,16 @@ pub fn grad(
 
 /// Names the grad_fn of a composite op's result as PyTorch names the fused op
 /// (`mse_loss` -> `MseLossBackward0`); the backward stays the composite's.
+/// `hide` (one bit per input) drops inputs from `next_functions`: a Python
+/// number the composite took as a tensor where PyTorch's op takes a Scalar
+/// (`y * 0.5` inside an ATen function is `MulBackward1`, one edge).
 #[pyfunction]
-pub fn _set_grad_fn_name(t: PyRef<'_, PyTensor>, name: &str) {
+#[pyo3(signature = (t, name, hide=0))]
+pub fn _set_grad_fn_name(t: PyRef<'_, PyTensor>, name: &str, hide: u32) {
     crate::graph::rename(&t.t, name);
+    if hide != 0 {
+        crate::graph::hide_inputs(&t.t, hide);
+    }
 }
 
 /// PyTorch's in-place guard (a leaf that requires grad, in grad mode), for
@@ -510,7 +517,9 @@ pub fn _zero_node(
 /// op's node, as the native in-place ops do.
 #[pyfunction]
 pub fn _inplace_apply(t: PyRef<'_, PyTensor>, f: &Bound<'_, PyAny>, name: &str) -> PyResult<()> {
-    let src = t.t.inplace_source()?;
+    // what the Python op reads besides `t` is unknown here: in grad mode
+    // the old values are copied whenever they may be saved
+    let src = t.t.inplace_source_for_unknown()?;
     let out = f.call1((PyTensor::wrap(src),))?;
     let r = as_tensor(&out)
         .ok_or_else(|| type_error(format!("{name}: the in-place op computed no tensor")))?;

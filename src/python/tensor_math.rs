@@ -115,9 +115,10 @@ pub fn pow_obj(
 pub fn inplace(
     t: &Tensor,
     op: &'static str,
+    others: &[&Tensor],
     f: impl FnOnce(&Tensor) -> crate::error::Result<Tensor>,
 ) -> PyResult<()> {
-    let src = t.inplace_source()?;
+    let src = t.inplace_source_for(others)?;
     let r = f(&src)?;
     if r.dtype().category() > t.dtype().category() {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
@@ -142,7 +143,7 @@ fn inplace_binary(
     if t.binary_inplace_direct(op, other, alpha)? {
         return Ok(());
     }
-    inplace(t, name, |s| s.binary_alpha(op, other, alpha))
+    inplace(t, name, &[other], |s| s.binary_alpha(op, other, alpha))
 }
 
 macro_rules! binary_dunders {
@@ -220,7 +221,7 @@ macro_rules! unary_methods {
                     unary_t(py, &self.t, $op)
                 }
                 fn $iname(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
-                    inplace(&slf.t, stringify!($iname), |s| s.unary($op))?;
+                    inplace(&slf.t, stringify!($iname), &[], |s| s.unary($op))?;
                     Ok(slf)
                 }
             )*
@@ -337,11 +338,16 @@ impl PyTensor {
         exponent: &Bound<'py, PyAny>,
     ) -> PyResult<PyRef<'py, Self>> {
         let py = slf.py();
-        inplace(&slf.t, "pow_", |s| {
-            Ok(pow_obj(py, s, exponent)
+        let exp_tensor = super::args::as_tensor(exponent);
+        if exp_tensor.is_none() && scalar_f64(exponent).is_err() {
+            return Err(super::errors::type_error("pow_(): exponent must be a Tensor or a number"));
+        }
+        let others: Vec<&Tensor> = exp_tensor.iter().collect();
+        inplace(&slf.t, "pow_", &others, |s| {
+            pow_obj(py, s, exponent)
                 .map_err(|e| crate::error::Error::Runtime(e.to_string()))?
                 .map(|p| p.t)
-                .unwrap_or_else(|| s.clone()))
+                .ok_or_else(|| crate::error::Error::Runtime("pow_(): exponent must be a Tensor or a number".into()))
         })?;
         Ok(slf)
     }
@@ -441,7 +447,8 @@ impl PyTensor {
         min: Option<&Bound<'py, PyAny>>,
         max: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<PyRef<'py, Self>> {
-        let src = slf.t.inplace_source()?;
+        let bounds: Vec<Tensor> = [min, max].into_iter().flatten().filter_map(super::args::as_tensor).collect();
+        let src = slf.t.inplace_source_for(&bounds.iter().collect::<Vec<_>>())?;
         let r = clamp_impl(&src, min, max)?;
         slf.t.inplace_update(&r, "clamp_")?;
         Ok(slf)

@@ -184,7 +184,8 @@ impl PyTensor {
         value: Option<&Bound<'py, PyAny>>,
         reduce: Option<&str>,
     ) -> PyResult<PyRef<'py, Self>> {
-        let s = slf.t.inplace_source()?;
+        let src_tensor: Vec<Tensor> = src.and_then(super::args::as_tensor).into_iter().collect();
+        let s = slf.t.inplace_source_for(&src_tensor.iter().collect::<Vec<_>>())?;
         let r = scatter_impl(&s, dim, &index.t, src, value, reduce)?;
         slf.t.inplace_update(&r, "scatter_")?;
         Ok(slf)
@@ -203,7 +204,7 @@ impl PyTensor {
         index: PyRef<'py, PyTensor>,
         src: PyRef<'py, PyTensor>,
     ) -> PyResult<PyRef<'py, Self>> {
-        let s = slf.t.inplace_source()?;
+        let s = slf.t.inplace_source_for(&[&src.t])?;
         let r = s.scatter(dim, &index.t, &src.t, true)?;
         slf.t.inplace_update(&r, "scatter_add_")?;
         Ok(slf)
@@ -420,7 +421,13 @@ pub fn reduce_method(
     dtype: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyTensor> {
     let dims = parse_dims(dim)?;
-    let src = match dtype_arg(dtype)? {
+    let cast = dtype_arg(dtype)?;
+    if let Some(d) = cast.filter(|d| *d != t.dtype() && d.is_float()) {
+        if crate::autograd::is_grad_enabled() && t.requires_grad() {
+            return cast_reduction(t, d, op, dims.as_deref(), keepdim);
+        }
+    }
+    let src = match cast {
         Some(d) => t.to_dtype(d)?,
         None => t.clone(),
     };
@@ -433,6 +440,34 @@ pub fn reduce_method(
     Ok(PyTensor::wrap(run(py, src.numel(), || {
         src.reduce_dims(op, dims.as_deref(), keepdim)
     })?))
+}
+
+/// `sum(dtype=)`/`mean(dtype=)` of a tensor that requires grad: PyTorch
+/// casts inside the reduction's node (its backward casts the gradient
+/// back), so the graph has one node with an edge to `t`, named as the
+/// reduction names itself.
+fn cast_reduction(
+    t: &Tensor,
+    dtype: DType,
+    op: ReduceOp,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+) -> PyResult<PyTensor> {
+    let inner_name = std::cell::Cell::new("");
+    let out = crate::composite::composite("ReduceBackward", &[Some(t)], None, |a| {
+        let x = a[0].as_ref().ok_or_else(|| crate::error::Error::Runtime("reduce: no input".into()))?;
+        let r = x.to_dtype(dtype)?.reduce_dims(op, dims, keepdim)?;
+        if let Some(id) = r.grad_fn_id() {
+            if let Some(n) = crate::graph::ARENA.lock().get(id) {
+                inner_name.set(n.name);
+            }
+        }
+        Ok(r)
+    })?;
+    if !inner_name.get().is_empty() {
+        crate::graph::rename(&out, inner_name.get());
+    }
+    Ok(PyTensor::wrap(out))
 }
 
 fn extremum(

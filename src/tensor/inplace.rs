@@ -90,13 +90,36 @@ impl Tensor {
     /// follows this tensor's previous node directly, as PyTorch's in-place
     /// nodes do (no clone node in between).
     pub fn inplace_source(&self) -> Result<Tensor> {
+        self.inplace_source_for(&[])
+    }
+
+    /// `inplace_source` for an op whose other operands are not known here
+    /// (one written in Python): in grad mode the old values are copied
+    /// whenever they may be saved.
+    pub fn inplace_source_for_unknown(&self) -> Result<Tensor> {
+        if is_grad_enabled() && self.dtype().is_float() {
+            self.check_inplace()?;
+            return self.history_carrying_copy();
+        }
+        self.inplace_source()
+    }
+
+    /// `inplace_source` for an op that also reads `others`: when one of
+    /// them requires grad, the op's node may save this tensor's old values
+    /// (`a.mul_(x)` saves `a` for x's gradient), so they are copied too.
+    pub fn inplace_source_for(&self, others: &[&Tensor]) -> Result<Tensor> {
         self.check_inplace()?;
-        if !needs_grad(&[self]) {
+        if !needs_grad(&[self]) && !needs_grad(others) {
             return Ok(self.clone());
         }
+        self.history_carrying_copy()
+    }
+
+    /// A copy of the values that carries this tensor's history itself.
+    fn history_carrying_copy(&self) -> Result<Tensor> {
         let Some(history) = self.grad_fn() else {
-            // no node to follow (not reached: such a leaf is refused above)
-            return self.clone_tensor();
+            // no history: a plain copy (a leaf that requires grad was refused)
+            return self.clone_data();
         };
         let copy = self.clone_data()?;
         copy.set_grad_fn(history);
@@ -188,14 +211,18 @@ impl Tensor {
         if result.shape() != self.shape() || result.dtype() != self.dtype() {
             return Ok(None);
         }
-        let (Some(op), Some(view_node)) = (result.grad_fn(), self.grad_fn_id()) else {
+        let Some(op) = result.grad_fn() else {
             return Ok(None);
         };
-        let reads_view = crate::graph::ARENA
-            .lock()
-            .get(op.id())
-            .and_then(|n| n.edges.first().cloned().flatten())
-            .is_some_and(|e| e.node == view_node);
+        let view_node = self.grad_fn_id();
+        let first_edge = crate::graph::ARENA.lock().get(op.id()).map(|n| n.edges.first().cloned().flatten());
+        // the op reads the view (or the view has no history, and then no
+        // gradient flows into the base's region either way)
+        let reads_view = match (first_edge, view_node) {
+            (Some(Some(e)), Some(v)) => e.node == v,
+            (Some(None), None) => true,
+            _ => false,
+        };
         if !reads_view {
             return Ok(None);
         }
@@ -206,7 +233,7 @@ impl Tensor {
         edges.extend(rest);
         let rule = crate::grad_rules::Rule::CopySlices {
             positions: positions.clone(),
-            op,
+            op: std::sync::Arc::new(op),
         };
         let node = NodeRef::create(COPY_SLICES, rule, edges);
         if let Some(n) = crate::graph::ARENA.lock().get_mut(node.id()) {

@@ -24,7 +24,10 @@ impl Tensor {
             layout,
             tracks_version,
         });
-        if crate::autograd::is_grad_enabled() && self.requires_grad() {
+        // every view made in grad mode knows its base, also of a tensor that
+        // needs no grad: writing a grad-requiring value through the view
+        // gives the base a history (PyTorch's CopySlices)
+        if crate::autograd::is_grad_enabled() {
             let base = self
                 .0
                 .meta
@@ -55,11 +58,28 @@ impl Tensor {
 
     pub fn reshape(&self, spec: &[i64]) -> Result<Tensor> {
         let shape = infer_shape("reshape", spec, self.numel())?;
-        if self.shape().as_slice() == shape.as_slice() {
-            // PyTorch records a view even when the shape does not change
-            return Ok(self.same_view("ViewBackward0"));
+        self.reshape_recorded(&shape)
+    }
+
+    /// `reshape` with PyTorch's node: a view of a contiguous tensor is
+    /// ViewBackward0, of a strided one `_reshape_alias`'s
+    /// ReshapeAliasBackward0, recorded even when the shape does not change;
+    /// a layout no view can express is a clone and an unsafe view.
+    fn reshape_recorded(&self, shape: &[usize]) -> Result<Tensor> {
+        let name = if self.is_contiguous() {
+            "ViewBackward0"
+        } else {
+            "ReshapeAliasBackward0"
+        };
+        if self.shape().as_slice() == shape {
+            return Ok(self.same_view(name));
         }
-        self.reshape_to(&shape)
+        let viewable = self.layout().view(shape).is_some();
+        let out = self.reshape_to(shape)?;
+        if viewable && !self.is_contiguous() {
+            crate::graph::rename(&out, name);
+        }
+        Ok(out)
     }
 
     /// A view of the whole tensor with its own graph node `name` (PyTorch's
@@ -144,7 +164,11 @@ impl Tensor {
         let mut new: Vec<usize> = shape[..s].to_vec();
         new.push(shape[s..=e].iter().product());
         new.extend_from_slice(&shape[e + 1..]);
-        self.reshape_to(&new)
+        if s == e {
+            // nothing merged: PyTorch returns the tensor itself
+            return Ok(self.clone());
+        }
+        self.reshape_recorded(&new)
     }
 
     pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {

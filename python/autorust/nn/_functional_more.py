@@ -7,7 +7,7 @@ import math
 import numbers
 
 from .. import _native
-from .._composite import composite, composite_maybe_inplace
+from .._composite import composite, composite_maybe_inplace, with_scalar
 from .._dtype import float32, int64
 from ._conv_pool import adaptive_avg_pool2d, avg_pool2d, conv2d, fold, max_pool2d
 
@@ -373,8 +373,8 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 # ---- distances and attention ----
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    # PyTorch: norm(x1 - x2 + eps) with aten::norm (NormBackward1)
-    diff = x1 - x2 + eps
+    # PyTorch: norm(x1 - x2 + eps) with aten::norm (NormBackward1), eps a Scalar
+    diff = with_scalar(x1 - x2 + eps, "AddBackward1")
     return composite("NormBackward1", lambda d: d.norm(p, -1, keepdim=keepdim), diff)
 
 
@@ -403,11 +403,25 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 # ---- losses ----
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
-    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+    from .functional import _legacy_reduction
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    # PyTorch's graph: (-target * (input1 - input2) + margin).clamp_min(0)
+    unclamped = with_scalar(-target * (input1 - input2) + margin, "AddBackward1")
+    return _reduce(unclamped.clamp_min(0), reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
-    loss = _native.where(target == 1, input, (margin - input).clamp(min=0))
+    from .functional import _legacy_reduction
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    # PyTorch's graph: where(target != 1, (margin - input).clamp_min(0), 0)
+    # + where(target != -1, input, 0), margin a 0-d constant
+    from .._creation import full, zeros_like
+
+    zeros = zeros_like(input)
+    margin_clamp = (full((), margin, dtype=input.dtype, device=input.device) - input).clamp_min(0)
+    loss = _native.where(target != 1, margin_clamp, zeros) + _native.where(target != -1, input, zeros)
     return _reduce(loss, reduction)
 
 
@@ -465,19 +479,29 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
-    x = input if input.dim() == 2 else input.unsqueeze(0)
-    t = target.reshape(-1, 1)
-    picked = x.gather(1, t)
-    terms = (margin - picked + x).clamp(min=0)
-    if p == 2:
-        terms = terms * terms
-    if weight is not None:
-        terms = terms * weight[target.reshape(-1)].reshape(-1, 1)
-    mask = x.new_ones(*x.shape).scatter(1, t, 0.0)
-    loss = (terms * mask).sum(1) / x.shape[1]
-    if input.dim() == 1:
-        loss = loss.squeeze(0)
-    return _reduce(loss, reduction)
+    from .functional import _legacy_reduction, _not_differentiable
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    _not_differentiable("multi_margin_loss", weight=weight)
+
+    def loss_of(input):
+        x = input if input.dim() == 2 else input.unsqueeze(0)
+        t = target.reshape(-1, 1)
+        picked = x.gather(1, t)
+        terms = (margin - picked + x).clamp(min=0)
+        if p == 2:
+            terms = terms * terms
+        if weight is not None:
+            terms = terms * weight[target.reshape(-1)].reshape(-1, 1)
+        mask = x.new_ones(*x.shape).scatter(1, t, 0.0)
+        loss = (terms * mask).sum(1) / x.shape[1]
+        if input.dim() == 1:
+            loss = loss.squeeze(0)
+        return _reduce(loss, reduction)
+
+    return composite("MultiMarginLossBackward0", loss_of, input)
 
 
 def pixel_unshuffle(input, downscale_factor):

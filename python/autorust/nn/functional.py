@@ -32,6 +32,15 @@ def _legacy_reduction(size_average, reduce, reduction):
     return "mean" if size_average else "sum"
 
 
+def _not_differentiable(fn, **arguments):
+    """PyTorch's refusal of a grad-requiring tensor passed where its op has
+    no derivative (a loss's class weights): an exception, never a gradient
+    silently dropped."""
+    for name, t in arguments.items():
+        if t is not None and t.requires_grad and _native.is_grad_enabled():
+            raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{name}'. This input cannot have requires_grad True.")
+
+
 def _check_same_size(input, target, fn):
     if input.shape != target.shape:
         import warnings
@@ -218,25 +227,27 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     lo = input.detach()
     if bool(((lo < 0) | (lo > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
+    _not_differentiable("binary_cross_entropy", weight=weight)
     if weight is not None and weight.shape != input.shape:
         weight = weight.expand(*input.shape)
 
-    def bce(x, t, w):
+    def bce(x, t):
         # PyTorch clamps the logs at -100 so that 0 and 1 inputs stay finite.
         log_p = x.log().clamp(min=-100)
         log_1p = (1 - x).log().clamp(min=-100)
         loss = -(t * log_p + (1 - t) * log_1p)
-        return _reduce(loss if w is None else loss * w, reduction)
+        return _reduce(loss if weight is None else loss * weight, reduction)
 
-    if weight is None:
-        return composite("BinaryCrossEntropyBackward0", lambda x, t: bce(x, t, None), input, target)
-    return composite("BinaryCrossEntropyBackward0", bce, input, target, weight)
+    # the weight is a constant of the node (PyTorch lists self and target)
+    return composite("BinaryCrossEntropyBackward0", bce, input, target)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    _not_differentiable("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
+
     def bce(x, t, w, pw):
         # log(1 + e^-x) = softplus(-x), stable, with a smooth gradient at 0
         log_sig_neg = (-x)._softplus()
@@ -246,13 +257,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             loss = (1 - t) * x + log_sig_neg
         return _reduce(loss if w is None else loss * w, reduction)
 
-    given = [t for t in (weight, pos_weight) if t is not None]
-
-    def run(x, t, *extra):
-        it = iter(extra)
-        return bce(x, t, next(it) if weight is not None else None, next(it) if pos_weight is not None else None)
-
-    return composite("BinaryCrossEntropyWithLogitsBackward0", run, input, target, *given)
+    # the weights are constants of the node (PyTorch lists self and target)
+    return composite("BinaryCrossEntropyWithLogitsBackward0", lambda x, t: bce(x, t, weight, pos_weight), input, target)
 
 
 def _arange_cached(c):
@@ -267,6 +273,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
     if target.dtype is not int64:
         raise RuntimeError(f"expected scalar type Long but found {str(target.dtype).replace('autorust.', '')}")
+    _not_differentiable("nll_loss_forward", weight=weight)
     return composite("NllLossBackward0", lambda x: _nll_loss(x, target, weight, ignore_index, reduction), input)
 
 
@@ -310,6 +317,9 @@ def _nll_loss(input, target, weight, ignore_index, reduction):
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0):
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if not target.dtype.is_floating_point:
+        # class indices go through nll_loss (with probabilities the weight is differentiable)
+        _not_differentiable("nll_loss_forward", weight=weight)
     if input.dim() == 2 and target.dtype is int64 and label_smoothing == 0.0 and not input.is_cuda:
         # the fused native kernel: one pass for the loss, one for the gradient
         return _native.cross_entropy(input, target, weight, ignore_index, reduction)
@@ -412,8 +422,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         loss = target.exp() * (target - input)
     else:
         # PyTorch's xlogy(target, target) - target * input: 0 * log(0) = 0
-        safe = _native.where(target > 0, target, 1.0)
-        loss = _native.where(target > 0, target * safe.log(), 0.0) - target * input
+        loss = target.xlogy(target) - target * input
     if reduction == "batchmean":
         out = loss.sum() / input.shape[0] if input.dim() else loss.sum()
     else:
