@@ -30,6 +30,10 @@ impl Layout {
     }
     /// Row-major without gaps (size-1 dims may have any stride, as in PyTorch).
     pub fn is_contiguous(&self) -> bool {
+        // as PyTorch: an empty tensor is contiguous whatever its strides
+        if self.shape.contains(&0) {
+            return true;
+        }
         let mut expected = 1;
         for i in (0..self.shape.len()).rev() {
             if self.shape[i] != 1 {

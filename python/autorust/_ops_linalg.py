@@ -225,6 +225,8 @@ def dist(self, other, p=2):
 
 def renorm(self, p, dim, maxnorm):
     """Each slice along `dim` rescaled to norm <= maxnorm."""
+    if self.dim() < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {self.dim()} dimensions")
     others = [d for d in range(self.dim()) if d != dim % self.dim()]
     norms = self.norm(p, others, keepdim=True) if others else self.abs()
     scale = _native.where(norms > maxnorm, maxnorm / (norms + 1e-7), norms.new_ones(()))

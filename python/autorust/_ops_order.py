@@ -53,8 +53,9 @@ def _kth_along(self, dim, keepdim, pick, nan_wins=False, name="KthvalueBackward0
     position selects; with `nan_wins` (median), a row with a NaN selects its
     first NaN, as PyTorch."""
     if self.dim() == 0:
-        return self.clone(), _index(0, self.device)
-    d = dim % self.dim()
+        wrap_dim(dim, 0)
+        return composite(name, lambda x: x.clone(), self), _index(0, self.device)
+    d = wrap_dim(dim, self.dim())
     a = np.moveaxis(_host(self), d, -1)
     order = np.argsort(a, axis=-1, kind="stable")  # NaNs sort last
     sorted_vals = np.take_along_axis(a, order, -1)
@@ -104,8 +105,9 @@ def msort(self):
 def mode(self, dim=-1, keepdim=False):
     """The most frequent value (the smallest on ties) and its last index."""
     if self.dim() == 0:
-        return return_types.mode(self.clone(), _index(0, self.device))
-    d = dim % self.dim()
+        wrap_dim(dim, 0)
+        return return_types.mode(composite("ModeBackward0", lambda x: x.clone(), self), _index(0, self.device))
+    d = wrap_dim(dim, self.dim())
     a = np.moveaxis(_host(self), d, -1)
     rows = a.reshape(-1, a.shape[-1])
     idx = np.empty(rows.shape[0], dtype=np.int64)
@@ -230,6 +232,10 @@ def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=Non
 
 
 def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+    if dim is not None and self.dim() == 0:
+        from ._dims import no_dims_error
+
+        raise no_dims_error(dim)
     a = _host(self)
     x = a.reshape(-1) if dim is None else np.moveaxis(a, dim, 0)
     if x.shape[0] == 0:
@@ -380,7 +386,10 @@ def aminmax(self, *, dim=None, keepdim=False):
             return v.reshape((1,) * x.dim()) if keepdim else v
         return x.amax(dim, keepdim=keepdim) if largest else x.amin(dim, keepdim=keepdim)
 
-    return return_types.aminmax(composite("AminmaxBackward0", lambda x: extreme(x, False), self), composite("AminmaxBackward0", lambda x: extreme(x, True), self))
+    smallest = composite("AminmaxBackward0", lambda x: extreme(x, False), self)
+    largest = composite("AminmaxBackward0", lambda x: extreme(x, True), self)
+    _native._set_output_nr(largest, 1)
+    return return_types.aminmax(smallest, largest)
 
 
 register([median, nanmedian, kthvalue, msort, mode, quantile, nanquantile, unique, unique_consecutive, bincount, histc, bucketize, cummax, cummin, cumprod, logcumsumexp, aminmax])

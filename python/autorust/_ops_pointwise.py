@@ -252,10 +252,10 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
 def std_mean(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
     if unbiased is not None:
         correction = 1 if unbiased else 0
-    return (
-        composite("StdMeanBackward0", lambda x: x.std(dim, correction=correction, keepdim=keepdim), self),
-        composite("StdMeanBackward0", lambda x: x.mean() if dim is None else x.mean(dim, keepdim=keepdim), self),
-    )
+    deviation = composite("StdMeanBackward0", lambda x: x.std(dim, correction=correction, keepdim=keepdim), self)
+    mean = composite("StdMeanBackward0", lambda x: x.mean() if dim is None else x.mean(dim, keepdim=keepdim), self)
+    _native._set_output_nr(mean, 1)
+    return deviation, mean
 
 
 def _shift_operands(self, other, kernel):

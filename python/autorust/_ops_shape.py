@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _native
 from ._composite import composite, node
+from ._dims import no_dims_error, wrap_dim
 from ._dtype import bool_, int64
 from ._functions import vstack
 from ._ops_register import apply_inplace, inplace_variant, register
@@ -29,6 +30,8 @@ def roll(self, shifts, dims=None):
 
 
 def _roll(self, shifts, dims):
+    if dims is not None and self.dim() == 0:
+        raise no_dims_error(dims if isinstance(dims, numbers.Integral) else list(dims)[0])
     if dims is None:
         return _roll(self.reshape(-1), shifts, 0).reshape(*self.shape)
     if isinstance(shifts, numbers.Integral):
@@ -83,6 +86,8 @@ def _check_output_size(output_size, total):
 
 
 def diff(self, n=1, dim=-1, prepend=None, append=None):
+    if self.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
     parts = [t for t in (prepend, self, append) if t is not None]
     x = _native.cat(parts, dim) if len(parts) > 1 else self
     for _ in range(n):
@@ -129,8 +134,10 @@ def take_along_dim(self, indices, dim=None):
         return self.reshape(-1).gather(0, indices.reshape(-1))
     from ._functions import broadcast_shapes
 
+    if self.dim() == 0:
+        raise no_dims_error(dim)
     # input and indices broadcast against each other except along dim
-    d = dim % self.dim()
+    d = wrap_dim(dim, self.dim())
     ishape, jshape = list(self.shape), list(indices.shape)
     ishape[d] = jshape[d] = 1
     shape = list(broadcast_shapes(ishape, jshape))

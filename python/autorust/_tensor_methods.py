@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _native
 from ._composite import composite
+from ._dims import no_dims_error, wrap_dim
 from ._dtype import bool_, float32, int64, to_dtype
 
 Tensor = _native.Tensor
@@ -122,7 +123,10 @@ def _var(self, dim, correction, keepdim):
     dims = dim
     if isinstance(dims, numbers.Integral):
         dims = (dims,)
-    n = x.numel() if dims is None else math.prod(x.shape[d] for d in dims)
+    # a 0-d tensor reduces over its one element (dim -1 or 0)
+    n = x.numel() if dims is None else math.prod(x.shape[wrap_dim(d, x.dim())] if x.dim() else 1 for d in dims)
+    if dims is not None and x.dim() == 0:
+        dims = None
     mean = x.mean(dim=dims, keepdim=True) if dims is not None else x.mean()
     sq = (x - mean).square()
     s = sq.sum(dim=dims, keepdim=keepdim) if dims is not None else sq.sum()
@@ -134,10 +138,10 @@ def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def var_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (
-        composite("VarMeanBackward0", lambda x: var(x, dim, unbiased, keepdim, correction=correction), self),
-        composite("VarMeanBackward0", lambda x: x.mean(dim=dim, keepdim=keepdim) if dim is not None else x.mean(), self),
-    )
+    variance = composite("VarMeanBackward0", lambda x: var(x, dim, unbiased, keepdim, correction=correction), self)
+    mean = composite("VarMeanBackward0", lambda x: x.mean(dim=dim, keepdim=keepdim) if dim is not None else x.mean(), self)
+    _native._set_output_nr(mean, 1)
+    return variance, mean
 
 
 def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
@@ -232,24 +236,31 @@ def masked_fill_(self, mask, value):
 
 
 def masked_select(self, mask):
-    if mask.shape != self.shape:
-        from ._functions import broadcast_tensors
+    def select(x):
+        m = mask
+        if m.shape != x.shape:
+            # broadcast inside the node: PyTorch's edge is to self
+            from ._functions import broadcast_tensors
 
-        x, mask = broadcast_tensors(self, mask)
-    else:
-        x = self
-    return composite("MaskedSelectBackward0", lambda t: t[mask], x)
+            x, m = broadcast_tensors(x, m)
+        return x[m]
+
+    return composite("MaskedSelectBackward0", select, self)
 
 
 def chunk(self, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    if self.dim() == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     size = self.shape[dim]
     step = -(-size // chunks) if size else 1
     return split(self, builtins.max(step, 1), dim)
 
 
 def split(self, split_size_or_sections, dim=0):
+    if self.dim() == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     size = self.shape[dim]
     if isinstance(split_size_or_sections, numbers.Integral):
         s = int(split_size_or_sections)
@@ -261,9 +272,10 @@ def split(self, split_size_or_sections, dim=0):
         if sum(sizes) != size:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension {dim}), but got split_sizes={sizes}")
     out, start = [], 0
-    for s in sizes:
+    for i, s in enumerate(sizes):
         part = self.narrow(dim, start, s)
         _native._set_grad_fn_name(part, "SplitBackward0" if isinstance(split_size_or_sections, numbers.Integral) else "SplitWithSizesBackward0")
+        _native._set_output_nr(part, i)  # PyTorch's pieces are outputs 0, 1, ... of one node
         out.append(part)
         start += s
     return tuple(out)
@@ -287,9 +299,12 @@ def tensor_split(self, indices_or_sections, dim=0):
 
 
 def unbind(self, dim=0):
+    if self.dim() == 0:
+        raise no_dims_error(dim)
     parts = tuple(self.select(dim, i) for i in range(self.shape[dim]))
-    for p in parts:
+    for i, p in enumerate(parts):
         _native._set_grad_fn_name(p, "UnbindBackward0")
+        _native._set_output_nr(p, i)
     return parts
 
 
@@ -330,8 +345,10 @@ def movedim(self, source, destination):
     nd = self.dim()
     if isinstance(source, numbers.Integral):
         source, destination = [source], [destination]
-    source = [s % nd for s in source]
-    destination = [d % nd for d in destination]
+    source = [wrap_dim(s, nd) for s in source]
+    destination = [wrap_dim(d, nd) for d in destination]
+    if nd == 0:
+        return self[...]  # PyTorch's AliasBackward0
     order = [None] * nd
     for s, d in zip(source, destination):
         order[d] = s
@@ -512,7 +529,16 @@ def argsort(self, dim=-1, descending=False, stable=False):
 
 def topk(self, k, dim=-1, largest=True, sorted=True):
     from . import return_types
+    from ._creation import tensor as _tensor
 
+    if self.dim() == 0:
+        # PyTorch: a 0-d tensor is its own top 0 or 1
+        wrap_dim(dim, 0)
+        if not 0 <= k <= 1:
+            raise RuntimeError("selected index k out of range")
+        return return_types.topk(composite("TopkBackward0", lambda x: x.clone(), self), _tensor(np.int64(0), device=self.device))
+    if not 0 <= k <= self.shape[wrap_dim(dim, self.dim())]:
+        raise RuntimeError("selected index k out of range")
     s = sort(self, dim, descending=largest)
     idx = s.indices.narrow(dim, 0, k)
     return return_types.topk(composite("TopkBackward0", lambda x: x.gather(dim, idx), self), idx)

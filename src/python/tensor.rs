@@ -198,6 +198,13 @@ impl PyTensor {
     fn is_floating_point(&self) -> bool {
         self.t.dtype().is_float()
     }
+    /// The tensor's identity, equal for every Python object that wraps the
+    /// same tensor (PyTorch's `_cdata`): an AccumulateGrad's `variable` is a
+    /// new wrapper, and empty tensors all share data pointer values.
+    #[getter]
+    fn _cdata(&self) -> usize {
+        std::sync::Arc::as_ptr(&self.t.0) as usize
+    }
     fn data_ptr(&self) -> PyResult<usize> {
         Ok(self.t.with_storage(|s, l| {
             s.cpu_for("data_ptr")

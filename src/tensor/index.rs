@@ -5,7 +5,7 @@
 use super::{needs_grad, record, Tensor};
 use crate::backend::cpu::IntoStorage;
 use crate::dtype::DType;
-use crate::error::{dtype_err, index_err, shape_err, Result};
+use crate::error::{dtype_err, index_err, shape_err, Error, Result};
 use crate::grad_rules::Rule;
 use crate::layout::Layout;
 use crate::op::BinaryOp;
@@ -131,6 +131,12 @@ impl Tensor {
             );
         }
         let nd = self.ndim();
+        if nd == 0 && index.numel() != 1 {
+            return crate::error::runtime_err(format!(
+                "index_select(): Index to scalar can have only 1 value, got {} value(s)",
+                index.numel()
+            ));
+        }
         let size = if nd == 0 { 1 } else { self.shape()[dim] };
         if nd > 0 && index_on_device(self, index) {
             let mut shape = self.shape();
@@ -193,10 +199,13 @@ impl Tensor {
         let nd = self.ndim();
         if nd == 0 {
             wrap_dim("gather", dim, 0)?;
-            return self
-                .reshape_to(&[1])?
-                .gather(0, &index.reshape_to(&[index.numel()])?)?
-                .reshape_to(&index.shape());
+            // one node, as PyTorch's (the reshapes are inside it)
+            let flat_index = index.reshape_to(&[index.numel()])?;
+            let shape = index.shape();
+            return crate::composite::composite("GatherBackward0", &[Some(self)], None, |a| {
+                let x = a[0].as_ref().ok_or_else(|| Error::Runtime("gather: no input".into()))?;
+                x.reshape_to(&[1])?.gather(0, &flat_index)?.reshape_to(&shape)
+            });
         }
         let d = wrap_dim("gather", dim, nd)?;
         let (xs, is) = (self.shape(), index.shape());
@@ -565,7 +574,8 @@ impl Tensor {
             .iter()
             .map(|a| match a {
                 IndexArg::Int(_) | IndexArg::Slice(..) => 1,
-                IndexArg::Tensor(t) if t.dtype() == DType::Bool => t.ndim().max(1),
+                // a mask consumes its own dims; a 0-d one (x[True]) none
+                IndexArg::Tensor(t) if t.dtype() == DType::Bool => t.ndim(),
                 IndexArg::Tensor(_) => 1,
                 _ => 0,
             })

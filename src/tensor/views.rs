@@ -252,7 +252,11 @@ impl Tensor {
     pub fn transpose(&self, d0: i64, d1: i64) -> Result<Tensor> {
         let nd = self.ndim();
         if nd == 0 {
-            return Ok(self.alias(self.layout()));
+            // dims -1 and 0 name the 0-d tensor's one dim: a view of it,
+            // recorded (an unrecorded alias lost the gradient)
+            wrap_dim("transpose", d0, nd)?;
+            wrap_dim("transpose", d1, nd)?;
+            return Ok(self.same_view("TransposeBackward0"));
         }
         let (a, b) = (
             wrap_dim("transpose", d0, nd)?,
@@ -277,7 +281,8 @@ impl Tensor {
             );
         }
         if nd < 2 {
-            return Ok(self.clone());
+            // PyTorch records a view of 0-d and 1-d tensors too
+            return Ok(self.same_view("TBackward0"));
         }
         let out = self.alias(self.layout().transpose(0, 1));
         record(&out, "TBackward0", &[self], || Rule::Permute {
@@ -429,10 +434,7 @@ impl Tensor {
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
         let nd = self.ndim();
         if nd == 0 {
-            return crate::error::index_err(
-                "narrow",
-                "narrow() cannot be applied to a 0-dim tensor.",
-            );
+            return crate::error::runtime_err("narrow() cannot be applied to a 0-dim tensor.");
         }
         let d = wrap_dim("narrow", dim, nd)?;
         let size = self.shape()[d] as i64;

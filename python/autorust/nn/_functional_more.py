@@ -86,6 +86,8 @@ def threshold(input, threshold, value, inplace=False):
 
 
 def glu(input, dim=-1):
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
     if input.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {input.shape[dim]}")
     def f(x):
@@ -467,11 +469,27 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
-    if var.dim() == input.dim() - 1 or (var.shape[-1] == 1 and input.shape[-1] != 1 and var.dim() == input.dim() - 1):
-        var = var.unsqueeze(-1)
+    from .._grad_mode import no_grad
+
+    if not isinstance(var, _native.Tensor):
+        from .._creation import full as _full
+
+        var = _full(input.shape, float(var), dtype=input.dtype, device=input.device)
+    if tuple(var.shape) != tuple(input.shape):
+        # one dim short (or a trailing 1): the same variance across the last dim
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.dim() and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
     if bool((var < 0).any()):
         raise ValueError("var has negative entry/entries")
-    v = var.clamp(min=eps)
+    # PyTorch clamps a copy without recording it: the gradient passes the
+    # clamp as if it were not there
+    v = var.clone()
+    with no_grad():
+        v.clamp_(min=eps)
     loss = 0.5 * (v.log() + (input - target) ** 2 / v)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)

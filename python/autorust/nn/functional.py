@@ -317,6 +317,16 @@ def _nll_loss(input, target, weight, ignore_index, reduction):
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0):
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if tuple(input.shape) == tuple(target.shape):
+        # PyTorch reads a target of the input's shape as class probabilities
+        if not target.dtype.is_floating_point:
+            from .._dtype import scalar_name
+
+            raise RuntimeError(f"Expected floating point type for target with class probabilities, got {scalar_name(target.dtype)}")
+        if input.dim() == 0:
+            from .._dims import no_dims_error
+
+            raise no_dims_error(1)
     if not target.dtype.is_floating_point:
         # class indices go through nll_loss (with probabilities the weight is differentiable)
         _not_differentiable("nll_loss_forward", weight=weight)
