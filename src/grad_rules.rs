@@ -196,6 +196,12 @@ pub enum Rule {
         index: Tensor,
         add: bool,
     },
+    /// `self.index_add(dim, index, src)` with a 1-d `index`: the gradient
+    /// passes to self and is selected along `dim` for src.
+    IndexAdd {
+        dim: usize,
+        index: Tensor,
+    },
     Cat {
         dim: usize,
         sizes: Vec<usize>,
@@ -719,6 +725,18 @@ pub fn apply(
                 need(1).then(|| g.gather(*dim as i64, index)).transpose()?,
             ])
         }
+        Rule::IndexAdd { dim, index } => Ok(vec![
+            Some(g.clone()),
+            need(1)
+                .then(|| {
+                    if g.ndim() == 0 {
+                        g.reshape_to(&[1])?.index_select(0, index)
+                    } else {
+                        g.index_select(*dim, index)
+                    }
+                })
+                .transpose()?,
+        ]),
         Rule::Cat { dim, sizes } => {
             let mut out = Vec::with_capacity(sizes.len());
             let mut start = 0;

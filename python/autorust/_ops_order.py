@@ -315,12 +315,15 @@ def bucketize(self, boundaries, *, out_int32=False, right=False):
 
 
 def _cumulative_extreme(self, dim, larger, name):
-    d = dim % builtins.max(self.dim(), 1)
+    d = wrap_dim(dim, self.dim())
     node_name = "CummaxBackward0" if larger else "CumminBackward0"
     if self.dim() == 0:
         return getattr(return_types, name)(composite(node_name, lambda x: x.clone(), self), _index(0, self.device))
     a = np.moveaxis(_host(self), d, -1)
     idx = np.zeros(a.shape, dtype=np.int64)
+    if a.shape[-1] == 0:
+        idx_t = _index(np.moveaxis(idx, -1, d), self.device)
+        return getattr(return_types, name)(composite(node_name, lambda x: x.clone(), self), idx_t)
     best = a[..., 0].copy()
     for i in range(1, a.shape[-1]):
         v = a[..., i]

@@ -254,8 +254,10 @@ def chunk(self, chunks, dim=0):
     if self.dim() == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     size = self.shape[dim]
-    step = -(-size // chunks) if size else 1
-    return split(self, builtins.max(step, 1), dim)
+    if size == 0:
+        # PyTorch keeps the number of chunks: that many empty pieces
+        return split(self, [0] * chunks, dim)
+    return split(self, -(-size // chunks), dim)
 
 
 def split(self, split_size_or_sections, dim=0):

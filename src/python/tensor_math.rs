@@ -91,6 +91,17 @@ pub fn pow_obj(
     if super::args::as_tensor(exponent).is_none() {
         if let Ok(p) = exponent.extract::<f64>() {
             let is_int_exp = exponent.is_instance_of::<pyo3::types::PyInt>();
+            if a.dtype() == crate::dtype::DType::Bool && is_int_exp {
+                // bool ** int is int64 (bool ** bool stays bool), as PyTorch promotes
+                let as_int = a.to_dtype(crate::dtype::DType::I64)?;
+                let r = run(py, a.numel(), || as_int.pow_scalar(p))?;
+                let keep_bool = exponent.is_instance_of::<pyo3::types::PyBool>();
+                return Ok(Some(PyTensor::wrap(if keep_bool {
+                    r.to_dtype(crate::dtype::DType::Bool)?
+                } else {
+                    r
+                })));
+            }
             if !a.dtype().is_float() && !is_int_exp {
                 let af = a.to_dtype(crate::dtype::default_float())?;
                 return Ok(Some(PyTensor::wrap(run(py, a.numel(), || {
@@ -643,10 +654,27 @@ pub fn clamp_impl(
     }
     let lo = min.map(|m| m.extract::<f64>()).transpose()?;
     let hi = max.map(|m| m.extract::<f64>()).transpose()?;
-    let src = if !t.dtype().is_float()
-        && (lo.map_or(false, |v| v.fract() != 0.0) || hi.map_or(false, |v| v.fract() != 0.0))
-    {
+    // the result's dtype is PyTorch's promotion of the tensor with the
+    // bounds: a float bound makes an integer tensor float, an int bound
+    // makes a bool tensor int64; bool bounds on a bool tensor have no kernel
+    let any = |f: &dyn Fn(&Bound<'_, PyAny>) -> bool| min.is_some_and(f) || max.is_some_and(f);
+    let float_bound = any(&|o| o.is_instance_of::<pyo3::types::PyFloat>());
+    let int_bound = any(&|o| {
+        o.is_instance_of::<pyo3::types::PyInt>() && !o.is_instance_of::<pyo3::types::PyBool>()
+    });
+    let src = if !t.dtype().is_float() && float_bound {
         t.to_dtype(crate::dtype::default_float())?
+    } else if t.dtype() == crate::dtype::DType::Bool && int_bound {
+        t.to_dtype(crate::dtype::DType::I64)?
+    } else if t.dtype() == crate::dtype::DType::Bool {
+        let kernel = match (lo, hi) {
+            (Some(_), Some(_)) => "clamp_scalar_cpu",
+            (Some(_), None) => "clamp_min_scalar_cpu",
+            _ => "clamp_max_scalar_cpu",
+        };
+        return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+            "\"{kernel}\" not implemented for 'Bool'"
+        )));
     } else {
         t.clone()
     };

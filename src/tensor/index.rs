@@ -345,10 +345,9 @@ impl Tensor {
         let ix = Tensor::from_i64(idx, vec![index.numel()]);
         if needs_grad(&[self, src]) {
             let ix2 = ix.clone();
-            record(&out, "IndexAddBackward0", &[self, src], || Rule::Scatter {
+            record(&out, "IndexAddBackward0", &[self, src], || Rule::IndexAdd {
                 dim,
                 index: ix2,
-                add: true,
             });
         }
         Ok(out)

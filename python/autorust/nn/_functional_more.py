@@ -433,7 +433,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.requires_grad:
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. This input cannot have requires_grad True.")
-    return composite("SoftMarginLossBackward0", lambda x: _reduce(softplus(-target * x), reduction), input)
+    # the loss is written in the input's dtype, as PyTorch's
+    return composite("SoftMarginLossBackward0", lambda x: _reduce(softplus(-target * x), reduction).to(x.dtype), input)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -446,18 +447,35 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
-    eps = 1e-12
-    cos = (input1 * input2).sum(-1) / ((input1 * input1).sum(-1) + eps).sqrt() / ((input2 * input2).sum(-1) + eps).sqrt()
-    loss = _native.where(target == 1, 1 - cos, (cos - margin).clamp(min=0))
+    from .._creation import full, zeros_like
+    from .functional import _legacy_reduction
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    # PyTorch's construction: one square root of the product of the squared
+    # norms (each plus 1e-12); 1 - cos where target is 1, max(cos - margin, 0)
+    # where it is -1, and 0 elsewhere
+    dim = 0 if input1.dim() == 1 else 1
+    prod_sum = (input1 * input2).sum(dim)
+    mag_square1 = with_scalar((input1 * input1).sum(dim) + 1e-12, "AddBackward1")
+    mag_square2 = with_scalar((input2 * input2).sum(dim) + 1e-12, "AddBackward1")
+    cos = prod_sum / (mag_square1 * mag_square2).sqrt()
+    zeros = zeros_like(cos)
+    pos = full((), 1, dtype=cos.dtype, device=cos.device) - cos
+    neg = with_scalar(cos - margin, "SubBackward1").clamp_min(0)
+    loss = _native.where(target == 1, pos, zeros) + _native.where(target == -1, neg, zeros)
     return _reduce(loss, reduction)
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
+    from .functional import _legacy_reduction
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     d_pos = pairwise_distance(anchor, positive, p, eps)
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        d_neg = _native.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
-    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
+        d_neg = d_neg.minimum(pairwise_distance(positive, negative, p, eps))
+    # PyTorch's order: clamp_min(margin + d_pos - d_neg, 0)
+    return _reduce((with_scalar(margin + d_pos, "AddBackward1") - d_neg).clamp_min(0), reduction)
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):

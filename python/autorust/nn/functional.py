@@ -215,7 +215,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     if weight is not None:
         return _weighted_loss(errors(input, target), weight, input, reduction)
-    return composite("HuberLossBackward0", lambda x, y: _reduce(errors(x, y), reduction), input, target)
+    # PyTorch writes the loss in the input's dtype
+    return composite("HuberLossBackward0", lambda x, y: _reduce(errors(x, y), reduction).to(x.dtype), input, target)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -236,7 +237,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         log_p = x.log().clamp(min=-100)
         log_1p = (1 - x).log().clamp(min=-100)
         loss = -(t * log_p + (1 - t) * log_1p)
-        return _reduce(loss if weight is None else loss * weight, reduction)
+        # PyTorch writes the loss in the input's dtype
+        return _reduce(loss if weight is None else loss * weight, reduction).to(x.dtype)
 
     # the weight is a constant of the node (PyTorch lists self and target)
     return composite("BinaryCrossEntropyBackward0", bce, input, target)
@@ -258,7 +260,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         return _reduce(loss if w is None else loss * w, reduction)
 
     # the weights are constants of the node (PyTorch lists self and target)
-    return composite("BinaryCrossEntropyWithLogitsBackward0", lambda x, t: bce(x, t, weight, pos_weight), input, target)
+    # PyTorch computes in place on (1 - target): the loss has the target's dtype
+    return composite("BinaryCrossEntropyWithLogitsBackward0", lambda x, t: bce(x, t, weight, pos_weight).to(t.dtype if t.dtype.is_floating_point else x.dtype), input, target)
 
 
 def _arange_cached(c):
@@ -428,6 +431,15 @@ def one_hot(tensor, num_classes=-1):
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction == "mean":
+        import warnings
+
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
     if log_target:
         loss = target.exp() * (target - input)
     else:
