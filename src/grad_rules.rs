@@ -518,6 +518,10 @@ pub fn apply(
         Rule::Atan2(a, b) => {
             let (a, b) = (un(a)?, un(b)?);
             let denom = a.square()?.add(&b.square()?)?;
+            // at (0, 0) PyTorch's reciprocal is masked to 0: no gradient
+            // there (0 * inf would be NaN); a 1 in the denominator gives it
+            let at_origin = denom.binary(BinaryOp::Eq, &zero_like(&denom))?;
+            let denom = at_origin.where_(&Tensor::wrapped_scalar(1.0, denom.dtype()), &denom)?;
             Ok(vec![
                 need(0).then(|| g.mul(&b)?.div(&denom)).transpose()?,
                 need(1).then(|| g.mul(&a)?.neg()?.div(&denom)).transpose()?,

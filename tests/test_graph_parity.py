@@ -161,3 +161,38 @@ def test_quantile_graph_and_gradient():
     assert q.shape == (2, 1, 4) and q.grad_fn.name() == "SqueezeBackward4"
     with pytest.raises(RuntimeError, match=r"quantile\(\) q must be in the range \[0, 1\] but got 1.5"):
         torch.quantile(y, 1.5)
+
+
+def test_third_derivative_of_layer_norm_matches_finite_differences():
+    # PyTorch's own third derivative here is inexact (see the documented
+    # difference in tests/parity/differences.py); autorust's must be exact
+    F = torch.nn.functional
+
+    def second(xv, third=False):
+        x = torch.tensor([xv], dtype=torch.float64, requires_grad=True)
+        loss = (F.layer_norm(x, x.shape[-2:], eps=1e-3) * torch.tensor([[0.512, -0.02]], dtype=torch.float64)).sum()
+        (g1,) = torch.autograd.grad(loss, [x], create_graph=True)
+        (g2,) = torch.autograd.grad((g1 * torch.tensor([[-0.401, -0.094]], dtype=torch.float64)).sum(), [x], create_graph=True)
+        s2 = (g2 * torch.tensor([[-0.013, 1.631]], dtype=torch.float64)).sum()
+        if third:
+            s2.backward()
+            return x.grad.tolist()[0]
+        return s2.item()
+
+    x, h = [2.0, -1.5], 1e-5
+    numeric = [(second([x[0] + h * (i == 0), x[1] + h * (i == 1)]) - second([x[0] - h * (i == 0), x[1] - h * (i == 1)])) / (2 * h) for i in range(2)]
+    assert second(x, third=True) == pytest.approx(numeric, rel=1e-4, abs=1e-9)
+
+
+def test_fmax_fmin_split_ties_and_atan2_and_std_at_zero():
+    a = torch.tensor([1.0, 2.0, float("nan")], requires_grad=True)
+    b = torch.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    torch.fmax(a, b).sum().backward()
+    assert a.grad.tolist() == [0.5, 1.0, 0.0] and b.grad.tolist() == [0.5, 0.0, 1.0]
+    a = torch.tensor([0.0, 1.0], requires_grad=True)
+    b = torch.tensor([0.0, 0.0], requires_grad=True)
+    torch.atan2(a, b).backward(torch.tensor([1.0, 1.0]))
+    assert a.grad.tolist() == [0.0, 0.0] and b.grad.tolist() == [0.0, -1.0]
+    x = torch.tensor([[1.0, 1.0], [1.0, 3.0]], requires_grad=True)
+    x.std(1).sum().backward()
+    assert x.grad.reshape(-1).tolist() == pytest.approx([0.0, 0.0, -0.7071068, 0.7071068])

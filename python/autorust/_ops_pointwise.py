@@ -310,16 +310,23 @@ Tensor.__ilshift__ = Tensor.bitwise_left_shift_ = inplace_variant(bitwise_left_s
 Tensor.__irshift__ = Tensor.bitwise_right_shift_ = inplace_variant(bitwise_right_shift)
 
 
+def _split_ties(a, b, picked):
+    """``picked`` where a != b; at a tie the mean of the two (the same
+    value), so the gradient splits evenly as PyTorch's does."""
+    return _native.where(a == b, (a + b) * 0.5, picked)
+
+
 def fmax(self, other):
-    """The larger, a NaN losing to a number (PyTorch's gradient: ties go to self)."""
+    """The larger, a NaN losing to a number; PyTorch's gradient: to the
+    one taken, split evenly at a tie, to self when both are NaN."""
     other = _as_tensor_like(other, self)
-    return composite("FmaxBackward0", lambda a, b: _native.where((a >= b) | b.isnan(), a, b), self, other)
+    return composite("FmaxBackward0", lambda a, b: _split_ties(a, b, _native.where((a >= b) | b.isnan(), a, b)), self, other)
 
 
 def fmin(self, other):
-    """The smaller, a NaN losing to a number (PyTorch's gradient: ties go to self)."""
+    """The smaller, a NaN losing to a number (gradient as fmax's)."""
     other = _as_tensor_like(other, self)
-    return composite("FminBackward0", lambda a, b: _native.where((a <= b) | b.isnan(), a, b), self, other)
+    return composite("FminBackward0", lambda a, b: _split_ties(a, b, _native.where((a <= b) | b.isnan(), a, b)), self, other)
 
 
 register([fmax, fmin])

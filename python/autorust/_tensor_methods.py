@@ -134,7 +134,14 @@ def _var(self, dim, correction, keepdim):
 
 
 def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return composite("StdBackward0", lambda x: var(x, dim, unbiased, keepdim, correction=correction).sqrt(), self)
+    return composite("StdBackward0", lambda x: _sqrt_zero_safe(var(x, dim, unbiased, keepdim, correction=correction)), self)
+
+
+def _sqrt_zero_safe(v):
+    """sqrt(v) whose gradient is 0 where v is 0 (PyTorch's std_backward
+    masks it there; the plain sqrt would give 0 * inf = NaN). NaN stays NaN."""
+    nonzero = v != 0
+    return _native.where(nonzero, v, 1.0).sqrt() * nonzero
 
 
 def var_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None):

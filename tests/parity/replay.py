@@ -42,7 +42,8 @@ def compare(got, want, tol=TOLERANCE, steps=None, used=None):
         obs_tol = tol
         d = difference(g[1], w[1], obs_tol, f"step {w[0]}")
         while d and steps is not None:
-            hit = next(((r, f) for r in DIFFERENCES if (f := r.field_in(steps[w[0]], d)) and f not in obs_tol.ignore), None)
+            code = "\n".join(steps)
+            hit = next(((r, f) for r in DIFFERENCES if (f := r.field_in(steps[w[0]], d, code)) and f not in obs_tol.ignore), None)
             if hit is None:
                 break
             rule, field = hit
