@@ -351,14 +351,20 @@ impl PyTensor {
         let py = slf.py();
         let exp_tensor = super::args::as_tensor(exponent);
         if exp_tensor.is_none() && scalar_f64(exponent).is_err() {
-            return Err(super::errors::type_error("pow_(): exponent must be a Tensor or a number"));
+            return Err(super::errors::type_error(
+                "pow_(): exponent must be a Tensor or a number",
+            ));
         }
         let others: Vec<&Tensor> = exp_tensor.iter().collect();
         inplace(&slf.t, "pow_", &others, |s| {
             pow_obj(py, s, exponent)
                 .map_err(|e| crate::error::Error::Runtime(e.to_string()))?
                 .map(|p| p.t)
-                .ok_or_else(|| crate::error::Error::Runtime("pow_(): exponent must be a Tensor or a number".into()))
+                .ok_or_else(|| {
+                    crate::error::Error::Runtime(
+                        "pow_(): exponent must be a Tensor or a number".into(),
+                    )
+                })
         })?;
         Ok(slf)
     }
@@ -458,8 +464,14 @@ impl PyTensor {
         min: Option<&Bound<'py, PyAny>>,
         max: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<PyRef<'py, Self>> {
-        let bounds: Vec<Tensor> = [min, max].into_iter().flatten().filter_map(super::args::as_tensor).collect();
-        let src = slf.t.inplace_source_for(&bounds.iter().collect::<Vec<_>>())?;
+        let bounds: Vec<Tensor> = [min, max]
+            .into_iter()
+            .flatten()
+            .filter_map(super::args::as_tensor)
+            .collect();
+        let src = slf
+            .t
+            .inplace_source_for(&bounds.iter().collect::<Vec<_>>())?;
         let r = clamp_impl(&src, min, max)?;
         slf.t.inplace_update(&r, "clamp_")?;
         Ok(slf)

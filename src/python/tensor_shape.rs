@@ -185,7 +185,9 @@ impl PyTensor {
         reduce: Option<&str>,
     ) -> PyResult<PyRef<'py, Self>> {
         let src_tensor: Vec<Tensor> = src.and_then(super::args::as_tensor).into_iter().collect();
-        let s = slf.t.inplace_source_for(&src_tensor.iter().collect::<Vec<_>>())?;
+        let s = slf
+            .t
+            .inplace_source_for(&src_tensor.iter().collect::<Vec<_>>())?;
         let r = scatter_impl(&s, dim, &index.t, src, value, reduce)?;
         slf.t.inplace_update(&r, "scatter_")?;
         Ok(slf)
@@ -455,7 +457,9 @@ fn cast_reduction(
 ) -> PyResult<PyTensor> {
     let inner_name = std::cell::Cell::new("");
     let out = crate::composite::composite("ReduceBackward", &[Some(t)], None, |a| {
-        let x = a[0].as_ref().ok_or_else(|| crate::error::Error::Runtime("reduce: no input".into()))?;
+        let x = a[0]
+            .as_ref()
+            .ok_or_else(|| crate::error::Error::Runtime("reduce: no input".into()))?;
         let r = x.to_dtype(dtype)?.reduce_dims(op, dims, keepdim)?;
         if let Some(id) = r.grad_fn_id() {
             if let Some(n) = crate::graph::ARENA.lock().get(id) {

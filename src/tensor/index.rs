@@ -203,8 +203,12 @@ impl Tensor {
             let flat_index = index.reshape_to(&[index.numel()])?;
             let shape = index.shape();
             return crate::composite::composite("GatherBackward0", &[Some(self)], None, |a| {
-                let x = a[0].as_ref().ok_or_else(|| Error::Runtime("gather: no input".into()))?;
-                x.reshape_to(&[1])?.gather(0, &flat_index)?.reshape_to(&shape)
+                let x = a[0]
+                    .as_ref()
+                    .ok_or_else(|| Error::Runtime("gather: no input".into()))?;
+                x.reshape_to(&[1])?
+                    .gather(0, &flat_index)?
+                    .reshape_to(&shape)
             });
         }
         let d = wrap_dim("gather", dim, nd)?;

@@ -215,7 +215,10 @@ impl Tensor {
             return Ok(None);
         };
         let view_node = self.grad_fn_id();
-        let first_edge = crate::graph::ARENA.lock().get(op.id()).map(|n| n.edges.first().cloned().flatten());
+        let first_edge = crate::graph::ARENA
+            .lock()
+            .get(op.id())
+            .map(|n| n.edges.first().cloned().flatten());
         // the op reads the view (or the view has no history, and then no
         // gradient flows into the base's region either way)
         let reads_view = match (first_edge, view_node) {
