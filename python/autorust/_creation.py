@@ -10,7 +10,7 @@ import numpy as np
 from . import _native
 from ._memory_format import channels_last, channels_last_3d, check_layout, contiguous_format, in_format, is_in_format, preserve_format
 from ._device import _check_device
-from ._dtype import _DEFAULT as _DEFAULT_DT, bool_, float32, float64, from_numpy_dtype, get_default_dtype, int64, to_dtype
+from ._dtype import _DEFAULT as _DEFAULT_DT, bool_, from_numpy_dtype, get_default_dtype, int64, to_dtype
 
 Tensor = _native.Tensor
 

@@ -8,8 +8,6 @@ gradients flow through them as in PyTorch. Running products and log-sum-exps
 are chains of native ops, differentiable on every device.
 """
 
-import builtins
-import numbers
 
 import numpy as np
 

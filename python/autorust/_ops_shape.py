@@ -415,7 +415,6 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
 
 def vander(x, N=None, increasing=False):
     """Columns x^0 .. x^(N-1) (decreasing powers unless `increasing`)."""
-    from ._creation import arange
 
     if x.dim() != 1:
         raise RuntimeError("x must be a one-dimensional tensor.")

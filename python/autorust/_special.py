@@ -170,7 +170,7 @@ def digamma(self):
 
 def polygamma(n, input):
     if int(n) != n or n < 0:
-        raise RuntimeError(f"polygamma(n, x) does not support negative n.")
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
     n = int(n)
     values = _host_unary(input, lambda a: _polygamma(n, a))
     return _node("PolygammaBackward0", input, values, lambda g, y: g * polygamma(n + 1, input))

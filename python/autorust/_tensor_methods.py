@@ -11,7 +11,7 @@ import numpy as np
 from . import _native
 from ._composite import composite
 from ._dims import no_dims_error, wrap_dim
-from ._dtype import bool_, float32, int64, to_dtype
+from ._dtype import bool_, float32, to_dtype
 
 Tensor = _native.Tensor
 

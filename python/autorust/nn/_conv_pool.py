@@ -233,7 +233,7 @@ def _pad_constant(input, pairs, value):
 
 
 def pad(input, pad, mode="constant", value=None):
-    from .._creation import full, tensor
+    from .._creation import tensor
 
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")

@@ -68,7 +68,7 @@ class ConcatDataset(Dataset):
 def random_split(dataset, lengths, generator=None):
     """Splits into non-overlapping subsets of the given lengths (or
     fractions), from one ``randperm`` of the indices, as PyTorch does."""
-    from ... import _native, _creation
+    from ... import _creation
 
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
