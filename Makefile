@@ -6,7 +6,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: demo test build bench venv
+.PHONY: demo test build bench venv parity-record
+
+# The interpreter of an environment with PyTorch installed (never this
+# project's .venv, never CI): it records the parity gold.
+TORCH_PYTHON ?= python3
 
 $(VENV)/.installed:
 	python3 -m venv $(VENV)
@@ -28,3 +32,8 @@ test: build
 
 bench: build
 	$(PY) benchmarks/run.py
+
+# Re-records the parity gold (tests/parity/gold) under real PyTorch:
+#   make parity-record TORCH_PYTHON=/path/to/torch-venv/bin/python
+parity-record:
+	$(TORCH_PYTHON) -m tests.parity.record

@@ -387,7 +387,8 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
         Softplus => g.mul(&v.unary(Sigmoid)?)?,
         PowScalar(p) => {
             if p == 0.0 {
-                g.mul_scalar(0.0)?
+                // PyTorch's zeros_like: no NaN from g, no graph under create_graph
+                zeros_of(g)?
             } else {
                 g.mul(&v.pow_scalar(p - 1.0)?.mul_scalar(p)?)?
             }
@@ -497,7 +498,8 @@ pub fn apply(
             let ga = if need(0) {
                 // b * a^(b-1), with 0 where b == 0 (PyTorch's convention).
                 let d = b.mul(&a.binary(BinaryOp::Pow, &b.add_scalar(-1.0)?)?)?;
-                let d = b.eq_scalar(0.0)?.where_(&d.mul_scalar(0.0)?, &d)?;
+                // (a zero, not d * 0: d is inf or NaN there when a is 0)
+                let d = b.eq_scalar(0.0)?.where_(&zero_like(&d), &d)?;
                 Some(g.mul(&d)?)
             } else {
                 None
@@ -509,7 +511,7 @@ pub fn apply(
                 let mask = a
                     .eq_scalar(0.0)?
                     .binary(BinaryOp::LogicalAnd, &b.ge_scalar(0.0)?)?;
-                Some(g.mul(&mask.where_(&d.mul_scalar(0.0)?, &d)?)?)
+                Some(g.mul(&mask.where_(&zero_like(&d), &d)?)?)
             } else {
                 None
             };

@@ -52,6 +52,7 @@ from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, is_inferen
 from . import _tensor_methods, _tensor_hooks, _tensor_format  # noqa: E402,F401  (attach Python-side methods)
 from ._functions import *  # noqa: E402,F401,F403
 from ._functions import add, sub, mul, div, where, cat, stack, is_tensor  # noqa: E402,F401
+from ._promotion import promote_types, result_type  # noqa: E402,F401
 from ._creation import default_generator  # noqa: E402,F401
 from ._serialization import load, save  # noqa: E402,F401
 from . import _ops_pointwise, _ops_linalg, _ops_shape, _ops_order, _sampling, _special  # noqa: E402,F401  (attach methods)

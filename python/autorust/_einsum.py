@@ -320,9 +320,11 @@ def tensordot(a, b, dims=2):
     for d in free_b:
         cols *= t2.shape[d]
     sizes = [t1.shape[d] for d in free_a] + [t2.shape[d] for d in free_b]
-    if not free_a and not free_b:
-        # a full contraction is one dot product, as PyTorch does it
-        return t1.permute(*dims_a).flatten().dot(t2.permute(*dims_b).flatten()).reshape(sizes)
+    if rows == 1 and cols == 1:
+        # one output element: a dot product, as PyTorch does it
+        left = t1.permute(*free_a, *dims_a).reshape(contracted)
+        right = t2.permute(*dims_b, *free_b).reshape(contracted)
+        return left.dot(right).reshape(sizes)
     left = t1.permute(*free_a, *dims_a).reshape(rows, contracted)
     right = t2.permute(*dims_b, *free_b).reshape(contracted, cols)
     return left.mm(right).reshape(*sizes)

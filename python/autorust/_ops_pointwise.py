@@ -8,6 +8,7 @@ import math
 
 from . import _native
 from ._composite import composite, node
+from ._grad_mode import no_grad
 from ._ops_register import inplace_variant, register
 
 Tensor = _native.Tensor
@@ -76,11 +77,24 @@ def atan(self):
     return x.atan2(x.new_ones(()))
 
 
-@node("AsinhBackward0")
+def _with_gradient(value, x, name, gradient):
+    """``value`` (computed unrecorded) as one node over ``x`` named ``name``,
+    whose gradient is ``gradient(g)``: PyTorch's derivative formula written
+    in autorust ops of ``x``, so it is right at every point (a composite's
+    chain rule can fail where a factor is 0 or inf) and differentiates again
+    under create_graph."""
+    if not (x.requires_grad and _native.is_grad_enabled()):
+        return value
+    return _native._custom_node(value, [x], lambda g: (gradient(g),), name)
+
+
 def asinh(self):
     x = _float(self)
-    a = x.abs()
-    return x.sign() * (a + (a * a + 1).sqrt()).log()
+    with no_grad():
+        a = x.abs()
+        value = x.sign() * (a + (a * a + 1).sqrt()).log()
+    # 1 / sqrt(x^2 + 1): 1 at 0, where the sign-times-log form gives 0
+    return _with_gradient(value, x, "AsinhBackward0", lambda g: g / (x * x + 1).sqrt())
 
 
 @node("AcoshBackward0")
@@ -146,12 +160,29 @@ def logaddexp2(self, other):
 
 
 def xlogy(self, other):
-    """x * log(y), 0 where x == 0 (unless y is NaN)."""
-    if not isinstance(self, Tensor):
-        # xlogy(Scalar, Tensor): the number is no input of the node
-        x = _as_tensor_like(self, other)
-        return composite("XlogyBackward1", lambda y: _xlogy(x, y), other)
-    return node("XlogyBackward0" if isinstance(other, Tensor) else "XlogyBackward2", inputs=2)(_xlogy)(self, other)
+    """x * log(y), 0 where x == 0 (unless y is NaN). PyTorch's gradients:
+    log(y) to x (0 where x == 0 and y <= 0; the product's chain rule gives
+    0 wherever x == 0), x / y to y."""
+    x_is_input, y_is_input = isinstance(self, Tensor), isinstance(other, Tensor)
+    x = self if x_is_input else _as_tensor_like(self, other)
+    y = _as_tensor_like(other, x)
+    with no_grad():
+        value = _xlogy(x, y)
+    # a Python number on either side is no input of the node (PyTorch's Scalar overloads)
+    name = "XlogyBackward0" if x_is_input and y_is_input else ("XlogyBackward2" if x_is_input else "XlogyBackward1")
+    inputs = [t for t, is_input in ((x, x_is_input), (y, y_is_input)) if is_input]
+    if not (_native.is_grad_enabled() and any(t.requires_grad for t in inputs)):
+        return value
+
+    def gradient(g):
+        grads = []
+        if x_is_input:
+            grads.append(g * _native.where((x == 0) & (y <= 0), 0.0, _float(y).log()))
+        if y_is_input:
+            grads.append(g * x / y)
+        return tuple(grads)
+
+    return _native._custom_node(value, inputs, gradient, name)
 
 
 def _xlogy(self, other):
@@ -169,9 +200,18 @@ def sgn(self):
 @node("LogitBackward0")
 def logit(self, eps=None):
     x = _float(self)
-    if eps is not None:
-        x = x.clamp(eps, 1 - eps)
-    return (x / (1 - x)).log()
+    with no_grad():
+        z = x if eps is None else x.clamp(eps, 1 - eps)
+        value = (z / (1 - z)).log()
+
+    def gradient(g):
+        # PyTorch's logit_backward: NaN outside [0, 1] (0 outside [eps, 1 - eps])
+        d = g / (x * (1 - x))
+        if eps is None:
+            return _native.where((x < 0) | (x > 1), float("nan"), d)
+        return _native.where((x < eps) | (x > 1 - eps), 0.0, d)
+
+    return _with_gradient(value, x, "LogitBackward0", gradient)
 
 
 def heaviside(self, values):
@@ -192,8 +232,13 @@ def copysign(self, other):
 
 
 def _copysign(self, other):
+    from ._promotion import result_type
+
+    dtype = result_type(self, other)
     other = _as_tensor_like(other, self)
     x = _float(self)
+    if dtype.is_floating_point and x.dtype != dtype:
+        x = x.to(dtype)  # the promoted dtype of both, as PyTorch's kernel
     negative = signbit(other)
     return _native.where(negative, -x.abs(), x.abs())
 

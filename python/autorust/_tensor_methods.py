@@ -185,8 +185,11 @@ def logsumexp(self, dim, keepdim=False):
 
 def _logsumexp(self, dim, keepdim):
     x = _as_float(self)
-    m = x.detach().amax(dim=dim, keepdim=True)
-    m = m.masked_fill(~m.isfinite(), 0.0)
+    if x.numel() == 0:
+        m = x.new_zeros(())  # nothing to shift: the empty sum's log is -inf
+    else:
+        m = x.detach().amax(dim=dim, keepdim=True)
+        m = m.masked_fill(~m.isfinite(), 0.0)
     out = (x - m).exp().sum(dim=dim, keepdim=True).log() + m
     if not keepdim:
         out = out.squeeze(dim)

@@ -49,8 +49,20 @@ fn bool_reduce(
     };
     let dims = parse_dims(dim)?;
     let op = if all { ReduceOp::Amin } else { ReduceOp::Amax };
-    if b.numel() == 0 && dims.is_none() {
-        return Ok(Tensor::full(&[], if all { 1.0 } else { 0.0 }, DType::Bool));
+    if b.numel() == 0 {
+        // all() of nothing is true, any() false, over every reduced slice
+        let fill = if all { 1.0 } else { 0.0 };
+        let Some(d) = dims.as_deref().filter(|d| !d.is_empty()) else {
+            return Ok(Tensor::full(&[], fill, DType::Bool));
+        };
+        let w = crate::shape::wrap_dims(if all { "all" } else { "any" }, d, b.ndim())?;
+        let shape: Vec<usize> = b
+            .shape()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &s)| if w.contains(&i) { keepdim.then_some(1) } else { Some(s) })
+            .collect();
+        return Ok(Tensor::full(&shape, fill, DType::Bool));
     }
     Ok(b.reduce_dims(op, dims.as_deref(), keepdim)?)
 }

@@ -262,6 +262,19 @@ impl Tensor {
     /// Out-of-place scatter: a copy of self with `src` written (or added) at `index` along `dim`.
     pub fn scatter(&self, dim: i64, index: &Tensor, src: &Tensor, add: bool) -> Result<Tensor> {
         let nd = self.ndim();
+        if index.numel() == 0 {
+            // PyTorch writes nothing and checks nothing more for an empty
+            // index (its shape and dtype do not matter): a copy
+            wrap_dim("scatter", dim, nd)?;
+            let name = if add { "ScatterAddBackward0" } else { "ScatterBackward0" };
+            let out = self.clone_data()?;
+            if needs_grad(&[self, src]) {
+                // the gradient passes to self; src (nothing taken) gets zeros
+                let meta = vec![(src.shape(), src.dtype(), src.device())];
+                record(&out, name, &[self, src], || Rule::ZeroLink(meta));
+            }
+            return Ok(out);
+        }
         if nd == 0 {
             wrap_dim("scatter", dim, 0)?;
             let flat_src = if src.ndim() == 0 {
@@ -431,7 +444,14 @@ impl Tensor {
             .filter(|t| !(t.ndim() == 1 && t.numel() == 0))
             .collect();
         if parts.is_empty() {
-            return Ok(tensors[0].clone_data()?);
+            // all empty: an empty result, still PyTorch's node over them all
+            let out = tensors[0].clone_data()?;
+            let all: Vec<&Tensor> = tensors.iter().collect();
+            if out.dtype().is_float() {
+                let sizes = vec![0; tensors.len()];
+                record(&out, "CatBackward0", &all, || Rule::Cat { dim: 0, sizes });
+            }
+            return Ok(out);
         }
         let nd = parts[0].ndim();
         if nd == 0 {
@@ -528,11 +548,17 @@ impl Tensor {
             return Ok(view);
         }
         // one node over the basic-indexed view, as PyTorch's IndexBackward0
+        // (its result is a fresh contiguous tensor, as PyTorch's index kernel writes it)
         crate::composite::composite("IndexBackward0", &[Some(&view)], None, |a| {
-            a[0].as_ref().map_or_else(
+            let picked = a[0].as_ref().map_or_else(
                 || crate::error::runtime_err("index: the input is missing"),
                 |v| v.advanced_index(&adv),
-            )
+            )?;
+            if picked.is_contiguous() {
+                Ok(picked)
+            } else {
+                picked.contiguous()
+            }
         })
     }
 

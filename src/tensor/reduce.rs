@@ -2,7 +2,7 @@
 //! reductions), cumsum and the softmax family.
 
 use super::{record, Tensor};
-use crate::error::{shape_err, Result};
+use crate::error::Result;
 use crate::grad_rules::{Rule, Saved};
 use crate::op::{ArgReduceOp, ReduceOp};
 use crate::shape::{wrap_dim, wrap_dims, Shape};
@@ -36,6 +36,25 @@ impl Tensor {
         };
         let in_shape = self.shape();
         let out_shape = kept_shape(&in_shape, &dims, keepdim);
+        if matches!(op, ReduceOp::Amax | ReduceOp::Amin) && !full {
+            // an extremum over an empty dim has no value (PyTorch's IndexError);
+            // over non-empty dims of an empty tensor it is empty
+            if let Some(&d) = dims.iter().find(|&&d| in_shape[d] == 0) {
+                return crate::error::index_err(
+                    op.name(),
+                    format!("{}(): Expected reduction dim {d} to have non-zero size.", op.name()),
+                );
+            }
+            if self.numel() == 0 {
+                // empty in, empty out, still a node of the graph
+                let out = Tensor::zeros_on(&out_shape, self.dtype(), self.device())?;
+                if out.dtype().is_float() {
+                    let name = if op == ReduceOp::Amax { "AmaxBackward0" } else { "AminBackward0" };
+                    record(&out, name, &[self], || Rule::Zero);
+                }
+                return Ok(out);
+            }
+        }
         let storage = self.with_storage(|s, l| s.reduce(op, l, &dims))?;
         let out = Tensor::contiguous_from(storage, out_shape);
         if !out.dtype().is_float() {
@@ -155,7 +174,7 @@ impl Tensor {
         }
         let in_shape = self.shape();
         if in_shape.get(d) == Some(&0) {
-            return shape_err(
+            return crate::error::index_err(
                 "max",
                 format!(
                     "{}(): Expected reduction dim {d} to have non-zero size.",

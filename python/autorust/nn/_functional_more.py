@@ -26,13 +26,17 @@ def _reduce(loss, reduction):
 
 def selu(input, inplace=False):
     alpha, scale = 1.6732632423543772, 1.0507009873554805
-    return composite_maybe_inplace(input, inplace, "EluBackward0", lambda x: scale * _native.where(x > 0, x, alpha * x.expm1()), inplace_name="EluBackward1")
+    from .functional import _elu_negative
+
+    return composite_maybe_inplace(input, inplace, "EluBackward0", lambda x: scale * _native.where(x > 0, x, _elu_negative(x, alpha, alpha * x.expm1())), inplace_name="EluBackward1")
 
 
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return composite_maybe_inplace(input, inplace, "CeluBackward0", lambda x: _native.where(x > 0, x, alpha * (x / alpha).expm1()), inplace_name="CeluBackward1")
+    from .functional import _elu_negative
+
+    return composite_maybe_inplace(input, inplace, "CeluBackward0", lambda x: _native.where(x > 0, x, _elu_negative(x, 1.0, alpha * (x / alpha).expm1())), inplace_name="CeluBackward1")
 
 
 def softsign(input):

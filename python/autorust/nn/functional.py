@@ -477,8 +477,15 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
+def _elu_negative(x, alpha, curve):
+    """The negative side of the ELU family; at exactly 0 the straight line of
+    the same slope, so that (as PyTorch's elu double backward, which tests
+    x < 0) the second derivative there is 0 while the first is the curve's."""
+    return _native.where(x < 0, curve, alpha * x)
+
+
 def elu(input, alpha=1.0, inplace=False):
-    return composite_maybe_inplace(input, inplace, "EluBackward0", lambda x: _native.where(x > 0, x, alpha * x.expm1()), inplace_name="EluBackward1")
+    return composite_maybe_inplace(input, inplace, "EluBackward0", lambda x: _native.where(x > 0, x, _elu_negative(x, alpha, alpha * x.expm1())), inplace_name="EluBackward1")
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
