@@ -60,7 +60,13 @@ fn bool_reduce(
             .shape()
             .iter()
             .enumerate()
-            .filter_map(|(i, &s)| if w.contains(&i) { keepdim.then_some(1) } else { Some(s) })
+            .filter_map(|(i, &s)| {
+                if w.contains(&i) {
+                    keepdim.then_some(1)
+                } else {
+                    Some(s)
+                }
+            })
             .collect();
         return Ok(Tensor::full(&shape, fill, DType::Bool));
     }

@@ -266,7 +266,11 @@ impl Tensor {
             // PyTorch writes nothing and checks nothing more for an empty
             // index (its shape and dtype do not matter): a copy
             wrap_dim("scatter", dim, nd)?;
-            let name = if add { "ScatterAddBackward0" } else { "ScatterBackward0" };
+            let name = if add {
+                "ScatterAddBackward0"
+            } else {
+                "ScatterBackward0"
+            };
             let out = self.clone_data()?;
             if needs_grad(&[self, src]) {
                 // the gradient passes to self; src (nothing taken) gets zeros

@@ -42,14 +42,21 @@ impl Tensor {
             if let Some(&d) = dims.iter().find(|&&d| in_shape[d] == 0) {
                 return crate::error::index_err(
                     op.name(),
-                    format!("{}(): Expected reduction dim {d} to have non-zero size.", op.name()),
+                    format!(
+                        "{}(): Expected reduction dim {d} to have non-zero size.",
+                        op.name()
+                    ),
                 );
             }
             if self.numel() == 0 {
                 // empty in, empty out, still a node of the graph
                 let out = Tensor::zeros_on(&out_shape, self.dtype(), self.device())?;
                 if out.dtype().is_float() {
-                    let name = if op == ReduceOp::Amax { "AmaxBackward0" } else { "AminBackward0" };
+                    let name = if op == ReduceOp::Amax {
+                        "AmaxBackward0"
+                    } else {
+                        "AminBackward0"
+                    };
                     record(&out, name, &[self], || Rule::Zero);
                 }
                 return Ok(out);
