@@ -199,9 +199,19 @@ pub fn backward(
     }
     if let (Some(link), true) = (&g.link, create_graph) {
         let links: Vec<&Tensor> = link.tensors.iter().collect();
+        // "NotImplemented:<op>": PyTorch has no derivative of this op's
+        // backward kernel, so its gradient is a node that refuses the next order
+        let refused = link.name.strip_prefix("NotImplemented:");
         for gi in out.iter_mut() {
             if let Some(t) = gi.take() {
-                *gi = Some(crate::grad_rules::zero_link(t, &links, link.name)?);
+                *gi = Some(match refused {
+                    Some(op) => crate::grad_rules::not_implemented_link(
+                        t,
+                        &links,
+                        crate::graph::intern(op),
+                    )?,
+                    None => crate::grad_rules::zero_link(t, &links, link.name)?,
+                });
             }
         }
     }

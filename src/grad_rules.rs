@@ -864,6 +864,23 @@ pub fn zero_link(grad: Tensor, links: &[&Tensor], name: &'static str) -> Result<
     Ok(out)
 }
 
+/// Under create_graph, `grad` (a first-order gradient) recorded as the
+/// result of `links` through a NotImplemented node for `op`: PyTorch has no
+/// derivative of that backward kernel (hardsigmoid_backward), so a further
+/// backward through it raises, as PyTorch's does.
+pub fn not_implemented_link(grad: Tensor, links: &[&Tensor], op: &'static str) -> Result<Tensor> {
+    if !crate::autograd::is_grad_enabled()
+        || !(grad.requires_grad() || links.iter().any(|t| t.requires_grad()))
+    {
+        return Ok(grad);
+    }
+    let out = grad.detach();
+    let mut inputs: Vec<&Tensor> = vec![&grad];
+    inputs.extend_from_slice(links);
+    crate::tensor::record(&out, "NotImplemented", &inputs, || Rule::NotImplemented(op));
+    Ok(out)
+}
+
 /// `g @ b^T`: the gradient of the left operand of a matrix product.
 fn mm_grad_a(g: &Tensor, b: &Tensor) -> Result<Tensor> {
     g.matmul(&b.mt()?)

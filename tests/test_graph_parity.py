@@ -196,3 +196,35 @@ def test_fmax_fmin_split_ties_and_atan2_and_std_at_zero():
     x = torch.tensor([[1.0, 1.0], [1.0, 3.0]], requires_grad=True)
     x.std(1).sum().backward()
     assert x.grad.reshape(-1).tolist() == pytest.approx([0.0, 0.0, -0.7071068, 0.7071068])
+
+
+def test_gradients_at_special_points_are_pytorchs():
+    # each was wrong before (values printed by PyTorch 2.15)
+    x = torch.tensor([0.0, 0.7, -2.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(torch.asinh(x).sum(), x)
+    assert g.tolist() == pytest.approx([1.0, 0.8192319205190405, 0.4472135954999579])
+    x = torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0.5, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    gx, gy = torch.autograd.grad(torch.xlogy(x, y).sum(), [x, y])
+    assert gx.tolist() == pytest.approx([-0.6931471805599453, 0.0, 0.6931471805599453])
+    assert gy.tolist()[0] == 0.0 and gy.tolist()[2] == 0.5
+    b = torch.tensor([0.0, 2.0], dtype=torch.float64)
+    e = torch.tensor([1.5, 1.5], dtype=torch.float64, requires_grad=True)
+    (ge,) = torch.autograd.grad(b.pow(e).sum(), e)
+    assert ge.tolist()[0] == 0.0  # was NaN (0 * log 0)
+    x = torch.tensor([-0.5, 0.5, 1.5], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(torch.logit(x).sum(), x)
+    assert g.isnan().tolist() == [True, False, True] and g[1].item() == pytest.approx(4.0)
+
+
+def test_elu_second_derivative_at_zero_and_hardsigmoid_refuses_the_next_order():
+    F = torch.nn.functional
+    x = torch.tensor([0.0, -1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(F.elu(x, alpha=0.5).sum(), x, create_graph=True)
+    (g2,) = torch.autograd.grad(g.sum(), x)
+    assert g.tolist() == pytest.approx([0.5, 0.18393972058572117, 1.0])
+    assert g2.tolist() == pytest.approx([0.0, 0.18393972058572117, 0.0])
+    (g,) = torch.autograd.grad(F.hardsigmoid(x).sum(), x, create_graph=True)
+    assert g.grad_fn.name() == "NotImplemented"
+    with pytest.raises(RuntimeError, match="derivative for aten::hardsigmoid_backward is not implemented"):
+        g.sum().backward()

@@ -5,9 +5,6 @@ it is removed from here), and no other program may fail. The list only
 shrinks: fix the cause, then remove the entry."""
 
 FLOAT32_ROUNDING = "mixed float32/float64 arithmetic: PyTorch rounds an intermediate to float32 where autorust keeps float64 (a last-bit difference outside the tolerance)"
-HARDSIGMOID_THIRD_ORDER = (
-    "PyTorch has no derivative of hardsigmoid's backward (it raises at the next order); autorust differentiates it"
-)
 MEDIAN_TIES = "median over tied values: PyTorch's selection gives the gradient to another of the equal elements"
 MIXED_DTYPE_BACKWARD = "PyTorch's backward kernels refuse mixed float32/float64 operands (addmv: 'must have the same dtype'; huber_loss: 'Found dtype Double but expected Float'); autorust's backward computes the gradient"
 QUANTILE_TIES = "quantile over tied values: PyTorch's selection gives the gradient to another of the equal elements"
@@ -22,11 +19,6 @@ KNOWN_FAILURES = {
     "ops2-325": FLOAT32_ROUNDING,
     "ops2-410": FLOAT32_ROUNDING,
     "ops2-617": FLOAT32_ROUNDING,
-    # HARDSIGMOID_THIRD_ORDER
-    "ops2-40": HARDSIGMOID_THIRD_ORDER,
-    "ops2-383": HARDSIGMOID_THIRD_ORDER,
-    "ops2-509": HARDSIGMOID_THIRD_ORDER,
-    "ops2-531": HARDSIGMOID_THIRD_ORDER,
     # MEDIAN_TIES
     "ops2-638": MEDIAN_TIES,
     "ops2-695": MEDIAN_TIES,

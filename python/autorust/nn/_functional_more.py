@@ -44,7 +44,8 @@ def softsign(input):
 
 
 def hardsigmoid(input, inplace=False):
-    return composite_maybe_inplace(input, inplace, "HardsigmoidBackward0", _hardsigmoid)
+    # PyTorch cannot differentiate hardsigmoid's backward: the next order raises
+    return composite_maybe_inplace(input, inplace, "HardsigmoidBackward0", _hardsigmoid, link=("NotImplemented:hardsigmoid_backward", (0,)))
 
 
 # PyTorch's hardsigmoid backward multiplies by the float literal 1.0f / 6.0f,
