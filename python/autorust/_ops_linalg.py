@@ -94,6 +94,12 @@ def addr(self, vec1, vec2, *, beta=1, alpha=1):
     for name, v in (("vec1", vec1), ("vec2", vec2)):
         if v.dim() != 1:
             raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.dim()}-D")
+    # the outer product in the dtype of the whole result, as PyTorch's kernel
+    # (float32 vectors of a float64 addr are not multiplied in float32 first)
+    from ._promotion import common_dtype
+
+    common = common_dtype(self, vec1, vec2)
+    vec1, vec2 = vec1.to(common), vec2.to(common)
     prod = _scaled(vec1.unsqueeze(1) * vec2.unsqueeze(0), alpha)
     return prod if beta == 0 else _scaled(self, beta) + prod
 

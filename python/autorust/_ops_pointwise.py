@@ -268,12 +268,24 @@ def positive(self):
 
 @node("AddcmulBackward0", inputs=3)
 def addcmul(self, tensor1, tensor2, *, value=1):
+    tensor1, tensor2 = _in_common_dtype(self, tensor1, tensor2)
     return self + value * tensor1 * tensor2
 
 
 @node("AddcdivBackward0", inputs=3)
 def addcdiv(self, tensor1, tensor2, *, value=1):
+    tensor1, tensor2 = _in_common_dtype(self, tensor1, tensor2)
     return self + value * tensor1 / tensor2
+
+
+def _in_common_dtype(self, tensor1, tensor2):
+    """tensor1 and tensor2 in the dtype of the whole expression: PyTorch's
+    kernel computes in it (float32 operands of a float64 addcmul are not
+    multiplied in float32 first)."""
+    from ._promotion import common_dtype
+
+    common = common_dtype(self, tensor1, tensor2)
+    return tensor1.to(common), tensor2.to(common)
 
 
 @node("NansumBackward0")

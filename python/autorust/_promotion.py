@@ -5,7 +5,7 @@ tensor, a Python number), so the answer is what the ops compute."""
 
 from . import _native
 
-__all__ = ["promote_types", "result_type"]
+__all__ = ["common_dtype", "promote_types", "result_type"]
 
 
 def _probe(x):
@@ -36,3 +36,13 @@ def promote_types(type1, type2):
     from ._creation import zeros
 
     return (zeros(1, dtype=type1) + zeros(1, dtype=type2)).dtype
+
+
+def common_dtype(*tensors):
+    """The dtype a kernel over all of ``tensors`` computes in (PyTorch's
+    promotion across several operands: 0-d tensors and numbers rank below
+    dimensioned tensors of the same category)."""
+    total = _probe(tensors[0])
+    for t in tensors[1:]:
+        total = total + _probe(t)
+    return total.dtype
