@@ -228,3 +228,22 @@ def test_elu_second_derivative_at_zero_and_hardsigmoid_refuses_the_next_order():
     assert g.grad_fn.name() == "NotImplemented"
     with pytest.raises(RuntimeError, match="derivative for aten::hardsigmoid_backward is not implemented"):
         g.sum().backward()
+
+
+def test_rrelu_eval_gradient_at_zero_and_under_create_graph():
+    F = torch.nn.functional
+    x = torch.tensor([0.0, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(F.rrelu(x, training=False).sum(), x, create_graph=True)
+    # the slope at 0 too (was 1), and connected to x as PyTorch's
+    assert g.tolist() == pytest.approx([0.22916666666666666, 0.22916666666666666, 1.0])
+    assert g.requires_grad and g.grad_fn.name() == "RreluWithNoiseBackwardBackward0"
+
+
+def test_copysign_gradient_stays_a_function_of_self():
+    x = torch.tensor([1.278, -1.926], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    gx, gy = torch.autograd.grad((torch.copysign(x, y) * torch.tensor([0.5, 2.0], dtype=torch.float64)).sum(), [x, y], create_graph=True)
+    assert gx.tolist() == [0.5, -2.0] and gy.tolist() == [0.0, 0.0]
+    assert gx.requires_grad and not gy.requires_grad
+    gx.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]

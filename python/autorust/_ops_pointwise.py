@@ -228,7 +228,27 @@ def signbit(self):
 
 
 def copysign(self, other):
-    return node("CopysignBackward0" if isinstance(other, Tensor) else "CopysignBackward1", inputs=2)(_copysign)(self, other)
+    """|self| with other's sign. PyTorch's gradients: grad * result / self to
+    self (0 where self is 0), zeros to other; the first stays a function of
+    self under create_graph."""
+    with no_grad():
+        value = _copysign(self, other)
+    name = "CopysignBackward0" if isinstance(other, Tensor) else "CopysignBackward1"
+    inputs = [self, other] if isinstance(other, Tensor) else [self]
+    if not (_native.is_grad_enabled() and any(t.requires_grad for t in inputs)):
+        return value
+    x = self
+    # result / self is other's sign times self's: written with self.sign()
+    # (derivative 0, but recorded) so the gradient stays a function of self
+    other_sign = _native.where(signbit(_as_tensor_like(other, self)), -1.0, 1.0)
+
+    def gradient(g):
+        to_self = _native.where(x == 0, 0.0, g * other_sign * x.sign())
+        if len(inputs) == 2:
+            return (to_self, other.new_zeros(other.shape))
+        return (to_self,)
+
+    return _native._custom_node(value, inputs, gradient, name)
 
 
 def _copysign(self, other):

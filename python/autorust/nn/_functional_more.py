@@ -122,7 +122,13 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         slope = rand_like(input) * (upper - lower) + lower
     else:
         slope = (lower + upper) / 2
-    return composite_maybe_inplace(input, inplace, "RreluWithNoiseBackward0", lambda x: _native.where(x >= 0, x, x * slope), inplace_name="RreluWithNoiseBackward1")
+    # PyTorch's rrelu takes the slope at 0 too (its gradient there is the
+    # slope, not 1), and its gradient stays connected to the input under
+    # create_graph (rrelu_with_noise_backward has a derivative)
+    return composite_maybe_inplace(
+        input, inplace, "RreluWithNoiseBackward0", lambda x: _native.where(x > 0, x, x * slope),
+        link=("RreluWithNoiseBackwardBackward0", (0,)), inplace_name="RreluWithNoiseBackward1",
+    )
 
 
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
