@@ -70,7 +70,7 @@ for _name in _OUT_FUNCTIONS:
     if _name in globals():
         globals()[_name] = _with_out(_name, globals()[_name])
 del _name
-from . import autograd, cuda, linalg, nn, optim, return_types, utils, wgpu  # noqa: E402,F401
+from . import autograd, cuda, linalg, nn, optim, return_types, special, utils, wgpu  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

@@ -435,12 +435,14 @@ impl PyTensor {
     ) -> PyResult<PyTensor> {
         self.div(py, other, rounding_mode)
     }
-    #[pyo3(signature = (decimals=0))]
-    fn round(&self, py: Python<'_>, decimals: i64) -> PyResult<PyTensor> {
-        if decimals == 0 {
-            return unary_t(py, &self.t, UnaryOp::Round);
+    /// `decimals` given at all (even 0) is PyTorch's other overload
+    /// (RoundBackward1); without it, the plain round (RoundBackward0).
+    #[pyo3(signature = (*, decimals=None))]
+    fn round(&self, py: Python<'_>, decimals: Option<i64>) -> PyResult<PyTensor> {
+        match decimals {
+            None => unary_t(py, &self.t, UnaryOp::Round),
+            Some(d) => Ok(PyTensor::wrap(self.t.round_decimals(d)?)),
         }
-        Ok(PyTensor::wrap(self.t.round_decimals(decimals)?))
     }
     #[pyo3(signature = (min=None, max=None))]
     fn clamp(

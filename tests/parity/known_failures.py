@@ -8,7 +8,6 @@ FLOAT32_ROUNDING = "mixed float32/float64 arithmetic: PyTorch rounds an intermed
 MEDIAN_TIES = "median over tied values: PyTorch's selection gives the gradient to another of the equal elements"
 MIXED_DTYPE_BACKWARD = "PyTorch's backward kernels refuse mixed float32/float64 operands (addmv: 'must have the same dtype'; huber_loss: 'Found dtype Double but expected Float'); autorust's backward computes the gradient"
 QUANTILE_TIES = "quantile over tied values: PyTorch's selection gives the gradient to another of the equal elements"
-POLYGAMMA_PRECISION = "digamma and its derivative (polygamma) in float64 differ from PyTorch's in the 10th digit (another series); a second-order value built on them crosses the float64 tolerance"
 STRIDES = "PyTorch's elementwise ops keep a strided input's layout (round of a transposed view stays strided), so its linear takes matmul + add (AddBackward0); autorust's results are contiguous and take addmm"
 VERSION_DETAIL = "vander's running product is a chain of slice products here, one cumprod node in PyTorch: backward fails in both (PyTorch's vander saves a slice it then overwrites), but PyTorch's message names the whole [n, N-1] slice and one more version"
 ZERO_DERIVATIVE_LINKS = "a first- or second-order gradient that is mathematically constant is a function of the inputs here (requires_grad True, or a zero gradient where PyTorch has none) where PyTorch's backward kernel leaves it constant, or the reverse"
@@ -30,9 +29,6 @@ KNOWN_FAILURES = {
     # QUANTILE_TIES
     "ops-1422": QUANTILE_TIES,
     "ops2-63": QUANTILE_TIES,
-    # POLYGAMMA_PRECISION
-    "ops2-325": POLYGAMMA_PRECISION,
-    "ops2-536": POLYGAMMA_PRECISION,
     # STRIDES
     "ops-1842": STRIDES,
     # VERSION_DETAIL
