@@ -258,3 +258,9 @@ def test_trigamma_is_exact_and_special_names():
     assert torch.special.round(x).grad_fn.name() == "RoundBackward1"
     assert x.round().grad_fn.name() == "RoundBackward0"
     assert torch.special.ndtr(x).tolist() == pytest.approx([0.6179114221889527, 0.11506967022170828])
+
+
+def test_norm_of_nan_is_nan():
+    # the zero-norm gradient mask made it 0
+    assert torch.tensor([float("nan"), 1.0]).norm().isnan().item()
+    assert torch.tensor([[float("nan"), 1.0], [3.0, 4.0]]).norm(dim=1)[1].item() == 5.0

@@ -316,14 +316,20 @@ def _real_spacing(name, dx):
     return 1.0 if dx is None else float(dx)
 
 
+def _checked_dim(name, y, x, dx, dim):
+    """PyTorch's argument checks of trapezoid and cumulative_trapezoid; the wrapped dim."""
+    if x is not None and dx is not None:
+        raise RuntimeError(f"{name}: received both x and dx")
+    dim = _wrap_dim(dim, y.dim())
+    if y.dtype is bool_:
+        raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+    return dim
+
+
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The trapezoidal rule along `dim`, with sample points `x` or spacing
     `dx`, computed in PyTorch's order (so the graph and the rounding match)."""
-    if x is not None and dx is not None:
-        raise RuntimeError("trapezoid: received both x and dx")
-    dim = _wrap_dim(dim, y.dim())
-    if y.dtype is bool_:
-        raise RuntimeError("trapezoid: received a bool input for `y`, but bool is not supported")
+    dim = _checked_dim("trapezoid", y, x, dx, dim)
     n = y.shape[dim]
     if n == 0:
         # NumPy's answer for no samples: zeros, a constant
@@ -341,11 +347,7 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """Running trapezoidal sums along `dim` (one fewer than y's length)."""
-    if x is not None and dx is not None:
-        raise RuntimeError("cumulative_trapezoid: received both x and dx")
-    dim = _wrap_dim(dim, y.dim())
-    if y.dtype is bool_:
-        raise RuntimeError("cumulative_trapezoid: received a bool input for `y`, but bool is not supported")
+    dim = _checked_dim("cumulative_trapezoid", y, x, dx, dim)
     n = y.shape[dim]
     pairs = y.narrow(dim, 0, builtins.max(n - 1, 0)) + y.narrow(dim, builtins.min(1, n), builtins.max(n - 1, 0))
     if x is None:

@@ -161,9 +161,9 @@ def _norm(self, p, dim, keepdim, dtype):
         x = x.to(to_dtype(dtype))
     if p in ("fro", 2, 2.0, None):
         s = x.square().sum(dim=dim, keepdim=keepdim) if dim is not None else x.square().sum()
-        # sqrt through a mask so that a zero norm has gradient 0, as in PyTorch
-        nonzero = s > 0
-        out = _native.where(nonzero, s, 1.0).sqrt() * nonzero
+        # a zero norm has gradient 0, as in PyTorch; a NaN stays NaN (the
+        # mask `s > 0` this had made the norm of a NaN 0)
+        out = _sqrt_zero_safe(s)
     elif p in (1, 1.0):
         out = x.abs().sum(dim=dim, keepdim=keepdim) if dim is not None else x.abs().sum()
     elif p == math.inf or p == "inf":

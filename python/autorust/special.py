@@ -7,7 +7,6 @@ AttributeError rather than a wrong number."""
 
 import math
 
-from . import _functions as _f
 from . import _native
 from ._composite import with_scalar
 
@@ -49,7 +48,9 @@ def polygamma(n, input):
 
 
 def xlogy(input, other):
-    return _f.xlogy(input, other) if hasattr(_f, "xlogy") else input.xlogy(other)
+    from ._ops_pointwise import xlogy as _xlogy
+
+    return _xlogy(input, other)
 
 
 def softmax(input, dim, *, dtype=None):
