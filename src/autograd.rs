@@ -171,17 +171,19 @@ pub fn backward(
 /// the nodes made after `boundary_seq`, without touching anything else: the
 /// backward of a composite op (see `graph::composite`), run inside the
 /// pass that reached the composite's node. The targets are the composite's
-/// own input aliases, so the walk stops there and never enters the outer
+/// own input aliases (those whose gradient is wanted); the walk stops at
+/// every alias in `aliases` (wanted or not) and so never enters the outer
 /// graph, whose pass state it would otherwise overwrite.
 pub(crate) fn inner_gradients(
     root: NodeId,
     grad: &Tensor,
     targets: &[NodeId],
+    aliases: &[NodeId],
     boundary: u64,
     create_graph: bool,
 ) -> Result<Vec<Option<Tensor>>> {
     let target_ids: Vec<Option<NodeId>> = targets.iter().map(|t| Some(*t)).collect();
-    let plan = Plan::collect(&[root], &target_ids, true, Some(boundary))?;
+    let plan = Plan::collect(&[root], &target_ids, true, Some((boundary, aliases)))?;
     let mut sweep = Sweep::new(&plan, true, create_graph, Inputs::Capture);
     sweep.seed(root, grad)?;
     sweep.run()?;
@@ -218,16 +220,18 @@ impl Plan {
     /// Collects the nodes reachable from `roots` (iteratively), sorted by
     /// descending `seq` (a topological order). With `prune`, marks the
     /// nodes that lead to a target. With a `boundary` (a composite's inner
-    /// sweep), does not walk past a target node, refuses any node made
-    /// before the boundary (the walk must stay inside the inner graph), and
-    /// keeps its positions to itself.
+    /// sweep: the seq its inner graph starts after, and its input aliases),
+    /// does not walk past an alias, refuses any node made before the
+    /// boundary (the walk must stay inside the inner graph), and keeps its
+    /// positions to itself.
     fn collect(
         roots: &[NodeId],
         targets: &[Option<NodeId>],
         prune: bool,
-        boundary: Option<u64>,
+        boundary: Option<(u64, &[NodeId])>,
     ) -> Result<Plan> {
         let stop_at_targets = boundary.is_some();
+        let stops: &[NodeId] = boundary.map_or(&[], |(_, aliases)| aliases);
         let mut a = ARENA.lock();
         let mut order: Vec<Work> = Vec::new();
         let mut stack: Vec<NodeId> = roots.to_vec();
@@ -243,14 +247,14 @@ impl Plan {
                 continue;
             }
             let Some(node) = a.get(id) else { continue };
-            if boundary.is_some_and(|b| node.seq < b) {
+            if boundary.is_some_and(|(b, _)| node.seq < b) {
                 return Err(Error::Autograd(format!(
                     "internal: composite op reached {} outside its inputs",
                     node.name
                 )));
             }
             order.push(Work { id, seq: node.seq });
-            if stop_at_targets && targets.contains(&Some(id)) {
+            if stop_at_targets && (targets.contains(&Some(id)) || stops.contains(&id)) {
                 continue;
             }
             for e in node.edges.iter().flatten() {

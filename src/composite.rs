@@ -41,6 +41,9 @@ pub struct CompositeGraph {
     /// create_graph the gradients stay connected to them (see
     /// `grad_rules::zero_link`), through a node of this name.
     pub link: Option<Link>,
+    /// Whether an inner node saved tensors: a second backward through a
+    /// composite that saved nothing works, as through PyTorch's nodes.
+    pub saves: bool,
 }
 
 pub struct Link {
@@ -113,12 +116,14 @@ pub fn composite(
             .filter_map(|&i| inputs.get(i).copied().flatten().cloned())
             .collect(),
     });
+    let saves = inner_saves(root.as_ref(), boundary);
     let graph = std::sync::Arc::new(CompositeGraph {
         root,
         aliases: alias_ids,
         zeros,
         boundary,
         link,
+        saves,
     });
     let node = NodeRef::create(crate::graph::intern(name), Rule::Composite(graph), edges);
     let given: Vec<&Tensor> = inputs.iter().map(|t| t.unwrap_or(&out)).collect();
@@ -130,6 +135,29 @@ pub fn composite(
     }
     out.set_grad_fn(node);
     Ok(out)
+}
+
+/// Whether any node of the inner graph (from `root` back to the aliases,
+/// the nodes made after `boundary`) saved tensors for its backward.
+fn inner_saves(root: Option<&NodeRef>, boundary: u64) -> bool {
+    let Some(root) = root else { return false };
+    let a = ARENA.lock();
+    let mut stack = vec![root.id()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let Some(node) = a.get(id) else { continue };
+        if node.seq < boundary {
+            continue; // the outer graph
+        }
+        if node.rule.has_saved() {
+            return true;
+        }
+        stack.extend(node.edges.iter().flatten().map(|e| e.node));
+    }
+    false
 }
 
 /// The result in memory of its own: a composite that happens to return its
@@ -171,13 +199,21 @@ pub fn backward(
         // retain_graph, right after this call), as far as nothing else
         // holds it.
         (Some(root), false) => {
-            crate::autograd::inner_gradients(root.id(), grad, &wanted, g.boundary, create_graph)
-                .map_err(|e| match e {
-                    Error::Autograd(m) if m.starts_with("internal: composite") => {
-                        Error::Autograd(format!("{m} ({name})"))
-                    }
-                    e => e,
-                })?
+            let aliases: Vec<NodeId> = g.aliases.iter().flatten().copied().collect();
+            crate::autograd::inner_gradients(
+                root.id(),
+                grad,
+                &wanted,
+                &aliases,
+                g.boundary,
+                create_graph,
+            )
+            .map_err(|e| match e {
+                Error::Autograd(m) if m.starts_with("internal: composite") => {
+                    Error::Autograd(format!("{m} ({name})"))
+                }
+                e => e,
+            })?
         }
         _ => vec![None; wanted.len()],
     }

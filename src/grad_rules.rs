@@ -291,9 +291,17 @@ impl Rule {
                 | Addmm(..)
                 | Conv2d(..)
                 | CrossEntropy(..)
-                | Composite(..)
                 | CopySlices { .. }
-        )
+                // PyTorch's nodes save the index tensors (and where's condition)
+                | Where(..)
+                | IndexedExtremum { .. }
+                | IndexSelect { .. }
+                | Gather { .. }
+                | Scatter { .. }
+                | IndexAdd { .. }
+                | Put { .. }
+                | MaxPool2d { .. }
+        ) || matches!(self, Composite(g) if g.saves)
     }
 }
 

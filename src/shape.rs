@@ -49,7 +49,8 @@ pub fn fmt_shape(shape: &[usize]) -> String {
 pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Shape> {
     let n = a.len().max(b.len());
     let mut out: Shape = smallvec::smallvec![0; n];
-    for i in 0..n {
+    // from the last dim, as PyTorch checks (the first mismatch it names)
+    for i in (0..n).rev() {
         let da = if i + a.len() >= n {
             a[i + a.len() - n]
         } else {

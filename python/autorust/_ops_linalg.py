@@ -221,7 +221,8 @@ def inner(self, other):
 
 
 def ger(self, vec2):
-    return self.unsqueeze(1) * vec2.unsqueeze(0)
+    # PyTorch's outer: a column view times the row
+    return self.reshape(-1, 1) * vec2
 
 
 @node("DistBackward0", inputs=2)
@@ -230,9 +231,13 @@ def dist(self, other, p=2):
 
 
 def renorm(self, p, dim, maxnorm):
-    """Each slice along `dim` rescaled to norm <= maxnorm."""
+    """Each slice along `dim` rescaled to norm <= maxnorm (one node, as PyTorch's)."""
     if self.dim() < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {self.dim()} dimensions")
+    return composite("RenormBackward0", lambda x: _renorm(x, p, dim, maxnorm), self)
+
+
+def _renorm(self, p, dim, maxnorm):
     others = [d for d in range(self.dim()) if d != dim % self.dim()]
     norms = self.norm(p, others, keepdim=True) if others else self.abs()
     scale = _native.where(norms > maxnorm, maxnorm / (norms + 1e-7), norms.new_ones(()))

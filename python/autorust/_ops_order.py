@@ -90,6 +90,7 @@ def nanmedian(self, dim=None, keepdim=False):
 
 
 def kthvalue(self, k, dim=-1, keepdim=False):
+    dim = wrap_dim(dim, self.dim())
     size = self.shape[dim] if self.dim() else 1
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")

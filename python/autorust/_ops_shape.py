@@ -32,6 +32,9 @@ def roll(self, shifts, dims=None):
 def _roll(self, shifts, dims):
     if dims is not None and self.dim() == 0:
         raise no_dims_error(dims if isinstance(dims, numbers.Integral) else list(dims)[0])
+    if dims is not None:
+        for d in [dims] if isinstance(dims, numbers.Integral) else dims:
+            wrap_dim(d, self.dim())
     if dims is None:
         return _roll(self.reshape(-1), shifts, 0).reshape(*self.shape)
     if isinstance(shifts, numbers.Integral):
@@ -88,6 +91,7 @@ def _check_output_size(output_size, total):
 def diff(self, n=1, dim=-1, prepend=None, append=None):
     if self.dim() == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
+    dim = wrap_dim(dim, self.dim())
     parts = [t for t in (prepend, self, append) if t is not None]
     x = _native.cat(parts, dim) if len(parts) > 1 else self
     for _ in range(n):

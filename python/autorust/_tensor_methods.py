@@ -263,6 +263,7 @@ def chunk(self, chunks, dim=0):
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     if self.dim() == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    dim = wrap_dim(dim, self.dim())
     size = self.shape[dim]
     if size == 0:
         # PyTorch keeps the number of chunks: that many empty pieces
@@ -273,6 +274,7 @@ def chunk(self, chunks, dim=0):
 def split(self, split_size_or_sections, dim=0):
     if self.dim() == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
+    dim = wrap_dim(dim, self.dim())
     size = self.shape[dim]
     if isinstance(split_size_or_sections, numbers.Integral):
         s = int(split_size_or_sections)
@@ -313,6 +315,7 @@ def tensor_split(self, indices_or_sections, dim=0):
 def unbind(self, dim=0):
     if self.dim() == 0:
         raise no_dims_error(dim)
+    dim = wrap_dim(dim, self.dim())
     parts = tuple(self.select(dim, i) for i in range(self.shape[dim]))
     for i, p in enumerate(parts):
         _native._set_grad_fn_name(p, "UnbindBackward0")
@@ -516,6 +519,7 @@ def sort(self, dim=-1, descending=False, stable=_NOT_GIVEN):
 
     # the order is found on the host (a readback on the GPU); the values are
     # gathered where the tensor lives, so gradients flow as usual
+    wrap_dim(dim, self.dim())
     a = self.detach().cpu().numpy()
     if a.ndim == 0:
         idx = np.zeros((), dtype=np.int64)

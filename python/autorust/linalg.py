@@ -28,7 +28,16 @@ def _host(t):
 def _back(a, like):
     from ._creation import tensor
 
-    return tensor(np.ascontiguousarray(a), dtype=like.dtype, device=like.device)
+    # np.array, not ascontiguousarray: that makes a 0-d result (one
+    # determinant) 1-d
+    return tensor(np.array(a, order="C"), dtype=like.dtype, device=like.device)
+
+
+def _named(out, name):
+    """``out`` with its node named as PyTorch names the op's node."""
+    if out.grad_fn is not None:
+        _native._set_grad_fn_name(out, name)
+    return out
 
 
 def _square(A, fn):
@@ -71,12 +80,13 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         A = A.to(dtype)
     d0, d1 = (d % A.dim() for d in dim)
     if ord == "fro":
-        out = (A * A).sum((d0, d1), keepdim=keepdim).sqrt()
+        out = vector_norm(A, 2, (d0, d1), keepdim)
     elif ord == "nuc":
         out = svdvals(A.movedim((d0, d1), (-2, -1))).sum(-1)
         out = _keep(out, A, (d0, d1), keepdim)
     elif ord in (1, -1, float("inf"), float("-inf")):
-        summed = A.abs().sum(d0 if ord in (1, -1) else d1, keepdim=True)
+        # PyTorch: the 1-norms along one dim, then their max (min) along the other
+        summed = vector_norm(A, 1, d0 if ord in (1, -1) else d1, keepdim=True)
         red = summed.amax if ord in (1, float("inf")) else summed.amin
         out = red((d0, d1), keepdim=keepdim)
     elif ord in (2, -2):
@@ -134,7 +144,11 @@ class _Det(Function):
     def backward(ctx, g):
         (A,) = ctx.saved_tensors
         a = _host(A)
-        # d det / dA = adj(A)^T = det * A^{-T}; through the SVD where A is singular
+        # d det / dA = adj(A)^T = det * A^{-T}, in tensor ops (so that it is
+        # differentiable again); through the SVD where A is singular
+        if np.all(np.isfinite(np.linalg.cond(a))) and np.all(np.abs(ctx.det) > 0):
+            d = det(A)
+            return (g * d).reshape(*g.shape, 1, 1) * _mT(inv(A))
         try:
             cof = ctx.det[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
         except np.linalg.LinAlgError:
@@ -158,7 +172,7 @@ class _SlogdetLogabs(Function):
     @staticmethod
     def backward(ctx, g):
         (A,) = ctx.saved_tensors
-        return g.reshape(*g.shape, 1, 1) * _back(np.swapaxes(np.linalg.inv(_host(A)), -1, -2), A)
+        return g.reshape(*g.shape, 1, 1) * _mT(inv(A))
 
 
 class _Solve(Function):
@@ -186,28 +200,34 @@ class _Solve(Function):
 
 class _Cholesky(Function):
     @staticmethod
-    def forward(ctx, A):
+    def forward(ctx, A, upper):
         _square(A, "cholesky")
         try:
             L = np.linalg.cholesky(_host(A))
         except np.linalg.LinAlgError:
             raise RuntimeError("linalg.cholesky: The factorization could not be completed because the input is not positive-definite.") from None
         out = _back(L, A)
+        if upper:
+            out = _mT(out).contiguous()
+        ctx.upper = upper
+        # the output itself is saved: under create_graph it comes back
+        # connected to A, so the second derivative goes through it
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, gL):
         (L,) = ctx.saved_tensors
-        l, gl = _host(L), _host(gL)
+        if ctx.upper:
+            L, gL = _mT(L), _mT(gL)
         # gA = 1/2 L^{-T} (Phi(L^T gL) + Phi(L^T gL)^T) L^{-1}, Phi: lower
-        # triangle with the diagonal halved
-        p = np.tril(np.swapaxes(l, -1, -2) @ gl)
-        idx = np.arange(p.shape[-1])
-        p[..., idx, idx] *= 0.5
-        linv = np.linalg.inv(l)
-        s = np.swapaxes(linv, -1, -2) @ p @ linv
-        return _back(0.5 * (s + np.swapaxes(s, -1, -2)), L)
+        # triangle with the diagonal halved; in tensor ops, so that it is
+        # differentiable again
+        p = (_mT(L) @ gL).tril()
+        p = p - 0.5 * p.diagonal(0, -2, -1).diag_embed()
+        linv = inv(L)
+        s = _mT(linv) @ p @ linv
+        return 0.5 * (s + _mT(s)), None
 
 
 class _Eigh(Function):
@@ -267,11 +287,11 @@ class _ForwardOnly(Function):
 
 
 def inv(A):
-    return _Inv.apply(A)
+    return _named(_Inv.apply(A), "LinalgInvExBackward0")
 
 
 def det(A):
-    return _Det.apply(A)
+    return _named(_Det.apply(A), "LinalgDetBackward0")
 
 
 def slogdet(A):
@@ -279,7 +299,7 @@ def slogdet(A):
 
     _square(A, "slogdet")
     sign = _back(np.linalg.slogdet(_host(A))[0], A)
-    return return_types.slogdet(sign, _SlogdetLogabs.apply(A))
+    return return_types.slogdet(sign, _named(_SlogdetLogabs.apply(A), "LinalgSlogdetBackward0"))
 
 
 def logdet(A):
@@ -294,14 +314,13 @@ def solve(A, B, *, left=True):
 
 
 def cholesky(A, *, upper=False):
-    L = _Cholesky.apply(A)
-    return _mT(L) if upper else L
+    return _named(_Cholesky.apply(A, upper), "LinalgCholeskyExBackward0")
 
 
 def eigh(A, UPLO="L"):
     from . import return_types
 
-    return return_types.eigh(*_Eigh.apply(A, UPLO == "U"))
+    return return_types.eigh(*(_named(t, "LinalgEighBackward0") for t in _Eigh.apply(A, UPLO == "U")))
 
 
 def eigvalsh(A, UPLO="L"):
@@ -405,14 +424,18 @@ def matrix_power(A, n):
         A, n = inv(A), -n
     from ._creation import eye
 
-    result = eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape) * 1
-    base = A
-    while n:
-        if n & 1:
-            result = result @ base
-        n >>= 1
-        if n:
-            base = base @ base
+    if n == 0:
+        return eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape).clone()
+    if n == 1:
+        return A.clone()
+    # PyTorch's binary decomposition, products in its order (so the graph
+    # and the rounding are its own)
+    z = result = None
+    while n > 0:
+        bit, n = n % 2, n // 2
+        z = A if z is None else z @ z
+        if bit:
+            result = z if result is None else z @ result
     return result
 
 

@@ -231,7 +231,13 @@ fn index_item(obj: &Bound<'_, PyAny>) -> PyResult<IndexArg> {
             }
         };
         let step = get("step")?.unwrap_or(1);
-        if step <= 0 {
+        if step == 0 {
+            // Python's own words for a zero slice step, as PyTorch lets them through
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "slice step cannot be zero",
+            ));
+        }
+        if step < 0 {
             return Err(pyo3::exceptions::PyValueError::new_err(
                 "step must be greater than zero",
             ));

@@ -79,7 +79,13 @@ fn checked(
 
 fn index_values(op: &'static str, index: &Tensor) -> Result<Vec<i64>> {
     if index.dtype() != DType::I64 {
-        return dtype_err(op, format!("{op}(): Expected dtype int64 for index"));
+        // (autorust's indices are int64; PyTorch names both index dtypes)
+        let which = if op == "index_select" {
+            "int32 or int64"
+        } else {
+            "int32/int64"
+        };
+        return dtype_err(op, format!("{op}(): Expected dtype {which} for index"));
     }
     index.to_i64_vec()
 }

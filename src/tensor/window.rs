@@ -35,6 +35,14 @@ impl Window2d {
             }
             let span = d * (k - 1) + 1;
             let padded = in_hw[a] + 2 * p;
+            if padded < span && op == "conv2d" {
+                // PyTorch's convolution words (the kernel as dilated)
+                let dilated = |a: usize| self.dilation[a] * (self.kernel[a] - 1) + 1;
+                return shape_err(op, format!(
+                    "Calculated padded input size per channel: ({} x {}). Kernel size: ({} x {}). Kernel size can't be greater than actual input size",
+                    in_hw[0] + 2 * self.padding[0], in_hw[1] + 2 * self.padding[1], dilated(0), dilated(1)
+                ));
+            }
             if padded < span {
                 return shape_err(op, format!(
                     "{op}: given input with spatial size ({}, {}), kernel_size=({}, {}), dilation=({}, {}), padding=({}, {}), calculated shape of the array of sliding blocks is non-positive",

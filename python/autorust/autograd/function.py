@@ -27,7 +27,13 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self):
-        return tuple(self.to_save)
+        relink = getattr(self, "_relink", None)
+        if relink is None or not _native.is_grad_enabled():
+            return tuple(self.to_save)
+        # a backward under create_graph: a saved output is the output as the
+        # graph holds it (PyTorch saves it with its grad_fn), so the gradient
+        # the backward computes from it stays differentiable
+        return tuple(relink(t) for t in self.to_save)
 
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable.update(id(t) for t in tensors)
@@ -78,10 +84,21 @@ class Function:
         inputs = [args[i] for i in tensor_positions]
         name = cls.__name__ + "Backward"
         result = list(outs)
+        backwards = {}
         for k, o in enumerate(outs):
             if not isinstance(o, Tensor) or not o.dtype.is_floating_point or id(o) in ctx._non_differentiable:
                 continue
-            result[k] = _native._custom_node(o, inputs, _user_backward(cls, ctx, outs, k, tensor_positions), name)
+            backwards[id(o)] = _user_backward(cls, ctx, outs, k, tensor_positions)
+            result[k] = _native._custom_node(o, inputs, backwards[id(o)], name)
+
+        def relink(t):
+            # a fresh node over the same inputs: no reference from the
+            # output's own node back to the output (that would be a cycle
+            # through native memory)
+            backward = backwards.get(id(t))
+            return t if backward is None else _native._custom_node(t, inputs, backward, name)
+
+        ctx._relink = relink
         return tuple(result) if is_tuple else result[0]
 
 
@@ -95,8 +112,9 @@ def _user_backward(cls, ctx, outs, k, tensor_positions):
                 grads.append(o.new_zeros(*o.shape) if ctx.materialize_grads else None)
             else:
                 grads.append(None)
-        with no_grad():
-            res = cls.backward(ctx, *grads)
+        # grad mode is on exactly under create_graph: the backward's ops
+        # then record, and higher derivatives go through them
+        res = cls.backward(ctx, *grads)
         if not isinstance(res, tuple):
             res = (res,)
         return [res[i] if i < len(res) else None for i in tensor_positions]

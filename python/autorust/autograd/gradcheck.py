@@ -50,3 +50,33 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     )
                 return False
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Second derivatives against finite differences of the first: the
+    vector-Jacobian product of ``func`` (with ``grad_outputs``, random when
+    not given) is itself checked with ``gradcheck``, as PyTorch does."""
+    inputs = inputs if isinstance(inputs, tuple) else (inputs,)
+    outs = _outputs(func, inputs)
+    if grad_outputs is None:
+        from .._creation import tensor
+
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype, requires_grad=True) for o in outs if o.dtype.is_floating_point)
+    else:
+        grad_outputs = grad_outputs if isinstance(grad_outputs, tuple) else (grad_outputs,)
+    n = len(inputs)
+    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+
+    def first_derivatives(*args):
+        from .._grad_mode import enable_grad
+
+        # gradcheck evaluates the perturbed points without grad: they are
+        # made differentiable again here, as the derivative needs them to be
+        ins = [a.detach().requires_grad_() if i in diff and not a.requires_grad else a for i, a in enumerate(args[:n])]
+        with enable_grad():
+            floats = [o for o in _outputs(func, ins) if o.dtype.is_floating_point]
+            grads = _native.grad(floats, [ins[i] for i in diff], list(args[n:]), True, True, True, False)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception)

@@ -5,7 +5,7 @@ a fused op, the result's grad_fn carries the fused op's name."""
 import math
 
 from .. import _native
-from .._composite import composite, composite_maybe_inplace
+from .._composite import composite, composite_maybe_inplace, with_scalar
 from .._dtype import int64
 
 Tensor = _native.Tensor
@@ -333,42 +333,75 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if not target.dtype.is_floating_point:
         # class indices go through nll_loss (with probabilities the weight is differentiable)
         _not_differentiable("nll_loss_forward", weight=weight)
-    if input.dim() == 2 and target.dtype is int64 and label_smoothing == 0.0 and not input.is_cuda:
-        # the fused native kernel: one pass for the loss, one for the gradient
-        return _native.cross_entropy(input, target, weight, ignore_index, reduction)
+    # PyTorch's composition, so the graph shows its nodes: log_softmax,
+    # then nll_loss (class indices) or a weighted sum (probabilities)
     class_dim = 0 if input.dim() == 1 else 1
     logp = input.log_softmax(class_dim)
-    if input.dim() > 2:
-        # [N, C, d1, ...] -> [N * d1 * ..., C]
-        logp = logp.movedim(1, -1).reshape(-1, input.shape[1])
-        if target.dtype is int64:
-            target = target.reshape(-1)
-        else:
-            target = target.movedim(1, -1).reshape(-1, input.shape[1])
     c = input.shape[class_dim]
     if target.dtype.is_floating_point:
-        # class probabilities
-        t = target
-        if label_smoothing > 0:
-            t = t * (1 - label_smoothing) + label_smoothing / c
-        per = -(logp * (t if weight is None else t * weight)).sum(-1)
-        if reduction == "mean":
-            out = per.sum() / per.shape[0] if per.dim() else per
-            _name(out, "DivBackward1")
-            return out
-        return _reduce(per, reduction)
-    nll = nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+        return _cross_entropy_probabilities(logp, target, weight, reduction, label_smoothing, class_dim, c)
+    if input.dim() > 2:
+        nll = _nll_loss_nd(logp, target, weight, ignore_index, reduction)
+    else:
+        nll = nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing <= 0:
         return nll
-    valid = (target != ignore_index).to(logp.dtype)
-    lw = logp if weight is None else logp * weight
-    smooth = -(lw.sum(-1)) * valid
+    ignore_mask = target == ignore_index
+    if weight is None:
+        smooth = -logp.sum(class_dim)
+    else:
+        shape = [1] * logp.dim()
+        shape[class_dim] = c
+        smooth = -(logp * weight.reshape(shape)).sum(class_dim)
+    smooth = smooth.masked_fill(ignore_mask, 0.0)
     if reduction == "mean":
-        denom = valid.sum() if weight is None else (weight[_native.where(target != ignore_index, target, 0)] * valid).sum()
-        smooth = smooth.sum() / denom
+        if weight is None:
+            smooth = smooth.sum() / (~ignore_mask).sum()
+        else:
+            smooth = smooth.sum() / weight.gather(0, target.masked_select(~ignore_mask).flatten()).sum()
     elif reduction == "sum":
         smooth = smooth.sum()
-    return (1 - label_smoothing) * nll + (label_smoothing / c) * smooth
+    return with_scalar(nll * (1 - label_smoothing), "MulBackward1") + with_scalar(smooth * (label_smoothing / c), "MulBackward1")
+
+
+def _nll_loss_nd(logp, target, weight, ignore_index, reduction):
+    """nll_loss of [N, C, d1, ...] log-probabilities as PyTorch records it:
+    one NllLoss2DBackward0 node over a 4-d view of the input."""
+    n, c = logp.shape[0], logp.shape[1]
+    if logp.dim() != 4:
+        logp, target4 = logp.reshape(n, c, 1, -1), target.reshape(n, 1, -1)
+    else:
+        target4 = target
+
+    def nll2d(x):
+        # [N, C, h, w] -> [N * h * w, C]
+        flat = x.movedim(1, -1).reshape(-1, c)
+        out = _nll_loss(flat, target4.reshape(-1), weight, ignore_index, reduction)
+        return out.reshape(target4.shape) if reduction == "none" else out
+
+    out = composite("NllLoss2DBackward0", nll2d, logp)
+    if reduction == "none" and tuple(out.shape) != tuple(target.shape):
+        out = out.reshape(target.shape)
+    return out
+
+
+def _cross_entropy_probabilities(logp, target, weight, reduction, label_smoothing, class_dim, c):
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / c
+    if weight is not None:
+        shape = [1] * logp.dim()
+        shape[class_dim] = c
+        target = target * weight.reshape(shape)
+    if reduction == "mean":
+        out = -(logp * target).sum()
+        if logp.numel() == 0:
+            return out * float("nan")
+        return with_scalar(out / (logp.numel() / c), "DivBackward1")
+    if reduction == "sum":
+        return -(logp * target).sum()
+    if reduction == "none":
+        return -(logp * target).sum(class_dim)
+    raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
 # ---- dropout, embedding ----
