@@ -264,3 +264,86 @@ def test_norm_of_nan_is_nan():
     # the zero-norm gradient mask made it 0
     assert torch.tensor([float("nan"), 1.0]).norm().isnan().item()
     assert torch.tensor([[float("nan"), 1.0], [3.0, 4.0]]).norm(dim=1)[1].item() == 5.0
+
+
+def test_det_of_one_matrix_is_0d():
+    # np.ascontiguousarray made the one determinant a 1-element vector
+    a = torch.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=torch.float64, requires_grad=True)
+    assert torch.linalg.det(a).shape == () and torch.linalg.slogdet(a).logabsdet.shape == ()
+    assert torch.linalg.det(a).grad_fn.name() == "LinalgDetBackward0"
+
+
+def test_det_and_cholesky_have_second_derivatives():
+    a = torch.tensor([[2.0, 0.5], [0.5, 3.0]], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradgradcheck(torch.linalg.det, a)
+    assert torch.autograd.gradgradcheck(lambda m: torch.linalg.cholesky(m @ m.T), a)
+    assert torch.autograd.gradgradcheck(lambda m: torch.linalg.cholesky(m @ m.T, upper=True), a)
+
+
+def test_custom_function_backward_records_under_create_graph():
+    class Exp(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            r = x.exp()
+            ctx.save_for_backward(r)  # a saved output: its grad_fn is the node
+            return r
+
+        @staticmethod
+        def backward(ctx, g):
+            (r,) = ctx.saved_tensors
+            return g * r
+
+    x = torch.tensor([0.5, 1.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(Exp.apply(x).sum(), x, create_graph=True)
+    assert g.requires_grad
+    (h,) = torch.autograd.grad(g.sum(), x)
+    assert h.tolist() == pytest.approx(x.exp().tolist())
+    assert torch.autograd.gradgradcheck(Exp.apply, x)
+
+
+def test_gradgradcheck_finds_a_wrong_second_derivative():
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * x.detach() ** 2 * g  # detached: the second derivative is lost
+
+    x = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(Cube.apply, x)
+    assert not torch.autograd.gradgradcheck(Cube.apply, x, raise_exception=False)
+
+
+def test_backward_inputs_skip_a_composites_unneeded_input():
+    # the inner sweep of lerp's composite walked past the alias of the input
+    # no gradient was wanted for ("composite op reached ... outside its inputs")
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = torch.tensor([0.5, 0.5], requires_grad=True)
+    d = F.pairwise_distance(a.unsqueeze(0), -a.unsqueeze(0))
+    v = torch.lerp(d, b, 0.3)
+    (v * 2).sum().backward(inputs=[b])
+    assert b.grad.tolist() == pytest.approx([0.6, 0.6]) and a.grad is None
+
+
+def test_cross_entropy_graph_is_pytorchs():
+    x = torch.randn(3, 4, requires_grad=True)
+    y = torch.tensor([0, 3, 1])
+    loss = F.cross_entropy(x * 1, y)
+    assert loss.grad_fn.name() == "NllLossBackward0"
+    assert loss.grad_fn.next_functions[0][0].name() == "LogSoftmaxBackward0"
+    smooth = F.cross_entropy(x * 1, y, label_smoothing=0.1)
+    assert [f.name() for f, _ in smooth.grad_fn.next_functions] == ["MulBackward1", "MulBackward1"]
+
+
+def test_poisson_draws_pytorchs_numbers():
+    torch.manual_seed(0)
+    small = torch.poisson(torch.full((6,), 0.5))
+    large = torch.poisson(torch.full((4,), 20.0))
+    # recorded from torch 2.15.0 with the same seed and calls (products of
+    # uniforms below rate 10, transformed rejection from 10 on)
+    assert small.tolist() == [2.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    assert large.tolist() == [19.0, 18.0, 20.0, 19.0]

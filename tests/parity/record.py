@@ -13,33 +13,36 @@ import time
 import torch
 
 from . import gold
-from .gen import FAMILIES, generate
+from .gen import FAMILIES, FIXED, count, generate, name
 from .program import run
 
 # programs per family in the committed gold (CI replays all of them)
-COUNTS = {"ops": 2000, "ops2": 1000}
+COUNTS = {"ops": 2000, "ops2": 1000, "autograd": 1000, "nn": 600, "errors": 800, "sampling": 300}
 
 
-def record_family(family, count):
+def record_family(family, n):
     programs = []
-    for seed in range(count):
+    for seed in range(n):
         steps = generate(torch, family, seed)
-        programs.append({"id": f"{family}-{seed}", "steps": steps, "obs": run(steps, torch)})
-    header = {"torch": torch.__version__.split("+")[0], "family": family, "count": count}
+        program = {"id": f"{family}-{seed}", "steps": steps, "obs": run(steps, torch)}
+        if family in FIXED:
+            program["name"] = name(family, seed)
+        programs.append(program)
+    header = {"torch": torch.__version__.split("+")[0], "family": family, "count": n}
     gold.write(family, header, programs)
     return programs
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("families", nargs="*", default=sorted(COUNTS))
+    ap.add_argument("families", nargs="*", default=sorted(COUNTS) + sorted(FIXED))
     ap.add_argument("--count", type=int, default=None)
     args = ap.parse_args(argv)
     for family in args.families:
-        if family not in FAMILIES:
+        if family not in FAMILIES and family not in FIXED:
             sys.exit(f"unknown family {family!r}; known: {', '.join(sorted(FAMILIES))}")
         t = time.time()
-        programs = record_family(family, args.count or COUNTS[family])
+        programs = record_family(family, args.count or COUNTS.get(family) or count(family))
         errors = sum(1 for p in programs if p["obs"] and "error" in (p["obs"][-1][1] if isinstance(p["obs"][-1][1], dict) else {}))
         print(f"{family}: {len(programs)} programs ({errors} end in an error) in {time.time() - t:.1f} s -> {gold.path(family)}")
 

@@ -58,8 +58,12 @@ class Builder:
             exec(compile(code, "<gen>", "exec"), self.ns)
 
     def add(self, code):
-        """A step that must run."""
-        self.run(code)
+        """A step that must run (the program is generated again when it
+        does not)."""
+        try:
+            self.run(code)
+        except Exception as e:  # noqa: BLE001
+            raise Rejected(f"{code!r}: {e}") from e
         self.steps.append(code)
 
     def add_last(self, code):

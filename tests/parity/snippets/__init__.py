@@ -1,0 +1,18 @@
+"""Hand-written side-by-side cases (the `snippets` family): fixed programs,
+not generated ones, recorded under PyTorch like the generated families.
+Most set `R`; the program then observes `R` and its printed repr, so
+PyTorch's printing is checked as well as its values."""
+
+from . import layers, nn_optim_data, optim_linalg, tensor_ops
+
+OBSERVE_R = "rec(R, repr(R))"
+
+
+def programs():
+    """Every case as (name, steps), in a fixed order."""
+    out = [(f"tensor {i}", [code, OBSERVE_R]) for i, code in enumerate(tensor_ops.SNIPPETS)]
+    out += [(f"nn {i}", [code, OBSERVE_R]) for i, code in enumerate(nn_optim_data.SNIPPETS)]
+    out.append(("training script", [nn_optim_data.TRAINING_SCRIPT.strip(), "rec(R)", "rec(RM)"]))
+    out += optim_linalg.programs()
+    out += layers.programs()
+    return out
