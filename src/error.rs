@@ -109,6 +109,11 @@ pub fn dtype_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
         msg: msg.into(),
     })
 }
+/// A kernel PyTorch has no implementation of for this dtype (its
+/// `TORCH_CHECK_NOT_IMPLEMENTED`): NotImplementedError in Python.
+pub fn not_implemented_err<T>(msg: impl Into<String>) -> Result<T> {
+    Err(Error::NotImplemented(msg.into()))
+}
 pub fn index_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
     Err(Error::Index {
         op,

@@ -223,8 +223,6 @@ pub enum Rule {
     /// `F.unfold` / `F.fold`: each is the other's adjoint.
     Im2Col(crate::backend::cpu::window::Sweep2d),
     Col2Im(crate::backend::cpu::window::Sweep2d),
-    /// Fused cross-entropy over class indices.
-    CrossEntropy(Saved, Box<crate::tensor::CrossEntropyCtx>),
     /// A user-defined backward (`autograd.Function`): gradient of the output
     /// in, one gradient per input out.
     Custom(CustomBackward),
@@ -290,7 +288,6 @@ impl Rule {
                 | Matmul(..)
                 | Addmm(..)
                 | Conv2d(..)
-                | CrossEntropy(..)
                 | CopySlices { .. }
                 // PyTorch's nodes save the index tensors (and where's condition)
                 | Where(..)
@@ -787,7 +784,6 @@ pub fn apply(
         } => one(Tensor::max_pool2d_backward(g, indices, in_shape, sweep)?),
         Rule::Im2Col(sweep) => one(g.col2im(sweep)?),
         Rule::Col2Im(sweep) => one(g.im2col(sweep)?),
-        Rule::CrossEntropy(x, ctx) => one(Tensor::cross_entropy_backward(&un(x)?, ctx, g)?),
         Rule::CopySlices { positions, op } => copy_slices_backward(g, positions, op, needs),
         Rule::Put {
             positions,

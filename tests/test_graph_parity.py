@@ -347,3 +347,19 @@ def test_poisson_draws_pytorchs_numbers():
     # uniforms below rate 10, transformed rejection from 10 on)
     assert small.tolist() == [2.0, 1.0, 1.0, 0.0, 0.0, 0.0]
     assert large.tolist() == [19.0, 18.0, 20.0, 19.0]
+
+
+def test_gradcheck_refuses_checks_it_does_not_perform():
+    x = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(torch.sin, x, fast_mode=True, nondet_tol=0.0)
+    with pytest.raises(NotImplementedError, match="check_forward_ad"):
+        torch.autograd.gradcheck(torch.sin, x, check_forward_ad=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'no_such_check'"):
+        torch.autograd.gradcheck(torch.sin, x, no_such_check=True)
+
+
+def test_dtype_refusals_are_not_implemented_errors():
+    with pytest.raises(NotImplementedError, match="bitwise_and_cpu"):
+        torch.tensor([1.0]) & torch.tensor([1.0])
+    with pytest.raises(NotImplementedError, match="Negation"):
+        -torch.tensor([True])

@@ -3,6 +3,8 @@
 (``manual_seed`` repeats them); the draws are made on the CPU stream and the
 result lands on the input's device."""
 
+import math
+
 import numpy as np
 
 from . import _native
@@ -116,8 +118,6 @@ def poisson(self, generator=None):
 
 
 def _sample_poisson(lam, uniform):
-    import math
-
     if lam >= 10:
         # transformed rejection (Hoermann, 1993), PyTorch's constants
         slam, loglam = math.sqrt(lam), math.log(lam)

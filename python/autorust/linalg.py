@@ -143,12 +143,13 @@ class _Det(Function):
     @staticmethod
     def backward(ctx, g):
         (A,) = ctx.saved_tensors
-        a = _host(A)
-        # d det / dA = adj(A)^T = det * A^{-T}, in tensor ops (so that it is
-        # differentiable again); through the SVD where A is singular
-        if np.all(np.isfinite(np.linalg.cond(a))) and np.all(np.abs(ctx.det) > 0):
-            d = det(A)
+        # d det / dA = adj(A)^T = det * A^{-T}, in tensor ops (differentiable
+        # again under create_graph, where det(A) records); through the SVD
+        # where A is singular
+        if np.all(ctx.det != 0):
+            d = det(A) if _native.is_grad_enabled() else _back(ctx.det, A)
             return (g * d).reshape(*g.shape, 1, 1) * _mT(inv(A))
+        a = _host(A)
         try:
             cof = ctx.det[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
         except np.linalg.LinAlgError:

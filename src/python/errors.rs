@@ -25,15 +25,6 @@ impl From<Error> for PyErr {
             },
             Error::Dim { .. } | Error::Index { .. } => PyIndexError::new_err(msg),
             Error::NotImplemented(_) => pyo3::exceptions::PyNotImplementedError::new_err(msg),
-            // a kernel with no implementation for a dtype (and the bool
-            // negation/subtraction refusals) are PyTorch's NotImplementedError
-            Error::DType { .. }
-                if msg.contains("not implemented for '")
-                    || msg.starts_with("Negation, the `-`")
-                    || msg.starts_with("Subtraction, the `-`") =>
-            {
-                pyo3::exceptions::PyNotImplementedError::new_err(msg)
-            }
             // PyTorch reports bad sizes and ranges (negative dims, arange step 0) as RuntimeError.
             Error::Shape { .. }
             | Error::Value { .. }

@@ -533,39 +533,6 @@ pub fn _set_output_nr(t: PyRef<'_, PyTensor>, nr: u32) {
     crate::graph::set_output_nr(&t.t, nr);
 }
 
-/// Fused cross-entropy for `[N, C]` logits and int64 class targets.
-#[pyfunction]
-#[pyo3(signature = (input, target, weight=None, ignore_index=-100, reduction="mean"))]
-pub fn cross_entropy(
-    py: Python<'_>,
-    input: PyRef<'_, PyTensor>,
-    target: PyRef<'_, PyTensor>,
-    weight: Option<PyRef<'_, PyTensor>>,
-    ignore_index: i64,
-    reduction: &str,
-) -> PyResult<PyTensor> {
-    use crate::tensor::Reduction;
-    let red = match reduction {
-        "mean" => Reduction::Mean,
-        "sum" => Reduction::Sum,
-        "none" => Reduction::None,
-        other => {
-            return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                "{other} is not a valid value for reduction"
-            )))
-        }
-    };
-    let (x, t, w) = (
-        input.t.clone(),
-        target.t.clone(),
-        weight.map(|w| w.t.clone()),
-    );
-    let n = x.numel();
-    Ok(PyTensor::wrap(super::tensor_math::run(py, n, || {
-        x.cross_entropy(&t, w.as_ref(), ignore_index, red)
-    })?))
-}
-
 /// Attaches `output` to `inputs` through a node whose backward is the Python
 /// callable `backward(grad) -> sequence of gradients, one per input` (the
 /// machinery under `autograd.Function`). Returns the attached output.

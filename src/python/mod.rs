@@ -98,7 +98,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_inplace_apply, m)?)?;
     m.add_function(wrap_pyfunction!(_zero_node, m)?)?;
     m.add_function(wrap_pyfunction!(_check_inplace, m)?)?;
-    m.add_function(wrap_pyfunction!(cross_entropy, m)?)?;
     m.add_function(wrap_pyfunction!(_custom_node, m)?)?;
     m.add_function(wrap_pyfunction!(_composite, m)?)?;
     m.add_function(wrap_pyfunction!(_not_implemented, m)?)?;

@@ -3,7 +3,7 @@
 
 use super::{needs_grad, record, Tensor};
 use crate::dtype::{result_type, DType};
-use crate::error::{dtype_err, Result};
+use crate::error::{dtype_err, not_implemented_err, Result};
 use crate::grad_rules::{binary_name, unary_name, unary_saves_output, Rule, Saved};
 use crate::op::{BinaryOp, UnaryOp};
 use crate::shape::broadcast_shapes;
@@ -21,7 +21,7 @@ impl Tensor {
     pub fn unary(&self, op: UnaryOp) -> Result<Tensor> {
         let dt = self.dtype();
         if dt == DType::Bool && op == UnaryOp::Neg {
-            return dtype_err("neg", "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+            return not_implemented_err("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
         }
         let compute = if op.needs_float() { dt.to_float() } else { dt };
         let src = self.cast_nograd(compute)?;

@@ -6,7 +6,7 @@
 use super::{record, Tensor, Window2d};
 use crate::autograd::is_grad_enabled;
 use crate::backend::cpu::conv::ConvShape;
-use crate::error::{dtype_err, shape_err, Result};
+use crate::error::{dtype_err, not_implemented_err, shape_err, Result};
 use crate::grad_rules::{Rule, Saved};
 use crate::shape::fmt_shape;
 use crate::storage::Storage;
@@ -40,13 +40,10 @@ impl Tensor {
             );
         }
         if !self.dtype().is_float() {
-            return dtype_err(
-                "conv2d",
-                format!(
-                    "\"conv2d\" not implemented for '{}'",
-                    self.dtype().legacy_name()
-                ),
-            );
+            return not_implemented_err(format!(
+                "\"conv2d\" not implemented for '{}'",
+                self.dtype().legacy_name()
+            ));
         }
         if self.dtype() != w.dtype() || b.is_some_and(|b| b.dtype() != self.dtype()) {
             return dtype_err(

@@ -159,13 +159,10 @@ impl Tensor {
                 Tensor::from_vec_f32(random::uniform_f32(n, from, to), Shape::from_slice(shape))
             }
             _ => {
-                return crate::error::dtype_err(
-                    "rand",
-                    format!(
-                        "\"check_uniform_bounds\" not implemented for '{}'",
-                        if dtype == DType::I64 { "Long" } else { "Bool" }
-                    ),
-                )
+                return crate::error::not_implemented_err(format!(
+                    "\"check_uniform_bounds\" not implemented for '{}'",
+                    if dtype == DType::I64 { "Long" } else { "Bool" }
+                ))
             }
         })
     }
@@ -193,13 +190,10 @@ impl Tensor {
                 Shape::from_slice(shape),
             ),
             _ => {
-                return crate::error::dtype_err(
-                    "normal_",
-                    format!(
-                        "\"normal_kernel_cpu\" not implemented for '{}'",
-                        if dtype == DType::I64 { "Long" } else { "Bool" }
-                    ),
-                )
+                return crate::error::not_implemented_err(format!(
+                    "\"normal_kernel_cpu\" not implemented for '{}'",
+                    if dtype == DType::I64 { "Long" } else { "Bool" }
+                ))
             }
         })
     }
@@ -217,13 +211,10 @@ impl Tensor {
                 Tensor::from_vec_f32(random::normal_f32(n, mean, std), Shape::from_slice(shape))
             }
             _ => {
-                return crate::error::dtype_err(
-                    "randn",
-                    format!(
-                        "\"normal_kernel_cpu\" not implemented for '{}'",
-                        if dtype == DType::I64 { "Long" } else { "Bool" }
-                    ),
-                )
+                return crate::error::not_implemented_err(format!(
+                    "\"normal_kernel_cpu\" not implemented for '{}'",
+                    if dtype == DType::I64 { "Long" } else { "Bool" }
+                ))
             }
         })
     }

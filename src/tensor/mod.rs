@@ -9,7 +9,6 @@ mod creation;
 mod index;
 mod inplace;
 mod linalg;
-mod loss;
 mod optim;
 mod reduce;
 mod views;
@@ -17,7 +16,6 @@ mod window;
 
 pub use conv::ConvCtx;
 pub use index::IndexArg;
-pub use loss::{CrossEntropyCtx, Reduction};
 pub use window::Window2d;
 
 use crate::autograd::is_grad_enabled;

@@ -18,7 +18,25 @@ def _outputs(func, inputs):
     return out if isinstance(out, tuple) else (out,)
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **kwargs):
+# PyTorch's extra checks that autorust does not perform: asking for one
+# raises rather than passing without it
+_UNSUPPORTED_CHECKS = ("check_grad_dtypes", "check_batched_grad", "check_batched_forward_grad", "check_forward_ad")
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0, check_undefined_grad=True,
+              check_backward_ad=True, fast_mode=False, **checks):
+    """Every Jacobian entry of ``func`` at ``inputs`` against central
+    differences. ``nondet_tol`` and ``fast_mode`` change nothing here (the
+    backward is deterministic, and the full Jacobian is always compared);
+    ``check_undefined_grad`` is PyTorch's check that a backward accepts
+    undefined output gradients, which autorust always materialises."""
+    for name, value in checks.items():
+        if name not in _UNSUPPORTED_CHECKS:
+            raise TypeError(f"gradcheck() got an unexpected keyword argument '{name}'")
+        if value:
+            raise NotImplementedError(f"gradcheck: {name}=True is not supported by autorust")
+    if not check_backward_ad:
+        return True
     inputs = inputs if isinstance(inputs, tuple) else (inputs,)
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     outs = _outputs(func, inputs)

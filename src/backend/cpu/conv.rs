@@ -8,7 +8,7 @@ use super::matmul::gemm_serial;
 use super::window::{col2im_plane, im2col_plane, Sweep2d};
 use super::{CpuStorage, IntoStorage};
 use crate::dtype::Float;
-use crate::error::{dtype_err, Result};
+use crate::error::{not_implemented_err, Result};
 use rayon::prelude::*;
 
 /// Below this many multiply-adds a convolution runs on the calling thread.
@@ -257,13 +257,10 @@ pub fn forward(
         )
         .into_storage(),
         other => {
-            return dtype_err(
-                "conv2d",
-                format!(
-                    "\"conv2d\" not implemented for '{}'",
-                    other.dtype().legacy_name()
-                ),
-            )
+            return not_implemented_err(format!(
+                "\"conv2d\" not implemented for '{}'",
+                other.dtype().legacy_name()
+            ))
         }
     })
 }
@@ -283,13 +280,10 @@ pub fn input_grad(
             input_grad_typed::<f64>(slice(g.0, g.1, gn)?, slice(w.0, w.1, wn)?, cs).into_storage()
         }
         other => {
-            return dtype_err(
-                "conv2d",
-                format!(
-                    "\"conv2d_backward\" not implemented for '{}'",
-                    other.dtype().legacy_name()
-                ),
-            )
+            return not_implemented_err(format!(
+                "\"conv2d_backward\" not implemented for '{}'",
+                other.dtype().legacy_name()
+            ))
         }
     })
 }
@@ -309,13 +303,10 @@ pub fn weight_grad(
             weight_grad_typed::<f64>(slice(g.0, g.1, gn)?, slice(x.0, x.1, xn)?, cs).into_storage()
         }
         other => {
-            return dtype_err(
-                "conv2d",
-                format!(
-                    "\"conv2d_backward\" not implemented for '{}'",
-                    other.dtype().legacy_name()
-                ),
-            )
+            return not_implemented_err(format!(
+                "\"conv2d_backward\" not implemented for '{}'",
+                other.dtype().legacy_name()
+            ))
         }
     })
 }

@@ -3,7 +3,7 @@
 
 use super::{map2_strided, map_strided, CpuStorage, IntoStorage};
 use crate::dtype::Float;
-use crate::error::{dtype_err, Result};
+use crate::error::{dtype_err, not_implemented_err, Result};
 use crate::layout::{walk, Layout};
 use crate::op::{BinaryOp, UnaryOp};
 
@@ -162,10 +162,10 @@ pub fn unary(op: UnaryOp, x: &CpuStorage, l: &Layout) -> Result<CpuStorage> {
             | UnaryOp::Trunc
             | UnaryOp::Sign => map_strided(b.as_slice(), l, |v| v).into_storage(),
             _ => {
-                return dtype_err(
-                    op.name(),
-                    format!("{}: not implemented for 'Bool' tensors", op.name()),
-                )
+                return not_implemented_err(format!(
+                    "{}: not implemented for 'Bool' tensors",
+                    op.name()
+                ))
             }
         },
     })
@@ -214,10 +214,10 @@ where
             map2_strided(a, la, b, lb, |x, y| (x != F::zero()) != (y != F::zero())).into_storage()
         }
         BitAnd | BitOr | BitXor => {
-            return dtype_err(
-                op.name(),
-                format!("\"{}_cpu\" not implemented for 'Float'", op.name()),
-            )
+            return not_implemented_err(format!(
+                "\"{}_cpu\" not implemented for 'Float'",
+                op.name()
+            ))
         }
     })
 }
@@ -301,8 +301,8 @@ fn bool_binary(
         Ge => map2_strided(a, la, b, lb, |x, y| x >= y),
         LogicalAnd | BitAnd | Mul | Minimum => map2_strided(a, la, b, lb, |x, y| x && y),
         LogicalOr | BitOr | Add | Maximum => map2_strided(a, la, b, lb, |x, y| x || y),
-        Sub => return dtype_err("sub", "Subtraction, the `-` operator, with two bool tensors is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."),
-        _ => return dtype_err(op.name(), format!("\"{}\" not implemented for 'Bool'", op.name())),
+        Sub => return not_implemented_err("Subtraction, the `-` operator, with two bool tensors is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."),
+        _ => return not_implemented_err(format!("\"{}\" not implemented for 'Bool'", op.name())),
     }
     .into_storage())
 }

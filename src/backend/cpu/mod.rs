@@ -8,7 +8,6 @@ pub mod elementwise;
 pub mod fastmath;
 pub mod index;
 pub mod lanes;
-pub mod loss;
 pub mod matmul;
 pub mod optim;
 pub mod reduce;

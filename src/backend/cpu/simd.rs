@@ -130,18 +130,6 @@ multiversion! {
 }
 
 multiversion! {
-    pub fn row_lse<F>(row: &[F]) -> F where [F: crate::dtype::Float] {
-        super::loss::row_lse(row)
-    }
-}
-
-multiversion! {
-    pub fn ce_row_grad<F>(row: &[F], lse: F, target: usize, coef: F, dst: &mut [MaybeUninit<F>]) where [F: crate::dtype::Float] {
-        super::loss::row_grad(row, lse, target, coef, dst)
-    }
-}
-
-multiversion! {
     pub fn optim_chunk<F>(u: &crate::op::OptimUpdate, p: &mut [F], g: &[F], s: &mut [&mut [F]]) where [F: crate::dtype::Float] {
         super::optim::update_chunk(u, p, g, s)
     }

@@ -3,7 +3,7 @@
 
 use super::{map_strided, CpuStorage, IntoStorage, PAR_THRESHOLD};
 use crate::dtype::Float;
-use crate::error::{dtype_err, Result};
+use crate::error::{not_implemented_err, Result};
 use crate::layout::Layout;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -113,17 +113,14 @@ pub fn softmax(x: &CpuStorage, l: &Layout, dim: usize, log: bool) -> Result<CpuS
         CpuStorage::F64(b) => go(b.as_slice(), l, dim, log).into_storage(),
         _ => {
             let name = if log { "log_softmax" } else { "softmax" };
-            return dtype_err(
-                name,
-                format!(
-                    "\"{name}_lastdim_kernel_impl\" not implemented for '{}'",
-                    if x.dtype() == crate::dtype::DType::Bool {
-                        "Bool"
-                    } else {
-                        "Long"
-                    }
-                ),
-            );
+            return not_implemented_err(format!(
+                "\"{name}_lastdim_kernel_impl\" not implemented for '{}'",
+                if x.dtype() == crate::dtype::DType::Bool {
+                    "Bool"
+                } else {
+                    "Long"
+                }
+            ));
         }
     })
 }

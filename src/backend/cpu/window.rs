@@ -6,7 +6,7 @@
 
 use super::{CpuStorage, IntoStorage, PAR_THRESHOLD};
 use crate::dtype::{Element, Float};
-use crate::error::{dtype_err, Result};
+use crate::error::{not_implemented_err, Result};
 use rayon::prelude::*;
 
 /// Geometry of a 2-D window sweep: input size, kernel, stride, padding,
@@ -291,13 +291,10 @@ pub fn im2col(src: &CpuStorage, offset: usize, planes: usize, s: &Sweep2d) -> Re
             im2col_typed(&b.as_slice()[offset..offset + n], planes, s).into_storage()
         }
         other => {
-            return dtype_err(
-                "im2col",
-                format!(
-                    "\"im2col\" not implemented for '{}'",
-                    other.dtype().legacy_name()
-                ),
-            )
+            return not_implemented_err(format!(
+                "\"im2col\" not implemented for '{}'",
+                other.dtype().legacy_name()
+            ))
         }
     })
 }
@@ -313,13 +310,10 @@ pub fn col2im(src: &CpuStorage, offset: usize, planes: usize, s: &Sweep2d) -> Re
             col2im_typed(&b.as_slice()[offset..offset + n], planes, s).into_storage()
         }
         other => {
-            return dtype_err(
-                "col2im",
-                format!(
-                    "\"col2im\" not implemented for '{}'",
-                    other.dtype().legacy_name()
-                ),
-            )
+            return not_implemented_err(format!(
+                "\"col2im\" not implemented for '{}'",
+                other.dtype().legacy_name()
+            ))
         }
     })
 }
@@ -342,13 +336,10 @@ pub fn max_pool(
             (v.into_storage(), i.into_storage())
         }
         other => {
-            return dtype_err(
-                "max_pool2d",
-                format!(
-                    "\"max_pool2d\" not implemented for '{}'",
-                    other.dtype().legacy_name()
-                ),
-            )
+            return not_implemented_err(format!(
+                "\"max_pool2d\" not implemented for '{}'",
+                other.dtype().legacy_name()
+            ))
         }
     })
 }
@@ -373,13 +364,10 @@ pub fn max_pool_backward(
                 .into_storage()
         }
         other => {
-            return dtype_err(
-                "max_pool2d_backward",
-                format!(
-                    "\"max_pool2d_backward\" not implemented for '{}'",
-                    other.dtype().legacy_name()
-                ),
-            )
+            return not_implemented_err(format!(
+                "\"max_pool2d_backward\" not implemented for '{}'",
+                other.dtype().legacy_name()
+            ))
         }
     })
 }
