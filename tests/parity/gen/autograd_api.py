@@ -229,27 +229,25 @@ def inplace_on_view(b):
     rec_grads(b, [x])
 
 
+# ways to take a value out of the graph (`{t}` in, `{u}` out)
+DETACHED = [
+    "{u} = {t}.detach() * 2; rec({u}, {u}.requires_grad, {u}.is_leaf)",
+    "with T.no_grad():\n    {u} = {t} * 2\nrec({u}, T.is_grad_enabled())",
+    "with T.set_grad_enabled(False):\n    {u} = {t}.exp()\nrec({u})",
+    "with T.no_grad():\n    with T.enable_grad():\n        {u} = {t} * 3\nrec({u})",
+    "{u} = {t}.data * 2; rec({u})",
+    "{u} = {t} * 1; {u}.detach_(); rec({u})",
+    "with T.inference_mode():\n    {u} = {t} * 2\nrec({u}, {u}.is_inference())",
+]
+
+
 def detach_and_no_grad(b):
     r = b.r
     leaves = setup(b, ops=(1, 3))
     cands = [k for k in b.tensors(lambda t: t.requires_grad and t.dtype.is_floating_point)]
     t = r.choice(cands)
-    form = r.choice(["detach", "no_grad", "set_grad", "enable_inside", "data", "detach_", "inference"])
     u = b.fresh("u")
-    if form == "detach":
-        b.add(f"{u} = {t}.detach() * 2; rec({u}, {u}.requires_grad, {u}.is_leaf)")
-    elif form == "no_grad":
-        b.add(f"with T.no_grad():\n    {u} = {t} * 2\nrec({u}, T.is_grad_enabled())")
-    elif form == "set_grad":
-        b.add(f"with T.set_grad_enabled(False):\n    {u} = {t}.exp()\nrec({u})")
-    elif form == "enable_inside":
-        b.add(f"with T.no_grad():\n    with T.enable_grad():\n        {u} = {t} * 3\nrec({u})")
-    elif form == "data":
-        b.add(f"{u} = {t}.data * 2; rec({u})")
-    elif form == "detach_":
-        b.add(f"{u} = {t} * 1; {u}.detach_(); rec({u})")
-    else:
-        b.add(f"with T.inference_mode():\n    {u} = {t} * 2\nrec({u}, {u}.is_inference())")
+    b.add(r.choice(DETACHED).format(u=u, t=t))
     w = b.literal(tuple(b.value(u).shape), _float_dtype(b, u), dist="normal")
     rest = [v for v in outputs(b, leaves)]
     b.add(f"loss = ({u} * {w}).sum() + {weighted_sum(b, rest)}; rec(loss)")
@@ -431,31 +429,24 @@ def module_hooks(b):
     b.add_last(f"(out * {w}).sum().backward(); rec(calls, m.weight.grad, m.bias.grad, {x}.grad)")
 
 
+# autograd misuse PyTorch refuses (or, for some inputs, allows)
+MISUSE = [
+    "({x}.detach() * 2).sum().backward()",
+    "{x}.requires_grad_(); {x}.add_(1)",
+    "T.tensor([1, 2]).requires_grad_()",
+    "{x}.requires_grad_(); y = {x} * 2 + 1; T.autograd.grad(y, {x})",
+    "{x}.requires_grad_(); z = T.ones(2, requires_grad=True); T.autograd.grad(({x} * 2).sum(), z)",
+    "{x}.requires_grad_(); {x}[0].mul_(2)",
+    "{x}.requires_grad_(); y = {x} * 2; y.requires_grad_(False)",
+    "{x}.detach().retain_grad()",
+    "{x}.requires_grad_(); y = ({x} * 2).sum(); y.backward(); rec({x}.grad); y.backward()",
+]
+
+
 def requires_grad_errors(b):
     r = b.r
     x = b.leaf(dtype=r.choice(["float32", "float64"]), requires_grad=r.random() < 0.5, layout=False)
-    form = r.choice(["no_grad_root", "leaf_inplace", "int_requires", "grad_of_nonscalar", "grad_no_path", "view_of_leaf_inplace",
-                     "requires_grad_nonleaf", "retain_grad_no_grad", "backward_none"])
-    if form == "no_grad_root":
-        b.add_last(f"({x}.detach() * 2).sum().backward()")
-    elif form == "leaf_inplace":
-        b.add_last(f"{x}.requires_grad_(); {x}.add_(1)")
-    elif form == "int_requires":
-        b.add_last("T.tensor([1, 2]).requires_grad_()")
-    elif form == "grad_of_nonscalar":
-        b.add_last(f"{x}.requires_grad_(); y = {x} * 2 + 1; T.autograd.grad(y, {x})")
-    elif form == "grad_no_path":
-        b.add_last(f"{x}.requires_grad_(); z = T.ones(2, requires_grad=True); T.autograd.grad(({x} * 2).sum(), z)")
-    elif form == "view_of_leaf_inplace":
-        if b.value(x).dim() == 0:
-            raise Rejected("0-d")
-        b.add_last(f"{x}.requires_grad_(); {x}[0].mul_(2)")
-    elif form == "requires_grad_nonleaf":
-        b.add_last(f"{x}.requires_grad_(); y = {x} * 2; y.requires_grad_(False)")
-    elif form == "retain_grad_no_grad":
-        b.add_last(f"{x}.detach().retain_grad()")
-    else:
-        b.add_last(f"{x}.requires_grad_(); y = ({x} * 2).sum(); y.backward(); rec({x}.grad); y.backward()")
+    b.add_last(r.choice(MISUSE).format(x=x))
 
 
 SCENARIOS = [retain_and_backward_again, backward_after_free, grad_outputs, backward_with_gradient, backward_inputs, dead_branch,

@@ -149,15 +149,13 @@ LOSSES = {
 }
 
 
-def targets(b, r, kind, n, out):
-    if kind == "classes":
-        b.add(f"y = T.randint(0, {out}, ({n},))")
-    elif kind == "values":
-        b.add(f"y = T.randn({n}, {out})")
-    elif kind == "binary":
-        b.add(f"y = (T.rand({n}, {out}) > 0.5).float()")
-    else:
-        b.add(f"y = T.rand({n}, {out}).softmax(1)")
+# targets per kind of loss: class indices, values, 0/1 labels, distributions
+TARGETS = {
+    "classes": "y = T.randint(0, {out}, ({n},))",
+    "values": "y = T.randn({n}, {out})",
+    "binary": "y = (T.rand({n}, {out}) > 0.5).float()",
+    "distribution": "y = T.rand({n}, {out}).softmax(1)",
+}
 
 
 def reject_rounding_noise(b):
@@ -192,7 +190,7 @@ def program_nn(b):
         # at rounding level
         raise Rejected("batch norm over a tiny batch")
     kind = r.choice(sorted(LOSSES))
-    targets(b, r, kind, n, out)
+    b.add(TARGETS[kind].format(n=n, out=out))
     b.add(f"loss_fn = {r.choice(LOSSES[kind])}")
     b.add(f"opt = {r.choice(OPTIMIZERS)}")
     sched = r.random() < 0.25
