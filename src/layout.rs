@@ -198,10 +198,8 @@ impl Layout {
         }
         let lead = target.len() - self.shape.len();
         let mut strides: Shape = smallvec::smallvec![0; target.len()];
-        for i in 0..target.len() {
-            if i < lead {
-                continue;
-            }
+        // from the last dim, as PyTorch checks (the first mismatch it names)
+        for i in (lead..target.len()).rev() {
             let (s, st) = (self.shape[i - lead], self.strides[i - lead]);
             if s == target[i] {
                 strides[i] = st;

@@ -122,7 +122,10 @@ pub fn infer_shape(op: &'static str, spec: &[i64], numel: usize) -> Result<Shape
             }
             infer_at = Some(i);
         } else if d < 0 {
-            return shape_err(op, format!("invalid shape dimension {d}"));
+            return shape_err(
+                op,
+                format!("invalid shape dimension {d} at index {i} of shape {spec:?}"),
+            );
         } else {
             known = known.checked_mul(d as usize).unwrap_or(usize::MAX);
         }
@@ -160,9 +163,18 @@ pub fn infer_shape(op: &'static str, spec: &[i64], numel: usize) -> Result<Shape
 /// Sizes that come from Python as i64 must be non-negative.
 pub fn sizes_from_i64(op: &'static str, sizes: &[i64]) -> Result<Shape> {
     let mut out = Shape::with_capacity(sizes.len());
-    for &s in sizes {
+    for (i, &s) in sizes.iter().enumerate() {
         if s < 0 {
-            return value_err(op, format!("{op}(): negative dimension {s}"));
+            // PyTorch's words: eye names its n and m, the rest the sizes
+            let msg = if op == "eye" {
+                format!(
+                    "{} must be greater or equal to 0, got {s}",
+                    ["n", "m"][i.min(1)]
+                )
+            } else {
+                format!("Trying to create tensor with negative dimension {s}: {sizes:?}")
+            };
+            return value_err(op, msg);
         }
         out.push(s as usize);
     }

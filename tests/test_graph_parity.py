@@ -363,3 +363,18 @@ def test_dtype_refusals_are_not_implemented_errors():
         torch.tensor([1.0]) & torch.tensor([1.0])
     with pytest.raises(NotImplementedError, match="Negation"):
         -torch.tensor([True])
+
+
+def test_legacy_reduction_arguments_are_honoured():
+    x, t = torch.tensor([[0.5, -1.0], [2.0, 0.0]]), torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    # size_average=False / reduce=False are PyTorch's old words for sum / none
+    assert F.multilabel_soft_margin_loss(x, t, reduce=False).shape == (2,)
+    assert F.poisson_nll_loss(x, t, size_average=False).item() == pytest.approx(F.poisson_nll_loss(x, t, reduction="sum").item())
+
+
+def test_negative_repeat_counts_are_refused():
+    # expand read -1 as "keep the size": tile(-1, 2) returned a tensor
+    with pytest.raises(RuntimeError, match=r"negative dimension -1: \[-1, 8\]"):
+        torch.randn(4).tile(-1, 2)
+    with pytest.raises(NotImplementedError, match="softmax_lastdim_kernel_impl"):
+        torch.tensor([1, 2]).softmax(0)

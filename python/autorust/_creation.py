@@ -165,6 +165,10 @@ def _dt(dtype, default=None):
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None):
     check_layout(layout, "full")
+    if isinstance(fill_value, _native.Tensor) and fill_value.dim() == 0:
+        fill_value = fill_value.item()  # a 0-d tensor reads as its number, as in PyTorch
+    if not isinstance(fill_value, numbers.Number):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     if dtype is None:
         if isinstance(fill_value, builtins.bool):
             dtype = bool_

@@ -290,10 +290,13 @@ def tensordot(a, b, dims=2):
             raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
         dims_a = list(range(a.dim() - dims, a.dim()))
         dims_b = list(range(dims))
+        # PyTorch names the first tensor's contracted dims from the end
+        shown_a, shown_b = list(range(-dims, 0)), dims_b
     else:
         dims_a, dims_b = dims
         dims_a = [dims_a] if isinstance(dims_a, numbers.Integral) else list(dims_a)
         dims_b = [dims_b] if isinstance(dims_b, numbers.Integral) else list(dims_b)
+        shown_a, shown_b = dims_a, dims_b
     if len(dims_a) != len(dims_b):
         raise RuntimeError("both dimension lists should have same length")
     if a.dtype != b.dtype:
@@ -302,14 +305,14 @@ def tensordot(a, b, dims=2):
     dims_b = [d % b.dim() if b.dim() else d for d in dims_b]
     t1, t2 = a, b
     contracted = 1
-    for x, y in zip(dims_a, dims_b):
+    for x, y, shown_x, shown_y in zip(dims_a, dims_b, shown_a, shown_b):
         s1, s2 = a.shape[x], b.shape[y]
         if s2 == 1:  # a broadcast dim is summed at once
             t1 = t1.sum(x, keepdim=True)
         elif s1 == 1:
             t2 = t2.sum(y, keepdim=True)
         elif s1 != s2:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {s1} in dim {x} and second has size {s2} in dim {y}")
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {s1} in dim {shown_x} and second has size {s2} in dim {shown_y}")
         else:
             contracted *= s1
     free_a = [d for d in range(a.dim()) if d not in dims_a]

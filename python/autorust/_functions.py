@@ -131,8 +131,23 @@ def is_floating_point(t):
 
 
 def broadcast_tensors(*tensors):
-    shape = broadcast_shapes(*(t.shape for t in tensors))
+    shape = _broadcast_shape_of_tensors([tuple(t.shape) for t in tensors])
     return tuple(t.expand(*shape) for t in tensors)
+
+
+def _broadcast_shape_of_tensors(shapes):
+    """The common shape, refused in PyTorch's words for tensors (the shape
+    so far is `a`, each next one `b`; dims checked from the last), which
+    differ from broadcast_shapes' own."""
+    out = list(shapes[0]) if shapes else []
+    for s in shapes[1:]:
+        nd = builtins.max(len(out), len(s))
+        a, b = [1] * (nd - len(out)) + out, [1] * (nd - len(s)) + list(s)
+        for j in reversed(range(nd)):
+            if a[j] != b[j] and a[j] != 1 and b[j] != 1:
+                raise RuntimeError(f"The size of tensor a ({a[j]}) must match the size of tensor b ({b[j]}) at non-singleton dimension {j}")
+        out = [x if y == 1 else y for x, y in zip(a, b)]
+    return out
 
 
 def broadcast_shapes(*shapes):

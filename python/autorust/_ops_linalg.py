@@ -84,8 +84,9 @@ def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
     for name, t in (("batch1", batch1), ("batch2", batch2)):
         if t.dim() != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
+    # PyTorch expands the input to the result's shape before it checks the product
+    self.expand(batch1.shape[0], batch1.shape[1], batch2.shape[2])
     prod = batch1.bmm(batch2)
-    self.expand(prod.shape)
     return _scaled_sum(self, prod, beta, alpha)
 
 
@@ -217,6 +218,8 @@ def vdot(self, other):
 def inner(self, other):
     if self.dim() == 0 or other.dim() == 0:
         return self * other
+    if self.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes {list(self.shape)} and {list(other.shape)}")
     return tensordot(self, other, ([-1], [-1]))
 
 

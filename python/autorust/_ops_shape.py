@@ -130,6 +130,11 @@ def broadcast_to(self, size):
 
 @node("TakeBackward0")
 def take(self, index):
+    n = self.numel()
+    if index.numel() and not index.is_cuda:
+        bad = index[(index < -n) | (index >= n)]
+        if bad.numel():
+            raise IndexError(f"out of range: tried to access index {int(bad[0])} on a tensor of {n} elements.")
     return self.reshape(-1)[index]
 
 

@@ -64,7 +64,7 @@ def bernoulli(self, p=None, *, generator=None):
         return bernoulli_scalar(tuple(self.shape), float(p), self.dtype, self.device, generator)
     probs = self if p is None else p
     if isinstance(probs, Tensor) and probs.numel() and bool(((probs < 0) | (probs > 1)).any()):
-        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)")
     u = rand(*self.shape, generator=generator, dtype=self.dtype if self.is_floating_point() else None, device=self.device)
     return (u < probs).to(self.dtype)
 

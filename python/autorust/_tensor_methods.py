@@ -221,8 +221,13 @@ def isneginf(self):
 
 
 def masked_fill(self, mask, value):
+    from ._dtype import cpp_name
+    from ._functions import _broadcast_shape_of_tensors
+
+    # PyTorch broadcasts the mask with the input before it checks the mask's dtype
+    _broadcast_shape_of_tensors([tuple(mask.shape), tuple(self.shape)])
     if mask.dtype is not bool_:
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {cpp_name(mask.dtype)}")
     if isinstance(value, Tensor):
         if value.dim() != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.dim()} dimension(s).")
@@ -328,6 +333,11 @@ def repeat(self, *sizes):
         sizes = tuple(sizes[0])
     if len(sizes) < self.dim():
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    if any(r < 0 for r in sizes):
+        # (expand would read -1 as "keep this size": a wrong result, not an error)
+        padded = (1,) * (len(sizes) - self.dim()) + tuple(self.shape)
+        target = [r * s for r, s in zip(sizes, padded)]
+        raise RuntimeError(f"Trying to create tensor with negative dimension {next(r for r in target if r < 0)}: {target}")
     return composite("RepeatBackward0", lambda t: _repeat(t, sizes), self)
 
 
@@ -351,9 +361,18 @@ def tile(self, *dims):
 
 
 def unflatten(self, dim, sizes):
-    dim = dim % self.dim() if self.dim() else 0
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, not {type(sizes).__name__}")
+    dim = wrap_dim(dim, self.dim())
     shape = list(self.shape)
-    return self.reshape(shape[:dim] + list(sizes) + shape[dim + 1 :])
+    sizes = [int(s) for s in sizes]
+    if sizes.count(-1) > 1:
+        raise RuntimeError("unflatten got an unexpected error:\nonly one dimension can be inferred")
+    known = math.prod(s for s in sizes if s != -1)
+    size = shape[dim] if shape else 1
+    if (-1 not in sizes and known != size) or (-1 in sizes and (known == 0 or size % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {dim} ({size}) in the input tensor")
+    return self.reshape(shape[:dim] + sizes + shape[dim + 1 :])
 
 
 def movedim(self, source, destination):

@@ -21,6 +21,28 @@ from .autograd.function import Function
 Tensor = _native.Tensor
 
 
+class _LinAlgError(RuntimeError):
+    """A factorisation or inversion that failed on its input (PyTorch's
+    ``torch.linalg.LinAlgError``, whose class is named ``_LinAlgError``)."""
+
+
+LinAlgError = _LinAlgError
+
+
+def _not_positive_definite(a):
+    """PyTorch's cholesky error: the first failing matrix of the batch and
+    the order of its first leading minor that is not positive-definite."""
+    mats = a.reshape(-1, a.shape[-2], a.shape[-1])
+    for b, m in enumerate(mats):
+        for k in range(1, m.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(m[:k, :k])
+            except np.linalg.LinAlgError:
+                where = f"(Batch element {b}): " if a.ndim > 2 else ""
+                return _LinAlgError(f"linalg.cholesky: {where}The factorization could not be completed because the input is not positive-definite (the leading minor of order {k} is not positive-definite).")
+    return _LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not positive-definite.")
+
+
 def _host(t):
     return t.detach().cpu().numpy().astype(np.float64)
 
@@ -120,7 +142,7 @@ class _Inv(Function):
         try:
             out = _back(np.linalg.inv(_host(A)), A)
         except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed because the input matrix is singular.") from None
+            raise _LinAlgError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed because the input matrix is singular.") from None
         ctx.save_for_backward(out)
         return out
 
@@ -203,10 +225,11 @@ class _Cholesky(Function):
     @staticmethod
     def forward(ctx, A, upper):
         _square(A, "cholesky")
+        a = _host(A)
         try:
-            L = np.linalg.cholesky(_host(A))
+            L = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.cholesky: The factorization could not be completed because the input is not positive-definite.") from None
+            raise _not_positive_definite(a) from None
         out = _back(L, A)
         if upper:
             out = _mT(out).contiguous()

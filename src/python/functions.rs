@@ -343,7 +343,7 @@ pub fn where_(
     if condition.t.dtype() != DType::Bool {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
             "where expected condition to be a boolean tensor, but got a tensor with dtype {}",
-            condition.t.dtype()
+            condition.t.dtype().scalar_name()
         )));
     }
     Ok(PyTensor::wrap(condition.t.where_(&a, &b)?))

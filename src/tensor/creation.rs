@@ -92,7 +92,7 @@ impl Tensor {
         if (step > 0.0 && end < start) || (step < 0.0 && end > start) {
             return value_err(
                 "arange",
-                "upper bound and larger bound inconsistent with step sign",
+                "upper bound and lower bound inconsistent with step sign",
             );
         }
         let n = ((end - start) / step).ceil().max(0.0) as usize;

@@ -220,14 +220,14 @@ impl Tensor {
         let d = wrap_dim("gather", dim, nd)?;
         let (xs, is) = (self.shape(), index.shape());
         if is.len() != xs.len() && !(nd == 0 && is.len() <= 1) {
-            return index_err(
+            return shape_err(
                 "gather",
                 "Index tensor must have the same number of dimensions as input tensor",
             );
         }
         for i in 0..is.len().min(xs.len()) {
             if i != d && is[i] > xs[i] {
-                return shape_err("gather", format!("Size does not match at dimension {i} expected index {} to be smaller than self {} apart from dimension {d}", fmt_shape(&is), fmt_shape(&xs)));
+                return shape_err("gather", format!("Size does not match at dimension {i} expected index {} to be no larger than self {} apart from dimension {d}", fmt_shape(&is), fmt_shape(&xs)));
             }
         }
         let size = if nd == 0 { 1 } else { xs[d] };
@@ -300,7 +300,7 @@ impl Tensor {
         let d = wrap_dim("scatter", dim, nd)?;
         let (xs, is, ss) = (self.shape(), index.shape(), src.shape());
         if is.len() != xs.len() && nd > 0 {
-            return index_err(
+            return shape_err(
                 "scatter",
                 "Index tensor must have the same number of dimensions as self tensor",
             );

@@ -97,8 +97,11 @@ impl Tensor {
 
     pub fn bmm(&self, other: &Tensor) -> Result<Tensor> {
         let (sa, sb) = (self.shape(), other.shape());
-        if sa.len() != 3 || sb.len() != 3 {
-            return shape_err("bmm", format!("batch1 must be a 3D tensor"));
+        if sa.len() != 3 {
+            return shape_err("bmm", "batch1 must be a 3D tensor");
+        }
+        if sb.len() != 3 {
+            return shape_err("bmm", "batch2 must be a 3D tensor");
         }
         if sa[0] != sb[0] || sa[2] != sb[1] {
             return shape_err("bmm", format!("Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].", sa[0], sa[2], sb[0], sb[1]));
@@ -147,7 +150,18 @@ impl Tensor {
 
     pub fn mv(&self, v: &Tensor) -> Result<Tensor> {
         let (sa, sb) = (self.shape(), v.shape());
-        if sa.len() != 2 || sb.len() != 1 || sa[1] != sb[0] {
+        if sa.len() != 2 || sb.len() != 1 {
+            // PyTorch's mv is an addmv into a 1-d result: its rank check
+            return shape_err(
+                "mv",
+                format!(
+                    "vector + matrix @ vector expected, got 1, {}, {}",
+                    sa.len(),
+                    sb.len()
+                ),
+            );
+        }
+        if sa[1] != sb[0] {
             return shape_err(
                 "mv",
                 format!(

@@ -377,16 +377,21 @@ impl Tensor {
     }
 
     pub fn softmax(&self, dim: i64, log: bool) -> Result<Tensor> {
-        let src = if self.dtype().is_float() {
-            self.clone()
-        } else {
-            self.cast_nograd(crate::dtype::default_float())?
-        };
-        let d = wrap_dim(
-            if log { "log_softmax" } else { "softmax" },
-            dim,
-            self.ndim(),
-        )?;
+        let name = if log { "log_softmax" } else { "softmax" };
+        let d = wrap_dim(name, dim, self.ndim())?;
+        if !self.dtype().is_float() {
+            // PyTorch has no integer kernel (pass dtype= to compute in a float)
+            let kernel = if d + 1 >= self.ndim() { "_lastdim" } else { "" };
+            let dtype = if self.dtype() == crate::dtype::DType::Bool {
+                "Bool"
+            } else {
+                "Long"
+            };
+            return crate::error::not_implemented_err(format!(
+                "\"{name}{kernel}_kernel_impl\" not implemented for '{dtype}'"
+            ));
+        }
+        let src = self.clone();
         let storage = src.with_storage(|s, l| s.softmax(l, d, log))?;
         let out = Tensor::contiguous_from(storage, self.shape());
         let o = Saved::output(&out);

@@ -150,6 +150,7 @@ impl Tensor {
                 return shape_err("max_pool2d", format!("pad should be at most half of effective kernel size, but got pad={}, kernel_size={} and dilation={}", win.padding[a], win.kernel[a], win.dilation[a]));
             }
         }
+        check_pool_output("max_pool2d", win, [c, h, w], ceil_mode)?;
         let sweep = win.sweep("max_pool2d", [h, w], ceil_mode)?;
         let x = self.contiguous_data()?;
         let (values, indices) = {
@@ -204,4 +205,36 @@ impl Tensor {
         };
         Ok(Tensor::contiguous_from(storage, in_shape.to_vec()))
     }
+}
+
+/// PyTorch's pooling checks, in its words: a zero stride, and an output
+/// plane (PyTorch's pooling_output_shape, floor or ceil) that is empty.
+fn check_pool_output(
+    op: &'static str,
+    win: &Window2d,
+    [c, h, w]: [usize; 3],
+    ceil_mode: bool,
+) -> Result<()> {
+    if win.stride.contains(&0) {
+        return shape_err(op, "stride should not be zero");
+    }
+    let out = |a: usize, size: usize| -> i64 {
+        let (k, s, p, d) = (
+            win.kernel[a] as i64,
+            win.stride[a] as i64,
+            win.padding[a] as i64,
+            win.dilation[a] as i64,
+        );
+        let num = size as i64 + 2 * p - d * (k - 1) - 1 + if ceil_mode { s - 1 } else { 0 };
+        let mut o = num.div_euclid(s) + 1;
+        if ceil_mode && (o - 1) * s >= size as i64 + p {
+            o -= 1;
+        }
+        o
+    };
+    let (oh, ow) = (out(0, h), out(1, w));
+    if oh < 1 || ow < 1 {
+        return shape_err(op, format!("Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{oh}x{ow}). Output size is too small"));
+    }
+    Ok(())
 }

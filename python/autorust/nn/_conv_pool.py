@@ -173,14 +173,17 @@ def adaptive_avg_pool2d(input, output_size):
             rows.append(_native.stack(cols, -1))
         return _native.stack(rows, -2)
 
-    return _batched(input, pool)
+    return _batched(input, lambda x: composite("AdaptiveAvgPool2DBackward0", pool, x))
 
 
-def _pad_indices(n, left, right, mode):
+def _pad_indices(shape, d, left, right, mode):
+    """The source index of each output position along dim ``d`` of an input
+    of ``shape``."""
+    n = shape[d]
     i = np.arange(-left, n + right)
     if mode == "reflect":
         if left >= n or right >= n:
-            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but got: padding ({left}, {right}) at dimension of size {n}")
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but got: padding ({left}, {right}) at dimension {d} of input {list(shape)}")
         period = 2 * (n - 1) if n > 1 else 1
         i = np.abs(i) % period
         i = np.where(i >= n, period - i, i)
@@ -249,7 +252,7 @@ def pad(input, pad, mode="constant", value=None):
         out = x
         for j, (left, right) in enumerate(pairs):
             d = x.dim() - 1 - j
-            idx = _pad_indices(x.shape[d], left, right, mode)
+            idx = _pad_indices(tuple(x.shape), d, left, right, mode)
             out = out.index_select(d, tensor(idx, dtype=int64, device=x.device))
         return out
 

@@ -149,11 +149,27 @@ def _single(v):
     return v[0] if isinstance(v, (tuple, list)) else v
 
 
+def _conv_rank(input, dims, name):
+    """PyTorch's check of a convolution's input rank (unbatched or batched)."""
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {name}, but got input of size: {list(input.shape)}")
+    return input.dim() == dims + 1
+
+
+def _convolution(fn, x, weight, bias):
+    """``fn(x, weight, bias)`` as PyTorch's one ConvolutionBackward0 node."""
+    return composite("ConvolutionBackward0", fn, x, weight, bias)
+
+
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    unbatched = input.dim() == 2
+    unbatched = _conv_rank(input, 1, "conv1d")
     x = input.unsqueeze(0) if unbatched else input
     pad = padding if isinstance(padding, str) else (0, _single(padding))
-    out = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride)), pad, (1, _single(dilation)), groups).squeeze(2)
+
+    def conv(x, weight, bias):
+        return conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride)), pad, (1, _single(dilation)), groups).squeeze(2)
+
+    out = _convolution(conv, x, weight, bias)
     return out.squeeze(0) if unbatched else out
 
 
@@ -178,7 +194,13 @@ def adaptive_avg_pool1d(input, output_size):
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Each output cell is the max over PyTorch's adaptive window
-    [floor(i*H/oh), ceil((i+1)*H/oh))."""
+    [floor(i*H/oh), ceil((i+1)*H/oh)), as one node."""
+    if return_indices:
+        raise NotImplementedError("adaptive_max_pool2d(return_indices=True) is not supported by autorust")
+    return composite("AdaptiveMaxPool2DBackward0", lambda x: _adaptive_max_pool2d(x, output_size), input)
+
+
+def _adaptive_max_pool2d(input, output_size):
     h, w = input.shape[-2], input.shape[-1]
     oh, ow = (output_size, output_size) if isinstance(output_size, numbers.Integral) else output_size
     oh, ow = oh or h, ow or w
@@ -190,10 +212,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
             c0, c1 = (j * w) // ow, -(-((j + 1) * w) // ow)
             cols.append(input[..., r0:r1, c0:c1].amax((-2, -1)))
         rows.append(_native.stack(cols, -1))
-    out = _native.stack(rows, -2)
-    if return_indices:
-        raise NotImplementedError("adaptive_max_pool2d(return_indices=True) is not supported by autorust")
-    return out
+    return _native.stack(rows, -2)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
@@ -203,10 +222,15 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """The adjoint of conv2d: each input pixel scatters weight-scaled taps,
     summed by fold (col2im). weight: [C_in, C_out / groups, kh, kw]."""
+    unbatched = _conv_rank(input, 2, "conv_transpose2d")
+    x = input.unsqueeze(0) if unbatched else input
+    out = _convolution(lambda x, weight, bias: _conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation), x, weight, bias)
+    return out.squeeze(0) if unbatched else out
+
+
+def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation):
     from ._conv_pool import _pair
 
-    unbatched = input.dim() == 3
-    x = input.unsqueeze(0) if unbatched else input
     n, cin, h, w = x.shape
     _, cout_g, kh, kw = weight.shape
     (sh, sw), (ph, pw), (oph, opw), (dh, dw) = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
@@ -222,11 +246,26 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out = fold(col, (oh, ow), (kh, kw), dilation=(dh, dw), padding=(ph, pw), stride=(sh, sw))
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
-    return out.squeeze(0) if unbatched else out
+    return out
+
+
+# PyTorch's node per (mode, spatial dims)
+_UPSAMPLE_NODES = {
+    ("nearest", 1): "UpsampleNearest1DBackward0", ("nearest", 2): "UpsampleNearest2DBackward0", ("nearest", 3): "UpsampleNearest3DBackward0",
+    ("nearest-exact", 1): "_UpsampleNearestExact1DBackward0", ("nearest-exact", 2): "_UpsampleNearestExact2DBackward0",
+    ("nearest-exact", 3): "_UpsampleNearestExact3DBackward0", ("linear", 1): "UpsampleLinear1DBackward0",
+    ("bilinear", 2): "UpsampleBilinear2DBackward0", ("trilinear", 3): "UpsampleTrilinear3DBackward0",
+}
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None, antialias=False):
-    """nearest, linear, bilinear (align_corners either way) on [N, C, *spatial]."""
+    """nearest, linear, bilinear (align_corners either way) on [N, C, *spatial], as one node."""
+    node = _UPSAMPLE_NODES.get((mode, input.dim() - 2))
+    run = lambda x: _interpolate(x, size, scale_factor, mode, align_corners, recompute_scale_factor)  # noqa: E731
+    return composite(node, run, input) if node else run(input)
+
+
+def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor):
     spatial = input.dim() - 2
     in_sizes = list(input.shape[2:])
     if size is not None:
@@ -272,6 +311,10 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 
 
 def pixel_shuffle(input, upscale_factor):
+    return composite("PixelShuffleBackward0", lambda x: _pixel_shuffle(x, upscale_factor), input)
+
+
+def _pixel_shuffle(input, upscale_factor):
     r = upscale_factor
     *lead, c, h, w = input.shape
     x = input.reshape(*lead, c // (r * r), r, r, h, w)
@@ -449,12 +492,15 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    from .functional import logsigmoid
+    from .functional import _legacy_reduction, logsigmoid
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
 
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss.mean(-1), reduction)
+    # a sum over the classes divided by their count, as PyTorch (its graph)
+    return _reduce(loss.sum(dim=input.dim() - 1) / input.shape[-1], reduction)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
@@ -490,6 +536,9 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
+    from .functional import _legacy_reduction
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
         stirling = target * target.clamp(min=1).log() - target + 0.5 * (2 * math.pi * target.clamp(min=1)).log()
@@ -557,10 +606,14 @@ def pixel_unshuffle(input, downscale_factor):
     *lead, c, h, w = input.shape
     if h % r or w % r:
         raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by downscale_factor, but input.size(-2)={h} and input.size(-1)={w} are not divisible by {r}")
-    x = input.reshape(*lead, c, h // r, r, w // r, r)
-    nd = x.dim()
-    perm = list(range(nd - 5)) + [nd - 5, nd - 3, nd - 1, nd - 4, nd - 2]
-    return x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r)
+
+    def unshuffle(input):
+        x = input.reshape(*lead, c, h // r, r, w // r, r)
+        nd = x.dim()
+        perm = list(range(nd - 5)) + [nd - 5, nd - 3, nd - 1, nd - 4, nd - 2]
+        return x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r)
+
+    return composite("PixelUnshuffleBackward0", unshuffle, input)
 
 
 def channel_shuffle(input, groups):
@@ -568,7 +621,7 @@ def channel_shuffle(input, groups):
     n, c, *rest = input.shape
     if c % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
-    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+    return composite("ChannelShuffleBackward0", lambda x: x.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest), input)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True, momentum=0.1, eps=1e-5):
@@ -621,9 +674,15 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """conv_transpose2d over [N, C, 1, L]; weight [C_in, C_out / groups, k]."""
-    one = lambda v: v[0] if isinstance(v, (tuple, list)) else v  # noqa: E731
-    out = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, one(stride)), (0, one(padding)), (0, one(output_padding)), groups, (1, one(dilation)))
-    return out.squeeze(-2)
+    unbatched = _conv_rank(input, 1, "conv_transpose1d")
+    x = input.unsqueeze(0) if unbatched else input
+
+    def conv(x, weight, bias):
+        args = (1, _single(stride)), (0, _single(padding)), (0, _single(output_padding)), groups, (1, _single(dilation))
+        return _conv_transpose2d(x.unsqueeze(-2), weight.unsqueeze(-2), bias, *args).squeeze(-2)
+
+    out = _convolution(conv, x, weight, bias)
+    return out.squeeze(0) if unbatched else out
 
 
 FUNCTIONS = [

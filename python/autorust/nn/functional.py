@@ -275,7 +275,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
     if target.dtype is not int64:
-        raise RuntimeError(f"expected scalar type Long but found {str(target.dtype).replace('autorust.', '')}")
+        from .._dtype import scalar_name
+
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {scalar_name(target.dtype)}")
     _not_differentiable("nll_loss_forward", weight=weight)
     return composite("NllLossBackward0", lambda x: _nll_loss(x, target, weight, ignore_index, reduction), input)
 

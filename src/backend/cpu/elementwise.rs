@@ -301,7 +301,7 @@ fn bool_binary(
         Ge => map2_strided(a, la, b, lb, |x, y| x >= y),
         LogicalAnd | BitAnd | Mul | Minimum => map2_strided(a, la, b, lb, |x, y| x && y),
         LogicalOr | BitOr | Add | Maximum => map2_strided(a, la, b, lb, |x, y| x || y),
-        Sub => return not_implemented_err("Subtraction, the `-` operator, with two bool tensors is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."),
+        Sub => return not_implemented_err("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."),
         _ => return not_implemented_err(format!("\"{}\" not implemented for 'Bool'", op.name())),
     }
     .into_storage())
@@ -409,7 +409,7 @@ pub fn where_(
             "where",
             format!(
                 "where expected condition to be a boolean tensor, but got a tensor with dtype {}",
-                cond.dtype()
+                cond.dtype().scalar_name()
             ),
         );
     };
