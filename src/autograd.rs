@@ -14,6 +14,7 @@ use std::cell::Cell;
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
     static IN_BACKWARD: Cell<bool> = const { Cell::new(false) };
+    static INFERENCE_MODE: Cell<bool> = const { Cell::new(false) };
 }
 
 /// One backward at a time: the sweep keeps per-pass state (visit marks,
@@ -23,6 +24,16 @@ static BACKWARD_LOCK: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
 
 pub fn is_grad_enabled() -> bool {
     GRAD_ENABLED.with(|g| g.get())
+}
+
+/// Whether `inference_mode` is on: tensors made now are inference tensors.
+pub fn is_inference_mode() -> bool {
+    INFERENCE_MODE.with(|g| g.get())
+}
+
+/// Sets inference mode, returning the previous value.
+pub fn set_inference_mode(on: bool) -> bool {
+    INFERENCE_MODE.with(|g| g.replace(on))
 }
 
 /// Sets grad mode, returning the previous value.

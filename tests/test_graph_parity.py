@@ -378,3 +378,22 @@ def test_negative_repeat_counts_are_refused():
         torch.randn(4).tile(-1, 2)
     with pytest.raises(NotImplementedError, match="softmax_lastdim_kernel_impl"):
         torch.tensor([1, 2]).softmax(0)
+
+
+def test_inference_mode_marks_its_tensors():
+    with torch.inference_mode():
+        assert torch.is_inference_mode_enabled()
+        t = torch.ones(2) * 2
+    assert t.is_inference() and not (t * 1).is_inference()
+    assert not torch.is_inference_mode_enabled()
+
+
+def test_in_place_write_to_an_unbind_or_split_output_is_refused():
+    y = torch.ones(2, 3, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match="Output 0 of Unbind is a view and is being modified inplace"):
+        y.unbind(0)[0].mul_(2)
+    with pytest.raises(RuntimeError, match="Output 1 of SplitWithSizes is a view"):
+        y.split([1, 1])[1].add_(1)
+    z = torch.ones(2, 3)  # outside the graph it is allowed
+    z.unbind(0)[0].mul_(2)
+    assert z[0].tolist() == [2.0, 2.0, 2.0]

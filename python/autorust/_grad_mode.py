@@ -67,6 +67,15 @@ class inference_mode(_GradModeContext):
     def __init__(self, mode=True):
         self._mode = not mode
 
+    def __enter__(self):
+        # grad off and new tensors marked as inference tensors
+        self._prev_inference = _native.set_inference_mode(not self._mode)
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _native.set_inference_mode(self._prev_inference)
+        return super().__exit__(*exc)
+
     def clone(self):
         return inference_mode(not self._mode)
 
@@ -100,4 +109,4 @@ def is_grad_enabled():
 
 
 def is_inference_mode_enabled():
-    return False
+    return _native.is_inference_mode_enabled()

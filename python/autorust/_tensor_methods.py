@@ -295,6 +295,7 @@ def split(self, split_size_or_sections, dim=0):
         part = self.narrow(dim, start, s)
         _native._set_grad_fn_name(part, "SplitBackward0" if isinstance(split_size_or_sections, numbers.Integral) else "SplitWithSizesBackward0")
         _native._set_output_nr(part, i)  # PyTorch's pieces are outputs 0, 1, ... of one node
+        _native._mark_multi_output_view(part, "Split" if isinstance(split_size_or_sections, numbers.Integral) else "SplitWithSizes", i)
         out.append(part)
         start += s
     return tuple(out)
@@ -325,6 +326,7 @@ def unbind(self, dim=0):
     for i, p in enumerate(parts):
         _native._set_grad_fn_name(p, "UnbindBackward0")
         _native._set_output_nr(p, i)
+        _native._mark_multi_output_view(p, "Unbind", i)
     return parts
 
 

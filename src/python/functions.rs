@@ -360,6 +360,16 @@ pub fn is_grad_enabled() -> bool {
 }
 
 #[pyfunction]
+pub fn set_inference_mode(on: bool) -> bool {
+    autograd::set_inference_mode(on)
+}
+
+#[pyfunction]
+pub fn is_inference_mode_enabled() -> bool {
+    autograd::is_inference_mode()
+}
+
+#[pyfunction]
 pub fn live_nodes() -> usize {
     crate::graph::live_nodes()
 }
@@ -531,6 +541,14 @@ pub fn _inplace_apply(t: PyRef<'_, PyTensor>, f: &Bound<'_, PyAny>, name: &str) 
 #[pyfunction]
 pub fn _set_output_nr(t: PyRef<'_, PyTensor>, nr: u32) {
     crate::graph::set_output_nr(&t.t, nr);
+}
+
+/// Marks `t` as output `nr` of `function` (PyTorch's name: "Unbind",
+/// "Split"), a function returning several views: an in-place write to it
+/// in the graph is refused, as in PyTorch.
+#[pyfunction]
+pub fn _mark_multi_output_view(t: PyRef<'_, PyTensor>, function: &str, nr: u32) {
+    t.t.0.meta.lock().multi_output_view = Some((crate::graph::intern(function), nr));
 }
 
 /// Attaches `output` to `inputs` through a node whose backward is the Python

@@ -192,6 +192,10 @@ impl PyTensor {
     fn is_leaf(&self) -> bool {
         self.t.is_leaf()
     }
+    /// Whether the tensor was made under `inference_mode`.
+    fn is_inference(&self) -> bool {
+        self.t.0.inference
+    }
     fn is_contiguous(&self) -> bool {
         self.t.is_contiguous()
     }

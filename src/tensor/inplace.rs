@@ -172,6 +172,9 @@ impl Tensor {
     /// gets the written elements (its history becomes a put of `result` at
     /// the view's positions) and the view becomes a gather of the new base.
     fn update_through_base(&self, base: &Tensor, result: &Tensor, op: &'static str) -> Result<()> {
+        if let Some((function, nr)) = self.0.meta.lock().multi_output_view {
+            return Err(Error::Autograd(format!("Output {nr} of {function} is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.")));
+        }
         if base.is_leaf() && base.requires_grad() {
             return Err(Error::Autograd("a view of a leaf Variable that requires grad is being used in an in-place operation.".into()));
         }

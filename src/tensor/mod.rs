@@ -60,6 +60,10 @@ pub struct Meta {
     /// in-place write (to the base or another view) has moved the version
     /// since, the history is stale and is taken again from the base.
     pub view_version: u64,
+    /// Output `nr` of a function returning several views of one base
+    /// (unbind, split): PyTorch refuses in-place writes to such a view
+    /// while it is in the graph.
+    pub multi_output_view: Option<(&'static str, u32)>,
 }
 
 pub struct TensorInner {
@@ -67,6 +71,8 @@ pub struct TensorInner {
     pub(crate) meta: Mutex<Meta>,
     /// A Python number turned into a 0-d tensor: lowest rank in type promotion.
     pub(crate) wrapped_number: bool,
+    /// Made under `inference_mode` (PyTorch's inference tensor).
+    pub(crate) inference: bool,
 }
 
 #[derive(Clone)]
@@ -96,6 +102,7 @@ impl Tensor {
             view: RwLock::new(view),
             meta: Mutex::new(Meta::default()),
             wrapped_number: false,
+            inference: crate::autograd::is_inference_mode(),
         }))
     }
     /// A contiguous tensor over a fresh storage.
@@ -139,6 +146,7 @@ impl Tensor {
             }),
             meta: Mutex::new(Meta::default()),
             wrapped_number: true,
+            inference: false,
         }))
     }
 
@@ -154,6 +162,7 @@ impl Tensor {
             }),
             meta: Mutex::new(Meta::default()),
             wrapped_number: true,
+            inference: false,
         }))
     }
 

@@ -8,10 +8,8 @@ ERROR_WORDING = "both refuse the call, with another exception type or other word
 FLOAT32_ROUNDING = 'mixed float32/float64 arithmetic: PyTorch rounds an intermediate to float32 where autorust keeps float64 (a last-bit difference outside the tolerance)'
 FREED_GRAPH = "a second backward through a node: one library refuses it (the node's saved tensors were freed) and the other runs it, because they disagree on whether the node saved tensors"
 GRAPH_NODES = "a composite op shows its inner nodes (or other node names) where PyTorch shows one node: conv1d and transposed convolutions (ConvolutionBackward0), upsampling, adaptive pools, pixel/channel shuffle, instance norm, PReLU, the LSTM layer (MkldnnRnnLayerBackward0), GRUCell, attention's views, svdvals and logdet (outputs of one multi-output node)"
-INFERENCE_TENSORS = 'Tensor.is_inference() is missing: inference_mode works as no_grad here and does not mark the tensors made in it'
 MEDIAN_TIES = "median over tied values: PyTorch's selection gives the gradient to another of the equal elements"
 MIXED_DTYPE_BACKWARD = "PyTorch's backward kernels refuse mixed float32/float64 operands (addmv: 'must have the same dtype'; huber_loss: 'Found dtype Double but expected Float'); autorust's backward computes the gradient"
-MULTI_OUTPUT_VIEWS = "an in-place op on one output of unbind or split (views from one multi-output node) runs here; PyTorch refuses it ('Output 0 of Unbind is a view and is being modified inplace')"
 OPTIMIZER_ROUNDING = 'RMSprop divides each step by a running gradient magnitude: float32 rounding differences in a small gradient grow past the tolerance within two steps'
 QUANTILE_TIES = "quantile over tied values: PyTorch's selection gives the gradient to another of the equal elements"
 STRIDES = "PyTorch's elementwise ops keep a strided input's layout (round of a transposed view stays strided), so its linear takes matmul + add (AddBackward0); autorust's results are contiguous and take addmm"
@@ -79,15 +77,6 @@ KNOWN_FAILURES = {
     "snippets-709": GRAPH_NODES,
     "snippets-714": GRAPH_NODES,
     "snippets-715": GRAPH_NODES,
-    # INFERENCE_TENSORS
-    "autograd-60": INFERENCE_TENSORS,
-    "autograd-124": INFERENCE_TENSORS,
-    "autograd-170": INFERENCE_TENSORS,
-    "autograd-195": INFERENCE_TENSORS,
-    "autograd-559": INFERENCE_TENSORS,
-    "autograd-751": INFERENCE_TENSORS,
-    "autograd-854": INFERENCE_TENSORS,
-    "autograd-939": INFERENCE_TENSORS,
     # MEDIAN_TIES
     "ops2-638": MEDIAN_TIES,
     "ops2-695": MEDIAN_TIES,
@@ -102,12 +91,6 @@ KNOWN_FAILURES = {
     "ops2-499": MIXED_DTYPE_BACKWARD,
     "autograd-65": MIXED_DTYPE_BACKWARD,
     "autograd-649": MIXED_DTYPE_BACKWARD,
-    # MULTI_OUTPUT_VIEWS
-    "autograd-17": MULTI_OUTPUT_VIEWS,
-    "autograd-318": MULTI_OUTPUT_VIEWS,
-    "autograd-343": MULTI_OUTPUT_VIEWS,
-    "autograd-938": MULTI_OUTPUT_VIEWS,
-    "autograd-952": MULTI_OUTPUT_VIEWS,
     # OPTIMIZER_ROUNDING
     "nn-312": OPTIMIZER_ROUNDING,
     # QUANTILE_TIES
