@@ -142,8 +142,10 @@ def from_numpy(arr):
     return _native.from_buffer(arr.ctypes.data, arr.shape, dt, arr, False, arr.strides)
 
 
-def _sizes(size):
-    if builtins.all(builtins.type(s) is int for s in size):
+def _sizes(size, op="size"):
+    """A creation function's size arguments as a list of ints (``op``
+    names the function in PyTorch's refusals)."""
+    if builtins.all(builtins.type(s) is int and s >= 0 for s in size):
         return size
     if len(size) == 1 and not isinstance(size[0], numbers.Integral):
         size = size[0]
@@ -152,9 +154,11 @@ def _sizes(size):
     try:
         out = [int(s) for s in size]
     except TypeError:
-        raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
+        raise TypeError(f"{op}(): argument 'size' (position 1) must be tuple of ints, not {builtins.type(size).__name__}") from None
     for s in out:
         if s < 0:
+            if op == "zeros":  # PyTorch's zeros has words of its own
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out)}")
     return out
 
@@ -180,18 +184,18 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, layo
 def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None):
     check_layout(layout, "zeros")
     dt = _DEFAULT_DT[0] if dtype is None else to_dtype(dtype)
-    return _native.full(_sizes(size), 0.0, dt, requires_grad, _check_device(device))
+    return _native.full(_sizes(size, "zeros"), 0.0, dt, requires_grad, _check_device(device))
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, layout=None):
     check_layout(layout, "ones")
     dt = _DEFAULT_DT[0] if dtype is None else to_dtype(dtype)
-    return _native.full(_sizes(size), 1.0, dt, requires_grad, _check_device(device))
+    return _native.full(_sizes(size, "ones"), 1.0, dt, requires_grad, _check_device(device))
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None, pin_memory=False):
     check_layout(layout, "empty")
-    out = zeros(*size, dtype=dtype, device=device)
+    out = zeros(*_sizes(size, "empty"), dtype=dtype, device=device)
     return _with_format(out, memory_format, "empty").requires_grad_(requires_grad)
 
 
@@ -257,13 +261,13 @@ def _meta_empty(size, dtype, requires_grad):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     if _on_meta(device):
         return _meta_empty(size, _dt(dtype), requires_grad)
-    return _finish(_native.rand(_sizes(size), _dt(dtype), _gen(generator)), requires_grad, device)
+    return _finish(_native.rand(_sizes(size, "rand"), _dt(dtype), _gen(generator)), requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     if _on_meta(device):
         return _meta_empty(size, _dt(dtype), requires_grad)
-    return _finish(_native.randn(_sizes(size), _dt(dtype), _gen(generator)), requires_grad, device)
+    return _finish(_native.randn(_sizes(size, "randn"), _dt(dtype), _gen(generator)), requires_grad, device)
 
 
 def _normal_draws(size, dtype, mean, std, generator=None, contiguous=True):

@@ -5,6 +5,7 @@ implementation of every op."""
 import builtins
 
 from . import _native
+from ._dims import wrap_dim
 
 Tensor = _native.Tensor
 
@@ -102,7 +103,10 @@ def _tensor_sequence(name, tensors):
 
 
 def cat(tensors, dim=0):
-    return _native.cat(_tensor_sequence("cat", tensors), dim)
+    tensors = _tensor_sequence("cat", tensors)
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    return _native.cat(tensors, dim)
 
 
 concat = cat
@@ -110,15 +114,23 @@ concatenate = cat
 
 
 def stack(tensors, dim=0):
-    return _native.stack(_tensor_sequence("stack", tensors), dim)
+    tensors = _tensor_sequence("stack", tensors)
+    if tensors:
+        wrap_dim(dim, tensors[0].dim() + 1)  # (the result has one more dim)
+    return _native.stack(tensors, dim)
 
 
 def hstack(tensors):
     tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("hstack expects a non-empty TensorList")
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
 
 
 def vstack(tensors):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("vstack expects a non-empty TensorList")
     return cat([t.unsqueeze(0) if t.dim() == 1 else t for t in tensors], 0)
 
 

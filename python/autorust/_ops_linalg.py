@@ -81,11 +81,11 @@ def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
 def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
     if not self.dtype == batch1.dtype == batch2.dtype:
         raise RuntimeError(f"Input dtypes must be the same, got: input {cpp_name(self.dtype)}, batch1: {cpp_name(batch1.dtype)}, batch2: {cpp_name(batch2.dtype)}")
+    # PyTorch expands the input to the result's shape before it checks the operands
+    self.expand(batch1.size(0), batch1.size(1), batch2.size(2))
     for name, t in (("batch1", batch1), ("batch2", batch2)):
         if t.dim() != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
-    # PyTorch expands the input to the result's shape before it checks the product
-    self.expand(batch1.shape[0], batch1.shape[1], batch2.shape[2])
     prod = batch1.bmm(batch2)
     return _scaled_sum(self, prod, beta, alpha)
 

@@ -363,8 +363,10 @@ def tile(self, *dims):
 
 
 def unflatten(self, dim, sizes):
+    if not sizes:  # (PyTorch reads a 0 as no sizes too)
+        raise RuntimeError("unflatten: sizes must be non-empty")
     if not isinstance(sizes, (tuple, list)):
-        raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, not {type(sizes).__name__}")
+        raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, not {builtins.type(sizes).__name__}")
     dim = wrap_dim(dim, self.dim())
     shape = list(self.shape)
     sizes = [int(s) for s in sizes]
