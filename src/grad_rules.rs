@@ -492,7 +492,8 @@ pub fn apply(
             let ga = if need(0) { Some(g.div(&b)?) } else { None };
             let gb = if need(1) {
                 let a = un(a.as_ref().ok_or_else(freed)?)?;
-                Some(g.mul(&a)?.div(&b.square()?)?.neg()?)
+                // PyTorch's order: -grad * ((a / b) / b) (same rounding)
+                Some(g.neg()?.mul(&a.div(&b)?.div(&b)?)?)
             } else {
                 None
             };

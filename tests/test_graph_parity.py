@@ -397,3 +397,22 @@ def test_in_place_write_to_an_unbind_or_split_output_is_refused():
     z = torch.ones(2, 3)  # outside the graph it is allowed
     z.unbind(0)[0].mul_(2)
     assert z[0].tolist() == [2.0, 2.0, 2.0]
+
+
+def test_var_second_derivative_is_constant_as_pytorchs():
+    # VarBackward0 is PyTorch's formula 2/(N-c) * grad * (x - mean): the
+    # gradient of the gradient no longer depends on x
+    x = torch.tensor([[-1.0, 0.5, 1.5, 0.5], [-2.0, 1.0, -1.5, -2.0]], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad((x.var(1, unbiased=False) * torch.tensor([1.0, 2.0], dtype=torch.float64)).sum(), x, create_graph=True)
+    (h,) = torch.autograd.grad((g * g.detach()).sum(), x, create_graph=True)
+    assert g.requires_grad and not h.requires_grad
+    assert torch.autograd.gradgradcheck(lambda a: a.var(1, keepdim=True), x)
+
+
+def test_copysign_second_order_reaches_both_inputs():
+    # PyTorch: grad * (result / self), the result connected to both inputs
+    x3 = torch.tensor([-0.717, -1.237], requires_grad=True)
+    x2 = torch.tensor([1.5, 0.5], requires_grad=True)
+    g = torch.autograd.grad((torch.copysign(x3, x2) * torch.tensor([-0.5, 1.5])).sum(), [x2, x3], create_graph=True)
+    g2 = torch.autograd.grad((g[1] * torch.tensor([0.8, 0.5])).sum(), [x2, x3], create_graph=True, allow_unused=True)
+    assert g2[0] is not None and g2[0].tolist() == [0.0, 0.0] and g2[1].requires_grad

@@ -238,12 +238,15 @@ def copysign(self, other):
     if not (_native.is_grad_enabled() and any(t.requires_grad for t in inputs)):
         return value
     x = self
-    # result / self is other's sign times self's: written with self.sign()
-    # (derivative 0, but recorded) so the gradient stays a function of self
-    other_sign = _native.where(signbit(_as_tensor_like(other, self)), -1.0, 1.0)
 
     def gradient(g):
-        to_self = _native.where(x == 0, 0.0, g * other_sign * x.sign())
+        # PyTorch's formula: grad * (result / self), 0 where self is 0. Under
+        # create_graph (grad mode on here) the result is the one the graph
+        # holds (a fresh node over the same inputs: no cycle through the
+        # output's own node), so the second order reaches both inputs as
+        # PyTorch's does
+        result = _native._custom_node(value, inputs, gradient, name) if _native.is_grad_enabled() else value
+        to_self = g * (result / x).masked_fill(x == 0, 0.0)
         if len(inputs) == 2:
             return (to_self, other.new_zeros(other.shape))
         return (to_self,)

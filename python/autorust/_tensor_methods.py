@@ -115,18 +115,38 @@ def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         dim, unbiased = unbiased, None
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return composite("VarBackward0", lambda x: _var(x, dim, correction, keepdim), self)
+    from ._grad_mode import no_grad
+    from ._ops_pointwise import _with_gradient
+
+    with no_grad():
+        value = _var(self, dim, correction, keepdim)
+    dims, n = _var_dims(self, dim)
+
+    def gradient(g):
+        # PyTorch's var_backward: 2 / (N - correction) * grad * (x - mean),
+        # so its own derivative is a constant, as PyTorch's
+        if dims is not None and not keepdim:
+            for d in sorted(dims):
+                g = g.unsqueeze(d)
+        mean = self.mean(dim=dims, keepdim=True) if dims is not None else self.mean()
+        scale = 2.0 / (n - correction) if n > correction else math.inf
+        return scale * g * (self - mean)
+
+    return _with_gradient(value, self, "VarBackward0", gradient)
+
+
+def _var_dims(x, dim):
+    """The reduced dims (wrapped; None for all) and the count they hold."""
+    if dim is None or x.dim() == 0:
+        return None, x.numel()
+    dims = tuple(wrap_dim(d, x.dim()) for d in ((dim,) if isinstance(dim, numbers.Integral) else dim))
+    return dims, math.prod(x.shape[d] for d in dims)
 
 
 def _var(self, dim, correction, keepdim):
     x = _as_float(self)
-    dims = dim
-    if isinstance(dims, numbers.Integral):
-        dims = (dims,)
     # a 0-d tensor reduces over its one element (dim -1 or 0)
-    n = x.numel() if dims is None else math.prod(x.shape[wrap_dim(d, x.dim())] if x.dim() else 1 for d in dims)
-    if dims is not None and x.dim() == 0:
-        dims = None
+    dims, n = _var_dims(x, dim)
     mean = x.mean(dim=dims, keepdim=True) if dims is not None else x.mean()
     sq = (x - mean).square()
     s = sq.sum(dim=dims, keepdim=keepdim) if dims is not None else sq.sum()
