@@ -1,7 +1,6 @@
 """Tensor creation, dtypes and promotion, printing, indexing, views and
 NumPy interop, against NumPy and the formats PyTorch prints."""
 
-import math
 
 import numpy as np
 import pytest

@@ -178,7 +178,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, layo
             dtype = bool_
         elif isinstance(fill_value, numbers.Integral):
             dtype = int64
-    return _native.full(_sizes([size]), float(fill_value), _dt(dtype), requires_grad, _check_device(device))
+    return _native.full(_sizes([size], "full"), float(fill_value), _dt(dtype), requires_grad, _check_device(device))
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None):
@@ -273,7 +273,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
 def _normal_draws(size, dtype, mean, std, generator=None, contiguous=True):
     """Draws as PyTorch's ``normal_(mean, std)`` makes them (mean and std
     applied inside the draw, one rounding)."""
-    return _native.randn(_sizes((size,)), _dt(dtype), _gen(generator), float(mean), float(std), contiguous)
+    return _native.randn(_sizes((size,), "normal"), _dt(dtype), _gen(generator), float(mean), float(std), contiguous)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -284,7 +284,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         raise TypeError("randint() missing required argument 'high'")
     if _on_meta(device):
         return _meta_empty([size], _dt(dtype, int64), requires_grad)
-    return _finish(_native.randint(int(low), int(high), _sizes([size]), _dt(dtype, int64), _gen(generator)), requires_grad, device)
+    return _finish(_native.randint(int(low), int(high), _sizes([size], "randint"), _dt(dtype, int64), _gen(generator)), requires_grad, device)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
