@@ -90,3 +90,37 @@ def test_nn_training_loop_memory_stays_flat():
     assert _native.live_nodes() == base_nodes
     grown = rss_bytes() - rss_warm
     assert grown < 8 * 1024 * 1024, f"RSS grew by {grown} bytes over 1000 steps"
+
+
+def test_double_backward_graphs_free_without_the_garbage_collector():
+    # custom Functions and copysign re-link saved outputs under create_graph:
+    # no Python reference cycle may keep their graphs alive until gc runs
+    import gc
+
+    class Exp(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            r = x.exp()
+            ctx.save_for_backward(r, x)
+            return r
+
+        @staticmethod
+        def backward(ctx, g):
+            r, _ = ctx.saved_tensors
+            return g * r
+
+    gc.collect()
+    gc.disable()
+    try:
+        base = _native.live_nodes()
+        for _ in range(3):
+            x = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
+            y = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+            # (non-leaf inputs: their nodes are what a cycle would keep)
+            out = (Exp.apply(x * 2) * torch.copysign(x * 3, y * 1)).sum()
+            (g,) = torch.autograd.grad(out, x, create_graph=True)
+            g.sum().backward()
+            del x, y, out, g
+        assert _native.live_nodes() == base
+    finally:
+        gc.enable()

@@ -237,21 +237,26 @@ def copysign(self, other):
     inputs = [self, other] if isinstance(other, Tensor) else [self]
     if not (_native.is_grad_enabled() and any(t.requires_grad for t in inputs)):
         return value
-    x = self
+    return _native._custom_node(value, inputs, _copysign_gradient(value, inputs, name), name)
+
+
+def _copysign_gradient(value, inputs, name):
+    """copysign's backward: PyTorch's grad * (result / self), 0 where self
+    is 0, and zeros to other. Under create_graph (grad mode on here) the
+    result is the one the graph holds (a fresh node over the same inputs:
+    no cycle through the output's own node), so the second order reaches
+    both inputs as PyTorch's does. (A factory, not a closure naming
+    itself: that would be a reference cycle holding the graph.)"""
+    x = inputs[0]
 
     def gradient(g):
-        # PyTorch's formula: grad * (result / self), 0 where self is 0. Under
-        # create_graph (grad mode on here) the result is the one the graph
-        # holds (a fresh node over the same inputs: no cycle through the
-        # output's own node), so the second order reaches both inputs as
-        # PyTorch's does
-        result = _native._custom_node(value, inputs, gradient, name) if _native.is_grad_enabled() else value
+        result = _native._custom_node(value, inputs, _copysign_gradient(value, inputs, name), name) if _native.is_grad_enabled() else value
         to_self = g * (result / x).masked_fill(x == 0, 0.0)
         if len(inputs) == 2:
-            return (to_self, other.new_zeros(other.shape))
+            return (to_self, inputs[1].new_zeros(inputs[1].shape))
         return (to_self,)
 
-    return _native._custom_node(value, inputs, gradient, name)
+    return gradient
 
 
 def _copysign(self, other):

@@ -32,8 +32,14 @@ class FunctionCtx:
             return tuple(self.to_save)
         # a backward under create_graph: a saved output is the output as the
         # graph holds it (PyTorch saves it with its grad_fn), so the gradient
-        # the backward computes from it stays differentiable
-        return tuple(relink(t) for t in self.to_save)
+        # the backward computes from it stays differentiable. It is attached
+        # through a fresh node over the same inputs (the output's own node
+        # cannot hold the output: that would be a cycle through native memory)
+        cls, outs, positions, inputs, name, attached = relink
+        return tuple(
+            _native._custom_node(t, inputs, _user_backward(cls, self, outs, attached[id(t)], positions), name) if id(t) in attached else t
+            for t in self.to_save
+        )
 
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable.update(id(t) for t in tensors)
@@ -84,21 +90,16 @@ class Function:
         inputs = [args[i] for i in tensor_positions]
         name = cls.__name__ + "Backward"
         result = list(outs)
-        backwards = {}
+        attached = {}
         for k, o in enumerate(outs):
             if not isinstance(o, Tensor) or not o.dtype.is_floating_point or id(o) in ctx._non_differentiable:
                 continue
-            backwards[id(o)] = _user_backward(cls, ctx, outs, k, tensor_positions)
-            result[k] = _native._custom_node(o, inputs, backwards[id(o)], name)
-
-        def relink(t):
-            # a fresh node over the same inputs: no reference from the
-            # output's own node back to the output (that would be a cycle
-            # through native memory)
-            backward = backwards.get(id(t))
-            return t if backward is None else _native._custom_node(t, inputs, backward, name)
-
-        ctx._relink = relink
+            attached[id(o)] = k
+            result[k] = _native._custom_node(o, inputs, _user_backward(cls, ctx, outs, k, tensor_positions), name)
+        # what saved_tensors needs to re-link a saved output: plain data, no
+        # reference back to the backward closures (they hold ctx: a cycle
+        # would keep the graph alive until the garbage collector ran)
+        ctx._relink = (cls, outs, tensor_positions, inputs, name, attached)
         return tuple(result) if is_tuple else result[0]
 
 
