@@ -194,7 +194,7 @@ impl PyTensor {
     }
     /// Whether the tensor was made under `inference_mode`.
     fn is_inference(&self) -> bool {
-        self.t.0.inference
+        self.t.is_inference()
     }
     fn is_contiguous(&self) -> bool {
         self.t.is_contiguous()

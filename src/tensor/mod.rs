@@ -166,6 +166,12 @@ impl Tensor {
         }))
     }
 
+    /// Whether the tensor was made under `inference_mode` (PyTorch's
+    /// inference tensor).
+    pub fn is_inference(&self) -> bool {
+        self.0.inference
+    }
+
     pub fn view_guard(&self) -> RwLockReadGuard<'_, View> {
         self.0.view.read_recursive()
     }
