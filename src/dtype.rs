@@ -275,6 +275,8 @@ pub trait Float:
     fn round_half_even(self) -> Self;
     fn powf(self, e: Self) -> Self;
     fn powi(self, e: i32) -> Self;
+    /// self * a + b with one rounding (an FMA instruction in the SIMD builds).
+    fn mul_add(self, a: Self, b: Self) -> Self;
     fn atan2(self, o: Self) -> Self;
     fn erf(self) -> Self;
     fn is_nan(self) -> bool;
@@ -315,6 +317,10 @@ macro_rules! impl_float {
             #[inline]
             fn sqrt(self) -> Self {
                 <$t>::sqrt(self)
+            }
+            #[inline]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                <$t>::mul_add(self, a, b)
             }
             #[inline]
             fn sin(self) -> Self {

@@ -132,3 +132,28 @@ def test_sampling_and_legacy_constructors():
     assert tuple(torch.FloatTensor(2, 3).shape) == (2, 3) and torch.DoubleTensor([1]).dtype == torch.float64
     assert torch.finfo(torch.float32).eps == np.finfo(np.float32).eps and torch.finfo().bits == 32
     assert torch.iinfo(torch.int64).max == 2**63 - 1
+
+
+@pytest.mark.parametrize("line_search", [None, "strong_wolfe"])
+def test_lbfgs_reaches_the_quadratic_minimum(line_search):
+    rng = np.random.default_rng(1)
+    m = rng.standard_normal((6, 6))
+    a = m @ m.T + 6 * np.eye(6)
+    b = rng.standard_normal(6)
+    x = torch.nn.Parameter(torch.zeros(6, dtype=torch.float64))
+    A, B = torch.tensor(a), torch.tensor(b)
+    opt = torch.optim.LBFGS([x], max_iter=50, tolerance_change=1e-15, line_search_fn=line_search)
+
+    def closure():
+        opt.zero_grad()
+        loss = 0.5 * (x @ (A @ x)) - B @ x
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        opt.step(closure)
+    np.testing.assert_allclose(x.detach().numpy(), np.linalg.solve(a, b), rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match="per-parameter options"):
+        torch.optim.LBFGS([{"params": [x]}, {"params": [torch.nn.Parameter(torch.zeros(1))]}])
+    with pytest.raises(RuntimeError, match="only 'strong_wolfe'"):
+        torch.optim.LBFGS([x], line_search_fn="armijo").step(closure)

@@ -314,3 +314,54 @@ def test_prod_gradient_with_zeros(a, expected):
     y = ar.tensor([a, a], dtype=ar.float64, requires_grad=True)
     y.prod(1).sum().backward()
     np.testing.assert_allclose(y.grad.numpy(), [expected, expected])
+
+
+def test_float32_rounding_of_pow_and_scaled_add():
+    # PyTorch's CPU kernels round x ** p (p outside its special cases) and
+    # a + alpha * b once each; the references are the same expressions in
+    # float64, rounded once to float32.
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(1000).astype(np.float32)
+    b = rng.standard_normal(1000).astype(np.float32)
+    x = ar.tensor(a)
+    for p in (4.0, 2.5, -3.0, 7.0):
+        base = np.abs(a) if p != int(p) else a
+        want = np.power(base.astype(np.float64), p).astype(np.float32)
+        got = (ar.tensor(base) ** p).numpy()
+        np.testing.assert_array_equal(got, want)
+    alpha = np.float32(0.37)
+    want = (a.astype(np.float64) + np.float64(alpha) * b.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(x.add(ar.tensor(b), alpha=0.37).numpy(), want)
+    inplace = ar.tensor(a)
+    inplace.add_(ar.tensor(b), alpha=0.37)
+    np.testing.assert_array_equal(inplace.numpy(), want)
+    want = (a.astype(np.float64) - np.float64(alpha) * b.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(x.sub(ar.tensor(b), alpha=0.37).numpy(), want)
+
+
+def test_inplace_function_forms():
+    import autorust.nn.functional as F
+
+    x = ar.tensor([0.5, -1.5])
+    assert ar.sin_(x) is x
+    np.testing.assert_allclose(x.numpy(), np.sin([0.5, -1.5]).astype(np.float32))
+    y = ar.tensor([-1.0, 2.0])
+    assert F.elu_(y, 0.5) is y
+    np.testing.assert_allclose(y.numpy(), [0.5 * (math.exp(-1.0) - 1), 2.0], rtol=1e-6)
+    with pytest.raises(TypeError):
+        F.elu_(y, inplace=False)
+    z = ar.tensor([1.0, 2.0], requires_grad=True)
+    w = z * 2
+    ar.exp_(w)
+    w.sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), 2 * np.exp([2.0, 4.0]), rtol=1e-6)
+    assert w.grad_fn.name() == "ExpBackward0"
+
+
+def test_grad_fn_is_one_object_per_node():
+    x = ar.ones(2, requires_grad=True)
+    y = x.sin() * 2
+    assert y.grad_fn is y.grad_fn
+    assert y.grad_fn.next_functions[0][0] is y.grad_fn.next_functions[0][0]
+    leaf = y.grad_fn.next_functions[0][0].next_functions[0][0]
+    assert leaf is x.sin().grad_fn.next_functions[0][0]

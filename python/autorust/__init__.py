@@ -71,6 +71,9 @@ for _name in _OUT_FUNCTIONS:
         globals()[_name] = _with_out(_name, globals()[_name])
 del _name
 from . import autograd, cuda, linalg, nn, optim, return_types, special, utils, wgpu  # noqa: E402,F401
+from . import _inplace_functions  # noqa: E402
+
+_inplace_functions.install(globals(), nn.functional)
 
 __version__ = "0.1.0"
 

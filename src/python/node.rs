@@ -8,7 +8,7 @@ use crate::tensor::Tensor;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-#[pyclass(name = "Node", module = "autorust.autograd", subclass)]
+#[pyclass(name = "Node", module = "autorust.autograd", subclass, weakref)]
 pub struct PyNode {
     pub r: NodeRef,
 }

@@ -1,7 +1,7 @@
 """Optimizers whose updates are written with tensor ops (under no_grad)
 following PyTorch's single-tensor algorithms step for step, rather than as
 fused native kernels (those are SGD, Adam/AdamW, RMSprop and Adagrad, the
-training-loop workhorses): Adadelta, Adamax, NAdam, RAdam and Rprop."""
+training-loop workhorses): Adadelta, Adamax, ASGD, NAdam, RAdam and Rprop."""
 
 import math
 
@@ -168,3 +168,34 @@ class Rprop(_TensorUpdate):
         grad = where(factor == eta_minus, grad.new_tensor(0.0), grad)
         p.addcmul_(grad.sign(), state["step_size"], value=-1)
         state["prev"].copy_(grad)
+
+
+class ASGD(_TensorUpdate):
+    """Averaged SGD: plain SGD with a decaying step (``eta``) and weight
+    decay ``lambd``, keeping the running average of the iterates in
+    ``state["ax"]`` (averaging starts after ``t0`` steps)."""
+
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None, maximize=False, differentiable=False, capturable=False):
+        _check(lr, 0.0, weight_decay)
+        super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, foreach=foreach, maximize=maximize, differentiable=differentiable, capturable=capturable))
+
+    def _init_state(self, group, p, state):
+        # eta and mu are float32 0-d tensors as PyTorch's (their .item() rounds there)
+        state["eta"] = tensor(float(group["lr"]))
+        state["mu"] = tensor(1.0)
+        state["ax"] = zeros_like(p)
+
+    def _update(self, group, p, grad, state):
+        step = self._advance(state)
+        lr, lambd, alpha, t0, wd = group["lr"], group["lambd"], group["alpha"], group["t0"], group["weight_decay"]
+        if wd:
+            grad = grad.add(p, alpha=wd)
+        eta, mu = state["eta"].item(), state["mu"].item()
+        p.mul_(1 - lambd * eta)
+        p.add_(grad, alpha=-eta)
+        if mu != 1:
+            state["ax"].add_(p.sub(state["ax"]).mul_(mu))
+        else:
+            state["ax"].copy_(p)
+        state["eta"].fill_(lr / ((1 + lambd * lr * step) ** alpha))
+        state["mu"].fill_(1 / max(1, step - t0))

@@ -7,6 +7,32 @@ use crate::error::{dtype_err, not_implemented_err, Result};
 use crate::layout::{walk, Layout};
 use crate::op::{BinaryOp, UnaryOp};
 
+/// `v ** p` rounded as PyTorch's CPU kernel rounds it: the exponents it
+/// special-cases are the same products and roots (`x*x*x` for 3, `1/(x*x)` for
+/// -2, ...); every other exponent is the correctly rounded power (PyTorch's
+/// vectorised pow is accurate to the last bit where libm's float32 `powf` and
+/// repeated multiplication are not), computed in float64 and rounded once.
+fn pow_scalar<F: Float>(v: F, p: f64) -> F {
+    let one = F::one();
+    if p == 1.0 {
+        v
+    } else if p == 2.0 {
+        v * v
+    } else if p == 3.0 {
+        v * v * v
+    } else if p == 0.5 {
+        v.sqrt()
+    } else if p == -0.5 {
+        one / v.sqrt()
+    } else if p == -1.0 {
+        one / v
+    } else if p == -2.0 {
+        one / (v * v)
+    } else {
+        F::from_f64(v.to_f64().powf(p))
+    }
+}
+
 fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
     use UnaryOp::*;
     let one = F::one();
@@ -47,19 +73,7 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
             m + (-v.abs()).exp().ln_1p()
         }),
         LogicalNot => unreachable!("logical_not returns bool; handled by the caller"),
-        PowScalar(p) => {
-            let pf = F::from_f64(p);
-            if p == 2.0 {
-                map_strided(x, l, |v| v * v)
-            } else if p == p.trunc() && p.abs() < 64.0 {
-                let pi = p as i32;
-                map_strided(x, l, move |v| v.powi(pi))
-            } else if p == 0.5 {
-                map_strided(x, l, |v| v.sqrt())
-            } else {
-                map_strided(x, l, move |v| v.powf(pf))
-            }
-        }
+        PowScalar(p) => map_strided(x, l, move |v| pow_scalar(v, p)),
         RPowScalar(b) => {
             let bf = F::from_f64(b);
             map_strided(x, l, move |v| bf.powf(v))
@@ -307,6 +321,35 @@ fn bool_binary(
     .into_storage())
 }
 
+/// `a + scale * b` with one rounding (`mul_add`), both float operands of one
+/// dtype with layouts expanded to the output shape; None for other dtypes.
+pub fn scaled_add(
+    a: &CpuStorage,
+    la: &Layout,
+    b: &CpuStorage,
+    lb: &Layout,
+    scale: f64,
+) -> Option<CpuStorage> {
+    match (a, b) {
+        (CpuStorage::F32(x), CpuStorage::F32(y)) => {
+            let s = scale as f32;
+            Some(
+                map2_strided(x.as_slice(), la, y.as_slice(), lb, move |p, q| {
+                    q.mul_add(s, p)
+                })
+                .into_storage(),
+            )
+        }
+        (CpuStorage::F64(x), CpuStorage::F64(y)) => Some(
+            map2_strided(x.as_slice(), la, y.as_slice(), lb, move |p, q| {
+                q.mul_add(scale, p)
+            })
+            .into_storage(),
+        ),
+        _ => None,
+    }
+}
+
 /// Both operands share a dtype and have layouts expanded to the output shape.
 pub fn binary(
     op: BinaryOp,
@@ -343,9 +386,8 @@ pub fn binary(
 /// `dst[i] = dst[i] op alpha * src[i]` over contiguous float elements, or
 /// `op alpha * src[0]` for a one-element source: in-place arithmetic
 /// (`add_`, `-=`, ...) without the temporaries and copy-back of the general
-/// path. The element expressions are those of `binary` after the general
-/// path's scaling by alpha (rounded to the dtype first), so the values are
-/// bitwise the same. `alpha` is 1 except for add and sub. Returns false,
+/// path. The element expressions are those of `binary` and of `scaled_add`
+/// (one rounding for `x ± alpha * y`), so the values are bitwise the same. `alpha` is 1 except for add and sub. Returns false,
 /// having written nothing, for ops or dtypes it does not cover.
 pub fn binary_inplace(
     op: BinaryOp,
@@ -375,9 +417,9 @@ pub fn binary_inplace(
         let a = F::from_f64(alpha);
         match op {
             Add if alpha == 1.0 => run(d, s, |x, y| x + y),
-            Add => run(d, s, move |x, y| x + y * a),
+            Add => run(d, s, move |x, y| y.mul_add(a, x)),
             Sub if alpha == 1.0 => run(d, s, |x, y| x - y),
-            Sub => run(d, s, move |x, y| x - y * a),
+            Sub => run(d, s, move |x, y| (-y).mul_add(a, x)),
             Mul if alpha == 1.0 => run(d, s, |x, y| x * y),
             Div if alpha == 1.0 => run(d, s, |x, y| x / y),
             _ => return false,
@@ -498,12 +540,10 @@ fn float_unary_backward<F: Float>(
         PowScalar(p) => {
             if p == 0.0 {
                 map2_strided(g, lg, v, lv, move |_, _| zero)
-            } else if p == 2.0 {
-                map2_strided(g, lg, v, lv, move |g, x| g * two * x)
             } else {
+                // PyTorch's order: grad * (p * x^(p-1)), the power as the forward takes it
                 let pf = F::from_f64(p);
-                let pm1 = F::from_f64(p - 1.0);
-                map2_strided(g, lg, v, lv, move |g, x| g * pf * x.powf(pm1))
+                map2_strided(g, lg, v, lv, move |g, x| g * (pf * pow_scalar(x, p - 1.0)))
             }
         }
         RPowScalar(b) => {

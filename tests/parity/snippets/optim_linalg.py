@@ -8,7 +8,32 @@ gradients."""
 
 OPTIMIZERS = [("Adadelta", {}), ("Adadelta", dict(lr=0.5, weight_decay=0.1, maximize=True)), ("Adamax", {}), ("Adamax", dict(weight_decay=0.01)),
               ("NAdam", {}), ("NAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)), ("RAdam", {}), ("RAdam", dict(weight_decay=0.1)),
-              ("Rprop", {}), ("Rprop", dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2)))]
+              ("Rprop", {}), ("Rprop", dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))),
+              ("ASGD", {}), ("ASGD", dict(lr=0.05, lambd=1e-3, alpha=0.5, t0=2, weight_decay=0.01))]
+
+# ---- L-BFGS: three closure steps on the same problem, in float64 and
+# float32, with and without the strong-Wolfe line search; the losses, the
+# weights and the evaluation counts ----
+
+LBFGS_CASES = [("float64", dict(history_size=4, max_iter=8)), ("float64", dict(line_search_fn="strong_wolfe", max_iter=10)),
+               ("float32", dict(lr=0.5, max_iter=5)), ("float32", dict(line_search_fn="strong_wolfe", history_size=3, max_iter=6)),
+               ("float64", dict(tolerance_change=1e-3, max_eval=7))]
+
+LBFGS_LOOP = """
+w = T.nn.Parameter(T.tensor(np.linspace(-1, 1, 12).reshape(3, 4), dtype=T.{dtype}))
+opt = T.optim.LBFGS([w], **{kw!r})
+x = T.tensor(np.arange(12.0).reshape(4, 3) / 10, dtype=T.{dtype})
+def closure():
+    opt.zero_grad()
+    loss = ((w @ x).sin() ** 2).sum() + (w ** 4).sum()
+    loss.backward()
+    return loss
+R = []
+for _ in range(3):
+    R.append(opt.step(closure).detach())
+st = opt.state[w]
+R += [w, st["func_evals"], st["n_iter"], st["d"], len(st["old_dirs"])]
+"""
 
 OPTIMIZER_LOOP = """
 w = T.nn.Parameter(T.tensor(np.linspace(-1, 1, 12).reshape(3, 4).astype(np.float32)))
@@ -140,6 +165,8 @@ def programs():
     for i, (name, kw) in enumerate(OPTIMIZERS):
         code = OPTIMIZER_LOOP.format(name=name, kw=kw, steps=12 if name == "RAdam" else 6).strip()
         out.append((f"optimizer {name} {i}", [code, "rec(R)"]))
+    for i, (dtype, kw) in enumerate(LBFGS_CASES):
+        out.append((f"optimizer LBFGS {i}", [LBFGS_LOOP.format(dtype=dtype, kw=kw).strip(), "rec(R)"]))
     for name, make in sorted(SCHEDULERS.items()):
         out.append((f"scheduler {name}", [SCHEDULER_LOOP.format(make=make).strip(), "rec(R)"]))
     out.append(("autograd helpers", [AUTOGRAD_HELPERS.strip(), ANOMALY.strip()]))

@@ -453,4 +453,26 @@ R = T.tensor([3., float('nan'), 2., float('nan')]).sort()
 R = T.tensor([[3., 1., float('nan')], [1., 1., 0.]]).topk(2)
 R = T.tensor([True, False, True]).sort(descending=True)
 R = T.tensor([3, 1, 2, 1]).argsort(descending=True)
+x = T.tensor([0.5, -1.5, 2.0]); T.sin_(x); R = x
+x = T.tensor([0.5, -1.5, 2.0]); R = (T.exp_(x), x)
+x = T.tensor([-0.5, 1.5]); R = (T.nn.functional.elu_(x), x)
+x = T.tensor([-0.5, 1.5]); T.nn.functional.leaky_relu_(x, 0.2); R = x
+x = T.tensor([-0.5, 1.5, 3.0]); T.nn.functional.hardtanh_(x, -1.0, 2.0); R = x
+x = T.tensor([-0.5, 1.5]); R = (T.relu_(x) is x, x)
+x = T.tensor([-0.5, 1.5]); T.selu_(x); R = x
+x = T.tensor([-0.5, 1.5]); T.celu_(x, 0.5); R = x
+x = T.tensor([-0.5, 1.5]); T.threshold_(x, 1.0, -3.0); R = x
+x = T.tensor([0.2, 0.8]); x.arcsin_(); R = x
+x = T.tensor([-1.5, 2.5]); x.fix_(); R = x
+x = T.tensor([0.2, 0.8]); x.clamp_min_(0.5); R = x
+x = T.tensor([0.2, 0.8]); T.clamp_max_(x, 0.5); R = x
+x = T.tensor([float('nan'), float('inf'), 1.0]); x.nan_to_num_(0.0, 5.0); R = x
+R = (T.dropout(T.ones(4), 0.5, False), T.feature_alpha_dropout(T.ones(2, 3), 0.5, False))
+x = T.tensor([1.0, 2.0], requires_grad=True); y = x * 2; T.sin_(y); y.sum().backward(); R = (x.grad, y.grad_fn.name())
+x = T.tensor([1.0, 2.0], requires_grad=True); y = x * 2; T.nn.functional.elu_(y, 0.5); (y * y).sum().backward(); R = (x.grad, y.grad_fn.name())
+R = T.linspace(-3, 3, 40) ** 4
+R = T.linspace(0, 3, 40) ** 2.5
+R = T.linspace(-3, 3, 40).add(T.linspace(1, 2, 40), alpha=0.37)
+x = T.linspace(-3, 3, 40, requires_grad=True); (x ** 5).sum().backward(); R = x.grad
+x = T.ones(2, requires_grad=True); y = x.sin() * 2; R = (y.grad_fn is y.grad_fn, y.grad_fn.next_functions[0][0] is y.grad_fn.next_functions[0][0], len({y.grad_fn, y.grad_fn}))
 '''.strip().splitlines()
