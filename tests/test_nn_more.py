@@ -344,3 +344,20 @@ def test_conv_transpose1d_is_conv1ds_adjoint_and_fold_inverts_unfold():
     np.testing.assert_allclose(nn.Fold((4, 6), (2, 3), stride=(2, 3))(cols).numpy(), img.numpy())
     ones = nn.Fold((3, 3), 2)(nn.Unfold(2)(torch.ones(1, 1, 3, 3)))  # overlaps count each pixel's blocks
     assert ones[0, 0].tolist() == [[1, 2, 1], [2, 4, 2], [1, 2, 1]]
+
+
+def test_nn_grad_conv_gradients_match_autograd_and_are_differentiable():
+    import autorust.nn.grad as G
+
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(2, 4, 7, 6, dtype=torch.float64, generator=gen, requires_grad=True)
+    w = torch.randn(6, 2, 3, 2, dtype=torch.float64, generator=gen, requires_grad=True)
+    out = F.conv2d(x, w, stride=(2, 1), padding=1, groups=2)
+    go = torch.randn(*out.shape, dtype=torch.float64, generator=gen, requires_grad=True)
+    gx, gw = torch.autograd.grad(out, (x, w), go)
+    kw = dict(stride=(2, 1), padding=1, groups=2)
+    np.testing.assert_allclose(G.conv2d_input(x.shape, w, go, **kw).detach().numpy(), gx.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(G.conv2d_weight(x, w.shape, go, **kw).detach().numpy(), gw.numpy(), rtol=1e-12, atol=1e-12)
+    assert torch.autograd.gradcheck(lambda w_, g_: G.conv2d_input(x.shape, w_, g_, **kw), (w, go))
+    with pytest.raises(RuntimeError, match="grad_output has shape"):
+        G.conv2d_input(x.shape, w, go[:, :, :2], **kw)

@@ -475,4 +475,6 @@ R = T.linspace(0, 3, 40) ** 2.5
 R = T.linspace(-3, 3, 40).add(T.linspace(1, 2, 40), alpha=0.37)
 x = T.linspace(-3, 3, 40, requires_grad=True); (x ** 5).sum().backward(); R = x.grad
 x = T.ones(2, requires_grad=True); y = x.sin() * 2; R = (y.grad_fn is y.grad_fn, y.grad_fn.next_functions[0][0] is y.grad_fn.next_functions[0][0], len({y.grad_fn, y.grad_fn}))
+T.manual_seed(0); inp = T.randn(1, 2, 5, 5, dtype=T.float64); w = T.randn(3, 2, 3, 3, dtype=T.float64); go = T.randn(1, 3, 2, 2, dtype=T.float64); R = (T.nn.grad.conv2d_input(inp.shape, w, go, stride=2), T.nn.grad.conv2d_weight(inp, w.shape, go, stride=2))
+T.manual_seed(0); inp = T.randn(2, 4, 9); w = T.randn(6, 2, 3); go = T.randn(2, 6, 5); R = (T.nn.grad.conv1d_input(inp.shape, w, go, padding=1, dilation=3, groups=2), T.nn.grad.conv1d_weight(inp, w.shape, go, padding=1, dilation=3, groups=2))
 '''.strip().splitlines()
