@@ -263,6 +263,9 @@ pub trait Float:
     fn sigmoid(self) -> Self;
     fn ln_1p(self) -> Self;
     fn exp_m1(self) -> Self;
+    /// self^p for an exponent outside pow's special cases (PyTorch's
+    /// rounding: the correctly rounded power); p_is_int/p_is_odd describe p.
+    fn pow_scalar(self, p: f64, p_is_int: bool, p_is_odd: bool) -> Self;
     fn sqrt(self) -> Self;
     fn sin(self) -> Self;
     fn cos(self) -> Self;
@@ -286,9 +289,11 @@ pub trait Float:
 }
 
 // f32 transcendental functions come from backend::cpu::fastmath (vectorisable,
-// within two ulp); f64 keeps libm's.
+// within two ulp); f64 keeps libm's. The larger ones are inline(always): a
+// call left in an element loop stops the loop vectorising.
 macro_rules! impl_float {
-    ($t:ty, $exp:path, $exp_approx:path, $ln:path, $sin:path, $cos:path, $tanh:path, $sigmoid:expr) => {
+    ($t:ty, $exp:path, $exp_approx:path, $ln:path, $sin:path, $cos:path, $tanh:path, $sigmoid:expr,
+     $ln_1p:expr, $exp_m1:expr, $erf:expr, $pow:expr) => {
         impl Float for $t {
             #[inline]
             fn exp(self) -> Self {
@@ -306,13 +311,17 @@ macro_rules! impl_float {
             fn sigmoid(self) -> Self {
                 ($sigmoid)(self)
             }
-            #[inline]
+            #[inline(always)]
             fn ln_1p(self) -> Self {
-                <$t>::ln_1p(self)
+                ($ln_1p)(self)
             }
-            #[inline]
+            #[inline(always)]
             fn exp_m1(self) -> Self {
-                <$t>::exp_m1(self)
+                ($exp_m1)(self)
+            }
+            #[inline(always)]
+            fn pow_scalar(self, p: f64, p_is_int: bool, p_is_odd: bool) -> Self {
+                ($pow)(self, p, p_is_int, p_is_odd)
             }
             #[inline]
             fn sqrt(self) -> Self {
@@ -370,9 +379,9 @@ macro_rules! impl_float {
             fn atan2(self, o: Self) -> Self {
                 <$t>::atan2(self, o)
             }
-            #[inline]
+            #[inline(always)]
             fn erf(self) -> Self {
-                crate::backend::cpu::special::erf(self as f64) as $t
+                ($erf)(self)
             }
             #[inline]
             fn is_nan(self) -> bool {
@@ -415,7 +424,11 @@ impl_float!(
     fastmath::sin_f32,
     fastmath::cos_f32,
     fastmath::tanh,
-    fastmath::sigmoid
+    fastmath::sigmoid,
+    fastmath::log1p,
+    fastmath::expm1,
+    fastmath::erf,
+    fastmath::pow
 );
 impl_float!(
     f64,
@@ -433,7 +446,11 @@ impl_float!(
             let e = v.exp();
             e / (1.0 + e)
         }
-    }
+    },
+    f64::ln_1p,
+    f64::exp_m1,
+    crate::backend::cpu::special::erf,
+    |v: f64, p: f64, _: bool, _: bool| v.powf(p)
 );
 
 #[cfg(test)]

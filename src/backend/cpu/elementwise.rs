@@ -1,7 +1,8 @@
 //! Elementwise kernels: unary maps, broadcasting binary maps, `where`.
 //! Inputs arrive already cast to the compute dtype (see tensor/arith.rs).
 
-use super::{map2_strided, map_strided, CpuStorage, IntoStorage};
+use super::simd::Kernel;
+use super::{map2_strided, map_strided, map_strided_kernel, CpuStorage, IntoStorage};
 use crate::dtype::Float;
 use crate::error::{dtype_err, not_implemented_err, Result};
 use crate::layout::{walk, Layout};
@@ -11,10 +12,49 @@ use crate::op::{BinaryOp, UnaryOp};
 /// special-cases are the same products and roots (`x*x*x` for 3, `1/(x*x)` for
 /// -2, ...); every other exponent is the correctly rounded power (PyTorch's
 /// vectorised pow is accurate to the last bit where libm's float32 `powf` and
-/// repeated multiplication are not), computed in float64 and rounded once.
+/// repeated multiplication are not): `Float::pow_scalar`.
+// The element functions too large to pass as closures (see simd::Kernel).
+struct ErfKernel;
+struct Expm1Kernel;
+struct Log1pKernel;
+/// x^p outside pow's special exponents; is_int/is_odd describe p.
+struct PowKernel {
+    p: f64,
+    is_int: bool,
+    is_odd: bool,
+}
+
+impl<F: Float> Kernel<F, F> for ErfKernel {
+    #[inline(always)]
+    fn apply(&self, x: F) -> F {
+        x.erf()
+    }
+}
+impl<F: Float> Kernel<F, F> for Expm1Kernel {
+    #[inline(always)]
+    fn apply(&self, x: F) -> F {
+        x.exp_m1()
+    }
+}
+impl<F: Float> Kernel<F, F> for Log1pKernel {
+    #[inline(always)]
+    fn apply(&self, x: F) -> F {
+        x.ln_1p()
+    }
+}
+impl<F: Float> Kernel<F, F> for PowKernel {
+    #[inline(always)]
+    fn apply(&self, x: F) -> F {
+        x.pow_scalar(self.p, self.is_int, self.is_odd)
+    }
+}
+
+#[inline(always)]
 fn pow_scalar<F: Float>(v: F, p: f64) -> F {
     let one = F::one();
-    if p == 1.0 {
+    if p == 0.0 {
+        one
+    } else if p == 1.0 {
         v
     } else if p == 2.0 {
         v * v
@@ -29,7 +69,8 @@ fn pow_scalar<F: Float>(v: F, p: f64) -> F {
     } else if p == -2.0 {
         one / (v * v)
     } else {
-        F::from_f64(v.to_f64().powf(p))
+        let is_int = p.fract() == 0.0;
+        v.pow_scalar(p, is_int, is_int && (p % 2.0).abs() == 1.0)
     }
 }
 
@@ -51,8 +92,8 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
         }),
         Exp => map_strided(x, l, |v| v.exp()),
         Log => map_strided(x, l, |v| v.ln()),
-        Log1p => map_strided(x, l, |v| v.ln_1p()),
-        Expm1 => map_strided(x, l, |v| v.exp_m1()),
+        Log1p => map_strided_kernel(x, l, &Log1pKernel),
+        Expm1 => map_strided_kernel(x, l, &Expm1Kernel),
         Sqrt => map_strided(x, l, |v| v.sqrt()),
         Rsqrt => map_strided(x, l, move |v| one / v.sqrt()),
         Sin => fix_large_trig(map_strided(x, l, |v| v.sin()), x, l, f64::sin),
@@ -66,14 +107,26 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
         Ceil => map_strided(x, l, |v| v.ceil()),
         Round => map_strided(x, l, |v| v.round_half_even()),
         Trunc => map_strided(x, l, |v| v.trunc()),
-        Erf => map_strided(x, l, |v| v.erf()),
+        Erf => map_strided_kernel(x, l, &ErfKernel),
         Softplus => map_strided(x, l, move |v| {
             // max(v, 0) + log1p(e^-|v|): no overflow for large |v|
             let m = if v > zero { v } else { zero };
             m + (-v.abs()).exp().ln_1p()
         }),
         LogicalNot => unreachable!("logical_not returns bool; handled by the caller"),
-        PowScalar(p) => map_strided(x, l, move |v| pow_scalar(v, p)),
+        // one loop per exponent case, so each vectorises
+        PowScalar(p) if p == 0.0 => map_strided(x, l, move |_| one),
+        PowScalar(p) if p == 1.0 => map_strided(x, l, |v| v),
+        PowScalar(p) if p == 2.0 => map_strided(x, l, |v| v * v),
+        PowScalar(p) if p == 3.0 => map_strided(x, l, |v| v * v * v),
+        PowScalar(p) if p == 0.5 || p == -0.5 || p == -1.0 || p == -2.0 => {
+            map_strided(x, l, move |v| pow_scalar(v, p))
+        }
+        PowScalar(p) => {
+            let is_int = p.fract() == 0.0;
+            let is_odd = is_int && (p % 2.0).abs() == 1.0;
+            map_strided_kernel(x, l, &PowKernel { p, is_int, is_odd })
+        }
         RPowScalar(b) => {
             let bf = F::from_f64(b);
             map_strided(x, l, move |v| bf.powf(v))
@@ -456,7 +509,7 @@ pub fn where_(
         );
     };
     let c = c.as_slice();
-    fn go<T: Copy + Default>(
+    fn go<T: Copy + Default + Send + Sync>(
         c: &[bool],
         lc: &Layout,
         a: &[T],
@@ -464,6 +517,9 @@ pub fn where_(
         b: &[T],
         lb: &Layout,
     ) -> Vec<T> {
+        if let Some(out) = where_dense(c, lc, a, la, b, lb) {
+            return out;
+        }
         let mut out = Vec::with_capacity(lc.numel());
         walk(
             &lc.shape,
@@ -488,6 +544,79 @@ pub fn where_(
         }
         _ => return dtype_err("where", "where: operands must share a dtype"),
     })
+}
+
+/// `where` when every operand is contiguous or a single broadcast value (masks
+/// and `where(c, x, 0.)`): a select loop the compiler vectorises, split
+/// over rayon for large outputs. None for other layouts (the strided walk).
+fn where_dense<T: Copy + Send + Sync>(
+    c: &[bool],
+    lc: &Layout,
+    a: &[T],
+    la: &Layout,
+    b: &[T],
+    lb: &Layout,
+) -> Option<Vec<T>> {
+    let n = lc.numel();
+    let c = &c[lc.contiguous_range()?];
+    let broadcast = |l: &Layout| l.strides.iter().all(|&s| s == 0);
+    // each operand: its contiguous elements, or one value for all
+    let x = la.contiguous_range().map(|r| &a[r]);
+    let y = lb.contiguous_range().map(|r| &b[r]);
+    let xs = (x.is_none() && broadcast(la) && n > 0).then(|| a[la.offset]);
+    let ys = (y.is_none() && broadcast(lb) && n > 0).then(|| b[lb.offset]);
+    let mut out: Vec<T> = Vec::with_capacity(n);
+    let dst = &mut out.spare_capacity_mut()[..n];
+    let rep = std::iter::repeat;
+    match (x, xs, y, ys) {
+        (Some(x), _, Some(y), _) => chunked(dst, |d, at| {
+            select(
+                d,
+                &c[at..],
+                x[at..].iter().copied(),
+                y[at..].iter().copied(),
+            )
+        }),
+        (Some(x), _, None, Some(v)) => chunked(dst, |d, at| {
+            select(d, &c[at..], x[at..].iter().copied(), rep(v))
+        }),
+        (None, Some(u), Some(y), _) => chunked(dst, |d, at| {
+            select(d, &c[at..], rep(u), y[at..].iter().copied())
+        }),
+        (None, Some(u), None, Some(v)) => chunked(dst, |d, at| select(d, &c[at..], rep(u), rep(v))),
+        _ => return None,
+    }
+    // Safety: the chunks wrote all n slots.
+    unsafe { out.set_len(n) };
+    Some(out)
+}
+
+/// `f(chunk, its start)` over `dst`, on rayon when it is large.
+fn chunked<T: Send>(
+    dst: &mut [std::mem::MaybeUninit<T>],
+    f: impl Fn(&mut [std::mem::MaybeUninit<T>], usize) + Sync,
+) {
+    if dst.len() >= super::PAR_THRESHOLD {
+        use rayon::prelude::*;
+        dst.par_chunks_mut(super::CHUNK)
+            .enumerate()
+            .for_each(|(k, d)| f(d, k * super::CHUNK));
+    } else {
+        f(dst, 0);
+    }
+}
+
+/// `dst[i] = if c[i] { x_i } else { y_i }` (zipped iterators, so it vectorises).
+#[inline(always)]
+fn select<T: Copy>(
+    dst: &mut [std::mem::MaybeUninit<T>],
+    c: &[bool],
+    x: impl Iterator<Item = T>,
+    y: impl Iterator<Item = T>,
+) {
+    for ((o, &ci), (xi, yi)) in dst.iter_mut().zip(c).zip(x.zip(y)) {
+        o.write(if ci { xi } else { yi });
+    }
 }
 
 /// d(op)/dx times `g` in one pass. `v` is what the op's rule saved: the input
@@ -543,7 +672,14 @@ fn float_unary_backward<F: Float>(
             } else {
                 // PyTorch's order: grad * (p * x^(p-1)), the power as the forward takes it
                 let pf = F::from_f64(p);
-                map2_strided(g, lg, v, lv, move |g, x| g * (pf * pow_scalar(x, p - 1.0)))
+                let power = float_unary(PowScalar(p - 1.0), v, lv);
+                map2_strided(
+                    g,
+                    lg,
+                    &power,
+                    &Layout::contiguous(lv.shape.clone()),
+                    move |g, t| g * (pf * t),
+                )
             }
         }
         RPowScalar(b) => {

@@ -164,6 +164,196 @@ pub fn ln(x: f32) -> f32 {
     }
 }
 
+/// ln for positive normal f64 inputs (every f32 magnitude is one), via the
+/// mantissa/exponent split and the atanh series; relative error ~1e-16.
+/// 0 gives -inf, inf gives inf, NaN and negatives NaN (selected, not branched).
+#[inline(always)]
+fn ln_f64(x: f64) -> f64 {
+    let bits = x.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if m > std::f64::consts::SQRT_2 {
+        m *= 0.5;
+        e += 1;
+    }
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    // 2 atanh(s) to s^21: |s| <= 0.1716, so the next term is below 1e-17
+    let mut p = 1.0 / 21.0;
+    p = p * s2 + 1.0 / 19.0;
+    p = p * s2 + 1.0 / 17.0;
+    p = p * s2 + 1.0 / 15.0;
+    p = p * s2 + 1.0 / 13.0;
+    p = p * s2 + 1.0 / 11.0;
+    p = p * s2 + 1.0 / 9.0;
+    p = p * s2 + 1.0 / 7.0;
+    p = p * s2 + 1.0 / 5.0;
+    p = p * s2 + 1.0 / 3.0;
+    p = p * s2 + 1.0;
+    let r = e as f64 * std::f64::consts::LN_2 + 2.0 * s * p;
+    if x == 0.0 {
+        f64::NEG_INFINITY
+    } else if x < 0.0 || x.is_nan() {
+        f64::NAN
+    } else if x.is_infinite() {
+        x
+    } else {
+        r
+    }
+}
+
+/// e^x - 1 for f32, evaluated in f64 (a Taylor series near 0, where e^x - 1
+/// would cancel; the f64 exp elsewhere): within 1 ulp, vectorisable.
+#[inline(always)]
+pub fn expm1(x: f32) -> f32 {
+    let xd = x as f64;
+    let mut p = 1.0 / 6_227_020_800.0; // 1/13!
+    p = p * xd + 1.0 / 479_001_600.0;
+    p = p * xd + 1.0 / 39_916_800.0;
+    p = p * xd + 1.0 / 3_628_800.0;
+    p = p * xd + 1.0 / 362_880.0;
+    p = p * xd + 1.0 / 40_320.0;
+    p = p * xd + 1.0 / 5_040.0;
+    p = p * xd + 1.0 / 720.0;
+    p = p * xd + 1.0 / 120.0;
+    p = p * xd + 1.0 / 24.0;
+    p = p * xd + 1.0 / 6.0;
+    p = p * xd + 0.5;
+    let near = xd + xd * xd * p;
+    let far = exp_f64(xd.clamp(-745.0, 709.0)) - 1.0;
+    let r = if xd.abs() < 0.5 { near } else { far };
+    if x.is_nan() {
+        x
+    } else {
+        r as f32
+    }
+}
+
+/// ln(1 + x) for f32, in f64: 1 + x is exact there except for the tiniest x,
+/// and ln(u) * x / (u - 1) corrects that rounding (x itself when u is 1).
+#[inline(always)]
+pub fn log1p(x: f32) -> f32 {
+    let xd = x as f64;
+    let u = 1.0 + xd;
+    let d = u - 1.0;
+    let r = if d == 0.0 { xd } else { ln_f64(u) * (xd / d) };
+    if u == 0.0 {
+        f32::NEG_INFINITY
+    } else if u.is_infinite() && u > 0.0 {
+        f32::INFINITY
+    } else {
+        r as f32
+    }
+}
+
+/// erf(|x|)/|x| on [0, 1], in v = 2x^2 - 1 (a Chebyshev fit, 7e-16 abs).
+const ERF_NEAR: [f64; 11] = [
+    0.965468738669867,
+    -0.14053608902272124,
+    0.01985249668898554,
+    -0.002285485561064295,
+    0.00021751715603067728,
+    -1.7537169890156866e-05,
+    1.2233827710954787e-06,
+    -7.511465874630373e-08,
+    4.115747558284252e-09,
+    -2.045640545534336e-10,
+    9.211637879343195e-12,
+];
+/// erf on [1, 4], in u = (|x| - 2.5) / 1.5 (a Chebyshev fit, 1.2e-11 abs);
+/// past 4 the float32 result is 1.
+const ERF_FAR: [f64; 19] = [
+    0.9995930479757181,
+    0.0032674262997314935,
+    -0.012252847422979284,
+    0.028181554643121227,
+    -0.043650819346279096,
+    0.046453578116519165,
+    -0.03187596612183581,
+    0.009267782605422891,
+    0.006676857215223788,
+    -0.009622182125862327,
+    0.004558520861436613,
+    0.00044344739600083187,
+    -0.0018600137674415621,
+    0.0009188635477839882,
+    0.00010030654241531069,
+    -0.00029381094250548754,
+    7.670251014023343e-05,
+    3.293628089567344e-05,
+    -1.5399686729770583e-05,
+];
+
+/// c[0] + x (c[1] + x (c[2] + ...)) written out term by term (a loop over
+/// the coefficients can stay a loop, and then the element loop around it
+/// does not vectorise).
+macro_rules! horner {
+    ($x:expr; $c0:expr) => { $c0 };
+    ($x:expr; $c0:expr, $($c:expr),+) => { $c0 + $x * horner!($x; $($c),+) };
+}
+
+/// erf for f32: both polynomial pieces evaluated in f64 and one selected
+/// (no branch, so it vectorises); within 1 ulp.
+#[inline(always)]
+pub fn erf(x: f32) -> f32 {
+    let t = (x as f64).abs().min(4.0);
+    let (v, u) = (2.0 * t * t - 1.0, (t - 2.5) / 1.5);
+    let n = &ERF_NEAR;
+    let f = &ERF_FAR;
+    let near = t * horner!(v; n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10]);
+    let far = horner!(u; f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12],
+                      f[13], f[14], f[15], f[16], f[17], f[18]);
+    let r = if t < 1.0 { near } else { far };
+    let r = r as f32;
+    if x.is_nan() {
+        x
+    } else if x < 0.0 {
+        -r
+    } else {
+        r
+    }
+}
+
+/// |x|^p for f32 as exp(p ln|x|) in f64 (about 1e-15 relative, so the
+/// float32 result is the correctly rounded power but for rare ties), with
+/// pow's special values selected: 0, inf and NaN bases, and negative bases
+/// (a sign for integer p, NaN otherwise). `p` is not 0.
+#[inline(always)]
+pub fn pow(x: f32, p: f64, p_is_int: bool, p_is_odd: bool) -> f32 {
+    let a = (x as f64).abs();
+    let mag = exp_f64((p * ln_f64(a)).clamp(-745.0, 709.0));
+    let mag = if a == 0.0 {
+        if p > 0.0 {
+            0.0
+        } else {
+            f64::INFINITY
+        }
+    } else if a.is_infinite() {
+        if p > 0.0 {
+            f64::INFINITY
+        } else {
+            0.0
+        }
+    } else {
+        mag
+    };
+    let negative = x.is_sign_negative();
+    let r = if !negative {
+        mag
+    } else if p_is_odd {
+        -mag
+    } else if p_is_int || a == 0.0 || a.is_infinite() {
+        mag
+    } else {
+        f64::NAN
+    };
+    if x.is_nan() {
+        x
+    } else {
+        r as f32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +419,48 @@ mod tests {
         assert_eq!(ln(0.0), f32::NEG_INFINITY);
         assert!(ln(-1.0).is_nan());
         assert_eq!(ln(f32::INFINITY), f32::INFINITY);
+    }
+
+    #[test]
+    fn erf_expm1_log1p_within_one_ulp() {
+        sweep(erf, crate::backend::cpu::special::erf, -5.0, 5.0, 1);
+        sweep(erf, crate::backend::cpu::special::erf, -1e-3, 1e-3, 1);
+        sweep(expm1, f64::exp_m1, -20.0, 20.0, 1);
+        sweep(expm1, f64::exp_m1, -1e-4, 1e-4, 1);
+        sweep(log1p, f64::ln_1p, -0.999, 50.0, 1);
+        sweep(log1p, f64::ln_1p, -1e-6, 1e-6, 1);
+        assert!(erf(f32::NAN).is_nan() && expm1(f32::NAN).is_nan() && log1p(f32::NAN).is_nan());
+        assert_eq!(expm1(100.0), f32::INFINITY);
+        assert_eq!(expm1(-100.0), -1.0);
+        assert_eq!(log1p(-1.0), f32::NEG_INFINITY);
+        assert!(log1p(-2.0).is_nan());
+        assert_eq!(log1p(f32::INFINITY), f32::INFINITY);
+        assert_eq!(erf(f32::INFINITY), 1.0);
+    }
+
+    #[test]
+    fn pow_is_the_rounded_power_with_pows_special_values() {
+        for p in [2.5f64, -1.5, 4.0, 7.0, -3.0, 0.3] {
+            let int = p.fract() == 0.0;
+            let odd = int && (p % 2.0).abs() == 1.0;
+            let lo = if int { -20.0 } else { 0.0 };
+            sweep(|x| pow(x, p, int, odd), |x| x.powf(p), lo, 20.0, 1);
+            for x in [
+                0.0f32,
+                -0.0,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::NAN,
+                -2.0,
+                1.0,
+            ] {
+                let want = (x as f64).powf(p) as f32;
+                let got = pow(x, p, int, odd);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{x}^{p}: {got} vs {want}"
+                );
+            }
+        }
     }
 }

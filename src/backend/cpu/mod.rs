@@ -275,6 +275,35 @@ pub fn map_strided<S: Copy + Sync, D: Copy + Send, F: Fn(S) -> D + Sync + Send>(
     out
 }
 
+/// `map_strided` for a `simd::Kernel` (element functions too large to
+/// inline as a closure).
+pub fn map_strided_kernel<S: Copy + Sync, D: Copy + Send, K: simd::Kernel<S, D>>(
+    src: &[S],
+    l: &Layout,
+    k: &K,
+) -> Vec<D> {
+    let n = l.numel();
+    let mut out: Vec<D> = Vec::with_capacity(n);
+    if let Some(r) = l.contiguous_range() {
+        let s = &src[r];
+        let dst = &mut out.spare_capacity_mut()[..n];
+        if n >= PAR_THRESHOLD {
+            dst.par_chunks_mut(CHUNK)
+                .zip(s.par_chunks(CHUNK))
+                .for_each(|(o, i)| simd::map_kernel_slice(i, o, k));
+        } else {
+            simd::map_kernel_slice(s, dst, k);
+        }
+        // Safety: map_kernel_slice wrote all n slots.
+        unsafe { out.set_len(n) };
+        return out;
+    }
+    walk(&l.shape, &[&l.strides], &[l.offset], |[o]| {
+        out.push(k.apply(src[o]))
+    });
+    out
+}
+
 /// `out[i] = f(a[i], b[i])` over two layouts of the same (broadcast) shape.
 pub fn map2_strided<
     A: Copy + Sync + Send,

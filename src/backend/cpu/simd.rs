@@ -79,6 +79,21 @@ multiversion! {
     }
 }
 
+/// An element function for `map_kernel_slice`: for functions too large for
+/// LLVM to inline as a closure (it leaves a call per element, and the loop
+/// does not vectorise); `apply` is `#[inline(always)]` in every impl.
+pub trait Kernel<S, D>: Sync + Send {
+    fn apply(&self, x: S) -> D;
+}
+
+multiversion! {
+    pub fn map_kernel_slice<S, D, K>(src: &[S], dst: &mut [MaybeUninit<D>], k: &K) where [S: Copy, K: Kernel<S, D>] {
+        for (o, &i) in dst.iter_mut().zip(src) {
+            o.write(k.apply(i));
+        }
+    }
+}
+
 multiversion! {
     pub fn map2_slice<A, B, D, F>(a: &[A], b: &[B], dst: &mut [MaybeUninit<D>], f: &F) where [A: Copy, B: Copy, F: Fn(A, B) -> D] {
         for ((o, &x), &y) in dst.iter_mut().zip(a).zip(b) {
