@@ -328,6 +328,7 @@ pub fn unary_name(op: UnaryOp) -> &'static str {
         Trunc => "TruncBackward0",
         Erf => "ErfBackward0",
         Softplus => "SoftplusBackward0",
+        Act(a) => a.grad_fn_name(),
         LogicalNot => "LogicalNotBackward0",
         PowScalar(_) => "PowBackward0",
         RPowScalar(_) => "PowBackward2",
@@ -390,6 +391,7 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
                 .mul_scalar(std::f64::consts::FRAC_2_SQRT_PI)?,
         )?,
         Softplus => g.mul(&v.unary(Sigmoid)?)?,
+        Act(a) => crate::activation::backward_ops(a, g, v)?,
         PowScalar(p) => {
             if p == 0.0 {
                 // PyTorch's zeros_like: no NaN from g, no graph under create_graph
@@ -463,6 +465,10 @@ pub fn apply(
             let gx = unary_grad(*op, g, &v)?;
             match op {
                 UnaryOp::Relu => one(zero_link(gx, &[&v], "ThresholdBackwardBackward0")?),
+                UnaryOp::Act(a) => match a.zero_link_name() {
+                    Some(name) => one(zero_link(gx, &[&v], name)?),
+                    None => one(gx),
+                },
                 _ => one(gx),
             }
         }

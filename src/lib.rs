@@ -1,6 +1,7 @@
 //! autorust: tensors, a graph arena and a backward scheduler in Rust, driven
 //! from Python through the `python` feature's bindings.
 
+pub mod activation;
 pub mod autograd;
 pub mod backend;
 pub mod composite;

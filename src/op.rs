@@ -32,6 +32,8 @@ pub enum UnaryOp {
     /// p ** x with a scalar base.
     RPowScalar(f64),
     Clamp(Option<f64>, Option<f64>),
+    /// A fused activation function (`crate::activation`).
+    Act(crate::activation::Activation),
 }
 
 impl UnaryOp {
@@ -64,6 +66,7 @@ impl UnaryOp {
             PowScalar(_) => "pow",
             RPowScalar(_) => "pow",
             Clamp(..) => "clamp",
+            Act(a) => a.name(),
         }
     }
     /// Ops whose result is float even for integer input (PyTorch promotes

@@ -365,3 +365,40 @@ def test_grad_fn_is_one_object_per_node():
     assert y.grad_fn.next_functions[0][0] is y.grad_fn.next_functions[0][0]
     leaf = y.grad_fn.next_functions[0][0].next_functions[0][0]
     assert leaf is x.sin().grad_fn.next_functions[0][0]
+
+
+FUSED_ACTIVATIONS = [
+    ("gelu", lambda F, x: F.gelu(x)),
+    ("gelu_tanh", lambda F, x: F.gelu(x, approximate="tanh")),
+    ("leaky_relu", lambda F, x: F.leaky_relu(x, 0.2)),
+    ("elu", lambda F, x: F.elu(x, 0.7)),
+    ("selu", lambda F, x: F.selu(x)),
+    ("celu", lambda F, x: F.celu(x, 1.5)),
+    ("hardswish", lambda F, x: F.hardswish(x)),
+    ("softplus", lambda F, x: F.softplus(x)),
+    ("softplus_beta", lambda F, x: F.softplus(x, 2.0, 3.0)),
+    ("logsigmoid", lambda F, x: F.logsigmoid(x)),
+    ("mish", lambda F, x: F.mish(x)),
+]
+
+
+@pytest.mark.parametrize("name,fn", FUSED_ACTIVATIONS, ids=[n for n, _ in FUSED_ACTIVATIONS])
+def test_fused_activation_gradients_against_finite_differences(name, fn):
+    import autorust.nn.functional as F
+
+    # points away from the kinks (0, +-3, the softplus threshold), both signs
+    pts = np.array([-4.1, -2.3, -0.7, -0.2, 0.3, 0.9, 1.7, 2.6, 3.8, 5.2])
+    x = ar.tensor(pts, dtype=ar.float64, requires_grad=True)
+    assert ar.autograd.gradcheck(lambda t: fn(F, t), (x,))
+    assert ar.autograd.gradgradcheck(lambda t: fn(F, t), (x,))
+    # float32 values and gradients agree with the float64 ones
+    x32 = ar.tensor(pts.astype(np.float32), requires_grad=True)
+    y32 = fn(F, x32)
+    y32.sum().backward()
+    y64 = fn(F, x)
+    (g64,) = ar.autograd.grad(y64.sum(), x)
+    np.testing.assert_allclose(y32.detach().numpy(), y64.detach().numpy(), rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose(x32.grad.numpy(), g64.numpy(), rtol=2e-6, atol=1e-6)
+    # a strided input gives the same values
+    wide = ar.tensor(np.repeat(pts, 2).astype(np.float32))[::2]
+    np.testing.assert_array_equal(fn(F, wide).numpy(), y32.detach().numpy())

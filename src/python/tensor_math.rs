@@ -702,4 +702,47 @@ impl PyTensor {
     fn _softplus(&self, py: Python<'_>) -> PyResult<PyTensor> {
         unary_t(py, &self.t, UnaryOp::Softplus)
     }
+
+    /// A fused activation (`crate::activation`), for nn.functional: `kind`
+    /// names it, `a`..`c` are its parameters (see `activation_of`).
+    #[pyo3(signature = (kind, a=0.0, b=0.0, c=0.0))]
+    fn _activation(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        a: f64,
+        b: f64,
+        c: f64,
+    ) -> PyResult<PyTensor> {
+        unary_t(py, &self.t, UnaryOp::Act(activation_of(kind, a, b, c)?))
+    }
+}
+
+/// "gelu", "gelu_tanh", "leaky_relu" (slope), "elu"/"celu" (alpha, scale,
+/// input_scale), "hardswish", "softplus" (beta, threshold), "logsigmoid", "mish".
+fn activation_of(kind: &str, a: f64, b: f64, c: f64) -> PyResult<crate::activation::Activation> {
+    use crate::activation::Activation::*;
+    Ok(match kind {
+        "gelu" => Gelu,
+        "gelu_tanh" => GeluTanh,
+        "leaky_relu" => LeakyRelu(a),
+        "elu" | "celu" => Elu {
+            alpha: a,
+            scale: b,
+            input_scale: c,
+            celu: kind == "celu",
+        },
+        "hardswish" => Hardswish,
+        "softplus" => Softplus {
+            beta: a,
+            threshold: b,
+        },
+        "logsigmoid" => LogSigmoid,
+        "mish" => Mish,
+        _ => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown activation {kind}"
+            )))
+        }
+    })
 }

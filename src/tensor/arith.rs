@@ -26,8 +26,13 @@ impl Tensor {
         }
         let compute = if op.needs_float() { dt.to_float() } else { dt };
         let src = self.cast_nograd(compute)?;
-        let storage = src.with_storage(|s, l| s.unary(op, l))?;
-        let out = Tensor::contiguous_from(storage, self.shape());
+        let out = match op {
+            // no fused kernel off the CPU: the same formula in basic ops
+            UnaryOp::Act(a) if src.device() != crate::storage::Device::Cpu => {
+                crate::activation::forward_ops(a, &src)?
+            }
+            _ => Tensor::contiguous_from(src.with_storage(|s, l| s.unary(op, l))?, self.shape()),
+        };
         if op != UnaryOp::LogicalNot {
             record(&out, unary_name(op), &[self], || match op {
                 UnaryOp::Neg => Rule::Neg,

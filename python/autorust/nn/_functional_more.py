@@ -26,17 +26,19 @@ def _reduce(loss, reduction):
 
 def selu(input, inplace=False):
     alpha, scale = 1.6732632423543772, 1.0507009873554805
-    from .functional import _elu_negative
+    from .functional import _elu_negative, _fused
 
-    return composite_maybe_inplace(input, inplace, "EluBackward0", lambda x: scale * _native.where(x > 0, x, _elu_negative(x, alpha, alpha * x.expm1())), inplace_name="EluBackward1")
+    return _fused(input, inplace, "EluBackward0", "EluBackward1", lambda x: scale * _native.where(x > 0, x, _elu_negative(x, alpha, alpha * x.expm1())),
+                  "elu", alpha, scale, 1.0)
 
 
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    from .functional import _elu_negative
+    from .functional import _elu_negative, _fused
 
-    return composite_maybe_inplace(input, inplace, "CeluBackward0", lambda x: _native.where(x > 0, x, _elu_negative(x, 1.0, alpha * (x / alpha).expm1())), inplace_name="CeluBackward1")
+    return _fused(input, inplace, "CeluBackward0", "CeluBackward1", lambda x: _native.where(x > 0, x, _elu_negative(x, 1.0, alpha * (x / alpha).expm1())),
+                  "celu", float(alpha), 1.0, 1.0 / alpha)
 
 
 def softsign(input):
@@ -62,13 +64,16 @@ def _hardsigmoid(x):
 def hardswish(input, inplace=False):
     # piecewise, for PyTorch's gradient on the joins: the outer pieces own
     # x = -3 (gradient 0) and x = 3 (gradient 1)
-    return composite_maybe_inplace(input, inplace, "HardswishBackward0", lambda x: _native.where(x <= -3, x * 0, _native.where(x >= 3, x, x * (x + 3) / 6)))
+    from .functional import _fused
+
+    return _fused(input, inplace, "HardswishBackward0", None, lambda x: _native.where(x <= -3, x * 0, _native.where(x >= 3, x, x * (x + 3) / 6)),
+                  "hardswish")
 
 
 def mish(input, inplace=False):
-    from .functional import softplus
+    from .functional import _fused, softplus
 
-    return composite_maybe_inplace(input, inplace, "MishBackward0", lambda x: x * softplus(x).tanh())
+    return _fused(input, inplace, "MishBackward0", None, lambda x: x * softplus(x).tanh(), "mish")
 
 
 def tanhshrink(input):

@@ -64,8 +64,21 @@ def relu_(input):
     return input.relu_()
 
 
+def _fused(input, inplace, name, inplace_name, composed, kind, *params, link=None):
+    """A fused activation (one native op, ``Tensor._activation``) for float
+    tensors; ``composed``, the same function in basic ops, for the others
+    (PyTorch's dtype behaviour). In place, written back as PyTorch's in-place
+    variant (node ``inplace_name``)."""
+    if not input.is_floating_point():
+        return composite_maybe_inplace(input, inplace, name, composed, link=link, inplace_name=inplace_name)
+    if inplace:
+        return composite_maybe_inplace(input, True, name, lambda x: x._activation(kind, *params), inplace_name=inplace_name)
+    return input._activation(kind, *params)
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return composite_maybe_inplace(input, inplace, "LeakyReluBackward0", lambda x: _native.where(x > 0, x, x * negative_slope), link=("LeakyReluBackwardBackward0", (0,)), inplace_name="LeakyReluBackward1")
+    return _fused(input, inplace, "LeakyReluBackward0", "LeakyReluBackward1", lambda x: _native.where(x > 0, x, x * negative_slope),
+                  "leaky_relu", float(negative_slope), link=("LeakyReluBackwardBackward0", (0,)))
 
 
 def gelu(input, approximate="none"):
@@ -78,6 +91,8 @@ def gelu(input, approximate="none"):
             return x * 0.5 * (1.0 + (x * (1.0 / math.sqrt(2.0))).erf())
     else:
         raise RuntimeError("approximate argument must be either none or tanh.")
+    if input.is_floating_point():
+        return input._activation("gelu_tanh" if approximate == "tanh" else "gelu")
     return composite("GeluBackward0", f, input)
 
 
@@ -86,9 +101,8 @@ def silu(input, inplace=False):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    if beta == 1.0 and threshold >= 20.0:
-        # the native op: stable forward, exact sigmoid gradient everywhere
-        return input._softplus()
+    if input.is_floating_point():
+        return input._activation("softplus", float(beta), float(threshold))
     def f(t):
         x = t * beta
         # linear above the threshold, as in PyTorch
@@ -520,7 +534,8 @@ def _elu_negative(x, alpha, curve):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return composite_maybe_inplace(input, inplace, "EluBackward0", lambda x: _native.where(x > 0, x, _elu_negative(x, alpha, alpha * x.expm1())), inplace_name="EluBackward1")
+    return _fused(input, inplace, "EluBackward0", "EluBackward1", lambda x: _native.where(x > 0, x, _elu_negative(x, alpha, alpha * x.expm1())),
+                  "elu", float(alpha), 1.0, 1.0)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -534,6 +549,8 @@ def relu6(input, inplace=False):
 
 
 def logsigmoid(input):
+    if input.is_floating_point():
+        return input._activation("logsigmoid")
     return composite("LogSigmoidBackward0", lambda x: -(-x)._softplus(), input)
 
 

@@ -114,6 +114,7 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
             m + (-v.abs()).exp().ln_1p()
         }),
         LogicalNot => unreachable!("logical_not returns bool; handled by the caller"),
+        Act(a) => super::activation::forward(a, x, l),
         // one loop per exponent case, so each vectorises
         PowScalar(p) if p == 0.0 => map_strided(x, l, move |_| one),
         PowScalar(p) if p == 1.0 => map_strided(x, l, |v| v),
@@ -700,6 +701,7 @@ fn float_unary_backward<F: Float>(
                 }
             })
         }
+        Act(a) => super::activation::backward(a, g, lg, v, lv),
         Neg | Sign | Floor | Ceil | Round | Trunc | LogicalNot => return None,
     })
 }

@@ -2,6 +2,7 @@
 //! layouts as they are (strided, broadcast) and writes a fresh contiguous
 //! output, so callers never copy before calling.
 
+pub mod activation;
 pub mod buffer;
 pub mod conv;
 pub mod elementwise;
@@ -301,6 +302,44 @@ pub fn map_strided_kernel<S: Copy + Sync, D: Copy + Send, K: simd::Kernel<S, D>>
     walk(&l.shape, &[&l.strides], &[l.offset], |[o]| {
         out.push(k.apply(src[o]))
     });
+    out
+}
+
+/// `map2_strided` for a `simd::Kernel2`, over two layouts of one shape.
+pub fn map2_strided_kernel<
+    A: Copy + Sync,
+    B: Copy + Sync,
+    D: Copy + Send,
+    K: simd::Kernel2<A, B, D>,
+>(
+    a: &[A],
+    la: &Layout,
+    b: &[B],
+    lb: &Layout,
+    k: &K,
+) -> Vec<D> {
+    let n = la.numel();
+    let mut out: Vec<D> = Vec::with_capacity(n);
+    if let (Some(ra), Some(rb)) = (la.contiguous_range(), lb.contiguous_range()) {
+        let (sa, sb) = (&a[ra], &b[rb]);
+        let dst = &mut out.spare_capacity_mut()[..n];
+        if n >= PAR_THRESHOLD {
+            dst.par_chunks_mut(CHUNK)
+                .zip(sa.par_chunks(CHUNK).zip(sb.par_chunks(CHUNK)))
+                .for_each(|(o, (x, y))| simd::map2_kernel_slice(x, y, o, k));
+        } else {
+            simd::map2_kernel_slice(sa, sb, dst, k);
+        }
+        // Safety: map2_kernel_slice wrote all n slots.
+        unsafe { out.set_len(n) };
+        return out;
+    }
+    walk(
+        &la.shape,
+        &[&la.strides, &lb.strides],
+        &[la.offset, lb.offset],
+        |[i, j]| out.push(k.apply2(a[i], b[j])),
+    );
     out
 }
 

@@ -94,6 +94,19 @@ multiversion! {
     }
 }
 
+/// The two-operand `Kernel` (`map2_kernel_slice`).
+pub trait Kernel2<A, B, D>: Sync + Send {
+    fn apply2(&self, a: A, b: B) -> D;
+}
+
+multiversion! {
+    pub fn map2_kernel_slice<A, B, D, K>(a: &[A], b: &[B], dst: &mut [MaybeUninit<D>], k: &K) where [A: Copy, B: Copy, K: Kernel2<A, B, D>] {
+        for ((o, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+            o.write(k.apply2(x, y));
+        }
+    }
+}
+
 multiversion! {
     pub fn map2_slice<A, B, D, F>(a: &[A], b: &[B], dst: &mut [MaybeUninit<D>], f: &F) where [A: Copy, B: Copy, F: Fn(A, B) -> D] {
         for ((o, &x), &y) in dst.iter_mut().zip(a).zip(b) {

@@ -98,6 +98,8 @@ impl GpuStorage {
             Clamp(lo, hi) => ("clamp_f32", nan_bits(lo), nan_bits(hi)),
             // float logical_not compares with zero in the tensor layer first
             LogicalNot => return Err(unsupported("logical_not on float32")),
+            // composed of the ops above in the tensor layer (activation::forward_ops)
+            Act(a) => return Err(unsupported(a.name())),
         };
         let n = l.numel();
         let out = GpuStorage::new(op.name(), DType::F32, n)?;

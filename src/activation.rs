@@ -1,0 +1,209 @@
+//! The activation functions that run as one primitive op (`UnaryOp::Act`):
+//! one pass forward, one fused pass backward on the CPU, where a composition
+//! of basic ops would take five to ten passes and save their intermediates.
+//! The element formulas are PyTorch's CPU kernels' (`cpu/activation.rs` in
+//! the backend); here are the names, and the same formulas as tensor ops:
+//! the backward as a differentiable function of (grad, x) for create_graph,
+//! and the forward for devices without a fused kernel.
+
+use crate::error::Result;
+use crate::op::UnaryOp;
+use crate::tensor::Tensor;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Activation {
+    /// x * Phi(x), Phi by erf
+    Gelu,
+    /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    GeluTanh,
+    LeakyRelu(f64),
+    /// scale * x above 0, scale * alpha * (exp(input_scale * x) - 1) below
+    /// (elu, selu; celu has input_scale 1/alpha and its own node name)
+    Elu {
+        alpha: f64,
+        scale: f64,
+        input_scale: f64,
+        celu: bool,
+    },
+    Hardswish,
+    /// log(1 + exp(beta x)) / beta, linear above `threshold` (in beta x)
+    Softplus {
+        beta: f64,
+        threshold: f64,
+    },
+    LogSigmoid,
+    /// x * tanh(softplus(x))
+    Mish,
+}
+
+impl Activation {
+    pub fn name(self) -> &'static str {
+        use Activation::*;
+        match self {
+            Gelu | GeluTanh => "gelu",
+            LeakyRelu(_) => "leaky_relu",
+            Elu { celu: true, .. } => "celu",
+            Elu { .. } => "elu",
+            Hardswish => "hardswish",
+            Softplus { .. } => "softplus",
+            LogSigmoid => "log_sigmoid",
+            Mish => "mish",
+        }
+    }
+
+    /// PyTorch's node name (selu is elu there too).
+    pub fn grad_fn_name(self) -> &'static str {
+        use Activation::*;
+        match self {
+            Gelu | GeluTanh => "GeluBackward0",
+            LeakyRelu(_) => "LeakyReluBackward0",
+            Elu { celu: true, .. } => "CeluBackward0",
+            Elu { .. } => "EluBackward0",
+            Hardswish => "HardswishBackward0",
+            Softplus { .. } => "SoftplusBackward0",
+            LogSigmoid => "LogSigmoidBackward0",
+            Mish => "MishBackward0",
+        }
+    }
+
+    /// PyTorch's backward kernel of a piecewise-linear activation has a zero
+    /// derivative in x but stays connected to it (`grad_rules::zero_link`).
+    pub fn zero_link_name(self) -> Option<&'static str> {
+        match self {
+            Activation::LeakyRelu(_) => Some("LeakyReluBackwardBackward0"),
+            _ => None,
+        }
+    }
+}
+
+const GELU_TANH_BETA: f64 = 0.797_884_560_802_865_4; // sqrt(2 / pi)
+const GELU_TANH_KAPPA: f64 = 0.044715;
+const SQRT1_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
+const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7; // 1 / sqrt(2 pi)
+
+/// The forward as tensor ops, unrecorded (devices without a fused kernel).
+pub fn forward_ops(act: Activation, x: &Tensor) -> Result<Tensor> {
+    use Activation::*;
+    let _off = crate::autograd::GradModeGuard::new(false);
+    match act {
+        Gelu => x
+            .mul(
+                &x.mul_scalar(SQRT1_2)?
+                    .unary(UnaryOp::Erf)?
+                    .add_scalar(1.0)?,
+            )?
+            .mul_scalar(0.5),
+        GeluTanh => {
+            let inner = x
+                .add(&x.pow_scalar(3.0)?.mul_scalar(GELU_TANH_KAPPA)?)?
+                .mul_scalar(GELU_TANH_BETA)?;
+            x.mul_scalar(0.5)?
+                .mul(&inner.unary(UnaryOp::Tanh)?.add_scalar(1.0)?)
+        }
+        LeakyRelu(slope) => x.gt_scalar(0.0)?.where_(x, &x.mul_scalar(slope)?),
+        Elu {
+            alpha,
+            scale,
+            input_scale,
+            ..
+        } => {
+            let negative = x
+                .mul_scalar(input_scale)?
+                .unary(UnaryOp::Expm1)?
+                .mul_scalar(alpha * scale)?;
+            x.gt_scalar(0.0)?.where_(&x.mul_scalar(scale)?, &negative)
+        }
+        Hardswish => {
+            let middle = x.mul(&x.add_scalar(3.0)?)?.div_scalar(6.0)?;
+            let upper = x.ge_scalar(3.0)?.where_(x, &middle)?;
+            x.le_scalar(-3.0)?.where_(&x.mul_scalar(0.0)?, &upper)
+        }
+        Softplus { beta, threshold } => {
+            let bx = x.mul_scalar(beta)?;
+            let soft = bx
+                .unary(UnaryOp::Exp)?
+                .unary(UnaryOp::Log1p)?
+                .div_scalar(beta)?;
+            bx.gt_scalar(threshold)?.where_(x, &soft)
+        }
+        LogSigmoid => x.neg()?.unary(UnaryOp::Softplus)?.neg(),
+        Mish => x.mul(&x.unary(UnaryOp::Softplus)?.unary(UnaryOp::Tanh)?),
+    }
+}
+
+/// d act(x) / dx times `g` as recorded tensor ops (differentiable again under
+/// create_graph), with PyTorch's values on the joins of piecewise functions.
+pub fn backward_ops(act: Activation, g: &Tensor, x: &Tensor) -> Result<Tensor> {
+    use Activation::*;
+    match act {
+        Gelu => {
+            let cdf = x
+                .mul_scalar(SQRT1_2)?
+                .unary(UnaryOp::Erf)?
+                .add_scalar(1.0)?
+                .mul_scalar(0.5)?;
+            let pdf = x
+                .square()?
+                .mul_scalar(-0.5)?
+                .unary(UnaryOp::Exp)?
+                .mul_scalar(INV_SQRT_2PI)?;
+            g.mul(&cdf.add(&x.mul(&pdf)?)?)
+        }
+        GeluTanh => {
+            let x_sq = x.square()?;
+            let inner = x
+                .add(&x_sq.mul(x)?.mul_scalar(GELU_TANH_KAPPA)?)?
+                .mul_scalar(GELU_TANH_BETA)?;
+            let t = inner.unary(UnaryOp::Tanh)?;
+            let left_derivative = t.add_scalar(1.0)?.mul_scalar(0.5)?;
+            let right_derivative = x
+                .mul_scalar(0.5)?
+                .mul(&t.square()?.rsub_scalar(1.0)?)?
+                .mul(
+                    &x_sq
+                        .mul_scalar(3.0 * GELU_TANH_KAPPA)?
+                        .add_scalar(1.0)?
+                        .mul_scalar(GELU_TANH_BETA)?,
+                )?;
+            g.mul(&left_derivative.add(&right_derivative)?)
+        }
+        LeakyRelu(slope) => x.gt_scalar(0.0)?.where_(g, &g.mul_scalar(slope)?),
+        Elu {
+            alpha,
+            scale,
+            input_scale,
+            ..
+        } => {
+            // at exactly 0 the curve's slope, with zero second derivative
+            // (PyTorch's double backward tests x < 0)
+            let k = alpha * scale * input_scale;
+            let curve = g
+                .mul(&x.mul_scalar(input_scale)?.unary(UnaryOp::Exp)?)?
+                .mul_scalar(k)?;
+            let rest = x
+                .gt_scalar(0.0)?
+                .where_(&g.mul_scalar(scale)?, &g.mul_scalar(k)?)?;
+            x.lt_scalar(0.0)?.where_(&curve, &rest)
+        }
+        Hardswish => {
+            // the outer pieces own the joins: gradient 0 at -3, 1 at 3
+            let middle = g.mul(&x.div_scalar(3.0)?.add_scalar(0.5)?)?;
+            let upper = x.ge_scalar(3.0)?.where_(g, &middle)?;
+            x.le_scalar(-3.0)?.where_(&g.mul_scalar(0.0)?, &upper)
+        }
+        Softplus { beta, threshold } => {
+            let bx = x.mul_scalar(beta)?;
+            bx.gt_scalar(threshold)?
+                .where_(g, &g.mul(&bx.unary(UnaryOp::Sigmoid)?)?)
+        }
+        LogSigmoid => g.mul(&x.neg()?.unary(UnaryOp::Sigmoid)?),
+        Mish => {
+            let t = x.unary(UnaryOp::Softplus)?.unary(UnaryOp::Tanh)?;
+            let slope = t.add(
+                &x.mul(&x.unary(UnaryOp::Sigmoid)?)?
+                    .mul(&t.square()?.rsub_scalar(1.0)?)?,
+            )?;
+            g.mul(&slope)
+        }
+    }
+}
