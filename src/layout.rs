@@ -45,6 +45,30 @@ impl Layout {
         }
         true
     }
+    /// Every element at a distinct offset and no gaps: a permutation of a
+    /// contiguous layout (a transpose, a permute), not a slice or an expand.
+    /// Its elements are exactly storage[offset..offset + numel].
+    pub fn is_dense_permutation(&self) -> bool {
+        let mut dims: smallvec::SmallVec<[(usize, usize); 6]> = self
+            .shape
+            .iter()
+            .zip(&self.strides)
+            .filter(|(&d, _)| d != 1)
+            .map(|(&d, &s)| (s, d))
+            .collect();
+        if dims.iter().any(|&(_, d)| d == 0) {
+            return false;
+        }
+        dims.sort_unstable();
+        let mut expected = 1;
+        for (s, d) in dims {
+            if s != expected {
+                return false;
+            }
+            expected *= d;
+        }
+        true
+    }
     /// Contiguous and starting at offset 0 of its storage: the slice fast path.
     pub fn contiguous_range(&self) -> Option<std::ops::Range<usize>> {
         if self.numel() == 0 {

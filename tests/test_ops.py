@@ -402,3 +402,23 @@ def test_fused_activation_gradients_against_finite_differences(name, fn):
     # a strided input gives the same values
     wide = ar.tensor(np.repeat(pts, 2).astype(np.float32))[::2]
     np.testing.assert_array_equal(fn(F, wide).numpy(), y32.detach().numpy())
+
+
+def test_unary_ops_keep_a_transposed_layout_as_pytorch():
+    # PyTorch's elementwise result takes a dense input's strides: x.t().exp()
+    # is itself transposed; values and gradients as from the contiguous copy
+    base = np.random.default_rng(2).standard_normal((37, 53)).astype(np.float32)
+    x = ar.tensor(base, requires_grad=True)
+    for name in ("exp", "sigmoid", "relu", "tanh", "abs"):
+        y = getattr(x.t(), name)()
+        assert y.stride() == (1, 53) and not y.is_contiguous()
+        want = getattr(ar.tensor(base.T.copy()), name)()
+        np.testing.assert_array_equal(y.detach().numpy(), want.numpy())
+        y.backward(ar.ones(53, 37))
+        ref = ar.tensor(base.T.copy(), requires_grad=True)
+        getattr(ref, name)().backward(ar.ones(53, 37))
+        np.testing.assert_allclose(x.grad.numpy(), ref.grad.numpy().T, rtol=1e-6)
+        x.grad = None
+    z = ar.tensor(base).permute(1, 0).unsqueeze(0)[:, ::2]  # a slice: not dense, result contiguous
+    assert z.exp().is_contiguous()
+    np.testing.assert_allclose(z.exp().numpy(), np.exp(base.T[None, ::2]), rtol=1e-6)

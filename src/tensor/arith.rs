@@ -31,7 +31,7 @@ impl Tensor {
             UnaryOp::Act(a) if src.device() != crate::storage::Device::Cpu => {
                 crate::activation::forward_ops(a, &src)?
             }
-            _ => Tensor::contiguous_from(src.with_storage(|s, l| s.unary(op, l))?, self.shape()),
+            _ => src.unary_keeping_layout(op)?,
         };
         if op != UnaryOp::LogicalNot {
             record(&out, unary_name(op), &[self], || match op {
@@ -48,17 +48,60 @@ impl Tensor {
         Ok(out)
     }
 
+    /// `op` of every element, unrecorded. A transposed or permuted input (a
+    /// dense permutation) is mapped in storage order and the result keeps
+    /// its strides, as PyTorch's elementwise ops do: one linear pass instead
+    /// of a strided walk.
+    fn unary_keeping_layout(&self, op: UnaryOp) -> Result<Tensor> {
+        let l = self.layout();
+        if !l.is_contiguous() && l.is_dense_permutation() {
+            let n = l.numel();
+            let flat = crate::layout::Layout {
+                shape: smallvec::smallvec![n],
+                strides: smallvec::smallvec![1],
+                offset: l.offset,
+            };
+            let storage = self.with_storage(|s, _| s.unary(op, &flat))?;
+            let strided = crate::layout::Layout {
+                shape: l.shape.clone(),
+                strides: l.strides.clone(),
+                offset: 0,
+            };
+            return Ok(Tensor::from_storage(storage, strided));
+        }
+        Ok(Tensor::contiguous_from(
+            self.with_storage(|s, l| s.unary(op, l))?,
+            self.shape(),
+        ))
+    }
+
     /// The gradient of `op` for this incoming gradient in one pass, unrecorded.
     pub(crate) fn unary_backward_fused(&self, op: UnaryOp, saved: &Tensor) -> Option<Tensor> {
         let g = self.cast_nograd(saved.dtype()).ok()?;
-        let storage = {
-            let (vg, vs) = (g.view_guard(), saved.view_guard());
-            let (sg, ss) = (
-                vg.storage.data.read_recursive(),
-                vs.storage.data.read_recursive(),
-            );
-            sg.unary_backward(op, &vg.layout, &ss, &vs.layout)?
-        };
+        let (vg, vs) = (g.view_guard(), saved.view_guard());
+        let (sg, ss) = (
+            vg.storage.data.read_recursive(),
+            vs.storage.data.read_recursive(),
+        );
+        let (lg, ls) = (&vg.layout, &vs.layout);
+        // both the same permutation (a transposed input's gradient): one
+        // linear pass, the result in that layout (as the forward's)
+        if lg.strides == ls.strides && !ls.is_contiguous() && ls.is_dense_permutation() {
+            let n = ls.numel();
+            let flat = |o: usize| crate::layout::Layout {
+                shape: smallvec::smallvec![n],
+                strides: smallvec::smallvec![1],
+                offset: o,
+            };
+            let storage = sg.unary_backward(op, &flat(lg.offset), &ss, &flat(ls.offset))?;
+            let strided = crate::layout::Layout {
+                shape: ls.shape.clone(),
+                strides: ls.strides.clone(),
+                offset: 0,
+            };
+            return Some(Tensor::from_storage(storage, strided));
+        }
+        let storage = sg.unary_backward(op, lg, &ss, ls)?;
         Some(Tensor::contiguous_from(storage, saved.shape()))
     }
 

@@ -15,12 +15,14 @@ pub mod reduce;
 pub mod simd;
 pub mod softmax;
 pub mod special;
+pub mod strided;
 pub mod window;
 
 use crate::dtype::{DType, Element};
 use crate::layout::{walk, Layout};
 use buffer::Buffer;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Below this many elements a kernel runs on the calling thread: entering the
 /// rayon pool from a thread outside it costs ~10 us. Measured on the 2-core
@@ -249,7 +251,7 @@ impl<D: Element> CastFrom for D {
 
 /// `out[i] = f(src[layout offset i])` in row-major order; contiguous inputs
 /// run the CPU-dispatched slice loop (vectorised), large ones on rayon.
-pub fn map_strided<S: Copy + Sync, D: Copy + Send, F: Fn(S) -> D + Sync + Send>(
+pub fn map_strided<S: Copy + Sync, D: Copy + Send + Sync, F: Fn(S) -> D + Sync + Send>(
     src: &[S],
     l: &Layout,
     f: F,
@@ -270,15 +272,18 @@ pub fn map_strided<S: Copy + Sync, D: Copy + Send, F: Fn(S) -> D + Sync + Send>(
         unsafe { out.set_len(n) };
         return out;
     }
-    walk(&l.shape, &[&l.strides], &[l.offset], |[o]| {
-        out.push(f(src[o]))
+    let dst = &mut out.spare_capacity_mut()[..n];
+    strided::map_into(src, l, dst, &f, &|s: &[S], o: &mut [MaybeUninit<D>]| {
+        simd::map_slice(s, o, &f)
     });
+    // Safety: map_into wrote all n slots.
+    unsafe { out.set_len(n) };
     out
 }
 
 /// `map_strided` for a `simd::Kernel` (element functions too large to
 /// inline as a closure).
-pub fn map_strided_kernel<S: Copy + Sync, D: Copy + Send, K: simd::Kernel<S, D>>(
+pub fn map_strided_kernel<S: Copy + Sync, D: Copy + Send + Sync, K: simd::Kernel<S, D>>(
     src: &[S],
     l: &Layout,
     k: &K,
@@ -299,17 +304,23 @@ pub fn map_strided_kernel<S: Copy + Sync, D: Copy + Send, K: simd::Kernel<S, D>>
         unsafe { out.set_len(n) };
         return out;
     }
-    walk(&l.shape, &[&l.strides], &[l.offset], |[o]| {
-        out.push(k.apply(src[o]))
+    let dst = &mut out.spare_capacity_mut()[..n];
+    strided::map_into(src, l, dst, &|x| k.apply(x), &|s: &[S],
+                                                      o: &mut [MaybeUninit<
+        D,
+    >]| {
+        simd::map_kernel_slice(s, o, k)
     });
+    // Safety: map_into wrote all n slots.
+    unsafe { out.set_len(n) };
     out
 }
 
 /// `map2_strided` for a `simd::Kernel2`, over two layouts of one shape.
 pub fn map2_strided_kernel<
-    A: Copy + Sync,
-    B: Copy + Sync,
-    D: Copy + Send,
+    A: Copy + Sync + Send,
+    B: Copy + Sync + Send,
+    D: Copy + Send + Sync,
     K: simd::Kernel2<A, B, D>,
 >(
     a: &[A],
@@ -334,6 +345,12 @@ pub fn map2_strided_kernel<
         unsafe { out.set_len(n) };
         return out;
     }
+    if n >= STRIDED_COPY_MIN {
+        // as in map2_strided: contiguous copies, then the vectorised loop
+        let (ca, cb) = (map_strided(a, la, |v| v), map_strided(b, lb, |v| v));
+        let l = Layout::contiguous(la.shape.clone());
+        return map2_strided_kernel(&ca, &l, &cb, &l, k);
+    }
     walk(
         &la.shape,
         &[&la.strides, &lb.strides],
@@ -343,11 +360,15 @@ pub fn map2_strided_kernel<
     out
 }
 
+/// From this many elements a two-operand map over strided operands copies
+/// them contiguous first.
+const STRIDED_COPY_MIN: usize = 4096;
+
 /// `out[i] = f(a[i], b[i])` over two layouts of the same (broadcast) shape.
 pub fn map2_strided<
     A: Copy + Sync + Send,
     B: Copy + Sync + Send,
-    D: Copy + Send,
+    D: Copy + Send + Sync,
     F: Fn(A, B) -> D + Sync + Send,
 >(
     a: &[A],
@@ -398,6 +419,13 @@ pub fn map2_strided<
     }
     if let Some(out) = map2_rows(a, la, b, lb, &f) {
         return out;
+    }
+    if n >= STRIDED_COPY_MIN {
+        // transposed or permuted operands: contiguous copies (tiled, see
+        // strided.rs), then the vectorised loop beats a strided walk
+        let (ca, cb) = (map_strided(a, la, |v| v), map_strided(b, lb, |v| v));
+        let l = Layout::contiguous(la.shape.clone());
+        return map2_strided(&ca, &l, &cb, &l, f);
     }
     let mut out = Vec::with_capacity(n);
     walk(
