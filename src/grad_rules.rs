@@ -639,6 +639,12 @@ pub fn apply(
             one(zeros.scatter(*dim as i64, &idx, &g, false)?)
         }
         Rule::Cumsum { dim } => {
+            if !crate::autograd::is_grad_enabled() {
+                let fused = g.with_storage(|s, l| s.cumsum_reverse(l, *dim));
+                if let Some(s) = fused {
+                    return one(Tensor::contiguous_from(s, g.shape()));
+                }
+            }
             let d = *dim as i64;
             one(g.flip(&[d])?.cumsum(d)?.flip(&[d])?)
         }

@@ -471,14 +471,23 @@ impl Storage {
             ))),
         }
     }
+    /// The suffix sum along `dim` (cumsum's gradient) in one pass, where
+    /// there is a kernel for it (None: flip, cumsum, flip).
+    pub fn cumsum_reverse(&self, l: &Layout, dim: usize) -> Option<Storage> {
+        match self {
+            Storage::Cpu(s) => Some(Storage::Cpu(cpu::reduce::cumsum(s, l, dim, true))),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Storage> {
         guard_alloc("cumsum", l.numel(), DType::F64)?;
         match self {
-            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::cumsum(s, l, dim))),
+            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::reduce::cumsum(s, l, dim, false))),
             #[cfg(feature = "gpu")]
             Storage::Gpu(s) => Ok(Storage::Gpu(s.cumsum(l, dim)?)),
             Storage::Meta(m) => Ok(meta(
-                cpu::reduce::cumsum(&probe(m.dtype), &probe_layout(l), dim).dtype(),
+                cpu::reduce::cumsum(&probe(m.dtype), &probe_layout(l), dim, false).dtype(),
                 l.numel(),
             )),
         }

@@ -248,35 +248,69 @@ pub fn arg_reduce(op: ArgReduceOp, x: &CpuStorage, l: &Layout, dim: usize) -> Re
     Ok(crate::with_cpu!(x, b => go(op, b.as_slice(), l, dim)))
 }
 
-/// Inclusive prefix sum along `dim`; output is contiguous in `l.shape`.
-pub fn cumsum(x: &CpuStorage, l: &Layout, dim: usize) -> CpuStorage {
+/// Inclusive prefix sum along `dim` (from the end with `reverse`: cumsum's
+/// gradient); output is contiguous in `l.shape`.
+pub fn cumsum(x: &CpuStorage, l: &Layout, dim: usize, reverse: bool) -> CpuStorage {
     fn go<T: Element, A: Element + std::ops::Add<Output = A>>(
         x: &[T],
         l: &Layout,
         dim: usize,
+        reverse: bool,
     ) -> Vec<A> {
-        let contiguous = map_strided(x, l, |v| v);
+        let contiguous = map_strided(x, l, |v| A::from_f64_or_i64(v));
         let n = l.shape.get(dim).copied().unwrap_or(1);
         let inner: usize = l.shape[dim.min(l.ndim())..].iter().skip(1).product();
-        let mut out = vec![A::zero(); contiguous.len()];
-        if n == 0 || contiguous.is_empty() {
+        let mut out = contiguous;
+        if n == 0 || out.is_empty() {
             return out;
         }
-        for (blk_in, blk_out) in contiguous.chunks(n * inner).zip(out.chunks_mut(n * inner)) {
-            for j in 0..inner {
+        // in place, each (n x inner) block: row i += row i-1, so the inner
+        // loop runs over adjacent elements (vectorised for inner > 1); the
+        // blocks are independent and split over rayon
+        let scan = |blk: &mut [A]| {
+            if inner == 1 {
                 let mut acc = A::zero();
-                for i in 0..n {
-                    acc = acc + A::from_f64_or_i64(blk_in[i * inner + j]);
-                    blk_out[i * inner + j] = acc;
+                let mut step = |v: &mut A| {
+                    acc = acc + *v;
+                    *v = acc;
+                };
+                if reverse {
+                    blk.iter_mut().rev().for_each(&mut step);
+                } else {
+                    blk.iter_mut().for_each(&mut step);
+                }
+                return;
+            }
+            for k in 1..n {
+                // row i accumulates its predecessor in scan order
+                let (i, prev) = if reverse {
+                    (n - 1 - k, n - k)
+                } else {
+                    (k, k - 1)
+                };
+                let (lo, hi) = blk.split_at_mut(i.max(prev) * inner);
+                let (o, p) = if reverse {
+                    (&mut lo[i * inner..(i + 1) * inner], &hi[..inner])
+                } else {
+                    (&mut hi[..inner], &lo[prev * inner..])
+                };
+                for (o, &p) in o.iter_mut().zip(p) {
+                    *o = *o + p;
                 }
             }
+        };
+        if out.len() >= super::PAR_THRESHOLD && out.len() > n * inner {
+            use rayon::prelude::*;
+            out.par_chunks_mut(n * inner).for_each(scan);
+        } else {
+            out.chunks_mut(n * inner).for_each(scan);
         }
         out
     }
     match x {
-        CpuStorage::F32(b) => go::<f32, f32>(b.as_slice(), l, dim).into_storage(),
-        CpuStorage::F64(b) => go::<f64, f64>(b.as_slice(), l, dim).into_storage(),
-        CpuStorage::I64(b) => go::<i64, i64>(b.as_slice(), l, dim).into_storage(),
-        CpuStorage::Bool(b) => go::<bool, i64>(b.as_slice(), l, dim).into_storage(),
+        CpuStorage::F32(b) => go::<f32, f32>(b.as_slice(), l, dim, reverse).into_storage(),
+        CpuStorage::F64(b) => go::<f64, f64>(b.as_slice(), l, dim, reverse).into_storage(),
+        CpuStorage::I64(b) => go::<i64, i64>(b.as_slice(), l, dim, reverse).into_storage(),
+        CpuStorage::Bool(b) => go::<bool, i64>(b.as_slice(), l, dim, reverse).into_storage(),
     }
 }
