@@ -19,6 +19,7 @@ pub(super) fn block<F: Float>(
     inner: usize,
     log: bool,
 ) {
+    debug_assert_eq!(src.len(), n * inner);
     let neg_inf = F::from_f64(f64::NEG_INFINITY);
     if inner == 1 {
         // Contiguous rows: vectorised max, exp-sum, then one output pass.
@@ -46,30 +47,44 @@ pub(super) fn block<F: Float>(
         }
         return;
     }
-    for j in 0..inner {
-        let mut m = neg_inf;
-        for i in 0..n {
-            let v = src[i * inner + j];
-            if v > m || v.is_nan() {
-                m = v;
+    // The softmax dim is strided: per column j the same steps, run as passes
+    // over whole rows (adjacent j), so every loop reads memory in order and
+    // vectorises; m and s hold the column maxima and exp-sums.
+    let mut m = vec![neg_inf; inner];
+    for row in src.chunks(inner) {
+        for (mj, &v) in m.iter_mut().zip(row) {
+            if v > *mj || v.is_nan() {
+                *mj = v;
             }
         }
-        if m == neg_inf {
-            m = F::zero();
+    }
+    for mj in m.iter_mut() {
+        if *mj == neg_inf {
+            *mj = F::zero();
         }
-        let mut s = 0.0f64;
-        for i in 0..n {
-            s += (src[i * inner + j] - m).exp().to_f64();
+    }
+    let mut s = vec![0.0f64; inner];
+    for row in src.chunks(inner) {
+        for ((sj, &v), &mj) in s.iter_mut().zip(row).zip(&m) {
+            *sj += (v - mj).exp().to_f64();
         }
-        if log {
-            let shift = m + F::from_f64(s.ln());
-            for i in 0..n {
-                dst[i * inner + j].write(src[i * inner + j] - shift);
+    }
+    if log {
+        let shift: Vec<F> = m
+            .iter()
+            .zip(&s)
+            .map(|(&mj, &sj)| mj + F::from_f64(sj.ln()))
+            .collect();
+        for (drow, row) in dst.chunks_mut(inner).zip(src.chunks(inner)) {
+            for ((d, &v), &sh) in drow.iter_mut().zip(row).zip(&shift) {
+                d.write(v - sh);
             }
-        } else {
-            let inv = F::from_f64(1.0 / s);
-            for i in 0..n {
-                dst[i * inner + j].write((src[i * inner + j] - m).exp() * inv);
+        }
+    } else {
+        let inv: Vec<F> = s.iter().map(|&sj| F::from_f64(1.0 / sj)).collect();
+        for (drow, row) in dst.chunks_mut(inner).zip(src.chunks(inner)) {
+            for (((d, &v), &mj), &iv) in drow.iter_mut().zip(row).zip(&m).zip(&inv) {
+                d.write((v - mj).exp() * iv);
             }
         }
     }
