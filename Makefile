@@ -33,6 +33,10 @@ test: build
 bench: build
 	$(PY) benchmarks/run.py
 
+# forward+backward of every op beside PyTorch (run where torch is installed)
+bench-ops: build
+	$(PY) benchmarks/ops.py
+
 # Re-records the parity gold (tests/parity/gold) under real PyTorch:
 #   make parity-record TORCH_PYTHON=/path/to/torch-venv/bin/python
 parity-record:

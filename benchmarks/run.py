@@ -248,6 +248,101 @@ def np_cross_entropy():
     return run
 
 
+# ---- real models: the training steps of issue 12 (the same shapes) ----
+
+def gpt_adamw(lib):
+    """A small GPT: 4 pre-norm blocks, width 256, 4 heads, causal
+    attention over 128 tokens, batch 16, GELU MLP, AdamW."""
+    lib.manual_seed(0)
+    nn = lib.nn
+    width, heads, tokens, vocab = 256, 4, 128, 512
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(width), nn.LayerNorm(width)
+            self.attn = nn.MultiheadAttention(width, heads, batch_first=True)
+            self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+
+        def forward(self, x, mask):
+            h = self.ln1(x)
+            x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False)[0]
+            return x + self.mlp(self.ln2(x))
+
+    class GPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok, self.pos = nn.Embedding(vocab, width), nn.Embedding(tokens, width)
+            self.blocks = nn.ModuleList([Block() for _ in range(4)])
+            self.ln, self.head = nn.LayerNorm(width), nn.Linear(width, vocab)
+
+        def forward(self, idx, mask):
+            x = self.tok(idx) + self.pos(lib.arange(idx.shape[1]))
+            for b in self.blocks:
+                x = b(x, mask)
+            return self.head(self.ln(x))
+
+    model = GPT()
+    opt = lib.optim.AdamW(model.parameters(), lr=3e-4)
+    idx = lib.randint(0, vocab, (16, tokens))
+    target = lib.randint(0, vocab, (16, tokens))
+    mask = lib.triu(lib.full((tokens, tokens), float("-inf")), diagonal=1)
+
+    def run():
+        opt.zero_grad()
+        loss = lib.nn.functional.cross_entropy(model(idx, mask).reshape(-1, vocab), target.reshape(-1))
+        loss.backward()
+        opt.step()
+    return run
+
+
+def resnet_sgd(lib):
+    """A small ResNet: a stem and three stages of two conv-bn-relu residual
+    blocks (16, 32, 64 channels), global pooling, on 32x32 RGB, batch 32,
+    SGD with momentum."""
+    lib.manual_seed(0)
+    nn = lib.nn
+
+    class Residual(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.c1, self.b1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout)
+            self.c2, self.b2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout)
+            self.skip = nn.Sequential() if stride == 1 and cin == cout else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            y = lib.relu(self.b1(self.c1(x)))
+            return lib.relu(self.b2(self.c2(y)) + self.skip(x))
+
+    layers = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    for cin, cout, stride in [(16, 16, 1), (16, 16, 1), (16, 32, 2), (32, 32, 1), (32, 64, 2), (64, 64, 1)]:
+        layers.append(Residual(cin, cout, stride))
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10)]
+    model = nn.Sequential(*layers)
+    opt = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    return _train_step(lib, model, opt, lib.randn(32, 3, 32, 32), lib.randint(0, 10, (32,)))
+
+
+def lstm_adam(lib):
+    """A 2-layer LSTM (hidden 256) over 64 steps, batch 32, a linear head on
+    the last step, Adam."""
+    lib.manual_seed(0)
+    nn = lib.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(64, 256, num_layers=2, batch_first=True)
+            self.head = nn.Linear(256, 10)
+
+        def forward(self, x):
+            return self.head(self.lstm(x)[0][:, -1])
+
+    model = Net()
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    return _train_step(lib, model, opt, lib.randn(32, 64, 64), lib.randint(0, 10, (32,)))
+
+
 WORKLOADS = [
     ("seed graph (2x2, fwd+bwd)", seed_graph, None, 5.0),
     ("50-op tanh chain, 100 elems", tanh_chain, None, 4.0),
@@ -258,6 +353,9 @@ WORKLOADS = [
     ("  same, SGD momentum 0.9", mlp_sgd_momentum, None, 2.0),
     ("MLP 1024x3 Adam step, b512", mlp_adam, None, 1.0),
     ("CNN 2conv+pool SGD step, b64", small_cnn, None, 1.0),
+    ("GPT 4x256, 128 tok, b16, AdamW", gpt_adamw, None, 1.3),
+    ("ResNet 3 stages, 32x32, b32, SGD", resnet_sgd, None, 1.2),
+    ("LSTM 2x256, 64 steps, b32, Adam", lstm_adam, None, 1.5),
 ]
 WORKLOADS_BY_NAME = {name: (make, make_np) for name, make, make_np, _ in WORKLOADS}
 
