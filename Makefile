@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: demo test build bench venv parity-record
+.PHONY: demo test build bench bench-ops venv parity-record
 
 # The interpreter of an environment with PyTorch installed (never this
 # project's .venv, never CI): it records the parity gold.
