@@ -8,11 +8,6 @@ use crate::error::{dtype_err, not_implemented_err, Result};
 use crate::layout::{walk, Layout};
 use crate::op::{BinaryOp, UnaryOp};
 
-/// `v ** p` rounded as PyTorch's CPU kernel rounds it: the exponents it
-/// special-cases are the same products and roots (`x*x*x` for 3, `1/(x*x)` for
-/// -2, ...); every other exponent is the correctly rounded power (PyTorch's
-/// vectorised pow is accurate to the last bit where libm's float32 `powf` and
-/// repeated multiplication are not): `Float::pow_scalar`.
 // The element functions too large to pass as closures (see simd::Kernel).
 struct ErfKernel;
 struct Expm1Kernel;
@@ -42,35 +37,19 @@ impl<F: Float> Kernel<F, F> for Log1pKernel {
         x.ln_1p()
     }
 }
+/// log(1 + e^x) as max(x, 0) + log1p(e^-|x|): no overflow for large |x|.
+struct SoftplusKernel;
+impl<F: Float> Kernel<F, F> for SoftplusKernel {
+    #[inline(always)]
+    fn apply(&self, v: F) -> F {
+        let m = if v > F::zero() { v } else { F::zero() };
+        m + (-v.abs()).exp().ln_1p()
+    }
+}
 impl<F: Float> Kernel<F, F> for PowKernel {
     #[inline(always)]
     fn apply(&self, x: F) -> F {
         x.pow_scalar(self.p, self.is_int, self.is_odd)
-    }
-}
-
-#[inline(always)]
-fn pow_scalar<F: Float>(v: F, p: f64) -> F {
-    let one = F::one();
-    if p == 0.0 {
-        one
-    } else if p == 1.0 {
-        v
-    } else if p == 2.0 {
-        v * v
-    } else if p == 3.0 {
-        v * v * v
-    } else if p == 0.5 {
-        v.sqrt()
-    } else if p == -0.5 {
-        one / v.sqrt()
-    } else if p == -1.0 {
-        one / v
-    } else if p == -2.0 {
-        one / (v * v)
-    } else {
-        let is_int = p.fract() == 0.0;
-        v.pow_scalar(p, is_int, is_int && (p % 2.0).abs() == 1.0)
     }
 }
 
@@ -108,21 +87,22 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
         Round => map_strided(x, l, |v| v.round_half_even()),
         Trunc => map_strided(x, l, |v| v.trunc()),
         Erf => map_strided_kernel(x, l, &ErfKernel),
-        Softplus => map_strided(x, l, move |v| {
-            // max(v, 0) + log1p(e^-|v|): no overflow for large |v|
-            let m = if v > zero { v } else { zero };
-            m + (-v.abs()).exp().ln_1p()
-        }),
+        Softplus => map_strided_kernel(x, l, &SoftplusKernel),
         LogicalNot => unreachable!("logical_not returns bool; handled by the caller"),
         Act(a) => super::activation::forward(a, x, l),
-        // one loop per exponent case, so each vectorises
+        // x ** p rounded as PyTorch's CPU kernel: the exponents it special-cases
+        // are the same products and roots (x*x*x for 3, 1/(x*x) for -2); every
+        // other one is the correctly rounded power (PyTorch's vectorised pow is
+        // exact to the last bit where libm's float32 powf and repeated products
+        // are not). One loop per case, so each vectorises.
         PowScalar(p) if p == 0.0 => map_strided(x, l, move |_| one),
         PowScalar(p) if p == 1.0 => map_strided(x, l, |v| v),
         PowScalar(p) if p == 2.0 => map_strided(x, l, |v| v * v),
         PowScalar(p) if p == 3.0 => map_strided(x, l, |v| v * v * v),
-        PowScalar(p) if p == 0.5 || p == -0.5 || p == -1.0 || p == -2.0 => {
-            map_strided(x, l, move |v| pow_scalar(v, p))
-        }
+        PowScalar(p) if p == 0.5 => map_strided(x, l, |v| v.sqrt()),
+        PowScalar(p) if p == -0.5 => map_strided(x, l, move |v| one / v.sqrt()),
+        PowScalar(p) if p == -1.0 => map_strided(x, l, move |v| one / v),
+        PowScalar(p) if p == -2.0 => map_strided(x, l, move |v| one / (v * v)),
         PowScalar(p) => {
             let is_int = p.fract() == 0.0;
             let is_odd = is_int && (p % 2.0).abs() == 1.0;
