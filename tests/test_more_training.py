@@ -157,3 +157,15 @@ def test_lbfgs_reaches_the_quadratic_minimum(line_search):
         torch.optim.LBFGS([{"params": [x]}, {"params": [torch.nn.Parameter(torch.zeros(1))]}])
     with pytest.raises(RuntimeError, match="only 'strong_wolfe'"):
         torch.optim.LBFGS([x], line_search_fn="armijo").step(closure)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"])
+def test_differentiable_optimizers_raise_instead_of_stepping_outside_autograd(name):
+    p = torch.nn.Parameter(torch.ones(2))
+    cls = getattr(torch.optim, name)
+    kwargs = {"lr": 0.1}
+    with pytest.raises(NotImplementedError, match="differentiable=True"):
+        cls([p], differentiable=True, **kwargs)
+    with pytest.raises(NotImplementedError, match="differentiable=True"):
+        cls([{"params": [p], "differentiable": True}], **kwargs)
+    cls([p], differentiable=False, **kwargs)  # the default stays accepted

@@ -62,10 +62,16 @@ class Optimizer:
             raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.")
         else:
             param_group["params"] = list(params)
+        if param_group.get("differentiable", self.defaults.get("differentiable")):
+            # The updates run outside autograd (fused native kernels, or
+            # tensor ops under no_grad): accepting the flag would hand back a
+            # step that silently has no gradient.
+            raise NotImplementedError(f"{type(self).__name__}(differentiable=True) is not supported by autorust: "
+                                      "its step is not recorded for autograd")
         for p in param_group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _type_name(p))
-            if not self.defaults.get("differentiable", None) and not (p.is_leaf or p.retains_grad):
+            if not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
