@@ -8,11 +8,14 @@ use crate::error::{dtype_err, Result};
 use crate::layout::Layout;
 use gemm::Parallelism;
 
-/// Work (m*n*k) above which one GEMM is worth spreading over rayon threads.
-/// Measured on the 2-core dev machine (min of 3 runs): 128x784x256 took
-/// 226 us on two threads against 199 us on one, 384^3 took 223 us against
-/// 424 us; waking the pool costs more than it saves below ~40M.
-const PAR_FLOPS: usize = 40 << 20;
+/// Work (m*n*k) from which one GEMM is left to gemm's own rayon
+/// parallelism (it shares packed blocks between threads). Below it, the
+/// split by hand (one serial GEMM per thread, see SPLIT_FLOPS) measured
+/// faster on the 2-core AVX2 machine: 2048x256x1024 took 5.9 ms split
+/// against 12.0 ms in gemm's parallel mode, 32x1024x256 0.11 ms against
+/// 0.30; at 1024^3 both take ~12 ms. (The threshold was 40M when only
+/// 128x784x256 and 384^3 had been measured.)
+const PAR_FLOPS: usize = 1 << 30;
 
 /// Below PAR_FLOPS but above this, the work is split by hand into one
 /// single-threaded GEMM per thread (batches, or column blocks of one
@@ -289,4 +292,74 @@ pub(super) unsafe fn gemm_serial<T: Element>(
         false,
         Parallelism::None,
     );
+}
+
+/// `gemm_serial` spread over the pool once the product is large enough
+/// (the same thresholds as `bmm`): the output's columns, or its rows when
+/// there are more of them, in one block per thread. Each block is one
+/// serial GEMM over the full `k`, so the result does not depend on the
+/// thread count.
+/// # Safety
+/// As for `gemm_serial`.
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn gemm_split<T: Element>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: (*mut T, isize, isize),
+    accumulate: bool,
+    a: *const T,
+    a_rs: isize,
+    a_cs: isize,
+    b: *const T,
+    b_rs: isize,
+    b_cs: isize,
+) {
+    use rayon::prelude::*;
+    let threads = rayon::current_num_threads();
+    if m * n * k < SPLIT_FLOPS || threads == 1 {
+        return gemm_serial(m, n, k, dst, accumulate, a, a_rs, a_cs, b, b_rs, b_cs);
+    }
+    let split_rows = m > n;
+    let len = if split_rows { m } else { n };
+    let block = len.div_ceil(threads).next_multiple_of(16).min(len);
+    let (d, d_rs, d_cs) = (dst.0 as usize, dst.1, dst.2);
+    let (pa, pb) = (a as usize, b as usize);
+    let size = std::mem::size_of::<T>() as isize;
+    (0..len.div_ceil(block)).into_par_iter().for_each(|j| {
+        let start = (j * block) as isize;
+        let width = block.min(len - j * block);
+        // Safety: each block writes its own rows/columns of dst.
+        unsafe {
+            if split_rows {
+                gemm_serial(
+                    width,
+                    n,
+                    k,
+                    ((d as isize + start * d_rs * size) as *mut T, d_rs, d_cs),
+                    accumulate,
+                    (pa as isize + start * a_rs * size) as *const T,
+                    a_rs,
+                    a_cs,
+                    pb as *const T,
+                    b_rs,
+                    b_cs,
+                )
+            } else {
+                gemm_serial(
+                    m,
+                    width,
+                    k,
+                    ((d as isize + start * d_cs * size) as *mut T, d_rs, d_cs),
+                    accumulate,
+                    pa as *const T,
+                    a_rs,
+                    a_cs,
+                    (pb as isize + start * b_cs * size) as *const T,
+                    b_rs,
+                    b_cs,
+                )
+            }
+        }
+    });
 }
