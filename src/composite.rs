@@ -137,6 +137,28 @@ pub fn composite(
     Ok(out)
 }
 
+/// The gradients of a fused op under create_graph: `f` (the op in
+/// differentiable ops) recomputes its result from `inputs` as a composite,
+/// whose backward, seeded with `grad`, records onto the inputs. PyTorch's
+/// fused kernels do the same with a differentiable backward formula; the
+/// recomputation gives the same numbers without a second formula to keep.
+pub fn gradients_by_recomputation(
+    name: &str,
+    inputs: &[Option<&Tensor>],
+    grad: &Tensor,
+    needs: &[bool],
+    f: impl FnOnce(&[Option<Tensor>]) -> Result<Tensor>,
+) -> Result<Vec<Option<Tensor>>> {
+    let out = composite(name, inputs, None, f)?;
+    let rule = out
+        .grad_fn()
+        .and_then(|n| ARENA.lock().get(n.id()).map(|n| n.rule.clone()));
+    match rule {
+        Some(Rule::Composite(graph)) => backward(&graph, name, grad, needs, true),
+        _ => Ok(vec![None; inputs.len()]),
+    }
+}
+
 /// Whether any node of the inner graph (from `root` back to the aliases,
 /// the nodes made after `boundary`) saved tensors for its backward.
 fn inner_saves(root: Option<&NodeRef>, boundary: u64) -> bool {

@@ -42,7 +42,7 @@ impl Saved {
             is_output: true,
         }
     }
-    fn unpack(&self, node_name: &str, self_id: NodeId) -> Result<Tensor> {
+    pub(crate) fn unpack(&self, node_name: &str, self_id: NodeId) -> Result<Tensor> {
         let now = self.tensor.version();
         if now != self.version {
             let shape = crate::shape::fmt_shape(&self.tensor.shape());
@@ -226,6 +226,8 @@ pub enum Rule {
     /// A user-defined backward (`autograd.Function`): gradient of the output
     /// in, one gradient per input out.
     Custom(CustomBackward),
+    /// A fused kernel's backward (one node for a whole LSTM layer, ...).
+    Fused(std::sync::Arc<dyn FusedBackward>),
     /// A composite op shown as one node: its inner graph (see `composite`).
     Composite(std::sync::Arc<crate::composite::CompositeGraph>),
     /// PyTorch's CopySlices: an in-place op `op` on a view of a base, at the
@@ -243,6 +245,19 @@ pub enum Rule {
     /// (PyTorch's `*_backward` kernels): the gradient passes to the first
     /// edge, the others get zeros (their derivative there is zero).
     ZeroLink(Vec<(Shape, crate::dtype::DType, crate::storage::Device)>),
+}
+
+/// The backward of a fused native op: one gradient per input (None where
+/// `needs` is false), reading its saved tensors through `unpack` (which
+/// checks their versions). Under create_graph (grad mode on) the result
+/// must be differentiable.
+pub trait FusedBackward: Send + Sync {
+    fn backward(
+        &self,
+        g: &Tensor,
+        needs: &[bool],
+        unpack: &dyn Fn(&Saved) -> Result<Tensor>,
+    ) -> Result<Vec<Option<Tensor>>>;
 }
 
 pub type CustomBackward =
@@ -288,6 +303,7 @@ impl Rule {
                 | Matmul(..)
                 | Addmm(..)
                 | Conv2d(..)
+                | Fused(..)
                 | CopySlices { .. }
                 // PyTorch's nodes save the index tensors (and where's condition)
                 | Where(..)
@@ -771,6 +787,7 @@ pub fn apply(
             Ok(out)
         }
         Rule::Custom(f) => f(g),
+        Rule::Fused(f) => f.backward(g, needs, &un),
         Rule::ZeroLink(links) => {
             let mut out = vec![Some(g.clone())];
             for (i, (shape, dtype, device)) in links.iter().enumerate() {

@@ -294,8 +294,40 @@ pub fn _adagrad_step(
     })
 }
 
+/// One LSTM layer in one direction (`Tensor::lstm_layer`): `[T, N, I]` in,
+/// `[T + 1, N, H]` out (every step's hidden state, then the final cell state).
+#[allow(clippy::too_many_arguments)]
+#[pyfunction]
+#[pyo3(signature = (input, hx, cx, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=false))]
+pub fn _lstm_layer(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    hx: PyRef<'_, PyTensor>,
+    cx: PyRef<'_, PyTensor>,
+    weight_ih: PyRef<'_, PyTensor>,
+    weight_hh: PyRef<'_, PyTensor>,
+    bias_ih: Option<PyRef<'_, PyTensor>>,
+    bias_hh: Option<PyRef<'_, PyTensor>>,
+    reverse: bool,
+) -> PyResult<PyTensor> {
+    let (x, h, c) = (input.t.clone(), hx.t.clone(), cx.t.clone());
+    let (w_ih, w_hh) = (weight_ih.t.clone(), weight_hh.t.clone());
+    let (b_ih, b_hh) = (bias_ih.map(|b| b.t.clone()), bias_hh.map(|b| b.t.clone()));
+    let work = x.numel() * w_hh.numel();
+    Ok(PyTensor::wrap(run(py, work, || {
+        let w = crate::tensor::LstmWeights {
+            w_ih: &w_ih,
+            w_hh: &w_hh,
+            b_ih: b_ih.as_ref(),
+            b_hh: b_hh.as_ref(),
+        };
+        x.lstm_layer(&h, &c, &w, reverse)
+    })?))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(linear, m)?)?;
+    m.add_function(wrap_pyfunction!(_lstm_layer, m)?)?;
     m.add_function(wrap_pyfunction!(im2col, m)?)?;
     m.add_function(wrap_pyfunction!(col2im, m)?)?;
     m.add_function(wrap_pyfunction!(conv2d, m)?)?;

@@ -11,11 +11,13 @@ mod inplace;
 mod linalg;
 mod optim;
 mod reduce;
+mod rnn;
 mod views;
 mod window;
 
 pub use conv::ConvCtx;
 pub use index::IndexArg;
+pub use rnn::LstmWeights;
 pub use window::Window2d;
 
 use crate::autograd::is_grad_enabled;

@@ -9,6 +9,7 @@ pub mod elementwise;
 pub mod fastmath;
 pub mod index;
 pub mod lanes;
+pub mod lstm;
 pub mod matmul;
 pub mod optim;
 pub mod reduce;

@@ -59,7 +59,7 @@ macro_rules! multiversion {
                 unsafe fn v4<$($g $(: $b)?),*>($($a: $t),*) $(-> $r)? where $($w)* { generic($($a),*) }
                 #[target_feature(enable = "avx2,fma,bmi1,bmi2,popcnt,lzcnt")]
                 unsafe fn v3<$($g $(: $b)?),*>($($a: $t),*) $(-> $r)? where $($w)* { generic($($a),*) }
-                match level() {
+                match $crate::backend::cpu::simd::level() {
                     // Safety: level() checked that the CPU has these features.
                     3 => return unsafe { v4($($a),*) },
                     2 => return unsafe { v3($($a),*) },
@@ -70,6 +70,8 @@ macro_rules! multiversion {
         }
     };
 }
+
+pub(crate) use multiversion;
 
 multiversion! {
     pub fn map_slice<S, D, F>(src: &[S], dst: &mut [MaybeUninit<D>], f: &F) where [S: Copy, F: Fn(S) -> D] {

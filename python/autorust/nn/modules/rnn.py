@@ -1,8 +1,10 @@
 """Recurrent layers (``RNN``, ``LSTM``, ``GRU`` and their cells) with
 PyTorch's parameter names, shapes, gate order and initialisation (every
 parameter uniform in +-1/sqrt(hidden_size), drawn in registration order), so
-a seeded model starts from PyTorch's numbers. The time loop runs in Python
-over native matmuls; autograd goes through it."""
+a seeded model starts from PyTorch's numbers. An LSTM layer runs natively,
+one graph node per layer and direction (``_native._lstm_layer``); the other
+cells loop over time in Python over native matmuls, autograd going through
+them."""
 
 import math
 
@@ -73,11 +75,17 @@ class RNNBase(Module):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}D tensor instead")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.shape[-1]}")
+        weight_dtype = self.weight_ih_l0.dtype
+        if input.dtype != weight_dtype:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype ({weight_dtype}). Convert input: "
+                             f"input.to({weight_dtype}), or convert model: model.to({input.dtype})")
         batched = input.dim() == 3
         x = input if batched else input.unsqueeze(1 if not self.batch_first else 0)
         if self.batch_first:
             x = x.transpose(0, 1)  # [T, N, F]
         T, N = x.shape[0], x.shape[1]
+        if T == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         dirs = 2 if self.bidirectional else 1
         if hx is None:
             h0 = x.new_zeros(self.num_layers * dirs, N, self.hidden_size)
@@ -97,6 +105,13 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
                 k = layer * dirs + d
                 h, c = h0[k], (c0[k] if lstm else None)
+                if lstm:
+                    # [T + 1, N, H]: every step's hidden state, then the final cell state
+                    packed = _native._lstm_layer(layer_input, h, c, w_ih, w_hh, b_ih, b_hh, bool(d))
+                    outs.append(packed[:T])
+                    h_n.append(packed[0 if d else T - 1])
+                    c_n.append(packed[T])
+                    continue
                 steps = [None] * T
                 order = range(T - 1, -1, -1) if d else range(T)
                 for t in order:
