@@ -131,37 +131,11 @@ pub fn cos_f32(x: f32) -> f32 {
     }
 }
 
-/// Natural log for f32 inputs, via the f64 mantissa/exponent split.
+/// Natural log for f32 inputs: `ln_f64` of the widened value (f32
+/// subnormals are normal in f64), rounded once.
 #[inline(always)]
 pub fn ln(x: f32) -> f32 {
-    let xd = x as f64; // f32 subnormals are normal in f64
-    let bits = xd.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    if m > std::f64::consts::SQRT_2 {
-        m *= 0.5;
-        e += 1;
-    }
-    let s = (m - 1.0) / (m + 1.0);
-    let s2 = s * s;
-    let mut p = 1.0 / 15.0;
-    p = p * s2 + 1.0 / 13.0;
-    p = p * s2 + 1.0 / 11.0;
-    p = p * s2 + 1.0 / 9.0;
-    p = p * s2 + 1.0 / 7.0;
-    p = p * s2 + 1.0 / 5.0;
-    p = p * s2 + 1.0 / 3.0;
-    p = p * s2 + 1.0;
-    let r = (e as f64 * std::f64::consts::LN_2 + 2.0 * s * p) as f32;
-    if x == 0.0 {
-        f32::NEG_INFINITY
-    } else if x < 0.0 || x.is_nan() {
-        f32::NAN
-    } else if x.is_infinite() {
-        x
-    } else {
-        r
-    }
+    ln_f64(x as f64) as f32
 }
 
 /// ln for positive normal f64 inputs (every f32 magnitude is one), via the

@@ -250,40 +250,18 @@ impl<D: Element> CastFrom for D {
     }
 }
 
-/// `out[i] = f(src[layout offset i])` in row-major order; contiguous inputs
-/// run the CPU-dispatched slice loop (vectorised), large ones on rayon.
+/// `out[i] = f(src[layout offset i])` in row-major order (see
+/// `map_strided_kernel`), for closures small enough to inline.
 pub fn map_strided<S: Copy + Sync, D: Copy + Send + Sync, F: Fn(S) -> D + Sync + Send>(
     src: &[S],
     l: &Layout,
     f: F,
 ) -> Vec<D> {
-    let n = l.numel();
-    let mut out: Vec<D> = Vec::with_capacity(n);
-    if let Some(r) = l.contiguous_range() {
-        let s = &src[r];
-        let dst = &mut out.spare_capacity_mut()[..n];
-        if n >= PAR_THRESHOLD {
-            dst.par_chunks_mut(CHUNK)
-                .zip(s.par_chunks(CHUNK))
-                .for_each(|(o, i)| simd::map_slice(i, o, &f));
-        } else {
-            simd::map_slice(s, dst, &f);
-        }
-        // Safety: map_slice wrote all n slots.
-        unsafe { out.set_len(n) };
-        return out;
-    }
-    let dst = &mut out.spare_capacity_mut()[..n];
-    strided::map_into(src, l, dst, &f, &|s: &[S], o: &mut [MaybeUninit<D>]| {
-        simd::map_slice(s, o, &f)
-    });
-    // Safety: map_into wrote all n slots.
-    unsafe { out.set_len(n) };
-    out
+    map_strided_kernel(src, l, &simd::FnKernel(f))
 }
 
-/// `map_strided` for a `simd::Kernel` (element functions too large to
-/// inline as a closure).
+/// `out[i] = k(src[layout offset i])` in row-major order; contiguous inputs
+/// run the CPU-dispatched slice loop (vectorised), large ones on rayon.
 pub fn map_strided_kernel<S: Copy + Sync, D: Copy + Send + Sync, K: simd::Kernel<S, D>>(
     src: &[S],
     l: &Layout,
@@ -317,55 +295,12 @@ pub fn map_strided_kernel<S: Copy + Sync, D: Copy + Send + Sync, K: simd::Kernel
     out
 }
 
-/// `map2_strided` for a `simd::Kernel2`, over two layouts of one shape.
-pub fn map2_strided_kernel<
-    A: Copy + Sync + Send,
-    B: Copy + Sync + Send,
-    D: Copy + Send + Sync,
-    K: simd::Kernel2<A, B, D>,
->(
-    a: &[A],
-    la: &Layout,
-    b: &[B],
-    lb: &Layout,
-    k: &K,
-) -> Vec<D> {
-    let n = la.numel();
-    let mut out: Vec<D> = Vec::with_capacity(n);
-    if let (Some(ra), Some(rb)) = (la.contiguous_range(), lb.contiguous_range()) {
-        let (sa, sb) = (&a[ra], &b[rb]);
-        let dst = &mut out.spare_capacity_mut()[..n];
-        if n >= PAR_THRESHOLD {
-            dst.par_chunks_mut(CHUNK)
-                .zip(sa.par_chunks(CHUNK).zip(sb.par_chunks(CHUNK)))
-                .for_each(|(o, (x, y))| simd::map2_kernel_slice(x, y, o, k));
-        } else {
-            simd::map2_kernel_slice(sa, sb, dst, k);
-        }
-        // Safety: map2_kernel_slice wrote all n slots.
-        unsafe { out.set_len(n) };
-        return out;
-    }
-    if n >= STRIDED_COPY_MIN {
-        // as in map2_strided: contiguous copies, then the vectorised loop
-        let (ca, cb) = (map_strided(a, la, |v| v), map_strided(b, lb, |v| v));
-        let l = Layout::contiguous(la.shape.clone());
-        return map2_strided_kernel(&ca, &l, &cb, &l, k);
-    }
-    walk(
-        &la.shape,
-        &[&la.strides, &lb.strides],
-        &[la.offset, lb.offset],
-        |[i, j]| out.push(k.apply2(a[i], b[j])),
-    );
-    out
-}
-
 /// From this many elements a two-operand map over strided operands copies
 /// them contiguous first.
 const STRIDED_COPY_MIN: usize = 4096;
 
-/// `out[i] = f(a[i], b[i])` over two layouts of the same (broadcast) shape.
+/// `out[i] = f(a[i], b[i])` over two layouts of the same (broadcast) shape
+/// (see `map2_strided_kernel`), for closures small enough to inline.
 pub fn map2_strided<
     A: Copy + Sync + Send,
     B: Copy + Sync + Send,
@@ -378,6 +313,25 @@ pub fn map2_strided<
     lb: &Layout,
     f: F,
 ) -> Vec<D> {
+    map2_strided_kernel(a, la, b, lb, &simd::FnKernel(f))
+}
+
+/// `out[i] = k(a[i], b[i])` over two layouts of the same (broadcast) shape.
+pub fn map2_strided_kernel<
+    A: Copy + Sync + Send,
+    B: Copy + Sync + Send,
+    D: Copy + Send + Sync,
+    K: simd::Kernel2<A, B, D>,
+>(
+    a: &[A],
+    la: &Layout,
+    b: &[B],
+    lb: &Layout,
+    k: &K,
+) -> Vec<D> {
+    // small closures over the kernel: they inline, and `apply2` is
+    // inline(always), so the slice loops below still vectorise
+    let f = |x: A, y: B| k.apply2(x, y);
     let n = la.numel();
     if let (Some(ra), Some(rb)) = (la.contiguous_range(), lb.contiguous_range()) {
         let (sa, sb) = (&a[ra], &b[rb]);
@@ -386,11 +340,11 @@ pub fn map2_strided<
         if n >= PAR_THRESHOLD {
             dst.par_chunks_mut(CHUNK)
                 .zip(sa.par_chunks(CHUNK).zip(sb.par_chunks(CHUNK)))
-                .for_each(|(o, (x, y))| simd::map2_slice(x, y, o, &f));
+                .for_each(|(o, (x, y))| simd::map2_kernel_slice(x, y, o, k));
         } else {
-            simd::map2_slice(sa, sb, dst, &f);
+            simd::map2_kernel_slice(sa, sb, dst, k);
         }
-        // Safety: map2_slice wrote all n slots.
+        // Safety: map2_kernel_slice wrote all n slots.
         unsafe { out.set_len(n) };
         return out;
     }
@@ -426,7 +380,7 @@ pub fn map2_strided<
         // strided.rs), then the vectorised loop beats a strided walk
         let (ca, cb) = (map_strided(a, la, |v| v), map_strided(b, lb, |v| v));
         let l = Layout::contiguous(la.shape.clone());
-        return map2_strided(&ca, &l, &cb, &l, f);
+        return map2_strided_kernel(&ca, &l, &cb, &l, k);
     }
     let mut out = Vec::with_capacity(n);
     walk(

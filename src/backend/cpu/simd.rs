@@ -96,6 +96,24 @@ multiversion! {
     }
 }
 
+/// A closure as a kernel (`map_strided` and `map2_strided` take closures
+/// small enough to inline and run them through the kernel loops).
+pub struct FnKernel<F>(pub F);
+
+impl<S, D, F: Fn(S) -> D + Sync + Send> Kernel<S, D> for FnKernel<F> {
+    #[inline(always)]
+    fn apply(&self, x: S) -> D {
+        (self.0)(x)
+    }
+}
+
+impl<A, B, D, F: Fn(A, B) -> D + Sync + Send> Kernel2<A, B, D> for FnKernel<F> {
+    #[inline(always)]
+    fn apply2(&self, a: A, b: B) -> D {
+        (self.0)(a, b)
+    }
+}
+
 /// The two-operand `Kernel` (`map2_kernel_slice`).
 pub trait Kernel2<A, B, D>: Sync + Send {
     fn apply2(&self, a: A, b: B) -> D;
