@@ -65,6 +65,10 @@ pub struct Node {
     /// Which output of PyTorch's multi-output op this node stands for
     /// (piece `i` of a split, the max of aminmax): the number edges to it show.
     pub output_nr: u32,
+    /// An output of a multi-output op made as a view of one packed result
+    /// (the LSTM layer's output, h_n and c_n): Python is shown the node
+    /// its one edge leads to (the op's node), as output `output_nr`.
+    pub shows_producer: bool,
 }
 
 struct Slot {
@@ -211,6 +215,7 @@ impl NodeRef {
             origin: 0,
             hidden_inputs: 0,
             output_nr: 0,
+            shows_producer: false,
         }))
     }
     /// A new count on a live node (None if it was freed meanwhile).
@@ -322,6 +327,32 @@ pub fn set_output_nr(t: &crate::tensor::Tensor, nr: u32) {
     if let Some(id) = t.grad_fn_id() {
         if let Some(n) = ARENA.lock().get_mut(id) {
             n.output_nr = nr;
+        }
+    }
+}
+
+/// Marks `t`'s grad_fn (a view of a multi-output op's packed result) as that
+/// op's output `nr` (see `Node::shows_producer`).
+pub fn show_as_output_of_producer(t: &crate::tensor::Tensor, nr: u32) {
+    if let Some(id) = t.grad_fn_id() {
+        if let Some(n) = ARENA.lock().get_mut(id) {
+            n.output_nr = nr;
+            n.shows_producer = true;
+        }
+    }
+}
+
+impl Arena {
+    /// The node Python shows for `id`, and the output of it an edge to `id`
+    /// carries (see `Node::shows_producer`).
+    pub fn shown(&self, id: NodeId) -> (NodeId, u32) {
+        match self.get(id) {
+            Some(n) if n.shows_producer => match n.edges.first() {
+                Some(Some(e)) => (e.node, n.output_nr),
+                _ => (id, n.output_nr),
+            },
+            Some(n) => (id, n.output_nr),
+            None => (id, 0),
         }
     }
 }

@@ -71,18 +71,19 @@ def test_module_gradients_match_finite_differences():
     check_grads(run, rng.normal(size=(N, T, I)), rng.normal(size=(4, N, H)), rng.normal(size=(4, N, H)), atol=1e-7)
 
 
-def test_graph_shows_one_node_per_layer_and_direction():
+def test_graph_shows_one_node_per_layer_and_direction_with_three_outputs():
     lstm = torch.nn.LSTM(I, H, num_layers=2)
     out, (h_n, c_n) = lstm(torch.randn(T, N, I))
-    names = set()
-    stack = [out.grad_fn]
-    while stack:
-        f = stack.pop()
-        if f is not None and type(f).__name__ not in names:
-            names.add(type(f).__name__)
-            stack.extend(g for g, _ in f.next_functions)
-    assert "MkldnnRnnLayerBackward0" in names
-    assert not names & {"SigmoidBackward0", "TanhBackward0", "MmBackward0", "AddmmBackward0"}
+    top = out.grad_fn
+    assert type(top).__name__ == "MkldnnRnnLayerBackward0" and out.grad_fn is top
+    # PyTorch's inputs: the layer below, four weights, then hx and cx (None: no grad)
+    (below, nr), *rest = top.next_functions
+    assert type(below).__name__ == "MkldnnRnnLayerBackward0" and nr == 0
+    assert [type(f).__name__ for f, _ in rest] == ["AccumulateGrad"] * 4 + ["NoneType"] * 2
+    assert [type(f).__name__ for f, _ in below.next_functions] == ["NoneType"] + ["AccumulateGrad"] * 4 + ["NoneType"] * 2
+    # PyTorch's outputs of the layer's node: 0 the output, 1 h_n, 2 c_n
+    assert [(f, n) for f, n in h_n.grad_fn.next_functions] == [(below, 1), (top, 1)]
+    assert [(f, n) for f, n in c_n.grad_fn.next_functions] == [(below, 2), (top, 2)]
     assert type(h_n.grad_fn).__name__ == "StackBackward0" and type(c_n.grad_fn).__name__ == "StackBackward0"
 
 

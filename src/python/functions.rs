@@ -543,6 +543,13 @@ pub fn _set_output_nr(t: PyRef<'_, PyTensor>, nr: u32) {
     crate::graph::set_output_nr(&t.t, nr);
 }
 
+/// Marks `t`, a view of a multi-output op's packed result, as output `nr`
+/// of the op's node (the LSTM layer's output, h_n, c_n).
+#[pyfunction]
+pub fn _show_as_output(t: PyRef<'_, PyTensor>, nr: u32) {
+    crate::graph::show_as_output_of_producer(&t.t, nr);
+}
+
 /// Marks `t` as output `nr` of `function` (PyTorch's name: "Unbind",
 /// "Split"), a function returning several views: an in-place write to it
 /// in the graph is refused, as in PyTorch.

@@ -98,6 +98,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(grad, m)?)?;
     m.add_function(wrap_pyfunction!(_set_grad_fn_name, m)?)?;
     m.add_function(wrap_pyfunction!(_set_output_nr, m)?)?;
+    m.add_function(wrap_pyfunction!(_show_as_output, m)?)?;
     m.add_function(wrap_pyfunction!(_inplace_apply, m)?)?;
     m.add_function(wrap_pyfunction!(_zero_node, m)?)?;
     m.add_function(wrap_pyfunction!(_check_inplace, m)?)?;

@@ -49,10 +49,12 @@ impl PyNode {
                         .iter()
                         .enumerate()
                         .filter(|(i, _)| *i >= 32 || n.hidden_inputs & (1 << i) == 0)
-                        .map(|(_, e)| {
-                            let id = e.as_ref().map(|e| e.node);
-                            let nr = id.and_then(|id| arena.get(id)).map_or(0, |t| t.output_nr);
-                            (id, nr)
+                        .map(|(_, e)| match e {
+                            Some(e) => {
+                                let (id, nr) = arena.shown(e.node);
+                                (Some(id), nr)
+                            }
+                            None => (None, 0),
                         })
                         .collect()
                 })

@@ -459,7 +459,12 @@ impl PyTensor {
     }
     #[getter]
     fn grad_fn(&self) -> Option<PyNode> {
-        self.t.grad_fn().map(|r| PyNode { r })
+        let r = self.t.grad_fn()?;
+        let (shown, _) = crate::graph::ARENA.lock().shown(r.id());
+        if shown == r.id() {
+            return Some(PyNode { r });
+        }
+        crate::graph::NodeRef::from_id(shown).map(|r| PyNode { r })
     }
     #[getter]
     fn get_data(&self) -> PyTensor {

@@ -108,9 +108,13 @@ class RNNBase(Module):
                 if lstm:
                     # [T + 1, N, H]: every step's hidden state, then the final cell state
                     packed = _native._lstm_layer(layer_input, h, c, w_ih, w_hh, b_ih, b_hh, bool(d))
-                    outs.append(packed[:T])
-                    h_n.append(packed[0 if d else T - 1])
-                    c_n.append(packed[T])
+                    # shown as PyTorch's three outputs of the layer's node
+                    pieces = (packed[:T], packed[0 if d else T - 1], packed[T])
+                    for nr, piece in enumerate(pieces):
+                        _native._show_as_output(piece, nr)
+                    outs.append(pieces[0])
+                    h_n.append(pieces[1])
+                    c_n.append(pieces[2])
                     continue
                 steps = [None] * T
                 order = range(T - 1, -1, -1) if d else range(T)
