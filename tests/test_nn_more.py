@@ -312,6 +312,8 @@ def test_instance_and_rms_norm_and_channel_rearrangements_against_numpy():
     m.eval()
     np.testing.assert_allclose(m(x).detach().numpy(), (a - m.running_mean.numpy()[:, None, None]) / np.sqrt(m.running_var.numpy()[:, None, None] + 1e-5), rtol=1e-10)
     check_grads(lambda t: nn.functional.instance_norm(t, eps=1e-3).square().sum(), a)
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element when training"):
+        nn.functional.instance_norm(torch.randn(2, 3, 1, 1))
     r = nn.RMSNorm(5, dtype=torch.float64)
     np.testing.assert_allclose(r(x).detach().numpy(), a / np.sqrt((a * a).mean(-1, keepdims=True) + np.finfo(np.float64).eps), rtol=1e-10)
     check_grads(lambda t: nn.functional.rms_norm(t, (4, 5), eps=1e-6).sin().sum(), a)

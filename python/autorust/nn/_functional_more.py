@@ -112,12 +112,11 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def prelu(input, weight):
-    def f(x, w):
-        if x.dim() >= 2 and w.numel() > 1:
-            w = w.reshape((1, -1) + (1,) * (x.dim() - 2))
-        return _native.where(x > 0, x, w * x)
-
-    return composite("PreluKernelBackward0", f, input, weight)
+    # PyTorch's prelu reshapes the weight to [1, C, 1, ...] (a view in the
+    # graph) for inputs of 2 or more dims, then runs its kernel
+    if input.dim() >= 2:
+        weight = weight.reshape((1, weight.numel()) + (1,) * (input.dim() - 2))
+    return composite("PreluKernelBackward0", lambda x, w: _native.where(x > 0, x, w * x), input, weight)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -630,34 +629,32 @@ def channel_shuffle(input, groups):
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True, momentum=0.1, eps=1e-5):
-    """Each (sample, channel) normalised over its own positions; running
-    statistics, when given, move towards the batch average of those (the
-    variances unbiased), as PyTorch's."""
-    dims = tuple(range(2, input.dim()))
-    shape = [1, input.shape[1]] + [1] * len(dims)
-    if use_input_stats:
-        mean = input.mean(dims, keepdim=True)
-        var = input.var(dims, keepdim=True, unbiased=False)
-        if running_mean is not None or running_var is not None:
-            from .._grad_mode import no_grad
+    """Each (sample, channel) normalised over its own positions, computed
+    as PyTorch's: a batch norm over the input viewed as one sample of N*C
+    channels (weight, bias and running statistics repeated per sample), so
+    the graph shows PyTorch's nodes; the running statistics then take the
+    average over the samples (variances unbiased)."""
+    from ._normalization import batch_norm
 
-            with no_grad():
-                if running_mean is not None:
-                    running_mean.mul_(1 - momentum).add_(mean.mean(0).reshape(-1) * momentum)
-                if running_var is not None:
-                    n = 1
-                    for d in dims:
-                        n *= input.shape[d]
-                    unbiased = input.var(dims, keepdim=True, unbiased=n > 1)
-                    running_var.mul_(1 - momentum).add_(unbiased.mean(0).reshape(-1) * momentum)
-    else:
-        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
-    out = (input - mean) / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+    if use_input_stats:
+        spatial = 1
+        for d in input.shape[2:]:
+            spatial *= d
+        if spatial == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.size()}")
+    b, c = input.shape[0], input.shape[1]
+    x = input.contiguous().view([1, b * c] + list(input.shape[2:]))
+    repeat = lambda t: t.repeat(b) if t is not None else None  # noqa: E731
+    mean_, var_ = repeat(running_mean), repeat(running_var)
+    out = batch_norm(x, mean_, var_, repeat(weight), repeat(bias), use_input_stats, momentum, eps)
+    if use_input_stats and (running_mean is not None or running_var is not None):
+        from .._grad_mode import no_grad
+
+        with no_grad():
+            for running, repeated in ((running_mean, mean_), (running_var, var_)):
+                if running is not None:
+                    running.copy_(repeated.view(b, c).mean(0))
+    return out.view(input.shape)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
