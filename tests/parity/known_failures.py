@@ -18,8 +18,6 @@ ZERO_DERIVATIVE_LINKS = "a first- or second-order gradient that is mathematicall
 KNOWN_FAILURES = {
     # ERROR_WORDING
     "errors-177": ERROR_WORDING,
-    "errors-269": ERROR_WORDING,
-    "errors-362": ERROR_WORDING,
     # FREED_GRAPH
     "autograd-67": FREED_GRAPH,
     "autograd-207": FREED_GRAPH,
