@@ -27,9 +27,10 @@ def _rnn_cell(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
     if mode == "GRU":
         ir, iz, in_ = gi.chunk(3, -1)
         hr, hz, hn = gh.chunk(3, -1)
-        r, z = (ir + hr).sigmoid(), (iz + hz).sigmoid()
-        n = (in_ + r * hn).tanh()
-        return (1 - z) * n + z * h, None
+        r, z = (hr + ir).sigmoid(), (hz + iz).sigmoid()
+        n = (in_ + hn * r).tanh()
+        # PyTorch's form of (1 - z) * n + z * h: its rounding and its graph
+        return (h - n) * z + n, None
     pre = gi + gh
     return (pre.tanh() if mode == "RNN_TANH" else pre.relu()), None
 
