@@ -6,7 +6,7 @@ shrinks: fix the cause, then remove the entry."""
 
 ERROR_WORDING = "both refuse the call, with another exception type or other words (a different check fails first, or the message is autorust's own)"
 FREED_GRAPH = "a second backward through a node: one library refuses it (the node's saved tensors were freed) and the other runs it, because they disagree on whether the node saved tensors"
-GRAPH_NODES = "a composite op shows its inner nodes (or other node names) where PyTorch shows one node: conv1d and transposed convolutions (ConvolutionBackward0), upsampling, adaptive pools, pixel/channel shuffle, attention's views, svdvals and logdet (outputs of one multi-output node)"
+GRAPH_NODES = "an op whose graph shows other nodes than PyTorch's: a scalar multiply recorded as MulBackward0 where PyTorch's Scalar overload is MulBackward1, svdvals and slogdet's log-determinant not shown as outputs of one multi-output node (LinalgSvdBackward0, LinalgSlogdetBackward0), attention's reshapes (UnsafeViewBackward0 where PyTorch views or squeezes)"
 MEDIAN_TIES = "median over tied values: PyTorch's selection gives the gradient to another of the equal elements"
 MIXED_DTYPE_BACKWARD = "PyTorch's backward kernels refuse mixed float32/float64 operands (addmv: 'must have the same dtype'; huber_loss: 'Found dtype Double but expected Float'); autorust's backward computes the gradient"
 OPTIMIZER_ROUNDING = 'RMSprop divides each step by a running gradient magnitude: float32 rounding differences in a small gradient grow past the tolerance within two steps'
