@@ -145,6 +145,11 @@ pub enum Rule {
     Cumsum {
         dim: usize,
     },
+    Cumprod {
+        dim: usize,
+        x: Saved,
+        out: Saved,
+    },
     Softmax {
         out: Saved,
         dim: usize,
@@ -276,6 +281,7 @@ impl Rule {
             | Softmax { out: s, .. }
             | LogSoftmax { out: s, .. }
             | Prod { out: s, .. }
+            | Cumprod { out: s, .. }
             | Extremum { out: s, .. } => s,
             _ => return,
         };
@@ -297,6 +303,7 @@ impl Rule {
                 | MaxMin { .. }
                 | Remainder(..)
                 | Prod { .. }
+                | Cumprod { .. }
                 | Extremum { .. }
                 | Softmax { .. }
                 | LogSoftmax { .. }
@@ -654,16 +661,13 @@ pub fn apply(
             let zeros = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(zeros.scatter(*dim as i64, &idx, &g, false)?)
         }
-        Rule::Cumsum { dim } => {
-            if !crate::autograd::is_grad_enabled() {
-                let fused = g.with_storage(|s, l| s.cumsum_reverse(l, *dim));
-                if let Some(s) = fused {
-                    return one(Tensor::contiguous_from(s, g.shape()));
-                }
-            }
-            let d = *dim as i64;
-            one(g.flip(&[d])?.cumsum(d)?.flip(&[d])?)
-        }
+        Rule::Cumsum { dim } => one(crate::tensor::reversed_cumsum(g, *dim)?),
+        Rule::Cumprod { dim, x, out } => one(crate::tensor::cumprod_backward(
+            g,
+            &un(x)?,
+            &un(out)?,
+            *dim,
+        )?),
         Rule::Softmax { out, dim } => {
             let y = un(out)?;
             if !crate::autograd::is_grad_enabled() {

@@ -492,6 +492,17 @@ impl Storage {
             )),
         }
     }
+    /// The prefix product along `dim`, where there is a kernel for it
+    /// (None: the caller composes it).
+    pub fn cumprod(&self, l: &Layout, dim: usize) -> Result<Option<Storage>> {
+        guard_alloc("cumprod", l.numel(), DType::F64)?;
+        match self {
+            Storage::Cpu(s) => Ok(Some(Storage::Cpu(cpu::reduce::cumprod(s, l, dim)))),
+            Storage::Meta(m) => Ok(Some(meta(m.dtype, l.numel()))),
+            #[allow(unreachable_patterns)]
+            _ => Ok(None),
+        }
+    }
     pub fn softmax(&self, l: &Layout, dim: usize, log: bool) -> Result<Storage> {
         guard_alloc("softmax", l.numel(), self.dtype())?;
         match self {

@@ -14,7 +14,7 @@ abs absolute neg negative sign exp log log1p expm1 sqrt rsqrt sin cos tan tanh s
 reciprocal floor ceil round trunc fix erf clamp clip atan2 arctan2 maximum minimum
 eq ne lt le gt ge greater less logical_and logical_or logical_xor logical_not bitwise_not
 bitwise_and bitwise_or bitwise_xor
-sum mean prod amax amin max min argmax argmin var std var_mean norm logsumexp cumsum all any count_nonzero
+sum mean prod amax amin max min argmax argmin var std var_mean norm logsumexp cumsum cumprod all any count_nonzero
 softmax log_softmax matmul mm bmm mv dot outer
 reshape view_as flatten ravel permute transpose swapaxes t squeeze unsqueeze narrow select index_select gather diagonal
 scatter scatter_add chunk split tensor_split unbind flip nonzero movedim moveaxis tile unflatten

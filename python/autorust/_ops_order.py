@@ -1,6 +1,6 @@
 """Order statistics, counting and running reductions: median, mode,
 kthvalue, quantile, unique, bincount, histc, searchsorted, cummax/cummin,
-cumprod, logcumsumexp, aminmax.
+logcumsumexp, aminmax.
 
 Orders and counts are found on the host with NumPy (a readback for GPU
 tensors); the values are then gathered from the input where it lives, so
@@ -344,25 +344,6 @@ def cummin(self, dim):
     return _cumulative_extreme(self, dim, False, "cummin")
 
 
-def cumprod(self, dim, *, dtype=None):
-    return composite("CumprodBackward0", lambda x: _cumprod(x, dim, dtype), self)
-
-
-def _cumprod(self, dim, dtype):
-    from ._dtype import int64
-
-    x = self.to(dtype) if dtype is not None else (self if self.is_floating_point() else self.to(int64))
-    if x.dim() == 0:
-        return x.clone()
-    n = x.shape[dim]
-    parts, acc = [], None
-    for i in range(n):
-        xi = x.narrow(dim, i, 1)
-        acc = xi if acc is None else acc * xi
-        parts.append(acc)
-    return _native.cat(parts, dim) if parts else x.clone()
-
-
 def logcumsumexp(self, dim):
     return composite("LogcumsumexpBackward0", lambda x: _logcumsumexp(x, dim), self)
 
@@ -394,5 +375,5 @@ def aminmax(self, *, dim=None, keepdim=False):
     return return_types.aminmax(smallest, largest)
 
 
-register([median, nanmedian, kthvalue, msort, mode, quantile, nanquantile, unique, unique_consecutive, bincount, histc, bucketize, cummax, cummin, cumprod, logcumsumexp, aminmax])
+register([median, nanmedian, kthvalue, msort, mode, quantile, nanquantile, unique, unique_consecutive, bincount, histc, bucketize, cummax, cummin, logcumsumexp, aminmax])
 register([searchsorted], methods=False)

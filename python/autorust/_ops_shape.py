@@ -430,12 +430,15 @@ def vander(x, N=None, increasing=False):
     n = x.shape[0] if N is None else N
     if n < 0:
         raise RuntimeError("N must be non-negative.")
-    from ._creation import ones
+    from ._creation import empty
 
-    # PyTorch's construction (so the graph and the rounding match): ones,
-    # x broadcast into columns 1.., then their running product in place
+    # PyTorch's construction (so the graph, the rounding and the version
+    # counts match): filled with ones, x broadcast into columns 1.., then
+    # their running product copied over them
     dtype = x.dtype if x.dtype.is_floating_point else int64
-    out = ones(x.shape[0], n, dtype=dtype, device=x.device)
+    out = empty(x.shape[0], n, dtype=dtype, device=x.device)
+    if n > 0:
+        out.fill_(1)
     if n > 1:
         out[:, 1:].copy_(x.unsqueeze(1))
         powers = out[:, 1:]

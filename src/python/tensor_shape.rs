@@ -379,11 +379,11 @@ impl PyTensor {
     }
     #[pyo3(signature = (dim, *, dtype=None))]
     fn cumsum(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-        let t = match dtype_arg(dtype)? {
-            Some(d) => self.t.to_dtype(d)?,
-            None => self.t.clone(),
-        };
-        wrap(t.cumsum(dim))
+        wrap(cast_to(&self.t, dtype)?.cumsum(dim))
+    }
+    #[pyo3(signature = (dim, *, dtype=None))]
+    fn cumprod(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        wrap(cast_to(&self.t, dtype)?.cumprod(dim))
     }
     #[pyo3(signature = (dim=None, dtype=None))]
     fn softmax(
@@ -555,4 +555,12 @@ fn scatter_impl(
             Ok(out)
         }
     }
+}
+
+/// The tensor in the `dtype=` argument's dtype (itself without one).
+fn cast_to(t: &Tensor, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Tensor> {
+    Ok(match dtype_arg(dtype)? {
+        Some(d) => t.to_dtype(d)?,
+        None => t.clone(),
+    })
 }

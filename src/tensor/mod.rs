@@ -12,12 +12,14 @@ mod linalg;
 mod optim;
 mod reduce;
 mod rnn;
+mod scan;
 mod views;
 mod window;
 
 pub use conv::ConvCtx;
 pub use index::IndexArg;
 pub use rnn::LstmWeights;
+pub(crate) use scan::{cumprod_backward, reversed_cumsum};
 pub use window::Window2d;
 
 use crate::autograd::is_grad_enabled;

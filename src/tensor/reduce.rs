@@ -1,5 +1,5 @@
 //! Reductions (sum, mean, prod, amax/amin, max/min with indices, arg
-//! reductions), cumsum and the softmax family.
+//! reductions) and the softmax family.
 
 use super::{record, Tensor};
 use crate::error::Result;
@@ -342,16 +342,6 @@ impl Tensor {
             });
         }
         Ok(Some((values, indices)))
-    }
-
-    pub fn cumsum(&self, dim: i64) -> Result<Tensor> {
-        let d = wrap_dim("cumsum", dim, self.ndim())?;
-        let storage = self.with_storage(|s, l| s.cumsum(l, d))?;
-        let out = Tensor::contiguous_from(storage, self.shape());
-        if out.dtype().is_float() {
-            record(&out, "CumsumBackward0", &[self], || Rule::Cumsum { dim: d });
-        }
-        Ok(out)
     }
 
     /// Fused, unrecorded (log_)softmax gradient over the last dim, if the

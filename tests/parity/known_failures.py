@@ -12,7 +12,6 @@ MIXED_DTYPE_BACKWARD = "PyTorch's backward kernels refuse mixed float32/float64 
 OPTIMIZER_ROUNDING = 'RMSprop divides each step by a running gradient magnitude: float32 rounding differences in a small gradient grow past the tolerance within two steps'
 QUANTILE_TIES = "quantile over tied values: PyTorch's selection gives the gradient to another of the equal elements"
 STRIDES = "PyTorch's elementwise ops keep a strided input's layout (round of a transposed view stays strided), so its linear takes matmul + add (AddBackward0); autorust's results are contiguous and take addmm"
-VERSION_DETAIL = "vander's running product is a chain of slice products here, one cumprod node in PyTorch: backward fails in both (PyTorch's vander saves a slice it then overwrites), but PyTorch's message names the whole [n, N-1] slice and one more version"
 ZERO_DERIVATIVE_LINKS = "a first- or second-order gradient that is mathematically constant is a function of the inputs here (requires_grad True, or a zero gradient where PyTorch has none) where PyTorch's backward kernel leaves it constant, or the reverse"
 
 KNOWN_FAILURES = {
@@ -53,36 +52,6 @@ KNOWN_FAILURES = {
     "ops2-63": QUANTILE_TIES,
     # STRIDES
     "ops-1842": STRIDES,
-    # VERSION_DETAIL
-    "ops-47": VERSION_DETAIL,
-    "ops-477": VERSION_DETAIL,
-    "ops-540": VERSION_DETAIL,
-    "ops-585": VERSION_DETAIL,
-    "ops-1154": VERSION_DETAIL,
-    "ops-1181": VERSION_DETAIL,
-    "ops-1288": VERSION_DETAIL,
-    "ops-1537": VERSION_DETAIL,
-    "ops-1708": VERSION_DETAIL,
-    "ops-1738": VERSION_DETAIL,
-    "ops-1744": VERSION_DETAIL,
-    "ops-1814": VERSION_DETAIL,
-    "ops-1821": VERSION_DETAIL,
-    "ops-1848": VERSION_DETAIL,
-    "ops-1887": VERSION_DETAIL,
-    "ops-1933": VERSION_DETAIL,
-    "ops-1955": VERSION_DETAIL,
-    "ops2-355": VERSION_DETAIL,
-    "ops2-388": VERSION_DETAIL,
-    "ops2-395": VERSION_DETAIL,
-    "ops2-406": VERSION_DETAIL,
-    "ops2-569": VERSION_DETAIL,
-    "ops2-590": VERSION_DETAIL,
-    "ops2-605": VERSION_DETAIL,
-    "ops2-781": VERSION_DETAIL,
-    "autograd-182": VERSION_DETAIL,
-    "autograd-500": VERSION_DETAIL,
-    "autograd-555": VERSION_DETAIL,
-    "autograd-846": VERSION_DETAIL,
     # ZERO_DERIVATIVE_LINKS
     "ops2-2": ZERO_DERIVATIVE_LINKS,
     "ops2-277": ZERO_DERIVATIVE_LINKS,

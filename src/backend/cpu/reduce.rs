@@ -248,69 +248,106 @@ pub fn arg_reduce(op: ArgReduceOp, x: &CpuStorage, l: &Layout, dim: usize) -> Re
     Ok(crate::with_cpu!(x, b => go(op, b.as_slice(), l, dim)))
 }
 
+/// The running combination of a scan (`cumsum`, `cumprod`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scan {
+    Sum,
+    Prod,
+}
+
 /// Inclusive prefix sum along `dim` (from the end with `reverse`: cumsum's
 /// gradient); output is contiguous in `l.shape`.
 pub fn cumsum(x: &CpuStorage, l: &Layout, dim: usize, reverse: bool) -> CpuStorage {
-    fn go<T: Element, A: Element + std::ops::Add<Output = A>>(
-        x: &[T],
-        l: &Layout,
-        dim: usize,
-        reverse: bool,
-    ) -> Vec<A> {
+    scan(x, l, dim, reverse, Scan::Sum)
+}
+
+/// Inclusive prefix product along `dim`, in the order PyTorch's kernel
+/// multiplies (left to right, so the rounding matches); contiguous output.
+pub fn cumprod(x: &CpuStorage, l: &Layout, dim: usize) -> CpuStorage {
+    scan(x, l, dim, false, Scan::Prod)
+}
+
+fn scan(x: &CpuStorage, l: &Layout, dim: usize, reverse: bool, kind: Scan) -> CpuStorage {
+    fn go<T, A>(x: &[T], l: &Layout, dim: usize, reverse: bool, kind: Scan) -> Vec<A>
+    where
+        T: Element,
+        A: Element + std::ops::Add<Output = A> + std::ops::Mul<Output = A>,
+    {
         let contiguous = map_strided(x, l, |v| A::from_f64_or_i64(v));
-        let n = l.shape.get(dim).copied().unwrap_or(1);
-        let inner: usize = l.shape[dim.min(l.ndim())..].iter().skip(1).product();
-        let mut out = contiguous;
-        if n == 0 || out.is_empty() {
-            return out;
+        match kind {
+            Scan::Sum => scan_in_place(contiguous, l, dim, reverse, A::zero(), |a, b| a + b),
+            Scan::Prod => scan_in_place(contiguous, l, dim, reverse, A::one(), |a, b| a * b),
         }
-        // in place, each (n x inner) block: row i += row i-1, so the inner
-        // loop runs over adjacent elements (vectorised for inner > 1); the
-        // blocks are independent and split over rayon
-        let scan = |blk: &mut [A]| {
-            if inner == 1 {
-                let mut acc = A::zero();
-                let mut step = |v: &mut A| {
-                    acc = acc + *v;
-                    *v = acc;
-                };
-                if reverse {
-                    blk.iter_mut().rev().for_each(&mut step);
-                } else {
-                    blk.iter_mut().for_each(&mut step);
-                }
-                return;
-            }
-            for k in 1..n {
-                // row i accumulates its predecessor in scan order
-                let (i, prev) = if reverse {
-                    (n - 1 - k, n - k)
-                } else {
-                    (k, k - 1)
-                };
-                let (lo, hi) = blk.split_at_mut(i.max(prev) * inner);
-                let (o, p) = if reverse {
-                    (&mut lo[i * inner..(i + 1) * inner], &hi[..inner])
-                } else {
-                    (&mut hi[..inner], &lo[prev * inner..])
-                };
-                for (o, &p) in o.iter_mut().zip(p) {
-                    *o = *o + p;
-                }
-            }
-        };
-        if out.len() >= super::PAR_THRESHOLD && out.len() > n * inner {
-            use rayon::prelude::*;
-            out.par_chunks_mut(n * inner).for_each(scan);
-        } else {
-            out.chunks_mut(n * inner).for_each(scan);
-        }
-        out
     }
     match x {
-        CpuStorage::F32(b) => go::<f32, f32>(b.as_slice(), l, dim, reverse).into_storage(),
-        CpuStorage::F64(b) => go::<f64, f64>(b.as_slice(), l, dim, reverse).into_storage(),
-        CpuStorage::I64(b) => go::<i64, i64>(b.as_slice(), l, dim, reverse).into_storage(),
-        CpuStorage::Bool(b) => go::<bool, i64>(b.as_slice(), l, dim, reverse).into_storage(),
+        CpuStorage::F32(b) => go::<f32, f32>(b.as_slice(), l, dim, reverse, kind).into_storage(),
+        CpuStorage::F64(b) => go::<f64, f64>(b.as_slice(), l, dim, reverse, kind).into_storage(),
+        CpuStorage::I64(b) => go::<i64, i64>(b.as_slice(), l, dim, reverse, kind).into_storage(),
+        CpuStorage::Bool(b) => go::<bool, i64>(b.as_slice(), l, dim, reverse, kind).into_storage(),
     }
+}
+
+/// Scans `out` (contiguous in `l.shape`) along `dim` in place: each
+/// element becomes `combine(running, element)`, the running value
+/// starting at `identity` (as PyTorch's kernel's does: its cumsum of -0.0
+/// is 0.0).
+fn scan_in_place<A: Element>(
+    mut out: Vec<A>,
+    l: &Layout,
+    dim: usize,
+    reverse: bool,
+    identity: A,
+    combine: impl Fn(A, A) -> A + Sync,
+) -> Vec<A> {
+    let n = l.shape.get(dim).copied().unwrap_or(1);
+    let inner: usize = l.shape[dim.min(l.ndim())..].iter().skip(1).product();
+    if n == 0 || out.is_empty() {
+        return out;
+    }
+    // in place, each (n x inner) block: row i combines row i-1, so the
+    // inner loop runs over adjacent elements (vectorised for inner > 1);
+    // the blocks are independent and split over rayon
+    let scan = |blk: &mut [A]| {
+        if inner == 1 {
+            let mut acc = identity;
+            let mut step = |v: &mut A| {
+                acc = combine(acc, *v);
+                *v = acc;
+            };
+            if reverse {
+                blk.iter_mut().rev().for_each(&mut step);
+            } else {
+                blk.iter_mut().for_each(&mut step);
+            }
+            return;
+        }
+        let first = if reverse { n - 1 } else { 0 };
+        for v in &mut blk[first * inner..(first + 1) * inner] {
+            *v = combine(identity, *v);
+        }
+        for k in 1..n {
+            // row i combines its predecessor in scan order
+            let (i, prev) = if reverse {
+                (n - 1 - k, n - k)
+            } else {
+                (k, k - 1)
+            };
+            let (lo, hi) = blk.split_at_mut(i.max(prev) * inner);
+            let (o, p) = if reverse {
+                (&mut lo[i * inner..(i + 1) * inner], &hi[..inner])
+            } else {
+                (&mut hi[..inner], &lo[prev * inner..])
+            };
+            for (o, &p) in o.iter_mut().zip(p) {
+                *o = combine(p, *o);
+            }
+        }
+    };
+    if out.len() >= super::PAR_THRESHOLD && out.len() > n * inner {
+        use rayon::prelude::*;
+        out.par_chunks_mut(n * inner).for_each(scan);
+    } else {
+        out.chunks_mut(n * inner).for_each(scan);
+    }
+    out
 }
