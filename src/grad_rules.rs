@@ -96,6 +96,9 @@ pub enum Rule {
     /// PyTorch defines no derivative (`x // y`, heaviside): backward
     /// through it raises, naming the aten op.
     NotImplemented(&'static str),
+    /// PyTorch's backward kernel refuses these operands (mixed dtypes it
+    /// cannot mix): backward through it raises this message.
+    Refused(&'static str),
     UnaryX(UnaryOp, Saved),
     UnaryOut(UnaryOp, Saved),
     Add {
@@ -482,6 +485,7 @@ pub fn apply(
         Rule::NotImplemented(op) => Err(Error::Runtime(format!(
             "derivative for aten::{op} is not implemented"
         ))),
+        Rule::Refused(message) => Err(Error::Runtime(message.to_string())),
         Rule::Neg => one(g.neg()?),
         Rule::UnaryX(op, x) | Rule::UnaryOut(op, x) => {
             let v = un(x)?;

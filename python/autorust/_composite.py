@@ -15,7 +15,7 @@ is piecewise constant: relu, leaky_relu, hardtanh, ...).
 
 from . import _native
 
-__all__ = ["composite", "composite_maybe_inplace", "node", "with_scalar"]
+__all__ = ["composite", "composite_maybe_inplace", "node", "refuse_backward", "with_scalar"]
 
 
 def composite(name, fn, *inputs, link=None):
@@ -23,6 +23,14 @@ def composite(name, fn, *inputs, link=None):
         return _native._composite(name, inputs, fn)
     link_name, positions = link
     return _native._composite(name, inputs, fn, link_name, list(positions))
+
+
+def refuse_backward(t, message):
+    """``t`` through a node whose backward raises ``RuntimeError(message)``:
+    for operands PyTorch's backward kernel refuses (mixed float dtypes
+    where it needs one), so that a gradient PyTorch cannot take is not
+    silently taken here. Used inside a composite, it stays unseen."""
+    return _native._refuse_backward(t, message)
 
 
 def composite_maybe_inplace(input, inplace, name, fn, link=None, inplace_name=None):

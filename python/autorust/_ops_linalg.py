@@ -5,7 +5,7 @@ diagonal, diag_embed, kron, cross, tensordot, einsum, cdist, block_diag."""
 import builtins
 
 from . import _native
-from ._composite import composite, node, with_scalar
+from ._composite import composite, node, refuse_backward, with_scalar
 from ._dims import wrap_dim as _wrap_dim
 from ._dtype import bool_
 from ._einsum import einsum, tensordot
@@ -97,9 +97,20 @@ def addr(self, vec1, vec2, *, beta=1, alpha=1):
             raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.dim()}-D")
     # the outer product in the dtype of the whole result, as PyTorch's kernel
     # (float32 vectors of a float64 addr are not multiplied in float32 first)
+    from ._dtype import scalar_name
     from ._promotion import common_dtype
 
     common = common_dtype(self, vec1, vec2)
+
+    # PyTorch takes a vector's gradient as grad.mv(the other vector), which
+    # refuses another vector whose dtype is not the gradient's
+    def mv_operand(v, other):
+        if other.dtype == common:
+            return v
+        n = scalar_name(other.dtype)
+        return refuse_backward(v, f"addmv input tensors must have the same dtype, but got {n}, {scalar_name(common)}, and {n}")
+
+    vec1, vec2 = mv_operand(vec1, vec2), mv_operand(vec2, vec1)
     vec1, vec2 = vec1.to(common), vec2.to(common)
     prod = _scaled(vec1.unsqueeze(1) * vec2.unsqueeze(0), alpha)
     return prod if beta == 0 else _scaled(self, beta) + prod

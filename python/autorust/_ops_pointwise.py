@@ -347,8 +347,9 @@ def _shift_operands(self, other, kernel):
     other = _as_tensor_like(other, self)
     for x in (self, other):
         if x.is_floating_point():
-            name = {"float32": "Float", "float64": "Double"}.get(str(x.dtype).split(".")[-1], str(x.dtype))
-            raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{name}\'')
+            from ._dtype import scalar_name
+
+            raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{scalar_name(x.dtype)}\'')
     from ._dtype import int64
 
     return self.to(int64), other.to(int64)

@@ -13,6 +13,7 @@ import functools
 import warnings
 
 from . import _native
+from ._dtype import scalar_name
 
 Tensor = _native.Tensor
 
@@ -44,10 +45,6 @@ def _can_cast(src, dst):
     return rank[src._name] <= rank[dst._name]
 
 
-def _type_name(dtype):
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}[dtype._name]
-
-
 def write_out(name, result, out, inputs=()):
     """Writes `result` into `out` as PyTorch's out= variants do; returns `out`."""
     if isinstance(out, (tuple, list)):
@@ -68,7 +65,7 @@ def write_out(name, result, out, inputs=()):
     if out.device != result.device:
         raise RuntimeError(f"Expected out tensor to have device {result.device}, but got {out.device} instead")
     if not _can_cast(result.dtype, out.dtype):
-        raise RuntimeError(f"result type {_type_name(result.dtype)} can't be cast to the desired output type {_type_name(out.dtype)}")
+        raise RuntimeError(f"result type {scalar_name(result.dtype)} can't be cast to the desired output type {scalar_name(out.dtype)}")
     if tuple(out.shape) != tuple(result.shape):
         if out.numel() != 0:
             warnings.warn(

@@ -695,6 +695,22 @@ pub fn _not_implemented(
     Ok(PyTensor::wrap(result))
 }
 
+/// `t` through a node whose backward raises `message` as a RuntimeError:
+/// where PyTorch's backward kernel refuses the operands it was given
+/// (`addr`'s mv over mixed float dtypes), autorust's refuses them too.
+#[pyfunction]
+pub fn _refuse_backward(t: PyRef<'_, PyTensor>, message: &str) -> PyTensor {
+    if !(t.t.requires_grad() && crate::autograd::is_grad_enabled()) {
+        return PyTensor::wrap(t.t.clone());
+    }
+    let out = t.t.detach();
+    let message = crate::graph::intern(message);
+    crate::tensor::record(&out, "RefusedBackward", &[&t.t], || {
+        crate::grad_rules::Rule::Refused(message)
+    });
+    PyTensor::wrap(out)
+}
+
 /// `set_default_dtype` for the native side's promotion rules.
 #[pyfunction]
 pub fn _set_default_float(dtype: &Bound<'_, PyAny>) -> PyResult<()> {

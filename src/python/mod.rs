@@ -105,6 +105,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_custom_node, m)?)?;
     m.add_function(wrap_pyfunction!(_composite, m)?)?;
     m.add_function(wrap_pyfunction!(_not_implemented, m)?)?;
+    m.add_function(wrap_pyfunction!(_refuse_backward, m)?)?;
     m.add_function(wrap_pyfunction!(_set_default_float, m)?)?;
     nn::register(m)?;
     gpu::register(m)?;

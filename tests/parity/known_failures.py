@@ -8,7 +8,6 @@ ERROR_WORDING = "both refuse the call, with another exception type or other word
 FREED_GRAPH = "a second backward through a node: one library refuses it (the node's saved tensors were freed) and the other runs it, because they disagree on whether the node saved tensors"
 GRAPH_NODES = "an op whose graph shows other nodes than PyTorch's: a scalar multiply recorded as MulBackward0 where PyTorch's Scalar overload is MulBackward1, svdvals and slogdet's log-determinant not shown as outputs of one multi-output node (LinalgSvdBackward0, LinalgSlogdetBackward0), attention's reshapes (UnsafeViewBackward0 where PyTorch views or squeezes)"
 MEDIAN_TIES = "median over tied values: PyTorch's selection gives the gradient to another of the equal elements"
-MIXED_DTYPE_BACKWARD = "PyTorch's backward kernels refuse mixed float32/float64 operands (addmv: 'must have the same dtype'; huber_loss: 'Found dtype Double but expected Float'); autorust's backward computes the gradient"
 OPTIMIZER_ROUNDING = 'RMSprop divides each step by a running gradient magnitude: float32 rounding differences in a small gradient grow past the tolerance within two steps'
 QUANTILE_TIES = "quantile over tied values: PyTorch's selection gives the gradient to another of the equal elements"
 STRIDES = "PyTorch's elementwise ops keep a strided input's layout (round of a transposed view stays strided), so its linear takes matmul + add (AddBackward0); autorust's results are contiguous and take addmm"
@@ -35,16 +34,6 @@ KNOWN_FAILURES = {
     "ops2-638": MEDIAN_TIES,
     "ops2-695": MEDIAN_TIES,
     "autograd-79": MEDIAN_TIES,
-    # MIXED_DTYPE_BACKWARD
-    "ops-133": MIXED_DTYPE_BACKWARD,
-    "ops-403": MIXED_DTYPE_BACKWARD,
-    "ops2-85": MIXED_DTYPE_BACKWARD,
-    "ops2-103": MIXED_DTYPE_BACKWARD,
-    "ops2-316": MIXED_DTYPE_BACKWARD,
-    "ops2-440": MIXED_DTYPE_BACKWARD,
-    "ops2-499": MIXED_DTYPE_BACKWARD,
-    "autograd-65": MIXED_DTYPE_BACKWARD,
-    "autograd-649": MIXED_DTYPE_BACKWARD,
     # OPTIMIZER_ROUNDING
     "nn-312": OPTIMIZER_ROUNDING,
     # QUANTILE_TIES

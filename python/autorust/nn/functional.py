@@ -5,8 +5,8 @@ a fused op, the result's grad_fn carries the fused op's name."""
 import math
 
 from .. import _native
-from .._composite import composite, composite_maybe_inplace, with_scalar
-from .._dtype import int64
+from .._composite import composite, composite_maybe_inplace, refuse_backward, with_scalar
+from .._dtype import int64, scalar_name
 
 Tensor = _native.Tensor
 _name = _native._set_grad_fn_name
@@ -229,8 +229,16 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     if weight is not None:
         return _weighted_loss(errors(input, target), weight, input, reduction)
-    # PyTorch writes the loss in the input's dtype
-    return composite("HuberLossBackward0", lambda x, y: _reduce(errors(x, y), reduction).to(x.dtype), input, target)
+    def huber(x, y):
+        if x.dtype != y.dtype:
+            # PyTorch's backward kernel refuses operands of two dtypes
+            x_name, y_name = scalar_name(x.dtype), scalar_name(y.dtype)
+            y = refuse_backward(y, f"Found dtype {x_name} but expected {y_name}")
+            x = refuse_backward(x, f"Found dtype {y_name} but expected {x_name}")
+        # PyTorch writes the loss in the input's dtype
+        return _reduce(errors(x, y), reduction).to(x.dtype)
+
+    return composite("HuberLossBackward0", huber, input, target)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
