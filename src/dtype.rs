@@ -282,6 +282,10 @@ pub trait Float:
     fn mul_add(self, a: Self, b: Self) -> Self;
     fn atan2(self, o: Self) -> Self;
     fn erf(self) -> Self;
+    /// GELU, x * cdf(x) of the standard normal, and its gradient for the
+    /// output gradient `g` (`backend::cpu::gaussian`).
+    fn gelu(self) -> Self;
+    fn gelu_backward(self, g: Self) -> Self;
     fn is_nan(self) -> bool;
     fn max_nan(self, o: Self) -> Self;
     fn min_nan(self, o: Self) -> Self;
@@ -293,7 +297,7 @@ pub trait Float:
 // call left in an element loop stops the loop vectorising.
 macro_rules! impl_float {
     ($t:ty, $exp:path, $exp_approx:path, $ln:path, $sin:path, $cos:path, $tanh:path, $sigmoid:expr,
-     $ln_1p:expr, $exp_m1:expr, $erf:expr, $pow:expr) => {
+     $ln_1p:expr, $exp_m1:expr, $erf:expr, $gelu:path, $gelu_backward:path, $pow:expr) => {
         impl Float for $t {
             #[inline]
             fn exp(self) -> Self {
@@ -383,6 +387,14 @@ macro_rules! impl_float {
             fn erf(self) -> Self {
                 ($erf)(self)
             }
+            #[inline(always)]
+            fn gelu(self) -> Self {
+                $gelu(self)
+            }
+            #[inline(always)]
+            fn gelu_backward(self, g: Self) -> Self {
+                $gelu_backward(g, self)
+            }
             #[inline]
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
@@ -415,7 +427,7 @@ macro_rules! impl_float {
         }
     };
 }
-use crate::backend::cpu::fastmath;
+use crate::backend::cpu::{fastmath, gaussian};
 impl_float!(
     f32,
     fastmath::exp_approx,
@@ -427,7 +439,9 @@ impl_float!(
     fastmath::sigmoid,
     fastmath::log1p,
     fastmath::expm1,
-    fastmath::erf,
+    gaussian::erf_f32,
+    gaussian::gelu_f32,
+    gaussian::gelu_backward_f32,
     fastmath::pow
 );
 impl_float!(
@@ -450,6 +464,8 @@ impl_float!(
     f64::ln_1p,
     f64::exp_m1,
     crate::backend::cpu::special::erf,
+    gaussian::gelu_f64,
+    gaussian::gelu_backward_f64,
     |v: f64, p: f64, _: bool, _: bool| v.powf(p)
 );
 

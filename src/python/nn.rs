@@ -325,8 +325,29 @@ pub fn _lstm_layer(
     })?))
 }
 
+/// layer_norm over the last `k` dims as one fused node, or None where the
+/// fused kernel does not apply (the caller composes it then).
+#[pyfunction]
+#[pyo3(signature = (input, k, weight=None, bias=None, eps=1e-5))]
+pub fn _layer_norm(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    k: usize,
+    weight: Option<PyRef<'_, PyTensor>>,
+    bias: Option<PyRef<'_, PyTensor>>,
+    eps: f64,
+) -> PyResult<Option<PyTensor>> {
+    let x = input.t.clone();
+    let (w, b) = (weight.map(|t| t.t.clone()), bias.map(|t| t.t.clone()));
+    Ok(run(py, x.numel(), || {
+        x.layer_norm_fused(k, w.as_ref(), b.as_ref(), eps)
+    })?
+    .map(PyTensor::wrap))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(linear, m)?)?;
+    m.add_function(wrap_pyfunction!(_layer_norm, m)?)?;
     m.add_function(wrap_pyfunction!(_lstm_layer, m)?)?;
     m.add_function(wrap_pyfunction!(im2col, m)?)?;
     m.add_function(wrap_pyfunction!(col2im, m)?)?;

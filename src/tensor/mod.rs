@@ -9,6 +9,7 @@ mod creation;
 mod index;
 mod inplace;
 mod linalg;
+mod norm;
 mod optim;
 mod reduce;
 mod rnn;

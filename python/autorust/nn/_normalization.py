@@ -1,6 +1,7 @@
 """Batch, layer and group normalisation for ``nn.functional``, composed
 from native reductions (the result carries PyTorch's fused grad_fn name)."""
 
+from .. import _native
 from .._composite import composite
 
 
@@ -53,6 +54,13 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape [*, {', '.join(str(s) for s in normalized_shape)}], "
             f"but got input of size{list(input.shape)}"
         )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != tuple(normalized_shape):
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape {list(t.shape)} and normalized_shape = {list(normalized_shape)}")
+    # one fused node where the kernel applies (CPU, one dtype throughout)
+    fused = _native._layer_norm(input, k, weight, bias, eps)
+    if fused is not None:
+        return fused
     dims = list(range(input.dim() - k, input.dim()))
 
     def normalize(x, w, b):

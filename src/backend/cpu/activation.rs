@@ -11,8 +11,6 @@ use crate::layout::Layout;
 
 const GELU_TANH_BETA: f64 = 0.797_884_560_802_865_4; // sqrt(2 / pi)
 const GELU_TANH_KAPPA: f64 = 0.044715;
-const SQRT1_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
-const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7; // 1 / sqrt(2 pi)
 
 /// The activation with its parameters as the element type.
 #[derive(Clone, Copy)]
@@ -52,12 +50,7 @@ fn c<F: Float>(v: f64) -> F {
 }
 
 kernels! {
-    GeluK: |_s, x| x * c(0.5) * (F::one() + (x * c(SQRT1_2)).erf()),
-        |_s, g, x| {
-            let cdf = c::<F>(0.5) * (F::one() + (x * c(SQRT1_2)).erf());
-            let pdf = (c::<F>(-0.5) * x * x).exp() * c(INV_SQRT_2PI);
-            g * (cdf + x * pdf)
-        };
+    GeluK: |_s, x| x.gelu(), |_s, g, x| x.gelu_backward(g);
     GeluTanhK: |_s, x| {
             let inner = c::<F>(GELU_TANH_BETA) * (x + c::<F>(GELU_TANH_KAPPA) * x * x * x);
             c::<F>(0.5) * x * (F::one() + inner.tanh())

@@ -22,6 +22,55 @@ pub fn sum_f64<F: Float>(x: &[F]) -> f64 {
     combine(acc)
 }
 
+/// sum((x - mean)^2) in f64 (the variance's numerator, two-pass).
+#[inline(always)]
+pub fn sum_sq_dev_f64<F: Float>(x: &[F], mean: f64) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let mut chunks = x.chunks_exact(LANES);
+    for c in &mut chunks {
+        for i in 0..LANES {
+            let d = c[i].to_f64() - mean;
+            acc[i] += d * d;
+        }
+    }
+    for (i, &v) in chunks.remainder().iter().enumerate() {
+        let d = v.to_f64() - mean;
+        acc[i] += d * d;
+    }
+    combine(acc)
+}
+
+/// (sum(a * b * x), sum(a * b)) in f64, b all ones when None: a layer
+/// norm backward's row sums of the scaled gradient.
+#[inline(always)]
+pub fn scaled_sums_f64<F: Float>(a: &[F], b: Option<&[F]>, x: &[F]) -> (f64, f64) {
+    match b {
+        Some(b) => weighted_sums(a, x, |k| b[k]),
+        None => weighted_sums(a, x, |_| F::one()),
+    }
+}
+
+#[inline(always)]
+fn weighted_sums<F: Float>(a: &[F], x: &[F], b: impl Fn(usize) -> F) -> (f64, f64) {
+    let mut with_x = [0.0f64; LANES];
+    let mut plain = [0.0f64; LANES];
+    let n = a.len().min(x.len());
+    let full = n - n % LANES;
+    for base in (0..full).step_by(LANES) {
+        for i in 0..LANES {
+            let ab = (a[base + i] * b(base + i)).to_f64();
+            with_x[i] += ab * x[base + i].to_f64();
+            plain[i] += ab;
+        }
+    }
+    for k in full..n {
+        let ab = (a[k] * b(k)).to_f64();
+        with_x[k - full] += ab * x[k].to_f64();
+        plain[k - full] += ab;
+    }
+    (combine(with_x), combine(plain))
+}
+
 /// Adds the lanes pairwise: a fixed order, so results never vary.
 #[inline(always)]
 fn combine(mut acc: [f64; LANES]) -> f64 {

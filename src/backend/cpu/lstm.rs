@@ -3,6 +3,7 @@
 //! Gate blocks are in PyTorch's order: input, forget, cell, output.
 
 use super::matmul::gemm_split;
+use super::operand::{slice_at, FloatSlice, Operand};
 use super::simd::multiversion;
 use super::{CpuStorage, IntoStorage};
 use crate::dtype::Float;
@@ -168,36 +169,6 @@ impl LstmShape {
     }
 }
 
-/// A float storage as a slice of its element type.
-pub trait FloatSlice: Float {
-    fn of(s: &CpuStorage) -> Result<&[Self]>;
-}
-impl FloatSlice for f32 {
-    fn of(s: &CpuStorage) -> Result<&[f32]> {
-        match s {
-            CpuStorage::F32(b) => Ok(b.as_slice()),
-            other => dtype_err(
-                "lstm",
-                format!("lstm: expected float32, got {}", other.dtype()),
-            ),
-        }
-    }
-}
-impl FloatSlice for f64 {
-    fn of(s: &CpuStorage) -> Result<&[f64]> {
-        match s {
-            CpuStorage::F64(b) => Ok(b.as_slice()),
-            other => dtype_err(
-                "lstm",
-                format!("lstm: expected float64, got {}", other.dtype()),
-            ),
-        }
-    }
-}
-
-/// A storage and the offset its contiguous data starts at.
-pub type Operand<'a> = (&'a CpuStorage, usize);
-
 /// The layer's operands: input [T, N, I], weights [4H, I] and [4H, H], the
 /// summed biases [4H] (if any), initial states [N, H].
 pub struct LayerInputs<'a> {
@@ -216,10 +187,6 @@ pub struct LayerForward {
     pub packed: CpuStorage,
     pub gates: CpuStorage,
     pub cells: CpuStorage,
-}
-
-fn slice_at<'a, F: FloatSlice>(o: Operand<'a>, len: usize) -> Result<&'a [F]> {
-    Ok(&F::of(o.0)?[o.1..o.1 + len])
 }
 
 pub fn layer_forward(ins: &LayerInputs<'_>, s: &LstmShape) -> Result<LayerForward> {

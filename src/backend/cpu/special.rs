@@ -36,7 +36,7 @@ pub fn erf(x: f64) -> f64 {
 }
 
 /// erfc by Lentz's continued fraction, accurate for x >= 2.
-fn erfc_cf(x: f64) -> f64 {
+pub(crate) fn erfc_cf(x: f64) -> f64 {
     // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...))))
     let tiny = 1e-300;
     let mut f = x;
