@@ -26,8 +26,6 @@ KNOWN_FAILURES = {
     "snippets-661": GRAPH_NODES,
     "snippets-663": GRAPH_NODES,
     "snippets-664": GRAPH_NODES,
-    "snippets-692": GRAPH_NODES,
-    "snippets-693": GRAPH_NODES,
     "snippets-739": GRAPH_NODES,
     "snippets-740": GRAPH_NODES,
     # MEDIAN_TIES

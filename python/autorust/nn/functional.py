@@ -567,4 +567,5 @@ from ._conv_pool import (  # noqa: E402,F401
     _pair, _tensor_type, adaptive_avg_pool2d, avg_pool2d, conv2d, fold, max_pool2d, max_pool2d_with_indices, pad, unfold,
 )
 from ._normalization import batch_norm, group_norm, layer_norm  # noqa: E402,F401
+from ._attention import multi_head_attention_forward  # noqa: E402,F401
 from ._functional_more import *  # noqa: E402,F401,F403  (activations, 1-d conv/pool, interpolate, attention, losses)

@@ -162,3 +162,23 @@ xl = rng.normal(size=(2, 4, 7)).astype(np.float32)
 both("T.nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=2)", [xl], "ConvTranspose1d")
 both("T.nn.ConvTranspose1d(4, 3, 2, bias=False)", [xl[0]], "ConvTranspose1d unbatched")
 both("T.nn.Sequential(T.nn.Unfold((2, 3), padding=1, stride=2), T.nn.Fold((4, 6), (2, 3), padding=1, stride=2))", [x4], "Unfold + Fold")
+
+MHA_CALL = """
+def mha_call(build, self_attention=True, **call):
+    class W(T.nn.Module):
+        def __init__(s):
+            super().__init__(); s.m = build()
+        def forward(s, q, kv=None):
+            kv = q if kv is None else kv
+            return s.m(q, q if self_attention else kv, kv, **call)
+    return W()
+"""
+xq, xkv = rng.normal(size=(3, 2, 6)).astype(np.float32), rng.normal(size=(5, 2, 6)).astype(np.float32)
+both("mha_call(lambda: T.nn.MultiheadAttention(6, 2), need_weights=False)", [xq], "MHA need_weights=False", MHA_CALL)
+both("mha_call(lambda: T.nn.MultiheadAttention(6, 3), self_attention=False, average_attn_weights=False)", [xq, xkv], "MHA cross, per-head weights", MHA_CALL)
+both("mha_call(lambda: T.nn.MultiheadAttention(6, 2, kdim=4, vdim=5), self_attention=False)", [xq, rng.normal(size=(5, 2, 4)).astype(np.float32)], "MHA kdim vdim", MHA_CALL.replace("q if self_attention else kv, kv", "kv, kv[..., :5] if kv.shape[-1] >= 5 else T.cat([kv, kv[..., :1]], -1)"))
+both("mha_call(lambda: T.nn.MultiheadAttention(6, 2, add_bias_kv=True, add_zero_attn=True))", [xq], "MHA bias_kv zero_attn", MHA_CALL)
+both("mha_call(lambda: T.nn.MultiheadAttention(6, 2, batch_first=True), key_padding_mask=T.tensor([[False, False, True], [False, True, True]]))", [xq.transpose(1, 0, 2).copy()], "MHA key_padding_mask", MHA_CALL)
+both("mha_call(lambda: T.nn.MultiheadAttention(6, 2), attn_mask=T.ones(3, 3, dtype=T.bool).triu(1), need_weights=False)", [xq], "MHA bool attn_mask sdpa", MHA_CALL)
+both("mha_call(lambda: T.nn.MultiheadAttention(6, 2), attn_mask=T.nn.Transformer.generate_square_subsequent_mask(3), is_causal=True, need_weights=False)", [xq], "MHA causal hint", MHA_CALL)
+both("mha_call(lambda: T.nn.MultiheadAttention(6, 2, bias=False))", [xq[:, 0]], "MHA unbatched no bias", MHA_CALL)
