@@ -345,8 +345,31 @@ pub fn _layer_norm(
     .map(PyTensor::wrap))
 }
 
+/// scaled_dot_product_attention over 4-D tensors as one fused node, or
+/// None where the fused kernel does not apply. `mask` is additive.
+#[pyfunction]
+#[pyo3(signature = (query, key, value, mask, causal, scale))]
+pub fn _attention(
+    py: Python<'_>,
+    query: PyRef<'_, PyTensor>,
+    key: PyRef<'_, PyTensor>,
+    value: PyRef<'_, PyTensor>,
+    mask: Option<PyRef<'_, PyTensor>>,
+    causal: bool,
+    scale: f64,
+) -> PyResult<Option<PyTensor>> {
+    let (q, k, v) = (query.t.clone(), key.t.clone(), value.t.clone());
+    let m = mask.map(|t| t.t.clone());
+    let work = q.numel() * k.shape().get(2).copied().unwrap_or(1);
+    Ok(run(py, work, || {
+        q.attention_fused(&k, &v, m.as_ref(), causal, scale)
+    })?
+    .map(PyTensor::wrap))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(linear, m)?)?;
+    m.add_function(wrap_pyfunction!(_attention, m)?)?;
     m.add_function(wrap_pyfunction!(_layer_norm, m)?)?;
     m.add_function(wrap_pyfunction!(_lstm_layer, m)?)?;
     m.add_function(wrap_pyfunction!(im2col, m)?)?;

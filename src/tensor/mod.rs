@@ -4,6 +4,7 @@
 //! family into the files of this module.
 
 mod arith;
+mod attention;
 mod conv;
 mod creation;
 mod index;

@@ -441,8 +441,13 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
     from .._creation import ones
 
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     L, S = query.shape[-2], key.shape[-2]
     s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    fused = _fused_attention(query, key, value, attn_mask, dropout_p, is_causal, s, enable_gqa)
+    if fused is not None:
+        return fused
     scores = (query @ key.transpose(-2, -1)) * s
     if is_causal:
         causal = ones(L, S, device=query.device).tril().to(bool)
@@ -458,6 +463,24 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
         weights = dropout(weights, dropout_p)
     return weights @ value
+
+
+def _fused_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
+    """PyTorch's CPU flash attention: one fused node over 4-D query, key
+    and value (3-D ones unsqueezed to 4-D and the result squeezed back, as
+    PyTorch does), without dropout; None where it does not apply."""
+    if dropout_p > 0.0 or enable_gqa or query.dim() not in (3, 4) or key.dim() != query.dim() or value.dim() != query.dim():
+        return None
+    mask = attn_mask
+    if mask is not None and not mask.dtype.is_floating_point:
+        # True marks the keys a query may attend: an additive 0 / -inf mask
+        from .._creation import zeros
+
+        mask = zeros(mask.shape, dtype=query.dtype, device=mask.device).masked_fill(mask.logical_not(), float("-inf"))
+    if query.dim() == 3:
+        out = _native._attention(query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), mask, is_causal, scale)
+        return None if out is None else out.squeeze(0)
+    return _native._attention(query, key, value, mask, is_causal, scale)
 
 
 # ---- losses ----

@@ -3,6 +3,7 @@
 //! output, so callers never copy before calling.
 
 pub mod activation;
+pub mod attention;
 pub mod buffer;
 pub mod conv;
 pub mod elementwise;
