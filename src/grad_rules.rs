@@ -268,6 +268,17 @@ pub trait FusedBackward: Send + Sync {
     ) -> Result<Vec<Option<Tensor>>>;
 }
 
+/// A fused node's saved inputs unpacked (None stays None).
+pub fn unpack_all(
+    saved: &[Option<Saved>],
+    unpack: &dyn Fn(&Saved) -> Result<Tensor>,
+) -> Result<Vec<Option<Tensor>>> {
+    saved
+        .iter()
+        .map(|s| s.as_ref().map(unpack).transpose())
+        .collect()
+}
+
 pub type CustomBackward =
     std::sync::Arc<dyn Fn(&Tensor) -> Result<Vec<Option<Tensor>>> + Send + Sync>;
 

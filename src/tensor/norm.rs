@@ -8,7 +8,7 @@
 use super::{record, Tensor};
 use crate::autograd::is_grad_enabled;
 use crate::backend::cpu::norm::{self, Affine, LayerNormSaved};
-use crate::backend::cpu::operand::{slice_at, FloatSlice};
+use crate::backend::cpu::operand::{held as cpu, slice_at, FloatSlice};
 use crate::backend::cpu::{CpuStorage, IntoStorage};
 use crate::error::Result;
 use crate::grad_rules::{FusedBackward, Rule, Saved};
@@ -164,11 +164,7 @@ impl FusedBackward for LayerNormBackward {
         needs: &[bool],
         unpack: &dyn Fn(&Saved) -> Result<Tensor>,
     ) -> Result<Vec<Option<Tensor>>> {
-        let ins: Vec<Option<Tensor>> = self
-            .inputs
-            .iter()
-            .map(|s| s.as_ref().map(unpack).transpose())
-            .collect::<Result<_>>()?;
+        let ins = crate::grad_rules::unpack_all(&self.inputs, unpack)?;
         if is_grad_enabled() {
             let refs: Vec<Option<&Tensor>> = ins.iter().map(|t| t.as_ref()).collect();
             return crate::composite::gradients_by_recomputation(NAME, &refs, g, needs, |a| {
@@ -219,13 +215,6 @@ impl FusedBackward for LayerNormBackward {
             wrap(grads.2, affine_shape).filter(|_| need(2)),
         ])
     }
-}
-
-/// A held storage as a CPU kernel operand.
-fn cpu<'a>(
-    (d, o): &'a (parking_lot::RwLockReadGuard<'_, Storage>, usize),
-) -> Result<(&'a CpuStorage, usize)> {
-    Ok((d.cpu_for("layer_norm")?, *o))
 }
 
 type Grads = (Option<CpuStorage>, Option<CpuStorage>, Option<CpuStorage>);

@@ -10,6 +10,7 @@
 use super::{record, Tensor};
 use crate::autograd::is_grad_enabled;
 use crate::backend::cpu::lstm::{self, LayerInputs, LayerSaved, LstmShape};
+use crate::backend::cpu::operand::held as cpu;
 use crate::backend::cpu::CpuStorage;
 use crate::error::{dtype_err, shape_err, Result};
 use crate::grad_rules::{FusedBackward, Rule, Saved};
@@ -195,13 +196,6 @@ impl Operands {
     }
 }
 
-/// A held storage as a CPU kernel operand.
-fn cpu<'a>(
-    (d, o): &'a (parking_lot::RwLockReadGuard<'_, Storage>, usize),
-) -> Result<(&'a CpuStorage, usize)> {
-    Ok((d.cpu_for("lstm")?, *o))
-}
-
 /// What the layer's node keeps for backward.
 struct LstmBackward {
     shape: LstmShape,
@@ -221,11 +215,7 @@ impl FusedBackward for LstmBackward {
         needs: &[bool],
         unpack: &dyn Fn(&Saved) -> Result<Tensor>,
     ) -> Result<Vec<Option<Tensor>>> {
-        let ins: Vec<Option<Tensor>> = self
-            .inputs
-            .iter()
-            .map(|s| s.as_ref().map(unpack).transpose())
-            .collect::<Result<_>>()?;
+        let ins = crate::grad_rules::unpack_all(&self.inputs, unpack)?;
         let need = |i: usize| needs.get(i).copied().unwrap_or(false);
         if is_grad_enabled() {
             // create_graph: differentiable gradients, through the layer
