@@ -367,8 +367,46 @@ pub fn _attention(
     .map(PyTensor::wrap))
 }
 
+type BatchNormOut = (PyTensor, Option<(PyTensor, PyTensor)>);
+
+/// batch_norm over dim 1 as one fused node: with the batch's statistics
+/// (returned, for the running ones) when `running_mean`/`running_var` are
+/// None, else with those. None where the fused kernel does not apply.
+#[pyfunction]
+#[pyo3(signature = (input, weight, bias, running_mean, running_var, eps))]
+pub fn _batch_norm(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    weight: Option<PyRef<'_, PyTensor>>,
+    bias: Option<PyRef<'_, PyTensor>>,
+    running_mean: Option<PyRef<'_, PyTensor>>,
+    running_var: Option<PyRef<'_, PyTensor>>,
+    eps: f64,
+) -> PyResult<Option<BatchNormOut>> {
+    let x = input.t.clone();
+    let (w, b) = (weight.map(|t| t.t.clone()), bias.map(|t| t.t.clone()));
+    let stats = running_mean
+        .zip(running_var)
+        .map(|(m, v)| (m.t.clone(), v.t.clone()));
+    let result = run(py, x.numel(), || {
+        x.batch_norm_fused(
+            w.as_ref(),
+            b.as_ref(),
+            stats.as_ref().map(|(m, v)| (m, v)),
+            eps,
+        )
+    })?;
+    Ok(result.map(|(out, batch)| {
+        (
+            PyTensor::wrap(out),
+            batch.map(|(m, v)| (PyTensor::wrap(m), PyTensor::wrap(v))),
+        )
+    }))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(linear, m)?)?;
+    m.add_function(wrap_pyfunction!(_batch_norm, m)?)?;
     m.add_function(wrap_pyfunction!(_attention, m)?)?;
     m.add_function(wrap_pyfunction!(_layer_norm, m)?)?;
     m.add_function(wrap_pyfunction!(_lstm_layer, m)?)?;

@@ -17,6 +17,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training and running_mean is None:
         raise RuntimeError("running_mean must be defined in evaluation mode")
     batch_stats = []
+    # one fused node where the kernel applies (CPU, one dtype throughout)
+    fused = _native._batch_norm(input, weight, bias, None if training else running_mean, None if training else running_var, eps)
+    if fused is not None:
+        out, stats = fused
+        if stats is not None:
+            batch_stats.append(stats)
+    else:
+        out = None
 
     def normalize(x, w, b):
         if training:
@@ -33,7 +41,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             out = out + _channel_view(b, nd)
         return out
 
-    out = composite("NativeBatchNormBackward0", normalize, input, weight, bias)
+    if out is None:
+        out = composite("NativeBatchNormBackward0", normalize, input, weight, bias)
     if training and running_mean is not None:
         from .._grad_mode import no_grad
 

@@ -4,6 +4,7 @@
 
 pub mod activation;
 pub mod attention;
+pub mod batch_norm;
 pub mod buffer;
 pub mod conv;
 pub mod elementwise;
