@@ -434,7 +434,8 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
                 // PyTorch's zeros_like: no NaN from g, no graph under create_graph
                 zeros_of(g)?
             } else {
-                g.mul(&v.pow_scalar(p - 1.0)?.mul_scalar(p)?)?
+                // PyTorch's `grad * (exponent * self.pow(exponent - 1))`
+                g.mul(&times_scalar(&v.pow_scalar(p - 1.0)?, p)?)?
             }
         }
         RPowScalar(b) => g.mul(&v.rpow_scalar(b)?.mul_scalar(b.ln())?)?,
@@ -931,6 +932,16 @@ pub fn not_implemented_link(grad: Tensor, links: &[&Tensor], op: &'static str) -
     let mut inputs: Vec<&Tensor> = vec![&grad];
     inputs.extend_from_slice(links);
     crate::tensor::record(&out, "NotImplemented", &inputs, || Rule::NotImplemented(op));
+    Ok(out)
+}
+
+/// `t * s` recorded as PyTorch's Scalar overload, `MulBackward1` (the
+/// number is no input of the node), where PyTorch's formula multiplies by
+/// a Scalar.
+fn times_scalar(t: &Tensor, s: f64) -> Result<Tensor> {
+    let out = t.mul_scalar(s)?;
+    crate::graph::rename(&out, "MulBackward1");
+    crate::graph::hide_inputs(&out, 0b10);
     Ok(out)
 }
 
