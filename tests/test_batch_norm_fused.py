@@ -5,9 +5,6 @@ against finite differences, second order through the recomputation, the
 running statistics, the composition's fallback and thread-count
 independence."""
 
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,6 +12,8 @@ import pytest
 import autorust as torch
 import autorust.nn.functional as F
 from test_ops import finite_difference
+from thread_counts import assert_same_across_thread_counts
+
 
 rng = np.random.default_rng(11)
 
@@ -104,17 +103,11 @@ def test_in_place_write_to_saved_input_fails_backward():
 
 
 def test_results_do_not_depend_on_the_thread_count():
-    code = (
+    assert_same_across_thread_counts(
         "import numpy as np, autorust as torch, autorust.nn.functional as F\n"
         "torch.manual_seed(0)\n"
         "x = torch.randn(32, 16, 24, 24, requires_grad=True); w = torch.randn(16, requires_grad=True); b = torch.randn(16, requires_grad=True)\n"
         "out = F.batch_norm(x, None, None, w, b, training=True); out.backward(torch.randn(32, 16, 24, 24))\n"
-        "import sys; np.save(sys.argv[1], np.concatenate([out.detach().numpy().ravel(), x.grad.numpy().ravel(), w.grad.numpy(), b.grad.numpy()]))\n"
+        "print(b''.join(v.detach().numpy().tobytes() for v in (out, x.grad, w.grad, b.grad)).hex())\n",
+        counts=("1", "2"),
     )
-    results = []
-    for threads in ("1", "2"):
-        path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"bn_threads_{threads}_{os.getpid()}.npy")
-        subprocess.run([sys.executable, "-c", code, path], check=True, env=dict(os.environ, RAYON_NUM_THREADS=threads))
-        results.append(np.load(path))
-        os.remove(path)
-    np.testing.assert_array_equal(results[0], results[1])

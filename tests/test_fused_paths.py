@@ -11,6 +11,8 @@ import pytest
 
 import autorust as torch
 import autorust.nn.functional as F
+from thread_counts import assert_same_across_thread_counts
+
 
 rng = np.random.default_rng(7)
 
@@ -99,11 +101,7 @@ def test_reductions_are_bitwise_deterministic_across_thread_counts():
         print(b"".join(v.numpy().tobytes() for v in vals).hex())
         """
     )
-    outs = []
-    for threads in ("1", "2", "3"):
-        env = dict(os.environ, RAYON_NUM_THREADS=threads)
-        outs.append(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout)
-    assert outs[0] == outs[1] == outs[2]
+    assert_same_across_thread_counts(script)
 
 
 def test_same_reduction_twice_is_bitwise_equal():

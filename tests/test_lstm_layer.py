@@ -4,9 +4,6 @@ its second-order gradients (create_graph) against finite differences of
 the first-order ones, the version check on its saved output, and its
 results across thread counts."""
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -15,6 +12,8 @@ import pytest
 import autorust as torch
 from autorust import _native
 from test_nn_layers import check_grads
+from thread_counts import assert_same_across_thread_counts
+
 
 rng = np.random.default_rng(11)
 T, N, I, H = 4, 3, 2, 3
@@ -123,8 +122,4 @@ def test_results_are_bitwise_equal_across_thread_counts():
         print(b"".join(v.detach().numpy().tobytes() for v in vals).hex())
         """
     )
-    outs = []
-    for threads in ("1", "2", "3"):
-        env = dict(os.environ, RAYON_NUM_THREADS=threads)
-        outs.append(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout)
-    assert outs[0] == outs[1] == outs[2]
+    assert_same_across_thread_counts(script)
