@@ -255,28 +255,56 @@ pub enum Rule {
     ZeroLink(Vec<(Shape, crate::dtype::DType, crate::storage::Device)>),
 }
 
-/// The backward of a fused native op: one gradient per input (None where
-/// `needs` is false), reading its saved tensors through `unpack` (which
-/// checks their versions). Under create_graph (grad mode on) the result
-/// must be differentiable.
+/// The backward of a fused native op (one node for a whole LSTM layer, a
+/// layer norm, ...). Its gradients come from the op's native kernel, or,
+/// under create_graph (grad mode on), from the op recomputed in recorded
+/// ops from the same inputs, so that they are differentiable again.
 pub trait FusedBackward: Send + Sync {
+    /// PyTorch's name of the node.
+    fn name(&self) -> &'static str;
+
+    /// The saved inputs in the order of the node's edges (None: an
+    /// optional input that was not given).
+    fn saved_inputs(&self) -> Vec<Option<&Saved>>;
+
+    /// The op in differentiable ops over its inputs.
+    fn composed(&self, inputs: &[Option<Tensor>]) -> Result<Tensor>;
+
+    /// The native kernel's gradients, one per input (None where `needs`
+    /// is false); `unpack` reads other saved tensors.
+    fn native(
+        &self,
+        inputs: &[Option<Tensor>],
+        g: &Tensor,
+        needs: &[bool],
+        unpack: &dyn Fn(&Saved) -> Result<Tensor>,
+    ) -> Result<Vec<Option<Tensor>>>;
+
+    /// One gradient per input, reading the saved tensors through `unpack`
+    /// (which checks their versions).
     fn backward(
         &self,
         g: &Tensor,
         needs: &[bool],
         unpack: &dyn Fn(&Saved) -> Result<Tensor>,
-    ) -> Result<Vec<Option<Tensor>>>;
-}
-
-/// A fused node's saved inputs unpacked (None stays None).
-pub fn unpack_all(
-    saved: &[Option<Saved>],
-    unpack: &dyn Fn(&Saved) -> Result<Tensor>,
-) -> Result<Vec<Option<Tensor>>> {
-    saved
-        .iter()
-        .map(|s| s.as_ref().map(unpack).transpose())
-        .collect()
+    ) -> Result<Vec<Option<Tensor>>> {
+        let inputs: Vec<Option<Tensor>> = self
+            .saved_inputs()
+            .into_iter()
+            .map(|s| s.map(unpack).transpose())
+            .collect::<Result<_>>()?;
+        if crate::autograd::is_grad_enabled() {
+            let refs: Vec<Option<&Tensor>> = inputs.iter().map(Option::as_ref).collect();
+            return crate::composite::gradients_by_recomputation(
+                self.name(),
+                &refs,
+                g,
+                needs,
+                |a| self.composed(a),
+            );
+        }
+        self.native(&inputs, g, needs, unpack)
+    }
 }
 
 pub type CustomBackward =

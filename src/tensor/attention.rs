@@ -6,10 +6,10 @@
 //! gradients come from the attention written in differentiable ops,
 //! recomputed from the saved inputs.
 
+use super::held::{with_held, HeldOperands};
 use super::{record, Tensor};
-use crate::autograd::is_grad_enabled;
 use crate::backend::cpu::attention::{self, AttentionSaved, AttentionShape, Mask};
-use crate::backend::cpu::operand::{slice_at, FloatSlice};
+use crate::backend::cpu::operand::FloatSlice;
 use crate::backend::cpu::{CpuStorage, IntoStorage};
 use crate::error::{Error, Result};
 use crate::grad_rules::{FusedBackward, Rule, Saved};
@@ -36,25 +36,15 @@ impl Tensor {
         };
         let (b, h) = (self.shape()[0], self.shape()[1]);
         let mask = mask.map(|m| mask_blocks(m, &sh)).transpose()?;
-        let ops = [self, key, value].map(|t| t.contiguous_data());
-        let [q, k, v] = ops;
-        let (q, k, v) = (q?, k?, v?);
-        let (out, lse) = {
-            let held = [&q, &k, &v].map(|t| t.view_guard());
-            let data = held
-                .each_ref()
-                .map(|g| (g.storage.data.read_recursive(), g.layout.offset));
-            let mask_view = mask.as_ref().map(|(t, _, _)| t.view_guard());
-            let mask_data = mask_view
-                .as_ref()
-                .map(|g| (g.storage.data.read_recursive(), g.layout.offset));
-            let cpu = |i: usize| data[i].0.cpu_for("scaled_dot_product_attention");
-            let stores = [cpu(0)?, cpu(1)?, cpu(2)?];
-            match stores[0] {
-                CpuStorage::F64(_) => forward::<f64>(stores, &data, &mask_data, &mask, &sh)?,
-                _ => forward::<f32>(stores, &data, &mask_data, &mask, &sh)?,
+        let mask_tensor = mask.as_ref().map(|(t, _, _)| t);
+        let operands = [Some(self), Some(key), Some(value), mask_tensor];
+        let (out, lse) = with_held("scaled_dot_product_attention", &operands, |h| {
+            if h.is_f64()? {
+                forward::<f64>(h, &mask, &sh)
+            } else {
+                forward::<f32>(h, &mask, &sh)
             }
-        };
+        })?;
         let out = Tensor::contiguous_from(Storage::Cpu(out), vec![b, h, sh.l, sh.ev]);
         let lse = Tensor::contiguous_from(Storage::Cpu(lse), vec![b, h, sh.l]);
         record(&out, NAME, &[self, key, value], || {
@@ -139,37 +129,35 @@ fn mask_blocks(m: &Tensor, sh: &AttentionShape) -> Result<(Tensor, usize, usize)
     Ok((blocks, padded[0], padded[1]))
 }
 
-type Held<'a> = (parking_lot::RwLockReadGuard<'a, Storage>, usize);
-
+/// Operands: q, k, v and the mask blocks (if any).
 fn forward<F: FloatSlice>(
-    stores: [&CpuStorage; 3],
-    data: &[Held<'_>; 3],
-    mask_data: &Option<Held<'_>>,
+    h: &HeldOperands<'_>,
     mask: &Option<(Tensor, usize, usize)>,
     sh: &AttentionShape,
 ) -> Result<(CpuStorage, CpuStorage)>
 where
     Vec<F>: IntoStorage,
 {
-    let q = slice_at::<F>((stores[0], data[0].1), sh.pairs * sh.l * sh.e)?;
-    let k = slice_at::<F>((stores[1], data[1].1), sh.pairs * sh.s * sh.e)?;
-    let v = slice_at::<F>((stores[2], data[2].1), sh.pairs * sh.s * sh.ev)?;
-    let m = mask_slice::<F>(mask_data, mask, sh)?;
+    let q = h.slice::<F>(0, sh.pairs * sh.l * sh.e)?;
+    let k = h.slice::<F>(1, sh.pairs * sh.s * sh.e)?;
+    let v = h.slice::<F>(2, sh.pairs * sh.s * sh.ev)?;
+    let m = mask_slice::<F>(h, 3, mask, sh)?;
     let (out, lse) = attention::forward(q, k, v, m.as_ref(), sh);
     Ok((out.into_storage(), lse.into_storage()))
 }
 
+/// The mask blocks held at operand `i`, if there is a mask.
 fn mask_slice<'a, F: FloatSlice>(
-    data: &'a Option<Held<'_>>,
+    h: &HeldOperands<'a>,
+    i: usize,
     mask: &Option<(Tensor, usize, usize)>,
     sh: &AttentionShape,
 ) -> Result<Option<Mask<'a, F>>> {
-    let (Some((d, offset)), Some((_, batches, heads))) = (data, mask) else {
+    let Some((_, batches, heads)) = mask else {
         return Ok(None);
     };
-    let store = d.cpu_for("scaled_dot_product_attention")?;
     Ok(Some(Mask {
-        data: slice_at::<F>((store, *offset), batches * heads * sh.l * sh.s)?,
+        data: h.slice::<F>(i, batches * heads * sh.l * sh.s)?,
         batches: *batches,
         heads: *heads,
     }))
@@ -214,37 +202,49 @@ struct AttentionBackward {
 }
 
 impl FusedBackward for AttentionBackward {
-    fn backward(
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn saved_inputs(&self) -> Vec<Option<&Saved>> {
+        self.inputs.iter().map(Some).collect()
+    }
+
+    fn composed(&self, inputs: &[Option<Tensor>]) -> Result<Tensor> {
+        composed(inputs, self.mask.as_ref().map(|(t, _, _)| t), &self.shape)
+    }
+
+    fn native(
         &self,
+        ins: &[Option<Tensor>],
         g: &Tensor,
         needs: &[bool],
         unpack: &dyn Fn(&Saved) -> Result<Tensor>,
     ) -> Result<Vec<Option<Tensor>>> {
-        let ins: Vec<Tensor> = self.inputs.iter().map(unpack).collect::<Result<_>>()?;
-        let out = unpack(&self.out)?;
-        let sh = &self.shape;
-        if is_grad_enabled() {
-            let refs: Vec<Option<&Tensor>> = ins.iter().map(Some).collect();
-            let mask = self.mask.as_ref().map(|(t, _, _)| t);
-            return crate::composite::gradients_by_recomputation(NAME, &refs, g, needs, |a| {
-                composed(a, mask, sh)
-            });
-        }
-        let tensors = [&ins[0], &ins[1], &ins[2], &out, g].map(|t| t.contiguous_data());
-        let [q, k, v, o, gc] = tensors;
-        let (q, k, v, o, gc) = (q?, k?, v?, o?, gc?);
-        let held = [&q, &k, &v, &o, &gc, &self.lse].map(|t| t.view_guard());
-        let data = held
-            .each_ref()
-            .map(|h| (h.storage.data.read_recursive(), h.layout.offset));
-        let mask_view = self.mask.as_ref().map(|(t, _, _)| t.view_guard());
-        let mask_data = mask_view
-            .as_ref()
-            .map(|h| (h.storage.data.read_recursive(), h.layout.offset));
-        let grads = match data[0].0.cpu_for("scaled_dot_product_attention")? {
-            CpuStorage::F64(_) => backward::<f64>(&data, &mask_data, &self.mask, sh)?,
-            _ => backward::<f32>(&data, &mask_data, &self.mask, sh)?,
+        let [Some(q), Some(k), Some(v)] = ins else {
+            return Err(Error::Autograd(
+                "internal: attention without its inputs".into(),
+            ));
         };
+        let out = unpack(&self.out)?;
+        let mask = self.mask.as_ref().map(|(t, _, _)| t);
+        let operands = [
+            Some(q),
+            Some(k),
+            Some(v),
+            Some(&out),
+            Some(g),
+            Some(&self.lse),
+            mask,
+        ];
+        let sh = &self.shape;
+        let grads = with_held("scaled_dot_product_attention", &operands, |h| {
+            if h.is_f64()? {
+                backward::<f64>(h, &self.mask, sh)
+            } else {
+                backward::<f32>(h, &self.mask, sh)
+            }
+        })?;
         let shapes = [q.shape(), k.shape(), v.shape()];
         Ok(grads
             .into_iter()
@@ -261,34 +261,26 @@ impl FusedBackward for AttentionBackward {
     }
 }
 
+/// Operands: q, k, v, the output, its gradient, the log-sum-exps and the
+/// mask blocks (if any).
 fn backward<F: FloatSlice>(
-    data: &[Held<'_>; 6],
-    mask_data: &Option<Held<'_>>,
+    h: &HeldOperands<'_>,
     mask: &Option<(Tensor, usize, usize)>,
     sh: &AttentionShape,
 ) -> Result<[CpuStorage; 3]>
 where
     Vec<F>: IntoStorage,
 {
-    let at = |i: usize, len: usize| -> Result<&[F]> {
-        slice_at::<F>(
-            (
-                data[i].0.cpu_for("scaled_dot_product_attention")?,
-                data[i].1,
-            ),
-            len,
-        )
-    };
     let (p, l, s, e, ev) = (sh.pairs, sh.l, sh.s, sh.e, sh.ev);
     let saved = AttentionSaved {
-        q: at(0, p * l * e)?,
-        k: at(1, p * s * e)?,
-        v: at(2, p * s * ev)?,
-        out: at(3, p * l * ev)?,
-        lse: at(5, p * l)?,
+        q: h.slice::<F>(0, p * l * e)?,
+        k: h.slice::<F>(1, p * s * e)?,
+        v: h.slice::<F>(2, p * s * ev)?,
+        out: h.slice::<F>(3, p * l * ev)?,
+        lse: h.slice::<F>(5, p * l)?,
     };
-    let g = at(4, p * l * ev)?;
-    let m = mask_slice::<F>(mask_data, mask, sh)?;
+    let g = h.slice::<F>(4, p * l * ev)?;
+    let m = mask_slice::<F>(h, 6, mask, sh)?;
     let (dq, dk, dv) = attention::backward(g, &saved, m.as_ref(), sh);
     Ok([dq.into_storage(), dk.into_storage(), dv.into_storage()])
 }

@@ -6,11 +6,11 @@
 //! differentiable ops, recomputed from the saved inputs. Other devices and
 //! dtypes have no fused kernel: the caller composes the op there.
 
+use super::held::{with_held, HeldOperands};
 use super::{record, Tensor};
-use crate::autograd::is_grad_enabled;
 use crate::backend::cpu::batch_norm::{self, ChannelShape};
 use crate::backend::cpu::norm::Affine;
-use crate::backend::cpu::operand::{held, slice_at, FloatSlice};
+use crate::backend::cpu::operand::FloatSlice;
 use crate::backend::cpu::{CpuStorage, IntoStorage};
 use crate::error::{Error, Result};
 use crate::grad_rules::{FusedBackward, Rule, Saved};
@@ -54,25 +54,19 @@ impl Tensor {
             s: shape[2..].iter().product(),
         };
         crate::storage::guard_alloc("batch_norm", self.numel(), self.dtype())?;
-        let x = self.contiguous_data()?;
-        let w = weight.map(|t| t.contiguous_data()).transpose()?;
-        let b = bias.map(|t| t.contiguous_data()).transpose()?;
         let training = running.is_none();
         // the statistics: the batch's (f64 sums) or the running ones
         let (mean, var) = match running {
             Some((m, v)) => (m.detach().contiguous_data()?, v.detach().contiguous_data()?),
             None => {
-                let (m, v) = {
-                    let g = x.view_guard();
-                    let d = (g.storage.data.read_recursive(), g.layout.offset);
-                    let op = held(&d)?;
-                    match op.0 {
-                        CpuStorage::F64(_) => {
-                            batch_norm::stats(slice_at::<f64>(op, x.numel())?, &sh)
-                        }
-                        _ => batch_norm::stats(slice_at::<f32>(op, x.numel())?, &sh),
-                    }
-                };
+                let n = self.numel();
+                let (m, v) = with_held("batch_norm", &[Some(self)], |h| {
+                    Ok(if h.is_f64()? {
+                        batch_norm::stats(h.slice::<f64>(0, n)?, &sh)
+                    } else {
+                        batch_norm::stats(h.slice::<f32>(0, n)?, &sh)
+                    })
+                })?;
                 (
                     Tensor::from_vec_f64(m, vec![c]).to_dtype(self.dtype())?,
                     Tensor::from_vec_f64(v, vec![c]).to_dtype(self.dtype())?,
@@ -83,24 +77,14 @@ impl Tensor {
             .add_scalar(eps)?
             .unary(UnaryOp::Rsqrt)?
             .contiguous_data()?;
-        let out = {
-            let ts = [Some(&x), w.as_ref(), b.as_ref(), Some(&mean), Some(&invstd)];
-            let guards = ts.map(|t| t.map(|t| t.view_guard()));
-            let data = guards.each_ref().map(|g| {
-                g.as_ref()
-                    .map(|g| (g.storage.data.read_recursive(), g.layout.offset))
-            });
-            let ops = data.each_ref().map(|d| d.as_ref().map(held).transpose());
-            let [xo, wo, bo, mo, io] = ops;
-            let (xo, wo, bo, mo, io) = (xo?, wo?, bo?, mo?, io?);
-            let (Some(xo), Some(mo), Some(io)) = (xo, mo, io) else {
-                return Err(Error::Autograd("internal: batch_norm operands".into()));
-            };
-            match xo.0 {
-                CpuStorage::F64(_) => normalize::<f64>(xo, [wo, bo], mo, io, &sh)?,
-                _ => normalize::<f32>(xo, [wo, bo], mo, io, &sh)?,
+        let operands = [Some(self), weight, bias, Some(&mean), Some(&invstd)];
+        let out = with_held("batch_norm", &operands, |h| {
+            if h.is_f64()? {
+                normalize::<f64>(h, &sh)
+            } else {
+                normalize::<f32>(h, &sh)
             }
-        };
+        })?;
         let out = Tensor::contiguous_from(Storage::Cpu(out), shape.clone());
         let absent = Tensor::zeros(&[0], self.dtype());
         let inputs = [self, weight.unwrap_or(&absent), bias.unwrap_or(&absent)];
@@ -120,29 +104,21 @@ impl Tensor {
     }
 }
 
-type Op<'a> = (&'a CpuStorage, usize);
-
-fn normalize<F: FloatSlice>(
-    x: Op<'_>,
-    affine: [Option<Op<'_>>; 2],
-    mean: Op<'_>,
-    invstd: Op<'_>,
-    sh: &ChannelShape,
-) -> Result<CpuStorage>
+/// Operands: x, weight, bias (each optional), mean and 1 / std.
+fn normalize<F: FloatSlice>(h: &HeldOperands<'_>, sh: &ChannelShape) -> Result<CpuStorage>
 where
     Vec<F>: IntoStorage,
 {
-    let [w, b] = affine.map(|o| o.map(|o| slice_at::<F>(o, sh.c)).transpose());
     let affine = Affine {
-        weight: w?,
-        bias: b?,
+        weight: h.optional::<F>(1, sh.c)?,
+        bias: h.optional::<F>(2, sh.c)?,
     };
     let n = sh.n * sh.c * sh.s;
     let y = batch_norm::normalize(
-        slice_at::<F>(x, n)?,
+        h.slice::<F>(0, n)?,
         sh,
-        slice_at::<F>(mean, sh.c)?,
-        slice_at::<F>(invstd, sh.c)?,
+        h.slice::<F>(3, sh.c)?,
+        h.slice::<F>(4, sh.c)?,
         affine,
     );
     Ok(y.into_storage())
@@ -194,46 +170,44 @@ struct BatchNormBackward {
 }
 
 impl FusedBackward for BatchNormBackward {
-    fn backward(
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn saved_inputs(&self) -> Vec<Option<&Saved>> {
+        self.inputs.iter().map(Option::as_ref).collect()
+    }
+
+    fn composed(&self, inputs: &[Option<Tensor>]) -> Result<Tensor> {
+        let stats = (!self.training).then_some((&self.mean, &self.var));
+        composed(inputs, stats, self.eps)
+    }
+
+    fn native(
         &self,
+        ins: &[Option<Tensor>],
         g: &Tensor,
         needs: &[bool],
-        unpack: &dyn Fn(&Saved) -> Result<Tensor>,
+        _unpack: &dyn Fn(&Saved) -> Result<Tensor>,
     ) -> Result<Vec<Option<Tensor>>> {
-        let ins = crate::grad_rules::unpack_all(&self.inputs, unpack)?;
-        if is_grad_enabled() {
-            let refs: Vec<Option<&Tensor>> = ins.iter().map(|t| t.as_ref()).collect();
-            let stats = (!self.training).then_some((&self.mean, &self.var));
-            return crate::composite::gradients_by_recomputation(NAME, &refs, g, needs, |a| {
-                composed(a, stats, self.eps)
-            });
-        }
         let need = |i: usize| needs.get(i).copied().unwrap_or(false);
         let Some(x) = ins[0].as_ref() else {
             return Err(Error::Autograd("internal: batch_norm without input".into()));
         };
-        let (xc, gc) = (x.contiguous_data()?, g.contiguous_data()?);
-        let wc = ins[1].as_ref().map(|w| w.contiguous_data()).transpose()?;
-        let ts = [
-            Some(&gc),
-            Some(&xc),
+        let operands = [
+            Some(g),
+            Some(x),
             Some(&self.mean),
             Some(&self.invstd),
-            wc.as_ref(),
+            ins[1].as_ref(),
         ];
-        let guards = ts.map(|t| t.map(|t| t.view_guard()));
-        let data = guards.each_ref().map(|g| {
-            g.as_ref()
-                .map(|g| (g.storage.data.read_recursive(), g.layout.offset))
-        });
-        let ops: Vec<Option<Op<'_>>> = data
-            .iter()
-            .map(|d| d.as_ref().map(held).transpose())
-            .collect::<Result<_>>()?;
-        let (dx, dw, db) = match ops[1].map(|o| o.0) {
-            Some(CpuStorage::F64(_)) => grads::<f64>(&ops, &self.shape, self.training, need(0))?,
-            _ => grads::<f32>(&ops, &self.shape, self.training, need(0))?,
-        };
+        let (dx, dw, db) = with_held("batch_norm", &operands, |h| {
+            if h.is_f64()? {
+                grads::<f64>(h, &self.shape, self.training, need(0))
+            } else {
+                grads::<f32>(h, &self.shape, self.training, need(0))
+            }
+        })?;
         let c = vec![self.shape.c];
         Ok(vec![
             dx.filter(|_| need(0))
@@ -246,8 +220,9 @@ impl FusedBackward for BatchNormBackward {
 
 type Grads = (Option<CpuStorage>, CpuStorage, CpuStorage);
 
+/// Operands: the output's gradient, x, mean, 1 / std and the weight (if any).
 fn grads<F: FloatSlice>(
-    ops: &[Option<Op<'_>>],
+    h: &HeldOperands<'_>,
     sh: &ChannelShape,
     training: bool,
     need_input: bool,
@@ -256,16 +231,16 @@ where
     Vec<F>: IntoStorage,
 {
     let n = sh.n * sh.c * sh.s;
-    let at = |i: usize, len: usize| -> Result<Option<&[F]>> {
-        ops[i].map(|o| slice_at::<F>(o, len)).transpose()
-    };
-    let missing = || Error::Autograd("internal: batch_norm operands".into());
-    let g = at(0, n)?.ok_or_else(missing)?;
-    let x = at(1, n)?.ok_or_else(missing)?;
-    let mean = at(2, sh.c)?.ok_or_else(missing)?;
-    let invstd = at(3, sh.c)?.ok_or_else(missing)?;
-    let w = at(4, sh.c)?;
-    let r = batch_norm::backward(g, x, sh, mean, invstd, w, training, need_input);
+    let r = batch_norm::backward(
+        h.slice::<F>(0, n)?,
+        h.slice::<F>(1, n)?,
+        sh,
+        h.slice::<F>(2, sh.c)?,
+        h.slice::<F>(3, sh.c)?,
+        h.optional::<F>(4, sh.c)?,
+        training,
+        need_input,
+    );
     Ok((
         r.input.map(IntoStorage::into_storage),
         r.weight.into_storage(),

@@ -8,6 +8,7 @@ mod attention;
 mod batch_norm;
 mod conv;
 mod creation;
+mod held;
 mod index;
 mod inplace;
 mod linalg;

@@ -5,10 +5,10 @@
 //! recomputed from the saved inputs. Other devices and dtypes have no
 //! fused kernel: the caller composes the op there.
 
+use super::held::{with_held, HeldOperands};
 use super::{record, Tensor};
-use crate::autograd::is_grad_enabled;
 use crate::backend::cpu::norm::{self, Affine, LayerNormSaved};
-use crate::backend::cpu::operand::{held as cpu, slice_at, FloatSlice};
+use crate::backend::cpu::operand::FloatSlice;
 use crate::backend::cpu::{CpuStorage, IntoStorage};
 use crate::error::Result;
 use crate::grad_rules::{FusedBackward, Rule, Saved};
@@ -48,14 +48,12 @@ impl Tensor {
             return Ok(None);
         }
         crate::storage::guard_alloc("layer_norm", self.numel(), self.dtype())?;
-        let x = self.contiguous_data()?;
-        let w = weight.map(|t| t.contiguous_data()).transpose()?;
-        let b = bias.map(|t| t.contiguous_data()).transpose()?;
         let n = self.numel();
-        let (out, mean, rstd) = with_slices(&[Some(&x), w.as_ref(), b.as_ref()], |s| {
-            match s[0].map(|o| o.0) {
-                Some(CpuStorage::F64(_)) => forward::<f64>(&s, n, d, eps),
-                _ => forward::<f32>(&s, n, d, eps),
+        let (out, mean, rstd) = with_held("layer_norm", &[Some(self), weight, bias], |h| {
+            if h.is_f64()? {
+                forward::<f64>(h, n, d, eps)
+            } else {
+                forward::<f32>(h, n, d, eps)
             }
         })?;
         let rows = n / d;
@@ -79,29 +77,8 @@ impl Tensor {
     }
 }
 
-type Slices<'a> = [Option<(&'a CpuStorage, usize)>; 3];
-
-/// Runs `f` with the contiguous CPU storages of `tensors` held for reading.
-fn with_slices<R>(
-    tensors: &[Option<&Tensor>; 3],
-    f: impl FnOnce(Slices<'_>) -> Result<R>,
-) -> Result<R> {
-    let views = tensors.map(|t| t.map(|t| t.view_guard()));
-    let held = views.each_ref().map(|v| {
-        v.as_ref()
-            .map(|v| (v.storage.data.read_recursive(), v.layout.offset))
-    });
-    let mut slices: Slices<'_> = [None; 3];
-    for (slot, h) in slices.iter_mut().zip(held.iter()) {
-        if let Some((data, offset)) = h {
-            *slot = Some((data.cpu_for("layer_norm")?, *offset));
-        }
-    }
-    f(slices)
-}
-
 fn forward<F: FloatSlice>(
-    s: &Slices<'_>,
+    h: &HeldOperands<'_>,
     n: usize,
     d: usize,
     eps: f64,
@@ -109,17 +86,11 @@ fn forward<F: FloatSlice>(
 where
     Vec<F>: IntoStorage,
 {
-    let Some(xo) = s[0] else {
-        return Err(crate::error::Error::Autograd(
-            "internal: layer_norm without input".into(),
-        ));
-    };
-    let x = slice_at::<F>(xo, n)?;
     let affine = Affine {
-        weight: s[1].map(|o| slice_at::<F>(o, d)).transpose()?,
-        bias: s[2].map(|o| slice_at::<F>(o, d)).transpose()?,
+        weight: h.optional::<F>(1, d)?,
+        bias: h.optional::<F>(2, d)?,
     };
-    let (y, mean, rstd) = norm::layer_norm(x, d, affine, eps);
+    let (y, mean, rstd) = norm::layer_norm(h.slice::<F>(0, n)?, d, affine, eps);
     Ok((y.into_storage(), mean.into_storage(), rstd.into_storage()))
 }
 
@@ -158,19 +129,25 @@ struct LayerNormBackward {
 }
 
 impl FusedBackward for LayerNormBackward {
-    fn backward(
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn saved_inputs(&self) -> Vec<Option<&Saved>> {
+        self.inputs.iter().map(Option::as_ref).collect()
+    }
+
+    fn composed(&self, inputs: &[Option<Tensor>]) -> Result<Tensor> {
+        composed(inputs, self.k, self.eps)
+    }
+
+    fn native(
         &self,
+        ins: &[Option<Tensor>],
         g: &Tensor,
         needs: &[bool],
-        unpack: &dyn Fn(&Saved) -> Result<Tensor>,
+        _unpack: &dyn Fn(&Saved) -> Result<Tensor>,
     ) -> Result<Vec<Option<Tensor>>> {
-        let ins = crate::grad_rules::unpack_all(&self.inputs, unpack)?;
-        if is_grad_enabled() {
-            let refs: Vec<Option<&Tensor>> = ins.iter().map(|t| t.as_ref()).collect();
-            return crate::composite::gradients_by_recomputation(NAME, &refs, g, needs, |a| {
-                composed(a, self.k, self.eps)
-            });
-        }
         let need = |i: usize| needs.get(i).copied().unwrap_or(false);
         let Some(x) = ins[0].as_ref() else {
             return Err(crate::error::Error::Autograd(
@@ -179,32 +156,21 @@ impl FusedBackward for LayerNormBackward {
         };
         let shape = x.shape();
         let d: usize = shape[shape.len() - self.k..].iter().product();
-        let (xc, gc) = (x.contiguous_data()?, g.contiguous_data()?);
-        let wc = ins[1].as_ref().map(|w| w.contiguous_data()).transpose()?;
-        let need_affine = need(1) || need(2);
-        let grads = {
-            let views = [&gc, &xc, &self.mean, &self.rstd].map(|t| t.view_guard());
-            let held = views
-                .each_ref()
-                .map(|v| (v.storage.data.read_recursive(), v.layout.offset));
-            let wv = wc.as_ref().map(|w| w.view_guard());
-            let wh = wv
-                .as_ref()
-                .map(|v| (v.storage.data.read_recursive(), v.layout.offset));
-            let ops = [
-                cpu(&held[0])?,
-                cpu(&held[1])?,
-                cpu(&held[2])?,
-                cpu(&held[3])?,
-            ];
-            let w_op = wh.as_ref().map(cpu).transpose()?;
-            match ops[1].0 {
-                CpuStorage::F64(_) => {
-                    backward::<f64>(ops, w_op, x.numel(), d, need(0), need_affine)?
-                }
-                _ => backward::<f32>(ops, w_op, x.numel(), d, need(0), need_affine)?,
+        let (n, need_affine) = (x.numel(), need(1) || need(2));
+        let operands = [
+            Some(g),
+            Some(x),
+            Some(&self.mean),
+            Some(&self.rstd),
+            ins[1].as_ref(),
+        ];
+        let grads = with_held("layer_norm", &operands, |h| {
+            if h.is_f64()? {
+                backward::<f64>(h, n, d, need(0), need_affine)
+            } else {
+                backward::<f32>(h, n, d, need(0), need_affine)
             }
-        };
+        })?;
         let wrap = |s: Option<CpuStorage>, shape: Vec<usize>| {
             s.map(|s| Tensor::contiguous_from(Storage::Cpu(s), shape))
         };
@@ -219,9 +185,9 @@ impl FusedBackward for LayerNormBackward {
 
 type Grads = (Option<CpuStorage>, Option<CpuStorage>, Option<CpuStorage>);
 
+/// Operands: the output's gradient, x, mean, rstd and the weight (if any).
 fn backward<F: FloatSlice>(
-    ops: [(&CpuStorage, usize); 4],
-    w: Option<(&CpuStorage, usize)>,
+    h: &HeldOperands<'_>,
     n: usize,
     d: usize,
     need_input: bool,
@@ -232,13 +198,12 @@ where
 {
     let rows = n.checked_div(d).unwrap_or(0);
     let saved = LayerNormSaved {
-        x: slice_at::<F>(ops[1], n)?,
-        weight: w.map(|o| slice_at::<F>(o, d)).transpose()?,
-        mean: slice_at::<F>(ops[2], rows)?,
-        rstd: slice_at::<F>(ops[3], rows)?,
+        x: h.slice::<F>(1, n)?,
+        weight: h.optional::<F>(4, d)?,
+        mean: h.slice::<F>(2, rows)?,
+        rstd: h.slice::<F>(3, rows)?,
     };
-    let g = slice_at::<F>(ops[0], n)?;
-    let grads = norm::layer_norm_backward(g, &saved, d, need_input, need_affine);
+    let grads = norm::layer_norm_backward(h.slice::<F>(0, n)?, &saved, d, need_input, need_affine);
     Ok((
         grads.input.map(IntoStorage::into_storage),
         grads.weight.map(IntoStorage::into_storage),

@@ -7,10 +7,9 @@
 //! inputs; that composition is also the layer on devices without the fused
 //! kernels.
 
+use super::held::{with_held, HeldOperands};
 use super::{record, Tensor};
-use crate::autograd::is_grad_enabled;
 use crate::backend::cpu::lstm::{self, LayerInputs, LayerSaved, LstmShape};
-use crate::backend::cpu::operand::held as cpu;
 use crate::backend::cpu::CpuStorage;
 use crate::error::{dtype_err, shape_err, Result};
 use crate::grad_rules::{FusedBackward, Rule, Saved};
@@ -59,8 +58,9 @@ impl Tensor {
             (Some(a), None) | (None, Some(a)) => Some(a.detach()),
             (None, None) => None,
         };
-        let operands = Operands::new(self, w, bias.as_ref(), h0, c0)?;
-        let fwd = operands.with(|ins| lstm::layer_forward(ins, &s))?;
+        let fwd = with_layer(self, w, bias.as_ref(), [h0, c0], &[], |ins, _| {
+            lstm::layer_forward(ins, &s)
+        })?;
         let (t, n, h) = (s.steps, s.batch, s.hidden);
         let out = Tensor::contiguous_from(Storage::Cpu(fwd.packed), vec![t + 1, n, h]);
         // what a missing bias is in the node's inputs: a tensor needing no grad
@@ -146,54 +146,36 @@ fn lstm_shape(
     })
 }
 
-/// The layer's operands as contiguous tensors, for the CPU kernels.
-struct Operands {
-    x: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    bias: Option<Tensor>,
-    h0: Tensor,
-    c0: Tensor,
-}
-
-impl Operands {
-    fn new(
-        x: &Tensor,
-        w: &LstmWeights<'_>,
-        bias: Option<&Tensor>,
-        h0: &Tensor,
-        c0: &Tensor,
-    ) -> Result<Operands> {
-        Ok(Operands {
-            x: x.contiguous_data()?,
-            w_ih: w.w_ih.contiguous_data()?,
-            w_hh: w.w_hh.contiguous_data()?,
-            bias: bias.map(|b| b.contiguous_data()).transpose()?,
-            h0: h0.contiguous_data()?,
-            c0: c0.contiguous_data()?,
-        })
-    }
-
-    /// Runs `f` with the operands' storages held for reading.
-    fn with<R>(&self, f: impl FnOnce(&LayerInputs<'_>) -> Result<R>) -> Result<R> {
-        let views = [&self.x, &self.w_ih, &self.w_hh, &self.h0, &self.c0].map(|t| t.view_guard());
-        let data = views
-            .each_ref()
-            .map(|v| (v.storage.data.read_recursive(), v.layout.offset));
-        let bias_view = self.bias.as_ref().map(|b| b.view_guard());
-        let bias_data = bias_view
-            .as_ref()
-            .map(|v| (v.storage.data.read_recursive(), v.layout.offset));
+/// Runs `f` over the layer's inputs held for reading (contiguous CPU
+/// data), and `saved` after them (operands 6 on) for the backward.
+fn with_layer<R>(
+    x: &Tensor,
+    w: &LstmWeights<'_>,
+    bias: Option<&Tensor>,
+    states: [&Tensor; 2],
+    saved: &[&Tensor],
+    f: impl FnOnce(&LayerInputs<'_>, &HeldOperands<'_>) -> Result<R>,
+) -> Result<R> {
+    let mut tensors = vec![
+        Some(x),
+        Some(w.w_ih),
+        Some(w.w_hh),
+        bias,
+        Some(states[0]),
+        Some(states[1]),
+    ];
+    tensors.extend(saved.iter().map(|t| Some(*t)));
+    with_held("lstm", &tensors, |h| {
         let ins = LayerInputs {
-            x: cpu(&data[0])?,
-            w_ih: cpu(&data[1])?,
-            w_hh: cpu(&data[2])?,
-            bias: bias_data.as_ref().map(cpu).transpose()?,
-            h0: cpu(&data[3])?,
-            c0: cpu(&data[4])?,
+            x: h.operand(0)?,
+            w_ih: h.operand(1)?,
+            w_hh: h.operand(2)?,
+            bias: h.optional_operand(3),
+            h0: h.operand(4)?,
+            c0: h.operand(5)?,
         };
-        f(&ins)
-    }
+        f(&ins, h)
+    })
 }
 
 /// What the layer's node keeps for backward.
@@ -209,25 +191,28 @@ struct LstmBackward {
 }
 
 impl FusedBackward for LstmBackward {
-    fn backward(
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn saved_inputs(&self) -> Vec<Option<&Saved>> {
+        self.inputs.iter().map(Option::as_ref).collect()
+    }
+
+    fn composed(&self, inputs: &[Option<Tensor>]) -> Result<Tensor> {
+        composed(inputs, &self.shape)
+    }
+
+    fn native(
         &self,
+        ins: &[Option<Tensor>],
         g: &Tensor,
         needs: &[bool],
         unpack: &dyn Fn(&Saved) -> Result<Tensor>,
     ) -> Result<Vec<Option<Tensor>>> {
-        let ins = crate::grad_rules::unpack_all(&self.inputs, unpack)?;
         let need = |i: usize| needs.get(i).copied().unwrap_or(false);
-        if is_grad_enabled() {
-            // create_graph: differentiable gradients, through the layer
-            // recomputed in recorded ops from the same inputs
-            let refs: Vec<Option<&Tensor>> = ins.iter().map(|t| t.as_ref()).collect();
-            return crate::composite::gradients_by_recomputation(NAME, &refs, g, needs, |a| {
-                composed(a, &self.shape)
-            });
-        }
         let packed = unpack(&self.packed)?;
-        let [Some(x), Some(w_ih), Some(w_hh), b_ih, b_hh, Some(h0), Some(c0)] = ins.as_slice()
-        else {
+        let [Some(x), Some(w_ih), Some(w_hh), b_ih, b_hh, Some(h0), Some(c0)] = ins else {
             return Err(crate::error::Error::Autograd(
                 "internal: lstm node without its inputs".into(),
             ));
@@ -238,20 +223,14 @@ impl FusedBackward for LstmBackward {
             b_ih: b_ih.as_ref(),
             b_hh: b_hh.as_ref(),
         };
-        let operands = Operands::new(x, &w, None, h0, c0)?;
-        let [gc, pc] = [g, &packed].map(|t| t.contiguous_data());
-        let (gc, pc) = (gc?, pc?);
         let need_bias = need(3) || need(4);
-        let grads = operands.with(|ins| {
-            let held = [&pc, &self.gates, &self.cells, &gc].map(|t| t.view_guard());
-            let data = held
-                .each_ref()
-                .map(|v| (v.storage.data.read_recursive(), v.layout.offset));
+        let saved = [&packed, &self.gates, &self.cells, g];
+        let grads = with_layer(x, &w, None, [h0, c0], &saved, |ins, h| {
             let saved = LayerSaved {
-                packed: cpu(&data[0])?,
-                gates: cpu(&data[1])?,
-                cells: cpu(&data[2])?,
-                grad: cpu(&data[3])?,
+                packed: h.operand(6)?,
+                gates: h.operand(7)?,
+                cells: h.operand(8)?,
+                grad: h.operand(9)?,
             };
             lstm::layer_backward(
                 ins,

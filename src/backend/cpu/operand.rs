@@ -1,10 +1,10 @@
-//! Typed views of float storages for the fused kernels (LSTM, layer norm):
+//! Typed views of float storages for the fused kernels (LSTM, norms,
+//! attention; `tensor::held` holds them for a kernel call):
 //! each operand is a storage and the offset its contiguous data starts at.
 
 use super::CpuStorage;
 use crate::dtype::Float;
 use crate::error::{dtype_err, Result};
-use crate::storage::Storage;
 
 /// A storage and the offset its contiguous data starts at.
 pub type Operand<'a> = (&'a CpuStorage, usize);
@@ -35,11 +35,4 @@ float_slice!(f64, F64, "float64");
 /// The `len` elements of `o` from its offset.
 pub fn slice_at<'a, F: FloatSlice>(o: Operand<'a>, len: usize) -> Result<&'a [F]> {
     Ok(&F::of(o.0)?[o.1..o.1 + len])
-}
-
-/// A storage held for reading (and its offset) as a kernel operand.
-pub fn held<'a>(
-    (d, o): &'a (parking_lot::RwLockReadGuard<'_, Storage>, usize),
-) -> Result<Operand<'a>> {
-    Ok((d.cpu_for("fused kernel")?, *o))
 }
