@@ -192,9 +192,15 @@ pub fn backward_ops(act: Activation, g: &Tensor, x: &Tensor) -> Result<Tensor> {
             x.le_scalar(-3.0)?.where_(&g.mul_scalar(0.0)?, &upper)
         }
         Softplus { beta, threshold } => {
+            // At beta x == threshold the first derivative is the curve's,
+            // but PyTorch's double backward tests beta x < threshold, so
+            // there the slope is a constant in x (still linear in g).
             let bx = x.mul_scalar(beta)?;
-            bx.gt_scalar(threshold)?
-                .where_(g, &g.mul(&bx.unary(UnaryOp::Sigmoid)?)?)
+            let slope = bx.unary(UnaryOp::Sigmoid)?;
+            let curve = bx
+                .lt_scalar(threshold)?
+                .where_(&g.mul(&slope)?, &g.mul(&slope.detach())?)?;
+            bx.gt_scalar(threshold)?.where_(g, &curve)
         }
         LogSigmoid => g.mul(&x.neg()?.unary(UnaryOp::Sigmoid)?),
         Mish => {

@@ -404,6 +404,20 @@ def test_fused_activation_gradients_against_finite_differences(name, fn):
     np.testing.assert_array_equal(fn(F, wide).numpy(), y32.detach().numpy())
 
 
+def test_softplus_at_its_threshold_has_the_curve_slope_and_no_second_derivative():
+    # PyTorch's backward takes the curve where beta x <= threshold, but its
+    # double backward only where beta x < threshold: at the join the
+    # gradient is sigmoid(threshold) and its derivative in x is 0
+    import autorust.nn.functional as F
+
+    x = ar.tensor([0.5, 0.25, 0.75], dtype=ar.float64, requires_grad=True)
+    (g,) = ar.autograd.grad(F.softplus(x, beta=2, threshold=1).sum(), x, create_graph=True)
+    s = 1 / (1 + np.exp(-np.array([1.0, 0.5])))
+    np.testing.assert_allclose(g.detach().numpy(), [s[0], s[1], 1.0], rtol=1e-12)
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 2 * s[1] * (1 - s[1]), 0.0], rtol=1e-12)
+
+
 def test_unary_ops_keep_a_transposed_layout_as_pytorch():
     # PyTorch's elementwise result takes a dense input's strides: x.t().exp()
     # is itself transposed; values and gradients as from the contiguous copy
