@@ -245,6 +245,34 @@ def test_order_statistics_with_nan_and_gradients():
     np.testing.assert_allclose(y.grad.numpy().reshape(-1), expected, rtol=1e-6)
 
 
+@pytest.mark.parametrize("reduce", ["median", "nanmedian"])
+def test_full_median_shares_the_gradient_among_ties(reduce):
+    # PyTorch's MedianBackward0 (evenly_distribute_backward): every element
+    # equal to the median gets an equal share, not one chosen element
+    nan, inf = float("nan"), float("inf")
+    cases = [  # input, lower median, each element's share of the gradient
+        ([0.0, -1.0, -1.0], -1.0, [0.0, 0.5, 0.5]),
+        ([0.1, 0.1, 0.1, 1.0], 0.1, [1 / 3, 1 / 3, 1 / 3, 0.0]),
+        ([inf, inf, inf, 1.0], inf, [1 / 3, 1 / 3, 1 / 3, 0.0]),
+        ([2.0], 2.0, [1.0]),
+    ]
+    if reduce == "median":
+        cases.append(([nan, 1.0, nan], nan, [0.5, 0.0, 0.5]))  # NaN wins: the NaNs share
+    else:
+        cases += [([nan, 1.0, nan], 1.0, [0.0, 1.0, 0.0]), ([nan, nan], nan, [0.5, 0.5])]
+    for values, value, share in cases:
+        x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        m = getattr(x, reduce)()
+        assert m.grad_fn.name() == ("MedianBackward0" if reduce == "median" else "NanmedianBackward0")
+        assert m.item() == value or (math.isnan(value) and math.isnan(m.item()))
+        (g,) = torch.autograd.grad(m * 3, x)
+        np.testing.assert_allclose(g.numpy(), np.array(share) * 3, rtol=1e-12)
+        assert not np.signbit(g.numpy()).any(), "zeros of the share are +0, as PyTorch's"
+    # the value is the median to the bit, its sign included
+    z = torch.tensor([-0.0, -0.0, 1.0], requires_grad=True).median()
+    assert z.item() == 0.0 and math.copysign(1, z.item()) == -1
+
+
 def test_counting_and_searching_against_numpy():
     v = torch.tensor([0, 2, 2, 5, 1])
     assert torch.bincount(v).tolist() == np.bincount([0, 2, 2, 5, 1]).tolist()

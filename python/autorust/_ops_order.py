@@ -70,12 +70,53 @@ def _kth_along(self, dim, keepdim, pick, nan_wins=False, name="KthvalueBackward0
     return values, idx_t
 
 
+def _evenly_shared(name, self, selected):
+    """A full reduction to one selected value (median and nanmedian over
+    all elements): PyTorch's backward gives every element equal to the
+    value (every NaN, when the value is NaN) an equal share of the
+    gradient, not one chosen element. For a finite value it is written as
+    `v - sum(v - where(equal, x, v)) / count`: the sum is exactly +0, so the
+    result is `v` to the bit (its sign included), and its gradient is the
+    even share (+0 elsewhere). An infinite or NaN value is the mean of the
+    equal elements, which is exactly that value."""
+    from ._functions import where
+
+    flat = _host(self).reshape(-1)
+    value = selected(flat)
+    if not self.dtype.is_floating_point:
+        return _const(value, self)
+    equal = np.isnan(flat) if np.isnan(value) else flat == value
+    count = int(equal.sum())
+
+    def shared(x):
+        mask = _const(equal.reshape(x.shape), x)
+        if not np.isfinite(value):
+            return where(mask, x, 0).sum() / count
+        v = _const(value, x)
+        return v - (v - where(mask, x, v)).sum() / count
+
+    return composite(name, shared, self)
+
+
+def _lower_median(flat):
+    """The lower median of a 1-D array, NaN if it has one (PyTorch's median)."""
+    if flat.dtype.kind == "f" and np.isnan(flat).any():
+        return flat.dtype.type(np.nan)
+    return np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2]
+
+
+def _lower_median_of_numbers(flat):
+    """The lower median of the non-NaN values, NaN if there are none (nanmedian)."""
+    numbers = flat[~np.isnan(flat)] if flat.dtype.kind == "f" else flat
+    return flat.dtype.type(np.nan) if numbers.size == 0 else _lower_median(numbers)
+
+
 def median(self, dim=None, keepdim=False):
     """The lower median (PyTorch's); NaN if the slice has one."""
     if dim is None:
         if self.numel() == 0:
             return self.new_full((), float("nan"))
-        return composite("MedianBackward0", lambda x: _kth_along(x.reshape(-1), 0, False, lambda s: (s.shape[-1] - 1) // 2, nan_wins=True)[0], self)
+        return _evenly_shared("MedianBackward0", self, _lower_median)
     return return_types.median(*_kth_along(self, dim, keepdim, lambda s: (s.shape[-1] - 1) // 2, nan_wins=True, name="MedianBackward1"))
 
 
@@ -85,7 +126,9 @@ def nanmedian(self, dim=None, keepdim=False):
         return np.maximum(count - 1, 0) // 2
 
     if dim is None:
-        return composite("NanmedianBackward0", lambda x: _kth_along(x.reshape(-1), 0, False, lower_of_finite)[0], self)
+        if self.numel() == 0:
+            return self.new_full((), float("nan"))
+        return _evenly_shared("NanmedianBackward0", self, _lower_median_of_numbers)
     return return_types.median(*_kth_along(self, dim, keepdim, lower_of_finite, name="NanmedianBackward1"))
 
 

@@ -7,9 +7,12 @@ shrinks: fix the cause, then remove the entry."""
 ERROR_WORDING = "both refuse the call, with another exception type or other words (a different check fails first, or the message is autorust's own)"
 FREED_GRAPH = "a second backward through a node: one library refuses it (the node's saved tensors were freed) and the other runs it, because they disagree on whether the node saved tensors"
 GRAPH_NODES = "an op whose graph shows other nodes than PyTorch's: svdvals and slogdet's log-determinant not shown as outputs of one multi-output node (LinalgSvdBackward0, LinalgSlogdetBackward0)"
-MEDIAN_TIES = "median over tied values: PyTorch's selection gives the gradient to another of the equal elements"
 OPTIMIZER_ROUNDING = 'RMSprop divides each step by a running gradient magnitude: float32 rounding differences in a small gradient grow past the tolerance within two steps'
-QUANTILE_TIES = "quantile over tied values: PyTorch's selection gives the gradient to another of the equal elements"
+QUANTILE_TIES = (
+    "quantile with a scalar q over tied values: PyTorch 2.15 gathers from the input at positions whose order among "
+    "equal elements is neither sort's, topk's nor kthvalue's (probed; its kernel is not in the stored sources), so the "
+    "gradient goes to another of the equal elements"
+)
 STRIDES = "PyTorch's elementwise ops keep a strided input's layout (round of a transposed view stays strided), so its linear takes matmul + add (AddBackward0); autorust's results are contiguous and take addmm"
 ZERO_DERIVATIVE_LINKS = "a first- or second-order gradient that is mathematically constant is a function of the inputs here (requires_grad True, or a zero gradient where PyTorch has none) where PyTorch's backward kernel leaves it constant, or the reverse"
 
@@ -25,10 +28,6 @@ KNOWN_FAILURES = {
     "snippets-661": GRAPH_NODES,
     "snippets-663": GRAPH_NODES,
     "snippets-664": GRAPH_NODES,
-    # MEDIAN_TIES
-    "ops2-638": MEDIAN_TIES,
-    "ops2-695": MEDIAN_TIES,
-    "autograd-79": MEDIAN_TIES,
     # OPTIMIZER_ROUNDING
     "nn-312": OPTIMIZER_ROUNDING,
     # QUANTILE_TIES
