@@ -245,6 +245,25 @@ def test_order_statistics_with_nan_and_gradients():
     np.testing.assert_allclose(y.grad.numpy().reshape(-1), expected, rtol=1e-6)
 
 
+def test_fmod_gradients_are_pytorchs_formulas():
+    # self gets the incoming gradient itself, other -grad * trunc(self / other):
+    # under create_graph self's gradient is no function of the inputs
+    x = t64([5.5, -7.25, 3.0], grad=True)
+    y = t64([2.0, 2.0, -1.5], grad=True)
+    out = torch.fmod(x, y)
+    assert out.grad_fn.name() == "FmodBackward1"
+    np.testing.assert_array_equal(out.detach().numpy(), np.fmod([5.5, -7.25, 3.0], [2.0, 2.0, -1.5]))
+    w = t64([0.5, -1.0, 2.0])
+    gx, gy = torch.autograd.grad((out * w).sum(), [x, y], create_graph=True)
+    assert not gx.requires_grad
+    np.testing.assert_array_equal(gx.numpy(), w.numpy())
+    np.testing.assert_array_equal(gy.detach().numpy(), -w.numpy() * np.trunc(np.array([5.5, -7.25, 3.0]) / [2.0, 2.0, -1.5]))
+    s = torch.fmod(x, 1.5)
+    assert s.grad_fn.name() == "FmodBackward0"
+    (g,) = torch.autograd.grad(s.sum(), x)
+    np.testing.assert_array_equal(g.numpy(), [1.0, 1.0, 1.0])
+
+
 @pytest.mark.parametrize("reduce", ["median", "nanmedian"])
 def test_full_median_shares_the_gradient_among_ties(reduce):
     # PyTorch's MedianBackward0 (evenly_distribute_backward): every element

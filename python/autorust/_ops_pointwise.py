@@ -125,9 +125,23 @@ def frac(self):
 
 
 def fmod(self, other):
-    """Remainder with the dividend's sign (C's fmod)."""
-    name = "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0"
-    return node(name, inputs=2)(_fmod)(self, other)
+    """Remainder with the dividend's sign (C's fmod). PyTorch's gradients:
+    the incoming gradient itself to self, -grad * trunc(self / other) to
+    other, so under create_graph self's gradient is no function of the
+    inputs (a composite's chain rule would connect it through trunc)."""
+    other_is_input = isinstance(other, Tensor)
+    with no_grad():
+        value = _fmod(self, other)
+    inputs = [self, other] if other_is_input else [self]
+    if not (_native.is_grad_enabled() and any(t.requires_grad for t in inputs)):
+        return value
+
+    def gradient(g):
+        if not other_is_input:
+            return (g,)
+        return (g, -g * self.div(other, rounding_mode="trunc"))
+
+    return _native._custom_node(value, inputs, gradient, "FmodBackward1" if other_is_input else "FmodBackward0")
 
 
 def _fmod(self, other):
