@@ -34,6 +34,8 @@ pub enum Activation {
     LogSigmoid,
     /// x * tanh(softplus(x))
     Mish,
+    /// x * sigmoid(x)
+    Silu,
 }
 
 impl Activation {
@@ -48,6 +50,7 @@ impl Activation {
             Softplus { .. } => "softplus",
             LogSigmoid => "log_sigmoid",
             Mish => "mish",
+            Silu => "silu",
         }
     }
 
@@ -63,6 +66,7 @@ impl Activation {
             Softplus { .. } => "SoftplusBackward0",
             LogSigmoid => "LogSigmoidBackward0",
             Mish => "MishBackward0",
+            Silu => "SiluBackward0",
         }
     }
 
@@ -128,6 +132,7 @@ pub fn forward_ops(act: Activation, x: &Tensor) -> Result<Tensor> {
         }
         LogSigmoid => x.neg()?.unary(UnaryOp::Softplus)?.neg(),
         Mish => x.mul(&x.unary(UnaryOp::Softplus)?.unary(UnaryOp::Tanh)?),
+        Silu => x.mul(&x.unary(UnaryOp::Sigmoid)?),
     }
 }
 
@@ -210,6 +215,12 @@ pub fn backward_ops(act: Activation, g: &Tensor, x: &Tensor) -> Result<Tensor> {
                     .mul(&t.square()?.rsub_scalar(1.0)?)?,
             )?;
             g.mul(&slope)
+        }
+        Silu => {
+            // PyTorch's infinitely differentiable form: s (1 + x (1 - s))
+            let s = x.unary(UnaryOp::Sigmoid)?;
+            g.mul(&s)?
+                .mul(&x.mul(&s.rsub_scalar(1.0)?)?.add_scalar(1.0)?)
         }
     }
 }

@@ -379,6 +379,7 @@ FUSED_ACTIVATIONS = [
     ("softplus_beta", lambda F, x: F.softplus(x, 2.0, 3.0)),
     ("logsigmoid", lambda F, x: F.logsigmoid(x)),
     ("mish", lambda F, x: F.mish(x)),
+    ("silu", lambda F, x: F.silu(x)),
 ]
 
 

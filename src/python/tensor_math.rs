@@ -719,7 +719,7 @@ impl PyTensor {
 }
 
 /// "gelu", "gelu_tanh", "leaky_relu" (slope), "elu"/"celu" (alpha, scale,
-/// input_scale), "hardswish", "softplus" (beta, threshold), "logsigmoid", "mish".
+/// input_scale), "hardswish", "softplus" (beta, threshold), "logsigmoid", "mish", "silu".
 fn activation_of(kind: &str, a: f64, b: f64, c: f64) -> PyResult<crate::activation::Activation> {
     use crate::activation::Activation::*;
     Ok(match kind {
@@ -739,6 +739,7 @@ fn activation_of(kind: &str, a: f64, b: f64, c: f64) -> PyResult<crate::activati
         },
         "logsigmoid" => LogSigmoid,
         "mish" => Mish,
+        "silu" => Silu,
         _ => {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "unknown activation {kind}"

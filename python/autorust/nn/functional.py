@@ -97,7 +97,7 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    return composite_maybe_inplace(input, inplace, "SiluBackward0", lambda x: x * x.sigmoid())
+    return _fused(input, inplace, "SiluBackward0", "SiluBackward0", lambda x: x * x.sigmoid(), "silu")
 
 
 def softplus(input, beta=1.0, threshold=20.0):

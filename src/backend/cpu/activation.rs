@@ -106,6 +106,11 @@ kernels! {
             let t = x.exp().ln_1p().tanh();
             g * (t + x * sigmoid * (F::one() - t * t))
         };
+    SiluK: |_s, x| x * x.sigmoid(),
+        |_s, g, x| {
+            let s = x.sigmoid();
+            g * s * (F::one() + x * (F::one() - s))
+        };
 }
 
 fn params<F: Float>(act: Activation) -> Act<F> {
@@ -163,6 +168,10 @@ macro_rules! with_kernel {
             }
             Activation::Mish => {
                 let $k = MishK(p);
+                $body
+            }
+            Activation::Silu => {
+                let $k = SiluK(p);
                 $body
             }
         }
