@@ -43,6 +43,20 @@ impl Saved {
         }
     }
     pub(crate) fn unpack(&self, node_name: &str, self_id: NodeId) -> Result<Tensor> {
+        self.check_version(node_name)?;
+        if self.is_output && crate::autograd::is_grad_enabled() {
+            if let Some(node) = NodeRef::from_id(self_id) {
+                let t = self.tensor.detach();
+                t.0.meta.lock().grad_fn = Some(node);
+                return Ok(t);
+            }
+        }
+        Ok(self.tensor.clone())
+    }
+
+    /// PyTorch's error when the tensor was written in place after it was
+    /// saved (its version moved): the backward would read other values.
+    pub(crate) fn check_version(&self, node_name: &str) -> Result<()> {
         let now = self.tensor.version();
         if now != self.version {
             let shape = crate::shape::fmt_shape(&self.tensor.shape());
@@ -68,14 +82,7 @@ impl Saved {
                 self.version
             )));
         }
-        if self.is_output && crate::autograd::is_grad_enabled() {
-            if let Some(node) = NodeRef::from_id(self_id) {
-                let t = self.tensor.detach();
-                t.0.meta.lock().grad_fn = Some(node);
-                return Ok(t);
-            }
-        }
-        Ok(self.tensor.clone())
+        Ok(())
     }
 }
 

@@ -85,7 +85,7 @@ def _with_gradient(value, x, name, gradient):
     under create_graph."""
     if not (x.requires_grad and _native.is_grad_enabled()):
         return value
-    return _native._custom_node(value, [x], lambda g: (gradient(g),), name)
+    return _native._custom_node(value, [x], lambda g: (gradient(g),), name, saved=[x])
 
 
 def asinh(self):
@@ -141,7 +141,7 @@ def fmod(self, other):
             return (g,)
         return (g, -g * self.div(other, rounding_mode="trunc"))
 
-    return _native._custom_node(value, inputs, gradient, "FmodBackward1" if other_is_input else "FmodBackward0")
+    return _native._custom_node(value, inputs, gradient, "FmodBackward1" if other_is_input else "FmodBackward0", saved=inputs)
 
 
 def _fmod(self, other):
@@ -196,7 +196,7 @@ def xlogy(self, other):
             grads.append(g * x / y)
         return tuple(grads)
 
-    return _native._custom_node(value, inputs, gradient, name)
+    return _native._custom_node(value, inputs, gradient, name, saved=[x, y])
 
 
 def _xlogy(self, other):
@@ -251,7 +251,7 @@ def copysign(self, other):
     inputs = [self, other] if isinstance(other, Tensor) else [self]
     if not (_native.is_grad_enabled() and any(t.requires_grad for t in inputs)):
         return value
-    return _native._custom_node(value, inputs, _copysign_gradient(value, inputs, name), name)
+    return _native._custom_node(value, inputs, _copysign_gradient(value, inputs, name), name, saved=inputs[:1])
 
 
 def _copysign_gradient(value, inputs, name):
@@ -264,7 +264,7 @@ def _copysign_gradient(value, inputs, name):
     x = inputs[0]
 
     def gradient(g):
-        result = _native._custom_node(value, inputs, _copysign_gradient(value, inputs, name), name) if _native.is_grad_enabled() else value
+        result = _native._custom_node(value, inputs, _copysign_gradient(value, inputs, name), name, saved=inputs[:1]) if _native.is_grad_enabled() else value
         to_self = g * (result / x).masked_fill(x == 0, 0.0)
         if len(inputs) == 2:
             return (to_self, inputs[1].new_zeros(inputs[1].shape))

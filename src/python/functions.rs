@@ -560,19 +560,34 @@ pub fn _mark_multi_output_view(t: PyRef<'_, PyTensor>, function: &str, nr: u32) 
 
 /// Attaches `output` to `inputs` through a node whose backward is the Python
 /// callable `backward(grad) -> sequence of gradients, one per input` (the
-/// machinery under `autograd.Function`). Returns the attached output.
+/// machinery under `autograd.Function`). With `saved`, the tensors the
+/// backward reads are version-checked first, as PyTorch's saved tensors: one
+/// written in place since raises instead of giving a wrong gradient.
+/// Returns the attached output.
 #[pyfunction]
+#[pyo3(signature = (output, inputs, backward, name, saved=None))]
 pub fn _custom_node(
     output: PyRef<'_, PyTensor>,
     inputs: &Bound<'_, PyAny>,
     backward: Py<PyAny>,
     name: &str,
+    saved: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyTensor> {
     let ins = tensor_list(inputs)?;
+    let saved: Vec<crate::grad_rules::Saved> = match saved {
+        Some(s) => tensor_list(s)?
+            .iter()
+            .map(crate::grad_rules::Saved::input)
+            .collect(),
+        None => Vec::new(),
+    };
     let shapes: Vec<crate::shape::Shape> = ins.iter().map(|t| t.shape()).collect();
     let out = output.t.detach();
     let fname = crate::graph::intern(name);
     let f: crate::grad_rules::CustomBackward = std::sync::Arc::new(move |g: &Tensor| {
+        for s in &saved {
+            s.check_version(fname)?;
+        }
         Python::attach(|py| -> crate::error::Result<Vec<Option<Tensor>>> {
             let err = super::errors::user_error;
             let res = backward
