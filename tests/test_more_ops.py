@@ -264,6 +264,57 @@ def test_fmod_gradients_are_pytorchs_formulas():
     np.testing.assert_array_equal(g.numpy(), [1.0, 1.0, 1.0])
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss_gradients_are_pytorchs_formula(reduction):
+    import autorust.nn.functional as F
+
+    a, b = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    x, y = t64(a, grad=True), t64(b, grad=True)
+    out = F.mse_loss(x, y, reduction=reduction)
+    assert out.grad_fn.name() == "MseLossBackward0"
+    err = (a - b) ** 2
+    np.testing.assert_allclose(out.detach().numpy(), {"mean": err.mean(), "sum": err.sum(), "none": err}[reduction], rtol=1e-12)
+    w = rng.normal(size=out.shape)
+    gx, gy = torch.autograd.grad((out * t64(w)).sum(), [x, y], create_graph=True)
+    norm = 2 / a.size if reduction == "mean" else 2.0
+    np.testing.assert_allclose(gx.detach().numpy(), (a - b) * norm * w, rtol=1e-12)
+    np.testing.assert_allclose(gy.detach().numpy(), -(a - b) * norm * w, rtol=1e-12)
+    # the second derivative is a constant times the incoming gradient: no
+    # function of the inputs (PyTorch's MseLossBackwardBackward0)
+    hx, hy = torch.autograd.grad(gx.sum(), [x, y], create_graph=True)
+    assert not hx.requires_grad and not hy.requires_grad
+    np.testing.assert_allclose(hx.numpy(), norm * np.broadcast_to(w, a.shape), rtol=1e-12)
+    # an input written in place after the forward is refused
+    x2 = x * 1
+    loss = F.mse_loss(x2, y)
+    x2.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda a, b: torch.fmod(a, b),
+        lambda a, b: torch.xlogy(a, b),
+        lambda a, b: torch.copysign(b, a),
+        lambda a, b: torch.asinh(b),
+        lambda a, b: torch.logit(b),
+    ],
+    ids=["fmod", "xlogy", "copysign", "asinh", "logit"],
+)
+def test_ops_with_formula_gradients_refuse_inputs_written_in_place(op):
+    # their backward reads saved inputs: one written in place since would
+    # give another gradient, so the backward raises, as PyTorch's does
+    x = t64([1.5, 2.5], grad=True)
+    y = t64([2.0, 3.0], grad=True)
+    a, b = x * 1, y * 1
+    out = op(a, b)
+    b.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
 @pytest.mark.parametrize("reduce", ["median", "nanmedian"])
 def test_full_median_shares_the_gradient_among_ties(reduce):
     # PyTorch's MedianBackward0 (evenly_distribute_backward): every element

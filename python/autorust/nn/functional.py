@@ -166,7 +166,27 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     input, target = _native_broadcast(input, target)
     if weight is not None:
         return _weighted_loss((input - target).pow(2), weight, input, reduction)
-    return composite("MseLossBackward0", lambda x, y: _reduce((x - y).square(), reduction), input, target)
+    if not (input.is_floating_point() and _native.is_grad_enabled() and (input.requires_grad or target.requires_grad)):
+        return composite("MseLossBackward0", lambda x, y: _reduce((x - y).square(), reduction), input, target)
+    from .._grad_mode import no_grad
+
+    with no_grad():
+        value = _reduce((input - target).square(), reduction)
+    return _native._custom_node(value, [input, target], _mse_gradient(input, target, reduction), "MseLossBackward0", saved=[input, target])
+
+
+def _mse_gradient(input, target, reduction):
+    """PyTorch's mse_loss_backward, (input - target) * norm * grad with norm
+    2 (2 / numel for the mean), written in ops: under create_graph its
+    derivative in the inputs is that constant times the incoming gradient,
+    no function of the inputs (as PyTorch's MseLossBackwardBackward0)."""
+    norm = 2.0 / input.numel() if reduction == "mean" and input.numel() else 2.0
+
+    def gradient(g):
+        to_input = (input - target) * norm * g
+        return (to_input, -to_input if target.requires_grad else None)
+
+    return gradient
 
 
 def _native_broadcast(a, b):
