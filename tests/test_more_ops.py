@@ -292,6 +292,30 @@ def test_mse_loss_gradients_are_pytorchs_formula(reduction):
         loss.backward()
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_huber_loss_gradients_are_pytorchs_formula(reduction):
+    import autorust.nn.functional as F
+
+    a = np.array([[-2.0, -0.5, 0.25], [0.5, 1.5, 3.0]])  # |a - b| below, at and above delta 0.5
+    b = np.zeros((2, 3))
+    x, y = t64(a, grad=True), t64(b, grad=True)
+    out = F.huber_loss(x, y, reduction=reduction, delta=0.5)
+    assert out.grad_fn.name() == "HuberLossBackward0"
+    d = np.abs(a - b)
+    err = np.where(d < 0.5, 0.5 * d**2, 0.5 * (d - 0.25))
+    np.testing.assert_allclose(out.detach().numpy(), {"mean": err.mean(), "sum": err.sum(), "none": err}[reduction], rtol=1e-12)
+    w = rng.normal(size=out.shape)
+    gx, gy = torch.autograd.grad((out * t64(w)).sum(), [x, y], create_graph=True)
+    norm = 1 / a.size if reduction == "mean" else 1.0
+    want = np.clip(a - b, -0.5, 0.5) * norm * w  # the edges take +-delta, as PyTorch's kernel
+    np.testing.assert_allclose(gx.detach().numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(gy.detach().numpy(), -want, rtol=1e-12)
+    # second derivative: norm * grad strictly inside (-delta, delta), 0 elsewhere, no function of the inputs
+    (hx,) = torch.autograd.grad(gx.sum(), [x], create_graph=True)
+    assert not hx.requires_grad
+    np.testing.assert_allclose(hx.numpy(), np.where(d < 0.5, norm * np.broadcast_to(w, a.shape), 0.0), rtol=1e-12)
+
+
 @pytest.mark.parametrize(
     "op",
     [

@@ -258,7 +258,31 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         # PyTorch writes the loss in the input's dtype
         return _reduce(errors(x, y), reduction).to(x.dtype)
 
-    return composite("HuberLossBackward0", huber, input, target)
+    formula = input.dtype == target.dtype and input.is_floating_point()
+    if not (formula and _native.is_grad_enabled() and (input.requires_grad or target.requires_grad)):
+        return composite("HuberLossBackward0", huber, input, target)
+    from .._grad_mode import no_grad
+
+    with no_grad():
+        value = huber(input, target)
+    return _native._custom_node(value, [input, target], _huber_gradient(input, target, reduction, delta), "HuberLossBackward0", saved=[input, target])
+
+
+def _huber_gradient(input, target, reduction, delta):
+    """PyTorch's huber_loss_backward in ops: norm * x * grad inside
+    (-delta, delta), +-norm * grad * delta outside (the edges included), with
+    x = input - target and norm 1 (1 / numel for the mean). Under
+    create_graph its derivative in the inputs is norm * grad strictly
+    inside, 0 outside: no function of the inputs, as PyTorch's."""
+    norm = 1.0 / input.numel() if reduction == "mean" and input.numel() else 1.0
+
+    def gradient(g):
+        x = input - target
+        edge = g * norm * delta
+        to_input = _native.where(x <= -delta, -edge, _native.where(x >= delta, edge, x * norm * g))
+        return (to_input, -to_input if target.requires_grad else None)
+
+    return gradient
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
