@@ -166,13 +166,23 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     input, target = _native_broadcast(input, target)
     if weight is not None:
         return _weighted_loss((input - target).pow(2), weight, input, reduction)
-    if not (input.is_floating_point() and _native.is_grad_enabled() and (input.requires_grad or target.requires_grad)):
-        return composite("MseLossBackward0", lambda x, y: _reduce((x - y).square(), reduction), input, target)
+    loss = lambda x, y: _reduce((x - y).square(), reduction)  # noqa: E731
+    return _pair_loss("MseLossBackward0", loss, input, target, lambda: _mse_gradient(input, target, reduction), input.is_floating_point())
+
+
+def _pair_loss(name, loss, input, target, gradient, formula):
+    """``loss(input, target)`` as PyTorch's one node ``name``. With
+    ``formula`` (and a gradient wanted), its backward is ``gradient()``'s
+    function of the incoming gradient, PyTorch's derivative formula written
+    in ops, with input and target saved and version-checked; otherwise the
+    composition's own chain rule."""
+    if not (formula and _native.is_grad_enabled() and (input.requires_grad or target.requires_grad)):
+        return composite(name, loss, input, target)
     from .._grad_mode import no_grad
 
     with no_grad():
-        value = _reduce((input - target).square(), reduction)
-    return _native._custom_node(value, [input, target], _mse_gradient(input, target, reduction), "MseLossBackward0", saved=[input, target])
+        value = loss(input, target)
+    return _native._custom_node(value, [input, target], gradient(), name, saved=[input, target])
 
 
 def _mse_gradient(input, target, reduction):
@@ -258,14 +268,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         # PyTorch writes the loss in the input's dtype
         return _reduce(errors(x, y), reduction).to(x.dtype)
 
+    # mixed dtypes keep the composition, whose backward refuses them as PyTorch's
     formula = input.dtype == target.dtype and input.is_floating_point()
-    if not (formula and _native.is_grad_enabled() and (input.requires_grad or target.requires_grad)):
-        return composite("HuberLossBackward0", huber, input, target)
-    from .._grad_mode import no_grad
-
-    with no_grad():
-        value = huber(input, target)
-    return _native._custom_node(value, [input, target], _huber_gradient(input, target, reduction, delta), "HuberLossBackward0", saved=[input, target])
+    return _pair_loss("HuberLossBackward0", huber, input, target, lambda: _huber_gradient(input, target, reduction, delta), formula)
 
 
 def _huber_gradient(input, target, reduction, delta):
