@@ -669,11 +669,15 @@ fn float_unary_backward<F: Float>(
             map2_strided(g, lg, v, lv, move |g, x| g * bf.powf(x) * lnb)
         }
         Clamp(lo, hi) => {
-            let lo = lo.map(F::from_f64);
-            let hi = hi.map(F::from_f64);
+            // strictly inside, as the recorded rule (grad_rules.rs); plain
+            // values and non-short-circuit `|`/`&`, so the loop stays
+            // branch-free and vectorises (Option::map_or with `&&` left a
+            // scalar loop, 10x slower than relu's)
+            let (no_lo, no_hi) = (lo.is_none(), hi.is_none());
+            let lo = F::from_f64(lo.unwrap_or(0.0));
+            let hi = F::from_f64(hi.unwrap_or(0.0));
             map2_strided(g, lg, v, lv, move |g, x| {
-                // strictly inside, as the recorded rule (grad_rules.rs)
-                let inside = lo.map_or(true, |lo| x > lo) && hi.map_or(true, |hi| x < hi);
+                let inside = (no_lo | (x > lo)) & (no_hi | (x < hi));
                 if inside {
                     g
                 } else {
