@@ -6,6 +6,7 @@ import math
 
 from .. import _native
 from .._composite import composite, composite_maybe_inplace, refuse_backward, with_scalar
+from ._loss_formulas import _huber_gradient, _mse_gradient, _pair_loss
 from .._dtype import int64, scalar_name
 
 Tensor = _native.Tensor
@@ -170,35 +171,6 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return _pair_loss("MseLossBackward0", loss, input, target, lambda: _mse_gradient(input, target, reduction), input.is_floating_point())
 
 
-def _pair_loss(name, loss, input, target, gradient, formula):
-    """``loss(input, target)`` as PyTorch's one node ``name``. With
-    ``formula`` (and a gradient wanted), its backward is ``gradient()``'s
-    function of the incoming gradient, PyTorch's derivative formula written
-    in ops, with input and target saved and version-checked; otherwise the
-    composition's own chain rule."""
-    if not (formula and _native.is_grad_enabled() and (input.requires_grad or target.requires_grad)):
-        return composite(name, loss, input, target)
-    from .._grad_mode import no_grad
-
-    with no_grad():
-        value = loss(input, target)
-    return _native._custom_node(value, [input, target], gradient(), name, saved=[input, target])
-
-
-def _mse_gradient(input, target, reduction):
-    """PyTorch's mse_loss_backward, (input - target) * norm * grad with norm
-    2 (2 / numel for the mean), written in ops: under create_graph its
-    derivative in the inputs is that constant times the incoming gradient,
-    no function of the inputs (as PyTorch's MseLossBackwardBackward0)."""
-    norm = 2.0 / input.numel() if reduction == "mean" and input.numel() else 2.0
-
-    def gradient(g):
-        to_input = (input - target) * norm * g
-        return (to_input, -to_input if target.requires_grad else None)
-
-    return gradient
-
-
 def _native_broadcast(a, b):
     """PyTorch's losses broadcast input and target first (ExpandBackward0
     nodes when the shapes differ)."""
@@ -271,23 +243,6 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     # mixed dtypes keep the composition, whose backward refuses them as PyTorch's
     formula = input.dtype == target.dtype and input.is_floating_point()
     return _pair_loss("HuberLossBackward0", huber, input, target, lambda: _huber_gradient(input, target, reduction, delta), formula)
-
-
-def _huber_gradient(input, target, reduction, delta):
-    """PyTorch's huber_loss_backward in ops: norm * x * grad inside
-    (-delta, delta), +-norm * grad * delta outside (the edges included), with
-    x = input - target and norm 1 (1 / numel for the mean). Under
-    create_graph its derivative in the inputs is norm * grad strictly
-    inside, 0 outside: no function of the inputs, as PyTorch's."""
-    norm = 1.0 / input.numel() if reduction == "mean" and input.numel() else 1.0
-
-    def gradient(g):
-        x = input - target
-        edge = g * norm * delta
-        to_input = _native.where(x <= -delta, -edge, _native.where(x >= delta, edge, x * norm * g))
-        return (to_input, -to_input if target.requires_grad else None)
-
-    return gradient
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
