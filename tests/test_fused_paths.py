@@ -104,6 +104,30 @@ def test_reductions_are_bitwise_deterministic_across_thread_counts():
     assert_same_across_thread_counts(script)
 
 
+def test_set_num_threads_decides_how_long_sums_split():
+    # PyTorch splits a float sum of 32,768+ elements across its threads (so
+    # its last bits depend on the count); autorust splits as PyTorch would
+    # on get_num_threads() threads, whatever its own pool's size (the
+    # `bitwise` parity family checks the sums against PyTorch's)
+    x = torch.from_numpy(np.random.default_rng(0).normal(size=100_000).astype(np.float32))
+    before = torch.get_num_threads()
+    try:
+        sums = {}
+        for n in (1, 2, 3):
+            torch.set_num_threads(n)
+            assert torch.get_num_threads() == n
+            sums[n] = x.sum().item()
+        assert len(set(sums.values())) > 1  # the split shows in the last bits
+        torch.set_num_threads(2)
+        assert x.sum().item() == sums[2]
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(RuntimeError, match="positive integer"):
+        torch.set_num_threads(0)
+    with pytest.raises(RuntimeError, match="expects an int, but got float"):
+        torch.set_num_threads(1.5)
+
+
 def test_same_reduction_twice_is_bitwise_equal():
     x = torch.randn(1_000_000)
     assert x.sum().item() == x.sum().item()

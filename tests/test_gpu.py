@@ -33,6 +33,14 @@ def test_device_names_and_aliases():
     # cuda.is_available() is for hardware GPUs: lavapipe (type "cpu") answers
     # False, so "cuda if available else cpu" scripts take PyTorch's CPU path here
     assert torch.cuda.is_available() == (torch.wgpu.get_device_type() != "cpu")
+    # torch.accelerator, as the tutorials pick their device, answers alike
+    assert torch.accelerator.is_available() == torch.cuda.is_available()
+    assert torch.accelerator.device_count() == torch.cuda.device_count()
+    assert torch.accelerator.current_accelerator() == torch.device("cuda")
+    assert torch.accelerator.current_accelerator(check_available=True) == (torch.device("cuda") if torch.cuda.is_available() else None)
+    assert torch.accelerator.current_device_index() == 0
+    with pytest.raises(RuntimeError, match="one accelerator"):
+        torch.accelerator.set_device_index(1)
     assert "Vulkan" in torch.wgpu.get_device_name() or os.environ.get("AUTORUST_WGPU_BACKEND")
     named = [("wgpu", "wgpu"), ("wgpu:0", "wgpu"), ("gpu", "wgpu"), ("cuda", "cuda"), ("cuda:0", "cuda"), (torch.device("cuda", 0), "cuda"), (0, "cuda")]
     for name, shown in named:

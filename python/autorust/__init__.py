@@ -33,6 +33,7 @@ from ._creation import (  # noqa: E402
     full_like,
     initial_seed,
     linspace,
+    logspace,
     manual_seed,
     ones,
     ones_like,
@@ -70,7 +71,7 @@ for _name in _OUT_FUNCTIONS:
     if _name in globals():
         globals()[_name] = _with_out(_name, globals()[_name])
 del _name
-from . import autograd, cuda, linalg, nn, optim, return_types, special, utils, wgpu  # noqa: E402,F401
+from . import accelerator, autograd, cuda, linalg, nn, optim, return_types, special, utils, wgpu  # noqa: E402,F401
 from . import _inplace_functions  # noqa: E402
 
 _inplace_functions.install(globals(), nn.functional)
@@ -82,11 +83,21 @@ def is_storage(obj):
 
 
 def get_num_threads():
-    import os
-
-    return os.cpu_count() or 1
+    """PyTorch's intra-op thread count: what set_num_threads set, else
+    OMP_NUM_THREADS, else the physical cores."""
+    return _native._get_num_threads()
 
 
 def set_num_threads(n):
-    """rayon's pool is sized once per process; kept for API compatibility."""
-    return None
+    """The thread count PyTorch would use. autorust's kernels run on one
+    pool sized when it loads (RAYON_NUM_THREADS) and give the same results
+    however many threads it has, except long float sums: PyTorch splits a
+    sum of 32,768 elements or more across its threads, which changes its
+    last bits, and autorust splits as PyTorch would on `n` threads."""
+    import builtins  # `bool` here is autorust.bool, the dtype
+
+    if isinstance(n, builtins.bool) or not isinstance(n, builtins.int):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _native._set_num_threads(n)

@@ -235,8 +235,14 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return _finish(t, requires_grad, device)
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, *, dtype=None, layout=None, device=None, requires_grad=False):
+    check_layout(layout, "linspace")
     return _finish(_native.linspace(float(start), float(end), int(steps), _dt(dtype)), requires_grad, device)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None, requires_grad=False):
+    check_layout(layout, "logspace")
+    return _finish(_native.logspace(float(start), float(end), int(steps), float(base), _dt(dtype)), requires_grad, device)
 
 
 def _gen(generator):

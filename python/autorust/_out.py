@@ -28,7 +28,7 @@ bmm bucketize cat ceil cholesky clamp clamp_max clamp_min clip column_stack conc
 cos cosh cross cummax cummin cumprod cumsum deg2rad diag diff div divide dot dstack empty eq erf exp
 exp2 expm1 eye fix float_power floor floor_divide fmod frac full gather ge ger greater gt heaviside histc
 hstack hypot index_select inner inverse isneginf isposinf kron kthvalue le lerp less linspace log log10
-log1p log2 log_softmax logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor
+log1p log2 log_softmax logaddexp logaddexp2 logspace logcumsumexp logical_and logical_not logical_or logical_xor
 logit logsumexp lt masked_select matmul matrix_power max maximum mean median min minimum mm mode msort
 mul multinomial multiply mv nan_to_num nanmean nanmedian nanquantile nansum narrow_copy ne neg negative
 nonzero norm normal ones outer pow prod qr quantile rad2deg rand randint randn randperm reciprocal

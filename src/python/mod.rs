@@ -2,6 +2,7 @@
 
 mod args;
 mod errors;
+mod factories;
 mod functions;
 mod gpu;
 mod nn;
@@ -65,12 +66,13 @@ fn join_pool_if_main_thread(py: Python<'_>) -> PyResult<()> {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    use factories::*;
     use functions::*;
     tune_allocator();
     join_pool_if_main_thread(m.py())?;
     m.add_class::<tensor::PyTensor>()?;
     m.add_class::<node::PyNode>()?;
-    m.add_class::<functions::PyGenerator>()?;
+    m.add_class::<factories::PyGenerator>()?;
     m.add_function(wrap_pyfunction!(random_seed, m)?)?;
     m.add_class::<tensor::PyStorageRef>()?;
     m.add_function(wrap_pyfunction!(_register, m)?)?;
@@ -78,6 +80,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(full, m)?)?;
     m.add_function(wrap_pyfunction!(arange, m)?)?;
     m.add_function(wrap_pyfunction!(linspace, m)?)?;
+    m.add_function(wrap_pyfunction!(logspace, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(_get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(eye, m)?)?;
     m.add_function(wrap_pyfunction!(rand, m)?)?;
     m.add_function(wrap_pyfunction!(randn, m)?)?;

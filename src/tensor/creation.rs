@@ -1,4 +1,5 @@
-//! Factory functions: full/zeros/ones, arange, linspace, eye, random tensors.
+//! Factory functions: full/zeros/ones, arange, eye, random tensors
+//! (linspace and logspace are in spaced.rs).
 
 use super::Tensor;
 use crate::backend::cpu::{CpuStorage, IntoStorage};
@@ -109,28 +110,6 @@ impl Tensor {
             vec![n],
             dtype,
         ))
-    }
-
-    pub fn linspace(start: f64, end: f64, steps: usize, dtype: DType) -> Result<Tensor> {
-        checked_numel("linspace", &[steps])?;
-        crate::storage::guard_alloc("linspace", steps, DType::F64)?;
-        let step = if steps > 1 {
-            (end - start) / (steps - 1) as f64
-        } else {
-            0.0
-        };
-        // Symmetric fill from both ends, as PyTorch does, so the end is exact.
-        let half = steps / 2;
-        let v: Vec<f64> = (0..steps)
-            .map(|i| {
-                if i < half {
-                    start + step * i as f64
-                } else {
-                    end - step * (steps - 1 - i) as f64
-                }
-            })
-            .collect();
-        Ok(from_f64s(v, vec![steps], dtype))
     }
 
     pub fn eye(n: usize, m: usize, dtype: DType) -> Result<Tensor> {

@@ -17,6 +17,7 @@ mod optim;
 mod reduce;
 mod rnn;
 mod scan;
+mod spaced;
 mod views;
 mod window;
 

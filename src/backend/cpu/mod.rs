@@ -6,6 +6,7 @@ pub mod activation;
 pub mod attention;
 pub mod batch_norm;
 pub mod buffer;
+pub mod cascade_sum;
 pub mod conv;
 pub mod elementwise;
 pub mod fastmath;

@@ -154,6 +154,41 @@ fn float_reduce<F: Float>(op: ReduceOp, x: &[F], l: &Layout, dims: &[usize]) -> 
     })
 }
 
+/// Sum and mean of a float tensor laid out as one of the blocks
+/// `cascade_sum` mirrors, with PyTorch's rounding: the sum in the tensor's
+/// type, the mean that sum divided by the count. None for other layouts
+/// (they take `float_reduce`, which accumulates in f64).
+fn sum_in_pytorch_order(
+    op: ReduceOp,
+    x: &CpuStorage,
+    l: &Layout,
+    dims: &[usize],
+) -> Option<CpuStorage> {
+    use super::cascade_sum::{blocks, job_f32, job_f64, sum_blocks};
+    let range = l.contiguous_range()?;
+    let b = blocks(&l.shape, dims)?;
+    let count: usize = dims.iter().map(|&d| l.shape[d]).product();
+    let threads = super::cascade_sum::split_threads();
+    let mean = op == ReduceOp::Mean;
+    Some(match x {
+        CpuStorage::F32(v) => {
+            let mut s = sum_blocks(&v.as_slice()[range], b, threads, job_f32);
+            if mean {
+                s.iter_mut().for_each(|v| *v /= count as f32);
+            }
+            s.into_storage()
+        }
+        CpuStorage::F64(v) => {
+            let mut s = sum_blocks(&v.as_slice()[range], b, threads, job_f64);
+            if mean {
+                s.iter_mut().for_each(|v| *v /= count as f64);
+            }
+            s.into_storage()
+        }
+        _ => return None,
+    })
+}
+
 fn empty_reduce(op: ReduceOp) -> crate::error::Error {
     crate::error::Error::Shape {
         op: op.name(),
@@ -203,6 +238,11 @@ where
 /// Reduces `dims` away (output shape: `l.shape` without them; the caller
 /// re-inserts size-1 dims for `keepdim`).
 pub fn reduce(op: ReduceOp, x: &CpuStorage, l: &Layout, dims: &[usize]) -> Result<CpuStorage> {
+    if matches!(op, ReduceOp::Sum | ReduceOp::Mean) {
+        if let Some(out) = sum_in_pytorch_order(op, x, l, dims) {
+            return Ok(out);
+        }
+    }
     Ok(match x {
         CpuStorage::F32(b) => float_reduce(op, b.as_slice(), l, dims)?.into_storage(),
         CpuStorage::F64(b) => float_reduce(op, b.as_slice(), l, dims)?.into_storage(),

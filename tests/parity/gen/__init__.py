@@ -6,6 +6,7 @@ the hand-written cases of `parity.snippets`, taken in order."""
 from .core import Builder, Finished, Rejected
 from .. import snippets
 from .autograd_api import program_autograd
+from .bitwise import program_bitwise
 from .nn_training import program_nn
 from .errors import program_errors
 from .ops import program_ops, program_ops2
@@ -18,6 +19,7 @@ FAMILIES = {
     "nn": program_nn,
     "errors": program_errors,
     "sampling": program_sampling,
+    "bitwise": program_bitwise,
 }
 
 ATTEMPTS = 30
