@@ -400,7 +400,7 @@ impl<'a> Sweep<'a> {
                 runs |= matches!(node.rule, Rule::AccumulateGrad(_));
                 let rule = if !runs {
                     Rule::Identity // not run: only its gradient is taken
-                } else if self.retain_graph || !node.rule.has_saved() {
+                } else if self.retain_graph || !node.saves_tensors() {
                     node.rule.clone()
                 } else {
                     node.released = true;

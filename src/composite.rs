@@ -63,6 +63,20 @@ pub fn composite(
     link: Option<(&str, &[usize])>,
     f: impl FnOnce(&[Option<Tensor>]) -> Result<Tensor>,
 ) -> Result<Tensor> {
+    composite_saving(name, inputs, link, None, f)
+}
+
+/// `composite`, told whether PyTorch's node saves tensors (`saves`), where
+/// the inner graph cannot say: a mask or an index the composition builds
+/// and saves is a constant that PyTorch's kernel never saves (tril's mask,
+/// flip's index). None: the outer node saves tensors when an inner node does.
+pub fn composite_saving(
+    name: &str,
+    inputs: &[Option<&Tensor>],
+    link: Option<(&str, &[usize])>,
+    saves: Option<bool>,
+    f: impl FnOnce(&[Option<Tensor>]) -> Result<Tensor>,
+) -> Result<Tensor> {
     let present: Vec<&Tensor> = inputs.iter().flatten().copied().collect();
     if !crate::tensor::needs_grad(&present) {
         let plain: Vec<Option<Tensor>> = inputs.iter().map(|t| t.cloned()).collect();
@@ -116,7 +130,7 @@ pub fn composite(
             .filter_map(|&i| inputs.get(i).copied().flatten().cloned())
             .collect(),
     });
-    let saves = inner_saves(root.as_ref(), boundary);
+    let saves = saves.unwrap_or_else(|| inner_saves(root.as_ref(), boundary));
     let graph = std::sync::Arc::new(CompositeGraph {
         root,
         aliases: alias_ids,
@@ -174,7 +188,7 @@ fn inner_saves(root: Option<&NodeRef>, boundary: u64) -> bool {
         if node.seq < boundary {
             continue; // the outer graph
         }
-        if node.rule.has_saved() {
+        if node.saves_tensors() {
             return true;
         }
         stack.extend(node.edges.iter().flatten().map(|e| e.node));

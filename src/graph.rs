@@ -69,6 +69,18 @@ pub struct Node {
     /// (the LSTM layer's output, h_n and c_n): Python is shown the node
     /// its one edge leads to (the op's node), as output `output_nr`.
     pub shows_producer: bool,
+    /// PyTorch's node for this op saves no tensors (the Scalar overloads
+    /// such as `MulBackward1`, whose number is no tensor), though the rule
+    /// here holds the number as one: a second backward through it works.
+    pub saves_nothing: bool,
+}
+
+impl Node {
+    /// Whether the node holds tensors that a backward without
+    /// `retain_graph` frees, as PyTorch's node would.
+    pub fn saves_tensors(&self) -> bool {
+        !self.saves_nothing && self.rule.has_saved()
+    }
 }
 
 struct Slot {
@@ -216,6 +228,7 @@ impl NodeRef {
             hidden_inputs: 0,
             output_nr: 0,
             shows_producer: false,
+            saves_nothing: false,
         }))
     }
     /// A new count on a live node (None if it was freed meanwhile).
@@ -360,6 +373,15 @@ impl Arena {
 /// Hides inputs of `t`'s grad_fn from `next_functions` (one bit per input):
 /// a Python number an op took as a tensor, where PyTorch's overload takes a
 /// Scalar that is no input at all.
+/// Marks `t`'s node as one whose PyTorch counterpart saves no tensors.
+pub fn mark_saves_nothing(t: &crate::tensor::Tensor) {
+    if let Some(id) = t.grad_fn_id() {
+        if let Some(n) = ARENA.lock().get_mut(id) {
+            n.saves_nothing = true;
+        }
+    }
+}
+
 pub fn hide_inputs(t: &crate::tensor::Tensor, bits: u32) {
     if let Some(id) = t.grad_fn_id() {
         if let Some(n) = ARENA.lock().get_mut(id) {

@@ -84,6 +84,29 @@ def test_retain_graph_allows_second_backward():
     np.testing.assert_allclose(x.grad.numpy(), [4.0, 4.0])
 
 
+def test_nodes_that_save_no_tensors_run_backward_twice():
+    # PyTorch's TrilBackward0, FlipBackward0 and the Scalar overloads inside
+    # its composite functions (MulBackward1 in cumulative_trapezoid) save
+    # no tensors, so a second backward through them works without
+    # retain_graph; autorust builds them from ops that save a constant mask,
+    # index or number, which must not make them refuse
+    x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    for f in [lambda t: t.tril(), lambda t: t.triu(1), lambda t: t.flip(0), lambda t: torch.rot90(t, 1, (0, 1)),
+              lambda t: torch.cumulative_trapezoid(t, dim=1)]:
+        x.grad = None
+        y = f(x)
+        w = torch.arange(y.numel(), dtype=torch.float32).reshape(y.shape)
+        (y * 1).mul(w).sum().backward()
+        first = x.grad.clone()
+        (y * w).sum().backward()  # through f's node again: no error
+        np.testing.assert_allclose(x.grad.numpy(), 2 * first.numpy())
+    # a node that saves its inputs still refuses, as in PyTorch
+    y = x * x
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.sum().backward()
+
+
 def test_hooks_on_leaf_and_nonleaf():
     a = torch.ones(2, requires_grad=True)
     seen = []

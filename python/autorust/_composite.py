@@ -18,11 +18,13 @@ from . import _native
 __all__ = ["composite", "composite_maybe_inplace", "node", "refuse_backward", "with_scalar"]
 
 
-def composite(name, fn, *inputs, link=None):
-    if link is None:
-        return _native._composite(name, inputs, fn)
-    link_name, positions = link
-    return _native._composite(name, inputs, fn, link_name, list(positions))
+def composite(name, fn, *inputs, link=None, saves=None):
+    """``saves=False``: PyTorch's node saves no tensors (so a second
+    backward through it works), although the composition saves a constant
+    it built (a mask, an index); None: it saves tensors when an inner node
+    does."""
+    link_name, positions = link if link is not None else (None, [])
+    return _native._composite(name, inputs, fn, link_name, list(positions), saves)
 
 
 def refuse_backward(t, message):
@@ -89,6 +91,8 @@ def with_scalar(out, name):
     """``out``, a native op between a tensor and a Python number, named as
     PyTorch's Scalar overload that an ATen function calls (``y * 0.5`` there
     is ``MulBackward1``): the number is no input of the node. The tensor
-    must be the op's first input (``2 * y`` lists it first too)."""
-    _native._set_grad_fn_name(out, name, 0b10)
+    must be the op's first input (``2 * y`` lists it first too). Such a
+    node saves no tensors in PyTorch (the number is a Scalar), so a second
+    backward through it works."""
+    _native._set_grad_fn_name(out, name, 0b10, False)
     return out

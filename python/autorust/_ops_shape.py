@@ -103,8 +103,25 @@ def diff(self, n=1, dim=-1, prepend=None, append=None):
     return x
 
 
-@node("Rot90Backward0")
+def _check_rot90(self, dims):
+    """PyTorch's checks, in its order; the dims wrapped."""
+    dims = list(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if self.dim() < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {self.dim()}")
+    d0, d1 = dims
+    if d0 == d1 or abs(d0 - d1) == self.dim():
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    return [wrap_dim(d, self.dim()) for d in dims]
+
+
 def rot90(self, k=1, dims=(0, 1)):
+    return _rot90(self, k, _check_rot90(self, dims))
+
+
+@node("Rot90Backward0")
+def _rot90(self, k, dims):
     d0, d1 = dims
     k %= 4
     if k == 1:

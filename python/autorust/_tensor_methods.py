@@ -638,7 +638,8 @@ def triu(self, diagonal=0):
 
     r = arange(self.shape[-2], device=self.device).unsqueeze(1)
     c = arange(self.shape[-1], device=self.device).unsqueeze(0)
-    return composite("TriuBackward0", lambda x: _masked_fill(x, (c - r) < diagonal, 0), self)
+    # PyTorch's node saves only the diagonal, not the mask
+    return composite("TriuBackward0", lambda x: _masked_fill(x, (c - r) < diagonal, 0), self, saves=False)
 
 
 def tril(self, diagonal=0):
@@ -646,7 +647,8 @@ def tril(self, diagonal=0):
 
     r = arange(self.shape[-2], device=self.device).unsqueeze(1)
     c = arange(self.shape[-1], device=self.device).unsqueeze(0)
-    return composite("TrilBackward0", lambda x: _masked_fill(x, (c - r) > diagonal, 0), self)
+    # PyTorch's node saves only the diagonal, not the mask
+    return composite("TrilBackward0", lambda x: _masked_fill(x, (c - r) > diagonal, 0), self, saves=False)
 
 
 def index_fill(self, dim, index, value):

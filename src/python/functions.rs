@@ -231,11 +231,14 @@ pub fn grad(
 /// number the composite took as a tensor where PyTorch's op takes a Scalar
 /// (`y * 0.5` inside an ATen function is `MulBackward1`, one edge).
 #[pyfunction]
-#[pyo3(signature = (t, name, hide=0))]
-pub fn _set_grad_fn_name(t: PyRef<'_, PyTensor>, name: &str, hide: u32) {
+#[pyo3(signature = (t, name, hide=0, saves=true))]
+pub fn _set_grad_fn_name(t: PyRef<'_, PyTensor>, name: &str, hide: u32, saves: bool) {
     crate::graph::rename(&t.t, name);
     if hide != 0 {
         crate::graph::hide_inputs(&t.t, hide);
+    }
+    if !saves {
+        crate::graph::mark_saves_nothing(&t.t);
     }
 }
 
@@ -382,7 +385,7 @@ pub fn _custom_node(
 /// With `link_name`, the gradients stay connected to the inputs at `link`
 /// under create_graph (PyTorch's backward kernels; see `grad_rules::zero_link`).
 #[pyfunction]
-#[pyo3(signature = (name, inputs, f, link_name=None, link=vec![]))]
+#[pyo3(signature = (name, inputs, f, link_name=None, link=vec![], saves=None))]
 pub fn _composite(
     py: Python<'_>,
     name: &str,
@@ -390,6 +393,7 @@ pub fn _composite(
     f: &Bound<'_, PyAny>,
     link_name: Option<&str>,
     link: Vec<usize>,
+    saves: Option<bool>,
 ) -> PyResult<Py<PyAny>> {
     let items: Vec<Bound<'_, PyAny>> = inputs.try_iter()?.collect::<PyResult<_>>()?;
     let ins: Vec<Option<Tensor>> = items
@@ -407,10 +411,11 @@ pub fn _composite(
         })
         .collect::<PyResult<_>>()?;
     let refs: Vec<Option<&Tensor>> = ins.iter().map(|t| t.as_ref()).collect();
-    let out = crate::composite::composite(
+    let out = crate::composite::composite_saving(
         name,
         &refs,
         link_name.map(|n| (n, link.as_slice())),
+        saves,
         |aliases| {
             let args: Vec<Py<PyAny>> = aliases
                 .iter()

@@ -473,7 +473,8 @@ impl Tensor {
     pub fn flip(&self, dims: &[i64]) -> Result<Tensor> {
         let nd = self.ndim();
         let dims = crate::shape::wrap_dims("flip", dims, nd)?;
-        crate::composite::composite("FlipBackward0", &[Some(self)], None, |a| {
+        // PyTorch's FlipBackward0 saves only the dims (no index tensor)
+        crate::composite::composite_saving("FlipBackward0", &[Some(self)], None, Some(false), |a| {
             let mut t = a[0]
                 .clone()
                 .ok_or_else(|| crate::error::Error::Runtime("flip: the input is missing".into()))?;

@@ -5,7 +5,6 @@ it is removed from here), and no other program may fail. The list only
 shrinks: fix the cause, then remove the entry."""
 
 ERROR_WORDING = "both refuse the call, with another exception type or other words (a different check fails first, or the message is autorust's own)"
-FREED_GRAPH = "a second backward through a node: one library refuses it (the node's saved tensors were freed) and the other runs it, because they disagree on whether the node saved tensors"
 GRAPH_NODES = "an op whose graph shows other nodes than PyTorch's: svdvals and slogdet's log-determinant not shown as outputs of one multi-output node (LinalgSvdBackward0, LinalgSlogdetBackward0)"
 OPTIMIZER_ROUNDING = 'RMSprop divides each step by a running gradient magnitude: float32 rounding differences in a small gradient grow past the tolerance within two steps'
 QUANTILE_TIES = (
@@ -19,10 +18,6 @@ ZERO_DERIVATIVE_LINKS = "a first- or second-order gradient that is mathematicall
 KNOWN_FAILURES = {
     # ERROR_WORDING
     "errors-177": ERROR_WORDING,
-    # FREED_GRAPH
-    "autograd-67": FREED_GRAPH,
-    "autograd-207": FREED_GRAPH,
-    "autograd-407": FREED_GRAPH,
     # GRAPH_NODES
     "snippets-653": GRAPH_NODES,
     "snippets-661": GRAPH_NODES,
