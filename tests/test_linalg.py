@@ -1,6 +1,8 @@
 """autorust.linalg against NumPy's values, and its gradients against central
 finite differences in float64."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,17 @@ def test_vector_helpers():
     assert abs(torch.dist(a, b).item() - np.linalg.norm([-3, 7, -3])) < 1e-6
     r = torch.renorm(torch.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0)
     np.testing.assert_allclose(r.numpy(), [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)
+
+
+def test_cross_without_dim_warns_once_as_pytorch():
+    from autorust import _ops_linalg
+
+    _ops_linalg._warned_cross_default_dim.clear()
+    a, b = torch.tensor([0.0, 1.0, 0.0]), torch.tensor([1.0, 0.0, 0.0])
+    with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated") as record:
+        torch.cross(a, b)
+    assert record[0].filename == __file__  # the caller's line, not autorust's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(a.cross(b).numpy(), [0.0, 0.0, -1.0])  # once per process
+        torch.cross(a, b, dim=0)

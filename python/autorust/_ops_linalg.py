@@ -11,6 +11,7 @@ from ._dtype import bool_
 from ._einsum import einsum, tensordot
 from ._dtype import cpp_name, scalar_name
 from ._ops_register import inplace_variant, register
+from ._warn import warn_user
 
 Tensor = _native.Tensor
 
@@ -158,7 +159,18 @@ def kron(self, other):
     return out
 
 
+_warned_cross_default_dim = []
+
+
 def cross(self, other, dim=None):
+    if dim is None and not _warned_cross_default_dim:
+        # PyTorch warns once per process (TORCH_WARN_ONCE)
+        _warned_cross_default_dim.append(True)
+        warn_user(
+            "Using torch.cross without specifying the dim arg is deprecated.\n"
+            "Please either pass the dim explicitly or simply use torch.linalg.cross.\n"
+            "The default value of dim will change to agree with that of linalg.cross in a future release."
+        )
     return composite("LinalgCrossBackward0", lambda a, b: _cross(a, b, dim), self, other)
 
 
