@@ -534,3 +534,21 @@ fn accumulate_grad(t: &Tensor, grad: &Tensor, create_graph: bool) -> Result<()> 
     }
     Ok(())
 }
+
+/// A node's gradient for its input `i` of `shape`, checked as PyTorch's
+/// engine checks it: another shape is accepted when `shape` expands to it
+/// (the gradient is then summed back), and refused otherwise.
+pub fn input_gradient(node: &str, i: usize, grad: Tensor, shape: &[usize]) -> Result<Tensor> {
+    let gs = grad.shape();
+    if gs.as_slice() == shape {
+        return Ok(grad);
+    }
+    if crate::shape::broadcast_shapes("backward", shape, &gs).map_or(true, |b| b != gs) {
+        return Err(Error::Runtime(format!(
+            "Function {node} returned an invalid gradient at index {i} - got {} but expected shape compatible with {}",
+            crate::shape::fmt_shape(&gs),
+            crate::shape::fmt_shape(shape)
+        )));
+    }
+    grad.sum_to(shape)
+}

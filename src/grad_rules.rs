@@ -210,6 +210,8 @@ pub enum Rule {
         dim: usize,
         index: Tensor,
         add: bool,
+        /// src's shape: its gradient (gathered at `index`) must fit it.
+        src_shape: Shape,
     },
     /// `self.index_add(dim, index, src)` with a 1-d `index`: the gradient
     /// passes to self and is selected along `dim` for src.
@@ -809,16 +811,35 @@ pub fn apply(
             let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(z.scatter(*dim as i64, index, g, true)?)
         }
-        Rule::Scatter { dim, index, add } => {
+        Rule::Scatter {
+            dim,
+            index,
+            add,
+            src_shape,
+        } => {
             let gs = if *add {
                 g.clone()
             } else {
                 g.scatter_value(*dim as i64, index, 0.0)?
             };
-            Ok(vec![
-                Some(gs),
-                need(1).then(|| g.gather(*dim as i64, index)).transpose()?,
-            ])
+            // PyTorch's src gradient has the index's shape; its engine
+            // refuses it when src is larger (an index smaller than src)
+            let name = if *add {
+                "ScatterAddBackward0"
+            } else {
+                "ScatterBackward0"
+            };
+            let gsrc = need(1)
+                .then(|| {
+                    crate::autograd::input_gradient(
+                        name,
+                        1,
+                        g.gather(*dim as i64, index)?,
+                        src_shape,
+                    )
+                })
+                .transpose()?;
+            Ok(vec![Some(gs), gsrc])
         }
         Rule::IndexAdd { dim, index } => Ok(vec![
             Some(g.clone()),

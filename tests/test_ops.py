@@ -226,6 +226,17 @@ def test_scatter_gradient_to_src():
     np.testing.assert_allclose(y.grad.numpy(), finite_difference(f, [a, s], 1, w), rtol=1e-6, atol=1e-8)
 
 
+
+def test_scatter_refuses_a_src_gradient_smaller_than_src_as_pytorch():
+    # PyTorch's src gradient is grad.gather(dim, index), the index's shape;
+    # its engine refuses it when src does not expand to that shape
+    for op, node in [("scatter", "ScatterBackward0"), ("scatter_add", "ScatterAddBackward0")]:
+        src = ar.ones(3, 4, requires_grad=True)
+        out = getattr(ar.zeros(3, 4), op)(0, ar.tensor([[0, 1], [2, 0]]), src)
+        with pytest.raises(RuntimeError, match=rf"Function {node} returned an invalid gradient at index 1 - got \[2, 2\] but expected shape compatible with \[3, 4\]"):
+            out.sum().backward()
+
+
 FUNCTIONAL = [
     ("relu", lambda x: ar.nn.functional.relu(x), "away0"),
     ("leaky_relu", lambda x: ar.nn.functional.leaky_relu(x, 0.1), "away0"),

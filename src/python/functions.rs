@@ -352,22 +352,8 @@ pub fn _custom_node(
             let mut out = Vec::with_capacity(shapes.len());
             for (i, shape) in shapes.iter().enumerate() {
                 let mut gi = items.get(i).and_then(as_tensor);
-                if let Some(g) = &gi {
-                    let gs = g.shape();
-                    if gs != *shape {
-                        // PyTorch accepts a gradient the input's shape expands to, summed back.
-                        if crate::shape::broadcast_shapes("backward", shape, &gs)
-                            .map(|b| b != gs)
-                            .unwrap_or(true)
-                        {
-                            return Err(crate::error::Error::Runtime(format!(
-                                "Function {fname} returned an invalid gradient at index {i} - got {} but expected shape compatible with {}",
-                                crate::shape::fmt_shape(&gs),
-                                crate::shape::fmt_shape(shape)
-                            )));
-                        }
-                        gi = Some(g.sum_to(shape)?);
-                    }
+                if let Some(g) = gi.take() {
+                    gi = Some(crate::autograd::input_gradient(fname, i, g, shape)?);
                 }
                 out.push(gi);
             }

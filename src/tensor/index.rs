@@ -327,6 +327,7 @@ impl Tensor {
                 dim: d,
                 index: ix,
                 add,
+                src_shape: ss.clone(),
             },
         );
         Ok(out)
