@@ -85,27 +85,22 @@ pub trait Acc: Copy {
     fn plus(self, other: Self) -> Self;
 }
 
-impl Acc for f32 {
-    #[inline(always)]
-    fn empty() -> Self {
-        0.0
-    }
-    #[inline(always)]
-    fn plus(self, other: Self) -> Self {
-        self + other
-    }
+macro_rules! scalar_acc {
+    ($($t:ty),*) => {$(
+        impl Acc for $t {
+            #[inline(always)]
+            fn empty() -> Self {
+                0.0
+            }
+            #[inline(always)]
+            fn plus(self, other: Self) -> Self {
+                self + other
+            }
+        }
+    )*};
 }
 
-impl Acc for f64 {
-    #[inline(always)]
-    fn empty() -> Self {
-        0.0
-    }
-    #[inline(always)]
-    fn plus(self, other: Self) -> Self {
-        self + other
-    }
-}
+scalar_acc!(f32, f64);
 
 /// `L` floats added lane by lane, as one of ATen's `Vectorized` values.
 #[derive(Clone, Copy)]
