@@ -229,17 +229,17 @@ fn inner_sum<F: Float + Acc, const L: usize>(row: &[F]) -> F {
     total
 }
 
-/// Column sums of a contiguous `[rows, cols]` block (ATen's
+/// Sums of columns `range` of a contiguous `[rows, width]` block (ATen's
 /// `vectorized_outer_sum`, or `scalar_outer_sum` below one vector of
 /// columns).
 #[inline(always)]
 fn outer_sum<F: Float + Acc, const L: usize>(
     x: &[F],
     rows: usize,
-    cols: usize,
+    width: usize,
     range: Range<usize>,
 ) -> Vec<F> {
-    let at = |i: usize, j: usize| i * cols + j;
+    let at = |i: usize, j: usize| i * width + j;
     let (first, cols) = (range.start, range.end);
     let mut out = vec![zero::<F>(); cols - first];
     let mut j = first;
@@ -312,12 +312,7 @@ impl Job {
                     })
                 })
                 .collect(),
-            Job::Columns { rows, width, cols } => {
-                // ATen adds each result to the zero-filled output
-                let mut out = outer_sum::<F, L>(x, rows, width, cols);
-                out.iter_mut().for_each(|o| *o = zero::<F>() + *o);
-                out
-            }
+            Job::Columns { rows, width, cols } => outer_sum::<F, L>(x, rows, width, cols),
         }
     }
 }

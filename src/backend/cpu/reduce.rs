@@ -1,5 +1,7 @@
-//! Reductions. Reduced dims are moved last so each output element reduces one
-//! row; rows are split into fixed CHUNKs whose partials combine in order, so
+//! Reductions. Float sums and means of contiguous tensors over leading
+//! and/or trailing dims add in PyTorch's order (`cascade_sum`). Otherwise
+//! reduced dims are moved last so each output element reduces one row;
+//! rows are split into fixed CHUNKs whose partials combine in order, so
 //! results are bitwise identical for any thread count.
 
 use super::{map_strided, CastFrom, CpuStorage, IntoStorage, CHUNK, PAR_THRESHOLD};
@@ -60,76 +62,9 @@ fn sum_f<F: Float>(row: &[F]) -> f64 {
     partials.into_iter().sum()
 }
 
-/// Rows of the `[r1, k, r2]` view per parallel block in `leading_sum`.
-const LEADING_BLOCK_ROWS: usize = 16;
-
-/// Sum over the reduced dims of a contiguous layout shaped `[r1, k, r2]`
-/// (reduced, kept, reduced), e.g. a bias gradient `sum(0)` or a per-channel
-/// `sum((0, 2, 3))`: columns accumulate in place instead of moving the
-/// reduced dims last with a strided copy (which measured 15x slower).
-/// Blocks of rows are summed separately and combined in order, so the result
-/// does not depend on the thread count. None when the layout has another shape.
-fn leading_sum<F: Float>(x: &[F], l: &Layout, dims: &[usize]) -> Option<Vec<f64>> {
-    let range = l.contiguous_range()?;
-    let kept: Vec<usize> = (0..l.ndim()).filter(|d| !dims.contains(d)).collect();
-    let (&first, &last) = (kept.first()?, kept.last()?);
-    if last - first + 1 != kept.len() || first == 0 {
-        return None;
-    }
-    let r1: usize = l.shape[..first].iter().product();
-    let k: usize = l.shape[first..=last].iter().product();
-    let r2: usize = l.shape[last + 1..].iter().product();
-    let data = &x[range];
-    let block_sum = |rows: std::ops::Range<usize>| {
-        let mut acc = vec![0f64; k];
-        for i in rows {
-            let plane = &data[i * k * r2..(i + 1) * k * r2];
-            if r2 == 1 {
-                for (a, &v) in acc.iter_mut().zip(plane) {
-                    *a += v.to_f64();
-                }
-            } else {
-                for (a, row) in acc.iter_mut().zip(plane.chunks_exact(r2)) {
-                    *a += super::simd::sum_f64(row);
-                }
-            }
-        }
-        acc
-    };
-    let blocks: Vec<std::ops::Range<usize>> = (0..r1)
-        .step_by(LEADING_BLOCK_ROWS)
-        .map(|s| s..(s + LEADING_BLOCK_ROWS).min(r1))
-        .collect();
-    let partials: Vec<Vec<f64>> = if data.len() >= PAR_THRESHOLD {
-        blocks.into_par_iter().map(block_sum).collect()
-    } else {
-        blocks.into_iter().map(block_sum).collect()
-    };
-    let mut total = vec![0f64; k];
-    for p in partials {
-        for (t, v) in total.iter_mut().zip(p) {
-            *t += v;
-        }
-    }
-    Some(total)
-}
-
 fn float_reduce<F: Float>(op: ReduceOp, x: &[F], l: &Layout, dims: &[usize]) -> Result<Vec<F>> {
-    if matches!(op, ReduceOp::Sum | ReduceOp::Mean) {
-        if let Some(sums) = leading_sum(x, l, dims) {
-            let count: usize = dims.iter().map(|&d| l.shape[d]).product();
-            return Ok(sums
-                .into_iter()
-                .map(|v| {
-                    F::from_f64(if op == ReduceOp::Mean {
-                        v / count as f64
-                    } else {
-                        v
-                    })
-                })
-                .collect());
-        }
-    }
+    // (contiguous sums over leading and/or trailing dims took
+    // `sum_in_pytorch_order` before this)
     let (data, outer, inner) = rows(x, l, dims);
     Ok(match op {
         ReduceOp::Sum => per_row(&data, outer, inner, |r| F::from_f64(sum_f(r))),
