@@ -8,6 +8,7 @@ pub mod batch_norm;
 pub mod buffer;
 pub mod cascade_sum;
 pub mod conv;
+mod conv_shifted;
 pub mod elementwise;
 pub mod fastmath;
 pub mod gaussian;
