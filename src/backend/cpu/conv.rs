@@ -73,11 +73,15 @@ fn group_columns<'a, F: Float>(cs: &ConvShape, x: &'a [F], gi: usize, buf: &'a m
     buf
 }
 
-fn each_sample<F: Float>(
+/// Runs `f(scratch, i, chunk_i)` over the `per`-element chunks of `out`,
+/// in parallel when asked; `scratch` is made by `init` once per rayon job
+/// (not per sample: zeroed allocations showed up in profiles).
+fn each_sample<F: Float, B>(
     out: &mut [F],
     per: usize,
     parallel: bool,
-    f: impl Fn(usize, &mut [F]) + Sync,
+    init: impl Fn() -> B + Sync + Send,
+    f: impl Fn(&mut B, usize, &mut [F]) + Sync + Send,
 ) {
     if per == 0 {
         return;
@@ -85,9 +89,12 @@ fn each_sample<F: Float>(
     if parallel {
         out.par_chunks_mut(per)
             .enumerate()
-            .for_each(|(i, d)| f(i, d));
+            .for_each_init(&init, |b, (i, d)| f(b, i, d));
     } else {
-        out.chunks_mut(per).enumerate().for_each(|(i, d)| f(i, d));
+        let mut b = init();
+        out.chunks_mut(per)
+            .enumerate()
+            .for_each(|(i, d)| f(&mut b, i, d));
     }
 }
 
@@ -108,42 +115,58 @@ fn forward_typed<F: Float>(x: &[F], w: &[F], bias: Option<&[F]>, cs: &ConvShape)
     let xs = |i: usize| &x[i * cs.c * cs.hw()..(i + 1) * cs.c * cs.hw()];
     if let Some(sh) = Shifted::new(cs) {
         let rows = sh.weight_rows(w);
-        each_sample(&mut out, per, cs.work() >= PAR_WORK, |i, dst| {
-            let mut copy = vec![F::zero(); sh.copy_len()];
-            let mut grid = vec![F::zero(); sh.grid_len()];
-            sh.copy_channels_last(xs(i), &mut copy);
-            sh.forward_sample(&copy, &rows, &mut grid, dst);
-            add_bias(dst, bias, l);
-        });
+        let scratch = || {
+            (
+                vec![F::zero(); sh.copy_len()],
+                vec![F::zero(); sh.grid_len()],
+            )
+        };
+        each_sample(
+            &mut out,
+            per,
+            cs.work() >= PAR_WORK,
+            scratch,
+            |(copy, grid), i, dst| {
+                sh.copy_channels_last(xs(i), copy);
+                sh.forward_sample(copy, &rows, grid, dst);
+                add_bias(dst, bias, l);
+            },
+        );
         return out;
     }
-    each_sample(&mut out, per, cs.work() >= PAR_WORK, |i, dst| {
-        let mut buf = vec![F::zero(); if cs.columns_are_input() { 0 } else { k * l }];
-        for gi in 0..cs.groups {
-            let cols = group_columns(cs, xs(i), gi, &mut buf);
-            // Computed transposed, out^T (l x og) = cols^T @ W_g^T: the GEMM's
-            // long side is then the spatial one (its microkernel is 64 rows
-            // tall; og is often 16 or 32).
-            // Safety: W_g is og x k row-major inside `w`, cols k x l, and the
-            // destination block og x l lies inside this sample's output.
-            unsafe {
-                gemm_serial(
-                    l,
-                    og,
-                    k,
-                    (dst[gi * og * l..].as_mut_ptr(), 1, l as isize),
-                    false,
-                    cols.as_ptr(),
-                    1,
-                    l as isize,
-                    w[gi * og * k..].as_ptr(),
-                    1,
-                    k as isize,
-                );
+    let columns = || vec![F::zero(); if cs.columns_are_input() { 0 } else { k * l }];
+    each_sample(
+        &mut out,
+        per,
+        cs.work() >= PAR_WORK,
+        columns,
+        |buf, i, dst| {
+            for gi in 0..cs.groups {
+                let cols = group_columns(cs, xs(i), gi, buf);
+                // Computed transposed, out^T (l x og) = cols^T @ W_g^T: the GEMM's
+                // long side is then the spatial one (its microkernel is 64 rows
+                // tall; og is often 16 or 32).
+                // Safety: W_g is og x k row-major inside `w`, cols k x l, and the
+                // destination block og x l lies inside this sample's output.
+                unsafe {
+                    gemm_serial(
+                        l,
+                        og,
+                        k,
+                        (dst[gi * og * l..].as_mut_ptr(), 1, l as isize),
+                        false,
+                        cols.as_ptr(),
+                        1,
+                        l as isize,
+                        w[gi * og * k..].as_ptr(),
+                        1,
+                        k as isize,
+                    );
+                }
             }
-        }
-        add_bias(dst, bias, l);
-    });
+            add_bias(dst, bias, l);
+        },
+    );
     out
 }
 
@@ -156,10 +179,8 @@ fn input_grad_as_forward<F: Float>(g: &[F], w: &[F], cs: &ConvShape) -> Option<V
     if s.stride != [1, 1] {
         return None;
     }
-    let mut padding = [0; 2];
-    for a in 0..2 {
-        padding[a] = ((s.kernel[a] - 1) * s.dilation[a]).checked_sub(s.padding[a])?;
-    }
+    let reach = |a: usize| ((s.kernel[a] - 1) * s.dilation[a]).checked_sub(s.padding[a]);
+    let padding = [reach(0)?, reach(1)?];
     let (cg, og, [kh, kw]) = (cs.cg(), cs.og(), s.kernel);
     let taps = kh * kw;
     // w is [groups * og, cg, kh, kw]; the flipped one [groups * cg, og, kh, kw]
@@ -203,46 +224,52 @@ fn input_grad_typed<F: Float>(g: &[F], w: &[F], cs: &ConvShape) -> Vec<F> {
     let per = cs.c * hw;
     let mut out = vec![F::zero(); cs.n * per];
     let block = cs.sweep.taps() * l;
-    each_sample(&mut out, per, cs.work() >= PAR_WORK, |i, dst| {
-        let mut cols = vec![F::zero(); k * l];
-        let gs = &g[i * cs.o * l..(i + 1) * cs.o * l];
-        for gi in 0..cs.groups {
-            let planes = &mut dst[gi * cg * hw..(gi + 1) * cg * hw];
-            // columns = W_g^T (k x og) @ g_g (og x l); written straight into
-            // the planes when they are the columns (1x1 kernels)
-            let target = if cs.columns_are_input() {
-                planes.as_mut_ptr()
-            } else {
-                cols.as_mut_ptr()
-            };
-            // Safety: W_g^T is read through W_g's row-major layout (row
-            // stride 1, column stride k); g_g is og x l; the target holds k x l.
-            unsafe {
-                gemm_serial(
-                    k,
-                    l,
-                    og,
-                    (target, l as isize, 1),
-                    false,
-                    w[gi * og * k..].as_ptr(),
-                    1,
-                    k as isize,
-                    gs[gi * og * l..].as_ptr(),
-                    l as isize,
-                    1,
-                );
-            }
-            if !cs.columns_are_input() {
-                for p in 0..cg {
-                    col2im_plane(
-                        &cols[p * block..(p + 1) * block],
-                        &cs.sweep,
-                        &mut planes[p * hw..(p + 1) * hw],
+    let columns = || vec![F::zero(); if cs.columns_are_input() { 0 } else { k * l }];
+    each_sample(
+        &mut out,
+        per,
+        cs.work() >= PAR_WORK,
+        columns,
+        |cols, i, dst| {
+            let gs = &g[i * cs.o * l..(i + 1) * cs.o * l];
+            for gi in 0..cs.groups {
+                let planes = &mut dst[gi * cg * hw..(gi + 1) * cg * hw];
+                // columns = W_g^T (k x og) @ g_g (og x l); written straight into
+                // the planes when they are the columns (1x1 kernels)
+                let target = if cs.columns_are_input() {
+                    planes.as_mut_ptr()
+                } else {
+                    cols.as_mut_ptr()
+                };
+                // Safety: W_g^T is read through W_g's row-major layout (row
+                // stride 1, column stride k); g_g is og x l; the target holds k x l.
+                unsafe {
+                    gemm_serial(
+                        k,
+                        l,
+                        og,
+                        (target, l as isize, 1),
+                        false,
+                        w[gi * og * k..].as_ptr(),
+                        1,
+                        k as isize,
+                        gs[gi * og * l..].as_ptr(),
+                        l as isize,
+                        1,
                     );
                 }
+                if !cs.columns_are_input() {
+                    for p in 0..cg {
+                        col2im_plane(
+                            &cols[p * block..(p + 1) * block],
+                            &cs.sweep,
+                            &mut planes[p * hw..(p + 1) * hw],
+                        );
+                    }
+                }
             }
-        }
-    });
+        },
+    );
     out
 }
 
@@ -253,52 +280,68 @@ fn weight_grad_typed<F: Float>(g: &[F], x: &[F], cs: &ConvShape) -> Vec<F> {
     let mut partials = vec![F::zero(); blocks * size];
     let samples = |blk: usize| blk * WEIGHT_GRAD_BLOCK..((blk + 1) * WEIGHT_GRAD_BLOCK).min(cs.n);
     if let Some(sh) = Shifted::new(cs) {
-        each_sample(&mut partials, size, cs.work() >= PAR_WORK, |blk, acc| {
-            let mut copy = vec![F::zero(); sh.copy_len()];
-            let mut grid = vec![F::zero(); sh.grid_len()];
-            for (j, i) in samples(blk).enumerate() {
-                sh.copy_channels_last(&x[i * cs.c * cs.hw()..(i + 1) * cs.c * cs.hw()], &mut copy);
-                sh.weight_grad_sample(
-                    &copy,
-                    &g[i * cs.o * l..(i + 1) * cs.o * l],
-                    &mut grid,
-                    acc,
-                    j == 0,
-                );
-            }
-        });
-        return sh.weight_from_rows(&sum_partials(&partials, size));
-    }
-    each_sample(&mut partials, size, cs.work() >= PAR_WORK, |blk, acc| {
-        let mut buf = vec![F::zero(); if cs.columns_are_input() { 0 } else { k * l }];
-        for (j, i) in samples(blk).enumerate() {
-            let xs = &x[i * cs.c * cs.hw()..(i + 1) * cs.c * cs.hw()];
-            let gs = &g[i * cs.o * l..(i + 1) * cs.o * l];
-            for gi in 0..cs.groups {
-                let cols = group_columns(cs, xs, gi, &mut buf);
-                // Computed transposed, gW_g^T (k x og) += cols (k x l) @ g_g^T
-                // (l x og): the GEMM's tall side is then k (often 9x og),
-                // which measured 1.6x faster than og x k rows.
-                // Safety: cols is k x l, g_g og x l read transposed, and the
-                // acc block og x k is written through its transpose.
-                unsafe {
-                    gemm_serial(
-                        k,
-                        og,
-                        l,
-                        (acc[gi * og * k..].as_mut_ptr(), 1, k as isize),
-                        j > 0,
-                        cols.as_ptr(),
-                        l as isize,
-                        1,
-                        gs[gi * og * l..].as_ptr(),
-                        1,
-                        l as isize,
+        let scratch = || {
+            (
+                vec![F::zero(); sh.copy_len()],
+                vec![F::zero(); sh.grid_len()],
+            )
+        };
+        each_sample(
+            &mut partials,
+            size,
+            cs.work() >= PAR_WORK,
+            scratch,
+            |(copy, grid), blk, acc| {
+                for (j, i) in samples(blk).enumerate() {
+                    sh.copy_channels_last(&x[i * cs.c * cs.hw()..(i + 1) * cs.c * cs.hw()], copy);
+                    sh.weight_grad_sample(
+                        copy,
+                        &g[i * cs.o * l..(i + 1) * cs.o * l],
+                        grid,
+                        acc,
+                        j == 0,
                     );
                 }
+            },
+        );
+        return sh.weight_from_rows(&sum_partials(&partials, size));
+    }
+    let columns = || vec![F::zero(); if cs.columns_are_input() { 0 } else { k * l }];
+    each_sample(
+        &mut partials,
+        size,
+        cs.work() >= PAR_WORK,
+        columns,
+        |buf, blk, acc| {
+            for (j, i) in samples(blk).enumerate() {
+                let xs = &x[i * cs.c * cs.hw()..(i + 1) * cs.c * cs.hw()];
+                let gs = &g[i * cs.o * l..(i + 1) * cs.o * l];
+                for gi in 0..cs.groups {
+                    let cols = group_columns(cs, xs, gi, buf);
+                    // Computed transposed, gW_g^T (k x og) += cols (k x l) @ g_g^T
+                    // (l x og): the GEMM's tall side is then k (often 9x og), and
+                    // its left operand is read in place (unit row stride).
+                    // Safety: cols is k x l, g_g og x l read transposed, and the
+                    // acc block og x k is written through its transpose.
+                    unsafe {
+                        gemm_serial(
+                            k,
+                            og,
+                            l,
+                            (acc[gi * og * k..].as_mut_ptr(), 1, k as isize),
+                            j > 0,
+                            cols.as_ptr(),
+                            l as isize,
+                            1,
+                            gs[gi * og * l..].as_ptr(),
+                            1,
+                            l as isize,
+                        );
+                    }
+                }
             }
-        }
-    });
+        },
+    );
     sum_partials(&partials, size)
 }
 

@@ -77,10 +77,16 @@ impl Shifted {
     /// Sample `x` (`[C, H, W]`) into `dst`, channels last, zero padded.
     pub(super) fn copy_channels_last<F: Float>(&self, x: &[F], dst: &mut [F]) {
         let ([h, w], c) = (self.in_hw, self.c);
-        dst.fill(F::zero());
+        // only the padding is zeroed: the top rows with the first row's
+        // left gap, each row's right gap (the next row's left one), and
+        // everything below the last row
         let first = self.pad[0] * self.wg + self.pad[1];
+        dst[..first * c].fill(F::zero());
+        dst[(first + h * self.wg) * c..].fill(F::zero());
         for y in 0..h {
-            let row = &mut dst[(first + y * self.wg) * c..][..w * c];
+            let start = (first + y * self.wg) * c;
+            dst[start + w * c..start + self.wg * c].fill(F::zero());
+            let row = &mut dst[start..][..w * c];
             for ch in 0..c {
                 let src = &x[(ch * h + y) * w..][..w];
                 for (d, &v) in row[ch..].iter_mut().step_by(c).zip(src) {
