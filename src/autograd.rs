@@ -499,12 +499,28 @@ fn add_into(slot: &mut Option<Tensor>, g: Tensor) -> Result<()> {
 /// Adds `grad` into `t.grad`: the first gradient is kept as is (unless it
 /// shares memory or is a strided view, which a later in-place add would
 /// corrupt); later ones add in place, or out of place under create_graph.
+/// A first gradient follows PyTorch's layout contract: it has the leaf's
+/// strides when the leaf is dense (a transposed weight gets a transposed
+/// `.grad`, so the optimizer's update runs over memory), else row-major.
 fn accumulate_grad(t: &Tensor, grad: &Tensor, create_graph: bool) -> Result<()> {
+    let leaf = t.layout();
+    let order = if leaf.is_dense_permutation() && !leaf.is_contiguous() {
+        Some(leaf.memory_order())
+    } else {
+        None
+    };
+    let in_leaf_layout = |g: &Tensor| {
+        let l = g.layout();
+        match &order {
+            None => l.is_contiguous(),
+            Some(_) => l.shape == leaf.shape && t.optim_layouts_match(std::slice::from_ref(g)),
+        }
+    };
     // Decided before detaching (a detached alias shares the storage): the
     // incoming gradient can become `.grad` without a copy when nothing else
     // holds this tensor or its memory.
     let owned = std::sync::Arc::strong_count(&grad.0) == 1
-        && grad.is_contiguous()
+        && in_leaf_layout(grad)
         && grad.owns_storage_exclusively();
     let grad = if create_graph {
         grad.clone()
@@ -514,11 +530,26 @@ fn accumulate_grad(t: &Tensor, grad: &Tensor, create_graph: bool) -> Result<()> 
     let existing = t.grad();
     match existing {
         None => {
-            let g = if owned { grad } else { grad.clone_data()? };
-            let g = if g.shape() != t.shape() {
-                g.sum_to(&t.shape())?
+            // each branch leaves a gradient that nothing else holds
+            let g = if grad.shape() != t.shape() {
+                grad.sum_to(&t.shape())?
+            } else if owned {
+                grad
+            } else if order.is_some() && !in_leaf_layout(&grad) {
+                grad // copied into the leaf's layout just below
             } else {
-                g
+                grad.clone_data()?
+            };
+            let g = match &order {
+                Some(order) if !in_leaf_layout(&g) => {
+                    let inverse: Vec<usize> = (0..order.len())
+                        .map(|d| order.iter().position(|&o| o == d).unwrap_or(d))
+                        .collect();
+                    g.permute_usize(order)?
+                        .clone_tensor()?
+                        .permute_usize(&inverse)?
+                }
+                _ => g,
             };
             t.0.meta.lock().grad = Some(g);
         }

@@ -69,6 +69,21 @@ impl Layout {
         }
         true
     }
+    /// The dims from outermost to innermost in memory (by stride, ties in
+    /// dim order; size-1 dims, whose stride never matters, innermost): a
+    /// dense layout permuted so is contiguous.
+    pub fn memory_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.ndim()).collect();
+        let key = |d: usize| {
+            if self.shape[d] == 1 {
+                0
+            } else {
+                self.strides[d]
+            }
+        };
+        order.sort_by_key(|&d| (std::cmp::Reverse(key(d)), d));
+        order
+    }
     /// Contiguous and starting at offset 0 of its storage: the slice fast path.
     pub fn contiguous_range(&self) -> Option<std::ops::Range<usize>> {
         if self.numel() == 0 {

@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from . import _native
-from ._memory_format import channels_last, channels_last_3d, check_layout, contiguous_format, in_format, is_in_format, preserve_format
+from ._memory_format import check_layout, contiguous_format, in_format, like_order, preserve_format
 from ._device import _check_device
 from ._dtype import _DEFAULT as _DEFAULT_DT, bool_, from_numpy_dtype, get_default_dtype, int64, to_dtype
 
@@ -207,17 +207,6 @@ def _with_format(t, memory_format, fn):
     return in_format(t, memory_format, fn)
 
 
-def _like_format(input, t, memory_format, fn):
-    """The strides of a `*_like` result: `preserve_format` (the default)
-    keeps a channels-last input's format, as PyTorch keeps dense strides."""
-    if memory_format is None or memory_format is preserve_format:
-        for fmt in (channels_last, channels_last_3d):
-            if not input.is_contiguous() and is_in_format(input, fmt):
-                return in_format(t, fmt, fn)
-        return t
-    return _with_format(t, memory_format, fn)
-
-
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return _finish(_native.eye(n, n if m is None else m, _dt(dtype)), requires_grad, device)
 
@@ -302,40 +291,56 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     return _finish(t, requires_grad, device)
 
 
-def _like(fn, make, input, dtype, device, requires_grad, memory_format, layout):
+def _like(fn, make, input, dtype, device, requires_grad, memory_format, layout=None):
+    """``make(shape, dtype, device, contiguous)`` called with the shape in
+    the result's memory order (``contiguous`` False when that is not
+    row-major), and the result permuted back into place."""
     check_layout(layout, fn)
-    out = make(tuple(input.shape), dtype or input.dtype, input.device if device is None else device)
-    return _like_format(input, out, memory_format, fn).requires_grad_(requires_grad)
+    dtype = dtype or input.dtype
+    device = input.device if device is None else device
+    order = like_order(input, memory_format, fn)
+    if order is None:
+        out = make(tuple(input.shape), dtype, device, True)
+    else:
+        out = make(tuple(input.shape[d] for d in order), dtype, device, False)
+        out = out.permute(*[order.index(d) for d in range(len(order))])
+    return out.requires_grad_(requires_grad)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _like("zeros_like", lambda s, d, dev: zeros(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
+    return _like("zeros_like", lambda s, d, dev, _: zeros(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _like("ones_like", lambda s, d, dev: ones(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
+    return _like("ones_like", lambda s, d, dev, _: ones(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _like("empty_like", lambda s, d, dev: zeros(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
+    return _like("empty_like", lambda s, d, dev, _: zeros(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _like("full_like", lambda s, d, dev: full(s, fill_value, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
+    return _like("full_like", lambda s, d, dev, _: full(s, fill_value, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _like("rand_like", lambda s, d, dev: rand(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
+    return _like("rand_like", lambda s, d, dev, _: rand(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _like("randn_like", lambda s, d, dev: randn(*s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
+    # a strided result takes normal_'s element-by-element path, as PyTorch's does
+    def make(shape, dt, dev, contiguous):
+        if _on_meta(dev):
+            return _meta_empty(shape, _dt(dt), False)
+        return _finish(_native.randn(_sizes(shape, "randn_like"), _dt(dt), None, 0.0, 1.0, contiguous), False, dev)
+
+    return _like("randn_like", make, input, dtype, device, requires_grad, memory_format, layout)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=input.device if device is None else device, requires_grad=requires_grad)
+    return _like("randint_like", lambda s, d, dev, _: randint(low, high, s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
 
 
 def manual_seed(seed):

@@ -80,3 +80,50 @@ def is_in_format(t, fmt):
             expected *= t.shape[d]
         return True
     raise RuntimeError(f"is_contiguous: unsupported memory format {fmt}")
+
+
+def _dense_order(shape, strides):
+    """The dims of a strided tensor from innermost to outermost in memory,
+    as PyTorch's ``empty_like(preserve_format)`` infers them: a stable
+    insertion sort by stride (equal strides: the larger dim outside; a zero
+    stride compares as a tie, so expanded dims keep their row-major place)."""
+    order = list(range(len(shape)))[::-1]
+
+    def outside(a, b):  # 1: dim a belongs outside dim b, -1: inside, 0: tie
+        sa, sb = strides[a], strides[b]
+        if sa == 0 or sb == 0:
+            return 0
+        if sa != sb:
+            return 1 if sa > sb else -1
+        return 1 if shape[a] > shape[b] else 0
+
+    for i in range(1, len(order)):
+        moving = i
+        for j in range(i - 1, -1, -1):
+            cmp = outside(order[j], order[moving])
+            if cmp > 0:
+                order[j], order[moving] = order[moving], order[j]
+                moving = j
+            elif cmp < 0:
+                break
+    return order
+
+
+def like_order(input, fmt, fn):
+    """The memory order (outermost dim first) of a ``*_like(input,
+    memory_format=fmt)`` result, or None when it is row-major. PyTorch
+    fills such a result in memory order, so random ``*_like`` draws are
+    made in this order and then permuted into place."""
+    if fmt is None or fmt is preserve_format:
+        order = _dense_order(tuple(input.shape), input.stride())[::-1]
+    elif fmt is contiguous_format:
+        return None
+    elif fmt in _CHANNELS_LAST:
+        rank, order = _CHANNELS_LAST[fmt]
+        if input.dim() != rank:
+            raise RuntimeError(f"required rank {rank} tensor to use {fmt._name} format")
+        order = list(order)
+    else:
+        raise TypeError(f"{fn}(): memory_format must be a torch.memory_format, not {type(fmt).__name__}")
+    moved = [d for d in order if input.shape[d] != 1]
+    return None if moved == sorted(moved) else order

@@ -150,19 +150,27 @@ fn step_group(
     })
 }
 
-/// The fused kernels write contiguous memory: a strided parameter is updated
-/// through a contiguous copy that is then written back.
+/// The fused kernels write dense memory, all operands in one order: a
+/// parameter that is a slice, or whose state buffers have other strides, is
+/// updated through contiguous copies that are then written back.
 fn update_param(
     p: &Tensor,
     g: &Tensor,
     states: &[Tensor],
     u: &OptimUpdate,
 ) -> crate::error::Result<()> {
-    if p.is_contiguous() {
+    if p.optim_layouts_match(states) {
         return p.optim_update_(g, states, u);
     }
     let tmp = p.detach().clone_data()?;
-    tmp.optim_update_(g, states, u)?;
+    let tmp_states = states
+        .iter()
+        .map(|s| s.detach().clone_data())
+        .collect::<crate::error::Result<Vec<_>>>()?;
+    tmp.optim_update_(g, &tmp_states, u)?;
+    for (s, t) in states.iter().zip(&tmp_states) {
+        s.detach().copy_(t)?;
+    }
     p.detach().copy_(&tmp)
 }
 

@@ -4,11 +4,25 @@
 
 use super::Tensor;
 use crate::error::{runtime_err, shape_err, Result};
+use crate::layout::Layout;
 use crate::op::OptimUpdate;
 use crate::shape::fmt_shape;
 use std::sync::Arc;
 
 impl Tensor {
+    /// Whether `optim_update_` can update this parameter in place with
+    /// these state buffers: it is dense and they share its strides.
+    pub fn optim_layouts_match(&self, states: &[Tensor]) -> bool {
+        let layout = self.layout();
+        if layout.numel() == 0 {
+            return states.iter().all(|s| s.shape() == layout.shape);
+        }
+        layout.is_dense_permutation()
+            && states
+                .iter()
+                .all(|s| same_dense_layout(&s.layout(), &layout))
+    }
+
     /// Applies `u` to this parameter in place with `grad` and `states`
     /// (`u.state_count()` buffers shaped like the parameter).
     pub fn optim_update_(&self, grad: &Tensor, states: &[Tensor], u: &OptimUpdate) -> Result<()> {
@@ -37,12 +51,20 @@ impl Tensor {
                 states.len()
             ));
         }
+        // The update runs over memory: the parameter may be any dense
+        // permutation (a transposed weight) when its state buffers share its
+        // strides (as `zeros_like` makes them) and the gradient is brought
+        // into that order.
+        let layout = self.layout();
+        if !layout.is_dense_permutation() && layout.numel() > 0 {
+            return runtime_err(format!("{op}: the parameter must be dense"));
+        }
         let cell = self.storage_cell();
         let mut cells = vec![cell.clone()];
         for s in states {
-            if s.shape() != shape || s.dtype() != self.dtype() || !s.is_contiguous() {
+            if s.dtype() != self.dtype() || !self.optim_layouts_match(std::slice::from_ref(s)) {
                 return runtime_err(format!(
-                    "{op}: state buffers must be contiguous {} tensors of shape {}",
+                    "{op}: state buffers must be {} tensors of shape {} with the parameter's strides",
                     self.dtype(),
                     fmt_shape(&shape)
                 ));
@@ -55,12 +77,10 @@ impl Tensor {
             }
             cells.push(c);
         }
-        if !self.is_contiguous() {
-            return runtime_err(format!("{op}: the parameter must be contiguous"));
-        }
         // A gradient aliasing any written buffer is copied first: the update
         // holds write locks on those and a read lock on the gradient.
         let g = grad.detach().cast_nograd(self.dtype())?;
+        let g = g.permute_usize(&layout.memory_order())?;
         let g = if cells.iter().any(|x| Arc::ptr_eq(x, &g.storage_cell())) {
             g.clone_data()?
         } else {
@@ -93,4 +113,14 @@ impl Tensor {
         }
         Ok(())
     }
+}
+
+/// Equal shapes and equal strides wherever a stride matters (size-1 dims
+/// are stepped over whatever their stride).
+fn same_dense_layout(a: &Layout, b: &Layout) -> bool {
+    a.shape == b.shape
+        && a.shape
+            .iter()
+            .zip(a.strides.iter().zip(&b.strides))
+            .all(|(&d, (sa, sb))| d == 1 || sa == sb)
 }

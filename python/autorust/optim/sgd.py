@@ -23,11 +23,13 @@ class SGD(Optimizer):
         buffers, firsts = None, []
         if group["momentum"] != 0:
             buffers = []
-            for p, state in zip(params, states):
+            for g, state in zip(grads, states):
                 buf = state.get("momentum_buffer")
                 firsts.append(buf is None)
                 if buf is None:
-                    buf = state["momentum_buffer"] = _zeros(p)
+                    # the first step copies the gradient in (PyTorch clones
+                    # it), so the buffer takes the gradient's layout
+                    buf = state["momentum_buffer"] = _zeros(g)
                 buffers.append([buf])
         _native._sgd_step(params, grads, buffers, firsts, float(group["lr"]), float(group["momentum"]),
                           float(group["dampening"]), bool(group["nesterov"]), float(group["weight_decay"]),

@@ -15,4 +15,5 @@ def programs():
     out.append(("training script", [nn_optim_data.TRAINING_SCRIPT.strip(), "rec(R)", "rec(RM)"]))
     out += optim_linalg.programs()
     out += layers.programs()
+    out += [(f"tensor layout {i}", [code, OBSERVE_R]) for i, code in enumerate(tensor_ops.LAYOUT_SNIPPETS)]
     return out
