@@ -3,7 +3,7 @@
 //!
 //! PyTorch's CPU sum (`cascade_sum` in ATen's SumKernel.cpp) accumulates in
 //! the tensor's own type. A contiguous run of elements is read as SIMD
-//! vectors (32 bytes; 64 with AVX-512) into four interleaved accumulators,
+//! vectors (32 bytes, also on AVX-512 CPUs) into four interleaved accumulators,
 //! each a four-level cascade whose level 0 is flushed upward every 16
 //! loads (more for runs over 2^20), so rounding error grows with the
 //! logarithm of the length rather than linearly. The lanes are added last,
@@ -317,15 +317,18 @@ impl Job {
     }
 }
 
+// PyTorch's sum kernel is registered without its AVX-512 build, so even
+// on AVX-512 CPUs it runs the AVX2 one: 32-byte vectors, whatever the CPU
+// (measured: PyTorch 2.15 on an AVX-512 EPYC sums as 8 float lanes).
 crate::backend::cpu::simd::multiversion! {
-    pub fn job_f32<>(x: &[f32], job: Job, wide: bool) -> Vec<f32> where [] {
-        if wide { job.run::<f32, 16>(x) } else { job.run::<f32, 8>(x) }
+    pub fn job_f32<>(x: &[f32], job: Job) -> Vec<f32> where [] {
+        job.run::<f32, 8>(x)
     }
 }
 
 crate::backend::cpu::simd::multiversion! {
-    pub fn job_f64<>(x: &[f64], job: Job, wide: bool) -> Vec<f64> where [] {
-        if wide { job.run::<f64, 8>(x) } else { job.run::<f64, 4>(x) }
+    pub fn job_f64<>(x: &[f64], job: Job) -> Vec<f64> where [] {
+        job.run::<f64, 4>(x)
     }
 }
 
@@ -347,26 +350,25 @@ pub fn sum_blocks<F: Float + Acc>(
     x: &[F],
     b: Blocks,
     threads: usize,
-    kernel: fn(&[F], Job, bool) -> Vec<F>,
+    kernel: fn(&[F], Job) -> Vec<F>,
 ) -> Vec<F> {
-    let wide = crate::backend::cpu::simd::level() == 3;
     let parallel = x.len() >= GRAIN_SIZE && threads > 1;
     if b.kept == 1 && b.outer == 1 {
         // a full reduction: one run, or one per thread whose partial sums
         // (in a zeroed buffer of `threads` entries) are then summed
         if !parallel {
-            return vec![zero::<F>() + kernel(x, Job::Run, wide)[0]];
+            return vec![zero::<F>() + kernel(x, Job::Run)[0]];
         }
         let mut partials = vec![zero::<F>(); threads];
         let pieces = parallel_for_ranges(x.len(), GRAIN_SIZE, threads);
         let sums: Vec<F> = pieces
             .into_par_iter()
-            .map(|r| kernel(&x[r], Job::Run, wide)[0])
+            .map(|r| kernel(&x[r], Job::Run)[0])
             .collect();
         for (p, s) in partials.iter_mut().zip(sums) {
             *p = zero::<F>() + s;
         }
-        return vec![zero::<F>() + kernel(&partials, Job::Run, wide)[0]];
+        return vec![zero::<F>() + kernel(&partials, Job::Run)[0]];
     }
     let columns = b.inner == 1;
     let outputs = b.kept;
@@ -398,11 +400,11 @@ pub fn sum_blocks<F: Float + Acc>(
         }
     };
     if pieces.len() == 1 {
-        return kernel(x, job(0..outputs), wide);
+        return kernel(x, job(0..outputs));
     }
     pieces
         .into_par_iter()
-        .flat_map_iter(|p| kernel(x, job(p), wide))
+        .flat_map_iter(|p| kernel(x, job(p)))
         .collect()
 }
 
