@@ -1,10 +1,11 @@
 //! Index kernels: index_select, gather, scatter(-add), index_add, cat,
 //! nonzero. Indices arrive bounds-checked and non-negative from the tensor layer.
 
-use super::{map_strided, CpuStorage, IntoStorage};
+use super::{map_strided, CpuStorage, IntoStorage, PAR_THRESHOLD};
 use crate::dtype::Element;
 use crate::error::{dtype_err, Result};
 use crate::layout::Layout;
+use rayon::prelude::*;
 
 /// (outer, size of dim, inner) of a contiguous shape split at `dim`.
 fn split(shape: &[usize], dim: usize) -> (usize, usize, usize) {
@@ -20,14 +21,53 @@ fn split(shape: &[usize], dim: usize) -> (usize, usize, usize) {
 
 pub fn index_select(x: &CpuStorage, l: &Layout, dim: usize, idx: &[i64]) -> CpuStorage {
     fn go<T: Element>(x: &[T], l: &Layout, dim: usize, idx: &[i64]) -> Vec<T> {
-        let data = map_strided(x, l, |v| v);
-        let (outer, n, inner) = split(&l.shape, dim);
-        let mut out = Vec::with_capacity(outer * idx.len() * inner);
-        for o in 0..outer {
-            for &i in idx {
-                let base = (o * n + i as usize) * inner;
-                out.extend_from_slice(&data[base..base + inner]);
+        // a contiguous input is read in place (an embedding table is)
+        let copied;
+        let data = match l.contiguous_range() {
+            Some(range) => &x[range],
+            None => {
+                copied = map_strided(x, l, |v| v);
+                &copied[..]
             }
+        };
+        let (outer, n, inner) = split(&l.shape, dim);
+        let mut out = vec![T::zero(); outer * idx.len() * inner];
+        if inner == 0 || out.is_empty() {
+            return out;
+        }
+        // Output block k (of `inner` elements) is input block
+        // (k / idx.len()) * n + idx[k % idx.len()]. Long blocks are copied one
+        // per task; short ones (the last dim selected) a whole outer row of
+        // them at a time.
+        let block = if inner >= 64 {
+            inner
+        } else {
+            idx.len() * inner
+        };
+        let copy = |chunk: usize, dst: &mut [T]| {
+            if inner == 1 {
+                // the chunk is outer row `chunk`, one element per index
+                let from = &data[chunk * n..(chunk + 1) * n];
+                for (o, &i) in dst.iter_mut().zip(idx) {
+                    *o = from[i as usize];
+                }
+                return;
+            }
+            for (b, part) in dst.chunks_mut(inner).enumerate() {
+                let k = chunk * (block / inner) + b;
+                let row = (k / idx.len()) * n + idx[k % idx.len()] as usize;
+                part.copy_from_slice(&data[row * inner..(row + 1) * inner]);
+            }
+        };
+        if out.len() >= PAR_THRESHOLD {
+            out.par_chunks_mut(block)
+                .enumerate()
+                .with_min_len(rows_per_job(block))
+                .for_each(|(c, dst)| copy(c, dst));
+        } else {
+            out.chunks_mut(block)
+                .enumerate()
+                .for_each(|(c, dst)| copy(c, dst));
         }
         out
     }
@@ -35,6 +75,7 @@ pub fn index_select(x: &CpuStorage, l: &Layout, dim: usize, idx: &[i64]) -> CpuS
 }
 
 /// out[i][j][k] = x[idx[i][j][k]][j][k] (for dim 0), out has idx's shape.
+/// Walked as rows of the index's last dim, each from one base offset.
 pub fn gather(
     x: &CpuStorage,
     l: &Layout,
@@ -43,18 +84,73 @@ pub fn gather(
     idx_shape: &[usize],
 ) -> CpuStorage {
     fn go<T: Element>(x: &[T], l: &Layout, dim: usize, idx: &[i64], idx_shape: &[usize]) -> Vec<T> {
-        let mut out = Vec::with_capacity(idx.len());
-        for_each_coord(idx_shape, |flat, coord| {
-            let mut off = l.offset;
-            for (d, &c) in coord.iter().enumerate() {
-                let c = if d == dim { idx[flat] as usize } else { c };
-                off += c * l.strides[d];
+        let mut out = vec![T::zero(); idx.len()];
+        if idx_shape.is_empty() {
+            // a 0-d input and index: the one element
+            out.iter_mut().for_each(|o| *o = x[l.offset]);
+            return out;
+        }
+        let (rows, len) = rows_of(idx_shape);
+        if rows == 0 {
+            return out;
+        }
+        let last = idx_shape.len() - 1;
+        let step = l.strides[dim];
+        // along the row, the position moves with j unless the row is the indexed dim
+        let along = if dim == last { 0 } else { l.strides[last] };
+        let fill = |r: usize, dst: &mut [T]| {
+            let base = l.offset + row_base(idx_shape, &l.strides, r, dim);
+            let ix = &idx[r * len..(r + 1) * len];
+            for (j, (o, &i)) in dst.iter_mut().zip(ix).enumerate() {
+                *o = x[base + i as usize * step + j * along];
             }
-            out.push(x[off]);
-        });
+        };
+        if idx.len() >= PAR_THRESHOLD {
+            out.par_chunks_mut(len)
+                .enumerate()
+                .with_min_len(rows_per_job(len))
+                .for_each(|(r, dst)| fill(r, dst));
+        } else {
+            out.chunks_mut(len)
+                .enumerate()
+                .for_each(|(r, dst)| fill(r, dst));
+        }
         out
     }
     crate::with_cpu!(x, b => go(b.as_slice(), l, dim, idx, idx_shape).into_storage())
+}
+
+/// The row count, row length and per-row work of an index tensor of
+/// `shape` walked as rows along its last dim (a 0-d index is one row of 1).
+fn rows_of(shape: &[usize]) -> (usize, usize) {
+    let len = shape.last().copied().unwrap_or(1);
+    let count = if len == 0 {
+        0
+    } else {
+        shape.iter().product::<usize>() / len
+    };
+    (count, len)
+}
+
+/// The offset of row `r` (a coordinate over all dims but the last) under
+/// `strides`, with dim `skip` (the indexed one) left out.
+fn row_base(shape: &[usize], strides: &[usize], r: usize, skip: usize) -> usize {
+    let mut rest = r;
+    let mut base = 0;
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        let c = rest % shape[d];
+        rest /= shape[d];
+        if d != skip {
+            base += c * strides[d];
+        }
+    }
+    base
+}
+
+/// Rows of the index handled by one rayon job: enough elements that the job
+/// outweighs its scheduling.
+fn rows_per_job(len: usize) -> usize {
+    (PAR_THRESHOLD / 16 / len.max(1)).max(1)
 }
 
 /// Visits every coordinate of `shape` in row-major order.
@@ -75,6 +171,7 @@ pub fn for_each_coord(shape: &[usize], mut f: impl FnMut(usize, &[usize])) {
 
 /// In place on a contiguous `dst` of `dst_shape`: dst[idx[i][j]][j] (+)= src[i][j].
 /// `src` is contiguous with `idx_shape`'s leading extent (it may be larger, as in PyTorch).
+#[allow(clippy::too_many_arguments)]
 pub fn scatter(
     dst: &mut CpuStorage,
     dst_shape: &[usize],
@@ -85,99 +182,38 @@ pub fn scatter(
     src_shape: &[usize],
     accumulate: bool,
 ) -> Result<()> {
-    fn go<T: Element + std::ops::Add<Output = T>>(
-        dst: &mut [T],
-        dst_shape: &[usize],
-        dim: usize,
-        idx: &[i64],
-        idx_shape: &[usize],
-        src: &[T],
-        src_shape: &[usize],
-        acc: bool,
-    ) {
-        let dst_strides = crate::shape::contiguous_strides(dst_shape);
-        let src_strides = crate::shape::contiguous_strides(src_shape);
-        for_each_coord(idx_shape, |flat, coord| {
-            let mut d_off = 0;
-            let mut s_off = 0;
-            for (d, &c) in coord.iter().enumerate() {
-                let dc = if d == dim { idx[flat] as usize } else { c };
-                d_off += dc * dst_strides[d];
-                s_off += c * src_strides[d];
-            }
-            dst[d_off] = if acc {
-                dst[d_off] + src[s_off]
-            } else {
-                src[s_off]
-            };
-        });
-    }
-    fn bool_go(
-        dst: &mut [bool],
-        dst_shape: &[usize],
-        dim: usize,
-        idx: &[i64],
-        idx_shape: &[usize],
-        src: &[bool],
-        src_shape: &[usize],
-        acc: bool,
-    ) {
-        let dst_strides = crate::shape::contiguous_strides(dst_shape);
-        let src_strides = crate::shape::contiguous_strides(src_shape);
-        for_each_coord(idx_shape, |flat, coord| {
-            let (mut d_off, mut s_off) = (0, 0);
-            for (d, &c) in coord.iter().enumerate() {
-                d_off += (if d == dim { idx[flat] as usize } else { c }) * dst_strides[d];
-                s_off += c * src_strides[d];
-            }
-            dst[d_off] = if acc {
-                dst[d_off] | src[s_off]
-            } else {
-                src[s_off]
-            };
-        });
-    }
+    let at = Scatter {
+        dst_shape,
+        dim,
+        idx,
+        idx_shape,
+        src_shape,
+    };
     match (dst, src) {
-        (CpuStorage::F32(d), CpuStorage::F32(s)) => go(
-            d.as_mut_slice(),
-            dst_shape,
-            dim,
-            idx,
-            idx_shape,
-            s.as_slice(),
-            src_shape,
-            accumulate,
-        ),
-        (CpuStorage::F64(d), CpuStorage::F64(s)) => go(
-            d.as_mut_slice(),
-            dst_shape,
-            dim,
-            idx,
-            idx_shape,
-            s.as_slice(),
-            src_shape,
-            accumulate,
-        ),
-        (CpuStorage::I64(d), CpuStorage::I64(s)) => go(
-            d.as_mut_slice(),
-            dst_shape,
-            dim,
-            idx,
-            idx_shape,
-            s.as_slice(),
-            src_shape,
-            accumulate,
-        ),
-        (CpuStorage::Bool(d), CpuStorage::Bool(s)) => bool_go(
-            d.as_mut_slice(),
-            dst_shape,
-            dim,
-            idx,
-            idx_shape,
-            s.as_slice(),
-            src_shape,
-            accumulate,
-        ),
+        (CpuStorage::F32(d), CpuStorage::F32(s)) if accumulate => {
+            at.run(d.as_mut_slice(), s.as_slice(), |a, b| a + b)
+        }
+        (CpuStorage::F64(d), CpuStorage::F64(s)) if accumulate => {
+            at.run(d.as_mut_slice(), s.as_slice(), |a, b| a + b)
+        }
+        (CpuStorage::I64(d), CpuStorage::I64(s)) if accumulate => {
+            at.run(d.as_mut_slice(), s.as_slice(), |a, b| a + b)
+        }
+        (CpuStorage::Bool(d), CpuStorage::Bool(s)) if accumulate => {
+            at.run(d.as_mut_slice(), s.as_slice(), |a, b| a | b)
+        }
+        (CpuStorage::F32(d), CpuStorage::F32(s)) => {
+            at.run(d.as_mut_slice(), s.as_slice(), |_, b| b)
+        }
+        (CpuStorage::F64(d), CpuStorage::F64(s)) => {
+            at.run(d.as_mut_slice(), s.as_slice(), |_, b| b)
+        }
+        (CpuStorage::I64(d), CpuStorage::I64(s)) => {
+            at.run(d.as_mut_slice(), s.as_slice(), |_, b| b)
+        }
+        (CpuStorage::Bool(d), CpuStorage::Bool(s)) => {
+            at.run(d.as_mut_slice(), s.as_slice(), |_, b| b)
+        }
         (d, s) => {
             return dtype_err(
                 "scatter",
@@ -190,6 +226,67 @@ pub fn scatter(
         }
     }
     Ok(())
+}
+
+/// Where a scatter writes: the destination and source shapes (both
+/// contiguous) and the index with its shape.
+struct Scatter<'a> {
+    dst_shape: &'a [usize],
+    dim: usize,
+    idx: &'a [i64],
+    idx_shape: &'a [usize],
+    src_shape: &'a [usize],
+}
+
+impl Scatter<'_> {
+    /// dst[at] = put(dst[at], src[i]) for every index element, in row-major
+    /// index order (so repeated targets combine in PyTorch's serial order).
+    fn run<T: Element>(&self, dst: &mut [T], src: &[T], put: impl Fn(T, T) -> T + Sync) {
+        if self.idx_shape.is_empty() {
+            // 0-d: one element
+            dst[0] = put(dst[0], src[0]);
+            return;
+        }
+        let (rows, len) = rows_of(self.idx_shape);
+        if rows == 0 {
+            return;
+        }
+        let dst_strides = crate::shape::contiguous_strides(self.dst_shape);
+        let src_strides = crate::shape::contiguous_strides(self.src_shape);
+        let last = self.idx_shape.len() - 1;
+        let step = dst_strides[self.dim];
+        let along = if self.dim == last {
+            0
+        } else {
+            dst_strides[last]
+        };
+        // rows `range` into `dst`, which starts at element `origin` of the whole
+        let put_rows = |dst: &mut [T], range: std::ops::Range<usize>, origin: usize| {
+            for r in range {
+                let d_base = row_base(self.idx_shape, &dst_strides, r, self.dim) - origin;
+                let s_base = row_base(self.idx_shape, &src_strides, r, usize::MAX);
+                let ix = &self.idx[r * len..(r + 1) * len];
+                let run = &src[s_base..];
+                for (j, &i) in ix.iter().enumerate() {
+                    let at = d_base + i as usize * step + j * along;
+                    dst[at] = put(dst[at], run[j * src_strides[last]]);
+                }
+            }
+        };
+        // Off dim 0, each slab along dim 0 is written by its own rows only:
+        // the slabs run in parallel.
+        let slabs = self.idx_shape[0];
+        if self.dim != 0 && slabs > 1 && self.idx.len() >= PAR_THRESHOLD {
+            let slab = dst_strides[0].max(1);
+            let per = rows / slabs;
+            dst.par_chunks_mut(slab)
+                .take(slabs)
+                .enumerate()
+                .for_each(|(k, part)| put_rows(part, k * per..(k + 1) * per, k * slab));
+        } else {
+            put_rows(dst, 0..rows, 0);
+        }
+    }
 }
 
 /// In place on contiguous `dst`: dst.select(dim, idx[i]) += src.select(dim, i).
@@ -212,8 +309,8 @@ pub fn index_add(
             for (i, &t) in idx.iter().enumerate() {
                 let d = (o * n + t as usize) * inner;
                 let s = (o * idx.len() + i) * inner;
-                for j in 0..inner {
-                    dst[d + j] = dst[d + j] + src[s + j];
+                for (a, &b) in dst[d..d + inner].iter_mut().zip(&src[s..s + inner]) {
+                    *a = *a + b;
                 }
             }
         }

@@ -1,0 +1,96 @@
+"""gather, scatter(-add) and index_select on inputs large enough for their
+parallel paths (and small ones), against NumPy, in every dim, with
+repeated targets, strided inputs, and results that do not depend on the
+thread count."""
+
+import numpy as np
+import pytest
+
+import autorust as torch
+from thread_counts import assert_same_across_thread_counts
+
+rng = np.random.default_rng(5)
+
+
+def _gather_reference(a, dim, idx):
+    # PyTorch lets the index be smaller than the input off `dim`
+    cut = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(idx.shape))
+    return np.take_along_axis(a[cut], idx, axis=dim)
+
+
+def _scatter_add_reference(shape, dim, idx, src):
+    out = np.zeros(shape, dtype=src.dtype)
+    src = src[tuple(slice(0, n) for n in idx.shape)]
+    coords = list(np.indices(idx.shape))
+    coords[dim] = idx
+    np.add.at(out, tuple(coords), src)
+    return out
+
+
+@pytest.mark.parametrize("shape", [(64, 80, 60), (3, 4, 5)])
+@pytest.mark.parametrize("dim", [0, 1, 2])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_gather_values_and_gradient(shape, dim, transposed):
+    a = rng.normal(size=shape)
+    idx_shape = tuple(max(1, n - 1) if d != dim else n + 3 for d, n in enumerate(shape))
+    idx = rng.integers(0, shape[dim], size=idx_shape)
+    base = torch.tensor(a.transpose(2, 1, 0).copy() if transposed else a, requires_grad=True)
+    x = base.permute(2, 1, 0) if transposed else base
+    out = x.gather(dim, torch.tensor(idx))
+    np.testing.assert_array_equal(out.detach().numpy(), _gather_reference(a, dim, idx))
+    g = rng.normal(size=idx_shape)
+    out.backward(torch.tensor(g))
+    want = _scatter_add_reference(shape, dim, idx, g)
+    got = base.grad.numpy().transpose(2, 1, 0) if transposed else base.grad.numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2])
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_scatter_and_scatter_add_large(dim, dtype):
+    shape = (40, 90, 80)
+    src = (rng.normal(size=shape) * 10).astype(dtype)
+    idx = rng.integers(0, shape[dim], size=(40, 90, 79))
+    added = torch.zeros(shape, dtype=getattr(torch, dtype)).scatter_add(dim, torch.tensor(idx), torch.tensor(src))
+    np.testing.assert_allclose(added.numpy(), _scatter_add_reference(shape, dim, idx, src), rtol=1e-5, atol=1e-4)
+    # scatter (no accumulation) with unique targets per slice: a permutation along dim
+    perm = np.argsort(rng.random(size=shape), axis=dim)
+    put = torch.zeros(shape, dtype=getattr(torch, dtype)).scatter(dim, torch.tensor(perm), torch.tensor(src))
+    want = np.zeros(shape, dtype=dtype)
+    np.put_along_axis(want, perm, src, axis=dim)
+    np.testing.assert_array_equal(put.numpy(), want)
+
+
+def test_bool_scatter_add_is_or():
+    dst = torch.zeros(2, 3, dtype=torch.bool)
+    out = dst.scatter_add(1, torch.tensor([[0, 0, 2], [1, 1, 1]]), torch.tensor([[True, False, False], [False, True, False]]))
+    assert out.tolist() == [[True, False, False], [False, True, False]]
+
+
+@pytest.mark.parametrize("shape", [(700, 500), (8, 40, 33, 33), (3, 4)])
+def test_index_select_every_dim(shape):
+    a = rng.normal(size=shape).astype(np.float32)
+    for dim in range(len(shape)):
+        idx = rng.integers(0, shape[dim], size=shape[dim] + 2)
+        x = torch.tensor(a, requires_grad=True)
+        out = x.index_select(dim, torch.tensor(idx))
+        np.testing.assert_array_equal(out.detach().numpy(), np.take(a, idx, axis=dim))
+        g = rng.normal(size=out.shape).astype(np.float32)
+        out.backward(torch.tensor(g))
+        want = np.zeros(shape, dtype=np.float64)
+        np.add.at(np.moveaxis(want, dim, 0), idx, np.moveaxis(g.astype(np.float64), dim, 0))
+        np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-5, atol=1e-5)
+    # a strided input is read through its layout
+    t = torch.tensor(a).transpose(0, -1)
+    np.testing.assert_array_equal(t.index_select(0, torch.tensor([1, 0, 1])).numpy(), np.take(np.swapaxes(a, 0, -1), [1, 0, 1], axis=0))
+
+
+def test_index_kernels_do_not_depend_on_the_thread_count():
+    assert_same_across_thread_counts(
+        "import autorust as torch\n"
+        "torch.manual_seed(0)\n"
+        "x = torch.randn(300, 1000); i = torch.randint(0, 1000, (300, 1000)); r = torch.randint(0, 300, (500,))\n"
+        "vals = [x.gather(1, i), torch.zeros(300, 1000).scatter_add(1, i, x), torch.zeros(300, 1000).scatter_add(0, i % 300, x), x.index_select(0, r), x.index_select(1, r)]\n"
+        "print(b''.join(v.numpy().tobytes() for v in vals).hex())\n",
+        counts=("1", "2"),
+    )
