@@ -111,3 +111,50 @@ def test_results_do_not_depend_on_the_thread_count():
         "print(b''.join(v.detach().numpy().tobytes() for v in (out, x.grad, w.grad, b.grad)).hex())\n",
         counts=("1", "2"),
     )
+
+
+def _reference_input_grad(a, w, g, eps=1e-5):
+    """The training-mode input gradient of batch norm on [N, C], in NumPy."""
+    mean, var = a.mean(0), a.var(0)
+    invstd = 1 / np.sqrt(var + eps)
+    xhat = (a - mean) * invstd
+    return w * invstd * (g - g.mean(0) - xhat * (g * xhat).mean(0))
+
+
+@pytest.mark.parametrize("shape", [(700, 500), (5, 3)])
+def test_two_dim_input_takes_the_column_path(shape):
+    # [N, C] inputs (BatchNorm1d) have one element per (sample, channel):
+    # the kernel walks rows across all channels, column ranges in parallel
+    # when large; values and all three gradients against NumPy
+    a = rng.normal(size=shape) * 2 + 1
+    c = shape[1]
+    w, b, g = rng.normal(size=c), rng.normal(size=c), rng.normal(size=shape)
+    x, wt, bt = (torch.tensor(v, requires_grad=True) for v in (a, w, b))
+    out = F.batch_norm(x, None, None, wt, bt, training=True)
+    out.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.detach().numpy(), reference(a, w, b), rtol=1e-10, atol=1e-12)
+    xhat = (a - a.mean(0)) / np.sqrt(a.var(0) + 1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), _reference_input_grad(a, w, g), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(wt.grad.numpy(), (g * xhat).sum(0), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(bt.grad.numpy(), g.sum(0), rtol=1e-10, atol=1e-10)
+    # evaluation mode: the running statistics, as constants
+    rm, rv = rng.normal(size=c), rng.uniform(0.5, 2.0, size=c)
+    x.grad = None
+    out = F.batch_norm(x, torch.tensor(rm), torch.tensor(rv), wt, None, training=False)
+    out.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.detach().numpy(), reference(a, w, None, rm, rv), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), g * w / np.sqrt(rv + 1e-5), rtol=1e-10, atol=1e-12)
+
+
+def test_two_dim_float32_and_thread_counts():
+    a = (rng.normal(size=(600, 700)) * 3 + 2).astype(np.float32)
+    out = F.batch_norm(torch.tensor(a), None, None, training=True)
+    np.testing.assert_allclose(out.numpy(), reference(a.astype(np.float64), None, None), rtol=1e-4, atol=1e-5)
+    assert_same_across_thread_counts(
+        "import autorust as torch, autorust.nn.functional as F\n"
+        "torch.manual_seed(0)\n"
+        "x = torch.randn(600, 700, requires_grad=True); w = torch.randn(700, requires_grad=True)\n"
+        "out = F.batch_norm(x, None, None, w, None, training=True); out.backward(torch.randn(600, 700))\n"
+        "print(b''.join(v.detach().numpy().tobytes() for v in (out, x.grad, w.grad)).hex())\n",
+        counts=("1", "2"),
+    )

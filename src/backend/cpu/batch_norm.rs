@@ -42,6 +42,21 @@ fn per_channel<R: Send>(sh: &ChannelShape, f: impl Fn(usize) -> R + Sync + Send)
 /// Each channel's mean and biased variance (two passes, in f64).
 pub fn stats<F: Float>(x: &[F], sh: &ChannelShape) -> (Vec<f64>, Vec<f64>) {
     let count = (sh.n * sh.s) as f64;
+    if sh.s == 1 {
+        let mean: Vec<f64> = by_columns(sh, |cols, acc| {
+            rows(x, sh, &cols).for_each(|row| add_row(acc, row))
+        })
+        .into_iter()
+        .map(|v| v / count)
+        .collect();
+        let var = by_columns(sh, |cols, acc| {
+            rows(x, sh, &cols).for_each(|row| add_sq_dev_row(acc, row, &mean[cols.clone()]))
+        })
+        .into_iter()
+        .map(|v| v / count)
+        .collect();
+        return (mean, var);
+    }
     per_channel(sh, |ch| {
         let mean = sh
             .blocks(ch)
@@ -68,6 +83,19 @@ pub fn normalize<F: Float>(
     affine: Affine<'_, F>,
 ) -> Vec<F> {
     let mut y = vec![F::zero(); x.len()];
+    if sh.s == 1 {
+        // per channel arrays, and one pass per [C] row
+        let w: Vec<F> = (0..sh.c)
+            .map(|ch| affine.weight.map_or(F::one(), |w| w[ch]))
+            .collect();
+        let b: Vec<F> = (0..sh.c)
+            .map(|ch| affine.bias.map_or(F::zero(), |b| b[ch]))
+            .collect();
+        for_rows(&mut y, x, x, sh, |yr, xr, _| {
+            normalize_row(yr, xr, mean, invstd, &w, &b)
+        });
+        return y;
+    }
     let block = |(i, (yb, xb)): (usize, (&mut [F], &[F]))| {
         let ch = i % sh.c;
         let w = affine.weight.map_or(F::one(), |w| w[ch]);
@@ -118,19 +146,24 @@ pub fn backward<F: Float>(
 ) -> BatchNormGrads<F> {
     let count = (sh.n * sh.s) as f64;
     // per channel: sum(g) and sum(g (x - mean))
-    let sums: Vec<(f64, f64)> = per_channel(sh, |ch| {
-        let (mut with_x, mut plain) = (0.0, 0.0);
-        for (a, b) in sh.blocks(ch) {
-            let (gx, gs) = lanes::scaled_sums_f64(&g[a..b], None, &x[a..b]);
-            with_x += gx;
-            plain += gs;
-        }
-        (plain, with_x - mean[ch].to_f64() * plain)
-    });
+    let sums: Vec<(f64, f64)> = if sh.s == 1 {
+        let plain = by_columns(sh, |cols, acc| {
+            rows(g, sh, &cols).for_each(|row| add_row(acc, row))
+        });
+        let with_x = by_columns(sh, |cols, acc| {
+            rows(g, sh, &cols)
+                .zip(rows(x, sh, &cols))
+                .for_each(|(gr, xr)| add_product_row(acc, gr, xr))
+        });
+        (0..sh.c)
+            .map(|ch| (plain[ch], with_x[ch] - mean[ch].to_f64() * plain[ch]))
+            .collect()
+    } else {
+        per_channel_sums(g, x, sh, mean)
+    };
     let input = need_input.then(|| {
         let mut dx = vec![F::zero(); x.len()];
-        let block = |(i, (db, (gb, xb))): (usize, (&mut [F], (&[F], &[F])))| {
-            let ch = i % sh.c;
+        let coef = |ch: usize| {
             let w = weight.map_or(1.0, |w| w[ch].to_f64());
             let is = invstd[ch].to_f64();
             let (sum_g, dotp) = sums[ch];
@@ -141,20 +174,26 @@ pub fn backward<F: Float>(
             } else {
                 (0.0, 0.0)
             };
-            let coef = [is * w, k, shift, mean[ch].to_f64()].map(F::from_f64);
-            backward_block(db, gb, xb, coef)
+            [is * w, k, shift, mean[ch].to_f64()].map(F::from_f64)
         };
         let s = sh.s.max(1);
-        if x.len() >= super::PAR_THRESHOLD {
+        if s == 1 {
+            // one array per coefficient, so the row loop vectorises
+            let per: Vec<[F; 4]> = (0..sh.c).map(coef).collect();
+            let coefs: [Vec<F>; 4] = std::array::from_fn(|j| per.iter().map(|c| c[j]).collect());
+            for_rows(&mut dx, g, x, sh, |dr, gr, xr| {
+                backward_row(dr, gr, xr, &coefs)
+            });
+        } else if x.len() >= super::PAR_THRESHOLD {
             dx.par_chunks_mut(s)
                 .zip(g.par_chunks(s).zip(x.par_chunks(s)))
                 .enumerate()
-                .for_each(block);
+                .for_each(|(i, (db, (gb, xb)))| backward_block(db, gb, xb, coef(i % sh.c)));
         } else {
             dx.chunks_mut(s)
                 .zip(g.chunks(s).zip(x.chunks(s)))
                 .enumerate()
-                .for_each(block);
+                .for_each(|(i, (db, (gb, xb)))| backward_block(db, gb, xb, coef(i % sh.c)));
         }
         dx
     });
@@ -169,11 +208,122 @@ pub fn backward<F: Float>(
     }
 }
 
+/// Per channel sum(g) and sum(g (x - mean)) over its blocks.
+fn per_channel_sums<F: Float>(g: &[F], x: &[F], sh: &ChannelShape, mean: &[F]) -> Vec<(f64, f64)> {
+    per_channel(sh, |ch| {
+        let (mut with_x, mut plain) = (0.0, 0.0);
+        for (a, b) in sh.blocks(ch) {
+            let (gx, gs) = lanes::scaled_sums_f64(&g[a..b], None, &x[a..b]);
+            with_x += gx;
+            plain += gs;
+        }
+        (plain, with_x - mean[ch].to_f64() * plain)
+    })
+}
+
 multiversion! {
     pub fn backward_block<F>(dx: &mut [F], g: &[F], x: &[F], coef: [F; 4]) where [F: Float] {
         let [scale, k, shift, mean] = coef;
         for ((o, &gv), &xv) in dx.iter_mut().zip(g).zip(x) {
             *o = (gv - shift - (xv - mean) * k) * scale;
+        }
+    }
+}
+
+// ---- [N, C] inputs (S = 1): a channel is a column, so each pass walks the
+// rows, vectorised across the channels; column ranges run in parallel and
+// every channel still accumulates its rows in order ----
+
+/// Columns per task: rows of this many f64 accumulators stay in L1.
+const COLUMNS_PER_TASK: usize = 256;
+
+/// The rows of `x` ([N, C]) restricted to `cols`.
+fn rows<'a, F>(
+    x: &'a [F],
+    sh: &ChannelShape,
+    cols: &std::ops::Range<usize>,
+) -> impl Iterator<Item = &'a [F]> + 'a {
+    let (c, cols) = (sh.c, cols.clone());
+    (0..sh.n).map(move |i| &x[i * c + cols.start..i * c + cols.end])
+}
+
+/// Per channel f64 sums: `f(cols, acc)` fills the accumulators of `cols`.
+fn by_columns(
+    sh: &ChannelShape,
+    f: impl Fn(std::ops::Range<usize>, &mut [f64]) + Sync,
+) -> Vec<f64> {
+    let mut acc = vec![0.0; sh.c];
+    if sh.numel() >= super::PAR_THRESHOLD {
+        acc.par_chunks_mut(COLUMNS_PER_TASK)
+            .enumerate()
+            .for_each(|(k, a)| f(k * COLUMNS_PER_TASK..k * COLUMNS_PER_TASK + a.len(), a));
+    } else {
+        f(0..sh.c, &mut acc);
+    }
+    acc
+}
+
+/// out[i] = f(out[i], a[i], b[i]) row by row (rows of C), rows in parallel.
+fn for_rows<F: Float>(
+    out: &mut [F],
+    a: &[F],
+    b: &[F],
+    sh: &ChannelShape,
+    f: impl Fn(&mut [F], &[F], &[F]) + Sync,
+) {
+    let c = sh.c.max(1);
+    if out.len() >= super::PAR_THRESHOLD {
+        out.par_chunks_mut(c)
+            .zip(a.par_chunks(c).zip(b.par_chunks(c)))
+            .with_min_len((super::PAR_THRESHOLD / 16 / c).max(1))
+            .for_each(|(o, (ar, br))| f(o, ar, br));
+    } else {
+        out.chunks_mut(c)
+            .zip(a.chunks(c).zip(b.chunks(c)))
+            .for_each(|(o, (ar, br))| f(o, ar, br));
+    }
+}
+
+multiversion! {
+    pub fn add_row<F>(acc: &mut [f64], row: &[F]) where [F: Float] {
+        for (a, &v) in acc.iter_mut().zip(row) {
+            *a += v.to_f64();
+        }
+    }
+}
+
+multiversion! {
+    pub fn add_sq_dev_row<F>(acc: &mut [f64], row: &[F], mean: &[f64]) where [F: Float] {
+        for ((a, &v), &m) in acc.iter_mut().zip(row).zip(mean) {
+            let d = v.to_f64() - m;
+            *a += d * d;
+        }
+    }
+}
+
+multiversion! {
+    pub fn add_product_row<F>(acc: &mut [f64], g: &[F], x: &[F]) where [F: Float] {
+        for ((a, &gv), &xv) in acc.iter_mut().zip(g).zip(x) {
+            *a += gv.to_f64() * xv.to_f64();
+        }
+    }
+}
+
+multiversion! {
+    pub fn normalize_row<F>(y: &mut [F], x: &[F], mean: &[F], invstd: &[F], w: &[F], b: &[F]) where [F: Float] {
+        let channels = mean.iter().zip(invstd).zip(w.iter().zip(b));
+        for ((o, &v), ((&m, &is), (&wc, &bc))) in y.iter_mut().zip(x).zip(channels) {
+            *o = (v - m) * is * wc + bc;
+        }
+    }
+}
+
+multiversion! {
+    pub fn backward_row<F>(dx: &mut [F], g: &[F], x: &[F], coefs: &[Vec<F>; 4]) where [F: Float] {
+        let [scale, k, shift, mean] = coefs;
+        let channels = scale.iter().zip(k).zip(shift.iter().zip(mean));
+        for (((o, &gv), &xv), ((&sc, &kc), (&sh, &m))) in dx.iter_mut().zip(g).zip(x).zip(channels) {
+            *o = (gv - sh - (xv - m) * kc) * sc;
         }
     }
 }
