@@ -297,7 +297,7 @@ pub trait Float:
 // call left in an element loop stops the loop vectorising.
 macro_rules! impl_float {
     ($t:ty, $exp:path, $exp_approx:path, $ln:path, $sin:path, $cos:path, $tanh:path, $sigmoid:expr,
-     $ln_1p:expr, $exp_m1:expr, $erf:expr, $gelu:path, $gelu_backward:path, $pow:expr) => {
+     $ln_1p:expr, $exp_m1:expr, $erf:expr, $gelu:path, $gelu_backward:path, $pow:expr, $atan2:path) => {
         impl Float for $t {
             #[inline]
             fn exp(self) -> Self {
@@ -381,7 +381,7 @@ macro_rules! impl_float {
             }
             #[inline]
             fn atan2(self, o: Self) -> Self {
-                <$t>::atan2(self, o)
+                $atan2(self, o)
             }
             #[inline(always)]
             fn erf(self) -> Self {
@@ -442,7 +442,8 @@ impl_float!(
     gaussian::erf_f32,
     gaussian::gelu_f32,
     gaussian::gelu_backward_f32,
-    fastmath::pow
+    fastmath::pow,
+    fastmath::atan2_f32
 );
 impl_float!(
     f64,
@@ -466,7 +467,8 @@ impl_float!(
     crate::backend::cpu::special::erf,
     gaussian::gelu_f64,
     gaussian::gelu_backward_f64,
-    |v: f64, p: f64, _: bool, _: bool| v.powf(p)
+    |v: f64, p: f64, _: bool, _: bool| v.powf(p),
+    f64::atan2
 );
 
 #[cfg(test)]

@@ -282,6 +282,58 @@ pub fn pow(x: f32, p: f64, p_is_int: bool, p_is_odd: bool) -> f32 {
     }
 }
 
+/// atan2(y, x) for f32, evaluated in f64 and rounded once: the quotient of
+/// the smaller by the larger magnitude (in [0, 1]) is reduced below
+/// tan(pi/8) with atan(t) = pi/4 + atan((t - 1) / (t + 1)), where the odd
+/// series to u^27 is within 1e-12; the octant is then restored with
+/// selects (not branches), so the loop vectorises. Signed zeros,
+/// infinities and NaN give C's atan2 results.
+#[inline(always)]
+pub fn atan2_f32(y: f32, x: f32) -> f32 {
+    use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+    let (yd, xd) = (y as f64, x as f64);
+    let (a, b) = (xd.abs(), yd.abs());
+    let (small, large) = if b > a { (a, b) } else { (b, a) };
+    // both infinite: the diagonal; both zero: 0
+    let t = if small.is_infinite() {
+        1.0
+    } else if large == 0.0 {
+        0.0
+    } else {
+        small / large
+    };
+    let reduced = t > 0.414_213_562_373_095_03;
+    let u = if reduced { (t - 1.0) / (t + 1.0) } else { t };
+    let u2 = u * u;
+    let mut p = -1.0 / 27.0;
+    p = p * u2 + 1.0 / 25.0;
+    p = p * u2 - 1.0 / 23.0;
+    p = p * u2 + 1.0 / 21.0;
+    p = p * u2 - 1.0 / 19.0;
+    p = p * u2 + 1.0 / 17.0;
+    p = p * u2 - 1.0 / 15.0;
+    p = p * u2 + 1.0 / 13.0;
+    p = p * u2 - 1.0 / 11.0;
+    p = p * u2 + 1.0 / 9.0;
+    p = p * u2 - 1.0 / 7.0;
+    p = p * u2 + 1.0 / 5.0;
+    p = p * u2 - 1.0 / 3.0;
+    p = p * u2 + 1.0;
+    let mut r = u * p + if reduced { FRAC_PI_4 } else { 0.0 };
+    if b > a {
+        r = FRAC_PI_2 - r;
+    }
+    if xd.is_sign_negative() {
+        r = PI - r;
+    }
+    let r = if xd.is_nan() || yd.is_nan() {
+        f64::NAN
+    } else {
+        r.copysign(yd)
+    };
+    r as f32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,5 +452,50 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn atan2_within_one_ulp_with_c_special_cases() {
+        let vals = [
+            -3.5f32, -1.0, -0.3, -1e-30, 0.0, 1e-30, 0.25, 1.0, 2.0, 7e20,
+        ];
+        for &y in &vals {
+            for &x in &vals {
+                let want = (y as f64).atan2(x as f64) as f32;
+                assert!(ulps(atan2_f32(y, x), want) <= 1, "atan2({y}, {x})");
+            }
+        }
+        let n = 100_000;
+        for i in 0..n {
+            let ang = (i as f64 / n as f64) * 6.5 - 3.25;
+            let (y, x) = ((ang.sin() * 3.0) as f32, (ang.cos() * 0.7) as f32);
+            let want = (y as f64).atan2(x as f64) as f32;
+            assert!(ulps(atan2_f32(y, x), want) <= 1, "atan2({y}, {x})");
+        }
+        let inf = f32::INFINITY;
+        let specials = [
+            (0.0, 0.0),
+            (-0.0, 0.0),
+            (0.0, -0.0),
+            (-0.0, -0.0),
+            (0.0, -2.0),
+            (-0.0, -2.0),
+            (3.0, 0.0),
+            (-3.0, -0.0),
+            (inf, inf),
+            (-inf, inf),
+            (inf, -inf),
+            (-inf, -inf),
+            (inf, 2.0),
+            (2.0, inf),
+            (2.0, -inf),
+            (-2.0, -inf),
+        ];
+        for (y, x) in specials {
+            let (got, want) = (atan2_f32(y, x), y.atan2(x));
+            assert_eq!(got.to_bits(), want.to_bits(), "atan2({y}, {x})");
+        }
+        assert!(atan2_f32(f32::NAN, 1.0).is_nan() && atan2_f32(1.0, f32::NAN).is_nan());
+        assert!(atan2_f32(f32::NAN, inf).is_nan());
     }
 }
