@@ -363,7 +363,8 @@ impl Tensor {
             dim,
             false,
         )?;
-        let src_c = src.cast_nograd(self.dtype())?.clone_data()?;
+        // read in place when already contiguous from the start of its storage
+        let src_c = src.cast_nograd(self.dtype())?.contiguous_data()?;
         let out = self.clone_data()?;
         {
             let (vo, vs) = (out.view_guard(), src_c.view_guard());

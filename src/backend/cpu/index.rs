@@ -305,6 +305,19 @@ pub fn index_add(
         src: &[T],
     ) {
         let (outer, n, inner) = split(shape, dim);
+        if inner == 1 {
+            // the last dim: one element per index
+            for (d, s) in dst
+                .chunks_mut(n.max(1))
+                .zip(src.chunks(idx.len().max(1)))
+                .take(outer)
+            {
+                for (&t, &v) in idx.iter().zip(s) {
+                    d[t as usize] = d[t as usize] + v;
+                }
+            }
+            return;
+        }
         for o in 0..outer {
             for (i, &t) in idx.iter().enumerate() {
                 let d = (o * n + t as usize) * inner;
