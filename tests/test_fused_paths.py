@@ -173,3 +173,54 @@ def test_float32_sigmoid_and_tanh_within_three_ulp(name):
     assert np.array_equal(np.signbit(got[xs == 0]), np.signbit(xs[xs == 0]) & (name == "tanh"))
     nan = getattr(torch.tensor([float("nan")]), name)().numpy()
     assert np.isnan(nan).all()
+
+
+def _pair_loss_reference(kind, d, t):
+    z = np.abs(d)
+    if kind == "huber":
+        return np.where(z < t, 0.5 * z * z, t * (z - 0.5 * t))
+    return np.where(z < t, 0.5 * z * z / t, z - 0.5 * t)
+
+
+@pytest.mark.parametrize("kind", ["huber", "smooth_l1"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pair_loss_kernels_match_reference_and_formula(kind, reduction, dtype):
+    # huber_loss / smooth_l1_loss: one-pass kernels for the value and (with
+    # create_graph off) the gradients; under create_graph the gradients come
+    # from PyTorch's formula in ops: both must agree, the edges included
+    fn = F.huber_loss if kind == "huber" else F.smooth_l1_loss
+    t = 0.5
+    kw = {"delta": t} if kind == "huber" else {"beta": t}
+    a = rng.normal(size=(300, 1000))
+    b = rng.normal(size=(300, 1000))
+    b[0, :20] = a[0, :20] + t
+    b[1, :20] = a[1, :20] - t
+    b[2, :20] = a[2, :20]
+    a, b = a.astype(dtype), b.astype(dtype)
+    g = rng.normal(size=a.shape).astype(dtype)
+    grads = []
+    for create_graph in (False, True):
+        x = torch.tensor(a, requires_grad=True)
+        y = torch.tensor(b, requires_grad=True)
+        loss = fn(x, y, reduction=reduction, **kw)
+        err = _pair_loss_reference(kind, a.astype(np.float64) - b.astype(np.float64), t)
+        want = {"mean": err.mean(), "sum": err.sum(), "none": err}[reduction]
+        tol = 1e-5 if dtype == "float32" else 1e-12
+        np.testing.assert_allclose(loss.detach().numpy(), want, rtol=tol, atol=tol)
+        assert loss.grad_fn.name() == ("HuberLossBackward0" if kind == "huber" else "SmoothL1LossBackward0")
+        grads.append(torch.autograd.grad(loss, [x, y], torch.tensor(g) if reduction == "none" else None, create_graph=create_graph))
+    for fast, composed in zip(*grads):
+        np.testing.assert_array_equal(np.abs(fast.numpy()), np.abs(composed.detach().numpy()))
+    # the target's gradient is the same backward with the operands swapped
+    np.testing.assert_array_equal(np.abs(grads[0][0].numpy()), np.abs(grads[0][1].numpy()))
+
+
+def test_smooth_l1_second_order_is_pytorchs_formula():
+    # d/dx of smooth_l1's gradient: norm * grad / beta strictly inside, 0 outside
+    x = torch.tensor([0.1, -0.2, 3.0, -4.0], dtype=torch.float64, requires_grad=True)
+    y = torch.zeros(4, dtype=torch.float64)
+    (gx,) = torch.autograd.grad(F.smooth_l1_loss(x, y, beta=0.5), x, create_graph=True)
+    (h,) = torch.autograd.grad(gx.sum(), x)
+    np.testing.assert_allclose(h.numpy(), [0.5, 0.5, 0.0, 0.0])
+    assert torch.autograd.gradcheck(lambda t: F.smooth_l1_loss(t, y, beta=0.5), (x,))

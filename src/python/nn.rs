@@ -412,6 +412,55 @@ pub fn _batch_norm(
     }))
 }
 
+/// The loss named by `kind` ("huber" with delta, "smooth_l1" with beta:
+/// `threshold`).
+fn pair_loss_kind(
+    kind: &str,
+    threshold: f64,
+) -> PyResult<crate::backend::cpu::pair_loss::PairLoss> {
+    use crate::backend::cpu::pair_loss::PairLoss;
+    match kind {
+        "huber" => Ok(PairLoss::Huber { delta: threshold }),
+        "smooth_l1" => Ok(PairLoss::SmoothL1 { beta: threshold }),
+        _ => Err(PyValueError::new_err(format!(
+            "_pair_loss: unknown loss {kind:?}"
+        ))),
+    }
+}
+
+/// The per-element huber or smooth-L1 loss of (input, target) in one pass,
+/// unrecorded (nn.functional records the node), or None where the kernel
+/// does not apply (the caller composes it then).
+#[pyfunction]
+pub fn _pair_loss(
+    py: Python<'_>,
+    kind: &str,
+    input: PyRef<'_, PyTensor>,
+    target: PyRef<'_, PyTensor>,
+    threshold: f64,
+) -> PyResult<Option<PyTensor>> {
+    let loss = pair_loss_kind(kind, threshold)?;
+    let (x, y) = (input.t.clone(), target.t.clone());
+    Ok(run(py, x.numel(), || x.pair_loss_errors(&y, loss))?.map(PyTensor::wrap))
+}
+
+/// The input's gradient of `_pair_loss` for the output gradient `grad`,
+/// scaled by `norm`, unrecorded, or None where the kernel does not apply.
+#[pyfunction]
+pub fn _pair_loss_gradient(
+    py: Python<'_>,
+    kind: &str,
+    input: PyRef<'_, PyTensor>,
+    target: PyRef<'_, PyTensor>,
+    grad: PyRef<'_, PyTensor>,
+    norm: f64,
+    threshold: f64,
+) -> PyResult<Option<PyTensor>> {
+    let loss = pair_loss_kind(kind, threshold)?;
+    let (x, y, g) = (input.t.clone(), target.t.clone(), grad.t.clone());
+    Ok(run(py, x.numel(), || x.pair_loss_gradient(&y, &g, norm, loss))?.map(PyTensor::wrap))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(linear, m)?)?;
     m.add_function(wrap_pyfunction!(_batch_norm, m)?)?;
@@ -426,5 +475,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_adam_step, m)?)?;
     m.add_function(wrap_pyfunction!(_rmsprop_step, m)?)?;
     m.add_function(wrap_pyfunction!(_adagrad_step, m)?)?;
+    m.add_function(wrap_pyfunction!(_pair_loss, m)?)?;
+    m.add_function(wrap_pyfunction!(_pair_loss_gradient, m)?)?;
     Ok(())
 }

@@ -14,6 +14,7 @@ mod inplace;
 mod linalg;
 mod norm;
 mod optim;
+mod pair_loss;
 mod reduce;
 mod rnn;
 mod scan;

@@ -1,8 +1,9 @@
 """Losses whose backward is PyTorch's derivative formula (mse_loss_backward,
-huber_loss_backward) written in ops, rather than the chain rule through
-their composition: under create_graph their second derivatives are then no
-function of the inputs, as PyTorch's, and input and target are saved and
-version-checked as PyTorch saves them."""
+huber_loss_backward, smooth_l1_loss_backward) written in ops (huber and
+smooth-L1 run a one-pass kernel instead when create_graph is off), rather
+than the chain rule through their composition: under create_graph their
+second derivatives are then no function of the inputs, as PyTorch's, and
+input and target are saved and version-checked as PyTorch saves them."""
 
 from .. import _native
 from .._composite import composite
@@ -46,9 +47,48 @@ def _huber_gradient(input, target, reduction, delta):
     norm = 1.0 / input.numel() if reduction == "mean" and input.numel() else 1.0
 
     def gradient(g):
+        fast = _fast_gradient("huber", input, target, g, norm, delta)
+        if fast is not None:
+            return fast
         x = input - target
         edge = g * norm * delta
         to_input = _native.where(x <= -delta, -edge, _native.where(x >= delta, edge, x * norm * g))
         return (to_input, -to_input if target.requires_grad else None)
 
     return gradient
+
+
+def _smooth_l1_gradient(input, target, reduction, beta):
+    """PyTorch's smooth_l1_loss_backward in ops (beta > 0): norm * x * grad
+    / beta inside (-beta, beta), +-norm * grad outside, with x = input -
+    target and norm 1 (1 / numel for the mean). Under create_graph its
+    derivative in the inputs is norm * grad / beta strictly inside, 0
+    outside, as PyTorch's."""
+    norm = 1.0 / input.numel() if reduction == "mean" and input.numel() else 1.0
+
+    def gradient(g):
+        fast = _fast_gradient("smooth_l1", input, target, g, norm, beta)
+        if fast is not None:
+            return fast
+        x = input - target
+        edge = g * norm
+        to_input = _native.where(x <= -beta, -edge, _native.where(x >= beta, edge, x * norm * g / beta))
+        return (to_input, -to_input if target.requires_grad else None)
+
+    return gradient
+
+
+def _fast_gradient(kind, input, target, g, norm, threshold):
+    """(input's, target's) gradients from the one-pass kernel when no graph
+    of the backward is being recorded (create_graph off) and it applies,
+    else None."""
+    if _native.is_grad_enabled():
+        return None
+    x, y, norm, threshold = input.detach(), target.detach(), float(norm), float(threshold)
+    to_input = _native._pair_loss_gradient(kind, x, y, g, norm, threshold)
+    if to_input is None or not target.requires_grad:
+        return None if to_input is None else (to_input, None)
+    # PyTorch runs the same backward with the operands swapped for the
+    # target (not a negation: where they are equal, both zeros take the
+    # sign of norm * grad)
+    return (to_input, _native._pair_loss_gradient(kind, y, x, g, norm, threshold))

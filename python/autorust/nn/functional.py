@@ -6,7 +6,7 @@ import math
 
 from .. import _native
 from .._composite import composite, composite_maybe_inplace, refuse_backward, with_scalar
-from ._loss_formulas import _huber_gradient, _mse_gradient, _pair_loss
+from ._loss_formulas import _huber_gradient, _mse_gradient, _pair_loss, _smooth_l1_gradient
 from .._dtype import int64, scalar_name
 
 Tensor = _native.Tensor
@@ -213,10 +213,23 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     input, target = _native_broadcast(input, target)
 
     def loss(x, y):
-        d = (x - y).abs()
-        return _reduce(d if beta == 0 else _native.where(d < beta, 0.5 * d.square() / beta, d - 0.5 * beta), reduction)
+        if beta == 0:
+            return _reduce((x - y).abs(), reduction)
+        return _reduce(_pair_errors("smooth_l1", x, y, beta, lambda d: _native.where(d < beta, 0.5 * d.square() / beta, d - 0.5 * beta)), reduction)
 
-    return composite("SmoothL1LossBackward0", loss, input, target)
+    # beta 0 is l1_loss, whose composition's chain rule is PyTorch's derivative
+    formula = beta > 0 and input.dtype == target.dtype and input.is_floating_point()
+    return _pair_loss("SmoothL1LossBackward0", loss, input, target, lambda: _smooth_l1_gradient(input, target, reduction, beta), formula)
+
+
+def _pair_errors(kind, x, y, threshold, compose):
+    """The per-element loss: the one-pass kernel where no graph is being
+    recorded through it (and it applies), else ``compose(|x - y|)``."""
+    if not (_native.is_grad_enabled() and (x.requires_grad or y.requires_grad)):
+        fast = _native._pair_loss(kind, x, y, float(threshold))
+        if fast is not None:
+            return fast
+    return compose((x - y).abs())
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -226,8 +239,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     input, target = _native_broadcast(input, target)
 
     def errors(x, y):
-        d = (x - y).abs()
-        return _native.where(d < delta, 0.5 * d.square(), delta * (d - 0.5 * delta))
+        return _pair_errors("huber", x, y, delta, lambda d: _native.where(d < delta, 0.5 * d.square(), delta * (d - 0.5 * delta)))
 
     if weight is not None:
         return _weighted_loss(errors(input, target), weight, input, reduction)

@@ -19,6 +19,7 @@ pub mod matmul;
 pub mod norm;
 pub mod operand;
 pub mod optim;
+pub mod pair_loss;
 pub mod reduce;
 pub mod simd;
 pub mod softmax;

@@ -1,0 +1,129 @@
+//! Huber and smooth-L1 losses per element, and their input gradients, each
+//! one pass over the operands (their compositions take eight to ten passes
+//! and allocate as many temporaries). The element formulas are PyTorch's
+//! CPU kernels', operation for operation, so the values are its floats.
+
+use super::simd::multiversion;
+use super::PAR_THRESHOLD;
+use crate::dtype::Float;
+use rayon::prelude::*;
+
+/// Which loss, with its threshold.
+#[derive(Clone, Copy, Debug)]
+pub enum PairLoss {
+    /// 0.5 z^2 below delta, delta (z - 0.5 delta) from it (z = |x - y|)
+    Huber { delta: f64 },
+    /// 0.5 z^2 / beta below beta, z - 0.5 beta from it (beta > 0)
+    SmoothL1 { beta: f64 },
+}
+
+/// Elements per rayon task.
+const CHUNK: usize = 1 << 15;
+
+/// out[i] = f(i-th chunk of out, its offset): chunks in parallel when long.
+fn fill<F: Float>(n: usize, f: impl Fn(&mut [F], usize) + Sync) -> Vec<F> {
+    let mut out = vec![F::zero(); n];
+    if n >= PAR_THRESHOLD {
+        out.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(k, o)| f(o, k * CHUNK));
+    } else {
+        f(&mut out, 0);
+    }
+    out
+}
+
+/// The loss of each element pair.
+pub fn errors<F: Float>(loss: PairLoss, x: &[F], y: &[F]) -> Vec<F> {
+    fill(x.len(), |o, at| {
+        let (x, y) = (&x[at..at + o.len()], &y[at..at + o.len()]);
+        match loss {
+            PairLoss::Huber { delta } => huber_errors(o, x, y, F::from_f64(delta)),
+            PairLoss::SmoothL1 { beta } => smooth_l1_errors(o, x, y, F::from_f64(beta)),
+        }
+    })
+}
+
+/// The input's gradient for the output gradient `g` (one value, a reduced
+/// loss, or one per element), scaled by `norm` (1 / numel for a mean).
+pub fn gradient<F: Float>(loss: PairLoss, x: &[F], y: &[F], g: &[F], norm: f64) -> Vec<F> {
+    fill(x.len(), |o, at| {
+        let (x, y) = (&x[at..at + o.len()], &y[at..at + o.len()]);
+        let g = if g.len() == 1 {
+            g
+        } else {
+            &g[at..at + o.len()]
+        };
+        match loss {
+            PairLoss::Huber { delta } => {
+                huber_gradient(o, x, y, g, F::from_f64(norm), F::from_f64(delta))
+            }
+            PairLoss::SmoothL1 { beta } => {
+                smooth_l1_gradient(o, x, y, g, F::from_f64(norm), F::from_f64(beta))
+            }
+        }
+    })
+}
+
+/// The i-th gradient value: the one value of a reduced loss's gradient, or
+/// the i-th of an unreduced one's.
+#[inline(always)]
+fn at<F: Float>(g: &[F], i: usize) -> F {
+    if g.len() == 1 {
+        g[0]
+    } else {
+        g[i]
+    }
+}
+
+multiversion! {
+    pub fn huber_errors<F>(o: &mut [F], x: &[F], y: &[F], delta: F) where [F: Float] {
+        let half = F::from_f64(0.5);
+        for ((o, &a), &b) in o.iter_mut().zip(x).zip(y) {
+            let z = (a - b).abs();
+            *o = if z < delta { half * z * z } else { delta * (z - half * delta) };
+        }
+    }
+}
+
+multiversion! {
+    pub fn smooth_l1_errors<F>(o: &mut [F], x: &[F], y: &[F], beta: F) where [F: Float] {
+        let half = F::from_f64(0.5);
+        for ((o, &a), &b) in o.iter_mut().zip(x).zip(y) {
+            let z = (a - b).abs();
+            *o = if z < beta { half * z * z / beta } else { z - half * beta };
+        }
+    }
+}
+
+multiversion! {
+    pub fn huber_gradient<F>(o: &mut [F], x: &[F], y: &[F], g: &[F], norm: F, delta: F) where [F: Float] {
+        for (i, ((o, &a), &b)) in o.iter_mut().zip(x).zip(y).enumerate() {
+            let d = a - b;
+            let gi = at(g, i);
+            *o = if d <= -delta {
+                -norm * gi * delta
+            } else if d >= delta {
+                norm * gi * delta
+            } else {
+                norm * d * gi
+            };
+        }
+    }
+}
+
+multiversion! {
+    pub fn smooth_l1_gradient<F>(o: &mut [F], x: &[F], y: &[F], g: &[F], norm: F, beta: F) where [F: Float] {
+        for (i, ((o, &a), &b)) in o.iter_mut().zip(x).zip(y).enumerate() {
+            let d = a - b;
+            let gi = at(g, i);
+            *o = if d < -beta {
+                -norm * gi
+            } else if d > beta {
+                norm * gi
+            } else {
+                norm * d * gi / beta
+            };
+        }
+    }
+}
