@@ -780,8 +780,13 @@ pub fn apply(
             start,
             step,
         } => {
-            let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             let len = g.shape()[*dim];
+            if !crate::autograd::is_grad_enabled() {
+                return one(Tensor::zeros_filled(in_shape, g, |z| {
+                    z.write_slice(g, *dim, *start, len, *step)
+                })?);
+            }
+            let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(z.slice_scatter(g, *dim, *start, len, *step)?)
         }
         Rule::Select {
@@ -789,14 +794,25 @@ pub fn apply(
             dim,
             index,
         } => {
+            let g = g.unsqueeze(*dim as i64)?;
+            if !crate::autograd::is_grad_enabled() {
+                return one(Tensor::zeros_filled(in_shape, &g, |z| {
+                    z.write_slice(&g, *dim, *index, 1, 1)
+                })?);
+            }
             let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
-            one(z.slice_scatter(&g.unsqueeze(*dim as i64)?, *dim, *index, 1, 1)?)
+            one(z.slice_scatter(&g, *dim, *index, 1, 1)?)
         }
         Rule::IndexSelect {
             in_shape,
             dim,
             index,
         } => {
+            if !crate::autograd::is_grad_enabled() {
+                return one(Tensor::zeros_filled(in_shape, g, |z| {
+                    z.add_at_index(*dim, index, g)
+                })?);
+            }
             let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(z.index_add(*dim, index, g)?)
         }
@@ -806,7 +822,9 @@ pub fn apply(
             index,
         } => {
             if !crate::autograd::is_grad_enabled() {
-                return one(Tensor::zeros_scatter_add(in_shape, *dim, index, g)?);
+                return one(Tensor::zeros_filled(in_shape, g, |z| {
+                    z.scatter_at_index(*dim, index, g, true)
+                })?);
             }
             let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
             one(z.scatter(*dim as i64, index, g, true)?)

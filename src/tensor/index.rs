@@ -36,6 +36,22 @@ fn scatter_in_place(
     )
 }
 
+/// `f` over the values of an int64 index, read in place when it is a
+/// contiguous CPU tensor (a saved index is), else over a copy.
+fn with_index_values<R>(index: &Tensor, f: impl FnOnce(&[i64]) -> Result<R>) -> Result<R> {
+    {
+        let v = index.view_guard();
+        if v.layout.is_contiguous() {
+            let data = v.storage.data.read_recursive();
+            if let Storage::Cpu(crate::backend::cpu::CpuStorage::I64(b)) = &*data {
+                let start = v.layout.offset;
+                return f(&b.as_slice()[start..start + v.layout.numel()]);
+            }
+        }
+    }
+    f(&index.to_i64_vec()?)
+}
+
 /// One item of a Python index expression.
 #[derive(Clone)]
 pub enum IndexArg {
@@ -75,6 +91,14 @@ fn checked(
         }
     }
     Ok(out)
+}
+
+/// `checked`'s error for the first index outside `[0, size)`, copying nothing.
+fn check_in_bounds(op: &'static str, idx: &[i64], size: usize, dim: usize) -> Result<()> {
+    match idx.iter().find(|&&v| v < 0 || v >= size as i64) {
+        Some(&bad) => checked(op, vec![bad], size, dim, false).map(|_| ()),
+        None => Ok(()),
+    }
 }
 
 fn index_values(op: &'static str, index: &Tensor) -> Result<Vec<i64>> {
@@ -253,15 +277,23 @@ impl Tensor {
                 return Ok(out);
             }
         }
-        let idx = checked("gather", index_values("gather", index)?, size, d, false)?;
-        let storage = self.with_storage(|s, l| s.gather(l, d, &idx, &is))?;
+        if index.dtype() != DType::I64 {
+            index_values("gather", index)?; // its dtype error
+        }
+        // the index is read in place (a backward's gather copies nothing)
+        let storage = with_index_values(index, |idx| {
+            check_in_bounds("gather", idx, size, d)?;
+            self.with_storage(|s, l| s.gather(l, d, idx, &is))
+        })?;
         let out = Tensor::contiguous_from(storage, is.clone());
-        let ix = Tensor::from_i64(idx, is);
-        record(&out, "GatherBackward0", &[self], || Rule::Gather {
-            in_shape: xs,
-            dim: d,
-            index: ix,
-        });
+        if needs_grad(&[self]) {
+            let ix = index.clone_data()?;
+            record(&out, "GatherBackward0", &[self], || Rule::Gather {
+                in_shape: xs,
+                dim: d,
+                index: ix,
+            });
+        }
         Ok(out)
     }
 
@@ -311,40 +343,58 @@ impl Tensor {
             }
         }
         let size = if nd == 0 { 1 } else { xs[d] };
-        let idx = checked("scatter", index_values("scatter", index)?, size, d, false)?;
+        if index.dtype() != DType::I64 {
+            index_values("scatter", index)?; // its dtype error
+        }
         let out = self.clone_data()?;
-        scatter_in_place(&out, d, &idx, &is, src, add)?;
-        let ix = Tensor::from_i64(idx, is);
-        record(
-            &out,
-            if add {
+        // the index is read in place; a copy is saved only for a backward
+        with_index_values(index, |idx| {
+            check_in_bounds("scatter", idx, size, d)?;
+            scatter_in_place(&out, d, idx, &is, src, add)
+        })?;
+        if needs_grad(&[self, src]) {
+            let ix = index.clone_data()?;
+            let name = if add {
                 "ScatterAddBackward0"
             } else {
                 "ScatterBackward0"
-            },
-            &[self, src],
-            || Rule::Scatter {
+            };
+            record(&out, name, &[self, src], || Rule::Scatter {
                 dim: d,
                 index: ix,
                 add,
                 src_shape: ss.clone(),
-            },
-        );
+            });
+        }
         Ok(out)
     }
 
-    /// `zeros(shape).scatter_add(dim, index, src)` without the copy of the
-    /// zeros; unrecorded (gradient rules under no create_graph).
-    pub(crate) fn zeros_scatter_add(
+    /// A fresh zero tensor of `shape` (`like`'s dtype and device) that
+    /// `fill` writes into, unrecorded: a gradient rule's scatter-shaped
+    /// result under no create_graph, without the copy of the zeros that the
+    /// out-of-place op would make.
+    pub(crate) fn zeros_filled(
         shape: &[usize],
+        like: &Tensor,
+        fill: impl FnOnce(&Tensor) -> Result<()>,
+    ) -> Result<Tensor> {
+        let out = Tensor::zeros_on(shape, like.dtype(), like.device())?;
+        fill(&out)?;
+        Ok(out)
+    }
+
+    /// Scatters (or adds) `src` into this fresh tensor at `index` along
+    /// `dim` (the index read in place, its bounds checked), unrecorded.
+    pub(crate) fn scatter_at_index(
+        &self,
         dim: usize,
         index: &Tensor,
         src: &Tensor,
-    ) -> Result<Tensor> {
-        let out = Tensor::zeros_on(shape, src.dtype(), src.device())?;
-        let idx = index.to_i64_vec()?;
-        scatter_in_place(&out, dim, &idx, &index.shape(), src, true)?;
-        Ok(out)
+        add: bool,
+    ) -> Result<()> {
+        with_index_values(index, |idx| {
+            scatter_in_place(self, dim, idx, &index.shape(), src, add)
+        })
     }
 
     pub fn scatter_value(&self, dim: i64, index: &Tensor, value: f64) -> Result<Tensor> {
@@ -354,32 +404,35 @@ impl Tensor {
 
     /// Out-of-place `index_add`: self with `src` slices added at `index` along `dim`.
     pub fn index_add(&self, dim: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> {
-        let xs = self.shape();
-        let size = if xs.is_empty() { 1 } else { xs[dim] };
-        let idx = checked(
-            "index_add",
-            index_values("index_add", index)?,
-            size,
-            dim,
-            false,
-        )?;
-        // read in place when already contiguous from the start of its storage
-        let src_c = src.cast_nograd(self.dtype())?.contiguous_data()?;
         let out = self.clone_data()?;
-        {
-            let (vo, vs) = (out.view_guard(), src_c.view_guard());
-            let mut so = vo.storage.data.write();
-            so.index_add(&xs, dim, &idx, &vs.storage.data.read_recursive())?;
-        }
-        let ix = Tensor::from_i64(idx, vec![index.numel()]);
+        out.add_at_index(dim, index, src)?;
         if needs_grad(&[self, src]) {
-            let ix2 = ix.clone();
+            let ix = index.reshape_to(&[index.numel()])?.clone_data()?;
             record(&out, "IndexAddBackward0", &[self, src], || Rule::IndexAdd {
                 dim,
-                index: ix2,
+                index: ix,
             });
         }
         Ok(out)
+    }
+
+    /// Adds `src`'s slices into this fresh tensor at `index` along `dim`
+    /// (the index read in place), unrecorded.
+    pub(crate) fn add_at_index(&self, dim: usize, index: &Tensor, src: &Tensor) -> Result<()> {
+        let xs = self.shape();
+        let size = if xs.is_empty() { 1 } else { xs[dim] };
+        if index.dtype() != DType::I64 {
+            index_values("index_add", index)?; // its dtype error
+        }
+        // read in place when already contiguous from the start of its storage
+        let src_c = src.cast_nograd(self.dtype())?.contiguous_data()?;
+        with_index_values(index, |idx| {
+            check_in_bounds("index_add", idx, size, dim)?;
+            let (vo, vs) = (self.view_guard(), src_c.view_guard());
+            let mut so = vo.storage.data.write();
+            let from = vs.storage.data.read_recursive();
+            so.index_add(&xs, dim, idx, &from)
+        })
     }
 
     /// Flat positions of self set to `value` (used by gradients of puts).
@@ -426,13 +479,7 @@ impl Tensor {
         step: usize,
     ) -> Result<Tensor> {
         let out = self.clone_data()?;
-        {
-            let dst_layout = out.layout().slice(dim, start, len, step);
-            let (vo, vs) = (out.view_guard(), src.view_guard());
-            let src_l = vs.layout.expand("slice_scatter", &dst_layout.shape)?;
-            let mut so = vo.storage.data.write();
-            so.copy_from(&dst_layout, &vs.storage.data.read_recursive(), &src_l)?;
-        }
+        out.write_slice(src, dim, start, len, step)?;
         if needs_grad(&[self, src]) {
             let n = out.numel();
             // gradient: self gets g with the slice zeroed, src gets g's slice.
@@ -444,6 +491,23 @@ impl Tensor {
             });
         }
         Ok(out)
+    }
+
+    /// Copies `src` (broadcast) into this fresh tensor's slice, unrecorded.
+    pub(crate) fn write_slice(
+        &self,
+        src: &Tensor,
+        dim: usize,
+        start: usize,
+        len: usize,
+        step: usize,
+    ) -> Result<()> {
+        let dst_layout = self.layout().slice(dim, start, len, step);
+        let (vo, vs) = (self.view_guard(), src.view_guard());
+        let src_l = vs.layout.expand("slice_scatter", &dst_layout.shape)?;
+        let mut so = vo.storage.data.write();
+        let from = vs.storage.data.read_recursive();
+        so.copy_from(&dst_layout, &from, &src_l)
     }
 
     pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {

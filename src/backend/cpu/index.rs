@@ -124,11 +124,11 @@ pub fn gather(
 /// `shape` walked as rows along its last dim (a 0-d index is one row of 1).
 fn rows_of(shape: &[usize]) -> (usize, usize) {
     let len = shape.last().copied().unwrap_or(1);
-    let count = if len == 0 {
-        0
-    } else {
-        shape.iter().product::<usize>() / len
-    };
+    let count = shape
+        .iter()
+        .product::<usize>()
+        .checked_div(len)
+        .unwrap_or(0);
     (count, len)
 }
 
