@@ -94,3 +94,15 @@ def test_index_kernels_do_not_depend_on_the_thread_count():
         "print(b''.join(v.numpy().tobytes() for v in vals).hex())\n",
         counts=("1", "2"),
     )
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2])
+def test_cat_large_mixed_layouts(dim):
+    # contiguous parts are read in place, strided ones copied first; rows of
+    # the output are filled in parallel when large
+    a = rng.normal(size=(40, 90, 80)).astype(np.float32)
+    b = rng.normal(size=(80, 90, 40)).astype(np.float32)
+    c = rng.normal(size=(40, 90, 80)).astype(np.float32)
+    bt = torch.tensor(b).transpose(0, 2)  # (40, 90, 80), strided
+    out = torch.cat([torch.tensor(a), bt, torch.tensor(c)[:, :, :]], dim)
+    np.testing.assert_array_equal(out.numpy(), np.concatenate([a, b.transpose(2, 1, 0), c], axis=dim))

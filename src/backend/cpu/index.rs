@@ -360,16 +360,37 @@ pub fn cat(
 ) -> Result<CpuStorage> {
     fn go<T: Element>(parts: &[(&[T], &Layout)], dim: usize, out_shape: &[usize]) -> Vec<T> {
         let (outer, _, inner) = split(out_shape, dim);
-        let datas: Vec<Vec<T>> = parts
+        // contiguous parts are read in place, strided ones copied first
+        let datas: Vec<std::borrow::Cow<'_, [T]>> = parts
             .iter()
-            .map(|(x, l)| map_strided(x, l, |v| v))
+            .map(|(x, l)| match l.contiguous_range() {
+                Some(range) => std::borrow::Cow::Borrowed(&x[range]),
+                None => std::borrow::Cow::Owned(map_strided(x, l, |v| v)),
+            })
             .collect();
-        let mut out = Vec::with_capacity(out_shape.iter().product());
-        for o in 0..outer {
-            for (data, (_, l)) in datas.iter().zip(parts) {
-                let w = l.shape[dim] * inner;
-                out.extend_from_slice(&data[o * w..(o + 1) * w]);
+        let widths: Vec<usize> = parts.iter().map(|(_, l)| l.shape[dim] * inner).collect();
+        let row: usize = widths.iter().sum();
+        let mut out = vec![T::zero(); outer * row];
+        if row == 0 {
+            return out;
+        }
+        // output row o: row o of each part, side by side
+        let fill = |o: usize, dst: &mut [T]| {
+            let mut at = 0;
+            for (data, &w) in datas.iter().zip(&widths) {
+                dst[at..at + w].copy_from_slice(&data[o * w..(o + 1) * w]);
+                at += w;
             }
+        };
+        if out.len() >= PAR_THRESHOLD {
+            out.par_chunks_mut(row)
+                .enumerate()
+                .with_min_len(rows_per_job(row))
+                .for_each(|(o, dst)| fill(o, dst));
+        } else {
+            out.chunks_mut(row)
+                .enumerate()
+                .for_each(|(o, dst)| fill(o, dst));
         }
         out
     }
