@@ -351,3 +351,31 @@ def test_clip_grad_norm_and_value():
     np.testing.assert_allclose(p1.grad.numpy(), np.array([3.0, 0.0, 4.0]) * 6.5 / (13 + 1e-6), rtol=1e-6)
     nn.utils.clip_grad_value_([p1, p2], 1.0)
     assert float(p2.grad.max()) == 1.0 and float(p1.grad.min()) == 0.0
+
+
+@pytest.mark.parametrize("kernel,padding", [((3, 3), (1, 1)), ((3, 2), (2, 0)), ((1, 3), (0, 1)), ((5, 5), (2, 2))])
+def test_stride_one_convolution_against_numpy_with_gradients(kernel, padding):
+    # stride-1 convolutions run without im2col (conv_shifted.rs), their input
+    # gradient as a forward convolution with the flipped weight; large enough
+    # for the per-sample parallel path; all three gradients from NumPy
+    (kh, kw), (ph, pw) = kernel, padding
+    x, w, b = rnd(8, 16, 20, 18), rnd(24, 16, kh, kw, seed=1), rnd(24, seed=2)
+    oh, ow = 20 + 2 * ph - kh + 1, 18 + 2 * pw - kw + 1
+    g = rnd(8, 24, oh, ow, seed=3)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
+    want = np.einsum("ncijkl,ockl->noij", win, w) + b[None, :, None, None]
+    gxp = np.zeros_like(xp)
+    for k in range(kh):
+        for m in range(kw):
+            gxp[:, :, k:k + oh, m:m + ow] += np.einsum("noij,oc->ncij", g, w[:, :, k, m])
+    want_gx = gxp[:, :, ph:ph + 20, pw:pw + 18]
+    want_gw = np.einsum("ncijkl,noij->ockl", win, g)
+    for dtype, tol in ((torch.float64, 1e-10), (torch.float32, 2e-4)):
+        xt, wt, bt = (torch.tensor(v, dtype=dtype, requires_grad=True) for v in (x, w, b))
+        out = F.conv2d(xt, wt, bt, padding=padding)
+        out.backward(torch.tensor(g, dtype=dtype))
+        np.testing.assert_allclose(out.detach().numpy(), want, rtol=tol, atol=tol)
+        np.testing.assert_allclose(xt.grad.numpy(), want_gx, rtol=tol, atol=tol * 10)
+        np.testing.assert_allclose(wt.grad.numpy(), want_gw, rtol=tol, atol=tol * 100)
+        np.testing.assert_allclose(bt.grad.numpy(), g.sum(axis=(0, 2, 3)), rtol=tol, atol=tol * 100)
