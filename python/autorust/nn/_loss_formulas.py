@@ -44,18 +44,8 @@ def _huber_gradient(input, target, reduction, delta):
     x = input - target and norm 1 (1 / numel for the mean). Under
     create_graph its derivative in the inputs is norm * grad strictly
     inside, 0 outside: no function of the inputs, as PyTorch's."""
-    norm = 1.0 / input.numel() if reduction == "mean" and input.numel() else 1.0
-
-    def gradient(g):
-        fast = _fast_gradient("huber", input, target, g, norm, delta)
-        if fast is not None:
-            return fast
-        x = input - target
-        edge = g * norm * delta
-        to_input = _native.where(x <= -delta, -edge, _native.where(x >= delta, edge, x * norm * g))
-        return (to_input, -to_input if target.requires_grad else None)
-
-    return gradient
+    return _piecewise_gradient("huber", input, target, reduction, delta,
+                               lambda g, norm: g * norm * delta, lambda x, g, norm: x * norm * g)
 
 
 def _smooth_l1_gradient(input, target, reduction, beta):
@@ -64,15 +54,24 @@ def _smooth_l1_gradient(input, target, reduction, beta):
     target and norm 1 (1 / numel for the mean). Under create_graph its
     derivative in the inputs is norm * grad / beta strictly inside, 0
     outside, as PyTorch's."""
+    return _piecewise_gradient("smooth_l1", input, target, reduction, beta,
+                               lambda g, norm: g * norm, lambda x, g, norm: x * norm * g / beta)
+
+
+def _piecewise_gradient(kind, input, target, reduction, threshold, edge, inside):
+    """The backward of a loss that is ``inside(x, g, norm)`` within
+    (-threshold, threshold) and ``+-edge(g, norm)`` outside (the edges
+    included), x = input - target: the one-pass kernel ``kind`` when it
+    applies, else these formulas in ops (differentiable under create_graph)."""
     norm = 1.0 / input.numel() if reduction == "mean" and input.numel() else 1.0
 
     def gradient(g):
-        fast = _fast_gradient("smooth_l1", input, target, g, norm, beta)
+        fast = _fast_gradient(kind, input, target, g, norm, threshold)
         if fast is not None:
             return fast
         x = input - target
-        edge = g * norm
-        to_input = _native.where(x <= -beta, -edge, _native.where(x >= beta, edge, x * norm * g / beta))
+        e = edge(g, norm)
+        to_input = _native.where(x <= -threshold, -e, _native.where(x >= threshold, e, inside(x, g, norm)))
         return (to_input, -to_input if target.requires_grad else None)
 
     return gradient
