@@ -358,6 +358,9 @@ WORKLOADS = [
     ("LSTM 2x256, 64 steps, b32, Adam", lstm_adam, None, 1.5),
 ]
 WORKLOADS_BY_NAME = {name: (make, make_np) for name, make, make_np, _ in WORKLOADS}
+# The steps whose peak memory `memory.py` compares (each builds its model
+# from seed 0 itself).
+MEMORY_WORKLOADS = {name: make for name, make, _, _ in WORKLOADS if make in (gpt_adamw, resnet_sgd, lstm_adam)}
 
 
 def fmt(t):
@@ -373,6 +376,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="shorter timing runs")
     ap.add_argument("--only", help="run workloads whose name contains this text")
     ap.add_argument("--no-gpu", action="store_true", help="leave out the wgpu rows")
+    ap.add_argument("--no-memory", action="store_true", help="leave out the peak-memory rows (memory.py)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -398,6 +402,11 @@ def main(argv=None):
         rows.append((name, t_ar, t_th, t_np, ratio, target))
         print(f"{name:34} {fmt(t_ar):>12} {fmt(t_th):>12} {fmt(t_np):>12} {('%.2fx' % ratio) if ratio else '-':>8} {('>=%.1fx' % target):>7} {ok}")
         sys.stdout.flush()
+    if not args.no_memory:
+        import memory
+
+        print()
+        memory.report(args.only)
     if not args.no_gpu:
         gpu_section(autorust, min_time, args.only)
     return rows
