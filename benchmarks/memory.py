@@ -49,7 +49,7 @@ def measure_here(lib_name, workload):
 def measure(lib_name, workload):
     """Runs `measure_here` in a fresh interpreter; None when `lib_name`
     cannot be imported there."""
-    out = subprocess.run([sys.executable, __file__, "--child", lib_name, workload], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, __file__, "--child", lib_name, workload], capture_output=True, text=True, check=False)
     if out.returncode != 0:
         if "No module named" in out.stderr:
             return None
