@@ -24,7 +24,7 @@ def test_leaf_flags_and_grad_fn_names():
     assert m.t().grad_fn.name() == "TBackward0"
     assert m.view(4).grad_fn.name() == "ViewBackward0"
     nf = b.grad_fn.next_functions
-    assert nf[0][0].name() == "AccumulateGrad" and nf[1] == (None, 0)
+    assert nf[0][0].name() == "torch::autograd::AccumulateGrad" and nf[1] == (None, 0)
     assert nf[0][0].variable.data_ptr() == a.data_ptr()
 
 
@@ -521,3 +521,20 @@ def test_grad_fn_types_are_named_as_pytorchs():
             return g
 
     assert type(Square.apply(a).grad_fn).__name__ == "SquareBackward"
+
+
+def test_grad_and_accumulate_grad_variable_are_one_python_object_as_in_pytorch():
+    x = torch.ones(3, requires_grad=True)
+    (x * 2).sum().backward()
+    g = x.grad
+    assert x.grad is g
+    (x * 3).sum().backward()  # accumulated in place: the same tensor
+    assert x.grad is g and g.tolist() == [5.0, 5.0, 5.0]
+    mine = torch.zeros(3)
+    x.grad = mine
+    assert x.grad is mine
+    del x.grad
+    assert x.grad is None
+    node = (x * 2).grad_fn.next_functions[0][0]
+    assert node.name() == "torch::autograd::AccumulateGrad" and type(node).__name__ == "AccumulateGrad"
+    assert node.variable is node.variable

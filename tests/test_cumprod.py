@@ -62,7 +62,7 @@ def test_gradient_against_finite_differences(row, dim):
     x = torch.tensor(a, requires_grad=True)
     out = fn(x)
     assert out.grad_fn.name() == "CumprodBackward0"
-    assert out.grad_fn.next_functions[0][0].name() == "AccumulateGrad"
+    assert out.grad_fn.next_functions[0][0].name() == "torch::autograd::AccumulateGrad"
     (out * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), finite_difference(fn, [a], 0, w), rtol=1e-6, atol=1e-8)
 

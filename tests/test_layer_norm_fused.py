@@ -41,7 +41,7 @@ def test_values_and_gradients_against_references(shape, normalized, affine):
     out = F.layer_norm(x, normalized, wt, bt)
     assert out.grad_fn.name() == "NativeLayerNormBackward0"
     nexts = [f[0].name() if f[0] is not None else None for f in out.grad_fn.next_functions]
-    assert nexts == ["AccumulateGrad", "AccumulateGrad" if w is not None else None, "AccumulateGrad" if b is not None else None]
+    assert nexts == ["torch::autograd::AccumulateGrad", "torch::autograd::AccumulateGrad" if w is not None else None, "torch::autograd::AccumulateGrad" if b is not None else None]
     np.testing.assert_allclose(out.detach().numpy(), reference(a, normalized, w, b), rtol=1e-10, atol=1e-12)
     g = rng.normal(size=shape)
     out.backward(torch.tensor(g))

@@ -442,6 +442,12 @@ impl PyTensor {
         slf.t.set_requires_grad(requires_grad)?;
         Ok(slf)
     }
+    /// The identity of the Rust tensor this object wraps (two Python
+    /// objects can wrap one tensor): `_tensor_identity` keys on it.
+    #[getter]
+    fn _impl_id(&self) -> usize {
+        std::sync::Arc::as_ptr(&self.t.0) as usize
+    }
     #[getter]
     fn get_grad(&self, py: Python<'_>) -> PyResult<Option<PyTensor>> {
         if !self.t.is_leaf() && !self.t.retains_grad() {

@@ -443,7 +443,7 @@ impl Tensor {
                 Some(r) => r.into_id(),
                 None => {
                     let r = NodeRef::create(
-                        "AccumulateGrad",
+                        "torch::autograd::AccumulateGrad",
                         Rule::AccumulateGrad(Arc::downgrade(&self.0)),
                         Default::default(),
                     );

@@ -28,4 +28,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 Node = _native.Node
-from . import _node_types, graph  # noqa: E402,F401  (grad_fn objects typed by name, as PyTorch)
+from . import _node_types, _tensor_identity, graph  # noqa: E402,F401  (grad_fn objects typed by name, .grad one object, as PyTorch)

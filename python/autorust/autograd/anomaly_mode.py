@@ -64,7 +64,7 @@ def _leaf_edges(root):
         for child, _ in node.next_functions:
             if child is None:
                 continue
-            if child.name() == "AccumulateGrad":
+            if type(child).__name__ == "AccumulateGrad":
                 edges.append((node.name(), child.variable))
             elif id(child) not in seen:
                 seen.add(id(child))
