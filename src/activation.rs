@@ -26,6 +26,8 @@ pub enum Activation {
         celu: bool,
     },
     Hardswish,
+    /// min(max(x + 3, 0), 6) / 6; gradient g / 6 strictly between -3 and 3
+    Hardsigmoid,
     /// log(1 + exp(beta x)) / beta, linear above `threshold` (in beta x)
     Softplus {
         beta: f64,
@@ -47,6 +49,7 @@ impl Activation {
             Elu { celu: true, .. } => "celu",
             Elu { .. } => "elu",
             Hardswish => "hardswish",
+            Hardsigmoid => "hardsigmoid",
             Softplus { .. } => "softplus",
             LogSigmoid => "log_sigmoid",
             Mish => "mish",
@@ -63,6 +66,7 @@ impl Activation {
             Elu { celu: true, .. } => "CeluBackward0",
             Elu { .. } => "EluBackward0",
             Hardswish => "HardswishBackward0",
+            Hardsigmoid => "HardsigmoidBackward0",
             Softplus { .. } => "SoftplusBackward0",
             LogSigmoid => "LogSigmoidBackward0",
             Mish => "MishBackward0",
@@ -78,7 +82,21 @@ impl Activation {
             _ => None,
         }
     }
+
+    /// PyTorch has no derivative of this activation's backward kernel: a
+    /// backward through the first-order gradient raises
+    /// (`grad_rules::not_implemented_link`).
+    pub fn backward_not_differentiable(self) -> Option<&'static str> {
+        match self {
+            Activation::Hardsigmoid => Some("hardsigmoid_backward"),
+            _ => None,
+        }
+    }
 }
+
+/// PyTorch's hardsigmoid backward multiplies by the float literal
+/// `1.0f / 6.0f` in every dtype: float64 gradients carry float32's 1/6.
+pub const HARDSIGMOID_SLOPE: f64 = (1.0f32 / 6.0f32) as f64;
 
 const GELU_TANH_BETA: f64 = 0.797_884_560_802_865_4; // sqrt(2 / pi)
 const GELU_TANH_KAPPA: f64 = 0.044715;
@@ -122,6 +140,10 @@ pub fn forward_ops(act: Activation, x: &Tensor) -> Result<Tensor> {
             let upper = x.ge_scalar(3.0)?.where_(x, &middle)?;
             x.le_scalar(-3.0)?.where_(&x.mul_scalar(0.0)?, &upper)
         }
+        Hardsigmoid => x
+            .add_scalar(3.0)?
+            .unary(UnaryOp::Clamp(Some(0.0), Some(6.0)))?
+            .div_scalar(6.0),
         Softplus { beta, threshold } => {
             let bx = x.mul_scalar(beta)?;
             let soft = bx
@@ -195,6 +217,14 @@ pub fn backward_ops(act: Activation, g: &Tensor, x: &Tensor) -> Result<Tensor> {
             let middle = g.mul(&x.div_scalar(3.0)?.add_scalar(0.5)?)?;
             let upper = x.ge_scalar(3.0)?.where_(g, &middle)?;
             x.le_scalar(-3.0)?.where_(&g.mul_scalar(0.0)?, &upper)
+        }
+        Hardsigmoid => {
+            // zero on the joins and outside (NaN too: both tests fail)
+            let zero = Tensor::wrapped_scalar(0.0, g.dtype());
+            let inside = x
+                .lt_scalar(3.0)?
+                .where_(&g.mul_scalar(HARDSIGMOID_SLOPE)?, &zero)?;
+            x.gt_scalar(-3.0)?.where_(&inside, &zero)
         }
         Softplus { beta, threshold } => {
             // At beta x == threshold the first derivative is the curve's,

@@ -541,9 +541,10 @@ pub fn apply(
             let gx = unary_grad(*op, g, &v)?;
             match op {
                 UnaryOp::Relu => one(zero_link(gx, &[&v], "ThresholdBackwardBackward0")?),
-                UnaryOp::Act(a) => match a.zero_link_name() {
-                    Some(name) => one(zero_link(gx, &[&v], name)?),
-                    None => one(gx),
+                UnaryOp::Act(a) => match (a.zero_link_name(), a.backward_not_differentiable()) {
+                    (Some(name), _) => one(zero_link(gx, &[&v], name)?),
+                    (None, Some(op)) => one(not_implemented_link(gx, &[&v], op)?),
+                    (None, None) => one(gx),
                 },
                 _ => one(gx),
             }

@@ -416,6 +416,32 @@ def test_fused_activation_gradients_against_finite_differences(name, fn):
     np.testing.assert_array_equal(fn(F, wide).numpy(), y32.detach().numpy())
 
 
+def test_hardsigmoid_is_one_native_op_with_pytorchs_joins_and_no_second_derivative():
+    import autorust.nn.functional as F
+
+    pts = np.array([-4.1, -3.0, -2.3, -0.7, 0.0, 0.9, 2.6, 3.0, 3.8, np.nan, np.inf, -np.inf])
+    for dtype in (ar.float32, ar.float64):
+        x = ar.tensor(pts, dtype=dtype, requires_grad=True)
+        y = F.hardsigmoid(x)
+        assert y.grad_fn.name() == "HardsigmoidBackward0"
+        assert y.grad_fn.next_functions[0][0].name() == "torch::autograd::AccumulateGrad"  # one node, no composition
+        np_dtype = np.float32 if dtype == ar.float32 else np.float64
+        want = np.clip(pts.astype(np_dtype) + 3, 0, 6) / np_dtype(6)  # NaN stays NaN
+        np.testing.assert_array_equal(y.detach().numpy(), want)
+        y.backward(ar.full((12,), 2.0, dtype=dtype))
+        # float32's 1/6 in every dtype (PyTorch's literal); 0 on the joins and for NaN
+        slope = 2 * float(np.float32(1.0) / np.float32(6.0))
+        inside = (pts > -3) & (pts < 3)
+        np.testing.assert_array_equal(x.grad.numpy(), np.where(inside, slope, 0.0).astype(np_dtype))
+    x = ar.tensor([-2.3, -0.7, 0.9, 2.6], dtype=ar.float64, requires_grad=True)
+    assert ar.autograd.gradcheck(F.hardsigmoid, (x,))
+    (g,) = ar.autograd.grad(F.hardsigmoid(x).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="derivative for aten::hardsigmoid_backward is not implemented"):
+        g.sum().backward()
+    wide = ar.tensor(np.repeat(pts, 2).astype(np.float32))[::2]
+    np.testing.assert_array_equal(F.hardsigmoid(wide).numpy(), F.hardsigmoid(ar.tensor(pts.astype(np.float32))).numpy())
+
+
 def test_softplus_at_its_threshold_has_the_curve_slope_and_no_second_derivative():
     # PyTorch's backward takes the curve where beta x <= threshold, but its
     # double backward only where beta x < threshold: at the join the

@@ -719,7 +719,7 @@ impl PyTensor {
 }
 
 /// "gelu", "gelu_tanh", "leaky_relu" (slope), "elu"/"celu" (alpha, scale,
-/// input_scale), "hardswish", "softplus" (beta, threshold), "logsigmoid", "mish", "silu".
+/// input_scale), "hardswish", "hardsigmoid", "softplus" (beta, threshold), "logsigmoid", "mish", "silu".
 fn activation_of(kind: &str, a: f64, b: f64, c: f64) -> PyResult<crate::activation::Activation> {
     use crate::activation::Activation::*;
     Ok(match kind {
@@ -733,6 +733,7 @@ fn activation_of(kind: &str, a: f64, b: f64, c: f64) -> PyResult<crate::activati
             celu: kind == "celu",
         },
         "hardswish" => Hardswish,
+        "hardsigmoid" => Hardsigmoid,
         "softplus" => Softplus {
             beta: a,
             threshold: b,

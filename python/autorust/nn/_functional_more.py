@@ -46,8 +46,12 @@ def softsign(input):
 
 
 def hardsigmoid(input, inplace=False):
-    # PyTorch cannot differentiate hardsigmoid's backward: the next order raises
-    return composite_maybe_inplace(input, inplace, "HardsigmoidBackward0", _hardsigmoid, link=("NotImplemented:hardsigmoid_backward", (0,)))
+    # PyTorch cannot differentiate hardsigmoid's backward: the next order
+    # raises (the native op links its gradient the same way)
+    from .functional import _fused
+
+    return _fused(input, inplace, "HardsigmoidBackward0", None, _hardsigmoid, "hardsigmoid",
+                  link=("NotImplemented:hardsigmoid_backward", (0,)))
 
 
 # PyTorch's hardsigmoid backward multiplies by the float literal 1.0f / 6.0f,

@@ -85,6 +85,20 @@ kernels! {
                 g * (x / c(3.0) + c(0.5))
             }
         };
+    // min(max(x + 3, 0), 6) / 6 with NaN passed through, as PyTorch's
+    HardsigmoidK: |_s, x| {
+            let r = x + c(3.0);
+            let r = if r < F::zero() { F::zero() } else { r };
+            let r = if r > c(6.0) { c(6.0) } else { r };
+            r / c(6.0)
+        },
+        |_s, g, x| {
+            if x > c(-3.0) && x < c(3.0) {
+                g * c(crate::activation::HARDSIGMOID_SLOPE)
+            } else {
+                F::zero()
+            }
+        };
     // a = beta, b = threshold
     SoftplusK: |s, x| if x * s.a > s.b { x } else { (x * s.a).exp().ln_1p() / s.a },
         |s, g, x| {
@@ -156,6 +170,10 @@ macro_rules! with_kernel {
             }
             Activation::Hardswish => {
                 let $k = HardswishK(p);
+                $body
+            }
+            Activation::Hardsigmoid => {
+                let $k = HardsigmoidK(p);
                 $body
             }
             Activation::Softplus { .. } => {
