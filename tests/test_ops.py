@@ -442,6 +442,29 @@ def test_hardsigmoid_is_one_native_op_with_pytorchs_joins_and_no_second_derivati
     np.testing.assert_array_equal(F.hardsigmoid(wide).numpy(), F.hardsigmoid(ar.tensor(pts.astype(np.float32))).numpy())
 
 
+def test_sums_of_a_transposed_view_add_in_memory_order_as_pytorch():
+    # PyTorch reduces a permuted tensor in memory order: x.t().sum(1) is
+    # x.sum(0) to the bit, also when the kept dims change order
+    rng = np.random.default_rng(5)
+    a = ar.tensor(rng.standard_normal((300, 1000)).astype(np.float32))
+    b = ar.tensor(rng.standard_normal((7, 50, 300)).astype(np.float32))
+    same = [
+        (a.t().sum(1), a.sum(0)),
+        (a.t().mean(0), a.mean(1)),
+        (a.t().sum(), a.sum()),
+        (b.permute(2, 0, 1).sum(0), b.sum(2)),
+        (b.permute(2, 0, 1).sum((1, 2)), b.sum((0, 1))),
+        (b.permute(1, 0, 2).sum(2), b.sum(2).t()),  # kept dims swapped in memory
+        (b.permute(2, 1, 0).mean((1, 2)), b.mean((0, 1))),
+    ]
+    for got, want in same:
+        assert got.shape == want.shape and got.is_contiguous()
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    np.testing.assert_allclose(b.permute(1, 0, 2).sum(2).numpy(), b.numpy().astype(np.float64).sum(2).T, rtol=1e-5)
+    x = ar.tensor(rng.standard_normal((4, 6)), requires_grad=True)
+    assert ar.autograd.gradcheck(lambda t: t.t().sum(1), (x,))
+
+
 def test_softplus_at_its_threshold_has_the_curve_slope_and_no_second_derivative():
     # PyTorch's backward takes the curve where beta x <= threshold, but its
     # double backward only where beta x < threshold: at the join the

@@ -170,12 +170,62 @@ where
     })
 }
 
+/// A dense permutation of a contiguous block (a transposed view) as that
+/// block, with `dims` renumbered: PyTorch's reduction walks memory order,
+/// so `x.t().sum(1)` adds as `x.sum(0)` does, to the bit. The third part,
+/// when the kept dims come in another order in memory than in the view, is
+/// the layout that reads the block's result (kept dims in memory order) in
+/// the view's order.
+fn in_memory_order(l: &Layout, dims: &[usize]) -> Option<(Layout, Vec<usize>, Option<Layout>)> {
+    if l.is_contiguous() || !l.is_dense_permutation() {
+        return None;
+    }
+    let order = l.memory_order();
+    let lm = l.permute(&order);
+    if !lm.is_contiguous() {
+        return None;
+    }
+    let dm = dims
+        .iter()
+        .map(|d| order.iter().position(|o| o == d))
+        .collect::<Option<Vec<usize>>>()?;
+    let kept_in_memory: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|d| !dims.contains(d))
+        .collect();
+    if kept_in_memory.windows(2).all(|w| w[0] < w[1]) {
+        return Some((lm, dm, None));
+    }
+    // the result, contiguous over the kept dims in memory order, viewed in
+    // the view's order (kept dims ascending)
+    let shape: Vec<usize> = kept_in_memory.iter().map(|&d| l.shape[d]).collect();
+    let result = Layout::contiguous(shape.as_slice());
+    let mut logical = kept_in_memory.clone();
+    logical.sort_unstable();
+    let perm: Vec<usize> = logical
+        .iter()
+        .map(|d| kept_in_memory.iter().position(|k| k == d))
+        .collect::<Option<Vec<usize>>>()?;
+    Some((lm, dm, Some(result.permute(&perm))))
+}
+
 /// Reduces `dims` away (output shape: `l.shape` without them; the caller
 /// re-inserts size-1 dims for `keepdim`).
 pub fn reduce(op: ReduceOp, x: &CpuStorage, l: &Layout, dims: &[usize]) -> Result<CpuStorage> {
     if matches!(op, ReduceOp::Sum | ReduceOp::Mean) {
         if let Some(out) = sum_in_pytorch_order(op, x, l, dims) {
             return Ok(out);
+        }
+        if let Some((lm, dm, kept_order)) = in_memory_order(l, dims) {
+            if let Some(out) = sum_in_pytorch_order(op, x, &lm, &dm) {
+                return Ok(match kept_order {
+                    None => out,
+                    Some(view) => {
+                        crate::with_cpu!(&out, b => map_strided(b.as_slice(), &view, |v| v).into_storage())
+                    }
+                });
+            }
         }
     }
     Ok(match x {
