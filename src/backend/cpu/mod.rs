@@ -217,6 +217,11 @@ impl CpuStorage {
                     d[rd].copy_from_slice(&s[rs]);
                     true
                 }
+                // into a view in rows (a slice's gradient, `x[:, 1:] = y`)
+                (None, Some(rs)) => strided::write_rows(d, dst, &s[rs]),
+                (None, None) if n >= PAR_THRESHOLD => {
+                    strided::write_rows(d, dst, &map_strided(s, sl, |v| v))
+                }
                 _ => false,
             }
         }

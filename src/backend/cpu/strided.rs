@@ -104,6 +104,76 @@ where
     }
 }
 
+/// `dst[offset of element i of l] = src[i]` for every element of `l` (the
+/// inverse of a strided read: writing into a view such as a slice), when
+/// `l` runs in rows of adjacent elements that do not overlap; false, having
+/// written nothing, for other layouts. Rows are copied whole, in parallel
+/// for large writes (distinct rows of a non-overlapping layout are disjoint).
+pub fn write_rows<T: Copy + Send + Sync>(dst: &mut [T], l: &Layout, src: &[T]) -> bool {
+    let n = l.numel();
+    if n == 0 || src.len() != n {
+        return n == 0;
+    }
+    let (shape, strides) = simplified(l);
+    let nd = shape.len();
+    if nd == 0 || strides[nd - 1] != 1 || !non_overlapping(&shape, &strides) {
+        return false;
+    }
+    if l.offset + offset_of(n - 1, &shape, &strides, 0) >= dst.len() {
+        return false;
+    }
+    let inner = shape[nd - 1];
+    let (outer_shape, outer_strides) = (&shape[..nd - 1], &strides[..nd - 1]);
+    let base = SharedMut(dst.as_mut_ptr());
+    let copy_row = |r: usize| {
+        let at = offset_of(r, outer_shape, outer_strides, l.offset);
+        // SAFETY: `at + inner <= dst.len()` (the last element's offset was
+        // checked above and offsets grow with r within each dim), and the
+        // rows of a non-overlapping layout are disjoint, so no two tasks
+        // write one element.
+        let row = unsafe { std::slice::from_raw_parts_mut(base.get().add(at), inner) };
+        row.copy_from_slice(&src[r * inner..(r + 1) * inner]);
+    };
+    let rows = n / inner;
+    if n >= PAR_THRESHOLD && rows > 1 {
+        let per_task = (CHUNK / inner).max(1);
+        (0..rows.div_ceil(per_task))
+            .into_par_iter()
+            .for_each(|t| (t * per_task..((t + 1) * per_task).min(rows)).for_each(copy_row));
+    } else {
+        (0..rows).for_each(copy_row);
+    }
+    true
+}
+
+/// No two elements share an offset: sorted by stride, each dim steps over
+/// the whole extent of the ones below it.
+fn non_overlapping(shape: &[usize], strides: &[usize]) -> bool {
+    let mut dims: Vec<(usize, usize)> =
+        strides.iter().copied().zip(shape.iter().copied()).collect();
+    dims.sort_unstable();
+    let mut extent = 1;
+    for (stride, size) in dims {
+        if stride < extent {
+            return false;
+        }
+        extent = stride * (size - 1) + extent;
+    }
+    true
+}
+
+/// A mutable base pointer handed to rayon tasks that write disjoint parts.
+#[derive(Clone, Copy)]
+struct SharedMut<T>(*mut T);
+// SAFETY: only used by `write_rows`, whose tasks write disjoint rows.
+unsafe impl<T: Send> Send for SharedMut<T> {}
+unsafe impl<T: Send> Sync for SharedMut<T> {}
+impl<T> SharedMut<T> {
+    fn get(self) -> *mut T {
+        self.0
+    }
+}
+
 fn fill<D: Copy + Send + Sync>(dst: &mut [MaybeUninit<D>], v: D) {
     if dst.len() >= PAR_THRESHOLD {
         dst.par_chunks_mut(CHUNK).for_each(|c| {
@@ -173,6 +243,46 @@ fn dst_len(block: usize, shape: &[usize]) -> usize {
 mod tests {
     use super::*;
     use crate::layout::walk;
+
+    fn write_check(shape: &[usize], strides: &[usize], offset: usize) -> bool {
+        let l = Layout {
+            shape: shape.into(),
+            strides: strides.into(),
+            offset,
+        };
+        let mut dst = vec![-1.0f64; l.storage_extent().max(1) + 3];
+        let src: Vec<f64> = (0..l.numel()).map(|i| i as f64).collect();
+        let mut want = dst.clone();
+        let mut i = 0;
+        walk(&l.shape, &[&l.strides], &[l.offset], |[o]| {
+            want[o] = src[i];
+            i += 1;
+        });
+        let wrote = write_rows(&mut dst, &l, &src);
+        if wrote {
+            assert_eq!(
+                dst, want,
+                "shape {shape:?} strides {strides:?} offset {offset}"
+            );
+        } else {
+            assert!(
+                dst.iter().all(|&v| v == -1.0),
+                "a refused write left no trace"
+            );
+        }
+        wrote
+    }
+
+    #[test]
+    fn write_rows_fills_row_views_and_refuses_overlaps() {
+        assert!(write_check(&[4, 6], &[8, 1], 1)); // a column slice
+        assert!(write_check(&[3, 2, 5], &[20, 7, 1], 2)); // gaps at two levels
+        assert!(write_check(&[700, 1000], &[1002, 1], 1)); // large: parallel rows
+        assert!(!write_check(&[2, 3, 4], &[1, 8, 2], 0)); // permuted, inner stride 2
+        assert!(!write_check(&[4, 6], &[0, 1], 0)); // an expanded view overlaps
+        assert!(!write_check(&[4, 6], &[3, 1], 0)); // rows overlap
+        assert!(!write_check(&[4, 6], &[1, 4], 0)); // inner dim not adjacent
+    }
 
     fn check(shape: &[usize], strides: &[usize], offset: usize) {
         let l = Layout {
