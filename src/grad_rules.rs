@@ -219,6 +219,11 @@ pub enum Rule {
         dim: usize,
         index: Tensor,
     },
+    /// `roll` by `shifts` along `dims` (none: the flattened tensor).
+    Roll {
+        shifts: Vec<i64>,
+        dims: Vec<usize>,
+    },
     Cat {
         dim: usize,
         sizes: Vec<usize>,
@@ -872,6 +877,10 @@ pub fn apply(
                 })
                 .transpose()?,
         ]),
+        Rule::Roll { shifts, dims } => {
+            let back: Vec<i64> = shifts.iter().map(|s| -s).collect();
+            one(g.roll(&back, dims)?)
+        }
         Rule::Cat { dim, sizes } => {
             let mut out = Vec::with_capacity(sizes.len());
             let mut start = 0;

@@ -106,3 +106,55 @@ def test_cat_large_mixed_layouts(dim):
     bt = torch.tensor(b).transpose(0, 2)  # (40, 90, 80), strided
     out = torch.cat([torch.tensor(a), bt, torch.tensor(c)[:, :, :]], dim)
     np.testing.assert_array_equal(out.numpy(), np.concatenate([a, b.transpose(2, 1, 0), c], axis=dim))
+
+
+@pytest.mark.parametrize("shape", [(1000, 1000), (3, 4, 5), (300, 700)])
+def test_writes_into_row_views_against_numpy(shape):
+    # slice assignment and a slice's gradient write whole rows into a view,
+    # in parallel for large writes; the source may itself be strided
+    a = rng.standard_normal(shape).astype(np.float32)
+    x = torch.tensor(a.copy())
+    cols = (slice(None),) * (len(shape) - 1) + (slice(1, -1),)
+    y = rng.standard_normal(a[cols].shape).astype(np.float32)
+    x[cols] = torch.tensor(y)
+    a[cols] = y
+    np.testing.assert_array_equal(x.numpy(), a)
+    every_other = (slice(None, None, 2),) + (slice(None),) * (len(shape) - 2) + (slice(2, None),)
+    reverse = tuple(reversed(range(len(shape))))
+    yt = rng.standard_normal(a[every_other].shape[::-1]).astype(np.float32)
+    x[every_other] = torch.tensor(yt).permute(*reverse)
+    a[every_other] = yt.transpose(reverse)
+    np.testing.assert_array_equal(x.numpy(), a)
+    leaf = torch.tensor(a, requires_grad=True)
+    g = rng.standard_normal(a[cols].shape).astype(np.float32)
+    leaf[cols].backward(torch.tensor(g))
+    want = np.zeros_like(a)
+    want[cols] = g
+    np.testing.assert_array_equal(leaf.grad.numpy(), want)
+
+
+@pytest.mark.parametrize("shifts,dims", [(2, 1), (-3, 0), ((1, 2), (0, 2)), ((1, 1), (0, 0)), (4, None), ((9,), None), (100, -1), ((2, -5, 1), (0, 1, 2)), (0, 1)])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_roll_is_one_node_against_numpy(shifts, dims, transposed):
+    a = rng.standard_normal((5, 7, 3))
+    x = torch.tensor(a, requires_grad=True)
+    view, ref = (x.transpose(0, 2), a.transpose(2, 1, 0)) if transposed else (x, a)
+    y = view.roll(shifts, dims)
+    np.testing.assert_array_equal(y.detach().numpy(), np.roll(ref, shifts, dims))
+    below = "TransposeBackward0" if transposed else "AccumulateGrad"
+    assert y.grad_fn.name() == "RollBackward0" and type(y.grad_fn.next_functions[0][0]).__name__ == below
+    assert torch.autograd.gradcheck(lambda t: (t.transpose(0, 2) if transposed else t).roll(shifts, dims), (x,))
+    assert torch.autograd.gradgradcheck(lambda t: (t.transpose(0, 2) if transposed else t).roll(shifts, dims).pow(2), (x,))
+
+
+def test_roll_large_rows_empty_and_refusals():
+    a = rng.standard_normal((1000, 1001)).astype(np.float32)  # parallel row writes
+    np.testing.assert_array_equal(torch.tensor(a).roll((3, -7), (0, 1)).numpy(), np.roll(a, (3, -7), (0, 1)))
+    assert torch.zeros(0, 3).roll(1, 0).shape == (0, 3)
+    assert torch.tensor(3.0).roll(2).item() == 3.0
+    with pytest.raises(RuntimeError, match="shifts and dimensions must align. shifts: 2, dims:0"):
+        torch.randn(3, 4).roll((1, 2))
+    with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no dimensions"):
+        torch.tensor(3.0).roll(1, 0)
+    with pytest.raises(RuntimeError, match="`shifts` required"):
+        torch.randn(2).roll((), ())

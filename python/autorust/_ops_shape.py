@@ -24,32 +24,17 @@ def _index_tensor(values, device):
     return tensor(np.asarray(values, dtype=np.int64), device=device)
 
 
-@node("RollBackward0")
 def roll(self, shifts, dims=None):
-    return _roll(self, shifts, dims)
-
-
-def _roll(self, shifts, dims):
-    if dims is not None and self.dim() == 0:
-        raise no_dims_error(dims if isinstance(dims, numbers.Integral) else list(dims)[0])
-    if dims is not None:
-        for d in [dims] if isinstance(dims, numbers.Integral) else dims:
-            wrap_dim(d, self.dim())
-    if dims is None:
-        return _roll(self.reshape(-1), shifts, 0).reshape(*self.shape)
-    if isinstance(shifts, numbers.Integral):
-        shifts, dims = [shifts], [dims] if isinstance(dims, numbers.Integral) else list(dims)
-    if len(shifts) != len(dims):
+    shifts = [int(shifts)] if isinstance(shifts, numbers.Integral) else [int(s) for s in shifts]
+    dims = [] if dims is None else [dims] if isinstance(dims, numbers.Integral) else list(dims)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if dims and self.dim() == 0:
+        raise no_dims_error(dims[0])
+    dims = [wrap_dim(d, self.dim()) for d in dims]
+    if len(shifts) != len(dims) and not (not dims and len(shifts) == 1):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
-    out = self
-    for s, d in zip(shifts, dims):
-        n = out.shape[d]
-        if n == 0:
-            continue
-        s %= n
-        if s:
-            out = _native.cat([out.narrow(d, n - s, s), out.narrow(d, 0, n - s)], d)
-    return out
+    return self._roll(shifts, dims)
 
 
 def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):

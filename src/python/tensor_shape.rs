@@ -268,6 +268,11 @@ impl PyTensor {
         }
         Ok(PyTuple::new(py, cols)?.into_any().unbind())
     }
+    /// `roll` with `dims` wrapped and matched to `shifts` by the caller
+    /// (empty: the flattened tensor by `shifts[0]`).
+    fn _roll(&self, shifts: Vec<i64>, dims: Vec<usize>) -> PyResult<PyTensor> {
+        wrap(self.t.roll(&shifts, &dims))
+    }
     #[pyo3(signature = (*dims))]
     fn flip(&self, dims: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
         wrap(self.t.flip(&parse_sizes(dims)?))

@@ -17,6 +17,7 @@ mod optim;
 mod pair_loss;
 mod reduce;
 mod rnn;
+mod roll;
 mod scan;
 mod spaced;
 mod views;
