@@ -158,3 +158,26 @@ def test_roll_large_rows_empty_and_refusals():
         torch.tensor(3.0).roll(1, 0)
     with pytest.raises(RuntimeError, match="`shifts` required"):
         torch.randn(2).roll((), ())
+
+
+@pytest.mark.parametrize("shape,dim", [((1000, 1000), 0), ((6, 5, 7), 0), ((6, 5, 7), 1), ((3, 700, 500), 1), ((20, 30), 0)])
+def test_max_min_over_a_leading_dim_against_numpy_first_index_first_nan(shape, dim):
+    # the column walk: ties keep the first index, the first NaN wins
+    a = rng.standard_normal(shape).astype(np.float32)
+    second = [2] * len(shape)
+    second[dim] = 4  # two NaNs in one reduced line
+    a[(2,) * len(shape)] = a[tuple(second)] = np.nan
+    tie = [slice(None)] * len(shape)
+    tie[dim] = 1
+    a[tuple(tie)] = 9.0
+    tie[dim] = 3
+    a[tuple(tie)] = 9.0
+    t = torch.tensor(a)
+    for name, arg in (("max", np.argmax), ("min", np.argmin)):
+        values, indices = getattr(t, name)(dim)
+        want = arg(a, axis=dim)  # NumPy: first extreme, NaN first
+        np.testing.assert_array_equal(indices.numpy(), want)
+        np.testing.assert_array_equal(values.numpy(), np.take_along_axis(a, np.expand_dims(want, dim), dim).squeeze(dim))
+    ints = rng.integers(0, 3, shape)
+    np.testing.assert_array_equal(torch.tensor(ints).argmax(dim).numpy(), np.argmax(ints, axis=dim))
+    np.testing.assert_array_equal(torch.tensor(ints).argmin(dim).numpy(), np.argmin(ints, axis=dim))

@@ -239,6 +239,12 @@ pub fn reduce(op: ReduceOp, x: &CpuStorage, l: &Layout, dims: &[usize]) -> Resul
 /// Index of the max/min along `dim` (first occurrence; NaN wins, as in PyTorch).
 pub fn arg_reduce(op: ArgReduceOp, x: &CpuStorage, l: &Layout, dim: usize) -> Result<Vec<i64>> {
     fn go<T: Element>(op: ArgReduceOp, x: &[T], l: &Layout, dim: usize) -> Vec<i64> {
+        if let Some(range) = l.contiguous_range() {
+            let inner: usize = l.shape[dim + 1..].iter().product();
+            if inner > 1 {
+                return arg_reduce_columns(op, &x[range], l.shape[dim], inner);
+            }
+        }
         let (data, outer, inner) = rows(x, l, &[dim]);
         per_row(&data, outer, inner, |r| {
             let mut best = 0usize;
@@ -271,6 +277,65 @@ pub fn arg_reduce(op: ArgReduceOp, x: &CpuStorage, l: &Layout, dim: usize) -> Re
         });
     }
     Ok(crate::with_cpu!(x, b => go(op, b.as_slice(), l, dim)))
+}
+
+/// `arg_reduce` of a contiguous tensor over a dim that is not the last:
+/// blocks of `n` rows of `inner` columns, each column's running best kept
+/// while the rows stream past in memory order (moving the dim last first
+/// cost a transposing copy of the whole input). Ties keep the first index;
+/// the first NaN wins and stays, as in the row walk.
+fn arg_reduce_columns<T: Element>(op: ArgReduceOp, x: &[T], n: usize, inner: usize) -> Vec<i64> {
+    match op {
+        ArgReduceOp::ArgMax => columns_best(x, n, inner, |v, b| v > b),
+        ArgReduceOp::ArgMin => columns_best(x, n, inner, |v, b| v < b),
+    }
+}
+
+fn columns_best<T: Element>(
+    x: &[T],
+    n: usize,
+    inner: usize,
+    beats: impl Fn(T, T) -> bool + Sync,
+) -> Vec<i64> {
+    let block = n * inner;
+    let outer = x.len() / block;
+    let mut out = vec![0i64; outer * inner];
+    // columns `cols` of block `b`: whole row segments in memory order, the
+    // update branch-free so that it vectorises
+    let scan = |b: usize, cols: std::ops::Range<usize>, idx: &mut [i64]| {
+        let at =
+            |k: usize| &x[b * block + k * inner + cols.start..b * block + k * inner + cols.end];
+        let mut best: Vec<T> = at(0).to_vec();
+        for k in 1..n {
+            for ((bv, bi), &v) in best.iter_mut().zip(idx.iter_mut()).zip(at(k)) {
+                #[allow(clippy::eq_op)]
+                let better = (v != v || beats(v, *bv)) && *bv == *bv;
+                *bv = if better { v } else { *bv };
+                *bi = if better { k as i64 } else { *bi };
+            }
+        }
+    };
+    let threads = rayon::current_num_threads();
+    if x.len() >= PAR_THRESHOLD && outer < threads {
+        // few blocks: each split into one column band per thread (bands of
+        // whole rows keep the reads sequential; narrow bands strided across
+        // pages and stalled on every row)
+        let band = inner.div_ceil(threads).next_multiple_of(16);
+        out.par_chunks_mut(inner).enumerate().for_each(|(b, row)| {
+            row.par_chunks_mut(band)
+                .enumerate()
+                .for_each(|(c, idx)| scan(b, c * band..c * band + idx.len(), idx))
+        });
+    } else if x.len() >= PAR_THRESHOLD {
+        out.par_chunks_mut(inner)
+            .enumerate()
+            .for_each(|(b, idx)| scan(b, 0..inner, idx));
+    } else {
+        out.chunks_mut(inner)
+            .enumerate()
+            .for_each(|(b, idx)| scan(b, 0..inner, idx));
+    }
+    out
 }
 
 /// The running combination of a scan (`cumsum`, `cumprod`).
