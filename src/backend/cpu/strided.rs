@@ -157,7 +157,7 @@ fn non_overlapping(shape: &[usize], strides: &[usize]) -> bool {
         if stride < extent {
             return false;
         }
-        extent = stride * (size - 1) + extent;
+        extent += stride * (size - 1);
     }
     true
 }
