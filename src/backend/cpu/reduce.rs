@@ -315,26 +315,26 @@ fn columns_best<T: Element>(
             }
         }
     };
-    let threads = rayon::current_num_threads();
-    if x.len() >= PAR_THRESHOLD && outer < threads {
-        // few blocks: each split into one column band per thread (bands of
-        // whole rows keep the reads sequential; narrow bands strided across
-        // pages and stalled on every row)
-        let band = inner.div_ceil(threads).next_multiple_of(16);
-        out.par_chunks_mut(inner).enumerate().for_each(|(b, row)| {
-            row.par_chunks_mut(band)
-                .enumerate()
-                .for_each(|(c, idx)| scan(b, c * band..c * band + idx.len(), idx))
-        });
-    } else if x.len() >= PAR_THRESHOLD {
-        out.par_chunks_mut(inner)
-            .enumerate()
-            .for_each(|(b, idx)| scan(b, 0..inner, idx));
-    } else {
+    if x.len() < PAR_THRESHOLD {
         out.chunks_mut(inner)
             .enumerate()
             .for_each(|(b, idx)| scan(b, 0..inner, idx));
+        return out;
     }
+    // fewer blocks than threads: each split into one column band per thread
+    // (bands of whole rows keep the reads sequential; narrow bands strided
+    // across pages and stalled on every row)
+    let threads = rayon::current_num_threads();
+    let band = if outer < threads {
+        inner.div_ceil(threads).next_multiple_of(16)
+    } else {
+        inner
+    };
+    out.par_chunks_mut(inner).enumerate().for_each(|(b, row)| {
+        row.par_chunks_mut(band)
+            .enumerate()
+            .for_each(|(c, idx)| scan(b, c * band..c * band + idx.len(), idx))
+    });
     out
 }
 
