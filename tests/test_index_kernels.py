@@ -158,6 +158,9 @@ def test_roll_large_rows_empty_and_refusals():
         torch.tensor(3.0).roll(1, 0)
     with pytest.raises(RuntimeError, match="`shifts` required"):
         torch.randn(2).roll((), ())
+    for bad in ((1.5, 0), (1, 0.0), ((1, 2.0), (0, 1)), (True, 0)):
+        with pytest.raises(TypeError, match="must be tuple of ints"):
+            torch.randn(3, 4).roll(*bad)
 
 
 @pytest.mark.parametrize("shape,dim", [((1000, 1000), 0), ((6, 5, 7), 0), ((6, 5, 7), 1), ((3, 700, 500), 1), ((20, 30), 0)])

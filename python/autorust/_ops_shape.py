@@ -25,8 +25,13 @@ def _index_tensor(values, device):
 
 
 def roll(self, shifts, dims=None):
-    shifts = [int(shifts)] if isinstance(shifts, numbers.Integral) else [int(s) for s in shifts]
-    dims = [] if dims is None else [dims] if isinstance(dims, numbers.Integral) else list(dims)
+    shifts = list(shifts) if isinstance(shifts, (list, tuple)) else [shifts]
+    dims = [] if dims is None else list(dims) if isinstance(dims, (list, tuple)) else [dims]
+    # a float shift or dim is refused, not truncated (PyTorch's TypeError)
+    for name, values in (("shifts", shifts), ("dims", dims)):
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
+            raise TypeError(f"roll(): argument '{name}' must be tuple of ints, not {type(next(v for v in values if not isinstance(v, numbers.Integral) or isinstance(v, bool))).__name__}")
+    shifts = [int(v) for v in shifts]
     if not shifts:
         raise RuntimeError("`shifts` required")
     if dims and self.dim() == 0:
