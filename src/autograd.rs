@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 use crate::grad_rules::{self, Rule};
 use crate::graph::{NodeId, NodeRef, ARENA};
+use crate::node_hooks::NodeHooks;
 use crate::tensor::Tensor;
 use smallvec::SmallVec;
 use std::cell::Cell;
@@ -62,24 +63,37 @@ struct Work {
 }
 
 /// Holds the backward lock and marks this thread as inside a backward pass.
+/// A pass started from inside another on the same thread (a hook or a
+/// custom backward calling `backward`/`autograd.grad`, as checkpointing
+/// does) is nested: it already holds the lock, and keeps its node
+/// positions to itself so the outer pass finds its own intact.
 struct BackwardPass {
-    _serial: parking_lot::MutexGuard<'static, ()>,
+    _serial: Option<parking_lot::MutexGuard<'static, ()>>,
+    nested: bool,
 }
 
 impl BackwardPass {
-    fn enter() -> Result<BackwardPass> {
+    fn enter() -> BackwardPass {
         if IN_BACKWARD.with(|b| b.get()) {
-            return Err(Error::Autograd("autorust: calling backward or autograd.grad from inside a hook or custom backward that runs during another backward is not supported".into()));
+            return BackwardPass {
+                _serial: None,
+                nested: true,
+            };
         }
         let serial = BACKWARD_LOCK.lock();
         IN_BACKWARD.with(|b| b.set(true));
-        Ok(BackwardPass { _serial: serial })
+        BackwardPass {
+            _serial: Some(serial),
+            nested: false,
+        }
     }
 }
 
 impl Drop for BackwardPass {
     fn drop(&mut self) {
-        IN_BACKWARD.with(|b| b.set(false));
+        if !self.nested {
+            IN_BACKWARD.with(|b| b.set(false));
+        }
     }
 }
 
@@ -110,7 +124,7 @@ pub fn backward(
     mode: Inputs,
     allow_unused: bool,
 ) -> Result<Vec<Option<Tensor>>> {
-    let _pass = BackwardPass::enter()?;
+    let pass = BackwardPass::enter();
     let _mode = GradModeGuard::new(create_graph);
     let mut root_refs = Vec::with_capacity(roots.len());
     for (i, r) in roots.iter().enumerate() {
@@ -152,7 +166,13 @@ pub fn backward(
         .iter()
         .map(|t| t.as_ref().map(|r| r.id()))
         .collect();
-    let plan = Plan::collect(&root_ids, &target_ids, mode != Inputs::AllLeaves, None)?;
+    let plan = Plan::collect(
+        &root_ids,
+        &target_ids,
+        mode != Inputs::AllLeaves,
+        None,
+        pass.nested,
+    )?;
     let mut sweep = Sweep::new(&plan, retain_graph, create_graph, mode);
     for (r, g) in root_ids.iter().zip(grads) {
         sweep.seed(*r, g)?;
@@ -194,7 +214,7 @@ pub(crate) fn inner_gradients(
     create_graph: bool,
 ) -> Result<Vec<Option<Tensor>>> {
     let target_ids: Vec<Option<NodeId>> = targets.iter().map(|t| Some(*t)).collect();
-    let plan = Plan::collect(&[root], &target_ids, true, Some((boundary, aliases)))?;
+    let plan = Plan::collect(&[root], &target_ids, true, Some((boundary, aliases)), true)?;
     let mut sweep = Sweep::new(&plan, true, create_graph, Inputs::Capture);
     sweep.seed(root, grad)?;
     sweep.run()?;
@@ -232,14 +252,16 @@ impl Plan {
     /// descending `seq` (a topological order). With `prune`, marks the
     /// nodes that lead to a target. With a `boundary` (a composite's inner
     /// sweep: the seq its inner graph starts after, and its input aliases),
-    /// does not walk past an alias, refuses any node made before the
-    /// boundary (the walk must stay inside the inner graph), and keeps its
-    /// positions to itself.
+    /// does not walk past an alias and refuses any node made before the
+    /// boundary (the walk must stay inside the inner graph). With `local`
+    /// (a composite's inner sweep, a nested pass) the plan keeps its
+    /// positions to itself, leaving the arena's to the pass around it.
     fn collect(
         roots: &[NodeId],
         targets: &[Option<NodeId>],
         prune: bool,
         boundary: Option<(u64, &[NodeId])>,
+        local: bool,
     ) -> Result<Plan> {
         let stop_at_targets = boundary.is_some();
         let stops: &[NodeId] = boundary.map_or(&[], |(_, aliases)| aliases);
@@ -247,12 +269,12 @@ impl Plan {
         let mut order: Vec<Work> = Vec::new();
         let mut stack: Vec<NodeId> = roots.to_vec();
         let mut local_seen = std::collections::HashSet::new();
-        let epoch = if boundary.is_none() { a.new_epoch() } else { 0 };
+        let epoch = if local { 0 } else { a.new_epoch() };
         while let Some(id) = stack.pop() {
-            let first = if boundary.is_none() {
-                a.visit(id, epoch)
-            } else {
+            let first = if local {
                 local_seen.insert(id)
+            } else {
+                a.visit(id, epoch)
             };
             if !first {
                 continue;
@@ -273,7 +295,7 @@ impl Plan {
             }
         }
         order.sort_unstable_by(|x, y| y.seq.cmp(&x.seq));
-        let positions = if boundary.is_none() {
+        let positions = if !local {
             for (pos, w) in order.iter().enumerate() {
                 a.set_scratch(w.id, pos as u32);
             }
@@ -381,7 +403,7 @@ impl<'a> Sweep<'a> {
             let mut runs = plan.runs.as_ref().is_none_or(|r| r[pos]);
             // One arena lock per node: the rule, the edges and where each edge's
             // gradient goes in `pending`.
-            let (rule, edges, targets, hooks, retain, name) = {
+            let (rule, edges, targets, hooks, node_hooks, retain, name) = {
                 let mut a = ARENA.lock();
                 let targets: SmallVec<[Option<usize>; 2]> = match a.get(id) {
                     Some(node) => node
@@ -412,7 +434,17 @@ impl<'a> Sweep<'a> {
                 } else {
                     node.hooks.clone()
                 };
-                (rule, edges, targets, hooks, node.retain.clone(), node.name)
+                let node_hooks = node.node_hooks.as_deref().cloned();
+                let hidden = node.hidden_inputs;
+                (
+                    rule,
+                    edges,
+                    targets,
+                    hooks,
+                    node_hooks.map(|h| (h, hidden)),
+                    node.retain.clone(),
+                    node.name,
+                )
             };
             for (_, h) in &hooks {
                 if let Some(new) = h(&grad)? {
@@ -433,10 +465,17 @@ impl<'a> Sweep<'a> {
                         }
                     }
                     if self.mode != Inputs::Capture {
+                        if let Some((h, _)) = &node_hooks {
+                            grad = run_pre_hooks(h, grad)?;
+                        }
                         accumulate_grad(&leaf, &grad, self.create_graph)?;
                         let post = leaf.0.meta.lock().post_accumulate_hooks.clone();
                         for (_, h) in &post {
                             h(&leaf)?;
+                        }
+                        if let Some((h, _)) = &node_hooks {
+                            // an accumulator has no inputs: nothing to replace
+                            h.run_post(&mut Vec::new(), &[Some(grad.clone())])?;
                         }
                     }
                 }
@@ -447,27 +486,39 @@ impl<'a> Sweep<'a> {
             if !runs {
                 continue;
             }
+            if let Some((h, _)) = &node_hooks {
+                grad = run_pre_hooks(h, grad)?;
+            }
             let needs: SmallVec<[bool; 4]> = edges
                 .iter()
                 .zip(&targets)
                 .map(|(e, t)| e.is_some() && t.is_some())
                 .collect();
-            let input_grads = grad_rules::apply(&rule, name, &grad, &needs, id)?;
+            let mut input_grads = grad_rules::apply(&rule, name, &grad, &needs, id)?;
             drop(rule);
-            for ((e, g), p) in edges.iter().zip(input_grads).zip(targets) {
-                let (Some(e), Some(g), Some(p)) = (e, g, p) else {
+            input_grads.resize(edges.len(), None);
+            // each to its input's shape and dtype (the rules may broadcast)
+            for (e, g) in edges.iter().zip(input_grads.iter_mut()) {
+                let (Some(e), Some(v)) = (e, g.as_ref()) else {
+                    *g = None;
                     continue;
                 };
-                let mut g = g;
                 if let Some(shape) = &e.shape {
-                    if &g.shape() != shape {
-                        g = g.sum_to(shape)?;
+                    if &v.shape() != shape {
+                        *g = Some(v.sum_to(shape)?);
                     }
                 }
-                if g.dtype() != e.dtype {
-                    g = g.to_dtype(e.dtype)?;
+                if let Some(v) = g.as_ref().filter(|v| v.dtype() != e.dtype) {
+                    *g = Some(v.to_dtype(e.dtype)?);
                 }
-                add_into(&mut self.pending[p], g)?;
+            }
+            if let Some((h, hidden)) = &node_hooks {
+                run_post_hooks(h, *hidden, &mut input_grads, grad)?;
+            }
+            for (g, p) in input_grads.into_iter().zip(targets) {
+                if let (Some(g), Some(p)) = (g, p) {
+                    add_into(&mut self.pending[p], g)?;
+                }
             }
         }
         Ok(())
@@ -485,6 +536,41 @@ impl<'a> Sweep<'a> {
         }
         Ok(())
     }
+}
+
+/// A node's pre-hooks over its one incoming gradient.
+fn run_pre_hooks(hooks: &NodeHooks, grad: Tensor) -> Result<Tensor> {
+    let mut grads = vec![Some(grad)];
+    hooks.run_pre(&mut grads)?;
+    grads.pop().flatten().ok_or_else(|| {
+        Error::Runtime("autorust: a grad_fn pre-hook replaced the gradient with None; return a tensor (or None to keep it)".into())
+    })
+}
+
+/// A node's post-hooks over the gradients of its differentiable inputs
+/// (those `next_functions` shows), given the gradient that came in.
+fn run_post_hooks(
+    hooks: &NodeHooks,
+    hidden: u32,
+    input_grads: &mut [Option<Tensor>],
+    grad: Tensor,
+) -> Result<()> {
+    let shown = |i: usize| i >= 32 || hidden & (1 << i) == 0;
+    let mut visible: Vec<Option<Tensor>> = input_grads
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| shown(*i))
+        .map(|(_, g)| g.clone())
+        .collect();
+    hooks.run_post(&mut visible, &[Some(grad)])?;
+    let slots = input_grads
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, _)| shown(*i));
+    for ((_, slot), new) in slots.zip(visible) {
+        *slot = new;
+    }
+    Ok(())
 }
 
 /// `slot += g`, or `slot = g` when empty.

@@ -7,6 +7,7 @@
 
 use crate::dtype::DType;
 use crate::grad_rules::Rule;
+use crate::node_hooks::NodeHooks;
 use crate::shape::Shape;
 use crate::tensor::{Tensor, TensorInner};
 use parking_lot::Mutex;
@@ -55,6 +56,11 @@ pub struct Node {
     /// The non-leaf tensor that asked for `retain_grad()`.
     pub retain: Option<Weak<TensorInner>>,
     pub hooks: Vec<(u64, GradHook)>,
+    /// `grad_fn.register_prehook` / `register_hook` hooks (boxed: most nodes have none).
+    pub node_hooks: Option<Box<NodeHooks>>,
+    /// State the bindings keep on the node (the `grad_fn.metadata` dict),
+    /// opaque to the core; freed with the node.
+    pub binding_state: Option<Arc<dyn std::any::Any + Send + Sync>>,
     /// Where the op was called from (an interned Python file:line), for
     /// backward errors that name the forward line; 0 = not recorded yet.
     pub origin: u32,
@@ -224,6 +230,8 @@ impl NodeRef {
             released: false,
             retain: None,
             hooks: Vec::new(),
+            node_hooks: None,
+            binding_state: None,
             origin: 0,
             hidden_inputs: 0,
             output_nr: 0,
@@ -333,6 +341,34 @@ pub fn edges_after_first(id: NodeId) -> Option<(Vec<Option<Edge>>, u32)> {
         a.incref(e.node);
     }
     Some((edges, (hidden >> 1) << 1))
+}
+
+/// Adds a hook to node `id` (a pre-hook or a post-hook, as `add` places
+/// it); returns its id for `remove_node_hook`, or None when the node was freed.
+pub fn add_node_hook(id: NodeId, add: impl FnOnce(&mut NodeHooks, u64)) -> Option<u64> {
+    let mut a = ARENA.lock();
+    let node = a.get_mut(id)?;
+    let hook_id = next_hook_id();
+    add(
+        node.node_hooks.get_or_insert_with(Default::default),
+        hook_id,
+    );
+    Some(hook_id)
+}
+
+/// Takes hook `hook_id` off node `id` (a no-op when either is gone).
+pub fn remove_node_hook(id: NodeId, hook_id: u64) {
+    let removed = {
+        let mut a = ARENA.lock();
+        let Some(n) = a.get_mut(id) else { return };
+        let Some(h) = &mut n.node_hooks else { return };
+        let removed = h.remove(hook_id);
+        if h.is_empty() {
+            n.node_hooks = None;
+        }
+        removed
+    };
+    drop(removed); // outside the lock (see NodeHooks::remove)
 }
 
 /// Marks `t`'s grad_fn as output `nr` of a multi-output op (see `Node::output_nr`).

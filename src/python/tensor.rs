@@ -510,9 +510,8 @@ impl PyTensor {
                     Some(t) => {
                         if t.shape() != g.shape() {
                             return Err(crate::error::Error::Runtime(format!(
-                                "hook 'hook' has changed the size of value: expected {}, got {}",
-                                crate::shape::fmt_shape(&g.shape()),
-                                crate::shape::fmt_shape(&t.shape())
+                                "hook '{}' has changed the size of value",
+                                super::node::hook_name(hook.bind(py))
                             )));
                         }
                         Ok(Some(t))

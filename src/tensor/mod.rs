@@ -383,17 +383,21 @@ impl Tensor {
     }
     /// Takes the hook `id` off this tensor (wherever it was registered).
     pub fn remove_hook(&self, id: u64) {
-        let node = {
+        // the removed hooks are dropped after the locks are released: a
+        // hook may hold the last reference to tensors whose drop frees nodes
+        let (removed, removed_post, node) = {
             let mut m = self.0.meta.lock();
-            m.hooks.retain(|(h, _)| *h != id);
-            m.post_accumulate_hooks.retain(|(h, _)| *h != id);
-            m.grad_fn.as_ref().map(|n| n.id())
+            (
+                take_where(&mut m.hooks, |(h, _)| *h == id),
+                take_where(&mut m.post_accumulate_hooks, |(h, _)| *h == id),
+                m.grad_fn.as_ref().map(|n| n.id()),
+            )
         };
-        if let Some(n) = node {
-            if let Some(n) = ARENA.lock().get_mut(n) {
-                n.hooks.retain(|(h, _)| *h != id);
-            }
-        }
+        let removed_from_node = node.map(|n| match ARENA.lock().get_mut(n) {
+            Some(n) => take_where(&mut n.hooks, |(h, _)| *h == id),
+            None => Vec::new(),
+        });
+        drop((removed, removed_post, removed_from_node));
     }
     /// A tensor sharing this one's storage, outside the graph.
     pub fn detach(&self) -> Tensor {
@@ -526,4 +530,11 @@ pub(crate) fn non_differentiable_inputs(inputs: &[&Tensor]) -> u32 {
         .enumerate()
         .filter(|(_, t)| !t.dtype().is_float() && !t.0.wrapped_number)
         .fold(0, |bits, (i, _)| bits | (1 << i))
+}
+
+/// Moves the items of `v` that match `pred` out of it (keeping the order of the rest).
+pub(crate) fn take_where<T>(v: &mut Vec<T>, pred: impl Fn(&T) -> bool) -> Vec<T> {
+    let (taken, kept) = std::mem::take(v).into_iter().partition(|x| pred(x));
+    *v = kept;
+    taken
 }

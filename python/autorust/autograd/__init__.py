@@ -5,7 +5,7 @@ from .._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled 
 from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
 from . import function, functional  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401
-from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
+from .anomaly_mode import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 
 
 def Variable(data, requires_grad=False, volatile=False):
@@ -28,4 +28,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 Node = _native.Node
-from . import _node_types, _tensor_identity, graph  # noqa: E402,F401  (grad_fn objects typed by name, .grad one object, as PyTorch)
+from . import _node_hooks, _node_types, _tensor_identity, graph  # noqa: E402,F401  (grad_fn objects typed by name, their hooks and saved tensors, .grad one object, as PyTorch)

@@ -1,0 +1,56 @@
+"""What a ``grad_fn`` offers beyond its name and edges, as PyTorch's nodes:
+``register_prehook`` and ``register_hook`` (each returns a handle whose
+``remove()`` takes the hook off) and the saved tensors under PyTorch's
+attribute names (``_saved_self``, ``_saved_other``, ``_saved_result``, ...).
+
+The hooks run in the native engine (``src/node_hooks.rs``): a pre-hook is
+``hook(grad_outputs) -> tuple or None``, a post-hook is
+``hook(grad_inputs, grad_outputs) -> tuple or None``; a returned tuple
+replaces the gradients. Both run only when the node runs."""
+
+from .. import _native
+from ..utils.hooks import RemovableHandle
+from ._tensor_identity import remember
+
+Node = _native.Node
+
+_SAVED = "_saved_"
+
+
+class _NodeHookStore:
+    """The ``hooks_dict`` of a handle for a hook kept by a native node. It
+    keeps the node's key, not the node: a handle does not keep a graph alive."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, node):
+        self._key = hash(node)
+
+    def pop(self, hook_id, default=None):
+        Node._remove_hook_by_key(self._key, hook_id)
+        return default
+
+
+def register_prehook(self, fn):
+    """Registers ``fn(grad_outputs) -> tuple of Tensors or None``, called with
+    the gradients flowing into this node before it runs."""
+    return RemovableHandle(_NodeHookStore(self), id=self._register_prehook(fn))
+
+
+def register_hook(self, fn):
+    """Registers ``fn(grad_inputs, grad_outputs) -> tuple of Tensors or None``,
+    called after this node computed the gradients of its inputs."""
+    return RemovableHandle(_NodeHookStore(self), id=self._register_hook(fn))
+
+
+def _saved_attribute(self, name):
+    if name.startswith(_SAVED):
+        value = self._saved(name[len(_SAVED) :])
+        if value is not None:
+            return remember(value) if isinstance(value, _native.Tensor) else value
+    raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+
+Node.register_prehook = register_prehook
+Node.register_hook = register_hook
+Node.__getattr__ = _saved_attribute
