@@ -5,86 +5,13 @@
 
 use crate::autograd::FREED_GRAPH;
 use crate::error::{Error, Result};
-use crate::graph::{NodeId, NodeRef};
+use crate::graph::NodeId;
 use crate::op::{BinaryOp, ReduceOp, UnaryOp};
 use crate::shape::Shape;
 use crate::tensor::{Tensor, TensorInner};
 use std::sync::Weak;
 
-/// "SigmoidBackward0" -> "Sigmoid" (PyTorch's short node name in messages).
-fn strip_backward_suffix(name: &str) -> &str {
-    let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
-    base.strip_suffix("Backward").unwrap_or(name)
-}
-
-/// A tensor saved for backward, with the storage version at save time.
-#[derive(Clone)]
-pub struct Saved {
-    tensor: Tensor,
-    version: u64,
-    /// Saved outputs are kept detached (no reference cycle node -> output ->
-    /// node) and re-attached to their node when unpacked under create_graph.
-    is_output: bool,
-}
-
-impl Saved {
-    pub fn input(t: &Tensor) -> Saved {
-        Saved {
-            tensor: t.clone(),
-            version: t.version(),
-            is_output: false,
-        }
-    }
-    pub fn output(t: &Tensor) -> Saved {
-        Saved {
-            tensor: t.detach(),
-            version: t.version(),
-            is_output: true,
-        }
-    }
-    pub(crate) fn unpack(&self, node_name: &str, self_id: NodeId) -> Result<Tensor> {
-        self.check_version(node_name)?;
-        if self.is_output && crate::autograd::is_grad_enabled() {
-            if let Some(node) = NodeRef::from_id(self_id) {
-                let t = self.tensor.detach();
-                t.0.meta.lock().grad_fn = Some(node);
-                return Ok(t);
-            }
-        }
-        Ok(self.tensor.clone())
-    }
-
-    /// PyTorch's error when the tensor was written in place after it was
-    /// saved (its version moved): the backward would read other values.
-    pub(crate) fn check_version(&self, node_name: &str) -> Result<()> {
-        let now = self.tensor.version();
-        if now != self.version {
-            let shape = crate::shape::fmt_shape(&self.tensor.shape());
-            // PyTorch names the node that made the tensor (the saving node for
-            // an output, the tensor's current grad_fn for an input), without
-            // its "Backward0" suffix, and nothing for a tensor without history
-            let producer = if self.is_output {
-                Some(node_name.to_string())
-            } else {
-                self.tensor.grad_fn().and_then(|f| {
-                    crate::graph::ARENA
-                        .lock()
-                        .get(f.id())
-                        .map(|n| n.name.to_string())
-                })
-            };
-            let which = producer
-                .map(|n| format!(", which is output 0 of {},", strip_backward_suffix(&n)))
-                .unwrap_or_default();
-            return Err(Error::Autograd(format!(
-                "one of the variables needed for gradient computation has been modified by an inplace operation: [autorust.{} {shape}]{which} is at version {now}; expected version {} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with autorust.autograd.set_detect_anomaly(True, check_nan=False).",
-                self.tensor.dtype().legacy_name(),
-                self.version
-            )));
-        }
-        Ok(())
-    }
-}
+pub use crate::saved::Saved;
 
 #[derive(Clone)]
 pub enum Rule {
@@ -341,7 +268,7 @@ impl Rule {
             | Extremum { out: s, .. } => s,
             _ => return,
         };
-        if slot.is_output {
+        if slot.is_output() {
             *slot = Saved::output(target);
         }
     }

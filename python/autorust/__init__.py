@@ -73,6 +73,11 @@ for _name in _OUT_FUNCTIONS:
 del _name
 from . import accelerator, autograd, cuda, linalg, nn, optim, return_types, special, utils, wgpu  # noqa: E402,F401
 from . import _inplace_functions  # noqa: E402
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402,F401
+from . import random  # noqa: E402,F401
+from . import func  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401
+from .random import get_rng_state, set_rng_state  # noqa: E402,F401
 
 _inplace_functions.install(globals(), nn.functional)
 

@@ -184,13 +184,15 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, layo
 def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None):
     check_layout(layout, "zeros")
     dt = _DEFAULT_DT[0] if dtype is None else to_dtype(dtype)
-    return _native.full(_sizes(size, "zeros"), 0.0, dt, requires_grad, _check_device(device))
+    out = _native.full(_sizes(size, "zeros"), 0.0, dt, requires_grad, _check_device(device))
+    return out.requires_grad_(True) if requires_grad else out  # (a no-op that remembers the leaf: see _tensor_identity)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, layout=None):
     check_layout(layout, "ones")
     dt = _DEFAULT_DT[0] if dtype is None else to_dtype(dtype)
-    return _native.full(_sizes(size, "ones"), 1.0, dt, requires_grad, _check_device(device))
+    out = _native.full(_sizes(size, "ones"), 1.0, dt, requires_grad, _check_device(device))
+    return out.requires_grad_(True) if requires_grad else out  # (a no-op that remembers the leaf: see _tensor_identity)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None, pin_memory=False):
@@ -360,6 +362,17 @@ class _DefaultGenerator:
 
     def seed(self):
         return seed()
+
+    def get_state(self):
+        from .random import get_rng_state
+
+        return get_rng_state()
+
+    def set_state(self, new_state):
+        from .random import set_rng_state
+
+        set_rng_state(new_state)
+        return self
 
 
 default_generator = _DefaultGenerator()

@@ -7,7 +7,9 @@ mod functions;
 mod gpu;
 mod nn;
 mod node;
+mod saved_hooks;
 mod tensor;
+mod tensor_graph_info;
 mod tensor_math;
 mod tensor_shape;
 
@@ -90,6 +92,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(randperm, m)?)?;
     m.add_function(wrap_pyfunction!(manual_seed, m)?)?;
     m.add_function(wrap_pyfunction!(initial_seed, m)?)?;
+    m.add_function(wrap_pyfunction!(_rng_state_words, m)?)?;
+    m.add_function(wrap_pyfunction!(saved_hooks::_push_saved_tensors_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(saved_hooks::_pop_saved_tensors_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_rng_state_words, m)?)?;
     m.add_function(wrap_pyfunction!(cat, m)?)?;
     m.add_function(wrap_pyfunction!(stack, m)?)?;
     m.add_function(wrap_pyfunction!(where_, m)?)?;

@@ -12,6 +12,7 @@ import functools
 from .. import _native
 
 _ENABLED = [False]
+_CHECK_NAN = [True]
 _PLAIN_BACKWARD = _native.Tensor.backward
 
 
@@ -19,32 +20,39 @@ def is_anomaly_enabled():
     return _ENABLED[0]
 
 
-def _set(mode):
+def is_anomaly_check_nan_enabled():
+    return _CHECK_NAN[0]
+
+
+def _set(mode, check_nan):
     _ENABLED[0] = bool(mode)
-    _native.Tensor.backward = _CHECKED_BACKWARD if _ENABLED[0] else _PLAIN_BACKWARD
+    _CHECK_NAN[0] = bool(check_nan)
+    # NaN checks are all this mode does: without them the plain backward runs
+    checking = _ENABLED[0] and _CHECK_NAN[0]
+    _native.Tensor.backward = _CHECKED_BACKWARD if checking else _PLAIN_BACKWARD
 
 
 class set_detect_anomaly:
     def __init__(self, mode, check_nan=True):
-        self.prev = _ENABLED[0]
-        _set(mode)
+        self.prev = (_ENABLED[0], _CHECK_NAN[0])
+        _set(mode, check_nan)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        _set(self.prev)
+        _set(*self.prev)
         return False
 
 
 class detect_anomaly(set_detect_anomaly):
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
-        self.prev = _ENABLED[0]
+        self.prev = (_ENABLED[0], _CHECK_NAN[0])
 
     def __enter__(self):
-        self.prev = _ENABLED[0]
-        _set(True)
+        self.prev = (_ENABLED[0], _CHECK_NAN[0])
+        _set(True, self.check_nan)
         return self
 
     def __call__(self, fn):
@@ -66,8 +74,8 @@ def _leaf_edges(root):
                 continue
             if type(child).__name__ == "AccumulateGrad":
                 edges.append((node.name(), child.variable))
-            elif id(child) not in seen:
-                seen.add(id(child))
+            elif hash(child) not in seen:  # the node identity (a wrapper id() can be reused)
+                seen.add(hash(child))
                 stack.append(child)
     return edges
 
