@@ -252,10 +252,12 @@ impl Tensor {
             }),
             BinaryOp::Add => Rule::Add { alpha },
             BinaryOp::Sub => Rule::Sub { alpha },
-            BinaryOp::Mul => Rule::Mul(
-                y.requires_grad().then(|| Saved::input(x)),
-                x.requires_grad().then(|| Saved::input(y)),
-            ),
+            BinaryOp::Mul => {
+                // `other` is saved first, as PyTorch's node saves (the
+                // order saved-tensor pack hooks see)
+                let other = x.requires_grad().then(|| Saved::input(y));
+                Rule::Mul(y.requires_grad().then(|| Saved::input(x)), other)
+            }
             BinaryOp::Div => Rule::Div(Saved::input(y), y.requires_grad().then(|| Saved::input(x))),
             BinaryOp::Pow => Rule::Pow(Saved::input(x), Saved::input(y), Saved::output(&out)),
             BinaryOp::Atan2 => Rule::Atan2(Saved::input(x), Saved::input(y)),

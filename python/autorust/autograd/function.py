@@ -23,13 +23,32 @@ class FunctionCtx:
         self._non_differentiable = set()
 
     def save_for_backward(self, *tensors):
-        self.to_save = tensors
+        from .graph import current_pair
+
+        pair = current_pair()
+        if pair is None:
+            self.to_save = tensors
+            self._packed = None
+            return
+        # under saved_tensors_hooks only the packed forms are kept (with the
+        # tensor's id, which identifies a saved output for the re-link below)
+        pack, unpack = pair
+        self.to_save = ()
+        self._packed = ([(None if t is None else pack(t), id(t)) for t in tensors], unpack)
+
+    def _saved_with_keys(self):
+        packed = getattr(self, "_packed", None)
+        if packed is None:
+            return [(t, id(t)) for t in self.to_save]
+        items, unpack = packed
+        return [(None if p is None else unpack(p), key) for p, key in items]
 
     @property
     def saved_tensors(self):
+        saved = self._saved_with_keys()
         relink = getattr(self, "_relink", None)
         if relink is None or not _native.is_grad_enabled():
-            return tuple(self.to_save)
+            return tuple(t for t, _ in saved)
         # a backward under create_graph: a saved output is the output as the
         # graph holds it (PyTorch saves it with its grad_fn), so the gradient
         # the backward computes from it stays differentiable. It is attached
@@ -37,8 +56,8 @@ class FunctionCtx:
         # cannot hold the output: that would be a cycle through native memory)
         cls, outs, positions, inputs, name, attached = relink
         return tuple(
-            _native._custom_node(t, inputs, _user_backward(cls, self, outs, attached[id(t)], positions), name) if id(t) in attached else t
-            for t in self.to_save
+            _native._custom_node(t, inputs, _user_backward(cls, self, outs, attached[key], positions), name) if key in attached else t
+            for t, key in saved
         )
 
     def mark_non_differentiable(self, *tensors):
