@@ -90,6 +90,40 @@ impl Mt19937 {
     }
 }
 
+/// Words in a stream's saved state: seed, position, whether a normal draw
+/// is kept and its bits, then the 624 state words.
+const STATE_WORDS: usize = 4 + N;
+
+impl Mt19937 {
+    /// The whole state as numbers (`get_rng_state`).
+    pub fn to_words(&self) -> Vec<i64> {
+        let mut w = Vec::with_capacity(STATE_WORDS);
+        w.push(self.seed as i64);
+        w.push(self.index as i64);
+        w.push(self.next_normal.is_some() as i64);
+        w.push(self.next_normal.map_or(0, |v| v.to_bits() as i64));
+        w.extend(self.state.iter().map(|&x| x as i64));
+        w
+    }
+
+    /// A stream from `to_words`' numbers; None if they cannot be one.
+    pub fn from_words(w: &[i64]) -> Option<Mt19937> {
+        if w.len() != STATE_WORDS || !(0..=N as i64).contains(&w[1]) || !(0..=1).contains(&w[2]) {
+            return None;
+        }
+        let mut state = [0u32; N];
+        for (s, &x) in state.iter_mut().zip(&w[4..]) {
+            *s = u32::try_from(x).ok()?;
+        }
+        Some(Mt19937 {
+            state,
+            index: w[1] as usize,
+            seed: w[0] as u64,
+            next_normal: (w[2] == 1).then(|| f64::from_bits(w[3] as u64)),
+        })
+    }
+}
+
 static GLOBAL: Mutex<Option<Mt19937>> = Mutex::new(None);
 
 /// A generator object (`autorust.Generator`): its own MT19937 stream.
@@ -105,6 +139,22 @@ thread_local! {
 
 pub fn manual_seed(seed: u64) {
     *GLOBAL.lock() = Some(Mt19937::new(seed));
+}
+
+/// The global stream's state (`torch.get_rng_state`).
+pub fn global_state() -> Vec<i64> {
+    with_global(|r| r.to_words())
+}
+
+/// Sets the global stream's state; false if `words` are not a state.
+pub fn set_global_state(words: &[i64]) -> bool {
+    match Mt19937::from_words(words) {
+        Some(r) => {
+            *GLOBAL.lock() = Some(r);
+            true
+        }
+        None => false,
+    }
 }
 
 pub fn initial_seed() -> u64 {
@@ -126,6 +176,12 @@ pub fn with_rng<R>(f: impl FnOnce(&mut Mt19937) -> R) -> R {
     if let Some(rng) = OVERRIDE.with(|o| o.borrow().clone()) {
         return f(&mut rng.lock());
     }
+    with_global(f)
+}
+
+/// Runs `f` with the global stream (seeded from the clock and process id
+/// until `manual_seed`).
+fn with_global<R>(f: impl FnOnce(&mut Mt19937) -> R) -> R {
     let mut g = GLOBAL.lock();
     f(g.get_or_insert_with(|| {
         let nanos = std::time::SystemTime::now()

@@ -201,6 +201,14 @@ impl PyGenerator {
         *self.rng.lock() = crate::random::Mt19937::new(s);
         s
     }
+    /// The stream's state as numbers (`get_state` makes it a tensor).
+    fn _state_words(&self) -> Vec<i64> {
+        self.rng.lock().to_words()
+    }
+    fn _set_state_words(&self, words: Vec<i64>) -> PyResult<()> {
+        *self.rng.lock() = crate::random::Mt19937::from_words(&words).ok_or_else(bad_state)?;
+        Ok(())
+    }
     #[getter]
     fn device(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         Ok(py
@@ -294,6 +302,26 @@ pub fn random_seed(generator: Option<PyRef<'_, PyGenerator>>) -> i64 {
 #[pyfunction]
 pub fn manual_seed(seed: i64) {
     crate::random::manual_seed(seed as u64)
+}
+
+#[pyfunction]
+pub fn _rng_state_words() -> Vec<i64> {
+    crate::random::global_state()
+}
+
+#[pyfunction]
+pub fn _set_rng_state_words(words: Vec<i64>) -> PyResult<()> {
+    if crate::random::set_global_state(&words) {
+        Ok(())
+    } else {
+        Err(bad_state())
+    }
+}
+
+fn bad_state() -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err(
+        "autorust: not a random-number generator state (pass what get_rng_state / get_state returned)",
+    )
 }
 
 #[pyfunction]

@@ -1,3 +1,3 @@
-"""``autorust.utils``: data loading."""
+"""``autorust.utils``: data loading, hook handles, activation checkpointing."""
 
-from . import data, hooks  # noqa: F401
+from . import checkpoint, data, hooks  # noqa: F401
