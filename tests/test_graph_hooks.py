@@ -7,10 +7,9 @@ bit for bit."""
 import gc
 import threading
 
+import autorust as torch
 import numpy as np
 import pytest
-
-import autorust as torch
 from autorust import _native, nn
 from autorust.utils.checkpoint import checkpoint, checkpoint_sequential
 
@@ -32,9 +31,10 @@ def test_removing_a_hook_that_holds_the_last_reference_to_a_graph():
     x = torch.ones(3, requires_grad=True)
     y = x * 2
     other = (x.sin() * 3).sum()
+    another = x.cos() * 2
     handle = y.grad_fn.register_hook(lambda gi, go, keep=other: None)
-    tensor_handle = y.register_hook(lambda g, keep=(x.cos() * 2): None)
-    del other
+    tensor_handle = y.register_hook(lambda g, keep=another: None)
+    del other, another
     handle.remove()
     tensor_handle.remove()
     y.sum().backward()

@@ -60,5 +60,5 @@ def broadcast_prefix(prefix, tree, what):
             raise ValueError(f"{what}: the keys {sorted(prefix)} do not match the input's {sorted(tree)}")
         return [v for k in tree for v in broadcast_prefix(prefix[k], tree[k], what)]
     if isinstance(prefix, (tuple, list, dict)):
-        raise ValueError(f"{what}: {prefix!r} does not match the structure of the input")
+        raise ValueError(f"{what}: {prefix!r} does not match the structure of the input")  # noqa: TRY004  (PyTorch's exception type)
     return [prefix] * len(tree_flatten(tree)[0])

@@ -16,7 +16,7 @@ Tensor = _native.Tensor
 
 def _track(t):
     if not isinstance(t, Tensor):
-        raise RuntimeError(f"Expected the differentiated inputs to be Tensors, got {type(t).__name__}")
+        raise RuntimeError(f"Expected the differentiated inputs to be Tensors, got {type(t).__name__}")  # noqa: TRY004  (PyTorch's exception type)
     return t.view_as(t) if t.requires_grad else t.detach().requires_grad_(True)
 
 
@@ -77,7 +77,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             inputs = _Inputs(args, argnums, "grad_and_value(f)(*args)")
             out, aux = _split_aux(func(*inputs.args, **kwargs), has_aux, "grad_and_value")
             if not isinstance(out, Tensor):
-                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(out)}")
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(out)}")  # noqa: TRY004  (PyTorch's exception type)
             if out.dim() != 0:
                 raise RuntimeError(
                     f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor with {out.dim()} dims. "
@@ -199,7 +199,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     from .. import autograd, zeros_like
 
     if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be tuples")
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be tuples")  # noqa: TRY004  (PyTorch's exception type)
     if len(primals) != len(tangents):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python structure")
     with enable_grad():

@@ -47,7 +47,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 
 def _dim(d, x):
     if not isinstance(d, int):
-        raise ValueError(f"vmap: in_dims must be int or None, got {type(d).__name__}")
+        raise ValueError(f"vmap: in_dims must be int or None, got {type(d).__name__}")  # noqa: TRY004  (PyTorch's exception type)
     if not -x.dim() <= d < max(x.dim(), 1):
         raise ValueError(f"vmap: Tried to map over dim {d} for a tensor of {x.dim()} dims: it must be in [{-x.dim()}, {x.dim() - 1}]")
     return d % x.dim()
@@ -59,7 +59,7 @@ def _batch_size(flat, dims):
         if d is None:
             continue
         if not isinstance(x, Tensor):
-            raise ValueError(f"vmap: Got in_dim={d} for an input but the input is of type {type(x)}. We cannot vmap over non-Tensor arguments")
+            raise ValueError(f"vmap: Got in_dim={d} for an input but the input is of type {type(x)}. We cannot vmap over non-Tensor arguments")  # noqa: TRY004  (PyTorch's exception type)
         sizes.append(x.shape[_dim(d, x)])
     if not sizes:
         raise ValueError("vmap(f, in_dims=..., ...)(<inputs>): at least one input must be a Tensor being mapped over (in_dims not all None)")

@@ -146,6 +146,14 @@ w = T.ones(3, requires_grad=True)
 x = w[:2]
 rec(u._base is v, x._base is w)
 """,
+    "grad with is_grads_batched": """
+x = T.tensor([1., 2., 3.], requires_grad=True)
+w = T.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+y = x ** 2
+z = w @ x[:2]
+g, = T.autograd.grad(y, x, T.eye(3), is_grads_batched=True, retain_graph=True)
+rec(g, T.autograd.grad(z, [w, x], T.eye(2), is_grads_batched=True, allow_unused=True))
+""",
     "anomaly state": """
 rec(T.is_anomaly_enabled(), T.is_anomaly_check_nan_enabled())
 with T.autograd.detect_anomaly(check_nan=False):
