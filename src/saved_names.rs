@@ -8,7 +8,7 @@ use crate::grad_rules::{Rule, Saved};
 
 /// `(name without the "_saved_" prefix, tensor)` for each saved tensor of
 /// a node with `rule`.
-pub fn saved_by_name<'a>(rule: &'a Rule) -> Vec<(&'static str, &'a Saved)> {
+pub fn saved_by_name(rule: &Rule) -> Vec<(&'static str, &Saved)> {
     match rule {
         Rule::UnaryX(_, s) | Rule::UnaryOut(_, s) => {
             vec![(if s.is_output() { "result" } else { "self" }, s)]
