@@ -1,3 +1,3 @@
 """``autorust.utils``: data loading, hook handles, activation checkpointing."""
 
-from . import checkpoint, data, hooks  # noqa: F401
+from . import benchmark, checkpoint, data, hooks  # noqa: F401
