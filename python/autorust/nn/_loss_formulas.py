@@ -38,6 +38,26 @@ def _mse_gradient(input, target, reduction):
     return gradient
 
 
+def _bce_with_logits_gradient(input, target, reduction):
+    """PyTorch's binary_cross_entropy_with_logits_backward and its target
+    backward without weights, in ops: (sigmoid(x) - t) * grad for the
+    input, -x * grad for the target, each divided by numel for the mean
+    (one node; the composition's chain rule took twice the passes and
+    rounded otherwise)."""
+    n = input.numel()
+    mean = reduction == "mean" and n > 0
+
+    def gradient(g):
+        to_input = (input.sigmoid() - target) * g if input.requires_grad else None
+        to_target = (-input) * g if target.requires_grad else None
+        if mean:
+            to_input = None if to_input is None else to_input / n
+            to_target = None if to_target is None else to_target / n
+        return (to_input, to_target)
+
+    return gradient
+
+
 def _huber_gradient(input, target, reduction, delta):
     """PyTorch's huber_loss_backward in ops: norm * x * grad inside
     (-delta, delta), +-norm * grad * delta outside (the edges included), with

@@ -6,7 +6,7 @@ import math
 
 from .. import _native
 from .._composite import composite, composite_maybe_inplace, refuse_backward, with_scalar
-from ._loss_formulas import _huber_gradient, _mse_gradient, _pair_loss, _smooth_l1_gradient
+from ._loss_formulas import _bce_with_logits_gradient, _huber_gradient, _mse_gradient, _pair_loss, _smooth_l1_gradient
 from .._dtype import int64, scalar_name
 
 Tensor = _native.Tensor
@@ -299,7 +299,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
     # the weights are constants of the node (PyTorch lists self and target)
     # PyTorch computes in place on (1 - target): the loss has the target's dtype
-    return composite("BinaryCrossEntropyWithLogitsBackward0", lambda x, t: bce(x, t, weight, pos_weight).to(t.dtype if t.dtype.is_floating_point else x.dtype), input, target)
+    def loss(x, t):
+        return bce(x, t, weight, pos_weight).to(t.dtype if t.dtype.is_floating_point else x.dtype)
+
+    # without weights and in one float dtype: PyTorch's backward formula
+    formula = weight is None and pos_weight is None and input.dtype == target.dtype and input.is_floating_point()
+    return _pair_loss("BinaryCrossEntropyWithLogitsBackward0", loss, input, target, lambda: _bce_with_logits_gradient(input, target, reduction), formula)
 
 
 def _arange_cached(c):
