@@ -224,3 +224,22 @@ def test_smooth_l1_second_order_is_pytorchs_formula():
     (h,) = torch.autograd.grad(gx.sum(), x)
     np.testing.assert_allclose(h.numpy(), [0.5, 0.5, 0.0, 0.0])
     assert torch.autograd.gradcheck(lambda t: F.smooth_l1_loss(t, y, beta=0.5), (x,))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_bce_with_logits_kernel_rounds_as_the_composition(dtype):
+    # the one-pass forward must give the composition's bits: (1 - t) * x + softplus(-x)
+    x = rng.normal(size=(3, 70_000)) * 8
+    x[0, :6] = [np.inf, -np.inf, np.nan, 0.0, -0.0, 1e30]
+    t = rng.uniform(size=x.shape)
+    xt, tt = torch.tensor(x, dtype=dtype), torch.tensor(t, dtype=dtype)
+    fast = torch._native._bce_with_logits(xt, tt)
+    composed = (1 - tt) * xt + (-xt)._softplus()
+    np.testing.assert_array_equal(fast.numpy(), composed.numpy())
+    for reduction in ("mean", "sum", "none"):
+        loss = F.binary_cross_entropy_with_logits(xt, tt, reduction=reduction)
+        expected = {"mean": composed.mean(), "sum": composed.sum(), "none": composed}[reduction]
+        np.testing.assert_array_equal(loss.numpy(), expected.numpy())
+    # operands the kernel does not take fall back to the composition
+    assert torch._native._bce_with_logits(xt, tt.double() if dtype == torch.float32 else tt.float()) is None
+    assert torch._native._bce_with_logits(xt, tt[:, :5]) is None

@@ -444,6 +444,18 @@ pub fn _pair_loss(
     Ok(run(py, x.numel(), || x.pair_loss_errors(&y, loss))?.map(PyTensor::wrap))
 }
 
+/// binary_cross_entropy_with_logits per element in one pass, unrecorded,
+/// or None where the kernel does not apply.
+#[pyfunction]
+pub fn _bce_with_logits(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    target: PyRef<'_, PyTensor>,
+) -> PyResult<Option<PyTensor>> {
+    let (x, y) = (input.t.clone(), target.t.clone());
+    Ok(run(py, x.numel(), || x.bce_with_logits_errors(&y))?.map(PyTensor::wrap))
+}
+
 /// The input's gradient of `_pair_loss` for the output gradient `grad`,
 /// scaled by `norm`, unrecorded, or None where the kernel does not apply.
 #[pyfunction]
@@ -463,6 +475,7 @@ pub fn _pair_loss_gradient(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(linear, m)?)?;
+    m.add_function(wrap_pyfunction!(_bce_with_logits, m)?)?;
     m.add_function(wrap_pyfunction!(_batch_norm, m)?)?;
     m.add_function(wrap_pyfunction!(_attention, m)?)?;
     m.add_function(wrap_pyfunction!(_layer_norm, m)?)?;

@@ -40,6 +40,36 @@ impl Tensor {
         Ok(Some(out))
     }
 
+    /// binary_cross_entropy_with_logits of each (self = logit, target)
+    /// pair, or None where the kernel does not apply.
+    pub fn bce_with_logits_errors(&self, target: &Tensor) -> Result<Option<Tensor>> {
+        if !self.pair_loss_applies(target, None) {
+            return Ok(None);
+        }
+        let n = self.numel();
+        crate::storage::guard_alloc("binary_cross_entropy_with_logits", n, self.dtype())?;
+        let out = with_held(
+            "binary_cross_entropy_with_logits",
+            &[Some(self), Some(target)],
+            |h| {
+                Ok(if h.is_f64()? {
+                    let v = pair_loss::bce_with_logits_errors(
+                        h.slice::<f64>(0, n)?,
+                        h.slice::<f64>(1, n)?,
+                    );
+                    Tensor::from_vec_f64(v, self.shape())
+                } else {
+                    let v = pair_loss::bce_with_logits_errors(
+                        h.slice::<f32>(0, n)?,
+                        h.slice::<f32>(1, n)?,
+                    );
+                    Tensor::from_vec_f32(v, self.shape())
+                })
+            },
+        )?;
+        Ok(Some(out))
+    }
+
     /// The gradient in self of the loss for the output gradient `grad` (one
     /// value for a reduced loss), scaled by `norm`; None where the kernel
     /// does not apply.

@@ -300,6 +300,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     # the weights are constants of the node (PyTorch lists self and target)
     # PyTorch computes in place on (1 - target): the loss has the target's dtype
     def loss(x, t):
+        if weight is None and pos_weight is None and not (_native.is_grad_enabled() and (x.requires_grad or t.requires_grad)):
+            fast = _native._bce_with_logits(x, t)  # one pass, the composition's rounding
+            if fast is not None:
+                return _reduce(fast, reduction)
         return bce(x, t, weight, pos_weight).to(t.dtype if t.dtype.is_floating_point else x.dtype)
 
     # without weights and in one float dtype: PyTorch's backward formula

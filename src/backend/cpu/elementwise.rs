@@ -42,9 +42,16 @@ struct SoftplusKernel;
 impl<F: Float> Kernel<F, F> for SoftplusKernel {
     #[inline(always)]
     fn apply(&self, v: F) -> F {
-        let m = if v > F::zero() { v } else { F::zero() };
-        m + (-v.abs()).exp().ln_1p()
+        softplus(v)
     }
+}
+
+/// log(1 + e^v) in the stable form max(v, 0) + log1p(e^-|v|) (shared by
+/// the fused kernels that contain it, so they round as the op does).
+#[inline(always)]
+pub(crate) fn softplus<F: Float>(v: F) -> F {
+    let m = if v > F::zero() { v } else { F::zero() };
+    m + (-v.abs()).exp().ln_1p()
 }
 impl<F: Float> Kernel<F, F> for PowKernel {
     #[inline(always)]

@@ -1,5 +1,5 @@
-//! Huber and smooth-L1 losses per element, and their input gradients, each
-//! one pass over the operands (their compositions take eight to ten passes
+//! Huber and smooth-L1 losses per element, and their input gradients, and
+//! binary cross-entropy with logits per element, each one pass over the operands (their compositions take eight to ten passes
 //! and allocate as many temporaries). The element formulas are PyTorch's
 //! CPU kernels', operation for operation, so the values are its floats.
 
@@ -63,6 +63,23 @@ pub fn gradient<F: Float>(loss: PairLoss, x: &[F], y: &[F], g: &[F], norm: f64) 
             }
         }
     })
+}
+
+/// binary_cross_entropy_with_logits per element, (1 - t) * x + softplus(-x),
+/// rounded step by step as the composition of those ops rounds (its
+/// backward is PyTorch's formula, written in ops by nn.functional).
+pub fn bce_with_logits_errors<F: Float>(x: &[F], t: &[F]) -> Vec<F> {
+    fill(x.len(), |o, at| {
+        bce_with_logits_chunk(o, &x[at..at + o.len()], &t[at..at + o.len()])
+    })
+}
+
+multiversion! {
+    pub fn bce_with_logits_chunk<F>(o: &mut [F], x: &[F], t: &[F]) where [F: Float] {
+        for ((o, &a), &b) in o.iter_mut().zip(x).zip(t) {
+            *o = (F::one() - b) * a + super::elementwise::softplus(-a);
+        }
+    }
 }
 
 /// The i-th gradient value: the one value of a reduced loss's gradient, or
