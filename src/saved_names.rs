@@ -6,34 +6,33 @@
 
 use crate::grad_rules::{Rule, Saved};
 
-/// `(name without the "_saved_" prefix, tensor)` for each saved tensor of
-/// a node with `rule`.
-pub fn saved_by_name(rule: &Rule) -> Vec<(&'static str, &Saved)> {
+/// `(name without the "_saved_" prefix, tensor)` for each tensor a node
+/// with `rule` saves; None for one PyTorch's node saves only when another
+/// input needs grad and that input does not (`_saved_self` of `x * w`
+/// with only `x` requiring grad: PyTorch shows None).
+pub fn saved_by_name(rule: &Rule) -> Vec<(&'static str, Option<&Saved>)> {
     match rule {
         Rule::UnaryX(_, s) | Rule::UnaryOut(_, s) => {
-            vec![(if s.is_output() { "result" } else { "self" }, s)]
+            vec![(if s.is_output() { "result" } else { "self" }, Some(s))]
         }
-        Rule::Mul(a, b) => [("self", a), ("other", b)]
-            .into_iter()
-            .filter_map(|(n, s)| s.as_ref().map(|s| (n, s)))
-            .collect(),
+        Rule::Mul(a, b) => vec![("self", a.as_ref()), ("other", b.as_ref())],
         // Div(divisor, dividend when the divisor needs grad)
-        Rule::Div(other, this) => {
-            let mut out: Vec<_> = this.iter().map(|s| ("self", s)).collect();
-            out.push(("other", other));
-            out
-        }
+        Rule::Div(other, this) => vec![("self", this.as_ref()), ("other", Some(other))],
         Rule::Atan2(a, b) | Rule::MaxMin { a, b, .. } | Rule::Remainder(a, b) => {
-            vec![("self", a), ("other", b)]
+            vec![("self", Some(a)), ("other", Some(b))]
         }
-        Rule::Pow(x, e, out) => vec![("self", x), ("exponent", e), ("result", out)],
+        Rule::Pow(x, e, out) => vec![
+            ("self", Some(x)),
+            ("exponent", Some(e)),
+            ("result", Some(out)),
+        ],
         Rule::Prod { x, out, .. } | Rule::Cumprod { x, out, .. } => {
-            vec![("self", x), ("result", out)]
+            vec![("self", Some(x)), ("result", Some(out))]
         }
-        Rule::Softmax { out, .. } | Rule::LogSoftmax { out, .. } => vec![("result", out)],
-        Rule::Matmul(a, b) => vec![("self", a), ("mat2", b)],
-        Rule::Addmm(a, b) => vec![("mat1", a), ("mat2", b)],
-        Rule::Conv2d(x, w, _) => vec![("input", x), ("weight", w)],
+        Rule::Softmax { out, .. } | Rule::LogSoftmax { out, .. } => vec![("result", Some(out))],
+        Rule::Matmul(a, b) => vec![("self", Some(a)), ("mat2", Some(b))],
+        Rule::Addmm(a, b) => vec![("mat1", Some(a)), ("mat2", Some(b))],
+        Rule::Conv2d(x, w, _) => vec![("input", Some(x)), ("weight", Some(w))],
         _ => Vec::new(),
     }
 }

@@ -101,13 +101,13 @@ impl PyNode {
         });
         self.add_hook(|h, id| h.post.push((id, f)))
     }
-    /// The tensor PyTorch's node exposes as `_saved_<name>`; None when this
-    /// node saves no tensor of that name.
-    fn _saved(&self, py: Python<'_>, name: &str) -> PyResult<Option<Py<PyAny>>> {
+    /// `(known, value)`: whether PyTorch's node has `_saved_<name>`, and
+    /// the tensor (or number) it holds there (None where it saved none).
+    fn _saved(&self, py: Python<'_>, name: &str) -> PyResult<(bool, Option<Py<PyAny>>)> {
         let (node_name, saved, exponent) = {
             let a = ARENA.lock();
             let Some(node) = a.get(self.r.id()) else {
-                return Ok(None);
+                return Ok((false, None));
             };
             if node.released {
                 return Err(pyo3::exceptions::PyRuntimeError::new_err(
@@ -117,7 +117,7 @@ impl PyNode {
             let saved = crate::saved_names::saved_by_name(&node.rule)
                 .into_iter()
                 .find(|(n, _)| *n == name)
-                .map(|(_, s)| s.clone());
+                .map(|(_, s)| s.cloned());
             let exponent = match node.rule {
                 Rule::UnaryX(crate::op::UnaryOp::PowScalar(p), _) => Some(p),
                 _ => None,
@@ -127,15 +127,21 @@ impl PyNode {
         if let Some(p) = exponent.filter(|_| name == "exponent") {
             // `x ** 2` saves the number (kept here as a float: an integral
             // one is shown as the int it most likely was)
-            return Ok(Some(if p.fract() == 0.0 && p.abs() < 1e15 {
+            let number = if p.fract() == 0.0 && p.abs() < 1e15 {
                 (p as i64).into_pyobject(py)?.into_any().unbind()
             } else {
                 p.into_pyobject(py)?.into_any().unbind()
-            }));
+            };
+            return Ok((true, Some(number)));
         }
-        let Some(saved) = saved else { return Ok(None) };
-        let t = saved.unpack(node_name, self.r.id())?;
-        Ok(Some(Py::new(py, PyTensor::wrap(t))?.into_any()))
+        match saved {
+            None => Ok((false, None)),
+            Some(None) => Ok((true, None)),
+            Some(Some(saved)) => {
+                let t = saved.unpack(node_name, self.r.id())?;
+                Ok((true, Some(Py::new(py, PyTensor::wrap(t))?.into_any())))
+            }
+        }
     }
     /// Takes hook `hook_id` off the node whose `__hash__` is `key`: a hook's
     /// handle keeps only the key, so it does not keep the node alive (a

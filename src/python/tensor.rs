@@ -424,22 +424,27 @@ impl PyTensor {
     // PyTorch words the integer-dtype refusal three ways: the attribute
     // setter and requires_grad_() here, factories' requires_grad=True in the core.
     #[setter]
-    fn set_requires_grad(&self, v: bool) -> PyResult<()> {
-        if v && !self.t.dtype().is_float() {
+    fn set_requires_grad(slf: &Bound<'_, Self>, v: bool) -> PyResult<()> {
+        if v && !slf.borrow().t.dtype().is_float() {
             return Err(pyo3::exceptions::PyRuntimeError::new_err(
                 "only Tensors of floating point and complex dtype can require gradients",
             ));
         }
-        Ok(self.t.set_requires_grad(v)?)
+        slf.borrow().t.set_requires_grad(v)?;
+        remember_leaf(slf.as_any(), v)
     }
     #[pyo3(signature = (requires_grad=true))]
-    fn requires_grad_(slf: PyRef<'_, Self>, requires_grad: bool) -> PyResult<PyRef<'_, Self>> {
-        if requires_grad && !slf.t.dtype().is_float() {
+    fn requires_grad_<'py>(
+        slf: Bound<'py, Self>,
+        requires_grad: bool,
+    ) -> PyResult<Bound<'py, Self>> {
+        if requires_grad && !slf.borrow().t.dtype().is_float() {
             return Err(pyo3::exceptions::PyRuntimeError::new_err(
                 "only Tensors of floating point dtype can require gradients",
             ));
         }
-        slf.t.set_requires_grad(requires_grad)?;
+        slf.borrow().t.set_requires_grad(requires_grad)?;
+        remember_leaf(slf.as_any(), requires_grad)?;
         Ok(slf)
     }
     /// The identity of the Rust tensor this object wraps (two Python
@@ -595,6 +600,23 @@ impl PyTensor {
             inputs,
         )
     }
+}
+
+/// What `autograd/_tensor_identity.py` registers: called with a tensor
+/// that became a leaf requiring grad, so getters that hand it back later
+/// (`grad_fn._saved_self`, a view's `_base`) give this Python object.
+static LEAF_REGISTRY: std::sync::OnceLock<Py<PyAny>> = std::sync::OnceLock::new();
+
+#[pyfunction]
+pub fn _set_leaf_registry(f: Py<PyAny>) {
+    let _ = LEAF_REGISTRY.set(f);
+}
+
+fn remember_leaf(t: &Bound<'_, PyAny>, requires_grad: bool) -> PyResult<()> {
+    if let (true, Some(f)) = (requires_grad, LEAF_REGISTRY.get()) {
+        f.call1(t.py(), (t,))?;
+    }
+    Ok(())
 }
 
 /// Python's float()/int() of a tensor need exactly one element.

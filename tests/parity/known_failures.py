@@ -29,7 +29,7 @@ KNOWN_FAILURES = {
     "snippets-663": GRAPH_NODES,
     "snippets-664": GRAPH_NODES,
     # OBJECT_IDENTITY
-    "snippets-787": OBJECT_IDENTITY,
+    "snippets-788": OBJECT_IDENTITY,
     # OPTIMIZER_ROUNDING
     "nn-312": OPTIMIZER_ROUNDING,
     # QUANTILE_TIES

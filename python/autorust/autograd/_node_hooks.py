@@ -45,8 +45,8 @@ def register_hook(self, fn):
 
 def _saved_attribute(self, name):
     if name.startswith(_SAVED):
-        value = self._saved(name[len(_SAVED) :])
-        if value is not None:
+        known, value = self._saved(name[len(_SAVED) :])
+        if known:
             return remember(value) if isinstance(value, _native.Tensor) else value
     raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 

@@ -53,27 +53,9 @@ Node.variable = property(lambda self: remember(_raw_variable.__get__(self)), doc
 _raw_base = Tensor._base
 Tensor._base = property(lambda self: remember(_raw_base.__get__(self)), doc=_raw_base.__doc__)
 
-# A tensor that becomes a leaf requiring grad is remembered, so getters that
-# hand back a saved input (``grad_fn._saved_self``) or a view's base give
-# the user's own object, as PyTorch's do (``y.grad_fn._saved_self is a``).
-# Only these are registered: doing it for every op's result would cost
-# every op a dictionary insert.
-_raw_requires_grad_ = Tensor.requires_grad_
-_raw_requires_grad = Tensor.requires_grad
-
-
-def _requires_grad_(self, requires_grad=True):
-    out = _raw_requires_grad_(self, requires_grad)
-    if requires_grad:
-        _LIVE.setdefault(self._impl_id, self)
-    return out
-
-
-def _set_requires_grad(self, value):
-    _raw_requires_grad.__set__(self, value)
-    if value:
-        _LIVE.setdefault(self._impl_id, self)
-
-
-Tensor.requires_grad_ = _requires_grad_
-Tensor.requires_grad = property(_raw_requires_grad.__get__, _set_requires_grad, doc=_raw_requires_grad.__doc__)
+# A tensor that becomes a leaf requiring grad (its requires_grad setter or
+# requires_grad_()) is remembered, so getters that hand back a saved input
+# (``grad_fn._saved_self``) or a view's base give the user's own object, as
+# PyTorch's do (``y.grad_fn._saved_self is a``). Only these are registered:
+# doing it for every op's result would cost every op a dictionary insert.
+_native._set_leaf_registry(lambda t: _LIVE.setdefault(t._impl_id, t))

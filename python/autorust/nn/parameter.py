@@ -17,7 +17,8 @@ class Parameter(Tensor):
         return super().__new__(cls, data, requires_grad=requires_grad)
 
     def __init__(self, data=None, requires_grad=True):
-        pass
+        if requires_grad:
+            self.requires_grad_(True)  # already set: this remembers the object (see autograd/_tensor_identity)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

@@ -117,6 +117,14 @@ rec(e.grad_fn._saved_result, s.grad_fn._saved_self, q.grad_fn._saved_self, q.gra
     sm.grad_fn._saved_result, mm.grad_fn._saved_self, mm.grad_fn._saved_mat2,
     e.grad_fn._saved_result.equal(e), e.grad_fn._saved_result is e, s.grad_fn._saved_self.equal(a))
 """,
+    "saved names a node keeps empty": """
+p = nn.Parameter(T.randn(3))
+z = p * T.ones(3)
+d = p / T.full((3,), 2.)
+rec(z.grad_fn._saved_self, z.grad_fn._saved_other, d.grad_fn._saved_self, d.grad_fn._saved_other, z.grad_fn._saved_other is not None)
+w = T.randn(3, requires_grad=True)
+rec((p * w).grad_fn._saved_self is p, (p * w).grad_fn._saved_other is w)
+""",
     "a saved tensor after backward": """
 a = T.tensor([0.5, 2.], requires_grad=True)
 s = a.sin()
