@@ -25,9 +25,7 @@ def tree_flatten(tree):
 
 def tree_unflatten(leaves, spec):
     """The tree `spec` describes, with `leaves` in place of its leaves."""
-    it = iter(leaves)
-    out = _build(it, spec)
-    return out
+    return _build(iter(leaves), spec)
 
 
 def _build(it, spec):
@@ -40,12 +38,6 @@ def _build(it, spec):
     if kind is tuple or kind is list:
         return kind(items)
     return kind(*items)  # a named tuple
-
-
-def leaf_count(spec):
-    if spec is None:
-        return 1
-    return sum(leaf_count(s) for s in spec[2])
 
 
 def broadcast_prefix(prefix, tree, what):

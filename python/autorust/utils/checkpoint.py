@@ -118,10 +118,9 @@ def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwar
     return run(end + 1, len(functions) - 1)(input)
 
 
-class _Frame:
-    """One non-reentrant checkpointed call: its saved tensors are positions
-    in it until backward first needs one; then the call runs again and
-    every position is filled from what that run saved."""
+class _Call:
+    """A checkpointed call: what running it again needs (the function, its
+    arguments, the random stream as it was before it ran)."""
 
     def __init__(self, function, args, kwargs, preserve_rng_state, recompute_context):
         self.function = function
@@ -129,6 +128,28 @@ class _Frame:
         self.kwargs = kwargs
         self.recompute_context = recompute_context
         self.rng_state = _random.get_rng_state() if preserve_rng_state else None
+
+    def rerun(self, args, hooks=None):
+        """The function again on `args`, with grad mode on and the random
+        stream put back where it was for the first run (and restored after)."""
+        saved_rng = _random.get_rng_state() if self.rng_state is not None else None
+        try:
+            if self.rng_state is not None:
+                _random.set_rng_state(self.rng_state)
+            with enable_grad(), self.recompute_context, hooks or contextlib.nullcontext():
+                return self.function(*args, **self.kwargs)
+        finally:
+            if saved_rng is not None:
+                _random.set_rng_state(saved_rng)
+
+
+class _Frame(_Call):
+    """One non-reentrant checkpointed call: its saved tensors are positions
+    in it until backward first needs one; then the call runs again and
+    every position is filled from what that run saved."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
         self.saved_count = 0
         self.recomputed = None
 
@@ -143,20 +164,7 @@ class _Frame:
 
     def _recompute(self):
         captured = []
-
-        def keep(t):
-            captured.append(t)
-
-        saved_rng = _random.get_rng_state() if self.rng_state is not None else None
-        try:
-            if self.rng_state is not None:
-                _random.set_rng_state(self.rng_state)
-            inner_args = _detached(self.args)
-            with enable_grad(), self.recompute_context, saved_tensors_hooks(keep, lambda x: x):
-                self.function(*inner_args, **self.kwargs)
-        finally:
-            if saved_rng is not None:
-                _random.set_rng_state(saved_rng)
+        self.rerun(_detached(self.args), saved_tensors_hooks(captured.append, lambda x: x))
         if len(captured) != self.saved_count:
             raise RuntimeError(
                 "torch.utils.checkpoint: A different number of tensors was saved during the original forward and recomputation.\n"
@@ -165,19 +173,9 @@ class _Frame:
         return [t.detach() for t in captured]
 
 
-class _Segment:
-    """One checkpointed call: what it needs to run again, the leaves its
-    result depends on, and how its output is laid out."""
-
-    def __init__(self, function, args, kwargs, preserve_rng_state, recompute_context):
-        self.function = function
-        self.args = args
-        self.kwargs = kwargs
-        self.recompute_context = recompute_context
-        self.rng_state = _random.get_rng_state() if preserve_rng_state else None
-        self.leaves = []  # parameters (and other leaves) the result depends on
-        self.is_tuple = False
-        self.non_tensor = {}  # position -> an output that is not a tensor
+class _Segment(_Call):
+    """One reentrant checkpointed call: the leaves its result depends on,
+    and how its output is laid out."""
 
     def first_forward(self):
         """Runs the function once; keeps its outputs detached (its graph is
@@ -201,46 +199,34 @@ class _Segment:
             return result[0]
         return self.container(result) if self.container is not tuple else result
 
-    def gradients(self, grads, tensor_args):
+    def gradients(self, grads):
         """The gradients of the tensor args and the leaves, from a second forward."""
         create_graph = _native.is_grad_enabled()
-        saved_rng = _random.get_rng_state() if self.rng_state is not None else None
-        try:
-            if self.rng_state is not None:
-                _random.set_rng_state(self.rng_state)
-            # under create_graph the original args are used, so the gradient
-            # stays differentiable with respect to them
-            inner_args = self.args if create_graph else _detached(self.args)
-            with enable_grad(), self.recompute_context:
-                outs = self._flatten(self.function(*inner_args, **self.kwargs))
-        finally:
-            if saved_rng is not None:
-                _random.set_rng_state(saved_rng)
+        # under create_graph the original args are used, so the gradient
+        # stays differentiable with respect to them
+        inner_args = self.args if create_graph else _detached(self.args)
+        outs = self._flatten(self.rerun(inner_args))
         pairs = [(o, g) for o, g in zip(outs, grads) if isinstance(o, Tensor) and o.requires_grad and g is not None]
-        inner_tensors = [a for a in inner_args if isinstance(a, Tensor)]
-        wanted = [t for t in inner_tensors + list(self.leaves) if t.requires_grad]
+        inputs = [a for a in inner_args if isinstance(a, Tensor)] + list(self.leaves)
+        wanted = [t for t in inputs if t.requires_grad]
         if not pairs or not wanted:
-            return [None] * (len(tensor_args) + len(self.leaves))
+            return [None] * len(inputs)
         from .. import autograd
 
-        found = autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs], allow_unused=True, create_graph=create_graph)
-        by_position = iter(found)
-        return [next(by_position) if t.requires_grad else None for t in inner_tensors + list(self.leaves)]
+        found = iter(autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs], allow_unused=True, create_graph=create_graph))
+        return [next(found) if t.requires_grad else None for t in inputs]
 
 
 class CheckpointFunction(Function):
     @staticmethod
     def forward(ctx, segment, *tensors):
         ctx.segment = segment
-        ctx.n_args = len(tensors) - len(segment.leaves)
         outs = segment.outputs
         return outs if segment.is_tuple or len(outs) > 1 else outs[0]
 
     @staticmethod
     def backward(ctx, *grads):
-        segment = ctx.segment
-        tensor_args = [a for a in segment.args if isinstance(a, Tensor)]
-        return (None, *segment.gradients(grads, tensor_args))
+        return (None, *ctx.segment.gradients(grads))
 
 
 def _detached(args):
