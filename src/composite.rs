@@ -78,7 +78,15 @@ pub fn composite_saving(
     f: impl FnOnce(&[Option<Tensor>]) -> Result<Tensor>,
 ) -> Result<Tensor> {
     let present: Vec<&Tensor> = inputs.iter().flatten().copied().collect();
-    if !crate::tensor::needs_grad(&present) {
+    // without a backward graph to build, the composition runs as it is (under
+    // forward AD its inner ops give the result its tangent)
+    // While forward AD transposes a rule that recomputes through this
+    // composite (a fused op's backward under create_graph), every float
+    // input is differentiated: the tangent is taken through all of them,
+    // also those that need no grad (see src/forward_ad.rs).
+    let transposing = crate::forward_ad::transposing();
+    let differentiated = |t: &Tensor| t.requires_grad() || (transposing && t.dtype().is_float());
+    if !(crate::autograd::is_grad_enabled() && present.iter().any(|t| differentiated(t))) {
         let plain: Vec<Option<Tensor>> = inputs.iter().map(|t| t.cloned()).collect();
         return fresh(f(&plain)?, &present);
     }
@@ -88,13 +96,18 @@ pub fn composite_saving(
         .map(|t| {
             t.map(|t| {
                 if t.requires_grad() {
-                    t.graph_alias()
+                    Ok(t.graph_alias())
+                } else if differentiated(t) {
+                    let leaf = t.detach();
+                    leaf.set_requires_grad(true)?;
+                    Ok(leaf.graph_alias())
                 } else {
-                    t.clone()
+                    Ok(t.clone())
                 }
             })
+            .transpose()
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let inner = fresh(f(&aliases)?, &present)?;
     if !inner.dtype().is_float() {
         return Ok(inner); // integer and bool results are not differentiable
@@ -104,18 +117,19 @@ pub fn composite_saving(
         .iter()
         .zip(&aliases)
         .map(|(t, a)| match (t, a) {
-            (Some(t), Some(a)) if t.requires_grad() => a.grad_fn_id(),
+            (Some(t), Some(a)) if differentiated(t) => a.grad_fn_id(),
             _ => None,
         })
         .collect();
     let zeros = inputs
         .iter()
         .map(|t| {
-            t.filter(|t| t.requires_grad())
+            t.filter(|t| differentiated(t))
                 .map(|t| (t.shape(), t.dtype(), t.device()))
         })
         .collect();
     let out = inner.detach();
+    crate::forward_ad::carry(&inner, &out);
     let edges: Edges = {
         let shape = out.shape();
         inputs

@@ -933,9 +933,12 @@ pub fn zero_link(grad: Tensor, links: &[&Tensor], name: &'static str) -> Result<
 /// result of `links` through a NotImplemented node for `op`: PyTorch has no
 /// derivative of that backward kernel (hardsigmoid_backward), so a further
 /// backward through it raises, as PyTorch's does.
+/// Forward AD's transposition of the rule (`forward_ad::transposing`)
+/// needs the gradient as the function of the cotangent it is: no link then.
 pub fn not_implemented_link(grad: Tensor, links: &[&Tensor], op: &'static str) -> Result<Tensor> {
     if !crate::autograd::is_grad_enabled()
         || !(grad.requires_grad() || links.iter().any(|t| t.requires_grad()))
+        || crate::forward_ad::transposing()
     {
         return Ok(grad);
     }

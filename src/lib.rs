@@ -7,6 +7,7 @@ pub mod backend;
 pub mod composite;
 pub mod dtype;
 pub mod error;
+pub mod forward_ad;
 pub mod grad_rules;
 pub mod graph;
 pub mod layout;

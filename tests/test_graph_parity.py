@@ -352,8 +352,9 @@ def test_poisson_draws_pytorchs_numbers():
 def test_gradcheck_refuses_checks_it_does_not_perform():
     x = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(torch.sin, x, fast_mode=True, nondet_tol=0.0)
-    with pytest.raises(NotImplementedError, match="check_forward_ad"):
-        torch.autograd.gradcheck(torch.sin, x, check_forward_ad=True)
+    assert torch.autograd.gradcheck(torch.sin, x, check_forward_ad=True)
+    with pytest.raises(NotImplementedError, match="check_batched_forward_grad"):
+        torch.autograd.gradcheck(torch.sin, x, check_batched_forward_grad=True)
     with pytest.raises(TypeError, match="unexpected keyword argument 'no_such_check'"):
         torch.autograd.gradcheck(torch.sin, x, no_such_check=True)
 

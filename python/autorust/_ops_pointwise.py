@@ -83,7 +83,7 @@ def _with_gradient(value, x, name, gradient):
     in autorust ops of ``x``, so it is right at every point (a composite's
     chain rule can fail where a factor is 0 or inf) and differentiates again
     under create_graph."""
-    if not (x.requires_grad and _native.is_grad_enabled()):
+    if not _native._needs_node([x]):
         return value
     return _native._custom_node(value, [x], lambda g: (gradient(g),), name, saved=[x])
 
@@ -133,7 +133,7 @@ def fmod(self, other):
     with no_grad():
         value = _fmod(self, other)
     inputs = [self, other] if other_is_input else [self]
-    if not (_native.is_grad_enabled() and any(t.requires_grad for t in inputs)):
+    if not _native._needs_node(inputs):
         return value
 
     def gradient(g):
@@ -185,7 +185,7 @@ def xlogy(self, other):
     # a Python number on either side is no input of the node (PyTorch's Scalar overloads)
     name = "XlogyBackward0" if x_is_input and y_is_input else ("XlogyBackward2" if x_is_input else "XlogyBackward1")
     inputs = [t for t, is_input in ((x, x_is_input), (y, y_is_input)) if is_input]
-    if not (_native.is_grad_enabled() and any(t.requires_grad for t in inputs)):
+    if not _native._needs_node(inputs):
         return value
 
     def gradient(g):
@@ -249,7 +249,7 @@ def copysign(self, other):
         value = _copysign(self, other)
     name = "CopysignBackward0" if isinstance(other, Tensor) else "CopysignBackward1"
     inputs = [self, other] if isinstance(other, Tensor) else [self]
-    if not (_native.is_grad_enabled() and any(t.requires_grad for t in inputs)):
+    if not _native._needs_node(inputs):
         return value
     return _native._custom_node(value, inputs, _copysign_gradient(value, inputs, name), name, saved=inputs[:1])
 

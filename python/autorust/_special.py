@@ -39,7 +39,7 @@ def _node(name, x, values, backward):
     """`values` as the result of a node `name` over `x` whose backward is
     `backward(grad, result) -> grad_x`, written in tensor ops (recorded
     under create_graph, so the gradient is differentiable in turn)."""
-    if not (x.requires_grad and _grad_enabled()):
+    if not _native._needs_node([x]):
         return values
     out = values
     return _native._custom_node(out, [x], lambda g: (backward(g, _result(out)),), name)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _native
+
 
 @dataclass
 class _PrintOptions:
@@ -192,4 +194,7 @@ def _repr(t):
         suffixes.append(f"grad_fn=<{fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
+    tangent = _native._tangent(t)
+    if tangent is not None:
+        suffixes.append(f"tangent={_repr(tangent)}")
     return _add_suffixes(prefix + body, suffixes, indent)

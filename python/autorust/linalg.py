@@ -136,6 +136,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 # ---- factorisations with gradients ----
 
 class _Inv(Function):
+    _jvp_from_backward = True
+
     @staticmethod
     def forward(ctx, A):
         _square(A, "inv")
@@ -153,6 +155,8 @@ class _Inv(Function):
 
 
 class _Det(Function):
+    _jvp_from_backward = True
+
     @staticmethod
     def forward(ctx, A):
         _square(A, "det")
@@ -183,6 +187,8 @@ class _Det(Function):
 
 
 class _SlogdetLogabs(Function):
+    _jvp_from_backward = True
+
     @staticmethod
     def forward(ctx, A):
         _square(A, "slogdet")
@@ -199,6 +205,8 @@ class _SlogdetLogabs(Function):
 
 
 class _Solve(Function):
+    _jvp_from_backward = True
+
     @staticmethod
     def forward(ctx, A, B):
         _square(A, "solve")
@@ -222,6 +230,8 @@ class _Solve(Function):
 
 
 class _Cholesky(Function):
+    _jvp_from_backward = True
+
     @staticmethod
     def forward(ctx, A, upper):
         _square(A, "cholesky")
@@ -255,6 +265,8 @@ class _Cholesky(Function):
 
 
 class _Eigh(Function):
+    _jvp_from_backward = True
+
     @staticmethod
     def forward(ctx, A, upper):
         _square(A, "eigh")
@@ -265,24 +277,28 @@ class _Eigh(Function):
 
     @staticmethod
     def backward(ctx, gL, gV):
+        # in tensor ops: differentiable in the incoming gradients (create_graph,
+        # forward AD's transposition)
+        from ._creation import eye
+        from ._dtype import bool_
+
         L, V = ctx.saved_tensors
-        lam, v = _host(L), _host(V)
-        ret = np.zeros(v.shape)
+        Vt = _mT(V)
+        diagonal = eye(L.shape[-1], dtype=bool_, device=L.device)
+        inner = V.new_zeros(V.shape)
         if gV is not None:
-            vhgv = np.swapaxes(v, -1, -2) @ _host(gV)
-            vhgv = 0.5 * (vhgv - np.swapaxes(vhgv, -1, -2))
-            e = lam[..., None, :] - lam[..., :, None]
-            idx = np.arange(e.shape[-1])
-            e[..., idx, idx] = 1.0
-            ret = vhgv / e
-            ret[..., idx, idx] = 0.0
+            vhgv = Vt @ gV
+            vhgv = 0.5 * (vhgv - _mT(vhgv))
+            gaps = L.unsqueeze(-2) - L.unsqueeze(-1)  # [i, j] = lambda_j - lambda_i
+            inner = _native.where(diagonal, 0.0, vhgv / _native.where(diagonal, 1.0, gaps))
         if gL is not None:
-            idx = np.arange(lam.shape[-1])
-            ret[..., idx, idx] = _host(gL)
-        return _back(v @ ret @ np.swapaxes(v, -1, -2), L), None
+            inner = inner + gL.diag_embed()
+        return V @ inner @ Vt, None
 
 
 class _Svdvals(Function):
+    _jvp_from_backward = True
+
     @staticmethod
     def forward(ctx, A):
         u, s, vt = np.linalg.svd(_host(A), full_matrices=False)
@@ -293,12 +309,14 @@ class _Svdvals(Function):
     @staticmethod
     def backward(ctx, g):
         (A,) = ctx.saved_tensors
-        # d s_i = u_i^T dA v_i
-        return _back((ctx.u * _host(g)[..., None, :]) @ ctx.vt, A)
+        # d s_i = u_i^T dA v_i, in tensor ops (differentiable in g)
+        return (_back(ctx.u, A) * g.unsqueeze(-2)) @ _back(ctx.vt, A)
 
 
 class _ForwardOnly(Function):
     """A factorisation whose gradient autorust does not provide."""
+
+    _jvp_from_backward = True
 
     @staticmethod
     def forward(ctx, A, name, fn):

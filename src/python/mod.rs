@@ -3,6 +3,7 @@
 mod args;
 mod errors;
 mod factories;
+mod forward_ad;
 mod functions;
 mod gpu;
 mod nn;
@@ -95,6 +96,16 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_rng_state_words, m)?)?;
     m.add_function(wrap_pyfunction!(tensor::_set_leaf_registry, m)?)?;
     m.add_function(wrap_pyfunction!(saved_hooks::_push_saved_tensors_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_enter_dual_level, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_exit_dual_level, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_current_dual_level, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_set_tangent, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_set_result_tangent, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_tangent, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_set_fwd_grad_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_is_fwd_grad_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_needs_node, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_has_tangent, m)?)?;
     m.add_function(wrap_pyfunction!(saved_hooks::_pop_saved_tensors_hooks, m)?)?;
     m.add_function(wrap_pyfunction!(_set_rng_state_words, m)?)?;
     m.add_function(wrap_pyfunction!(cat, m)?)?;

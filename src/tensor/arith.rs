@@ -255,10 +255,13 @@ impl Tensor {
             BinaryOp::Mul => {
                 // `other` is saved first, as PyTorch's node saves (the
                 // order saved-tensor pack hooks see)
-                let other = x.requires_grad().then(|| Saved::input(y));
-                Rule::Mul(y.requires_grad().then(|| Saved::input(x)), other)
+                let other = x.needs_derivative().then(|| Saved::input(y));
+                Rule::Mul(y.needs_derivative().then(|| Saved::input(x)), other)
             }
-            BinaryOp::Div => Rule::Div(Saved::input(y), y.requires_grad().then(|| Saved::input(x))),
+            BinaryOp::Div => Rule::Div(
+                Saved::input(y),
+                y.needs_derivative().then(|| Saved::input(x)),
+            ),
             BinaryOp::Pow => Rule::Pow(Saved::input(x), Saved::input(y), Saved::output(&out)),
             BinaryOp::Atan2 => Rule::Atan2(Saved::input(x), Saved::input(y)),
             BinaryOp::Maximum => Rule::MaxMin {

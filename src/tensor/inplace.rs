@@ -117,12 +117,12 @@ impl Tensor {
 
     /// A copy of the values that carries this tensor's history itself.
     fn history_carrying_copy(&self) -> Result<Tensor> {
-        let Some(history) = self.grad_fn() else {
-            // no history: a plain copy (a leaf that requires grad was refused)
-            return self.clone_data();
-        };
         let copy = self.clone_data()?;
-        copy.set_grad_fn(history);
+        crate::forward_ad::carry(self, &copy);
+        // without history: a plain copy (a leaf that requires grad was refused)
+        if let Some(history) = self.grad_fn() {
+            copy.set_grad_fn(history);
+        }
         Ok(copy)
     }
 
@@ -144,6 +144,7 @@ impl Tensor {
                 );
             }
         }
+        crate::forward_ad::after_inplace(self, result)?;
         if is_grad_enabled() && result.requires_grad() {
             let base = self.0.meta.lock().view_base.clone();
             if let Some(base) = base {

@@ -75,6 +75,8 @@ pub struct Meta {
     /// (unbind, split): PyTorch refuses in-place writes to such a view
     /// while it is in the graph.
     pub multi_output_view: Option<(&'static str, u32)>,
+    /// The forward-AD tangent in the current dual level (see `forward_ad`).
+    pub tangent: Option<crate::forward_ad::Tangent>,
 }
 
 pub struct TensorInner {
@@ -268,6 +270,11 @@ impl Tensor {
     pub fn requires_grad(&self) -> bool {
         let m = self.0.meta.lock();
         m.requires_grad || m.grad_fn.is_some()
+    }
+    /// An op's derivative for this input is needed: for backward (it
+    /// requires grad) or for forward AD (it carries a tangent).
+    pub fn needs_derivative(&self) -> bool {
+        self.requires_grad() || crate::forward_ad::any_tangent(&[self])
     }
     pub fn is_leaf(&self) -> bool {
         self.0.meta.lock().grad_fn.is_none()
@@ -480,14 +487,21 @@ impl Tensor {
     }
 }
 
-/// True when an op on `inputs` must be recorded.
+/// True when an op on `inputs` must be recorded: for the backward graph,
+/// or for forward AD (an input carries a tangent).
 pub fn needs_grad(inputs: &[&Tensor]) -> bool {
-    is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())
+    (is_grad_enabled() && inputs.iter().any(|t| t.requires_grad()))
+        || crate::forward_ad::any_tangent(inputs)
 }
 
-/// Records `out = op(inputs)` in the graph. `rule` is built only when needed.
+/// Records `out = op(inputs)` in the graph and, under forward AD, gives
+/// `out` its tangent. `rule` is built only when needed.
 pub fn record(out: &Tensor, name: &'static str, inputs: &[&Tensor], rule: impl FnOnce() -> Rule) {
+    let tangents = crate::forward_ad::input_tangents(inputs);
     if !is_grad_enabled() {
+        if let Some(tangents) = tangents {
+            crate::forward_ad::propagate(out, name, inputs, &rule(), tangents);
+        }
         return;
     }
     // One pass: each input's edge (None when it needs no grad).
@@ -499,9 +513,16 @@ pub fn record(out: &Tensor, name: &'static str, inputs: &[&Tensor], rule: impl F
             .collect()
     };
     if edges.iter().all(|e| e.is_none()) {
+        if let Some(tangents) = tangents {
+            crate::forward_ad::propagate(out, name, inputs, &rule(), tangents);
+        }
         return;
     }
-    let node = NodeRef::create(name, rule(), edges);
+    let rule = rule();
+    if let Some(tangents) = tangents {
+        crate::forward_ad::propagate(out, name, inputs, &rule, tangents);
+    }
+    let node = NodeRef::create(name, rule, edges);
     let mut hidden = non_differentiable_inputs(inputs);
     if name == "NotImplemented" {
         // PyTorch's not-implemented node lists only the inputs that require grad

@@ -18,6 +18,9 @@ impl Tensor {
             && fits(target)
             && target.shape() == self.shape()
             && grad.is_none_or(|g| fits(g) && (g.numel() == 1 || g.shape() == self.shape()))
+            // the unrecorded kernel would drop a forward-AD tangent: the
+            // composition carries it
+            && !crate::forward_ad::any_tangent(&[self, target])
     }
 
     /// The loss of each (self, target) element pair, or None where the

@@ -235,7 +235,7 @@ impl Tensor {
     /// positions its gradient goes back to.
     fn strided_view(&self, f: impl Fn(&Layout) -> Layout, name: &'static str) -> Result<Tensor> {
         let out = self.alias(f(&self.layout()));
-        if crate::autograd::is_grad_enabled() && self.requires_grad() {
+        if super::needs_grad(&[self]) {
             let in_shape = self.shape();
             let logical = f(&Layout::contiguous(in_shape.clone()));
             let mut pos = Vec::with_capacity(logical.numel());

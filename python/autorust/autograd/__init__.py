@@ -55,4 +55,4 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
 
 
 Node = _native.Node
-from . import _node_hooks, _node_types, _tensor_identity, graph  # noqa: E402,F401  (grad_fn objects typed by name, their hooks and saved tensors, .grad one object, as PyTorch)
+from . import _node_hooks, _node_types, _tensor_identity, forward_ad, graph  # noqa: E402,F401  (grad_fn objects typed by name, their hooks and saved tensors, .grad one object, as PyTorch)

@@ -43,8 +43,14 @@ class FunctionCtx:
         items, unpack = packed
         return [(None if p is None else unpack(p), key) for p, key in items]
 
+    def save_for_forward(self, *tensors):
+        """Tensors the Function's ``jvp`` reads (as ``ctx.saved_tensors``)."""
+        self._saved_for_forward = tensors
+
     @property
     def saved_tensors(self):
+        if getattr(self, "_in_jvp", False):
+            return tuple(getattr(self, "_saved_for_forward", ()))
         saved = self._saved_with_keys()
         relink = getattr(self, "_relink", None)
         if relink is None or not _native.is_grad_enabled():
@@ -90,8 +96,37 @@ class Function:
     def setup_context(ctx, inputs, output):
         raise NotImplementedError("setup_context is not implemented.")
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with forward mode AD.")
+
+    # autorust's own Functions set this: under forward AD their tangents
+    # come from their backward (transposed, as every native op's do, see
+    # src/forward_ad.rs), since they define no jvp; a user's Function needs
+    # its jvp, as in PyTorch
+    _jvp_from_backward = False
+
     @classmethod
     def apply(cls, *args, **kwargs):
+        from .forward_ad import _tangents_of, fwd_grad_disabled
+
+        # under forward AD the forward runs without propagating tangents,
+        # and the class's jvp gives the outputs theirs (as PyTorch does)
+        tangents = _tangents_of(args)
+        from_backward = tangents is not None and cls._jvp_from_backward
+        with fwd_grad_disabled():
+            ctx, output = cls._forward(args, kwargs)
+        if from_backward:
+            # the node's recording gives the outputs their tangents
+            return cls._attach(ctx, output, args, always=True)
+        with fwd_grad_disabled():
+            result = cls._attach(ctx, output, args, always=False)
+        if tangents is not None:
+            _attach_tangents(cls, ctx, result, tangents, args)
+        return result
+
+    @classmethod
+    def _forward(cls, args, kwargs):
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         separate_ctx = cls.setup_context is not Function.setup_context
@@ -101,7 +136,13 @@ class Function:
                 cls.setup_context(ctx, args, output)
             else:
                 output = cls.forward(ctx, *args, **kwargs)
-        if not _native.is_grad_enabled() or not any(ctx.needs_input_grad):
+        return ctx, output
+
+    @classmethod
+    def _attach(cls, ctx, output, args, always):
+        """The outputs attached to the inputs by a node calling ``backward``,
+        when backward mode needs one (or ``always``)."""
+        if not always and (not _native.is_grad_enabled() or not any(ctx.needs_input_grad)):
             return output
         is_tuple = isinstance(output, tuple)
         outs = output if is_tuple else (output,)
@@ -120,6 +161,30 @@ class Function:
         # would keep the graph alive until the garbage collector ran)
         ctx._relink = (cls, outs, tensor_positions, inputs, name, attached)
         return tuple(result) if is_tuple else result[0]
+
+
+def _attach_tangents(cls, ctx, result, tangents, args):
+    """Gives the Function's outputs the tangents its ``jvp`` computes (its
+    ops do not propagate tangents themselves; ``ctx.saved_tensors`` there
+    are those of ``save_for_forward``, as in PyTorch)."""
+    from .forward_ad import fwd_grad_disabled
+
+    ctx._in_jvp = True
+    try:
+        with fwd_grad_disabled():
+            products = cls.jvp(ctx, *tangents)
+    finally:
+        ctx._in_jvp = False
+    outs = result if isinstance(result, tuple) else (result,)
+    if not isinstance(products, tuple):
+        products = (products,)
+    if len(products) != len(outs):
+        raise RuntimeError(f"{cls.__name__}.jvp: expected {len(outs)} tangents (one per output), got {len(products)}")
+    for o, t in zip(outs, products):
+        if isinstance(o, Tensor) and t is not None and o.dtype.is_floating_point:
+            if tuple(t.shape) != tuple(o.shape):
+                raise RuntimeError(f"{cls.__name__}.jvp: the tangent of an output of size {list(o.shape)} has size {list(t.shape)}")
+            _native._set_result_tangent(o, t, [a for a in args if isinstance(a, Tensor)])
 
 
 def _user_backward(cls, ctx, outs, k, tensor_positions):

@@ -20,54 +20,89 @@ def _outputs(func, inputs):
 
 # PyTorch's extra checks that autorust does not perform: asking for one
 # raises rather than passing without it
-_UNSUPPORTED_CHECKS = ("check_grad_dtypes", "check_batched_grad", "check_batched_forward_grad", "check_forward_ad")
+_UNSUPPORTED_CHECKS = ("check_grad_dtypes", "check_batched_grad", "check_batched_forward_grad")
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0, check_undefined_grad=True,
-              check_backward_ad=True, fast_mode=False, **checks):
+              check_backward_ad=True, check_forward_ad=False, fast_mode=False, **checks):
     """Every Jacobian entry of ``func`` at ``inputs`` against central
-    differences. ``nondet_tol`` and ``fast_mode`` change nothing here (the
-    backward is deterministic, and the full Jacobian is always compared);
-    ``check_undefined_grad`` is PyTorch's check that a backward accepts
-    undefined output gradients, which autorust always materialises."""
+    differences: the reverse-mode one (``check_backward_ad``) and the
+    forward-mode one (``check_forward_ad``). ``nondet_tol`` and
+    ``fast_mode`` change nothing here (the derivatives are deterministic,
+    and the full Jacobian is always compared); ``check_undefined_grad`` is
+    PyTorch's check that a backward accepts undefined output gradients,
+    which autorust always materialises."""
     for name, value in checks.items():
         if name not in _UNSUPPORTED_CHECKS:
             raise TypeError(f"gradcheck() got an unexpected keyword argument '{name}'")
         if value:
             raise NotImplementedError(f"gradcheck: {name}=True is not supported by autorust")
-    if not check_backward_ad:
+    if not (check_backward_ad or check_forward_ad):
         return True
     inputs = inputs if isinstance(inputs, tuple) else (inputs,)
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     outs = _outputs(func, inputs)
     for o_idx, out in enumerate(outs):
-        flat_n = out.numel()
         for i in diff:
-            x = inputs[i]
-            numerical = np.zeros((x.numel(), flat_n))
-            base = x.detach().clone()
-            for k in range(x.numel()):
-                vals = []
-                for sign in (1, -1):
-                    pert = base.clone().reshape(-1)
-                    pert[k] = pert[k] + sign * eps
-                    args = list(inputs)
-                    args[i] = pert.reshape(*x.shape)
-                    with no_grad():
-                        vals.append(_outputs(func, args)[o_idx].detach().numpy().reshape(-1).astype(np.float64))
-                numerical[k] = (vals[0] - vals[1]) / (2 * eps)
-            analytical = np.zeros((x.numel(), flat_n))
-            for j in range(flat_n):
-                g = _native.grad([out.reshape(-1)[j]], [x], None, True, False, True, False)[0]
-                if g is not None:
-                    analytical[:, j] = g.detach().numpy().reshape(-1)
-            if not np.allclose(analytical, numerical, rtol=rtol, atol=atol):
-                if raise_exception:
-                    raise GradcheckError(
-                        f"Jacobian mismatch for output {o_idx} with respect to input {i},\nnumerical:{numerical}\nanalytical:{analytical}\n"
-                    )
-                return False
+            numerical = _numerical_jacobian(func, inputs, i, o_idx, out.numel(), eps)
+            checks = []
+            if check_backward_ad:
+                checks.append(("Jacobian mismatch", _reverse_jacobian(out, inputs[i])))
+            if check_forward_ad:
+                checks.append(("Jacobian computed with forward mode mismatch", _forward_jacobian(func, inputs, i, o_idx, out.numel())))
+            for what, analytical in checks:
+                if not np.allclose(analytical, numerical, rtol=rtol, atol=atol):
+                    if raise_exception:
+                        raise GradcheckError(f"{what} for output {o_idx} with respect to input {i},\nnumerical:{numerical}\nanalytical:{analytical}\n")
+                    return False
     return True
+
+
+def _numerical_jacobian(func, inputs, i, o_idx, n_out, eps):
+    """Row k: the central difference of output ``o_idx`` along element k of input i."""
+    x = inputs[i]
+    numerical = np.zeros((x.numel(), n_out))
+    base = x.detach().clone()
+    for k in range(x.numel()):
+        vals = []
+        for sign in (1, -1):
+            pert = base.clone().reshape(-1)
+            pert[k] = pert[k] + sign * eps
+            args = list(inputs)
+            args[i] = pert.reshape(*x.shape)
+            with no_grad():
+                vals.append(_outputs(func, args)[o_idx].detach().numpy().reshape(-1).astype(np.float64))
+        numerical[k] = (vals[0] - vals[1]) / (2 * eps)
+    return numerical
+
+
+def _reverse_jacobian(out, x):
+    """Column j: the gradient of output element j (one backward each)."""
+    analytical = np.zeros((x.numel(), out.numel()))
+    for j in range(out.numel()):
+        g = _native.grad([out.reshape(-1)[j]], [x], None, True, False, True, False)[0]
+        if g is not None:
+            analytical[:, j] = g.detach().numpy().reshape(-1)
+    return analytical
+
+
+def _forward_jacobian(func, inputs, i, o_idx, n_out):
+    """Row k: the tangent of output ``o_idx`` when element k of input i has
+    tangent one (one forward-mode evaluation each)."""
+    from . import forward_ad
+
+    x = inputs[i]
+    analytical = np.zeros((x.numel(), n_out))
+    for k in range(x.numel()):
+        direction = x.detach().new_zeros(x.shape).reshape(-1)
+        direction[k] = 1.0
+        with forward_ad.dual_level():
+            args = list(inputs)
+            args[i] = forward_ad.make_dual(x.detach(), direction.reshape(x.shape))
+            tangent = forward_ad.unpack_dual(_outputs(func, args)[o_idx]).tangent
+            if tangent is not None:
+                analytical[k] = tangent.detach().numpy().reshape(-1)
+    return analytical
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):

@@ -183,8 +183,9 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
-    """The Jacobian, as ``jacrev`` computes it (the values are the same;
-    autorust has no forward-mode AD)."""
+    """The Jacobian, computed as ``jacrev`` computes it (the values are the
+    same; one reverse pass per output element, where forward mode would
+    take one pass per input element)."""
     return jacrev(func, argnums, has_aux=has_aux)
 
 

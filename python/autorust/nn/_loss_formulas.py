@@ -15,13 +15,20 @@ def _pair_loss(name, loss, input, target, gradient, formula):
     function of the incoming gradient, PyTorch's derivative formula written
     in ops, with input and target saved and version-checked; otherwise the
     composition's own chain rule."""
-    if not (formula and _native.is_grad_enabled() and (input.requires_grad or target.requires_grad)):
+    if not (formula and _native._needs_node([input, target])):
         return composite(name, loss, input, target)
     from .._grad_mode import no_grad
 
     with no_grad():
         value = loss(input, target)
     return _native._custom_node(value, [input, target], gradient(), name, saved=[input, target])
+
+
+def _wanted(t):
+    """Whether a formula must give ``t`` a gradient: it requires grad, or
+    it carries a forward-AD tangent (whose product is computed through
+    this formula, see src/forward_ad.rs)."""
+    return t.requires_grad or _native._has_tangent(t)
 
 
 def _mse_gradient(input, target, reduction):
@@ -33,7 +40,7 @@ def _mse_gradient(input, target, reduction):
 
     def gradient(g):
         to_input = (input - target) * norm * g
-        return (to_input, -to_input if target.requires_grad else None)
+        return (to_input, -to_input if _wanted(target) else None)
 
     return gradient
 
@@ -48,8 +55,8 @@ def _bce_with_logits_gradient(input, target, reduction):
     mean = reduction == "mean" and n > 0
 
     def gradient(g):
-        to_input = (input.sigmoid() - target) * g if input.requires_grad else None
-        to_target = (-input) * g if target.requires_grad else None
+        to_input = (input.sigmoid() - target) * g if _wanted(input) else None
+        to_target = (-input) * g if _wanted(target) else None
         if mean:
             to_input = None if to_input is None else to_input / n
             to_target = None if to_target is None else to_target / n
@@ -92,7 +99,7 @@ def _piecewise_gradient(kind, input, target, reduction, threshold, edge, inside)
         x = input - target
         e = edge(g, norm)
         to_input = _native.where(x <= -threshold, -e, _native.where(x >= threshold, e, inside(x, g, norm)))
-        return (to_input, -to_input if target.requires_grad else None)
+        return (to_input, -to_input if _wanted(target) else None)
 
     return gradient
 
@@ -105,7 +112,7 @@ def _fast_gradient(kind, input, target, g, norm, threshold):
         return None
     x, y, norm, threshold = input.detach(), target.detach(), float(norm), float(threshold)
     to_input = _native._pair_loss_gradient(kind, x, y, g, norm, threshold)
-    if to_input is None or not target.requires_grad:
+    if to_input is None or not _wanted(target):
         return None if to_input is None else (to_input, None)
     # PyTorch runs the same backward with the operands swapped for the
     # target (not a negation: where they are equal, both zeros take the

@@ -3,7 +3,7 @@ not generated ones, recorded under PyTorch like the generated families.
 Most set `R`; the program then observes `R` and its printed repr, so
 PyTorch's printing is checked as well as its values."""
 
-from . import func_transforms, graph_api, layers, nn_optim_data, optim_linalg, tensor_ops
+from . import forward_ad, func_transforms, graph_api, layers, nn_optim_data, optim_linalg, tensor_ops
 
 OBSERVE_R = "rec(R, repr(R))"
 
@@ -18,4 +18,5 @@ def programs():
     out += [(f"tensor layout {i}", [code, OBSERVE_R]) for i, code in enumerate(tensor_ops.LAYOUT_SNIPPETS)]
     out += graph_api.programs()
     out += func_transforms.programs()
+    out += forward_ad.programs()
     return out
