@@ -36,6 +36,25 @@ enum Value {
     },
 }
 
+impl Value {
+    /// What is kept of `original` once a pack hook made `packed` of it.
+    fn packed(packed: Arc<dyn Packed>, original: &Tensor, is_output: bool) -> Value {
+        let leaf = (!is_output && original.is_leaf() && original.requires_grad())
+            .then(|| Arc::downgrade(&original.0));
+        Value::Packed {
+            packed,
+            grad_fn: if is_output {
+                None
+            } else {
+                original.grad_fn().map(Arc::new)
+            },
+            leaf,
+            storage: Arc::downgrade(&original.view_guard().storage),
+            what: describe(original),
+        }
+    }
+}
+
 impl Saved {
     pub fn input(t: &Tensor) -> Saved {
         Saved::new(t.clone(), t, false)
@@ -47,27 +66,29 @@ impl Saved {
         let version = original.version();
         let value = match crate::saved_hooks::pack(&kept) {
             None => Value::Kept(kept),
-            Some(packed) => {
-                let leaf = (!is_output && original.is_leaf() && original.requires_grad())
-                    .then(|| Arc::downgrade(&original.0));
-                Value::Packed {
-                    packed,
-                    grad_fn: if is_output {
-                        None
-                    } else {
-                        original.grad_fn().map(Arc::new)
-                    },
-                    leaf,
-                    storage: Arc::downgrade(&original.view_guard().storage),
-                    what: describe(original),
-                }
-            }
+            Some(packed) => Value::packed(packed, original, is_output),
         };
         Saved {
             value,
             version,
             is_output,
         }
+    }
+
+    /// This saved tensor handed to `packer` now (`SavedTensor.register_hooks`:
+    /// the pack hook runs at once, the unpack hook at each use). Refused
+    /// for one that already went through hooks, as PyTorch refuses it.
+    pub fn with_hooks(&self, packer: &dyn crate::saved_hooks::Packer) -> Result<Saved> {
+        let Value::Kept(t) = &self.value else {
+            return Err(Error::Runtime("Calling register_hooks on a saved tensor whose hooks have already been set. Hint: only one pair of hooks is allowed at a time.".into()));
+        };
+        // the kept tensor is the input itself (an output is kept detached)
+        let packed = packer.pack(t)?;
+        Ok(Saved {
+            value: Value::packed(packed, t, self.is_output),
+            version: self.version,
+            is_output: self.is_output,
+        })
     }
     /// Saved as an output of its node (PyTorch's `result`), not an input.
     pub fn is_output(&self) -> bool {

@@ -143,6 +143,68 @@ impl PyNode {
             }
         }
     }
+    /// Whether `_raw_saved_<name>` exists: PyTorch's node has the name (a
+    /// node whose saved tensors were freed keeps its names: any is accepted).
+    fn _has_saved(&self, name: &str) -> bool {
+        let a = ARENA.lock();
+        a.get(self.r.id()).is_some_and(|node| {
+            node.released
+                || crate::saved_names::saved_by_name(&node.rule)
+                    .iter()
+                    .any(|(n, _)| *n == name)
+        })
+    }
+    /// `grad_fn._raw_saved_<name>.register_hooks(pack, unpack)`: the saved
+    /// tensor goes through `pack` now and through `unpack` at each use.
+    fn _register_saved_hooks(
+        &self,
+        name: &str,
+        pack: Py<PyAny>,
+        unpack: Py<PyAny>,
+    ) -> PyResult<()> {
+        let freed = || {
+            pyo3::exceptions::PyRuntimeError::new_err("Calling register_hooks on a saved tensor after it has been freed. Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved variables after calling backward.")
+        };
+        let find = |rule: &Rule| {
+            crate::saved_names::saved_by_name(rule)
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, s)| s.cloned())
+        };
+        let saved = {
+            let a = ARENA.lock();
+            let node = a.get(self.r.id()).ok_or_else(freed)?;
+            if node.released {
+                return Err(freed());
+            }
+            find(&node.rule)
+        };
+        let Some(saved) = saved else {
+            return Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                "no saved tensor '{name}'"
+            )));
+        };
+        let Some(saved) = saved else {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "Calling register_hooks on a saved tensor with value None is forbidden",
+            ));
+        };
+        // the pack hook runs without the arena lock (it may run ops)
+        let packer = super::saved_hooks::python_packer(pack, unpack);
+        let hooked = saved.with_hooks(&packer)?;
+        let mut a = ARENA.lock();
+        let node = a
+            .get_mut(self.r.id())
+            .filter(|n| !n.released)
+            .ok_or_else(freed)?;
+        if let Some((_, Some(slot))) = crate::saved_names::saved_by_name_mut(&mut node.rule)
+            .into_iter()
+            .find(|(n, _)| *n == name)
+        {
+            *slot = hooked;
+        }
+        Ok(())
+    }
     /// Takes hook `hook_id` off the node whose `__hash__` is `key`: a hook's
     /// handle keeps only the key, so it does not keep the node alive (a
     /// node freed meanwhile has another generation: nothing happens).

@@ -49,6 +49,14 @@ impl Packed for PythonPacked {
     }
 }
 
+/// `pack`/`unpack` as a packer for one saved tensor (`SavedTensor.register_hooks`).
+pub fn python_packer(pack: Py<PyAny>, unpack: Py<PyAny>) -> impl crate::saved_hooks::Packer {
+    PythonPacker {
+        pack,
+        unpack: Arc::new(unpack),
+    }
+}
+
 /// Installs `pack`/`unpack` as the innermost pair on this thread.
 #[pyfunction]
 pub fn _push_saved_tensors_hooks(pack: Py<PyAny>, unpack: Py<PyAny>) {

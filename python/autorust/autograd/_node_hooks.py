@@ -15,6 +15,7 @@ from ._tensor_identity import remember
 Node = _native.Node
 
 _SAVED = "_saved_"
+_RAW_SAVED = "_raw_saved_"
 
 
 class _NodeHookStore:
@@ -43,7 +44,25 @@ def register_hook(self, fn):
     return RemovableHandle(_NodeHookStore(self), id=self._register_hook(fn))
 
 
+class SavedTensor:
+    """``grad_fn._raw_saved_<name>``: one tensor a node saved, to give its
+    own pack/unpack pair (``register_hooks``)."""
+
+    def __init__(self, node, name):
+        self._node = node
+        self._name = name
+
+    def register_hooks(self, pack_hook, unpack_hook):
+        """``pack_hook(tensor)`` runs now, ``unpack_hook(packed)`` each time
+        the tensor is used (by the backward, or ``grad_fn._saved_<name>``)."""
+        if not callable(pack_hook) or not callable(unpack_hook):
+            raise TypeError("register_hooks(): incompatible function arguments: expected two callables (pack_hook, unpack_hook)")
+        self._node._register_saved_hooks(self._name, pack_hook, unpack_hook)
+
+
 def _saved_attribute(self, name):
+    if name.startswith(_RAW_SAVED) and self._has_saved(name[len(_RAW_SAVED) :]):
+        return SavedTensor(self, name[len(_RAW_SAVED) :])
     if name.startswith(_SAVED):
         known, value = self._saved(name[len(_SAVED) :])
         if known:

@@ -194,15 +194,46 @@ def hessian(func, argnums=0):
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
-    """(func(*primals), J @ tangents) by the double-vjp construction: the
-    vjp is linear in its cotangent, so differentiating it with respect to
-    the cotangent, along the tangents, gives the Jacobian-vector product."""
-    from .. import autograd, zeros_like
+    """(func(*primals), J @ tangents), in forward mode: the primals become
+    dual tensors in a dual level of its own. Inside a level already open
+    (a jvp of a jvp, or the caller's ``dual_level``), by the double-vjp
+    construction instead."""
+    from ..autograd import forward_ad
 
     if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be tuples")  # noqa: TRY004  (PyTorch's exception type)
-    if len(primals) != len(tangents):
+    primal_leaves, spec = tree_flatten(list(primals))
+    tangent_leaves, tangent_spec = tree_flatten(list(tangents))
+    if len(primals) != len(tangents) or len(primal_leaves) != len(tangent_leaves):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python structure")
+    for p, t in zip(primal_leaves, tangent_leaves):
+        if not isinstance(p, Tensor) or not isinstance(t, Tensor):
+            raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to only contain Tensors")  # noqa: TRY004  (PyTorch's exception type)
+        if tuple(p.shape) != tuple(t.shape):
+            raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to have the same shape, got {list(p.shape)} and {list(t.shape)}")
+    if forward_ad._current_level >= 0:
+        return _jvp_by_double_vjp(func, primals, tangents, has_aux)
+    from .. import zeros_like
+
+    with forward_ad.dual_level():
+        duals = [forward_ad.make_dual(p, t) for p, t in zip(primal_leaves, tangent_leaves)]
+        out, aux = _split_aux(func(*tree_unflatten(duals, spec)), has_aux, "jvp")
+        out_leaves, out_spec = tree_flatten(out)
+        values, products = [], []
+        for o in out_leaves:
+            value, product = forward_ad.unpack_dual(o)
+            values.append(value)
+            products.append(zeros_like(value) if product is None else product)
+    result = (tree_unflatten(values, out_spec), tree_unflatten(products, out_spec))
+    return (*result, aux) if has_aux else result
+
+
+def _jvp_by_double_vjp(func, primals, tangents, has_aux):
+    """``jvp`` by the double-vjp construction: the vjp is linear in its
+    cotangent, so differentiating it with respect to the cotangent, along
+    the tangents, gives the Jacobian-vector product."""
+    from .. import autograd, zeros_like
+
     with enable_grad():
         inputs = _Inputs(primals, tuple(range(len(primals))), "jvp(f, primals, tangents)")
         out, aux = _split_aux(func(*inputs.args), has_aux, "jvp")
