@@ -204,7 +204,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be tuples")  # noqa: TRY004  (PyTorch's exception type)
     primal_leaves, spec = tree_flatten(list(primals))
     tangent_leaves, tangent_spec = tree_flatten(list(tangents))
-    if len(primals) != len(tangents) or len(primal_leaves) != len(tangent_leaves):
+    if len(primals) != len(tangents) or tangent_spec != spec:
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python structure")
     for p, t in zip(primal_leaves, tangent_leaves):
         if not isinstance(p, Tensor) or not isinstance(t, Tensor):
