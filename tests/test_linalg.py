@@ -93,3 +93,25 @@ def test_cross_without_dim_warns_once_as_pytorch():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(a.cross(b).numpy(), [0.0, 0.0, -1.0])  # once per process
         torch.cross(a, b, dim=0)
+
+
+def test_second_derivatives_of_eigh_match_finite_differences():
+    # its backward is written in tensor ops of the saved outputs, so it
+    # differentiates again: checked against finite differences of the first
+    a = torch.tensor(np.random.default_rng(3).standard_normal((3, 3)), dtype=torch.float64, requires_grad=True)
+
+    def fn(m):
+        values, vectors = torch.linalg.eigh(m + m.mT)
+        return values * 2 + vectors.abs().sum(0)
+
+    assert torch.autograd.gradgradcheck(fn, (a,))
+
+
+def test_a_second_derivative_of_svdvals_raises_rather_than_reading_zero():
+    # its backward holds U and V as constants: a derivative through it
+    # would miss their dependence on A
+    a = torch.tensor(np.random.default_rng(3).standard_normal((3, 3)), dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(torch.linalg.svdvals, (a,))
+    (g,) = torch.autograd.grad(torch.linalg.svdvals(a).sum(), a, create_graph=True)
+    with pytest.raises(RuntimeError, match="linalg_svdvals_backward"):
+        g.sum().backward()

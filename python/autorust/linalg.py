@@ -309,8 +309,13 @@ class _Svdvals(Function):
     @staticmethod
     def backward(ctx, g):
         (A,) = ctx.saved_tensors
-        # d s_i = u_i^T dA v_i, in tensor ops (differentiable in g)
-        return (_back(ctx.u, A) * g.unsqueeze(-2)) @ _back(ctx.vt, A)
+        # d s_i = u_i^T dA v_i, in tensor ops (linear in g: forward AD
+        # transposes it). U and V are constants here, so its derivative in A
+        # would read as zero: a next order through it raises instead
+        grad = (_back(ctx.u, A) * g.unsqueeze(-2)) @ _back(ctx.vt, A)
+        if _native.is_grad_enabled() and not _native._transposing():
+            grad = _native._not_implemented(grad, [A, g], "linalg_svdvals_backward")
+        return grad
 
 
 class _ForwardOnly(Function):

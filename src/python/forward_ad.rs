@@ -91,3 +91,11 @@ pub fn _needs_node(inputs: &Bound<'_, PyAny>) -> PyResult<bool> {
 pub fn _has_tangent(t: PyRef<'_, PyTensor>) -> bool {
     forward_ad::tangent_of(&t.t).is_some()
 }
+
+/// Whether forward AD is transposing a backward on this thread (see
+/// `forward_ad::transposing`): a backward that refuses its next order
+/// (a NotImplemented link) must not refuse this.
+#[pyfunction]
+pub fn _transposing() -> bool {
+    forward_ad::transposing()
+}

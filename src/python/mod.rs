@@ -106,6 +106,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forward_ad::_is_fwd_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(forward_ad::_needs_node, m)?)?;
     m.add_function(wrap_pyfunction!(forward_ad::_has_tangent, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_ad::_transposing, m)?)?;
     m.add_function(wrap_pyfunction!(saved_hooks::_pop_saved_tensors_hooks, m)?)?;
     m.add_function(wrap_pyfunction!(_set_rng_state_words, m)?)?;
     m.add_function(wrap_pyfunction!(cat, m)?)?;
