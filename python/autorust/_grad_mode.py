@@ -1,13 +1,11 @@
 """Grad-mode context managers and decorators: no_grad, enable_grad,
 set_grad_enabled, inference_mode."""
 
-import functools
-import inspect
-
 from . import _native
+from ._decorator_context import DecoratorContext
 
 
-class _GradModeContext:
+class _GradModeContext(DecoratorContext):
     """Works as ``with ctx:``, ``@ctx()`` and ``@ctx``."""
 
     _mode = False
@@ -27,27 +25,6 @@ class _GradModeContext:
     def __exit__(self, *exc):
         _native.set_grad_enabled(self._prev)
         return False
-
-    def clone(self):
-        return self.__class__()
-
-    def __call__(self, func):
-        if inspect.isgeneratorfunction(func):
-
-            @functools.wraps(func)
-            def gen_wrapper(*args, **kwargs):
-                gen = func(*args, **kwargs)
-                with self.clone():
-                    yield from gen
-
-            return gen_wrapper
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with self.clone():
-                return func(*args, **kwargs)
-
-        return wrapper
 
 
 class no_grad(_GradModeContext):

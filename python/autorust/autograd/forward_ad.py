@@ -11,6 +11,7 @@ PyTorch, one level exists at a time, and leaving it drops every tangent.
 from collections import namedtuple
 
 from .. import _native
+from .._decorator_context import DecoratorContext
 from ._tensor_identity import remember
 
 __all__ = ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual"]
@@ -93,7 +94,7 @@ def unpack_dual(tensor, *, level=None):
     return UnpackedDualTensor(primal, remember(tangent))
 
 
-class dual_level:
+class dual_level(DecoratorContext):
     """``with dual_level():`` (or as a decorator): the forward-AD level for
     the block; its tangents are dropped when the block ends."""
 
@@ -103,16 +104,6 @@ class dual_level:
     def __exit__(self, *exc):
         exit_dual_level()
         return False
-
-    def __call__(self, func):
-        import functools
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return func(*args, **kwargs)
-
-        return wrapper
 
 
 def _tangents_of(args):

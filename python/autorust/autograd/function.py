@@ -11,6 +11,7 @@ import functools
 
 from .. import _native
 from .._grad_mode import no_grad
+from .forward_ad import _tangents_of, fwd_grad_disabled
 
 Tensor = _native.Tensor
 
@@ -108,8 +109,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .forward_ad import _tangents_of, fwd_grad_disabled
-
         # under forward AD the forward runs without propagating tangents,
         # and the class's jvp gives the outputs theirs (as PyTorch does)
         tangents = _tangents_of(args)
@@ -167,8 +166,6 @@ def _attach_tangents(cls, ctx, result, tangents, args):
     """Gives the Function's outputs the tangents its ``jvp`` computes (its
     ops do not propagate tangents themselves; ``ctx.saved_tensors`` there
     are those of ``save_for_forward``, as in PyTorch)."""
-    from .forward_ad import fwd_grad_disabled
-
     ctx._in_jvp = True
     try:
         with fwd_grad_disabled():
