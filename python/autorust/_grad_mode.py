@@ -20,7 +20,6 @@ class _GradModeContext(DecoratorContext):
 
     def __enter__(self):
         self._prev = _native.set_grad_enabled(self._mode)
-        return None
 
     def __exit__(self, *exc):
         _native.set_grad_enabled(self._prev)
