@@ -48,7 +48,7 @@ def test_values_and_gradients(name, fn, inputs, ref):
         np.testing.assert_allclose(t.grad.numpy(), finite_difference(fn, inputs, k, w), rtol=1e-5, atol=1e-6)
 
 
-def test_forward_only_factorisations_and_errors():
+def test_factorisations_and_errors():
     x = torch.tensor(M)
     u, s, vh = torch.linalg.svd(x)
     np.testing.assert_allclose((u * s) @ vh, M, atol=1e-12)
@@ -57,9 +57,6 @@ def test_forward_only_factorisations_and_errors():
     np.testing.assert_allclose(torch.linalg.pinv(torch.tensor(B)).numpy(), np.linalg.pinv(B), atol=1e-12)
     U, S, V = torch.svd(x)  # the old API returns V
     np.testing.assert_allclose((U * S) @ V.t(), M, atol=1e-12)
-    y = torch.tensor(M, requires_grad=True)
-    with pytest.raises(RuntimeError, match="derivative of linalg.svd is not implemented"):
-        torch.linalg.svd(y).U.sum().backward()
     with pytest.raises(RuntimeError, match="singular"):
         torch.linalg.inv(torch.ones(2, 2))
     with pytest.raises(RuntimeError, match="not positive-definite"):
@@ -107,11 +104,63 @@ def test_second_derivatives_of_eigh_match_finite_differences():
     assert torch.autograd.gradgradcheck(fn, (a,))
 
 
-def test_a_second_derivative_of_svdvals_raises_rather_than_reading_zero():
-    # its backward holds U and V as constants: a derivative through it
-    # would miss their dependence on A
-    a = torch.tensor(np.random.default_rng(3).standard_normal((3, 3)), dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(torch.linalg.svdvals, (a,))
-    (g,) = torch.autograd.grad(torch.linalg.svdvals(a).sum(), a, create_graph=True)
-    with pytest.raises(RuntimeError, match="linalg_svdvals_backward"):
-        g.sum().backward()
+def test_svd_differentiates_twice_against_finite_differences():
+    # singular vectors through sign-invariant functions; tall, wide, batched
+    rng = np.random.default_rng(3)
+    for shape in [(4, 3), (3, 5), (2, 3, 3)]:
+        a = torch.tensor(rng.standard_normal(shape), dtype=torch.float64, requires_grad=True)
+
+        def fn(m):
+            u, s, vh = torch.linalg.svd(m, full_matrices=False)
+            return (u ** 2 * 1.5).sum(-1).sum() + (vh ** 2).sum(-2)[..., 0].sum() + (s ** 3).sum()
+
+        assert torch.autograd.gradcheck(fn, (a,))
+        assert torch.autograd.gradgradcheck(fn, (a,))
+        assert torch.autograd.gradgradcheck(torch.linalg.svdvals, (a,))
+
+
+def test_qr_and_pinv_differentiate_twice_against_finite_differences():
+    rng = np.random.default_rng(4)
+    for shape in [(4, 3), (3, 5), (3, 3)]:
+        a = torch.tensor(rng.standard_normal(shape), dtype=torch.float64, requires_grad=True)
+
+        def qr_fn(m):
+            q, r = torch.linalg.qr(m)
+            return (q * q.abs()).sum() + (r ** 2).sum()
+
+        assert torch.autograd.gradcheck(qr_fn, (a,))
+        assert torch.autograd.gradgradcheck(qr_fn, (a,))
+        assert torch.autograd.gradcheck(torch.linalg.pinv, (a,))
+        assert torch.autograd.gradgradcheck(torch.linalg.pinv, (a,))
+
+
+def test_pinv_and_matrix_rank_honour_their_tolerances():
+    # diag(4, 1, 0.01): each tolerance drops a different number of values
+    a = torch.tensor(np.diag([4.0, 1.0, 0.01]), dtype=torch.float64)
+    assert np.allclose(torch.linalg.pinv(a).numpy(), np.diag([0.25, 1.0, 100.0]))
+    assert np.allclose(torch.linalg.pinv(a, atol=0.5).numpy(), np.diag([0.25, 1.0, 0.0]))
+    assert np.allclose(torch.linalg.pinv(a, rtol=0.5).numpy(), np.diag([0.25, 0.0, 0.0]))
+    assert np.allclose(torch.linalg.pinv(a, hermitian=True, atol=0.5).numpy(), np.diag([0.25, 1.0, 0.0]))
+    assert np.allclose(torch.pinverse(a, rcond=0.5).numpy(), np.diag([0.25, 0.0, 0.0]))
+    assert [torch.linalg.matrix_rank(a, **kw).item() for kw in ({}, {"atol": 0.5}, {"rtol": 0.5}, {"hermitian": True, "atol": 2.0})] == [3, 2, 1, 1]
+
+
+def test_legacy_svd_without_vectors_gives_zero_filled_factors():
+    x = torch.tensor(np.random.default_rng(5).standard_normal((4, 3)), requires_grad=True)
+    u, s, v = torch.svd(x, compute_uv=False)
+    assert tuple(u.shape) == (4, 4) and tuple(v.shape) == (3, 3) and not u.any() and not v.any()
+    assert np.allclose(s.detach().numpy(), np.linalg.svd(x.detach().numpy(), compute_uv=False))
+    s.sum().backward()
+    u, _, vh = np.linalg.svd(x.detach().numpy(), full_matrices=False)
+    assert np.allclose(x.grad.numpy(), u @ vh)
+
+
+def test_qr_refuses_the_derivatives_pytorch_refuses():
+    x = torch.tensor(np.random.default_rng(6).standard_normal((4, 3)), requires_grad=True)
+    _, r = torch.linalg.qr(x, mode="r")
+    with pytest.raises(RuntimeError, match="mode='r'"):
+        r.sum().backward()
+    q, r = torch.linalg.qr(x, mode="complete")
+    with pytest.raises(RuntimeError, match="mode='complete' and nrows > ncols"):
+        (q.sum() + r.sum()).backward()
+

@@ -297,7 +297,7 @@ def cholesky(self, upper=False):
 
 
 def pinverse(self, rcond=1e-15):
-    return _linalg().pinv(self)
+    return _linalg().pinv(self, rtol=rcond)
 
 
 def matrix_power(self, n):
@@ -308,6 +308,11 @@ def svd(self, some=True, compute_uv=True):
     """The old torch.svd: (U, S, V) with V, not V^H."""
     from . import return_types
 
+    if not compute_uv:
+        # PyTorch: zero-filled U (m x m) and V (n x n), whatever `some` says
+        m, n = self.shape[-2], self.shape[-1]
+        S = _linalg().svdvals(self)
+        return return_types.svd_legacy(self.new_zeros(*self.shape[:-2], m, m), S, self.new_zeros(*self.shape[:-2], n, n))
     U, S, Vh = _linalg().svd(self, full_matrices=not some)
     return return_types.svd_legacy(U, S, Vh.transpose(-2, -1))
 

@@ -6,8 +6,8 @@ derivative). The factorisations run in NumPy on the host in float64 (a
 readback for GPU tensors; the results return to the input's device and
 dtype) and differentiate through ``autograd.Function`` with the standard
 matrix-calculus formulas, written in tensor ops: inv, det, slogdet, solve,
-cholesky, eigh/eigvalsh and svdvals have gradients; the factors of qr, svd
-and pinv are forward only (their backward raises a clear error).
+cholesky, eigh/eigvalsh, svd/svdvals and qr have gradients, and pinv
+differentiates through its SVD, as PyTorch's composite does.
 """
 
 import numbers
@@ -296,41 +296,131 @@ class _Eigh(Function):
         return V @ inner @ Vt, None
 
 
-class _Svdvals(Function):
-    _jvp_from_backward = True
-
-    @staticmethod
-    def forward(ctx, A):
-        u, s, vt = np.linalg.svd(_host(A), full_matrices=False)
-        ctx.u, ctx.vt = u, vt
-        ctx.save_for_backward(A)
-        return _back(s, A)
-
-    @staticmethod
-    def backward(ctx, g):
-        (A,) = ctx.saved_tensors
-        # d s_i = u_i^T dA v_i, in tensor ops (linear in g: forward AD
-        # transposes it). U and V are constants here, so its derivative in A
-        # would read as zero: a next order through it raises instead
-        grad = (_back(ctx.u, A) * g.unsqueeze(-2)) @ _back(ctx.vt, A)
-        if _native.is_grad_enabled() and not _native._transposing():
-            grad = _native._not_implemented(grad, [A, g], "linalg_svdvals_backward")
-        return grad
-
-
-class _ForwardOnly(Function):
-    """A factorisation whose gradient autorust does not provide."""
+class _Svd(Function):
+    """A = U diag(S) Vh. The outputs are saved, so that under create_graph
+    the backward (tensor ops) differentiates through them again."""
 
     _jvp_from_backward = True
 
     @staticmethod
-    def forward(ctx, A, name, fn):
-        ctx.name = name
-        return tuple(_back(r, A) for r in fn(_host(A)))
+    def forward(ctx, A, full_matrices):
+        u, s, vh = np.linalg.svd(_host(A), full_matrices=full_matrices)
+        U, S, Vh = _back(u, A), _back(s, A), _back(vh, A)
+        ctx.full_matrices = full_matrices
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(U, S, Vh)
+        return U, S, Vh
 
     @staticmethod
-    def backward(ctx, *grads):
-        raise RuntimeError(f"the derivative of linalg.{ctx.name} is not implemented in autorust (use eigh, svdvals, solve or cholesky, which have gradients)")
+    def backward(ctx, gU, gS, gVh):
+        U, S, Vh = ctx.saved_tensors
+        if ctx.full_matrices:
+            # the extra columns of U (rows of Vh) are an arbitrary basis of
+            # the complement: they carry nothing about A and are dropped
+            k = S.shape[-1]
+            U, Vh = U[..., :k], Vh[..., :k, :]
+            gU = None if gU is None else gU[..., :k]
+            gVh = None if gVh is None else gVh[..., :k, :]
+        return _svd_backward(gU, gS, gVh, U, S, Vh), None
+
+
+def _svd_backward(gU, gS, gVh, U, S, Vh):
+    """The gradient of A = U diag(S) Vh (reduced factors) for real input,
+    singular values assumed distinct: with E_ij = S_j^2 - S_i^2,
+    gA = U [(skew(U^T gU) S + S skew(Vh gVh^T)) / E + diag(gS)] Vh, plus the
+    parts of gU (gVh) outside the span of U (of V) when A is tall (wide)."""
+    m, n = U.shape[-2], Vh.shape[-1]
+    if gU is None and gVh is None:
+        if gS is None:
+            return None
+        return U @ (gS.unsqueeze(-1) * Vh) if m >= n else (U * gS.unsqueeze(-2)) @ Vh
+    from ._creation import eye
+    from ._dtype import bool_
+
+    def skew(X):
+        return X - _mT(X)
+
+    S2 = S * S
+    diagonal = eye(S.shape[-1], dtype=bool_, device=S.device)
+    E = _native.where(diagonal, 1.0, S2.unsqueeze(-2) - S2.unsqueeze(-1))
+    UhgU = None if gU is None else skew(_mT(U) @ gU)
+    VhgV = None if gVh is None else skew(Vh @ _mT(gVh))
+    if UhgU is not None and VhgV is not None:
+        inner = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+    elif UhgU is not None:
+        inner = (UhgU / E) * S.unsqueeze(-2)
+    else:
+        inner = S.unsqueeze(-1) * (VhgV / E)
+    if gS is not None:
+        inner = inner + gS.diag_embed()
+    if m > n and gU is not None:
+        gUSinv = gU / S.unsqueeze(-2)
+        gA = U @ inner + gUSinv - U @ (_mT(U) @ gUSinv)
+        return gA @ Vh
+    if m < n and gVh is not None:
+        SinvgVh = gVh / S.unsqueeze(-1)
+        gA = inner @ Vh + SinvgVh - (SinvgVh @ _mT(Vh)) @ Vh
+        return U @ gA
+    return U @ (inner @ Vh) if m >= n else (U @ inner) @ Vh
+
+
+class _Qr(Function):
+    """A = Q R (Householder, as LAPACK's); the outputs are saved, as svd's."""
+
+    _jvp_from_backward = True
+
+    @staticmethod
+    def forward(ctx, A, mode):
+        a = _host(A)
+        if mode == "r":
+            Q, R = A.new_zeros(0), _back(np.linalg.qr(a, mode="r"), A)
+        else:
+            q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+            Q, R = _back(q, A), _back(r, A)
+        ctx.mode = mode
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(Q, R)
+        return Q, R
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+        Q, R = ctx.saved_tensors
+        m, n = Q.shape[-2], R.shape[-1]
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        return _qr_backward(gQ, gR, Q, R), None
+
+
+def _qr_backward(gQ, gR, Q, R):
+    """The gradient of A = Q R for real input. Tall or square A: with
+    M = R gR^T - gQ^T Q, gA = (gQ + Q copyltu(M)) R^-T; wide A (Q square):
+    the square part from the strictly lower part of M - M^T, and Q gR."""
+    if gQ is None and gR is None:
+        return None
+    m, n = Q.shape[-2], R.shape[-1]
+    Mt = None  # M^T = gR R^T - Q^T gQ
+    if gR is not None:
+        Mt = gR @ _mT(R)
+    if gQ is not None:
+        Mt = -(_mT(Q) @ gQ) if Mt is None else Mt - _mT(Q) @ gQ
+    if m >= n:
+        upper = Mt.triu()
+        sym = upper + _mT(upper)
+        sym = sym - 0.5 * sym.diagonal(0, -2, -1).diag_embed()
+        gA = Q @ sym
+        if gQ is not None:
+            gA = gA + gQ
+        # X R^T = gA, solved as R X^T = gA^T
+        return _mT(solve(R, _mT(gA)))
+    X = -Mt
+    gA = Q @ (X - _mT(X)).tril()
+    gA = _mT(solve(R[..., :m], _mT(gA)))
+    gA = _native.cat([gA, gA.new_zeros(*gA.shape[:-1], n - m)], -1)
+    if gR is not None:
+        gA = gA + Q @ gR
+    return gA
 
 
 def inv(A):
@@ -443,26 +533,95 @@ def _chain_product(mats, split, i, j):
 
 
 def svdvals(A):
-    return _Svdvals.apply(A)
+    # as PyTorch: the singular values of the full SVD node, whose saved
+    # vectors make the values differentiable to any order
+    return svd(A, full_matrices=False).S
 
 
 def svd(A, full_matrices=True):
     from . import return_types
 
-    return return_types.svd(*_ForwardOnly.apply(A, "svd", lambda a: np.linalg.svd(a, full_matrices=full_matrices)))
+    return return_types.svd(*(_named(t, "LinalgSvdBackward0") for t in _Svd.apply(A, bool(full_matrices))))
 
 
 def qr(A, mode="reduced"):
     from . import return_types
 
-    if mode == "r":
-        r = np.linalg.qr(_host(A), mode="r")
-        return return_types.qr(A.new_zeros(0), _back(r, A))
-    return return_types.qr(*_ForwardOnly.apply(A, "qr", lambda a: np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")))
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'")
+    return return_types.qr(*(_named(t, "LinalgQrBackward0") for t in _Qr.apply(A, mode)))
+
+
+def _tolerances(A, atol, rtol):
+    """PyTorch's defaults: rtol = eps * max(m, n) unless given (or unless a
+    positive atol is given, then 0); atol 0 unless given."""
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else float(np.finfo(_np_dtype(A)).eps) * max(A.shape[-2], A.shape[-1])
+    return (0.0 if atol is None else atol), rtol
+
+
+def _np_dtype(A):
+    return np.float64 if "64" in str(A.dtype) else np.float32
+
+
+def _tolerance_value(x):
+    if isinstance(x, Tensor):
+        if x.numel() != 1:
+            raise NotImplementedError("linalg: a tensor tolerance (one per matrix) is not supported by autorust; pass a float")
+        return float(x.item())
+    return None if x is None else float(x)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
-    return _ForwardOnly.apply(A, "pinv", lambda a: (np.linalg.pinv(a),))[0]
+    """The reciprocals of the singular values above max(atol, rtol *
+    the largest) (eigenvalue magnitudes when hermitian), zero for the rest,
+    as PyTorch's; its gradient is PyTorch's pinv formula."""
+    if A.dim() < 2:
+        raise RuntimeError("linalg.pinv(A): The input tensor A must have at least 2 dimensions.")
+    atol, rtol = _tolerances(A, _tolerance_value(atol), _tolerance_value(rtol))
+    return _named(_Pinv.apply(A, atol, rtol, bool(hermitian)), "LinalgPinvBackward0")
+
+
+class _Pinv(Function):
+    _jvp_from_backward = True
+
+    @staticmethod
+    def forward(ctx, A, atol, rtol, hermitian):
+        a = _host(A)
+        if hermitian:
+            w, v = np.linalg.eigh(a)
+            magnitude = np.abs(w)
+            tol = np.maximum(atol, rtol * magnitude.max(-1, keepdims=True, initial=0.0))
+            inverse = np.where(magnitude > tol, 1.0 / np.where(magnitude > tol, w, 1.0), 0.0)
+            p = (v * inverse[..., None, :]) @ np.swapaxes(v, -1, -2)
+        else:
+            u, sv, vh = np.linalg.svd(a, full_matrices=False)
+            tol = np.maximum(atol, rtol * sv[..., :1])
+            inverse = np.where(sv > tol, 1.0 / np.where(sv > tol, sv, 1.0), 0.0)
+            p = (np.swapaxes(vh, -1, -2) * inverse[..., None, :]) @ np.swapaxes(u, -1, -2)
+        out = _back(p, A)
+        ctx.save_for_backward(A, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        A, P = ctx.saved_tensors
+        return _pinv_backward(g, P, A), None, None, None
+
+
+def _pinv_backward(G, P, A):
+    """The gradient of P = pinv(A) (the rank held fixed):
+    -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A), grouped so
+    that the products are of the smaller side, as PyTorch groups them."""
+    m, n = A.shape[-2], A.shape[-1]
+    Pt, Gt = _mT(P), _mT(G)
+    if m <= n:
+        K = Gt @ P
+        KPt = K @ Pt
+        return -_mT(P @ K) + KPt - (A @ P) @ KPt + (Pt @ P) @ (Gt - K @ A)
+    K = P @ Gt
+    PtK = Pt @ K
+    return -_mT(K @ P) + (Gt - A @ K) @ P @ Pt + PtK - PtK @ P @ A
 
 
 def matrix_power(A, n):
@@ -487,9 +646,18 @@ def matrix_power(A, n):
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    """The number of singular values (eigenvalue magnitudes when hermitian)
+    above max(atol, rtol * the largest), as PyTorch counts them."""
     from ._creation import tensor
 
-    return tensor(np.linalg.matrix_rank(_host(A)), device=A.device)
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_rank: The input tensor A must have at least 2 dimensions.")
+    atol, rtol = _tolerances(A, _tolerance_value(atol), _tolerance_value(rtol))
+    a = _host(A).astype(_np_dtype(A))
+    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    largest = s.max(-1, keepdims=True, initial=0.0)
+    tol = np.maximum(atol, rtol * largest)
+    return tensor((s > tol).sum(-1).astype(np.int64), device=A.device)
 
 
 def cross(input, other, *, dim=-1):

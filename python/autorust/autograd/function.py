@@ -155,6 +155,8 @@ class Function:
                 continue
             attached[id(o)] = k
             result[k] = _native._custom_node(o, inputs, _user_backward(cls, ctx, outs, k, tensor_positions), name)
+            # one node per output here; edges to it show PyTorch's output number
+            _native._set_output_nr(result[k], k)
         # what saved_tensors needs to re-link a saved output: plain data, no
         # reference back to the backward closures (they hold ctx: a cycle
         # would keep the graph alive until the garbage collector ran)
