@@ -417,3 +417,59 @@ def test_copysign_second_order_reaches_both_inputs():
     g = torch.autograd.grad((torch.copysign(x3, x2) * torch.tensor([-0.5, 1.5])).sum(), [x2, x3], create_graph=True)
     g2 = torch.autograd.grad((g[1] * torch.tensor([0.8, 0.5])).sum(), [x2, x3], create_graph=True, allow_unused=True)
     assert g2[0] is not None and g2[0].tolist() == [0.0, 0.0] and g2[1].requires_grad
+
+
+class _TwoOutputs(torch.autograd.Function):
+    calls = []
+
+    @staticmethod
+    def forward(ctx, x, materialize):
+        ctx.set_materialize_grads(materialize)
+        return x * 2, x * 3
+
+    @staticmethod
+    def backward(ctx, g_double, g_triple):
+        _TwoOutputs.calls.append((g_double is None, g_triple is None))
+        total = 0
+        if g_double is not None:
+            total = total + g_double * 2
+        if g_triple is not None:
+            total = total + g_triple * 3
+        return total, None
+
+
+def test_a_function_with_two_outputs_is_one_node_whose_backward_runs_once():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    double, triple = _TwoOutputs.apply(x, True)
+    assert double.grad_fn.name() == triple.grad_fn.name() == "_TwoOutputsBackward"
+    assert (double * 1).grad_fn.next_functions[0][1] == 0 and (triple * 1).grad_fn.next_functions[0][1] == 1
+    _TwoOutputs.calls.clear()
+    (double.sum() + (triple * triple).sum()).backward()
+    assert _TwoOutputs.calls == [(False, False)]
+    assert x.grad.tolist() == [2.0 + 3.0 * 2 * 3.0, 2.0 + 3.0 * 2 * 6.0]
+    # an unused output's gradient: zeros when materialized, None when not
+    for materialize, seen in ((True, (False, False)), (False, (True, False))):
+        _TwoOutputs.calls.clear()
+        _, triple = _TwoOutputs.apply(x, materialize)
+        (g,) = torch.autograd.grad(triple.sum(), x)
+        assert _TwoOutputs.calls == [seen] and g.tolist() == [3.0, 3.0]
+
+
+def test_a_two_output_function_differentiates_twice():
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+
+    class SquareCube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return t * t, t * t * t
+
+        @staticmethod
+        def backward(ctx, g2, g3):
+            (t,) = ctx.saved_tensors
+            return g2 * 2 * t + g3 * 3 * t * t
+
+    square, cube = SquareCube.apply(x)
+    (g,) = torch.autograd.grad(square.sum() + cube.sum(), x, create_graph=True)
+    (gg,) = torch.autograd.grad(g.sum(), x)
+    assert g.tolist() == [2.0 + 3.0, 4.0 + 12.0] and gg.tolist() == [2.0 + 6.0, 2.0 + 12.0]

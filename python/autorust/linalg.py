@@ -55,13 +55,6 @@ def _back(a, like):
     return tensor(np.array(a, order="C"), dtype=like.dtype, device=like.device)
 
 
-def _named(out, name):
-    """``out`` with its node named as PyTorch names the op's node."""
-    if out.grad_fn is not None:
-        _native._set_grad_fn_name(out, name)
-    return out
-
-
 def _square(A, fn):
     if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are {A.shape[-2] if A.dim() >= 2 else ''} by {A.shape[-1]} matrices")
@@ -137,6 +130,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 class _Inv(Function):
     _jvp_from_backward = True
+    _node_name = "LinalgInvExBackward0"
 
     @staticmethod
     def forward(ctx, A):
@@ -156,6 +150,7 @@ class _Inv(Function):
 
 class _Det(Function):
     _jvp_from_backward = True
+    _node_name = "LinalgDetBackward0"
 
     @staticmethod
     def forward(ctx, A):
@@ -188,6 +183,7 @@ class _Det(Function):
 
 class _SlogdetLogabs(Function):
     _jvp_from_backward = True
+    _node_name = "LinalgSlogdetBackward0"
 
     @staticmethod
     def forward(ctx, A):
@@ -231,6 +227,7 @@ class _Solve(Function):
 
 class _Cholesky(Function):
     _jvp_from_backward = True
+    _node_name = "LinalgCholeskyExBackward0"
 
     @staticmethod
     def forward(ctx, A, upper):
@@ -266,6 +263,7 @@ class _Cholesky(Function):
 
 class _Eigh(Function):
     _jvp_from_backward = True
+    _node_name = "LinalgEighBackward0"
 
     @staticmethod
     def forward(ctx, A, upper):
@@ -301,6 +299,7 @@ class _Svd(Function):
     the backward (tensor ops) differentiates through them again."""
 
     _jvp_from_backward = True
+    _node_name = "LinalgSvdBackward0"
 
     @staticmethod
     def forward(ctx, A, full_matrices):
@@ -368,6 +367,7 @@ class _Qr(Function):
     """A = Q R (Householder, as LAPACK's); the outputs are saved, as svd's."""
 
     _jvp_from_backward = True
+    _node_name = "LinalgQrBackward0"
 
     @staticmethod
     def forward(ctx, A, mode):
@@ -424,11 +424,11 @@ def _qr_backward(gQ, gR, Q, R):
 
 
 def inv(A):
-    return _named(_Inv.apply(A), "LinalgInvExBackward0")
+    return _Inv.apply(A)
 
 
 def det(A):
-    return _named(_Det.apply(A), "LinalgDetBackward0")
+    return _Det.apply(A)
 
 
 def slogdet(A):
@@ -436,7 +436,7 @@ def slogdet(A):
 
     _square(A, "slogdet")
     sign = _back(np.linalg.slogdet(_host(A))[0], A)
-    return return_types.slogdet(sign, _named(_SlogdetLogabs.apply(A), "LinalgSlogdetBackward0"))
+    return return_types.slogdet(sign, _SlogdetLogabs.apply(A))
 
 
 def logdet(A):
@@ -451,13 +451,13 @@ def solve(A, B, *, left=True):
 
 
 def cholesky(A, *, upper=False):
-    return _named(_Cholesky.apply(A, upper), "LinalgCholeskyExBackward0")
+    return _Cholesky.apply(A, upper)
 
 
 def eigh(A, UPLO="L"):
     from . import return_types
 
-    return return_types.eigh(*(_named(t, "LinalgEighBackward0") for t in _Eigh.apply(A, UPLO == "U")))
+    return return_types.eigh(*_Eigh.apply(A, UPLO == "U"))
 
 
 def eigvalsh(A, UPLO="L"):
@@ -541,7 +541,7 @@ def svdvals(A):
 def svd(A, full_matrices=True):
     from . import return_types
 
-    return return_types.svd(*(_named(t, "LinalgSvdBackward0") for t in _Svd.apply(A, bool(full_matrices))))
+    return return_types.svd(*_Svd.apply(A, bool(full_matrices)))
 
 
 def qr(A, mode="reduced"):
@@ -549,7 +549,7 @@ def qr(A, mode="reduced"):
 
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'")
-    return return_types.qr(*(_named(t, "LinalgQrBackward0") for t in _Qr.apply(A, mode)))
+    return return_types.qr(*_Qr.apply(A, mode))
 
 
 def _tolerances(A, atol, rtol):
@@ -579,11 +579,12 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     if A.dim() < 2:
         raise RuntimeError("linalg.pinv(A): The input tensor A must have at least 2 dimensions.")
     atol, rtol = _tolerances(A, _tolerance_value(atol), _tolerance_value(rtol))
-    return _named(_Pinv.apply(A, atol, rtol, bool(hermitian)), "LinalgPinvBackward0")
+    return _Pinv.apply(A, atol, rtol, bool(hermitian))
 
 
 class _Pinv(Function):
     _jvp_from_backward = True
+    _node_name = "LinalgPinvBackward0"
 
     @staticmethod
     def forward(ctx, A, atol, rtol, hermitian):

@@ -107,6 +107,10 @@ class Function:
     # its jvp, as in PyTorch
     _jvp_from_backward = False
 
+    # autorust's own Functions name their node as PyTorch names the op's
+    # (a user's node is named after its class, as in PyTorch)
+    _node_name = None
+
     @classmethod
     def apply(cls, *args, **kwargs):
         # under forward AD the forward runs without propagating tangents,
@@ -147,21 +151,74 @@ class Function:
         outs = output if is_tuple else (output,)
         tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         inputs = [args[i] for i in tensor_positions]
-        name = cls.__name__ + "Backward"
+        name = cls._node_name or cls.__name__ + "Backward"
         result = list(outs)
-        attached = {}
-        for k, o in enumerate(outs):
-            if not isinstance(o, Tensor) or not o.dtype.is_floating_point or id(o) in ctx._non_differentiable:
-                continue
-            attached[id(o)] = k
-            result[k] = _native._custom_node(o, inputs, _user_backward(cls, ctx, outs, k, tensor_positions), name)
-            # one node per output here; edges to it show PyTorch's output number
-            _native._set_output_nr(result[k], k)
+        differentiable = [k for k, o in enumerate(outs) if isinstance(o, Tensor) and o.dtype.is_floating_point and id(o) not in ctx._non_differentiable]
+        attached = {id(outs[k]): k for k in differentiable}
+        kinds = {(outs[k].dtype, str(outs[k].device)) for k in differentiable}
+        if len(differentiable) > 1 and len(kinds) == 1:
+            _attach_packed(cls, ctx, outs, differentiable, inputs, tensor_positions, name, result)
+        else:
+            # one output, or outputs of several dtypes or devices: a node
+            # per output (its backward called with that output's gradient)
+            for k in differentiable:
+                result[k] = _native._custom_node(outs[k], inputs, _user_backward(cls, ctx, outs, k, tensor_positions), name)
+                _native._set_output_nr(result[k], k)
         # what saved_tensors needs to re-link a saved output: plain data, no
         # reference back to the backward closures (they hold ctx: a cycle
         # would keep the graph alive until the garbage collector ran)
         ctx._relink = (cls, outs, tensor_positions, inputs, name, attached)
         return tuple(result) if is_tuple else result[0]
+
+
+def _attach_packed(cls, ctx, outs, differentiable, inputs, tensor_positions, name, result):
+    """Several outputs under one node, as PyTorch's: the node's result is
+    the outputs flattened end to end, and each output hangs off it through
+    a node that is shown as that node's output k (the gradients of all the
+    outputs meet in one buffer, and ``backward`` runs once with each
+    output's part)."""
+    flats = [outs[k].detach().reshape(-1) for k in differentiable]
+    sizes = [f.numel() for f in flats]
+    total = sum(sizes)
+    # which outputs a backward pass reached (set by their nodes, which run
+    # first; read and cleared by the packed node): the others' gradients
+    # are None when the Function does not materialize them
+    reached = set()
+    packed = _native._custom_node(_native.cat(flats, 0), inputs, _packed_backward(cls, ctx, outs, differentiable, sizes, tensor_positions, reached), name)
+    start = 0
+    for k, size in zip(differentiable, sizes):
+        piece = _native._custom_node(outs[k], [packed], _into_packed(start, size, total, reached, k), name)
+        _native._show_as_output(piece, k)
+        result[k] = piece
+        start += size
+
+
+def _into_packed(start, size, total, reached, k):
+    """An output's gradient placed in the packed buffer's (zero elsewhere)."""
+
+    def backward(grad):
+        reached.add(k)
+        flat = grad.reshape(-1)
+        return (_native.cat([flat.new_zeros(start), flat, flat.new_zeros(total - start - size)], 0),)
+
+    return backward
+
+
+def _packed_backward(cls, ctx, outs, differentiable, sizes, tensor_positions, reached):
+    def backward(grad):
+        grads = [o.new_zeros(*o.shape) if isinstance(o, Tensor) and ctx.materialize_grads else None for o in outs]
+        # none reached: not a backward pass through the outputs (forward AD
+        # transposing this backward): every part is a gradient
+        every = ctx.materialize_grads or not reached
+        start = 0
+        for k, size in zip(differentiable, sizes):
+            if every or k in reached:
+                grads[k] = grad[start : start + size].view(tuple(outs[k].shape))
+            start += size
+        reached.clear()
+        return _call_backward(cls, ctx, grads, tensor_positions)
+
+    return backward
 
 
 def _attach_tangents(cls, ctx, result, tangents, args):
@@ -196,14 +253,18 @@ def _user_backward(cls, ctx, outs, k, tensor_positions):
                 grads.append(o.new_zeros(*o.shape) if ctx.materialize_grads else None)
             else:
                 grads.append(None)
-        # grad mode is on exactly under create_graph: the backward's ops
-        # then record, and higher derivatives go through them
-        res = cls.backward(ctx, *grads)
-        if not isinstance(res, tuple):
-            res = (res,)
-        return [res[i] if i < len(res) else None for i in tensor_positions]
+        return _call_backward(cls, ctx, grads, tensor_positions)
 
     return backward
+
+
+def _call_backward(cls, ctx, grads, tensor_positions):
+    # grad mode is on exactly under create_graph: the backward's ops then
+    # record, and higher derivatives go through them
+    res = cls.backward(ctx, *grads)
+    if not isinstance(res, tuple):
+        res = (res,)
+    return [res[i] if i < len(res) else None for i in tensor_positions]
 
 
 def once_differentiable(fn):
