@@ -80,6 +80,9 @@ from .func import vmap  # noqa: E402,F401
 from .random import get_rng_state, set_rng_state  # noqa: E402,F401
 
 _inplace_functions.install(globals(), nn.functional)
+from . import _api_aliases  # noqa: E402
+
+_api_aliases.install(globals(), nn.functional)
 
 __version__ = "0.1.0"
 

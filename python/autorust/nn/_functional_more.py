@@ -442,6 +442,21 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return composite("NormBackward1", lambda d: d.norm(p, -1, keepdim=keepdim), diff)
 
 
+def pdist(input, p=2):
+    """The p-norm distances between the rows, pair (i, j) for i < j in row
+    order (the upper triangle of cdist), in one PdistBackward0 node."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    import numpy as np
+
+    from .._creation import tensor
+
+    first, second = (tensor(v, dtype=int64, device=input.device) for v in np.triu_indices(input.shape[0], 1))
+    return composite("PdistBackward0", lambda x: (x[first] - x[second]).norm(p, 1), input)
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
     from .._creation import ones
 
@@ -717,7 +732,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 FUNCTIONS = [
     selu, celu, softsign, hardsigmoid, hardswish, mish, tanhshrink, softshrink, hardshrink, threshold, glu, softmin, prelu, rrelu,
     gumbel_softmax, conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool2d, adaptive_max_pool1d, conv_transpose2d,
-    interpolate, upsample, pixel_shuffle, dropout2d, dropout1d, dropout3d, alpha_dropout, feature_alpha_dropout, pairwise_distance, scaled_dot_product_attention,
+    interpolate, upsample, pixel_shuffle, dropout2d, dropout1d, dropout3d, alpha_dropout, feature_alpha_dropout, pairwise_distance, pdist, scaled_dot_product_attention,
     margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss,
     triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss, multi_margin_loss,
     pixel_unshuffle, channel_shuffle, instance_norm, rms_norm, conv_transpose1d,
