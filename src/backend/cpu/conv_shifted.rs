@@ -14,6 +14,7 @@
 
 use super::conv::ConvShape;
 use super::matmul::gemm_serial;
+use super::transpose::transpose_into;
 use crate::dtype::Float;
 
 /// The geometry of one stride-1, undilated, ungrouped convolution.
@@ -86,13 +87,8 @@ impl Shifted {
         for y in 0..h {
             let start = (first + y * self.wg) * c;
             dst[start + w * c..start + self.wg * c].fill(F::zero());
-            let row = &mut dst[start..][..w * c];
-            for ch in 0..c {
-                let src = &x[(ch * h + y) * w..][..w];
-                for (d, &v) in row[ch..].iter_mut().step_by(c).zip(src) {
-                    *d = v;
-                }
-            }
+            // row y of every plane, `[C, W]` at plane stride, as `[W, C]`
+            transpose_into(&x[y * w..], h * w, c, w, &mut dst[start..][..w * c], c);
         }
     }
 
@@ -161,13 +157,16 @@ impl Shifted {
             }
         }
         let ([oh, ow], o) = (self.out_hw, self.o);
-        for (ch, plane) in dst.chunks_exact_mut(oh * ow).enumerate() {
-            for (oy, out_row) in plane.chunks_exact_mut(ow).enumerate() {
-                let grid_row = &grid[oy * self.wg * o + ch..];
-                for (d, &v) in out_row.iter_mut().zip(grid_row.iter().step_by(o)) {
-                    *d = v;
-                }
-            }
+        // grid row oy, `[ow, O]` (of wg positions), into row oy of every plane
+        for oy in 0..oh {
+            transpose_into(
+                &grid[oy * self.wg * o..],
+                o,
+                ow,
+                o,
+                &mut dst[oy * ow..],
+                oh * ow,
+            );
         }
     }
 

@@ -25,6 +25,7 @@ pub mod simd;
 pub mod softmax;
 pub mod special;
 pub mod strided;
+mod transpose;
 pub mod window;
 
 use crate::dtype::{DType, Element};
