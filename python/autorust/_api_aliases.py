@@ -220,7 +220,7 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, **_layout)
     return tensor(s, dtype=dtype or get_default_dtype(), device=device, requires_grad=requires_grad)
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):  # noqa: A001  (PyTorch's name)
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """The deprecated inclusive range: floor((end - start) / step) + 1 values."""
     from ._creation import arange
     from ._dtype import get_default_dtype
@@ -308,7 +308,7 @@ def get_float32_matmul_precision():
     return _MATMUL_PRECISION["value"]
 
 
-def compile(model=None, **options):  # noqa: A001  (PyTorch's name)
+def compile(model=None, **options):
     """No compiler: the model (or function) runs eagerly, with the same
     results; as a decorator with options it returns the function unchanged."""
     if model is None:

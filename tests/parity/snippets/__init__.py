@@ -3,7 +3,20 @@ not generated ones, recorded under PyTorch like the generated families.
 Most set `R`; the program then observes `R` and its printed repr, so
 PyTorch's printing is checked as well as its values."""
 
-from . import api_aliases, forward_ad, func_transforms, graph_api, init_more, layers, linalg_grad, nn_optim_data, optim_linalg, saved_tensor, tensor_ops
+from . import (
+    api_aliases,
+    forward_ad,
+    func_transforms,
+    graph_api,
+    init_more,
+    layers,
+    linalg_grad,
+    nn_optim_data,
+    optim_linalg,
+    saved_tensor,
+    tensor_ops,
+    testing,
+)
 
 OBSERVE_R = "rec(R, repr(R))"
 
@@ -23,4 +36,5 @@ def programs():
     out += linalg_grad.programs()
     out += init_more.programs()
     out += api_aliases.programs()
+    out += testing.programs()
     return out
