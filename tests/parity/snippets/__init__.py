@@ -13,6 +13,7 @@ from . import (
     linalg_grad,
     nn_optim_data,
     optim_linalg,
+    parametrize,
     saved_tensor,
     tensor_ops,
     testing,
@@ -37,4 +38,5 @@ def programs():
     out += init_more.programs()
     out += api_aliases.programs()
     out += testing.programs()
+    out += parametrize.programs()
     return out
