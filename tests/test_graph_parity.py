@@ -473,3 +473,14 @@ def test_a_two_output_function_differentiates_twice():
     (g,) = torch.autograd.grad(square.sum() + cube.sum(), x, create_graph=True)
     (gg,) = torch.autograd.grad(g.sum(), x)
     assert g.tolist() == [2.0 + 3.0, 4.0 + 12.0] and gg.tolist() == [2.0 + 6.0, 2.0 + 12.0]
+
+
+def test_copy_under_no_grad_leaves_a_leaf_a_leaf():
+    # the source's history must not pass to the tensor written in place
+    p = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    w = p * 2
+    with torch.no_grad():
+        p.copy_(w)
+    assert p.is_leaf and p.grad_fn is None and p.tolist() == [2.0, 4.0]
+    (p * 3).sum().backward()
+    assert p.grad.tolist() == [3.0, 3.0]

@@ -144,7 +144,8 @@ def is_floating_point(t):
 
 def broadcast_tensors(*tensors):
     shape = _broadcast_shape_of_tensors([tuple(t.shape) for t in tensors])
-    return tuple(t.expand(*shape) for t in tensors)
+    # a tensor already of the shape is returned itself, as PyTorch's
+    return tuple(t if tuple(t.shape) == tuple(shape) else t.expand(*shape) for t in tensors)
 
 
 def _broadcast_shape_of_tensors(shapes):

@@ -420,7 +420,10 @@ impl Tensor {
         let (dtype, device, shape) = (self.dtype(), self.device(), self.shape());
         if !(needs_grad(&[self, src]) && dtype.is_float()) {
             let _g = GradModeGuard::new(false);
-            return self.inplace_update(&src.to_dtype(dtype)?.to_device(device)?, "copy_");
+            // detached: a source with history (copied under no_grad) must
+            // not hand that history to this tensor
+            let value = src.to_dtype(dtype)?.to_device(device)?.detach();
+            return self.inplace_update(&value, "copy_");
         }
         let target = self.inplace_source()?;
         let r =

@@ -5,6 +5,7 @@ PyTorch's printing is checked as well as its values."""
 
 from . import (
     api_aliases,
+    distributions,
     forward_ad,
     func_transforms,
     graph_api,
@@ -14,6 +15,7 @@ from . import (
     nn_optim_data,
     optim_linalg,
     parametrize,
+    prune,
     saved_tensor,
     tensor_ops,
     testing,
@@ -39,4 +41,6 @@ def programs():
     out += api_aliases.programs()
     out += testing.programs()
     out += parametrize.programs()
+    out += prune.programs()
+    out += distributions.programs()
     return out
