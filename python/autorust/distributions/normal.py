@@ -46,8 +46,8 @@ class Normal(Distribution):
         return self.stddev.pow(2)
 
     def sample(self, sample_shape=()):
-        from .._sampling import normal
         from .._grad_mode import no_grad
+        from .._sampling import normal
 
         shape = self._extended_shape(sample_shape)
         with no_grad():

@@ -50,7 +50,7 @@ def _sum_rightmost(value, dim):
     return value.reshape(tuple(value.shape[: value.dim() - dim]) + (-1,)).sum(-1)
 
 
-class lazy_property:  # noqa: N801  (PyTorch's name)
+class lazy_property:
     """Computed on first access (with grad enabled) and kept on the instance."""
 
     def __init__(self, wrapped):
