@@ -16,6 +16,7 @@ from . import (
     optim_linalg,
     parametrize,
     prune,
+    rnn_utils,
     saved_tensor,
     tensor_ops,
     testing,
@@ -43,4 +44,5 @@ def programs():
     out += parametrize.programs()
     out += prune.programs()
     out += distributions.programs()
+    out += rnn_utils.programs()
     return out

@@ -71,6 +71,10 @@ class RNNBase(Module):
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
     def forward(self, input, hx=None):
+        from ..utils.rnn import PackedSequence
+
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         lstm = self.mode == "LSTM"
         if input.dim() not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}D tensor instead")
@@ -138,6 +142,58 @@ class RNNBase(Module):
             output = output.squeeze(0 if self.batch_first else 1)
             h_n = h_n.squeeze(1)
             c_n = c_n.squeeze(1) if lstm else None
+        return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+    def _forward_packed(self, packed, hx):
+        """A PackedSequence, step by step as PyTorch runs it: at step t the
+        first batch_sizes[t] sequences advance (the longest come first), the
+        others keep their state; the reverse direction starts each sequence
+        at its own last step. hx and h_n are in the caller's batch order."""
+        from ..utils.rnn import PackedSequence
+
+        lstm = self.mode == "LSTM"
+        data, sizes = packed.data, [int(b) for b in packed.batch_sizes.tolist()]
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {data.shape[-1]}")
+        N, dirs = sizes[0], 2 if self.bidirectional else 1
+        starts = [sum(sizes[:t]) for t in range(len(sizes))]
+        if hx is None:
+            h0 = data.new_zeros(self.num_layers * dirs, N, self.hidden_size)
+            c0 = h0 if lstm else None
+        else:
+            h0, c0 = hx if lstm else (hx, None)
+            if packed.sorted_indices is not None:
+                h0 = h0.index_select(1, packed.sorted_indices)
+                c0 = c0.index_select(1, packed.sorted_indices) if lstm else None
+        layer_input, h_n, c_n = data, [], []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
+                k = layer * dirs + d
+                h, c = h0[k], (c0[k] if lstm else None)
+                steps = [None] * len(sizes)
+                for t in (range(len(sizes) - 1, -1, -1) if d else range(len(sizes))):
+                    b = sizes[t]
+                    x_t = layer_input[starts[t] : starts[t] + b]
+                    h_t, c_t = _rnn_cell(self.mode, x_t, h[:b], c[:b] if lstm else None, w_ih, w_hh, b_ih, b_hh)
+                    steps[t] = h_t
+                    h = h_t if b == N else _native.cat([h_t, h[b:]], 0)
+                    if lstm:
+                        c = c_t if b == N else _native.cat([c_t, c[b:]], 0)
+                outs.append(_native.cat(steps, 0))
+                h_n.append(h)
+                if lstm:
+                    c_n.append(c)
+            layer_input = outs[0] if dirs == 1 else _native.cat(outs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        h_n = _native.stack(h_n, 0)
+        c_n = _native.stack(c_n, 0) if lstm else None
+        if packed.unsorted_indices is not None:
+            h_n = h_n.index_select(1, packed.unsorted_indices)
+            c_n = c_n.index_select(1, packed.unsorted_indices) if lstm else None
+        output = PackedSequence(layer_input, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
         return (output, (h_n, c_n)) if lstm else (output, h_n)
 
     def extra_repr(self):
