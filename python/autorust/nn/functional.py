@@ -593,4 +593,5 @@ from ._conv_pool import (  # noqa: E402,F401
 )
 from ._normalization import batch_norm, group_norm, layer_norm  # noqa: E402,F401
 from ._attention import multi_head_attention_forward  # noqa: E402,F401
+from ._grid_sample import affine_grid, grid_sample  # noqa: E402,F401
 from ._functional_more import *  # noqa: E402,F401,F403  (activations, 1-d conv/pool, interpolate, attention, losses)

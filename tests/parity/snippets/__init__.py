@@ -9,6 +9,7 @@ from . import (
     forward_ad,
     func_transforms,
     graph_api,
+    grid_sample,
     init_more,
     layers,
     linalg_grad,
@@ -45,4 +46,5 @@ def programs():
     out += prune.programs()
     out += distributions.programs()
     out += rnn_utils.programs()
+    out += grid_sample.programs()
     return out
