@@ -12,6 +12,7 @@ from . import (
     grid_sample,
     init_more,
     layers,
+    layers_extra,
     linalg_grad,
     nn_optim_data,
     optim_linalg,
@@ -47,4 +48,5 @@ def programs():
     out += distributions.programs()
     out += rnn_utils.programs()
     out += grid_sample.programs()
+    out += layers_extra.programs()
     return out

@@ -193,3 +193,12 @@ class RReLU(Module):
 
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of each position ([C, H, W] or [N, C, H, W])."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
+        return F.softmax(input, -3)
