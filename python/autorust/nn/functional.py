@@ -593,6 +593,7 @@ from ._conv_pool import (  # noqa: E402,F401
 )
 from ._normalization import batch_norm, group_norm, layer_norm  # noqa: E402,F401
 from ._attention import multi_head_attention_forward  # noqa: E402,F401
+from ._embedding_bag import embedding_bag  # noqa: E402,F401
 from ._grid_sample import affine_grid, grid_sample  # noqa: E402,F401
 from ._margin_losses import multilabel_margin_loss, triplet_margin_with_distance_loss  # noqa: E402,F401
 from ._pool_extra import local_response_norm, lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d  # noqa: E402,F401

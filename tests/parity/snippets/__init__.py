@@ -6,6 +6,7 @@ PyTorch's printing is checked as well as its values."""
 from . import (
     api_aliases,
     distributions,
+    embedding_bag,
     forward_ad,
     func_transforms,
     graph_api,
@@ -49,4 +50,5 @@ def programs():
     out += rnn_utils.programs()
     out += grid_sample.programs()
     out += layers_extra.programs()
+    out += embedding_bag.programs()
     return out
