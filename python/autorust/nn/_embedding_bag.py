@@ -28,7 +28,7 @@ def _bags(input, offsets, include_last_offset):
         raise ValueError("offsets has to be a 1D Tensor")
     starts = [int(v) for v in offsets.cpu().tolist()]
     if starts and starts[0] != 0:
-        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0. However, got {starts[0]}")
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0. However, got {starts[0]}\n[ torch.LongTensor{{}} ]")
     n = input.shape[0]
     if include_last_offset:
         starts, end = starts[:-1], (starts[-1] if starts else n)
@@ -63,12 +63,12 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     rows_index = tensor(index[keep], dtype=int64, device=weight.device)
     bag_index = tensor(bag_of[keep], dtype=int64, device=weight.device)
     counts = np.bincount(bag_of[keep], minlength=bags)
-    samples = None if per_sample_weights is None else per_sample_weights.reshape(-1)[: len(index)][tensor(np.nonzero(keep)[0], dtype=int64, device=weight.device)]
+    kept = tensor(np.nonzero(keep)[0], dtype=int64, device=weight.device)
 
-    def bag(w, s=None):
+    def bag(w, s):
         rows = w.index_select(0, rows_index)
         if s is not None:
-            rows = rows * s.unsqueeze(1)
+            rows = rows * s.reshape(-1).index_select(0, kept).unsqueeze(1)
         if mode == "max":
             members = [np.nonzero(bag_of[keep] == b)[0] for b in range(bags)]
             return _native.stack([rows.index_select(0, tensor(m, dtype=int64, device=w.device)).amax(0) if len(m) else w.new_zeros(w.shape[1]) for m in members], 0)
@@ -77,6 +77,6 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             out = out / tensor(np.maximum(counts, 1), dtype=w.dtype, device=w.device).unsqueeze(1)
         return out
 
-    if samples is None:
-        return composite("EmbeddingBagBackward0", bag, weight)
-    return composite("EmbeddingBagBackward0", bag, weight, samples)
+    # the node's inputs as PyTorch's: the weight and the per-sample weights
+    # (None when not given)
+    return composite("EmbeddingBagBackward0", bag, weight, per_sample_weights)
