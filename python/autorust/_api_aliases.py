@@ -406,6 +406,12 @@ def install(namespace, functional):
         "conj_physical": _real, "real": _real, "imag": _imag,
         "greater_equal": Tensor.ge, "less_equal": Tensor.le, "not_equal": Tensor.ne,
     }
+    from . import special
+
+    for name, fn in {"i0": special.i0, "mvlgamma": special.multigammaln}.items():
+        if not hasattr(Tensor, name):
+            setattr(Tensor, name, fn)
+        functions[name] = fn
     functions.update(_functional_forms(functional))
     for name, fn in functions.items():
         namespace.setdefault(name, fn)

@@ -1,18 +1,20 @@
 """``torch.special``: the special functions under PyTorch's ``special``
 names. Most are the same ops as their ``torch.*`` names (same nodes, same
 gradients); the ones PyTorch only has here are built from them. Functions
-PyTorch's module has and this one lacks (Bessel functions, zeta, the
-incomplete gammas, ...) are absent, so a program using them fails with an
-AttributeError rather than a wrong number."""
+PyTorch's module has and this one lacks (the Bessel J/Y/K functions, the
+incomplete gammas, spherical Bessel, Airy, ...) are absent, so a program
+using them fails with an AttributeError rather than a wrong number."""
 
 import math
 
 from . import _native
 from ._composite import with_scalar
+from ._special_extra import erfcx, i0, i0e, i1, i1e, log_ndtr, ndtri, zeta  # noqa: F401
 
 __all__ = [
-    "digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "log1p", "log_softmax",
-    "logit", "logsumexp", "ndtr", "polygamma", "psi", "round", "sinc", "softmax", "xlogy",
+    "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1",
+    "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
+    "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta",
 ]
 
 Tensor = _native.Tensor
@@ -67,3 +69,57 @@ def ndtr(input):
     x = input if input.is_floating_point() else input.float()
     scaled = with_scalar(x * (1 / math.sqrt(2)), "MulBackward1")
     return with_scalar(with_scalar(scaled.erf() + 1, "AddBackward1") * 0.5, "MulBackward1")
+
+
+def entr(input):
+    """-x log x elementwise (0 at 0, -inf below 0), one node."""
+    from ._special import _host_unary, _node
+
+    def values_of(a):
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            return np.where(a > 0, -a * np.log(np.where(a > 0, a, 1.0)), np.where(a == 0, 0.0, np.where(np.isnan(a), np.nan, -np.inf)))
+
+    values = _host_unary(input, values_of)
+    return _node("SpecialEntrBackward0", input, values, lambda g, y: g * -(input.log() + 1))
+
+
+def xlog1py(input, other):
+    """x * log1p(y), 0 where x is 0 (y not NaN); PyTorch's node (the
+    derivative in x is log1p(y) even where x is 0)."""
+    from ._creation import tensor
+    from ._functions import broadcast_tensors
+
+    like = input if isinstance(input, Tensor) else other
+    x = input if isinstance(input, Tensor) else tensor(float(input), dtype=like.dtype, device=like.device)
+    y = other if isinstance(other, Tensor) else tensor(float(other), dtype=like.dtype, device=like.device)
+    from ._grad_mode import no_grad
+
+    with no_grad():
+        values = _native.where((x == 0) & ~y.isnan(), 0.0, x * y.log1p())
+    if not _native._needs_node([x, y]):
+        return values
+    x_b, y_b = broadcast_tensors(x, y)
+
+    def backward(g):
+        gx = g * y_b.log1p() if x.requires_grad else None
+        gy = g * x_b / (y_b + 1) if y.requires_grad else None
+        return gx, gy
+
+    return _native._custom_node(values, [x, y], backward, "SpecialXlog1PyBackward0")
+
+
+def multigammaln(input, p):
+    """The log of the multivariate gamma function of dimension p."""
+    from ._creation import arange
+
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    from ._composite import composite
+
+    def value(a):
+        args = arange(-p / 2.0 + 0.5, 0.5, 0.5, dtype=a.dtype, device=a.device).add(a.unsqueeze(-1))
+        return args.lgamma().sum(-1).add(p * (p - 1) * math.log(math.pi) * 0.25)
+
+    return composite("MvlgammaBackward0", value, input)

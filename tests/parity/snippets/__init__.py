@@ -21,6 +21,7 @@ from . import (
     prune,
     rnn_utils,
     saved_tensor,
+    special_extra,
     tensor_ops,
     testing,
 )
@@ -51,4 +52,5 @@ def programs():
     out += grid_sample.programs()
     out += layers_extra.programs()
     out += embedding_bag.programs()
+    out += special_extra.programs()
     return out
