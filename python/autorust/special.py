@@ -9,7 +9,7 @@ import math
 
 from . import _native
 from ._composite import with_scalar
-from ._special_extra import erfcx, i0, i0e, i1, i1e, log_ndtr, ndtri, zeta  # noqa: F401
+from ._special_extra import erfcx, i0, i0e, i1, i1e, log_ndtr, ndtri, zeta
 
 __all__ = [
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1",
