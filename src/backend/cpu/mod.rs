@@ -220,11 +220,36 @@ impl CpuStorage {
                 }
                 // into a view in rows (a slice's gradient, `x[:, 1:] = y`)
                 (None, Some(rs)) => strided::write_rows(d, dst, &s[rs]),
+                _ if rows_to_rows(d, dst, s, sl) => true,
                 (None, None) if n >= PAR_THRESHOLD => {
                     strided::write_rows(d, dst, &map_strided(s, sl, |v| v))
                 }
                 _ => false,
             }
+        }
+        /// Same-shape copy with both sides contiguous along the last dim
+        /// (row slices: `roll`'s blocks, a narrowed gradient): a memcpy per
+        /// row instead of an element walk. Short rows are left to the walk.
+        fn rows_to_rows<T: Element>(d: &mut [T], dst: &Layout, s: &[T], sl: &Layout) -> bool {
+            let nd = dst.shape.len();
+            if nd < 2
+                || dst.shape != sl.shape
+                || dst.strides[nd - 1] != 1
+                || sl.strides[nd - 1] != 1
+            {
+                return false;
+            }
+            let row = dst.shape[nd - 1];
+            if row < 16 {
+                return false;
+            }
+            walk(
+                &dst.shape[..nd - 1],
+                &[&dst.strides[..nd - 1], &sl.strides[..nd - 1]],
+                &[dst.offset, sl.offset],
+                |[od, os]| d[od..od + row].copy_from_slice(&s[os..os + row]),
+            );
+            true
         }
         match (self, src) {
             (CpuStorage::F32(d), CpuStorage::F32(s)) => {
