@@ -164,3 +164,24 @@ def test_qr_refuses_the_derivatives_pytorch_refuses():
     with pytest.raises(RuntimeError, match="mode='complete' and nrows > ncols"):
         (q.sum() + r.sum()).backward()
 
+
+
+def test_matrix_exp_and_solve_triangular_differentiate_twice():
+    rng = np.random.default_rng(7)
+    a = torch.tensor(rng.standard_normal((3, 3)) * 0.5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(torch.linalg.matrix_exp, (a,))
+    assert torch.autograd.gradgradcheck(torch.linalg.matrix_exp, (a,))
+    lower = torch.tensor(np.tril(rng.standard_normal((3, 3))) + 3 * np.eye(3), dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(rng.standard_normal((3, 2)), dtype=torch.float64, requires_grad=True)
+    for left in (True, False):
+        rhs = b if left else b.detach().mT.clone().requires_grad_()
+
+        def solve(m, r, left=left):
+            return torch.linalg.solve_triangular(m, r, upper=False, left=left)
+
+        assert torch.autograd.gradcheck(solve, (lower, rhs))
+        assert torch.autograd.gradgradcheck(solve, (lower, rhs))
+    # the exponential of a rotation generator is the rotation
+    theta = 0.3
+    rotation = torch.linalg.matrix_exp(torch.tensor([[0.0, -theta], [theta, 0.0]], dtype=torch.float64))
+    np.testing.assert_allclose(rotation.numpy(), [[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]], atol=1e-15)

@@ -408,7 +408,9 @@ def install(namespace, functional):
     }
     from . import special
 
-    for name, fn in {"i0": special.i0, "mvlgamma": special.multigammaln}.items():
+    from .linalg import matrix_exp
+
+    for name, fn in {"i0": special.i0, "mvlgamma": special.multigammaln, "matrix_exp": matrix_exp}.items():
         if not hasattr(Tensor, name):
             setattr(Tensor, name, fn)
         functions[name] = fn

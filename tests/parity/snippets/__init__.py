@@ -53,4 +53,5 @@ def programs():
     out += layers_extra.programs()
     out += embedding_bag.programs()
     out += special_extra.programs()
+    out += linalg_grad.more_programs()
     return out

@@ -99,3 +99,30 @@ def programs():
         out.append((f"linalg grad pinv {shape}", [PINV.format(shape=", ".join(map(str, shape))).strip()]))
     out += [(f"linalg grad {name}", [code.strip()]) for name, code in PROGRAMS.items()]
     return out
+
+
+MORE = {
+    "matrix_exp to second order": """
+T.manual_seed(0)
+A = (T.randn(3, 3, dtype=T.float64) * 0.7).requires_grad_()
+E = T.linalg.matrix_exp(A)
+g, = T.autograd.grad((E * T.arange(9.).reshape(3, 3)).sum(), A, create_graph=True)
+gg, = T.autograd.grad(g.pow(2).sum(), A)
+big = T.randn(2, 4, 4, dtype=T.float64) * 3
+rec(E, g, gg, T.matrix_exp(big), T.linalg.matrix_exp(T.tensor([[0.0, 1.0], [-1.0, 0.0]])))
+""",
+    "solve_triangular": """
+T.manual_seed(1)
+L = T.tensor([[2.0, 0.0, 0.0], [1.0, 3.0, 0.0], [-1.0, 0.5, 4.0]], dtype=T.float64, requires_grad=True)
+B = T.randn(3, 2, dtype=T.float64, requires_grad=True)
+for upper, left, unit in [(False, True, False), (True, True, False), (False, False, True), (True, True, True)]:
+    X = T.linalg.solve_triangular(L if not upper else L.mT, B if left else B.mT, upper=upper, left=left, unitriangular=unit)
+    gA, gB = T.autograd.grad((X * X).sum(), [L, B])
+    rec(X, gA, gB)
+""",
+    "solve_triangular of a non-square A": "T.linalg.solve_triangular(T.randn(2, 3), T.randn(2, 2), upper=True)",
+}
+
+
+def more_programs():
+    return [(f"linalg grad {name}", [code.strip()]) for name, code in MORE.items()]
