@@ -6,8 +6,8 @@ derivative). The factorisations run in NumPy on the host in float64 (a
 readback for GPU tensors; the results return to the input's device and
 dtype) and differentiate through ``autograd.Function`` with the standard
 matrix-calculus formulas, written in tensor ops: inv, det, slogdet, solve,
-cholesky, eigh/eigvalsh, svd/svdvals, qr, pinv, matrix_exp and
-solve_triangular have gradients (of any order).
+cholesky, eigh/eigvalsh, svd/svdvals, qr, pinv, matrix_exp,
+solve_triangular and lstsq have gradients (of any order).
 """
 
 import numbers
@@ -661,6 +661,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     return tensor((s > tol).sum(-1).astype(np.int64), device=A.device)
 
 
+from ._lstsq import lstsq  # noqa: E402
 from ._matrix_exp import matrix_exp  # noqa: E402
 from ._solve_triangular import solve_triangular  # noqa: E402
 

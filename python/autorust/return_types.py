@@ -17,6 +17,7 @@ eigh = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
 svd = namedtuple("svd", ["U", "S", "Vh"])
 svd_legacy = namedtuple("svd", ["U", "S", "V"])
 qr = namedtuple("qr", ["Q", "R"])
+linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 for _cls in (max, min, sort, topk, median, kthvalue, mode, cummax, cummin):
     _cls.__module__ = "autorust.return_types"
@@ -25,6 +26,6 @@ for _cls in (max, min, sort, topk, median, kthvalue, mode, cummax, cummin):
 aminmax.__module__ = "autorust.return_types"
 aminmax.__repr__ = lambda self: f"autorust.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
 
-for _cls, _fields in ((slogdet, ("sign", "logabsdet")), (eigh, ("eigenvalues", "eigenvectors")), (svd, ("U", "S", "Vh")), (svd_legacy, ("U", "S", "V")), (qr, ("Q", "R"))):
+for _cls, _fields in ((slogdet, ("sign", "logabsdet")), (eigh, ("eigenvalues", "eigenvectors")), (svd, ("U", "S", "Vh")), (svd_legacy, ("U", "S", "V")), (qr, ("Q", "R")), (linalg_lstsq, ("solution", "residuals", "rank", "singular_values"))):
     _cls.__module__ = "autorust.return_types"
     _cls.__repr__ = (lambda self, _n=_cls.__name__, _f=_fields: f"autorust.return_types.{_n}(\n" + ",\n".join(f"{k}={getattr(self, k)!r}" for k in _f) + ")")

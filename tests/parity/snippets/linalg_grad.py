@@ -121,6 +121,20 @@ for upper, left, unit in [(False, True, False), (True, True, False), (False, Fal
     rec(X, gA, gB)
 """,
     "solve_triangular of a non-square A": "T.linalg.solve_triangular(T.randn(2, 3), T.randn(2, 2), upper=True)",
+    "lstsq per driver": """
+T.manual_seed(2)
+A = T.randn(5, 3, dtype=T.float64, requires_grad=True)
+B = T.randn(5, 2, dtype=T.float64, requires_grad=True)
+for driver in (None, "gelsd", "gelss", "gels"):
+    r = T.linalg.lstsq(A, B, driver=driver)
+    gA, gB = T.autograd.grad((r.solution ** 2).sum(), [A, B])
+    rec(type(r).__name__, r.solution, r.residuals, r.rank, r.singular_values, gA, gB)
+w = T.linalg.lstsq(A.detach().T, B.detach()[:3])
+v = T.linalg.lstsq(A, B[:, 0])
+bt = T.linalg.lstsq(T.randn(2, 4, 3, dtype=T.float64), T.randn(2, 4, 1, dtype=T.float64), driver="gelsd")
+rec(w.solution, w.residuals, w.rank, v.solution, v.residuals, bt.solution, bt.residuals, bt.rank, bt.singular_values)
+""",
+    "lstsq with an unknown driver": "T.linalg.lstsq(T.randn(3, 2), T.randn(3, 1), driver='bad')",
 }
 
 
