@@ -408,7 +408,11 @@ def install(namespace, functional):
     }
     from . import special
 
+    from ._scatter_reduce import index_reduce, scatter_reduce
     from .linalg import matrix_exp
+
+    functions["scatter_reduce"] = scatter_reduce
+    functions["index_reduce"] = index_reduce
 
     for name, fn in {"i0": special.i0, "mvlgamma": special.multigammaln, "matrix_exp": matrix_exp}.items():
         if not hasattr(Tensor, name):

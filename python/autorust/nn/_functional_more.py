@@ -202,29 +202,39 @@ def adaptive_avg_pool1d(input, output_size):
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Each output cell is the max over PyTorch's adaptive window
-    [floor(i*H/oh), ceil((i+1)*H/oh)), as one node."""
-    if return_indices:
-        raise NotImplementedError("adaptive_max_pool2d(return_indices=True) is not supported by autorust")
-    return composite("AdaptiveMaxPool2DBackward0", lambda x: _adaptive_max_pool2d(x, output_size), input)
+    [floor(i*H/oh), ceil((i+1)*H/oh)), as one node; the argmax (the first
+    maximum in scan order, a NaN winning) is found on the host and the
+    gradient goes to it alone, as PyTorch's."""
+    import numpy as np
 
+    from .._creation import tensor
 
-def _adaptive_max_pool2d(input, output_size):
     h, w = input.shape[-2], input.shape[-1]
     oh, ow = (output_size, output_size) if isinstance(output_size, numbers.Integral) else output_size
     oh, ow = oh or h, ow or w
-    rows = []
+    values = input.detach().cpu().numpy().reshape(-1, h, w)
+    index = np.zeros((values.shape[0], oh, ow), dtype=np.int64)
     for i in range(oh):
         r0, r1 = (i * h) // oh, -(-((i + 1) * h) // oh)
-        cols = []
         for j in range(ow):
             c0, c1 = (j * w) // ow, -(-((j + 1) * w) // ow)
-            cols.append(input[..., r0:r1, c0:c1].amax((-2, -1)))
-        rows.append(_native.stack(cols, -1))
-    return _native.stack(rows, -2)
+            window = values[:, r0:r1, c0:c1].reshape(values.shape[0], -1)
+            nan = np.isnan(window)
+            # PyTorch's scan: a larger value or any NaN replaces the current
+            pick = np.where(nan.any(1), window.shape[1] - 1 - np.argmax(nan[:, ::-1], 1), np.argmax(window, 1))
+            rows, cols = np.divmod(pick, c1 - c0)
+            index[:, i, j] = (r0 + rows) * w + (c0 + cols)
+    shape = tuple(input.shape[:-2]) + (oh, ow)
+    flat_index = tensor(index.reshape(*input.shape[:-2], oh * ow), dtype=int64, device=input.device)
+    out = composite("AdaptiveMaxPool2DBackward0", lambda x: x.flatten(-2).gather(-1, flat_index).reshape(shape), input)
+    return (out, flat_index.reshape(shape)) if return_indices else out
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    return adaptive_max_pool2d(input.unsqueeze(-2), (1, _single(output_size)), return_indices).squeeze(-2)
+    out = adaptive_max_pool2d(input.unsqueeze(-2), (1, _single(output_size)), return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):

@@ -21,6 +21,7 @@ from . import (
     prune,
     rnn_utils,
     saved_tensor,
+    scatter_reduce,
     special_extra,
     tensor_ops,
     testing,
@@ -54,4 +55,5 @@ def programs():
     out += embedding_bag.programs()
     out += special_extra.programs()
     out += linalg_grad.more_programs()
+    out += scatter_reduce.programs()
     return out
