@@ -173,7 +173,7 @@ def _repr(t):
             suffixes.append("dtype=" + str(dt))
         fn = t.grad_fn
         if fn is not None:
-            suffixes.append(f"grad_fn=<{fn.name()}>")
+            suffixes.append(f"grad_fn=<{_node_label(fn)}>")
         elif t.requires_grad:
             suffixes.append("requires_grad=True")
         return _add_suffixes(prefix + "...", suffixes, indent)
@@ -191,10 +191,17 @@ def _repr(t):
         suffixes.insert(0, f"device='{t.device}'")
     fn = t.grad_fn
     if fn is not None:
-        suffixes.append(f"grad_fn=<{fn.name()}>")
+        suffixes.append(f"grad_fn=<{_node_label(fn)}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     tangent = _native._tangent(t)
     if tangent is not None:
         suffixes.append(f"tangent={_repr(tangent)}")
     return _add_suffixes(prefix + body, suffixes, indent)
+
+
+def _node_label(fn):
+    """The node's class name, as PyTorch prints it in a tensor's repr:
+    ``CopySlices`` for the node whose name() is
+    ``autorust::autograd::CopySlices``."""
+    return fn.name().rsplit("::", 1)[-1]

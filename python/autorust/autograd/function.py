@@ -71,7 +71,9 @@ class FunctionCtx:
         self._non_differentiable.update(id(t) for t in tensors)
 
     def mark_dirty(self, *tensors):
-        pass
+        """Inputs the forward modified in place (and returns): they take the
+        Function's node as their history, as PyTorch's in-place ops do."""
+        self._dirty = {id(t) for t in tensors}
 
     def set_materialize_grads(self, value):
         self.materialize_grads = bool(value)
@@ -155,6 +157,14 @@ class Function:
         result = list(outs)
         differentiable = [k for k, o in enumerate(outs) if isinstance(o, Tensor) and o.dtype.is_floating_point and id(o) not in ctx._non_differentiable]
         attached = {id(outs[k]): k for k in differentiable}
+        dirty = getattr(ctx, "_dirty", set())
+        if dirty:
+            returned = {id(o) for o in outs}
+            if not dirty <= returned:
+                raise RuntimeError("Some elements marked as dirty during the forward method were not returned as output. The inputs that are modified inplace must all be outputs of the Function.")
+            for k in [k for k in differentiable if id(outs[k]) in dirty]:
+                _attach_in_place(cls, ctx, outs, k, inputs, tensor_positions, cls._node_name or cls.__name__ + "Backward")
+            differentiable = [k for k in differentiable if id(outs[k]) not in dirty]
         kinds = {(outs[k].dtype, str(outs[k].device)) for k in differentiable}
         if len(differentiable) > 1 and len(kinds) == 1:
             _attach_packed(cls, ctx, outs, differentiable, inputs, tensor_positions, name, result)
@@ -169,6 +179,21 @@ class Function:
         # would keep the graph alive until the garbage collector ran)
         ctx._relink = (cls, outs, tensor_positions, inputs, name, attached)
         return tuple(result) if is_tuple else result[0]
+
+
+def _attach_in_place(cls, ctx, outs, k, inputs, tensor_positions, name):
+    """Output k is an input the forward modified in place: that tensor
+    itself takes the node (its old history feeds the node's edge for it;
+    its version moves on), through the native in-place machinery."""
+    modified = outs[k]
+    if modified.is_leaf and modified.requires_grad and _native.is_grad_enabled():
+        raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+
+    def attach(source):
+        node_inputs = [source if a is modified else a for a in inputs]
+        return _native._custom_node(source, node_inputs, _user_backward(cls, ctx, outs, k, tensor_positions), name)
+
+    _native._inplace_apply(modified, attach, name)
 
 
 def _attach_packed(cls, ctx, outs, differentiable, inputs, tensor_positions, name, result):

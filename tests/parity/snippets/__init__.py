@@ -56,4 +56,5 @@ def programs():
     out += special_extra.programs()
     out += linalg_grad.more_programs()
     out += scatter_reduce.programs()
+    out += scatter_reduce.dirty_programs()
     return out

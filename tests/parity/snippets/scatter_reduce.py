@@ -46,3 +46,47 @@ def programs():
                 out.append((f"scatter reduce {reduce} include_self={include} dim={dim}", [REDUCE.format(reduce=reduce, include=include, dim=dim).strip()]))
     out += [(f"scatter reduce {name}", [code.strip()]) for name, code in PROGRAMS.items()]
     return out
+
+
+DIRTY = {
+    "a Function that marks its input dirty": """
+class MulInPlace(T.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.mark_dirty(x)
+        ctx.k = k
+        x.mul_(k)
+        return x
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.k, None
+a = T.tensor([1.0, 2.0], requires_grad=True)
+b = a * 1
+v0 = b._version
+c = MulInPlace.apply(b, 3.0)
+rec(c is b, b.grad_fn.name(), b._version > v0, b, repr(b))
+(b * b).sum().backward()
+rec(a.grad)
+x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = x * 2
+MulInPlace.apply(y[1:], 10.0)
+rec(y, repr(y))
+y.sum().backward()
+rec(x.grad)
+""",
+    "a dirty leaf": """
+class MulInPlace(T.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.mark_dirty(x)
+        return x.mul_(2)
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+MulInPlace.apply(T.tensor([1.0, 2.0], requires_grad=True))
+""",
+}
+
+
+def dirty_programs():
+    return [(f"custom function {name}", [code.strip()]) for name, code in DIRTY.items()]
