@@ -202,6 +202,7 @@ class _SlogdetLogabs(Function):
 
 class _Solve(Function):
     _jvp_from_backward = True
+    _node_name = "LinalgSolveExBackward0"
 
     @staticmethod
     def forward(ctx, A, B):

@@ -91,6 +91,17 @@ rec(sn.weight_orig.grad, sn.weight_u, sn.weight)
 T.nn.utils.remove_spectral_norm(sn)
 rec([n for n, _ in sn.named_parameters()], sn.weight)
 """,
+    "orthogonal by every map": """
+T.manual_seed(0)
+from_parametrizations = T.nn.utils.parametrizations
+for shape, omap in [((4, 4), None), ((6, 3), None), ((3, 5), None), ((4, 4), "cayley"), ((5, 3), "matrix_exp"), ((3, 3), "householder")]:
+    lin = nn.Linear(shape[1], shape[0])
+    from_parametrizations.orthogonal(lin, orthogonal_map=omap)
+    W = lin.weight
+    lin(T.randn(2, shape[1])).pow(2).sum().backward()
+    rec(type(lin).__name__, W, lin.parametrizations.weight.original.grad, [n for n, _ in lin.named_buffers()])
+""",
+    "orthogonal of a vector": "T.nn.utils.parametrizations.orthogonal(nn.Linear(3, 1), 'bias')",
 }
 
 

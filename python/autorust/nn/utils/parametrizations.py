@@ -1,7 +1,7 @@
 """``nn.utils.parametrizations``: weight normalisation and spectral
 normalisation as parametrizations (``parametrize.py``), with PyTorch's
-formulas, buffers and power-iteration updates. (``orthogonal`` is not
-provided: it needs matrix_exp and Householder products.)"""
+formulas, buffers and power-iteration updates; ``orthogonal`` through
+the matrix exponential, the Cayley map or Householder products."""
 
 from ... import _native
 from ..._grad_mode import no_grad
@@ -10,7 +10,7 @@ from . import parametrize
 
 Tensor = _native.Tensor
 
-__all__ = ["spectral_norm", "weight_norm"]
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 
 def norm_except_dim(v, pow=2, dim=0):
@@ -115,4 +115,120 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+    return module
+
+
+def _householder_product(A, tau):
+    """The first k columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with
+    v_i = (0, ..., 0, 1, A[i+1:, i]) (LAPACK's orgqr), in tensor ops."""
+    from ... import _creation
+
+    n, k = A.shape[-2], A.shape[-1]
+    eye = _creation.eye(n, dtype=A.dtype, device=A.device)
+    Q = eye.expand(*A.shape[:-2], n, n)
+    rows = _creation.arange(n, device=A.device)
+    for i in range(k):
+        v = _native.where((rows == i).unsqueeze(-1).expand(n, 1), 1.0, _native.where((rows > i).unsqueeze(-1), A[..., :, i : i + 1], 0.0))
+        Q = Q - tau[..., i].unsqueeze(-1).unsqueeze(-1) * (Q @ v) @ v.transpose(-2, -1)
+    return Q[..., :k]
+
+
+def _is_orthogonal(Q):
+    from ... import _creation
+    from ..._legacy import finfo
+
+    n, k = Q.shape[-2], Q.shape[-1]
+    eye = _creation.eye(k, dtype=Q.dtype, device=Q.device)
+    return bool((Q.transpose(-2, -1) @ Q).allclose(eye, atol=10.0 * n * finfo(Q.dtype).eps))
+
+
+def _make_orthogonal(A):
+    """The Q of A's QR decomposition with R's diagonal made positive."""
+    from ...linalg import qr
+
+    Q, R = qr(A)
+    return Q * R.diagonal(0, -2, -1).sign().unsqueeze(-2)
+
+
+class _Orthogonal(Module):
+    def __init__(self, weight, orthogonal_map, *, use_trivialization=True):
+        super().__init__()
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X):
+        from ... import _creation
+        from ...linalg import matrix_exp, solve
+
+        n, k = X.shape[-2], X.shape[-1]
+        transposed = n < k
+        if transposed:
+            X = X.transpose(-2, -1)
+            n, k = k, n
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
+            X = X.tril()
+            if n != k:
+                X = _native.cat([X, X.new_zeros(n, n - k).expand(*X.shape[:-2], -1, -1)], -1)
+            A = X - X.transpose(-2, -1)
+            if self.orthogonal_map == "matrix_exp":
+                Q = matrix_exp(A)
+            else:
+                eye = _creation.eye(n, dtype=A.dtype, device=A.device)
+                Q = solve(eye.add(A, alpha=-0.5), eye.add(A, alpha=0.5))
+            if n != k:
+                Q = Q[..., :k]
+        else:
+            A = X.tril(-1)
+            tau = 2.0 / (1.0 + (A * A).sum(-2))
+            Q = _householder_product(A, tau)
+            Q = Q * X.diagonal(0, -2, -1).detach().int().unsqueeze(-2)
+        if "base" in self._buffers and self.base is not None:
+            Q = self.base @ Q
+        if transposed:
+            Q = Q.transpose(-2, -1)
+        return Q
+
+    def right_inverse(self, Q):
+        from ... import _creation
+
+        with no_grad():
+            if tuple(Q.shape) != tuple(self.shape):
+                raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. Got a tensor of shape {Q.shape}.")
+            Q_init = Q
+            n, k = Q.shape[-2], Q.shape[-1]
+            transpose = n < k
+            if transpose:
+                Q = Q.transpose(-2, -1)
+                n, k = k, n
+            if "base" not in self._buffers:
+                if self.orthogonal_map in ("cayley", "matrix_exp"):
+                    raise NotImplementedError("It is not possible to assign to the matrix exponential or the Cayley parametrizations when use_trivialization=False.")
+                raise NotImplementedError("orthogonal(use_trivialization=False) with the householder map needs geqrf, which autorust does not have")
+            if n == k:
+                Q = _make_orthogonal(Q) if not _is_orthogonal(Q) else Q.clone()
+            else:
+                N = _creation.randn(*(tuple(Q.shape[:-2]) + (n, n - k)), dtype=Q.dtype, device=Q.device)
+                Q = _make_orthogonal(_native.cat([Q, N], -1))
+            self.base = Q
+            neg_id = Q_init.new_zeros(Q_init.shape)
+            neg_id.diagonal(0, -2, -1).fill_(-1.0)
+            return neg_id
+
+
+def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
+    """``module.<name>`` constrained to (semi-)orthogonal matrices through
+    the matrix exponential, the Cayley map or Householder products of an
+    unconstrained tensor, with PyTorch's trivialization (``base``)."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.dim() < 2:
+        raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.dim()} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
+    if orthogonal_map not in ("matrix_exp", "cayley", "householder"):
+        raise ValueError(f'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". Got: {orthogonal_map}')
+    parametrize.register_parametrization(module, name, _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization), unsafe=True)
     return module
