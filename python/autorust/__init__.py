@@ -71,7 +71,8 @@ for _name in _OUT_FUNCTIONS:
     if _name in globals():
         globals()[_name] = _with_out(_name, globals()[_name])
 del _name
-from . import accelerator, autograd, cuda, distributions, linalg, nn, optim, return_types, special, testing, utils, wgpu  # noqa: E402,F401
+from . import accelerator, amp, autograd, backends, cuda, distributions, linalg, nn, optim, return_types, special, testing, utils, wgpu  # noqa: E402,F401
+from .amp import autocast  # noqa: E402,F401
 from . import _inplace_functions  # noqa: E402
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402,F401
 from . import random  # noqa: E402,F401

@@ -5,6 +5,7 @@ PyTorch's printing is checked as well as its values."""
 
 from . import (
     api_aliases,
+    boilerplate,
     distributions,
     embedding_bag,
     forward_ad,
@@ -57,4 +58,5 @@ def programs():
     out += linalg_grad.more_programs()
     out += scatter_reduce.programs()
     out += scatter_reduce.dirty_programs()
+    out += boilerplate.programs()
     return out

@@ -70,6 +70,16 @@ class DataLoader:
                  *, prefetch_factor=None, persistent_workers=False, pin_memory_device="", in_order=True):
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+        from .dataset import IterableDataset
+
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            if shuffle not in (False, None):
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler option, but got sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified batch_sampler option, but got batch_sampler={batch_sampler}")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -78,9 +88,9 @@ class DataLoader:
             batch_size, drop_last = None, False
         elif batch_size is None and drop_last:
             raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
-        if sampler is None:
+        if sampler is None and not self._iterable:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
-        if batch_size is not None and batch_sampler is None:
+        if batch_size is not None and batch_sampler is None and not self._iterable:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.dataset = dataset
         self.batch_size = batch_size
@@ -92,10 +102,17 @@ class DataLoader:
         self.pin_memory = pin_memory
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
-        self.collate_fn = collate_fn if collate_fn is not None else (default_collate if batch_sampler is not None else default_convert)
-        self._auto_collation = batch_sampler is not None
+        batched = batch_sampler is not None or (self._iterable and batch_size is not None)
+        self.collate_fn = collate_fn if collate_fn is not None else (default_collate if batched else default_convert)
+        self._auto_collation = batched
 
     def __len__(self):
+        if self._iterable:
+            # the dataset's length in batches, as PyTorch estimates it
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         if self._auto_collation:
             return len(self.batch_sampler)
         return len(self.sampler)
@@ -109,6 +126,9 @@ class DataLoader:
         return self._batches()
 
     def _batches(self):
+        if self._iterable:
+            yield from self._iterable_batches()
+            return
         if not self._auto_collation:
             for i in self.sampler:
                 yield self.collate_fn(self.dataset[i])
@@ -123,3 +143,23 @@ class DataLoader:
                 yield [t.index_select(0, idx) for t in self.dataset.tensors]
             else:
                 yield self.collate_fn([self.dataset[i] for i in indices])
+
+    def _iterable_batches(self):
+        if not self._auto_collation:
+            for item in self.dataset:
+                yield self.collate_fn(item)
+            return
+        batch = []
+        for item in self.dataset:
+            batch.append(item)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
+
+
+def get_worker_info():
+    """None: autorust's DataLoader loads in the calling process (PyTorch
+    returns None there too)."""
+    return None

@@ -84,3 +84,53 @@ def random_split(dataset, lengths, generator=None):
         out.append(Subset(dataset, perm[offset:offset + length]))
         offset += length
     return out
+
+
+class IterableDataset(Dataset):
+    """A dataset read by iterating (``__iter__``), not by index."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"Subclasses of IterableDataset should implement __iter__. {type(self).__name__} does not.")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after the other."""
+
+    def __init__(self, datasets):
+        super().__init__()
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
+
+
+class StackDataset(Dataset):
+    """Samples of several datasets side by side (a tuple, or a dict when
+    given by keyword)."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like input/output, but both types are given.")
+        datasets = args or tuple(kwargs.values())
+        lengths = {len(d) for d in datasets}
+        if len(lengths) > 1:
+            raise ValueError("Size mismatch between datasets")
+        self._length = lengths.pop() if lengths else 0
+        self.datasets = kwargs if kwargs else args
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length

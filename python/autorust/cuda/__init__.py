@@ -10,8 +10,8 @@ device explicitly (``device="cuda"``, ``.cuda()``) still uses any adapter,
 lavapipe included; ``autorust.wgpu.is_available()`` reports any adapter.
 """
 
-from . import wgpu as _wgpu
-from .wgpu import current_device, empty_cache, get_device_name, get_device_properties, memory_allocated, synchronize  # noqa: F401
+from .. import wgpu as _wgpu
+from ..wgpu import current_device, empty_cache, get_device_name, get_device_properties, memory_allocated, synchronize  # noqa: F401
 
 
 def is_available():
