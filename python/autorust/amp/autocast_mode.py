@@ -7,7 +7,7 @@ def is_autocast_available(device_type):
     return False
 
 
-class autocast(DecoratorContext):  # noqa: N801  (PyTorch's name)
+class autocast(DecoratorContext):
     def __init__(self, device_type="cuda", dtype=None, enabled=True, cache_enabled=None):
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")

@@ -11,7 +11,14 @@ lavapipe included; ``autorust.wgpu.is_available()`` reports any adapter.
 """
 
 from .. import wgpu as _wgpu
-from ..wgpu import current_device, empty_cache, get_device_name, get_device_properties, memory_allocated, synchronize  # noqa: F401
+from ..wgpu import (  # noqa: F401
+    current_device,
+    empty_cache,
+    get_device_name,
+    get_device_properties,
+    memory_allocated,
+    synchronize,
+)
 
 
 def is_available():
@@ -30,3 +37,5 @@ def manual_seed(seed):
 
 def manual_seed_all(seed):
     return None
+
+from . import amp  # noqa: E402,F401  (torch.cuda.amp, the older mixed-precision spellings)

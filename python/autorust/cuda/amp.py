@@ -12,6 +12,6 @@ def autocast(enabled=True, dtype=None, cache_enabled=True):
     return _amp.autocast("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
 
-def GradScaler(init_scale=2.0**16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000, enabled=True):  # noqa: N802  (PyTorch's name)
+def GradScaler(init_scale=2.0**16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000, enabled=True):
     warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use `torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning, stacklevel=2)
     return _amp.GradScaler("cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled)
