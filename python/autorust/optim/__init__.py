@@ -1,7 +1,7 @@
 """``autorust.optim``: optimizers (one fused native update per parameter)
 and learning-rate schedulers."""
 
-from . import lr_scheduler  # noqa: F401
+from . import lr_scheduler, swa_utils  # noqa: F401
 from .adagrad import Adagrad  # noqa: F401
 from .adam import Adam, AdamW  # noqa: F401
 from .optimizer import Optimizer  # noqa: F401

@@ -59,4 +59,5 @@ def programs():
     out += scatter_reduce.programs()
     out += scatter_reduce.dirty_programs()
     out += boilerplate.programs()
+    out += boilerplate.swa_programs()
     return out

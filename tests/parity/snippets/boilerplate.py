@@ -69,3 +69,44 @@ rec(R)
 
 def programs():
     return [(f"script boilerplate {name}", [code.strip()]) for name, code in PROGRAMS.items()]
+
+
+SWA = {
+    "stochastic weight averaging": """
+T.manual_seed(0)
+swa = T.optim.swa_utils
+model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+opt = T.optim.SGD(model.parameters(), lr=0.5)
+swa_model = swa.AveragedModel(model)
+ema_model = swa.AveragedModel(model, multi_avg_fn=swa.get_ema_multi_avg_fn(0.9))
+sched = swa.SWALR(opt, swa_lr=0.05, anneal_epochs=3)
+x, y = T.randn(16, 4), T.randn(16, 2)
+for epoch in range(5):
+    opt.zero_grad()
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+    swa_model.update_parameters(model)
+    ema_model.update_parameters(model)
+    sched.step()
+    rec(loss, sched.get_last_lr(), swa_model.n_averaged)
+swa.update_bn([(x[:8], y[:8]), (x[8:], y[8:])], swa_model)
+rec(swa_model.module[0].weight, ema_model.module[3].bias, swa_model.module[1].running_mean, swa_model.module[1].running_var, swa_model(x[:2]), list(swa_model.state_dict().keys()))
+""",
+    "SWALR with linear annealing and two groups": """
+T.manual_seed(1)
+a, b = nn.Linear(2, 2), nn.Linear(2, 1)
+opt = T.optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.2}], lr=0.1)
+sched = T.optim.swa_utils.SWALR(opt, swa_lr=[0.01, 0.02], anneal_epochs=2, anneal_strategy="linear")
+lrs = []
+for _ in range(4):
+    opt.step()
+    sched.step()
+    lrs.append(sched.get_last_lr())
+rec(lrs)
+""",
+}
+
+
+def swa_programs():
+    return [(f"swa {name}", [code.strip()]) for name, code in SWA.items()]
