@@ -170,6 +170,7 @@ mod tests {
     ) where
         <T as TryFrom<usize>>::Error: std::fmt::Debug,
     {
+        // test data: every value is below 2^16, which every T here holds
         let value = |v: usize| T::try_from(v).unwrap();
         let src: Vec<T> = (0..rows * ss).map(|v| value(v + 1)).collect();
         let mut dst = vec![value(0); cols * ds];

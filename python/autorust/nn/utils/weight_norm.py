@@ -51,9 +51,15 @@ def weight_norm(module, name="weight", dim=0):
 
 
 def remove_weight_norm(module, name="weight"):
+    return remove_norm_hook(module, WeightNorm, name, "weight_norm")
+
+
+def remove_norm_hook(module, kind, name, label):
+    """Undoes a hook-based norm (``kind``) on ``module.<name>``: the hook
+    restores the plain parameter and leaves the module's pre-hooks."""
     for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, kind) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{label} of '{name}' not found in {module}")
