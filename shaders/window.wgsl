@@ -173,3 +173,89 @@ fn max_pool_backward_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
     }
     out[i] = acc;
 }
+
+// Average pooling. params[15]: count_include_pad; params[16]: whether
+// divisor_override is set, params[17] its value (i32 bits). The window of
+// output o along axis a spans [o*stride - pad, min(that + k, in + pad)) in
+// the padded input; its divisor is that extent, or the part inside the
+// input, or the override (PyTorch's CPU rule).
+fn pool_start(a: u32, o: u32) -> i32 {
+    return i32(o * params[6u + a]) - i32(params[8u + a]);
+}
+
+fn pool_end(a: u32, o: u32) -> i32 {
+    return min(pool_start(a, o) + i32(params[4u + a]), i32(params[2u + a] + params[8u + a]));
+}
+
+fn pool_divisor(oy: u32, ox: u32) -> f32 {
+    if (params[16] != 0u) {
+        return f32(bitcast<i32>(params[17]));
+    }
+    var y0 = pool_start(0u, oy);
+    var y1 = pool_end(0u, oy);
+    var x0 = pool_start(1u, ox);
+    var x1 = pool_end(1u, ox);
+    if (params[15] == 0u) {
+        y0 = max(y0, 0);
+        x0 = max(x0, 0);
+        y1 = min(y1, i32(params[2]));
+        x1 = min(x1, i32(params[3]));
+    }
+    return f32(max(y1 - y0, 0) * max(x1 - x0, 0));
+}
+
+// out: [planes, out_h * out_w] window means (rows then columns, as the CPU).
+@compute @workgroup_size(WG)
+fn avg_pool_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let positions = params[12] * params[13];
+    let plane = i / positions;
+    let oy = (i % positions) / params[13];
+    let ox = i % params[13];
+    let base = params[14] + plane * params[2] * params[3];
+    let y0 = max(pool_start(0u, oy), 0);
+    let y1 = min(pool_end(0u, oy), i32(params[2]));
+    let x0 = max(pool_start(1u, ox), 0);
+    let x1 = min(pool_end(1u, ox), i32(params[3]));
+    var acc = 0.0;
+    for (var y = y0; y < y1; y = y + 1) {
+        for (var x = x0; x < x1; x = x + 1) {
+            acc = acc + src[base + u32(y) * params[3] + u32(x)];
+        }
+    }
+    out[i] = acc / pool_divisor(oy, ox);
+}
+
+// src: gradient [planes, out_h * out_w] -> out: [planes, in_h, in_w], each
+// input gathering the windows that cover it.
+@compute @workgroup_size(WG)
+fn avg_pool_backward_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let hw = params[2] * params[3];
+    let plane = i / hw;
+    let iy = (i % hw) / params[3];
+    let ix = i % params[3];
+    let positions = params[12] * params[13];
+    var acc = 0.0;
+    for (var ki = 0u; ki < params[4]; ki = ki + 1u) {
+        let oy = target_pos(0u, iy, ki);
+        if (oy < 0) {
+            continue;
+        }
+        for (var kj = 0u; kj < params[5]; kj = kj + 1u) {
+            let ox = target_pos(1u, ix, kj);
+            if (ox < 0) {
+                continue;
+            }
+            let o = plane * positions + u32(oy) * params[13] + u32(ox);
+            acc = acc + src[params[14] + o] / pool_divisor(u32(oy), u32(ox));
+        }
+    }
+    out[i] = acc;
+}

@@ -169,6 +169,16 @@ pub enum Rule {
         in_shape: Shape,
         sweep: crate::backend::cpu::window::Sweep2d,
     },
+    /// Average pooling and its gradient: each is the other's adjoint.
+    AvgPool2d(
+        crate::backend::cpu::window::Sweep2d,
+        crate::backend::cpu::avg_pool::AvgDivisor,
+        Saved,
+    ),
+    AvgPool2dBackward(
+        crate::backend::cpu::window::Sweep2d,
+        crate::backend::cpu::avg_pool::AvgDivisor,
+    ),
     /// `F.unfold` / `F.fold`: each is the other's adjoint.
     Im2Col(crate::backend::cpu::window::Sweep2d),
     Col2Im(crate::backend::cpu::window::Sweep2d),
@@ -304,6 +314,8 @@ impl Rule {
                 | IndexAdd { .. }
                 | Put { .. }
                 | MaxPool2d { .. }
+                | AvgPool2d(..)
+                | AvgPool2dBackward(..)
         ) || matches!(self, Composite(g) if g.saves)
     }
 }
@@ -843,6 +855,12 @@ pub fn apply(
             in_shape,
             sweep,
         } => one(Tensor::max_pool2d_backward(g, indices, in_shape, sweep)?),
+        Rule::AvgPool2d(sweep, d, x) => one(g.avg_pool2d_backward(&un(x)?, sweep, *d)?),
+        // the forward's input is an edge only: its gradient is zero (`g` has its shape)
+        Rule::AvgPool2dBackward(sweep, d) => Ok(vec![
+            Some(g.avg_pool2d_adjoint(sweep, *d)?),
+            need(1).then(|| zeros_of(g)).transpose()?,
+        ]),
         Rule::Im2Col(sweep) => one(g.col2im(sweep)?),
         Rule::Col2Im(sweep) => one(g.im2col(sweep)?),
         Rule::CopySlices { positions, op } => copy_slices_backward(g, positions, op, needs),

@@ -576,6 +576,41 @@ impl Storage {
             )),
         }
     }
+    /// Window means of `[planes, H, W]` (contiguous from `offset`).
+    pub fn avg_pool(
+        &self,
+        offset: usize,
+        planes: usize,
+        s: &cpu::window::Sweep2d,
+        d: cpu::avg_pool::AvgDivisor,
+    ) -> Result<Storage> {
+        match self {
+            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::avg_pool::avg_pool(
+                c, offset, planes, s, d,
+            )?)),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(g) => Ok(Storage::Gpu(g.avg_pool(offset, planes, s, d)?)),
+            Storage::Meta(m) => Ok(meta(m.dtype, planes * s.positions())),
+        }
+    }
+    /// Average pooling's gradient: `[planes, OH*OW]` (from `offset`) spread
+    /// over `[planes, H, W]`.
+    pub fn avg_pool_backward(
+        &self,
+        offset: usize,
+        planes: usize,
+        s: &cpu::window::Sweep2d,
+        d: cpu::avg_pool::AvgDivisor,
+    ) -> Result<Storage> {
+        match self {
+            Storage::Cpu(c) => Ok(Storage::Cpu(cpu::avg_pool::avg_pool_backward(
+                c, offset, planes, s, d,
+            )?)),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(g) => Ok(Storage::Gpu(g.avg_pool_backward(offset, planes, s, d)?)),
+            Storage::Meta(m) => Ok(meta(m.dtype, planes * s.in_hw[0] * s.in_hw[1])),
+        }
+    }
     /// This gradient (`[planes, OH*OW]` from `offset`) summed into the
     /// inputs the forward's `indices` (storage, offset) took.
     pub fn max_pool_backward(

@@ -439,6 +439,27 @@ def test_pooling_and_gradients_match_cpu(kw):
     close(xg.grad, x.grad, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 1), divisor_override=-3),
+    ],
+)
+def test_avg_pool_divisor_modes_match_cpu(kw):
+    torch.manual_seed(17)
+    x = torch.randn(2, 3, 9, 7, requires_grad=True)
+    xg = x.detach().cuda().requires_grad_()
+    out, og = torch.nn.functional.avg_pool2d(x, **kw), torch.nn.functional.avg_pool2d(xg, **kw)
+    assert og.is_cuda and og.grad_fn.name() == "AvgPool2DBackward0"
+    close(og, out, rtol=1e-5, atol=1e-6)
+    gout = torch.randn(*out.shape)
+    out.backward(gout)
+    og.backward(gout.cuda())
+    close(xg.grad, x.grad, rtol=1e-5, atol=1e-6)
+
+
 def test_argmax_max_and_cat_on_the_gpu():
     torch.manual_seed(16)
     x = torch.randn(5, 8)

@@ -6,6 +6,7 @@
 use super::functions::tensor_list;
 use super::tensor::PyTensor;
 use super::tensor_math::run;
+use crate::backend::cpu::avg_pool::AvgDivisor;
 use crate::op::OptimUpdate;
 use crate::tensor::Tensor;
 use crate::tensor::Window2d;
@@ -109,6 +110,30 @@ pub fn max_pool2d(
     let win = window(kernel_size, stride, padding, dilation);
     let (v, i) = run(py, x.numel(), || x.max_pool2d(&win, ceil_mode))?;
     Ok((PyTensor::wrap(v), PyTensor::wrap(i)))
+}
+
+/// `F.avg_pool2d` on a 4-D input.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn avg_pool2d(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    kernel_size: Pair,
+    stride: Pair,
+    padding: Pair,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: Option<i64>,
+) -> PyResult<PyTensor> {
+    let x = input.t.clone();
+    let win = window(kernel_size, stride, padding, (1, 1));
+    let divisor = AvgDivisor {
+        count_include_pad,
+        divisor_override,
+    };
+    Ok(PyTensor::wrap(run(py, x.numel(), || {
+        x.avg_pool2d(&win, ceil_mode, divisor)
+    })?))
 }
 
 /// One optimizer step over a parameter group in a single native call:
@@ -484,6 +509,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(col2im, m)?)?;
     m.add_function(wrap_pyfunction!(conv2d, m)?)?;
     m.add_function(wrap_pyfunction!(max_pool2d, m)?)?;
+    m.add_function(wrap_pyfunction!(avg_pool2d, m)?)?;
     m.add_function(wrap_pyfunction!(_sgd_step, m)?)?;
     m.add_function(wrap_pyfunction!(_adam_step, m)?)?;
     m.add_function(wrap_pyfunction!(_rmsprop_step, m)?)?;

@@ -70,7 +70,7 @@ impl Window2d {
     }
 }
 
-fn dims4(op: &'static str, t: &Tensor) -> Result<[usize; 4]> {
+pub(super) fn dims4(op: &'static str, t: &Tensor) -> Result<[usize; 4]> {
     let s = t.shape();
     if s.len() != 4 {
         return shape_err(
@@ -145,11 +145,7 @@ impl Tensor {
     /// maximum within its H*W plane (PyTorch's `return_indices`).
     pub fn max_pool2d(&self, win: &Window2d, ceil_mode: bool) -> Result<(Tensor, Tensor)> {
         let [n, c, h, w] = dims4("max_pool2d", self)?;
-        for a in 0..2 {
-            if win.padding[a] * 2 > win.kernel[a] {
-                return shape_err("max_pool2d", format!("pad should be at most half of effective kernel size, but got pad={}, kernel_size={} and dilation={}", win.padding[a], win.kernel[a], win.dilation[a]));
-            }
-        }
+        check_pool_padding("max_pool2d", win)?;
         check_pool_output("max_pool2d", win, [c, h, w], ceil_mode)?;
         let sweep = win.sweep("max_pool2d", [h, w], ceil_mode)?;
         let x = self.contiguous_data()?;
@@ -207,9 +203,19 @@ impl Tensor {
     }
 }
 
+/// PyTorch's limit on pooling padding, in its words.
+pub(super) fn check_pool_padding(op: &'static str, win: &Window2d) -> Result<()> {
+    for a in 0..2 {
+        if win.padding[a] * 2 > win.kernel[a] {
+            return shape_err(op, format!("pad should be at most half of effective kernel size, but got pad={}, kernel_size={} and dilation={}", win.padding[a], win.kernel[a], win.dilation[a]));
+        }
+    }
+    Ok(())
+}
+
 /// PyTorch's pooling checks, in its words: a zero stride, and an output
 /// plane (PyTorch's pooling_output_shape, floor or ceil) that is empty.
-fn check_pool_output(
+pub(super) fn check_pool_output(
     op: &'static str,
     win: &Window2d,
     [c, h, w]: [usize; 3],

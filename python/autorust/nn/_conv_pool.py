@@ -1,7 +1,7 @@
 """Convolution, pooling, unfold/fold and padding for ``nn.functional``.
-``conv2d`` and ``max_pool2d`` are native kernels (forward and backward);
-``avg_pool2d`` and ``F.unfold``/``F.fold`` use the native im2col/col2im
-pair, whose rules are each other's adjoints."""
+``conv2d``, ``max_pool2d`` and ``avg_pool2d`` are native kernels (forward
+and backward); ``F.unfold``/``F.fold`` are the native im2col/col2im pair,
+whose rules are each other's adjoints."""
 
 import numpy as np
 
@@ -111,52 +111,20 @@ def max_pool2d_with_indices(*args, **kwargs):
     return max_pool2d(*args, **kwargs)
 
 
-def _pool_counts(size, k, s, p, out, include_pad):
-    """Per output position along one axis: how many elements its window averages."""
-    start = np.arange(out) * s - p
-    end = np.minimum(start + k, size + p)
-    if include_pad:
-        return end - start
-    return np.minimum(end, size) - np.maximum(start, 0)
-
-
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
     k = _pair(kernel_size)
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _pair(stride, "stride")
     p = _pair(padding, "padding")
-    if p[0] * 2 > k[0] or p[1] * 2 > k[1]:
-        raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[0] if p[0] * 2 > k[0] else p[1]}, kernel_size={k[0] if p[0] * 2 > k[0] else k[1]} and dilation=1")
-
-    def out_len(size, kk, ss, pp):
-        span = size + 2 * pp - kk
-        if span < 0:
-            raise RuntimeError(f"avg_pool2d: output size is too small for input {list(input.shape)}")
-        n = (-(-span // ss) if ceil_mode else span // ss) + 1
-        if ceil_mode and (n - 1) * ss >= size + pp:
-            n -= 1
-        return n
+    override = None if divisor_override is None else int(divisor_override)
 
     def pool(x):
-        n, c, h, w = x.shape
-        oh, ow = out_len(h, k[0], s[0], p[0]), out_len(w, k[1], s[1], p[1])
-        # a ceil-mode window may overhang the padded input: pad that part too
-        extra_h = max(0, (oh - 1) * s[0] + k[0] - (h + 2 * p[0]))
-        extra_w = max(0, (ow - 1) * s[1] + k[1] - (w + 2 * p[1]))
-        xp = x.reshape(n * c, 1, h, w)
-        if p != (0, 0) or extra_h or extra_w:
-            xp = pad(xp, (p[1], p[1] + extra_w, p[0], p[0] + extra_h))
-        cols = _native.im2col(xp, k, (1, 1), (0, 0), s)
-        sums = cols.sum(1)
-        if divisor_override:
-            out = sums / divisor_override
-        else:
-            counts = np.outer(_pool_counts(h, k[0], s[0], p[0], oh, count_include_pad), _pool_counts(w, k[1], s[1], p[1], ow, count_include_pad))
-            from .._creation import tensor
+        return _native.avg_pool2d(x, k, s, p, bool(ceil_mode), bool(count_include_pad), override)
 
-            out = sums / tensor(counts.reshape(1, -1), dtype=x.dtype, device=x.device)
-        return out.reshape(n, c, oh, ow)
-
-    return _batched(input, lambda x: composite("AvgPool2DBackward0", pool, x))
+    if input.dim() < 3:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(input.dim(), 1)}, {max(input.dim(), 1) - 1}], but got -3)")
+    if input.dim() > 4 or 0 in input.shape[-3:]:
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:{list(input.shape)}")
+    return _batched(input, pool)
 
 
 def adaptive_avg_pool2d(input, output_size):

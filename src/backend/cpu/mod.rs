@@ -4,6 +4,7 @@
 
 pub mod activation;
 pub mod attention;
+pub mod avg_pool;
 pub mod batch_norm;
 pub mod buffer;
 pub mod cascade_sum;
