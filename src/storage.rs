@@ -356,6 +356,9 @@ impl Storage {
                 other.gpu_operand()?.as_ref(),
                 lb,
             )?)),
+            // without the GPU backend every non-meta storage is on the CPU
+            #[cfg(not(feature = "gpu"))]
+            _ => unreachable!("meta storages returned above"),
         }
     }
     pub fn where_(
