@@ -602,14 +602,23 @@ pub fn apply(
             keepdim,
         } => {
             let g = unsqueeze_dims(g, dims, *keepdim)?;
-            let g = match op {
+            match op {
                 ReduceOp::Mean => {
-                    let count: usize = dims.iter().map(|&d| in_shape[d]).product();
-                    g.div_scalar(count as f64)?
+                    let count = dims.iter().map(|&d| in_shape[d]).product::<usize>() as f64;
+                    if crate::autograd::is_grad_enabled() {
+                        // create_graph: PyTorch's graph, the expanded
+                        // gradient divided (DivBackward1 over ExpandBackward0)
+                        let out = g.expand(in_shape)?.div_scalar(count)?;
+                        crate::graph::rename(&out, "DivBackward1");
+                        crate::graph::hide_inputs(&out, 0b10);
+                        one(out)
+                    } else {
+                        // the same quotients, computed once per reduced row
+                        one(g.div_scalar(count)?.expand(in_shape)?)
+                    }
                 }
-                _ => g,
-            };
-            one(g.expand(in_shape)?)
+                _ => one(g.expand(in_shape)?),
+            }
         }
         Rule::Prod {
             x,
@@ -704,7 +713,22 @@ pub fn apply(
                 .transpose()?;
             Ok(vec![gbias, g1, g2])
         }
-        Rule::Reshape { in_shape } => one(g.reshape_to(in_shape)?),
+        Rule::Reshape { in_shape } => {
+            let out = g.reshape_to(in_shape)?;
+            // create_graph: the node PyTorch's formula makes (unsqueeze's
+            // gradient is a squeeze, squeeze's an unsqueeze), not a view
+            let inverse = match name {
+                "UnsqueezeBackward0" => Some("SqueezeBackward1"),
+                n if n.starts_with("SqueezeBackward") => Some("UnsqueezeBackward0"),
+                _ => None,
+            };
+            if let Some(inverse) = inverse {
+                if crate::autograd::is_grad_enabled() && g.shape() != out.shape() {
+                    crate::graph::rename(&out, inverse);
+                }
+            }
+            one(out)
+        }
         Rule::StridedView {
             in_shape,
             positions,
@@ -726,27 +750,29 @@ pub fn apply(
             step,
         } => {
             let len = g.shape()[*dim];
-            if !crate::autograd::is_grad_enabled() {
-                return one(Tensor::zeros_filled(in_shape, g, |z| {
-                    z.write_slice(g, *dim, *start, len, *step)
-                })?);
-            }
-            let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
-            one(z.slice_scatter(g, *dim, *start, len, *step)?)
+            let out =
+                Tensor::zeros_filled(in_shape, g, |z| z.write_slice(g, *dim, *start, len, *step))?;
+            let (dim, start, step) = (*dim, *start, *step);
+            // create_graph: PyTorch's node, whose own gradient slices again
+            one(view_gradient(out, g, "SliceBackwardBackward0", move |gg| {
+                gg.slice_exact(dim, start, len, step)
+            }))
         }
         Rule::Select {
             in_shape,
             dim,
             index,
         } => {
-            let g = g.unsqueeze(*dim as i64)?;
-            if !crate::autograd::is_grad_enabled() {
-                return one(Tensor::zeros_filled(in_shape, &g, |z| {
-                    z.write_slice(&g, *dim, *index, 1, 1)
-                })?);
-            }
-            let z = Tensor::zeros_on(in_shape, g.dtype(), g.device())?;
-            one(z.slice_scatter(&g, *dim, *index, 1, 1)?)
+            let row = g.detach().unsqueeze(*dim as i64)?;
+            let out =
+                Tensor::zeros_filled(in_shape, &row, |z| z.write_slice(&row, *dim, *index, 1, 1))?;
+            let (dim, index) = (*dim as i64, *index as i64);
+            one(view_gradient(
+                out,
+                g,
+                "SelectBackwardBackward0",
+                move |gg| gg.select(dim, index),
+            ))
         }
         Rule::IndexSelect {
             in_shape,
@@ -965,6 +991,22 @@ pub fn not_implemented_link(grad: Tensor, links: &[&Tensor], op: &'static str) -
     inputs.extend_from_slice(links);
     crate::tensor::record(&out, "NotImplemented", &inputs, || Rule::NotImplemented(op));
     Ok(out)
+}
+
+/// A view's gradient `out` (the incoming gradient `g` placed in zeros),
+/// recorded under create_graph as PyTorch's node `name` over `g` alone,
+/// whose gradient is the view `take` of the next incoming gradient.
+fn view_gradient(
+    out: Tensor,
+    g: &Tensor,
+    name: &'static str,
+    take: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
+) -> Tensor {
+    if crate::autograd::is_grad_enabled() {
+        let take = std::sync::Arc::new(move |gg: &Tensor| Ok(vec![Some(take(gg)?)]));
+        crate::tensor::record(&out, name, &[g], || Rule::Custom(take));
+    }
+    out
 }
 
 /// `t * s` recorded as PyTorch's Scalar overload, `MulBackward1` (the

@@ -146,3 +146,30 @@ def test_second_order_gradient_of_the_input_is_zero_not_none():
     (ggx,) = torch.autograd.grad(gx.sum(), x)
     expected = F.avg_pool2d(torch.ones(1, 2, 4, 4), 2).repeat_interleave(2, 2).repeat_interleave(2, 3) * 0.5
     np.testing.assert_allclose(ggx.numpy(), expected.numpy(), rtol=1e-6)
+
+
+def test_unbatched_input_is_one_node_and_global_adaptive_pooling_a_mean():
+    x = torch.randn(3, 6, 5, requires_grad=True)
+    assert F.avg_pool2d(x, 2).grad_fn.name() == "AvgPool2DBackward0"
+    assert F.adaptive_avg_pool2d(x[None], 1).grad_fn.name() == "MeanBackward1"
+    (g,) = torch.autograd.grad(F.adaptive_avg_pool2d(x, (1, 1)).pow(2).sum(), x, create_graph=True)
+    assert g.grad_fn.name() == "DivBackward1"  # the mean's gradient, last in the chain
+
+
+def test_create_graph_gradients_of_views_and_means_show_pytorchs_nodes():
+    x = torch.randn(4, 5, requires_grad=True)
+    (g,) = torch.autograd.grad(x[1:3].pow(2).sum(), x, create_graph=True)
+    assert g.grad_fn.name() == "SliceBackwardBackward0"
+    assert [f.name() for f, _ in g.grad_fn.next_functions] == ["MulBackward0"]
+    (g,) = torch.autograd.grad(x[2].pow(2).sum(), x, create_graph=True)
+    assert g.grad_fn.name() == "SelectBackwardBackward0"
+    (g,) = torch.autograd.grad(x.mean(1).pow(2).sum(), x, create_graph=True)
+    assert g.grad_fn.name() == "DivBackward1"
+    (g,) = torch.autograd.grad(x.unsqueeze(0).pow(2).sum(), x, create_graph=True)
+    assert g.grad_fn.name() == "SqueezeBackward1"
+    # the values are unchanged: d/dx sum((x[2])^2) = 2 x in row 2
+    (g,) = torch.autograd.grad(x[2].pow(2).sum(), x, create_graph=True)
+    (gg,) = torch.autograd.grad(g.sum(), x)
+    expected = np.zeros((4, 5))
+    expected[2] = 2.0
+    np.testing.assert_allclose(gg.numpy(), expected)

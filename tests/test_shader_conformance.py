@@ -639,6 +639,61 @@ def max_pool_reference(x, g):
     return best, arg
 
 
+def avg_pool_divisors(g, oh, ow, include_pad, override):
+    """PyTorch's divisor per output position: the window's extent within the
+    padded input, within the input, or the override."""
+    div = np.zeros((oh, ow))
+    for oy in range(oh):
+        for ox in range(ow):
+            span = []
+            for a, o in ((0, oy), (1, ox)):
+                start = o * g["s"][a] - g["p"][a]
+                end = min(start + g["k"][a], g["in_hw"][a] + g["p"][a])
+                span.append((end - start) if include_pad else (min(end, g["in_hw"][a]) - max(start, 0)))
+            div[oy, ox] = override if override else span[0] * span[1]
+    return div
+
+
+@case("window", "avg_pool_f32", "avg_pool_backward_f32")
+def check_avg_pool(gpu, entry):
+    # ceil mode's extra output row: its window starts inside the input and
+    # overhangs the padding (PyTorch keeps it: (5 - 1) * 2 < 8 + 1)
+    g = dict(GEOM, in_hw=(8, 6), s=(2, 2), d=(1, 1))
+    h, w = g["in_hw"]
+    oh, ow = out_hw(g)[0] + 1, out_hw(g)[1]
+    for include_pad, override in ((1, 0), (0, 0), (0, -3)):
+        mode = [include_pad, int(override != 0), override & 0xFFFFFFFF]
+        params = lambda n, offset: [n, g["planes"], h, w, *g["k"], *g["s"], *g["p"], 1, 1, oh, ow, offset, *mode]  # noqa: B023
+        div = avg_pool_divisors(g, oh, ow, include_pad, override)
+        assert (div != 0).all()
+        covered = []  # (position, y, x) for every in-bounds tap
+        for oy in range(oh):
+            for ox in range(ow):
+                for ki in range(g["k"][0]):
+                    for kj in range(g["k"][1]):
+                        y, x = oy * g["s"][0] + ki - g["p"][0], ox * g["s"][1] + kj - g["p"][1]
+                        if 0 <= y < h and 0 <= x < w:
+                            covered.append((oy, ox, y, x))
+        if entry == "avg_pool_f32":
+            src = rng.standard_normal(3 + g["planes"] * h * w).astype(F32)
+            x = src[3:].reshape(g["planes"], h, w).astype(np.float64)
+            sums = np.zeros((g["planes"], oh, ow))
+            for oy, ox, y, xx in covered:
+                sums[:, oy, ox] += x[:, y, xx]
+            expect = sums / div
+            n = expect.size
+            out = gpu.run("window", entry, params(n, 3), {1: src, 2: np.zeros(n, F32)}, threads=n)[2]
+        else:
+            src = rng.standard_normal(2 + g["planes"] * oh * ow).astype(F32)
+            grad = src[2:].reshape(g["planes"], oh, ow).astype(np.float64)
+            expect = np.zeros((g["planes"], h, w))
+            for oy, ox, y, xx in covered:
+                expect[:, y, xx] += grad[:, oy, ox] / div[oy, ox]
+            n = expect.size
+            out = gpu.run("window", entry, params(n, 2), {1: src, 2: np.zeros(n, F32)}, threads=n)[2]
+        np.testing.assert_allclose(out, expect.ravel(), rtol=1e-5, atol=1e-6)
+
+
 @case("window", "max_pool_f32", "max_pool_backward_f32")
 def check_max_pool(gpu, entry):
     g = dict(GEOM, s=(1, 2), d=(1, 1))

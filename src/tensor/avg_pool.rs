@@ -10,16 +10,18 @@ use crate::backend::cpu::window::Sweep2d;
 use crate::error::{shape_err, Result};
 use crate::grad_rules::Rule;
 use crate::saved::Saved;
+use crate::shape::Shape;
 
 impl Tensor {
-    /// `[N, C, H, W]` -> `[N, C, OH, OW]` window means.
+    /// `[N, C, H, W]` -> `[N, C, OH, OW]` window means (or `[C, H, W]`
+    /// unbatched: one node either way, as in PyTorch).
     pub fn avg_pool2d(
         &self,
         win: &Window2d,
         ceil_mode: bool,
         divisor: AvgDivisor,
     ) -> Result<Tensor> {
-        let [_, c, h, w] = dims4("avg_pool2d", self)?;
+        let [_, c, h, w] = planes_hw(self)?;
         if divisor.divisor_override == Some(0) {
             return shape_err("avg_pool2d", "divisor must be not zero");
         }
@@ -30,14 +32,14 @@ impl Tensor {
     }
 
     fn avg_pool(&self, sweep: &Sweep2d, divisor: AvgDivisor) -> Result<Tensor> {
-        let [n, c, _, _] = dims4("avg_pool2d", self)?;
+        let [n, c, _, _] = planes_hw(self)?;
         let x = self.contiguous_data()?;
         let storage = {
             let v = x.view_guard();
             let s = v.storage.data.read_recursive();
             s.avg_pool(v.layout.offset, n * c, sweep, divisor)?
         };
-        let out = Tensor::contiguous_from(storage, vec![n, c, sweep.out_hw[0], sweep.out_hw[1]]);
+        let out = Tensor::contiguous_from(storage, with_hw(self, sweep.out_hw));
         record(&out, "AvgPool2DBackward0", &[self], || {
             Rule::AvgPool2d(*sweep, divisor, Saved::input(self))
         });
@@ -53,14 +55,14 @@ impl Tensor {
         sweep: &Sweep2d,
         divisor: AvgDivisor,
     ) -> Result<Tensor> {
-        let [n, c, _, _] = dims4("avg_pool2d_backward", self)?;
+        let [n, c, _, _] = planes_hw(self)?;
         let g = self.contiguous_data()?;
         let storage = {
             let v = g.view_guard();
             let s = v.storage.data.read_recursive();
             s.avg_pool_backward(v.layout.offset, n * c, sweep, divisor)?
         };
-        let out = Tensor::contiguous_from(storage, vec![n, c, sweep.in_hw[0], sweep.in_hw[1]]);
+        let out = Tensor::contiguous_from(storage, with_hw(self, sweep.in_hw));
         record(&out, "AvgPool2DBackwardBackward0", &[self, input], || {
             Rule::AvgPool2dBackward(*sweep, divisor)
         });
@@ -75,4 +77,22 @@ impl Tensor {
     ) -> Result<Tensor> {
         self.avg_pool(sweep, divisor)
     }
+}
+
+/// `[N, C, H, W]` as is, `[C, H, W]` as `[1, C, H, W]`.
+fn planes_hw(t: &Tensor) -> Result<[usize; 4]> {
+    let s = t.shape();
+    if s.len() == 3 {
+        return Ok([1, s[0], s[1], s[2]]);
+    }
+    dims4("avg_pool2d", t)
+}
+
+/// `t`'s shape with its last two dims replaced by `hw`.
+fn with_hw(t: &Tensor, hw: [usize; 2]) -> Shape {
+    let mut s = t.shape();
+    let r = s.len();
+    s[r - 2] = hw[0];
+    s[r - 1] = hw[1];
+    s
 }

@@ -124,17 +124,19 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(input.dim(), 1)}, {max(input.dim(), 1) - 1}], but got -3)")
     if input.dim() > 4 or 0 in input.shape[-3:]:
         raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:{list(input.shape)}")
-    return _batched(input, pool)
+    return pool(input)  # 3-D too: one AvgPool2DBackward0 node, as in PyTorch
 
 
 def adaptive_avg_pool2d(input, output_size):
+    if output_size in (1, (1, 1), [1, 1]) and input.dim() in (3, 4):
+        # global pooling (ResNet's head) is a mean in PyTorch too: its node
+        # is MeanBackward1, not an adaptive-pool node
+        return input.mean((-2, -1), keepdim=True)
+
     def pool(x):
         h, w = x.shape[2], x.shape[3]
         oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
         oh, ow = oh or h, ow or w
-        if oh == 1 and ow == 1:
-            # global pooling (ResNet's head): one reduction, not a window walk
-            return x.mean((2, 3), keepdim=True)
         if h % oh == 0 and w % ow == 0:
             return avg_pool2d(x, (h // oh, w // ow))
         rows = []

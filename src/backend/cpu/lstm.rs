@@ -3,9 +3,9 @@
 //! Gate blocks are in PyTorch's order: input, forget, cell, output.
 
 use super::matmul::gemm_split;
-use super::transpose::transpose_into;
 use super::operand::{slice_at, FloatSlice, Operand};
 use super::simd::multiversion;
+use super::transpose::transpose_into;
 use super::{CpuStorage, IntoStorage};
 use crate::dtype::Float;
 use crate::error::{dtype_err, Result};

@@ -19,6 +19,7 @@ from . import (
     nn_optim_data,
     optim_linalg,
     parametrize,
+    pooling,
     prune,
     rnn_utils,
     saved_tensor,
@@ -60,4 +61,5 @@ def programs():
     out += scatter_reduce.dirty_programs()
     out += boilerplate.programs()
     out += boilerplate.swa_programs()
+    out += pooling.programs()
     return out
