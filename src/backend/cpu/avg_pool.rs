@@ -7,11 +7,10 @@
 //! fixed `divisor_override`; sums run over rows then columns in f32 for f32
 //! data, as PyTorch's do, so the results agree bitwise.
 
-use super::window::Sweep2d;
-use super::{CpuStorage, IntoStorage, PAR_THRESHOLD};
+use super::window::{for_each_plane, Sweep2d};
+use super::{CpuStorage, IntoStorage};
 use crate::dtype::Float;
 use crate::error::{not_implemented_err, Result};
-use rayon::prelude::*;
 use std::ops::Range;
 
 /// What each window's sum is divided by.
@@ -52,32 +51,11 @@ impl AvgDivisor {
     }
 }
 
-/// Runs `f(plane, chunk)` over the chunks of `dst`, in parallel when the
-/// work (`work` elements touched) is large. Planes are independent, so the
-/// result never depends on the thread count.
-fn per_plane<F: Send>(
-    dst: &mut [F],
-    chunk: usize,
-    work: usize,
-    f: impl Fn(usize, &mut [F]) + Sync,
-) {
-    if chunk == 0 {
-        return;
-    }
-    if work >= PAR_THRESHOLD {
-        dst.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(p, d)| f(p, d));
-    } else {
-        dst.chunks_mut(chunk).enumerate().for_each(|(p, d)| f(p, d));
-    }
-}
-
 fn avg_pool_typed<F: Float>(src: &[F], planes: usize, s: &Sweep2d, d: AvgDivisor) -> Vec<F> {
     let (hw, w) = (s.in_hw[0] * s.in_hw[1], s.in_hw[1]);
     let (rows, cols) = (spans(s, 0), spans(s, 1));
     let mut out = vec![F::zero(); planes * s.positions()];
-    per_plane(&mut out, s.positions(), planes * hw, |p, dst| {
+    for_each_plane(&mut out, s.positions(), planes * hw, |p, dst| {
         let plane = &src[p * hw..(p + 1) * hw];
         for (oy, r) in rows.iter().enumerate() {
             for (ox, c) in cols.iter().enumerate() {
@@ -100,7 +78,7 @@ fn avg_pool_backward_typed<F: Float>(g: &[F], planes: usize, s: &Sweep2d, d: Avg
     let (hw, w, l) = (s.in_hw[0] * s.in_hw[1], s.in_hw[1], s.positions());
     let (rows, cols) = (spans(s, 0), spans(s, 1));
     let mut out = vec![F::zero(); planes * hw];
-    per_plane(&mut out, hw, planes * hw, |p, plane| {
+    for_each_plane(&mut out, hw, planes * hw, |p, plane| {
         let g = &g[p * l..(p + 1) * l];
         for (oy, r) in rows.iter().enumerate() {
             for (ox, c) in cols.iter().enumerate() {

@@ -37,13 +37,19 @@ impl Sweep2d {
     }
 }
 
-/// Runs `f(plane_index, dst_chunk)` over `planes` chunks of `chunk` elements,
-/// in parallel when the whole output is large.
-fn for_each_plane<T: Send>(dst: &mut [T], chunk: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+/// Runs `f(plane_index, dst_chunk)` over the `chunk`-element chunks of
+/// `dst`, in parallel when the work (`work` elements touched) is large.
+/// Planes are independent, so results never depend on the thread count.
+pub(super) fn for_each_plane<T: Send>(
+    dst: &mut [T],
+    chunk: usize,
+    work: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
     if chunk == 0 {
         return;
     }
-    if dst.len() >= PAR_THRESHOLD {
+    if work >= PAR_THRESHOLD {
         dst.par_chunks_mut(chunk)
             .enumerate()
             .for_each(|(i, d)| f(i, d));
@@ -151,7 +157,8 @@ pub(super) fn col2im_plane<F: Float>(src: &[F], s: &Sweep2d, plane: &mut [F]) {
 fn im2col_typed<F: Element>(src: &[F], planes: usize, s: &Sweep2d) -> Vec<F> {
     let hw = s.in_hw[0] * s.in_hw[1];
     let mut out = vec![F::zero(); planes * s.taps() * s.positions()];
-    for_each_plane(&mut out, s.taps() * s.positions(), |p, dst| {
+    let work = out.len();
+    for_each_plane(&mut out, s.taps() * s.positions(), work, |p, dst| {
         im2col_plane(&src[p * hw..(p + 1) * hw], s, dst)
     });
     out
@@ -161,7 +168,8 @@ fn col2im_typed<F: Float>(cols: &[F], planes: usize, s: &Sweep2d) -> Vec<F> {
     let hw = s.in_hw[0] * s.in_hw[1];
     let block = s.taps() * s.positions();
     let mut out = vec![F::zero(); planes * hw];
-    for_each_plane(&mut out, hw, |p, plane| {
+    let work = out.len();
+    for_each_plane(&mut out, hw, work, |p, plane| {
         col2im_plane(&cols[p * block..(p + 1) * block], s, plane)
     });
     out
@@ -277,7 +285,8 @@ fn max_pool_backward_typed<F: Float>(
     l: usize,
 ) -> Vec<F> {
     let mut out = vec![F::zero(); planes * hw];
-    for_each_plane(&mut out, hw, |p, plane| {
+    let work = out.len();
+    for_each_plane(&mut out, hw, work, |p, plane| {
         for (&i, &v) in idx[p * l..(p + 1) * l].iter().zip(&g[p * l..(p + 1) * l]) {
             // why: indices come from max_pool_typed over this plane, so they are < hw.
             if let Some(d) = plane.get_mut(i as usize) {
