@@ -43,19 +43,26 @@ fn load_b(i: u32) -> i32 {
     return b[params[3] + offset_of(i, 4u, 4u + 2u * params[1])];
 }
 
+// The remainder is taken as x - (x / y) * y, never with `%`: NVIDIA's
+// Vulkan driver (580, H200) returned wrong remainders of negative dividends
+// (floor_divide(-12, 3) gave -5, remainder(-12, 3) gave 1); `/` was right.
+fn truncated_rem(x: i32, y: i32) -> i32 {
+    return x - (x / y) * y;
+}
+
 fn floor_div(x: i32, y: i32) -> i32 {
     if (y == 0) {
         return 0;
     }
     let q = x / y;
-    return select(q, q - 1, (x % y != 0) && ((x < 0) != (y < 0)));
+    return select(q, q - 1, (x - q * y != 0) && ((x < 0) != (y < 0)));
 }
 
 fn py_mod(x: i32, y: i32) -> i32 {
     if (y == 0) {
         return 0;
     }
-    let r = x % y;
+    let r = truncated_rem(x, y);
     return select(r, r + y, r != 0 && ((r < 0) != (y < 0)));
 }
 

@@ -82,7 +82,7 @@ fn softmax_row(wid: vec3<u32>, lid: u32, nwg: vec3<u32>, log_out: bool) {
     var s = 0.0;
     if (in_range) {
         for (var t = lid; t < d; t = t + WG) {
-            s = s + exp(x[base + t * stride] - m);
+            s = s + accurate_exp(x[base + t * stride] - m);
         }
     }
     partial[lid] = s;
@@ -91,13 +91,13 @@ fn softmax_row(wid: vec3<u32>, lid: u32, nwg: vec3<u32>, log_out: bool) {
         return;
     }
     let out_base = (j / inner) * d * inner + j % inner;
-    let log_s = log(s);
+    let log_s = accurate_log(s);
     for (var t = lid; t < d; t = t + WG) {
         let z = x[base + t * stride] - m;
         if (log_out) {
             out[out_base + t * inner] = z - log_s;
         } else {
-            out[out_base + t * inner] = exp(z) / s;
+            out[out_base + t * inner] = accurate_exp(z) / s;
         }
     }
 }

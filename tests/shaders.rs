@@ -3,8 +3,12 @@
 
 use std::path::Path;
 
+/// A family's source as the crate composes it (`src/backend/gpu/dispatch.rs`):
+/// the shared math library, then the family's file.
 fn validate(path: &Path) -> Result<usize, String> {
-    let src = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders/lib/accurate_math.wgsl");
+    let src = std::fs::read_to_string(lib).map_err(|e| e.to_string())?
+        + &std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let module = naga::front::wgsl::parse_str(&src).map_err(|e| e.emit_to_string(&src))?;
     naga::valid::Validator::new(
         naga::valid::ValidationFlags::all(),

@@ -28,6 +28,12 @@ def entry_points(family):
     return re.findall(r"@compute\s+@workgroup_size\([^)]*\)\s*fn\s+(\w+)", src)
 
 
+def family_source(family):
+    """A family's WGSL as the crate composes it (src/backend/gpu/dispatch.rs):
+    the shared math library, then shaders/<family>.wgsl."""
+    return (SHADER_DIR / "lib" / "accurate_math.wgsl").read_text() + (SHADER_DIR / f"{family}.wgsl").read_text()
+
+
 def families():
     return sorted(p.stem for p in SHADER_DIR.glob("*.wgsl"))
 
@@ -69,7 +75,7 @@ class WgslRunner:
         key = (family, entry)
         if key not in self._pipelines:
             if family not in self._modules:
-                code = (SHADER_DIR / f"{family}.wgsl").read_text()
+                code = family_source(family)
                 self._modules[family] = self.device.create_shader_module(code=code)
             self._pipelines[key] = self.device.create_compute_pipeline(layout="auto", compute={"module": self._modules[family], "entry_point": entry})
         return self._pipelines[key]

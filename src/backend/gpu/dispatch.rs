@@ -8,25 +8,35 @@ use crate::error::{Error, Result};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+/// One shader family's source: `shaders/lib/accurate_math.wgsl` (the math
+/// every family may call instead of a weak builtin), then
+/// `shaders/<name>.wgsl`. `tests/shaders.rs` and `tests/wgsl_runner.py`
+/// compose them the same way.
+macro_rules! family {
+    ($name:literal) => {
+        (
+            $name,
+            concat!(
+                include_str!("../../../shaders/lib/accurate_math.wgsl"),
+                include_str!(concat!("../../../shaders/", $name, ".wgsl")),
+            ),
+        )
+    };
+}
+
 /// The shader families, loaded at compile time (one file per family).
 const SHADERS: &[(&str, &str)] = &[
-    ("copy", include_str!("../../../shaders/copy.wgsl")),
-    (
-        "elementwise",
-        include_str!("../../../shaders/elementwise.wgsl"),
-    ),
-    ("reduce", include_str!("../../../shaders/reduce.wgsl")),
-    ("matmul", include_str!("../../../shaders/matmul.wgsl")),
-    ("optim", include_str!("../../../shaders/optim.wgsl")),
-    ("softmax", include_str!("../../../shaders/softmax.wgsl")),
-    (
-        "elementwise_int",
-        include_str!("../../../shaders/elementwise_int.wgsl"),
-    ),
-    ("index", include_str!("../../../shaders/index.wgsl")),
-    ("window", include_str!("../../../shaders/window.wgsl")),
-    ("scan", include_str!("../../../shaders/scan.wgsl")),
-    ("sort", include_str!("../../../shaders/sort.wgsl")),
+    family!("copy"),
+    family!("elementwise"),
+    family!("reduce"),
+    family!("matmul"),
+    family!("optim"),
+    family!("softmax"),
+    family!("elementwise_int"),
+    family!("index"),
+    family!("window"),
+    family!("scan"),
+    family!("sort"),
 ];
 
 /// Threads per workgroup of the 1-D kernels (the shaders' `WG`).
