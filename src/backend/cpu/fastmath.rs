@@ -188,21 +188,21 @@ fn ln_f64_series<const FOR_F32: bool>(x: f64) -> f64 {
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
     // 2 atanh(s) to s^21: |s| <= 0.1716, so the next term is below 1e-17
-    let mut p = 1.0 / 13.0;
+    let mut p: f64 = 1.0 / 13.0;
     if !FOR_F32 {
         p = 1.0 / 21.0;
-        p = p * s2 + 1.0 / 19.0;
-        p = p * s2 + 1.0 / 17.0;
-        p = p * s2 + 1.0 / 15.0;
-        p = p * s2 + 1.0 / 13.0;
+        p = p.mul_add(s2, 1.0 / 19.0);
+        p = p.mul_add(s2, 1.0 / 17.0);
+        p = p.mul_add(s2, 1.0 / 15.0);
+        p = p.mul_add(s2, 1.0 / 13.0);
     }
-    p = p * s2 + 1.0 / 11.0;
-    p = p * s2 + 1.0 / 9.0;
-    p = p * s2 + 1.0 / 7.0;
-    p = p * s2 + 1.0 / 5.0;
-    p = p * s2 + 1.0 / 3.0;
-    p = p * s2 + 1.0;
-    let r = e as f64 * std::f64::consts::LN_2 + 2.0 * s * p;
+    p = p.mul_add(s2, 1.0 / 11.0);
+    p = p.mul_add(s2, 1.0 / 9.0);
+    p = p.mul_add(s2, 1.0 / 7.0);
+    p = p.mul_add(s2, 1.0 / 5.0);
+    p = p.mul_add(s2, 1.0 / 3.0);
+    p = p.mul_add(s2, 1.0);
+    let r = (e as f64).mul_add(std::f64::consts::LN_2, 2.0 * s * p);
     if x == 0.0 {
         f64::NEG_INFINITY
     } else if x < 0.0 || x.is_nan() {
@@ -241,25 +241,19 @@ pub fn expm1(x: f32) -> f32 {
     }
 }
 
-/// ln(1 + x) for f32, in f64: 1 + x is exact there except for the tiniest x,
-/// and ln(u) * x / (u - 1) corrects that rounding (x itself when u is 1).
+/// ln(1 + x) for f32, in f64. 1 + x is exact in f64 once |x| >= 2^-29 (x
+/// has 24 significant bits; past 2^53 the lost 1 is far below f32's
+/// rounding); below that, ln(1 + x) = x (1 - x/2 + ...) rounds to x itself.
+/// ln's special values give log1p's: -1 is -inf, below it NaN, inf is inf.
 #[inline(always)]
 pub fn log1p(x: f32) -> f32 {
     let xd = x as f64;
-    let u = 1.0 + xd;
-    let d = u - 1.0;
-    let r = if d == 0.0 {
+    let r = if xd.abs() < 1.862_645_149_230_957e-9 {
         xd
     } else {
-        ln_f64_for_f32(u) * (xd / d)
+        ln_f64_for_f32(1.0 + xd)
     };
-    if u == 0.0 {
-        f32::NEG_INFINITY
-    } else if u.is_infinite() && u > 0.0 {
-        f32::INFINITY
-    } else {
-        r as f32
-    }
+    r as f32
 }
 
 /// |x|^p for f32 as exp(p ln|x|) in f64 (about 1e-15 relative, so the
