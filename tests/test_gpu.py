@@ -587,6 +587,31 @@ def test_cumsum_matches_cpu_bitwise():
     close(wg.grad, w.grad)
 
 
+def test_cumsum_of_long_rows_runs_in_blocks():
+    # rows past 4096 elements are scanned in blocks (three passes, no
+    # thread walks the whole row): deterministic, within float32 rounding
+    # of the exact sums, exact for integers
+    torch.manual_seed(0)
+    for shape, dim in (((100_003,), 0), ((3, 9000), 1), ((9000, 3), 0), ((2, 4097, 2), 1)):
+        x = torch.randn(*shape)
+        g = x.cuda().cumsum(dim).cpu()
+        exact = np.cumsum(x.numpy().astype(np.float64), axis=dim)
+        scale = np.cumsum(np.abs(x.numpy().astype(np.float64)), axis=dim)
+        assert np.all(np.abs(g.numpy() - exact) <= 1e-5 * scale + 1e-6), (shape, dim)
+        assert torch.equal(x.cuda().cumsum(dim).cpu(), g)  # the same sums every run
+    strided = torch.randn(3, 6000).t()  # (6000, 3), dim 0 strided
+    close(strided.cuda().cumsum(0), strided.cumsum(0), rtol=1e-4, atol=1e-3)
+    ints = torch.randint(-1000, 1000, (2, 50_000))
+    assert torch.equal(ints.cuda().cumsum(1).cpu(), ints.cumsum(1))
+    flags = torch.rand(10_000) > 0.3
+    assert torch.equal(flags.cuda().cumsum(0).cpu(), flags.cumsum(0))
+    w = torch.randn(5000, requires_grad=True)
+    wg = w.detach().cuda().requires_grad_()
+    (w.cumsum(0) * torch.linspace(0, 1, 5000)).sum().backward()
+    (wg.cumsum(0) * torch.linspace(0, 1, 5000).cuda()).sum().backward()
+    close(wg.grad, w.grad, rtol=1e-4, atol=1e-4)
+
+
 def test_validation_errors_become_exceptions_and_the_device_goes_on():
     x = torch.ones(3, device="cuda") * 2
     torch._native._wgpu_selftest_validation_error()  # a bind group missing a binding

@@ -517,6 +517,52 @@ def check_cumsum(gpu, entry):
         np.testing.assert_array_equal(out, expect.ravel())
 
 
+BLOCKED_SCAN = {
+    "f32": ("cumsum_block_sums_f32", "cumsum_block_offsets_f32", "cumsum_blocks_f32"),
+    "i32": ("cumsum_block_sums_i32", "cumsum_block_offsets_i32", "cumsum_blocks_i32"),
+}
+
+
+@case("scan", *BLOCKED_SCAN["f32"], *BLOCKED_SCAN["i32"])
+def check_blocked_cumsum(gpu, entry):
+    """The crate's three passes over a strided (4, 23, 3) view, blocks of 5
+    (the last one short): each block in order from the sum of the earlier
+    blocks, which the NumPy model below adds the same way."""
+    kind = entry[-3:]
+    dtype = F32 if kind == "f32" else I32
+    base = (rng.standard_normal(4 * 23 * 3) * 10).astype(dtype)
+    x = base.reshape(3, 23, 4).transpose(2, 1, 0)  # (4, 23, 3), strided
+    off, st = elem_strides(x, base)
+    dim, block = 1, 5
+    length, inner = x.shape[dim], x.shape[2]
+    rows, blocks = x.size // length, -(-length // block)
+    params = [rows, length, inner, 3, off, *x.shape, *st, block, blocks]
+    sums_entry, offsets_entry, walk_entry = BLOCKED_SCAN[kind]
+    sums = gpu.run("scan", sums_entry, params, {1: base, 2: np.zeros(x.size, dtype), 3: np.zeros(rows * blocks, dtype)}, threads=rows * blocks)[3]
+    pieces = [x[:, b * block:(b + 1) * block] for b in range(blocks)]
+    block_sums = np.stack([np.cumsum(p, axis=1, dtype=dtype)[:, -1] for p in pieces], axis=1)  # (4, blocks, 3)
+    np.testing.assert_array_equal(sums, block_sums.transpose(0, 2, 1).ravel())
+    offsets = gpu.run("scan", offsets_entry, params, {3: sums}, threads=rows)[3]
+    expect_offsets = np.concatenate([np.zeros_like(block_sums[:, :1]), np.cumsum(block_sums, axis=1, dtype=dtype)[:, :-1]], axis=1)
+    np.testing.assert_array_equal(offsets, expect_offsets.transpose(0, 2, 1).ravel())
+    out = gpu.run("scan", walk_entry, params, {1: base, 2: np.zeros(x.size, dtype), 3: offsets}, threads=rows * blocks)[2]
+    expect = np.concatenate([expect_offsets[:, b:b + 1] + np.cumsum(p, axis=1, dtype=dtype) for b, p in enumerate(pieces)], axis=1)
+    if entry in ("cumsum_block_sums_f32", "cumsum_block_sums_i32", "cumsum_block_offsets_f32", "cumsum_block_offsets_i32"):
+        return  # each entry's own check is above; the walk is checked under its name
+    # offset + running sum, added in the kernel's order: element by element
+    # from the block's offset
+    model = np.empty_like(x)
+    for r0 in range(x.shape[0]):
+        for r2 in range(x.shape[2]):
+            for b in range(blocks):
+                acc = dtype(expect_offsets[r0, b, r2])
+                for t in range(b * block, min((b + 1) * block, length)):
+                    acc = dtype(acc + x[r0, t, r2])
+                    model[r0, t, r2] = acc
+    np.testing.assert_array_equal(out, model.ravel())
+    np.testing.assert_allclose(out, expect.ravel(), rtol=1e-5, atol=1e-4)
+
+
 # ----------------------------------------------------------------- sort
 
 

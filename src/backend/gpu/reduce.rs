@@ -8,6 +8,12 @@ use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::op::{ArgReduceOp, ReduceOp};
 
+/// Rows up to this long are scanned by one thread each, in the CPU's order
+/// (bitwise its sums); longer ones in blocks (`shaders/scan.wgsl`).
+pub const SCAN_BLOCKED_FROM: usize = 4096;
+/// The smallest block of a blocked scan.
+const SCAN_MIN_BLOCK: usize = 256;
+
 impl GpuStorage {
     /// Reduces over `dims` (sorted, unique); the result is contiguous over
     /// the kept dims.
@@ -102,13 +108,15 @@ impl GpuStorage {
     }
 
     /// Inclusive prefix sum along `dim` (`shaders/scan.wgsl`); the output is
-    /// contiguous, int64 for integer and bool inputs (as on the CPU).
+    /// contiguous, int64 for integer and bool inputs (as on the CPU). Rows
+    /// longer than `SCAN_BLOCKED_FROM` are scanned in blocks (three passes).
     pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<GpuStorage> {
         let (entry, out_dtype) = match self.dtype {
             DType::F32 => ("cumsum_f32", DType::F32),
             DType::I64 | DType::Bool => ("cumsum_i32", DType::I64),
             DType::F64 => return Err(super::f64_refused("cumsum")),
         };
+        let float = out_dtype == DType::F32;
         let n = l.numel();
         let out = GpuStorage::new("cumsum", out_dtype, n)?;
         // a 0-d tensor is one row of one element
@@ -127,6 +135,10 @@ impl GpuStorage {
         ];
         push_dims(&mut params, "cumsum", &l.shape)?;
         push_dims(&mut params, "cumsum", &l.strides)?;
+        if len > SCAN_BLOCKED_FROM {
+            self.cumsum_blocked(params, rows, len, float, &out)?;
+            return Ok(out);
+        }
         dispatch(
             context()?,
             "scan",
@@ -136,6 +148,60 @@ impl GpuStorage {
             grid_1d(rows)?,
         )?;
         Ok(out)
+    }
+
+    /// The three passes of a blocked scan: blocks of about sqrt(len)
+    /// elements, which keeps both the walk of a block and the walk over a
+    /// row's block sums short.
+    fn cumsum_blocked(
+        &self,
+        mut params: Vec<u32>,
+        rows: usize,
+        len: usize,
+        float: bool,
+        out: &GpuStorage,
+    ) -> Result<()> {
+        let block = len.isqrt().max(SCAN_MIN_BLOCK);
+        let blocks = len.div_ceil(block);
+        params.push(u32_of("cumsum", block)?);
+        params.push(u32_of("cumsum", blocks)?);
+        let dtype = if float { DType::F32 } else { DType::I64 };
+        let sums = GpuStorage::new("cumsum", dtype, rows * blocks)?;
+        let (block_sums, offsets, walk) = if float {
+            (
+                "cumsum_block_sums_f32",
+                "cumsum_block_offsets_f32",
+                "cumsum_blocks_f32",
+            )
+        } else {
+            (
+                "cumsum_block_sums_i32",
+                "cumsum_block_offsets_i32",
+                "cumsum_blocks_i32",
+            )
+        };
+        let ctx = context()?;
+        let (x, o, s) = (self.raw(), out.raw(), sums.raw());
+        // the block-sums pass binds `out` too: its walk (shared with the last
+        // pass) names it, although it writes nothing there
+        dispatch(
+            ctx,
+            "scan",
+            block_sums,
+            &params,
+            &[(1, x), (2, o), (3, s)],
+            grid_1d(rows * blocks)?,
+        )?;
+        dispatch(ctx, "scan", offsets, &params, &[(3, s)], grid_1d(rows)?)?;
+        dispatch(
+            ctx,
+            "scan",
+            walk,
+            &params,
+            &[(1, x), (2, o), (3, s)],
+            grid_1d(rows * blocks)?,
+        )?;
+        Ok(())
     }
 
     /// softmax / log_softmax along `dim`; the output is contiguous.
