@@ -57,6 +57,7 @@ def matmul(lib, n):
     def run():
         a @ b
         lib.sync()
+
     return run, {"flop": 2 * n**3}
 
 
@@ -64,9 +65,14 @@ def mlp_sgd(lib):
     t = lib.mod
     t.manual_seed(0)
     nn = t.nn
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)).to(lib.device)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)).to(
+        lib.device
+    )
     opt = t.optim.SGD(model.parameters(), lr=0.01)
-    x, y = t.randn(64, 784, device=lib.device), t.randint(0, 10, (64,), device=lib.device)
+    x, y = (
+        t.randn(64, 784, device=lib.device),
+        t.randint(0, 10, (64,), device=lib.device),
+    )
 
     def run():
         opt.zero_grad()
@@ -74,6 +80,7 @@ def mlp_sgd(lib):
         loss.backward()
         opt.step()
         loss.item()
+
     return run, {}
 
 
@@ -85,6 +92,7 @@ def sin_exp(lib, n):
         x.grad = None
         (t.sin(x) * t.exp(x)).sum().backward()
         lib.sync()
+
     return run, {}
 
 
@@ -95,6 +103,7 @@ def add(lib, n):
     def run():
         a + b
         lib.sync()
+
     return run, {"bytes": 12 * n}
 
 
@@ -104,6 +113,7 @@ def total(lib, n):
 
     def run():
         a.sum().item()
+
     return run, {"bytes": 4 * n}
 
 
@@ -114,6 +124,7 @@ def softmax(lib, rows, cols):
     def run():
         t.softmax(a, dim=-1)
         lib.sync()
+
     return run, {"bytes": 8 * rows * cols}
 
 
@@ -127,6 +138,7 @@ def conv_train(lib):
         conv.zero_grad()
         conv(x).square().mean().backward()
         lib.sync()
+
     return run, {}
 
 
@@ -137,6 +149,7 @@ def cumsum(lib, n):
     def run():
         t.cumsum(a, 0)
         lib.sync()
+
     return run, {}
 
 
@@ -146,6 +159,7 @@ def big_tensor(lib):
 
     def run():
         t.ones(n, device=lib.device).sum().item()
+
     return run, {"bytes": 4 * n}
 
 
@@ -173,9 +187,8 @@ def time_calls(run):
         dt = time.perf_counter() - t0
         times.append(dt)
         spent += dt
-        if dt > 2.0:  # a slow row: three calls are enough
-            if len(times) >= MIN_CALLS:
-                break
+        if dt > 2.0 and len(times) >= MIN_CALLS:  # a slow row: three calls are enough
+            break
     return statistics.median(times)
 
 
@@ -197,14 +210,16 @@ def worker(lib_name, only):
                 after = lib.stats()
                 row["submits"] = after["submissions"] - before["submissions"]
                 row["dispatches"] = after["dispatches"] - before["dispatches"]
-        except Exception as e:  # reported in the table, the other rows go on
+        except Exception as e:  # noqa: BLE001 - reported in the table, the other rows go on
             row["error"] = f"{type(e).__name__}: {str(e)[:200]}"
         print(json.dumps(row), flush=True)
 
 
 def collect(lib_name, only):
-    cmd = [sys.executable, __file__, "--lib", lib_name] + (["--only", only] if only else [])
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    cmd = [sys.executable, __file__, "--lib", lib_name] + (
+        ["--only", only] if only else []
+    )
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     lines = [json.loads(s) for s in proc.stdout.splitlines() if s.startswith("{")]
     if proc.returncode != 0 or not lines:
         print(f"{lib_name}: exit {proc.returncode}\n{proc.stderr[-2000:]}")
@@ -254,7 +269,9 @@ def main():
             ratio = f"{t['seconds'] / a['seconds']:.3f}x"
         subs = a.get("submits", "") if a else ""
         disp = a.get("dispatches", "") if a else ""
-        print(f"{name:36} {fmt_time(a):>11} {rate(a):>15} {fmt_time(t):>11} {rate(t):>15} {ratio:>8} {subs:>7} {disp:>8}")
+        print(
+            f"{name:36} {fmt_time(a):>11} {rate(a):>15} {fmt_time(t):>11} {rate(t):>15} {ratio:>8} {subs:>7} {disp:>8}"
+        )
     for lib_name, rows in (("autorust", ar), ("torch", th)):
         for row in rows.values():
             if "error" in row:

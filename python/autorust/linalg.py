@@ -187,17 +187,26 @@ class _SlogdetLogabs(Function):
 
     @staticmethod
     def forward(ctx, A):
+        # (sign, logabsdet) from one node, as PyTorch's: the log-determinant
+        # is its output 1; the sign is output 0 (it requires grad, as
+        # PyTorch's does), and its gradient, zero for real matrices, is
+        # not used
         _square(A, "slogdet")
-        a = _host(A)
-        sign, logabs = np.linalg.slogdet(a)
+        sign, logabs = np.linalg.slogdet(_host(A))
         ctx.save_for_backward(A)
-        ctx.sign = sign
-        return _back(logabs, A)
+        ctx.set_materialize_grads(False)  # only the sign used: no gradient
+        return _back(sign, A), _back(logabs, A)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g_sign, g):
+        if g is None:
+            return None
+        from ._creation import eye
+
         (A,) = ctx.saved_tensors
-        return g.reshape(*g.shape, 1, 1) * _mT(inv(A))
+        # g A^-T, as PyTorch takes it: a solve against g times the identity
+        identity = eye(A.shape[-1], dtype=A.dtype, device=A.device)
+        return solve(_mT(A), g.reshape(*g.shape, 1, 1) * identity)
 
 
 class _Solve(Function):
@@ -436,13 +445,14 @@ def slogdet(A):
     from . import return_types
 
     _square(A, "slogdet")
-    sign = _back(np.linalg.slogdet(_host(A))[0], A)
-    return return_types.slogdet(sign, _SlogdetLogabs.apply(A))
+    return return_types.slogdet(*_SlogdetLogabs.apply(A))
 
 
 def logdet(A):
+    # PyTorch's composition: NaN where the determinant is negative (where it
+    # is 0, logabsdet is already -inf)
     sign, logabs = slogdet(A)
-    return _native.where(sign < 0, logabs.new_full((), float("nan")), _native.where(sign == 0, logabs.new_full((), float("-inf")), logabs))
+    return _native.where(sign == -1.0, logabs.new_full((), float("nan")), logabs)
 
 
 def solve(A, B, *, left=True):

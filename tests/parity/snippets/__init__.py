@@ -24,6 +24,7 @@ from . import (
     rnn_utils,
     saved_tensor,
     scatter_reduce,
+    slogdet,
     special_extra,
     tensor_ops,
     testing,
@@ -62,4 +63,5 @@ def programs():
     out += boilerplate.programs()
     out += boilerplate.swa_programs()
     out += pooling.programs()
+    out += slogdet.programs()
     return out
