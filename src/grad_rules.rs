@@ -173,11 +173,13 @@ pub enum Rule {
     AvgPool2d(
         crate::backend::cpu::window::Sweep2d,
         crate::backend::cpu::avg_pool::AvgDivisor,
+        crate::tensor::avg_pool::AvgPoolOp,
         Saved,
     ),
     AvgPool2dBackward(
         crate::backend::cpu::window::Sweep2d,
         crate::backend::cpu::avg_pool::AvgDivisor,
+        crate::tensor::avg_pool::AvgPoolOp,
     ),
     /// `F.unfold` / `F.fold`: each is the other's adjoint.
     Im2Col(crate::backend::cpu::window::Sweep2d),
@@ -881,10 +883,10 @@ pub fn apply(
             in_shape,
             sweep,
         } => one(Tensor::max_pool2d_backward(g, indices, in_shape, sweep)?),
-        Rule::AvgPool2d(sweep, d, x) => one(g.avg_pool2d_backward(&un(x)?, sweep, *d)?),
+        Rule::AvgPool2d(sweep, d, op, x) => one(g.avg_pool2d_backward(&un(x)?, sweep, *d, *op)?),
         // the forward's input is an edge only: its gradient is zero (`g` has its shape)
-        Rule::AvgPool2dBackward(sweep, d) => Ok(vec![
-            Some(g.avg_pool2d_adjoint(sweep, *d)?),
+        Rule::AvgPool2dBackward(sweep, d, op) => Ok(vec![
+            Some(g.avg_pool2d_adjoint(sweep, *d, *op)?),
             need(1).then(|| zeros_of(g)).transpose()?,
         ]),
         Rule::Im2Col(sweep) => one(g.col2im(sweep)?),

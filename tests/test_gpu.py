@@ -587,6 +587,21 @@ def test_cumsum_matches_cpu_bitwise():
     close(wg.grad, w.grad)
 
 
+def test_adaptive_avg_pool_on_the_gpu():
+    # evenly tiled windows: the native average pooling, first and second order
+    x = torch.randn(2, 3, 6, 9, requires_grad=True)
+    xg = x.detach().cuda().requires_grad_()
+    for size in ((3, 3), (2, 1), (6, 9), (None, 3)):
+        y, yg = torch.nn.functional.adaptive_avg_pool2d(x, size), torch.nn.functional.adaptive_avg_pool2d(xg, size)
+        assert yg.grad_fn.name() == "AdaptiveAvgPool2DBackward0"
+        close(yg, y)
+        w = torch.linspace(-1, 1, y.numel()).reshape(y.shape)
+        g, = torch.autograd.grad((y * y * w).sum(), x, create_graph=True)
+        gg_, = torch.autograd.grad((yg * yg * w.cuda()).sum(), xg, create_graph=True)
+        close(gg_, g)
+        close(torch.autograd.grad((gg_ * gg_).sum(), xg)[0], torch.autograd.grad((g * g).sum(), x)[0], rtol=1e-4, atol=1e-5)
+
+
 def test_cumsum_of_long_rows_runs_in_blocks():
     # rows past 4096 elements are scanned in blocks (three passes, no
     # thread walks the whole row): deterministic, within float32 rounding

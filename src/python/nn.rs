@@ -136,6 +136,20 @@ pub fn avg_pool2d(
     })?))
 }
 
+/// `F.adaptive_avg_pool2d` on a 3-D or 4-D input whose last two dims
+/// `output_size` divides (the Python side takes the other cases).
+#[pyfunction]
+pub fn adaptive_avg_pool2d_even(
+    py: Python<'_>,
+    input: PyRef<'_, PyTensor>,
+    output_size: (usize, usize),
+) -> PyResult<PyTensor> {
+    let x = input.t.clone();
+    Ok(PyTensor::wrap(run(py, x.numel(), || {
+        x.adaptive_avg_pool2d_even([output_size.0, output_size.1])
+    })?))
+}
+
 /// One optimizer step over a parameter group in a single native call:
 /// `params[i]` is updated with `grads[i]`, its state buffers `states[i]`
 /// (None: no state) and `update(i)`. The per-parameter Python loop this
@@ -510,6 +524,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(conv2d, m)?)?;
     m.add_function(wrap_pyfunction!(max_pool2d, m)?)?;
     m.add_function(wrap_pyfunction!(avg_pool2d, m)?)?;
+    m.add_function(wrap_pyfunction!(adaptive_avg_pool2d_even, m)?)?;
     m.add_function(wrap_pyfunction!(_sgd_step, m)?)?;
     m.add_function(wrap_pyfunction!(_adam_step, m)?)?;
     m.add_function(wrap_pyfunction!(_rmsprop_step, m)?)?;

@@ -5,7 +5,7 @@
 
 mod arith;
 mod attention;
-mod avg_pool;
+pub mod avg_pool;
 mod batch_norm;
 mod conv;
 mod creation;

@@ -21,6 +21,11 @@ CALLS = {
     "adaptive global module": "T.nn.AdaptiveAvgPool2d((1, 1))(x)",
     "adaptive divisible": "F.adaptive_avg_pool2d(x[:, :, :6], (3, 3))",
     "avg_pool1d": "F.avg_pool1d(x[0], 3, 2, 1)",
+    "adaptive divisible unbatched": "F.adaptive_avg_pool2d(x[0, :, :6], (2, 3))",
+    "adaptive divisible, a None size": "F.adaptive_avg_pool2d(x[:, :, :6], (None, 3))",
+    "adaptive divisible module": "T.nn.AdaptiveAvgPool2d((3, 1))(x[:, :, :6])",
+    "adaptive uneven": "F.adaptive_avg_pool2d(x, (3, 4))",
+    "adaptive divisible float32": "F.adaptive_avg_pool2d(x.float()[:, :, :6], 2)",
 }
 
 SECOND_ORDER = """
@@ -44,6 +49,7 @@ PROGRAMS.update({
     ),
     "mean create_graph": X + "g, = T.autograd.grad(x.mean((1, 2)).pow(2).sum(), x, create_graph=True)\ngg, = T.autograd.grad(g.sum(), x)\nR = (g, gg)",
     "mean create_graph all": X + "g, = T.autograd.grad(x.mean().pow(2), x, create_graph=True)\nR = (g, T.autograd.grad(g.sum(), x)[0])",
+    "adaptive nodes": X + "y = F.adaptive_avg_pool2d(x[:, :, :6], (3, 3))\nR = (y.grad_fn.name(), y.grad_fn._saved_self.shape, y.grad_fn.next_functions[0][0].name())",
     "avg_pool 2-d input": "R = F.avg_pool2d(T.ones(4, 4), 2)",
     "avg_pool zero channels": "R = F.avg_pool2d(T.ones(1, 0, 4, 4), 2)",
     "avg_pool zero divisor": "R = F.avg_pool2d(T.ones(1, 1, 4, 4), 2, divisor_override=0)",
