@@ -48,7 +48,7 @@ impl Tensor {
         if oh == 0 || ow == 0 || h % oh != 0 || w % ow != 0 {
             return shape_err(
                 "adaptive_avg_pool2d",
-                &format!(
+                format!(
                     "output size {out_hw:?} does not divide the input's {:?}",
                     [h, w]
                 ),
