@@ -127,6 +127,13 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return pool(input)  # 3-D too: one AvgPool2DBackward0 node, as in PyTorch
 
 
+def _adaptive_output_hw(output_size, h, w):
+    """``output_size`` (an int, or a pair whose None entries keep the
+    input's size) as (oh, ow) for an ``h`` x ``w`` input."""
+    oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
+    return oh or h, ow or w
+
+
 def adaptive_avg_pool2d(input, output_size):
     if output_size in (1, (1, 1), [1, 1]) and input.dim() in (3, 4):
         # global pooling (ResNet's head) is a mean in PyTorch too: its node
@@ -135,8 +142,7 @@ def adaptive_avg_pool2d(input, output_size):
 
     if input.dim() in (3, 4) and 0 not in input.shape[-3:]:
         h, w = input.shape[-2], input.shape[-1]
-        oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
-        oh, ow = oh or h, ow or w
+        oh, ow = _adaptive_output_hw(output_size, h, w)
         if oh > 0 and ow > 0 and h % oh == 0 and w % ow == 0:
             # windows that tile the input: the native average pooling, its
             # nodes named AdaptiveAvgPool2DBackward0 (and ...BackwardBackward0)
@@ -144,8 +150,7 @@ def adaptive_avg_pool2d(input, output_size):
 
     def pool(x):
         h, w = x.shape[2], x.shape[3]
-        oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
-        oh, ow = oh or h, ow or w
+        oh, ow = _adaptive_output_hw(output_size, h, w)
         rows = []
         for i in range(oh):
             h0, h1 = (i * h) // oh, -((-(i + 1) * h) // oh)
