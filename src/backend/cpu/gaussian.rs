@@ -1,13 +1,13 @@
 //! erf and the Gaussian cdf/pdf that GELU is made of. The float32 versions
-//! run in f32 arithmetic (16 lanes on AVX-512) with both pieces evaluated
-//! and one selected, so the element loop vectorises: erf within 2 ulp
-//! (the policy of exp/sin/cos in `fastmath`), and GELU's cdf keeps its
-//! relative accuracy (about 4e-7) in the negative tail, where
-//! 0.5 * (1 + erf) would cancel. float64 keeps libm-grade `special::erf`
-//! and PyTorch's formulas term for term.
+//! run in f32 arithmetic (16 lanes on AVX-512) without branches, so the
+//! element loop vectorises: erf within 2 ulp (the policy of exp/sin/cos in
+//! `fastmath`), and GELU's cdf from the normal tail, which keeps its
+//! relative accuracy (about 3e-7) where 0.5 * (1 + erf) would cancel.
+//! float64 keeps libm-grade `special::erf` and PyTorch's formulas term for
+//! term.
 //!
 //! The coefficients are least-squares fits refined to minimax (Lawson
-//! iterations) in float64, written out rounded to f32:
+//! iterations) in float64, written out rounded to f32; erf's are:
 //! - near, |x| < 1: erf(x) = x (c0 + x^2 Q(x^2)), relative error 1.3e-9;
 //! - far, 1 <= |x| <= 10: erfc(x) = e^(-x^2) R(v), v = (1/x - 0.55) / 0.45
 //!   (1/x spans [0.1, 1]), relative error 1.4e-8.
@@ -43,7 +43,6 @@ const FAR: [f32; 11] = [
 /// Past this |x| the f32 erfc is 0 (e^(-100) underflows it) and erf is 1.
 const FAR_END: f32 = 10.0;
 
-const SQRT1_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
 const INV_SQRT_2PI: f32 = 0.398_942_3; // 1 / sqrt(2 pi)
 
 /// c[0] + x (c[1] + x (c[2] + ...)) with fused multiply-adds, unrolled
@@ -57,13 +56,15 @@ fn horner<const N: usize>(x: f32, c: &[f32; N]) -> f32 {
     p
 }
 
-/// The pieces of erf at a = |x| (a finite, not NaN), given a^2 exactly
-/// as s + lo: erf(a) from the near polynomial (meaningful for a < 1),
-/// erfc(a) from the far one (for 1 <= a <= FAR_END) and e^(-a^2). The
-/// split square matters: e^(-a^2) has a^2 times the relative error of the
-/// exponent, up to 100 times its rounding.
+/// erf in f32 arithmetic, within 2 ulp: the near polynomial and the far
+/// one both evaluated (at a = |x|) and one selected. a^2 is split exactly
+/// as s + lo: e^(-a^2) has a^2 times the relative error of the exponent,
+/// up to 100 times its rounding.
 #[inline(always)]
-fn pieces(a: f32, s: f32, lo: f32) -> (f32, f32, f32) {
+pub fn erf_f32(x: f32) -> f32 {
+    let a = x.abs().min(FAR_END + 1.0);
+    let s = a * a;
+    let lo = a.mul_add(a, -s);
     let near = a.mul_add(C0_HI, (a * s).mul_add(horner(s, &NEAR), a * C0_LO));
     let e = exp_approx(-s);
     let e = e - e * lo;
@@ -73,15 +74,6 @@ fn pieces(a: f32, s: f32, lo: f32) -> (f32, f32, f32) {
     } else {
         e * horner(v, &FAR)
     };
-    (near, erfc, e)
-}
-
-/// erf in f32 arithmetic, within 2 ulp.
-#[inline(always)]
-pub fn erf_f32(x: f32) -> f32 {
-    let a = x.abs().min(FAR_END + 1.0);
-    let s = a * a;
-    let (near, erfc, _) = pieces(a, s, a.mul_add(a, -s));
     let r = if a < 1.0 { near } else { 1.0 - erfc };
     if x.is_nan() {
         x
@@ -90,26 +82,81 @@ pub fn erf_f32(x: f32) -> f32 {
     }
 }
 
-/// The standard normal cdf and pdf at x: 0.5 (1 + erf(x / sqrt 2)) and
-/// e^(-x^2 / 2) / sqrt(2 pi). The cdf's negative tail comes from erfc
-/// directly (no cancellation).
+/// GELU's normal tail uses one formula over the whole range (cheaper than
+/// erf's two pieces, evaluated both and one selected):
+/// Phi(-|x|) = 0.5 e^(-x^2/2) t P(t), t = 1 / (1 + TAIL_Q |x|), where
+/// t P(t) approximates erfc(a) e^(a^2) at a = |x| / sqrt 2 within 1.2e-8
+/// relative (least squares refined to minimax, P of degree 8, on
+/// |x| <= TAIL_END). The tail keeps its relative accuracy where
+/// 0.5 (1 + erf) would cancel.
+const TAIL_Q: f32 = 0.265_165_03; // 0.375 / sqrt 2, as the fit used it
+const TAIL: [f32; 9] = [
+    0.211_614_4,
+    0.210_633_49,
+    0.205_430_43,
+    0.121_038_89,
+    0.274_844_3,
+    -0.231_076_69,
+    0.433_894_04,
+    -0.288_075_48,
+    0.061_696_626,
+];
+/// Past this |x| the tail is below f32's normal range (5e-40 at 13.2) and
+/// is returned as 0, as e^(-x^2/2) leaves the range `exp_normal` handles.
+const TAIL_END: f32 = 13.2;
+
+/// e^x for x in [-87.3, 0]: `fastmath::exp_approx`'s reduction and
+/// polynomial with fused multiply-adds, without its checks for NaN,
+/// overflow and subnormal results (the caller clamps).
+#[inline(always)]
+fn exp_normal(x: f32) -> f32 {
+    const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23
+    let t = x.mul_add(std::f32::consts::LOG2_E, ROUND);
+    let k = t - ROUND;
+    let r = k.mul_add(-0.693_359_4, x);
+    let r = k.mul_add(2.121_944_4e-4, r);
+    let p = horner(
+        r,
+        &[
+            5.000_000_1e-1,
+            1.666_666_5e-1,
+            4.166_579_6e-2,
+            8.333_452e-3,
+            1.398_199_9e-3,
+            1.987_569_1e-4,
+        ],
+    );
+    let y = (p * r).mul_add(r, r) + 1.0;
+    let ki = (t.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
+    y * f32::from_bits(((ki + 127) as u32) << 23)
+}
+
+/// The standard normal tail Phi(-|x|) and pdf e^(-x^2 / 2) / sqrt(2 pi)
+/// at x (both 0 past TAIL_END, so that x pdf(x) is NaN at infinite x, as
+/// PyTorch's formula gives).
+#[inline(always)]
+fn normal_tail_pdf(x: f32) -> (f32, f32) {
+    let xc = x.abs().min(TAIL_END);
+    // x^2 split exactly as xx + lo: e^(-x^2/2) has x^2/2 times the
+    // relative error of its exponent, up to 87 times the rounding of xx
+    let xx = xc * xc;
+    let lo = xc.mul_add(xc, -xx);
+    let e = exp_normal(-0.5 * xx);
+    let e = e - e * (0.5 * lo);
+    let t = 1.0 / xc.mul_add(TAIL_Q, 1.0);
+    if x.abs() < TAIL_END {
+        ((0.5 * e) * (t * horner(t, &TAIL)), e * INV_SQRT_2PI)
+    } else {
+        (0.0, 0.0)
+    }
+}
+
+/// The standard normal cdf and pdf at x.
 #[inline(always)]
 fn normal_cdf_pdf(x: f32) -> (f32, f32) {
-    let z = x * SQRT1_2;
-    // (x / sqrt 2)^2 from x itself, split exactly: the rounding of z
-    // would cost up to 100 times its relative error in e^(-z^2)
-    let xc = x.abs().min((FAR_END + 1.0) / SQRT1_2);
-    let a = xc * SQRT1_2;
-    let xx = xc * xc;
-    let (near, erfc, e) = pieces(a, 0.5 * xx, 0.5 * xc.mul_add(xc, -xx));
-    let cdf = if a < 1.0 {
-        0.5f32.mul_add(near.copysign(z), 0.5)
-    } else if z > 0.0 {
-        0.5f32.mul_add(-erfc, 1.0)
-    } else {
-        0.5 * erfc
-    };
-    (cdf, e * INV_SQRT_2PI)
+    let (tail, pdf) = normal_tail_pdf(x);
+    let cdf = if x > 0.0 { 1.0 - tail } else { tail };
+    (cdf, pdf)
 }
 
 /// GELU, x * cdf(x), for f32.
