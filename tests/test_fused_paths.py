@@ -175,6 +175,64 @@ def test_float32_sigmoid_and_tanh_within_three_ulp(name):
     assert np.isnan(nan).all()
 
 
+def test_float32_exp_near_overflow_is_finite_and_subnormals_round():
+    # e^88.4 is 2.46e38, below float32's largest value: 2^128 must not be
+    # formed on the way; e^-100 is a subnormal, rounded once
+    xs = np.array([88.0, 88.4, 88.5, 88.7, 88.72, 88.73, 89.0, -87.5, -100.0, -104.0, -200.0], dtype=np.float32)
+    got = torch.tensor(xs).exp().numpy()
+    want = np.exp(xs.astype(np.float64)).astype(np.float32)
+    np.testing.assert_allclose(got[:6], want[:6], rtol=3e-7)
+    assert np.isinf(got[6])
+    assert np.abs(got[7:].astype(np.float64) - np.exp(xs[7:].astype(np.float64))).max() <= 3e-45
+    assert got[-1] == 0.0
+
+
+@pytest.mark.parametrize("name", ["expm1", "log1p"])
+def test_float32_expm1_and_log1p_within_one_ulp_and_almost_always_correctly_rounded(name):
+    # a float32 result that feeds float64 math shows its last bit: PyTorch's
+    # kernels round as the exact value would but for about 1 in 150, and
+    # autorust's must not round differently much more often
+    rng = np.random.default_rng(0)
+    if name == "expm1":
+        xs = np.concatenate([rng.standard_normal(300_000), rng.uniform(-90, 88.7, 300_000), rng.uniform(-1e-3, 1e-3, 100_000)])
+        ref = np.expm1
+    else:
+        xs = np.concatenate([rng.standard_normal(300_000), rng.uniform(-1, 5, 300_000), np.exp(rng.uniform(-30, 80, 300_000))])
+        ref = np.log1p
+    xs = xs.astype(np.float32)
+    xs = xs[(name == "expm1") | (xs > -1)]
+    got = getattr(torch.tensor(xs), name)().numpy()
+    want = ref(xs.astype(np.float64)).astype(np.float32)
+    ulps = np.abs(got.view(np.int32).astype(np.int64) - want.view(np.int32).astype(np.int64))
+    assert ulps.max() <= 1, xs[ulps.argmax()]
+    assert (ulps > 0).mean() < 0.01
+    special = np.array([np.nan, np.inf, -np.inf, -1.0, -2.0, 0.0, -0.0, 100.0, -100.0], dtype=np.float32)
+    out = getattr(torch.tensor(special), name)().numpy()
+    with np.errstate(all="ignore"):
+        expect = ref(special.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(out, expect)
+    assert np.array_equal(np.signbit(out[5:7]), [False, True])
+
+
+def test_float32_gelu_within_seven_ulp_across_the_range_and_the_negative_tail():
+    import math
+
+    xs = np.linspace(-13, 8, 400_001, dtype=np.float32)
+    x = torch.tensor(xs, requires_grad=True)
+    y = torch.nn.functional.gelu(x)
+    y.backward(torch.ones_like(y))
+    x64 = xs.astype(np.float64)
+    # the cdf from erfc: 0.5 (1 + erf) cancels in the tail
+    cdf = 0.5 * np.array([math.erfc(-v / math.sqrt(2)) for v in x64])
+    want = x64 * cdf
+    normal = np.abs(want) >= np.finfo(np.float32).tiny
+    spacing = np.spacing(np.abs(want.astype(np.float32))).astype(np.float64)
+    ulps = np.abs(y.detach().numpy().astype(np.float64) - want) / spacing
+    assert ulps[normal].max() <= 7, xs[normal][ulps[normal].argmax()]
+    want_grad = cdf + x64 * np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(x.grad.numpy(), want_grad, rtol=1e-6, atol=2e-7)
+
+
 def _pair_loss_reference(kind, d, t):
     z = np.abs(d)
     if kind == "huber":
