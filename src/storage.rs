@@ -520,11 +520,12 @@ impl Storage {
         lg: &Layout,
         y: &Storage,
         ly: &Layout,
+        dim: usize,
         log: bool,
     ) -> Option<Storage> {
         match (self, y) {
             (Storage::Cpu(g), Storage::Cpu(y)) => {
-                cpu::softmax::softmax_backward(g, lg, y, ly, log).map(Storage::Cpu)
+                cpu::softmax::softmax_backward(g, lg, y, ly, dim, log).map(Storage::Cpu)
             }
             #[allow(unreachable_patterns)]
             _ => None,

@@ -344,7 +344,7 @@ impl Tensor {
         Ok(Some((values, indices)))
     }
 
-    /// Fused, unrecorded (log_)softmax gradient over the last dim, if the
+    /// Fused, unrecorded (log_)softmax gradient over `dim`, if the
     /// layouts allow it.
     pub(crate) fn softmax_backward_fused(
         &self,
@@ -352,7 +352,7 @@ impl Tensor {
         dim: usize,
         log: bool,
     ) -> Option<Tensor> {
-        if dim + 1 != y.ndim() || self.shape() != y.shape() || self.dtype() != y.dtype() {
+        if dim >= y.ndim().max(1) || self.shape() != y.shape() || self.dtype() != y.dtype() {
             return None;
         }
         let storage = {
@@ -361,7 +361,7 @@ impl Tensor {
                 vg.storage.data.read_recursive(),
                 vy.storage.data.read_recursive(),
             );
-            sg.softmax_backward(&vg.layout, &sy, &vy.layout, log)?
+            sg.softmax_backward(&vg.layout, &sy, &vy.layout, dim, log)?
         };
         Some(Tensor::contiguous_from(storage, y.shape()))
     }

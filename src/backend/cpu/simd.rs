@@ -166,14 +166,38 @@ multiversion! {
 }
 
 multiversion! {
-    pub fn softmax_block<F>(src: &[F], dst: &mut [MaybeUninit<F>], n: usize, inner: usize, log: bool) where [F: crate::dtype::Float] {
-        super::softmax::block(src, dst, n, inner, log)
+    pub fn softmax_row<F>(src: &[F], dst: &mut [MaybeUninit<F>], log: bool) where [F: crate::dtype::Float] {
+        super::softmax::row(src, dst, log)
+    }
+}
+
+multiversion! {
+    pub fn softmax_column_stats<F>(block: &[F], inner: usize, j0: usize, m: &mut [F], s: &mut [f64]) where [F: crate::dtype::Float] {
+        super::softmax::column_stats(block, inner, j0, m, s)
+    }
+}
+
+multiversion! {
+    pub fn softmax_output_row<F>(src: &[F], dst: &mut [MaybeUninit<F>], m: &[F], t: &[F], log: bool) where [F: crate::dtype::Float] {
+        super::softmax::output_row(src, dst, m, t, log)
     }
 }
 
 multiversion! {
     pub fn softmax_backward_block<F>(g: &[F], y: &[F], dst: &mut [F], log: bool) where [F: crate::dtype::Float] {
         super::softmax::backward_block(g, y, dst, log)
+    }
+}
+
+multiversion! {
+    pub fn softmax_column_grad_sums<F>(g: &[F], y: &[F], inner: usize, j0: usize, s: &mut [f64], log: bool) where [F: crate::dtype::Float] {
+        super::softmax::column_grad_sums(g, y, inner, j0, s, log)
+    }
+}
+
+multiversion! {
+    pub fn softmax_grad_row<F>(g: &[F], y: &[F], s: &[F], dst: &mut [F], log: bool) where [F: crate::dtype::Float] {
+        super::softmax::grad_row(g, y, s, dst, log)
     }
 }
 

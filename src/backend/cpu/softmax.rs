@@ -1,5 +1,6 @@
 //! softmax / log_softmax along one dim, in the stable form (subtract the row
-//! max before exp). Backward is written in tensor ops in grad_rules.rs.
+//! max before exp), and the fused backward that grad_rules.rs uses when the
+//! backward is not itself recorded.
 
 use super::{map_strided, CpuStorage, IntoStorage, PAR_THRESHOLD};
 use crate::dtype::Float;
@@ -9,50 +10,62 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 use std::mem::MaybeUninit;
 
-/// One block of `n` rows-of-`inner` (the softmax dim has stride `inner`).
+/// One contiguous row of `n` values (the softmax dim is the last one).
 /// Writes every element of `dst` exactly once before reading any.
 #[inline(always)]
-pub(super) fn block<F: Float>(
-    src: &[F],
-    dst: &mut [MaybeUninit<F>],
-    n: usize,
-    inner: usize,
-    log: bool,
-) {
-    debug_assert_eq!(src.len(), n * inner);
+pub(super) fn row<F: Float>(src: &[F], dst: &mut [MaybeUninit<F>], log: bool) {
     let neg_inf = F::from_f64(f64::NEG_INFINITY);
-    if inner == 1 {
-        // Contiguous rows: vectorised max, exp-sum, then one output pass.
-        let mut m = super::lanes::max(src);
-        // A row of -inf stays finite-safe: shift by 0 instead of -inf.
-        if m == neg_inf {
-            m = F::zero();
-        }
-        if log {
-            let sum = super::lanes::sum_exp_f64(src, m);
-            let shift = m + F::from_f64(sum.ln());
-            for (d, &s) in dst.iter_mut().zip(src) {
-                d.write(s - shift);
-            }
-        } else {
-            for (d, &s) in dst.iter_mut().zip(src) {
-                d.write((s - m).exp());
-            }
-            // Safety: every element was written just above.
-            let dst = unsafe { &mut *(dst as *mut [MaybeUninit<F>] as *mut [F]) };
-            let inv = F::from_f64(1.0 / super::lanes::sum_f64(dst));
-            for d in dst.iter_mut() {
-                *d = *d * inv;
-            }
-        }
-        return;
+    // Vectorised max, exp-sum, then one output pass.
+    let mut m = super::lanes::max(src);
+    // A row of -inf stays finite-safe: shift by 0 instead of -inf.
+    if m == neg_inf {
+        m = F::zero();
     }
-    // The softmax dim is strided: per column j the same steps, run as passes
-    // over whole rows (adjacent j), so every loop reads memory in order and
-    // vectorises; m and s hold the column maxima and exp-sums.
-    let mut m = vec![neg_inf; inner];
-    for row in src.chunks(inner) {
-        for (mj, &v) in m.iter_mut().zip(row) {
+    if log {
+        let sum = super::lanes::sum_exp_f64(src, m);
+        let shift = m + F::from_f64(sum.ln());
+        for (d, &s) in dst.iter_mut().zip(src) {
+            d.write(s - shift);
+        }
+    } else {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            d.write((s - m).exp());
+        }
+        // Safety: every element was written just above.
+        let dst = unsafe { &mut *(dst as *mut [MaybeUninit<F>] as *mut [F]) };
+        let inv = F::from_f64(1.0 / super::lanes::sum_f64(dst));
+        for d in dst.iter_mut() {
+            *d = *d * inv;
+        }
+    }
+}
+
+// The softmax dim strided (stride `inner`, in blocks of `n * inner`): per
+// column j the same steps, run as passes over whole rows (adjacent j), so
+// every loop reads memory in order and vectorises. A pass over columns
+// computes each column's statistics (in row order, whatever the split, so
+// the result does not depend on the thread count); a pass over rows writes
+// the output. Both split across threads even when there is one block
+// (softmax over dim 0 of a matrix).
+
+/// Columns per task of the column passes.
+const COLUMN_CHUNK: usize = 256;
+
+/// Maxima `m` and exp-sums `s` of the columns `j0..j0 + m.len()` of one
+/// block (`n` rows of `inner`).
+#[inline(always)]
+pub(super) fn column_stats<F: Float>(
+    block: &[F],
+    inner: usize,
+    j0: usize,
+    m: &mut [F],
+    s: &mut [f64],
+) {
+    let neg_inf = F::from_f64(f64::NEG_INFINITY);
+    let cols = j0..j0 + m.len();
+    m.fill(neg_inf);
+    for row in block.chunks(inner) {
+        for (mj, &v) in m.iter_mut().zip(&row[cols.clone()]) {
             if v > *mj || v.is_nan() {
                 *mj = v;
             }
@@ -63,31 +76,151 @@ pub(super) fn block<F: Float>(
             *mj = F::zero();
         }
     }
-    let mut s = vec![0.0f64; inner];
-    for row in src.chunks(inner) {
-        for ((sj, &v), &mj) in s.iter_mut().zip(row).zip(&m) {
+    s.fill(0.0);
+    for row in block.chunks(inner) {
+        for ((sj, &v), &mj) in s.iter_mut().zip(&row[cols.clone()]).zip(&*m) {
             *sj += (v - mj).exp().to_f64();
         }
     }
+}
+
+/// One output row: e^(v - m) / s, or v - (m + ln s) for log (`t` holds
+/// 1 / s, or m + ln s).
+#[inline(always)]
+pub(super) fn output_row<F: Float>(
+    src: &[F],
+    dst: &mut [MaybeUninit<F>],
+    m: &[F],
+    t: &[F],
+    log: bool,
+) {
     if log {
-        let shift: Vec<F> = m
-            .iter()
-            .zip(&s)
-            .map(|(&mj, &sj)| mj + F::from_f64(sj.ln()))
-            .collect();
-        for (drow, row) in dst.chunks_mut(inner).zip(src.chunks(inner)) {
-            for ((d, &v), &sh) in drow.iter_mut().zip(row).zip(&shift) {
-                d.write(v - sh);
-            }
+        for ((d, &v), &sh) in dst.iter_mut().zip(src).zip(t) {
+            d.write(v - sh);
         }
     } else {
-        let inv: Vec<F> = s.iter().map(|&sj| F::from_f64(1.0 / sj)).collect();
-        for (drow, row) in dst.chunks_mut(inner).zip(src.chunks(inner)) {
-            for (((d, &v), &mj), &iv) in drow.iter_mut().zip(row).zip(&m).zip(&inv) {
-                d.write((v - mj).exp() * iv);
+        for (((d, &v), &mj), &iv) in dst.iter_mut().zip(src).zip(m).zip(t) {
+            d.write((v - mj).exp() * iv);
+        }
+    }
+}
+
+/// Column sums of one block for the backward pass: of g * y, or of g for
+/// log_softmax.
+#[inline(always)]
+pub(super) fn column_grad_sums<F: Float>(
+    g: &[F],
+    y: &[F],
+    inner: usize,
+    j0: usize,
+    s: &mut [f64],
+    log: bool,
+) {
+    let cols = j0..j0 + s.len();
+    s.fill(0.0);
+    for (gr, yr) in g.chunks(inner).zip(y.chunks(inner)) {
+        let (gr, yr) = (&gr[cols.clone()], &yr[cols.clone()]);
+        if log {
+            for (sj, &gv) in s.iter_mut().zip(gr) {
+                *sj += gv.to_f64();
+            }
+        } else {
+            for ((sj, &gv), &yv) in s.iter_mut().zip(gr).zip(yr) {
+                *sj += (gv * yv).to_f64();
             }
         }
     }
+}
+
+/// One gradient row: g y - y s, or g - e^y s for log_softmax.
+#[inline(always)]
+pub(super) fn grad_row<F: Float>(g: &[F], y: &[F], s: &[F], dst: &mut [F], log: bool) {
+    if log {
+        for (((d, &g), &y), &s) in dst.iter_mut().zip(g).zip(y).zip(s) {
+            *d = g - y.exp_approx() * s;
+        }
+    } else {
+        for (((d, &g), &y), &s) in dst.iter_mut().zip(g).zip(y).zip(s) {
+            *d = g * y - y * s;
+        }
+    }
+}
+
+/// Runs `stats(block, j0, chunk)` over every column chunk of every block
+/// (`chunk` is the block's slice `j0..` of `out`, `inner` per block).
+fn over_columns<T: Send>(
+    out: &mut [T],
+    inner: usize,
+    parallel: bool,
+    stats: impl Fn(usize, usize, &mut [T]) + Sync + Send,
+) {
+    let task = |(b, ob): (usize, &mut [T])| {
+        for (c, oc) in ob.chunks_mut(COLUMN_CHUNK).enumerate() {
+            stats(b, c * COLUMN_CHUNK, oc);
+        }
+    };
+    if parallel {
+        out.par_chunks_mut(inner).enumerate().for_each(|(b, ob)| {
+            ob.par_chunks_mut(COLUMN_CHUNK)
+                .enumerate()
+                .for_each(|(c, oc)| stats(b, c * COLUMN_CHUNK, oc))
+        });
+    } else {
+        out.chunks_mut(inner).enumerate().for_each(task);
+    }
+}
+
+/// Runs `f(r, row)` over the `inner`-long rows of `out`.
+fn over_rows<T: Send>(
+    out: &mut [T],
+    inner: usize,
+    parallel: bool,
+    f: impl Fn(usize, &mut [T]) + Sync + Send,
+) {
+    if parallel {
+        out.par_chunks_mut(inner)
+            .enumerate()
+            .for_each(|(r, d)| f(r, d));
+    } else {
+        out.chunks_mut(inner).enumerate().for_each(|(r, d)| f(r, d));
+    }
+}
+
+fn strided<F: Float>(src: &[F], dst: &mut [MaybeUninit<F>], n: usize, inner: usize, log: bool) {
+    let bs = n * inner;
+    let blocks = src.len() / bs;
+    let parallel = src.len() >= PAR_THRESHOLD;
+    let mut stats = vec![(F::zero(), 0.0f64); blocks * inner];
+    over_columns(&mut stats, inner, parallel, |b, j0, out| {
+        let mut m = vec![F::zero(); out.len()];
+        let mut s = vec![0.0; out.len()];
+        super::simd::softmax_column_stats(&src[b * bs..(b + 1) * bs], inner, j0, &mut m, &mut s);
+        for (o, (mj, sj)) in out.iter_mut().zip(m.into_iter().zip(s)) {
+            *o = (mj, sj);
+        }
+    });
+    let m: Vec<F> = stats.iter().map(|&(mj, _)| mj).collect();
+    let t: Vec<F> = stats
+        .iter()
+        .map(|&(mj, sj)| {
+            if log {
+                mj + F::from_f64(sj.ln())
+            } else {
+                F::from_f64(1.0 / sj)
+            }
+        })
+        .collect();
+    over_rows(dst, inner, parallel, |r, d| {
+        let b = r / n;
+        let cols = b * inner..(b + 1) * inner;
+        super::simd::softmax_output_row(
+            &src[r * inner..(r + 1) * inner],
+            d,
+            &m[cols.clone()],
+            &t[cols],
+            log,
+        )
+    });
 }
 
 fn go<F: Float>(x: &[F], l: &Layout, dim: usize, log: bool) -> Vec<F> {
@@ -107,17 +240,18 @@ fn go<F: Float>(x: &[F], l: &Layout, dim: usize, log: bool) -> Vec<F> {
     }
     let mut out: Vec<F> = Vec::with_capacity(len);
     let dst = &mut out.spare_capacity_mut()[..len];
-    let bs = n * inner;
-    if len >= PAR_THRESHOLD && len / bs > 1 {
-        dst.par_chunks_mut(bs)
-            .zip(data.par_chunks(bs))
-            .for_each(|(d, s)| super::simd::softmax_block(s, d, n, inner, log));
+    if inner > 1 {
+        strided(&data, dst, n, inner, log);
+    } else if len >= PAR_THRESHOLD && len / n > 1 {
+        dst.par_chunks_mut(n)
+            .zip(data.par_chunks(n))
+            .for_each(|(d, s)| super::simd::softmax_row(s, d, log));
     } else {
-        dst.chunks_mut(bs)
-            .zip(data.chunks(bs))
-            .for_each(|(d, s)| super::simd::softmax_block(s, d, n, inner, log));
+        dst.chunks_mut(n)
+            .zip(data.chunks(n))
+            .for_each(|(d, s)| super::simd::softmax_row(s, d, log));
     }
-    // Safety: `block` wrote every element of every block.
+    // Safety: `row` / `strided` wrote every element.
     unsafe { out.set_len(len) };
     out
 }
@@ -164,40 +298,63 @@ pub(super) fn backward_block<F: Float>(g: &[F], y: &[F], dst: &mut [F], log: boo
     }
 }
 
-fn backward_go<F: Float>(g: &[F], y: &[F], n: usize, log: bool) -> Vec<F> {
+fn backward_go<F: Float>(g: &[F], y: &[F], n: usize, inner: usize, log: bool) -> Vec<F> {
     let mut out = vec![F::zero(); g.len()];
-    if n == 0 {
+    if n == 0 || g.is_empty() {
         return out;
     }
-    if g.len() >= PAR_THRESHOLD && g.len() / n > 1 {
-        out.par_chunks_mut(n)
-            .zip(g.par_chunks(n).zip(y.par_chunks(n)))
-            .for_each(|(d, (g, y))| super::simd::softmax_backward_block(g, y, d, log));
-    } else {
-        out.chunks_mut(n)
-            .zip(g.chunks(n).zip(y.chunks(n)))
-            .for_each(|(d, (g, y))| super::simd::softmax_backward_block(g, y, d, log));
+    let parallel = g.len() >= PAR_THRESHOLD;
+    if inner == 1 {
+        if parallel && g.len() / n > 1 {
+            out.par_chunks_mut(n)
+                .zip(g.par_chunks(n).zip(y.par_chunks(n)))
+                .for_each(|(d, (g, y))| super::simd::softmax_backward_block(g, y, d, log));
+        } else {
+            out.chunks_mut(n)
+                .zip(g.chunks(n).zip(y.chunks(n)))
+                .for_each(|(d, (g, y))| super::simd::softmax_backward_block(g, y, d, log));
+        }
+        return out;
     }
+    let bs = n * inner;
+    let mut sums = vec![0.0f64; g.len() / n];
+    over_columns(&mut sums, inner, parallel, |b, j0, s| {
+        let block = b * bs..(b + 1) * bs;
+        super::simd::softmax_column_grad_sums(&g[block.clone()], &y[block], inner, j0, s, log)
+    });
+    let sums: Vec<F> = sums.into_iter().map(F::from_f64).collect();
+    over_rows(&mut out, inner, parallel, |r, d| {
+        let (row, b) = (r * inner..(r + 1) * inner, r / n);
+        super::simd::softmax_grad_row(
+            &g[row.clone()],
+            &y[row],
+            &sums[b * inner..(b + 1) * inner],
+            d,
+            log,
+        )
+    });
     out
 }
 
-/// Gradient of (log_)softmax over the last dim of contiguous `g` and `y`;
+/// Gradient of (log_)softmax over dim `dim` of contiguous `g` and `y`;
 /// None when the layouts do not fit the fused kernel.
 pub fn softmax_backward(
     g: &CpuStorage,
     lg: &Layout,
     y: &CpuStorage,
     ly: &Layout,
+    dim: usize,
     log: bool,
 ) -> Option<CpuStorage> {
     let (rg, ry) = (lg.contiguous_range()?, ly.contiguous_range()?);
-    let n = *lg.shape.last()?;
+    let n = *lg.shape.get(dim)?;
+    let inner: usize = lg.shape[dim + 1..].iter().product();
     Some(match (g, y) {
         (CpuStorage::F32(g), CpuStorage::F32(y)) => {
-            backward_go(&g.as_slice()[rg], &y.as_slice()[ry], n, log).into_storage()
+            backward_go(&g.as_slice()[rg], &y.as_slice()[ry], n, inner, log).into_storage()
         }
         (CpuStorage::F64(g), CpuStorage::F64(y)) => {
-            backward_go(&g.as_slice()[rg], &y.as_slice()[ry], n, log).into_storage()
+            backward_go(&g.as_slice()[rg], &y.as_slice()[ry], n, inner, log).into_storage()
         }
         _ => return None,
     })
