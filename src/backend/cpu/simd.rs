@@ -184,7 +184,7 @@ multiversion! {
 }
 
 multiversion! {
-    pub fn softmax_backward_block<F>(g: &[F], y: &[F], dst: &mut [F], log: bool) where [F: crate::dtype::Float] {
+    pub fn softmax_backward_block<F>(g: &[F], y: &[F], dst: &mut [MaybeUninit<F>], log: bool) where [F: crate::dtype::Float] {
         super::softmax::backward_block(g, y, dst, log)
     }
 }
@@ -196,7 +196,7 @@ multiversion! {
 }
 
 multiversion! {
-    pub fn softmax_grad_row<F>(g: &[F], y: &[F], s: &[F], dst: &mut [F], log: bool) where [F: crate::dtype::Float] {
+    pub fn softmax_grad_row<F>(g: &[F], y: &[F], s: &[F], dst: &mut [MaybeUninit<F>], log: bool) where [F: crate::dtype::Float] {
         super::softmax::grad_row(g, y, s, dst, log)
     }
 }

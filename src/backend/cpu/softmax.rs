@@ -134,14 +134,14 @@ pub(super) fn column_grad_sums<F: Float>(
 
 /// One gradient row: g y - y s, or g - e^y s for log_softmax.
 #[inline(always)]
-pub(super) fn grad_row<F: Float>(g: &[F], y: &[F], s: &[F], dst: &mut [F], log: bool) {
+pub(super) fn grad_row<F: Float>(g: &[F], y: &[F], s: &[F], dst: &mut [MaybeUninit<F>], log: bool) {
     if log {
         for (((d, &g), &y), &s) in dst.iter_mut().zip(g).zip(y).zip(s) {
-            *d = g - y.exp_approx() * s;
+            d.write(g - y.exp_approx() * s);
         }
     } else {
         for (((d, &g), &y), &s) in dst.iter_mut().zip(g).zip(y).zip(s) {
-            *d = g * y - y * s;
+            d.write(g * y - y * s);
         }
     }
 }
@@ -277,62 +277,66 @@ pub fn softmax(x: &CpuStorage, l: &Layout, dim: usize, log: bool) -> Result<CpuS
 /// Fused backward, one pass per row (used when the backward is not itself
 /// recorded): softmax: g*y - y*sum(g*y); log_softmax: g - exp(y)*sum(g).
 #[inline(always)]
-pub(super) fn backward_block<F: Float>(g: &[F], y: &[F], dst: &mut [F], log: bool) {
-    let s = if log {
-        super::lanes::sum_f64(g)
-    } else {
-        for ((d, &g), &y) in dst.iter_mut().zip(g).zip(y) {
-            *d = g * y;
-        }
-        super::lanes::sum_f64(dst)
-    };
-    let s = F::from_f64(s);
+pub(super) fn backward_block<F: Float>(g: &[F], y: &[F], dst: &mut [MaybeUninit<F>], log: bool) {
     if log {
+        let s = F::from_f64(super::lanes::sum_f64(g));
         for ((d, &g), &y) in dst.iter_mut().zip(g).zip(y) {
-            *d = g - y.exp_approx() * s;
+            d.write(g - y.exp_approx() * s);
         }
-    } else {
-        for (d, &y) in dst.iter_mut().zip(y) {
-            *d = *d - y * s;
-        }
+        return;
+    }
+    for ((d, &g), &y) in dst.iter_mut().zip(g).zip(y) {
+        d.write(g * y);
+    }
+    // Safety: every element was written just above.
+    let dst = unsafe { &mut *(dst as *mut [MaybeUninit<F>] as *mut [F]) };
+    let s = F::from_f64(super::lanes::sum_f64(dst));
+    for (d, &y) in dst.iter_mut().zip(y) {
+        *d = *d - y * s;
     }
 }
 
 fn backward_go<F: Float>(g: &[F], y: &[F], n: usize, inner: usize, log: bool) -> Vec<F> {
-    let mut out = vec![F::zero(); g.len()];
-    if n == 0 || g.is_empty() {
-        return out;
+    let len = g.len();
+    if n == 0 || len == 0 {
+        return vec![F::zero(); len];
     }
-    let parallel = g.len() >= PAR_THRESHOLD;
+    // not zero-filled first: every element is written once (a memset of
+    // the whole gradient showed up in cross-entropy's profile)
+    let mut out: Vec<F> = Vec::with_capacity(len);
+    let dst = &mut out.spare_capacity_mut()[..len];
+    let parallel = len >= PAR_THRESHOLD;
     if inner == 1 {
-        if parallel && g.len() / n > 1 {
-            out.par_chunks_mut(n)
+        if parallel && len / n > 1 {
+            dst.par_chunks_mut(n)
                 .zip(g.par_chunks(n).zip(y.par_chunks(n)))
                 .for_each(|(d, (g, y))| super::simd::softmax_backward_block(g, y, d, log));
         } else {
-            out.chunks_mut(n)
+            dst.chunks_mut(n)
                 .zip(g.chunks(n).zip(y.chunks(n)))
                 .for_each(|(d, (g, y))| super::simd::softmax_backward_block(g, y, d, log));
         }
-        return out;
+    } else {
+        let bs = n * inner;
+        let mut sums = vec![0.0f64; len / n];
+        over_columns(&mut sums, inner, parallel, |b, j0, s| {
+            let block = b * bs..(b + 1) * bs;
+            super::simd::softmax_column_grad_sums(&g[block.clone()], &y[block], inner, j0, s, log)
+        });
+        let sums: Vec<F> = sums.into_iter().map(F::from_f64).collect();
+        over_rows(dst, inner, parallel, |r, d| {
+            let (row, b) = (r * inner..(r + 1) * inner, r / n);
+            super::simd::softmax_grad_row(
+                &g[row.clone()],
+                &y[row],
+                &sums[b * inner..(b + 1) * inner],
+                d,
+                log,
+            )
+        });
     }
-    let bs = n * inner;
-    let mut sums = vec![0.0f64; g.len() / n];
-    over_columns(&mut sums, inner, parallel, |b, j0, s| {
-        let block = b * bs..(b + 1) * bs;
-        super::simd::softmax_column_grad_sums(&g[block.clone()], &y[block], inner, j0, s, log)
-    });
-    let sums: Vec<F> = sums.into_iter().map(F::from_f64).collect();
-    over_rows(&mut out, inner, parallel, |r, d| {
-        let (row, b) = (r * inner..(r + 1) * inner, r / n);
-        super::simd::softmax_grad_row(
-            &g[row.clone()],
-            &y[row],
-            &sums[b * inner..(b + 1) * inner],
-            d,
-            log,
-        )
-    });
+    // Safety: backward_block / grad_row wrote every element.
+    unsafe { out.set_len(len) };
     out
 }
 
