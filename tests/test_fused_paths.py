@@ -230,9 +230,9 @@ def test_float32_exp_near_overflow_is_finite_and_subnormals_round():
     # formed on the way; e^-100 is a subnormal, rounded once
     xs = np.array([88.0, 88.4, 88.5, 88.7, 88.72, 88.73, 89.0, -87.5, -100.0, -104.0, -200.0], dtype=np.float32)
     got = torch.tensor(xs).exp().numpy()
-    want = np.exp(xs[:6].astype(np.float64)).astype(np.float32)
-    np.testing.assert_allclose(got[:6], want, rtol=3e-7)
-    assert np.isinf(got[6])
+    want = np.exp(xs[:5].astype(np.float64)).astype(np.float32)
+    np.testing.assert_allclose(got[:5], want, rtol=3e-7)
+    assert np.isinf(got[5:7]).all()  # e^88.73 is past float32's largest value
     assert np.abs(got[7:].astype(np.float64) - np.exp(xs[7:].astype(np.float64))).max() <= 3e-45
     assert got[-1] == 0.0
 
