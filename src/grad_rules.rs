@@ -131,11 +131,14 @@ pub enum Rule {
     Gather {
         in_shape: Shape,
         dim: usize,
-        index: Tensor,
+        /// Saved (not copied): an in-place write to the index before the
+        /// backward is refused, as PyTorch refuses it.
+        index: Saved,
     },
     Scatter {
         dim: usize,
-        index: Tensor,
+        /// Saved, as Gather's.
+        index: Saved,
         add: bool,
         /// src's shape: its gradient (gathered at `index`) must fit it.
         src_shape: Shape,
@@ -794,6 +797,7 @@ pub fn apply(
             dim,
             index,
         } => {
+            let index = &un(index)?;
             if !crate::autograd::is_grad_enabled() {
                 return one(Tensor::zeros_filled(in_shape, g, |z| {
                     z.scatter_at_index(*dim, index, g, true)
@@ -808,6 +812,7 @@ pub fn apply(
             add,
             src_shape,
         } => {
+            let index = &un(index)?;
             let gs = if *add {
                 g.clone()
             } else {

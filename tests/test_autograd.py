@@ -444,6 +444,37 @@ def test_writes_through_data_are_not_version_checked():
         z.backward()
 
 
+@pytest.mark.parametrize("op", ["gather", "sort", "scatter_add"])
+def test_index_tensors_are_saved_and_an_inplace_write_to_them_is_refused(op):
+    # PyTorch's GatherBackward0/SortBackward0/ScatterAddBackward0 save the
+    # index as a SavedVariable: writing to it before the backward is an
+    # error there, not a gradient from the new (or a copied old) index
+    x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    index = torch.tensor([[0, 2], [1, 1]])
+    if op == "gather":
+        out = x.gather(1, index)
+    elif op == "sort":
+        out, index = x.sort(1)
+    else:
+        out = torch.zeros(2, 3).scatter_add(1, index, x[:, :2])
+    index.add_(0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+    # untouched, the saved index gives PyTorch's gradient
+    x.grad = None
+    index = torch.tensor([[0, 2], [1, 1]])
+    if op == "gather":
+        x.gather(1, index).sum().backward()
+        want = [[1, 0, 1], [0, 2, 0]]
+    elif op == "sort":
+        (x.sort(1)[0] * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+        want = [[1, 2, 3], [1, 2, 3]]
+    else:
+        (torch.zeros(2, 3).scatter_add(1, index, x[:, :2]) * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+        want = [[1, 3, 0], [2, 2, 0]]
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
 def test_norm_gradient_at_zero_is_zero():
     x = torch.zeros(3, requires_grad=True)
     x.norm().backward()

@@ -334,11 +334,10 @@ impl Tensor {
             .detach();
         let indices = Tensor::contiguous_from(i, moved).permute_usize(&perm)?;
         if self.dtype().is_float() {
-            let ix = indices.clone();
             record(&values, "SortBackward0", &[self], || Rule::Gather {
                 in_shape,
                 dim: d,
-                index: ix,
+                index: Saved::output(&indices),
             });
         }
         Ok(Some((values, indices)))
