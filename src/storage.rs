@@ -828,14 +828,16 @@ impl Storage {
         dim: usize,
         idx: &[i64],
         idx_shape: &[usize],
-    ) -> Result<Storage> {
+    ) -> Result<Option<Storage>> {
         guard_alloc("gather", idx.len(), self.dtype())?;
-        match self {
-            Storage::Cpu(s) => Ok(Storage::Cpu(cpu::index::gather(s, l, dim, idx, idx_shape))),
+        // the CPU kernel checks the indices as it goes (None: one was out
+        // of range); the other storages take indices checked by the caller
+        Ok(match self {
+            Storage::Cpu(s) => cpu::index::gather(s, l, dim, idx, idx_shape).map(Storage::Cpu),
             #[cfg(feature = "gpu")]
-            Storage::Gpu(s) => Ok(Storage::Gpu(s.take(l, dim, idx, idx_shape, true)?)),
-            Storage::Meta(m) => Ok(meta(m.dtype, idx.len())),
-        }
+            Storage::Gpu(s) => Some(Storage::Gpu(s.take(l, dim, idx, idx_shape, true)?)),
+            Storage::Meta(m) => Some(meta(m.dtype, idx.len())),
+        })
     }
     #[allow(clippy::too_many_arguments)]
     pub fn scatter(

@@ -290,8 +290,20 @@ impl Tensor {
         }
         // the index is read in place (a backward's gather copies nothing)
         let storage = with_index_values(index, |idx| {
-            check_in_bounds("gather", idx, size, d)?;
-            self.with_storage(|s, l| s.gather(l, d, idx, &is))
+            let gathered = self.with_storage(|s, l| {
+                if s.device() != crate::storage::Device::Cpu {
+                    check_in_bounds("gather", idx, size, d)?;
+                }
+                s.gather(l, d, idx, &is)
+            })?;
+            match gathered {
+                Some(storage) => Ok(storage),
+                None => {
+                    // the CPU kernel met an index out of range: name it
+                    check_in_bounds("gather", idx, size, d)?;
+                    Err(Error::Runtime("gather: index out of range".into()))
+                }
+            }
         })?;
         let out = Tensor::contiguous_from(storage, is.clone());
         if needs_grad(&[self]) {
