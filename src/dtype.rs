@@ -427,7 +427,7 @@ macro_rules! impl_float {
         }
     };
 }
-use crate::backend::cpu::{fastmath, gaussian};
+use crate::backend::cpu::{expm1_log1p, fastmath, gaussian};
 impl_float!(
     f32,
     fastmath::exp_approx,
@@ -437,8 +437,8 @@ impl_float!(
     fastmath::cos_f32,
     fastmath::tanh,
     fastmath::sigmoid,
-    fastmath::log1p,
-    fastmath::expm1,
+    expm1_log1p::log1p,
+    expm1_log1p::expm1,
     gaussian::erf_f32,
     gaussian::gelu_f32,
     gaussian::gelu_backward_f32,

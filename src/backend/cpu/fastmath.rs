@@ -1,9 +1,8 @@
 //! Branch-free exp/log/sin/cos/tanh/sigmoid for f32 that the compiler can
 //! vectorise (libm's scalar calls are 5-10x slower). exp, sin, cos, tanh
 //! and sigmoid run in f32 arithmetic, within 3 ulp (PyTorch's Sleef kernels
-//! are within 1-2); expm1 and log1p in f32 arithmetic with their roundings
-//! carried, within 1 ulp; log evaluates in f64 and is within 1 ulp. f64
-//! tensors keep libm.
+//! are within 1-2); log evaluates in f64 and is within 1 ulp (expm1 and
+//! log1p: `expm1_log1p`). f64 tensors keep libm.
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
@@ -36,22 +35,39 @@ fn exp_f64(x: f64) -> f64 {
     p * scale
 }
 
+/// Adding and subtracting 1.5 * 2^23 rounds an f32 to the nearest integer
+/// (and leaves it in the low mantissa bits).
+pub(super) const ROUND_F32: f32 = 12_582_912.0;
+/// ln 2 as a 9-bit high part (k * LN2_HI_F32 is exact for the k of any f32
+/// exp) and the rest.
+pub(super) const LN2_HI_F32: f32 = 0.693_359_4;
+pub(super) const LN2_LO_F32: f32 = -2.121_944_4e-4;
+/// (e^r - 1 - r) / r^2 on |r| <= ln2 / 2, lowest power first.
+const EXP_POLY: [f32; 6] = [
+    0.5,
+    1.666_666_5e-1,
+    4.166_579_6e-2,
+    8.333_452e-3,
+    1.398_199_9e-3,
+    1.987_569_1e-4,
+];
+
 /// e^x in f32 arithmetic (16 lanes on AVX-512), within 2 ulp: for sums
-/// and gradients inside softmax, where full-rate matters more than the last ulp.
+/// and gradients inside softmax, where full-rate matters more than the last
+/// ulp. Plain multiplies and adds: callers outside the multiversioned loops
+/// would turn a `mul_add` into a libm call.
 #[inline(always)]
 pub fn exp_approx(x: f32) -> f32 {
     let xc = x.clamp(-104.0, 88.73);
-    let t = xc * std::f32::consts::LOG2_E + 12_582_912.0;
-    let k = t - 12_582_912.0;
-    let r = xc - k * 0.693_359_4 - k * -2.121_944_4e-4;
-    let mut p = 1.987_569_1e-4;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
+    let t = xc * std::f32::consts::LOG2_E + ROUND_F32;
+    let k = t - ROUND_F32;
+    let r = xc - k * LN2_HI_F32 - k * LN2_LO_F32;
+    let mut p = EXP_POLY[5];
+    for &c in EXP_POLY[..5].iter().rev() {
+        p = p * r + c;
+    }
     let y = p * r * r + r + 1.0;
-    let ki = (t.to_bits() as i32).wrapping_sub(12_582_912.0f32.to_bits() as i32);
+    let ki = (t.to_bits() as i32).wrapping_sub(ROUND_F32.to_bits() as i32);
     // 2^k in two factors, each a normal f32 for every k in [-150, 128]: the
     // results near the top (e^88.5 is finite, 2^128 is not) and the
     // subnormal ones (rounded once, by the last product) come out right
@@ -66,6 +82,24 @@ pub fn exp_approx(x: f32) -> f32 {
     } else {
         v
     }
+}
+
+/// e^x for x in [-87.3, 0]: `exp_approx`'s reduction and polynomial with
+/// fused multiply-adds (for the multiversioned kernels only), without its
+/// checks for NaN, overflow and subnormal results (the caller clamps).
+#[inline(always)]
+pub(super) fn exp_normal_range(x: f32) -> f32 {
+    let t = x.mul_add(std::f32::consts::LOG2_E, ROUND_F32);
+    let k = t - ROUND_F32;
+    let r = k.mul_add(-LN2_HI_F32, x);
+    let r = k.mul_add(-LN2_LO_F32, r);
+    let mut p = EXP_POLY[5];
+    for &c in EXP_POLY[..5].iter().rev() {
+        p = p.mul_add(r, c);
+    }
+    let y = (p * r).mul_add(r, r) + 1.0;
+    let ki = (t.to_bits() as i32).wrapping_sub(ROUND_F32.to_bits() as i32);
+    y * f32::from_bits(((ki + 127) as u32) << 23)
 }
 
 /// 1 / (1 + e^-x) in f32 arithmetic (8 lanes on AVX2, 16 on AVX-512),
@@ -215,142 +249,6 @@ fn ln_f64_series<const FOR_F32: bool>(x: f64) -> f64 {
     }
 }
 
-/// a + b as the rounded sum and its exact error, for |a| >= |b| (or a = 0)
-/// (Dekker's Fast2Sum).
-#[inline(always)]
-fn fast_two_sum(a: f32, b: f32) -> (f32, f32) {
-    let s = a + b;
-    (s, (a - s) + b)
-}
-
-/// a + b as the rounded sum and its exact error, for any a and b (Knuth's
-/// TwoSum).
-#[inline(always)]
-fn two_sum(a: f32, b: f32) -> (f32, f32) {
-    let s = a + b;
-    let bv = s - a;
-    (s, (a - (s - bv)) + (b - bv))
-}
-
-/// e^x - 1 in f32 arithmetic, within 1 ulp and rounded as the exact value
-/// would be but for about 1 in 200 (PyTorch's Sleef kernel: 1 in 150).
-/// With x = k ln2 + r (|r| <= ln2 / 2), e^x - 1 = 2^k (e^r - 1) + (2^k - 1),
-/// e^r - 1 = r + r^2 h(r) (Taylor to r^8; it never cancels), every large
-/// term's rounding carried along (r's, r^2's, and the sums', by
-/// Fast2Sum/TwoSum) and added once at the end. Past 88 (where 2^k may
-/// overflow) it is computed as 2 (2^(k-1) (e^r - 1) + 2^(k-1) - 1/2).
-#[inline(always)]
-pub fn expm1(x: f32) -> f32 {
-    const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23
-    const LN2_HI: f32 = 0.693_359_4; // 9 bits: k * LN2_HI is exact
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    let xc = x.clamp(-88.0, 88.73);
-    let t = xc.mul_add(std::f32::consts::LOG2_E, ROUND);
-    let k = t - ROUND;
-    let r_hi = k.mul_add(-LN2_HI, xc);
-    let r = k.mul_add(-LN2_LO, r_hi);
-    let r_lo = k.mul_add(-LN2_LO, r_hi - r);
-    let mut p: f32 = 1.0 / 40_320.0;
-    p = p.mul_add(r, 1.0 / 5_040.0);
-    p = p.mul_add(r, 1.0 / 720.0);
-    p = p.mul_add(r, 1.0 / 120.0);
-    p = p.mul_add(r, 1.0 / 24.0);
-    p = p.mul_add(r, 1.0 / 6.0);
-    let h = r.mul_add(p, 0.5);
-    let rr = r * r;
-    let rr_lo = r.mul_add(r, -rr);
-    let q = rr * h;
-    let q_lo = rr.mul_add(h, -q);
-    // e^r - 1 = s + tail: r + q exactly, then the small terms (r_lo's
-    // effect is r_lo e^r, to first order r_lo (1 + r))
-    let (s, s_err) = fast_two_sum(r, q);
-    let tail = r_lo.mul_add(r, r_lo) + rr_lo.mul_add(h, q_lo + s_err);
-    let ki = (t.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
-    let big = ki > 127;
-    let (ki, one) = if big { (ki - 1, 0.5) } else { (ki, 1.0) };
-    // k >= -127 after the clamp: 2^-127 has biased exponent 0, i.e. the
-    // value 0, and the result is then -1, as it is to f32 precision
-    let scale = f32::from_bits(((ki + 127) as u32) << 23);
-    let (w, w_lo) = two_sum(scale, -one);
-    // 2^k s is exact; |2^k - 1| >= |2^k s| unless k = 0 (then w = 0)
-    let (sum, sum_err) = fast_two_sum(w, scale * s);
-    let v = sum + scale.mul_add(tail, sum_err + w_lo);
-    if x.is_nan() || x == 0.0 {
-        x // NaN, and zeros with their sign
-    } else if x > 88.73 {
-        f32::INFINITY
-    } else if big {
-        v * 2.0
-    } else {
-        v
-    }
-}
-
-/// ln(1 + x) - x + x^2/2 = x^3 P(x) on [sqrt(1/2) - 1, sqrt 2 - 1]: a least
-/// squares fit refined to minimax (Lawson iterations) of the relative
-/// error of ln(1 + x), 7.5e-10, written out rounded to f32.
-const LOG1P_TAIL: [f32; 9] = [
-    0.333_333_13,
-    -0.250_000_1,
-    0.200_021_19,
-    -0.166_679_96,
-    0.142_195_52,
-    -0.124_055_88,
-    0.118_881_62,
-    -0.116_756_52,
-    0.067_466_415,
-];
-
-/// ln(1 + x) in f32 arithmetic, within 1 ulp and rounded as the exact
-/// value would be but for about 1 in 200 (PyTorch's Sleef kernel: 1 in
-/// 150; a float32 result that feeds float64 math shows its last bit).
-/// u = 1 + x rounded is split as 2^e m with m in [sqrt(1/2), sqrt 2);
-/// ln(u) = e ln2 + f - f^2/2 + f^3 P(f) with f = m - 1, summed with the
-/// roundings of f^2 and of the two large additions carried along
-/// (Fast2Sum), and the rounding of 1 + x added back as its first-order
-/// effect (x - (u - 1)) / u. -1 gives -inf, below it NaN, inf gives inf.
-#[inline(always)]
-pub fn log1p(x: f32) -> f32 {
-    const LN2_HI: f32 = 0.693_359_4; // 9 bits: e * LN2_HI is exact
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    let u = 1.0 + x;
-    let c = (x - (u - 1.0)) / u;
-    // e = floor(log2(u / sqrt(1/2))) from the bits (0x3f35_04f3 is
-    // sqrt(1/2)); m = u / 2^e
-    let bits = u.to_bits() as i32;
-    let e = bits.wrapping_sub(0x3f35_04f3) >> 23;
-    let m = f32::from_bits(bits.wrapping_sub(e << 23) as u32);
-    let f = m - 1.0;
-    let z = f * f;
-    let z_lo = f.mul_add(f, -z);
-    let mut p = LOG1P_TAIL[8];
-    for &coef in LOG1P_TAIL[..8].iter().rev() {
-        p = p.mul_add(f, coef);
-    }
-    // s + s_err = f - z/2 exactly (|f| >= z/2 on f's range)
-    let half_z = -0.5 * z;
-    let s = f + half_z;
-    let s_err = (f - s) + half_z;
-    let ef = e as f32;
-    let low = (z * f).mul_add(p, ef.mul_add(LN2_LO, (-0.5f32).mul_add(z_lo, c + s_err)));
-    // big + big_err = e LN2_HI + s exactly (|e LN2_HI| >= 0.69 > |s| unless e = 0)
-    let eh = ef * LN2_HI;
-    let big = eh + s;
-    let big_err = (eh - big) + s;
-    let r = big + (big_err + low);
-    if x == 0.0 {
-        x // with its sign
-    } else if u == 0.0 {
-        f32::NEG_INFINITY
-    } else if u.is_nan() || u < 0.0 {
-        f32::NAN
-    } else if u == f32::INFINITY {
-        u
-    } else {
-        r
-    }
-}
-
 /// |x|^p for f32 as exp(p ln|x|) in f64 (about 1e-15 relative, so the
 /// float32 result is the correctly rounded power but for rare ties), with
 /// pow's special values selected: 0, inf and NaN bases, and negative bases
@@ -443,18 +341,23 @@ pub fn atan2_f32(y: f32, x: f32) -> f32 {
     r as f32
 }
 
+/// The ulp sweeps of this module's tests and of `expm1_log1p`'s.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ulps(a: f32, b: f32) -> u32 {
+pub(super) mod sweep {
+    pub(crate) fn ulps(a: f32, b: f32) -> u32 {
         if a == b || (a.is_nan() && b.is_nan()) {
             return 0;
         }
         (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs() as u32
     }
 
-    fn sweep(f: impl Fn(f32) -> f32, g: impl Fn(f64) -> f64, lo: f32, hi: f32, max_ulps: u32) {
+    pub(crate) fn sweep(
+        f: impl Fn(f32) -> f32,
+        g: impl Fn(f64) -> f64,
+        lo: f32,
+        hi: f32,
+        max_ulps: u32,
+    ) {
         let n = 200_000;
         for i in 0..=n {
             let x = lo + (hi - lo) * (i as f32 / n as f32);
@@ -463,6 +366,12 @@ mod tests {
             assert!(ulps(got, want) <= max_ulps, "x={x}: got {got}, want {want}");
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sweep::{sweep, ulps};
+    use super::*;
 
     #[test]
     fn exp_approx_within_two_ulp() {
@@ -521,24 +430,6 @@ mod tests {
         assert_eq!(ln(0.0), f32::NEG_INFINITY);
         assert!(ln(-1.0).is_nan());
         assert_eq!(ln(f32::INFINITY), f32::INFINITY);
-    }
-
-    #[test]
-    fn expm1_log1p_within_one_ulp() {
-        sweep(expm1, f64::exp_m1, -20.0, 20.0, 1);
-        sweep(expm1, f64::exp_m1, -1e-4, 1e-4, 1);
-        sweep(expm1, f64::exp_m1, -90.0, 88.7, 1);
-        sweep(log1p, f64::ln_1p, -0.999, 50.0, 1);
-        sweep(log1p, f64::ln_1p, -1e-6, 1e-6, 1);
-        sweep(log1p, f64::ln_1p, -1.0 + 1e-7, 1e30, 1);
-        assert!(expm1(f32::NAN).is_nan() && log1p(f32::NAN).is_nan());
-        assert_eq!(expm1(-0.0).to_bits(), (-0.0f32).to_bits());
-        assert_eq!(log1p(-0.0).to_bits(), (-0.0f32).to_bits());
-        assert_eq!(expm1(100.0), f32::INFINITY);
-        assert_eq!(expm1(-100.0), -1.0);
-        assert_eq!(log1p(-1.0), f32::NEG_INFINITY);
-        assert!(log1p(-2.0).is_nan());
-        assert_eq!(log1p(f32::INFINITY), f32::INFINITY);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! - far, 1 <= |x| <= 10: erfc(x) = e^(-x^2) R(v), v = (1/x - 0.55) / 0.45
 //!   (1/x spans [0.1, 1]), relative error 1.4e-8.
 
-use super::fastmath::exp_approx;
+use super::fastmath::{exp_approx, exp_normal_range};
 use crate::backend::cpu::special;
 
 /// 2 / sqrt(pi) as the f32 nearest it plus the remainder, so the leading
@@ -102,34 +102,9 @@ const TAIL: [f32; 9] = [
     0.061_696_626,
 ];
 /// Past this |x| the tail is below f32's normal range (5e-40 at 13.2) and
-/// is returned as 0, as e^(-x^2/2) leaves the range `exp_normal` handles.
+/// is returned as 0, as e^(-x^2/2) leaves the range `exp_normal_range`
+/// handles.
 const TAIL_END: f32 = 13.2;
-
-/// e^x for x in [-87.3, 0]: `fastmath::exp_approx`'s reduction and
-/// polynomial with fused multiply-adds, without its checks for NaN,
-/// overflow and subnormal results (the caller clamps).
-#[inline(always)]
-fn exp_normal(x: f32) -> f32 {
-    const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23
-    let t = x.mul_add(std::f32::consts::LOG2_E, ROUND);
-    let k = t - ROUND;
-    let r = k.mul_add(-0.693_359_4, x);
-    let r = k.mul_add(2.121_944_4e-4, r);
-    let p = horner(
-        r,
-        &[
-            0.5,
-            1.666_666_5e-1,
-            4.166_579_6e-2,
-            8.333_452e-3,
-            1.398_199_9e-3,
-            1.987_569_1e-4,
-        ],
-    );
-    let y = (p * r).mul_add(r, r) + 1.0;
-    let ki = (t.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
-    y * f32::from_bits(((ki + 127) as u32) << 23)
-}
 
 /// The standard normal tail Phi(-|x|) and pdf e^(-x^2 / 2) / sqrt(2 pi)
 /// at x (both 0 past TAIL_END, so that x pdf(x) is NaN at infinite x, as
@@ -141,7 +116,7 @@ fn normal_tail_pdf(x: f32) -> (f32, f32) {
     // relative error of its exponent, up to 87 times the rounding of xx
     let xx = xc * xc;
     let lo = xc.mul_add(xc, -xx);
-    let e = exp_normal(-0.5 * xx);
+    let e = exp_normal_range(-0.5 * xx);
     let e = e - e * (0.5 * lo);
     let t = 1.0 / xc.mul_add(TAIL_Q, 1.0);
     if x.abs() < TAIL_END {

@@ -11,6 +11,7 @@ pub mod cascade_sum;
 pub mod conv;
 mod conv_shifted;
 pub mod elementwise;
+pub mod expm1_log1p;
 pub mod fastmath;
 pub mod gaussian;
 pub mod index;

@@ -154,11 +154,6 @@ fn over_columns<T: Send>(
     parallel: bool,
     stats: impl Fn(usize, usize, &mut [T]) + Sync + Send,
 ) {
-    let task = |(b, ob): (usize, &mut [T])| {
-        for (c, oc) in ob.chunks_mut(COLUMN_CHUNK).enumerate() {
-            stats(b, c * COLUMN_CHUNK, oc);
-        }
-    };
     if parallel {
         out.par_chunks_mut(inner).enumerate().for_each(|(b, ob)| {
             ob.par_chunks_mut(COLUMN_CHUNK)
@@ -166,7 +161,11 @@ fn over_columns<T: Send>(
                 .for_each(|(c, oc)| stats(b, c * COLUMN_CHUNK, oc))
         });
     } else {
-        out.chunks_mut(inner).enumerate().for_each(task);
+        for (b, ob) in out.chunks_mut(inner).enumerate() {
+            for (c, oc) in ob.chunks_mut(COLUMN_CHUNK).enumerate() {
+                stats(b, c * COLUMN_CHUNK, oc);
+            }
+        }
     }
 }
 
