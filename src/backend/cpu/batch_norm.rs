@@ -43,13 +43,13 @@ fn per_channel<R: Send>(sh: &ChannelShape, f: impl Fn(usize) -> R + Sync + Send)
 pub fn stats<F: Float>(x: &[F], sh: &ChannelShape) -> (Vec<f64>, Vec<f64>) {
     let count = (sh.n * sh.s) as f64;
     if sh.s == 1 {
-        let mean: Vec<f64> = by_columns(sh, |cols, acc| {
+        let mean: Vec<f64> = by_column(sh, |cols, acc| {
             rows(x, sh, &cols).for_each(|row| add_row(acc, row))
         })
         .into_iter()
         .map(|v| v / count)
         .collect();
-        let var = by_columns(sh, |cols, acc| {
+        let var = by_column(sh, |cols, acc| {
             rows(x, sh, &cols).for_each(|row| add_sq_dev_row(acc, row, &mean[cols.clone()]))
         })
         .into_iter()
@@ -147,16 +147,18 @@ pub fn backward<F: Float>(
     let count = (sh.n * sh.s) as f64;
     // per channel: sum(g) and sum(g (x - mean))
     let sums: Vec<(f64, f64)> = if sh.s == 1 {
-        let plain = by_columns(sh, |cols, acc| {
-            rows(g, sh, &cols).for_each(|row| add_row(acc, row))
-        });
-        let with_x = by_columns(sh, |cols, acc| {
+        // both sums in one pass over g and x: [sum(g), sum(g x)] per channel
+        let both = by_columns(sh, 2, |cols, acc| {
+            let (plain, with_x) = acc.split_at_mut(cols.len());
             rows(g, sh, &cols)
                 .zip(rows(x, sh, &cols))
-                .for_each(|(gr, xr)| add_product_row(acc, gr, xr))
+                .for_each(|(gr, xr)| add_sum_and_product_row(plain, with_x, gr, xr))
         });
         (0..sh.c)
-            .map(|ch| (plain[ch], with_x[ch] - mean[ch].to_f64() * plain[ch]))
+            .map(|ch| {
+                let (plain, with_x) = (both[0][ch], both[1][ch]);
+                (plain, with_x - mean[ch].to_f64() * plain)
+            })
             .collect()
     } else {
         per_channel_sums(g, x, sh, mean)
@@ -247,20 +249,47 @@ fn rows<'a, F>(
     (0..sh.n).map(move |i| &x[i * c + cols.start..i * c + cols.end])
 }
 
-/// Per channel f64 sums: `f(cols, acc)` fills the accumulators of `cols`.
+/// `sums` f64 sums per channel: `f(cols, acc)` fills the accumulators of
+/// `cols`, `acc` holding `sums` runs of `cols.len()` (one per sum). Returns
+/// each sum's accumulators over all channels.
 fn by_columns(
     sh: &ChannelShape,
+    sums: usize,
     f: impl Fn(std::ops::Range<usize>, &mut [f64]) + Sync,
-) -> Vec<f64> {
-    let mut acc = vec![0.0; sh.c];
-    if sh.numel() >= super::PAR_THRESHOLD {
-        acc.par_chunks_mut(COLUMNS_PER_TASK)
-            .enumerate()
-            .for_each(|(k, a)| f(k * COLUMNS_PER_TASK..k * COLUMNS_PER_TASK + a.len(), a));
+) -> Vec<Vec<f64>> {
+    let block = if sh.numel() >= super::PAR_THRESHOLD {
+        COLUMNS_PER_TASK
     } else {
-        f(0..sh.c, &mut acc);
+        sh.c.max(1)
+    };
+    // the accumulators of each column block stay together, so a task
+    // touches one contiguous run
+    let mut acc = vec![0.0; sh.c * sums];
+    let run = |(k, a): (usize, &mut [f64])| {
+        let start = k * block;
+        f(start..start + a.len() / sums, a)
+    };
+    if block < sh.c {
+        acc.par_chunks_mut(block * sums).enumerate().for_each(run);
+    } else {
+        acc.chunks_mut(block * sums).enumerate().for_each(run);
     }
-    acc
+    (0..sums)
+        .map(|j| {
+            acc.chunks(block * sums)
+                .flat_map(|a| {
+                    let width = a.len() / sums;
+                    &a[j * width..(j + 1) * width]
+                })
+                .copied()
+                .collect()
+        })
+        .collect()
+}
+
+/// One f64 sum per channel (`by_columns` with one sum).
+fn by_column(sh: &ChannelShape, f: impl Fn(std::ops::Range<usize>, &mut [f64]) + Sync) -> Vec<f64> {
+    by_columns(sh, 1, f).into_iter().next().unwrap_or_default()
 }
 
 /// out[i] = f(out[i], a[i], b[i]) row by row (rows of C), rows in parallel.
@@ -302,9 +331,11 @@ multiversion! {
 }
 
 multiversion! {
-    pub fn add_product_row<F>(acc: &mut [f64], g: &[F], x: &[F]) where [F: Float] {
-        for ((a, &gv), &xv) in acc.iter_mut().zip(g).zip(x) {
-            *a += gv.to_f64() * xv.to_f64();
+    pub fn add_sum_and_product_row<F>(plain: &mut [f64], with_x: &mut [f64], g: &[F], x: &[F]) where [F: Float] {
+        for (((p, w), &gv), &xv) in plain.iter_mut().zip(with_x.iter_mut()).zip(g).zip(x) {
+            let gv = gv.to_f64();
+            *p += gv;
+            *w += gv * xv.to_f64();
         }
     }
 }
