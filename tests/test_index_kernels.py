@@ -184,3 +184,34 @@ def test_max_min_over_a_leading_dim_against_numpy_first_index_first_nan(shape, d
     ints = rng.integers(0, 3, shape)
     np.testing.assert_array_equal(torch.tensor(ints).argmax(dim).numpy(), np.argmax(ints, axis=dim))
     np.testing.assert_array_equal(torch.tensor(ints).argmin(dim).numpy(), np.argmin(ints, axis=dim))
+
+
+# cat and index_select fill their output in equal pieces, each on its own
+# task, whatever the rows: pieces start and end inside rows, parts and
+# selected blocks; every element must land once, in place
+@pytest.mark.parametrize(
+    "widths,dim",
+    [((700, 1, 333), 0), ((2, 3), 0), ((65537, 70000), 1), ((1, 2, 1), 1), ((0, 5), 0)],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.bool_])
+def test_cat_pieces_match_numpy(widths, dim, dtype):
+    other = 300 if dim == 0 else 3
+    shapes = [(w, other) if dim == 0 else (other, w) for w in widths]
+    arrays = [(rng.normal(size=s) * 100).astype(dtype) for s in shapes]
+    got = torch.cat([torch.tensor(a) for a in arrays], dim).numpy()
+    np.testing.assert_array_equal(got, np.concatenate(arrays, dim))
+
+
+@pytest.mark.parametrize("shape,dim,count", [((900, 400), 0, 1500), ((7, 300, 130), 1, 900), ((5, 64), 0, 3), ((2, 70, 3), 0, 0)])
+def test_index_select_row_pieces_match_numpy(shape, dim, count):
+    a = rng.normal(size=shape).astype(np.float32)
+    idx = rng.integers(0, shape[dim], size=count)
+    got = torch.tensor(a).index_select(dim, torch.tensor(idx)).numpy()
+    np.testing.assert_array_equal(got, np.take(a, idx, axis=dim))
+
+
+def test_stack_and_flip_of_large_inputs():
+    a = rng.normal(size=(600, 700)).astype(np.float32)
+    b = rng.normal(size=(600, 700)).astype(np.float32)
+    np.testing.assert_array_equal(torch.stack([torch.tensor(a), torch.tensor(b)]).numpy(), np.stack([a, b]))
+    np.testing.assert_array_equal(torch.tensor(a).flip(0).numpy(), a[::-1])

@@ -1,6 +1,7 @@
 //! Index kernels: index_select, gather, scatter(-add), index_add, cat,
 //! nonzero. Indices arrive bounds-checked and non-negative from the tensor layer.
 
+use super::runs::filled_by_runs;
 use super::{map_strided, CpuStorage, IntoStorage, PAR_THRESHOLD};
 use crate::dtype::Element;
 use crate::error::{dtype_err, Result};
@@ -31,19 +32,23 @@ pub fn index_select(x: &CpuStorage, l: &Layout, dim: usize, idx: &[i64]) -> CpuS
             }
         };
         let (outer, n, inner) = split(&l.shape, dim);
-        let mut out = vec![T::zero(); outer * idx.len() * inner];
-        if inner == 0 || out.is_empty() {
-            return out;
+        let len = outer * idx.len() * inner;
+        if inner == 0 || len == 0 {
+            return vec![T::zero(); len];
         }
-        // Output block k (of `inner` elements) is input block
-        // (k / idx.len()) * n + idx[k % idx.len()]. Long blocks are copied one
-        // per task; short ones (the last dim selected) a whole outer row of
-        // them at a time.
-        let block = if inner >= 64 {
-            inner
-        } else {
-            idx.len() * inner
-        };
+        if inner >= 64 {
+            // output block k (of `inner` elements) is input block
+            // (k / idx.len()) * n + idx[k % idx.len()]
+            return filled_by_runs(len, |pos| {
+                let (k, at) = (pos / inner, pos % inner);
+                let row = (k / idx.len()) * n + idx[k % idx.len()] as usize;
+                &data[row * inner + at..(row + 1) * inner]
+            });
+        }
+        // short blocks (the last dims selected): a whole outer row of them
+        // per chunk
+        let mut out = vec![T::zero(); len];
+        let block = idx.len() * inner;
         let copy = |chunk: usize, dst: &mut [T]| {
             if inner == 1 {
                 // the chunk is outer row `chunk`, one element per index
@@ -392,29 +397,20 @@ pub fn cat(
             .collect();
         let widths: Vec<usize> = parts.iter().map(|(_, l)| l.shape[dim] * inner).collect();
         let row: usize = widths.iter().sum();
-        let mut out = vec![T::zero(); outer * row];
         if row == 0 {
-            return out;
+            return vec![];
         }
         // output row o: row o of each part, side by side
-        let fill = |o: usize, dst: &mut [T]| {
-            let mut at = 0;
+        filled_by_runs(outer * row, |pos| {
+            let (o, mut at) = (pos / row, pos % row);
             for (data, &w) in datas.iter().zip(&widths) {
-                dst[at..at + w].copy_from_slice(&data[o * w..(o + 1) * w]);
-                at += w;
+                if at < w {
+                    return &data[o * w + at..(o + 1) * w];
+                }
+                at -= w;
             }
-        };
-        if out.len() >= PAR_THRESHOLD {
-            out.par_chunks_mut(row)
-                .enumerate()
-                .with_min_len(rows_per_job(row))
-                .for_each(|(o, dst)| fill(o, dst));
-        } else {
-            out.chunks_mut(row)
-                .enumerate()
-                .for_each(|(o, dst)| fill(o, dst));
-        }
-        out
+            &[]
+        })
     }
     macro_rules! go_as {
         ($v:ident) => {{

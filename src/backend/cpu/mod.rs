@@ -23,6 +23,7 @@ pub mod operand;
 pub mod optim;
 pub mod pair_loss;
 pub mod reduce;
+mod runs;
 pub mod simd;
 pub mod softmax;
 pub mod special;
