@@ -154,6 +154,10 @@ pub enum Rule {
         shifts: Vec<i64>,
         dims: Vec<usize>,
     },
+    /// `flip` of `dims`: the gradient flipped back.
+    Flip {
+        dims: Vec<i64>,
+    },
     Cat {
         dim: usize,
         sizes: Vec<usize>,
@@ -853,6 +857,7 @@ pub fn apply(
             let back: Vec<i64> = shifts.iter().map(|s| -s).collect();
             one(g.roll(&back, dims)?)
         }
+        Rule::Flip { dims } => one(g.flip(dims)?),
         Rule::Cat { dim, sizes } => {
             let mut out = Vec::with_capacity(sizes.len());
             let mut start = 0;

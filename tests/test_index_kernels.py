@@ -215,3 +215,30 @@ def test_stack_and_flip_of_large_inputs():
     b = rng.normal(size=(600, 700)).astype(np.float32)
     np.testing.assert_array_equal(torch.stack([torch.tensor(a), torch.tensor(b)]).numpy(), np.stack([a, b]))
     np.testing.assert_array_equal(torch.tensor(a).flip(0).numpy(), a[::-1])
+
+
+@pytest.mark.parametrize("dims", [(0,), (1,), (0, 2), (-1, 0, 1), ()])
+def test_flip_is_one_node_with_exact_gradients(dims):
+    a = rng.normal(size=(3, 4, 5))
+    x = torch.tensor(a, requires_grad=True)
+    y = x.flip(dims)
+    assert type(y.grad_fn).__name__ == "FlipBackward0"
+    assert y.grad_fn.next_functions[0][0] is not None
+    np.testing.assert_array_equal(y.detach().numpy(), np.flip(a, dims) if dims else a)
+    g = rng.normal(size=a.shape)
+    y.backward(torch.tensor(g))
+    np.testing.assert_array_equal(x.grad.numpy(), np.flip(g, dims) if dims else g)
+    assert torch.autograd.gradgradcheck(lambda t: t.flip(dims) ** 2, (x,))
+
+
+def test_flip_forward_ad_and_a_copy_even_without_dims():
+    import autorust.autograd.forward_ad as fwAD
+
+    x = torch.tensor(rng.normal(size=(3, 4)))
+    t = torch.tensor(rng.normal(size=(3, 4)))
+    with fwAD.dual_level():
+        out = fwAD.unpack_dual(fwAD.make_dual(x, t).flip(1)).tangent
+    np.testing.assert_array_equal(out.numpy(), np.flip(t.numpy(), 1))
+    y = x.flip(())
+    y.add_(1)
+    assert x.numpy()[0, 0] + 1 == y.numpy()[0, 0]
