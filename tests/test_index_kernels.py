@@ -242,3 +242,32 @@ def test_flip_forward_ad_and_a_copy_even_without_dims():
     y = x.flip(())
     y.add_(1)
     assert x.numpy()[0, 0] + 1 == y.numpy()[0, 0]
+
+
+# index_add (index_select's backward) spreads its outer blocks over the
+# pool; each element still adds its sources in index order
+@pytest.mark.parametrize("shape,dim,count", [((300, 40, 50), 1, 90), ((600, 700), 1, 1400), ((3, 5), 0, 7), ((2000, 300), 0, 50)])
+def test_index_add_matches_numpy(shape, dim, count):
+    src_shape = list(shape)
+    src_shape[dim] = count
+    idx = rng.integers(0, shape[dim], size=count)
+    src = rng.normal(size=src_shape)
+    base = rng.normal(size=shape)
+    got = torch.tensor(base).index_add(dim, torch.tensor(idx), torch.tensor(src)).numpy()
+    expected = base.copy()
+    np.add.at(expected, (slice(None),) * dim + (idx,), src)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_index_add_and_upsample_backward_same_bits_across_thread_counts():
+    script = """
+import numpy as np, autorust as torch, autorust.nn.functional as F
+rng = np.random.default_rng(2)
+x = torch.tensor(rng.normal(size=(8, 30, 64, 64)).astype(np.float32), requires_grad=True)
+F.interpolate(x, scale_factor=2).backward(torch.tensor(rng.normal(size=(8, 30, 128, 128)).astype(np.float32)))
+idx = torch.tensor(rng.integers(0, 700, size=1400))
+src = torch.tensor(rng.normal(size=(600, 1400)).astype(np.float32))
+out = torch.zeros(600, 700).index_add(1, idx, src)
+print(__import__("hashlib").sha256(x.grad.numpy().tobytes() + out.numpy().tobytes()).hexdigest())
+"""
+    assert_same_across_thread_counts(script)

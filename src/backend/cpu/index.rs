@@ -46,34 +46,38 @@ pub fn index_select(x: &CpuStorage, l: &Layout, dim: usize, idx: &[i64]) -> CpuS
             });
         }
         // short blocks (the last dims selected): a whole outer row of them
-        // per chunk
-        let mut out = vec![T::zero(); len];
+        // per chunk, written without zeroing the output first
+        let mut out: Vec<T> = Vec::with_capacity(len);
         let block = idx.len() * inner;
-        let copy = |chunk: usize, dst: &mut [T]| {
+        let copy = |chunk: usize, dst: &mut [std::mem::MaybeUninit<T>]| {
             if inner == 1 {
                 // the chunk is outer row `chunk`, one element per index
                 let from = &data[chunk * n..(chunk + 1) * n];
                 for (o, &i) in dst.iter_mut().zip(idx) {
-                    *o = from[i as usize];
+                    o.write(from[i as usize]);
                 }
                 return;
             }
             for (b, part) in dst.chunks_mut(inner).enumerate() {
                 let k = chunk * (block / inner) + b;
                 let row = (k / idx.len()) * n + idx[k % idx.len()] as usize;
-                part.copy_from_slice(&data[row * inner..(row + 1) * inner]);
+                part.write_copy_of_slice(&data[row * inner..(row + 1) * inner]);
             }
         };
-        if out.len() >= PAR_THRESHOLD {
-            out.par_chunks_mut(block)
+        let dst = &mut out.spare_capacity_mut()[..len];
+        if len >= PAR_THRESHOLD {
+            dst.par_chunks_mut(block)
                 .enumerate()
                 .with_min_len(rows_per_job(block))
                 .for_each(|(c, dst)| copy(c, dst));
         } else {
-            out.chunks_mut(block)
+            dst.chunks_mut(block)
                 .enumerate()
                 .for_each(|(c, dst)| copy(c, dst));
         }
+        // Safety: the chunks cover all `len` slots (outer rows of `block`)
+        // and each wrote every slot of its own.
+        unsafe { out.set_len(len) };
         out
     }
     crate::with_cpu!(x, b => go(b.as_slice(), l, dim, idx).into_storage())
@@ -332,27 +336,38 @@ pub fn index_add(
         src: &[T],
     ) {
         let (outer, n, inner) = split(shape, dim);
-        if inner == 1 {
-            // the last dim: one element per index
-            for (d, s) in dst
-                .chunks_mut(n.max(1))
-                .zip(src.chunks(idx.len().max(1)))
-                .take(outer)
-            {
+        let (dst_block, src_block) = (n * inner, idx.len() * inner);
+        if dst_block == 0 || src_block == 0 {
+            return;
+        }
+        // one outer block: src's slices added at their indices, in index
+        // order (so each element's sum is the same however blocks are
+        // spread over threads)
+        let add_block = |(d, s): (&mut [T], &[T])| {
+            if inner == 1 {
                 for (&t, &v) in idx.iter().zip(s) {
                     d[t as usize] = d[t as usize] + v;
                 }
+                return;
             }
-            return;
-        }
-        for o in 0..outer {
-            for (i, &t) in idx.iter().enumerate() {
-                let d = (o * n + t as usize) * inner;
-                let s = (o * idx.len() + i) * inner;
-                for (a, &b) in dst[d..d + inner].iter_mut().zip(&src[s..s + inner]) {
+            for (&t, from) in idx.iter().zip(s.chunks_exact(inner)) {
+                let to = &mut d[t as usize * inner..(t as usize + 1) * inner];
+                for (a, &b) in to.iter_mut().zip(from) {
                     *a = *a + b;
                 }
             }
+        };
+        if outer > 1 && dst.len().max(src.len()) >= PAR_THRESHOLD {
+            dst.par_chunks_mut(dst_block)
+                .zip(src.par_chunks(src_block))
+                .take(outer)
+                .with_min_len(rows_per_job(dst_block.max(src_block)))
+                .for_each(add_block);
+        } else {
+            dst.chunks_mut(dst_block)
+                .zip(src.chunks(src_block))
+                .take(outer)
+                .for_each(add_block);
         }
     }
     match (dst, src) {
