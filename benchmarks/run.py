@@ -57,6 +57,11 @@ class Worker:
         # PyTorch's own step, so its timings are unchanged.
         env = dict(os.environ)
         env.setdefault("GOMP_SPINCOUNT", "10000")
+        # NumPy's OpenBLAS threads busy-wait ~2^28 cycles (about 0.1 s)
+        # after each product; in the rounds after the child's NumPy batch
+        # they took the cores from autorust's (matmul 1024 measured 0.85x
+        # with them spinning, 1.08x with 2^4; NumPy's own time unchanged).
+        env.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
         self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         self.versions = self.ask(cmd="versions")
 
