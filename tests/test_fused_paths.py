@@ -351,3 +351,13 @@ def test_bce_with_logits_kernel_rounds_as_the_composition(dtype):
     # operands the kernel does not take fall back to the composition
     assert torch._native._bce_with_logits(xt, tt.double() if dtype == torch.float32 else tt.float()) is None
     assert torch._native._bce_with_logits(xt, tt[:, :5]) is None
+
+
+# sums split into pieces per thread write their own runs of one output
+@pytest.mark.parametrize("shape,dims", [((2, 300_000), (0,)), ((7, 50_001), (0,)), ((3, 40_000, 2), (0, 2)), ((40, 3000), (1,))])
+def test_split_sums_fill_every_output(shape, dims):
+    a = rng.normal(size=shape)
+    for dtype in (np.float32, np.float64):
+        got = torch.tensor(a.astype(dtype)).sum(dim=dims).numpy()
+        tol = 1e-4 if dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(got, a.astype(dtype).astype(np.float64).sum(axis=dims), rtol=tol, atol=tol)

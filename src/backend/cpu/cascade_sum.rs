@@ -238,10 +238,10 @@ fn outer_sum<F: Float + Acc, const L: usize>(
     rows: usize,
     width: usize,
     range: Range<usize>,
-) -> Vec<F> {
+    out: &mut [F],
+) {
     let at = |i: usize, j: usize| i * width + j;
     let (first, cols) = (range.start, range.end);
-    let mut out = vec![zero::<F>(); cols - first];
     let mut j = first;
     if cols - first >= L {
         while j + 4 * L <= cols {
@@ -270,7 +270,6 @@ fn outer_sum<F: Float + Acc, const L: usize>(
     }
     // ATen adds each result to the zero-filled output
     out.iter_mut().for_each(|o| *o = zero::<F>() + *o);
-    out
 }
 
 /// A contiguous reduced block, as TensorIterator presents it to the sum
@@ -300,19 +299,38 @@ pub enum Job {
 }
 
 impl Job {
+    /// Writes the piece's sums into `out` (one per output it covers).
     #[inline(always)]
-    fn run<F: Float + Acc, const L: usize>(self, x: &[F]) -> Vec<F> {
+    fn run<F: Float + Acc, const L: usize>(self, x: &[F], out: &mut [F]) {
         match self {
-            Job::Run => vec![inner_sum::<F, L>(x)],
-            Job::Runs { b, kept } => kept
-                .map(|k| {
-                    (0..b.outer).fold(zero::<F>(), |acc, o| {
-                        let start = (o * b.kept + k) * b.inner;
+            Job::Run => {
+                if let Some(o) = out.first_mut() {
+                    *o = inner_sum::<F, L>(x);
+                }
+            }
+            Job::Runs { b, kept } => {
+                for (o, k) in out.iter_mut().zip(kept) {
+                    *o = (0..b.outer).fold(zero::<F>(), |acc, i| {
+                        let start = (i * b.kept + k) * b.inner;
                         acc + inner_sum::<F, L>(&x[start..start + b.inner])
-                    })
-                })
-                .collect(),
-            Job::Columns { rows, width, cols } => outer_sum::<F, L>(x, rows, width, cols),
+                    });
+                }
+            }
+            Job::Columns { rows, width, cols } => outer_sum::<F, L>(x, rows, width, cols, out),
+        }
+    }
+}
+
+/// A piece's signature: sums of `x` as the job describes, into `out`.
+pub type Kernel<F> = fn(&[F], Job, &mut [F]);
+
+impl Job {
+    /// How many outputs the piece writes.
+    fn outputs(&self) -> usize {
+        match self {
+            Job::Run => 1,
+            Job::Runs { kept, .. } => kept.len(),
+            Job::Columns { cols, .. } => cols.len(),
         }
     }
 }
@@ -321,14 +339,14 @@ impl Job {
 // on AVX-512 CPUs it runs the AVX2 one: 32-byte vectors, whatever the CPU
 // (measured: PyTorch 2.15 on an AVX-512 EPYC sums as 8 float lanes).
 crate::backend::cpu::simd::multiversion! {
-    pub fn job_f32<>(x: &[f32], job: Job) -> Vec<f32> where [] {
-        job.run::<f32, 8>(x)
+    pub fn job_f32<>(x: &[f32], job: Job, out: &mut [f32]) where [] {
+        job.run::<f32, 8>(x, out)
     }
 }
 
 crate::backend::cpu::simd::multiversion! {
-    pub fn job_f64<>(x: &[f64], job: Job) -> Vec<f64> where [] {
-        job.run::<f64, 4>(x)
+    pub fn job_f64<>(x: &[f64], job: Job, out: &mut [f64]) where [] {
+        job.run::<f64, 4>(x, out)
     }
 }
 
@@ -346,29 +364,26 @@ fn parallel_for_ranges(n: usize, grain: usize, threads: usize) -> Vec<Range<usiz
 /// The sums of `x` laid out as `b`, split across threads as ATen splits
 /// them (which, for column sums, decides which columns are summed
 /// together), each piece run by `kernel`.
-pub fn sum_blocks<F: Float + Acc>(
-    x: &[F],
-    b: Blocks,
-    threads: usize,
-    kernel: fn(&[F], Job) -> Vec<F>,
-) -> Vec<F> {
+pub fn sum_blocks<F: Float + Acc>(x: &[F], b: Blocks, threads: usize, kernel: Kernel<F>) -> Vec<F> {
     let parallel = x.len() >= GRAIN_SIZE && threads > 1;
+    let one = |x: &[F]| {
+        let mut s = [zero::<F>()];
+        kernel(x, Job::Run, &mut s);
+        s[0]
+    };
     if b.kept == 1 && b.outer == 1 {
         // a full reduction: one run, or one per thread whose partial sums
         // (in a zeroed buffer of `threads` entries) are then summed
         if !parallel {
-            return vec![zero::<F>() + kernel(x, Job::Run)[0]];
+            return vec![zero::<F>() + one(x)];
         }
         let mut partials = vec![zero::<F>(); threads];
         let pieces = parallel_for_ranges(x.len(), GRAIN_SIZE, threads);
-        let sums: Vec<F> = pieces
-            .into_par_iter()
-            .map(|r| kernel(&x[r], Job::Run)[0])
-            .collect();
+        let sums: Vec<F> = pieces.into_par_iter().map(|r| one(&x[r])).collect();
         for (p, s) in partials.iter_mut().zip(sums) {
             *p = zero::<F>() + s;
         }
-        return vec![zero::<F>() + kernel(&partials, Job::Run)[0]];
+        return vec![zero::<F>() + one(&partials)];
     }
     let columns = b.inner == 1;
     let outputs = b.kept;
@@ -399,13 +414,30 @@ pub fn sum_blocks<F: Float + Acc>(
             Job::Runs { b, kept }
         }
     };
-    if pieces.len() == 1 {
-        return kernel(x, job(0..outputs));
+    // every piece writes its own consecutive run of the one output (the
+    // pieces cover 0..outputs in order): no per-piece vectors joined
+    // afterwards (that copy and their zeroing were a third of a wide
+    // column sum's time)
+    let mut out = vec![zero::<F>(); outputs];
+    let mut slots: Vec<(Job, &mut [F])> = Vec::with_capacity(pieces.len());
+    let mut rest = &mut out[..];
+    for p in pieces {
+        let piece = job(p);
+        let len = piece.outputs().min(rest.len());
+        let (slot, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        slots.push((piece, slot));
+        rest = tail;
     }
-    // whole pieces, joined in order (a flat_map collect pushed element by
-    // element: half of a 1M column sum's time)
-    let parts: Vec<Vec<F>> = pieces.into_par_iter().map(|p| kernel(x, job(p))).collect();
-    parts.concat()
+    if slots.len() == 1 {
+        for (piece, slot) in slots {
+            kernel(x, piece, slot);
+        }
+    } else {
+        slots
+            .into_par_iter()
+            .for_each(|(piece, slot)| kernel(x, piece, slot));
+    }
+    out
 }
 
 /// The `[outer, kept, inner]` blocks of a contiguous `shape` reduced over
@@ -466,7 +498,8 @@ mod tests {
     #[test]
     fn column_and_run_sums_add_every_element() {
         let x: Vec<f32> = (0..7 * 45).map(|i| (i % 11) as f32).collect();
-        let cols = outer_sum::<f32, 8>(&x, 7, 45, 0..45);
+        let mut cols = vec![0.0; 45];
+        outer_sum::<f32, 8>(&x, 7, 45, 0..45, &mut cols);
         for (j, c) in cols.iter().enumerate() {
             assert_eq!(*c, (0..7).map(|i| x[i * 45 + j]).sum::<f32>());
         }
