@@ -2,7 +2,6 @@
 //! arbitrary strides (so transposed views need no copy) and selects AVX-512
 //! kernels at run time; int64 uses a plain loop.
 
-use super::transpose::transpose_into;
 use super::{CpuStorage, IntoStorage};
 use crate::dtype::Element;
 use crate::error::{dtype_err, Result};
@@ -98,11 +97,17 @@ impl Product {
             return body(self);
         }
         let (m, n, rs) = (self.m, self.n, self.dst.rs as usize);
-        // Safety: dst covers m rows of n elements, `rs` apart (caller).
-        let dst = std::slice::from_raw_parts_mut(self.dst.addr as *mut T, (m - 1) * rs + n);
+        // dst is read and written through its pointer only: where it is a
+        // fresh output it is still uninitialised (no reference to it)
+        let dst = self.dst.addr as *mut T;
         let mut scratch = vec![T::zero(); m * n];
+        // Safety (both copies): dst covers m rows of n elements, `rs`
+        // apart (the caller's promise), and is initialised where it is
+        // accumulated into.
         if self.accumulate {
-            transpose_into(dst, rs, m, n, &mut scratch, m);
+            for_transposed_blocks(m, n, |i, j| unsafe {
+                scratch[i + j * m] = *dst.add(i * rs + j)
+            });
         }
         let column_major = Mat {
             addr: scratch.as_mut_ptr() as usize,
@@ -113,7 +118,9 @@ impl Product {
             dst: column_major,
             ..self
         });
-        transpose_into(&scratch, m, n, m, dst, rs);
+        for_transposed_blocks(m, n, |i, j| unsafe {
+            dst.add(i * rs + j).write(scratch[i + j * m])
+        });
     }
 
     /// Rows `start..start + count` of the product.
@@ -452,6 +459,20 @@ pub(super) unsafe fn gemm_split<T: Element>(
     product.run_oriented::<T>(|p| p.run_split::<T>())
 }
 
+/// `f(i, j)` for every `i < m`, `j < n`, in blocks of 16 columns, each
+/// block row by row: between a row-major and a column-major matrix both
+/// sides then stay within a few cache lines per block.
+fn for_transposed_blocks(m: usize, n: usize, mut f: impl FnMut(usize, usize)) {
+    const BLOCK: usize = 16;
+    for j0 in (0..n).step_by(BLOCK) {
+        for i in 0..m {
+            for j in j0..(j0 + BLOCK).min(n) {
+                f(i, j);
+            }
+        }
+    }
+}
+
 /// The product of raw (pointer, row stride, column stride) operands.
 fn strided<T>(
     m: usize,
@@ -471,5 +492,58 @@ fn strided<T>(
         a: mat(a.0 as usize, a.1, a.2),
         b: mat(b.0 as usize, b.1, b.2),
         accumulate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A column-major right operand with few rows goes through the
+    /// scratch; accumulating must add to what dst held, at its stride.
+    #[test]
+    fn scratch_path_accumulates_into_a_strided_dst() {
+        let (m, n, k, rs) = (5, 40, 70, 43);
+        let a: Vec<f64> = (0..m * k).map(|i| ((i * 7) % 13) as f64 - 6.0).collect();
+        // b stored column-major: element (p, j) at p + j * k
+        let b: Vec<f64> = (0..k * n).map(|i| ((i * 5) % 11) as f64 - 5.0).collect();
+        let start: Vec<f64> = (0..m * rs).map(|i| (i % 9) as f64).collect();
+        let product = strided(
+            m,
+            n,
+            k,
+            (std::ptr::null_mut::<f64>(), rs as isize, 1),
+            true,
+            (a.as_ptr(), k as isize, 1),
+            (b.as_ptr(), 1, k as isize),
+        );
+        assert!(product.wants_column_major_dst());
+        let mut dst = start.clone();
+        // Safety: every operand covers the extents described.
+        unsafe {
+            gemm_serial(
+                m,
+                n,
+                k,
+                (dst.as_mut_ptr(), rs as isize, 1),
+                true,
+                a.as_ptr(),
+                k as isize,
+                1,
+                b.as_ptr(),
+                1,
+                k as isize,
+            )
+        };
+        for i in 0..m {
+            for j in 0..rs {
+                let expected = if j < n {
+                    start[i * rs + j] + (0..k).map(|p| a[i * k + p] * b[p + j * k]).sum::<f64>()
+                } else {
+                    start[i * rs + j]
+                };
+                assert_eq!(dst[i * rs + j], expected, "({i}, {j})");
+            }
+        }
     }
 }
