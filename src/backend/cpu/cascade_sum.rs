@@ -319,12 +319,7 @@ impl Job {
             Job::Columns { rows, width, cols } => outer_sum::<F, L>(x, rows, width, cols, out),
         }
     }
-}
 
-/// A piece's signature: sums of `x` as the job describes, into `out`.
-pub type Kernel<F> = fn(&[F], Job, &mut [F]);
-
-impl Job {
     /// How many outputs the piece writes.
     fn outputs(&self) -> usize {
         match self {
@@ -334,6 +329,9 @@ impl Job {
         }
     }
 }
+
+/// A piece's signature: sums of `x` as the job describes, into `out`.
+pub type Kernel<F> = fn(&[F], Job, &mut [F]);
 
 // PyTorch's sum kernel is registered without its AVX-512 build, so even
 // on AVX-512 CPUs it runs the AVX2 one: 32-byte vectors, whatever the CPU
@@ -428,10 +426,9 @@ pub fn sum_blocks<F: Float + Acc>(x: &[F], b: Blocks, threads: usize, kernel: Ke
         slots.push((piece, slot));
         rest = tail;
     }
-    if slots.len() == 1 {
-        for (piece, slot) in slots {
-            kernel(x, piece, slot);
-        }
+    if let [(piece, slot)] = &mut slots[..] {
+        // one piece: on this thread, without a pool entry
+        kernel(x, piece.clone(), slot);
     } else {
         slots
             .into_par_iter()
