@@ -408,6 +408,9 @@ impl Tensor {
     /// `self += other` without recording (gradient accumulation, optimizers).
     pub fn add_inplace_raw(&self, other: &Tensor) -> Result<()> {
         let _g = GradModeGuard::new(false);
+        if self.binary_inplace_direct(BinaryOp::Add, other, 1.0)? {
+            return Ok(());
+        }
         let r = self.add(other)?;
         self.inplace_update(&r, "add_")
     }
