@@ -10,6 +10,7 @@ use super::norm::Affine;
 use super::simd::multiversion;
 use crate::dtype::Float;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 #[derive(Clone, Copy)]
 pub struct ChannelShape {
@@ -44,13 +45,20 @@ pub fn stats<F: Float>(x: &[F], sh: &ChannelShape) -> (Vec<f64>, Vec<f64>) {
     let count = (sh.n * sh.s) as f64;
     if sh.s == 1 {
         let mean: Vec<f64> = by_column(sh, |cols, acc| {
-            rows(x, sh, &cols).for_each(|row| add_row(acc, row))
+            in_row_groups(x, sh, &cols, |group| match group {
+                [row] => add_row(acc, row),
+                four => add_rows(acc, four),
+            })
         })
         .into_iter()
         .map(|v| v / count)
         .collect();
         let var = by_column(sh, |cols, acc| {
-            rows(x, sh, &cols).for_each(|row| add_sq_dev_row(acc, row, &mean[cols.clone()]))
+            let mean = &mean[cols.clone()];
+            in_row_groups(x, sh, &cols, |group| match group {
+                [row] => add_sq_dev_row(acc, row, mean),
+                four => add_sq_dev_rows(acc, four, mean),
+            })
         })
         .into_iter()
         .map(|v| v / count)
@@ -82,7 +90,6 @@ pub fn normalize<F: Float>(
     invstd: &[F],
     affine: Affine<'_, F>,
 ) -> Vec<F> {
-    let mut y = vec![F::zero(); x.len()];
     if sh.s == 1 {
         // per channel arrays, and one pass per [C] row
         let w: Vec<F> = (0..sh.c)
@@ -91,33 +98,28 @@ pub fn normalize<F: Float>(
         let b: Vec<F> = (0..sh.c)
             .map(|ch| affine.bias.map_or(F::zero(), |b| b[ch]))
             .collect();
-        for_rows(&mut y, x, x, sh, |yr, xr, _| {
-            normalize_row(yr, xr, mean, invstd, &w, &b)
-        });
-        return y;
+        // Safety: normalize_row writes every element of its row of y.
+        return unsafe {
+            fresh_by_blocks(sh.c, x, x, |_, yr, xr, _| {
+                normalize_row(yr, xr, mean, invstd, &w, &b)
+            })
+        };
     }
-    let block = |(i, (yb, xb)): (usize, (&mut [F], &[F]))| {
-        let ch = i % sh.c;
-        let w = affine.weight.map_or(F::one(), |w| w[ch]);
-        let b = affine.bias.map_or(F::zero(), |b| b[ch]);
-        normalize_block(yb, xb, mean[ch], invstd[ch], w, b)
-    };
-    let s = sh.s.max(1);
-    if x.len() >= super::PAR_THRESHOLD {
-        y.par_chunks_mut(s)
-            .zip(x.par_chunks(s))
-            .enumerate()
-            .for_each(block);
-    } else {
-        y.chunks_mut(s).zip(x.chunks(s)).enumerate().for_each(block);
+    // Safety: normalize_block writes every element of its block of y.
+    unsafe {
+        fresh_by_blocks(sh.s, x, x, |i, yb, xb, _| {
+            let ch = i % sh.c;
+            let w = affine.weight.map_or(F::one(), |w| w[ch]);
+            let b = affine.bias.map_or(F::zero(), |b| b[ch]);
+            normalize_block(yb, xb, mean[ch], invstd[ch], w, b)
+        })
     }
-    y
 }
 
 multiversion! {
-    pub fn normalize_block<F>(y: &mut [F], x: &[F], mean: F, invstd: F, w: F, b: F) where [F: Float] {
+    pub fn normalize_block<F>(y: &mut [MaybeUninit<F>], x: &[F], mean: F, invstd: F, w: F, b: F) where [F: Float] {
         for (o, &v) in y.iter_mut().zip(x) {
-            *o = (v - mean) * invstd * w + b;
+            o.write((v - mean) * invstd * w + b);
         }
     }
 }
@@ -150,9 +152,18 @@ pub fn backward<F: Float>(
         // both sums in one pass over g and x: [sum(g), sum(g x)] per channel
         let both = by_columns(sh, 2, |cols, acc| {
             let (plain, with_x) = acc.split_at_mut(cols.len());
-            rows(g, sh, &cols)
-                .zip(rows(x, sh, &cols))
-                .for_each(|(gr, xr)| add_sum_and_product_row(plain, with_x, gr, xr))
+            let x_rows: Vec<&[F]> = rows(x, sh, &cols).collect();
+            let g_rows: Vec<&[F]> = rows(g, sh, &cols).collect();
+            let groups = g_rows
+                .chunks_exact(ROW_GROUP)
+                .zip(x_rows.chunks_exact(ROW_GROUP));
+            for (gs, xs) in groups {
+                add_sums_and_products(plain, with_x, gs, xs);
+            }
+            let done = sh.n - sh.n % ROW_GROUP;
+            for (gr, xr) in g_rows[done..].iter().zip(&x_rows[done..]) {
+                add_sum_and_product_row(plain, with_x, gr, xr);
+            }
         });
         (0..sh.c)
             .map(|ch| {
@@ -164,7 +175,6 @@ pub fn backward<F: Float>(
         per_channel_sums(g, x, sh, mean)
     };
     let input = need_input.then(|| {
-        let mut dx = vec![F::zero(); x.len()];
         let coef = |ch: usize| {
             let w = weight.map_or(1.0, |w| w[ch].to_f64());
             let is = invstd[ch].to_f64();
@@ -178,26 +188,21 @@ pub fn backward<F: Float>(
             };
             [is * w, k, shift, mean[ch].to_f64()].map(F::from_f64)
         };
-        let s = sh.s.max(1);
-        if s == 1 {
+        if sh.s == 1 {
             // one array per coefficient, so the row loop vectorises
             let per: Vec<[F; 4]> = (0..sh.c).map(coef).collect();
             let coefs: [Vec<F>; 4] = std::array::from_fn(|j| per.iter().map(|c| c[j]).collect());
-            for_rows(&mut dx, g, x, sh, |dr, gr, xr| {
-                backward_row(dr, gr, xr, &coefs)
-            });
-        } else if x.len() >= super::PAR_THRESHOLD {
-            dx.par_chunks_mut(s)
-                .zip(g.par_chunks(s).zip(x.par_chunks(s)))
-                .enumerate()
-                .for_each(|(i, (db, (gb, xb)))| backward_block(db, gb, xb, coef(i % sh.c)));
-        } else {
-            dx.chunks_mut(s)
-                .zip(g.chunks(s).zip(x.chunks(s)))
-                .enumerate()
-                .for_each(|(i, (db, (gb, xb)))| backward_block(db, gb, xb, coef(i % sh.c)));
+            // Safety: backward_row writes every element of its row of dx.
+            return unsafe {
+                fresh_by_blocks(sh.c, g, x, |_, dr, gr, xr| backward_row(dr, gr, xr, &coefs))
+            };
         }
-        dx
+        // Safety: backward_block writes every element of its block of dx.
+        unsafe {
+            fresh_by_blocks(sh.s, g, x, |i, db, gb, xb| {
+                backward_block(db, gb, xb, coef(i % sh.c))
+            })
+        }
     });
     BatchNormGrads {
         input,
@@ -224,10 +229,10 @@ fn per_channel_sums<F: Float>(g: &[F], x: &[F], sh: &ChannelShape, mean: &[F]) -
 }
 
 multiversion! {
-    pub fn backward_block<F>(dx: &mut [F], g: &[F], x: &[F], coef: [F; 4]) where [F: Float] {
+    pub fn backward_block<F>(dx: &mut [MaybeUninit<F>], g: &[F], x: &[F], coef: [F; 4]) where [F: Float] {
         let [scale, k, shift, mean] = coef;
         for ((o, &gv), &xv) in dx.iter_mut().zip(g).zip(x) {
-            *o = (gv - shift - (xv - mean) * k) * scale;
+            o.write((gv - shift - (xv - mean) * k) * scale);
         }
     }
 }
@@ -247,6 +252,27 @@ fn rows<'a, F>(
 ) -> impl Iterator<Item = &'a [F]> + 'a {
     let (c, cols) = (sh.c, cols.clone());
     (0..sh.n).map(move |i| &x[i * c + cols.start..i * c + cols.end])
+}
+
+/// Rows added per pass over the accumulators: each pass loads and stores
+/// the f64 accumulators once for this many rows (the pass is bound by
+/// those loads and stores, not by the adds). Every channel still adds its
+/// rows one at a time, in order, so the sums do not change.
+const ROW_GROUP: usize = 4;
+
+/// Calls `f` with each group of `ROW_GROUP` consecutive rows of `x`
+/// (restricted to `cols`), then with each row left over as a group of one,
+/// in order.
+fn in_row_groups<'a, F>(
+    x: &'a [F],
+    sh: &ChannelShape,
+    cols: &std::ops::Range<usize>,
+    mut f: impl FnMut(&[&'a [F]]),
+) {
+    let all: Vec<&[F]> = rows(x, sh, cols).collect();
+    let mut groups = all.chunks_exact(ROW_GROUP);
+    groups.by_ref().for_each(&mut f);
+    groups.remainder().chunks(1).for_each(f);
 }
 
 /// `sums` f64 sums per channel: `f(cols, acc)` fills the accumulators of
@@ -292,31 +318,84 @@ fn by_column(sh: &ChannelShape, f: impl Fn(std::ops::Range<usize>, &mut [f64]) +
     by_columns(sh, 1, f).into_iter().next().unwrap_or_default()
 }
 
-/// out[i] = f(out[i], a[i], b[i]) row by row (rows of C), rows in parallel.
-fn for_rows<F: Float>(
-    out: &mut [F],
+/// A fresh vector of `a.len()` elements, written block by block: `f(i,
+/// out, a, b)` gets the i-th `block` elements of the output and of `a` and
+/// `b` (of equal length); blocks run in parallel above the threshold. The
+/// output is not zeroed first.
+///
+/// # Safety
+/// `f` must write every element of the output block it is given.
+unsafe fn fresh_by_blocks<F: Float>(
+    block: usize,
     a: &[F],
     b: &[F],
-    sh: &ChannelShape,
-    f: impl Fn(&mut [F], &[F], &[F]) + Sync,
-) {
-    let c = sh.c.max(1);
-    if out.len() >= super::PAR_THRESHOLD {
-        out.par_chunks_mut(c)
-            .zip(a.par_chunks(c).zip(b.par_chunks(c)))
-            .with_min_len((super::PAR_THRESHOLD / 16 / c).max(1))
-            .for_each(|(o, (ar, br))| f(o, ar, br));
+    f: impl Fn(usize, &mut [MaybeUninit<F>], &[F], &[F]) + Sync,
+) -> Vec<F> {
+    let (len, block) = (a.len(), block.max(1));
+    debug_assert_eq!(len, b.len());
+    let mut out: Vec<F> = Vec::with_capacity(len);
+    let dst = &mut out.spare_capacity_mut()[..len];
+    if len >= super::PAR_THRESHOLD {
+        dst.par_chunks_mut(block)
+            .zip(a.par_chunks(block).zip(b.par_chunks(block)))
+            .with_min_len((super::PAR_THRESHOLD / 16 / block).max(1))
+            .enumerate()
+            .for_each(|(i, (o, (ar, br)))| f(i, o, ar, br));
     } else {
-        out.chunks_mut(c)
-            .zip(a.chunks(c).zip(b.chunks(c)))
-            .for_each(|(o, (ar, br))| f(o, ar, br));
+        dst.chunks_mut(block)
+            .zip(a.chunks(block).zip(b.chunks(block)))
+            .enumerate()
+            .for_each(|(i, (o, (ar, br)))| f(i, o, ar, br));
     }
+    // Safety: the blocks cover all `len` slots and (the caller's promise)
+    // `f` wrote each of them.
+    unsafe { out.set_len(len) };
+    out
 }
 
 multiversion! {
     pub fn add_row<F>(acc: &mut [f64], row: &[F]) where [F: Float] {
         for (a, &v) in acc.iter_mut().zip(row) {
             *a += v.to_f64();
+        }
+    }
+}
+
+multiversion! {
+    pub fn add_rows<F>(acc: &mut [f64], four: &[&[F]]) where [F: Float] {
+        let n = acc.len();
+        let [r0, r1, r2, r3] = [0, 1, 2, 3].map(|k| &four[k][..n]);
+        for j in 0..n {
+            acc[j] = acc[j] + r0[j].to_f64() + r1[j].to_f64() + r2[j].to_f64() + r3[j].to_f64();
+        }
+    }
+}
+
+multiversion! {
+    pub fn add_sq_dev_rows<F>(acc: &mut [f64], four: &[&[F]], mean: &[f64]) where [F: Float] {
+        let n = acc.len();
+        let mean = &mean[..n];
+        let [r0, r1, r2, r3] = [0, 1, 2, 3].map(|k| &four[k][..n]);
+        for j in 0..n {
+            let sq = |v: F| {
+                let d = v.to_f64() - mean[j];
+                d * d
+            };
+            acc[j] = acc[j] + sq(r0[j]) + sq(r1[j]) + sq(r2[j]) + sq(r3[j]);
+        }
+    }
+}
+
+multiversion! {
+    pub fn add_sums_and_products<F>(plain: &mut [f64], with_x: &mut [f64], g: &[&[F]], x: &[&[F]]) where [F: Float] {
+        let n = plain.len();
+        let with_x = &mut with_x[..n];
+        let [g0, g1, g2, g3] = [0, 1, 2, 3].map(|k| &g[k][..n]);
+        let [x0, x1, x2, x3] = [0, 1, 2, 3].map(|k| &x[k][..n]);
+        for j in 0..n {
+            let [a, b, c, d] = [g0[j], g1[j], g2[j], g3[j]].map(|v| v.to_f64());
+            plain[j] = plain[j] + a + b + c + d;
+            with_x[j] = with_x[j] + a * x0[j].to_f64() + b * x1[j].to_f64() + c * x2[j].to_f64() + d * x3[j].to_f64();
         }
     }
 }
@@ -341,20 +420,63 @@ multiversion! {
 }
 
 multiversion! {
-    pub fn normalize_row<F>(y: &mut [F], x: &[F], mean: &[F], invstd: &[F], w: &[F], b: &[F]) where [F: Float] {
+    pub fn normalize_row<F>(y: &mut [MaybeUninit<F>], x: &[F], mean: &[F], invstd: &[F], w: &[F], b: &[F]) where [F: Float] {
         let channels = mean.iter().zip(invstd).zip(w.iter().zip(b));
         for ((o, &v), ((&m, &is), (&wc, &bc))) in y.iter_mut().zip(x).zip(channels) {
-            *o = (v - m) * is * wc + bc;
+            o.write((v - m) * is * wc + bc);
         }
     }
 }
 
 multiversion! {
-    pub fn backward_row<F>(dx: &mut [F], g: &[F], x: &[F], coefs: &[Vec<F>; 4]) where [F: Float] {
+    pub fn backward_row<F>(dx: &mut [MaybeUninit<F>], g: &[F], x: &[F], coefs: &[Vec<F>; 4]) where [F: Float] {
         let [scale, k, shift, mean] = coefs;
         let channels = scale.iter().zip(k).zip(shift.iter().zip(mean));
         for (((o, &gv), &xv), ((&sc, &kc), (&sh, &m))) in dx.iter_mut().zip(g).zip(x).zip(channels) {
-            *o = (gv - sh - (xv - m) * kc) * sc;
+            o.write((gv - sh - (xv - m) * kc) * sc);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values with no exact f64 sums, so a changed order would show.
+    fn data(len: usize, seed: u32) -> Vec<f32> {
+        (0..len)
+            .map(|i| {
+                ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 7.3 - 60.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn row_groups_keep_each_channels_sums_in_row_order() {
+        // more channels than one column block, rows not a multiple of the group,
+        // and enough elements for the parallel path
+        for (n, c) in [(7, 300), (1030, 70), (3, 5)] {
+            let sh = ChannelShape { n, c, s: 1 };
+            let (x, g) = (data(n * c, 1), data(n * c, 2));
+            let (mean, var) = stats(&x, &sh);
+            let mean32: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
+            let invstd: Vec<f32> = var
+                .iter()
+                .map(|&v| (1.0 / (v + 1e-5).sqrt()) as f32)
+                .collect();
+            let grads = backward(&g, &x, &sh, &mean32, &invstd, None, true, false);
+            for ch in 0..c {
+                let column = |t: &[f32]| (0..n).map(|i| t[i * c + ch] as f64).collect::<Vec<_>>();
+                let (xc, gc) = (column(&x), column(&g));
+                let m = xc.iter().fold(0.0, |a, &v| a + v) / n as f64;
+                let v = xc.iter().fold(0.0, |a, &v| a + (v - m) * (v - m)) / n as f64;
+                assert_eq!((mean[ch], var[ch]), (m, v), "channel {ch} of [{n}, {c}]");
+                let sum_g = gc.iter().fold(0.0, |a, &v| a + v);
+                let with_x = gc.iter().zip(&xc).fold(0.0, |a, (&gv, &xv)| a + gv * xv);
+                let dotp = with_x - mean32[ch] as f64 * sum_g;
+                assert_eq!(grads.bias[ch], sum_g as f32);
+                assert_eq!(grads.weight[ch], (dotp * invstd[ch] as f64) as f32);
+            }
         }
     }
 }
