@@ -271,3 +271,60 @@ out = torch.zeros(600, 700).index_add(1, idx, src)
 print(__import__("hashlib").sha256(x.grad.numpy().tobytes() + out.numpy().tobytes()).hexdigest())
 """
     assert_same_across_thread_counts(script)
+
+
+@pytest.mark.parametrize("n", [5, 700])
+@pytest.mark.parametrize("op", ["gather", "scatter", "scatter_add", "scatter_", "scatter_add_"])
+def test_out_of_range_indices_raise_and_leave_self_unchanged(n, op):
+    # the kernels check each row's indices as they go; the in-place ones
+    # check all before writing anything
+    a = rng.normal(size=(n, n)).astype(np.float32)
+    x = torch.tensor(a)
+    for bad in (n, -1):
+        idx = rng.integers(0, n, size=(n, n))
+        idx[n - 1, n // 2] = bad  # in the last row, so earlier rows were already written
+        index, src = torch.tensor(idx), torch.ones(n, n)
+        with pytest.raises(RuntimeError, match=f"index {bad} is out of bounds for dimension 1 with size {n}"):
+            if op == "gather":
+                x.gather(1, index)
+            else:
+                getattr(x, op)(1, index, src)
+        np.testing.assert_array_equal(x.numpy(), a)
+
+
+@pytest.mark.parametrize("add", [False, True])
+def test_in_place_scatter_into_views_aliases_and_saved_tensors(add):
+    name = "scatter_add_" if add else "scatter_"
+    idx = rng.integers(0, 600, size=(600, 600))
+    a = rng.normal(size=(600, 600)).astype(np.float32)
+
+    def reference(dst, src):
+        out = dst.copy()
+        rows = np.indices(idx.shape)[0]
+        if add:
+            np.add.at(out, (rows, idx), src)
+        else:
+            out[rows, idx] = src  # repeated targets: the last write wins, as in PyTorch's CPU order
+        return out
+
+    # into itself (src is self), a transposed view, a row view off its storage's start
+    x = torch.tensor(a)
+    getattr(x, name)(1, torch.tensor(idx), x)
+    np.testing.assert_allclose(x.numpy(), reference(a, a), rtol=1e-6)
+    big = torch.tensor(np.concatenate([a, a]).T.copy())
+    xt = big.t()[600:]
+    getattr(xt, name)(1, torch.tensor(idx), torch.tensor(a))
+    np.testing.assert_allclose(xt.numpy(), reference(a, a), rtol=1e-6)
+    np.testing.assert_array_equal(big.t()[:600].numpy(), a)
+    rows = torch.tensor(np.concatenate([a, a]))
+    view = rows[600:]
+    getattr(view, name)(1, torch.tensor(idx), torch.tensor(a))
+    np.testing.assert_allclose(rows.numpy()[600:], reference(a, a), rtol=1e-6)
+    np.testing.assert_array_equal(rows.numpy()[:600], a)
+    # a tensor saved for backward, then written in place: backward refuses
+    w = torch.ones(600, 600)
+    leaf = torch.tensor(a, requires_grad=True)
+    y = (leaf * w).sum()
+    getattr(w, name)(1, torch.tensor(idx), torch.tensor(a))
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()

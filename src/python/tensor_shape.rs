@@ -203,6 +203,11 @@ impl PyTensor {
         reduce: Option<&str>,
     ) -> PyResult<PyRef<'py, Self>> {
         let src_tensor: Vec<Tensor> = src.and_then(super::args::as_tensor).into_iter().collect();
+        if let ([src], None, None) = (src_tensor.as_slice(), value, reduce) {
+            if slf.t.scatter_inplace_direct(dim, &index.t, src, false)? {
+                return Ok(slf);
+            }
+        }
         let s = slf
             .t
             .inplace_source_for(&src_tensor.iter().collect::<Vec<_>>())?;
@@ -224,6 +229,9 @@ impl PyTensor {
         index: PyRef<'py, PyTensor>,
         src: PyRef<'py, PyTensor>,
     ) -> PyResult<PyRef<'py, Self>> {
+        if slf.t.scatter_inplace_direct(dim, &index.t, &src.t, true)? {
+            return Ok(slf);
+        }
         let s = slf.t.inplace_source_for(&[&src.t])?;
         let r = s.scatter(dim, &index.t, &src.t, true)?;
         slf.t.inplace_update(&r, "scatter_add_")?;

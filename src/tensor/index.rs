@@ -98,10 +98,7 @@ fn check_in_bounds(op: &'static str, idx: &[i64], size: usize, dim: usize) -> Re
     // one vectorised pass (an unsigned compare also catches the negatives);
     // the offending value is looked for only when there is one (a `find`
     // stops at it, and so ran element by element: a fifth of gather's time)
-    let all_in = idx
-        .iter()
-        .fold(true, |ok, &v| ok & ((v as u64) < size as u64));
-    if all_in {
+    if crate::backend::cpu::index::all_in_range(idx, size) {
         return Ok(());
     }
     match idx.iter().find(|&&v| v < 0 || v >= size as i64) {
@@ -316,6 +313,73 @@ impl Tensor {
         Ok(out)
     }
 
+    /// The checks of a scatter into this tensor of at least one dim with a
+    /// non-empty index: the dim (wrapped) and the index's shape.
+    fn scatter_checks(
+        &self,
+        dim: i64,
+        index: &Tensor,
+        src: &Tensor,
+    ) -> Result<(usize, crate::shape::Shape)> {
+        let d = wrap_dim("scatter", dim, self.ndim())?;
+        let (xs, is, ss) = (self.shape(), index.shape(), src.shape());
+        if is.len() != xs.len() {
+            return shape_err(
+                "scatter",
+                "Index tensor must have the same number of dimensions as self tensor",
+            );
+        }
+        for i in 0..is.len() {
+            if (i != d && is[i] > xs[i]) || ss.get(i).map_or(false, |&s| is[i] > s) {
+                return shape_err("scatter", format!("Expected index {} to be smaller than self {} apart from dimension {d} and to be smaller size than src {}", fmt_shape(&is), fmt_shape(&xs), fmt_shape(&ss)));
+            }
+        }
+        if index.dtype() != DType::I64 {
+            index_values("scatter", index)?; // its dtype error
+        }
+        Ok((d, is))
+    }
+
+    /// `scatter_` / `scatter_add_` straight into this tensor's CPU elements
+    /// when nothing is recorded, it is contiguous from its storage's start,
+    /// and neither `src` nor the index shares its storage. Ok(false)
+    /// leaves everything to the general path (out of place, copied back):
+    /// on a 1000 x 1000 scatter_add_ that copy and the clone before it
+    /// were two thirds of the time.
+    pub fn scatter_inplace_direct(
+        &self,
+        dim: i64,
+        index: &Tensor,
+        src: &Tensor,
+        add: bool,
+    ) -> Result<bool> {
+        if needs_grad(&[self, src]) || self.ndim() == 0 || index.numel() == 0 {
+            return Ok(false);
+        }
+        {
+            let v = self.view_guard();
+            let direct = matches!(&*v.storage.data.read_recursive(), Storage::Cpu(_))
+                && v.layout.is_contiguous()
+                && v.layout.offset == 0;
+            let shares = |t: &Tensor| std::sync::Arc::ptr_eq(&v.storage, &t.view_guard().storage);
+            if !direct || shares(src) || shares(index) {
+                return Ok(false);
+            }
+        }
+        let (d, is) = self.scatter_checks(dim, index, src)?;
+        let size = self.shape()[d];
+        with_index_values(index, |idx| {
+            // checked before any write: a refused scatter leaves self as it was
+            check_in_bounds("scatter", idx, size, d)?;
+            scatter_in_place(self, d, idx, &is, src, add)
+        })?;
+        let v = self.view_guard();
+        if v.tracks_version {
+            v.storage.bump_version();
+        }
+        Ok(true)
+    }
+
     /// Out-of-place scatter: a copy of self with `src` written (or added) at `index` along `dim`.
     pub fn scatter(&self, dim: i64, index: &Tensor, src: &Tensor, add: bool) -> Result<Tensor> {
         let nd = self.ndim();
@@ -348,28 +412,22 @@ impl Tensor {
                 .scatter(0, &index.reshape_to(&[index.numel()])?, &flat_src, add)?
                 .reshape_to(&[]);
         }
-        let d = wrap_dim("scatter", dim, nd)?;
-        let (xs, is, ss) = (self.shape(), index.shape(), src.shape());
-        if is.len() != xs.len() && nd > 0 {
-            return shape_err(
-                "scatter",
-                "Index tensor must have the same number of dimensions as self tensor",
-            );
-        }
-        for i in 0..is.len() {
-            if (i != d && is[i] > xs[i]) || ss.get(i).map_or(false, |&s| is[i] > s) {
-                return shape_err("scatter", format!("Expected index {} to be smaller than self {} apart from dimension {d} and to be smaller size than src {}", fmt_shape(&is), fmt_shape(&xs), fmt_shape(&ss)));
-            }
-        }
-        let size = if nd == 0 { 1 } else { xs[d] };
-        if index.dtype() != DType::I64 {
-            index_values("scatter", index)?; // its dtype error
-        }
+        let (d, is) = self.scatter_checks(dim, index, src)?;
+        let (size, ss) = (self.shape()[d], src.shape());
         let out = self.clone_data()?;
         // the index is read in place, and saved (not copied) for a backward
         with_index_values(index, |idx| {
-            check_in_bounds("scatter", idx, size, d)?;
-            scatter_in_place(&out, d, idx, &is, src, add)
+            // the CPU kernel checks the indices as it goes (into `out`,
+            // fresh, so a refused scatter leaves nothing behind); the GPU's
+            // are checked first
+            if out.device() != crate::storage::Device::Cpu {
+                check_in_bounds("scatter", idx, size, d)?;
+            }
+            scatter_in_place(&out, d, idx, &is, src, add).or_else(|e| {
+                // an index out of range: name it
+                check_in_bounds("scatter", idx, size, d)?;
+                Err(e)
+            })
         })?;
         if needs_grad(&[self, src]) {
             let name = if add {

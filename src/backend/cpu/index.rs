@@ -1,12 +1,27 @@
 //! Index kernels: index_select, gather, scatter(-add), index_add, cat,
-//! nonzero. Indices arrive bounds-checked and non-negative from the tensor layer.
+//! nonzero. Indices arrive bounds-checked and non-negative from the tensor
+//! layer, except gather's and scatter's, which are checked as their rows
+//! are read (`index_rows`).
 
+use super::index_rows::{self, gather_row, scatter_row, RowPlace};
 use super::runs::filled_by_runs;
 use super::{map_strided, CpuStorage, IntoStorage, PAR_THRESHOLD};
 use crate::dtype::Element;
 use crate::error::{dtype_err, Result};
 use crate::layout::Layout;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
+
+/// Whether every index is in `0..size` (one vectorised pass, split over
+/// the pool above the threshold).
+pub fn all_in_range(idx: &[i64], size: usize) -> bool {
+    if idx.len() >= PAR_THRESHOLD {
+        idx.par_chunks(PAR_THRESHOLD / 4)
+            .all(|part| index_rows::all_below(part, size as u64))
+    } else {
+        index_rows::all_below(idx, size as u64)
+    }
+}
 
 /// (outer, size of dim, inner) of a contiguous shape split at `dim`.
 fn split(shape: &[usize], dim: usize) -> (usize, usize, usize) {
@@ -102,51 +117,56 @@ pub fn gather(
         idx: &[i64],
         idx_shape: &[usize],
     ) -> Option<Vec<T>> {
-        let mut out = vec![T::zero(); idx.len()];
-        let size = l.shape.get(dim).copied().unwrap_or(1) as u64;
-        if size == 0 {
-            // nothing to read: any index is out of range
-            return idx.is_empty().then_some(out);
-        }
-        if idx_shape.is_empty() {
-            // a 0-d input and index: the one element
-            out.iter_mut().for_each(|o| *o = x[l.offset]);
-            return idx.iter().all(|&i| (i as u64) < size).then_some(out);
-        }
+        let size = l.shape.get(dim).copied().unwrap_or(1);
         let (rows, len) = rows_of(idx_shape);
-        if rows == 0 {
-            return Some(out);
+        if size == 0 || idx_shape.is_empty() || rows == 0 {
+            // nothing to read (any index is out of range), a 0-d input
+            // and index (the one element), or an empty index
+            let out = vec![x.get(l.offset).copied().unwrap_or(T::zero()); idx.len()];
+            let in_range = index_rows::all_below(idx, size as u64);
+            return in_range.then_some(out);
         }
         let last = idx_shape.len() - 1;
         let step = l.strides[dim];
         // along the row, the position moves with j unless the row is the indexed dim
         let along = if dim == last { 0 } else { l.strides[last] };
-        // true when every index of row r was in range (an out-of-range one
-        // reads position 0 instead, and the whole result is dropped)
-        let fill = |r: usize, dst: &mut [T]| -> bool {
+        // true when every index of row r was in range (else the whole
+        // result is dropped, unread)
+        let fill = |r: usize, dst: &mut [MaybeUninit<T>]| -> bool {
             let base = l.offset + row_base(idx_shape, &l.strides, r, dim);
             let ix = &idx[r * len..(r + 1) * len];
-            let mut in_range = true;
-            for (j, (o, &i)) in dst.iter_mut().zip(ix).enumerate() {
-                let ok = (i as u64) < size;
-                in_range &= ok;
-                let i = if ok { i as usize } else { 0 };
-                *o = x[base + i * step + j * along];
-            }
-            in_range
+            gather_row(
+                dst,
+                x,
+                ix,
+                RowPlace {
+                    base,
+                    step,
+                    along,
+                    size,
+                },
+            )
         };
+        let mut out = Vec::with_capacity(idx.len());
+        let dst = &mut out.spare_capacity_mut()[..idx.len()];
         let in_range = if idx.len() >= PAR_THRESHOLD {
-            out.par_chunks_mut(len)
+            dst.par_chunks_mut(len)
                 .enumerate()
                 .with_min_len(rows_per_job(len))
                 .map(|(r, dst)| fill(r, dst))
                 .reduce(|| true, |a, b| a & b)
         } else {
-            out.chunks_mut(len)
+            dst.chunks_mut(len)
                 .enumerate()
                 .fold(true, |a, (r, dst)| fill(r, dst) & a)
         };
-        in_range.then_some(out)
+        if !in_range {
+            return None;
+        }
+        // Safety: the rows cover all slots, and a row that returned true
+        // wrote each of its own.
+        unsafe { out.set_len(idx.len()) };
+        Some(out)
     }
     Some(crate::with_cpu!(x, b => go(b.as_slice(), l, dim, idx, idx_shape)?.into_storage()))
 }
@@ -202,6 +222,8 @@ pub fn for_each_coord(shape: &[usize], mut f: impl FnMut(usize, &[usize])) {
 
 /// In place on a contiguous `dst` of `dst_shape`: dst[idx[i][j]][j] (+)= src[i][j].
 /// `src` is contiguous with `idx_shape`'s leading extent (it may be larger, as in PyTorch).
+/// An index out of range is an error with `dst` partly written: the
+/// indices are checked row by row as the scatter goes.
 #[allow(clippy::too_many_arguments)]
 pub fn scatter(
     dst: &mut CpuStorage,
@@ -220,7 +242,7 @@ pub fn scatter(
         idx_shape,
         src_shape,
     };
-    match (dst, src) {
+    let in_range = match (dst, src) {
         (CpuStorage::F32(d), CpuStorage::F32(s)) if accumulate => {
             at.run(d.as_mut_slice(), s.as_slice(), |a, b| a + b)
         }
@@ -255,6 +277,12 @@ pub fn scatter(
                 ),
             )
         }
+    };
+    if !in_range {
+        // the caller names the index (it is not always on the CPU)
+        return Err(crate::error::Error::Runtime(
+            "scatter: index out of range".into(),
+        ));
     }
     Ok(())
 }
@@ -272,15 +300,21 @@ struct Scatter<'a> {
 impl Scatter<'_> {
     /// dst[at] = put(dst[at], src[i]) for every index element, in row-major
     /// index order (so repeated targets combine in PyTorch's serial order).
-    fn run<T: Element>(&self, dst: &mut [T], src: &[T], put: impl Fn(T, T) -> T + Sync) {
+    /// False when an index is out of range (dst is then partly written).
+    fn run<T: Element>(&self, dst: &mut [T], src: &[T], put: impl Fn(T, T) -> T + Sync) -> bool {
         if self.idx_shape.is_empty() {
-            // 0-d: one element
-            dst[0] = put(dst[0], src[0]);
-            return;
+            // 0-d: one element, at index 0
+            let at = RowPlace {
+                base: 0,
+                step: 0,
+                along: 0,
+                size: 1,
+            };
+            return scatter_row(dst, &self.idx[..1.min(self.idx.len())], at, src, 0, &put);
         }
         let (rows, len) = rows_of(self.idx_shape);
         if rows == 0 {
-            return;
+            return true;
         }
         let dst_strides = crate::shape::contiguous_strides(self.dst_shape);
         let src_strides = crate::shape::contiguous_strides(self.src_shape);
@@ -291,18 +325,23 @@ impl Scatter<'_> {
         } else {
             dst_strides[last]
         };
-        // rows `range` into `dst`, which starts at element `origin` of the whole
+        let size = self.dst_shape.get(self.dim).copied().unwrap_or(0);
+        // rows `range` into `dst`, which starts at element `origin` of the
+        // whole; false when a row met an index out of range (the rows
+        // before it are written)
         let put_rows = |dst: &mut [T], range: std::ops::Range<usize>, origin: usize| {
-            for r in range {
-                let d_base = row_base(self.idx_shape, &dst_strides, r, self.dim) - origin;
+            range.into_iter().all(|r| {
+                let base = row_base(self.idx_shape, &dst_strides, r, self.dim) - origin;
                 let s_base = row_base(self.idx_shape, &src_strides, r, usize::MAX);
                 let ix = &self.idx[r * len..(r + 1) * len];
-                let run = &src[s_base..];
-                for (j, &i) in ix.iter().enumerate() {
-                    let at = d_base + i as usize * step + j * along;
-                    dst[at] = put(dst[at], run[j * src_strides[last]]);
-                }
-            }
+                let at = RowPlace {
+                    base,
+                    step,
+                    along,
+                    size,
+                };
+                scatter_row(dst, ix, at, &src[s_base..], src_strides[last], &put)
+            })
         };
         // Off dim 0, each slab along dim 0 is written by its own rows only:
         // the slabs run in parallel.
@@ -313,9 +352,10 @@ impl Scatter<'_> {
             dst.par_chunks_mut(slab)
                 .take(slabs)
                 .enumerate()
-                .for_each(|(k, part)| put_rows(part, k * per..(k + 1) * per, k * slab));
+                .map(|(k, part)| put_rows(part, k * per..(k + 1) * per, k * slab))
+                .reduce(|| true, |a, b| a & b)
         } else {
-            put_rows(dst, 0..rows, 0);
+            put_rows(dst, 0..rows, 0)
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod expm1_log1p;
 pub mod fastmath;
 pub mod gaussian;
 pub mod index;
+mod index_rows;
 pub mod lanes;
 pub mod lstm;
 pub mod matmul;
