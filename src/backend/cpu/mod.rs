@@ -96,6 +96,32 @@ impl IntoStorage for Vec<bool> {
     }
 }
 
+/// `n` copies of `v`.
+fn filled<T: Copy + Send + Sync>(n: usize, v: T) -> Vec<T> {
+    if n < PAR_THRESHOLD {
+        return vec![v; n];
+    }
+    let mut out = Vec::with_capacity(n);
+    fill_spare(&mut out, n, v);
+    out
+}
+
+/// Makes the empty `out` (with room for `n`) `n` copies of `v`, written
+/// over the pool above the threshold (one thread's `resize` of 4 MB of
+/// zeros took 3 times PyTorch's `zeros`).
+fn fill_spare<T: Copy + Send + Sync>(out: &mut Vec<T>, n: usize, v: T) {
+    let dst = &mut out.spare_capacity_mut()[..n];
+    let fill = |part: &mut [std::mem::MaybeUninit<T>]| simd::fill_uninit(part, v);
+    if n >= PAR_THRESHOLD {
+        dst.par_chunks_mut(PAR_THRESHOLD / 4).for_each(fill);
+    } else {
+        fill(dst);
+    }
+    // Safety: the chunks cover all `n` slots and each wrote every slot
+    // (`out` was empty: nothing is dropped unwritten).
+    unsafe { out.set_len(n) };
+}
+
 impl CpuStorage {
     pub fn dtype(&self) -> DType {
         match self {
@@ -113,22 +139,22 @@ impl CpuStorage {
     }
     pub fn full(dtype: DType, n: usize, value: f64) -> CpuStorage {
         match dtype {
-            DType::F32 => vec![value as f32; n].into_storage(),
-            DType::F64 => vec![value; n].into_storage(),
-            DType::I64 => vec![value as i64; n].into_storage(),
-            DType::Bool => vec![value != 0.0; n].into_storage(),
+            DType::F32 => filled(n, value as f32).into_storage(),
+            DType::F64 => filled(n, value).into_storage(),
+            DType::I64 => filled(n, value as i64).into_storage(),
+            DType::Bool => filled(n, value != 0.0).into_storage(),
         }
     }
     /// Like `full`, but a size the allocator refuses is an error, not an abort.
     pub fn try_full(dtype: DType, n: usize, value: f64) -> crate::error::Result<CpuStorage> {
-        fn alloc<T: Copy>(n: usize, v: T) -> crate::error::Result<Vec<T>> {
+        fn alloc<T: Copy + Send + Sync>(n: usize, v: T) -> crate::error::Result<Vec<T>> {
             let mut out = Vec::new();
             out.try_reserve_exact(n)
                 .map_err(|_| crate::error::Error::OutOfMemory {
                     op: "empty",
                     bytes: n as u128 * std::mem::size_of::<T>() as u128,
                 })?;
-            out.resize(n, v);
+            fill_spare(&mut out, n, v);
             Ok(out)
         }
         Ok(match dtype {

@@ -74,6 +74,14 @@ macro_rules! multiversion {
 pub(crate) use multiversion;
 
 multiversion! {
+    pub fn fill_uninit<T>(dst: &mut [MaybeUninit<T>], v: T) where [T: Copy] {
+        for o in dst.iter_mut() {
+            o.write(v);
+        }
+    }
+}
+
+multiversion! {
     pub fn map_slice<S, D, F>(src: &[S], dst: &mut [MaybeUninit<D>], f: &F) where [S: Copy, F: Fn(S) -> D] {
         for (o, &i) in dst.iter_mut().zip(src) {
             o.write(f(i));
