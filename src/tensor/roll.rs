@@ -8,6 +8,7 @@ use super::{record, Tensor};
 use crate::error::Result;
 use crate::grad_rules::Rule;
 use crate::layout::Layout;
+use crate::storage::Storage;
 
 impl Tensor {
     /// Rolls dim `dims[i]` by `shifts[i]` (dims wrapped, as many as shifts);
@@ -38,17 +39,26 @@ impl Tensor {
         shifts: &[i64],
         dims: &[usize],
     ) -> Result<Tensor> {
-        let out = Tensor::zeros_on(&self.shape(), self.dtype(), self.device())?;
-        let (vo, vs) = (out.view_guard(), self.view_guard());
-        // (read from, write to) block pairs; each rolled dim splits each in two
-        let from = layout.unwrap_or_else(|| vs.layout.clone());
-        let mut blocks = vec![(from, Layout::contiguous(shape))];
-        // a dim named twice rolls by the sum (a block splits once per dim)
+        // a dim named twice rolls by the sum
         let mut total = vec![0i64; shape.len()];
         for (&shift, &d) in shifts.iter().zip(dims) {
             let n = shape[d].max(1) as i64;
             total[d] = (total[d] + shift.rem_euclid(n)) % n;
         }
+        let vs = self.view_guard();
+        let from = layout.unwrap_or_else(|| vs.layout.clone());
+        if let (Storage::Cpu(x), Some(range)) =
+            (&*vs.storage.data.read_recursive(), from.contiguous_range())
+        {
+            // a contiguous CPU input: filled by runs, unzeroed
+            let total: Vec<usize> = total.iter().map(|&s| s as usize).collect();
+            let rolled = crate::backend::cpu::roll::rolled(x, range.start, shape, &total);
+            return Ok(Tensor::contiguous_from(Storage::Cpu(rolled), self.shape()));
+        }
+        let out = Tensor::zeros_on(&self.shape(), self.dtype(), self.device())?;
+        let vo = out.view_guard();
+        // (read from, write to) block pairs; each rolled dim splits each in two
+        let mut blocks = vec![(from, Layout::contiguous(shape))];
         for (d, &s) in total.iter().enumerate() {
             let (n, s) = (shape[d], s as usize);
             if s == 0 {

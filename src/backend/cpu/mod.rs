@@ -24,6 +24,7 @@ pub mod operand;
 pub mod optim;
 pub mod pair_loss;
 pub mod reduce;
+pub mod roll;
 mod runs;
 pub mod simd;
 pub mod softmax;
