@@ -259,6 +259,13 @@ pub trait Float:
     fn exp(self) -> Self;
     /// exp within a couple of ulp, at full SIMD rate (softmax internals).
     fn exp_approx(self) -> Self;
+    /// e^x for x in [`EXP_FMA_MIN`, 0] (NaN stays NaN), with fused
+    /// multiply-adds: for multiversioned kernels only (elsewhere each FMA
+    /// would be a libm call).
+    fn exp_fma_nonpositive(self) -> Self;
+    /// The lower end of `exp_fma_nonpositive`'s range: below it e^x is not a
+    /// normal number of this type.
+    const EXP_FMA_MIN: f64;
     fn ln(self) -> Self;
     fn sigmoid(self) -> Self;
     fn ln_1p(self) -> Self;
@@ -297,11 +304,17 @@ pub trait Float:
 // call left in an element loop stops the loop vectorising.
 macro_rules! impl_float {
     ($t:ty, $exp:path, $exp_approx:path, $ln:path, $sin:path, $cos:path, $tanh:path, $sigmoid:expr,
-     $ln_1p:expr, $exp_m1:expr, $erf:expr, $gelu:path, $gelu_backward:path, $pow:expr, $atan2:path) => {
+     $ln_1p:expr, $exp_m1:expr, $erf:expr, $gelu:path, $gelu_backward:path, $pow:expr, $atan2:path,
+     $exp_fma:path, $exp_fma_min:expr) => {
         impl Float for $t {
+            const EXP_FMA_MIN: f64 = $exp_fma_min;
             #[inline]
             fn exp(self) -> Self {
                 $exp(self)
+            }
+            #[inline(always)]
+            fn exp_fma_nonpositive(self) -> Self {
+                $exp_fma(self)
             }
             #[inline]
             fn exp_approx(self) -> Self {
@@ -443,7 +456,9 @@ impl_float!(
     gaussian::gelu_f32,
     gaussian::gelu_backward_f32,
     fastmath::pow,
-    fastmath::atan2_f32
+    fastmath::atan2_f32,
+    fastmath::exp_normal_range,
+    fastmath::EXP_NORMAL_MIN as f64
 );
 impl_float!(
     f64,
@@ -468,7 +483,9 @@ impl_float!(
     gaussian::gelu_f64,
     gaussian::gelu_backward_f64,
     |v: f64, p: f64, _: bool, _: bool| v.powf(p),
-    f64::atan2
+    f64::atan2,
+    f64::exp,
+    f64::NEG_INFINITY
 );
 
 #[cfg(test)]

@@ -120,9 +120,7 @@ multiversion! {
             if m == neg_inf {
                 row.iter_mut().for_each(|v| *v = F::zero());
             } else {
-                for v in row.iter_mut() {
-                    *v = (*v - m).exp_approx();
-                }
+                super::lanes::exp_shifted_in_place(row, m);
             }
         }
     }

@@ -84,11 +84,16 @@ pub fn exp_approx(x: f32) -> f32 {
     }
 }
 
-/// e^x for x in [-87.3, 0]: `exp_approx`'s reduction and polynomial with
-/// fused multiply-adds (for the multiversioned kernels only), without its
-/// checks for NaN, overflow and subnormal results (the caller clamps).
+/// The lower end of `exp_normal_range`'s range (ln of the smallest
+/// normal f32 is -87.336).
+pub const EXP_NORMAL_MIN: f32 = -87.3;
+
+/// e^x for x in [EXP_NORMAL_MIN, 0]: `exp_approx`'s reduction and
+/// polynomial with fused multiply-adds (for the multiversioned kernels
+/// only), without its checks for overflow and subnormal results (the
+/// caller clamps); NaN gives NaN.
 #[inline(always)]
-pub(super) fn exp_normal_range(x: f32) -> f32 {
+pub fn exp_normal_range(x: f32) -> f32 {
     let t = x.mul_add(std::f32::consts::LOG2_E, ROUND_F32);
     let k = t - ROUND_F32;
     let r = k.mul_add(-LN2_HI_F32, x);

@@ -279,9 +279,12 @@ pub fn softmax(x: &CpuStorage, l: &Layout, dim: usize, log: bool) -> Result<CpuS
 pub(super) fn backward_block<F: Float>(g: &[F], y: &[F], dst: &mut [MaybeUninit<F>], log: bool) {
     if log {
         let s = F::from_f64(super::lanes::sum_f64(g));
-        for ((d, &g), &y) in dst.iter_mut().zip(g).zip(y) {
-            d.write(g - y.exp_approx() * s);
-        }
+        super::lanes::exp_nonpositive_chunks(y, |at, e| {
+            let (dst, g) = (&mut dst[at..at + e.len()], &g[at..at + e.len()]);
+            for ((d, &g), &e) in dst.iter_mut().zip(g).zip(e) {
+                d.write(g - e * s);
+            }
+        });
         return;
     }
     for ((d, &g), &y) in dst.iter_mut().zip(g).zip(y) {
