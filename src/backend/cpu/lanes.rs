@@ -139,21 +139,23 @@ pub fn exp_nonpositive16<F: Float>(x: [F; LANES]) -> [F; LANES] {
     e
 }
 
-/// `f(start, e)` with e = e^x[start..start + e.len()] for the x <= 0 (or
-/// NaN), 16 at a time by `exp_nonpositive16` (the rest in full). For
-/// multiversioned kernels only.
+/// `f(start, e)` with e = e^(x - m) over x[start..start + e.len()], for
+/// x <= m (or NaN), 16 at a time by `exp_nonpositive16` (the rest in
+/// full). For multiversioned kernels only.
 #[inline(always)]
-pub fn exp_nonpositive_chunks<F: Float>(x: &[F], mut f: impl FnMut(usize, &[F])) {
+pub fn exp_shifted_chunks<F: Float>(x: &[F], m: F, mut f: impl FnMut(usize, &[F])) {
     let mut chunks = x.chunks_exact(LANES);
     for (k, c) in (&mut chunks).enumerate() {
         let mut x16 = [F::zero(); LANES];
-        x16.copy_from_slice(c);
+        for (d, &v) in x16.iter_mut().zip(c) {
+            *d = v - m;
+        }
         f(k * LANES, &exp_nonpositive16(x16));
     }
     let rest = chunks.remainder();
     let mut e = [F::zero(); LANES];
     for (o, &v) in e.iter_mut().zip(rest) {
-        *o = v.exp_approx();
+        *o = (v - m).exp_approx();
     }
     f(x.len() - rest.len(), &e[..rest.len()]);
 }
@@ -235,7 +237,7 @@ mod tests {
         x[20] = f32::NEG_INFINITY;
         x[33] = f32::NAN;
         let mut seen = vec![f32::NAN; x.len()];
-        super::exp_nonpositive_chunks(&x, |at, e| seen[at..at + e.len()].copy_from_slice(e));
+        super::exp_shifted_chunks(&x, 0.0, |at, e| seen[at..at + e.len()].copy_from_slice(e));
         let mut shifted: Vec<f32> = x.iter().map(|&v| v + 2.0).collect();
         super::exp_shifted_in_place(&mut shifted, 2.0);
         for (i, &v) in x.iter().enumerate() {

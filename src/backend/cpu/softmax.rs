@@ -28,9 +28,11 @@ pub(super) fn row<F: Float>(src: &[F], dst: &mut [MaybeUninit<F>], log: bool) {
             d.write(s - shift);
         }
     } else {
-        for (d, &s) in dst.iter_mut().zip(src) {
-            d.write((s - m).exp());
-        }
+        super::lanes::exp_shifted_chunks(src, m, |at, e| {
+            for (d, &e) in dst[at..at + e.len()].iter_mut().zip(e) {
+                d.write(e);
+            }
+        });
         // Safety: every element was written just above.
         let dst = unsafe { &mut *(dst as *mut [MaybeUninit<F>] as *mut [F]) };
         let inv = F::from_f64(1.0 / super::lanes::sum_f64(dst));
@@ -279,7 +281,7 @@ pub fn softmax(x: &CpuStorage, l: &Layout, dim: usize, log: bool) -> Result<CpuS
 pub(super) fn backward_block<F: Float>(g: &[F], y: &[F], dst: &mut [MaybeUninit<F>], log: bool) {
     if log {
         let s = F::from_f64(super::lanes::sum_f64(g));
-        super::lanes::exp_nonpositive_chunks(y, |at, e| {
+        super::lanes::exp_shifted_chunks(y, F::zero(), |at, e| {
             let (dst, g) = (&mut dst[at..at + e.len()], &g[at..at + e.len()]);
             for ((d, &g), &e) in dst.iter_mut().zip(g).zip(e) {
                 d.write(g - e * s);
