@@ -49,6 +49,26 @@ def test_grad_accumulates_and_resets():
     assert x.grad is None
 
 
+def test_later_gradients_add_into_the_same_grad_buffer():
+    # as PyTorch: the second backward adds in place, so a reference taken
+    # before sees the sum; a strided or broadcast .grad still adds right
+    x = torch.ones(600, 600, requires_grad=True)
+    (x * 2).sum().backward()
+    g, ptr = x.grad, x.grad.data_ptr()
+    (x * 3).sum().backward()
+    assert x.grad is g and x.grad.data_ptr() == ptr
+    np.testing.assert_array_equal(g.numpy(), np.full((600, 600), 5.0, np.float32))
+    y = torch.ones(3, requires_grad=True)
+    y.grad = torch.ones(6)[::2]
+    (y * 2).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [3.0, 3.0, 3.0])
+    z = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    (z * z).sum().backward(create_graph=True)
+    (z * z).sum().backward(create_graph=True)
+    assert z.grad.grad_fn is not None
+    np.testing.assert_array_equal(z.grad.detach().numpy(), [4.0, 4.0, 4.0])
+
+
 def test_nonleaf_grad_warns_and_retain_grad():
     a = torch.ones(3, requires_grad=True)
     y = a * 2

@@ -330,7 +330,7 @@ impl Tensor {
             );
         }
         for i in 0..is.len() {
-            if (i != d && is[i] > xs[i]) || ss.get(i).map_or(false, |&s| is[i] > s) {
+            if (i != d && is[i] > xs[i]) || ss.get(i).is_some_and(|&s| is[i] > s) {
                 return shape_err("scatter", format!("Expected index {} to be smaller than self {} apart from dimension {d} and to be smaller size than src {}", fmt_shape(&is), fmt_shape(&xs), fmt_shape(&ss)));
             }
         }
