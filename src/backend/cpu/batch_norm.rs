@@ -1,13 +1,12 @@
 //! Batch normalisation over [N, C, S] contiguous data (S the product of the
 //! spatial dims), per channel: the statistics of a channel's N blocks of S
-//! elements accumulate in f64 lanes (`lanes`), each channel on its own
+//! elements accumulate in f64 lanes (`lanes`, through the multiversioned entry points in `simd`), each channel on its own
 //! rayon task (a fixed order, so results do not depend on the thread
 //! count); the elementwise passes run per (n, c) block, in PyTorch's
 //! order: y = (x - mean) * invstd * w + b.
 
-use super::lanes;
 use super::norm::Affine;
-use super::simd::multiversion;
+use super::simd::{self, multiversion};
 use crate::dtype::Float;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
@@ -68,12 +67,12 @@ pub fn stats<F: Float>(x: &[F], sh: &ChannelShape) -> (Vec<f64>, Vec<f64>) {
     per_channel(sh, |ch| {
         let mean = sh
             .blocks(ch)
-            .map(|(a, b)| lanes::sum_f64(&x[a..b]))
+            .map(|(a, b)| simd::sum_f64(&x[a..b]))
             .sum::<f64>()
             / count;
         let var = sh
             .blocks(ch)
-            .map(|(a, b)| lanes::sum_sq_dev_f64(&x[a..b], mean))
+            .map(|(a, b)| simd::sum_sq_dev_f64(&x[a..b], mean))
             .sum::<f64>()
             / count;
         (mean, var)
@@ -220,7 +219,7 @@ fn per_channel_sums<F: Float>(g: &[F], x: &[F], sh: &ChannelShape, mean: &[F]) -
     per_channel(sh, |ch| {
         let (mut with_x, mut plain) = (0.0, 0.0);
         for (a, b) in sh.blocks(ch) {
-            let (gx, gs) = lanes::scaled_sums_f64(&g[a..b], None, &x[a..b]);
+            let (gx, gs) = simd::scaled_sums_f64(&g[a..b], &x[a..b]);
             with_x += gx;
             plain += gs;
         }

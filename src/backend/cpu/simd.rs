@@ -173,6 +173,21 @@ multiversion! {
     }
 }
 
+// The lane reductions below are called once per block from plain closures
+// (batch norm's per-channel passes); without these entry points they were
+// inlined there and compiled for the baseline target (two f64 lanes).
+multiversion! {
+    pub fn sum_sq_dev_f64<F>(x: &[F], mean: f64) -> f64 where [F: crate::dtype::Float] {
+        super::lanes::sum_sq_dev_f64(x, mean)
+    }
+}
+
+multiversion! {
+    pub fn scaled_sums_f64<F>(a: &[F], x: &[F]) -> (f64, f64) where [F: crate::dtype::Float] {
+        super::lanes::scaled_sums_f64(a, None, x)
+    }
+}
+
 multiversion! {
     pub fn softmax_row<F>(src: &[F], dst: &mut [MaybeUninit<F>], log: bool) where [F: crate::dtype::Float] {
         super::softmax::row(src, dst, log)
