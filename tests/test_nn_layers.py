@@ -353,15 +353,21 @@ def test_clip_grad_norm_and_value():
     assert float(p2.grad.max()) == 1.0 and float(p1.grad.min()) == 0.0
 
 
-@pytest.mark.parametrize("kernel,padding", [((3, 3), (1, 1)), ((3, 2), (2, 0)), ((1, 3), (0, 1)), ((5, 5), (2, 2))])
-def test_stride_one_convolution_against_numpy_with_gradients(kernel, padding):
+@pytest.mark.parametrize("kernel,padding,size", [
+    ((3, 3), (1, 1), (8, 20, 18)), ((3, 2), (2, 0), (8, 20, 18)), ((1, 3), (0, 1), (8, 20, 18)),
+    ((5, 5), (2, 2), (8, 20, 18)),
+    # small images: several samples share one GEMM (stacked slabs), the
+    # last group and the last weight-gradient block partly filled
+    ((3, 3), (1, 1), (27, 5, 7)), ((3, 3), (2, 2), (11, 4, 3)), ((2, 3), (0, 1), (13, 6, 6)),
+])
+def test_stride_one_convolution_against_numpy_with_gradients(kernel, padding, size):
     # stride-1 convolutions run without im2col (conv_shifted.rs), their input
     # gradient as a forward convolution with the flipped weight; large enough
-    # for the per-sample parallel path; all three gradients from NumPy
-    (kh, kw), (ph, pw) = kernel, padding
-    x, w, b = rnd(8, 16, 20, 18), rnd(24, 16, kh, kw, seed=1), rnd(24, seed=2)
-    oh, ow = 20 + 2 * ph - kh + 1, 18 + 2 * pw - kw + 1
-    g = rnd(8, 24, oh, ow, seed=3)
+    # for the parallel path; all three gradients from NumPy
+    (kh, kw), (ph, pw), (n, hh, ww) = kernel, padding, size
+    x, w, b = rnd(n, 16, hh, ww), rnd(24, 16, kh, kw, seed=1), rnd(24, seed=2)
+    oh, ow = hh + 2 * ph - kh + 1, ww + 2 * pw - kw + 1
+    g = rnd(n, 24, oh, ow, seed=3)
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
     want = np.einsum("ncijkl,ockl->noij", win, w) + b[None, :, None, None]
@@ -369,7 +375,7 @@ def test_stride_one_convolution_against_numpy_with_gradients(kernel, padding):
     for k in range(kh):
         for m in range(kw):
             gxp[:, :, k:k + oh, m:m + ow] += np.einsum("noij,oc->ncij", g, w[:, :, k, m])
-    want_gx = gxp[:, :, ph:ph + 20, pw:pw + 18]
+    want_gx = gxp[:, :, ph:ph + hh, pw:pw + ww]
     want_gw = np.einsum("ncijkl,noij->ockl", win, g)
     for dtype, tol in ((torch.float64, 1e-10), (torch.float32, 2e-4)):
         xt, wt, bt = (torch.tensor(v, dtype=dtype, requires_grad=True) for v in (x, w, b))

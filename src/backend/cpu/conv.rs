@@ -115,21 +115,26 @@ fn forward_typed<F: Float>(x: &[F], w: &[F], bias: Option<&[F]>, cs: &ConvShape)
     let xs = |i: usize| &x[i * cs.c * cs.hw()..(i + 1) * cs.c * cs.hw()];
     if let Some(sh) = Shifted::new(cs) {
         let rows = sh.weight_rows(w);
+        let group = sh.samples_per_gemm(cs.n);
+        let chw = cs.c * cs.hw();
         let scratch = || {
             (
-                vec![F::zero(); sh.copy_len()],
-                vec![F::zero(); sh.grid_len()],
+                vec![F::zero(); sh.copy_len(group)],
+                vec![F::zero(); sh.grid_len(group)],
             )
         };
         each_sample(
             &mut out,
-            per,
+            per * group,
             cs.work() >= PAR_WORK,
             scratch,
             |(copy, grid), i, dst| {
-                sh.copy_channels_last(xs(i), copy);
-                sh.forward_sample(copy, &rows, grid, dst);
-                add_bias(dst, bias, l);
+                let (first, count) = (i * group, dst.len() / per);
+                let samples = sh.copy_channels_last(&x[first * chw..(first + count) * chw], copy);
+                sh.forward_group(copy, samples, &rows, grid, dst);
+                for sample in dst.chunks_exact_mut(per) {
+                    add_bias(sample, bias, l);
+                }
             },
         );
         return out;
@@ -282,26 +287,23 @@ fn weight_grad_typed<F: Float>(g: &[F], x: &[F], cs: &ConvShape) -> Vec<F> {
     if let Some(sh) = Shifted::new(cs) {
         let scratch = || {
             (
-                vec![F::zero(); sh.copy_len()],
-                vec![F::zero(); sh.grid_len()],
+                vec![F::zero(); sh.copy_len(WEIGHT_GRAD_BLOCK)],
+                vec![F::zero(); sh.grid_len(WEIGHT_GRAD_BLOCK)],
             )
         };
+        let (chw, ol) = (cs.c * cs.hw(), cs.o * l);
         each_sample(
             &mut partials,
             size,
             cs.work() >= PAR_WORK,
             scratch,
             |(copy, grid), blk, acc| {
-                for (j, i) in samples(blk).enumerate() {
-                    sh.copy_channels_last(&x[i * cs.c * cs.hw()..(i + 1) * cs.c * cs.hw()], copy);
-                    sh.weight_grad_sample(
-                        copy,
-                        &g[i * cs.o * l..(i + 1) * cs.o * l],
-                        grid,
-                        acc,
-                        j == 0,
-                    );
-                }
+                // the block's samples as one GEMM
+                let block = samples(blk);
+                let xs = &x[block.start * chw..block.end * chw];
+                let count = sh.copy_channels_last(xs, copy);
+                let gs = &g[block.start * ol..block.end * ol];
+                sh.weight_grad_group(copy, count, gs, grid, acc, true);
             },
         );
         return sh.weight_from_rows(&sum_partials(&partials, size));
@@ -356,11 +358,7 @@ fn sum_partials<F: Float>(partials: &[F], size: usize) -> Vec<F> {
     total
 }
 
-fn slice<'a, F: super::optim::FloatSlices>(
-    s: &'a CpuStorage,
-    offset: usize,
-    n: usize,
-) -> Result<&'a [F]> {
+fn slice<F: super::optim::FloatSlices>(s: &CpuStorage, offset: usize, n: usize) -> Result<&[F]> {
     F::slice(s, offset, n).ok_or_else(|| crate::error::Error::DType {
         op: "conv2d",
         msg: "conv2d: input, weight and bias must share one floating dtype".into(),

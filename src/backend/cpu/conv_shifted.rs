@@ -1,5 +1,5 @@
 //! Stride-1 convolution without im2col: one GEMM per kernel row over a
-//! channels-last copy of the (zero padded) sample.
+//! channels-last copy of a group of (zero padded) samples.
 //!
 //! In a channels-last plane whose rows are `wg = W + pw` positions wide (the
 //! `pw` zeros after each row are both its right padding and the next row's
@@ -11,11 +11,21 @@
 //! `wg - ow` extra ones per row dropped. im2col copied every value kh*kw
 //! times and took half of a convolution's time; this copies it once, at the
 //! price of `wg / ow - 1` extra GEMM rows (6% at 16x16).
+//!
+//! Samples are stacked in one copy, each a slab of `ph + H` rows (its top
+//! padding, then its data; the next slab's top padding is its bottom
+//! padding), so small images share one GEMM: per-sample GEMMs of an 8x8
+//! image were too small for the GEMM to reach its speed. The grid then has
+//! `slab - oh` extra rows per sample, dropped like the extra columns.
 
 use super::conv::ConvShape;
 use super::matmul::gemm_serial;
 use super::transpose::transpose_into;
 use crate::dtype::Float;
+
+/// Grid positions one forward GEMM aims for: smaller images are grouped
+/// until their grid has about this many rows.
+const GROUP_POSITIONS: usize = 512;
 
 /// The geometry of one stride-1, undilated, ungrouped convolution.
 #[derive(Clone, Copy, Debug)]
@@ -29,17 +39,23 @@ pub(super) struct Shifted {
     pad: [usize; 2],
     /// Positions per row of the channels-last copy: `W + pad[1]`.
     wg: usize,
+    /// Rows per sample in the copy and the grid: `pad[0] + H`.
+    slab: usize,
 }
 
 impl Shifted {
     /// The geometry, or None when the convolution needs im2col (strides,
-    /// dilation, groups, padding wider than the kernel) or no copy at all
+    /// dilation, groups, padding as wide as the kernel) or no copy at all
     /// (1x1 kernels).
     pub(super) fn new(cs: &ConvShape) -> Option<Self> {
         let s = &cs.sweep;
         let plain = cs.groups == 1 && s.stride == [1, 1] && s.dilation == [1, 1];
         let one_by_one = s.kernel == [1, 1] && s.padding == [0, 0];
-        if !plain || one_by_one || s.padding[1] >= s.kernel[1] || cs.c == 0 {
+        // a padding narrower than the kernel keeps the bottom padding one
+        // slab needs inside the next slab's top padding (and oh <= slab)
+        let narrow = s.padding[0] < s.kernel[0] && s.padding[1] < s.kernel[1];
+        let empty = cs.c == 0 || s.in_hw.contains(&0) || s.out_hw.contains(&0);
+        if !plain || one_by_one || !narrow || empty {
             return None;
         }
         Some(Self {
@@ -50,46 +66,67 @@ impl Shifted {
             out_hw: s.out_hw,
             pad: s.padding,
             wg: s.in_hw[1] + s.padding[1],
+            slab: s.padding[0] + s.in_hw[0],
         })
     }
 
-    /// Rows of the GEMMs: the output grid including the dropped columns.
-    fn m(&self) -> usize {
-        self.out_hw[0] * self.wg
+    /// Samples per forward GEMM: enough for about GROUP_POSITIONS grid
+    /// rows, but at least eight groups of a batch of `n` to share out
+    /// between threads. (The result does not depend on it: each output
+    /// sums the same products in the same order whatever the group.)
+    pub(super) fn samples_per_gemm(&self, n: usize) -> usize {
+        let wanted = GROUP_POSITIONS.div_ceil(self.slab * self.wg);
+        wanted.min(n.div_ceil(8)).max(1)
     }
 
-    /// Positions of the channels-last copy: every read of every grid
-    /// output lands inside (the last grid row reads `kh - 1` rows and
-    /// `kw - 1` positions further).
-    fn positions(&self) -> usize {
-        (self.out_hw[0] + self.kernel[0]) * self.wg + self.kernel[1]
+    /// Rows of the GEMMs for `samples` stacked samples: the output grid
+    /// including the dropped columns and rows (none after the last).
+    fn m(&self, samples: usize) -> usize {
+        ((samples - 1) * self.slab + self.out_hw[0]) * self.wg
     }
 
-    /// Elements of the channels-last copy of one sample.
-    pub(super) fn copy_len(&self) -> usize {
-        self.positions() * self.c
+    /// Positions of the channels-last copy of `samples` samples: every
+    /// read of every grid output lands inside (the last grid row reads
+    /// `kh - 1` rows and `kw - 1` positions further).
+    fn positions(&self, samples: usize) -> usize {
+        self.m(samples) + self.kernel[0] * self.wg + self.kernel[1]
     }
 
-    /// Elements of the grid output (or gradient) of one sample.
-    pub(super) fn grid_len(&self) -> usize {
-        self.o * self.m()
+    /// Elements of the channels-last copy of `samples` samples.
+    pub(super) fn copy_len(&self, samples: usize) -> usize {
+        self.positions(samples) * self.c
     }
 
-    /// Sample `x` (`[C, H, W]`) into `dst`, channels last, zero padded.
-    pub(super) fn copy_channels_last<F: Float>(&self, x: &[F], dst: &mut [F]) {
+    /// Elements of the grid output (or gradient) of `samples` samples.
+    pub(super) fn grid_len(&self, samples: usize) -> usize {
+        self.o * self.m(samples)
+    }
+
+    /// Consecutive samples `x` (each `[C, H, W]`) into `dst`, channels
+    /// last, zero padded; returns how many samples `x` holds.
+    pub(super) fn copy_channels_last<F: Float>(&self, x: &[F], dst: &mut [F]) -> usize {
         let ([h, w], c) = (self.in_hw, self.c);
-        // only the padding is zeroed: the top rows with the first row's
-        // left gap, each row's right gap (the next row's left one), and
-        // everything below the last row
-        let first = self.pad[0] * self.wg + self.pad[1];
-        dst[..first * c].fill(F::zero());
-        dst[(first + h * self.wg) * c..].fill(F::zero());
-        for y in 0..h {
-            let start = (first + y * self.wg) * c;
-            dst[start + w * c..start + self.wg * c].fill(F::zero());
-            // row y of every plane, `[C, W]` at plane stride, as `[W, C]`
-            transpose_into(&x[y * w..], h * w, c, w, &mut dst[start..][..w * c], c);
+        let samples = x.len() / (c * h * w).max(1);
+        let dst = &mut dst[..self.copy_len(samples)];
+        // only the padding is zeroed: each slab's top rows with its first
+        // row's left gap, each row's right gap (the next row's left one),
+        // and everything below the last row
+        let mut zeroed_to = 0;
+        for (j, sample) in x.chunks_exact(c * h * w).enumerate() {
+            let first = (j * self.slab + self.pad[0]) * self.wg + self.pad[1];
+            dst[zeroed_to..first * c].fill(F::zero());
+            for y in 0..h {
+                let start = (first + y * self.wg) * c;
+                // row y of every plane, `[C, W]` at plane stride, as `[W, C]`
+                transpose_into(&sample[y * w..], h * w, c, w, &mut dst[start..][..w * c], c);
+                zeroed_to = start + w * c;
+                let gap_end = (start + self.wg * c).min(dst.len());
+                dst[zeroed_to..gap_end].fill(F::zero());
+                zeroed_to = gap_end;
+            }
         }
+        dst[zeroed_to..].fill(F::zero());
+        samples
     }
 
     /// `w` (`[O, C, kh, kw]`) as `[O, kh, kw, C]`: the kernel row `ki`
@@ -121,16 +158,18 @@ impl Shifted {
         out
     }
 
-    /// One sample's output `[O, OH, OW]` into `dst`, from its channels-last
-    /// copy and the weight rows; `grid` is scratch of `grid_len()`.
-    pub(super) fn forward_sample<F: Float>(
+    /// The outputs (each `[O, OH, OW]`, consecutive in `dst`) of the
+    /// `samples` samples in the channels-last copy, from the weight rows;
+    /// `grid` is scratch of at least `grid_len(samples)`.
+    pub(super) fn forward_group<F: Float>(
         &self,
         copy: &[F],
+        samples: usize,
         rows: &[F],
         grid: &mut [F],
         dst: &mut [F],
     ) {
-        let ([kh, kw], c, m) = (self.kernel, self.c, self.m());
+        let ([kh, kw], c, m) = (self.kernel, self.c, self.m(samples));
         let run = kw * c;
         for ki in 0..kh {
             // grid (O x m, stored channels-last) (+)= rows_ki (O x kw*C) @
@@ -157,47 +196,56 @@ impl Shifted {
             }
         }
         let ([oh, ow], o) = (self.out_hw, self.o);
-        // grid row oy, `[ow, O]` (of wg positions), into row oy of every plane
-        for oy in 0..oh {
-            transpose_into(
-                &grid[oy * self.wg * o..],
-                o,
-                ow,
-                o,
-                &mut dst[oy * ow..],
-                oh * ow,
-            );
+        for (j, out) in dst.chunks_exact_mut(o * oh * ow).take(samples).enumerate() {
+            // grid row oy of sample j, `[ow, O]` (of wg positions), into row
+            // oy of every plane
+            for oy in 0..oh {
+                transpose_into(
+                    &grid[(j * self.slab + oy) * self.wg * o..],
+                    o,
+                    ow,
+                    o,
+                    &mut out[oy * ow..],
+                    oh * ow,
+                );
+            }
         }
     }
 
-    /// Adds one sample's weight gradient (as rows, `[O, kh, kw, C]`) into
-    /// `acc` (overwriting it when `first`), from its channels-last copy and
-    /// its output gradient `g` (`[O, OH, OW]`); `grid` is scratch of
-    /// `grid_len()`.
-    pub(super) fn weight_grad_sample<F: Float>(
+    /// Adds the weight gradient (as rows, `[O, kh, kw, C]`) of the
+    /// `samples` samples in the channels-last copy into `acc` (overwriting
+    /// it when `first`), from their output gradients `g` (each
+    /// `[O, OH, OW]`, consecutive); `grid` is scratch of at least
+    /// `grid_len(samples)`.
+    pub(super) fn weight_grad_group<F: Float>(
         &self,
         copy: &[F],
+        samples: usize,
         g: &[F],
         grid: &mut [F],
         acc: &mut [F],
         first: bool,
     ) {
-        let ([kh, kw], c, m) = (self.kernel, self.c, self.m());
+        let ([kh, kw], c, m) = (self.kernel, self.c, self.m(samples));
         let [oh, ow] = self.out_hw;
         // the gradient on the grid: zero at the dropped positions
-        for (grid_plane, plane) in grid.chunks_exact_mut(m).zip(g.chunks_exact(oh * ow)) {
-            for (grid_row, row) in grid_plane
-                .chunks_exact_mut(self.wg)
-                .zip(plane.chunks_exact(ow))
-            {
-                grid_row[..ow].copy_from_slice(row);
-                grid_row[ow..].fill(F::zero());
+        let grid = &mut grid[..self.o * m];
+        for (ch, grid_plane) in grid.chunks_exact_mut(m).enumerate() {
+            for (y, grid_row) in grid_plane.chunks_exact_mut(self.wg).enumerate() {
+                let (j, oy) = (y / self.slab, y % self.slab);
+                if oy < oh {
+                    let plane = &g[(j * self.o + ch) * oh * ow..][..oh * ow];
+                    grid_row[..ow].copy_from_slice(&plane[oy * ow..][..ow]);
+                    grid_row[ow..].fill(F::zero());
+                } else {
+                    grid_row.fill(F::zero());
+                }
             }
         }
         let run = kw * c;
         for ki in 0..kh {
             // rows_ki^T (kw*C x O) (+)= runs^T (kw*C x m) @ grid^T (m x O)
-            // Safety: as in forward_sample, with the runs read transposed.
+            // Safety: as in forward_group, with the runs read transposed.
             unsafe {
                 gemm_serial(
                     run,
