@@ -196,6 +196,31 @@ def test_matmul_shapes(sa, sb):
     np.testing.assert_allclose(y.grad.numpy(), finite_difference(f, [a, b], 1, w), rtol=1e-5, atol=1e-6)
 
 
+# (batch operand's shape, permutation): whether PyTorch 2.15 folds a vector
+# times it into one mv (recorded from its messages for a mismatched vector:
+# mv's "size mismatch" when folded, bmm's batch2 check when not). Dims of
+# size 1 do not stop the fold.
+FOLDS = [
+    ((1, 4, 3), None, True), ((1, 1, 4, 3), None, True), ((2, 3, 4), (0, 2, 1), True),
+    ((2, 4, 3), None, False), ((2, 1, 4, 3), None, False), ((1, 2, 4, 3), None, False),
+    ((3, 1, 4, 3), (1, 0, 2, 3), False), ((2, 4, 3, 1), (0, 3, 1, 2), False),
+]
+
+
+@pytest.mark.parametrize("shape,perm,folds", FOLDS)
+def test_vector_times_batch_folds_as_pytorch(shape, perm, folds):
+    b = ar.randn(*shape)
+    if perm:
+        b = b.permute(*perm)
+    want = "size mismatch, got input" if folds else "Expected size for first two dimensions of batch2"
+    with pytest.raises(RuntimeError, match=want):
+        ar.randn(1) @ b
+    # with a matching vector, the same value either way
+    v = _data((b.shape[-2],), "any")
+    ref = v @ b.numpy()
+    np.testing.assert_allclose((ar.tensor(v, dtype=b.dtype) @ b).numpy(), ref, rtol=1e-5, atol=1e-6)
+
+
 def test_cat_stack_gradients():
     a, b = _data((2, 3), "any"), _data((4, 3), "any")
     f = lambda p, q: ar.cat([p, q * 2], 0)

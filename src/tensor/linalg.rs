@@ -345,7 +345,12 @@ fn should_fold(a: &Tensor, b: &Tensor) -> bool {
     if big.numel() == 0 {
         return true;
     }
-    (0..big.ndim() - 2).all(|i| big.strides[i] == big.strides[i + 1] * big.shape[i + 1])
+    // the batch dims (all but the last) must merge into one without a
+    // copy; dims of size 1 have no say (PyTorch 2.15 folds a transposed
+    // [1, k, n] operand)
+    let kept: Vec<usize> = (0..big.ndim() - 1).filter(|&i| big.shape[i] != 1).collect();
+    kept.windows(2)
+        .all(|w| big.strides[w[0]] == big.strides[w[1]] * big.shape[w[1]])
 }
 
 impl Tensor {
