@@ -122,6 +122,32 @@ def test_softmax_over_every_dim_forward_and_fused_backward_match_numpy(shape, lo
         np.testing.assert_allclose(g2.detach().numpy(), x.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_over_a_leading_dim_keeps_masked_tiny_and_nan_columns(log):
+    # over dim 0 the exponentials go 16 columns at a time (FMA chunks where
+    # the whole chunk is in range): masked (-inf) entries give 0, spreads of
+    # ~100 give float32 subnormals, an all -inf column NaN, as PyTorch
+    r = np.random.default_rng(5)
+    a = r.normal(size=(7, 45)).astype(np.float32)
+    a[2, :20] = -np.inf
+    a[:, 21] = -np.inf
+    a[0, 30:40] = 95.0
+    a[3, 41] = np.nan
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = a.astype(np.float64) - a.max(axis=0, keepdims=True)
+        want = z - np.log(np.exp(z).sum(axis=0, keepdims=True)) if log else np.exp(z) / np.exp(z).sum(axis=0, keepdims=True)
+    x = torch.tensor(a)
+    y = (x.log_softmax(0) if log else x.softmax(0)).numpy()
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(want))
+    assert np.isnan(y[:, 21]).all() and np.isnan(y[:, 41]).all()
+    if log:
+        np.testing.assert_allclose(y, want, rtol=2e-6, atol=1e-5)
+    else:
+        np.testing.assert_allclose(y, want.astype(np.float32), rtol=2e-6, atol=1e-44)
+        assert (y[1:, 30:40] > 0).all() and (y[1:, 30:40] < 1e-38).all()  # subnormals, not flushed
+        assert (y[2, :20] == 0).all()
+
+
 def test_softmax_over_a_strided_dim_is_bitwise_deterministic_across_thread_counts():
     script = textwrap.dedent(
         """

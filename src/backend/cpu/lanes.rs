@@ -160,6 +160,30 @@ pub fn exp_shifted_chunks<F: Float>(x: &[F], m: F, mut f: impl FnMut(usize, &[F]
     f(x.len() - rest.len(), &e[..rest.len()]);
 }
 
+/// `f(start, e)` with e = e^(x - m) elementwise over x[start..start +
+/// e.len()] and the same part of m, for x <= m (or NaN): `exp_shifted_chunks`
+/// with a shift per element (softmax over a dim that is not the last).
+/// For multiversioned kernels only.
+#[inline(always)]
+pub fn exp_diff_chunks<F: Float>(x: &[F], m: &[F], mut f: impl FnMut(usize, &[F])) {
+    let n = x.len().min(m.len());
+    let (x, m) = (&x[..n], &m[..n]);
+    let mut chunks = x.chunks_exact(LANES).zip(m.chunks_exact(LANES));
+    for (k, (c, mc)) in (&mut chunks).enumerate() {
+        let mut x16 = [F::zero(); LANES];
+        for ((d, &v), &mv) in x16.iter_mut().zip(c).zip(mc) {
+            *d = v - mv;
+        }
+        f(k * LANES, &exp_nonpositive16(x16));
+    }
+    let full = n - n % LANES;
+    let mut e = [F::zero(); LANES];
+    for ((o, &v), &mv) in e.iter_mut().zip(&x[full..]).zip(&m[full..]) {
+        *o = (v - mv).exp_approx();
+    }
+    f(full, &e[..n - full]);
+}
+
 /// x = e^(x - m) in place, for x <= m (or NaN), 16 at a time by
 /// `exp_nonpositive16`. For multiversioned kernels only.
 #[inline(always)]

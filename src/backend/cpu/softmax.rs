@@ -80,9 +80,11 @@ pub(super) fn column_stats<F: Float>(
     }
     s.fill(0.0);
     for row in block.chunks(inner) {
-        for ((sj, &v), &mj) in s.iter_mut().zip(&row[cols.clone()]).zip(&*m) {
-            *sj += (v - mj).exp().to_f64();
-        }
+        super::lanes::exp_diff_chunks(&row[cols.clone()], m, |at, e| {
+            for (sj, &ev) in s[at..at + e.len()].iter_mut().zip(e) {
+                *sj += ev.to_f64();
+            }
+        });
     }
 }
 
@@ -101,9 +103,12 @@ pub(super) fn output_row<F: Float>(
             d.write(v - sh);
         }
     } else {
-        for (((d, &v), &mj), &iv) in dst.iter_mut().zip(src).zip(m).zip(t) {
-            d.write((v - mj).exp() * iv);
-        }
+        super::lanes::exp_diff_chunks(src, m, |at, e| {
+            let (dst, t) = (&mut dst[at..at + e.len()], &t[at..at + e.len()]);
+            for ((d, &ev), &iv) in dst.iter_mut().zip(e).zip(t) {
+                d.write(ev * iv);
+            }
+        });
     }
 }
 
@@ -138,9 +143,17 @@ pub(super) fn column_grad_sums<F: Float>(
 #[inline(always)]
 pub(super) fn grad_row<F: Float>(g: &[F], y: &[F], s: &[F], dst: &mut [MaybeUninit<F>], log: bool) {
     if log {
-        for (((d, &g), &y), &s) in dst.iter_mut().zip(g).zip(y).zip(s) {
-            d.write(g - y.exp_approx() * s);
-        }
+        // y is a log-probability (<= 0): its exponentials in FMA chunks
+        super::lanes::exp_shifted_chunks(y, F::zero(), |at, e| {
+            let (dst, g, s) = (
+                &mut dst[at..at + e.len()],
+                &g[at..at + e.len()],
+                &s[at..at + e.len()],
+            );
+            for (((d, &g), &e), &s) in dst.iter_mut().zip(g).zip(e).zip(s) {
+                d.write(g - e * s);
+            }
+        });
     } else {
         for (((d, &g), &y), &s) in dst.iter_mut().zip(g).zip(y).zip(s) {
             d.write(g * y - y * s);
