@@ -387,3 +387,22 @@ def test_split_sums_fill_every_output(shape, dims):
         got = torch.tensor(a.astype(dtype)).sum(dim=dims).numpy()
         tol = 1e-4 if dtype == np.float32 else 1e-12
         np.testing.assert_allclose(got, a.astype(dtype).astype(np.float64).sum(axis=dims), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_max_and_min_over_leading_dims_take_the_first_best_and_the_first_nan(dtype):
+    # the column-wise scan (every dim but the last) runs vectorised, in
+    # parallel bands; ties go to the first index, a NaN wins from its first
+    # occurrence, as in PyTorch (and NumPy's argmax)
+    r = np.random.default_rng(7)
+    a = r.integers(-3, 4, size=(40, 37, 300)).astype(dtype)  # many ties
+    if dtype != np.int64:
+        a[5, 3, 7] = a[9, 3, 7] = np.nan
+        a[:, 0, 100:117] = np.nan
+    x = torch.tensor(a)
+    for dim in (0, 1):
+        for best, np_arg in (("max", np.argmax), ("min", np.argmin)):
+            values, indices = getattr(x, best)(dim)
+            want_i = np_arg(a, axis=dim)
+            np.testing.assert_array_equal(indices.numpy(), want_i)
+            np.testing.assert_array_equal(values.numpy(), np.take_along_axis(a, np.expand_dims(want_i, dim), dim).squeeze(dim))

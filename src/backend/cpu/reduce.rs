@@ -4,6 +4,7 @@
 //! rows are split into fixed CHUNKs whose partials combine in order, so
 //! results are bitwise identical for any thread count.
 
+use super::simd::multiversion;
 use super::{map_strided, CastFrom, CpuStorage, IntoStorage, CHUNK, PAR_THRESHOLD};
 use crate::dtype::{Element, Float};
 use crate::error::{dtype_err, Result};
@@ -307,12 +308,7 @@ fn columns_best<T: Element>(
             |k: usize| &x[b * block + k * inner + cols.start..b * block + k * inner + cols.end];
         let mut best: Vec<T> = at(0).to_vec();
         for k in 1..n {
-            for ((bv, bi), &v) in best.iter_mut().zip(idx.iter_mut()).zip(at(k)) {
-                #[allow(clippy::eq_op)]
-                let better = (v != v || beats(v, *bv)) && *bv == *bv;
-                *bv = if better { v } else { *bv };
-                *bi = if better { k as i64 } else { *bi };
-            }
+            update_best(&mut best, idx, at(k), k as i64, &beats);
         }
     };
     if x.len() < PAR_THRESHOLD {
@@ -336,6 +332,20 @@ fn columns_best<T: Element>(
             .for_each(|(c, idx)| scan(b, c * band..c * band + idx.len(), idx))
     });
     out
+}
+
+// One row of a column-wise arg-reduction: where `row` beats `best` (or is
+// NaN, and `best` is not yet), it and its index `k` replace them.
+// Branch-free so that it vectorises.
+multiversion! {
+    pub fn update_best<T, B>(best: &mut [T], idx: &mut [i64], row: &[T], k: i64, beats: &B) where [T: Element, B: Fn(T, T) -> bool] {
+        for ((bv, bi), &v) in best.iter_mut().zip(idx.iter_mut()).zip(row) {
+            #[allow(clippy::eq_op)]
+            let better = (v != v || beats(v, *bv)) && *bv == *bv;
+            *bv = if better { v } else { *bv };
+            *bi = if better { k } else { *bi };
+        }
+    }
 }
 
 /// The running combination of a scan (`cumsum`, `cumprod`).
