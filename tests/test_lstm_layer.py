@@ -35,6 +35,20 @@ def test_layer_gradients_match_finite_differences(reverse, bias):
     check_grads(layer, *layer_inputs(bias), atol=1e-7, rtol=1e-6)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+def test_layer_gradients_in_batch_row_blocks_match_finite_differences(reverse):
+    # a batch of 21 rows runs its recurrence in blocks of rows, one per
+    # thread (at least 8 rows each), forward and backward through time
+    t, n, i, h = 3, 21, 2, 3
+    arrays = [rng.normal(size=(t, n, i)), rng.normal(size=(4 * h, i)) * 0.7, rng.normal(size=(4 * h, h)) * 0.7,
+              rng.normal(size=4 * h), rng.normal(size=4 * h), rng.normal(size=(n, h)), rng.normal(size=(n, h))]
+
+    def layer(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
+        return _native._lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+
+    check_grads(layer, *arrays, atol=1e-7, rtol=1e-6)
+
+
 def test_layer_second_order_gradients_match_finite_differences_of_the_first():
     arrays = layer_inputs()
     probe = rng.normal(size=(T + 1, N, H))

@@ -2,7 +2,7 @@
 //! of a whole batch in one pass (the matrix products around it are GEMMs).
 //! Gate blocks are in PyTorch's order: input, forget, cell, output.
 
-use super::matmul::gemm_split;
+use super::matmul::{gemm_serial, gemm_split};
 use super::operand::{slice_at, FloatSlice, Operand};
 use super::simd::multiversion;
 use super::transpose::transpose_into;
@@ -90,6 +90,105 @@ multiversion! {
                 *dc = dct * f;
             }
         }
+    }
+}
+
+/// Batch rows per block of the recurrence: each block runs every time step
+/// on its own (the rows of a batch never meet inside a layer), so a step
+/// needs no fork and join; fewer rows than this per block would leave the
+/// per-step GEMMs too thin.
+const MIN_BLOCK_ROWS: usize = 8;
+
+/// Runs `f(rows, serial)` for blocks of the batch rows `0..n`, one per
+/// thread where each gets at least MIN_BLOCK_ROWS (then `serial`: the
+/// block runs its GEMMs and cells on its own thread), else one block
+/// that splits each step over the pool. Returns the results in row order.
+/// The blocks never change a result: each row's sums are the same in
+/// any block (the GEMM's depth slices depend on the depth alone).
+fn each_row_block<R: Send>(
+    n: usize,
+    f: impl Fn(std::ops::Range<usize>, bool) -> R + Sync + Send,
+) -> Vec<R> {
+    let blocks = rayon::current_num_threads().min(n / MIN_BLOCK_ROWS);
+    if blocks <= 1 {
+        return vec![f(0..n, false)];
+    }
+    let per = n.div_ceil(blocks);
+    (0..n.div_ceil(per))
+        .into_par_iter()
+        .map(|b| f(b * per..((b + 1) * per).min(n), true))
+        .collect()
+}
+
+/// `dst = a @ b` for row-major operands given as (pointer, row stride,
+/// column stride): on this thread when `serial`, else split over the pool.
+/// # Safety
+/// As for `gemm_serial`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_rows<F: Float>(
+    serial: bool,
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: (*mut F, isize, isize),
+    accumulate: bool,
+    a: (*const F, isize, isize),
+    b: (*const F, isize, isize),
+) {
+    let run = if serial {
+        gemm_serial::<F>
+    } else {
+        gemm_split::<F>
+    };
+    run(m, n, k, dst, accumulate, a.0, a.1, a.2, b.0, b.1, b.2)
+}
+
+/// A `[steps, n, width]` buffer whose batch rows are shared out between
+/// tasks: each task reads and writes only its own rows, at every step.
+#[derive(Clone, Copy)]
+struct RowBlocks<F> {
+    base: *mut F,
+    len: usize,
+    n: usize,
+    width: usize,
+}
+
+// Safety: the tasks holding copies touch disjoint rows (`each_row_block`).
+unsafe impl<F: Send> Send for RowBlocks<F> {}
+unsafe impl<F: Send> Sync for RowBlocks<F> {}
+
+impl<F> RowBlocks<F> {
+    fn new(buf: &mut [F], n: usize, width: usize) -> Self {
+        Self {
+            base: buf.as_mut_ptr(),
+            len: buf.len(),
+            n,
+            width,
+        }
+    }
+
+    fn range(&self, step: usize, rows: &std::ops::Range<usize>) -> (usize, usize) {
+        let start = (step * self.n + rows.start) * self.width;
+        let len = rows.len() * self.width;
+        assert!(start + len <= self.len, "lstm: row block out of range");
+        (start, len)
+    }
+
+    /// Rows `rows` of step `step`.
+    /// # Safety
+    /// No task may write these rows while the slice lives.
+    unsafe fn rows<'a>(&self, step: usize, rows: &std::ops::Range<usize>) -> &'a [F] {
+        let (start, len) = self.range(step, rows);
+        std::slice::from_raw_parts(self.base.add(start), len)
+    }
+
+    /// Rows `rows` of step `step`, to write.
+    /// # Safety
+    /// No other slice of these rows may live at the same time.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn rows_mut<'a>(&self, step: usize, rows: &std::ops::Range<usize>) -> &'a mut [F] {
+        let (start, len) = self.range(step, rows);
+        std::slice::from_raw_parts_mut(self.base.add(start), len)
     }
 }
 
@@ -201,18 +300,6 @@ pub fn layer_forward(ins: &LayerInputs<'_>, s: &LstmShape) -> Result<LayerForwar
     }
 }
 
-/// The slice of `buf` at block `read` and the mutable one at block `write`
-/// (different blocks of `size` elements).
-fn read_write<F>(buf: &mut [F], read: usize, write: usize, size: usize) -> (&[F], &mut [F]) {
-    if read < write {
-        let (a, b) = buf.split_at_mut(write * size);
-        (&a[read * size..(read + 1) * size], &mut b[..size])
-    } else {
-        let (a, b) = buf.split_at_mut(read * size);
-        (&b[..size], &mut a[write * size..(write + 1) * size])
-    }
-}
-
 fn forward_typed<F: FloatSlice>(ins: &LayerInputs<'_>, s: &LstmShape) -> Result<LayerForward>
 where
     Vec<F>: IntoStorage,
@@ -260,45 +347,57 @@ where
     };
     let mut packed = vec![F::zero(); (t + 1) * nh];
     let mut cells = vec![F::zero(); t * nh];
-    // the hidden state's projection, per step
-    let mut rec = vec![F::zero(); n * g4];
-    for step in 0..t {
-        let tt = s.time(step);
-        let prev = (step > 0).then(|| s.time(step - 1));
-        let gt = &mut gates[tt * n * g4..(tt + 1) * n * g4];
-        let h_prev = match prev {
-            None => h0,
-            Some(p) => &packed[p * nh..(p + 1) * nh],
-        };
-        // Safety: as above; rec is [N, 4H] row-major.
-        unsafe {
-            gemm_split(
-                n,
-                g4,
-                h,
-                (rec.as_mut_ptr(), g4 as isize, 1),
-                false,
-                h_prev.as_ptr(),
-                h as isize,
-                1,
-                w_hh_t.as_ptr(),
-                g4 as isize,
-                1,
-            )
-        };
-        let (c_prev, c_out) = match prev {
-            None => (c0, &mut cells[tt * nh..(tt + 1) * nh]),
-            Some(p) => read_write(&mut cells, p, tt, nh),
-        };
-        cell_forward(
-            gt,
-            &rec,
-            bias,
-            c_prev,
-            c_out,
-            &mut packed[tt * nh..(tt + 1) * nh],
-            h,
+    {
+        let (gates_at, packed_at, cells_at) = (
+            RowBlocks::new(&mut gates, n, g4),
+            RowBlocks::new(&mut packed, n, h),
+            RowBlocks::new(&mut cells, n, h),
         );
+        each_row_block(n, |rows, serial| {
+            let nr = rows.len();
+            // the hidden state's projection, per step
+            let mut rec = vec![F::zero(); nr * g4];
+            for step in 0..t {
+                let tt = s.time(step);
+                let prev = (step > 0).then(|| s.time(step - 1));
+                // Safety (every step slice here): this task alone touches
+                // these rows, and the slices of one step's call are of
+                // different buffers or steps.
+                let h_prev: &[F] = match prev {
+                    None => &h0[rows.start * h..rows.end * h],
+                    Some(p) => unsafe { packed_at.rows(p, &rows) },
+                };
+                // Safety: rec is nr x 4H row-major; h_prev nr x H; w_hh_t H x 4H.
+                unsafe {
+                    gemm_rows(
+                        serial,
+                        nr,
+                        g4,
+                        h,
+                        (rec.as_mut_ptr(), g4 as isize, 1),
+                        false,
+                        (h_prev.as_ptr(), h as isize, 1),
+                        (w_hh_t.as_ptr(), g4 as isize, 1),
+                    )
+                };
+                let c_prev: &[F] = match prev {
+                    None => &c0[rows.start * h..rows.end * h],
+                    Some(p) => unsafe { cells_at.rows(p, &rows) },
+                };
+                let (gt, c_out, h_out) = unsafe {
+                    (
+                        gates_at.rows_mut(tt, &rows),
+                        cells_at.rows_mut(tt, &rows),
+                        packed_at.rows_mut(tt, &rows),
+                    )
+                };
+                if serial {
+                    cell_forward_rows(gt, &rec, bias, c_prev, c_out, h_out, h);
+                } else {
+                    cell_forward(gt, &rec, bias, c_prev, c_out, h_out, h);
+                }
+            }
+        });
     }
     if t > 0 {
         let last = s.time(t - 1);
@@ -371,54 +470,58 @@ where
     let grad = slice_at::<F>(saved.grad, (t + 1) * nh)?;
 
     // Backward through time: the gate gradients of every step, and the
-    // gradients reaching the initial states.
+    // gradients reaching the initial states (per block of batch rows).
     let mut dgates = vec![F::zero(); tn * g4];
-    let mut dc = grad[t * nh..].to_vec();
-    let mut dh_rec = vec![F::zero(); nh];
-    let mut dh = vec![F::zero(); nh];
-    for step in (0..t).rev() {
-        let tt = s.time(step);
-        for ((d, &g), &r) in dh
-            .iter_mut()
-            .zip(&grad[tt * nh..(tt + 1) * nh])
-            .zip(&dh_rec)
-        {
-            *d = g + r;
-        }
-        let c_prev = match step {
-            0 => c0,
-            _ => {
-                let p = s.time(step - 1);
-                &cells[p * nh..(p + 1) * nh]
+    let dgates_at = RowBlocks::new(&mut dgates, n, g4);
+    let ends = each_row_block(n, |rows, serial| {
+        let nr = rows.len();
+        let block = |step: usize, width: usize| {
+            (step * n + rows.start) * width..(step * n + rows.end) * width
+        };
+        let mut dc = grad[block(t, h)].to_vec();
+        let mut dh_rec = vec![F::zero(); nr * h];
+        let mut dh = vec![F::zero(); nr * h];
+        for step in (0..t).rev() {
+            let tt = s.time(step);
+            for ((d, &g), &r) in dh.iter_mut().zip(&grad[block(tt, h)]).zip(&dh_rec) {
+                *d = g + r;
             }
-        };
-        let dg = &mut dgates[tt * n * g4..(tt + 1) * n * g4];
-        cell_backward(
-            &gates[tt * n * g4..(tt + 1) * n * g4],
-            c_prev,
-            &cells[tt * nh..(tt + 1) * nh],
-            &dh,
-            &mut dc,
-            dg,
-            h,
-        );
-        // Safety (every GEMM here): the pointers cover the described extents.
-        unsafe {
-            gemm_split(
-                n,
-                h,
-                g4,
-                (dh_rec.as_mut_ptr(), h as isize, 1),
-                false,
-                dg.as_ptr(),
-                g4 as isize,
-                1,
-                w_hh.as_ptr(),
-                h as isize,
-                1,
-            )
-        };
-    }
+            let c_prev = match step {
+                0 => &c0[rows.start * h..rows.end * h],
+                _ => &cells[block(s.time(step - 1), h)],
+            };
+            // Safety: this task alone touches these rows of dgates.
+            let dg = unsafe { dgates_at.rows_mut(tt, &rows) };
+            let (g_rows, c_rows) = (&gates[block(tt, g4)], &cells[block(tt, h)]);
+            if serial {
+                cell_backward_rows(g_rows, c_prev, c_rows, &dh, &mut dc, dg, h);
+            } else {
+                cell_backward(g_rows, c_prev, c_rows, &dh, &mut dc, dg, h);
+            }
+            // Safety: dh_rec is nr x H; dg nr x 4H; w_hh 4H x H.
+            unsafe {
+                gemm_rows(
+                    serial,
+                    nr,
+                    h,
+                    g4,
+                    (dh_rec.as_mut_ptr(), h as isize, 1),
+                    false,
+                    (dg.as_ptr(), g4 as isize, 1),
+                    (w_hh.as_ptr(), h as isize, 1),
+                )
+            };
+        }
+        (dh_rec, dc)
+    });
+    let (dh_rec, dc): (Vec<F>, Vec<F>) = ends.into_iter().fold(
+        (Vec::with_capacity(nh), Vec::with_capacity(nh)),
+        |(mut a, mut b), (x, y)| {
+            a.extend(x);
+            b.extend(y);
+            (a, b)
+        },
+    );
     let [need_x, need_w_ih, need_w_hh, need_bias] = needs;
     let dx = need_x.then(|| {
         let mut dx = vec![F::zero(); tn * i];
