@@ -233,9 +233,7 @@ def worker_main():
 
 class TorchWorker(harness.Worker):
     def __init__(self):
-        env = dict(os.environ)
-        env.setdefault("GOMP_SPINCOUNT", "10000")
-        self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=harness.child_env())
         self.versions = self.ask(cmd="versions")
 
     def op_runner(self, name, size):
@@ -261,6 +259,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.worker:
         return worker_main()
+    harness.warm_allocator()
     import autorust
 
     try:

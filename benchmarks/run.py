@@ -43,6 +43,50 @@ class Local:
         return (time.perf_counter() - t0) / n
 
 
+# glibc's malloc gives blocks above its mmap threshold (128 KiB at start)
+# fresh pages from the kernel on every allocation, and raises the
+# threshold to the largest block freed so far (up to 32 MiB): a process
+# runs faster once it has freed one large block. PyTorch's ResNet step
+# measured 54 ms as the child's first workload and 43 ms after its GPT
+# step (its LSTM step 86 -> 60 ms), so ratios depended on which workloads
+# ran before. Both processes start with the threshold fixed where the warm
+# one ends (autorust's own times did not move with it).
+MMAP_THRESHOLD = 32 << 20
+TRIM_THRESHOLD = 64 << 20
+
+
+def child_env():
+    """The environment of a timing child (PyTorch, NumPy)."""
+    env = dict(os.environ)
+    # libgomp's workers spin ~10 ms after each parallel region by default
+    # (300000 spins), which still overlaps the start of autorust's next
+    # batch; 10000 spins (~0.3 ms) outlasts the gaps between ops inside
+    # PyTorch's own step, so its timings are unchanged.
+    env.setdefault("GOMP_SPINCOUNT", "10000")
+    # NumPy's OpenBLAS threads busy-wait ~2^28 cycles (about 0.1 s)
+    # after each product; in the rounds after the child's NumPy batch
+    # they took the cores from autorust's (matmul 1024 measured 0.85x
+    # with them spinning, 1.08x with 2^4; NumPy's own time unchanged).
+    env.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+    env.setdefault("MALLOC_MMAP_THRESHOLD_", str(MMAP_THRESHOLD))
+    env.setdefault("MALLOC_TRIM_THRESHOLD_", str(TRIM_THRESHOLD))
+    return env
+
+
+def warm_allocator():
+    """This process's malloc set as `child_env` sets the children's (glibc
+    only; elsewhere both keep their defaults)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, MMAP_THRESHOLD)
+        libc.mallopt(m_trim_threshold, TRIM_THRESHOLD)
+    except (OSError, AttributeError):
+        pass
+
+
 class Worker:
     """PyTorch and NumPy run in a child process. In one process the
     libraries' thread pools fight over the cores: libgomp's workers spin after
@@ -51,18 +95,7 @@ class Worker:
     interleaved, so machine drift still hits every library alike."""
 
     def __init__(self):
-        # libgomp's workers spin ~10 ms after each parallel region by default
-        # (300000 spins), which still overlaps the start of autorust's next
-        # batch; 10000 spins (~0.3 ms) outlasts the gaps between ops inside
-        # PyTorch's own step, so its timings are unchanged.
-        env = dict(os.environ)
-        env.setdefault("GOMP_SPINCOUNT", "10000")
-        # NumPy's OpenBLAS threads busy-wait ~2^28 cycles (about 0.1 s)
-        # after each product; in the rounds after the child's NumPy batch
-        # they took the cores from autorust's (matmul 1024 measured 0.85x
-        # with them spinning, 1.08x with 2^4; NumPy's own time unchanged).
-        env.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
-        self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env())
         self.versions = self.ask(cmd="versions")
 
     def ask(self, **msg):
@@ -386,6 +419,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.worker:
         return worker_main()
+    warm_allocator()
     import autorust
 
     min_time = 0.4 if args.quick else 1.5
