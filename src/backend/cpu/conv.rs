@@ -113,7 +113,7 @@ fn forward_typed<F: Float>(x: &[F], w: &[F], bias: Option<&[F]>, cs: &ConvShape)
     let per = cs.o * l;
     let mut out = vec![F::zero(); cs.n * per];
     let xs = |i: usize| &x[i * cs.c * cs.hw()..(i + 1) * cs.c * cs.hw()];
-    if let Some(sh) = Shifted::new(cs) {
+    if let Some(sh) = Shifted::new(cs).filter(Shifted::suits_forward) {
         let rows = sh.weight_rows(w);
         let group = sh.samples_per_gemm(cs.n);
         let chw = cs.c * cs.hw();

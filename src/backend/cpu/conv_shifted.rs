@@ -27,6 +27,13 @@ use crate::dtype::Float;
 /// until their grid has about this many rows.
 const GROUP_POSITIONS: usize = 512;
 
+/// The shortest run (kw * C, each kernel row's GEMM depth) worth a forward
+/// GEMM per kernel row: below it (an RGB stem: 3 x 3) the depth is too
+/// shallow for the GEMM's speed, and im2col's one GEMM over all kh * kw * C
+/// took two thirds of the time (the weight gradient, whose depth is the
+/// positions, stays faster here).
+const MIN_FORWARD_RUN: usize = 16;
+
 /// The geometry of one stride-1, undilated, ungrouped convolution.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Shifted {
@@ -68,6 +75,11 @@ impl Shifted {
             wg: s.in_hw[1] + s.padding[1],
             slab: s.padding[0] + s.in_hw[0],
         })
+    }
+
+    /// Whether the forward pass should take this path (see MIN_FORWARD_RUN).
+    pub(super) fn suits_forward(&self) -> bool {
+        self.kernel[1] * self.c >= MIN_FORWARD_RUN
     }
 
     /// Samples per forward GEMM: enough for about GROUP_POSITIONS grid
