@@ -10,6 +10,7 @@ use super::lanes;
 use super::simd::multiversion;
 use crate::dtype::Float;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Rows per parallel block (fixed: the blocks' partial sums are what the
 /// weight gradient adds, in this order).
@@ -31,19 +32,23 @@ pub fn layer_norm<F: Float>(
     eps: f64,
 ) -> (Vec<F>, Vec<F>, Vec<F>) {
     let rows = x.len().checked_div(d).unwrap_or(0);
-    let mut y = vec![F::zero(); x.len()];
     let mut mean = vec![F::zero(); rows];
     let mut rstd = vec![F::zero(); rows];
     if rows == 0 {
-        return (y, mean, rstd);
+        return (vec![F::zero(); x.len()], mean, rstd);
     }
+    // not zeroed first: forward_block writes every element of its rows
+    let mut y: Vec<F> = Vec::with_capacity(x.len());
+    let dst = &mut y.spare_capacity_mut()[..x.len()];
     let step = BLOCK_ROWS * d;
-    let block = |((xb, yb), (mb, rb)): ((&[F], &mut [F]), (&mut [F], &mut [F]))| {
-        forward_block(xb, yb, mb, rb, d, affine, eps)
-    };
+    type Block<'a, F> = (
+        (&'a [F], &'a mut [MaybeUninit<F>]),
+        (&'a mut [F], &'a mut [F]),
+    );
+    let block = |((xb, yb), (mb, rb)): Block<'_, F>| forward_block(xb, yb, mb, rb, d, affine, eps);
     if x.len() >= super::PAR_THRESHOLD {
         x.par_chunks(step)
-            .zip(y.par_chunks_mut(step))
+            .zip(dst.par_chunks_mut(step))
             .zip(
                 mean.par_chunks_mut(BLOCK_ROWS)
                     .zip(rstd.par_chunks_mut(BLOCK_ROWS)),
@@ -51,15 +56,17 @@ pub fn layer_norm<F: Float>(
             .for_each(block);
     } else {
         x.chunks(step)
-            .zip(y.chunks_mut(step))
+            .zip(dst.chunks_mut(step))
             .zip(mean.chunks_mut(BLOCK_ROWS).zip(rstd.chunks_mut(BLOCK_ROWS)))
             .for_each(block);
     }
+    // Safety: every row of y was written (rows * d = x.len()).
+    unsafe { y.set_len(x.len()) };
     (y, mean, rstd)
 }
 
 multiversion! {
-    pub fn forward_block<F>(x: &[F], y: &mut [F], mean: &mut [F], rstd: &mut [F], d: usize, affine: Affine<'_, F>, eps: f64) where [F: Float] {
+    pub fn forward_block<F>(x: &[F], y: &mut [MaybeUninit<F>], mean: &mut [F], rstd: &mut [F], d: usize, affine: Affine<'_, F>, eps: f64) where [F: Float] {
         for (((xr, yr), m), r) in x.chunks(d).zip(y.chunks_mut(d)).zip(mean.iter_mut()).zip(rstd.iter_mut()) {
             let mu = lanes::sum_f64(xr) / d as f64;
             let var = lanes::sum_sq_dev_f64(xr, mu) / d as f64;
@@ -69,22 +76,22 @@ multiversion! {
             match (affine.weight, affine.bias) {
                 (Some(w), Some(b)) => {
                     for (((o, &v), &wv), &bv) in yr.iter_mut().zip(xr).zip(w).zip(b) {
-                        *o = (v - mf) * rf * wv + bv;
+                        o.write((v - mf) * rf * wv + bv);
                     }
                 }
                 (Some(w), None) => {
                     for ((o, &v), &wv) in yr.iter_mut().zip(xr).zip(w) {
-                        *o = (v - mf) * rf * wv;
+                        o.write((v - mf) * rf * wv);
                     }
                 }
                 (None, Some(b)) => {
                     for ((o, &v), &bv) in yr.iter_mut().zip(xr).zip(b) {
-                        *o = (v - mf) * rf + bv;
+                        o.write((v - mf) * rf + bv);
                     }
                 }
                 (None, None) => {
                     for (o, &v) in yr.iter_mut().zip(xr) {
-                        *o = (v - mf) * rf;
+                        o.write((v - mf) * rf);
                     }
                 }
             }
@@ -117,12 +124,10 @@ pub fn layer_norm_backward<F: Float>(
     need_affine: bool,
 ) -> LayerNormGrads<F> {
     let n = saved.x.len();
-    let mut dx = if need_input {
-        vec![F::zero(); n]
-    } else {
-        Vec::new()
-    };
-    let run = |(b, dxb): (usize, &mut [F])| -> (Vec<f64>, Vec<f64>) {
+    // not zeroed first: backward_block writes every element of its rows
+    let mut dx: Vec<F> = Vec::with_capacity(if need_input { n } else { 0 });
+    let dst = &mut dx.spare_capacity_mut()[..if need_input { n } else { 0 }];
+    let run = |(b, dxb): (usize, &mut [MaybeUninit<F>])| -> (Vec<f64>, Vec<f64>) {
         let lo = b * BLOCK_ROWS * d;
         let hi = (lo + BLOCK_ROWS * d).min(n);
         let rows = lo / d..hi / d;
@@ -147,14 +152,18 @@ pub fn layer_norm_backward<F: Float>(
     let step = (BLOCK_ROWS * d).max(1);
     let parallel = n >= super::PAR_THRESHOLD;
     let partials: Vec<(Vec<f64>, Vec<f64>)> = match (need_input, parallel) {
-        (true, true) => dx.par_chunks_mut(step).enumerate().map(run).collect(),
-        (true, false) => dx.chunks_mut(step).enumerate().map(run).collect(),
+        (true, true) => dst.par_chunks_mut(step).enumerate().map(run).collect(),
+        (true, false) => dst.chunks_mut(step).enumerate().map(run).collect(),
         (false, true) => (0..blocks)
             .into_par_iter()
             .map(|b| run((b, &mut [][..])))
             .collect(),
         (false, false) => (0..blocks).map(|b| run((b, &mut [][..]))).collect(),
     };
+    if need_input {
+        // Safety: every row of dx was written (the blocks cover all n).
+        unsafe { dx.set_len(n) };
+    }
     let (weight, bias) = if need_affine {
         let mut dw = vec![0.0f64; d];
         let mut db = vec![0.0f64; d];
@@ -177,7 +186,7 @@ pub fn layer_norm_backward<F: Float>(
 }
 
 multiversion! {
-    pub fn backward_block<F>(g: &[F], x: &[F], w: Option<&[F]>, mean: &[F], rstd: &[F], dx: &mut [F], sums: &mut (Vec<f64>, Vec<f64>), d: usize) where [F: Float] {
+    pub fn backward_block<F>(g: &[F], x: &[F], w: Option<&[F]>, mean: &[F], rstd: &[F], dx: &mut [MaybeUninit<F>], sums: &mut (Vec<f64>, Vec<f64>), d: usize) where [F: Float] {
         let scale = 1.0 / d as f64;
         for (i, (gr, xr)) in g.chunks(d).zip(x.chunks(d)).enumerate() {
             let (m, r) = (mean[i], rstd[i]);
@@ -193,12 +202,12 @@ multiversion! {
                 match w {
                     Some(w) => {
                         for (((o, &gv), &wv), &xv) in dxr.iter_mut().zip(gr).zip(w).zip(xr) {
-                            *o = r * gv * wv + bf * xv + cf;
+                            o.write(r * gv * wv + bf * xv + cf);
                         }
                     }
                     None => {
                         for ((o, &gv), &xv) in dxr.iter_mut().zip(gr).zip(xr) {
-                            *o = r * gv + bf * xv + cf;
+                            o.write(r * gv + bf * xv + cf);
                         }
                     }
                 }
