@@ -4,6 +4,7 @@
 
 use super::matmul::{gemm_serial, gemm_split};
 use super::operand::{slice_at, FloatSlice, Operand};
+use super::row_blocks::{each_row_block, RowBlocks};
 use super::simd::multiversion;
 use super::transpose::transpose_into;
 use super::{CpuStorage, IntoStorage};
@@ -93,33 +94,6 @@ multiversion! {
     }
 }
 
-/// Batch rows per block of the recurrence: each block runs every time step
-/// on its own (the rows of a batch never meet inside a layer), so a step
-/// needs no fork and join; fewer rows than this per block would leave the
-/// per-step GEMMs too thin.
-const MIN_BLOCK_ROWS: usize = 8;
-
-/// Runs `f(rows, serial)` for blocks of the batch rows `0..n`, one per
-/// thread where each gets at least MIN_BLOCK_ROWS (then `serial`: the
-/// block runs its GEMMs and cells on its own thread), else one block
-/// that splits each step over the pool. Returns the results in row order.
-/// The blocks never change a result: each row's sums are the same in
-/// any block (the GEMM's depth slices depend on the depth alone).
-fn each_row_block<R: Send>(
-    n: usize,
-    f: impl Fn(std::ops::Range<usize>, bool) -> R + Sync + Send,
-) -> Vec<R> {
-    let blocks = rayon::current_num_threads().min(n / MIN_BLOCK_ROWS);
-    if blocks <= 1 {
-        return vec![f(0..n, false)];
-    }
-    let per = n.div_ceil(blocks);
-    (0..n.div_ceil(per))
-        .into_par_iter()
-        .map(|b| f(b * per..((b + 1) * per).min(n), true))
-        .collect()
-}
-
 /// `dst = a @ b` for row-major operands given as (pointer, row stride,
 /// column stride): on this thread when `serial`, else split over the pool.
 /// # Safety
@@ -141,55 +115,6 @@ unsafe fn gemm_rows<F: Float>(
         gemm_split::<F>
     };
     run(m, n, k, dst, accumulate, a.0, a.1, a.2, b.0, b.1, b.2)
-}
-
-/// A `[steps, n, width]` buffer whose batch rows are shared out between
-/// tasks: each task reads and writes only its own rows, at every step.
-#[derive(Clone, Copy)]
-struct RowBlocks<F> {
-    base: *mut F,
-    len: usize,
-    n: usize,
-    width: usize,
-}
-
-// Safety: the tasks holding copies touch disjoint rows (`each_row_block`).
-unsafe impl<F: Send> Send for RowBlocks<F> {}
-unsafe impl<F: Send> Sync for RowBlocks<F> {}
-
-impl<F> RowBlocks<F> {
-    fn new(buf: &mut [F], n: usize, width: usize) -> Self {
-        Self {
-            base: buf.as_mut_ptr(),
-            len: buf.len(),
-            n,
-            width,
-        }
-    }
-
-    fn range(&self, step: usize, rows: &std::ops::Range<usize>) -> (usize, usize) {
-        let start = (step * self.n + rows.start) * self.width;
-        let len = rows.len() * self.width;
-        assert!(start + len <= self.len, "lstm: row block out of range");
-        (start, len)
-    }
-
-    /// Rows `rows` of step `step`.
-    /// # Safety
-    /// No task may write these rows while the slice lives.
-    unsafe fn rows<'a>(&self, step: usize, rows: &std::ops::Range<usize>) -> &'a [F] {
-        let (start, len) = self.range(step, rows);
-        std::slice::from_raw_parts(self.base.add(start), len)
-    }
-
-    /// Rows `rows` of step `step`, to write.
-    /// # Safety
-    /// No other slice of these rows may live at the same time.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn rows_mut<'a>(&self, step: usize, rows: &std::ops::Range<usize>) -> &'a mut [F] {
-        let (start, len) = self.range(step, rows);
-        std::slice::from_raw_parts_mut(self.base.add(start), len)
-    }
 }
 
 /// One forward step: `gates` ([N, 4H], the input's projection) plus `rec`

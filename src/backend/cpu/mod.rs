@@ -25,6 +25,7 @@ pub mod optim;
 pub mod pair_loss;
 pub mod reduce;
 pub mod roll;
+mod row_blocks;
 mod runs;
 pub mod simd;
 pub mod softmax;
