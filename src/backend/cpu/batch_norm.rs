@@ -330,26 +330,15 @@ unsafe fn fresh_by_blocks<F: Float>(
     b: &[F],
     f: impl Fn(usize, &mut [MaybeUninit<F>], &[F], &[F]) + Sync,
 ) -> Vec<F> {
-    let (len, block) = (a.len(), block.max(1));
-    debug_assert_eq!(len, b.len());
-    let mut out: Vec<F> = Vec::with_capacity(len);
-    let dst = &mut out.spare_capacity_mut()[..len];
-    if len >= super::PAR_THRESHOLD {
-        dst.par_chunks_mut(block)
-            .zip(a.par_chunks(block).zip(b.par_chunks(block)))
-            .with_min_len((super::PAR_THRESHOLD / 16 / block).max(1))
-            .enumerate()
-            .for_each(|(i, (o, (ar, br)))| f(i, o, ar, br));
-    } else {
-        dst.chunks_mut(block)
-            .zip(a.chunks(block).zip(b.chunks(block)))
-            .enumerate()
-            .for_each(|(i, (o, (ar, br)))| f(i, o, ar, br));
+    debug_assert_eq!(a.len(), b.len());
+    let block = block.max(1);
+    // Safety: `f` writes every element of its block (the caller's promise).
+    unsafe {
+        super::fresh_by_chunks(a.len(), block, |at, o| {
+            let part = at..at + o.len();
+            f(at / block, o, &a[part.clone()], &b[part])
+        })
     }
-    // Safety: the blocks cover all `len` slots and (the caller's promise)
-    // `f` wrote each of them.
-    unsafe { out.set_len(len) };
-    out
 }
 
 multiversion! {

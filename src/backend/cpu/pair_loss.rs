@@ -4,9 +4,7 @@
 //! CPU kernels', operation for operation, so the values are its floats.
 
 use super::simd::multiversion;
-use super::PAR_THRESHOLD;
 use crate::dtype::Float;
-use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
 /// Which loss, with its threshold.
@@ -22,22 +20,11 @@ pub enum PairLoss {
 const CHUNK: usize = 1 << 15;
 
 /// out[i] = f(i-th chunk of out, its offset): chunks in parallel when long.
-/// `f` writes every element of its chunk; the output is not zeroed first
-/// (a single-threaded memset of it was a quarter of huber_loss's time).
+/// Every kernel given to it writes its whole chunk (they zip the chunk with
+/// inputs at least as long), so the output is not zeroed first.
 fn fill<F: Float>(n: usize, f: impl Fn(&mut [MaybeUninit<F>], usize) + Sync) -> Vec<F> {
-    let mut out: Vec<F> = Vec::with_capacity(n);
-    let dst = &mut out.spare_capacity_mut()[..n];
-    if n >= PAR_THRESHOLD {
-        dst.par_chunks_mut(CHUNK)
-            .enumerate()
-            .for_each(|(k, o)| f(o, k * CHUNK));
-    } else {
-        f(dst, 0);
-    }
-    // Safety: every chunk's kernel wrote each of its elements (they zip
-    // the whole chunk with inputs at least as long).
-    unsafe { out.set_len(n) };
-    out
+    // Safety: as above, `f` writes every element of its chunk.
+    unsafe { super::fresh_by_chunks(n, CHUNK, |at, o| f(o, at)) }
 }
 
 /// The loss of each element pair.
