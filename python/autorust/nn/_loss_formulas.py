@@ -65,6 +65,35 @@ def _bce_with_logits_gradient(input, target, reduction):
     return gradient
 
 
+# PyTorch's EPSILON of 1e-12 is a float constant in its kernel, for
+# float64 too (the ratio to a double 1e-12 is 1 + 4e-9, which shows in the
+# gradient of a saturated input)
+_BCE_EPSILON = 9.999999960041972e-13
+
+
+def _bce_gradient(input, target, weight, reduction):
+    """PyTorch's binary_cross_entropy_backward and its target backward, in
+    ops: grad * (x - t) / max(x * (1 - x), 1e-12) for the input and
+    -grad * logit(x) for the target, each times the weight and divided by
+    numel for the mean. The composition's chain rule differs where the
+    forward clamps its logs at -100: a saturated x of exactly 1 (or 0) with
+    a matching target gave 0 * inf = NaN there, PyTorch's formula 0."""
+    n = input.numel()
+    mean = reduction == "mean" and n > 0
+
+    def gradient(g):
+        to_input = g * (input - target) / (input * (1 - input)).clamp(min=_BCE_EPSILON) if _wanted(input) else None
+        to_target = -g * (input.log() - (-input).log1p()) if _wanted(target) else None
+        grads = []
+        for grad in (to_input, to_target):
+            if grad is not None and weight is not None:
+                grad = grad * weight
+            grads.append(grad / n if grad is not None and mean else grad)
+        return tuple(grads)
+
+    return gradient
+
+
 def _huber_gradient(input, target, reduction, delta):
     """PyTorch's huber_loss_backward in ops: norm * x * grad inside
     (-delta, delta), +-norm * grad * delta outside (the edges included), with

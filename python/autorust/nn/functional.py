@@ -6,7 +6,7 @@ import math
 
 from .. import _native
 from .._composite import composite, composite_maybe_inplace, refuse_backward, with_scalar
-from ._loss_formulas import _bce_with_logits_gradient, _huber_gradient, _mse_gradient, _pair_loss, _smooth_l1_gradient
+from ._loss_formulas import _bce_gradient, _bce_with_logits_gradient, _huber_gradient, _mse_gradient, _pair_loss, _smooth_l1_gradient
 from .._dtype import int64, scalar_name
 
 Tensor = _native.Tensor
@@ -278,8 +278,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         # PyTorch writes the loss in the input's dtype
         return _reduce(loss if weight is None else loss * weight, reduction).to(x.dtype)
 
-    # the weight is a constant of the node (PyTorch lists self and target)
-    return composite("BinaryCrossEntropyBackward0", bce, input, target)
+    # the weight is a constant of the node (PyTorch lists self and target);
+    # in one float dtype the backward is PyTorch's formula
+    formula = input.dtype == target.dtype and input.is_floating_point()
+    return _pair_loss("BinaryCrossEntropyBackward0", bce, input, target, lambda: _bce_gradient(input, target, weight, reduction), formula)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
