@@ -68,10 +68,67 @@ fn erf_approx(x: f32) -> f32 {
     return sign(x) * y;
 }
 
-// Python's floor-mod sign convention (result has the divisor's sign).
+// C's fmod, exact as C's (a remainder is always representable). WGSL's %
+// is x - y * trunc(x / y), which rounds the quotient: off by whole
+// multiples of y once it passes 2^24. Here the divisor, scaled by a power
+// of two, is taken off while it fits; each subtraction is exact (t <= r <
+// 2t), and there are at most ~280 of them (float32's exponent range).
+fn exact_fmod(x: f32, y: f32) -> f32 {
+    let x_bits = bitcast<u32>(x) & 0x7fffffffu;
+    let y_bits = bitcast<u32>(y) & 0x7fffffffu;
+    // a NaN operand, an infinite dividend or a zero divisor: NaN (tested on
+    // the bits: the comparisons below may assume no NaN)
+    if (x_bits >= 0x7f800000u || y_bits > 0x7f800000u || y_bits == 0u) {
+        return nan_f32();
+    }
+    let ay = bitcast<f32>(y_bits);
+    var r = bitcast<f32>(x_bits);
+    // (an infinite divisor never fits: x itself)
+    while (r >= ay) {
+        let k = frexp(r).exp - frexp(ay).exp;
+        var t = ldexp(ay, k);
+        if (t > r) {
+            t = ldexp(ay, k - 1);
+        }
+        r = r - t;
+    }
+    // the dividend's sign, a zero's included
+    return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
+}
+
+// Python's modulo (the divisor's sign) from the exact fmod, as PyTorch's
+// kernel.
 fn py_remainder(x: f32, y: f32) -> f32 {
-    let r = x - y * floor(x / y);
-    return r;
+    let m = exact_fmod(x, y);
+    if (is_nan(m)) {
+        return m;
+    }
+    return select(m, m + y, m != 0.0 && ((y < 0.0) != (m < 0.0)));
+}
+
+// Python's floor division (PyTorch's div_floor_floating): the exact
+// quotient of x - fmod(x, y), one down where the remainder's sign differs
+// from the divisor's, rounded to the nearest whole; a zero takes the sign
+// of x / y. floor(x / y) misses where x / y rounds up to a whole number.
+fn py_floor_divide(x: f32, y: f32) -> f32 {
+    if (is_nan(x) || is_nan(y) || y == 0.0) {
+        return x / y;
+    }
+    let m = exact_fmod(x, y);
+    if (is_nan(m)) {
+        // an infinite dividend
+        return m;
+    }
+    var div = (x - m) / y;
+    if (m != 0.0 && ((y < 0.0) != (m < 0.0))) {
+        div = div - 1.0;
+    }
+    if (div == 0.0) {
+        // the sign of x / y on the bits (0.0 * q may be folded to 0.0)
+        return bitcast<f32>(bitcast<u32>(x / y) & 0x80000000u);
+    }
+    let f = floor(div);
+    return select(f, f + 1.0, div - f > 0.5);
 }
 
 // pow with PyTorch's edge cases that WGSL's pow (exp2(y*log2(x))) misses:
@@ -490,7 +547,16 @@ fn floor_divide_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
     }
     let x = load_a(i);
     let y = load_b(i);
-    out[i] = floor(x / y);
+    out[i] = py_floor_divide(x, y);
+}
+
+@compute @workgroup_size(WG)
+fn fmod_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    out[i] = exact_fmod(load_a(i), load_b(i));
 }
 
 @compute @workgroup_size(WG)

@@ -146,6 +146,16 @@ fn floor_divide_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
 }
 
 @compute @workgroup_size(WG)
+fn fmod_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = linear_id(gid, nwg);
+    if (i >= params[0]) {
+        return;
+    }
+    let y = load_b(i);
+    out[i] = select(truncated_rem(load_a(i), y), 0, y == 0);
+}
+
+@compute @workgroup_size(WG)
 fn remainder_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = linear_id(gid, nwg);
     if (i >= params[0]) {

@@ -254,6 +254,7 @@ pub trait Float:
     + std::ops::Sub<Output = Self>
     + std::ops::Mul<Output = Self>
     + std::ops::Div<Output = Self>
+    + std::ops::Rem<Output = Self>
     + std::ops::Neg<Output = Self>
 {
     fn exp(self) -> Self;

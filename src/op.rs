@@ -101,6 +101,8 @@ pub enum BinaryOp {
     Minimum,
     FloorDivide,
     Remainder,
+    /// C's fmod (the dividend's sign), exact
+    Fmod,
     Eq,
     Ne,
     Lt,
@@ -129,6 +131,7 @@ impl BinaryOp {
             Minimum => "minimum",
             FloorDivide => "floor_divide",
             Remainder => "remainder",
+            Fmod => "fmod",
             Eq => "eq",
             Ne => "ne",
             Lt => "lt",

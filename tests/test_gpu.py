@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import autorust as torch
+from test_parity_hunt import DIVISIONS, _division_operands, assert_same_bits
 
 if not torch.wgpu.is_available():
     if os.environ.get("AUTORUST_REQUIRE_GPU"):
@@ -787,3 +788,17 @@ def test_gpu_indices_feed_the_kernels_without_a_readback():
     with pytest.raises(RuntimeError, match="index out of bounds for dimension 0 with size 6"):
         wg.gather(0, torch.tensor([[0, 9, 0]]).cuda()).sum().item()
     assert wg[torch.tensor([-6]).cuda()].tolist() == wg[0:1].tolist()  # the device goes on
+
+
+@pytest.mark.parametrize("name,op,ref", DIVISIONS, ids=[d[0] for d in DIVISIONS])
+def test_float_division_family_is_exact_on_the_gpu(name, op, ref):
+    # WGSL's % rounds the quotient; the shaders' exact_fmod does not
+    x, y = _division_operands("float32")
+    with np.errstate(all="ignore"):
+        got = op(torch.tensor(x, device=GPU), torch.tensor(y, device=GPU)).cpu().numpy()
+        assert_same_bits(got, ref(x, y))
+
+
+def test_integer_fmod_on_the_gpu():
+    x, y = torch.tensor([7, -7, 7, -7, 0], device=GPU), torch.tensor([3, 3, -3, -3, 5], device=GPU)
+    assert torch.fmod(x, y).tolist() == [1, -1, 1, -1, 0]

@@ -39,3 +39,145 @@ def test_bce_second_order_is_the_derivative_of_pytorch_formula():
     # PyTorch 2.15 prints [8.593749999892577, 2.0408163265111776] (its double
     # backward puts the 1e-12 inside the squares)
     np.testing.assert_allclose(h.tolist(), (xs * xs - 2 * xs * ts + ts) / (xs * (1 - xs)) ** 2, rtol=1e-14)
+
+
+# ---- fmod, remainder and floor division are exact (C's fmod, Python's //) ----
+
+def _division_operands(dtype):
+    """Dividends across 14 decades against divisors across 6 (quotients past
+    2^24 and 2^53, where x - trunc(x / y) * y is off by whole multiples of
+    y), signed zeros, infinities, a NaN, and a zero divisor."""
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.standard_normal(200) * 10.0 ** rng.integers(-5, 9, 200), [0.0, -0.0, 5.0, -5.0, 7.5, -7.5, np.inf, -np.inf, np.nan, 1e30, -3e7, 3e7]])
+    y = np.concatenate([rng.standard_normal(200) * 10.0 ** rng.integers(-3, 3, 200), [2.0, 2.0, -2.0, -2.0, 2.5, 0.0, 3.0, np.inf, -np.inf, 1.1, 1.1, -1.1]])
+    return x.astype(dtype), y.astype(dtype)
+
+
+def assert_same_bits(got, want):
+    """Equal to the bit, a zero's sign included (NaNs of any sign)."""
+    got, want = np.asarray(got), np.asarray(want)
+    nan = np.isnan(got) & np.isnan(want)
+    same = (got == want) & (np.signbit(got) == np.signbit(want))
+    bad = np.nonzero(~(same | nan))[0]
+    assert bad.size == 0, f"differ at {bad[:8]}: {got[bad][:4]} != {want[bad][:4]}"
+
+
+def _pytorch_remainder(x, y):
+    """PyTorch's float remainder: C's fmod, plus the divisor where the signs
+    differ (NumPy's differs only in giving -0.0 % y as +0.0)."""
+    m = np.fmod(x, y)
+    return np.where((m != 0) & ((y < 0) != (m < 0)), m + y, m)
+
+
+# NumPy's fmod is C's and its floor_divide is Python's, the algorithm of
+# PyTorch's kernel (PyTorch 2.15 gives the same bits on these operands)
+DIVISIONS = [
+    ("fmod", lambda x, y: torch.fmod(x, y), np.fmod),
+    ("remainder", lambda x, y: torch.remainder(x, y), _pytorch_remainder),
+    ("mod", lambda x, y: x % y, _pytorch_remainder),
+    ("floor_divide", lambda x, y: torch.floor_divide(x, y), np.floor_divide),
+    ("floordiv", lambda x, y: x // y, np.floor_divide),
+    ("div_floor", lambda x, y: torch.div(x, y, rounding_mode="floor"), np.floor_divide),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,op,ref", DIVISIONS, ids=[d[0] for d in DIVISIONS])
+def test_float_division_family_is_exact(name, op, ref, dtype):
+    x, y = _division_operands(dtype)
+    with np.errstate(all="ignore"):
+        assert_same_bits(op(torch.tensor(x), torch.tensor(y)).numpy(), ref(x, y))
+        # a Python number divisor is converted to the tensor's dtype first
+        assert_same_bits(op(torch.tensor(x), 0.406).numpy(), ref(x, np.asarray(0.406, dtype=dtype)))
+
+
+def test_fmod_of_large_quotients_in_float32():
+    # 3e7 / 1.1 is past 2^24: the composition gave 3e7 - 27272728 * 1.1
+    # rounded, 1.7 off
+    x = torch.tensor([3e7, -1e6, 1e30])
+    assert_same_bits(torch.fmod(x, 1.1).numpy(), np.fmod(np.float32([3e7, -1e6, 1e30]), np.float32(1.1)))
+
+
+def test_integer_fmod_and_floor_division_edges():
+    x, y = torch.tensor([7, -7, 7, -7, 0]), torch.tensor([3, 3, -3, -3, 5])
+    assert torch.fmod(x, y).tolist() == [1, -1, 1, -1, 0]
+    assert torch.remainder(x, y).tolist() == [1, 2, -2, -1, 0]
+    # the most negative int64 over -1 wraps, as PyTorch's (it panicked here)
+    assert torch.floor_divide(torch.tensor([-(2**63)]), torch.tensor([-1])).tolist() == [-(2**63)]
+    assert torch.fmod(torch.tensor([-(2**63)]), torch.tensor([-1])).tolist() == [0]
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        torch.fmod(x, torch.tensor([1, 0, 1, 1, 1]))
+
+
+def test_fmod_gradients_are_pytorch_formula():
+    x = torch.tensor([5.5, -7.25], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    out = torch.fmod(x, y)
+    assert out.grad_fn.name() == "FmodBackward1"
+    out.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+    assert y.grad.tolist() == [-2.0, 2.0]  # -trunc(x / y)
+
+
+# ---- mixed dtypes: operands converted to the result's dtype first ----
+
+F32 = np.float32([1.5, 0.908, 1.446, -0.33])
+F64 = np.array([0.406, 1.58, -2.3, 0.7])
+
+
+@pytest.mark.parametrize("order", ["f64,f32", "f32,f64"])
+def test_hypot_of_float64_and_float32_squares_in_float64(order):
+    a, b = (torch.tensor(F64), torch.tensor(F32)) if order == "f64,f32" else (torch.tensor(F32), torch.tensor(F64))
+    got = torch.hypot(a, b)
+    assert got.dtype == torch.float64
+    # (it squared the float32 side in float32: 1.8223237811949353 for 1.8223237874058)
+    np.testing.assert_allclose(got.tolist(), np.hypot(F64, F32.astype(np.float64)), rtol=2e-16)
+
+
+def test_hypot_neither_overflows_nor_underflows():
+    for dtype, big, tiny in ((torch.float32, 1e30, 1e-30), (torch.float64, 1e200, 1e-200)):
+        x = torch.tensor([3.0, big, tiny, 0.0, np.inf, np.nan], dtype=dtype)
+        y = torch.tensor([4.0, big, tiny, 0.0, np.nan, np.inf], dtype=dtype)
+        npd = np.float32 if dtype == torch.float32 else np.float64
+        with np.errstate(all="ignore"):
+            want = np.hypot(np.asarray(x.tolist(), npd), np.asarray(y.tolist(), npd))
+        np.testing.assert_allclose(torch.hypot(x, y).tolist(), want, rtol=3e-16 if dtype == torch.float64 else 0)
+
+
+def test_hypot_refuses_numbers_and_integers_as_pytorch():
+    with pytest.raises(TypeError, match="must be Tensor, not float"):
+        torch.hypot(torch.tensor([3.0]), 2.0)
+    with pytest.raises(NotImplementedError, match="hypot_cpu.*Long"):
+        torch.hypot(torch.tensor([3]), torch.tensor([4]))
+
+
+def test_hypot_gradients_of_any_order():
+    x = torch.tensor([0.3, 1.7], dtype=torch.float64, requires_grad=True)
+    # hypot(x, 2x) = sqrt(5) |x|: the first derivative is constant, the
+    # second zero (it was 7.45 while the result was a constant of the rule)
+    (g,) = torch.autograd.grad(torch.hypot(x, x * 2).sum(), x, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(g.tolist(), [5 ** 0.5] * 2, rtol=1e-15)
+    np.testing.assert_allclose(h.tolist(), [0.0, 0.0], atol=1e-14)
+    a, b = torch.tensor([0.3], requires_grad=True), torch.tensor([0.4], dtype=torch.float64, requires_grad=True)
+    torch.hypot(a, b).backward()
+    assert a.grad.dtype == torch.float32 and b.grad.dtype == torch.float64
+
+
+def test_xlogy_takes_the_log_in_the_result_dtype():
+    got = torch.xlogy(torch.tensor(F64), torch.tensor(F32))
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(got.tolist(), F64 * np.log(F32.astype(np.float64)), rtol=2e-16)
+    # a float64 0-d operand of a float32 xlogy is converted to float32 before its log
+    got = torch.xlogy(torch.tensor(F32), torch.tensor(0.406, dtype=torch.float64))
+    assert got.dtype == torch.float32
+    # printed by PyTorch 2.15 (it was -0.8184731006622314 at index 1)
+    assert got.tolist()[:3] == [-1.3521032333374023, -0.8184731602668762, -1.3034275770187378]
+
+
+def test_block_diag_promotes_and_isin_compares_in_the_promoted_dtype():
+    out = torch.block_diag(torch.tensor([[1.5]]), torch.tensor([[0.1]], dtype=torch.float64))
+    assert out.dtype == torch.float64 and out.tolist() == [[1.5, 0.0], [0.0, 0.1]]
+    assert torch.block_diag(torch.tensor([[1]]), torch.tensor([[0.5]])).dtype == torch.float32
+    # a 0-d float64 against float32 test elements is compared in float32 (PyTorch: True)
+    assert torch.isin(torch.tensor(0.908, dtype=torch.float64), torch.tensor(F32)).item() is True

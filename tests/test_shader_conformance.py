@@ -229,8 +229,9 @@ BINARY = {
     "atan2_f32": (np.arctan2, 5e-4, 1e-6),  # WGSL: 4096 ulp
     "maximum_f32": (np.maximum, 0, 0),
     "minimum_f32": (np.minimum, 0, 0),
-    "floor_divide_f32": (None, 0, 0),
-    "remainder_f32": (None, 2e-6, 2e-6),
+    "floor_divide_f32": (np.floor_divide, 0, 0),  # exact, as Python's //
+    "remainder_f32": (None, 0, 0),  # exact: C's fmod plus the divisor
+    "fmod_f32": (np.fmod, 0, 0),  # exact, as C's
     "eq_f32": (np.equal, 0, 0),
     "ne_f32": (np.not_equal, 0, 0),
     "lt_f32": (np.less, 0, 0),
@@ -263,10 +264,11 @@ def check_binary(gpu, entry):
     out_binding, out0 = (4, np.zeros(n, U32)) if entry in COMPARISONS else (3, np.zeros(n, F32))
     out = gpu.run("elementwise", entry, ew_params(n, a.shape, oa, sa, ob, sb), {1: a_base, 2: b_base, out_binding: out0}, threads=n)[out_binding]
     a32, b32 = a.astype(F32), b.astype(F32)
-    if entry == "floor_divide_f32":
-        expect = np.floor(a32 / b32)
+    if entry in ("floor_divide_f32", "fmod_f32"):
+        expect = ref(a32, b32)
     elif entry == "remainder_f32":
-        expect = np.remainder(a32.astype(np.float64), b32).astype(F32)
+        m = np.fmod(a32, b32)
+        expect = np.where((m != 0) & ((b32 < 0) != (m < 0)), m + b32, m)
     else:
         with np.errstate(all="ignore"):
             expect = np.asarray(ref(a32.astype(np.float64), b32.astype(np.float64)))
@@ -285,6 +287,7 @@ INT_BINARY = {
     "minimum_i32": np.minimum,
     "floor_divide_i32": None,
     "remainder_i32": None,
+    "fmod_i32": None,
     "bit_and_i32": np.bitwise_and,
     "bit_or_i32": np.bitwise_or,
     "bit_xor_i32": np.bitwise_xor,
@@ -316,6 +319,8 @@ def check_int_binary(gpu, entry):
             expect = np.where(b == 0, 0, np.floor_divide(a, np.where(b == 0, 1, b)))
         elif entry == "remainder_i32":
             expect = np.where(b == 0, 0, np.remainder(a, np.where(b == 0, 1, b)))
+        elif entry == "fmod_i32":
+            expect = np.where(b == 0, 0, np.fmod(a, np.where(b == 0, 1, b)))
         elif entry == "pow_i32":
             # wrapping; negative exponents: 1 / x^-y truncated (the CPU refuses them)
             expect = np.vectorize(lambda x, y: int(np.int32(x) ** np.int32(y)) if y >= 0 else (1 if x == 1 else (-1) ** (-y) if x == -1 else 0), otypes=[np.int64])(a, b)

@@ -194,8 +194,14 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 
     device = elements.device if isinstance(elements, Tensor) else test_elements.device
 
+    from ._promotion import result_type
+
+    # both sides compared in their promoted dtype, as PyTorch's kernel: a
+    # float64 0-d element equals a float32 test element it rounds to
+    dtype = result_type(elements, test_elements)
+
     def host(v):
-        return v.detach().cpu().numpy() if isinstance(v, Tensor) else np.asarray(v)
+        return (v.detach().to(dtype).cpu() if isinstance(v, Tensor) else tensor(v, dtype=dtype)).numpy()
 
     return tensor(np.isin(host(elements), host(test_elements), invert=invert), device=device)
 

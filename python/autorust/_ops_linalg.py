@@ -212,12 +212,14 @@ def block_diag(*tensors):
 
 def _block_diag(*tensors):
     from ._creation import zeros
+    from ._promotion import common_dtype
 
     # 0-d -> 1x1, 1-d -> one row, 2-d as given (PyTorch's rule)
     mats = [t.reshape(1, -1) if t.dim() < 2 else t for t in tensors]
     rows = builtins.sum(m.shape[0] for m in mats)
     cols = builtins.sum(m.shape[1] for m in mats)
-    dtype = mats[0].dtype if mats else None
+    # the blocks' promoted dtype (PyTorch's result_type over all of them)
+    dtype = common_dtype(*tensors) if mats else None
     device = mats[0].device if mats else None
     out_rows = []
     c = 0

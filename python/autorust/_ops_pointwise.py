@@ -8,6 +8,7 @@ import math
 
 from . import _native
 from ._composite import composite, node
+from ._dtype import scalar_name
 from ._grad_mode import no_grad
 from ._ops_register import inplace_variant, register
 
@@ -145,15 +146,63 @@ def fmod(self, other):
 
 
 def _fmod(self, other):
-    if not self.is_floating_point() and not (isinstance(other, Tensor) and other.is_floating_point()) and not isinstance(other, float):
-        q = self.div(other, rounding_mode="trunc")
-        return self - q * other
-    return self - (self / other).trunc() * other
+    # the native kernel: C's fmod, exact (self - trunc(self / other) * other
+    # rounds the quotient, off by whole multiples of other past 2^24)
+    return self._fmod(other)
 
 
-@node("HypotBackward0", inputs=2)
+def _promoted(self, other):
+    """Both operands in the dtype of the result (the default float for
+    integers): PyTorch's kernels convert first, so a float32 operand of a
+    float64 hypot is not squared in float32, nor a float64 0-d operand of a
+    float32 xlogy given its log in float64."""
+    from ._promotion import result_type
+
+    dtype = result_type(self, other)
+    x, y = _float(self.to(dtype)), _as_tensor_like(other, self)
+    return x, _float(y.to(x.dtype))
+
+
 def hypot(self, other):
-    return (self * self + other * other).sqrt()
+    """sqrt(x^2 + y^2) without overflow or underflow in between, as C's
+    hypot; PyTorch's gradients grad * x / result and grad * y / result."""
+    for name, t in (("input", self), ("other", other)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"hypot(): argument '{name}' must be Tensor, not {type(t).__name__}")
+        if not t.is_floating_point():
+            raise NotImplementedError(f'"hypot_cpu" not implemented for \'{scalar_name(t.dtype)}\'')
+    x, y = _promoted(self, other)
+    with no_grad():
+        value = _hypot(x, y)
+    inputs = [self, other]
+    if not _native._needs_node(inputs):
+        return value
+
+    def gradient(g):
+        # under create_graph the result must be a function of the inputs
+        # (PyTorch's formula divides by the node's own output)
+        h = _hypot(x, y) if _native.is_grad_enabled() else value
+        return (g * x / h, g * y / h)
+
+    return _native._custom_node(value, inputs, gradient, "HypotBackward0", saved=inputs)
+
+
+def _hypot(x, y):
+    if x.dtype.itemsize < 8 and x.device.type == "cpu":
+        # float32's squares are exact in float64 and cannot overflow there:
+        # one rounding at the end, C's hypotf
+        return _hypot(x.double(), y.double()).to(x.dtype)
+    ax, ay = x.abs(), y.abs()
+    plain = (ax * ax + ay * ay).sqrt()
+    # where the squares overflow or underflow, the larger one times the
+    # root of 1 + the squared ratio
+    big, small = ax.maximum(ay), ax.minimum(ay)
+    ratio = small / _native.where(big == 0, 1.0, big)
+    scaled = big * (ratio * ratio + 1).sqrt()
+    tiny = 1e-150 if x.dtype.itemsize == 8 else 1e-18
+    out = _native.where(plain.isfinite() & (plain > tiny), plain, scaled)
+    # an infinite side wins over a NaN one, as in C
+    return _native.where(ax.isinf() | ay.isinf(), math.inf, out)
 
 
 @node("LogaddexpBackward0", inputs=2)
@@ -200,10 +249,9 @@ def xlogy(self, other):
 
 
 def _xlogy(self, other):
-    other = _as_tensor_like(other, self)
-    x = _float(self)
-    out = x * _float(other).log()
-    return _native.where((x == 0) & ~other.isnan(), out.new_zeros(()), out)
+    x, y = _promoted(self, other)
+    out = x * y.log()
+    return _native.where((x == 0) & ~y.isnan(), out.new_zeros(()), out)
 
 
 @node("SgnBackward0")

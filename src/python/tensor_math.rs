@@ -204,6 +204,8 @@ binary_methods! {
     true_divide => BinaryOp::Div;
     floor_divide => BinaryOp::FloorDivide;
     remainder => BinaryOp::Remainder;
+    // the value of `fmod` (python/autorust/_ops_pointwise.py records its node)
+    _fmod => BinaryOp::Fmod;
     atan2 => BinaryOp::Atan2;
     maximum => BinaryOp::Maximum;
     minimum => BinaryOp::Minimum;

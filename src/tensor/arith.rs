@@ -236,8 +236,10 @@ impl Tensor {
         let number_first = x.0.wrapped_number && !y.0.wrapped_number;
         let scalar_overload = matches!(op, BinaryOp::Remainder | BinaryOp::FloorDivide)
             && (y.0.wrapped_number || number_first);
-        let not_implemented =
-            op == BinaryOp::FloorDivide || (op == BinaryOp::Remainder && number_first);
+        // (fmod's node is recorded by its Python function; the bare kernel
+        // has no derivative of its own)
+        let not_implemented = matches!(op, BinaryOp::FloorDivide | BinaryOp::Fmod)
+            || (op == BinaryOp::Remainder && number_first);
         let name = match op {
             _ if not_implemented => "NotImplemented",
             BinaryOp::Remainder if y.0.wrapped_number => "RemainderBackward0",
@@ -245,11 +247,7 @@ impl Tensor {
             _ => binary_name(op),
         };
         record(&out, name, &[x, y], || match op {
-            _ if not_implemented => Rule::NotImplemented(if op == BinaryOp::Remainder {
-                "remainder"
-            } else {
-                "floor_divide"
-            }),
+            _ if not_implemented => Rule::NotImplemented(op.name()),
             BinaryOp::Add => Rule::Add { alpha },
             BinaryOp::Sub => Rule::Sub { alpha },
             BinaryOp::Mul => {

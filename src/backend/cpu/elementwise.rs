@@ -246,13 +246,10 @@ where
         Atan2 => map2_strided(a, la, b, lb, |x, y| x.atan2(y)).into_storage(),
         Maximum => map2_strided(a, la, b, lb, |x, y| x.max_nan(y)).into_storage(),
         Minimum => map2_strided(a, la, b, lb, |x, y| x.min_nan(y)).into_storage(),
-        FloorDivide => map2_strided(a, la, b, lb, |x, y| (x / y).floor()).into_storage(),
-        Remainder => map2_strided(a, la, b, lb, |x, y| {
-            // Python's modulo: the result takes the sign of the divisor.
-            let r = x - (x / y).floor() * y;
-            r
-        })
-        .into_storage(),
+        FloorDivide => map2_strided(a, la, b, lb, floor_divide).into_storage(),
+        Remainder => map2_strided(a, la, b, lb, remainder).into_storage(),
+        // Rust's % on floats is C's fmod: exact
+        Fmod => map2_strided(a, la, b, lb, |x, y| x % y).into_storage(),
         Eq => map2_strided(a, la, b, lb, |x, y| x == y).into_storage(),
         Ne => map2_strided(a, la, b, lb, |x, y| x != y).into_storage(),
         Lt => map2_strided(a, la, b, lb, |x, y| x < y).into_storage(),
@@ -275,6 +272,44 @@ where
             ))
         }
     })
+}
+
+/// Python's modulo (the divisor's sign) from the exact fmod, as PyTorch's
+/// kernel: `x - floor(x / y) * y` rounds the quotient first, which is off by
+/// whole multiples of y once the quotient passes 2^24 (float32).
+fn remainder<F: Float>(x: F, y: F) -> F {
+    let m = x % y;
+    if m != F::zero() && ((y < F::zero()) != (m < F::zero())) {
+        m + y
+    } else {
+        m
+    }
+}
+
+/// Python's floor division of floats (PyTorch's `div_floor_floating`): the
+/// exact quotient of `x - fmod(x, y)`, one down where the remainder's sign
+/// differs from the divisor's, rounded to the nearest whole; a zero keeps
+/// the sign of `x / y`. `floor(x / y)` misses where `x / y` rounds up to a
+/// whole number.
+fn floor_divide<F: Float>(x: F, y: F) -> F {
+    if y == F::zero() {
+        return x / y;
+    }
+    let m = x % y;
+    let mut div = (x - m) / y;
+    if m != F::zero() && ((y < F::zero()) != (m < F::zero())) {
+        div = div - F::one();
+    }
+    if div == F::zero() {
+        // +-0 with the sign of the true quotient (|x / y| < 1 here: finite)
+        return F::zero() * (x / y);
+    }
+    let floor = div.floor();
+    if div - floor > F::from_f64(0.5) {
+        floor + F::one()
+    } else {
+        floor
+    }
 }
 
 fn int_binary(op: BinaryOp, a: &[i64], la: &Layout, b: &[i64], lb: &Layout) -> Result<CpuStorage> {
@@ -305,7 +340,12 @@ fn int_binary(op: BinaryOp, a: &[i64], la: &Layout, b: &[i64], lb: &Layout) -> R
                 return Err(crate::error::Error::Runtime("ZeroDivisionError".into()));
             }
             map2_strided(a, la, b, lb, |x, y| {
-                x.wrapping_div_euclid(y) - if y < 0 && x.rem_euclid(y) != 0 { 1 } else { 0 }
+                x.wrapping_div_euclid(y)
+                    - if y < 0 && x.wrapping_rem_euclid(y) != 0 {
+                        1
+                    } else {
+                        0
+                    }
             })
             .into_storage()
         }
@@ -322,6 +362,13 @@ fn int_binary(op: BinaryOp, a: &[i64], la: &Layout, b: &[i64], lb: &Layout) -> R
                 }
             })
             .into_storage()
+        }
+        Fmod => {
+            if has_zero() {
+                return Err(crate::error::Error::Runtime("ZeroDivisionError".into()));
+            }
+            // C's %: the dividend's sign (i64::MIN % -1 is 0, not an overflow)
+            map2_strided(a, la, b, lb, |x, y| x.wrapping_rem(y)).into_storage()
         }
         Eq => map2_strided(a, la, b, lb, |x, y| x == y).into_storage(),
         Ne => map2_strided(a, la, b, lb, |x, y| x != y).into_storage(),
