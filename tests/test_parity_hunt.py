@@ -29,16 +29,29 @@ def test_bce_on_a_saturated_sigmoid_has_pytorch_gradients_not_nan(dtype):
     np.testing.assert_allclose(t.grad.tolist()[1:], [20.0, -0.22500000000000014, 0.0], rtol=tol, atol=1e-12)
 
 
-def test_bce_second_order_is_the_derivative_of_pytorch_formula():
+def test_bce_second_order_is_pytorch_double_backward():
     x = torch.tensor([0.2, 0.7], dtype=torch.float64, requires_grad=True)
-    t = torch.tensor([0.3, 1.0], dtype=torch.float64)
-    (g,) = torch.autograd.grad(F.binary_cross_entropy(x, t, reduction="sum"), x, create_graph=True)
-    (h,) = torch.autograd.grad(g.sum(), x)
+    t = torch.tensor([0.3, 1.0], dtype=torch.float64, requires_grad=True)
+    g = torch.autograd.grad(F.binary_cross_entropy(x, t, reduction="sum"), [x, t], create_graph=True)
+    assert g[0].grad_fn.name() == "BinaryCrossEntropyBackwardBackward0"
     xs, ts = np.array([0.2, 0.7]), np.array([0.3, 1.0])
-    np.testing.assert_allclose(g.tolist(), (xs - ts) / (xs * (1 - xs)), rtol=1e-14)
-    # PyTorch 2.15 prints [8.593749999892577, 2.0408163265111776] (its double
-    # backward puts the 1e-12 inside the squares)
-    np.testing.assert_allclose(h.tolist(), (xs * xs - 2 * xs * ts + ts) / (xs * (1 - xs)) ** 2, rtol=1e-14)
+    np.testing.assert_allclose(g[0].tolist(), (xs - ts) / (xs * (1 - xs)), rtol=1e-14)
+    h = torch.autograd.grad(g[0].sum() + (g[1] * torch.tensor([0.5, -2.0], dtype=torch.float64)).sum(), [x, t])
+    # printed by PyTorch 2.15: its double backward puts a 1e-12 inside the
+    # squares of (x (1 - x))^2 (the exact first entry is 5.46875)
+    np.testing.assert_allclose(h[0].tolist(), [5.468749999892577, 11.564625850320702], rtol=1e-15)
+    np.testing.assert_allclose(h[1].tolist(), [-6.249999999999999, -4.761904761904762], rtol=1e-15)
+
+
+def test_bce_second_order_near_saturation_matches_pytorch():
+    # x (1 - x) of 1e-4: the chain rule through the first order's clamp and
+    # PyTorch's double backward differ in the eighth digit
+    x = torch.tensor([0.9999, 0.5], dtype=torch.float64, requires_grad=True)
+    t = torch.tensor([0.2, 0.3], dtype=torch.float64)
+    (g,) = torch.autograd.grad(F.binary_cross_entropy(x, t), x, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    # printed by PyTorch 2.15
+    np.testing.assert_allclose(h.tolist(), [39999999.29994882, 1.9999999999840004], rtol=1e-15)
 
 
 # ---- fmod, remainder and floor division are exact (C's fmod, Python's //) ----
@@ -181,3 +194,25 @@ def test_block_diag_promotes_and_isin_compares_in_the_promoted_dtype():
     assert torch.block_diag(torch.tensor([[1]]), torch.tensor([[0.5]])).dtype == torch.float32
     # a 0-d float64 against float32 test elements is compared in float32 (PyTorch: True)
     assert torch.isin(torch.tensor(0.908, dtype=torch.float64), torch.tensor(F32)).item() is True
+
+
+def test_addcmul_and_addcdiv_gradients_are_pytorch_formulas():
+    # the factor of tensor1's gradient is formed in tensor2's own dtype:
+    # printed by PyTorch 2.15
+    x = torch.tensor([[0.5, -0.7], [0.2, 1.1]], dtype=torch.float64, requires_grad=True)
+    t2 = torch.tensor([[1.5, -0.5], [2.0, 0.7]]).transpose(-1, -2).abs() + 1
+    out = torch.addcdiv(x, x, t2, value=-0.5)
+    assert out.grad_fn.name() == "AddcdivBackward0"
+    np.testing.assert_allclose(out.tolist(), [[0.4, -0.5833333333333333], [0.13333333333333336, 0.7764705973100495]], rtol=1e-15)
+    (g,) = torch.autograd.grad(out.sum(), x)
+    assert g.tolist() == [[0.7999999970197678, 0.8333333283662796], [0.6666666567325592, 0.7058823704719543]]
+    (g,) = torch.autograd.grad(torch.addcmul(x, x, torch.tensor([[1.5, 1.3]]), value=0.3).sum(), x)
+    assert g.tolist() == [[1.4500000178813934, 1.3900000154972076]] * 2
+    # second order, all in float64, against the exact derivatives
+    a, b, c = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in ([0.3, -1.2], [0.7, 2.0], [1.5, -0.4]))
+    ga, gb, gc = torch.autograd.grad(torch.addcdiv(a, b, c, value=2.0).sum(), [a, b, c], create_graph=True)
+    hb, hc = torch.autograd.grad(gc.sum(), [b, c])
+    bs, cs = np.array([0.7, 2.0]), np.array([1.5, -0.4])
+    np.testing.assert_allclose(gc.tolist(), -2 * bs / cs**2, rtol=1e-15)
+    np.testing.assert_allclose(hb.tolist(), -2 / cs**2, rtol=1e-15)
+    np.testing.assert_allclose(hc.tolist(), 4 * bs / cs**3, rtol=1e-15)

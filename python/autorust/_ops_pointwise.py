@@ -356,16 +356,42 @@ def positive(self):
     return self
 
 
-@node("AddcmulBackward0", inputs=3)
 def addcmul(self, tensor1, tensor2, *, value=1):
-    tensor1, tensor2 = _in_common_dtype(self, tensor1, tensor2)
-    return self + value * tensor1 * tensor2
+    """self + value * tensor1 * tensor2. PyTorch's gradients: grad to self,
+    grad * (tensor2 * value) to tensor1 and grad * (tensor1 * value) to
+    tensor2, each product in the other operand's own dtype (a float32
+    tensor2 of a float64 addcmul gives tensor1 a float32-rounded factor)."""
+    def gradient(g):
+        return (g, g * (tensor2 * value), g * (tensor1 * value))
+
+    return _addc("AddcmulBackward0", lambda t1, t2: self + value * t1 * t2, self, tensor1, tensor2, gradient)
 
 
-@node("AddcdivBackward0", inputs=3)
 def addcdiv(self, tensor1, tensor2, *, value=1):
-    tensor1, tensor2 = _in_common_dtype(self, tensor1, tensor2)
-    return self + value * tensor1 / tensor2
+    """self + value * tensor1 / tensor2, with PyTorch's gradients: grad to
+    self, grad * (value / tensor2) to tensor1 and -grad * (value * tensor1 /
+    (tensor2 * tensor2)) to tensor2 (in tensor2's own dtype, as addcmul)."""
+    def gradient(g):
+        return (g, g * (value / tensor2), -g * (value * tensor1 / (tensor2 * tensor2)))
+
+    return _addc("AddcdivBackward0", lambda t1, t2: self + value * t1 / t2, self, tensor1, tensor2, gradient)
+
+
+def _addc(name, combine, self, tensor1, tensor2, gradient):
+    """addcmul/addcdiv as one node: the value computed with tensor1 and
+    tensor2 in the whole expression's dtype, the gradients PyTorch's
+    formulas (``gradient(g)`` for self, tensor1, tensor2)."""
+    inputs = [self, tensor1, tensor2]
+    with no_grad():
+        value = combine(*_in_common_dtype(self, tensor1, tensor2))
+    if not _native._needs_node(inputs):
+        return value
+
+    def wanted(g):
+        # (a forward-AD tangent also goes through the formula: see _loss_formulas._wanted)
+        return tuple(grad if t.requires_grad or _native._has_tangent(t) else None for t, grad in zip(inputs, gradient(g)))
+
+    return _native._custom_node(value, inputs, wanted, name, saved=inputs)
 
 
 def _in_common_dtype(self, tensor1, tensor2):

@@ -73,25 +73,65 @@ _BCE_EPSILON = 9.999999960041972e-13
 
 def _bce_gradient(input, target, weight, reduction):
     """PyTorch's binary_cross_entropy_backward and its target backward, in
-    ops: grad * (x - t) / max(x * (1 - x), 1e-12) for the input and
+    ops: grad * (x - t) / max(x * (1 - x), eps) for the input and
     -grad * logit(x) for the target, each times the weight and divided by
     numel for the mean. The composition's chain rule differs where the
     forward clamps its logs at -100: a saturated x of exactly 1 (or 0) with
     a matching target gave 0 * inf = NaN there, PyTorch's formula 0."""
-    n = input.numel()
-    mean = reduction == "mean" and n > 0
 
     def gradient(g):
-        to_input = g * (input - target) / (input * (1 - input)).clamp(min=_BCE_EPSILON) if _wanted(input) else None
-        to_target = -g * (input.log() - (-input).log1p()) if _wanted(target) else None
-        grads = []
-        for grad in (to_input, to_target):
-            if grad is not None and weight is not None:
-                grad = grad * weight
-            grads.append(grad / n if grad is not None and mean else grad)
-        return tuple(grads)
+        to_input = _bce_input_gradient(g, input, target, weight, reduction) if _wanted(input) else None
+        to_target = None
+        if _wanted(target):
+            to_target = _weighted_mean(-g * (input.log() - (-input).log1p()), weight, reduction, input.numel())
+        return (to_input, to_target)
 
     return gradient
+
+
+def _weighted_mean(grad, weight, reduction, n):
+    """A loss gradient times the weight, divided by numel for the mean."""
+    if weight is not None:
+        grad = grad * weight
+    return grad / n if reduction == "mean" and n > 0 else grad
+
+
+def _bce_input_gradient(g, x, t, weight, reduction):
+    """binary_cross_entropy's input gradient; under create_graph one node,
+    BinaryCrossEntropyBackwardBackward0, whose own derivatives are PyTorch's
+    double-backward formulas (their 1e-12 sits inside the squares, not in a
+    clamp: near saturation the chain rule through the clamp differs in the
+    eighth digit). PyTorch's 1e-12 is a double here, a float in the first
+    order's kernel."""
+    n = x.numel()
+
+    def first(g, x, t):
+        return _weighted_mean(g * (x - t) / (x * (1 - x)).clamp(min=_BCE_EPSILON), weight, reduction, n)
+
+    inputs = [g, x, t]
+    if not (_native.is_grad_enabled() and _native._needs_node(inputs)):
+        return first(g, x, t)
+    from .._grad_mode import no_grad
+
+    with no_grad():
+        value = first(g, x, t)
+
+    def second(gg):
+        # PyTorch's binary_cross_entropy_double_backward{,_grad_output,_target}
+        denom = (x + 1e-12) * (1 - x + 1e-12)
+        to_g = to_x = to_t = None
+        if _wanted(g):
+            to_g = _weighted_mean((x - t) / denom * gg, weight, reduction, n)
+            if reduction != "none":
+                to_g = to_g.sum()
+        if _wanted(x):
+            to_x = _weighted_mean((x * x - 2 * x * t + t) / (denom * denom) * (gg * g), weight, reduction, n)
+        if _wanted(t):
+            # (the target's formula clamps its denominator instead)
+            to_t = _weighted_mean(-gg * g / (x * (1 - x)).clamp(min=1e-12), weight, reduction, n)
+        return (to_g, to_x, to_t)
+
+    return _native._custom_node(value, inputs, second, "BinaryCrossEntropyBackwardBackward0", saved=inputs)
 
 
 def _huber_gradient(input, target, reduction, delta):
