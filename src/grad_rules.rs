@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::graph::NodeId;
 use crate::op::{BinaryOp, ReduceOp, UnaryOp};
 use crate::shape::Shape;
+use crate::tensor::prod_backward::unsqueeze_dims;
 use crate::tensor::{Tensor, TensorInner};
 use std::sync::Weak;
 
@@ -446,20 +447,6 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
     })
 }
 
-/// Re-inserts reduced dims as size 1 so a reduced gradient broadcasts back.
-fn unsqueeze_dims(g: &Tensor, dims: &[usize], keepdim: bool) -> Result<Tensor> {
-    if keepdim {
-        return Ok(g.clone());
-    }
-    let mut sorted = dims.to_vec();
-    sorted.sort_unstable();
-    let mut t = g.clone();
-    for d in sorted {
-        t = t.unsqueeze(d as i64)?;
-    }
-    Ok(t)
-}
-
 /// Input gradients of one node, one per input (None where not needed).
 pub fn apply(
     rule: &Rule,
@@ -634,25 +621,7 @@ pub fn apply(
             out,
             dims,
             keepdim,
-        } => {
-            let (x, out) = (un(x)?, un(out)?);
-            let g = unsqueeze_dims(g, dims, *keepdim)?;
-            let out = unsqueeze_dims(&out, dims, *keepdim)?;
-            // d prod / d x_i = product of the other elements: out / x_i where
-            // the group has no zero; where it has exactly one, that zero's
-            // gradient is the product of the rest and the others' is 0.
-            let dt = x.dtype();
-            let zero = x.eq_scalar(0.0)?;
-            let zeros_in_group = zero.to_dtype(dt)?.reduce(ReduceOp::Sum, Some(dims), true)?;
-            let safe_x = zero.where_(&Tensor::wrapped_scalar(1.0, dt), &x)?;
-            let rest = safe_x.reduce(ReduceOp::Prod, Some(dims), true)?;
-            let no_zero = out.div(&safe_x)?;
-            let one_zero = zero
-                .binary(BinaryOp::LogicalAnd, &zeros_in_group.eq_scalar(1.0)?)?
-                .where_(&rest, &Tensor::wrapped_scalar(0.0, dt))?;
-            let d = zeros_in_group.eq_scalar(0.0)?.where_(&no_zero, &one_zero)?;
-            one(g.mul(&d)?)
-        }
+        } => one(un(x)?.prod_backward(g, &un(out)?, dims, *keepdim)?),
         Rule::Extremum {
             x,
             out,

@@ -216,3 +216,52 @@ def test_addcmul_and_addcdiv_gradients_are_pytorch_formulas():
     np.testing.assert_allclose(gc.tolist(), -2 * bs / cs**2, rtol=1e-15)
     np.testing.assert_allclose(hb.tolist(), -2 / cs**2, rtol=1e-15)
     np.testing.assert_allclose(hc.tolist(), 4 * bs / cs**3, rtol=1e-15)
+
+
+# ---- prod's gradient where the input has zeros (PyTorch's prod_safe_zeros_backward) ----
+
+def _prod_hessian_by_differences(xs, weights, dim):
+    """d/dx of sum(weights * d prod / dx), by central differences of the
+    exact first derivative (the product of the other elements)."""
+    def first(v):
+        v = np.asarray(v, dtype=np.float64)
+        if dim is None:
+            return np.array([np.prod(np.delete(v.ravel(), i)) for i in range(v.size)]).reshape(v.shape)
+        return np.stack([np.prod(np.delete(v, i, axis=dim), axis=dim) for i in range(v.shape[dim])], axis=dim)
+
+    h = 1e-6
+    out = np.zeros(np.shape(xs))
+    for idx in np.ndindex(out.shape):
+        up, down = np.array(xs, dtype=np.float64), np.array(xs, dtype=np.float64)
+        up[idx] += h
+        down[idx] -= h
+        out[idx] = ((first(up) - first(down)) * weights).sum() / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("xs,dim", [([0.0, 2.0, 3.0], None), ([[0.0, 2.0, 3.0], [1.0, 0.0, 0.0]], 1), ([[0.0, 1.5], [2.0, 0.0]], None), ([[0.0, 2.0], [3.0, 0.5]], 0)])
+def test_prod_second_derivatives_through_zeros(xs, dim):
+    # the second derivative of a product is the product of the rest even
+    # where the first derivative is 0 (it came out 0: a where over the zero
+    # count cut the link)
+    x = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    out = x.prod() if dim is None else x.prod(dim)
+    (g,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+    weights = np.arange(1.0, x.numel() + 1).reshape(x.shape)
+    (h,) = torch.autograd.grad((g * torch.tensor(weights)).sum(), x)
+    np.testing.assert_allclose(h.numpy(), _prod_hessian_by_differences(xs, weights, dim), atol=1e-8)
+
+
+def test_prod_gradient_of_a_single_zero_is_the_incoming_gradient():
+    # PyTorch: a 0-d input, or a zero alone along the reduced dim, passes the
+    # gradient through unconnected to the input (no second derivative)
+    x = torch.tensor([[0.0], [2.0]], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(x.prod(1).sum(), x, create_graph=True)
+    assert g.tolist() == [[1.0], [1.0]] and not g.requires_grad
+    s = torch.tensor(-2.0, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(s.prod(-1) * 3, s, create_graph=True)
+    assert g.item() == 3.0 and not g.requires_grad
+    # without zeros: grad * result / input, a function of the input
+    y = torch.tensor([[0.5], [2.0]], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(y.prod(1).sum(), y, create_graph=True)
+    assert g.requires_grad

@@ -16,6 +16,7 @@ mod linalg;
 mod norm;
 mod optim;
 mod pair_loss;
+pub(crate) mod prod_backward;
 mod reduce;
 mod rnn;
 mod roll;
