@@ -265,3 +265,24 @@ def test_prod_gradient_of_a_single_zero_is_the_incoming_gradient():
     y = torch.tensor([[0.5], [2.0]], dtype=torch.float64, requires_grad=True)
     (g,) = torch.autograd.grad(y.prod(1).sum(), y, create_graph=True)
     assert g.requires_grad
+
+
+# ---- logaddexp's gradients are PyTorch's formulas (smooth at x == y) ----
+
+@pytest.mark.parametrize("name,base", [("logaddexp", np.e), ("logaddexp2", 2.0)])
+def test_logaddexp_second_derivative_at_ties(name, base):
+    # d^2/dx^2 log_b(b^x + b^y) = ln(b) p (1 - p), p = 1 / (1 + b^(y - x));
+    # at x == y (a zero-initialised x against 0, say) it was 0
+    f = getattr(torch, name)
+    xs, ys = np.array([0.0, 1.0, -2.0]), np.array([0.0, 3.0, -2.0])
+    x = torch.tensor(xs, requires_grad=True, dtype=torch.float64)
+    y = torch.tensor(ys, requires_grad=True, dtype=torch.float64)
+    out = f(x, y)
+    assert out.grad_fn.name() == name.capitalize() + "Backward0"
+    gx, gy = torch.autograd.grad(out.sum(), [x, y], create_graph=True)
+    hx, hy = torch.autograd.grad(gx.sum(), [x, y])
+    p = 1 / (1 + base ** (ys - xs))
+    np.testing.assert_allclose(gx.tolist(), p, rtol=1e-15)
+    np.testing.assert_allclose(gy.tolist(), 1 - p, rtol=1e-15)
+    np.testing.assert_allclose(hx.tolist(), np.log(base) * p * (1 - p), rtol=1e-14)
+    np.testing.assert_allclose(hy.tolist(), -np.log(base) * p * (1 - p), rtol=1e-14)

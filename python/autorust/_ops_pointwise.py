@@ -205,21 +205,48 @@ def _hypot(x, y):
     return _native.where(ax.isinf() | ay.isinf(), math.inf, out)
 
 
-@node("LogaddexpBackward0", inputs=2)
 def logaddexp(self, other):
-    other = _as_tensor_like(other, self)
-    m = self.maximum(other)
-    out = m + (-(self - other).abs()).exp().log1p()
-    # both -inf (or the same inf): the difference is NaN, the answer is m
-    return _native.where(m.isinf() & (self == other), m, out)
+    """log(e^x + e^y). PyTorch's gradients, grad / (1 + e^(y - x)) and
+    grad / (1 + e^(x - y)): smooth where x == y, where the chain rule
+    through the composition's max and |x - y| gave a second derivative of
+    0 (PyTorch's and the true one: grad / 4)."""
+    return _log_add("LogaddexpBackward0", _logaddexp, lambda d: d.exp(), self, other)
 
 
-@node("Logaddexp2Backward0", inputs=2)
 def logaddexp2(self, other):
-    other = _as_tensor_like(other, self)
-    m = self.maximum(other)
-    out = m + (2.0 ** (-(self - other).abs())).log1p() / math.log(2.0)
-    return _native.where(m.isinf() & (self == other), m, out)
+    """log2(2^x + 2^y), with PyTorch's gradients grad / (1 + 2^(y - x)) and
+    grad / (1 + 2^(x - y))."""
+    return _log_add("Logaddexp2Backward0", _logaddexp2, lambda d: 2.0**d, self, other)
+
+
+def _logaddexp(x, y):
+    m = x.maximum(y)
+    out = m + (-(x - y).abs()).exp().log1p()
+    # both -inf (or the same inf): the difference is NaN, the answer is m
+    return _native.where(m.isinf() & (x == y), m, out)
+
+
+def _logaddexp2(x, y):
+    m = x.maximum(y)
+    out = m + (2.0 ** (-(x - y).abs())).log1p() / math.log(2.0)
+    return _native.where(m.isinf() & (x == y), m, out)
+
+
+def _log_add(name, value_of, power, self, other):
+    """logaddexp{,2} as one node: the value in the promoted dtype, the
+    gradient to each input grad / (1 + power(the other - it))."""
+    x, y = _promoted(self, other)
+    with no_grad():
+        value = value_of(x, y)
+    given = [(t, a, b) for t, a, b in ((self, x, y), (other, y, x)) if isinstance(t, Tensor)]
+    inputs = [t for t, _, _ in given]
+    if not _native._needs_node(inputs):
+        return value
+
+    def gradient(g):
+        return tuple(g / (1 + power(b - a)) for _, a, b in given)
+
+    return _native._custom_node(value, inputs, gradient, name, saved=inputs)
 
 
 def xlogy(self, other):
