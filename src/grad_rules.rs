@@ -535,8 +535,11 @@ pub fn apply(
             };
             let gb = if need(1) {
                 let out = un(out)?;
-                // out * log(a), with 0 where a == 0 and b >= 0.
-                let d = out.mul(&a.unary(UnaryOp::Log)?)?;
+                // out * log(a), with 0 where a == 0 and b >= 0; the log in
+                // the result's dtype (a float32 base of a float64 power is
+                // converted first, as PyTorch's pow_backward_exponent)
+                let log_a = a.to_dtype(out.dtype())?.unary(UnaryOp::Log)?;
+                let d = out.mul(&log_a)?;
                 let mask = a
                     .eq_scalar(0.0)?
                     .binary(BinaryOp::LogicalAnd, &b.ge_scalar(0.0)?)?;

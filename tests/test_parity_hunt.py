@@ -286,3 +286,30 @@ def test_logaddexp_second_derivative_at_ties(name, base):
     np.testing.assert_allclose(gy.tolist(), 1 - p, rtol=1e-15)
     np.testing.assert_allclose(hx.tolist(), np.log(base) * p * (1 - p), rtol=1e-14)
     np.testing.assert_allclose(hy.tolist(), -np.log(base) * p * (1 - p), rtol=1e-14)
+
+
+def test_mixed_dtype_gradients_take_logs_in_the_promoted_dtype():
+    # printed by PyTorch 2.15: a float64 input's gradient through a float32
+    # operand's log is the float64 log of the float32 value
+    x = torch.tensor([0.406, 1.58], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([1.5, 0.908])
+    (gx,) = torch.autograd.grad(torch.xlogy(x, y).sum(), x)
+    assert gx.tolist() == [0.4054651081081644, -0.09651090878326068]
+    (gx,) = torch.autograd.grad(torch.special.xlog1py(x, y).sum(), x)
+    assert gx.tolist() == [0.9162907318741551, 0.6460555690274603]
+    np.testing.assert_allclose(torch.special.xlog1py(x, y).tolist(), [0.372014037140907, 1.0207677990633874], rtol=1e-15)
+    # pow's exponent gradient: out * log(base), the base converted first
+    base = torch.tensor([1.5, 0.908])
+    e = torch.tensor([0.406, 1.58], dtype=torch.float64, requires_grad=True)
+    (ge,) = torch.autograd.grad(torch.pow(base, e).sum(), e)
+    want = np.float32([1.5, 0.908]).astype(np.float64) ** np.array([0.406, 1.58]) * np.log(np.float32([1.5, 0.908]).astype(np.float64))
+    np.testing.assert_allclose(ge.tolist(), want, rtol=1e-15)
+
+
+def test_addcdiv_divides_value_by_tensor2_correctly_rounded():
+    # PyTorch's Scalar / Tensor in its formula is a division in tensor2's
+    # dtype (Python's 0.3 / t is t.reciprocal() * 0.3, an ulp off here)
+    t1 = torch.tensor([1.0, 2.0], requires_grad=True)
+    t2 = torch.tensor([0.75, 3.0])
+    (g,) = torch.autograd.grad(torch.addcdiv(torch.zeros(2), t1, t2, value=0.3).sum(), t1)
+    assert g.tolist() == (np.float32(0.3) / np.float32([0.75, 3.0])).tolist()

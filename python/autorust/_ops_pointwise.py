@@ -267,7 +267,9 @@ def xlogy(self, other):
     def gradient(g):
         grads = []
         if x_is_input:
-            grads.append(g * _native.where((x == 0) & (y <= 0), 0.0, _float(y).log()))
+            # PyTorch's xlogy(grad, y), 0 where x == 0 and y <= 0: the log in
+            # the promoted dtype of grad and y
+            grads.append(_native.where((x == 0) & (y <= 0), 0.0, _xlogy(g, y)))
         if y_is_input:
             grads.append(g * x / y)
         return tuple(grads)
@@ -399,7 +401,10 @@ def addcdiv(self, tensor1, tensor2, *, value=1):
     self, grad * (value / tensor2) to tensor1 and -grad * (value * tensor1 /
     (tensor2 * tensor2)) to tensor2 (in tensor2's own dtype, as addcmul)."""
     def gradient(g):
-        return (g, g * (value / tensor2), -g * (value * tensor1 / (tensor2 * tensor2)))
+        # value / tensor2 as PyTorch's Scalar / Tensor: value filled in
+        # tensor2's dtype, then divided (correctly rounded; Python's
+        # value / tensor2 is tensor2.reciprocal() * value)
+        return (g, g * (tensor2.new_full((), value) / tensor2), -g * (value * tensor1 / (tensor2 * tensor2)))
 
     return _addc("AddcdivBackward0", lambda t1, t2: self + value * t1 / t2, self, tensor1, tensor2, gradient)
 
