@@ -313,3 +313,42 @@ def test_addcdiv_divides_value_by_tensor2_correctly_rounded():
     t2 = torch.tensor([0.75, 3.0])
     (g,) = torch.autograd.grad(torch.addcdiv(torch.zeros(2), t1, t2, value=0.3).sum(), t1)
     assert g.tolist() == (np.float32(0.3) / np.float32([0.75, 3.0])).tolist()
+
+
+# ---- bad arguments refused as PyTorch refuses them (they gave NaN or a result) ----
+
+@pytest.mark.parametrize("op", [lambda x: x.std(-3), lambda x: x.var(2), lambda x: x.std((0, 1)), lambda x: torch.var_mean(x, 2)])
+def test_variance_of_a_0d_tensor_over_a_missing_dim_raises(op):
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-1, 0\]"):
+        op(torch.randn(()))
+    assert torch.isnan(torch.randn(()).std(0))  # its own dim: one element, no degrees of freedom
+
+
+@pytest.mark.parametrize("shape,mode,kwargs,error,message", [
+    ((1, 1, 4), "bilinear", {}, NotImplementedError, "Got 3D input, but bilinear mode needs 4D input"),
+    ((1, 1, 4, 4), "linear", {}, NotImplementedError, "Got 4D input, but linear mode needs 3D input"),
+    ((1, 1, 4, 4), "trilinear", {}, NotImplementedError, "Got 4D input, but trilinear mode needs 5D input"),
+    ((4,), "nearest", {}, NotImplementedError, "Only 3D, 4D and 5D input Tensors supported"),
+    ((1, 1, 4), "nearest", {"align_corners": True}, ValueError, "align_corners option can only be set"),
+    ((1, 1, 4, 4), "bilinear", {"antialias": True}, NotImplementedError, "antialias=True is not supported"),
+    ((1, 1, 4), "nearest", {"antialias": True}, ValueError, "Anti-alias option is restricted"),
+    ((1, 1, 4), "nearest", {"size": 8}, ValueError, "only one of size or scale_factor"),
+])
+def test_interpolate_refuses_what_it_would_ignore(shape, mode, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        F.interpolate(torch.randn(*shape), scale_factor=2, mode=mode, **kwargs)
+
+
+def test_batch_norm_names_the_mismatched_buffer():
+    import autorust.nn as nn
+
+    with pytest.raises(RuntimeError, match="running_mean should contain 4 elements not 3"):
+        nn.BatchNorm1d(3)(torch.randn(2, 4))
+    with pytest.raises(RuntimeError, match="weight should contain 4 elements not 3"):
+        F.batch_norm(torch.randn(2, 4), torch.zeros(4), torch.ones(4), torch.ones(3))
+
+
+@pytest.mark.parametrize("name", ["column_stack", "dstack"])
+def test_stacking_nothing_raises_pytorch_message(name):
+    with pytest.raises(RuntimeError, match=f"{name} expects a non-empty TensorList"):
+        getattr(torch, name)([])

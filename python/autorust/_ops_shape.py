@@ -309,13 +309,20 @@ def atleast_3d(*tensors):
     return _atleast(3, tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors)
 
 
+def _non_empty(name, tensors):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return tensors
+
+
 def dstack(tensors):
-    ts = atleast_3d(*tensors)
+    ts = atleast_3d(*_non_empty("dstack", tensors))
     return _native.cat(list(ts) if isinstance(ts, tuple) else [ts], 2)
 
 
 def column_stack(tensors):
-    return _native.cat([t.reshape(-1, 1) if t.dim() <= 1 else t for t in tensors], 1)
+    return _native.cat([t.reshape(-1, 1) if t.dim() <= 1 else t for t in _non_empty("column_stack", tensors)], 1)
 
 
 def split_with_sizes(self, split_sizes, dim=0):

@@ -137,7 +137,13 @@ def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def _var_dims(x, dim):
     """The reduced dims (wrapped; None for all) and the count they hold."""
-    if dim is None or x.dim() == 0:
+    if dim is None:
+        return None, x.numel()
+    if x.dim() == 0:
+        # a 0-d tensor has dim 0 (or -1) only: anything else is PyTorch's
+        # IndexError, not a NaN variance
+        for d in (dim,) if isinstance(dim, numbers.Integral) else dim:
+            wrap_dim(d, 0)
         return None, x.numel()
     dims = tuple(wrap_dim(d, x.dim()) for d in ((dim,) if isinstance(dim, numbers.Integral) else dim))
     return dims, math.prod(x.shape[d] for d in dims)

@@ -276,8 +276,35 @@ _UPSAMPLE_NODES = {
 }
 
 
+_INTERPOLATING_MODE_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_INTERPOLATE_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "lanczos", "area", "nearest-exact")
+
+
+def _check_interpolate(input, size, scale_factor, mode, align_corners, antialias):
+    """PyTorch's argument checks: every argument is honoured or refused."""
+    if input.dim() not in (3, 4, 5) or mode not in _INTERPOLATE_MODES:
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the modes: "
+            f"{' | '.join(_INTERPOLATE_MODES)} (got {mode})"
+        )
+    need = _INTERPOLATING_MODE_DIMS.get(mode)
+    if need is not None and input.dim() - 2 != need:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {need + 2}D input")
+    if align_corners is not None and need is None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear")
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if antialias:
+        if mode not in ("bilinear", "bicubic"):
+            raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor as input")
+        raise NotImplementedError("interpolate: antialias=True is not supported by autorust")
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None, antialias=False):
     """nearest, linear, bilinear (align_corners either way) on [N, C, *spatial], as one node."""
+    _check_interpolate(input, size, scale_factor, mode, align_corners, antialias)
     node = _UPSAMPLE_NODES.get((mode, input.dim() - 2))
     run = lambda x: _interpolate(x, size, scale_factor, mode, align_corners, recompute_scale_factor)  # noqa: E731
     return composite(node, run, input) if node else run(input)

@@ -16,6 +16,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.size()}")
     if not training and running_mean is None:
         raise RuntimeError("running_mean must be defined in evaluation mode")
+    channels = input.shape[1] if input.dim() > 1 else 1
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
     batch_stats = []
     # one fused node where the kernel applies (CPU, one dtype throughout);
     # its per-channel passes read a channel's samples as blocks of the
