@@ -352,3 +352,38 @@ def test_batch_norm_names_the_mismatched_buffer():
 def test_stacking_nothing_raises_pytorch_message(name):
     with pytest.raises(RuntimeError, match=f"{name} expects a non-empty TensorList"):
         getattr(torch, name)([])
+
+
+# ---- arguments that were accepted and ignored ----
+
+def test_conv_transpose_output_size_picks_the_output_padding():
+    import autorust.nn as nn
+
+    torch.manual_seed(0)
+    m = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    x = torch.randn(1, 2, 5, 5)
+    # shapes printed by PyTorch 2.15 (output_size was ignored: always 9 x 9)
+    assert m(x, output_size=(10, 10)).shape == (1, 3, 10, 10)
+    assert m(x, output_size=[1, 3, 9, 10]).shape == (1, 3, 9, 10)
+    padded = F.conv_transpose2d(x, m.weight, m.bias, 2, 1, (0, 1))
+    np.testing.assert_array_equal(m(x, output_size=(9, 10)).detach().numpy(), padded.detach().numpy())
+    with pytest.raises(ValueError, match=r"valid sizes range from \[9, 9\] to \[10, 10\]"):
+        m(x, output_size=(12, 12))
+    assert nn.ConvTranspose1d(2, 3, 4, stride=3)(torch.randn(2, 2, 5), output_size=[18]).shape == (2, 3, 18)
+
+
+def test_softmin_honours_dtype():
+    out = F.softmin(torch.tensor([1.0, 2.0]), 0, dtype=torch.float64)
+    assert out.dtype == torch.float64
+    np.testing.assert_allclose(out.tolist(), np.exp([-1.0, -2.0]) / np.exp([-1.0, -2.0]).sum(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("padding_idx", [None, 1])
+def test_embedding_scale_grad_by_freq_divides_by_counts(padding_idx):
+    w = torch.tensor([[float(i * 3 + j) for j in range(3)] for i in range(5)], requires_grad=True)
+    idx = torch.tensor([[0, 2, 0], [1, 0, 4]])
+    out = F.embedding(idx, w, padding_idx=padding_idx, scale_grad_by_freq=True)
+    (out * torch.arange(18.0).reshape(2, 3, 3)).sum().backward()
+    # printed by PyTorch 2.15: index 0 occurs three times, its rows' sum / 3
+    row1 = [0.0, 0.0, 0.0] if padding_idx == 1 else [9.0, 10.0, 11.0]
+    assert w.grad.tolist() == [[6.0, 7.0, 8.0], row1, [3.0, 4.0, 5.0], [0.0, 0.0, 0.0], [15.0, 16.0, 17.0]]

@@ -112,7 +112,7 @@ def glu(input, dim=-1):
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
-    return (-input).softmax(dim)
+    return (-input).softmax(dim, dtype=dtype)
 
 
 def prelu(input, weight):

@@ -486,6 +486,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             norms = sel.norm(norm_type, 1, keepdim=True)
             scale = _native.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight[rows] = sel * scale
+    if scale_grad_by_freq and _native._needs_node([weight]):
+        return _embedding_scaled_by_freq(input, flat, weight, padding_idx)
+
     def lookup(w):
         out = w.index_select(0, flat)
         if padding_idx is not None and out.requires_grad:
@@ -495,6 +498,25 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         return out.reshape(list(input.shape) + [w.shape[1]])
 
     return composite("EmbeddingBackward0", lookup, weight)
+
+
+def _embedding_scaled_by_freq(input, flat, weight, padding_idx):
+    """embedding with PyTorch's scale_grad_by_freq backward: each looked-up
+    row's gradient divided by how often its index occurs in the batch (the
+    padding row gets none)."""
+    from .._grad_mode import no_grad
+
+    with no_grad():
+        value = weight.index_select(0, flat).reshape(list(input.shape) + [weight.shape[1]])
+        counts = weight.new_zeros(weight.shape[0]).index_add(0, flat, weight.new_ones(flat.numel()))
+
+    def gradient(g):
+        rows = g.reshape(-1, weight.shape[1]) / counts.index_select(0, flat).unsqueeze(1)
+        if padding_idx is not None:
+            rows = _native.where((flat == padding_idx).unsqueeze(1), 0.0, rows)
+        return (weight.new_zeros(weight.shape).index_add(0, flat, rows),)
+
+    return _native._custom_node(value, [weight], gradient, "EmbeddingBackward0", saved=[])
 
 
 def one_hot(tensor, num_classes=-1):

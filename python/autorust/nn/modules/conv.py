@@ -120,7 +120,35 @@ class ConvTranspose2d(Module):
         init._default_layer_init_(self.weight, self.bias, draw_bias_without_fan_in=False)
 
     def forward(self, input, output_size=None):
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups, self.dilation)
+
+    def _output_padding(self, input, output_size):
+        """``output_padding``, or the padding that gives ``output_size``
+        (PyTorch's rule: each size between the smallest output and stride - 1
+        more)."""
+        if output_size is None:
+            return self.output_padding
+        spatial = len(self.kernel_size)
+        non_spatial = 2 if input.dim() == spatial + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == non_spatial + spatial:
+            output_size = output_size[non_spatial:]
+        if len(output_size) != spatial:
+            raise ValueError(
+                f"ConvTranspose{spatial}D: for {input.dim()}D input, output_size must have {spatial} or "
+                f"{non_spatial + spatial} elements (got {len(output_size)})"
+            )
+        in_sizes = list(input.shape[non_spatial:])
+        smallest = [(n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(in_sizes, self.stride, self.padding, self.dilation, self.kernel_size)]
+        largest = [m + s - 1 for m, s in zip(smallest, self.stride)]
+        for want, lo, hi in zip(output_size, smallest, largest):
+            if not lo <= want <= hi:
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range from {smallest} to {largest} "
+                    f"(for an input of {in_sizes})"
+                )
+        return tuple(want - lo for want, lo in zip(output_size, smallest))
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -150,4 +178,5 @@ class ConvTranspose1d(ConvTranspose2d):
         self.output_padding, self.dilation = self.output_padding[1:], self.dilation[1:]
 
     def forward(self, input, output_size=None):
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups, self.dilation)
