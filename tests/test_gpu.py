@@ -802,3 +802,16 @@ def test_float_division_family_is_exact_on_the_gpu(name, op, ref):
 def test_integer_fmod_on_the_gpu():
     x, y = torch.tensor([7, -7, 7, -7, 0], device=GPU), torch.tensor([3, 3, -3, -3, 5], device=GPU)
     assert torch.fmod(x, y).tolist() == [1, -1, 1, -1, 0]
+
+
+def test_embedding_and_group_norm_honour_device():
+    import autorust.nn as nn
+
+    torch.manual_seed(0)
+    on_gpu = nn.Embedding(4, 3, padding_idx=1, device=GPU)
+    torch.manual_seed(0)
+    on_cpu = nn.Embedding(4, 3, padding_idx=1)
+    assert on_gpu.weight.is_cuda and on_gpu.weight.cpu().tolist() == on_cpu.weight.tolist()
+    assert nn.EmbeddingBag(4, 3, device=GPU).weight.is_cuda
+    norm = nn.GroupNorm(2, 4, device=GPU)
+    assert norm.weight.is_cuda and norm.bias.is_cuda

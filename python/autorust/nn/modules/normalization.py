@@ -201,9 +201,9 @@ class GroupNorm(Module):
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         if affine:
-            self.weight = Parameter(_creation.ones(num_channels, dtype=dtype))
+            self.weight = Parameter(_creation.ones(num_channels, dtype=dtype, device=device))
             if bias:
-                self.bias = Parameter(_creation.zeros(num_channels, dtype=dtype))
+                self.bias = Parameter(_creation.zeros(num_channels, dtype=dtype, device=device))
             else:
                 self.register_parameter("bias", None)
         else:
