@@ -387,3 +387,15 @@ def test_embedding_scale_grad_by_freq_divides_by_counts(padding_idx):
     # printed by PyTorch 2.15: index 0 occurs three times, its rows' sum / 3
     row1 = [0.0, 0.0, 0.0] if padding_idx == 1 else [9.0, 10.0, 11.0]
     assert w.grad.tolist() == [[6.0, 7.0, 8.0], row1, [3.0, 4.0, 5.0], [0.0, 0.0, 0.0], [15.0, 16.0, 17.0]]
+
+
+def test_shape_errors_with_pytorch_messages():
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)"):
+        torch.randn(()).unbind(1)
+    with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no dimensions"):
+        torch.randn(()).unbind(-1)
+    with pytest.raises(RuntimeError, match="invalid shape dimension -2 at index 0 of shape \\[-2, 12\\]"):
+        torch.randn(3, 2, 2).unflatten(0, (-2, 12))
+    # the index's dtype is checked before its shape
+    with pytest.raises(RuntimeError, match="scatter\\(\\): Expected dtype int32/int64 for index"):
+        torch.zeros(1).scatter(0, torch.tensor([[0.0]]), 1.0)

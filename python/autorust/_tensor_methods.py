@@ -346,7 +346,9 @@ def tensor_split(self, indices_or_sections, dim=0):
 
 def unbind(self, dim=0):
     if self.dim() == 0:
-        raise no_dims_error(dim)
+        # PyTorch: its own dim (0 or -1) has "no dimensions", others are out of range
+        wrap_dim(dim, 0)
+        raise no_dims_error(0)
     dim = wrap_dim(dim, self.dim())
     parts = tuple(self.select(dim, i) for i in range(self.shape[dim]))
     for i, p in enumerate(parts):
@@ -398,6 +400,9 @@ def unflatten(self, dim, sizes):
     sizes = [int(s) for s in sizes]
     if sizes.count(-1) > 1:
         raise RuntimeError("unflatten got an unexpected error:\nonly one dimension can be inferred")
+    for i, s in enumerate(sizes):
+        if s < -1:
+            raise RuntimeError(f"unflatten got an unexpected error:\ninvalid shape dimension {s} at index {i} of shape {sizes}")
     known = math.prod(s for s in sizes if s != -1)
     size = shape[dim] if shape else 1
     if (-1 not in sizes and known != size) or (-1 in sizes and (known == 0 or size % known)):

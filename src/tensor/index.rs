@@ -322,6 +322,10 @@ impl Tensor {
         src: &Tensor,
     ) -> Result<(usize, crate::shape::Shape)> {
         let d = wrap_dim("scatter", dim, self.ndim())?;
+        if index.dtype() != DType::I64 {
+            // (PyTorch checks the index's dtype before its shape)
+            index_values("scatter", index)?; // its dtype error
+        }
         let (xs, is, ss) = (self.shape(), index.shape(), src.shape());
         if is.len() != xs.len() {
             return shape_err(
@@ -333,9 +337,6 @@ impl Tensor {
             if (i != d && is[i] > xs[i]) || ss.get(i).is_some_and(|&s| is[i] > s) {
                 return shape_err("scatter", format!("Expected index {} to be smaller than self {} apart from dimension {d} and to be smaller size than src {}", fmt_shape(&is), fmt_shape(&xs), fmt_shape(&ss)));
             }
-        }
-        if index.dtype() != DType::I64 {
-            index_values("scatter", index)?; // its dtype error
         }
         Ok((d, is))
     }

@@ -17,7 +17,7 @@ from .gen import FAMILIES, FIXED, count, generate, name
 from .program import run
 
 # programs per family in the committed gold (CI replays all of them)
-COUNTS = {"ops": 3500, "ops2": 2500, "autograd": 2000, "nn": 900, "errors": 800, "sampling": 300, "bitwise": 300}
+COUNTS = {"ops": 3500, "ops2": 2500, "autograd": 2000, "nn": 900, "errors": 1600, "sampling": 300, "bitwise": 300}
 
 
 def record_family(family, n):
