@@ -399,3 +399,27 @@ def test_shape_errors_with_pytorch_messages():
     # the index's dtype is checked before its shape
     with pytest.raises(RuntimeError, match="scatter\\(\\): Expected dtype int32/int64 for index"):
         torch.zeros(1).scatter(0, torch.tensor([[0.0]]), 1.0)
+
+
+def test_xlogy_third_derivative_through_a_zero_gradient():
+    # at y == 1 the value and so the incoming gradient are 0; the third
+    # derivative in y is still grad-free (printed by PyTorch 2.15)
+    x = torch.tensor([-0.129, 0.21], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    v = torch.xlogy(x, y)
+    g = torch.autograd.grad((v * v * torch.tensor([0.3, -0.7], dtype=torch.float64)).sum(), [x, y], create_graph=True)
+    s = (g[0] * torch.tensor([1.1, -0.4], dtype=torch.float64)).sum() + (g[1] * torch.tensor([0.5, 0.25], dtype=torch.float64)).sum()
+    h = torch.autograd.grad(s, [x, y], create_graph=True)
+    s2 = (h[0] * torch.tensor([0.2, 0.9], dtype=torch.float64)).sum() + (h[1] * torch.tensor([-0.6, 1.3], dtype=torch.float64)).sum()
+    k = torch.autograd.grad(s2, [x, y])
+    np.testing.assert_allclose(k[0].tolist(), [0.046439999999999995, 0.27160989212250886], rtol=1e-14)
+    np.testing.assert_allclose(k[1].tolist(), [0.09567413999999999, 0.366700327829349], rtol=1e-14)
+
+
+def test_hypot_curvature_where_one_side_is_zero():
+    # d^2 hypot / dy^2 at y == 0 is 1 / |x| (|y| inside the rule gave 0)
+    x = torch.tensor([1.5, -2.0], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0.0, 0.0], dtype=torch.float64, requires_grad=True)
+    (gy,) = torch.autograd.grad(torch.hypot(x, y).sum(), y, create_graph=True)
+    (hy,) = torch.autograd.grad(gy.sum(), y)
+    np.testing.assert_allclose(hy.tolist(), [1 / 1.5, 1 / 2.0], rtol=1e-15)

@@ -193,7 +193,9 @@ def _hypot(x, y):
         # one rounding at the end, C's hypotf
         return _hypot(x.double(), y.double()).to(x.dtype)
     ax, ay = x.abs(), y.abs()
-    plain = (ax * ax + ay * ay).sqrt()
+    # (squares of x and y themselves: under create_graph this result is
+    # differentiated again, and |y| has no curvature at y == 0)
+    plain = (x * x + y * y).sqrt()
     # where the squares overflow or underflow, the larger one times the
     # root of 1 + the squared ratio
     big, small = ax.maximum(ay), ax.minimum(ay)
@@ -267,9 +269,14 @@ def xlogy(self, other):
     def gradient(g):
         grads = []
         if x_is_input:
-            # PyTorch's xlogy(grad, y), 0 where x == 0 and y <= 0: the log in
-            # the promoted dtype of grad and y
-            grads.append(_native.where((x == 0) & (y <= 0), 0.0, _xlogy(g, y)))
+            # grad * log(y), 0 where x == 0 and y <= 0: the log in the
+            # promoted dtype of grad and y (a float32 y of a float64 xlogy is
+            # converted first, as PyTorch's); a product, not xlogy(grad, y),
+            # whose zero at grad == 0 would cut the third derivative in y
+            from ._promotion import result_type
+
+            log_y = _float(y.to(result_type(g, y))).log()
+            grads.append(g * _native.where((x == 0) & (y <= 0), 0.0, log_y))
         if y_is_input:
             grads.append(g * x / y)
         return tuple(grads)
