@@ -192,9 +192,14 @@ pub enum Rule {
     /// `F.unfold` / `F.fold`: each is the other's adjoint.
     Im2Col(crate::backend::cpu::window::Sweep2d),
     Col2Im(crate::backend::cpu::window::Sweep2d),
-    /// A user-defined backward (`autograd.Function`): gradient of the output
-    /// in, one gradient per input out.
-    Custom(CustomBackward),
+    /// A user-defined backward (`autograd.Function`, and ops whose backward
+    /// is a formula in Python): gradient of the output in, one gradient per
+    /// input out. `saves`: it holds saved tensors, which a backward without
+    /// retain_graph frees (a second backward then raises, as PyTorch's).
+    Custom {
+        f: CustomBackward,
+        saves: bool,
+    },
     /// A fused kernel's backward (one node for a whole LSTM layer, ...).
     Fused(std::sync::Arc<dyn FusedBackward>),
     /// A composite op shown as one node: its inner graph (see `composite`).
@@ -327,6 +332,7 @@ impl Rule {
                 | AvgPool2d(..)
                 | AvgPool2dBackward(..)
         ) || matches!(self, Composite(g) if g.saves)
+            || matches!(self, Custom { saves: true, .. })
     }
 }
 
@@ -839,7 +845,7 @@ pub fn apply(
             }
             Ok(out)
         }
-        Rule::Custom(f) => f(g),
+        Rule::Custom { f, .. } => f(g),
         Rule::Fused(f) => f.backward(g, needs, &un),
         Rule::ZeroLink(links) => {
             let mut out = vec![Some(g.clone())];
@@ -988,7 +994,10 @@ fn view_gradient(
 ) -> Tensor {
     if crate::autograd::is_grad_enabled() {
         let take = std::sync::Arc::new(move |gg: &Tensor| Ok(vec![Some(take(gg)?)]));
-        crate::tensor::record(&out, name, &[g], || Rule::Custom(take));
+        crate::tensor::record(&out, name, &[g], || Rule::Custom {
+            f: take,
+            saves: false,
+        });
     }
     out
 }

@@ -423,3 +423,41 @@ def test_hypot_curvature_where_one_side_is_zero():
     (gy,) = torch.autograd.grad(torch.hypot(x, y).sum(), y, create_graph=True)
     (hy,) = torch.autograd.grad(gy.sum(), y)
     np.testing.assert_allclose(hy.tolist(), [1 / 1.5, 1 / 2.0], rtol=1e-15)
+
+
+# ---- nodes whose backward is a formula free what they save, as PyTorch's ----
+
+def _second_backward_raises(make):
+    loss = make()
+    loss.backward()
+    try:
+        loss.backward()
+    except RuntimeError as e:
+        assert "Trying to backward through the graph a second time" in str(e)
+        return True
+    return False
+
+
+def test_formula_nodes_free_their_saved_tensors():
+    # which raise on a second backward without retain_graph: checked
+    # against PyTorch 2.15 one by one
+    def leaf():
+        return torch.tensor([1.0, -2.0], requires_grad=True)
+
+    c = torch.tensor([3.0, 4.0])
+    cases = [
+        (lambda: torch.hypot(leaf(), c).sum(), True),
+        (lambda: torch.logaddexp2(leaf(), c).sum(), True),
+        (lambda: torch.xlogy(c, leaf().abs()).sum(), True),
+        (lambda: torch.special.xlog1py(leaf(), c).sum(), True),
+        (lambda: F.mse_loss(leaf(), c), True),
+        (lambda: F.binary_cross_entropy(leaf().sigmoid(), c.sigmoid()), True),
+        (lambda: torch.addcmul(c, leaf(), c).sum(), True),
+        (lambda: torch.addcdiv(leaf(), c, c).sum(), True),
+        (lambda: F.embedding(torch.tensor([0, 1, 0]), torch.ones(3, 2, requires_grad=True), scale_grad_by_freq=True).sum(), True),
+        # nothing saved: a second backward is allowed
+        (lambda: torch.fmod(leaf(), c).sum(), False),
+        (lambda: torch.addcmul(leaf(), c, c).sum(), False),
+    ]
+    for k, (make, raises) in enumerate(cases):
+        assert _second_backward_raises(make) == raises, k

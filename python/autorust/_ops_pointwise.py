@@ -142,7 +142,10 @@ def fmod(self, other):
             return (g,)
         return (g, -g * self.div(other, rounding_mode="trunc"))
 
-    return _native._custom_node(value, inputs, gradient, "FmodBackward1" if other_is_input else "FmodBackward0", saved=inputs)
+    # PyTorch saves self and other only for other's gradient: without it
+    # the node holds nothing, and a second backward is allowed
+    saved = inputs if other_is_input and other.requires_grad else []
+    return _native._custom_node(value, inputs, gradient, "FmodBackward1" if other_is_input else "FmodBackward0", saved=saved)
 
 
 def _fmod(self, other):
@@ -400,7 +403,9 @@ def addcmul(self, tensor1, tensor2, *, value=1):
     def gradient(g):
         return (g, g * (tensor2 * value), g * (tensor1 * value))
 
-    return _addc("AddcmulBackward0", lambda t1, t2: self + value * t1 * t2, self, tensor1, tensor2, gradient)
+    # (each factor is saved for the other's gradient only, as PyTorch's node)
+    saved = [t for t, needed in ((tensor2, tensor1), (tensor1, tensor2)) if needed.requires_grad]
+    return _addc("AddcmulBackward0", lambda t1, t2: self + value * t1 * t2, self, tensor1, tensor2, gradient, saved)
 
 
 def addcdiv(self, tensor1, tensor2, *, value=1):
@@ -413,13 +418,16 @@ def addcdiv(self, tensor1, tensor2, *, value=1):
         # value / tensor2 is tensor2.reciprocal() * value)
         return (g, g * (tensor2.new_full((), value) / tensor2), -g * (value * tensor1 / (tensor2 * tensor2)))
 
-    return _addc("AddcdivBackward0", lambda t1, t2: self + value * t1 / t2, self, tensor1, tensor2, gradient)
+    # (tensor2 is always saved, tensor1 for tensor2's gradient, as PyTorch's node)
+    saved = [tensor2] + ([tensor1] if tensor2.requires_grad else [])
+    return _addc("AddcdivBackward0", lambda t1, t2: self + value * t1 / t2, self, tensor1, tensor2, gradient, saved)
 
 
-def _addc(name, combine, self, tensor1, tensor2, gradient):
+def _addc(name, combine, self, tensor1, tensor2, gradient, saved):
     """addcmul/addcdiv as one node: the value computed with tensor1 and
     tensor2 in the whole expression's dtype, the gradients PyTorch's
-    formulas (``gradient(g)`` for self, tensor1, tensor2)."""
+    formulas (``gradient(g)`` for self, tensor1, tensor2), ``saved`` what
+    its node saves (freed by a backward without retain_graph)."""
     inputs = [self, tensor1, tensor2]
     with no_grad():
         value = combine(*_in_common_dtype(self, tensor1, tensor2))
@@ -430,7 +438,7 @@ def _addc(name, combine, self, tensor1, tensor2, gradient):
         # (a forward-AD tangent also goes through the formula: see _loss_formulas._wanted)
         return tuple(grad if t.requires_grad or _native._has_tangent(t) else None for t, grad in zip(inputs, gradient(g)))
 
-    return _native._custom_node(value, inputs, wanted, name, saved=inputs)
+    return _native._custom_node(value, inputs, wanted, name, saved=saved)
 
 
 def _in_common_dtype(self, tensor1, tensor2):

@@ -116,7 +116,7 @@ def xlog1py(input, other):
         gy = g * x_b / (y_b + 1) if y.requires_grad else None
         return gx, gy
 
-    return _native._custom_node(values, [x, y], backward, "SpecialXlog1PyBackward0")
+    return _native._custom_node(values, [x, y], backward, "SpecialXlog1PyBackward0", saved=[x, y])
 
 
 def multigammaln(input, p):

@@ -328,6 +328,8 @@ pub fn _custom_node(
             .collect(),
         None => Vec::new(),
     };
+    // (a node given saved tensors frees them with its graph, as PyTorch's)
+    let saves = !saved.is_empty();
     let shapes: Vec<crate::shape::Shape> = ins.iter().map(|t| t.shape()).collect();
     let out = output.t.detach();
     let fname = crate::graph::intern(name);
@@ -361,7 +363,10 @@ pub fn _custom_node(
         })
     });
     let refs: Vec<&Tensor> = ins.iter().collect();
-    crate::tensor::record(&out, fname, &refs, || crate::grad_rules::Rule::Custom(f));
+    crate::tensor::record(&out, fname, &refs, || crate::grad_rules::Rule::Custom {
+        f,
+        saves,
+    });
     Ok(PyTensor::wrap(out))
 }
 

@@ -516,7 +516,8 @@ def _embedding_scaled_by_freq(input, flat, weight, padding_idx):
             rows = _native.where((flat == padding_idx).unsqueeze(1), 0.0, rows)
         return (weight.new_zeros(weight.shape).index_add(0, flat, rows),)
 
-    return _native._custom_node(value, [weight], gradient, "EmbeddingBackward0", saved=[])
+    # (the node saves the indices, as PyTorch's: a second backward raises)
+    return _native._custom_node(value, [weight], gradient, "EmbeddingBackward0", saved=[input])
 
 
 def one_hot(tensor, num_classes=-1):
