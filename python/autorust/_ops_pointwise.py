@@ -132,7 +132,9 @@ def fmod(self, other):
     inputs (a composite's chain rule would connect it through trunc)."""
     other_is_input = isinstance(other, Tensor)
     with no_grad():
-        value = _fmod(self, other)
+        # the native kernel: C's fmod, exact (self - trunc(self / other) *
+        # other rounds the quotient, off by whole multiples of other past 2^24)
+        value = self._fmod(other)
     inputs = [self, other] if other_is_input else [self]
     if not _native._needs_node(inputs):
         return value
@@ -146,12 +148,6 @@ def fmod(self, other):
     # the node holds nothing, and a second backward is allowed
     saved = inputs if other_is_input and other.requires_grad else []
     return _native._custom_node(value, inputs, gradient, "FmodBackward1" if other_is_input else "FmodBackward0", saved=saved)
-
-
-def _fmod(self, other):
-    # the native kernel: C's fmod, exact (self - trunc(self / other) * other
-    # rounds the quotient, off by whole multiples of other past 2^24)
-    return self._fmod(other)
 
 
 def _promoted(self, other):

@@ -96,15 +96,11 @@ def xlog1py(input, other):
     y = other if isinstance(other, Tensor) else tensor(float(other), dtype=like.dtype, device=like.device)
     from ._grad_mode import no_grad
 
-    from ._promotion import result_type
+    from ._ops_pointwise import _promoted
 
     # log1p(y) in the result's dtype (a float32 y of a float64 x is
     # converted first, as PyTorch's kernel)
-    dtype = result_type(x, y)
-    if not dtype.is_floating_point:
-        from ._dtype import get_default_dtype
-
-        dtype = get_default_dtype()
+    dtype = _promoted(x, y)[1].dtype
     with no_grad():
         values = _native.where((x == 0) & ~y.isnan(), 0.0, x * y.to(dtype).log1p())
     if not _native._needs_node([x, y]):

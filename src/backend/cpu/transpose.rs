@@ -170,8 +170,7 @@ mod tests {
     ) where
         <T as TryFrom<usize>>::Error: std::fmt::Debug,
     {
-        // test data: every value is below 2^16, which every T here holds
-        let value = |v: usize| T::try_from(v).unwrap();
+        let value = |v: usize| T::try_from(v).unwrap(); // cannot fail: test values are below 2^16, which every T here holds
         let src: Vec<T> = (0..rows * ss).map(|v| value(v + 1)).collect();
         let mut dst = vec![value(0); cols * ds];
         transpose_into(&src, ss, rows, cols, &mut dst, ds);
