@@ -228,7 +228,9 @@ fn sign_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         return;
     }
     let x = load_a(i);
-    out[i] = sign(x);
+    // PyTorch's (0 < x) - (x < 0): +0 for both zeros and for NaN (tested on the bits)
+    let s = select(0.0, 1.0, x > 0.0) - select(0.0, 1.0, x < 0.0);
+    out[i] = select(s, 0.0, is_nan(x));
 }
 
 @compute @workgroup_size(WG)

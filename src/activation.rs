@@ -202,20 +202,29 @@ pub fn backward_ops(act: Activation, g: &Tensor, x: &Tensor) -> Result<Tensor> {
             ..
         } => {
             // at exactly 0 the curve's slope, with zero second derivative
-            // (PyTorch's double backward tests x < 0)
+            // (PyTorch's double backward tests x < 0). The exponential sees
+            // only the non-positive part: exp of a large positive x is inf,
+            // and the zero gradient `where` sends to the unused curve times
+            // that inf would be NaN in the second derivative.
             let k = alpha * scale * input_scale;
             let curve = g
-                .mul(&x.mul_scalar(input_scale)?.unary(UnaryOp::Exp)?)?
+                .mul(
+                    &x.mul_scalar(input_scale)?
+                        .unary(UnaryOp::Clamp(None, Some(0.0)))?
+                        .unary(UnaryOp::Exp)?,
+                )?
                 .mul_scalar(k)?;
+            // x == 0 takes the curve's slope; NaN the linear piece's, as PyTorch's
             let rest = x
-                .gt_scalar(0.0)?
-                .where_(&g.mul_scalar(scale)?, &g.mul_scalar(k)?)?;
+                .le_scalar(0.0)?
+                .where_(&g.mul_scalar(k)?, &g.mul_scalar(scale)?)?;
             x.lt_scalar(0.0)?.where_(&curve, &rest)
         }
         Hardswish => {
             // the outer pieces own the joins: gradient 0 at -3, 1 at 3
+            // (a NaN input fails both tests and passes g)
             let middle = g.mul(&x.div_scalar(3.0)?.add_scalar(0.5)?)?;
-            let upper = x.ge_scalar(3.0)?.where_(g, &middle)?;
+            let upper = x.lt_scalar(3.0)?.where_(&middle, g)?;
             x.le_scalar(-3.0)?.where_(&g.mul_scalar(0.0)?, &upper)
         }
         Hardsigmoid => {

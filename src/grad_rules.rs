@@ -390,7 +390,10 @@ pub fn binary_name(op: BinaryOp) -> &'static str {
 /// Which unary rules save their output rather than their input.
 pub fn unary_saves_output(op: UnaryOp) -> bool {
     use UnaryOp::*;
-    matches!(op, Exp | Tanh | Sigmoid | Sqrt | Rsqrt | Reciprocal | Relu)
+    matches!(
+        op,
+        Exp | Expm1 | Tanh | Sigmoid | Sqrt | Rsqrt | Reciprocal | Relu
+    )
 }
 
 fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
@@ -409,12 +412,13 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
         Sqrt => g.div(&v.mul_scalar(2.0)?)?,
         Rsqrt => g.mul(&v.pow_scalar(3.0)?.mul_scalar(-0.5)?)?,
         Reciprocal => g.mul(&v.square()?.neg()?)?,
-        // threshold_backward: where(y > 0, g, 0) (a mask product would turn an inf gradient into NaN)
-        Relu => v.gt_scalar(0.0)?.where_(g, &zero_like(g))?,
+        // threshold_backward: where(y <= 0, 0, g) (a mask product would turn
+        // an inf gradient into NaN; a NaN output passes the gradient)
+        Relu => v.le_scalar(0.0)?.where_(&zero_like(g), g)?,
         Abs => g.mul(&v.unary(Sign)?)?,
         Log => g.div(v)?,
         Log1p => g.div(&v.add_scalar(1.0)?)?,
-        Expm1 => g.mul(&v.unary(Exp)?)?,
+        Expm1 => g.mul(&v.add_scalar(1.0)?)?,
         Sin => g.mul(&v.unary(Cos)?)?,
         Cos => g.mul(&v.unary(Sin)?.neg()?)?,
         Tan => g.mul(&v.unary(Tan)?.square()?.add_scalar(1.0)?)?,

@@ -48,28 +48,32 @@ def exp2(self):
     return 2.0 ** _float(self)
 
 
-@node("SinhBackward0")
 def sinh(self):
     x = _float(self)
-    return (x.expm1() - (-x).expm1()) * 0.5
+    with no_grad():
+        value = (x.expm1() - (-x).expm1()) * 0.5
+    return _with_gradient(value, x, "SinhBackward0", lambda g: g * x.cosh())
 
 
-@node("CoshBackward0")
 def cosh(self):
     x = _float(self)
-    return (x.exp() + (-x).exp()) * 0.5
+    with no_grad():
+        value = (x.exp() + (-x).exp()) * 0.5
+    return _with_gradient(value, x, "CoshBackward0", lambda g: g * x.sinh())
 
 
-@node("AsinBackward0")
 def asin(self):
     x = _float(self)
-    return x.atan2((1 - x * x).sqrt())
+    with no_grad():
+        value = x.atan2((1 - x * x).sqrt())
+    return _with_gradient(value, x, "AsinBackward0", lambda g: g * (-x * x + 1).rsqrt())
 
 
-@node("AcosBackward0")
 def acos(self):
     x = _float(self)
-    return (1 - x * x).sqrt().atan2(x)
+    with no_grad():
+        value = (1 - x * x).sqrt().atan2(x)
+    return _with_gradient(value, x, "AcosBackward0", lambda g: g * -((-x * x + 1).rsqrt()))
 
 
 @node("AtanBackward0")
@@ -98,16 +102,18 @@ def asinh(self):
     return _with_gradient(value, x, "AsinhBackward0", lambda g: g / (x * x + 1).sqrt())
 
 
-@node("AcoshBackward0")
 def acosh(self):
     x = _float(self)
-    return (x + (x * x - 1).sqrt()).log()
+    with no_grad():
+        value = (x + (x * x - 1).sqrt()).log()
+    return _with_gradient(value, x, "AcoshBackward0", lambda g: g * (x.pow(2) - 1).rsqrt())
 
 
-@node("AtanhBackward0")
 def atanh(self):
     x = _float(self)
-    return (x.log1p() - (-x).log1p()) * 0.5
+    with no_grad():
+        value = (x.log1p() - (-x).log1p()) * 0.5
+    return _with_gradient(value, x, "AtanhBackward0", lambda g: g * 1 / (1 - x.pow(2)))
 
 
 @node("Deg2RadBackward0")
@@ -303,9 +309,13 @@ def logit(self, eps=None):
 
     def gradient(g):
         # PyTorch's logit_backward: NaN outside [0, 1] (0 outside [eps, 1 - eps])
-        d = g / (x * (1 - x))
         if eps is None:
-            return _native.where((x < 0) | (x > 1), float("nan"), d)
+            # on the poles g * inf whichever sign the zero has: g over a +0
+            # denominator (a g * inf branch of a where would put inf * 0 =
+            # NaN into the derivative of the unused branch)
+            denominator = _native.where((x == 0) | (x == 1), 0.0, x * (1 - x))
+            return _native.where((x < 0) | (x > 1), float("nan"), g / denominator)
+        d = g / (x * (1 - x))
         return _native.where((x < eps) | (x > 1 - eps), 0.0, d)
 
     return _with_gradient(value, x, "LogitBackward0", gradient)
@@ -379,12 +389,22 @@ def float_power(self, exponent):
     return self.to(float64) ** e
 
 
-@node("SincBackward0")
 def sinc(self):
     x = _float(self)
-    px = x * math.pi
-    safe = _native.where(x == 0, x.new_ones(()), px)
-    return _native.where(x == 0, x.new_ones(()), safe.sin() / safe)
+    with no_grad():
+        px = x * math.pi
+        safe = _native.where(x == 0, x.new_ones(()), px)
+        value = _native.where(x == 0, x.new_ones(()), safe.sin() / safe)
+
+    def gradient(g):
+        # PyTorch's sinc_backward: 0 where x * x * pi is 0 (x = 0, or its
+        # square underflows), so no 0/0 there
+        px = x * math.pi
+        square = x * x * math.pi
+        out = g * (px * px.cos() - px.sin()) / square
+        return _native.where(square == 0, 0.0, out)
+
+    return _with_gradient(value, x, "SincBackward0", gradient)
 
 
 def positive(self):

@@ -60,7 +60,15 @@ def _result(out):
 # ---- the float64 kernels (numpy arrays in, arrays out) ----
 
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
-_lgamma_scalar = np.vectorize(lambda v: math.lgamma(v) if not (v <= 0 and v == math.floor(v)) else math.inf, otypes=[np.float64])
+_lgamma_finite = np.vectorize(lambda v: math.lgamma(v) if not (v <= 0 and v == math.floor(v)) else math.inf, otypes=[np.float64])
+
+
+def _lgamma(x):
+    """log|gamma(x)|: inf at the poles and at both infinities, NaN at NaN."""
+    finite = np.isfinite(x)
+    out = np.where(np.isnan(x), np.nan, np.inf)
+    out[finite] = _lgamma_finite(x[finite])
+    return out
 
 
 def _erfinv(y):
@@ -122,7 +130,13 @@ def _polygamma(n, x):
     out[pos] = _polygamma_series(n, x[pos])
     neg = (x <= 0) & np.isfinite(x)
     pole = neg & (x == np.floor(x))
-    out[pole] = -np.inf if n == 0 else np.nan if n % 2 == 0 else np.inf
+    # PyTorch's values at the poles: digamma is NaN at the negative
+    # integers and inf with the opposite sign of a zero (copysign(inf, -x));
+    # the even orders from 2 on are -inf, the odd ones inf
+    out[pole] = np.nan if n == 0 else -np.inf if n % 2 == 0 else np.inf
+    if n == 0:
+        zero = x == 0
+        out[zero] = np.copysign(np.inf, -x[zero])
     ok = neg & ~pole
     if ok.any():
         xn = x[ok]
@@ -159,8 +173,43 @@ def erfinv(self):
 
 
 def lgamma(self):
-    values = _host_unary(self, _lgamma_scalar)
+    values = _host_unary(self, _lgamma)
     return _node("LgammaBackward0", self, values, lambda g, y: g * digamma(self))
+
+
+def _trigamma(x):
+    """PyTorch's trigamma, step for step in x's own precision (float32
+    arithmetic for float32): on the negative integers its reflection term
+    pi^2 / sin(pi x)^2 is finite (sin(pi x) rounds to a small nonzero
+    number), and so is PyTorch's result there."""
+    x = np.array(x, copy=True)
+    one = x.dtype.type(1)
+    pi = x.dtype.type(math.pi)
+    sign = np.where(x < 0.5, -one, one)
+    with np.errstate(all="ignore"):
+        reflect = x < 0.5
+        sin_pi_x = np.sin(pi * x)
+        result = np.where(reflect, -(pi * pi) / (sin_pi_x * sin_pi_x), x.dtype.type(0))
+        x = np.where(reflect, one - x, x)
+        for _ in range(6):
+            result = result + one / (x * x)
+            x = x + one
+        ixx = one / (x * x)
+        series = one + one / (x.dtype.type(2) * x) + ixx * (x.dtype.type(1.0 / 6) - ixx * (x.dtype.type(1.0 / 30) - ixx * x.dtype.type(1.0 / 42)))
+        result = result + series / x
+    return sign * result
+
+
+def _polygamma_values(n, x):
+    """polygamma(n, x)'s values as a tensor of x's float dtype."""
+    if n != 1:
+        return _host_unary(x, lambda a: _polygamma(n, a))
+    from ._creation import tensor
+    from ._dtype import get_default_dtype
+
+    dtype = x.dtype if x.is_floating_point() else get_default_dtype()
+    a = np.asarray(x.detach().cpu().numpy(), dtype=dtype._np)
+    return tensor(_trigamma(a), dtype=dtype, device=x.device)
 
 
 def digamma(self):
@@ -172,7 +221,7 @@ def polygamma(n, input):
     if int(n) != n or n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     n = int(n)
-    values = _host_unary(input, lambda a: _polygamma(n, a))
+    values = _polygamma_values(n, input)
     return _node("PolygammaBackward0", input, values, lambda g, y: g * polygamma(n + 1, input))
 
 

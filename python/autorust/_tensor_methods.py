@@ -557,7 +557,13 @@ def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         out = out.masked_fill(out == math.inf, big if posinf is None else posinf)
         return out.masked_fill(out == -math.inf, -big if neginf is None else neginf)
 
-    return composite("NanToNumBackward0", f, self)
+    with _no_grad():
+        value = f(self)
+    if not _native._needs_node([self]):
+        return value
+    # PyTorch's backward is the product grad * isfinite(self): an inf or NaN
+    # gradient at a replaced element gives NaN there, not 0
+    return _native._custom_node(value, [self], lambda g: (g * isfinite(self).to(g.dtype),), "NanToNumBackward0", saved=[self])
 
 
 _NOT_GIVEN = object()

@@ -50,14 +50,4 @@ DIFFERENCES = [
         r"\.grad|autograd\.grad",
         r"layer_norm.*create_graph=True.*create_graph=True.*(backward\(\)|autograd\.grad)",
     ),
-    Difference(
-        "PyTorch's float64 trigamma",
-        "PyTorch's float64 polygamma(1) (trigamma, the derivative of digamma) is accurate to about 1e-9 "
-        "relative: at 1 it gives 1.6449340676383375 where pi^2/6 is 1.6449340668482264. autorust's matches "
-        "mpmath to the last bits (tests/test_graph_parity.py). Gradients built on it (digamma's, and lgamma's "
-        "second derivatives) differ past the float64 tolerance; digamma's own values are compared.",
-        ("values",),
-        r"\.grad|autograd\.grad",
-        r"digamma|polygamma|lgamma.*create_graph=True",
-    ),
 ]

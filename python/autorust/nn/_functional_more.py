@@ -87,16 +87,21 @@ def tanhshrink(input):
 def softshrink(input, lambd=0.5):
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    shrink = lambda x: _native.where(x > lambd, x - lambd, _native.where(x < -lambd, x + lambd, x * 0))  # noqa: E731
+    # zero on [-lambd, lambd] as a constant (its gradient is 0, not grad * 0:
+    # an inf gradient stays out), and a NaN input takes the outer pieces'
+    # gradient, as PyTorch's shrink_backward
+    inside = lambda x: (x >= -lambd) & (x <= lambd)  # noqa: E731
+    shrink = lambda x: _native.where(inside(x), 0.0, _native.where(x > lambd, x - lambd, x + lambd))  # noqa: E731
     return composite("SoftshrinkBackward0", shrink, input, link=("SoftshrinkBackwardBackward0", (0,)))
 
 
 def hardshrink(input, lambd=0.5):
-    return composite("HardshrinkBackward0", lambda x: _native.where(x.abs() > lambd, x, x * 0), input, link=("HardshrinkBackwardBackward0", (0,)))
+    # as softshrink: a constant zero inside, NaN passed through with its gradient
+    return composite("HardshrinkBackward0", lambda x: _native.where((x >= -lambd) & (x <= lambd), 0.0, x), input, link=("HardshrinkBackwardBackward0", (0,)))
 
 
 def threshold(input, threshold, value, inplace=False):
-    return composite_maybe_inplace(input, inplace, "ThresholdBackward0", lambda x: _native.where(x > threshold, x, value), link=("ThresholdBackwardBackward0", (0,)), inplace_name="ThresholdBackward1")
+    return composite_maybe_inplace(input, inplace, "ThresholdBackward0", lambda x: _native.where(x <= threshold, value, x), link=("ThresholdBackwardBackward0", (0,)), inplace_name="ThresholdBackward1")
 
 
 def glu(input, dim=-1):

@@ -68,7 +68,8 @@ kernels! {
         |s, g, x| if x > F::zero() { g } else { g * s.a };
     // a = alpha * scale, b = scale, c = input_scale
     EluK: |s, x| if x > F::zero() { x * s.b } else { (x * s.c).exp_m1() * s.a },
-        |s, g, x| if x > F::zero() { g * s.b } else { g * s.c * s.a * (x * s.c).exp() };
+        // PyTorch's test is x <= 0: a NaN input takes the linear piece's g * scale
+        |s, g, x| if x <= F::zero() { g * s.c * s.a * (x * s.c).exp() } else { g * s.b };
     // PyTorch's x * min(max(x + 3, 0), 6) / 6 (-0 below -3, x*6/6 above 3)
     HardswishK: |_s, x| {
             let r = x + c(3.0);
@@ -76,13 +77,15 @@ kernels! {
             let r = if r < c(6.0) { r } else { c(6.0) };
             x * r / c(6.0)
         },
+        // the outer pieces own the joins (0 at -3, g at 3); a NaN input
+        // fails both tests and passes g, as PyTorch's
         |_s, g, x| {
             if x <= c(-3.0) {
                 F::zero()
-            } else if x >= c(3.0) {
-                g
-            } else {
+            } else if x < c(3.0) {
                 g * (x / c(3.0) + c(0.5))
+            } else {
+                g
             }
         };
     // min(max(x + 3, 0), 6) / 6 with NaN passed through, as PyTorch's

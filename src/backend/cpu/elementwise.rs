@@ -60,6 +60,18 @@ impl<F: Float> Kernel<F, F> for PowKernel {
     }
 }
 
+/// PyTorch's sign of a float: (0 < v) - (v < 0), so +0 for either zero and for NaN.
+#[inline(always)]
+fn sign_of<F: Float>(v: F, one: F, zero: F) -> F {
+    if v > zero {
+        one
+    } else if v < zero {
+        -one
+    } else {
+        zero
+    }
+}
+
 fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
     use UnaryOp::*;
     let one = F::one();
@@ -67,15 +79,8 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
     match op {
         Neg => map_strided(x, l, |v| -v),
         Abs => map_strided(x, l, |v| v.abs()),
-        Sign => map_strided(x, l, move |v| {
-            if v > zero {
-                one
-            } else if v < zero {
-                -one
-            } else {
-                v * zero
-            }
-        }),
+        // PyTorch's (0 < v) - (v < 0): +0 for both zeros and for NaN
+        Sign => map_strided(x, l, move |v| sign_of(v, one, zero)),
         Exp => map_strided(x, l, |v| v.exp()),
         Log => map_strided(x, l, |v| v.ln()),
         Log1p => map_strided_kernel(x, l, &Log1pKernel),
@@ -677,19 +682,14 @@ fn float_unary_backward<F: Float>(
             map2_strided(g, lg, v, lv, move |g, y| g * h * y * y * y)
         }
         Reciprocal => map2_strided(g, lg, v, lv, |g, y| -(g * y * y)),
-        Relu => map2_strided(g, lg, v, lv, move |g, y| if y > zero { g } else { zero }),
-        Abs => map2_strided(g, lg, v, lv, move |g, x| {
-            if x > zero {
-                g
-            } else if x < zero {
-                -g
-            } else {
-                zero
-            }
-        }),
+        // threshold_backward: zero where y <= 0, so a NaN output passes g
+        Relu => map2_strided(g, lg, v, lv, move |g, y| if y <= zero { zero } else { g }),
+        // g * sgn(x), a product: an inf or NaN gradient at x = 0 gives NaN, as PyTorch's
+        Abs => map2_strided(g, lg, v, lv, move |g, x| g * sign_of(x, one, zero)),
         Log => map2_strided(g, lg, v, lv, |g, x| g / x),
         Log1p => map2_strided(g, lg, v, lv, move |g, x| g / (one + x)),
-        Expm1 => map2_strided(g, lg, v, lv, |g, x| g * x.exp()),
+        // PyTorch's grad * (result + 1), from the saved output
+        Expm1 => map2_strided(g, lg, v, lv, move |g, y| g * (y + one)),
         Sin => map2_strided(g, lg, v, lv, |g, x| g * x.cos()),
         Cos => map2_strided(g, lg, v, lv, |g, x| -(g * x.sin())),
         Tan => map2_strided(g, lg, v, lv, move |g, x| {
