@@ -72,6 +72,10 @@ pub enum Rule {
         out: Saved,
         dims: Vec<usize>,
         keepdim: bool,
+        /// max()/min() over everything (PyTorch's evenly_distribute_backward:
+        /// a NaN result's gradient goes to the NaN elements, and is filled
+        /// in rather than multiplied by a mask); else amax/amin's product
+        fill: bool,
     },
     /// max/min along a dim: gradient goes to the returned indices.
     IndexedExtremum {
@@ -640,10 +644,23 @@ pub fn apply(
             out,
             dims,
             keepdim,
+            fill,
         } => {
             let (x, out) = (un(x)?, un(out)?);
             let g = unsqueeze_dims(g, dims, *keepdim)?;
             let out = unsqueeze_dims(&out, dims, *keepdim)?;
+            if *fill {
+                let is_nan = |t: &Tensor| t.binary(BinaryOp::Ne, t);
+                let both_nan = is_nan(&x)?.binary(BinaryOp::LogicalAnd, &is_nan(&out)?)?;
+                let mask = x
+                    .binary(BinaryOp::Eq, &out)?
+                    .binary(BinaryOp::LogicalOr, &both_nan)?;
+                let count = mask
+                    .to_dtype(g.dtype())?
+                    .reduce(ReduceOp::Sum, None, false)?;
+                let zeros = Tensor::zeros_on(&x.shape(), g.dtype(), g.device())?;
+                return one(mask.where_(&g.div(&count)?, &zeros)?);
+            }
             let mask = x.binary(BinaryOp::Eq, &out)?.to_dtype(g.dtype())?;
             let count = mask.reduce(ReduceOp::Sum, Some(dims), true)?;
             one(g.mul(&mask)?.div(&count)?)

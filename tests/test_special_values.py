@@ -145,3 +145,119 @@ def test_trigamma_at_negative_integers_is_pytorchs(dtype, want):
     torch.digamma(x).backward()
     assert x.grad.item() == pytest.approx(want, rel=1e-6)
     assert torch.polygamma(1, torch.tensor([0.7], dtype=torch.float64)).item() == pytest.approx(2.834049157861975, rel=1e-9)
+
+
+def test_binary_cross_entropy_checks_target_and_nan():
+    x = torch.tensor([0.5], requires_grad=True)
+    with pytest.raises(RuntimeError, match="all elements of target should be between 0 and 1"):
+        F.binary_cross_entropy(x, torch.tensor([2.0]))
+    with pytest.raises(RuntimeError, match="all elements of target should be between 0 and 1"):
+        F.binary_cross_entropy(x, torch.tensor([NAN]))
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(torch.tensor([NAN]), torch.tensor([2.0]))
+    assert F.binary_cross_entropy(torch.zeros(0), torch.zeros(0)).isnan().item()  # empty: mean of nothing
+
+
+def test_nextafter_at_infinities_and_its_gradient():
+    x = torch.tensor([INF, -INF, INF, 2.0, 1.0], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([1.0, INF, INF, 2.0, 2.0], dtype=torch.float64, requires_grad=True)
+    z = torch.nextafter(x, y)
+    big = 1.7976931348623157e308
+    assert same(z.tolist(), [big, -big, INF, 2.0, 1.0000000000000002])
+    z.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 0.0, 0.0, 1.0]  # 0 where x == y, as PyTorch's
+    assert y.grad.tolist() == [0.0] * 5
+
+
+def test_zeta_at_special_values():
+    # Cephes' checks in PyTorch's order (a Python ZeroDivisionError and OverflowError before)
+    v = [NAN, INF, -INF, 0.0, 1.0, -1.0, 2.0, 0.5, -2.5, 3.0]
+    got = torch.special.zeta(torch.tensor([INF] * 10, dtype=torch.float64), torch.tensor(v, dtype=torch.float64))
+    assert same(got.tolist(), [NAN, NAN, INF, INF, 1.0, INF, NAN, INF, INF, NAN])
+    got = torch.special.zeta(torch.tensor([2.0] * 10, dtype=torch.float64), torch.tensor(v, dtype=torch.float64))
+    assert same(got.tolist(), [NAN, NAN, INF, INF, 1.6449340668482266, INF, 0.6449340668482266, 4.93480220054468, 9.539246644989124, 0.39493406684822646], rel=1e-14)
+    assert torch.special.zeta(torch.tensor([NAN]), torch.tensor([-INF])).item() == INF
+
+
+def test_xlog1py_gradient_is_zero_where_x_is_zero_and_y_at_most_minus_one():
+    x = torch.tensor([0.0, 0.0, -0.0, 2.0], requires_grad=True)
+    y = torch.tensor([-1.0, -2.5, -INF, -1.0])
+    torch.special.xlog1py(x, y).sum().backward()
+    assert same(x.grad.tolist(), [0.0, 0.0, 0.0, -INF])
+
+
+def test_max_and_min_of_everything_send_a_nan_gradient_to_the_nans():
+    # evenly_distribute_backward: the NaN elements share it; a fill, not a product
+    for fn in (torch.max, torch.min):
+        x = torch.tensor([1.0, NAN, 2.0, NAN], requires_grad=True)
+        fn(x).backward()
+        assert x.grad.tolist() == [0.0, 0.5, 0.0, 0.5]
+    x = torch.tensor([1.0, 2.0, 2.0], requires_grad=True)
+    x.max().backward(torch.tensor(INF))
+    assert x.grad.tolist() == [0.0, INF, INF]
+    x = torch.tensor([1.0, 2.0, 2.0], requires_grad=True)
+    x.amax().backward(torch.tensor(INF))  # amax multiplies by the mask, as PyTorch's
+    assert same(x.grad.tolist(), [NAN, INF, INF])
+
+
+def test_norm_gradients_at_nan_and_zero():
+    x = torch.tensor([1.0, NAN, 2.0], requires_grad=True)
+    x.norm(INF).backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    x = torch.zeros(3, requires_grad=True)
+    x.norm(3).backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    x = torch.tensor([3.0, 0.0, -4.0], requires_grad=True)
+    torch.linalg.vector_norm(x, 0).backward()
+    assert x.grad is None  # PyTorch's norm_backward gives no gradient for ord 0
+    # second order through the norm still sees the norm as a function of x
+    x = torch.tensor([3.0, 4.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(x.norm(), x, create_graph=True)
+    (h,) = torch.autograd.grad(g[0], x)
+    assert h.tolist() == pytest.approx([16 / 125, -12 / 125])
+
+
+def test_log_softmax_and_logsumexp_of_large_values():
+    x = torch.tensor([1e30, 1e30, -1e30], requires_grad=True)
+    y = torch.log_softmax(x, 0)
+    assert y.tolist()[:2] == pytest.approx([-0.6931471824645996] * 2)
+    y.sum().backward()
+    assert x.grad.tolist() == pytest.approx([-0.5, -0.5, 1.0])
+    x = torch.tensor([1e30, 1e30, -1e30], requires_grad=True)
+    x.logsumexp(0).backward()
+    assert x.grad.tolist() == [1.0, 1.0, 0.0]  # exp(x - result), as PyTorch
+
+
+def test_cummax_index_moves_to_every_nan():
+    x = torch.tensor([NAN, NAN, 1.0], requires_grad=True)
+    v, i = x.cummax(0)
+    assert i.tolist() == [0, 1, 1]
+    v.sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0, 0.0]
+
+
+def test_unique_has_a_node_without_derivative():
+    x = torch.tensor([1.0, 2.0, 1.0], requires_grad=True)
+    for u, name, op in ((torch.unique(x), "Unique2Backward0", "_unique2"), (torch.unique(x, dim=0), "UniqueDimBackward0", "unique_dim"),
+                        (torch.unique_consecutive(x), "UniqueConsecutiveBackward0", "unique_consecutive")):
+        assert u.requires_grad and u.grad_fn.name() == name
+        with pytest.raises(NotImplementedError, match=f"the derivative for '{op}' is not implemented."):
+            u.sum().backward()
+
+
+def test_isclose_with_infinities_and_checks():
+    a = torch.tensor([INF, 1.0, 2.0, -INF])
+    b = torch.tensor([INF, 1.0, INF, INF])
+    assert torch.isclose(a, b).tolist() == [True, True, False, False]
+    with pytest.raises(RuntimeError, match="rtol must be greater than or equal to zero, but got -1"):
+        torch.isclose(a, b, rtol=-1)
+    with pytest.raises(RuntimeError, match="Float did not match Double"):
+        torch.isclose(a, b.double())
+
+
+def test_renorm_of_a_nan_row_passes_the_gradient():
+    x = torch.tensor([[1.0, NAN, 2.0], [3.0, 0.0, 4.0]], requires_grad=True)
+    y = x.renorm(2, 0, 1.0)
+    y.sum().backward()
+    assert x.grad[0].tolist() == [1.0, 1.0, 1.0]
+    assert x.grad[1].tolist() == pytest.approx([0.032, 0.2, -0.024], abs=1e-6)  # PyTorch 2.15's

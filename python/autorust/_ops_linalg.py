@@ -9,6 +9,7 @@ from ._composite import composite, node, refuse_backward, with_scalar
 from ._dims import wrap_dim as _wrap_dim
 from ._dtype import bool_
 from ._einsum import einsum, tensordot
+from ._grad_mode import no_grad
 from ._dtype import cpp_name, scalar_name
 from ._ops_register import inplace_variant, register
 from ._warn import warn_user
@@ -262,14 +263,27 @@ def renorm(self, p, dim, maxnorm):
     """Each slice along `dim` rescaled to norm <= maxnorm (one node, as PyTorch's)."""
     if self.dim() < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {self.dim()} dimensions")
-    return composite("RenormBackward0", lambda x: _renorm(x, p, dim, maxnorm), self)
+    others = tuple(d for d in range(self.dim()) if d != dim % self.dim())
+    with no_grad():
+        value = self * _renorm_scale(self.norm(p, others, keepdim=True), maxnorm)
+    if not _native._needs_node([self]):
+        return value
+
+    def backward(g):
+        # PyTorch's renorm_backward: the gradient itself where a slice's
+        # norm is within maxnorm (or NaN), else the rescaled slice's
+        from ._norm_grad import norm_backward
+
+        norm = self.norm(p, others, keepdim=True)
+        nb = norm_backward((self * g).sum(others, keepdim=True), self, norm, float(p), others, True)
+        inv = (norm + 1e-7).reciprocal()
+        return (_native.where(norm > maxnorm, inv * maxnorm * (g - inv * nb), g),)
+
+    return _native._custom_node(value, [self], backward, "RenormBackward0", saved=[self])
 
 
-def _renorm(self, p, dim, maxnorm):
-    others = [d for d in range(self.dim()) if d != dim % self.dim()]
-    norms = self.norm(p, others, keepdim=True) if others else self.abs()
-    scale = _native.where(norms > maxnorm, maxnorm / (norms + 1e-7), norms.new_ones(()))
-    return self * scale
+def _renorm_scale(norms, maxnorm):
+    return _native.where(norms > maxnorm, maxnorm / (norms + 1e-7), norms.new_ones(()))
 
 
 def _linalg():

@@ -46,10 +46,11 @@ def _gathered(name, self, d, idx, squeeze=False):
     return composite(name, pick, self)
 
 
-def _kth_along(self, dim, keepdim, pick, nan_wins=False, name="KthvalueBackward0"):
+def _kth_along(self, dim, keepdim, pick, nan_wins=False, name="KthvalueBackward0", quickselect=False):
     """values/indices of the element each row's `pick(sorted_row_values)`
     position selects; with `nan_wins` (median), a row with a NaN selects its
-    first NaN, as PyTorch."""
+    first NaN, as PyTorch. With `quickselect` (kthvalue), rows with ties
+    take the index PyTorch's quickselect leaves at that position."""
     if self.dim() == 0:
         wrap_dim(dim, 0)
         return composite(name, lambda x: x.clone(), self), _index(0, self.device)
@@ -63,6 +64,10 @@ def _kth_along(self, dim, keepdim, pick, nan_wins=False, name="KthvalueBackward0
         has_nan = np.isnan(a).any(-1)
         pos = np.where(has_nan, (~np.isnan(sorted_vals)).sum(-1), pos)
     idx = np.take_along_axis(order, pos[..., None], -1)  # [..., 1]
+    if quickselect and pos.size:
+        from ._stl_order import kth_order
+
+        idx = kth_order(a, int(pos.reshape(-1)[0]), idx[..., 0].copy())[..., None]
     idx_t = _index(np.moveaxis(idx, -1, d), self.device)
     values = _gathered(name, self, d, idx_t, squeeze=not keepdim)
     if not keepdim:
@@ -137,7 +142,7 @@ def kthvalue(self, k, dim=-1, keepdim=False):
     size = self.shape[dim] if self.dim() else 1
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
-    return return_types.kthvalue(*_kth_along(self, dim, keepdim, lambda s: k - 1))
+    return return_types.kthvalue(*_kth_along(self, dim, keepdim, lambda s: k - 1, quickselect=True))
 
 
 def msort(self):
@@ -154,14 +159,40 @@ def mode(self, dim=-1, keepdim=False):
     rows = a.reshape(-1, a.shape[-1])
     idx = np.empty(rows.shape[0], dtype=np.int64)
     for r, row in enumerate(rows):
-        vals, counts = np.unique(row, return_counts=True)
-        best = vals[np.argmax(counts)]  # np.unique sorts: the first max is the smallest value
-        idx[r] = np.nonzero(row == best)[0][-1]
+        idx[r] = _mode_index(row)
     idx_t = _index(np.moveaxis(idx.reshape(a.shape[:-1] + (1,)), -1, d), self.device)
     values = _gathered("ModeBackward0", self, d, idx_t, squeeze=not keepdim)
     if not keepdim:
         idx_t = idx_t.squeeze(d)
     return return_types.mode(values, idx_t)
+
+
+def _mode_index(row):
+    """The index PyTorch's mode returns for one row: it sorts (value, index)
+    pairs by value with `<` (std::sort: an insertion sort up to 16
+    elements, which is stable and leaves a NaN where it stands, since no
+    comparison with NaN is true), then takes the first longest run of
+    elements that are not != (a NaN is a run of its own) and the index at
+    the run's end."""
+    n = len(row)
+    if n <= 16:
+        order = list(range(n))
+        for i in range(1, n):
+            v, j = order[i], i
+            while j > 0 and row[v] < row[order[j - 1]]:
+                order[j] = order[j - 1]
+                j -= 1
+            order[j] = v
+    else:  # introsort: ties unordered there; this keeps them stable, NaN last
+        order = list(np.argsort(row, kind="stable"))
+    best, best_len, run = 0, 0, 0
+    for i in range(n):
+        run += 1
+        if i == n - 1 or row[order[i]] != row[order[i + 1]]:
+            if run > best_len:
+                best, best_len = order[i], run
+            run = 0
+    return best
 
 
 def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
@@ -192,8 +223,9 @@ def _quantile_node(self, q, dim, keepdim, interpolation, ignore_nan):
         raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, but got {interpolation}")
     scalar_q = not isinstance(q, Tensor) or q.dim() == 0
     np_dtype = np.float64 if self.dtype.itemsize == 8 else np.float32
-    # PyTorch computes the ranks in the input's dtype
-    qs = np.atleast_1d(np.asarray(_host(q) if isinstance(q, Tensor) else q, dtype=np_dtype))
+    # PyTorch rounds q to the input's dtype, then computes the ranks in
+    # float64 (0.3 of 20 is 6.0000002: lower 6, higher 7)
+    qs = np.atleast_1d(np.asarray(_host(q) if isinstance(q, Tensor) else q, dtype=np_dtype)).astype(np.float64)
     if ((qs < 0) | (qs > 1)).any():
         raise RuntimeError("quantile() q values must be in the range [0, 1]")
     nd = self.dim()
@@ -214,11 +246,11 @@ def _quantile_node(self, q, dim, keepdim, interpolation, ignore_nan):
     a = _host(reduced)
     nans = np.isnan(a)
     if ignore_nan:
-        count = (~nans).sum(-1, keepdims=True).astype(np_dtype)
-        ranks = np.maximum(qs * (count - 1), 0).astype(np_dtype)
+        count = (~nans).sum(-1, keepdims=True).astype(np.float64)
+        ranks = np.maximum(qs * (count - 1), 0)
     else:
-        last = np_dtype(n - 1)
-        ranks = np.where(nans.any(-1, keepdims=True), last, qs * last).astype(np_dtype)
+        last = np.float64(n - 1)
+        ranks = np.where(nans.any(-1, keepdims=True), last, qs * last)
     if interpolation == "lower":
         ranks = np.floor(ranks)
     elif interpolation == "higher":
@@ -227,17 +259,23 @@ def _quantile_node(self, q, dim, keepdim, interpolation, ignore_nan):
         ranks = np.round(ranks)  # half to even, as PyTorch
     below = ranks.astype(np.int64)
     interpolate = interpolation in ("linear", "midpoint")
+    upper = np.ceil(ranks).astype(np.int64)
     if scalar_q and reduced.is_contiguous():
-        # the slices themselves, at the positions of the sorted ranks
+        # the slices themselves, at the positions PyTorch's selection
+        # (nth_element at the upper rank, then at the lower one in front of
+        # it) leaves the ranks at; the stable order's where there are no ties
+        from ._stl_order import quantile_order
+
         order = np.argsort(a, axis=-1, kind="stable")
+        at = lambda r: np.take_along_axis(order, r, axis=-1)  # noqa: E731
+        pos_below, pos_above = quantile_order(a, below, upper, at(below).copy(), at(upper).copy())
         source = reduced
-        position = lambda r: np.take_along_axis(order, r, axis=-1)  # noqa: E731
     else:
         source = reduced.sort(-1).values
-        position = lambda r: r  # noqa: E731
-    values = source.gather(-1, _index(position(below), self.device))
+        pos_below, pos_above = below, upper
+    values = source.gather(-1, _index(pos_below, self.device))
     if interpolate:
-        above = source.gather(-1, _index(position(np.ceil(ranks).astype(np.int64)), self.device))
+        above = source.gather(-1, _index(pos_above, self.device))
         weights = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
         values = values.lerp(above, _const(weights.astype(np_dtype), values))
     if scalar_q:
@@ -255,6 +293,18 @@ def _quantile_node(self, q, dim, keepdim, interpolation, ignore_nan):
     return values
 
 
+def _not_differentiable(values, source, name, op):
+    """``values`` in the graph over ``source`` as PyTorch's node ``name``,
+    whose backward raises (PyTorch has no derivative for ``op``)."""
+    if not _native._needs_node([source]):
+        return values
+
+    def backward(g):
+        raise NotImplementedError(f"the derivative for '{op}' is not implemented.")
+
+    return _native._custom_node(values, [source], backward, name)
+
+
 def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
     a = _host(self)
     if dim is None:
@@ -265,7 +315,8 @@ def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=Non
         inverse = inverse.reshape(-1)
     from ._creation import tensor
 
-    out = [tensor(vals, dtype=self.dtype, device=self.device)]
+    values = tensor(vals, dtype=self.dtype, device=self.device)
+    out = [_not_differentiable(values, self, "Unique2Backward0" if dim is None else "UniqueDimBackward0", "_unique2" if dim is None else "unique_dim")]
     if return_inverse:
         out.append(_index(inverse, self.device))
     if return_counts:
@@ -291,7 +342,8 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
         vals = np.moveaxis(vals, 0, dim)
     from ._creation import tensor
 
-    out = [tensor(vals, dtype=self.dtype, device=self.device)]
+    values = tensor(vals, dtype=self.dtype, device=self.device)
+    out = [_not_differentiable(values, self, "UniqueConsecutiveBackward0", "unique_consecutive")]
     if return_inverse:
         inv = np.cumsum(np.isin(np.arange(x.shape[0]), starts)) - 1
         out.append(_index(inv.reshape(a.shape) if dim is None else inv, self.device))
@@ -369,10 +421,11 @@ def _cumulative_extreme(self, dim, larger, name):
     best = a[..., 0].copy()
     for i in range(1, a.shape[-1]):
         v = a[..., i]
-        # ties move the index forward; a NaN takes over and stays
+        # ties move the index forward; every NaN takes over (a later NaN
+        # too), and nothing else does once the value is NaN (PyTorch's loop)
         take = (v >= best) if larger else (v <= best)
         if np.issubdtype(a.dtype, np.floating):
-            take = (take | np.isnan(v)) & ~np.isnan(best)
+            take = np.isnan(v) | (take & ~np.isnan(best))
         best = np.where(take, v, best)
         idx[..., i] = np.where(take, i, idx[..., i - 1])
     idx_t = _index(np.moveaxis(idx, -1, d), self.device)

@@ -578,13 +578,20 @@ def nextafter(self, other):
     if not self.is_floating_point() or self.dtype != other.dtype:
         raise RuntimeError(f"nextafter: expected both inputs to be floating point of the same dtype, got {self.dtype} and {other.dtype}")
 
-    def step(x, y):
-        a, b = np.broadcast_arrays(x.detach().cpu().numpy(), y.detach().cpu().numpy())
-        after = x.new_tensor(np.nextafter(a, b))
-        # adjacent floats differ by one exactly representable step
-        return x + (after - x.detach())
+    from ._functions import broadcast_tensors
 
-    return composite("NextafterBackward0", step, self, other)
+    x, y = broadcast_tensors(self, other)
+    values = self.new_tensor(np.nextafter(x.detach().cpu().numpy(), y.detach().cpu().numpy()))
+    if not _native._needs_node([self, other]):
+        return values
+
+    def backward(g):
+        # PyTorch's: the gradient to self except where self == other (the
+        # result is other there), zeros to other
+        gx = _native.where(x == y, 0.0, g) if self.requires_grad else None
+        return gx, (g.new_zeros(g.shape) if other.requires_grad else None)
+
+    return _native._custom_node(values, [self, other], backward, "NextafterBackward0", saved=[self, other])
 
 
 def ldexp(self, other):

@@ -108,46 +108,54 @@ _ZETA_A = [12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606
 
 
 def _zeta_scalar(x, q):
-    """Hurwitz zeta by Euler-Maclaurin summation (Cephes' scheme)."""
-    if math.isnan(x) or math.isnan(q):
-        return math.nan
-    if x == 1:
-        return math.inf
-    if x < 1:
-        return math.nan
+    """Hurwitz zeta by Euler-Maclaurin summation, Cephes' scheme step for
+    step as PyTorch runs it (its tests and its order of checks, so NaN and
+    the infinities give PyTorch's values). numpy scalars: a division by
+    zero or an overflow gives inf or NaN, not a Python exception."""
+    x, q = np.float64(x), np.float64(q)
+    one, eps = np.float64(1.0), 1.11022302462515654042e-16
+    if x == one:
+        return np.inf
+    if x < one:
+        return np.nan
     if q <= 0:
-        if q == math.floor(q):
-            return math.inf
-        if x != math.floor(x):
-            return math.nan
+        if q == np.floor(q):
+            return np.inf
+        if x != np.floor(x):
+            return np.nan
     s = q ** -x
-    a, i, b = q, 0, 0.0
+    a, i, b = q, 0, np.float64(0.0)
     while i < 9 or a <= 9:
         i += 1
-        a += 1.0
+        a += one
         b = a ** -x
         s += b
-        if abs(b / s) < 1.11e-16:
+        if -eps * s < b < eps * s:
             return s
     w = a
-    s += b * w / (x - 1)
+    s += b * w / (x - one)
     s -= 0.5 * b
-    a, k = 1.0, 0.0
+    a, k = one, np.float64(0.0)
     for coefficient in _ZETA_A:
         a *= x + k
         b /= w
         t = a * b / coefficient
         s += t
-        if abs(t / s) < 1.11e-16:
+        if abs(t / s) < eps:
             return s
-        k += 1.0
+        k += one
         a *= x + k
         b /= w
-        k += 1.0
+        k += one
     return s
 
 
-_zeta = np.vectorize(_zeta_scalar, otypes=[np.float64])
+_zeta_each = np.vectorize(_zeta_scalar, otypes=[np.float64])
+
+
+def _zeta(a, b):
+    with np.errstate(all="ignore"):
+        return _zeta_each(a, b)
 
 
 # ---- the functions ----

@@ -178,7 +178,13 @@ def var_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-    return composite("LinalgVectorNormBackward0", lambda x: _norm(x, p, dim, keepdim, dtype), self)
+    from ._norm_grad import norm_node, reduced_dims
+
+    x = _as_float(self)
+    if dtype is not None:
+        x = x.to(to_dtype(dtype))
+    order = 2.0 if p in ("fro", None) else (math.inf if p == "inf" else p)
+    return norm_node(x, order, reduced_dims(dim, x.dim()), keepdim, lambda t: _norm(t, p, dim, keepdim, None))
 
 
 def _norm(self, p, dim, keepdim, dtype):
@@ -206,7 +212,27 @@ def _norm(self, p, dim, keepdim, dtype):
 
 
 def logsumexp(self, dim, keepdim=False):
-    return composite("LogsumexpBackward0", lambda x: _logsumexp(x, dim, keepdim), self)
+    from ._grad_mode import is_grad_enabled
+    from ._norm_grad import reduced_dims
+
+    x = _as_float(self)
+    with _no_grad():
+        value = _logsumexp(x, dim, keepdim)
+    if not _native._needs_node([x]):
+        return value
+    dims = reduced_dims(dim, x.dim())
+
+    def backward(g):
+        # PyTorch's logsumexp_backward: grad * exp(x - result), the result
+        # as rounded (for |x| ~ 1e30 each maximum gets the whole gradient);
+        # under create_graph the result is a node over x again
+        result = logsumexp(x, dim, keepdim) if is_grad_enabled() else value.detach()
+        if not keepdim and x.dim():
+            for d in sorted(dims):
+                g, result = g.unsqueeze(d), result.unsqueeze(d)
+        return (g * (x - result).exp(),)
+
+    return _native._custom_node(value, [x], backward, "LogsumexpBackward0", saved=[x])
 
 
 def _logsumexp(self, dim, keepdim):
@@ -432,12 +458,23 @@ def equal(self, other):
 
 def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     other = other if isinstance(other, Tensor) else _native.full([], float(other), self.dtype)
+    if self.dtype != other.dtype:
+        from ._dtype import scalar_name
+
+        raise RuntimeError(f"{scalar_name(self.dtype)} did not match {scalar_name(other.dtype)}")
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if tol < 0:
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {tol}")
+    close = self == other
+    if equal_nan and self.dtype.is_floating_point:
+        close = close | (isnan(self) & isnan(other))
+    if rtol == 0 and atol == 0:
+        return close
     a, b = _as_float(self), _as_float(other)
-    close = (a - b).abs() <= atol + rtol * b.abs()
-    close = close | (a == b)
-    if equal_nan:
-        close = close | (isnan(a) & isnan(b))
-    return close
+    # PyTorch's: only a finite error can be within tolerance (inf vs a
+    # number is inf <= inf otherwise)
+    error = (a - b).abs()
+    return close | (isfinite(error) & (error <= atol + (rtol * b).abs()))
 
 
 def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -583,14 +620,16 @@ def sort(self, dim=-1, descending=False, stable=_NOT_GIVEN):
     a = self.detach().cpu().numpy()
     if a.ndim == 0:
         idx = np.zeros((), dtype=np.int64)
-    elif descending:
-        # stable, NaN first (PyTorch's NaN is the largest value): by "not NaN", then by -a
-        m = np.moveaxis(a, dim, -1)
-        nan = np.isnan(m) if m.dtype.kind == "f" else np.zeros(m.shape, bool)
-        neg = -np.where(nan, 0, m) if m.dtype != np.bool_ else ~m
-        idx = np.moveaxis(np.lexsort((neg, ~nan), axis=-1), -1, dim)
     else:
-        idx = np.argsort(a, axis=dim, kind="stable")  # NaN last
+        m = np.moveaxis(a, dim, -1)
+        idx = _stable_order(m, descending)
+        if stable is not True:
+            # PyTorch's default sort is std::sort: ties past 16 elements
+            # end where its introsort leaves them
+            from ._stl_order import sort_order
+
+            idx = sort_order(m, descending, idx)
+        idx = np.moveaxis(idx, -1, dim)
     from ._creation import tensor as _tensor
 
     i = _tensor(idx.astype(np.int64), device=self.device)
@@ -599,8 +638,19 @@ def sort(self, dim=-1, descending=False, stable=_NOT_GIVEN):
     return return_types.sort(values, i)
 
 
+def _stable_order(m, descending):
+    """The stable sort order along the last axis, NaN as the largest value
+    (first when descending)."""
+    if not descending:
+        return np.argsort(m, axis=-1, kind="stable")  # NaN last
+    # by "not NaN", then by -m
+    nan = np.isnan(m) if m.dtype.kind == "f" else np.zeros(m.shape, bool)
+    neg = -np.where(nan, 0, m) if m.dtype != np.bool_ else ~m
+    return np.lexsort((neg, ~nan), axis=-1)
+
+
 def argsort(self, dim=-1, descending=False, stable=False):
-    return sort(self, dim, descending).indices
+    return sort(self, dim, descending, stable=stable).indices
 
 
 def topk(self, k, dim=-1, largest=True, sorted=True):
@@ -615,8 +665,13 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
         return return_types.topk(composite("TopkBackward0", lambda x: x.clone(), self), _tensor(np.int64(0), device=self.device))
     if not 0 <= k <= self.shape[wrap_dim(dim, self.dim())]:
         raise RuntimeError("selected index k out of range")
-    s = sort(self, dim, descending=largest)
-    idx = s.indices.narrow(dim, 0, k)
+    from ._stl_order import topk_order
+
+    d = wrap_dim(dim, self.dim())
+    m = np.moveaxis(self.detach().cpu().numpy(), d, -1)
+    # the stable order's first k, then PyTorch's (nth_element and sort) on rows with ties
+    order = topk_order(m, k, largest, _stable_order(m, largest)[..., :k].copy())
+    idx = _tensor(np.moveaxis(order, -1, d).astype(np.int64), device=self.device)
     return return_types.topk(composite("TopkBackward0", lambda x: x.gather(dim, idx), self), idx)
 
 

@@ -69,9 +69,11 @@ def _mT(t):
 # ---- norms (compositions) ----
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
-    from ._composite import composite
+    from ._norm_grad import norm_node, reduced_dims
 
-    return composite("LinalgVectorNormBackward0", lambda t: _vector_norm(t, ord, dim, keepdim, dtype), x)
+    if dtype is not None:
+        x = x.to(dtype)
+    return norm_node(x, ord, reduced_dims(dim, x.dim()), keepdim, lambda t: _vector_norm(t, ord, dim, keepdim, None))
 
 
 def _vector_norm(x, ord, dim, keepdim, dtype):

@@ -108,7 +108,13 @@ def xlog1py(input, other):
     x_b, y_b = broadcast_tensors(x, y)
 
     def backward(g):
-        gx = g * y_b.to(dtype).log1p() if x.requires_grad else None
+        # PyTorch's xlog1py(grad, other) masked to 0 where self is 0 and
+        # other <= -1 (where log1p(other) is -inf or NaN)
+        gx = None
+        if x.requires_grad:
+            log_term = y_b.to(dtype).log1p()
+            gx = _native.where((g == 0) & ~y_b.isnan(), 0.0, g * log_term)
+            gx = _native.where((x_b == 0) & (y_b <= -1), 0.0, gx)
         gy = g * x_b / (y_b + 1) if y.requires_grad else None
         return gx, gy
 

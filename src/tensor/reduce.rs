@@ -117,6 +117,7 @@ impl Tensor {
                         out: o,
                         dims,
                         keepdim,
+                        fill: full,
                     }),
                 )
             }

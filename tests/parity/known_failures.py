@@ -30,11 +30,6 @@ OBJECT_IDENTITY = (
     "Python object over the same tensor (`is` is False, the values and storage are the same)"
 )
 OPTIMIZER_ROUNDING = 'RMSprop divides each step by a running gradient magnitude: float32 rounding differences in a small gradient grow past the tolerance within two steps'
-QUANTILE_TIES = (
-    "quantile with a scalar q over tied values: PyTorch 2.15 gathers from the input at positions whose order among "
-    "equal elements is neither sort's, topk's nor kthvalue's (probed; its kernel is not in the stored sources), so the "
-    "gradient goes to another of the equal elements"
-)
 STRIDES = "PyTorch's elementwise ops keep a strided input's layout (round of a transposed view stays strided) and its matmul/tensordot fold by strides (meshgrid's expanded outputs), so a later reshape copies or views, and a linear takes matmul + add, where autorust's contiguous results give other node names (UnsafeViewBackward0, addmm); values are equal"
 ZERO_DERIVATIVE_LINKS = "a first- or second-order gradient that is mathematically constant is a function of the inputs here (requires_grad True, or a zero gradient where PyTorch has none) where PyTorch's backward kernel leaves it constant, or the reverse"
 
@@ -57,11 +52,6 @@ KNOWN_FAILURES = {
     "snippets-788": OBJECT_IDENTITY,
     # OPTIMIZER_ROUNDING
     "nn-312": OPTIMIZER_ROUNDING,
-    # QUANTILE_TIES
-    "ops-1422": QUANTILE_TIES,
-    "ops2-63": QUANTILE_TIES,
-    "ops-2407": QUANTILE_TIES,
-    "ops2-1209": QUANTILE_TIES,
     # STRIDES
     "ops-1842": STRIDES,
     "ops-2883": STRIDES,

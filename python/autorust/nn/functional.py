@@ -263,9 +263,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is deprecated. Please ensure they have the same size."
         )
-    lo = input.detach()
-    if bool(((lo < 0) | (lo > 1)).any()):
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    # PyTorch checks both, input first; NaN is outside [0, 1] too
+    for name, t in (("input", input), ("target", target)):
+        v = t.detach()
+        if bool(~((v >= 0) & (v <= 1)).all()):
+            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
     _not_differentiable("binary_cross_entropy", weight=weight)
     if weight is not None and weight.shape != input.shape:
         weight = weight.expand(*input.shape)

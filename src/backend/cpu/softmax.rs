@@ -22,10 +22,11 @@ pub(super) fn row<F: Float>(src: &[F], dst: &mut [MaybeUninit<F>], log: bool) {
         m = F::zero();
     }
     if log {
-        let sum = super::lanes::sum_exp_f64(src, m);
-        let shift = m + F::from_f64(sum.ln());
+        // PyTorch's order, (x - max) - log(sum): x - (max + log(sum)) loses
+        // the log where |max| is large (log_softmax of [1e30, 1e30] gave 0)
+        let log_sum = F::from_f64(super::lanes::sum_exp_f64(src, m).ln());
         for (d, &s) in dst.iter_mut().zip(src) {
-            d.write(s - shift);
+            d.write((s - m) - log_sum);
         }
     } else {
         super::lanes::exp_shifted_chunks(src, m, |at, e| {
@@ -99,8 +100,9 @@ pub(super) fn output_row<F: Float>(
     log: bool,
 ) {
     if log {
-        for ((d, &v), &sh) in dst.iter_mut().zip(src).zip(t) {
-            d.write(v - sh);
+        // (x - max) - log(sum), as the row kernel
+        for (((d, &v), &mj), &lj) in dst.iter_mut().zip(src).zip(m).zip(t) {
+            d.write((v - mj) - lj);
         }
     } else {
         super::lanes::exp_diff_chunks(src, m, |at, e| {
@@ -218,7 +220,7 @@ fn strided<F: Float>(src: &[F], dst: &mut [MaybeUninit<F>], n: usize, inner: usi
         .iter()
         .map(|&(mj, sj)| {
             if log {
-                mj + F::from_f64(sj.ln())
+                F::from_f64(sj.ln())
             } else {
                 F::from_f64(1.0 / sj)
             }
