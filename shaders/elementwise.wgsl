@@ -189,16 +189,20 @@ fn nan_f32() -> f32 {
 // Bounds arrive as f32 bits; this NaN pattern means "no bound".
 const NO_BOUND: u32 = 0x7fc00001u;
 
-// clamp(min=scalar0, max=scalar1), either optional; a NaN input stays NaN.
+// clamp(min=scalar0, max=scalar1), either optional; a NaN input stays NaN,
+// and a NaN bound (not the no-bound pattern) makes the result NaN.
 fn clamp_opt(x: f32) -> f32 {
     var r = x;
+    var nan_bound = false;
     if (params[4] != NO_BOUND) {
         r = max(r, scalar0());
+        nan_bound = nan_bound || is_nan(scalar0());
     }
     if (params[5] != NO_BOUND) {
         r = min(r, scalar1());
+        nan_bound = nan_bound || is_nan(scalar1());
     }
-    return select(r, x, is_nan(x));
+    return select(select(r, x, is_nan(x)), nan_f32(), nan_bound);
 }
 
 @compute @workgroup_size(WG)

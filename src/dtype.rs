@@ -187,7 +187,7 @@ pub trait Element: Copy + Send + Sync + PartialOrd + Default + 'static {
 }
 
 macro_rules! impl_element_num {
-    ($t:ty, $dt:expr) => {
+    ($t:ty, $dt:expr, $from_f64:expr) => {
         impl Element for $t {
             const DTYPE: DType = $dt;
             #[inline]
@@ -196,7 +196,7 @@ macro_rules! impl_element_num {
             }
             #[inline]
             fn from_f64(v: f64) -> Self {
-                v as $t
+                $from_f64(v)
             }
             #[inline]
             fn to_i64(self) -> i64 {
@@ -217,9 +217,23 @@ macro_rules! impl_element_num {
         }
     };
 }
-impl_element_num!(f32, DType::F32);
-impl_element_num!(f64, DType::F64);
-impl_element_num!(i64, DType::I64);
+impl_element_num!(f32, DType::F32, |v: f64| v as f32);
+impl_element_num!(f64, DType::F64, |v: f64| v);
+impl_element_num!(i64, DType::I64, i64_of_f64);
+
+/// A float converted to int64 as PyTorch's CPU kernels do it on x86
+/// (cvttsd2si): truncated, and NaN, the infinities and anything out of
+/// range become i64::MIN (Rust's `as` would saturate and map NaN to 0).
+#[inline]
+fn i64_of_f64(v: f64) -> i64 {
+    // 2^63: the first float past i64::MAX
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if (-LIMIT..LIMIT).contains(&v) {
+        v as i64
+    } else {
+        i64::MIN
+    }
+}
 
 impl Element for bool {
     const DTYPE: DType = DType::Bool;

@@ -20,7 +20,7 @@ reshape view_as flatten ravel permute transpose swapaxes t squeeze unsqueeze nar
 scatter scatter_add chunk split tensor_split unbind flip nonzero movedim moveaxis tile unflatten
 masked_fill masked_select isnan isinf isfinite isposinf isneginf equal isclose allclose lerp nan_to_num
 sort argsort topk diag triu tril index_fill index_add floor_divide remainder true_divide
-clone detach numel
+clone detach numel as_strided
 """.split()
 
 

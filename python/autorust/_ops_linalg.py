@@ -26,8 +26,14 @@ def _coefficient(c, dtype):
     return int(c) if not dtype.is_floating_point and not isinstance(c, bool) else c
 
 
-def _scaled_sum(self, prod, beta, alpha):
+def _scaled_sum(self, prod, beta, alpha, blas=False):
+    """beta * self + alpha * prod. ``blas``: PyTorch's kernel is a BLAS call
+    (addmm, addmv, addbmm), which reads neither matrix when alpha is 0, so
+    their NaNs do not propagate; the product is then a zero that still
+    passes a gradient (grad * 0) to them."""
     beta, alpha = _coefficient(beta, prod.dtype), _coefficient(alpha, prod.dtype)
+    if blas and alpha == 0:
+        prod = _native.where(prod.new_zeros(()) == 0, 0, prod)
     prod = _scaled(prod, alpha)
     # beta == 0: input is ignored (its NaNs do not propagate), as in PyTorch
     return prod if beta == 0 else _scaled(self, beta) + prod
@@ -50,7 +56,7 @@ def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         raise RuntimeError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
     prod = mat1.mm(mat2)
     self.expand(prod.shape)  # PyTorch's message when self does not broadcast
-    return _scaled_sum(self, prod, beta, alpha)
+    return _scaled_sum(self, prod, beta, alpha, blas=True)
 
 
 @node("AddmvBackward0", inputs=3)
@@ -61,7 +67,7 @@ def addmv(self, mat, vec, *, beta=1, alpha=1):
         raise RuntimeError(f"vector + matrix @ vector expected, got {self.dim()}, {mat.dim()}, {vec.dim()}")
     prod = mat.mv(vec)
     self.expand(prod.shape)
-    return _scaled_sum(self, prod, beta, alpha)
+    return _scaled_sum(self, prod, beta, alpha, blas=True)
 
 
 @node("AddbmmBackward0", inputs=3)
@@ -76,7 +82,7 @@ def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         raise RuntimeError(f"Incompatible matrix sizes for bmm ({batch1.shape[1]}x{batch1.shape[2]} and {batch2.shape[1]}x{batch2.shape[2]})")
     prod = batch1.bmm(batch2).sum(0)
     self.expand(prod.shape)
-    return _scaled_sum(self, prod, beta, alpha)
+    return _scaled_sum(self, prod, beta, alpha, blas=True)
 
 
 @node("BaddbmmBackward0", inputs=3)

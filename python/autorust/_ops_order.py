@@ -9,11 +9,14 @@ are chains of native ops, differentiable on every device.
 """
 
 
+import math
+
 import numpy as np
 
 from . import _native, return_types
 from ._composite import composite
 from ._dims import wrap_dim
+from ._dtype import scalar_name
 from ._ops_register import register
 
 Tensor = _native.Tensor
@@ -367,10 +370,14 @@ def bincount(self, weights=None, minlength=0):
 
 
 def histc(self, bins=100, min=0, max=0):
+    if not self.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{scalar_name(self.dtype)}'")
     a = _host(self).astype(np.float64).reshape(-1)
     lo, hi = float(min), float(max)
     if lo == hi and a.size:
         lo, hi = float(a.min()), float(a.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if lo > hi:

@@ -486,6 +486,8 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
 
 
 def std_mean(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
+    if not self.dtype.is_floating_point:
+        raise NotImplementedError("std_mean only support floating point and complex dtypes")
     if unbiased is not None:
         correction = 1 if unbiased else 0
     deviation = composite("StdMeanBackward0", lambda x: x.std(dim, correction=correction, keepdim=keepdim), self)

@@ -110,7 +110,18 @@ def _as_float(self):
     return self if self.dtype.is_floating_point else self.to(float32)
 
 
+def _float_only(self, what):
+    if not self.dtype.is_floating_point:
+        raise NotImplementedError(f"{what} only support floating point and complex dtypes")
+
+
 def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _variance(self, dim, unbiased, keepdim, correction, "var")
+
+
+def _variance(self, dim, unbiased, keepdim, correction, op):
+    """var, its warning named after ``op`` (std computes through it)."""
+    _float_only(self, "std and var")
     if isinstance(unbiased, bool) is False and unbiased is not None and dim is None:
         dim, unbiased = unbiased, None
     if correction is None:
@@ -121,6 +132,11 @@ def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
     with no_grad():
         value = _var(self, dim, correction, keepdim)
     dims, n = _var_dims(self, dim)
+    if n - correction <= 0:
+        from ._warn import warn_user
+
+        warn_user(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
+                  "(input numel divided by output numel).")
 
     def gradient(g):
         # PyTorch's var_backward: 2 / (N - correction) * grad * (x - mean),
@@ -160,7 +176,8 @@ def _var(self, dim, correction, keepdim):
 
 
 def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return composite("StdBackward0", lambda x: _sqrt_zero_safe(var(x, dim, unbiased, keepdim, correction=correction)), self)
+    _float_only(self, "std and var")
+    return composite("StdBackward0", lambda x: _sqrt_zero_safe(_variance(x, dim, unbiased, keepdim, correction, "std")), self)
 
 
 def _sqrt_zero_safe(v):
@@ -171,6 +188,7 @@ def _sqrt_zero_safe(v):
 
 
 def var_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _float_only(self, "var_mean")
     variance = composite("VarMeanBackward0", lambda x: var(x, dim, unbiased, keepdim, correction=correction), self)
     mean = composite("VarMeanBackward0", lambda x: x.mean(dim=dim, keepdim=keepdim) if dim is not None else x.mean(), self)
     _native._set_output_nr(mean, 1)

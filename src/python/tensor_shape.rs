@@ -156,6 +156,36 @@ impl PyTensor {
     fn unfold(&self, dimension: i64, size: i64, step: i64) -> PyResult<PyTensor> {
         wrap(self.t.unfold(dimension, size, step))
     }
+    #[pyo3(signature = (size, stride, storage_offset=None))]
+    fn as_strided(
+        &self,
+        size: Vec<i64>,
+        stride: Vec<i64>,
+        storage_offset: Option<i64>,
+    ) -> PyResult<PyTensor> {
+        let non_negative = |v: &[i64], what: &str| -> PyResult<Vec<usize>> {
+            v.iter()
+                .map(|&x| {
+                    usize::try_from(x).map_err(|_| {
+                        pyo3::exceptions::PyRuntimeError::new_err(format!(
+                            "as_strided: Negative {what} is not supported, got {x}"
+                        ))
+                    })
+                })
+                .collect()
+        };
+        if stride.iter().any(|&s| s < 0) {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "as_strided: Negative strides are not supported at the moment, got strides: {stride:?}"
+            )));
+        }
+        let size = non_negative(&size, "size")?;
+        let stride = non_negative(&stride, "strides")?;
+        let offset = storage_offset
+            .map(|o| non_negative(&[o], "storage offset").map(|v| v[0]))
+            .transpose()?;
+        wrap(self.t.as_strided(&size, &stride, offset))
+    }
     fn ravel(&self) -> PyResult<PyTensor> {
         // reshape(-1): a view node even for a 1-D tensor, as PyTorch's ravel
         wrap(self.t.reshape(&[-1]))

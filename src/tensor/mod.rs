@@ -4,6 +4,7 @@
 //! family into the files of this module.
 
 mod arith;
+mod as_strided;
 mod attention;
 pub mod avg_pool;
 mod batch_norm;

@@ -9,7 +9,7 @@ use crate::shape::{fmt_shape, infer_shape, wrap_dim, wrap_dims};
 
 impl Tensor {
     /// A tensor over this one's storage with another layout.
-    fn alias(&self, mut layout: Layout) -> Tensor {
+    pub(super) fn alias(&self, mut layout: Layout) -> Tensor {
         if layout.numel() == 0 {
             // an empty view touches no element: its offset (which may lie
             // past the end of the storage, `x[1]` of a [2, 0, 2]) is moot

@@ -125,10 +125,12 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
             map_strided(x, l, move |v| bf.powf(v))
         }
         Clamp(lo, hi) => {
+            // a NaN bound makes every result NaN, as PyTorch's
+            let nan_bound = lo.is_some_and(f64::is_nan) || hi.is_some_and(f64::is_nan);
             let (lo, hi) = (lo.map(F::from_f64), hi.map(F::from_f64));
             map_strided(x, l, move |v| {
-                if v.is_nan() {
-                    return v;
+                if v.is_nan() || nan_bound {
+                    return if nan_bound { F::from_f64(f64::NAN) } else { v };
                 }
                 let mut r = v;
                 if let Some(lo) = lo {

@@ -216,9 +216,10 @@ fn strided<F: Float>(src: &[F], dst: &mut [MaybeUninit<F>], n: usize, inner: usi
         }
     });
     let m: Vec<F> = stats.iter().map(|&(mj, _)| mj).collect();
+    // per column: log of the exp-sum (log_softmax), or its reciprocal
     let t: Vec<F> = stats
         .iter()
-        .map(|&(mj, sj)| {
+        .map(|&(_, sj)| {
             if log {
                 F::from_f64(sj.ln())
             } else {
