@@ -830,3 +830,13 @@ def test_sign_and_abs_gradient_at_special_values_on_the_gpu():
     t = torch.tensor([0.0, float("nan"), 3.0], device=GPU, requires_grad=True)
     t.abs().backward(torch.tensor([2.0, 2.0, float("inf")], device=GPU))
     assert t.grad.cpu().tolist() == [0.0, 0.0, float("inf")]
+
+
+def test_volumetric_ops_on_the_gpu():
+    import autorust.nn.functional as F
+
+    torch.manual_seed(3)
+    x, w = torch.randn(2, 3, 4, 5, 6), torch.randn(4, 3, 2, 3, 2)
+    for f in (lambda x: F.conv3d(x, w.to(x.device), padding=1, stride=(2, 1, 1)), lambda x: F.max_pool3d(x, 2, ceil_mode=True),
+              lambda x: F.avg_pool3d(x, 3, 2, 1, count_include_pad=False), lambda x: F.adaptive_avg_pool3d(x, (3, 2, 4))):
+        close(f(x.cuda()), f(x), 1e-5, 1e-5)

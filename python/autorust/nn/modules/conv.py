@@ -6,20 +6,25 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def _check_conv_arguments(in_channels, out_channels, groups, padding_mode, padding):
+    """PyTorch's _ConvNd checks."""
+    if groups <= 0:
+        raise ValueError("groups must be a positive integer")
+    if in_channels % groups:
+        raise ValueError("in_channels must be divisible by groups")
+    if out_channels % groups:
+        raise ValueError("out_channels must be divisible by groups")
+    if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+        raise ValueError(f"padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but got padding_mode='{padding_mode}'")
+    if isinstance(padding, str) and padding not in ("same", "valid"):
+        raise ValueError(f"Invalid padding string {padding!r}, should be one of ['valid', 'same']")
+
+
 class Conv2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups:
-            raise ValueError("out_channels must be divisible by groups")
-        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
-            raise ValueError(f"padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but got padding_mode='{padding_mode}'")
+        _check_conv_arguments(in_channels, out_channels, groups, padding_mode, padding)
         if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of ['valid', 'same']")
             if padding == "same" and F._pair(stride) != (1, 1):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         self.in_channels = in_channels
@@ -99,6 +104,37 @@ class Conv1d(Conv2d):
         if self.padding_mode != "zeros":
             return F.conv1d(F.pad(input, self._explicit_padding(), mode=self.padding_mode), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return F.conv1d(input, self.weight, self.bias, self.stride, self.padding if isinstance(self.padding, str) else self.padding[0], self.dilation, self.groups)
+
+
+class Conv3d(Conv2d):
+    """A 3-d convolution (``F.conv3d``), weight [out, in / groups, kd, kh, kw],
+    initialised as Conv2d's (the same draws for the same fan-in)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        Module.__init__(self)  # (not Conv2d's: its init would draw a 2-d weight)
+        from .._volumetric import _triple
+
+        _check_conv_arguments(in_channels, out_channels, groups, padding_mode, padding)
+        if isinstance(padding, str) and padding == "same" and _triple(stride, "stride") != (1, 1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.transposed, self.padding_mode = False, padding_mode
+        self.kernel_size = _triple(kernel_size, "kernel_size")
+        self.stride, self.dilation = _triple(stride, "stride"), _triple(dilation, "dilation")
+        self.padding = padding if isinstance(padding, str) else _triple(padding, "padding")
+        self.output_padding = (0, 0, 0)
+        self.weight = Parameter(_creation.empty((out_channels, in_channels // groups) + self.kernel_size, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(_creation.empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def _conv_forward(self, input, weight, bias):
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._explicit_padding(), mode=self.padding_mode)
+            return F.conv3d(padded, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv3d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class ConvTranspose2d(Module):
