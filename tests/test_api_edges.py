@@ -93,3 +93,15 @@ def test_gradient():
         torch.gradient(torch.tensor([1.0]))
     with pytest.raises(RuntimeError, match="since dim argument was not given, but got a list of length 1"):
         torch.gradient(f, spacing=[1.0])
+
+
+def test_ravel_and_unflatten_nodes():
+    # ravel is contiguous().view(-1); unflatten is a view, strided or not
+    x = torch.randn(4, 3, requires_grad=True)
+    r = x.t().ravel()
+    assert r.grad_fn.name() == "ViewBackward0" and r.grad_fn.next_functions[0][0].name() == "CloneBackward0"
+    assert x.ravel().grad_fn.name() == "ViewBackward0"
+    assert x.t().unflatten(1, (2, 2)).grad_fn.name() == "ViewBackward0"
+    y = torch.tensor(0.5, requires_grad=True).expand(2)
+    assert y.unflatten(-1, (1, 2)).grad_fn.name() == "ViewBackward0"
+    assert x.t().unflatten(1, (2, 2)).stride() == (1, 6, 3)

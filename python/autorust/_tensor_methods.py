@@ -451,7 +451,8 @@ def unflatten(self, dim, sizes):
     size = shape[dim] if shape else 1
     if (-1 not in sizes and known != size) or (-1 in sizes and (known == 0 or size % known)):
         raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {dim} ({size}) in the input tensor")
-    return self.reshape(shape[:dim] + sizes + shape[dim + 1 :])
+    # PyTorch's unflatten is a view (ViewBackward0), on strided tensors too
+    return self.view(shape[:dim] + sizes + shape[dim + 1 :])
 
 
 def movedim(self, source, destination):

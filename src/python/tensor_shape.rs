@@ -187,8 +187,9 @@ impl PyTensor {
         wrap(self.t.as_strided(&size, &stride, offset))
     }
     fn ravel(&self) -> PyResult<PyTensor> {
-        // reshape(-1): a view node even for a 1-D tensor, as PyTorch's ravel
-        wrap(self.t.reshape(&[-1]))
+        // PyTorch's ravel is contiguous().view(-1): a view node even for a
+        // 1-D tensor, and a strided one is copied first (CloneBackward0)
+        wrap(self.t.contiguous().and_then(|c| c.view(&[-1])))
     }
     #[pyo3(signature = (*sizes))]
     fn expand(&self, sizes: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
