@@ -6,9 +6,8 @@ NaN and infinities, refused dtypes, as_strided and torch.gradient."""
 import math
 import warnings
 
-import pytest
-
 import autorust as torch
+import pytest
 
 NAN = math.nan
 

@@ -4,10 +4,9 @@ nearest-exact: the form with round() put 4.5 to 4 where PyTorch reads 5),
 bicubic (cubic convolution, A = -0.75), area (adaptive average pooling),
 and grouped-query attention. Expected values printed by PyTorch 2.15."""
 
-import pytest
-
 import autorust as torch
 import autorust.nn.functional as F
+import pytest
 
 X = torch.arange(42.0).reshape(1, 1, 7, 6)
 XS = torch.arange(12.0).reshape(1, 1, 3, 4) ** 1.5

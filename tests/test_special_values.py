@@ -7,10 +7,9 @@ where PyTorch has NaN, or a crash."""
 
 import math
 
-import pytest
-
 import autorust as torch
 import autorust.nn.functional as F
+import pytest
 
 INF, NAN = math.inf, math.nan
 

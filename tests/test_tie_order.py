@@ -7,9 +7,8 @@ PyTorch 2.15."""
 
 import math
 
-import pytest
-
 import autorust as torch
+import pytest
 
 ROW = [2., 0., 1., 0., 2., 1., 1., 0., 2., 2., 0., 1., 0., 1., 2., 0., 1., 1., 0., 2., 0.]
 

@@ -5,19 +5,18 @@ names and shapes as PyTorch 2.15 printed them."""
 
 import itertools
 
+import autorust as torch
+import autorust.nn.functional as F
 import numpy as np
 import pytest
-
-import autorust as torch
-import autorust.nn as nn
-import autorust.nn.functional as F
+from autorust import nn
 
 RNG = np.random.default_rng(7)
 X = RNG.uniform(-2, 2, size=(2, 4, 5, 6, 7))
 
 
 def conv3d_reference(x, w, b, stride, padding, dilation, groups):
-    n, c, *size = x.shape
+    n, _, *size = x.shape
     co, cg, *k = w.shape
     xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding])
     out = [(size[i] + 2 * padding[i] - dilation[i] * (k[i] - 1) - 1) // stride[i] + 1 for i in range(3)]

@@ -13,6 +13,8 @@ rows that have ties (any order of distinct keys is the same order).
 `less(a, b)` is the strict ordering of the (key, index) pairs, NaN
 handling included; only the keys are compared."""
 
+import math
+
 import numpy as np
 
 _THRESHOLD = 16  # libstdc++'s _S_threshold
@@ -219,7 +221,7 @@ def quickselect(a, k, greater):
 
 
 def _isnan(v):
-    return v != v
+    return isinstance(v, float) and math.isnan(v)
 
 
 def ascending_order(x, y):

@@ -404,7 +404,7 @@ def _area(input, size, scale_factor):
         out_sizes = [size] * spatial if isinstance(size, numbers.Integral) else list(size)
     else:
         sf = [scale_factor] * spatial if isinstance(scale_factor, numbers.Real) else list(scale_factor)
-        out_sizes = [int(math.floor(i * s)) for i, s in zip(input.shape[2:], sf)]
+        out_sizes = [math.floor(i * s) for i, s in zip(input.shape[2:], sf)]
     if spatial == 1:
         return adaptive_avg_pool1d(input, out_sizes[0])
     if spatial == 2:

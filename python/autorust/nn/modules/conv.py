@@ -24,9 +24,8 @@ class Conv2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
         _check_conv_arguments(in_channels, out_channels, groups, padding_mode, padding)
-        if isinstance(padding, str):
-            if padding == "same" and F._pair(stride) != (1, 1):
-                raise ValueError("padding='same' is not supported for strided convolutions")
+        if isinstance(padding, str) and padding == "same" and F._pair(stride) != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = F._pair(kernel_size)
@@ -37,6 +36,10 @@ class Conv2d(Module):
         self.output_padding = (0, 0)
         self.groups = groups
         self.padding_mode = padding_mode
+        self._make_parameters(in_channels, out_channels, groups, bias, device, dtype)
+
+    def _make_parameters(self, in_channels, out_channels, groups, bias, device, dtype):
+        """weight [out, in / groups, *kernel_size] and bias, drawn as PyTorch's."""
         self.weight = Parameter(_creation.empty((out_channels, in_channels // groups) + self.kernel_size, device=device, dtype=dtype))
         if bias:
             self.bias = Parameter(_creation.empty(out_channels, device=device, dtype=dtype))
@@ -123,12 +126,7 @@ class Conv3d(Conv2d):
         self.stride, self.dilation = _triple(stride, "stride"), _triple(dilation, "dilation")
         self.padding = padding if isinstance(padding, str) else _triple(padding, "padding")
         self.output_padding = (0, 0, 0)
-        self.weight = Parameter(_creation.empty((out_channels, in_channels // groups) + self.kernel_size, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        self._make_parameters(in_channels, out_channels, groups, bias, device, dtype)
 
     def _conv_forward(self, input, weight, bias):
         if self.padding_mode != "zeros":
