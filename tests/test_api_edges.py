@@ -104,3 +104,13 @@ def test_ravel_and_unflatten_nodes():
     y = torch.tensor(0.5, requires_grad=True).expand(2)
     assert y.unflatten(-1, (1, 2)).grad_fn.name() == "ViewBackward0"
     assert x.t().unflatten(1, (2, 2)).stride() == (1, 6, 3)
+
+
+def test_nuclear_norm_through_tensor_norm():
+    x = torch.tensor([[3.0, 4.0], [1.0, 2.0]], requires_grad=True)
+    y = x.norm("nuc")
+    assert y.item() == pytest.approx(5.830952167510986)
+    y.backward()
+    assert x.grad.flatten().tolist() == pytest.approx([0.8575, 0.5145, -0.5145, 0.8575], abs=1e-4)
+    with pytest.raises(RuntimeError, match="linalg.matrix_norm: dim must be a 2-tuple. Got 1"):
+        x.norm("nuc", dim=1)

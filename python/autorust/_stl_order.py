@@ -236,9 +236,10 @@ def descending_order(x, y):
 
 # ---- over numpy rows (the last axis) ----
 
-# Past this many elements a row's ties keep their stable order instead (the
-# Python emulation is ~1 us per comparison); the values are the same.
-EMULATED_ROW_LIMIT = 1 << 16
+# Past this many elements in the rows with ties, the ties keep their stable
+# order instead (the Python emulation costs about a microsecond per
+# comparison); the values are the same either way.
+EMULATED_ELEMENT_LIMIT = 1 << 16
 
 
 def tied_rows(m):
@@ -257,12 +258,13 @@ def _pairs(row):
 
 
 def _emulated_rows(m, rows_needed):
-    """(row index, row) of the rows to emulate: tied and not too long."""
-    if m.shape[-1] > EMULATED_ROW_LIMIT:
-        return []
+    """(row index, row) of the rows to emulate: those with ties, unless
+    there are too many of their elements."""
     flat = m.reshape(-1, m.shape[-1])
-    need = rows_needed.reshape(-1) & tied_rows(flat)
-    return [(r, flat[r]) for r in np.nonzero(need)[0]]
+    rows = np.nonzero(rows_needed.reshape(-1) & tied_rows(flat))[0]
+    if len(rows) * m.shape[-1] > EMULATED_ELEMENT_LIMIT:
+        return []
+    return [(r, flat[r]) for r in rows]
 
 
 def sort_order(m, descending, idx):

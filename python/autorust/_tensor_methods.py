@@ -201,6 +201,12 @@ def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
     x = _as_float(self)
     if dtype is not None:
         x = x.to(to_dtype(dtype))
+    if p == "nuc":  # the nuclear norm is a matrix norm
+        from .linalg import matrix_norm
+
+        if dim is not None and (isinstance(dim, numbers.Integral) or len(dim) != 2):
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {1 if isinstance(dim, numbers.Integral) else len(dim)}")
+        return matrix_norm(x, "nuc", (-2, -1) if dim is None else tuple(dim), keepdim)
     order = 2.0 if p in ("fro", None) else (math.inf if p == "inf" else p)
     return norm_node(x, order, reduced_dims(dim, x.dim()), keepdim, lambda t: _norm(t, p, dim, keepdim, None))
 
