@@ -571,4 +571,5 @@ from ._grid_sample import affine_grid, grid_sample  # noqa: E402,F401
 from ._margin_losses import multilabel_margin_loss, triplet_margin_with_distance_loss  # noqa: E402,F401
 from ._pool_extra import local_response_norm, lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d  # noqa: E402,F401
 from ._volumetric import adaptive_avg_pool3d, avg_pool3d, conv3d, max_pool3d  # noqa: E402,F401
-from ._functional_more import *  # noqa: E402,F401,F403  (activations, 1-d conv/pool, interpolate, attention, losses)
+from ._interpolate import interpolate, upsample  # noqa: E402,F401
+from ._functional_more import *  # noqa: E402,F401,F403  (activations, 1-d conv/pool, attention, losses)
