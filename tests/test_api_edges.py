@@ -114,3 +114,17 @@ def test_nuclear_norm_through_tensor_norm():
     assert x.grad.flatten().tolist() == pytest.approx([0.8575, 0.5145, -0.5145, 0.8575], abs=1e-4)
     with pytest.raises(RuntimeError, match="linalg.matrix_norm: dim must be a 2-tuple. Got 1"):
         x.norm("nuc", dim=1)
+
+
+def test_float32_variance_is_accumulated_in_double():
+    # PyTorch's CPU var/std of float32 accumulate in double and round once:
+    # the same floats to the bit, and no overflow of squares past 1e19
+    x = torch.arange(1000, dtype=torch.float32).sin() * 3 + 1
+    assert x.var().item() == 4.50007963180542 and x.std().item() == 2.1213390827178955
+    assert x.reshape(10, 100).var(1)[:3].tolist() == [4.546412944793701, 4.521864891052246, 4.521370887756348]
+    assert x.reshape(10, 100).std(0)[:3].tolist() == [2.2148797512054443, 1.9822195768356323, 2.3527448177337646]
+    z = torch.tensor([1e30, 1e30, -1e30], requires_grad=True)
+    s = z.std()
+    assert s.item() == pytest.approx(1.1547005853437709e30) and s.grad_fn.name() == "StdBackward0"
+    s.backward()
+    assert z.grad.tolist() == pytest.approx([0.28867512941360474, 0.28867512941360474, -0.5773502588272095])

@@ -120,7 +120,8 @@ def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def _variance(self, dim, unbiased, keepdim, correction, op):
-    """var, its warning named after ``op`` (std computes through it)."""
+    """var, or its square root for ``op`` "std", as one node with PyTorch's
+    backward; the warning is named after ``op``."""
     _float_only(self, "std and var")
     if isinstance(unbiased, bool) is False and unbiased is not None and dim is None:
         dim, unbiased = unbiased, None
@@ -129,8 +130,9 @@ def _variance(self, dim, unbiased, keepdim, correction, op):
     from ._grad_mode import no_grad
     from ._ops_pointwise import _with_gradient
 
+    root = op == "std"
     with no_grad():
-        value = _var(self, dim, correction, keepdim)
+        value = _var(self, dim, correction, keepdim, root)
     dims, n = _var_dims(self, dim)
     if n - correction <= 0:
         from ._warn import warn_user
@@ -148,7 +150,19 @@ def _variance(self, dim, unbiased, keepdim, correction, op):
         scale = 2.0 / (n - correction) if n > correction else math.inf
         return scale * g * (self - mean)
 
-    return _with_gradient(value, self, "VarBackward0", gradient)
+    if not root:
+        return _with_gradient(value, self, "VarBackward0", gradient)
+
+    def std_gradient(g):
+        # PyTorch's std_backward: var_backward(grad / (2 * result)), zero
+        # where the result is 0 (a fill); under create_graph the result is
+        # a node over self again
+        from ._grad_mode import is_grad_enabled
+
+        result = std(self, dim, keepdim=keepdim, correction=correction) if is_grad_enabled() else value.detach()
+        return gradient(_native.where(result == 0, 0.0, g / (2 * result)))
+
+    return _with_gradient(value, self, "StdBackward0", std_gradient)
 
 
 def _var_dims(x, dim):
@@ -165,19 +179,34 @@ def _var_dims(x, dim):
     return dims, math.prod(x.shape[d] for d in dims)
 
 
-def _var(self, dim, correction, keepdim):
+def _var(self, dim, correction, keepdim, root=False):
+    """The variance's values (its square root with ``root``), unrecorded."""
     x = _as_float(self)
+    # PyTorch accumulates a float32 variance in double on the CPU (and
+    # rounds once at the end): so here, which also keeps the squares of
+    # values past 1e19 from overflowing
+    wide = x.dtype == float32 and not x.is_cuda
+    if wide:
+        x = x.to(_float64())
     # a 0-d tensor reduces over its one element (dim -1 or 0)
     dims, n = _var_dims(x, dim)
     mean = x.mean(dim=dims, keepdim=True) if dims is not None else x.mean()
     sq = (x - mean).square()
     s = sq.sum(dim=dims, keepdim=keepdim) if dims is not None else sq.sum()
-    return s / builtins.max(0, n - correction)
+    out = s / builtins.max(0, n - correction)
+    if root:
+        out = out.sqrt()
+    return out.to(float32) if wide else out
+
+
+def _float64():
+    from ._dtype import float64
+
+    return float64
 
 
 def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    _float_only(self, "std and var")
-    return composite("StdBackward0", lambda x: _sqrt_zero_safe(_variance(x, dim, unbiased, keepdim, correction, "std")), self)
+    return _variance(self, dim, unbiased, keepdim, correction, "std")
 
 
 def _sqrt_zero_safe(v):
