@@ -257,11 +257,11 @@ def _pairs(row):
     return [(v, i) for i, v in enumerate(row.tolist())]
 
 
-def _emulated_rows(m, rows_needed):
+def _emulated_rows(m):
     """(row index, row) of the rows to emulate: those with ties, unless
     there are too many of their elements."""
     flat = m.reshape(-1, m.shape[-1])
-    rows = np.nonzero(rows_needed.reshape(-1) & tied_rows(flat))[0]
+    rows = np.nonzero(tied_rows(flat))[0]
     if len(rows) * m.shape[-1] > EMULATED_ELEMENT_LIMIT:
         return []
     return [(r, flat[r]) for r in rows]
@@ -275,7 +275,7 @@ def sort_order(m, descending, idx):
         return idx
     flat_idx = idx.reshape(-1, m.shape[-1])
     less = descending_order if descending else ascending_order
-    for r, row in _emulated_rows(m, np.ones(m.shape[:-1], dtype=bool)):
+    for r, row in _emulated_rows(m):
         a = _pairs(row)
         sort(a, less)
         flat_idx[r] = [i for _, i in a]
@@ -292,7 +292,7 @@ def topk_order(m, k, largest, idx):
         return idx
     flat_idx = idx.reshape(-1, k)
     less = descending_order if largest else ascending_order
-    for r, row in _emulated_rows(m, np.ones(m.shape[:-1], dtype=bool)):
+    for r, row in _emulated_rows(m):
         a = _pairs(row)
         if k * 64 <= n:
             partial_sort(a, 0, k, n, less)
@@ -307,7 +307,7 @@ def kth_order(m, k, idx):
     """The index PyTorch's kthvalue gives each row of m (its quickselect),
     written into idx (one per row) where a row has ties."""
     flat_idx = idx.reshape(-1)
-    for r, row in _emulated_rows(m, np.ones(m.shape[:-1], dtype=bool)):
+    for r, row in _emulated_rows(m):
         a = _pairs(row)
         quickselect(a, k, lambda x, y: ascending_order(y, x))
         flat_idx[r] = a[k][1]
@@ -322,7 +322,7 @@ def quantile_order(m, below, above, at_below, at_above):
     ranks, replaced where a row has ties."""
     flat_lo, flat_hi = below.reshape(-1), above.reshape(-1)
     out_lo, out_hi = at_below.reshape(-1), at_above.reshape(-1)
-    for r, row in _emulated_rows(m, np.ones(m.shape[:-1], dtype=bool)):
+    for r, row in _emulated_rows(m):
         lo, hi = int(flat_lo[r]), int(flat_hi[r])
         a = _pairs(row)
         nth_element(a, hi, ascending_order)

@@ -56,16 +56,23 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return composite(node, run, input) if node else run(input)
 
 
-def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor):
+def _output_sizes(input, size, scale_factor):
+    """The spatial output sizes, and the scale factors per dim (None when
+    the sizes were given)."""
     spatial = input.dim() - 2
-    in_sizes = list(input.shape[2:])
     if size is not None:
-        out_sizes = [size] * spatial if isinstance(size, numbers.Integral) else list(size)
+        return ([size] * spatial if isinstance(size, numbers.Integral) else list(size)), None
+    sf = [scale_factor] * spatial if isinstance(scale_factor, numbers.Real) else list(scale_factor)
+    return [math.floor(i * s) for i, s in zip(input.shape[2:], sf)], sf
+
+
+def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor):
+    in_sizes = list(input.shape[2:])
+    out_sizes, sf = _output_sizes(input, size, scale_factor)
+    if sf is None or recompute_scale_factor:
         scales = [o / i for o, i in zip(out_sizes, in_sizes)]
     else:
-        sf = [scale_factor] * spatial if isinstance(scale_factor, numbers.Real) else list(scale_factor)
-        out_sizes = [int(math.floor(i * s)) for i, s in zip(in_sizes, sf)]
-        scales = [float(s) for s in sf] if not recompute_scale_factor else [o / i for o, i in zip(out_sizes, in_sizes)]
+        scales = [float(s) for s in sf]
     from .._creation import arange
 
     out = input
@@ -138,11 +145,7 @@ def _bicubic_axis(x, d, n_in, n_out, scale, align_corners):
 def _area(input, size, scale_factor):
     """PyTorch's area mode: adaptive average pooling to the output size."""
     spatial = input.dim() - 2
-    if size is not None:
-        out_sizes = [size] * spatial if isinstance(size, numbers.Integral) else list(size)
-    else:
-        sf = [scale_factor] * spatial if isinstance(scale_factor, numbers.Real) else list(scale_factor)
-        out_sizes = [math.floor(i * s) for i, s in zip(input.shape[2:], sf)]
+    out_sizes, _ = _output_sizes(input, size, scale_factor)
     if spatial == 1:
         return adaptive_avg_pool1d(input, out_sizes[0])
     if spatial == 2:
