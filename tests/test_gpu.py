@@ -840,3 +840,30 @@ def test_volumetric_ops_on_the_gpu():
     for f in (lambda x: F.conv3d(x, w.to(x.device), padding=1, stride=(2, 1, 1)), lambda x: F.max_pool3d(x, 2, ceil_mode=True),
               lambda x: F.avg_pool3d(x, 3, 2, 1, count_include_pad=False), lambda x: F.adaptive_avg_pool3d(x, (3, 2, 4))):
         close(f(x.cuda()), f(x), 1e-5, 1e-5)
+
+
+def test_missing_layers_on_the_gpu():
+    """CTC (computed on the host, the result and gradient back on the
+    device), 3-d transposed convolution, pooling with indices and their
+    inverse, adaptive and fractional max pooling: the device gives the
+    CPU's results."""
+    import autorust.nn.functional as F
+
+    torch.manual_seed(4)
+    lp = torch.randn(6, 3, 5).log_softmax(2)
+    args = (torch.randint(1, 5, (3, 3)), torch.tensor([6, 5, 4]), torch.tensor([3, 2, 1]))
+    on_cpu, on_gpu = lp.clone().requires_grad_(), lp.cuda().requires_grad_()
+    loss_cpu, loss_gpu = F.ctc_loss(on_cpu, *args), F.ctc_loss(on_gpu, *args)
+    loss_cpu.backward()
+    loss_gpu.backward()
+    close(loss_gpu, loss_cpu)
+    close(on_gpu.grad, on_cpu.grad)
+    x, w = torch.randn(2, 4, 3, 4, 5), torch.randn(4, 2, 2, 3, 2)
+    close(F.conv_transpose3d(x.cuda(), w.cuda(), stride=2, padding=1), F.conv_transpose3d(x, w, stride=2, padding=1))
+    for f in (lambda x: F.max_pool3d(x, 2, return_indices=True), lambda x: F.adaptive_max_pool3d(x, (2, 3, 2), True),
+              lambda x: F.fractional_max_pool3d(x, 2, output_size=(2, 3, 3), return_indices=True, _random_samples=torch.full((2, 4, 3), 0.3, device=x.device))):
+        (vg, ig), (vc, ic) = f(x.cuda()), f(x)
+        close(vg, vc)
+        assert ig.cpu().tolist() == ic.tolist()
+    out, idx = F.max_pool3d(x, 2, return_indices=True)
+    close(F.max_unpool3d(out.cuda(), idx.cuda(), 2, output_size=x.shape[2:]), F.max_unpool3d(out, idx, 2, output_size=x.shape[2:]))

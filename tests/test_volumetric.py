@@ -121,5 +121,6 @@ def test_modules():
     assert nn.MaxPool3d(2, ceil_mode=True)(torch.tensor(X)).shape == (2, 4, 3, 3, 4)
     assert nn.AvgPool3d(2, 1, 1)(torch.tensor(X)).shape == (2, 4, 6, 7, 8)
     assert nn.AdaptiveAvgPool3d(2)(torch.tensor(X)).shape == (2, 4, 2, 2, 2)
-    with pytest.raises(NotImplementedError, match="return_indices"):
-        F.max_pool3d(torch.tensor(X), 2, return_indices=True)
+    # indices: flat positions in each [D, H, W] volume (checked against the windows in test_nn_missing_layers.py)
+    out, idx = nn.MaxPool3d(2, return_indices=True)(torch.tensor(X))
+    assert idx.dtype == torch.int64 and idx.shape == out.shape

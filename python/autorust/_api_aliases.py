@@ -340,7 +340,7 @@ def _functional_forms(functional):
     and those with PyTorch's trailing cudnn flag."""
     same = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "avg_pool1d", "max_pool1d", "max_pool2d",
             "adaptive_avg_pool1d", "pixel_shuffle", "pixel_unshuffle", "pdist", "cosine_similarity", "pairwise_distance",
-            "prelu", "rms_norm", "hardshrink", "channel_shuffle", "max_pool1d_with_indices"]
+            "prelu", "rms_norm", "hardshrink", "channel_shuffle", "native_channel_shuffle", "max_pool1d_with_indices"]
     forms = {name: getattr(functional, name) for name in same if hasattr(functional, name)}
 
     def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):

@@ -9,6 +9,8 @@ import numbers
 from .. import _native
 from .._composite import composite, composite_maybe_inplace, with_scalar
 from .._dtype import int64
+from .._grad_mode import no_grad
+from ._adaptive_max import adaptive_max_pool2d
 from ._conv_pool import adaptive_avg_pool2d, avg_pool2d, conv2d, fold, max_pool2d
 
 
@@ -195,6 +197,14 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return out.squeeze(-2)
 
 
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     k = _single(kernel_size)
     s = k if stride is None or stride == [] else _single(stride)
@@ -203,36 +213,6 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 def adaptive_avg_pool1d(input, output_size):
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _single(output_size))).squeeze(-2)
-
-
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Each output cell is the max over PyTorch's adaptive window
-    [floor(i*H/oh), ceil((i+1)*H/oh)), as one node; the argmax (the first
-    maximum in scan order, a NaN winning) is found on the host and the
-    gradient goes to it alone, as PyTorch's."""
-    import numpy as np
-
-    from .._creation import tensor
-
-    h, w = input.shape[-2], input.shape[-1]
-    oh, ow = (output_size, output_size) if isinstance(output_size, numbers.Integral) else output_size
-    oh, ow = oh or h, ow or w
-    values = input.detach().cpu().numpy().reshape(-1, h, w)
-    index = np.zeros((values.shape[0], oh, ow), dtype=np.int64)
-    for i in range(oh):
-        r0, r1 = (i * h) // oh, -(-((i + 1) * h) // oh)
-        for j in range(ow):
-            c0, c1 = (j * w) // ow, -(-((j + 1) * w) // ow)
-            window = values[:, r0:r1, c0:c1].reshape(values.shape[0], -1)
-            nan = np.isnan(window)
-            # PyTorch's scan: a larger value or any NaN replaces the current
-            pick = np.where(nan.any(1), window.shape[1] - 1 - np.argmax(nan[:, ::-1], 1), np.argmax(window, 1))
-            rows, cols = np.divmod(pick, c1 - c0)
-            index[:, i, j] = (r0 + rows) * w + (c0 + cols)
-    shape = tuple(input.shape[:-2]) + (oh, ow)
-    flat_index = tensor(index.reshape(*input.shape[:-2], oh * ow), dtype=int64, device=input.device)
-    out = composite("AdaptiveMaxPool2DBackward0", lambda x: x.flatten(-2).gather(-1, flat_index).reshape(shape), input)
-    return (out, flat_index.reshape(shape)) if return_indices else out
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
@@ -554,8 +534,6 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
-    from .._grad_mode import no_grad
-
     if not isinstance(var, _native.Tensor):
         from .._creation import full as _full
 
@@ -631,6 +609,20 @@ def channel_shuffle(input, groups):
     return composite("ChannelShuffleBackward0", lambda x: x.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest), input)
 
 
+def native_channel_shuffle(input, groups):
+    """channel_shuffle's values; PyTorch gives this variant no derivative, so
+    its gradient raises here too."""
+    with no_grad():
+        out = channel_shuffle(input, groups)
+    if not _native._needs_node([input]):
+        return out
+
+    def refuse(g):
+        raise RuntimeError("derivative for aten::native_channel_shuffle is not implemented")
+
+    return _native._custom_node(out, [input], refuse, "NotImplemented")
+
+
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True, momentum=0.1, eps=1e-5):
     """Each (sample, channel) normalised over its own positions, computed
     as PyTorch's: a batch norm over the input viewed as one sample of N*C
@@ -651,8 +643,6 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     mean_, var_ = repeat(running_mean), repeat(running_var)
     out = batch_norm(x, mean_, var_, repeat(weight), repeat(bias), use_input_stats, momentum, eps)
     if use_input_stats and (running_mean is not None or running_var is not None):
-        from .._grad_mode import no_grad
-
         with no_grad():
             for running, repeated in ((running_mean, mean_), (running_var, var_)):
                 if running is not None:
@@ -692,10 +682,10 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 FUNCTIONS = [
     selu, celu, softsign, hardsigmoid, hardswish, mish, tanhshrink, softshrink, hardshrink, threshold, glu, softmin, prelu, rrelu,
-    gumbel_softmax, conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool2d, adaptive_max_pool1d, conv_transpose2d,
+    gumbel_softmax, conv1d, max_pool1d, max_pool1d_with_indices, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool1d_with_indices, conv_transpose2d,
     pixel_shuffle, dropout2d, dropout1d, dropout3d, alpha_dropout, feature_alpha_dropout, pairwise_distance, pdist, scaled_dot_product_attention,
     margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss,
     triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss, multi_margin_loss,
-    pixel_unshuffle, channel_shuffle, instance_norm, rms_norm, conv_transpose1d,
+    pixel_unshuffle, channel_shuffle, native_channel_shuffle, instance_norm, rms_norm, conv_transpose1d,
 ]
 __all__ = [f.__name__ for f in FUNCTIONS]

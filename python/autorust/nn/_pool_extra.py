@@ -1,6 +1,8 @@
 """Power-average pooling (``lp_pool1d``/``lp_pool2d``) and the partial
-inverse of max pooling (``max_unpool1d``/``max_unpool2d``), composed as
+inverse of max pooling (``max_unpool1d``/``2d``/``3d``), composed as
 PyTorch composes them (lp) or in one node (unpool)."""
+
+import math
 
 from .._composite import composite
 from ._conv_pool import _pair, avg_pool2d
@@ -41,7 +43,7 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
     default = [(input.shape[-dims + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d] for d in range(dims)]
     if output_size is None:
         return default
-    output_size = list(output_size)
+    given, output_size = output_size, list(output_size)
     if len(output_size) == dims + 2:
         output_size = output_size[2:]
     if len(output_size) != dims:
@@ -49,37 +51,43 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
     for d in range(dims):
         low, high = default[d] - stride[d], default[d] + stride[d]
         if not low < output_size[d] < high:
-            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {low} and {high})')
+            raise ValueError(f'invalid output_size "{given}" (dim {d} must be between {low} and {high})')
     return output_size
 
 
-def _max_unpool2d(input, indices, out_hw):
-    """Each value written at its flat index in its output plane (zeros
-    elsewhere; a later duplicate index wins)."""
+def _max_unpool(input, indices, out_sizes):
+    """Each value written at its flat index in its output volume (zeros
+    elsewhere; a later duplicate index wins), over the last len(out_sizes)
+    dims."""
+    dims = len(out_sizes)
     if tuple(input.shape) != tuple(indices.shape):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
-    batched = input.dim() == 4
+    batched = input.dim() == dims + 2
     x = input if batched else input.unsqueeze(0)
     idx = indices if batched else indices.unsqueeze(0)
     n, c = x.shape[0], x.shape[1]
-    oh, ow = out_hw
+    volume = math.prod(out_sizes)
     flat_idx = idx.reshape(n, c, -1)
-    if flat_idx.numel() and (int(flat_idx.min()) < 0 or int(flat_idx.max()) >= oh * ow):
-        bad = int(flat_idx.max()) if int(flat_idx.max()) >= oh * ow else int(flat_idx.min())
-        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {oh}x{ow}")
+    if flat_idx.numel() and (int(flat_idx.min()) < 0 or int(flat_idx.max()) >= volume):
+        values = flat_idx.reshape(-1).tolist()
+        # PyTorch's kernel scans every index and reports the last bad one
+        bad = [v for v in values if not 0 <= v < volume][-1]
+        sizes = "x".join(str(v) for v in out_sizes)
+        close = ")" if dims == 3 else ""  # (PyTorch's 1-d and 2-d messages leave it open)
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {sizes}{close}")
 
     def unpool(t):
-        return t.new_zeros(n, c, oh * ow).scatter(2, flat_idx, t.reshape(n, c, -1)).reshape(n, c, oh, ow)
+        out = t.new_zeros(n, c, volume).scatter(2, flat_idx, t.reshape(n, c, -1)).reshape(n, c, *out_sizes)
+        return out if batched else out.squeeze(0)
 
-    out = composite("MaxUnpool2DBackward0", unpool, x)
-    return out if batched else out.squeeze(0)
+    return composite(f"MaxUnpool{dims}DBackward0", unpool, input)
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     kernel_size = _pair(kernel_size)
     stride = kernel_size if stride is None else _pair(stride, "stride")
     padding = _pair(padding, "padding")
-    return _max_unpool2d(input, indices, _unpool_output_size(input, kernel_size, stride, padding, output_size))
+    return _max_unpool(input, indices, _unpool_output_size(input, kernel_size, stride, padding, output_size))
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -87,7 +95,16 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     stride = kernel_size if stride is None else (_single(stride),)
     padding = (_single(padding),)
     size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
-    return _max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), (size[0], 1)).squeeze(-1)
+    return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), (size[0], 1)).squeeze(-1)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    from ._volumetric import _triple
+
+    kernel_size = _triple(kernel_size, "kernel_size")
+    stride = kernel_size if stride is None else _triple(stride, "stride")
+    padding = _triple(padding, "padding")
+    return _max_unpool(input, indices, _unpool_output_size(input, kernel_size, stride, padding, output_size))
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):

@@ -10,6 +10,7 @@ import numbers
 
 from .. import _native
 from .._composite import composite
+from .._grad_mode import no_grad
 from ._conv_pool import avg_pool2d, conv2d, max_pool2d, pad
 
 
@@ -70,8 +71,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     padding = _triple(padding, "padding")
     if input.dim() == 4:  # unbatched: PyTorch convolves a batch of one and squeezes it
         return conv3d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
-    inputs = [input, weight] + ([bias] if bias is not None else [])
-    return composite("ConvolutionBackward0", lambda *t: _conv3d(t[0], t[1], t[2] if len(t) > 2 else None, stride, padding, dilation, groups), *inputs)
+    # (bias None is an input too: PyTorch's node shows it as a None edge)
+    return composite("ConvolutionBackward0", lambda x, w, b: _conv3d(x, w, b, stride, padding, dilation, groups), input, weight, bias)
 
 
 def _conv3d(x, w, b, stride, padding, dilation, groups):
@@ -91,6 +92,46 @@ def _conv3d(x, w, b, stride, padding, dilation, groups):
     return out if b is None else out + b.reshape(1, -1, 1, 1, 1)
 
 
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    if input.dim() not in (4, 5):
+        raise RuntimeError(f"Expected 4D (unbatched) or 5D (batched) input to conv_transpose3d, but got input of size: {list(input.shape)}")
+    if weight.dim() != 5:
+        raise RuntimeError(f"expected stride to be a single integer value or a list of {weight.dim() - 2} values to match the convolution dimensions, but got stride={list(_triple(stride, 'stride'))}")
+    s, p = _triple(stride, "stride"), _triple(padding, "padding")
+    op, d = _triple(output_padding, "output_padding"), _triple(dilation, "dilation")
+    if any(o >= si and o >= di for o, si, di in zip(op, s, d)):
+        names = ("depth", "height", "width")
+        told = " ".join(f"{what}_{n}: {v}" for what, vals in (("output_padding", op), ("stride", s), ("dilation", d)) for n, v in zip(names, vals))
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got {told}")
+    if input.dim() == 4:  # unbatched: a batch of one, squeezed again
+        return conv_transpose3d(input.unsqueeze(0), weight, bias, s, p, op, groups, d).squeeze(0)
+    if input.shape[1] != weight.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(input.shape)} to have {weight.shape[0]} channels, but got {input.shape[1]} channels instead")
+    return composite("ConvolutionBackward0", lambda x, w, b: _conv_transpose3d(x, w, b, s, p, op, groups, d), input, weight, bias)
+
+
+def _conv_transpose3d(x, w, b, s, p, op, groups, d):
+    """Each input depth slice through the 2-d transposed convolution of each
+    kernel depth tap j, added at output depth i * stride + j * dilation
+    (one index_add for all taps), then cropped by the depth padding."""
+    from .._creation import arange
+    from ._functional_more import conv_transpose2d
+
+    n, depth, k = x.shape[0], x.shape[2], w.shape[2]
+    planes = x.transpose(1, 2).reshape(n * depth, x.shape[1], x.shape[3], x.shape[4])
+    taps = [conv_transpose2d(planes, w[:, :, j], None, s[1:], p[1:], op[1:], groups, d[1:]) for j in range(k)]
+    cout, h, wd = taps[0].shape[1:]
+    slices = _native.cat([t.reshape(n, depth, cout, h, wd) for t in taps], 1)
+    index = _native.cat([arange(depth, device=x.device) * s[0] + j * d[0] for j in range(k)], 0)
+    full = (depth - 1) * s[0] + d[0] * (k - 1) + 1
+    out_depth = full - 2 * p[0] + op[0]
+    if out_depth <= 0:
+        raise RuntimeError(f"Given input size per channel: ({depth} x {x.shape[3]} x {x.shape[4]}). Calculated output size per channel: ({out_depth} x {h} x {wd}). Output size is too small")
+    placed = x.new_zeros(n, full + op[0], cout, h, wd).index_add(1, index, slices)
+    out = placed.narrow(1, p[0], out_depth).transpose(1, 2)
+    return out if b is None else out + b.reshape(1, -1, 1, 1, 1)
+
+
 def _pooled_size(size, k, s, p, d, ceil_mode):
     """PyTorch's pooling output size (a ceil-mode window must start inside
     the input or its left padding)."""
@@ -103,27 +144,55 @@ def _pooled_size(size, k, s, p, d, ceil_mode):
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     _check_5d(input, "max_pool3d")
-    if return_indices:
-        raise NotImplementedError("max_pool3d(return_indices=True) is not supported by autorust")
     k = _triple(kernel_size, "kernel_size")
     s = _triple(stride if stride is not None and stride != [] else k, "stride")
     p, d = _triple(padding, "padding"), _triple(dilation, "dilation")
     if any(2 * pi > ki for pi, ki in zip(p, k)):
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[0]}, kernel_size={k[0]} and dilation={d[0]}")
-    return composite("MaxPool3DWithIndicesBackward0", _unbatched(lambda x: _max_pool3d(x, k, s, p, d, ceil_mode)), input)
+    batched = input.dim() == 5
+    index = _max_pool3d_index(input if batched else input.unsqueeze(0), k, s, p, d, ceil_mode)
+    if not batched:
+        index = index.squeeze(0)
+    flat = index.flatten(-3)
+    out = composite("MaxPool3DWithIndicesBackward0", lambda t: t.flatten(-3).gather(-1, flat).reshape(index.shape), input)
+    return (out, index) if return_indices else out
 
 
-def _max_pool3d(x, k, s, p, d, ceil_mode):
-    depth = x.shape[2]
+def max_pool3d_with_indices(*args, **kwargs):
+    kwargs["return_indices"] = True
+    return max_pool3d(*args, **kwargs)
+
+
+def _max_pool3d_index(x, k, s, p, d, ceil_mode):
+    """Each window's pick as a flat index into its [D, H, W] volume: the 2-d
+    pools of each depth tap give the picks within the planes, and the
+    first tap holding the largest of them (the first maximum in PyTorch's
+    d, h, w scan) gives the depth."""
+    from .._creation import arange
+
+    depth, plane = x.shape[2], x.shape[3] * x.shape[4]
     out_depth = _pooled_size(depth, k[0], s[0], p[0], d[0], ceil_mode)
     # -inf around the depth: enough for every window ceil_mode admits
     right = max(0, (out_depth - 1) * s[0] + d[0] * (k[0] - 1) + 1 - depth - p[0])
-    x = pad(x, (0, 0, 0, 0, p[0], right), value=-math.inf)
-    n, c = x.shape[0], x.shape[1]
-    planes = [max_pool2d(t, k[1:], s[1:], p[1:], d[1:], ceil_mode) for t in _depth_taps(x, k[0], s[0], d[0], out_depth)]
-    # the first maximum in depth order, as PyTorch's scan (d, then h, w)
-    best = _native.stack(planes, 0).max(0).values
-    return _from_planes(best, n, out_depth).reshape(n, c, out_depth, best.shape[-2], best.shape[-1])
+    with no_grad():
+        padded = pad(x, (0, 0, 0, 0, p[0], right), value=-math.inf)
+        n, c = x.shape[0], x.shape[1]
+        pools = [max_pool2d(t, k[1:], s[1:], p[1:], d[1:], ceil_mode, return_indices=True) for t in _depth_taps(padded, k[0], s[0], d[0], out_depth)]
+        tap = _native.stack([v for v, _ in pools], 0).max(0).indices
+        in_plane = _native.stack([i for _, i in pools], 0).gather(0, tap.unsqueeze(0)).squeeze(0)
+        # the tap's depth in the unpadded input, per output depth
+        starts = (arange(out_depth, device=x.device) * s[0] - p[0]).repeat(n).reshape(-1, 1, 1, 1)
+        index = (starts + tap * d[0]) * plane + in_plane
+    return _from_planes(index, n, out_depth).reshape(n, c, out_depth, index.shape[-2], index.shape[-1])
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p), as avg_pool3d(x^p) * window size."""
+    from ._pool_extra import _signed_root
+
+    kd, kh, kw = _triple(kernel_size, "kernel_size")
+    out = avg_pool3d(input.pow(norm_type), kernel_size, stride if stride is not None else kernel_size, 0, ceil_mode)
+    return _signed_root(out, kd * kh * kw, norm_type)
 
 
 def _window_counts(size, k, s, p, out, count_include_pad):

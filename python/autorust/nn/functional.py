@@ -566,10 +566,13 @@ from ._conv_pool import (  # noqa: E402,F401
 from ._normalization import batch_norm, group_norm, layer_norm  # noqa: E402,F401
 from ._attention import multi_head_attention_forward  # noqa: E402,F401
 from ._embedding import embedding  # noqa: E402,F401
+from ._ctc_loss import ctc_loss  # noqa: E402,F401
 from ._embedding_bag import embedding_bag  # noqa: E402,F401
+from ._fractional_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d, fractional_max_pool3d_with_indices  # noqa: E402,F401
 from ._grid_sample import affine_grid, grid_sample  # noqa: E402,F401
 from ._margin_losses import multilabel_margin_loss, triplet_margin_with_distance_loss  # noqa: E402,F401
-from ._pool_extra import local_response_norm, lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d  # noqa: E402,F401
-from ._volumetric import adaptive_avg_pool3d, avg_pool3d, conv3d, max_pool3d  # noqa: E402,F401
-from ._interpolate import interpolate, upsample  # noqa: E402,F401
+from ._pool_extra import local_response_norm, lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402,F401
+from ._adaptive_max import adaptive_max_pool2d, adaptive_max_pool2d_with_indices, adaptive_max_pool3d, adaptive_max_pool3d_with_indices  # noqa: E402,F401
+from ._volumetric import adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d, lp_pool3d, max_pool3d, max_pool3d_with_indices  # noqa: E402,F401
+from ._interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
 from ._functional_more import *  # noqa: E402,F401,F403  (activations, 1-d conv/pool, attention, losses)

@@ -151,6 +151,9 @@ class ConvTranspose2d(Module):
             self.bias = Parameter(_creation.empty(out_channels, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
         init._default_layer_init_(self.weight, self.bias, draw_bias_without_fan_in=False)
 
     def forward(self, input, output_size=None):
@@ -214,3 +217,31 @@ class ConvTranspose1d(ConvTranspose2d):
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
         return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups, self.dilation)
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """The adjoint of Conv3d (``F.conv_transpose3d``), weight [in, out / groups,
+    kd, kh, kw], initialised as ConvTranspose2d's (the same draws for the same
+    fan-in)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        Module.__init__(self)  # (not ConvTranspose2d's: its init would draw a 2-d weight)
+        from .._volumetric import _triple
+
+        if padding_mode != "zeros":
+            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose3d')
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size, self.stride = _triple(kernel_size, "kernel_size"), _triple(stride, "stride")
+        self.padding, self.output_padding = _triple(padding, "padding"), _triple(output_padding, "output_padding")
+        self.dilation = _triple(dilation, "dilation")
+        self.transposed, self.padding_mode = True, padding_mode
+        self.weight = Parameter(_creation.empty((in_channels, out_channels // groups) + self.kernel_size, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(_creation.empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def forward(self, input, output_size=None):
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups, self.dilation)

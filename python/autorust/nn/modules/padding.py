@@ -1,5 +1,5 @@
 """Padding layers over ``F.pad``: constant (and zero), reflection,
-replication and circular, 1-d and 2-d."""
+replication and circular, 1-d, 2-d and 3-d."""
 
 import numbers
 
@@ -50,3 +50,8 @@ ReplicationPad1d = _pad("ReplicationPad1d", _Pad, "replicate", 2)
 ReplicationPad2d = _pad("ReplicationPad2d", _Pad, "replicate", 4)
 CircularPad1d = _pad("CircularPad1d", _Pad, "circular", 2)
 CircularPad2d = _pad("CircularPad2d", _Pad, "circular", 4)
+ConstantPad3d = _pad("ConstantPad3d", _Pad, "constant", 6)
+ZeroPad3d = _pad("ZeroPad3d", _ZeroPad, "constant", 6)
+ReflectionPad3d = _pad("ReflectionPad3d", _Pad, "reflect", 6)
+ReplicationPad3d = _pad("ReplicationPad3d", _Pad, "replicate", 6)
+CircularPad3d = _pad("CircularPad3d", _Pad, "circular", 6)
