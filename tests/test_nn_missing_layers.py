@@ -3,7 +3,8 @@ transposed convolution, 3-d max pooling with indices and its unpooling,
 adaptive and fractional max pooling, 3-d padding, lazy modules,
 SyncBatchNorm and AdaptiveLogSoftmaxWithLoss, each against an independent
 reference (brute force, NumPy windows, adjoint identities, finite
-differences)."""
+differences). Their PyTorch results are in the parity gold (snippets
+family, ``layers_missing``)."""
 
 import itertools
 import math
@@ -372,3 +373,64 @@ def test_deprecated_upsample_aliases_warn_and_native_channel_shuffle_has_no_grad
     with pytest.raises(RuntimeError, match="derivative for aten::native_channel_shuffle is not implemented"):
         shuffled.sum().backward()
 
+
+# ---- nn.utils additions and legacy names ----
+
+
+def test_total_norm_and_clipping_with_it():
+    grads = [torch.tensor([3.0, -4.0]), torch.tensor([[1.0, 2.0], [2.0, 0.0]])]
+    flat = np.concatenate([g.numpy().reshape(-1) for g in grads])
+    assert nn.utils.get_total_norm(grads).item() == pytest.approx(np.linalg.norm(flat), rel=1e-6)
+    assert nn.utils.get_total_norm(grads, 3.0).item() == pytest.approx(np.sum(np.abs(flat) ** 3) ** (1 / 3), rel=1e-6)
+    assert nn.utils.get_total_norm(grads, float("inf")).item() == 4.0
+    params = [torch.zeros(2, requires_grad=True), torch.zeros(2, 2, requires_grad=True)]
+    for p, g in zip(params, grads):
+        p.grad = g.clone()
+    nn.utils.clip_grads_with_norm_(params, 1.0, torch.tensor(np.linalg.norm(flat), dtype=torch.float32))
+    clipped = np.concatenate([p.grad.numpy().reshape(-1) for p in params])
+    assert np.linalg.norm(clipped) == pytest.approx(1.0, rel=1e-5)
+    with pytest.warns(FutureWarning, match="clip_grad_norm_"):
+        nn.utils.clip_grad_norm(params, 10.0)
+
+
+def test_batch_norm_fusion_computes_the_same_layer():
+    torch.manual_seed(14)
+    conv, bn = nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)
+    bn(conv(torch.randn(4, 3, 6, 6)) * 2 + 1)  # running statistics away from 0 and 1
+    conv.eval()
+    bn.eval()
+    x = torch.randn(2, 3, 6, 6)
+    fused = nn.utils.fuse_conv_bn_eval(conv, bn)
+    np.testing.assert_allclose(fused(x).detach().numpy(), bn(conv(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    tconv, tbn = nn.ConvTranspose2d(4, 2, 2), nn.BatchNorm2d(2)
+    tbn.running_mean.fill_(0.5)
+    tbn.running_var.fill_(2.0)
+    tconv.eval()
+    tbn.eval()
+    y = torch.randn(1, 4, 3, 3)
+    np.testing.assert_allclose(nn.utils.fuse_conv_bn_eval(tconv, tbn, transpose=True)(y).detach().numpy(), tbn(tconv(y)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    lin, bn1 = nn.Linear(3, 4), nn.BatchNorm1d(4)
+    bn1(lin(torch.randn(8, 3)) * 3)
+    lin.eval()
+    bn1.eval()
+    z = torch.randn(2, 3)
+    np.testing.assert_allclose(nn.utils.fuse_linear_bn_eval(lin, bn1)(z).detach().numpy(), bn1(lin(z)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(AssertionError, match="Fusion only for eval"):
+        nn.utils.fuse_conv_bn_eval(nn.Conv2d(1, 1, 1), nn.BatchNorm2d(1))
+
+
+def test_skip_init_memory_format_and_legacy_names():
+    m = nn.utils.skip_init(nn.Linear, 3, 4)
+    assert tuple(m.weight.shape) == (4, 3) and m.weight.device.type == "cpu" and not m.weight.is_meta
+    with pytest.raises(RuntimeError, match="must support a 'device' arg"):
+        nn.utils.skip_init(nn.ReLU)
+    net = nn.utils.convert_conv2d_weight_memory_format(nn.Sequential(nn.Conv2d(3, 4, 3)), torch.channels_last)
+    assert net[0].weight.is_contiguous(memory_format=torch.channels_last)
+    with pytest.warns(FutureWarning, match="NLLLoss2d"):
+        assert isinstance(nn.NLLLoss2d(), nn.NLLLoss)
+    with pytest.warns(FutureWarning, match="Container"):
+        assert list(dict(nn.Container(a=nn.Linear(1, 1)).named_children())) == ["a"]
+    assert all(isinstance(c, nn.RNNCellBase) for c in (nn.RNNCell(2, 3), nn.LSTMCell(2, 3), nn.GRUCell(2, 3)))
+    x = torch.randn(2, 3, 9, 8)
+    values, indices = F.adaptive_max_pool2d_with_indices(x, 3)  # a pair whatever return_indices says
+    assert indices.dtype == torch.int64 and values.shape == indices.shape

@@ -15,6 +15,7 @@ from . import (
     init_more,
     layers,
     layers_extra,
+    layers_missing,
     linalg_grad,
     nn_optim_data,
     optim_linalg,
@@ -64,4 +65,5 @@ def programs():
     out += boilerplate.swa_programs()
     out += pooling.programs()
     out += slogdet.programs()
+    out += layers_missing.programs()
     return out

@@ -14,6 +14,19 @@ def _index(idx, size):
     return idx % size
 
 
+class Container(Module):
+    """The old base class for modules holding modules (deprecated in PyTorch:
+    Module does it all); the keyword arguments become child modules."""
+
+    def __init__(self, **kwargs):
+        from ..._warn import warn_user
+
+        super().__init__()
+        warn_user("`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. Subclass that instead.", FutureWarning)
+        for name, module in kwargs.items():
+            self.add_module(name, module)
+
+
 class Sequential(Module):
     def __init__(self, *args):
         super().__init__()

@@ -229,11 +229,15 @@ class GRU(RNNBase):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
 
 
-class _CellBase(Module):
-    def __init__(self, mode, input_size, hidden_size, bias=True, device=None, dtype=None):
+class RNNCellBase(Module):
+    """The cells' parameters: ``num_chunks`` gates of ``hidden_size`` rows
+    (1 for RNNCell, 4 for LSTMCell, 3 for GRUCell), uniform in
+    +-1/sqrt(hidden_size), as PyTorch's."""
+
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
-        self.mode, self.input_size, self.hidden_size, self.bias = mode, input_size, hidden_size, bias
-        gate = _GATES[mode] * hidden_size
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        gate = num_chunks * hidden_size
         self.weight_ih = Parameter(_creation.empty(gate, input_size, device=device, dtype=dtype))
         self.weight_hh = Parameter(_creation.empty(gate, hidden_size, device=device, dtype=dtype))
         if bias:
@@ -245,6 +249,15 @@ class _CellBase(Module):
         stdv = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class _CellBase(RNNCellBase):
+    def __init__(self, mode, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, _GATES[mode], device, dtype)
+        self.mode = mode
 
     def _step(self, input, hx):
         batched = input.dim() == 2
@@ -261,9 +274,6 @@ class _CellBase(Module):
         if not batched:
             h, c = h.squeeze(0), (c.squeeze(0) if lstm else None)
         return (h, c) if lstm else h
-
-    def extra_repr(self):
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
 class RNNCell(_CellBase):
