@@ -14,6 +14,7 @@ pub mod layout;
 pub mod node_hooks;
 pub mod op;
 pub mod random;
+pub mod random_gamma;
 pub mod saved;
 pub mod saved_hooks;
 pub mod saved_names;

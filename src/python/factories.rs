@@ -328,3 +328,25 @@ fn bad_state() -> PyErr {
 pub fn initial_seed() -> u64 {
     crate::random::initial_seed()
 }
+
+/// Gamma(alpha, 1) draws for each of `alphas`, in order, as PyTorch's CPU
+/// `_standard_gamma` (`single`: a float32 tensor) or, with `dirichlet`, the
+/// double-precision draws of its `_sample_dirichlet`.
+#[pyfunction]
+#[pyo3(signature = (alphas, single, dirichlet, generator=None))]
+pub fn gamma_draws(
+    alphas: Vec<f64>,
+    single: bool,
+    dirichlet: bool,
+    generator: Option<PyRef<'_, PyGenerator>>,
+) -> Vec<f64> {
+    crate::random::with_generator(rng_of(&generator).as_ref(), || {
+        crate::random::with_rng(|r| {
+            if dirichlet {
+                crate::random_gamma::dirichlet_gammas(r, &alphas)
+            } else {
+                crate::random_gamma::standard_gamma(r, &alphas, single)
+            }
+        })
+    })
+}
