@@ -57,7 +57,7 @@ from ._promotion import promote_types, result_type  # noqa: E402,F401
 from ._creation import default_generator  # noqa: E402,F401
 from ._serialization import load, save  # noqa: E402,F401
 from ._gradient_fn import gradient  # noqa: E402,F401
-from . import _ops_pointwise, _ops_linalg, _ops_shape, _ops_order, _sampling, _special, _scatter_reduce  # noqa: E402,F401  (attach methods)
+from . import _ops_pointwise, _ops_linalg, _ops_shape, _ops_order, _sampling, _gamma, _incomplete_gamma, _special, _scatter_reduce  # noqa: E402,F401  (attach methods)
 from ._legacy import BoolTensor, DoubleTensor, FloatTensor, LongTensor, finfo, iinfo  # noqa: E402,F401
 from ._ops_register import EXPORTS as _OPS  # noqa: E402
 

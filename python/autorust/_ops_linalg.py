@@ -343,8 +343,24 @@ def qr(self, some=True):
     return _linalg().qr(self, "reduced" if some else "complete")
 
 
+def cholesky_inverse(self, upper=False):
+    """(L L^T)^-1 from its Cholesky factor L (U^T U from U with
+    ``upper``), through two triangular solves, as one node."""
+    if self.dim() < 2 or self.shape[-1] != self.shape[-2]:
+        raise RuntimeError(f"cholesky_inverse: A must be batches of square matrices, but they are {self.shape[-2] if self.dim() > 1 else 1} by {self.shape[-1]} matrices")
+
+    def run(factor):
+        from ._creation import eye
+
+        lower = factor.mT if upper else factor
+        lower_inv = _linalg().solve_triangular(lower, eye(lower.shape[-1], dtype=lower.dtype, device=lower.device), upper=False)
+        return lower_inv.mT @ lower_inv
+
+    return composite("CholeskyInverseBackward0", run, self)
+
+
 register([addmm, addmv, addbmm, baddbmm, addr, trace, diag_embed, kron, cross, tensordot, vdot, inner, ger, dist, renorm,
-          inverse, det, logdet, slogdet, cholesky, pinverse, matrix_power, svd, qr])
+          inverse, det, logdet, slogdet, cholesky, cholesky_inverse, pinverse, matrix_power, svd, qr])
 register([einsum, cdist, block_diag], methods=False)
 for _fn in (addmm, addmv, addbmm, baddbmm, addr):
     setattr(Tensor, _fn.__name__ + "_", inplace_variant(_fn))

@@ -147,7 +147,48 @@ def _sample_poisson(lam, uniform):
             return x
 
 
+def _binomial_draw(count, prob, uniform):
+    """One Binomial(count, prob) draw: geometric waiting times (in trials)
+    summed while they fit in ``count``; prob above 1/2 counts failures."""
+    if count <= 0 or prob <= 0:
+        return 0.0
+    if prob >= 1:
+        return float(count)
+    if prob > 0.5:
+        return count - _binomial_draw(count, 1.0 - prob, uniform)
+    log_q = math.log1p(-prob)
+    total, successes = 0.0, 0.0
+    while True:
+        total += math.ceil(math.log(uniform()) / log_q)
+        if total > count:
+            return successes
+        successes += 1
+
+
+def binomial(count, prob, generator=None):
+    """Binomial(count, prob) draws, one per element in order, from 53-bit
+    uniforms by counting geometric waiting times: PyTorch's CPU method
+    (and draws) where count * min(prob, 1 - prob) < 10; above that PyTorch
+    switches to a transformed-rejection sampler, whose draws these are not
+    (the distribution is the same)."""
+    from ._creation import tensor
+    from ._functions import broadcast_tensors
+
+    c, p = broadcast_tensors(count.detach(), prob.detach())
+    counts = c.cpu().numpy().astype(np.float64).reshape(-1)
+    probs = p.cpu().numpy().astype(np.float64).reshape(-1)
+    if (probs < 0).any() or (probs > 1).any() or np.isnan(probs).any():
+        raise RuntimeError("binomial: probabilities must be in [0, 1]")
+
+    def uniform():
+        return _uniform64((1,), generator).item()
+
+    out = [_binomial_draw(float(n), float(q), uniform) for n, q in zip(counts, probs)]
+    return tensor(out, dtype=prob.dtype, device=prob.device).reshape(tuple(c.shape))
+
+
 register([bernoulli, multinomial, poisson])
+register([binomial], methods=False)
 register([normal], methods=False)
 
 

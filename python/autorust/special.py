@@ -9,10 +9,11 @@ import math
 
 from . import _native
 from ._composite import with_scalar
+from ._incomplete_gamma import igamma as gammainc, igammac as gammaincc  # noqa: F401
 from ._special_extra import erfcx, i0, i0e, i1, i1e, log_ndtr, ndtri, zeta
 
 __all__ = [
-    "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1",
+    "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1",
     "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
     "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta",
 ]
