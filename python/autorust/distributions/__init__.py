@@ -5,24 +5,59 @@ entropies and KL divergences. Samples are drawn as PyTorch draws them
 PyTorch's samples.
 
 Provided: Normal, Uniform, Bernoulli, Categorical, OneHotCategorical,
-Exponential, Laplace, Independent, kl_divergence/register_kl and
-constraints. Not yet: the Gamma family (Gamma, Beta, Dirichlet, Chi2,
-StudentT), MultivariateNormal, Poisson, Binomial, Geometric, Cauchy,
-the relaxed and mixture distributions, transforms."""
+Exponential, Laplace, Cauchy, Geometric, Poisson, LogNormal,
+MultivariateNormal, Gamma, Chi2, Beta, Dirichlet, StudentT, Independent,
+RelaxedBernoulli, RelaxedOneHotCategorical, MixtureSameFamily,
+TransformedDistribution with the transforms module, kl_divergence/
+register_kl and constraints, Binomial, Multinomial. Not yet:
+LowRankMultivariateNormal."""
 
-from . import constraints
+# (the relaxed distributions' logit-space bases are reached through their
+# modules, as in PyTorch)
+from . import constraints, relaxed_bernoulli, relaxed_categorical, transforms  # noqa: F401
 from .bernoulli import Bernoulli
+from .binomial import Binomial, Multinomial
 from .categorical import Categorical
+from .cauchy import Cauchy
+from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .gamma import Chi2, Gamma
+from .geometric import Geometric
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .log_normal import LogNormal
+from .mixture_same_family import MixtureSameFamily
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
+from .relaxed_bernoulli import RelaxedBernoulli
+from .relaxed_categorical import RelaxedOneHotCategorical
+from .studentT import StudentT
+from .transformed_distribution import TransformedDistribution
+from .transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    IndependentTransform,
+    PowerTransform,
+    ReshapeTransform,
+    SigmoidTransform,
+    SoftmaxTransform,
+    SoftplusTransform,
+    TanhTransform,
+    Transform,
+)
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace", "Normal", "OneHotCategorical",
-    "Uniform", "constraints", "kl_divergence", "register_kl",
+    "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Multinomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform",
+    "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Independent",
+    "IndependentTransform", "Laplace", "LogNormal", "MixtureSameFamily", "MultivariateNormal", "Normal",
+    "OneHotCategorical", "Poisson", "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical",
+    "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StudentT", "TanhTransform",
+    "Transform", "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl", "transforms",
 ]

@@ -7,6 +7,7 @@ from . import (
     api_aliases,
     boilerplate,
     distributions,
+    distributions_more,
     embedding_bag,
     forward_ad,
     func_transforms,
@@ -66,4 +67,5 @@ def programs():
     out += pooling.programs()
     out += slogdet.programs()
     out += layers_missing.programs()
+    out += distributions_more.programs()
     return out
