@@ -277,3 +277,21 @@ def test_binomial_and_multinomial():
     np.testing.assert_allclose(draws.mean(0), [1.0, 1.5, 2.5], rtol=0.03)
     kl = D.kl_divergence(D.Binomial(10, probs=f64(0.3)), D.Binomial(10, probs=f64(0.5))).item()
     assert kl == pytest.approx(sum(math.comb(10, i) * 0.3**i * 0.7 ** (10 - i) * math.log(0.3**i * 0.7 ** (10 - i) / 0.5**10) for i in range(11)))
+
+
+def test_low_rank_multivariate_normal_is_the_full_one():
+    torch.manual_seed(9)
+    W = torch.randn(4, 2, dtype=torch.float64)
+    diag = torch.rand(4, dtype=torch.float64) + 0.5
+    loc = torch.randn(4, dtype=torch.float64)
+    low = D.LowRankMultivariateNormal(loc, W, diag)
+    full = D.MultivariateNormal(loc, covariance_matrix=W @ W.T + diag.diag_embed())
+    x = torch.randn(5, 4, dtype=torch.float64)
+    np.testing.assert_allclose(low.log_prob(x).numpy(), full.log_prob(x).numpy(), rtol=1e-10)
+    assert low.entropy().item() == pytest.approx(full.entropy().item(), rel=1e-12)
+    np.testing.assert_allclose(low.precision_matrix.numpy(), full.precision_matrix.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose((low.scale_tril @ low.scale_tril.mT).numpy(), full.covariance_matrix.numpy(), rtol=1e-10)
+    other = D.MultivariateNormal(torch.zeros(4, dtype=torch.float64), scale_tril=torch.eye(4, dtype=torch.float64) * 1.5)
+    other_low = D.LowRankMultivariateNormal(torch.zeros(4, dtype=torch.float64), torch.zeros(4, 1, dtype=torch.float64), torch.full((4,), 2.25, dtype=torch.float64))
+    for a, b in ((low, other), (low, other_low), (full, other_low)):
+        assert D.kl_divergence(a, b).item() == pytest.approx(D.kl_divergence(full, other).item(), rel=1e-9)

@@ -867,3 +867,23 @@ def test_missing_layers_on_the_gpu():
         assert ig.cpu().tolist() == ic.tolist()
     out, idx = F.max_pool3d(x, 2, return_indices=True)
     close(F.max_unpool3d(out.cuda(), idx.cuda(), 2, output_size=x.shape[2:]), F.max_unpool3d(out, idx, 2, output_size=x.shape[2:]))
+
+
+def test_new_distributions_on_the_gpu():
+    """Seeded draws and densities of the distributions added for issue 14
+    are the CPU's on the device (the samplers run on the host, as PyTorch's
+    CUDA ones synchronise)."""
+    D = torch.distributions
+    results = {}
+    for device in ("cpu", GPU):
+        torch.manual_seed(11)
+        conc = torch.tensor([0.5, 2.0, 7.0], device=device)
+        g = D.Gamma(conc, torch.ones(3, device=device))
+        mvn = D.MultivariateNormal(torch.zeros(2, device=device), covariance_matrix=torch.tensor([[2.0, 0.3], [0.3, 1.0]], device=device))
+        x = mvn.rsample((3,))
+        squashed = D.TransformedDistribution(D.Normal(torch.zeros(2, device=device), torch.ones(2, device=device)), [D.transforms.TanhTransform()])
+        a = squashed.rsample((2,))
+        results[device] = [g.sample((2,)), g.log_prob(conc), D.Dirichlet(conc).sample(), x, mvn.log_prob(x), a, squashed.log_prob(a),
+                           D.Poisson(conc).sample(), D.Multinomial(5, probs=conc / conc.sum()).sample()]
+    for on_gpu, on_cpu in zip(results[GPU], results["cpu"]):
+        close(on_gpu, on_cpu, 1e-5, 1e-5)

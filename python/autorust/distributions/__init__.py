@@ -9,7 +9,7 @@ Exponential, Laplace, Cauchy, Geometric, Poisson, LogNormal,
 MultivariateNormal, Gamma, Chi2, Beta, Dirichlet, StudentT, Independent,
 RelaxedBernoulli, RelaxedOneHotCategorical, MixtureSameFamily,
 TransformedDistribution with the transforms module, kl_divergence/
-register_kl and constraints, Binomial, Multinomial. Not yet:
+register_kl and constraints, Binomial, Multinomial,
 LowRankMultivariateNormal."""
 
 # (the relaxed distributions' logit-space bases are reached through their
@@ -28,6 +28,7 @@ from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .log_normal import LogNormal
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture_same_family import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
@@ -56,7 +57,7 @@ from .uniform import Uniform
 __all__ = [
     "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Multinomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform",
     "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Independent",
-    "IndependentTransform", "Laplace", "LogNormal", "MixtureSameFamily", "MultivariateNormal", "Normal",
+    "IndependentTransform", "Laplace", "LogNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "MultivariateNormal", "Normal",
     "OneHotCategorical", "Poisson", "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical",
     "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StudentT", "TanhTransform",
     "Transform", "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl", "transforms",

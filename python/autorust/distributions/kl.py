@@ -13,6 +13,7 @@ from .gamma import Gamma
 from .geometric import Geometric
 from .independent import Independent
 from .laplace import Laplace
+from .lowrank_multivariate_normal import LowRankMultivariateNormal, _batch_lowrank_logdet, _batch_lowrank_mahalanobis
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
@@ -389,3 +390,69 @@ def _kl_binomial_binomial(p, q):
 
 
 register_kl(Poisson, Binomial)(_kl_poisson_infinity)
+
+
+# ---- Gaussians with low-rank covariances: 0.5 (log|Sq|/|Sp| + tr(Sq^-1 Sp)
+# + (mq - mp)^T Sq^-1 (mq - mp) - n), with Sq^-1 of a low-rank q by Woodbury:
+# D^-1 - A^T A, A = C^-1 W^T D^-1 (C the capacitance factor) ----
+
+
+def _trace_xxt(m):
+    """tr(M M^T): the sum of squares of each matrix."""
+    return m.reshape(tuple(m.shape[:-2]) + (-1,)).pow(2).sum(-1)
+
+
+def _same_events(p, q, what):
+    if tuple(p.event_shape) != tuple(q.event_shape):
+        raise ValueError(f"KL-divergence between two {what} with different event shapes cannot be computed")
+
+
+def _woodbury_factor(q):
+    from .. import linalg
+
+    Wt_Dinv = q._unbroadcasted_cov_factor.mT / q._unbroadcasted_cov_diag.unsqueeze(-2)
+    return linalg.solve_triangular(q._capacitance_tril, Wt_Dinv, upper=False)
+
+
+def _lowrank_mahalanobis_of_means(p, q):
+    return _batch_lowrank_mahalanobis(q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, q.loc - p.loc, q._capacitance_tril)
+
+
+def _lowrank_logdet(d):
+    return _batch_lowrank_logdet(d._unbroadcasted_cov_factor, d._unbroadcasted_cov_diag, d._capacitance_tril)
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrank_lowrank(p, q):
+    _same_events(p, q, "Low Rank Multivariate Normals")
+    A = _woodbury_factor(q)
+    pW, pD, qD = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag, q._unbroadcasted_cov_diag
+    trace = (pD / qD).sum(-1) + _trace_xxt(pW * qD.rsqrt().unsqueeze(-1)) - _trace_xxt(A * pD.sqrt().unsqueeze(-2)) - _trace_xxt(A @ pW)
+    return 0.5 * (_lowrank_logdet(q) - _lowrank_logdet(p) + trace + _lowrank_mahalanobis_of_means(p, q) - p.event_shape[0])
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_multivariatenormal_lowrank(p, q):
+    _same_events(p, q, "(Low Rank) Multivariate Normals")
+    A = _woodbury_factor(q)
+    L = p._unbroadcasted_scale_tril
+    log_det_p = 2 * L.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+    trace = _trace_xxt(L * q._unbroadcasted_cov_diag.rsqrt().unsqueeze(-1)) - _trace_xxt(A @ L)
+    return 0.5 * (_lowrank_logdet(q) - log_det_p + trace + _lowrank_mahalanobis_of_means(p, q) - p.event_shape[0])
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrank_multivariatenormal(p, q):
+    from .. import linalg
+    from .._functions import broadcast_shapes
+
+    _same_events(p, q, "(Low Rank) Multivariate Normals")
+    L = q._unbroadcasted_scale_tril
+    log_det_q = 2 * L.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+    n, m = p.event_shape[0], p.cov_factor.shape[-1]
+    batch = tuple(broadcast_shapes(tuple(L.shape[:-2]), tuple(p._unbroadcasted_cov_factor.shape[:-2])))
+    L = L.expand(batch + (n, n))
+    # tr(Sq^-1 Sp) = |L^-1 W|^2 + |L^-1 D^1/2|^2
+    trace = _trace_xxt(linalg.solve_triangular(L, p._unbroadcasted_cov_factor.expand(batch + (n, m)), upper=False))
+    trace = trace + _trace_xxt(linalg.solve_triangular(L, p._unbroadcasted_cov_diag.sqrt().diag_embed().expand(batch + (n, n)), upper=False))
+    return 0.5 * (log_det_q - _lowrank_logdet(p) + trace + _batch_mahalanobis(q._unbroadcasted_scale_tril, q.loc - p.loc) - n)

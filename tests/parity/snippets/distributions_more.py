@@ -1,7 +1,7 @@
 """The distributions added for issue 14 side by side with PyTorch: the
 transforms and TransformedDistribution (a tanh-squashed Normal as in SAC),
 LogNormal, Cauchy, Geometric, Poisson, MultivariateNormal in its three
-parameterisations, the relaxed distributions, MixtureSameFamily, the
+parameterisations, LowRankMultivariateNormal, the relaxed distributions, MixtureSameFamily, the
 Gamma family (seeded draws are PyTorch's to the bit), the incomplete gamma
 functions and the new KL pairs.
 
@@ -149,6 +149,19 @@ sm = m.sample((2,))
 gm, = T.autograd.grad(m.log_prob(sm).sum() + m.entropy().sum(), probs)
 rec(s, d.log_prob(s), g, d.mean, d.variance, d.mode, e.entropy(), e.enumerate_support(), T.binomial(T.tensor([4.0, 9.0]), T.tensor([0.5, 0.2])),
     sm, m.log_prob(sm), gm, m.mean, m.variance, D.kl_divergence(D.Binomial(10, probs=T.tensor([0.3, 0.6])), D.Binomial(10, probs=T.tensor([0.5, 0.5]))))
+""",
+    "low-rank multivariate normal": """
+T.manual_seed(10)
+loc = T.randn(2, 4, requires_grad=True)
+W = T.randn(4, 2, requires_grad=True)
+Dg = (T.rand(4) + 0.5).requires_grad_()
+d = D.LowRankMultivariateNormal(loc, W, Dg)
+s = d.rsample((3,))
+lp = d.log_prob(s)
+g = T.autograd.grad(lp.sum() + d.entropy().sum() + s.sum(), [loc, W, Dg])
+q = D.LowRankMultivariateNormal(T.zeros(4), T.randn(4, 3), T.ones(4))
+m = D.MultivariateNormal(T.zeros(4), scale_tril=T.eye(4) * 1.5)
+rec(s, lp, g, d.entropy(), d.variance, d.scale_tril, d.covariance_matrix, d.precision_matrix, D.kl_divergence(d, q), D.kl_divergence(m, q), D.kl_divergence(d, m))
 """,
     "kl pairs": """
 K = D.kl_divergence
