@@ -295,3 +295,4 @@ def test_low_rank_multivariate_normal_is_the_full_one():
     other_low = D.LowRankMultivariateNormal(torch.zeros(4, dtype=torch.float64), torch.zeros(4, 1, dtype=torch.float64), torch.full((4,), 2.25, dtype=torch.float64))
     for a, b in ((low, other), (low, other_low), (full, other_low)):
         assert D.kl_divergence(a, b).item() == pytest.approx(D.kl_divergence(full, other).item(), rel=1e-9)
+

@@ -9,10 +9,16 @@ import math
 
 from . import _native
 from ._composite import with_scalar
+from ._bessel import (  # noqa: F401
+    bessel_j0, bessel_j1, modified_bessel_i0, modified_bessel_i1, modified_bessel_k0, modified_bessel_k1, scaled_modified_bessel_k0,
+    scaled_modified_bessel_k1, spherical_bessel_j0,
+)
 from ._incomplete_gamma import igamma as gammainc, igammac as gammaincc  # noqa: F401
 from ._special_extra import erfcx, i0, i0e, i1, i1e, log_ndtr, ndtri, zeta
 
 __all__ = [
+    "bessel_j0", "bessel_j1", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+    "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0",
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1",
     "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
     "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta",

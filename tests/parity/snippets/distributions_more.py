@@ -3,7 +3,7 @@ transforms and TransformedDistribution (a tanh-squashed Normal as in SAC),
 LogNormal, Cauchy, Geometric, Poisson, MultivariateNormal in its three
 parameterisations, LowRankMultivariateNormal, the relaxed distributions, MixtureSameFamily, the
 Gamma family (seeded draws are PyTorch's to the bit), the incomplete gamma
-functions and the new KL pairs.
+functions, the Bessel functions of torch.special and the new KL pairs.
 
 Not compared here: the gradients of Gamma, Beta, Dirichlet, Chi2 and
 StudentT samples. PyTorch evaluates their implicit derivative with fitted
@@ -162,6 +162,18 @@ g = T.autograd.grad(lp.sum() + d.entropy().sum() + s.sum(), [loc, W, Dg])
 q = D.LowRankMultivariateNormal(T.zeros(4), T.randn(4, 3), T.ones(4))
 m = D.MultivariateNormal(T.zeros(4), scale_tril=T.eye(4) * 1.5)
 rec(s, lp, g, d.entropy(), d.variance, d.scale_tril, d.covariance_matrix, d.precision_matrix, D.kl_divergence(d, q), D.kl_divergence(m, q), D.kl_divergence(d, m))
+""",
+    "bessel functions": """
+outs = []
+for dtype in (T.float32, T.float64):
+    x = T.tensor([0.0, 1e-8, 0.5, 2.0, 7.9, 10.0, 25.0, 99.0, 500.0, 2500.0, -3.0, float("inf"), float("nan")], dtype=dtype, requires_grad=True)
+    for name in ("bessel_j0", "bessel_j1", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1"):
+        y = getattr(T.special, name)(x)
+        g, = T.autograd.grad(y[:11].sum(), x, create_graph=True)
+        gg, = T.autograd.grad(g[:11].sum(), x)
+        outs += [y, g[:11], gg[:11]]
+    outs += [T.special.scaled_modified_bessel_k0(x), T.special.scaled_modified_bessel_k1(x), T.special.spherical_bessel_j0(x)]
+rec(*outs)
 """,
     "kl pairs": """
 K = D.kl_divergence
