@@ -434,3 +434,35 @@ def test_skip_init_memory_format_and_legacy_names():
     x = torch.randn(2, 3, 9, 8)
     values, indices = F.adaptive_max_pool2d_with_indices(x, 3)  # a pair whatever return_indices says
     assert indices.dtype == torch.int64 and values.shape == indices.shape
+
+
+def test_grid_sample_on_volumes():
+    # the identity map with align_corners=True samples every voxel centre exactly
+    torch.manual_seed(15)
+    x = torch.randn(2, 3, 4, 5, 6, dtype=torch.float64)
+    theta = torch.eye(3, 4, dtype=torch.float64).expand(2, 3, 4)
+    grid = F.affine_grid(theta, (2, 3, 4, 5, 6), align_corners=True)
+    assert tuple(grid.shape) == (2, 4, 5, 6, 3)
+    for mode in ("bilinear", "nearest"):
+        np.testing.assert_allclose(F.grid_sample(x, grid, mode=mode, align_corners=True).numpy(), x.numpy(), rtol=1e-12, atol=1e-12)
+    # trilinear interpolation reproduces a linear function anywhere inside
+    d, h, w = torch.meshgrid(torch.arange(4.0, dtype=torch.float64), torch.arange(5.0, dtype=torch.float64), torch.arange(6.0, dtype=torch.float64), indexing="ij")
+    linear = (1.0 + 0.5 * w - 2.0 * h + 3.0 * d).reshape(1, 1, 4, 5, 6)
+    points = torch.rand(1, 2, 3, 7, 3, dtype=torch.float64) * 1.8 - 0.9  # (x, y, z) in [-0.9, 0.9]
+    got = F.grid_sample(linear, points, align_corners=True).reshape(-1).numpy()
+    px, py, pz = [(points[..., k].reshape(-1).numpy() + 1) / 2 * (n - 1) for k, n in enumerate((6, 5, 4))]
+    np.testing.assert_allclose(got, 1.0 + 0.5 * px - 2.0 * py + 3.0 * pz, rtol=1e-12)
+    x.requires_grad_()
+    points.requires_grad_()
+    assert torch.autograd.gradcheck(lambda a, b: F.grid_sample(a, b, padding_mode="reflection", align_corners=False), (x[:1, :1], points))
+    assert type(F.grid_sample(x, grid, align_corners=True).grad_fn).__name__ == "GridSampler3DBackward0"
+
+
+def test_script_boilerplate_names():
+    assert torch.version.cuda is None and torch.version.__version__ == torch.__version__
+    assert torch.cuda.is_bf16_supported() is False  # no bfloat16 type yet
+    torch.cuda.set_device(0)
+    with pytest.raises(RuntimeError, match="invalid device ordinal 1"):
+        torch.cuda.set_device(1)
+    x = torch.randn(3)
+    assert x.type(torch.DoubleTensor).dtype == torch.float64 and x.type(torch.LongTensor).dtype == torch.int64

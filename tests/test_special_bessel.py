@@ -5,10 +5,9 @@ family, ``distributions_more``: "bessel functions")."""
 
 import math
 
+import autorust as torch
 import numpy as np
 import pytest
-
-import autorust as torch
 
 
 def f64(*values):

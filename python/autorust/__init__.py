@@ -86,7 +86,8 @@ from . import _api_aliases  # noqa: E402
 
 _api_aliases.install(globals(), nn.functional)
 
-__version__ = "0.1.0"
+from . import version  # noqa: E402
+from .version import __version__  # noqa: E402,F401
 
 def is_storage(obj):
     return False

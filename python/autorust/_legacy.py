@@ -18,6 +18,7 @@ def _legacy(dtype, name):
 
     make.__name__ = make.__qualname__ = name
     make.__doc__ = f"{name}(data) or {name}(*sizes): a {dtype} tensor."
+    make.dtype = dtype  # (what ``Tensor.type(FloatTensor)`` converts to)
     return make
 
 

@@ -99,6 +99,8 @@ def type(self, dtype=None, non_blocking=False):
         return {"float32": "autorust.FloatTensor", "float64": "autorust.DoubleTensor", "int64": "autorust.LongTensor", "bool": "autorust.BoolTensor"}[self.dtype._name]
     if isinstance(dtype, str):
         dtype = {"torch.FloatTensor": "float32", "torch.DoubleTensor": "float64", "torch.LongTensor": "int64", "torch.BoolTensor": "bool"}.get(dtype, dtype)
+    elif callable(dtype) and hasattr(dtype, "dtype"):  # the legacy FloatTensor, ...
+        dtype = dtype.dtype
     return self.to(to_dtype(dtype))
 
 

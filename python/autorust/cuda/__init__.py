@@ -29,6 +29,19 @@ def device_count():
     return 1 if is_available() else 0
 
 
+def is_bf16_supported(including_emulation=True):
+    """False: autorust has no bfloat16 type yet (see the dtypes issue)."""
+    return False
+
+
+def set_device(device):
+    """The one GPU device (index 0) is the current one already; another
+    index does not exist here."""
+    index = device if isinstance(device, int) else getattr(device, "index", None)
+    if index not in (None, 0):
+        raise RuntimeError(f"CUDA error: invalid device ordinal {index} (autorust has one GPU device)")
+
+
 def manual_seed(seed):
     # GPU tensors are drawn on the CPU stream and copied over, so seeding the
     # CPU generator (autorust.manual_seed) already covers them

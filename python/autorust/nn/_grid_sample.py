@@ -1,8 +1,8 @@
-"""``F.affine_grid`` and ``F.grid_sample`` for 4-D inputs (the spatial
-transformer's pair), with PyTorch's coordinate conventions: grid values in
+"""``F.affine_grid`` and ``F.grid_sample`` for 4-D and 5-D inputs (the
+spatial transformer's pair), with PyTorch's coordinate conventions: grid values in
 [-1, 1] mapped to pixel centres (align_corners=False) or corners (True),
-padding by zeros, border clamping or reflection, bilinear or nearest
-sampling. Built from differentiable tensor ops in one node each, so
+padding by zeros, border clamping or reflection, bilinear (trilinear on
+volumes) or nearest sampling. Built from differentiable tensor ops in one node each, so
 gradients reach both the input and the grid (the grid's is zero for
 nearest, as PyTorch's)."""
 
@@ -39,32 +39,41 @@ def _linspace_from_neg_one(like, steps, align_corners):
 
 
 def affine_grid(theta, size, align_corners=None):
-    """The sampling grid ([N, H, W, 2], x then y) of the affine maps
-    ``theta`` ([N, 2, 3]) for an output of ``size`` (N, C, H, W)."""
+    """The sampling grid ([N, H, W, 2], x then y; [N, D, H, W, 3] for a
+    5-D size) of the affine maps ``theta`` ([N, 2, 3]; [N, 3, 4]) for an
+    output of ``size`` (N, C, H, W) or (N, C, D, H, W)."""
     align_corners = _align_default(align_corners, "affine_grid")
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     given, size = size, list(size)
-    if len(size) != 4:
-        raise NotImplementedError(f"affine_grid only supports 4D sizes in autorust (PyTorch also takes 5D), got size {size}")
-    if theta.dim() != 3 or tuple(theta.shape[-2:]) != (2, 3):
-        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {given}. Got {theta.shape}.")
+    if len(size) not in (4, 5):
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, respectively. Got size {given}.")
+    dims = len(size) - 2
+    if theta.dim() != 3 or tuple(theta.shape[-2:]) != (dims, dims + 1):
+        kind = "2D affine matrices of shape Nx2x3" if dims == 2 else "3D affine matrices of shape Nx3x4"
+        raise ValueError(f"Expected a batch of {kind} for size {given}. Got {theta.shape}.")
     if min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {given}")
-    if align_corners and max(size[-2:]) == 1:
+    if align_corners and max(size[2:]) == 1:
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when align_corners=True. This is not an issue for standard use cases and is often ignored.", UserWarning, stacklevel=2)
-    N, _, H, W = size
-    if theta.shape[0] != N:
-        raise RuntimeError(f"affine_grid: theta of batch {theta.shape[0]} for a size of batch {N}")
-    return _AffineGrid.apply(theta, N, H, W, align_corners)
+    if theta.shape[0] != size[0]:
+        raise RuntimeError(f"affine_grid: theta of batch {theta.shape[0]} for a size of batch {size[0]}")
+    return _AffineGrid.apply(theta, size[0], tuple(size[2:]), align_corners)
 
 
-def _base_grid(like, N, H, W, align_corners):
-    """[N, H * W, 3]: each output position's (x, y, 1)."""
-    xs = _linspace_from_neg_one(like, W, align_corners).reshape(1, W).expand(H, W)
-    ys = _linspace_from_neg_one(like, H, align_corners).reshape(H, 1).expand(H, W)
-    base = _native.stack([xs, ys, xs.new_ones(H, W)], -1)
-    return base.reshape(1, H * W, 3).expand(N, H * W, 3)
+def _base_grid(like, N, spatial, align_corners):
+    """[N, prod(spatial), dims + 1]: each output position's (x, y[, z], 1)."""
+    positions = 1
+    for n in spatial:
+        positions *= n
+    axes = []
+    # x runs along the last spatial dim, y the one before, z the first
+    for k, steps in enumerate(reversed(spatial)):
+        shape = [1] * len(spatial)
+        shape[len(spatial) - 1 - k] = steps
+        axes.append(_linspace_from_neg_one(like, steps, align_corners).reshape(shape).expand(spatial))
+    base = _native.stack(axes + [axes[0].new_ones(spatial)], -1)
+    return base.reshape(1, positions, len(spatial) + 1).expand(N, positions, len(spatial) + 1)
 
 
 class _AffineGrid(Function):
@@ -75,21 +84,30 @@ class _AffineGrid(Function):
     _node_name = "AffineGridGeneratorBackward0"
 
     @staticmethod
-    def forward(ctx, theta, N, H, W, align_corners):
-        ctx.sizes = (N, H, W, align_corners)
-        # x * t0 + y * t1 + t2, each product and sum rounded in that order
-        # (PyTorch's small-batch product loop; a GEMM's fused sums differ)
-        base = _base_grid(theta, N, H, W, align_corners)
-        xs, ys = base[..., 0:1], base[..., 1:2]
-        rows = theta.reshape(N, 1, 6)
-        coords = [xs * rows[..., 3 * r : 3 * r + 1] + ys * rows[..., 3 * r + 1 : 3 * r + 2] + rows[..., 3 * r + 2 : 3 * r + 3] for r in (0, 1)]
-        return _native.cat(coords, -1).reshape(N, H, W, 2)
+    def forward(ctx, theta, N, spatial, align_corners):
+        ctx.sizes = (N, spatial, align_corners)
+        dims = len(spatial)
+        # x * t0 + y * t1 (+ z * t2) + t_last, each product and sum rounded
+        # in that order (PyTorch's small-batch product loop; a GEMM's fused
+        # sums differ)
+        base = _base_grid(theta, N, spatial, align_corners)
+        rows = theta.reshape(N, 1, dims * (dims + 1))
+        coords = []
+        for r in range(dims):
+            row = r * (dims + 1)
+            total = base[..., 0:1] * rows[..., row : row + 1]
+            for c in range(1, dims):
+                total = total + base[..., c : c + 1] * rows[..., row + c : row + c + 1]
+            coords.append(total + rows[..., row + dims : row + dims + 1])
+        return _native.cat(coords, -1).reshape(N, *spatial, dims)
 
     @staticmethod
     def backward(ctx, grad):
-        N, H, W, align_corners = ctx.sizes
-        base = _base_grid(grad, N, H, W, align_corners)
-        return base.transpose(1, 2).bmm(grad.reshape(N, H * W, 2)).transpose(1, 2), None, None, None, None
+        N, spatial, align_corners = ctx.sizes
+        dims = len(spatial)
+        base = _base_grid(grad, N, spatial, align_corners)
+        positions = base.shape[1]
+        return base.transpose(1, 2).bmm(grad.reshape(N, positions, dims)).transpose(1, 2), None, None, None
 
 
 def _unnormalize(coord, size, align_corners):
@@ -130,18 +148,26 @@ def _source_coordinates(coord, size, padding_mode, align_corners):
     return coord
 
 
-def _gather_at(flat, iy, ix, H, W, C):
-    """input values at integer positions (iy, ix) ([N, Ho, Wo]), zero where
-    outside the input: [N, C, Ho * Wo]."""
-    inside = (ix >= 0) & (ix <= W - 1) & (iy >= 0) & (iy <= H - 1)
-    index = (iy.clamp(0, H - 1) * W + ix.clamp(0, W - 1)).long().reshape(ix.shape[0], 1, -1)
-    values = flat.gather(2, index.expand(ix.shape[0], C, index.shape[-1]))
-    return _native.where(inside.reshape(ix.shape[0], 1, -1), values, 0.0)
+def _gather_at(flat, coords, sizes, C):
+    """input values at integer positions ``coords`` (one [N, *out] tensor
+    per dim, slowest dim first) of an input of spatial ``sizes``, zero
+    where outside it: [N, C, prod(out)]."""
+    inside, index = None, None
+    for c, n in zip(coords, sizes):
+        ok = (c >= 0) & (c <= n - 1)
+        inside = ok if inside is None else inside & ok
+        clamped = c.clamp(0, n - 1)
+        index = clamped if index is None else index * n + clamped
+    N = coords[0].shape[0]
+    index = index.long().reshape(N, 1, -1)
+    values = flat.gather(2, index.expand(N, C, index.shape[-1]))
+    return _native.where(inside.reshape(N, 1, -1), values, 0.0)
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """``input`` [N, C, H, W] sampled at ``grid`` [N, Ho, Wo, 2] (x, y in
-    [-1, 1]): [N, C, Ho, Wo]."""
+    [-1, 1]): [N, C, Ho, Wo]; volumes [N, C, D, H, W] at [N, Do, Ho, Wo, 3]
+    (x, y, z) likewise."""
     if mode not in _MODES:
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: '{mode}'")
     if padding_mode not in _PADDINGS:
@@ -149,34 +175,42 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if mode == "bicubic":
         raise NotImplementedError("grid_sample(mode='bicubic') is not supported by autorust")
     align_corners = _align_default(align_corners, "grid_sample")
-    if input.dim() != 4:
-        raise NotImplementedError(f"grid_sample only supports 4-D input in autorust (PyTorch also takes 5-D), got {input.dim()}-D")
-    if grid.dim() != 4 or grid.shape[-1] != 2:
-        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension, but got grid with sizes {list(grid.shape)}")
+    if input.dim() not in (4, 5):
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    dims = input.dim() - 2
+    if grid.shape[-1] != dims:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {dims} in last dimension, but got grid with sizes {list(grid.shape)}")
+    if grid.dim() != input.dim():
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
     if input.shape[0] != grid.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
     if input.dtype != grid.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has {input.dtype} and grid has {grid.dtype}")
-    N, C, H, W = input.shape
-    Ho, Wo = grid.shape[1], grid.shape[2]
+    N, C = input.shape[0], input.shape[1]
+    sizes = tuple(input.shape[2:])  # slowest first: (H, W) or (D, H, W)
+    out_shape = tuple(grid.shape[1:-1])
+    positions = 1
+    for n in out_shape:
+        positions *= n
 
     def sample(x, g):
-        flat = x.reshape(N, C, H * W)
-        ix = _source_coordinates(g[..., 0], W, padding_mode, align_corners)
-        iy = _source_coordinates(g[..., 1], H, padding_mode, align_corners)
+        flat = x.reshape(N, C, -1)
+        # grid component k is the coordinate along the k-th fastest dim
+        coords = [_source_coordinates(g[..., dims - 1 - d], sizes[d], padding_mode, align_corners) for d in range(dims)]
         if mode == "nearest":
-            out = _gather_at(flat, iy.round(), ix.round(), H, W, C)
-            return out.reshape(N, C, Ho, Wo)
-        x0, y0 = ix.floor(), iy.floor()
-        x1, y1 = x0 + 1, y0 + 1
-        # the kernel's weights: west/east from the fractional x, north/south from y
-        w = ix - x0
-        e = 1 - w
-        n = iy - y0
-        south = 1 - n
+            return _gather_at(flat, [c.round() for c in coords], sizes, C).reshape(N, C, *out_shape)
+        lows = [c.floor() for c in coords]
         out = 0
-        for cy, cx, weight in ((y0, x0, south * e), (y0, x1, south * w), (y1, x0, n * e), (y1, x1, n * w)):
-            out = out + _gather_at(flat, cy, cx, H, W, C) * weight.reshape(N, 1, Ho * Wo)
-        return out.reshape(N, C, Ho, Wo)
+        for corner in range(2 ** dims):
+            picks, weight = [], None
+            for d in range(dims - 1, -1, -1):  # x, then y, then z: the kernel's order
+                high = (corner >> (dims - 1 - d)) & 1
+                lo = lows[d]
+                factor = coords[d] - lo if high else (lo + 1) - coords[d]
+                weight = factor if weight is None else weight * factor
+            for d in range(dims):
+                picks.append(lows[d] + ((corner >> (dims - 1 - d)) & 1))
+            out = out + _gather_at(flat, picks, sizes, C) * weight.reshape(N, 1, positions)
+        return out.reshape(N, C, *out_shape)
 
-    return composite("GridSampler2DBackward0", sample, input, grid)
+    return composite("GridSampler2DBackward0" if dims == 2 else "GridSampler3DBackward0", sample, input, grid)

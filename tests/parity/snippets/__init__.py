@@ -68,4 +68,5 @@ def programs():
     out += slogdet.programs()
     out += layers_missing.programs()
     out += distributions_more.programs()
+    out += grid_sample.programs_3d()
     return out
