@@ -406,3 +406,26 @@ def test_max_and_min_over_leading_dims_take_the_first_best_and_the_first_nan(dty
             want_i = np_arg(a, axis=dim)
             np.testing.assert_array_equal(indices.numpy(), want_i)
             np.testing.assert_array_equal(values.numpy(), np.take_along_axis(a, np.expand_dims(want_i, dim), dim).squeeze(dim))
+
+
+@pytest.mark.parametrize("mask_shape", [(64, 1), (1, 48), (64, 48), (1, 1)])
+@pytest.mark.parametrize("sides", ["tensors", "scalar other", "row broadcast", "transposed"])
+def test_where_with_broadcast_masks_matches_numpy(mask_shape, sides):
+    # row-wise where (a [N, 1] or [1, T] mask against [N, T]) against np.where
+    rng = np.random.default_rng(0)
+    cond = rng.random(mask_shape) > 0.5
+    a = rng.standard_normal((64, 48)).astype(np.float32)
+    b = rng.standard_normal((64, 48)).astype(np.float32)
+    ta, tb = torch.tensor(a), torch.tensor(b)
+    if sides == "scalar other":
+        got, want = torch.where(torch.tensor(cond), ta, 0.5), np.where(cond, a, np.float32(0.5))
+    elif sides == "row broadcast":
+        got, want = torch.where(torch.tensor(cond), ta, tb[:1]), np.where(cond, a, b[:1])
+    elif sides == "transposed":
+        at = np.ascontiguousarray(a.T)
+        got, want = torch.where(torch.tensor(cond), torch.tensor(at).t(), tb), np.where(cond, at.T, b)
+    else:
+        got, want = torch.where(torch.tensor(cond), ta, tb), np.where(cond, a, b)
+    np.testing.assert_array_equal(got.numpy(), want)
+    # and through masked_fill, as attention masks use it
+    np.testing.assert_array_equal(ta.masked_fill(torch.tensor(cond), -1.0).numpy(), np.where(cond, np.float32(-1), a))

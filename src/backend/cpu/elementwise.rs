@@ -562,6 +562,9 @@ pub fn where_(
         if let Some(out) = where_dense(c, lc, a, la, b, lb) {
             return out;
         }
+        if let Some(out) = where_rows(c, lc, a, la, b, lb) {
+            return out;
+        }
         let mut out = Vec::with_capacity(lc.numel());
         walk(
             &lc.shape,
@@ -629,6 +632,103 @@ fn where_dense<T: Copy + Send + Sync>(
         _ => return None,
     }
     // Safety: the chunks wrote all n slots.
+    unsafe { out.set_len(n) };
+    Some(out)
+}
+
+/// One operand's part of a row: its contiguous elements, or one value
+/// broadcast along the row.
+enum RowSide<'a, T> {
+    Run(&'a [T]),
+    One(T),
+}
+
+impl<'a, T: Copy> RowSide<'a, T> {
+    /// The row of `inner` elements at `at` of `l`, walked with `stride` (1 or 0).
+    fn of(stride: usize, l: &'a [T], at: usize, inner: usize) -> Self {
+        if stride == 1 {
+            RowSide::Run(&l[at..at + inner])
+        } else {
+            RowSide::One(l[at])
+        }
+    }
+}
+
+/// Rows shorter than this go through the strided walk (a row's set-up would
+/// outweigh its select loop).
+const WHERE_MIN_ROW: usize = 8;
+
+/// `where` row by row of the innermost dim when every operand is contiguous
+/// or broadcast along it (stride 1 or 0): a [N, 1] mask or a [1, T]
+/// attention mask against [N, T] values. Each row is one vectorised select
+/// (or one copy, where the condition is one value for the row); rows run on
+/// rayon for large outputs. None for other layouts.
+fn where_rows<'a, T: Copy + Send + Sync>(
+    c: &[bool],
+    lc: &Layout,
+    a: &'a [T],
+    la: &Layout,
+    b: &'a [T],
+    lb: &Layout,
+) -> Option<Vec<T>> {
+    let d = lc.shape.len();
+    let inner = *lc.shape.last()?;
+    let inner_stride = |l: &Layout| l.strides[d - 1];
+    let (cs, as_, bs) = (inner_stride(lc), inner_stride(la), inner_stride(lb));
+    if inner < WHERE_MIN_ROW || cs > 1 || as_ > 1 || bs > 1 {
+        return None;
+    }
+    // each row's start in the three operands, in output order
+    let mut starts = Vec::with_capacity(lc.numel() / inner);
+    walk(
+        &lc.shape[..d - 1],
+        &[
+            &lc.strides[..d - 1],
+            &la.strides[..d - 1],
+            &lb.strides[..d - 1],
+        ],
+        &[lc.offset, la.offset, lb.offset],
+        |s| starts.push(s),
+    );
+    let n = starts.len() * inner;
+    let mut out: Vec<T> = Vec::with_capacity(n);
+    let row = |s: usize, l: &'a [T], at: usize| RowSide::of(s, l, at, inner);
+    let fill = |dst: &mut [std::mem::MaybeUninit<T>], [i, j, k]: [usize; 3]| {
+        if cs == 0 {
+            // one condition for the whole row: a copy of one side
+            match if c[i] { row(as_, a, j) } else { row(bs, b, k) } {
+                RowSide::Run(src) => {
+                    dst.write_copy_of_slice(src);
+                }
+                RowSide::One(v) => dst.iter_mut().for_each(|o| {
+                    o.write(v);
+                }),
+            }
+            return;
+        }
+        let cr = &c[i..i + inner];
+        let rep = std::iter::repeat;
+        match (row(as_, a, j), row(bs, b, k)) {
+            (RowSide::Run(x), RowSide::Run(y)) => {
+                select(dst, cr, x.iter().copied(), y.iter().copied())
+            }
+            (RowSide::Run(x), RowSide::One(v)) => select(dst, cr, x.iter().copied(), rep(v)),
+            (RowSide::One(u), RowSide::Run(y)) => select(dst, cr, rep(u), y.iter().copied()),
+            (RowSide::One(u), RowSide::One(v)) => select(dst, cr, rep(u), rep(v)),
+        }
+    };
+    let dst = &mut out.spare_capacity_mut()[..n];
+    if n >= super::PAR_THRESHOLD {
+        use rayon::prelude::*;
+        dst.par_chunks_mut(inner)
+            .zip(starts.par_iter())
+            .for_each(|(r, &s)| fill(r, s));
+    } else {
+        dst.chunks_mut(inner)
+            .zip(starts.iter())
+            .for_each(|(r, &s)| fill(r, s));
+    }
+    // Safety: one row of `inner` slots per start, each written by `fill`.
     unsafe { out.set_len(n) };
     Some(out)
 }
