@@ -38,15 +38,9 @@ class LogitRelaxedBernoulli(Distribution):
         super().__init__(Size() if isinstance(given, numbers.Number) else self._param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogitRelaxedBernoulli, _instance)
-        batch_shape = Size(batch_shape)
+        new = self._expanded(LogitRelaxedBernoulli, batch_shape, ("probs", "logits"), _instance)
         new.temperature = self.temperature
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, self.__dict__[name].expand(batch_shape))
-                new._param = getattr(new, name)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new._param = new.probs if "probs" in self.__dict__ else new.logits
         return new
 
     @lazy_property
