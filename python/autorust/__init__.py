@@ -86,7 +86,7 @@ from . import _api_aliases  # noqa: E402
 
 _api_aliases.install(globals(), nn.functional)
 
-from . import version  # noqa: E402
+from . import version  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401
 
 def is_storage(obj):
