@@ -296,3 +296,20 @@ def test_low_rank_multivariate_normal_is_the_full_one():
     for a, b in ((low, other), (low, other_low), (full, other_low)):
         assert D.kl_divergence(a, b).item() == pytest.approx(D.kl_divergence(full, other).item(), rel=1e-9)
 
+
+
+def test_transformed_families():
+    torch.manual_seed(10)
+    for d, lo, hi in ((D.HalfNormal(f64(1.5)), 0, 40), (D.Gumbel(f64(0.5), f64(2.0)), -40, 200), (D.Pareto(f64(1.0), f64(3.0)), 1, 2000), (D.Weibull(f64(2.0), f64(1.5)), 1e-12, 60)):
+        grid = np.linspace(lo, hi, 2000001)
+        logp = d.log_prob(torch.tensor(grid)).numpy()
+        dens = np.exp(logp)
+        assert np.trapezoid(dens, grid) == pytest.approx(1.0, abs=2e-3), type(d).__name__
+        assert -np.trapezoid(np.nan_to_num(dens * logp), grid) == pytest.approx(d.entropy().item(), abs=5e-3), type(d).__name__
+        assert d.sample((40000,)).mean().item() == pytest.approx(d.mean.item(), rel=0.03), type(d).__name__
+    assert D.HalfNormal(f64(1.0)).log_prob(f64(-0.5)).item() == -math.inf
+    pairs = [(D.Gumbel(f64(0.0), f64(1.0)), D.Gumbel(f64(1.0), f64(2.0))), (D.Pareto(f64(1.0), f64(3.0)), D.Pareto(f64(0.5), f64(2.0))),
+             (D.Normal(f64(0.0), f64(1.0)), D.Gumbel(f64(0.5), f64(1.5))), (D.HalfNormal(f64(1.0)), D.HalfNormal(f64(2.0)))]
+    for p, q in pairs:
+        s = p.sample((100000,))
+        assert D.kl_divergence(p, q).item() == pytest.approx((p.log_prob(s) - q.log_prob(s)).mean().item(), abs=0.03), type(p).__name__

@@ -6,7 +6,8 @@ PyTorch's samples.
 
 Provided: Normal, Uniform, Bernoulli, Categorical, OneHotCategorical,
 Exponential, Laplace, Cauchy, Geometric, Poisson, LogNormal,
-MultivariateNormal, Gamma, Chi2, Beta, Dirichlet, StudentT, Independent,
+MultivariateNormal, Gamma, Chi2, Beta, Dirichlet, StudentT, HalfNormal,
+HalfCauchy, Gumbel, Pareto, Weibull, Independent,
 RelaxedBernoulli, RelaxedOneHotCategorical, MixtureSameFamily,
 TransformedDistribution with the transforms module, kl_divergence/
 register_kl and constraints, Binomial, Multinomial,
@@ -38,6 +39,7 @@ from .relaxed_bernoulli import RelaxedBernoulli
 from .relaxed_categorical import RelaxedOneHotCategorical
 from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
+from .transformed_families import Gumbel, HalfCauchy, HalfNormal, Pareto, Weibull
 from .transforms import (
     AbsTransform,
     AffineTransform,
@@ -56,7 +58,7 @@ from .uniform import Uniform
 
 __all__ = [
     "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Multinomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform",
-    "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Independent",
+    "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Pareto", "Weibull", "Independent",
     "IndependentTransform", "Laplace", "LogNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "MultivariateNormal", "Normal",
     "OneHotCategorical", "Poisson", "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical",
     "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StudentT", "TanhTransform",

@@ -1,7 +1,8 @@
 """The distributions added for issue 14 side by side with PyTorch: the
 transforms and TransformedDistribution (a tanh-squashed Normal as in SAC),
 LogNormal, Cauchy, Geometric, Poisson, MultivariateNormal in its three
-parameterisations, LowRankMultivariateNormal, the relaxed distributions, MixtureSameFamily, the
+parameterisations, LowRankMultivariateNormal, HalfNormal, HalfCauchy, Gumbel,
+Pareto, Weibull, the relaxed distributions, MixtureSameFamily, the
 Gamma family (seeded draws are PyTorch's to the bit), the incomplete gamma
 functions, the Bessel functions of torch.special and the new KL pairs.
 
@@ -162,6 +163,25 @@ g = T.autograd.grad(lp.sum() + d.entropy().sum() + s.sum(), [loc, W, Dg])
 q = D.LowRankMultivariateNormal(T.zeros(4), T.randn(4, 3), T.ones(4))
 m = D.MultivariateNormal(T.zeros(4), scale_tril=T.eye(4) * 1.5)
 rec(s, lp, g, d.entropy(), d.variance, d.scale_tril, d.covariance_matrix, d.precision_matrix, D.kl_divergence(d, q), D.kl_divergence(m, q), D.kl_divergence(d, m))
+""",
+    "half-normal, half-cauchy, gumbel, pareto, weibull": """
+outs = []
+for seed in range(2):
+    T.manual_seed(20 + seed)
+    a = T.tensor([0.7, 1.5, 3.0], requires_grad=True)
+    b = T.tensor([2.5, 0.8, 1.2], requires_grad=True)
+    for d in (D.HalfNormal(a), D.HalfCauchy(a), D.Gumbel(b - 1, a), D.Pareto(a, b), D.Weibull(a, b)):
+        s = d.rsample((4,)) if d.has_rsample else d.sample((4,))
+        lp = d.log_prob(s.detach())
+        g = T.autograd.grad(lp.sum() + d.entropy().sum(), [a, b], allow_unused=True)
+        outs += [s, lp, [x if x is not None else "none" for x in g], d.entropy(), d.mean, d.variance, d.mode, repr(d.support), d.expand((2, 3)).log_prob(s[0].detach())]
+K = D.kl_divergence
+t = T.tensor
+gu, gu2 = D.Gumbel(t([0.3, -1.0]), t([1.5, 0.7])), D.Gumbel(t([0.0, 1.0]), t([1.0, 2.0]))
+pa, pa2 = D.Pareto(t([1.0, 2.0]), t([3.0, 0.8])), D.Pareto(t([0.5, 2.5]), t([2.0, 1.5]))
+e, n, g = D.Exponential(t([0.5, 2.0])), D.Normal(t([0.3, -1.0]), t([1.5, 0.7])), D.Gamma(t([2.0, 0.5]), t([1.0, 3.0]))
+u = D.Uniform(t([1.1, 2.2]), t([1.9, 3.0]))
+rec(outs, K(gu, gu2), K(D.HalfNormal(t([1.0, 2.0])), D.HalfNormal(t([0.5, 1.0]))), K(pa, pa2), K(e, gu), K(g, gu), K(n, gu), K(gu, e), K(pa, e), K(pa, g), K(pa, n), K(u, gu), K(u, pa), K(n, pa))
 """,
     "bessel functions": """
 outs = []
