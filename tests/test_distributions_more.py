@@ -313,3 +313,17 @@ def test_transformed_families():
     for p, q in pairs:
         s = p.sample((100000,))
         assert D.kl_divergence(p, q).item() == pytest.approx((p.log_prob(s) - q.log_prob(s)).mean().item(), abs=0.03), type(p).__name__
+
+
+def test_negative_binomial_kumaraswamy_fisher_snedecor():
+    torch.manual_seed(11)
+    nb = D.NegativeBinomial(f64(3.0), probs=f64(0.4))
+    k = 5.0
+    want = math.lgamma(3 + k) - math.lgamma(k + 1) - math.lgamma(3) + 3 * math.log(0.6) + k * math.log(0.4)
+    assert nb.log_prob(f64(k)).item() == pytest.approx(want, rel=1e-12)
+    assert nb.sample((40000,)).mean().item() == pytest.approx(nb.mean.item(), rel=0.03)
+    for d, lo, hi in ((D.Kumaraswamy(f64(2.0), f64(3.0)), 1e-9, 1 - 1e-9), (D.FisherSnedecor(f64(5.0), f64(8.0)), 1e-9, 400)):
+        grid = np.linspace(lo, hi, 2000001)
+        dens = d.log_prob(torch.tensor(grid)).exp().numpy()
+        assert np.trapezoid(dens, grid) == pytest.approx(1.0, abs=2e-3), type(d).__name__
+        assert np.trapezoid(grid * dens, grid) == pytest.approx(d.mean.item(), rel=5e-3), type(d).__name__

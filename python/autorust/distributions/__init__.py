@@ -7,7 +7,8 @@ PyTorch's samples.
 Provided: Normal, Uniform, Bernoulli, Categorical, OneHotCategorical,
 Exponential, Laplace, Cauchy, Geometric, Poisson, LogNormal,
 MultivariateNormal, Gamma, Chi2, Beta, Dirichlet, StudentT, HalfNormal,
-HalfCauchy, Gumbel, Pareto, Weibull, Independent,
+HalfCauchy, Gumbel, Pareto, Weibull, Kumaraswamy, NegativeBinomial,
+FisherSnedecor, Independent,
 RelaxedBernoulli, RelaxedOneHotCategorical, MixtureSameFamily,
 TransformedDistribution with the transforms module, kl_divergence/
 register_kl and constraints, Binomial, Multinomial,
@@ -24,6 +25,7 @@ from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Chi2, Gamma
+from .gamma_mixtures import FisherSnedecor, NegativeBinomial
 from .geometric import Geometric
 from .independent import Independent
 from .kl import kl_divergence, register_kl
@@ -39,7 +41,14 @@ from .relaxed_bernoulli import RelaxedBernoulli
 from .relaxed_categorical import RelaxedOneHotCategorical
 from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
-from .transformed_families import Gumbel, HalfCauchy, HalfNormal, Pareto, Weibull
+from .transformed_families import (
+    Gumbel,
+    HalfCauchy,
+    HalfNormal,
+    Kumaraswamy,
+    Pareto,
+    Weibull,
+)
 from .transforms import (
     AbsTransform,
     AffineTransform,
@@ -58,7 +67,7 @@ from .uniform import Uniform
 
 __all__ = [
     "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Multinomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform",
-    "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Pareto", "Weibull", "Independent",
+    "Dirichlet", "Distribution", "ExpTransform", "Exponential", "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "Kumaraswamy", "NegativeBinomial", "HalfCauchy", "HalfNormal", "Pareto", "Weibull", "Independent",
     "IndependentTransform", "Laplace", "LogNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "MultivariateNormal", "Normal",
     "OneHotCategorical", "Poisson", "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical",
     "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StudentT", "TanhTransform",

@@ -1,7 +1,8 @@
 """Distributions PyTorch defines as a base distribution pushed through
 transforms: ``HalfNormal`` and ``HalfCauchy`` (|x| of a centred Normal,
 Cauchy), ``Gumbel`` (-log(-log u) scaled, u uniform), ``Pareto``
-(scale e^x, x exponential) and ``Weibull`` (scale x^(1/k), x exponential).
+(scale e^x, x exponential), ``Weibull`` (scale x^(1/k), x exponential) and
+``Kumaraswamy`` ((1 - u^(1/b))^(1/a), u uniform).
 Samples are the base's draws through the maps, as PyTorch's."""
 
 import math
@@ -16,7 +17,7 @@ from .transforms import AbsTransform, AffineTransform, ExpTransform, PowerTransf
 from .uniform import Uniform
 from .utils import broadcast_all
 
-__all__ = ["Gumbel", "HalfCauchy", "HalfNormal", "Pareto", "Weibull"]
+__all__ = ["Gumbel", "HalfCauchy", "HalfNormal", "Kumaraswamy", "Pareto", "Weibull"]
 
 _EULER = 0.57721566490153286060
 
@@ -210,3 +211,48 @@ class Weibull(TransformedDistribution):
 
     def entropy(self):
         return _EULER * (1 - self.concentration_reciprocal) + (self.scale * self.concentration_reciprocal).log() + 1
+
+
+def _kumaraswamy_moment(a, b, n):
+    """E[x^n] = b B(1 + n / a, b)."""
+    arg = 1 + n / a
+    return b * (arg.lgamma() + b.lgamma() - (arg + b).lgamma()).exp()
+
+
+class Kumaraswamy(TransformedDistribution):
+    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    support = constraints.unit_interval
+    has_rsample = True
+
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        from .._creation import full_like
+
+        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        base = Uniform(full_like(self.concentration0, 0), full_like(self.concentration0, 1), validate_args=validate_args)
+        transforms = [PowerTransform(exponent=self.concentration0.reciprocal()), AffineTransform(loc=1.0, scale=-1.0), PowerTransform(exponent=self.concentration1.reciprocal())]
+        super().__init__(base, transforms, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Kumaraswamy, _instance)
+        new.concentration1, new.concentration0 = self.concentration1.expand(batch_shape), self.concentration0.expand(batch_shape)
+        return super().expand(batch_shape, _instance=new)
+
+    @property
+    def mean(self):
+        return _kumaraswamy_moment(self.concentration1, self.concentration0, 1)
+
+    @property
+    def mode(self):
+        a, b = self.concentration1, self.concentration0
+        log_mode = b.reciprocal() * (-b).log1p() - (-b * a).log1p()
+        return log_mode.masked_fill((b < 1) | (a < 1), math.nan).exp()
+
+    @property
+    def variance(self):
+        return _kumaraswamy_moment(self.concentration1, self.concentration0, 2) - self.mean.pow(2)
+
+    def entropy(self):
+        t1 = 1 - self.concentration1.reciprocal()
+        t0 = 1 - self.concentration0.reciprocal()
+        H0 = (self.concentration0 + 1).digamma() + _EULER
+        return t0 + t1 * H0 - self.concentration1.log() - self.concentration0.log()

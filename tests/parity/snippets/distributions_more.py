@@ -2,7 +2,7 @@
 transforms and TransformedDistribution (a tanh-squashed Normal as in SAC),
 LogNormal, Cauchy, Geometric, Poisson, MultivariateNormal in its three
 parameterisations, LowRankMultivariateNormal, HalfNormal, HalfCauchy, Gumbel,
-Pareto, Weibull, the relaxed distributions, MixtureSameFamily, the
+Pareto, Weibull, NegativeBinomial, Kumaraswamy, FisherSnedecor, the relaxed distributions, MixtureSameFamily, the
 Gamma family (seeded draws are PyTorch's to the bit), the incomplete gamma
 functions, the Bessel functions of torch.special and the new KL pairs.
 
@@ -182,6 +182,23 @@ pa, pa2 = D.Pareto(t([1.0, 2.0]), t([3.0, 0.8])), D.Pareto(t([0.5, 2.5]), t([2.0
 e, n, g = D.Exponential(t([0.5, 2.0])), D.Normal(t([0.3, -1.0]), t([1.5, 0.7])), D.Gamma(t([2.0, 0.5]), t([1.0, 3.0]))
 u = D.Uniform(t([1.1, 2.2]), t([1.9, 3.0]))
 rec(outs, K(gu, gu2), K(D.HalfNormal(t([1.0, 2.0])), D.HalfNormal(t([0.5, 1.0]))), K(pa, pa2), K(e, gu), K(g, gu), K(n, gu), K(gu, e), K(pa, e), K(pa, g), K(pa, n), K(u, gu), K(u, pa), K(n, pa))
+""",
+    "negative binomial, kumaraswamy, fisher-snedecor": """
+outs = []
+for seed in range(2):
+    T.manual_seed(30 + seed)
+    a = T.tensor([0.7, 1.5, 3.0], requires_grad=True)
+    b = T.tensor([2.5, 0.8, 5.2], requires_grad=True)
+    nb = D.NegativeBinomial(a * 3, probs=T.tensor([0.3, 0.5, 0.8]))
+    s = nb.sample((4,))
+    lp = nb.log_prob(s)
+    ku = D.Kumaraswamy(a, b)
+    sk = ku.rsample((3,))
+    fs = D.FisherSnedecor(a * 4, b * 3)
+    sf = fs.rsample((3,))
+    g = T.autograd.grad(lp.sum() + ku.log_prob(sk.detach()).sum() + sk.sum() + ku.entropy().sum() + fs.log_prob(sf.detach()).sum(), [a, b])
+    outs += [s, lp, nb.mean, nb.variance, nb.mode, sk, ku.log_prob(sk), ku.mean, ku.variance, ku.mode, ku.entropy(), sf, fs.log_prob(sf), fs.mean, fs.variance, fs.mode, g]
+rec(*outs, D.NegativeBinomial(T.tensor([0.0, 2.0]), logits=T.tensor([0.1, -0.5])).log_prob(T.tensor([0.0, 3.0])))
 """,
     "bessel functions": """
 outs = []
