@@ -26,7 +26,11 @@ build: venv
 demo: build
 	$(PY) -m autorust.demo
 
+# The house tools first: rustfmt and clippy (warnings are errors) hold the
+# Rust sources to one style and no lint.
 test: build
+	cargo fmt --check
+	cargo clippy --quiet --all-targets --all-features -- -D warnings
 	cargo test --quiet
 	$(PY) -m pytest -q
 

@@ -294,7 +294,7 @@ impl Plan {
                 stack.push(e.node);
             }
         }
-        order.sort_unstable_by(|x, y| y.seq.cmp(&x.seq));
+        order.sort_unstable_by_key(|x| std::cmp::Reverse(x.seq));
         let positions = if !local {
             for (pos, w) in order.iter().enumerate() {
                 a.set_scratch(w.id, pos as u32);
@@ -619,10 +619,8 @@ fn accumulate_grad(t: &Tensor, grad: &Tensor, create_graph: bool) -> Result<()> 
             // each branch leaves a gradient that nothing else holds
             let g = if grad.shape() != t.shape() {
                 grad.sum_to(&t.shape())?
-            } else if owned {
-                grad
-            } else if order.is_some() && !in_leaf_layout(&grad) {
-                grad // copied into the leaf's layout just below
+            } else if owned || (order.is_some() && !in_leaf_layout(&grad)) {
+                grad // (not owned: copied into the leaf's layout just below)
             } else {
                 grad.clone_data()?
             };

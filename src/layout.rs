@@ -347,7 +347,7 @@ pub fn walk<const K: usize>(
     mut f: impl FnMut([usize; K]),
 ) {
     let nd = shape.len();
-    if shape.iter().any(|&d| d == 0) {
+    if shape.contains(&0) {
         return;
     }
     if nd == 0 {

@@ -389,7 +389,7 @@ fn normal_fill<T: BoxMuller>(
     with_rng(|r| {
         let mut d: Vec<T> = (0..n).map(|_| draw(r)).collect();
         fill_blocks(&mut d[..n / 16 * 16], mean, std);
-        if n % 16 != 0 {
+        if !n.is_multiple_of(16) {
             // PyTorch redraws the last 16 values.
             let tail = &mut d[n - 16..];
             for v in tail.iter_mut() {

@@ -127,7 +127,7 @@ pub fn infer_shape(op: &'static str, spec: &[i64], numel: usize) -> Result<Shape
                 format!("invalid shape dimension {d} at index {i} of shape {spec:?}"),
             );
         } else {
-            known = known.checked_mul(d as usize).unwrap_or(usize::MAX);
+            known = known.saturating_mul(d as usize);
         }
     }
     let shape_str = format!(
@@ -140,7 +140,7 @@ pub fn infer_shape(op: &'static str, spec: &[i64], numel: usize) -> Result<Shape
     let mut out: Shape = spec.iter().map(|&d| d.max(0) as usize).collect();
     match infer_at {
         Some(i) => {
-            if known == 0 || numel % known != 0 {
+            if known == 0 || !numel.is_multiple_of(known) {
                 return shape_err(
                     op,
                     format!("shape '{shape_str}' is invalid for input of size {numel}"),

@@ -24,7 +24,7 @@ fn seed_graph_gradient() {
     let out = z.reduce(ReduceOp::Mean, None, false).unwrap();
     assert_eq!(vals(&out), vec![27.0]);
     backward(
-        &[out.clone()],
+        std::slice::from_ref(&out),
         &[Tensor::ones(&[], DType::F64)],
         false,
         false,
@@ -85,7 +85,7 @@ fn higher_order_through_create_graph() {
         &[Tensor::ones(&[], DType::F64)],
         true,
         true,
-        &[x.clone()],
+        std::slice::from_ref(&x),
         Inputs::Capture,
         false,
     )
@@ -96,7 +96,7 @@ fn higher_order_through_create_graph() {
         &[Tensor::ones(&[], DType::F64)],
         false,
         false,
-        &[x.clone()],
+        std::slice::from_ref(&x),
         Inputs::Capture,
         false,
     )

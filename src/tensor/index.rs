@@ -805,7 +805,7 @@ impl Tensor {
                         let at = |v: i64| if v < 0 { (v + len).max(0) } else { v.min(len) };
                         s.map_or(0, at) == 0 && e.map_or(len, at) == len
                     };
-                    if !(whole && !lone_slice) {
+                    if !whole || lone_slice {
                         t = t.slice(dim as i64, *s, *e, *step)?;
                     }
                     dim += 1;

@@ -42,7 +42,7 @@ macro_rules! linspace_values {
 /// (PyTorch's C++ cast): out-of-range and NaN values become i64::MIN,
 /// where Rust's `as` would saturate.
 fn x86_truncate(x: f64) -> i64 {
-    if x.is_nan() || x >= 9.223_372_036_854_775_808e18 || x < -9.223_372_036_854_775_808e18 {
+    if x.is_nan() || !(-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&x) {
         i64::MIN
     } else {
         x as i64

@@ -115,7 +115,7 @@ impl Tensor {
         let s = self.shape();
         let sweep = win.sweep("col2im", out_hw, false)?;
         let taps = sweep.taps();
-        if s.len() != 3 || s[1] % taps != 0 || s[2] != sweep.positions() {
+        if s.len() != 3 || !s[1].is_multiple_of(taps) || s[2] != sweep.positions() {
             return shape_err(
                 "col2im",
                 format!(

@@ -181,6 +181,9 @@ pub struct AttentionSaved<'a, F> {
     pub lse: &'a [F],
 }
 
+/// One (query, key) pair's index and its slices of dq, dk and dv.
+type PairGrads<'a, F> = (usize, ((&'a mut [F], &'a mut [F]), &'a mut [F]));
+
 /// Backward: the gradients of q, k and v (contiguous, as their inputs)
 /// for the output gradient `g` [pairs, l, ev].
 pub fn backward<F: Float>(
@@ -194,7 +197,7 @@ pub fn backward<F: Float>(
     let mut dk = vec![F::zero(); sh.pairs * s * e];
     let mut dv = vec![F::zero(); sh.pairs * s * ev];
     let scale = F::from_f64(sh.scale);
-    let pair = |(i, ((dq, dk), dv)): (usize, ((&mut [F], &mut [F]), &mut [F]))| {
+    let pair = |(i, ((dq, dk), dv)): PairGrads<'_, F>| {
         let (qi, ki, vi) = (
             &saved.q[i * l * e..],
             &saved.k[i * s * e..],

@@ -163,6 +163,7 @@ fn multi_row_sum<A: Acc, const R: usize>(size: usize, load: impl Fn(usize, usize
             i += 1;
         }
         for j in 1..LEVELS {
+            #[allow(clippy::needless_range_loop)] // two rows of acc, one index
             for k in 0..R {
                 acc[j][k] = acc[j][k].plus(acc[j - 1][k]);
                 acc[j - 1][k] = A::empty();
@@ -185,6 +186,7 @@ fn multi_row_sum<A: Acc, const R: usize>(size: usize, load: impl Fn(usize, usize
         return acc[0];
     }
     for j in 1..LEVELS {
+        #[allow(clippy::needless_range_loop)] // two rows of acc, one index
         for k in 0..R {
             acc[0][k] = acc[0][k].plus(acc[j][k]);
         }
@@ -399,7 +401,10 @@ pub fn sum_blocks<F: Float + Acc>(x: &[F], b: Blocks, threads: usize, kernel: Ke
         }
         r
     } else {
-        vec![0..outputs]
+        vec![Range {
+            start: 0,
+            end: outputs,
+        }]
     };
     let job = |kept: Range<usize>| {
         if columns {

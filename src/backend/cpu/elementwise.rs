@@ -107,14 +107,14 @@ fn float_unary<F: Float>(op: UnaryOp, x: &[F], l: &Layout) -> Vec<F> {
         // other one is the correctly rounded power (PyTorch's vectorised pow is
         // exact to the last bit where libm's float32 powf and repeated products
         // are not). One loop per case, so each vectorises.
-        PowScalar(p) if p == 0.0 => map_strided(x, l, move |_| one),
-        PowScalar(p) if p == 1.0 => map_strided(x, l, |v| v),
-        PowScalar(p) if p == 2.0 => map_strided(x, l, |v| v * v),
-        PowScalar(p) if p == 3.0 => map_strided(x, l, |v| v * v * v),
-        PowScalar(p) if p == 0.5 => map_strided(x, l, |v| v.sqrt()),
-        PowScalar(p) if p == -0.5 => map_strided(x, l, move |v| one / v.sqrt()),
-        PowScalar(p) if p == -1.0 => map_strided(x, l, move |v| one / v),
-        PowScalar(p) if p == -2.0 => map_strided(x, l, move |v| one / (v * v)),
+        PowScalar(0.0) => map_strided(x, l, move |_| one),
+        PowScalar(1.0) => map_strided(x, l, |v| v),
+        PowScalar(2.0) => map_strided(x, l, |v| v * v),
+        PowScalar(3.0) => map_strided(x, l, |v| v * v * v),
+        PowScalar(0.5) => map_strided(x, l, |v| v.sqrt()),
+        PowScalar(-0.5) => map_strided(x, l, move |v| one / v.sqrt()),
+        PowScalar(-1.0) => map_strided(x, l, move |v| one / v),
+        PowScalar(-2.0) => map_strided(x, l, move |v| one / (v * v)),
         PowScalar(p) => {
             let is_int = p.fract() == 0.0;
             let is_odd = is_int && (p % 2.0).abs() == 1.0;

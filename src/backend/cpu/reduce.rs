@@ -45,9 +45,9 @@ fn per_row<T: Copy + Sync, D: Copy + Send + Default>(
         return (0..outer).map(|_| row_fn(&[])).collect();
     }
     if outer * inner >= PAR_THRESHOLD && outer > 1 {
-        data.par_chunks(inner).map(|r| row_fn(r)).collect()
+        data.par_chunks(inner).map(&row_fn).collect()
     } else {
-        data.chunks(inner).map(|r| row_fn(r)).collect()
+        data.chunks(inner).map(row_fn).collect()
     }
 }
 
