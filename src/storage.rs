@@ -374,7 +374,7 @@ impl Storage {
             let (pc, px, py) = (meta_probe(self)?, meta_probe(a)?, meta_probe(b)?);
             let one = probe_layout(lc);
             return Ok(meta(
-                cpu::elementwise::where_(&pc, &one, &px, &one, &py, &one)?.dtype(),
+                cpu::select::where_(&pc, &one, &px, &one, &py, &one)?.dtype(),
                 lc.numel(),
             ));
         }
@@ -396,7 +396,7 @@ impl Storage {
                 &[self.device(), a.device(), b.device()],
             ));
         };
-        Ok(Storage::Cpu(cpu::elementwise::where_(c, lc, x, la, y, lb)?))
+        Ok(Storage::Cpu(cpu::select::where_(c, lc, x, la, y, lb)?))
     }
     pub fn reduce(&self, op: ReduceOp, l: &Layout, dims: &[usize]) -> Result<Storage> {
         guard_alloc(op.name(), l.numel(), self.dtype())?;

@@ -27,6 +27,7 @@ pub mod reduce;
 pub mod roll;
 mod row_blocks;
 mod runs;
+pub mod select;
 pub mod simd;
 pub mod softmax;
 pub mod special;
