@@ -466,3 +466,13 @@ def test_script_boilerplate_names():
         torch.cuda.set_device(1)
     x = torch.randn(3)
     assert x.type(torch.DoubleTensor).dtype == torch.float64 and x.type(torch.LongTensor).dtype == torch.int64
+
+
+def test_lazy_modules_cast_before_their_first_call():
+    # .double() before the first call: the buffers stay lazy and come out float64
+    bn = nn.LazyBatchNorm1d().double()
+    assert repr(bn.running_mean) == "<UninitializedBuffer>"
+    y = bn(torch.randn(4, 3, dtype=torch.float64))
+    assert y.dtype == bn.running_mean.dtype == bn.weight.dtype == torch.float64 and tuple(bn.running_mean.shape) == (3,)
+    lin = nn.LazyLinear(2).double()
+    assert lin(torch.randn(3, 4, dtype=torch.float64)).dtype == lin.weight.dtype == torch.float64

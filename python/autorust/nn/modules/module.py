@@ -7,7 +7,7 @@ from collections import OrderedDict, namedtuple
 import itertools
 
 from ... import _native
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, is_lazy
 from ...utils.hooks import RemovableHandle
 
 Tensor = _native.Tensor
@@ -328,7 +328,13 @@ class Module:
                 with no_grad():
                     param.grad = fn(param.grad)
         for key, buf in self._buffers.items():
-            if buf is not None:
+            if buf is None:
+                continue
+            if is_lazy(buf):
+                # a lazy module's buffer stays the same (uninitialized) object
+                with no_grad():
+                    buf.data = fn(buf)
+            else:
                 self._buffers[key] = fn(buf)
         return self
 
