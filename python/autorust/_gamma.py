@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _native
 from ._dtype import float32, float64
+from ._grad_mode import is_grad_enabled, no_grad
 from ._ops_register import register
 
 _TINY = 1e-300
@@ -157,8 +158,6 @@ def _no_second_derivative(name):
 def _once_differentiable(value, inputs, name):
     """``value`` (a gradient computed on the host) as a node whose own
     gradient raises, when a graph is being built over it."""
-    from ._grad_mode import is_grad_enabled
-
     if is_grad_enabled() and _native._needs_node(inputs):
         return _native._custom_node(value, inputs, _no_second_derivative(name), "NotImplemented")
     return value
@@ -201,7 +200,7 @@ def dirichlet_rsample(concentration):
     """A Dirichlet draw as the node PyTorch's ``_Dirichlet`` function makes
     (``_DirichletBackward``): the marginal gradients, projected so the
     coordinates keep summing to one."""
-    with _no_grad():
+    with no_grad():
         x = _sample_dirichlet(concentration)
     if not _native._needs_node([concentration]):
         return x
@@ -214,12 +213,6 @@ def dirichlet_rsample(concentration):
         return (_once_differentiable(value, [g, source], "_dirichlet_grad"),)
 
     return _native._custom_node(x, [concentration], backward, "_DirichletBackward", saved=[concentration])
-
-
-def _no_grad():
-    from ._grad_mode import no_grad
-
-    return no_grad()
 
 
 register([_standard_gamma, _standard_gamma_grad, _sample_dirichlet, _dirichlet_grad], methods=False)

@@ -14,6 +14,8 @@ from . import _native
 from ._gamma import _gamma_fraction, _gamma_series
 from ._ops_register import register
 
+Tensor = _native.Tensor
+
 
 def _pq(a, x):
     """(P(a, x), Q(a, x)) with PyTorch's values at the edges."""
@@ -71,5 +73,4 @@ def igammac(input, other):
     return _incomplete(input, other, False)
 
 
-Tensor = _native.Tensor
 register([igamma, igammac])

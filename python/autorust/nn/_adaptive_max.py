@@ -27,6 +27,14 @@ def _window(i, n, o):
     return (i * n) // o, -(-((i + 1) * n) // o)
 
 
+def scan_pick(window):
+    """Per row of ``window`` ([rows, k]), the position PyTorch's max-pooling
+    scan keeps: the first maximum, or the last NaN where there is one (a
+    NaN replaces the current pick whenever it is met)."""
+    nan = np.isnan(window)
+    return np.where(nan.any(1), window.shape[1] - 1 - np.argmax(nan[:, ::-1], 1), np.argmax(window, 1))
+
+
 def _argmax_index(values, sizes, outs):
     """[rows, *outs] flat indices (into the [rows, prod(sizes)] input) of
     each window's pick."""
@@ -36,8 +44,7 @@ def _argmax_index(values, sizes, outs):
     for cell in itertools.product(*(range(o) for o in outs)):
         bounds = [_window(i, n, o) for i, n, o in zip(cell, sizes, outs)]
         window = values[(slice(None),) + tuple(slice(a, b) for a, b in bounds)].reshape(rows, -1)
-        nan = np.isnan(window)
-        pick = np.where(nan.any(1), window.shape[1] - 1 - np.argmax(nan[:, ::-1], 1), np.argmax(window, 1))
+        pick = scan_pick(window)
         coords = np.unravel_index(pick, tuple(b - a for a, b in bounds))
         flat = sum((a + c) * st for (a, _), c, st in zip(bounds, coords, strides))
         index[(slice(None),) + cell] = flat

@@ -108,9 +108,9 @@ class _Problem:
     """One batch's CTC problem on the host: lp [T, N, C], the extended
     targets, lengths."""
 
-    def __init__(self, lp, ext, skip, input_lengths, target_lengths, blank):
+    def __init__(self, lp, ext, skip, input_lengths, target_lengths):
         self.lp, self.ext, self.skip = lp, ext, skip
-        self.il, self.tl, self.blank = input_lengths, target_lengths, blank
+        self.il, self.tl = input_lengths, target_lengths
         self.neginf = lp.dtype.type(-np.inf)
         rows = np.arange(lp.shape[1])[:, None]
         # log_probs of each extended position's label: [T, N, 2S + 1]
@@ -237,7 +237,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
             bad = int(row[(row < 0) | (row >= classes)][0])
             raise RuntimeError(f"ctc_loss: target label {bad} is out of range for log_probs with {classes} classes")
     ext, skip = _extended(padded, tl, blank)
-    problem = _Problem(log_probs.detach().cpu().numpy(), ext, skip, il, tl, blank)
+    problem = _Problem(log_probs.detach().cpu().numpy(), ext, skip, il, tl)
     alpha = problem.alpha()
     nll_values = problem.nll(alpha)
     nll = tensor(nll_values, dtype=log_probs.dtype, device=log_probs.device)

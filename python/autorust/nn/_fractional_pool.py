@@ -17,6 +17,7 @@ import numpy as np
 
 from .._composite import composite
 from .._dtype import float32, float64, int64, scalar_name
+from ._adaptive_max import scan_pick
 
 _DIM_NAMES = {2: ("height", "width"), 3: ("time", "height", "width")}
 
@@ -48,8 +49,7 @@ def _pick_index(values, sizes, outs, pools, samples, sample_order):
         base = [s[:, i] for s, i in zip(starts, cell)]
         flat = np.stack([sum((b + d) * st for b, d, st in zip(base, off, strides)) for off in offsets], 1)
         window = values.reshape(planes, -1)[rows[:, None], flat]
-        nan = np.isnan(window)
-        pick = np.where(nan.any(1), window.shape[1] - 1 - np.argmax(nan[:, ::-1], 1), np.argmax(window, 1))
+        pick = scan_pick(window)
         index[(slice(None),) + cell] = flat[rows, pick]
     return index
 

@@ -31,6 +31,10 @@ class LazyModuleMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._await_first_call()
+
+    def _await_first_call(self):
+        """Hooks ``_infer_parameters`` onto the first forward call."""
         self._initialize_hook = self.register_forward_pre_hook(self._infer_parameters, with_kwargs=True)
 
     def has_uninitialized_params(self):
@@ -139,7 +143,7 @@ def _lazy_conv(name, base, spatial, transposed):
             self._finish(out_channels, bias, device, dtype)
 
     def _finish(self, out_channels, bias, device, dtype):
-        self._initialize_hook = self.register_forward_pre_hook(self._infer_parameters, with_kwargs=True)
+        self._await_first_call()
         self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_channels = out_channels
         if bias:
@@ -190,7 +194,7 @@ class _LazyNormMixin(LazyModuleMixin):
 def _lazy_norm(name, base, affine_default=True, track_default=True):
     def __init__(self, eps=1e-5, momentum=0.1, affine=affine_default, track_running_stats=track_default, device=None, dtype=None, *, bias=True):
         base.__init__(self, 0, eps, momentum, False, False, device, dtype, bias=False)
-        self._initialize_hook = self.register_forward_pre_hook(self._infer_parameters, with_kwargs=True)
+        self._await_first_call()
         self._lazy_init(affine, track_running_stats, bias, device, dtype)
 
     return type(name, (_LazyNormMixin, base), {"__init__": __init__, "cls_to_become": base})
