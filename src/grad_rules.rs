@@ -175,8 +175,11 @@ pub enum Rule {
     },
     /// Convolution: input, weight (the bias gradient is `g` summed).
     Conv2d(Saved, Saved, crate::tensor::ConvCtx),
-    /// Max-pooling: the gradient goes to each window's argmax.
+    /// Max-pooling: the gradient goes to each window's argmax. The input is
+    /// saved as PyTorch's node saves it: under create_graph the gradient
+    /// stays connected to it (`zero_link`).
     MaxPool2d {
+        input: Saved,
         indices: Tensor,
         in_shape: Shape,
         sweep: crate::backend::cpu::window::Sweep2d,
@@ -565,14 +568,15 @@ pub fn apply(
         }
         Rule::Atan2(a, b) => {
             let (a, b) = (un(a)?, un(b)?);
-            let denom = a.square()?.add(&b.square()?)?;
-            // at (0, 0) PyTorch's reciprocal is masked to 0: no gradient
-            // there (0 * inf would be NaN); a 1 in the denominator gives it
-            let at_origin = denom.binary(BinaryOp::Eq, &zero_like(&denom))?;
-            let denom = at_origin.where_(&Tensor::wrapped_scalar(1.0, denom.dtype()), &denom)?;
+            // PyTorch's formula: at (0, 0) the reciprocal is masked to 0 (no
+            // gradient there; 0 * inf would be NaN), and it stays a node of
+            // the graph, so a second derivative there is NaN as in PyTorch
+            let recip = a.mul(&a)?.add(&b.mul(&b)?)?.unary(UnaryOp::Reciprocal)?;
+            let masked = recip.eq_scalar(f64::INFINITY)?;
+            let recip = masked.where_(&Tensor::wrapped_scalar(0.0, recip.dtype()), &recip)?;
             Ok(vec![
-                need(0).then(|| g.mul(&b)?.div(&denom)).transpose()?,
-                need(1).then(|| g.mul(&a)?.neg()?.div(&denom)).transpose()?,
+                need(0).then(|| g.mul(&b)?.mul(&recip)).transpose()?,
+                need(1).then(|| g.mul(&a.neg()?)?.mul(&recip)).transpose()?,
             ])
         }
         Rule::MaxMin { a, b, max } => {
@@ -888,10 +892,15 @@ pub fn apply(
             Ok(vec![gx, gw, gb])
         }
         Rule::MaxPool2d {
+            input,
             indices,
             in_shape,
             sweep,
-        } => one(Tensor::max_pool2d_backward(g, indices, in_shape, sweep)?),
+        } => one(zero_link(
+            Tensor::max_pool2d_backward(g, indices, in_shape, sweep)?,
+            &[&un(input)?],
+            "MaxPool2DWithIndicesBackwardBackward0",
+        )?),
         Rule::AvgPool2d(sweep, d, op, x) => one(g.avg_pool2d_backward(&un(x)?, sweep, *d, *op)?),
         // the forward's input is an edge only: its gradient is zero (`g` has its shape)
         Rule::AvgPool2dBackward(sweep, d, op) => Ok(vec![

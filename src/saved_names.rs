@@ -32,7 +32,9 @@ macro_rules! by_name {
             Rule::Matmul(a, b) => vec![("self", Some(a)), ("mat2", Some(b))],
             Rule::Addmm(a, b) => vec![("mat1", Some(a)), ("mat2", Some(b))],
             Rule::Conv2d(x, w, _) => vec![("input", Some(x)), ("weight", Some(w))],
-            Rule::AvgPool2d(_, _, _, x) => vec![("self", Some(x))],
+            Rule::AvgPool2d(_, _, _, x) | Rule::MaxPool2d { input: x, .. } => {
+                vec![("self", Some(x))]
+            }
             _ => Vec::new(),
         }
     };

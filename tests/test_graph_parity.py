@@ -3,6 +3,7 @@
 tensor without history, a second backward through CopySlices, loss weights
 that cannot require grad, and ops rebuilt in PyTorch's own order."""
 
+import math
 import subprocess
 import sys
 import textwrap
@@ -486,3 +487,78 @@ def test_copy_under_no_grad_leaves_a_leaf_a_leaf():
     assert p.is_leaf and p.grad_fn is None and p.tolist() == [2.0, 4.0]
     (p * 3).sum().backward()
     assert p.grad.tolist() == [3.0, 3.0]
+
+
+# the gradient of each, taken with create_graph, is a node over the input in
+# PyTorch (its backward kernel reads the input): it requires grad, carries
+# PyTorch's node name, and a second backward gives the input zeros (names
+# checked against PyTorch 2.15)
+ZERO_LINKED_GRADIENTS = [
+    ("max_pool2d", (2, 5, 5), lambda F, x: F.max_pool2d(x, 2), "MaxPool2DWithIndicesBackwardBackward0"),
+    ("max_pool3d", (1, 2, 4, 4, 4), lambda F, x: F.max_pool3d(x, 2), "MaxPool3DWithIndicesBackwardBackward0"),
+    ("adaptive_max_pool2d", (2, 5, 5), lambda F, x: F.adaptive_max_pool2d(x, 3), "AdaptiveMaxPool2DBackwardBackward0"),
+    ("adaptive_max_pool3d", (1, 2, 4, 4, 4), lambda F, x: F.adaptive_max_pool3d(x, 3), "AdaptiveMaxPool3DBackwardBackward0"),
+    ("reflection_pad2d", (2, 5, 5), lambda F, x: F.pad(x, (1, 2, 1, 1), mode="reflect"), "ReflectionPad2DBackwardBackward0"),
+    ("replication_pad1d", (2, 5), lambda F, x: F.pad(x, (1, 2), mode="replicate"), "ReplicationPad1DBackwardBackward0"),
+    ("nll_loss", (5, 4), lambda F, x: F.nll_loss(x, torch.tensor([0, 3, 1, 2, 2])), "NllLossBackwardBackward0"),
+    ("nll_loss2d", (1, 3, 2, 2), lambda F, x: F.nll_loss(x, torch.tensor([[[0, 1], [2, 0]]])), "NllLoss2DBackwardBackward0"),
+    ("prelu", (2, 5), lambda F, x: F.prelu(x, torch.tensor([0.25, 0.5, 0.1, 1.5, 2.0], dtype=torch.float64)), "PreluKernelBackwardBackward0"),
+]
+
+
+@pytest.mark.parametrize("name,shape,op,node", ZERO_LINKED_GRADIENTS, ids=[c[0] for c in ZERO_LINKED_GRADIENTS])
+def test_gradients_of_index_picking_ops_stay_linked_to_the_input(name, shape, op, node):
+    F = torch.nn.functional
+    x = torch.linspace(-2, 2, math.prod(shape), dtype=torch.float64).reshape(shape).requires_grad_()
+    y = op(F, x)
+    w = torch.linspace(-1, 1, y.numel(), dtype=torch.float64).reshape(y.shape)
+    (g,) = torch.autograd.grad((y * w).sum(), x, create_graph=True)
+    assert g.requires_grad and g.grad_fn.name() == node
+    (g2,) = torch.autograd.grad((g * g).sum(), x)
+    assert g2.tolist() == torch.zeros_like(x).tolist()
+
+
+def test_margin_losses_refuse_the_second_order_as_pytorch():
+    F = torch.nn.functional
+    x = torch.tensor([[0.1, 0.9, -0.4], [0.3, -0.2, 0.8]], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(F.multi_margin_loss(x, torch.tensor([1, 2])), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="derivative for aten::multi_margin_loss_backward is not implemented"):
+        g.sum().backward()
+    (g,) = torch.autograd.grad(F.multilabel_margin_loss(x, torch.tensor([[1, -1, 0], [2, 0, -1]])), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="derivative for aten::multilabel_margin_loss_backward is not implemented"):
+        g.sum().backward()
+
+
+def test_prelu_second_derivative_mixes_input_and_weight():
+    # d2/dx dw of sum(w_c * x) over the negative x is one per element:
+    # the gradient of x must carry the weight, the weight's the input
+    F = torch.nn.functional
+    x = torch.tensor([[-1.0, 2.0], [-3.0, -0.5]], dtype=torch.float64, requires_grad=True)
+    w = torch.tensor([0.25, 0.5], dtype=torch.float64, requires_grad=True)
+    gx, gw = torch.autograd.grad(F.prelu(x, w).sum(), (x, w), create_graph=True)
+    assert gx.tolist() == [[0.25, 1.0], [0.25, 0.5]]
+    d2x, d2w = torch.autograd.grad(gx.sum() + gw.sum(), (x, w))
+    assert d2x.tolist() == [[1.0, 0.0], [1.0, 1.0]]
+    assert d2w.tolist() == [2.0, 1.0]
+
+
+def test_atan2_second_derivative_at_the_origin_is_nan_as_pytorchs():
+    # the first derivative is masked to 0 at (0, 0); the mask sits on
+    # 1 / (a^2 + b^2), so the next order there is NaN in PyTorch (2.15) too
+    z = torch.tensor([0.0, 1.0], dtype=torch.float64, requires_grad=True)
+    w = torch.tensor([0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    gz, gw = torch.autograd.grad(torch.atan2(z, w).sum(), (z, w), create_graph=True)
+    assert gz.tolist() == [0.0, 0.4] and gw.tolist() == [0.0, -0.2]
+    d2z, d2w = torch.autograd.grad(gz.sum(), (z, w))
+    assert math.isnan(d2z[0].item()) and math.isnan(d2w[0].item())
+    assert d2z[1].item() == pytest.approx(-0.16) and d2w[1].item() == pytest.approx(-0.12)
+
+
+def test_put_is_one_node_over_self_and_source():
+    x = torch.arange(6.0, dtype=torch.float64).reshape(2, 3).requires_grad_()
+    src = torch.tensor([10.0, 20.0], dtype=torch.float64, requires_grad=True)
+    y = x.put(torch.tensor([1, 4]), src * 2)
+    assert y.grad_fn.name() == "PutBackward0"
+    assert [type(f).__name__ for f, _ in y.grad_fn.next_functions] == ["AccumulateGrad", "MulBackward0"]
+    y.sum().backward()
+    assert x.grad.tolist() == [[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]] and src.grad.tolist() == [2.0, 2.0]

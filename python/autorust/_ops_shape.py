@@ -365,13 +365,16 @@ for _name in ("t_", "transpose_", "swapaxes_", "swapdims_", "unsqueeze_", "squee
 
 
 def put(self, index, source, accumulate=False):
-    flat = self.reshape(-1)
-    if accumulate:
-        out = flat.index_add(0, index.reshape(-1), source.reshape(-1).to(self.dtype))
-    else:
-        out = flat.clone()
-        out[index.reshape(-1)] = source.reshape(-1).to(self.dtype)
-    return out.reshape(*self.shape)
+    def put_into(dest, values):
+        flat = dest.reshape(-1)
+        if accumulate:
+            out = flat.index_add(0, index.reshape(-1), values.reshape(-1).to(dest.dtype))
+        else:
+            out = flat.clone()
+            out[index.reshape(-1)] = values.reshape(-1).to(dest.dtype)
+        return out.reshape(*dest.shape)
+
+    return composite("PutBackward0", put_into, self, source)
 
 
 def get_device(self):

@@ -7,6 +7,7 @@ use super::{record, Tensor};
 use crate::backend::cpu::window::Sweep2d;
 use crate::error::{shape_err, Result};
 use crate::grad_rules::Rule;
+use crate::saved::Saved;
 use crate::shape::fmt_shape;
 
 /// Kernel, stride, padding and dilation of a window, (height, width) each.
@@ -159,6 +160,7 @@ impl Tensor {
         let idx = Tensor::contiguous_from(indices, shape);
         record(&out, "MaxPool2DWithIndicesBackward0", &[self], || {
             Rule::MaxPool2d {
+                input: Saved::input(self),
                 indices: idx.clone(),
                 in_shape: self.shape(),
                 sweep,

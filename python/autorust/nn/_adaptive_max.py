@@ -64,7 +64,7 @@ def adaptive_max_pool(input, output_size, return_indices, dims):
     flat_index = tensor(index.reshape(lead + (-1,)), dtype=int64, device=input.device)
     shape = lead + outs
     name = f"AdaptiveMaxPool{dims}DBackward0"
-    out = composite(name, lambda x: x.flatten(-dims).gather(-1, flat_index).reshape(shape), input)
+    out = composite(name, lambda x: x.flatten(-dims).gather(-1, flat_index).reshape(shape), input, link=(name.replace("Backward0", "BackwardBackward0"), (0,)))
     return (out, flat_index.reshape(shape)) if return_indices else out
 
 

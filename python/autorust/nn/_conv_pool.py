@@ -99,8 +99,16 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         return (out, idx) if return_indices else out
 
     if input.dim() == 3:
-        res = pool(input.unsqueeze(0))
-        return (res[0].squeeze(0), res[1].squeeze(0)) if return_indices else res.squeeze(0)
+        # one node over the 3-d input, as PyTorch's kernel takes it
+        indices = []
+
+        def unbatched(x):
+            out, idx = _native.max_pool2d(x.unsqueeze(0), k, s, _pair(padding, "padding"), _pair(dilation, "dilation"), bool(ceil_mode))
+            indices.append(idx.squeeze(0))
+            return out.squeeze(0)
+
+        out = composite("MaxPool2DWithIndicesBackward0", unbatched, input, link=("MaxPool2DWithIndicesBackwardBackward0", (0,)))
+        return (out, indices[0]) if return_indices else out
     if input.dim() != 4:
         raise RuntimeError(f"max_pool2d: Expected 3D or 4D (batch mode) tensor for input, but got: {list(input.shape)}")
     return pool(input)
@@ -243,5 +251,6 @@ def pad(input, pad, mode="constant", value=None):
 
     names = {"reflect": "ReflectionPad", "replicate": "ReplicationPad"}
     if mode in names:
-        return composite(f"{names[mode]}{len(pairs)}DBackward0", gather, input)
+        name = f"{names[mode]}{len(pairs)}DBackward"
+        return composite(f"{name}0", gather, input, link=(f"{name}Backward0", (0,)))
     return gather(input)

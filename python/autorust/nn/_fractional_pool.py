@@ -86,7 +86,8 @@ def fractional_max_pool(input, kernel_size, output_size, output_ratio, return_in
     lead = tuple(input.shape[:-dims])
     flat_index = tensor(index.reshape(lead + (-1,)), dtype=int64, device=input.device)
     shape = lead + outs
-    out = composite(f"FractionalMaxPool{dims}DBackward0", lambda x: x.flatten(-dims).gather(-1, flat_index).reshape(shape), input)
+    out = composite(f"FractionalMaxPool{dims}DBackward0", lambda x: x.flatten(-dims).gather(-1, flat_index).reshape(shape), input,
+                    link=(f"FractionalMaxPool{dims}DBackwardBackward0", (0,)))
     return (out, flat_index.reshape(shape)) if return_indices else out
 
 

@@ -127,7 +127,7 @@ def prelu(input, weight):
     # graph) for inputs of 2 or more dims, then runs its kernel
     if input.dim() >= 2:
         weight = weight.reshape((1, weight.numel()) + (1,) * (input.dim() - 2))
-    return composite("PreluKernelBackward0", lambda x, w: _native.where(x > 0, x, w * x), input, weight)
+    return composite("PreluKernelBackward0", lambda x, w: _native.where(x > 0, x, w * x), input, weight, link=("PreluKernelBackwardBackward0", (0, 1)))
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -582,7 +582,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
             loss = loss.squeeze(0)
         return _reduce(loss, reduction)
 
-    return composite("MultiMarginLossBackward0", loss_of, input)
+    # PyTorch has no derivative of this loss's backward: the next order raises
+    return composite("MultiMarginLossBackward0", loss_of, input, link=("NotImplemented:multi_margin_loss_backward", (0,)))
 
 
 def pixel_unshuffle(input, downscale_factor):

@@ -213,4 +213,5 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
             out = out + _gather_at(flat, picks, sizes, C) * weight.reshape(N, 1, positions)
         return out.reshape(N, C, *out_shape)
 
-    return composite("GridSampler2DBackward0" if dims == 2 else "GridSampler3DBackward0", sample, input, grid)
+    name = f"GridSampler{dims}DBackward"
+    return composite(f"{name}0", sample, input, grid, link=(f"{name}Backward0", (0, 1)))

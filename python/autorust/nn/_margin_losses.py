@@ -50,4 +50,5 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         # the reduction inside the node, as PyTorch's kernel
         return _reduce(loss.squeeze(0) if input.dim() == 1 else loss, reduction)
 
-    return composite("MultilabelMarginLossBackward0", loss_of, input)
+    # PyTorch has no derivative of this loss's backward: the next order raises
+    return composite("MultilabelMarginLossBackward0", loss_of, input, link=("NotImplemented:multilabel_margin_loss_backward", (0,)))

@@ -154,7 +154,8 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not batched:
         index = index.squeeze(0)
     flat = index.flatten(-3)
-    out = composite("MaxPool3DWithIndicesBackward0", lambda t: t.flatten(-3).gather(-1, flat).reshape(index.shape), input)
+    out = composite("MaxPool3DWithIndicesBackward0", lambda t: t.flatten(-3).gather(-1, flat).reshape(index.shape), input,
+                    link=("MaxPool3DWithIndicesBackwardBackward0", (0,)))
     return (out, index) if return_indices else out
 
 

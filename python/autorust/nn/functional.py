@@ -330,7 +330,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {scalar_name(target.dtype)}")
     _not_differentiable("nll_loss_forward", weight=weight)
-    return composite("NllLossBackward0", lambda x: _nll_loss(x, target, weight, ignore_index, reduction), input)
+    if input.dim() > 2:
+        return _nll_loss_nd(input, target, weight, ignore_index, reduction)
+    return composite("NllLossBackward0", lambda x: _nll_loss(x, target, weight, ignore_index, reduction), input,
+                     link=("NllLossBackwardBackward0", (0,)))
 
 
 def _nll_loss(input, target, weight, ignore_index, reduction):
@@ -421,6 +424,12 @@ def _nll_loss_nd(logp, target, weight, ignore_index, reduction):
     """nll_loss of [N, C, d1, ...] log-probabilities as PyTorch records it:
     one NllLoss2DBackward0 node over a 4-d view of the input."""
     n, c = logp.shape[0], logp.shape[1]
+    if target.shape[0] != n:
+        raise ValueError(f"Expected input batch_size ({n}) to match target batch_size ({target.shape[0]}).")
+    if logp.dim() == 4 and target.dim() != 3:
+        raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of dimension: {target.dim()}")
+    if tuple(target.shape) != (n, *logp.shape[2:]):
+        raise RuntimeError(f"Expected target size {[n, *logp.shape[2:]]}, got {list(target.shape)}")
     if logp.dim() != 4:
         logp, target4 = logp.reshape(n, c, 1, -1), target.reshape(n, 1, -1)
     else:
@@ -432,7 +441,7 @@ def _nll_loss_nd(logp, target, weight, ignore_index, reduction):
         out = _nll_loss(flat, target4.reshape(-1), weight, ignore_index, reduction)
         return out.reshape(target4.shape) if reduction == "none" else out
 
-    out = composite("NllLoss2DBackward0", nll2d, logp)
+    out = composite("NllLoss2DBackward0", nll2d, logp, link=("NllLoss2DBackwardBackward0", (0,)))
     if reduction == "none" and tuple(out.shape) != tuple(target.shape):
         out = out.reshape(target.shape)
     return out

@@ -26,6 +26,7 @@ from . import (
     rnn_utils,
     saved_tensor,
     scatter_reduce,
+    second_order,
     slogdet,
     special_extra,
     tensor_ops,
@@ -69,4 +70,5 @@ def programs():
     out += layers_missing.programs()
     out += distributions_more.programs()
     out += grid_sample.programs_3d()
+    out += second_order.programs()
     return out
