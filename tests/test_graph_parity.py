@@ -562,3 +562,46 @@ def test_put_is_one_node_over_self_and_source():
     assert [type(f).__name__ for f, _ in y.grad_fn.next_functions] == ["AccumulateGrad", "MulBackward0"]
     y.sum().backward()
     assert x.grad.tolist() == [[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]] and src.grad.tolist() == [2.0, 2.0]
+
+
+def test_lerp_takes_no_type_promotion_and_names_the_first_mismatch():
+    a = torch.randn(3)
+    with pytest.raises(RuntimeError, match="expected dtype float for `end` but got dtype double"):
+        torch.lerp(a, a.double(), 0.3)
+    with pytest.raises(RuntimeError, match="expected dtype float for `weight` but got dtype double"):
+        torch.lerp(a, a, torch.rand(3, dtype=torch.float64))
+    assert torch.lerp(a, a, torch.tensor(0.5, dtype=torch.float64)).dtype == torch.float32  # a 0-d weight may differ
+    with pytest.raises(RuntimeError, match=r"tensor a \(2\) must match the size of tensor b \(4\) at non-singleton dimension 0"):
+        torch.lerp(torch.randn(2, 3), torch.randn(4, 1), torch.rand(3))
+    with pytest.raises(RuntimeError, match=r"tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 1"):
+        torch.lerp(torch.randn(2, 3), torch.randn(3), torch.rand(4))
+
+
+def test_broadcast_shapes_reports_as_pytorch():
+    assert torch.broadcast_shapes((2, 1), (1, 2, 3), (4, 1, 1)) == (4, 2, 3)
+    assert torch.broadcast_shapes((0,), (2, 1)) == (2, 0) and torch.broadcast_shapes(3, (2, 1)) == (2, 3)
+    message = "Attempting to broadcast a dimension of length 3 at -1! Mismatching argument at index 1 had (2, 3); but expected shape should be broadcastable to [1, 5]"
+    with pytest.raises(RuntimeError) as info:
+        torch.broadcast_shapes((5,), (2, 3))
+    assert str(info.value) == message
+    with pytest.raises(ValueError, match="negative length"):
+        torch.broadcast_shapes((-1,))
+
+
+def test_masked_fill_broadcasts_self_to_the_mask():
+    a = torch.arange(6.0).reshape(2, 3).requires_grad_()
+    mask = torch.tensor([True, False, True, False]).reshape(4, 1, 1)
+    r = a.masked_fill(mask, -1.0)
+    assert r.shape == (4, 2, 3) and r.grad_fn.name() == "MaskedFillBackward0"
+    assert r[1].tolist() == a.tolist() and r[0].tolist() == [[-1.0] * 3] * 2
+    r.sum().backward()
+    assert a.grad.tolist() == [[2.0] * 3] * 2  # the two unmasked copies
+    with pytest.raises(RuntimeError, match=r"output with shape \[2, 3\] doesn't match the broadcast shape \[4, 2, 3\]"):
+        a.detach().masked_fill_(mask, 1.0)
+
+
+def test_gradient_of_a_0d_input_broadcast_is_one_full_sum():
+    x = torch.tensor(2.0, requires_grad=True)
+    y = torch.randn(3, 4, requires_grad=True)
+    g, _ = torch.autograd.grad((x * y * y).sum(), (x, y), create_graph=True)
+    assert g.grad_fn.name() == "SumBackward0" and g.shape == ()

@@ -166,15 +166,20 @@ def _broadcast_shape_of_tensors(shapes):
 def broadcast_shapes(*shapes):
     from ._size import Size
 
-    nd = builtins.max(len(s) for s in shapes)  # `max` here is autorust.max
+    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    nd = builtins.max((len(s) for s in shapes), default=0)  # `max` here is autorust.max
     out = [1] * nd
-    for s in shapes:
-        for i, d in enumerate(s):
-            j = nd - len(s) + i
+    for index, s in enumerate(shapes):
+        if builtins.any(d < 0 for d in s):
+            raise ValueError("Attempting to broadcast a dimension with negative length!")
+        # from the last dimension, as PyTorch names the first mismatch
+        for back in range(1, len(s) + 1):
+            d, j = s[-back], nd - back
             if out[j] == 1:
                 out[j] = d
             elif d != 1 and d != out[j]:
-                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is at dim {j}")
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {d} at {-back}! Mismatching argument at index {index} "
+                                   f"had {s}; but expected shape should be broadcastable to {out}")
     return Size(out)
 
 

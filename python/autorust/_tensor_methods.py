@@ -331,15 +331,25 @@ def masked_fill(self, mask, value):
     from ._dtype import cpp_name
     from ._functions import _broadcast_shape_of_tensors
 
-    # PyTorch broadcasts the mask with the input before it checks the mask's dtype
-    _broadcast_shape_of_tensors([tuple(mask.shape), tuple(self.shape)])
+    # PyTorch broadcasts the mask with the input before it checks the mask's
+    # dtype; the result has the broadcast shape (one node over self)
+    shape = tuple(_broadcast_shape_of_tensors([tuple(mask.shape), tuple(self.shape)]))
     if mask.dtype is not bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {cpp_name(mask.dtype)}")
+    if shape != tuple(self.shape):
+        return _masked_fill_broadcast(self, mask, value, shape)
     if isinstance(value, Tensor):
         if value.dim() != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.dim()} dimension(s).")
         return composite("MaskedFillBackward1", lambda x, v: _masked_fill(x, mask, v.to(x.dtype)), self, value)
     return composite("MaskedFillBackward0", lambda x: _masked_fill(x, mask, value), self)
+
+
+def _masked_fill_broadcast(self, mask, value, shape):
+    name = "MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0"
+    if isinstance(value, Tensor):
+        return composite(name, lambda x, v: masked_fill(x.expand(*shape), mask, v), self, value)
+    return composite(name, lambda x: masked_fill(x.expand(*shape), mask, value), self)
 
 
 def _masked_fill(self, mask, v):
@@ -352,8 +362,12 @@ def _masked_fill(self, mask, v):
 
 
 def masked_fill_(self, mask, value):
+    from ._functions import _broadcast_shape_of_tensors
     from ._ops_register import apply_inplace
 
+    shape = list(_broadcast_shape_of_tensors([tuple(mask.shape), tuple(self.shape)]))
+    if shape != list(self.shape):
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape {shape}")
     return apply_inplace(self, lambda s: masked_fill(s, mask, value), "masked_fill_")
 
 
@@ -541,6 +555,39 @@ def count_nonzero(self, dim=None):
     return (self != 0).sum(dim=dim) if dim is not None else (self != 0).sum()
 
 
+def _check_lerp_operands(self, end, weight):
+    """PyTorch's lerp takes no type promotion: `end`, and a `weight` tensor
+    with dimensions, must have self's dtype; shapes broadcast in order."""
+    from ._dtype import cpp_name
+    from ._functions import broadcast_shapes
+
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): argument 'end' (position 1) must be Tensor, not {type(end).__name__}")
+    operands = [("end", end)] + ([("weight", weight)] if isinstance(weight, Tensor) and weight.dim() > 0 else [])
+    for name, t in operands:
+        if t.dtype != self.dtype:
+            raise RuntimeError(f"expected dtype {cpp_name(self.dtype)} for `{name}` but got dtype {cpp_name(t.dtype)}")
+    try:
+        broadcast_shapes(*[tuple(t.shape) for t in (self, end, weight) if isinstance(t, Tensor)])
+    except RuntimeError:
+        shape = list(self.shape)
+        for t in (end, weight):
+            if isinstance(t, Tensor):
+                _broadcast_pair(shape, list(t.shape))
+
+
+def _broadcast_pair(shape, other):
+    """``shape`` broadcast with ``other`` in place, or PyTorch's elementwise
+    message naming the first mismatch (tensor a: the shape so far)."""
+    nd = builtins.max(len(shape), len(other))
+    a = [1] * (nd - len(shape)) + shape
+    b = [1] * (nd - len(other)) + other
+    for j in range(nd - 1, -1, -1):
+        if a[j] != b[j] and a[j] != 1 and b[j] != 1:
+            raise RuntimeError(f"The size of tensor a ({a[j]}) must match the size of tensor b ({b[j]}) at non-singleton dimension {j}")
+    shape[:] = [x if y == 1 else y for x, y in zip(a, b)]
+
+
 def lerp(self, end, weight):
     """PyTorch's formula (exact at both ends): self + w (end - self) below
     w = 0.5, end - (end - self)(1 - w) from it."""
@@ -549,6 +596,7 @@ def lerp(self, end, weight):
             return _native.where(w.abs() < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
         return a + w * (b - a) if builtins.abs(w) < 0.5 else b - (b - a) * (1 - w)
 
+    _check_lerp_operands(self, end, weight)
     if isinstance(weight, Tensor):
         return composite("LerpBackward1", f, self, end, weight)
     return composite("LerpBackward0", lambda a, b: f(a, b, weight), self, end)

@@ -150,6 +150,10 @@ impl Tensor {
         if own.len() < shape.len() {
             return self.reshape_to(shape);
         }
+        if shape.is_empty() {
+            // to a 0-d tensor: one full sum (SumBackward0), as PyTorch's sum_to
+            return self.sum_all();
+        }
         let lead = own.len() - shape.len();
         let mut dims: Vec<usize> = (0..lead).collect();
         for i in 0..shape.len() {
