@@ -887,3 +887,28 @@ def test_new_distributions_on_the_gpu():
                            D.Poisson(conc).sample(), D.Multinomial(5, probs=conc / conc.sum()).sample()]
     for on_gpu, on_cpu in zip(results[GPU], results["cpu"]):
         close(on_gpu, on_cpu, 1e-5, 1e-5)
+
+
+def test_polynomials_conv_tbc_and_the_new_losses_on_the_gpu():
+    """The orthogonal polynomials (host numerics), conv_tbc,
+    linear_cross_entropy and CrossMapLRN2d give the CPU's results on the
+    device, gradients included."""
+    S = torch.special
+    x = torch.linspace(-1.2, 1.2, 13)
+    n = torch.tensor([0.0, 1.0, 3.0, 7.0, 10.0]).reshape(-1, 1)
+    for name in ("chebyshev_polynomial_t", "chebyshev_polynomial_w", "hermite_polynomial_h", "laguerre_polynomial_l", "legendre_polynomial_p"):
+        close(getattr(S, name)(x.cuda(), n.cuda()), getattr(S, name)(x, n), 1e-4, 1e-4)
+    torch.manual_seed(0)
+    xs, w, b = torch.randn(6, 2, 3), torch.randn(3, 3, 4), torch.randn(4)
+    close(torch.conv_tbc(xs.cuda(), w.cuda(), b.cuda(), 1), torch.conv_tbc(xs, w, b, 1))
+    results = {}
+    for device in ("cpu", GPU):
+        torch.manual_seed(1)
+        inp = torch.randn(5, 6).to(device).requires_grad_()
+        weight = torch.linspace(-1, 1, 24).reshape(4, 6).to(device).requires_grad_()
+        loss = torch.nn.functional.linear_cross_entropy(inp, weight, torch.tensor([0, 3, 1, 2, 2], device=device), label_smoothing=0.1)
+        lrn = torch.nn.CrossMapLRN2d(3, 0.3, 0.75, 2.0)(inp.reshape(1, 5, 2, 3))
+        (loss + lrn.sum()).backward()
+        results[device] = [loss, lrn, inp.grad, weight.grad]
+    for on_gpu, on_cpu in zip(results[GPU], results["cpu"]):
+        close(on_gpu, on_cpu)

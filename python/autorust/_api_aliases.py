@@ -342,6 +342,9 @@ def _functional_forms(functional):
             "adaptive_avg_pool1d", "pixel_shuffle", "pixel_unshuffle", "pdist", "cosine_similarity", "pairwise_distance",
             "prelu", "rms_norm", "hardshrink", "channel_shuffle", "native_channel_shuffle", "max_pool1d_with_indices"]
     forms = {name: getattr(functional, name) for name in same if hasattr(functional, name)}
+    from .nn._conv_tbc import conv_tbc
+
+    forms["conv_tbc"] = conv_tbc
 
     def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
         return functional.layer_norm(input, normalized_shape, weight, bias, eps)

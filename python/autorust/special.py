@@ -1,8 +1,7 @@
 """``torch.special``: the special functions under PyTorch's ``special``
 names. Most are the same ops as their ``torch.*`` names (same nodes, same
 gradients); the ones PyTorch only has here are built from them. Functions
-PyTorch's module has and this one lacks (the Bessel J/Y/K functions, the
-incomplete gammas, spherical Bessel, Airy, ...) are absent, so a program
+PyTorch's module has and this one lacks (Bessel Y, Airy) are absent, so a program
 using them fails with an AttributeError rather than a wrong number."""
 
 import math
@@ -14,6 +13,12 @@ from ._bessel import (  # noqa: F401
     scaled_modified_bessel_k1, spherical_bessel_j0,
 )
 from ._incomplete_gamma import igamma as gammainc, igammac as gammaincc  # noqa: F401
+from ._orthogonal_polynomials import NAMES as _POLYNOMIALS
+from ._orthogonal_polynomials import (  # noqa: F401
+    chebyshev_polynomial_t, chebyshev_polynomial_u, chebyshev_polynomial_v, chebyshev_polynomial_w, hermite_polynomial_h, hermite_polynomial_he,
+    laguerre_polynomial_l, legendre_polynomial_p, shifted_chebyshev_polynomial_t, shifted_chebyshev_polynomial_u, shifted_chebyshev_polynomial_v,
+    shifted_chebyshev_polynomial_w,
+)
 from ._special_extra import erfcx, i0, i0e, i1, i1e, log_ndtr, ndtri, zeta
 
 __all__ = [
@@ -22,7 +27,7 @@ __all__ = [
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1",
     "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
     "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta",
-]
+] + _POLYNOMIALS
 
 Tensor = _native.Tensor
 

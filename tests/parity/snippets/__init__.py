@@ -29,6 +29,7 @@ from . import (
     second_order,
     slogdet,
     special_extra,
+    special_polynomials,
     tensor_ops,
     testing,
 )
@@ -71,4 +72,5 @@ def programs():
     out += distributions_more.programs()
     out += grid_sample.programs_3d()
     out += second_order.programs()
+    out += special_polynomials.programs()
     return out
