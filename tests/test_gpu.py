@@ -912,3 +912,26 @@ def test_polynomials_conv_tbc_and_the_new_losses_on_the_gpu():
         results[device] = [loss, lrn, inp.grad, weight.grad]
     for on_gpu, on_cpu in zip(results[GPU], results["cpu"]):
         close(on_gpu, on_cpu)
+
+
+def test_last_distributions_on_the_gpu():
+    """The last distributions' seeded draws and densities are the CPU's on
+    the device (VonMises' rejection loop and Wishart's retries included)."""
+    import warnings
+
+    D = torch.distributions
+    results = {}
+    for device in ("cpu", GPU):
+        torch.manual_seed(12)
+        cb = D.ContinuousBernoulli(torch.tensor([0.2, 0.4995, 0.9], device=device))
+        vm = D.VonMises(torch.tensor([0.0, 1.0], device=device), torch.tensor([0.5, 8.0], device=device))
+        lkj = D.LKJCholesky(3, torch.tensor(1.5, device=device))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wish = D.Wishart(torch.tensor(4.0, device=device), covariance_matrix=torch.tensor([[2.0, 0.3], [0.3, 1.0]], device=device))
+            w = wish.sample((2,))
+        y = D.transforms.StickBreakingTransform()(torch.tensor([0.3, -1.0], device=device))
+        s, v, c = cb.rsample((2,)), vm.sample((3,)), lkj.sample()
+        results[device] = [s, cb.log_prob(s), v, vm.log_prob(v), c, lkj.log_prob(c), w, wish.log_prob(w), y]
+    for on_gpu, on_cpu in zip(results[GPU], results["cpu"]):
+        close(on_gpu, on_cpu, 1e-4, 1e-4)

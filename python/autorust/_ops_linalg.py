@@ -359,8 +359,47 @@ def cholesky_inverse(self, upper=False):
     return composite("CholeskyInverseBackward0", run, self)
 
 
+def cholesky_solve(self, input2, upper=False):
+    """X with (L L^T) X = self, L = input2 (U^T U with ``upper``): two
+    triangular solves (they read only L's triangle); batch dims broadcast.
+    The gradients are PyTorch's formulas, which treat input2 as the full
+    matrix (grad_L = -(G X^T + X G^T) L, G = cholesky_solve(grad, L))."""
+    from ._dtype import scalar_name
+    from ._grad_mode import is_grad_enabled, no_grad
+
+    if self.dim() < 2 or input2.dim() < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {self.dim()} dimensions instead" if self.dim() < 2
+                           else f"u should have at least 2 dimensions, but has {input2.dim()} dimensions instead")
+    if input2.shape[-1] != input2.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {input2.shape[-2]} by {input2.shape[-1]} matrices")
+    if input2.shape[-1] != self.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {input2.shape[-1]} by {input2.shape[-1]} but each b matrix is {self.shape[-2]} by {self.shape[-1]}")
+    if self.dtype != input2.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {scalar_name(self.dtype)} and A of type {scalar_name(input2.dtype)} instead.")
+
+    def solve(b, factor):
+        triangular = _linalg().solve_triangular
+        lower = factor.mT if upper else factor
+        return triangular(lower.mT, triangular(lower, b, upper=False), upper=True)
+
+    with no_grad():
+        value = solve(self, input2)
+    if not _native._needs_node([self, input2]):
+        return value
+
+    def backward(g):
+        x = solve(self, input2) if is_grad_enabled() else value
+        grad_b = solve(g, input2)
+        common = -grad_b @ x.mT
+        common = common + common.mT
+        grad_factor = input2 @ common if upper else common @ input2
+        return grad_b, grad_factor
+
+    return _native._custom_node(value, [self, input2], backward, "CholeskySolveBackward0", saved=[self, input2])
+
+
 register([addmm, addmv, addbmm, baddbmm, addr, trace, diag_embed, kron, cross, tensordot, vdot, inner, ger, dist, renorm,
-          inverse, det, logdet, slogdet, cholesky, cholesky_inverse, pinverse, matrix_power, svd, qr])
+          inverse, det, logdet, slogdet, cholesky, cholesky_inverse, cholesky_solve, pinverse, matrix_power, svd, qr])
 register([einsum, cdist, block_diag], methods=False)
 for _fn in (addmm, addmv, addbmm, baddbmm, addr):
     setattr(Tensor, _fn.__name__ + "_", inplace_variant(_fn))

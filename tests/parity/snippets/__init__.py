@@ -7,6 +7,7 @@ from . import (
     api_aliases,
     boilerplate,
     distributions,
+    distributions_last,
     distributions_more,
     embedding_bag,
     forward_ad,
@@ -73,4 +74,5 @@ def programs():
     out += grid_sample.programs_3d()
     out += second_order.programs()
     out += special_polynomials.programs()
+    out += distributions_last.programs()
     return out
