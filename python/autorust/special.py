@@ -1,28 +1,46 @@
 """``torch.special``: the special functions under PyTorch's ``special``
 names. Most are the same ops as their ``torch.*`` names (same nodes, same
-gradients); the ones PyTorch only has here are built from them. Functions
-PyTorch's module has and this one lacks (Bessel Y, Airy) are absent, so a program
-using them fails with an AttributeError rather than a wrong number."""
+gradients); the ones PyTorch only has here are built from them or computed
+on the host in float64 (the Bessel, Airy, incomplete gamma and polynomial
+families)."""
 
 import math
 
 from . import _native
-from ._composite import with_scalar
 from ._bessel import (  # noqa: F401
-    bessel_j0, bessel_j1, modified_bessel_i0, modified_bessel_i1, modified_bessel_k0, modified_bessel_k1, scaled_modified_bessel_k0,
-    scaled_modified_bessel_k1, spherical_bessel_j0,
+    bessel_j0,
+    bessel_j1,
+    modified_bessel_i0,
+    modified_bessel_i1,
+    modified_bessel_k0,
+    modified_bessel_k1,
+    scaled_modified_bessel_k0,
+    scaled_modified_bessel_k1,
+    spherical_bessel_j0,
 )
-from ._incomplete_gamma import igamma as gammainc, igammac as gammaincc  # noqa: F401
+from ._bessel_y_airy import airy_ai, bessel_y0, bessel_y1  # noqa: F401
+from ._composite import with_scalar
+from ._incomplete_gamma import igamma as gammainc  # noqa: F401
+from ._incomplete_gamma import igammac as gammaincc
 from ._orthogonal_polynomials import NAMES as _POLYNOMIALS
 from ._orthogonal_polynomials import (  # noqa: F401
-    chebyshev_polynomial_t, chebyshev_polynomial_u, chebyshev_polynomial_v, chebyshev_polynomial_w, hermite_polynomial_h, hermite_polynomial_he,
-    laguerre_polynomial_l, legendre_polynomial_p, shifted_chebyshev_polynomial_t, shifted_chebyshev_polynomial_u, shifted_chebyshev_polynomial_v,
+    chebyshev_polynomial_t,
+    chebyshev_polynomial_u,
+    chebyshev_polynomial_v,
+    chebyshev_polynomial_w,
+    hermite_polynomial_h,
+    hermite_polynomial_he,
+    laguerre_polynomial_l,
+    legendre_polynomial_p,
+    shifted_chebyshev_polynomial_t,
+    shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v,
     shifted_chebyshev_polynomial_w,
 )
 from ._special_extra import erfcx, i0, i0e, i1, i1e, log_ndtr, ndtri, zeta
 
 __all__ = [
-    "bessel_j0", "bessel_j1", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+    "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
     "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0",
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1",
     "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
@@ -107,7 +125,6 @@ def xlog1py(input, other):
     x = input if isinstance(input, Tensor) else tensor(float(input), dtype=like.dtype, device=like.device)
     y = other if isinstance(other, Tensor) else tensor(float(other), dtype=like.dtype, device=like.device)
     from ._grad_mode import no_grad
-
     from ._ops_pointwise import _promoted
 
     # log1p(y) in the result's dtype (a float32 y of a float64 x is

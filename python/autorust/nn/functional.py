@@ -577,6 +577,7 @@ from ._attention import multi_head_attention_forward  # noqa: E402,F401
 from ._embedding import embedding  # noqa: E402,F401
 from ._ctc_loss import ctc_loss  # noqa: E402,F401
 from ._linear_cross_entropy import linear_cross_entropy  # noqa: E402,F401
+from ._conv_tbc import conv_tbc  # noqa: E402,F401
 from ._embedding_bag import embedding_bag  # noqa: E402,F401
 from ._fractional_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d, fractional_max_pool3d_with_indices  # noqa: E402,F401
 from ._grid_sample import affine_grid, grid_sample  # noqa: E402,F401

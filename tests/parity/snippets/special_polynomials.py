@@ -1,8 +1,14 @@
 """torch.special's orthogonal polynomials (values in float64 and float32
 over degrees -1..30, the closed values at +-1 and 0, truncated degrees,
-NaN and infinities), torch.conv_tbc, F.linear_cross_entropy /
-nn.LinearCrossEntropyLoss and the legacy nn.CrossMapLRN2d side by side
-with PyTorch."""
+NaN and infinities), bessel_y0/y1 (with derivatives) and airy_ai,
+torch.conv_tbc, F.linear_cross_entropy / nn.LinearCrossEntropyLoss and the
+legacy nn.CrossMapLRN2d side by side with PyTorch.
+
+The float64 Bessel Y and Airy points avoid (4, 10) and (-3, -2), where
+PyTorch's own float64 values are off by up to 1e-6 (Y) and 2e-5
+relative (Ai) against mpmath, beyond the float64 tolerance; autorust's
+are accurate there (tests/test_special_bessel.py). The float32 points
+cover those ranges too, at float32's tolerance."""
 
 NAMES = [
     "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
@@ -54,6 +60,16 @@ x = T.randn(2, 6, 3, 3, dtype=T.float64, requires_grad=True)
 ys = [nn.CrossMapLRN2d(size, alpha=0.3, beta=0.75, k=2.0)(x) for size in (2, 3, 5, 7)]
 T.autograd.backward([(y * T.linspace(-1, 1, y.numel(), dtype=T.float64).reshape(y.shape)).sum() for y in ys])
 rec(ys, x.grad, ys[0].grad_fn.name(), repr(nn.CrossMapLRN2d(3)))
+""",
+    "bessel_y and airy_ai": """
+x = T.tensor([-1.0, 0.0, 1e-300, 1e-10, 0.5, 1.0, 2.5, 3.0, 12.0, 25.0, 26.0, 49.0, 51.0, 100.0, 1e4, float('inf'), float('nan')], dtype=T.float64, requires_grad=True)
+y0, y1 = T.special.bessel_y0(x), T.special.bessel_y1(x)
+g0, = T.autograd.grad(y0[4:14].sum(), x, create_graph=True)
+g1, = T.autograd.grad(y1[4:14].sum(), x, create_graph=True)
+gg, = T.autograd.grad(g0[4:14].sum() + g1[4:14].sum(), x)
+a = T.tensor([-100.0, -51.0, -49.0, -20.0, -5.0, -1.5, -1.0, 0.0, 1e-5, 1.0, 2.0, 2.1, 5.0, 8.0, 20.0, 100.0, 104.0, float('inf'), float('-inf'), float('nan')], dtype=T.float64)
+f = T.linspace(-6.0, 12.0, 37)
+rec(y0, y1, g0, g1, gg, T.special.airy_ai(a), T.special.bessel_y0(f.abs() + 0.1), T.special.bessel_y1(f.abs() + 0.1), T.special.airy_ai(f), T.special.bessel_y0(T.tensor([1, 2])))
 """,
     "CrossMapLRN2d of size 1 fails in backward": """
 x = T.randn(1, 4, 2, 2, requires_grad=True)
