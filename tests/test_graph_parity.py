@@ -605,3 +605,13 @@ def test_gradient_of_a_0d_input_broadcast_is_one_full_sum():
     y = torch.randn(3, 4, requires_grad=True)
     g, _ = torch.autograd.grad((x * y * y).sum(), (x, y), create_graph=True)
     assert g.grad_fn.name() == "SumBackward0" and g.shape == ()
+
+
+def test_circular_padding_ends_in_copy_slices_as_pytorch():
+    F = torch.nn.functional
+    for shape, pad in (((1, 2, 5), (1, 2)), ((1, 2, 3, 3), (1, 1, 0, 2)), ((1, 1, 3, 3, 3), (1, 1, 1, 1, 1, 1))):
+        x = torch.randn(*shape, requires_grad=True)
+        y = F.pad(x, pad, mode="circular")
+        assert y.grad_fn.name() == "CopySlices"
+        y.sum().backward()
+        assert x.grad.sum().item() == pytest.approx(y.numel())  # every output element reaches one input element

@@ -253,4 +253,5 @@ def pad(input, pad, mode="constant", value=None):
     if mode in names:
         name = f"{names[mode]}{len(pairs)}DBackward"
         return composite(f"{name}0", gather, input, link=(f"{name}Backward0", (0,)))
-    return gather(input)
+    # PyTorch writes the wrapped slices into a new tensor: its last node is CopySlices
+    return composite("CopySlices", gather, input)
