@@ -83,6 +83,21 @@ impl Activation {
         }
     }
 
+    /// The node PyTorch's backward kernel of this activation records under
+    /// create_graph (`grad_rules::named_gradient`); None where PyTorch's
+    /// gradient is a formula in ordinary ops (silu, mish).
+    pub fn backward_kernel_name(self) -> Option<&'static str> {
+        use Activation::*;
+        match self {
+            Gelu | GeluTanh => Some("GeluBackwardBackward0"),
+            Elu { .. } => Some("EluBackwardBackward0"),
+            Hardswish => Some("HardswishBackwardBackward0"),
+            Softplus { .. } => Some("SoftplusBackwardBackward0"),
+            LogSigmoid => Some("LogSigmoidBackwardBackward0"),
+            LeakyRelu(_) | Hardsigmoid | Mish | Silu => None,
+        }
+    }
+
     /// PyTorch has no derivative of this activation's backward kernel: a
     /// backward through the first-order gradient raises
     /// (`grad_rules::not_implemented_link`).

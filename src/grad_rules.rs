@@ -236,6 +236,13 @@ pub trait FusedBackward: Send + Sync {
     /// PyTorch's name of the node.
     fn name(&self) -> &'static str;
 
+    /// The node PyTorch's backward kernel records under create_graph
+    /// (`NativeLayerNormBackwardBackward0`, ...), if PyTorch has one: the
+    /// recomputed gradients are shown as it (`named_gradient`).
+    fn double_backward_name(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The saved inputs in the order of the node's edges (None: an
     /// optional input that was not given).
     fn saved_inputs(&self) -> Vec<Option<&Saved>>;
@@ -268,13 +275,17 @@ pub trait FusedBackward: Send + Sync {
             .collect::<Result<_>>()?;
         if crate::autograd::is_grad_enabled() {
             let refs: Vec<Option<&Tensor>> = inputs.iter().map(Option::as_ref).collect();
-            return crate::composite::gradients_by_recomputation(
-                self.name(),
-                &refs,
-                g,
-                needs,
-                |a| self.composed(a),
-            );
+            let grads =
+                crate::composite::gradients_by_recomputation(self.name(), &refs, g, needs, |a| {
+                    self.composed(a)
+                })?;
+            return match (self.double_backward_name(), refs.first().copied().flatten()) {
+                (Some(name), Some(input)) => grads
+                    .into_iter()
+                    .map(|t| t.map(|t| named_gradient(t, input, name)).transpose())
+                    .collect(),
+                _ => Ok(grads),
+            };
         }
         self.native(&inputs, g, needs, unpack)
     }
@@ -498,10 +509,15 @@ pub fn apply(
             let gx = unary_grad(*op, g, &v)?;
             match op {
                 UnaryOp::Relu => one(zero_link(gx, &[&v], "ThresholdBackwardBackward0")?),
+                UnaryOp::Tanh => one(named_gradient(gx, &v, "TanhBackwardBackward0")?),
+                UnaryOp::Sigmoid => one(named_gradient(gx, &v, "SigmoidBackwardBackward0")?),
                 UnaryOp::Act(a) => match (a.zero_link_name(), a.backward_not_differentiable()) {
                     (Some(name), _) => one(zero_link(gx, &[&v], name)?),
                     (None, Some(op)) => one(not_implemented_link(gx, &[&v], op)?),
-                    (None, None) => one(gx),
+                    (None, None) => match a.backward_kernel_name() {
+                        Some(name) => one(named_gradient(gx, &v, name)?),
+                        None => one(gx),
+                    },
                 },
                 _ => one(gx),
             }
@@ -696,7 +712,11 @@ pub fn apply(
             }
             let gy = g.mul(&y)?;
             let s = gy.reduce(ReduceOp::Sum, Some(&[*dim]), true)?;
-            one(gy.sub(&y.mul(&s)?)?)
+            one(named_gradient(
+                gy.sub(&y.mul(&s)?)?,
+                &y,
+                "SoftmaxBackwardDataBackward0",
+            )?)
         }
         Rule::LogSoftmax { out, dim } => {
             let y = un(out)?;
@@ -706,7 +726,11 @@ pub fn apply(
                 }
             }
             let s = g.reduce(ReduceOp::Sum, Some(&[*dim]), true)?;
-            one(g.sub(&y.unary(UnaryOp::Exp)?.mul(&s)?)?)
+            one(named_gradient(
+                g.sub(&y.unary(UnaryOp::Exp)?.mul(&s)?)?,
+                &y,
+                "LogSoftmaxBackwardDataBackward0",
+            )?)
         }
         Rule::Matmul(a, b) => {
             let ga = need(0).then(|| mm_grad_a(g, &un(b)?)).transpose()?;
@@ -991,6 +1015,15 @@ pub fn zero_link(grad: Tensor, links: &[&Tensor], name: &'static str) -> Result<
         .collect();
     crate::tensor::record(&out, name, &inputs, || Rule::ZeroLink(meta));
     Ok(out)
+}
+
+/// Under create_graph, `grad` (computed in differentiable ops) shown as
+/// the node of PyTorch's backward kernel, `name`, over the saved tensor it
+/// reads (`TanhBackwardBackward0` over tanh's output, ...): `zero_link`'s
+/// node, whose derivatives flow through the computation of `grad` itself.
+/// The gradient's values and every higher derivative are unchanged.
+fn named_gradient(grad: Tensor, saved: &Tensor, name: &'static str) -> Result<Tensor> {
+    zero_link(grad, &[saved], name)
 }
 
 /// Under create_graph, `grad` (a first-order gradient) recorded as the

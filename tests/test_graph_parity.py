@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import autorust as torch
@@ -615,3 +616,61 @@ def test_circular_padding_ends_in_copy_slices_as_pytorch():
         assert y.grad_fn.name() == "CopySlices"
         y.sum().backward()
         assert x.grad.sum().item() == pytest.approx(y.numel())  # every output element reaches one input element
+
+
+# the node of a first-order gradient taken with create_graph (PyTorch 2.15's
+# names: its backward kernels' nodes, or the last op of its formula)
+_TARGET = torch.tensor([[0.2, 0.9, 0.4], [0.7, 0.1, 0.5]], dtype=torch.float64)
+DOUBLE_BACKWARD_NAMES = [
+    ("tanh", lambda F, x: x.tanh(), "TanhBackwardBackward0"),
+    ("sigmoid", lambda F, x: x.sigmoid(), "SigmoidBackwardBackward0"),
+    ("gelu", lambda F, x: F.gelu(x), "GeluBackwardBackward0"),
+    ("gelu tanh", lambda F, x: F.gelu(x, approximate="tanh"), "GeluBackwardBackward0"),
+    ("elu", lambda F, x: F.elu(x), "EluBackwardBackward0"),
+    ("selu", lambda F, x: F.selu(x), "EluBackwardBackward0"),
+    ("softplus", lambda F, x: F.softplus(x), "SoftplusBackwardBackward0"),
+    ("logsigmoid", lambda F, x: F.logsigmoid(x), "LogSigmoidBackwardBackward0"),
+    ("hardswish", lambda F, x: F.hardswish(x), "HardswishBackwardBackward0"),
+    ("silu", lambda F, x: F.silu(x), "MulBackward0"),
+    ("softmax", lambda F, x: x.softmax(1), "SoftmaxBackwardDataBackward0"),
+    ("log_softmax", lambda F, x: x.log_softmax(1), "LogSoftmaxBackwardDataBackward0"),
+    ("layer_norm", lambda F, x: F.layer_norm(x, (3,)), "NativeLayerNormBackwardBackward0"),
+    ("batch_norm", lambda F, x: F.batch_norm(x, None, None, training=True), "NativeBatchNormBackwardBackward0"),
+    ("mse", lambda F, x: F.mse_loss(x, _TARGET), "MseLossBackwardBackward0"),
+    ("huber", lambda F, x: F.huber_loss(x, _TARGET * 4), "HuberLossBackwardBackward0"),
+    ("smooth_l1", lambda F, x: F.smooth_l1_loss(x, _TARGET * 4), "SmoothL1LossBackwardBackward0"),
+    ("bce", lambda F, x: F.binary_cross_entropy(x.detach().sigmoid().requires_grad_(), _TARGET), None),
+    ("bce with logits", lambda F, x: F.binary_cross_entropy_with_logits(x, _TARGET), "DivBackward1"),
+    ("soft_margin", lambda F, x: F.soft_margin_loss(x, (_TARGET - 0.45).sign()), "SoftMarginLossBackwardBackward0"),
+    ("atan", lambda F, x: x.atan(), "DivBackward0"),
+    ("asinh", lambda F, x: x.asinh(), "MulBackward0"),
+]
+
+
+@pytest.mark.parametrize("name,op,node", DOUBLE_BACKWARD_NAMES, ids=[c[0] for c in DOUBLE_BACKWARD_NAMES])
+def test_create_graph_gradients_carry_pytorchs_node_names(name, op, node):
+    F = torch.nn.functional
+    x = torch.tensor([[0.3, -0.7, 1.2], [0.5, 2.0, -1.5]], dtype=torch.float64, requires_grad=True)
+    y = op(F, x)
+    leaf = x if node is not None else y.grad_fn.next_functions[0][0].variable
+    w = torch.linspace(-1, 1, y.numel(), dtype=torch.float64).reshape(y.shape)
+    (g,) = torch.autograd.grad((y * w).sum(), leaf, create_graph=True)
+    assert g.grad_fn.name() == (node or "BinaryCrossEntropyBackwardBackward0")
+    # the named node changes nothing of the values: the next order is the
+    # derivative of the gradient's own computation (finite differences)
+    (g2,) = torch.autograd.grad((g * g).sum(), leaf)
+    h = 1e-6
+    base = leaf.detach()
+    numeric = np.zeros(base.numel())
+    for i in range(base.numel()):
+        values = []
+        for step in (h, -h):
+            moved = base.clone().reshape(-1)
+            moved[i] += step
+            probe = moved.reshape(base.shape).requires_grad_()
+            y2 = op(F, probe) if node is not None else F.binary_cross_entropy(probe, _TARGET)
+            (gp,) = torch.autograd.grad((y2 * w).sum(), probe)
+            values.append((gp * gp).sum().item())
+        numeric[i] = (values[0] - values[1]) / (2 * h)
+    if name != "batch_norm":  # (the batch statistics move with the probe: fine, it is the same function)
+        np.testing.assert_allclose(g2.reshape(-1).numpy(), numeric, rtol=1e-5, atol=1e-6)

@@ -76,10 +76,12 @@ def acos(self):
     return _with_gradient(value, x, "AcosBackward0", lambda g: g * -((-x * x + 1).rsqrt()))
 
 
-@node("AtanBackward0")
 def atan(self):
     x = _float(self)
-    return x.atan2(x.new_ones(()))
+    with no_grad():
+        value = x.atan2(x.new_ones(()))
+    # PyTorch's formula, grad / (x * x + 1) (DivBackward0 under create_graph)
+    return _with_gradient(value, x, "AtanBackward0", lambda g: g / (x * x + 1))
 
 
 def _with_gradient(value, x, name, gradient):
@@ -99,7 +101,7 @@ def asinh(self):
         a = x.abs()
         value = x.sign() * (a + (a * a + 1).sqrt()).log()
     # 1 / sqrt(x^2 + 1): 1 at 0, where the sign-times-log form gives 0
-    return _with_gradient(value, x, "AsinhBackward0", lambda g: g / (x * x + 1).sqrt())
+    return _with_gradient(value, x, "AsinhBackward0", lambda g: g * (x.pow(2) + 1).rsqrt())
 
 
 def acosh(self):

@@ -174,6 +174,10 @@ impl FusedBackward for BatchNormBackward {
         NAME
     }
 
+    fn double_backward_name(&self) -> Option<&'static str> {
+        Some("NativeBatchNormBackwardBackward0")
+    }
+
     fn saved_inputs(&self) -> Vec<Option<&Saved>> {
         self.inputs.iter().map(Option::as_ref).collect()
     }

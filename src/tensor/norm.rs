@@ -133,6 +133,10 @@ impl FusedBackward for LayerNormBackward {
         NAME
     }
 
+    fn double_backward_name(&self) -> Option<&'static str> {
+        Some("NativeLayerNormBackwardBackward0")
+    }
+
     fn saved_inputs(&self) -> Vec<Option<&Saved>> {
         self.inputs.iter().map(Option::as_ref).collect()
     }

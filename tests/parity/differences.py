@@ -33,9 +33,10 @@ DIFFERENCES = [
     Difference(
         "double-backward node names",
         "A gradient computed with create_graph=True is recorded by autorust's backward formulas, which are "
-        "ordinary tensor ops (MulBackward0, WhereBackward0, ...), where PyTorch records its dedicated backward "
-        "kernels (SigmoidBackwardBackward0, ...). Values, requires_grad and every higher-order gradient are "
-        "compared and equal; only the names of the nodes inside second-order graphs (and so their edges) differ.",
+        "ordinary tensor ops, where PyTorch records its dedicated backward kernels. The gradient itself is shown "
+        "as the kernel's node for the common ones (TanhBackwardBackward0, SigmoidBackwardBackward0, the activations', "
+        "softmax's, the norms' and the losses'), but the nodes inside second-order graphs, and so the edges, are "
+        "autorust's. Values, requires_grad and every higher-order gradient are compared and equal.",
         ("grad_fn", "next"),
         r"create_graph=True",
     ),

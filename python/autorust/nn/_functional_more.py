@@ -475,7 +475,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     if target.requires_grad:
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. This input cannot have requires_grad True.")
     # the loss is written in the input's dtype, as PyTorch's
-    return composite("SoftMarginLossBackward0", lambda x: _reduce(softplus(-target * x), reduction).to(x.dtype), input)
+    return composite("SoftMarginLossBackward0", lambda x: _reduce(softplus(-target * x), reduction).to(x.dtype), input,
+                     link=("SoftMarginLossBackwardBackward0", (0,)))
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):

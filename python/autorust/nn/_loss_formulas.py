@@ -6,22 +6,38 @@ second derivatives are then no function of the inputs, as PyTorch's, and
 input and target are saved and version-checked as PyTorch saves them."""
 
 from .. import _native
-from .._composite import composite
+from .._composite import composite, with_scalar
 
 
-def _pair_loss(name, loss, input, target, gradient, formula):
+def _pair_loss(name, loss, input, target, gradient, formula, kernels=(None, None)):
     """``loss(input, target)`` as PyTorch's one node ``name``. With
     ``formula`` (and a gradient wanted), its backward is ``gradient()``'s
     function of the incoming gradient, PyTorch's derivative formula written
     in ops, with input and target saved and version-checked; otherwise the
-    composition's own chain rule."""
+    composition's own chain rule. ``kernels``: the node PyTorch's backward
+    kernel records for each gradient under create_graph (None where PyTorch's
+    gradient is a formula in ordinary ops), shown as that node."""
     if not (formula and _native._needs_node([input, target])):
         return composite(name, loss, input, target)
     from .._grad_mode import no_grad
 
     with no_grad():
         value = loss(input, target)
-    return _native._custom_node(value, [input, target], gradient(), name, saved=[input, target])
+    return _native._custom_node(value, [input, target], _as_kernel_nodes(gradient(), kernels, input, target), name, saved=[input, target])
+
+
+def _as_kernel_nodes(gradient, kernels, input, target):
+    """``gradient``, its results (under create_graph) each shown as the
+    node of PyTorch's backward kernel over the incoming gradient and the
+    saved input and target: one node whose derivatives flow through the
+    result's own computation (the input and target edges carry zero)."""
+    def named(g):
+        grads = gradient(g)
+        if not _native.is_grad_enabled():
+            return grads
+        return tuple(t if t is None or kernel is None else composite(kernel, lambda t, x, y: t * 1, t, input, target) for t, kernel in zip(grads, kernels))
+
+    return named
 
 
 def _wanted(t):
@@ -58,8 +74,9 @@ def _bce_with_logits_gradient(input, target, reduction):
         to_input = (input.sigmoid() - target) * g if _wanted(input) else None
         to_target = (-input) * g if _wanted(target) else None
         if mean:
-            to_input = None if to_input is None else to_input / n
-            to_target = None if to_target is None else to_target / n
+            # (PyTorch divides by the count, a Scalar: DivBackward1 under create_graph)
+            to_input = None if to_input is None else with_scalar(to_input / n, "DivBackward1")
+            to_target = None if to_target is None else with_scalar(to_target / n, "DivBackward1")
         return (to_input, to_target)
 
     return gradient

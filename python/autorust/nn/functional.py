@@ -168,7 +168,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if weight is not None:
         return _weighted_loss((input - target).pow(2), weight, input, reduction)
     loss = lambda x, y: _reduce((x - y).square(), reduction)  # noqa: E731
-    return _pair_loss("MseLossBackward0", loss, input, target, lambda: _mse_gradient(input, target, reduction), input.is_floating_point())
+    return _pair_loss("MseLossBackward0", loss, input, target, lambda: _mse_gradient(input, target, reduction), input.is_floating_point(),
+                      ("MseLossBackwardBackward0",) * 2)
 
 
 def _native_broadcast(a, b):
@@ -219,7 +220,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
     # beta 0 is l1_loss, whose composition's chain rule is PyTorch's derivative
     formula = beta > 0 and input.dtype == target.dtype and input.is_floating_point()
-    return _pair_loss("SmoothL1LossBackward0", loss, input, target, lambda: _smooth_l1_gradient(input, target, reduction, beta), formula)
+    return _pair_loss("SmoothL1LossBackward0", loss, input, target, lambda: _smooth_l1_gradient(input, target, reduction, beta), formula,
+                      ("SmoothL1LossBackwardBackward0",) * 2)
 
 
 def _pair_errors(kind, x, y, threshold, compose):
@@ -254,7 +256,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     # mixed dtypes keep the composition, whose backward refuses them as PyTorch's
     formula = input.dtype == target.dtype and input.is_floating_point()
-    return _pair_loss("HuberLossBackward0", huber, input, target, lambda: _huber_gradient(input, target, reduction, delta), formula)
+    return _pair_loss("HuberLossBackward0", huber, input, target, lambda: _huber_gradient(input, target, reduction, delta), formula,
+                      ("HuberLossBackwardBackward0",) * 2)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -283,7 +286,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     # the weight is a constant of the node (PyTorch lists self and target);
     # in one float dtype the backward is PyTorch's formula
     formula = input.dtype == target.dtype and input.is_floating_point()
-    return _pair_loss("BinaryCrossEntropyBackward0", bce, input, target, lambda: _bce_gradient(input, target, weight, reduction), formula)
+    return _pair_loss("BinaryCrossEntropyBackward0", bce, input, target, lambda: _bce_gradient(input, target, weight, reduction), formula,
+                      ("BinaryCrossEntropyBackwardBackward0", None))
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
