@@ -4,11 +4,6 @@ strict xfail: each must still fail (a fixed one turns the suite red until
 it is removed from here), and no other program may fail. The list only
 shrinks: fix the cause, then remove the entry."""
 
-ADAPTIVE_POOL_UNEVEN_SECOND_ORDER = (
-    "adaptive_avg_pool2d over windows that do not tile the input is a composition (one mean per window) inside one "
-    "AdaptiveAvgPool2DBackward0 node: a create_graph gradient through it shows the composition's nodes (AddBackward0) "
-    "where PyTorch shows AdaptiveAvgPool2DBackwardBackward0 (same values); evenly tiled windows are native"
-)
 EMPTY_TENSOR_CHECKS = (
     "PyTorch skips its checks where a tensor is empty: gather takes a float or wrongly ranked empty index, bmm "
     "empty operands of two dtypes, and ScatterAddBackward0 then fails on the gradient it returns for an empty "
@@ -46,8 +41,6 @@ KNOWN_FAILURES = {
     "ops-3481": FLOAT_ROUNDING,
     "ops2-1171": FLOAT_ROUNDING,
     "ops2-2338": FLOAT_ROUNDING,
-    # ADAPTIVE_POOL_UNEVEN_SECOND_ORDER
-    "snippets-1083": ADAPTIVE_POOL_UNEVEN_SECOND_ORDER,
     # OBJECT_IDENTITY
     "snippets-788": OBJECT_IDENTITY,
     # OPTIMIZER_ROUNDING

@@ -166,7 +166,9 @@ def adaptive_avg_pool2d(input, output_size):
             rows.append(_native.stack(cols, -1))
         return _native.stack(rows, -2)
 
-    return _batched(input, lambda x: composite("AdaptiveAvgPool2DBackward0", pool, x))
+    # (PyTorch's backward kernel reads the input: under create_graph the
+    # gradient is its AdaptiveAvgPool2DBackwardBackward0 node over it)
+    return _batched(input, lambda x: composite("AdaptiveAvgPool2DBackward0", pool, x, link=("AdaptiveAvgPool2DBackwardBackward0", (0,))))
 
 
 def _pad_indices(shape, d, left, right, mode):
