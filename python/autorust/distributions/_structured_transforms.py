@@ -147,21 +147,33 @@ class CorrCholeskyTransform(_Parameterless):
         return tuple(shape[:-2]) + (d * (d - 1) // 2,)
 
 
-class CatTransform(Transform):
-    """Transforms applied to consecutive slices (``lengths`` long) along
-    ``dim``, their results concatenated."""
+class _Slicewise(Transform):
+    """Transforms each applied to its own part of the input along ``dim``
+    (cached as a whole when ``cache_size``)."""
 
-    def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
+    def __init__(self, tseq, dim, cache_size):
         if not all(isinstance(t, Transform) for t in tseq):
             raise AssertionError("All elements of tseq must be Transform instances")
         if cache_size:
             tseq = [t.with_cache(cache_size) for t in tseq]
         super().__init__(cache_size=cache_size)
         self.transforms = list(tseq)
+        self.dim = dim
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+
+class CatTransform(_Slicewise):
+    """Transforms applied to consecutive slices (``lengths`` long) along
+    ``dim``, their results concatenated."""
+
+    def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
+        super().__init__(tseq, dim, cache_size)
         self.lengths = [1] * len(self.transforms) if lengths is None else list(lengths)
         if len(self.lengths) != len(self.transforms):
             raise AssertionError(f"lengths ({len(self.lengths)}) must match transforms ({len(self.transforms)})")
-        self.dim = dim
 
     @lazy_property
     def event_dim(self):
@@ -211,10 +223,6 @@ class CatTransform(Transform):
         dim = (self.dim - x.dim() if self.dim >= 0 else self.dim) + self.event_dim
         return cat(terms, dim) if dim < 0 else sum(terms)
 
-    @property
-    def bijective(self):
-        return all(t.bijective for t in self.transforms)
-
     @constraints.dependent_property
     def domain(self):
         return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
@@ -224,17 +232,11 @@ class CatTransform(Transform):
         return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
 
 
-class StackTransform(Transform):
+class StackTransform(_Slicewise):
     """One transform per index along ``dim``, the results stacked."""
 
     def __init__(self, tseq, dim=0, cache_size=0):
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
-        super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
-        self.dim = dim
+        super().__init__(tseq, dim, cache_size)
 
     def with_cache(self, cache_size=1):
         return self if self._cache_size == cache_size else StackTransform(self.transforms, self.dim, cache_size)
@@ -267,10 +269,6 @@ class StackTransform(Transform):
         self._check(y, "y")
         terms = [t.log_abs_det_jacobian(xs, ys) for xs, ys, t in zip(self._slices(x), self._slices(y), self.transforms)]
         return stack(terms, self.dim)
-
-    @property
-    def bijective(self):
-        return all(t.bijective for t in self.transforms)
 
     @constraints.dependent_property
     def domain(self):
