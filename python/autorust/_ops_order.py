@@ -480,3 +480,82 @@ def aminmax(self, *, dim=None, keepdim=False):
 
 register([median, nanmedian, kthvalue, msort, mode, quantile, nanquantile, unique, unique_consecutive, bincount, histc, bucketize, cummax, cummin, logcumsumexp, aminmax])
 register([searchsorted], methods=False)
+
+
+# ---- sort and top-k (the order on the host, PyTorch's tie order) ----
+
+
+_NOT_GIVEN = object()
+
+
+def sort(self, dim=-1, descending=False, stable=_NOT_GIVEN):
+    from . import return_types
+
+    if self.is_cuda:  # a bitonic sort on the device (stable), no readback
+        on_device = self._sort_on_device(dim, descending)
+        if on_device is not None:
+            return return_types.sort(*on_device)
+
+    # the order is found on the host (a readback on the GPU); the values are
+    # gathered where the tensor lives, so gradients flow as usual
+    wrap_dim(dim, self.dim())
+    a = self.detach().cpu().numpy()
+    if a.ndim == 0:
+        idx = np.zeros((), dtype=np.int64)
+    else:
+        m = np.moveaxis(a, dim, -1)
+        idx = _stable_order(m, descending)
+        if stable is not True:
+            # PyTorch's default sort is std::sort: ties past 16 elements
+            # end where its introsort leaves them
+            from ._stl_order import sort_order
+
+            idx = sort_order(m, descending, idx)
+        idx = np.moveaxis(idx, -1, dim)
+    from ._creation import tensor as _tensor
+
+    i = _tensor(idx.astype(np.int64), device=self.device)
+    # PyTorch's overload with `stable` (given at all, even None) is SortBackward1
+    values = composite("SortBackward0" if stable is _NOT_GIVEN else "SortBackward1", lambda x: x.gather(dim, i), self)
+    return return_types.sort(values, i)
+
+
+def _stable_order(m, descending):
+    """The stable sort order along the last axis, NaN as the largest value
+    (first when descending)."""
+    if not descending:
+        return np.argsort(m, axis=-1, kind="stable")  # NaN last
+    # by "not NaN", then by -m
+    nan = np.isnan(m) if m.dtype.kind == "f" else np.zeros(m.shape, bool)
+    neg = -np.where(nan, 0, m) if m.dtype != np.bool_ else ~m
+    return np.lexsort((neg, ~nan), axis=-1)
+
+
+def argsort(self, dim=-1, descending=False, stable=False):
+    return sort(self, dim, descending, stable=stable).indices
+
+
+def topk(self, k, dim=-1, largest=True, sorted=True):
+    from . import return_types
+    from ._creation import tensor as _tensor
+
+    if self.dim() == 0:
+        # PyTorch: a 0-d tensor is its own top 0 or 1
+        wrap_dim(dim, 0)
+        if not 0 <= k <= 1:
+            raise RuntimeError("selected index k out of range")
+        return return_types.topk(composite("TopkBackward0", lambda x: x.clone(), self), _tensor(np.int64(0), device=self.device))
+    if not 0 <= k <= self.shape[wrap_dim(dim, self.dim())]:
+        raise RuntimeError("selected index k out of range")
+    from ._stl_order import topk_order
+
+    d = wrap_dim(dim, self.dim())
+    m = np.moveaxis(self.detach().cpu().numpy(), d, -1)
+    # the stable order's first k, then PyTorch's (nth_element and sort) on rows with ties
+    order = topk_order(m, k, largest, _stable_order(m, largest)[..., :k].copy())
+    idx = _tensor(np.moveaxis(order, -1, d).astype(np.int64), device=self.device)
+    return return_types.topk(composite("TopkBackward0", lambda x: x.gather(dim, idx), self), idx)
+
+
+for _method in (sort, argsort, topk):  # Tensor methods (torch.sort & co. are in _functions)
+    setattr(Tensor, _method.__name__, _method)
