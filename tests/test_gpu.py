@@ -898,6 +898,10 @@ def test_polynomials_conv_tbc_and_the_new_losses_on_the_gpu():
     n = torch.tensor([0.0, 1.0, 3.0, 7.0, 10.0]).reshape(-1, 1)
     for name in ("chebyshev_polynomial_t", "chebyshev_polynomial_w", "hermite_polynomial_h", "laguerre_polynomial_l", "legendre_polynomial_p"):
         close(getattr(S, name)(x.cuda(), n.cuda()), getattr(S, name)(x, n), 1e-4, 1e-4)
+    positive = x.abs() * 20 + 0.1
+    for f in (S.bessel_y0, S.bessel_y1):
+        close(f(positive.cuda()), f(positive))
+    close(S.airy_ai(x.cuda() * 10), S.airy_ai(x * 10))
     torch.manual_seed(0)
     xs, w, b = torch.randn(6, 2, 3), torch.randn(3, 3, 4), torch.randn(4)
     close(torch.conv_tbc(xs.cuda(), w.cuda(), b.cuda(), 1), torch.conv_tbc(xs, w, b, 1))
