@@ -531,6 +531,13 @@ pub fn apply(
             need(1).then(|| scaled(g, -*alpha)).transpose()?,
         ]),
         Rule::Mul(a, b) => {
+            if let (Some(sa), Some(sb)) = (a.as_ref(), b.as_ref()) {
+                if sa.holds_same_tensor(sb) {
+                    if let Some(both) = self_product_gradient(g, &un(sa)?, needs) {
+                        return Ok(vec![Some(both), None]);
+                    }
+                }
+            }
             let ga = if need(0) {
                 Some(g.mul(&un(b.as_ref().ok_or_else(freed)?)?)?)
             } else {
@@ -1015,6 +1022,19 @@ pub fn zero_link(grad: Tensor, links: &[&Tensor], name: &'static str) -> Result<
         .collect();
     crate::tensor::record(&out, name, &inputs, || Rule::ZeroLink(meta));
     Ok(out)
+}
+
+/// `x * x` (both operands the one tensor, so one node behind both edges;
+/// see `Saved::holds_same_tensor`), not recording: the two gradients g x + g x in one pass as 2 g x (the
+/// same bits: doubling is exact), given to the first edge, which the
+/// engine adds into the same place the second's would go. None when the
+/// operands are two tensors (a view of x is another node, with its own
+/// hooks), or under create_graph (where the node's two edges stay PyTorch's).
+fn self_product_gradient(g: &Tensor, x: &Tensor, needs: &[bool]) -> Option<Tensor> {
+    if crate::autograd::is_grad_enabled() || needs != [true, true] || g.shape() != x.shape() {
+        return None;
+    }
+    g.unary_backward_fused(UnaryOp::PowScalar(2.0), x)
 }
 
 /// Under create_graph, `grad` (computed in differentiable ops) shown as

@@ -56,6 +56,12 @@ impl Value {
 }
 
 impl Saved {
+    /// Whether both keep the one tensor (neither handed to a pack hook):
+    /// `x * x`'s two saved operands.
+    pub fn holds_same_tensor(&self, other: &Saved) -> bool {
+        matches!((&self.value, &other.value), (Value::Kept(a), Value::Kept(b)) if Arc::ptr_eq(&a.0, &b.0))
+    }
+
     pub fn input(t: &Tensor) -> Saved {
         Saved::new(t.clone(), t, false)
     }

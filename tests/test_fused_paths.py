@@ -429,3 +429,23 @@ def test_where_with_broadcast_masks_matches_numpy(mask_shape, sides):
     np.testing.assert_array_equal(got.numpy(), want)
     # and through masked_fill, as attention masks use it
     np.testing.assert_array_equal(ta.masked_fill(torch.tensor(cond), -1.0).numpy(), np.where(cond, np.float32(-1), a))
+
+
+def test_self_product_gradient_is_one_pass_with_the_same_bits():
+    import autorust as torch
+
+    x = torch.randn(1000, requires_grad=True)
+    (x * x).sum().backward()
+    assert torch.equal(x.grad, 2 * x.detach())  # g x + g x == 2 g x exactly
+    # a view of x is another node: its hook still sees its own gradient
+    x.grad = None
+    seen = []
+    y = x.view_as(x)
+    y.register_hook(lambda g: seen.append(g.sum().item()))
+    (x * y).sum().backward()
+    assert torch.equal(x.grad, 2 * x.detach()) and len(seen) == 1
+    # under create_graph the node keeps its two edges (PyTorch's graph)
+    x.grad = None
+    (g,) = torch.autograd.grad((x * x).sum(), x, create_graph=True)
+    assert g.grad_fn.name() == "AddBackward0"
+    assert [type(f).__name__ for f, _ in g.grad_fn.next_functions] == ["MulBackward0", "MulBackward0"]
