@@ -3,13 +3,12 @@
 the closed forms; conv_tbc, linear_cross_entropy and CrossMapLRN2d
 against direct NumPy computations."""
 
-import numpy as np
-import numpy.polynomial as P
-import pytest
-
 import autorust as torch
 import autorust.nn as nn
 import autorust.nn.functional as F
+import numpy as np
+import numpy.polynomial as P
+import pytest
 
 S = torch.special
 X = np.concatenate([np.linspace(-1.4, 1.4, 29), [-1.0, 1.0, 0.0, 0.3]])
