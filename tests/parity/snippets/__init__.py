@@ -12,6 +12,7 @@ from . import (
     embedding_bag,
     forward_ad,
     func_transforms,
+    fuzz_findings,
     graph_api,
     grid_sample,
     init_more,
@@ -75,4 +76,5 @@ def programs():
     out += second_order.programs()
     out += special_polynomials.programs()
     out += distributions_last.programs()
+    out += fuzz_findings.programs()
     return out
