@@ -80,14 +80,52 @@ fn float_reduce<F: Float>(op: ReduceOp, x: &[F], l: &Layout, dims: &[usize]) -> 
                 return Err(empty_reduce(op));
             }
             let is_max = op == ReduceOp::Amax;
-            per_row(&data, outer, inner, |r| {
-                r.iter().skip(1).fold(
-                    r[0],
-                    |a, &v| if is_max { a.max_nan(v) } else { a.min_nan(v) },
-                )
-            })
+            per_row(&data, outer, inner, |r| extremum_row(r, is_max))
         }
     })
+}
+
+/// The maximum (or minimum) of a row, NaN if any element is NaN: the
+/// first-wins fold of `max_nan` (PyTorch's result), computed in 16
+/// independent lanes so the loop vectorises. The lanes can only disagree
+/// with the fold on which zero a +0/-0 tie keeps, so a zero result is
+/// recomputed by the fold.
+fn extremum_row<F: Float>(r: &[F], is_max: bool) -> F {
+    const LANES: usize = 16;
+    let fold = |row: &[F]| {
+        row.iter().skip(1).fold(
+            row[0],
+            |a, &v| if is_max { a.max_nan(v) } else { a.min_nan(v) },
+        )
+    };
+    if r.len() < 4 * LANES {
+        return fold(r);
+    }
+    let better = |a: F, v: F| if is_max { v > a } else { v < a };
+    let mut acc = [r[0]; LANES];
+    let mut nan = false;
+    let chunks = r.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..LANES {
+            let v = c[i];
+            nan |= v.is_nan();
+            if better(acc[i], v) {
+                acc[i] = v;
+            }
+        }
+    }
+    if nan || rest.iter().any(|v| v.is_nan()) {
+        return F::from_f64(f64::NAN);
+    }
+    let m = acc
+        .iter()
+        .chain(rest)
+        .fold(acc[0], |a, &v| if better(a, v) { v } else { a });
+    if m == F::from_f64(0.0) {
+        return fold(r);
+    }
+    m
 }
 
 /// Sum and mean of a float tensor laid out as one of the blocks
@@ -450,4 +488,43 @@ fn scan_in_place<A: Element>(
         out.chunks_mut(n * inner).for_each(scan);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extremum_row;
+    use crate::dtype::Float;
+
+    fn fold(r: &[f64], is_max: bool) -> f64 {
+        r.iter().skip(1).fold(
+            r[0],
+            |a, &v| if is_max { a.max_nan(v) } else { a.min_nan(v) },
+        )
+    }
+
+    #[test]
+    fn lanes_agree_with_the_first_wins_fold() {
+        // a deterministic spread of values, lengths around the lane count
+        for len in [1usize, 15, 63, 64, 65, 200, 1001] {
+            let r: Vec<f64> = (0..len)
+                .map(|i| ((i * 7919) % 1013) as f64 - 500.5)
+                .collect();
+            for is_max in [true, false] {
+                assert_eq!(
+                    extremum_row(&r, is_max).to_bits(),
+                    fold(&r, is_max).to_bits()
+                );
+            }
+        }
+        // NaN anywhere wins; a +0/-0 tie keeps the first zero, as the fold
+        let mut r = vec![-1.0f64; 200];
+        r[150] = f64::NAN;
+        assert!(extremum_row(&r, true).is_nan() && extremum_row(&r, false).is_nan());
+        let mut r = vec![-1.0f64; 200];
+        r[10] = -0.0;
+        r[20] = 0.0;
+        assert!(extremum_row(&r, true).is_sign_negative());
+        r.reverse();
+        assert!(extremum_row(&r, true).is_sign_positive());
+    }
 }
