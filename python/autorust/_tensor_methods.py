@@ -559,7 +559,7 @@ def _check_lerp_operands(self, end, weight):
     """PyTorch's lerp takes no type promotion: `end`, and a `weight` tensor
     with dimensions, must have self's dtype; shapes broadcast in order."""
     from ._dtype import cpp_name
-    from ._functions import broadcast_shapes
+    from ._functions import _broadcast_shape_of_tensors
 
     if not isinstance(end, Tensor):
         raise TypeError(f"lerp(): argument 'end' (position 1) must be Tensor, not {type(end).__name__}")
@@ -567,25 +567,7 @@ def _check_lerp_operands(self, end, weight):
     for name, t in operands:
         if t.dtype != self.dtype:
             raise RuntimeError(f"expected dtype {cpp_name(self.dtype)} for `{name}` but got dtype {cpp_name(t.dtype)}")
-    try:
-        broadcast_shapes(*[tuple(t.shape) for t in (self, end, weight) if isinstance(t, Tensor)])
-    except RuntimeError:
-        shape = list(self.shape)
-        for t in (end, weight):
-            if isinstance(t, Tensor):
-                _broadcast_pair(shape, list(t.shape))
-
-
-def _broadcast_pair(shape, other):
-    """``shape`` broadcast with ``other`` in place, or PyTorch's elementwise
-    message naming the first mismatch (tensor a: the shape so far)."""
-    nd = builtins.max(len(shape), len(other))
-    a = [1] * (nd - len(shape)) + shape
-    b = [1] * (nd - len(other)) + other
-    for j in range(nd - 1, -1, -1):
-        if a[j] != b[j] and a[j] != 1 and b[j] != 1:
-            raise RuntimeError(f"The size of tensor a ({a[j]}) must match the size of tensor b ({b[j]}) at non-singleton dimension {j}")
-    shape[:] = [x if y == 1 else y for x, y in zip(a, b)]
+    _broadcast_shape_of_tensors([tuple(t.shape) for t in (self, end, weight) if isinstance(t, Tensor)])
 
 
 def lerp(self, end, weight):
