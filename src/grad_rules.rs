@@ -784,7 +784,15 @@ pub fn apply(
             for (i, &d) in dims.iter().enumerate() {
                 inv[d] = i;
             }
-            one(g.permute_usize(&inv)?)
+            let out = g.permute_usize(&inv)?;
+            // create_graph: PyTorch's formula transposes back with the op
+            // the forward used (t's gradient is a t, transpose's a transpose)
+            if matches!(name, "TBackward0" | "TransposeBackward0")
+                && crate::autograd::is_grad_enabled()
+            {
+                crate::graph::rename(&out, name);
+            }
+            one(out)
         }
         Rule::Slice {
             in_shape,

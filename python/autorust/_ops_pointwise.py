@@ -186,9 +186,11 @@ def hypot(self, other):
         return value
 
     def gradient(g):
-        # under create_graph the result must be a function of the inputs
-        # (PyTorch's formula divides by the node's own output)
-        h = _hypot(x, y) if _native.is_grad_enabled() else value
+        # PyTorch's formula divides by the node's own output; under
+        # create_graph that is the output re-linked through a fresh node of
+        # this kind over the same inputs (the node cannot hold its own
+        # output: a cycle through native memory), as autograd.Function does
+        h = _native._custom_node(value, inputs, gradient, "HypotBackward0", saved=inputs) if _native.is_grad_enabled() else value
         return (g * x / h, g * y / h)
 
     return _native._custom_node(value, inputs, gradient, "HypotBackward0", saved=inputs)

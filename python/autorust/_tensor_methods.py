@@ -9,7 +9,7 @@ import numbers
 import numpy as np
 
 from . import _native
-from ._composite import composite
+from ._composite import composite, with_scalar
 from ._dims import no_dims_error, wrap_dim
 from ._dtype import bool_, float32, to_dtype
 
@@ -572,16 +572,34 @@ def _check_lerp_operands(self, end, weight):
 
 def lerp(self, end, weight):
     """PyTorch's formula (exact at both ends): self + w (end - self) below
-    w = 0.5, end - (end - self)(1 - w) from it."""
+    w = 0.5, end - (end - self)(1 - w) from it; one node with PyTorch's
+    gradients grad (1 - w), grad w and grad (end - self), so that a
+    create_graph gradient is the graph PyTorch builds."""
+    from ._grad_mode import no_grad
+
     def f(a, b, w):
         if isinstance(w, Tensor):
             return _native.where(w.abs() < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
         return a + w * (b - a) if builtins.abs(w) < 0.5 else b - (b - a) * (1 - w)
 
     _check_lerp_operands(self, end, weight)
-    if isinstance(weight, Tensor):
-        return composite("LerpBackward1", f, self, end, weight)
-    return composite("LerpBackward0", lambda a, b: f(a, b, weight), self, end)
+    tensor_weight = isinstance(weight, Tensor)
+    inputs = [self, end, weight] if tensor_weight else [self, end]
+    with no_grad():
+        value = f(self, end, weight)
+    if not _native._needs_node(inputs):
+        return value
+    if tensor_weight:
+        return _native._custom_node(
+            value, inputs, lambda g: (g * (1 - weight), g * weight, g * (end - self)), "LerpBackward1", saved=inputs
+        )
+    # (the weight a Python number: PyTorch's grad * Scalar nodes)
+    return _native._custom_node(
+        value,
+        inputs,
+        lambda g: (with_scalar(g * (1 - weight), "MulBackward1"), with_scalar(g * weight, "MulBackward1")),
+        "LerpBackward0",
+    )
 
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
@@ -641,7 +659,7 @@ def _fill_in_graph(self, values, node, op, inputs=()):
 
 def uniform_(self, a=0.0, b=1.0, generator=None):
     from . import _native as native
-    from ._creation import _gen, _dt
+    from ._creation import _dt, _gen
 
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")

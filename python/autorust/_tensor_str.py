@@ -58,15 +58,19 @@ class _Formatter:
             return
         absvals = np.abs(finite)
         vmin, vmax = absvals.min(), absvals.max()
+        # (the ratio as PyTorch's double tensors give it, inf where it
+        # overflows, without NumPy's overflow warning)
+        with np.errstate(over="ignore"):
+            ratio = vmax / vmin
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
         if self.int_mode:
-            if vmax / vmin > 1000.0 or vmax > 1.0e8:
+            if ratio > 1000.0 or vmax > 1.0e8:
                 self.sci_mode = True
                 self.max_width = max(len(f"{v:.{p}e}") for v in finite.tolist())
             else:
                 self.max_width = max(len(f"{v:.0f}") + 1 for v in finite.tolist())
         else:
-            if vmax / vmin > 1000.0 or vmax > 1.0e8 or vmin < 1.0e-4:
+            if ratio > 1000.0 or vmax > 1.0e8 or vmin < 1.0e-4:
                 self.sci_mode = True
                 self.max_width = max(len(f"{v:.{p}e}") for v in finite.tolist())
             else:

@@ -45,6 +45,33 @@ z.retain_grad()
 (z * z * 3).sum().backward()
 rec(a, seen, x.grad, z.grad)
 """,
+    "lerp's create_graph gradients": """
+a = T.linspace(-1, 1, 3, dtype=T.float64).reshape(3, 1).requires_grad_()
+b = T.linspace(0, 2, 12, dtype=T.float64).reshape(3, 4).requires_grad_()
+c = T.linspace(1, 3, 4, dtype=T.float64).requires_grad_()
+w = T.linspace(0.1, 0.9, 12, dtype=T.float64).reshape(3, 4).requires_grad_()
+g1 = T.autograd.grad(T.lerp(a, b, 0.3).pow(2).sum(), (a, b), create_graph=True)
+g2 = T.autograd.grad(T.lerp(c, b, 0.7).pow(2).sum(), (c,), create_graph=True)
+g3 = T.autograd.grad(T.lerp(a, b, w).pow(2).sum(), (a, b, w), create_graph=True)
+h = T.autograd.grad(sum(x.sum() for x in g3), (a, b, w))
+rec(g1, g2, g3, h)
+""",
+    "t and transpose gradients under create_graph": """
+b = T.linspace(-1, 1, 12, dtype=T.float64).reshape(3, 4).requires_grad_()
+g1 = T.autograd.grad(b.t().relu().sum(), b, create_graph=True)
+g2 = T.autograd.grad(b.transpose(0, 1).sin().sum(), b, create_graph=True)
+g3 = T.autograd.grad(b.mT.pow(3).sum(), b, create_graph=True)
+g4 = T.autograd.grad(b.permute(1, 0).pow(3).sum(), b, create_graph=True)
+rec(g1, g2, g3, g4)
+""",
+    "hypot's second order divides by its output": """
+a = T.tensor([0.0, 3.0, 1e-200, 1e200, -2.0], dtype=T.float64, requires_grad=True)
+b = T.tensor([0.0, 4.0, 1e-200, 1e200, 0.5], dtype=T.float64, requires_grad=True)
+h = T.hypot(a, b)
+g = T.autograd.grad(h.sum(), (a, b), create_graph=True)
+rec(h, g, T.autograd.grad(g[0].sum(), (a, b)))
+""",
+    "printing a ratio that overflows": "rec(str(T.tensor([1e-200, 1e200], dtype=T.float64)))",
 }
 
 
