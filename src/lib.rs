@@ -9,6 +9,8 @@
 // Kernels take their operands' pointers, sizes and strides as plain
 // arguments (a struct per kernel would only move the list elsewhere).
 #![allow(clippy::too_many_arguments)]
+// Every unsafe block says why it is sound, right above it.
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod activation;
 pub mod autograd;

@@ -18,6 +18,7 @@ enum Owner<T> {
 // Safety: the buffer is plain data; access is serialised by the RwLock in
 // `StorageCell`, and a foreign owner is `Send + Sync` by construction.
 unsafe impl<T: Send> Send for Buffer<T> {}
+// Safety: as for Send.
 unsafe impl<T: Sync> Sync for Buffer<T> {}
 
 impl<T: Copy> Buffer<T> {

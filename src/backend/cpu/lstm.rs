@@ -290,6 +290,7 @@ where
                 // different buffers or steps.
                 let h_prev: &[F] = match prev {
                     None => &h0[rows.start * h..rows.end * h],
+                    // Safety: as said above.
                     Some(p) => unsafe { packed_at.rows(p, &rows) },
                 };
                 // Safety: rec is nr x 4H row-major; h_prev nr x H; w_hh_t H x 4H.
@@ -307,8 +308,10 @@ where
                 };
                 let c_prev: &[F] = match prev {
                     None => &c0[rows.start * h..rows.end * h],
+                    // Safety: as for h_prev above.
                     Some(p) => unsafe { cells_at.rows(p, &rows) },
                 };
+                // Safety: as for h_prev above; three buffers, this step.
                 let (gt, c_out, h_out) = unsafe {
                     (
                         gates_at.rows_mut(tt, &rows),
@@ -450,6 +453,7 @@ where
     let [need_x, need_w_ih, need_w_hh, need_bias] = needs;
     let dx = need_x.then(|| {
         let mut dx = vec![F::zero(); tn * i];
+        // Safety: dx is T*N x I row-major, dgates T*N x 4H, w_ih 4H x I.
         unsafe {
             gemm_split(
                 tn,
@@ -468,6 +472,8 @@ where
         dx.into_storage()
     });
     // dgates^T [4H, T*N] @ rows [T*N, cols]: a weight's gradient.
+    // Safety: callers pass `rows` of count * N x cols and `dst` of 4H x cols
+    // row-major; the steps first..first + count lie inside dgates.
     let gates_t_times =
         |rows: &[F], cols: usize, first: usize, count: usize, dst: &mut [F], acc: bool| unsafe {
             gemm_split(

@@ -105,6 +105,7 @@ impl Product {
         // apart (the caller's promise), and is initialised where it is
         // accumulated into.
         if self.accumulate {
+            // Safety: see above (the copy in).
             for_transposed_blocks(m, n, |i, j| unsafe {
                 scratch[i + j * m] = *dst.add(i * rs + j)
             });
@@ -118,6 +119,7 @@ impl Product {
             dst: column_major,
             ..self
         });
+        // Safety: see above (the copy out).
         for_transposed_blocks(m, n, |i, j| unsafe {
             dst.add(i * rs + j).write(scratch[i + j * m])
         });
@@ -311,20 +313,24 @@ fn gemm_product<T: Element>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<T
     // (or its own rows or columns of it) inside `out`.
     if one >= PAR_FLOPS && threads > 1 {
         for i in 0..bs {
+            // Safety: see above.
             unsafe { batch(i).run_oriented::<T>(|p| p.run::<T>(Parallelism::Rayon(threads))) };
         }
     } else if threads > 1 && bs >= threads && one * bs >= SPLIT_FLOPS {
         use rayon::prelude::*;
         (0..bs)
             .into_par_iter()
+            // Safety: see above.
             .for_each(|i| unsafe { batch(i).run_oriented::<T>(|p| p.run::<T>(Parallelism::None)) });
     } else if threads == 1 || one * bs < SPLIT_FLOPS {
         for i in 0..bs {
+            // Safety: see above.
             unsafe { batch(i).run_oriented::<T>(|p| p.run::<T>(Parallelism::None)) };
         }
     } else {
         // few products: each split into one block per thread
         for i in 0..bs {
+            // Safety: see above.
             unsafe { batch(i).run_oriented::<T>(|p| p.run_blocks::<T>()) };
         }
     }

@@ -45,6 +45,7 @@ pub(super) struct RowBlocks<F> {
 
 // Safety: the tasks holding copies touch disjoint rows (`each_row_block`).
 unsafe impl<F: Send> Send for RowBlocks<F> {}
+// Safety: as for Send; shared references only hand out those disjoint rows.
 unsafe impl<F: Send> Sync for RowBlocks<F> {}
 
 impl<F> RowBlocks<F> {

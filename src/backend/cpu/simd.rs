@@ -62,6 +62,7 @@ macro_rules! multiversion {
                 match $crate::backend::cpu::simd::level() {
                     // Safety: level() checked that the CPU has these features.
                     3 => return unsafe { v4($($a),*) },
+                    // Safety: as above, for the AVX2 level.
                     2 => return unsafe { v3($($a),*) },
                     _ => {}
                 }

@@ -167,6 +167,7 @@ fn non_overlapping(shape: &[usize], strides: &[usize]) -> bool {
 struct SharedMut<T>(*mut T);
 // SAFETY: only used by `write_rows`, whose tasks write disjoint rows.
 unsafe impl<T: Send> Send for SharedMut<T> {}
+// SAFETY: as for Send.
 unsafe impl<T: Send> Sync for SharedMut<T> {}
 impl<T> SharedMut<T> {
     fn get(self) -> *mut T {
