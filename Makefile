@@ -15,7 +15,7 @@ TORCH_PYTHON ?= python3
 $(VENV)/.installed:
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q "maturin>=1.9.4,<2" "numpy>=1.22" "pytest>=7" "wgpu==0.32.0"
+	$(PIP) install -q "maturin>=1.9.4,<2" "numpy>=1.22" "pytest>=7" "wgpu==0.32.0" "ruff==0.17.6"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -27,10 +27,13 @@ demo: build
 	$(PY) -m autorust.demo
 
 # The house tools first: rustfmt and clippy (warnings are errors) hold the
-# Rust sources to one style and no lint.
+# Rust sources to one style and no lint, ruff the Python ones (its settings
+# in pyproject.toml; ruff is pinned, so its formatting does not drift).
 test: build
 	cargo fmt --check
 	cargo clippy --quiet --all-targets --all-features -- -D warnings
+	$(VENV)/bin/ruff check python tests benchmarks examples
+	$(VENV)/bin/ruff format --check python tests benchmarks examples
 	cargo test --quiet
 	$(PY) -m pytest -q
 

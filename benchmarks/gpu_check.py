@@ -65,9 +65,7 @@ def mlp_sgd(lib):
     t = lib.mod
     t.manual_seed(0)
     nn = t.nn
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)).to(
-        lib.device
-    )
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)).to(lib.device)
     opt = t.optim.SGD(model.parameters(), lr=0.01)
     x, y = (
         t.randn(64, 784, device=lib.device),
@@ -216,9 +214,7 @@ def worker(lib_name, only):
 
 
 def collect(lib_name, only):
-    cmd = [sys.executable, __file__, "--lib", lib_name] + (
-        ["--only", only] if only else []
-    )
+    cmd = [sys.executable, __file__, "--lib", lib_name] + (["--only", only] if only else [])
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     lines = [json.loads(s) for s in proc.stdout.splitlines() if s.startswith("{")]
     if proc.returncode != 0 or not lines:
@@ -269,9 +265,7 @@ def main():
             ratio = f"{t['seconds'] / a['seconds']:.3f}x"
         subs = a.get("submits", "") if a else ""
         disp = a.get("dispatches", "") if a else ""
-        print(
-            f"{name:36} {fmt_time(a):>11} {rate(a):>15} {fmt_time(t):>11} {rate(t):>15} {ratio:>8} {subs:>7} {disp:>8}"
-        )
+        print(f"{name:36} {fmt_time(a):>11} {rate(a):>15} {fmt_time(t):>11} {rate(t):>15} {ratio:>8} {subs:>7} {disp:>8}")
     for lib_name, rows in (("autorust", ar), ("torch", th)):
         for row in rows.values():
             if "error" in row:

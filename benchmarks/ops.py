@@ -26,6 +26,7 @@ SIZES = {"10k": (100, 100), "1M": (1000, 1000)}
 # tensors (the float ones require grad); `body(lib, F, *inputs)` returns the
 # output whose backward is timed with it ----
 
+
 def _x(lib, r, c):
     return (lib.randn(r, c, requires_grad=True),)
 
@@ -92,7 +93,7 @@ UNARY = {
     "erf": lambda T, F, x: x.erf(),
     "abs": lambda T, F, x: x.abs(),
     "square": lambda T, F, x: x * x,
-    "pow_3": lambda T, F, x: x ** 3,
+    "pow_3": lambda T, F, x: x**3,
     "clamp": lambda T, F, x: x.clamp(-0.5, 0.5),
     "sum": lambda T, F, x: x.sum(),
     "sum_dim0": lambda T, F, x: x.sum(0),
@@ -131,7 +132,7 @@ TRANSPOSED = {"relu", "gelu", "sigmoid", "exp", "sum_dim0", "sum_dim1", "softmax
 POSITIVE = {
     "log": lambda T, F, x: x.log(),
     "sqrt": lambda T, F, x: x.sqrt(),
-    "pow_2.5": lambda T, F, x: x ** 2.5,
+    "pow_2.5": lambda T, F, x: x**2.5,
     "reciprocal": lambda T, F, x: x.reciprocal(),
     "cumprod_dim1": lambda T, F, x: x.cumprod(1),
 }
@@ -207,6 +208,7 @@ def make(lib, name, size):
 
 # ---- the child process (PyTorch) ----
 
+
 def worker_main():
     import torch
 
@@ -233,7 +235,9 @@ def worker_main():
 
 class TorchWorker(harness.Worker):
     def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=harness.child_env())
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=harness.child_env()
+        )
         self.versions = self.ask(cmd="versions")
 
     def op_runner(self, name, size):
@@ -264,6 +268,7 @@ def main(argv=None):
 
     try:
         import torch  # noqa: F401
+
         worker = TorchWorker()
     except ImportError:
         worker = None
@@ -277,8 +282,11 @@ def main(argv=None):
             t_ar, t_th = harness.compare(runners, min_time, rounds=5)
             ratio = t_th / t_ar if t_th else None
             rows.append((size, name, t_ar, t_th, ratio))
-            print(f"  {size:4} {name:32} {harness.fmt(t_ar)} {harness.fmt(t_th) if t_th else '':>12} {('%.2fx' % ratio) if ratio else ''}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  {size:4} {name:32} {harness.fmt(t_ar)} {harness.fmt(t_th) if t_th else '':>12} {('%.2fx' % ratio) if ratio else ''}",
+                file=sys.stderr,
+                flush=True,
+            )
     rows.sort(key=lambda r: (r[0] != "10k", r[4] if r[4] is not None else 0))
     print(f"{'size':5} {'op (forward + backward)':34} {'autorust':>12} {'torch':>12} {'x torch':>8}")
     for size, name, t_ar, t_th, ratio in rows:

@@ -95,7 +95,9 @@ class Worker:
     interleaved, so machine drift still hits every library alike."""
 
     def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env())
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env()
+        )
         self.versions = self.ask(cmd="versions")
 
     def ask(self, **msg):
@@ -168,6 +170,7 @@ def compare(runners, min_time=0.6, rounds=7):
 
 # ---- workloads: each returns a zero-argument callable for a library ----
 
+
 def seed_graph(lib):
     def run():
         x = lib.ones(2, 2, requires_grad=True)
@@ -175,6 +178,7 @@ def seed_graph(lib):
         z = y * y * 3
         out = z.mean()
         out.backward()
+
     return run
 
 
@@ -187,6 +191,7 @@ def tanh_chain(lib):
             y = y.tanh()
         y.sum().backward()
         x.grad = None
+
     return run
 
 
@@ -199,6 +204,7 @@ def matmul_1024(lib):
         c.backward(lib.ones(1024, 1024))
         a.grad = None
         b.grad = None
+
     return run
 
 
@@ -209,6 +215,7 @@ def sin_exp_4m(lib):
         y = (x.sin() * x.exp()).sum()
         y.backward()
         x.grad = None
+
     return run
 
 
@@ -220,6 +227,7 @@ def cross_entropy(lib):
         loss = lib.nn.functional.cross_entropy(logits, target)
         loss.backward()
         logits.grad = None
+
     return run
 
 
@@ -229,6 +237,7 @@ def _train_step(lib, model, opt, x, y):
         loss = lib.nn.functional.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
+
     return run
 
 
@@ -256,9 +265,14 @@ def small_cnn(lib):
     lib.manual_seed(0)
     nn = lib.nn
     model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 10),
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 7 * 7, 10),
     )
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     return _train_step(lib, model, opt, lib.randn(64, 1, 28, 28), lib.randint(0, 10, (64,)))
@@ -283,10 +297,12 @@ def np_cross_entropy():
         m = z.max(1, keepdims=True)
         logp = z - m - np.log(np.exp(z - m).sum(1, keepdims=True))
         return -logp[np.arange(4096), t].mean()
+
     return run
 
 
 # ---- real models: the training steps of issue 12 (the same shapes) ----
+
 
 def gpt_adamw(lib):
     """A small GPT: 4 pre-norm blocks, width 256, 4 heads, causal
@@ -331,6 +347,7 @@ def gpt_adamw(lib):
         loss = lib.nn.functional.cross_entropy(model(idx, mask).reshape(-1, vocab), target.reshape(-1))
         loss.backward()
         opt.step()
+
     return run
 
 
@@ -346,7 +363,9 @@ def resnet_sgd(lib):
             super().__init__()
             self.c1, self.b1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout)
             self.c2, self.b2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout)
-            self.skip = nn.Sequential() if stride == 1 and cin == cout else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            self.skip = (
+                nn.Sequential() if stride == 1 and cin == cout else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            )
 
         def forward(self, x):
             y = lib.relu(self.b1(self.c1(x)))
@@ -425,7 +444,9 @@ def main(argv=None):
     min_time = 0.4 if args.quick else 1.5
     worker = Worker()
     torch_version = worker.versions["torch"]
-    print(f"autorust {autorust.__version__}; torch {torch_version or 'not installed'}; numpy {np.__version__} (torch and numpy timed in a child process)")
+    print(
+        f"autorust {autorust.__version__}; torch {torch_version or 'not installed'}; numpy {np.__version__} (torch and numpy timed in a child process)"
+    )
     header = f"{'workload':34} {'autorust':>12} {'torch':>12} {'numpy fwd':>12} {'x torch':>8} {'target':>7}"
     print(header)
     print("-" * len(header))
@@ -453,12 +474,14 @@ def main(argv=None):
 
 # ---- the wgpu device: the same workloads beside autorust's CPU path ----
 
+
 def _gpu_matmul(lib, device, n):
     a = lib.randn(n, n, device=device)
     b = lib.randn(n, n, device=device)
 
     def run():
         (a @ b).sum().item()  # .item() waits for the GPU
+
     return run
 
 
@@ -475,6 +498,7 @@ def _gpu_mlp_sgd(lib, device):
         loss.backward()
         opt.step()
         loss.item()  # one readback per step, as a training loop that logs the loss
+
     return run
 
 

@@ -6,8 +6,9 @@ NaN and infinities, refused dtypes, as_strided and torch.gradient."""
 import math
 import warnings
 
-import autorust as torch
 import pytest
+
+import autorust as torch
 
 NAN = math.nan
 
@@ -36,7 +37,7 @@ def test_clamp_with_a_nan_bound_is_nan():
 def test_float_to_int64_of_nan_and_infinities_is_int64_min():
     # x86's conversion, as PyTorch's CPU kernels
     got = torch.tensor([NAN, math.inf, -math.inf, 1e30, 2.7, -2.7]).to(torch.int64).tolist()
-    assert got == [-(2 ** 63)] * 4 + [2, -2]
+    assert got == [-(2**63)] * 4 + [2, -2]
 
 
 def test_refused_dtypes_and_ranges():

@@ -9,10 +9,10 @@ import math
 
 import numpy as np
 import pytest
+from test_ops import finite_difference
 
 import autorust as torch
 import autorust.nn.functional as F
-from test_ops import finite_difference
 
 rng = np.random.default_rng(7)
 
@@ -45,7 +45,7 @@ CASES = [
 
 
 def make(case):
-    b, h, l, e = case["shape"]
+    b, h, l, e = case["shape"]  # noqa: E741 (the query length, as in the shapes)
     s, ev = case["s"], case["ev"]
     q, k, v = rng.normal(size=(b, h, l, e)), rng.normal(size=(b, h, s, e)), rng.normal(size=(b, h, s, ev))
     mask = None
@@ -123,7 +123,9 @@ def test_float32_close_to_float64():
     q, k, v = (rng.normal(size=(2, 4, 16, 8)).astype(np.float32) for _ in range(3))
     out = F.scaled_dot_product_attention(torch.tensor(q), torch.tensor(k), torch.tensor(v), is_causal=True)
     assert out.dtype == torch.float32
-    np.testing.assert_allclose(out.numpy(), reference(q.astype(np.float64), k.astype(np.float64), v.astype(np.float64), causal=True), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        out.numpy(), reference(q.astype(np.float64), k.astype(np.float64), v.astype(np.float64), causal=True), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_paths_that_stay_composed_and_refusals():

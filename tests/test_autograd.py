@@ -18,7 +18,7 @@ def test_leaf_flags_and_grad_fn_names():
     assert (a + 1).grad_fn.name() == "AddBackward0"
     assert (a.sum()).grad_fn.name() == "SumBackward0"
     assert (a.mean()).grad_fn.name() == "MeanBackward0"
-    assert (a ** 2).grad_fn.name() == "PowBackward0"
+    assert (a**2).grad_fn.name() == "PowBackward0"
     m = torch.ones(2, 2, requires_grad=True)
     assert (m @ m).grad_fn.name() == "MmBackward0"
     assert m.t().grad_fn.name() == "TBackward0"
@@ -111,8 +111,13 @@ def test_nodes_that_save_no_tensors_run_backward_twice():
     # retain_graph; autorust builds them from ops that save a constant mask,
     # index or number, which must not make them refuse
     x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
-    for f in [lambda t: t.tril(), lambda t: t.triu(1), lambda t: t.flip(0), lambda t: torch.rot90(t, 1, (0, 1)),
-              lambda t: torch.cumulative_trapezoid(t, dim=1)]:
+    for f in [
+        lambda t: t.tril(),
+        lambda t: t.triu(1),
+        lambda t: t.flip(0),
+        lambda t: torch.rot90(t, 1, (0, 1)),
+        lambda t: torch.cumulative_trapezoid(t, dim=1),
+    ]:
         x.grad = None
         y = f(x)
         w = torch.arange(y.numel(), dtype=torch.float32).reshape(y.shape)
@@ -159,7 +164,7 @@ def test_grad_of_nonleaf_input():
 
 def test_create_graph_double_backward():
     a = torch.tensor([1.0, 2.0], requires_grad=True)
-    (g,) = torch.autograd.grad((a ** 3).sum(), a, create_graph=True)
+    (g,) = torch.autograd.grad((a**3).sum(), a, create_graph=True)
     assert g.requires_grad
     g.sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), [6.0, 12.0])
@@ -235,7 +240,10 @@ def test_modified_saved_tensor_detected():
     b = a.exp()
     b.add_(1)
     # PyTorch 2.15's wording: the node that made the tensor, short-named
-    with pytest.raises(RuntimeError, match=r"inplace operation: \[autorust.FloatTensor \[2\]\], which is output 0 of Exp, is at version 1; expected version 0 instead. Hint: enable anomaly detection"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"inplace operation: \[autorust.FloatTensor \[2\]\], which is output 0 of Exp, is at version 1; expected version 0 instead. Hint: enable anomaly detection",
+    ):
         b.sum().backward()
     c = a * 1
     d = c * c
@@ -510,9 +518,9 @@ def test_functional_jacobian_hessian_and_gradcheck():
     from autorust.autograd.functional import hessian, jacobian
 
     x = torch.tensor([1.0, 2.0], dtype=torch.float64)
-    j = jacobian(lambda v: v ** 2 * 3, x)
+    j = jacobian(lambda v: v**2 * 3, x)
     np.testing.assert_allclose(j.numpy(), np.diag([6.0, 12.0]))
-    h = hessian(lambda v: (v ** 3).sum(), x)
+    h = hessian(lambda v: (v**3).sum(), x)
     np.testing.assert_allclose(h.numpy(), np.diag([6.0, 12.0]))
     ja, jb = jacobian(lambda a, b: a * b, (x, torch.tensor([3.0, 4.0], dtype=torch.float64)))
     np.testing.assert_allclose(ja.numpy(), np.diag([3.0, 4.0]))
@@ -554,7 +562,7 @@ def test_grad_fn_types_are_named_as_pytorchs():
     a = torch.ones(2, requires_grad=True)
     b = (a * 2).sum()
     assert type(b.grad_fn).__name__ == "SumBackward0" and isinstance(b.grad_fn, torch.autograd.graph.Node)
-    (mul, k), = b.grad_fn.next_functions
+    ((mul, k),) = b.grad_fn.next_functions
     assert type(mul).__name__ == "MulBackward0" and k == 0
     assert [type(f).__name__ if f is not None else None for f, _ in mul.next_functions] == ["AccumulateGrad", None]
     assert b.grad_fn == b.grad_fn and repr(b.grad_fn).startswith("<SumBackward0 object at")

@@ -3,12 +3,13 @@ gradient pair: values against a NumPy transcription of PyTorch's divisor
 rule, gradients against finite differences (first and second order), the
 graph PyTorch shows, errors, and results independent of the thread count."""
 
-import autorust as torch
-import autorust.nn.functional as F
 import numpy as np
 import pytest
 from test_nn_layers import check_grads, rnd
 from thread_counts import assert_same_across_thread_counts
+
+import autorust as torch
+import autorust.nn.functional as F
 
 
 def np_avg_pool(x, k, s, p, ceil_mode=False, count_include_pad=True, divisor_override=None):
@@ -32,7 +33,7 @@ def np_avg_pool(x, k, s, p, ceil_mode=False, count_include_pad=True, divisor_ove
         for j in range(ow):
             x0 = j * s[1] - p[1]
             x1 = min(x0 + k[1], w + p[1])
-            window = x[:, :, max(y0, 0):min(y1, h), max(x0, 0):min(x1, w)]
+            window = x[:, :, max(y0, 0) : min(y1, h), max(x0, 0) : min(x1, w)]
             if divisor_override:
                 div = divisor_override
             elif count_include_pad:

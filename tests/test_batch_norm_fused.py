@@ -5,15 +5,13 @@ against finite differences, second order through the recomputation, the
 running statistics, the composition's fallback and thread-count
 independence."""
 
-
 import numpy as np
 import pytest
-
-import autorust as torch
-import autorust.nn.functional as F
 from test_ops import finite_difference
 from thread_counts import assert_same_across_thread_counts
 
+import autorust as torch
+import autorust.nn.functional as F
 
 rng = np.random.default_rng(11)
 

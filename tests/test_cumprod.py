@@ -5,9 +5,9 @@ cannot be used), second order, and the saved tensors' version checks."""
 
 import numpy as np
 import pytest
+from test_ops import finite_difference
 
 import autorust as torch
-from test_ops import finite_difference
 
 rng = np.random.default_rng(5)
 
@@ -86,7 +86,10 @@ def test_in_place_write_to_saved_input_or_result_fails_backward():
     base = x * 1
     out = base.cumprod(0)
     base.mul_(2)
-    with pytest.raises(RuntimeError, match=r"modified by an inplace operation: \[autorust.FloatTensor \[3\]\], which is output 0 of Mul, is at version 1; expected version 0"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"modified by an inplace operation: \[autorust.FloatTensor \[3\]\], which is output 0 of Mul, is at version 1; expected version 0",
+    ):
         out.sum().backward()
     out = (x * 1).cumprod(0)
     out.add_(1)

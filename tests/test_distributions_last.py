@@ -8,9 +8,10 @@ are in the parity gold (snippets family, ``distributions_last``)."""
 
 import math
 
-import autorust as torch
 import numpy as np
 import pytest
+
+import autorust as torch
 from autorust import distributions as D
 from autorust.distributions import constraints as C
 from autorust.distributions import transforms as T
@@ -85,8 +86,21 @@ def test_cat_and_stack_transforms_act_slicewise():
     assert C.cat([C.positive, C.real], 0, [2, 1]).check(f64(1.0, -1.0, -3.0)).tolist() == [True, False, True]
 
 
-@pytest.mark.parametrize("constraint", [C.real, C.positive, C.greater_than(2.0), C.less_than(-1.0), C.interval(-2.0, 3.0), C.unit_interval,
-                                        C.simplex, C.corr_cholesky, C.real_vector, C.independent(C.positive, 1)])
+@pytest.mark.parametrize(
+    "constraint",
+    [
+        C.real,
+        C.positive,
+        C.greater_than(2.0),
+        C.less_than(-1.0),
+        C.interval(-2.0, 3.0),
+        C.unit_interval,
+        C.simplex,
+        C.corr_cholesky,
+        C.real_vector,
+        C.independent(C.positive, 1),
+    ],
+)
 def test_biject_to_maps_into_the_constraint(constraint):
     x = f64(0.7, -1.3, 2.1)
     for registry in (D.biject_to, D.transform_to):
@@ -109,8 +123,10 @@ def test_registries_refuse_unknown_constraints():
 @pytest.mark.parametrize("p", [0.1, 0.4995, 0.5, 0.73])
 def test_continuous_bernoulli_density_moments_and_cdf(p):
     d = D.ContinuousBernoulli(f64(p))
+
     def density(x):
         return np.exp(d.log_prob(torch.tensor(x)).numpy())
+
     assert quad(density, 0, 1) == pytest.approx(1.0, abs=1e-6)
     assert d.mean.item() == pytest.approx(quad(lambda x: x * density(x), 0, 1), abs=1e-6)
     assert d.variance.item() == pytest.approx(quad(lambda x: (x - d.mean.item()) ** 2 * density(x), 0, 1), abs=1e-6)
@@ -127,8 +143,10 @@ def test_generalized_pareto_density_cdf_and_moments(concentration):
     # zero, so float64 parameters raise there (as they do here)
     d = D.GeneralizedPareto(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([concentration]))
     upper = 1 + 2 / 0.3 - 1e-6 if concentration < 0 else 400.0
+
     def density(x):
         return np.exp(d.log_prob(torch.tensor(x, dtype=torch.float32)).numpy().astype(np.float64))
+
     assert quad(density, 1.0, upper, 400001) == pytest.approx(1.0, abs=1e-3)
     assert d.cdf(torch.tensor([3.0])).item() == pytest.approx(quad(density, 1.0, 3.0), abs=1e-5)
     np.testing.assert_allclose(d.cdf(d.icdf(torch.tensor([0.3, 0.9]))).numpy(), [0.3, 0.9], rtol=1e-5)
@@ -163,8 +181,10 @@ def test_logistic_normal_lives_on_the_simplex():
 @pytest.mark.parametrize("kappa", [0.3, 2.0, 12.0])
 def test_von_mises_density_and_samples(kappa):
     d = D.VonMises(f64(0.5), f64(kappa))
+
     def density(x):
         return np.exp(d.log_prob(torch.tensor(x)).numpy())
+
     # (log I0 is the 1e-7 polynomial approximation PyTorch uses)
     assert quad(density, -math.pi, math.pi) == pytest.approx(1.0, abs=1e-6)
     torch.manual_seed(1)
@@ -178,11 +198,13 @@ def test_von_mises_density_and_samples(kappa):
 def test_lkj_cholesky_density_of_the_correlation_integrates_to_one():
     eta = 2.5
     d = D.LKJCholesky(2, f64(eta))
+
     # in 2-d the factor is [[1, 0], [r, sqrt(1 - r^2)]]: r is the free coordinate
     def density(r):
         L = np.zeros(r.shape + (2, 2))
         L[..., 0, 0], L[..., 1, 0], L[..., 1, 1] = 1.0, r, np.sqrt(1 - r * r)
         return np.exp(d.log_prob(torch.tensor(L)).numpy())
+
     assert quad(density, -1 + 1e-12, 1 - 1e-12) == pytest.approx(1.0, abs=1e-5)
     torch.manual_seed(2)
     s = D.LKJCholesky(4, 0.7).sample((50,))
@@ -195,8 +217,13 @@ def test_wishart_density_is_the_textbook_formula():
     X = np.array([[3.0, -0.5], [-0.5, 2.0]])
     p = 2
     log_gamma_2 = math.log(math.pi) / 2 * (p * (p - 1) / 2) + sum(math.lgamma(nu / 2 - j / 2) for j in range(p))
-    want = ((nu - p - 1) / 2 * np.linalg.slogdet(X)[1] - np.trace(np.linalg.solve(sigma, X)) / 2
-            - nu * p / 2 * math.log(2) - nu / 2 * np.linalg.slogdet(sigma)[1] - log_gamma_2)
+    want = (
+        (nu - p - 1) / 2 * np.linalg.slogdet(X)[1]
+        - np.trace(np.linalg.solve(sigma, X)) / 2
+        - nu * p / 2 * math.log(2)
+        - nu / 2 * np.linalg.slogdet(sigma)[1]
+        - log_gamma_2
+    )
     assert d.log_prob(torch.tensor(X)).item() == pytest.approx(want, rel=1e-12)
     np.testing.assert_allclose(d.mean.numpy(), nu * sigma)
     torch.manual_seed(3)
@@ -207,9 +234,11 @@ def test_wishart_density_is_the_textbook_formula():
 
 def test_kl_of_continuous_bernoullis_by_quadrature():
     p, q = D.ContinuousBernoulli(f64(0.2)), D.ContinuousBernoulli(f64(0.85))
+
     def integrand(x):
         lp, lq = p.log_prob(torch.tensor(x)).numpy(), q.log_prob(torch.tensor(x)).numpy()
         return np.exp(lp) * (lp - lq)
+
     assert D.kl_divergence(p, q).item() == pytest.approx(quad(integrand, 0, 1), abs=1e-6)
 
 

@@ -8,9 +8,10 @@ family, ``distributions_more``)."""
 
 import math
 
-import autorust as torch
 import numpy as np
 import pytest
+
+import autorust as torch
 from autorust import distributions as D
 from autorust.distributions import transforms as T
 
@@ -22,7 +23,10 @@ def f64(*values):
 # ---- transforms ----
 
 
-@pytest.mark.parametrize("transform", [T.ExpTransform(), T.SigmoidTransform(), T.TanhTransform(), T.SoftplusTransform(), T.AffineTransform(0.5, -3.0), T.PowerTransform(f64(2.5))])
+@pytest.mark.parametrize(
+    "transform",
+    [T.ExpTransform(), T.SigmoidTransform(), T.TanhTransform(), T.SoftplusTransform(), T.AffineTransform(0.5, -3.0), T.PowerTransform(f64(2.5))],
+)
 def test_transforms_invert_and_their_log_jacobian_is_the_derivative(transform):
     x = f64(0.3, 0.9, 1.7) if isinstance(transform, T.PowerTransform) else f64(-1.2, 0.1, 0.8)
     y = transform(x)
@@ -92,14 +96,17 @@ def test_multivariate_normal_samples_and_kl():
     assert D.kl_divergence(d, q).item() == pytest.approx(mc, abs=0.02)
 
 
-@pytest.mark.parametrize("make,lo,hi", [
-    (lambda: D.Gamma(f64(2.5), f64(1.7)), 0, 40),
-    (lambda: D.Gamma(f64(0.7), f64(0.5)), 1e-12, 80),
-    (lambda: D.Chi2(f64(3.0)), 0, 80),
-    (lambda: D.Beta(f64(2.0), f64(3.5)), 0, 1),
-    (lambda: D.StudentT(f64(4.0), f64(1.0), f64(2.0)), -400, 400),
-    (lambda: D.Cauchy(f64(0.5), f64(1.5)), -1e4, 1e4),
-])
+@pytest.mark.parametrize(
+    "make,lo,hi",
+    [
+        (lambda: D.Gamma(f64(2.5), f64(1.7)), 0, 40),
+        (lambda: D.Gamma(f64(0.7), f64(0.5)), 1e-12, 80),
+        (lambda: D.Chi2(f64(3.0)), 0, 80),
+        (lambda: D.Beta(f64(2.0), f64(3.5)), 0, 1),
+        (lambda: D.StudentT(f64(4.0), f64(1.0), f64(2.0)), -400, 400),
+        (lambda: D.Cauchy(f64(0.5), f64(1.5)), -1e4, 1e4),
+    ],
+)
 def test_densities_integrate_to_one_and_entropy_is_minus_the_mean_log_density(make, lo, hi):
     d = make()
     grid = np.linspace(lo, hi, 2000001)[1:-1]
@@ -151,14 +158,14 @@ def test_rsample_gradients_flow_and_refuse_a_second_order():
     alpha = f64(0.8, 3.0).requires_grad_()
     s = D.Gamma(alpha, f64(1.0, 2.0)).rsample()
     assert type(s.grad_fn).__name__ == "DivBackward0"
-    g, = torch.autograd.grad(s.sum(), alpha, create_graph=True)
+    (g,) = torch.autograd.grad(s.sum(), alpha, create_graph=True)
     assert bool((g > 0).all())  # larger shape, larger draw
     with pytest.raises(RuntimeError, match="not implemented"):
         g.sum().backward()
     conc = f64(0.5, 2.0, 3.0).requires_grad_()
     x = D.Dirichlet(conc).rsample()
     assert type(x.grad_fn).__name__ == "_DirichletBackward"
-    g, = torch.autograd.grad(x.sum(), conc)
+    (g,) = torch.autograd.grad(x.sum(), conc)
     # the coordinates always sum to one: that sum has no gradient
     np.testing.assert_allclose(g.numpy(), 0.0, atol=1e-12)
 
@@ -233,7 +240,7 @@ def test_incomplete_gamma_functions():
     edge = special.gammainc(f64(0.0, 0.0, -1.0, 2.0), f64(1.0, 0.0, 1.0, math.inf)).numpy()
     assert edge[0] == 1.0 and math.isnan(edge[1]) and math.isnan(edge[2]) and edge[3] == 1.0
     xs = f64(0.7, 2.0).requires_grad_()
-    g, = torch.autograd.grad(special.gammainc(f64(1.5, 3.0), xs).sum(), xs)
+    (g,) = torch.autograd.grad(special.gammainc(f64(1.5, 3.0), xs).sum(), xs)
     np.testing.assert_allclose(g.numpy(), [v**0.5 * math.exp(-v) / math.gamma(1.5) for v in (0.7,)] + [2.0**2 * math.exp(-2.0) / 2.0], rtol=1e-12)
     with pytest.raises(NotImplementedError, match="igamma: input"):
         special.gammainc(f64(1.5).requires_grad_(), f64(1.0)).backward()
@@ -268,7 +275,9 @@ def test_binomial_and_multinomial():
     s = d.sample((20000,)).numpy()
     np.testing.assert_allclose(s.mean(0), [3.0, 32.0], rtol=0.02)
     np.testing.assert_allclose(s.var(0), [2.1, 6.4], rtol=0.06)
-    assert D.Binomial(6, probs=f64(0.4)).entropy().item() == pytest.approx(-sum(math.comb(6, i) * 0.4**i * 0.6 ** (6 - i) * math.log(math.comb(6, i) * 0.4**i * 0.6 ** (6 - i)) for i in range(7)))
+    assert D.Binomial(6, probs=f64(0.4)).entropy().item() == pytest.approx(
+        -sum(math.comb(6, i) * 0.4**i * 0.6 ** (6 - i) * math.log(math.comb(6, i) * 0.4**i * 0.6 ** (6 - i)) for i in range(7))
+    )
     m = D.Multinomial(5, probs=f64(0.2, 0.3, 0.5))
     counts = f64(1.0, 1.0, 3.0)
     assert m.log_prob(counts).item() == pytest.approx(math.log(math.factorial(5) / (1 * 1 * 6) * 0.2 * 0.3 * 0.5**3))
@@ -292,15 +301,21 @@ def test_low_rank_multivariate_normal_is_the_full_one():
     np.testing.assert_allclose(low.precision_matrix.numpy(), full.precision_matrix.numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose((low.scale_tril @ low.scale_tril.mT).numpy(), full.covariance_matrix.numpy(), rtol=1e-10)
     other = D.MultivariateNormal(torch.zeros(4, dtype=torch.float64), scale_tril=torch.eye(4, dtype=torch.float64) * 1.5)
-    other_low = D.LowRankMultivariateNormal(torch.zeros(4, dtype=torch.float64), torch.zeros(4, 1, dtype=torch.float64), torch.full((4,), 2.25, dtype=torch.float64))
+    other_low = D.LowRankMultivariateNormal(
+        torch.zeros(4, dtype=torch.float64), torch.zeros(4, 1, dtype=torch.float64), torch.full((4,), 2.25, dtype=torch.float64)
+    )
     for a, b in ((low, other), (low, other_low), (full, other_low)):
         assert D.kl_divergence(a, b).item() == pytest.approx(D.kl_divergence(full, other).item(), rel=1e-9)
 
 
-
 def test_transformed_families():
     torch.manual_seed(10)
-    for d, lo, hi in ((D.HalfNormal(f64(1.5)), 0, 40), (D.Gumbel(f64(0.5), f64(2.0)), -40, 200), (D.Pareto(f64(1.0), f64(3.0)), 1, 2000), (D.Weibull(f64(2.0), f64(1.5)), 1e-12, 60)):
+    for d, lo, hi in (
+        (D.HalfNormal(f64(1.5)), 0, 40),
+        (D.Gumbel(f64(0.5), f64(2.0)), -40, 200),
+        (D.Pareto(f64(1.0), f64(3.0)), 1, 2000),
+        (D.Weibull(f64(2.0), f64(1.5)), 1e-12, 60),
+    ):
         grid = np.linspace(lo, hi, 2000001)
         logp = d.log_prob(torch.tensor(grid)).numpy()
         dens = np.exp(logp)
@@ -308,8 +323,12 @@ def test_transformed_families():
         assert -np.trapezoid(np.nan_to_num(dens * logp), grid) == pytest.approx(d.entropy().item(), abs=5e-3), type(d).__name__
         assert d.sample((40000,)).mean().item() == pytest.approx(d.mean.item(), rel=0.03), type(d).__name__
     assert D.HalfNormal(f64(1.0), validate_args=False).log_prob(f64(-0.5)).item() == -math.inf
-    pairs = [(D.Gumbel(f64(0.0), f64(1.0)), D.Gumbel(f64(1.0), f64(2.0))), (D.Pareto(f64(1.0), f64(3.0)), D.Pareto(f64(0.5), f64(2.0))),
-             (D.Normal(f64(0.0), f64(1.0)), D.Gumbel(f64(0.5), f64(1.5))), (D.HalfNormal(f64(1.0)), D.HalfNormal(f64(2.0)))]
+    pairs = [
+        (D.Gumbel(f64(0.0), f64(1.0)), D.Gumbel(f64(1.0), f64(2.0))),
+        (D.Pareto(f64(1.0), f64(3.0)), D.Pareto(f64(0.5), f64(2.0))),
+        (D.Normal(f64(0.0), f64(1.0)), D.Gumbel(f64(0.5), f64(1.5))),
+        (D.HalfNormal(f64(1.0)), D.HalfNormal(f64(2.0))),
+    ]
     for p, q in pairs:
         s = p.sample((100000,))
         assert D.kl_divergence(p, q).item() == pytest.approx((p.log_prob(s) - q.log_prob(s)).mean().item(), abs=0.03), type(p).__name__

@@ -4,11 +4,12 @@ of the same function along the same direction; and the behaviour PyTorch's
 gold cannot show (a tangent that cannot be computed raises instead of
 reading as zero, a stale tangent after an in-place write through a view)."""
 
+import numpy as np
+import pytest
+
 import autorust as T
 import autorust.autograd.forward_ad as fw
 import autorust.nn.functional as F
-import numpy as np
-import pytest
 
 EPS = 1e-6
 

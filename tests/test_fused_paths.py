@@ -8,11 +8,10 @@ import textwrap
 
 import numpy as np
 import pytest
+from thread_counts import assert_same_across_thread_counts
 
 import autorust as torch
 import autorust.nn.functional as F
-from thread_counts import assert_same_across_thread_counts
-
 
 rng = np.random.default_rng(7)
 
@@ -218,7 +217,9 @@ def test_simd_and_scalar_kernels_agree():
         print(b"".join(v.numpy().tobytes() for v in out).hex())
         """
     )
-    plain = subprocess.run([sys.executable, "-c", script], env=dict(os.environ, AUTORUST_NO_SIMD="1"), capture_output=True, text=True, check=True).stdout
+    plain = subprocess.run(
+        [sys.executable, "-c", script], env=dict(os.environ, AUTORUST_NO_SIMD="1"), capture_output=True, text=True, check=True
+    ).stdout
     fast = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     a = np.frombuffer(bytes.fromhex(plain.strip()), dtype=np.float32)
     b = np.frombuffer(bytes.fromhex(fast.strip()), dtype=np.float32)

@@ -10,14 +10,16 @@ import os
 
 import numpy as np
 import pytest
+from test_parity_hunt import DIVISIONS, _division_operands, assert_same_bits
 
 import autorust as torch
-from test_parity_hunt import DIVISIONS, _division_operands, assert_same_bits
 
 if not torch.wgpu.is_available():
     if os.environ.get("AUTORUST_REQUIRE_GPU"):
         raise RuntimeError("AUTORUST_REQUIRE_GPU is set but no wgpu adapter is available (install mesa-vulkan-drivers libvulkan1)")
-    pytest.skip("no wgpu adapter: install a Vulkan driver (apt-get install mesa-vulkan-drivers libvulkan1) to run the GPU tests", allow_module_level=True)
+    pytest.skip(
+        "no wgpu adapter: install a Vulkan driver (apt-get install mesa-vulkan-drivers libvulkan1) to run the GPU tests", allow_module_level=True
+    )
 
 GPU = "wgpu"
 
@@ -43,7 +45,15 @@ def test_device_names_and_aliases():
     with pytest.raises(RuntimeError, match="one accelerator"):
         torch.accelerator.set_device_index(1)
     assert "Vulkan" in torch.wgpu.get_device_name() or os.environ.get("AUTORUST_WGPU_BACKEND")
-    named = [("wgpu", "wgpu"), ("wgpu:0", "wgpu"), ("gpu", "wgpu"), ("cuda", "cuda"), ("cuda:0", "cuda"), (torch.device("cuda", 0), "cuda"), (0, "cuda")]
+    named = [
+        ("wgpu", "wgpu"),
+        ("wgpu:0", "wgpu"),
+        ("gpu", "wgpu"),
+        ("cuda", "cuda"),
+        ("cuda:0", "cuda"),
+        (torch.device("cuda", 0), "cuda"),
+        (0, "cuda"),
+    ]
     for name, shown in named:
         t = torch.ones(2, device=name)
         # one device under both names; it reports the family last named
@@ -83,8 +93,29 @@ def test_refusals_are_clear_errors():
         torch.zeros(3, dtype=torch.float64, device="cuda")
 
 
-UNARY = ["neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
-         "reciprocal", "floor", "ceil", "round", "trunc", "erf"]
+UNARY = [
+    "neg",
+    "abs",
+    "sign",
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "rsqrt",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "reciprocal",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "erf",
+]
 
 
 @pytest.mark.parametrize("name", UNARY)
@@ -101,17 +132,16 @@ def test_unary_matches_cpu(name):
 
 def test_scalar_unaries_match_cpu():
     x = torch.linspace(-3, 3, 101)
-    close(x.cuda() ** 2, x ** 2)
-    close(x.cuda() ** 3, x ** 3)
-    close(2 ** x.cuda(), 2 ** x)
+    close(x.cuda() ** 2, x**2)
+    close(x.cuda() ** 3, x**3)
+    close(2 ** x.cuda(), 2**x)
     close(x.cuda().clamp(-1, 0.5), x.clamp(-1, 0.5))
     close(x.cuda().clamp(min=0.2), x.clamp(min=0.2))
     close(x.cuda().clamp(max=-0.2), x.clamp(max=-0.2))
     close(torch.nn.functional.softplus(x.cuda()), torch.nn.functional.softplus(x))
 
 
-BINARY = ["add", "sub", "mul", "div", "pow", "atan2", "maximum", "minimum", "floor_divide", "remainder",
-          "eq", "ne", "lt", "le", "gt", "ge"]
+BINARY = ["add", "sub", "mul", "div", "pow", "atan2", "maximum", "minimum", "floor_divide", "remainder", "eq", "ne", "lt", "le", "gt", "ge"]
 
 
 @pytest.mark.parametrize("name", BINARY)
@@ -339,8 +369,24 @@ def test_softmax_family_matches_cpu(log):
     close(wg.grad, w.grad, rtol=1e-4, atol=1e-6)
 
 
-INT_BINARY = ["add", "sub", "mul", "maximum", "minimum", "floor_divide", "remainder", "bitwise_and", "bitwise_or", "bitwise_xor",
-              "eq", "ne", "lt", "le", "gt", "ge"]
+INT_BINARY = [
+    "add",
+    "sub",
+    "mul",
+    "maximum",
+    "minimum",
+    "floor_divide",
+    "remainder",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+]
 
 
 @pytest.mark.parametrize("name", INT_BINARY)
@@ -401,7 +447,9 @@ def test_cross_entropy_and_its_gradient_match_cpu(kw):
     assert np.isfinite(torch.nn.functional.cross_entropy(x.detach().cuda(), y.cuda()).item())  # the device goes on
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(padding=2, dilation=2), dict(groups=2, padding=1), dict(stride=(2, 1), padding=(0, 1))])
+@pytest.mark.parametrize(
+    "kw", [dict(), dict(stride=2, padding=1), dict(padding=2, dilation=2), dict(groups=2, padding=1), dict(stride=(2, 1), padding=(0, 1))]
+)
 def test_conv2d_and_its_gradients_match_cpu(kw):
     torch.manual_seed(14)
     x = torch.randn(3, 4, 9, 8, requires_grad=True)
@@ -419,7 +467,15 @@ def test_conv2d_and_its_gradients_match_cpu(kw):
         close(a.grad, c.grad, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=2, ceil_mode=True), dict(kernel_size=2, stride=1, dilation=2)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(kernel_size=3, stride=2, ceil_mode=True),
+        dict(kernel_size=2, stride=1, dilation=2),
+    ],
+)
 def test_pooling_and_gradients_match_cpu(kw):
     torch.manual_seed(15)
     x = torch.randn(2, 3, 9, 7, requires_grad=True)
@@ -483,8 +539,11 @@ def test_small_cnn_trains_on_the_gpu_like_on_the_cpu():
     for dev in ("cpu", GPU):
         torch.manual_seed(18)
         net = torch.nn.Sequential(
-            torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 4),
+            torch.nn.Conv2d(1, 4, 3, padding=1),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(2),
+            torch.nn.Flatten(),
+            torch.nn.Linear(4 * 6 * 6, 4),
         ).to(dev)
         opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
         losses[dev] = []
@@ -597,8 +656,8 @@ def test_adaptive_avg_pool_on_the_gpu():
         assert yg.grad_fn.name() == "AdaptiveAvgPool2DBackward0"
         close(yg, y)
         w = torch.linspace(-1, 1, y.numel()).reshape(y.shape)
-        g, = torch.autograd.grad((y * y * w).sum(), x, create_graph=True)
-        gg_, = torch.autograd.grad((yg * yg * w.cuda()).sum(), xg, create_graph=True)
+        (g,) = torch.autograd.grad((y * y * w).sum(), x, create_graph=True)
+        (gg_,) = torch.autograd.grad((yg * yg * w.cuda()).sum(), xg, create_graph=True)
         close(gg_, g)
         close(torch.autograd.grad((gg_ * gg_).sum(), xg)[0], torch.autograd.grad((g * g).sum(), x)[0], rtol=1e-4, atol=1e-5)
 
@@ -661,7 +720,9 @@ def test_device_loss_becomes_exceptions_not_a_crash(poll):
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-c", DEVICE_LOSS.format(poll=poll)], capture_output=True, text=True, timeout=120, env={**os.environ, "RUST_BACKTRACE": "0"})
+    r = subprocess.run(
+        [sys.executable, "-c", DEVICE_LOSS.format(poll=poll)], capture_output=True, text=True, timeout=120, env={**os.environ, "RUST_BACKTRACE": "0"}
+    )
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert len(lines) == 4 and all(line.startswith("RuntimeError:") for line in lines[:3]), r.stdout
@@ -837,8 +898,12 @@ def test_volumetric_ops_on_the_gpu():
 
     torch.manual_seed(3)
     x, w = torch.randn(2, 3, 4, 5, 6), torch.randn(4, 3, 2, 3, 2)
-    for f in (lambda x: F.conv3d(x, w.to(x.device), padding=1, stride=(2, 1, 1)), lambda x: F.max_pool3d(x, 2, ceil_mode=True),
-              lambda x: F.avg_pool3d(x, 3, 2, 1, count_include_pad=False), lambda x: F.adaptive_avg_pool3d(x, (3, 2, 4))):
+    for f in (
+        lambda x: F.conv3d(x, w.to(x.device), padding=1, stride=(2, 1, 1)),
+        lambda x: F.max_pool3d(x, 2, ceil_mode=True),
+        lambda x: F.avg_pool3d(x, 3, 2, 1, count_include_pad=False),
+        lambda x: F.adaptive_avg_pool3d(x, (3, 2, 4)),
+    ):
         close(f(x.cuda()), f(x), 1e-5, 1e-5)
 
 
@@ -860,8 +925,13 @@ def test_missing_layers_on_the_gpu():
     close(on_gpu.grad, on_cpu.grad)
     x, w = torch.randn(2, 4, 3, 4, 5), torch.randn(4, 2, 2, 3, 2)
     close(F.conv_transpose3d(x.cuda(), w.cuda(), stride=2, padding=1), F.conv_transpose3d(x, w, stride=2, padding=1))
-    for f in (lambda x: F.max_pool3d(x, 2, return_indices=True), lambda x: F.adaptive_max_pool3d(x, (2, 3, 2), True),
-              lambda x: F.fractional_max_pool3d(x, 2, output_size=(2, 3, 3), return_indices=True, _random_samples=torch.full((2, 4, 3), 0.3, device=x.device))):
+    for f in (
+        lambda x: F.max_pool3d(x, 2, return_indices=True),
+        lambda x: F.adaptive_max_pool3d(x, (2, 3, 2), True),
+        lambda x: F.fractional_max_pool3d(
+            x, 2, output_size=(2, 3, 3), return_indices=True, _random_samples=torch.full((2, 4, 3), 0.3, device=x.device)
+        ),
+    ):
         (vg, ig), (vc, ic) = f(x.cuda()), f(x)
         close(vg, vc)
         assert ig.cpu().tolist() == ic.tolist()
@@ -883,8 +953,17 @@ def test_new_distributions_on_the_gpu():
         x = mvn.rsample((3,))
         squashed = D.TransformedDistribution(D.Normal(torch.zeros(2, device=device), torch.ones(2, device=device)), [D.transforms.TanhTransform()])
         a = squashed.rsample((2,))
-        results[device] = [g.sample((2,)), g.log_prob(conc), D.Dirichlet(conc).sample(), x, mvn.log_prob(x), a, squashed.log_prob(a),
-                           D.Poisson(conc).sample(), D.Multinomial(5, probs=conc / conc.sum()).sample()]
+        results[device] = [
+            g.sample((2,)),
+            g.log_prob(conc),
+            D.Dirichlet(conc).sample(),
+            x,
+            mvn.log_prob(x),
+            a,
+            squashed.log_prob(a),
+            D.Poisson(conc).sample(),
+            D.Multinomial(5, probs=conc / conc.sum()).sample(),
+        ]
     for on_gpu, on_cpu in zip(results[GPU], results["cpu"]):
         close(on_gpu, on_cpu, 1e-5, 1e-5)
 

@@ -7,9 +7,10 @@ bit for bit."""
 import gc
 import threading
 
-import autorust as torch
 import numpy as np
 import pytest
+
+import autorust as torch
 from autorust import _native, nn
 from autorust.utils.checkpoint import checkpoint, checkpoint_sequential
 
@@ -196,6 +197,7 @@ def test_rng_state_is_a_full_round_trip():
         np.testing.assert_array_equal(u.numpy(), v.numpy())
     with pytest.raises(RuntimeError, match="not a random-number generator state"):
         torch.set_rng_state(torch.zeros(3, dtype=torch.int64))
+
 
 def test_fork_rng_leaves_the_stream_where_it_was():
     torch.manual_seed(3)

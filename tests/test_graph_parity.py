@@ -310,7 +310,7 @@ def test_gradgradcheck_finds_a_wrong_second_derivative():
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x ** 3
+            return x**3
 
         @staticmethod
         def backward(ctx, g):

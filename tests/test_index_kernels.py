@@ -5,9 +5,9 @@ thread count."""
 
 import numpy as np
 import pytest
+from thread_counts import assert_same_across_thread_counts
 
 import autorust as torch
-from thread_counts import assert_same_across_thread_counts
 
 rng = np.random.default_rng(5)
 
@@ -133,7 +133,9 @@ def test_writes_into_row_views_against_numpy(shape):
     np.testing.assert_array_equal(leaf.grad.numpy(), want)
 
 
-@pytest.mark.parametrize("shifts,dims", [(2, 1), (-3, 0), ((1, 2), (0, 2)), ((1, 1), (0, 0)), (4, None), ((9,), None), (100, -1), ((2, -5, 1), (0, 1, 2)), (0, 1)])
+@pytest.mark.parametrize(
+    "shifts,dims", [(2, 1), (-3, 0), ((1, 2), (0, 2)), ((1, 1), (0, 0)), (4, None), ((9,), None), (100, -1), ((2, -5, 1), (0, 1, 2)), (0, 1)]
+)
 @pytest.mark.parametrize("transposed", [False, True])
 def test_roll_is_one_node_against_numpy(shifts, dims, transposed):
     a = rng.standard_normal((5, 7, 3))

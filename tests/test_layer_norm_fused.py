@@ -4,15 +4,13 @@ against float64 finite differences, second order through the
 recomputation, the composition's fallback (mixed dtypes), the saved
 inputs' version checks, and results independent of the thread count."""
 
-
 import numpy as np
 import pytest
-
-import autorust as torch
-import autorust.nn.functional as F
 from test_ops import finite_difference
 from thread_counts import assert_same_across_thread_counts
 
+import autorust as torch
+import autorust.nn.functional as F
 
 rng = np.random.default_rng(3)
 
@@ -41,7 +39,11 @@ def test_values_and_gradients_against_references(shape, normalized, affine):
     out = F.layer_norm(x, normalized, wt, bt)
     assert out.grad_fn.name() == "NativeLayerNormBackward0"
     nexts = [f[0].name() if f[0] is not None else None for f in out.grad_fn.next_functions]
-    assert nexts == ["torch::autograd::AccumulateGrad", "torch::autograd::AccumulateGrad" if w is not None else None, "torch::autograd::AccumulateGrad" if b is not None else None]
+    assert nexts == [
+        "torch::autograd::AccumulateGrad",
+        "torch::autograd::AccumulateGrad" if w is not None else None,
+        "torch::autograd::AccumulateGrad" if b is not None else None,
+    ]
     np.testing.assert_allclose(out.detach().numpy(), reference(a, normalized, w, b), rtol=1e-10, atol=1e-12)
     g = rng.normal(size=shape)
     out.backward(torch.tensor(g))
@@ -77,7 +79,11 @@ def test_only_the_needed_gradients_and_non_contiguous_input():
     assert torch.allclose(out.detach(), ref)
     assert gw.shape == (6,) and gx.shape == (6, 4)
     # the rows of a layer norm sum to zero: so do their weighted sums' gradients
-    np.testing.assert_allclose(gw.numpy(), x.detach().sub(x.detach().mean(1, keepdim=True)).div(x.detach().var(1, unbiased=False, keepdim=True).add(1e-5).sqrt()).sum(0).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(
+        gw.numpy(),
+        x.detach().sub(x.detach().mean(1, keepdim=True)).div(x.detach().var(1, unbiased=False, keepdim=True).add(1e-5).sqrt()).sum(0).numpy(),
+        rtol=1e-10,
+    )
 
 
 def test_second_order_through_recomputation():
@@ -98,7 +104,10 @@ def test_mixed_dtypes_fall_back_to_the_composition():
 
 
 def test_weight_of_another_shape_raises_pytorchs_error():
-    with pytest.raises(RuntimeError, match=r"Expected weight to be of same shape as normalized_shape, but got weight of shape \[256\] and normalized_shape = \[16, 16\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Expected weight to be of same shape as normalized_shape, but got weight of shape \[256\] and normalized_shape = \[16, 16\]",
+    ):
         F.layer_norm(torch.randn(2, 16, 16), (16, 16), torch.randn(256))
 
 

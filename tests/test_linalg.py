@@ -5,9 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from test_ops import finite_difference
 
 import autorust as torch
-from test_ops import finite_difference
 
 rng = np.random.default_rng(21)
 M = rng.normal(size=(3, 3))
@@ -112,7 +112,7 @@ def test_svd_differentiates_twice_against_finite_differences():
 
         def fn(m):
             u, s, vh = torch.linalg.svd(m, full_matrices=False)
-            return (u ** 2 * 1.5).sum(-1).sum() + (vh ** 2).sum(-2)[..., 0].sum() + (s ** 3).sum()
+            return (u**2 * 1.5).sum(-1).sum() + (vh**2).sum(-2)[..., 0].sum() + (s**3).sum()
 
         assert torch.autograd.gradcheck(fn, (a,))
         assert torch.autograd.gradgradcheck(fn, (a,))
@@ -126,7 +126,7 @@ def test_qr_and_pinv_differentiate_twice_against_finite_differences():
 
         def qr_fn(m):
             q, r = torch.linalg.qr(m)
-            return (q * q.abs()).sum() + (r ** 2).sum()
+            return (q * q.abs()).sum() + (r**2).sum()
 
         assert torch.autograd.gradcheck(qr_fn, (a,))
         assert torch.autograd.gradgradcheck(qr_fn, (a,))
@@ -163,7 +163,6 @@ def test_qr_refuses_the_derivatives_pytorch_refuses():
     q, r = torch.linalg.qr(x, mode="complete")
     with pytest.raises(RuntimeError, match="mode='complete' and nrows > ncols"):
         (q.sum() + r.sum()).backward()
-
 
 
 def test_matrix_exp_and_solve_triangular_differentiate_twice():

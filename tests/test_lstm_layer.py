@@ -8,15 +8,14 @@ import textwrap
 
 import numpy as np
 import pytest
-
-import autorust as torch
-from autorust import _native
 from test_nn_layers import check_grads
 from thread_counts import assert_same_across_thread_counts
 
+import autorust as torch
+from autorust import _native
 
 rng = np.random.default_rng(11)
-T, N, I, H = 4, 3, 2, 3
+T, N, I, H = 4, 3, 2, 3  # noqa: E741 (PyTorch's LSTM names: steps, batch, input, hidden)
 
 
 def layer_inputs(bias=True):
@@ -40,8 +39,15 @@ def test_layer_gradients_in_batch_row_blocks_match_finite_differences(reverse):
     # a batch of 21 rows runs its recurrence in blocks of rows, one per
     # thread (at least 8 rows each), forward and backward through time
     t, n, i, h = 3, 21, 2, 3
-    arrays = [rng.normal(size=(t, n, i)), rng.normal(size=(4 * h, i)) * 0.7, rng.normal(size=(4 * h, h)) * 0.7,
-              rng.normal(size=4 * h), rng.normal(size=4 * h), rng.normal(size=(n, h)), rng.normal(size=(n, h))]
+    arrays = [
+        rng.normal(size=(t, n, i)),
+        rng.normal(size=(4 * h, i)) * 0.7,
+        rng.normal(size=(4 * h, h)) * 0.7,
+        rng.normal(size=4 * h),
+        rng.normal(size=4 * h),
+        rng.normal(size=(n, h)),
+        rng.normal(size=(n, h)),
+    ]
 
     def layer(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
         return _native._lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)

@@ -4,10 +4,10 @@ through a column-major scratch), and do not depend on the thread count."""
 
 import numpy as np
 import pytest
+from thread_counts import assert_same_across_thread_counts
 
 import autorust as torch
 import autorust.nn.functional as F
-from thread_counts import assert_same_across_thread_counts
 
 rng = np.random.default_rng(11)
 

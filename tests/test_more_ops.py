@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from test_ops import finite_difference
 
 import autorust as torch
-from test_ops import finite_difference
 
 rng = np.random.default_rng(11)
 
@@ -86,7 +86,11 @@ LINALG = [
     ("addmv", lambda x: torch.addmv(x[:, 0], x, x[0], alpha=3), lambda a: a[:, 0] + 3 * a @ a[0]),
     ("addr", lambda x: torch.addr(x[:, :3], x[:, 0], x[0, :3]), lambda a: a[:, :3] + np.outer(a[:, 0], a[0, :3])),
     ("baddbmm", lambda x: torch.baddbmm(x[None, :, :3], x[None], x.t()[None, :, :3]), lambda a: a[None, :, :3] + a[None] @ a.T[None, :, :3]),
-    ("addbmm", lambda x: torch.addbmm(x[:, :3], torch.stack([x, 2 * x]), torch.stack([x.t(), x.t()])[:, :, :3]), lambda a: a[:, :3] + 3 * (a @ a.T)[:, :3]),
+    (
+        "addbmm",
+        lambda x: torch.addbmm(x[:, :3], torch.stack([x, 2 * x]), torch.stack([x.t(), x.t()])[:, :, :3]),
+        lambda a: a[:, :3] + 3 * (a @ a.T)[:, :3],
+    ),
     ("trace", lambda x: x[:, :3].trace(), lambda a: np.trace(a[:, :3])),
     ("diagonal", lambda x: x.diagonal(1), lambda a: np.diagonal(a, 1)),
     ("diagonal_dims", lambda x: x.reshape(3, 2, 2).diagonal(0, 1, 2), lambda a: np.diagonal(a.reshape(3, 2, 2), 0, 1, 2)),
@@ -94,11 +98,19 @@ LINALG = [
     ("kron", lambda x: torch.kron(x[:2, :2], x[1:, 2:]), lambda a: np.kron(a[:2, :2], a[1:, 2:])),
     ("cross", lambda x: torch.cross(x[:, :3], x[:, 1:], dim=1), lambda a: np.cross(a[:, :3], a[:, 1:])),
     ("tensordot", lambda x: torch.tensordot(x, x.reshape(4, 3), dims=([1], [0])), lambda a: np.tensordot(a, a.reshape(4, 3), axes=([1], [0]))),
-    ("tensordot_int", lambda x: torch.tensordot(x.reshape(3, 2, 2), x.reshape(2, 2, 3), 2), lambda a: np.tensordot(a.reshape(3, 2, 2), a.reshape(2, 2, 3), 2)),
+    (
+        "tensordot_int",
+        lambda x: torch.tensordot(x.reshape(3, 2, 2), x.reshape(2, 2, 3), 2),
+        lambda a: np.tensordot(a.reshape(3, 2, 2), a.reshape(2, 2, 3), 2),
+    ),
     ("einsum_mm", lambda x: torch.einsum("ij,kj->ik", x, x), lambda a: np.einsum("ij,kj->ik", a, a)),
     ("einsum_trace", lambda x: torch.einsum("ii", x[:, :3]), lambda a: np.einsum("ii", a[:, :3])),
     ("einsum_diag", lambda x: torch.einsum("ii->i", x[:, :3]), lambda a: np.einsum("ii->i", a[:, :3])),
-    ("einsum_batch", lambda x: torch.einsum("bij,bjk->bik", x.reshape(3, 2, 2), x.reshape(3, 2, 2)), lambda a: np.einsum("bij,bjk->bik", a.reshape(3, 2, 2), a.reshape(3, 2, 2))),
+    (
+        "einsum_batch",
+        lambda x: torch.einsum("bij,bjk->bik", x.reshape(3, 2, 2), x.reshape(3, 2, 2)),
+        lambda a: np.einsum("bij,bjk->bik", a.reshape(3, 2, 2), a.reshape(3, 2, 2)),
+    ),
     ("einsum_ellipsis", lambda x: torch.einsum("...j,j->...", x, x[0]), lambda a: np.einsum("...j,j->...", a, a[0])),
     ("einsum_implicit", lambda x: torch.einsum("ji,jk", x, x), lambda a: np.einsum("ji,jk", a, a)),
     ("einsum_three", lambda x: torch.einsum("ij,jk,kl->il", x, x.t(), x), lambda a: np.einsum("ij,jk,kl->il", a, a.T, a)),
@@ -149,14 +161,26 @@ SHAPE = [
     ("flipud", lambda x: torch.flipud(x), np.flipud),
     ("broadcast_to", lambda x: x[0].broadcast_to((2, 4)), lambda a: np.broadcast_to(a[0], (2, 4))),
     ("take", lambda x: x.take(torch.tensor([[0, 11], [5, 5]])), lambda a: np.take(a, [[0, 11], [5, 5]])),
-    ("take_along_dim", lambda x: torch.take_along_dim(x, torch.tensor([[0], [3], [1]]), 1), lambda a: np.take_along_axis(a, np.array([[0], [3], [1]]), 1)),
+    (
+        "take_along_dim",
+        lambda x: torch.take_along_dim(x, torch.tensor([[0], [3], [1]]), 1),
+        lambda a: np.take_along_axis(a, np.array([[0], [3], [1]]), 1),
+    ),
     ("take_along_dim_flat", lambda x: x.take_along_dim(torch.tensor([2, 7])), lambda a: a.reshape(-1)[[2, 7]]),
     ("index_put_acc", lambda x: x.index_put((torch.tensor([0, 0, 2]), torch.tensor([1, 1, 3])), x[0, :3] * 2, accumulate=True), None),
     ("index_copy", lambda x: x.index_copy(1, torch.tensor([3, 0]), x[:, :2] * 3), None),
     ("masked_scatter", lambda x: x.masked_scatter(x > 0, x.reshape(-1) * 10), None),
     ("cartesian_prod", lambda x: torch.cartesian_prod(x[0, :2], x[1, :3]), lambda a: np.array([[p, q] for p in a[0, :2] for q in a[1, :3]])),
-    ("meshgrid_xy", lambda x: torch.stack(torch.meshgrid(x[0, :2], x[1, :3], indexing="xy")), lambda a: np.stack(np.meshgrid(a[0, :2], a[1, :3], indexing="xy"))),
-    ("meshgrid_ij", lambda x: torch.stack(torch.meshgrid(x[0, :2], x[1, :3], indexing="ij")), lambda a: np.stack(np.meshgrid(a[0, :2], a[1, :3], indexing="ij"))),
+    (
+        "meshgrid_xy",
+        lambda x: torch.stack(torch.meshgrid(x[0, :2], x[1, :3], indexing="xy")),
+        lambda a: np.stack(np.meshgrid(a[0, :2], a[1, :3], indexing="xy")),
+    ),
+    (
+        "meshgrid_ij",
+        lambda x: torch.stack(torch.meshgrid(x[0, :2], x[1, :3], indexing="ij")),
+        lambda a: np.stack(np.meshgrid(a[0, :2], a[1, :3], indexing="ij")),
+    ),
     ("dstack", lambda x: torch.dstack([x, x * 2]), lambda a: np.dstack([a, a * 2])),
     ("column_stack", lambda x: torch.column_stack([x[0], x[1]]), lambda a: np.column_stack([a[0], a[1]])),
     ("atleast_3d", lambda x: torch.atleast_3d(x[0]), lambda a: np.atleast_3d(a[0])),
@@ -399,7 +423,10 @@ def test_running_reductions():
     assert cm.indices.tolist()[0] == [0, 1, 2, 2, 4]  # ties move forward, as PyTorch
     cn = torch.cummin(x, 1)
     np.testing.assert_array_equal(cn.values.detach().numpy(), np.minimum.accumulate(a, 1))
-    for fn, ref in ((lambda t: t.cumprod(1), lambda b: np.cumprod(b, 1)), (lambda t: torch.logcumsumexp(t, 1), lambda b: np.logaddexp.accumulate(b, 1))):
+    for fn, ref in (
+        (lambda t: t.cumprod(1), lambda b: np.cumprod(b, 1)),
+        (lambda t: torch.logcumsumexp(t, 1), lambda b: np.logaddexp.accumulate(b, 1)),
+    ):
         out = fn(x)
         np.testing.assert_allclose(out.detach().numpy(), ref(a), rtol=1e-12)
         w = rng.normal(size=a.shape)
@@ -452,13 +479,21 @@ def test_samplers_repeat_pytorchs_draws_for_a_seed():
         return f()
 
     assert seeded(lambda: F.dropout(torch.ones(8), 0.5)).tolist() == [0, 0, 2, 0, 0, 0, 2, 2]
-    np.testing.assert_allclose(seeded(lambda: torch.nn.Dropout(0.3)(torch.arange(1.0, 7.0))).numpy(), [0, 0, 4.285714149475098, 0, 7.142857551574707, 0], rtol=1e-7)
+    np.testing.assert_allclose(
+        seeded(lambda: torch.nn.Dropout(0.3)(torch.arange(1.0, 7.0))).numpy(), [0, 0, 4.285714149475098, 0, 7.142857551574707, 0], rtol=1e-7
+    )
     assert seeded(lambda: F.dropout2d(torch.ones(2, 4, 1, 1), 0.5)).flatten().tolist() == [0, 0, 2, 0, 0, 0, 2, 2]
-    np.testing.assert_allclose(seeded(lambda: F.alpha_dropout(torch.ones(4), 0.3, training=True)).numpy(), [-1.059548258781433, -1.059548258781433, 1.315044641494751, -1.059548258781433], rtol=1e-6)
+    np.testing.assert_allclose(
+        seeded(lambda: F.alpha_dropout(torch.ones(4), 0.3, training=True)).numpy(),
+        [-1.059548258781433, -1.059548258781433, 1.315044641494751, -1.059548258781433],
+        rtol=1e-6,
+    )
     assert seeded(lambda: torch.empty(6).bernoulli_(0.3)).tolist() == [0] * 6
     assert seeded(lambda: torch.multinomial(torch.tensor([0.2, 0.3, 0.5]), 4, replacement=True)).tolist() == [2, 2, 1, 2]
     assert seeded(lambda: torch.multinomial(torch.tensor([0.2, 0.3, 0.5, 0.1]), 2)).tolist() == [2, 1]
-    np.testing.assert_allclose(seeded(lambda: torch.empty(3).exponential_()).numpy(), [3.508326292037964, 1.2303847074508667, 0.615044116973877], rtol=1e-7)
+    np.testing.assert_allclose(
+        seeded(lambda: torch.empty(3).exponential_()).numpy(), [3.508326292037964, 1.2303847074508667, 0.615044116973877], rtol=1e-7
+    )
     assert seeded(lambda: torch.empty(3).geometric_(0.3)).tolist() == [1, 1, 3]
     np.testing.assert_allclose(seeded(lambda: torch.empty(2).cauchy_()).numpy(), [10.597729682922363, 0.7647672891616821], rtol=1e-6)
     # p == 1 draws nothing, as PyTorch: the next draw is the seed's first
@@ -511,6 +546,6 @@ def test_shifts_and_integer_powers_match_pytorch():
     assert (2 ** torch.tensor([3])).dtype == torch.int64 and (2 ** torch.tensor([3])).tolist() == [8]
     assert (2.0 ** torch.tensor([3])).dtype == torch.float32
     b, e = torch.tensor([2, 1, -1, 0, -2]), torch.tensor([-1, -2, -3, 2, 3])
-    assert (b ** e).tolist() == [0, 1, -1, 0, -8] and (2 ** e).tolist() == [0, 0, 0, 4, 8]
+    assert (b**e).tolist() == [0, 1, -1, 0, -8] and (2**e).tolist() == [0, 0, 0, 4, 8]
     with pytest.raises(RuntimeError, match="negative integer powers"):
-        b ** -1
+        b**-1

@@ -31,8 +31,8 @@ def test_first_steps_follow_the_formulas():
     m, u = 0.1 * G, np.maximum(0, np.abs(G) + 1e-8)
     np.testing.assert_allclose(w, P0 - 0.01 / 0.1 * m / u, rtol=1e-12)
     w, opt = one_step("NAdam", G, P0, lr=0.01)
-    mu = 0.9 * (1 - 0.5 * 0.96 ** 0.004)
-    mu_next = 0.9 * (1 - 0.5 * 0.96 ** 0.008)
+    mu = 0.9 * (1 - 0.5 * 0.96**0.004)
+    mu_next = 0.9 * (1 - 0.5 * 0.96**0.008)
     m, v = 0.1 * G, 0.001 * G * G
     denom = np.sqrt(v / 0.001) + 1e-8
     # mu_product is a float32 state tensor, as in PyTorch
@@ -73,7 +73,7 @@ def test_schedulers_follow_their_closed_forms():
     np.testing.assert_allclose(lrs(lambda o: S.LinearLR(o, 0.25, 1.0, total_iters=4)), 0.25 + 0.75 * np.minimum(e, 4) / 4)
     np.testing.assert_allclose(lrs(lambda o: S.ConstantLR(o, 0.5, total_iters=3)), np.where(e < 3, 0.5, 1.0))
     np.testing.assert_allclose(lrs(lambda o: S.PolynomialLR(o, total_iters=5, power=2)), (1 - np.minimum(e, 5) / 5) ** 2, atol=1e-12)
-    np.testing.assert_allclose(lrs(lambda o: S.MultiplicativeLR(o, lambda k: 0.5)), 0.5 ** e)
+    np.testing.assert_allclose(lrs(lambda o: S.MultiplicativeLR(o, lambda k: 0.5)), 0.5**e)
     t_cur = np.array([0, 1, 0, 1, 2, 3, 0, 1, 2])  # T_0 = 2, T_mult = 2: periods 2, 4, 8
     t_i = np.array([2, 2, 4, 4, 4, 4, 8, 8, 8])
     np.testing.assert_allclose(lrs(lambda o: S.CosineAnnealingWarmRestarts(o, 2, 2)), (1 + np.cos(np.pi * t_cur / t_i)) / 2, atol=1e-12)
@@ -84,7 +84,7 @@ def test_schedulers_follow_their_closed_forms():
 
 
 def test_autograd_functional_products():
-    f = lambda a: (a ** 3).sum()  # noqa: E731  H = diag(6a)
+    f = lambda a: (a**3).sum()  # noqa: E731  H = diag(6a)
     x, v = torch.tensor([1.0, 2.0], dtype=torch.float64), torch.tensor([1.0, -1.0], dtype=torch.float64)
     value, hv = torch.autograd.functional.hvp(f, x, v)
     assert value.item() == 9.0 and hv.tolist() == [6.0, -12.0]

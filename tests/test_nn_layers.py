@@ -48,6 +48,7 @@ def rnd(*shape, seed=0):
 
 # ---- reference implementations (NumPy, straight from the definitions) ----
 
+
 def np_conv2d(x, w, b, stride, padding, dilation, groups):
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
@@ -60,8 +61,12 @@ def np_conv2d(x, w, b, stride, padding, dilation, groups):
         gi = oc // og
         for i in range(oh):
             for j in range(ow):
-                patch = xp[:, gi * cg:(gi + 1) * cg, i * stride[0]:i * stride[0] + dilation[0] * (kh - 1) + 1:dilation[0],
-                           j * stride[1]:j * stride[1] + dilation[1] * (kw - 1) + 1:dilation[1]]
+                patch = xp[
+                    :,
+                    gi * cg : (gi + 1) * cg,
+                    i * stride[0] : i * stride[0] + dilation[0] * (kh - 1) + 1 : dilation[0],
+                    j * stride[1] : j * stride[1] + dilation[1] * (kw - 1) + 1 : dilation[1],
+                ]
                 out[:, oc, i, j] = (patch * w[oc]).sum(axis=(1, 2, 3))
     if b is not None:
         out += b[None, :, None, None]
@@ -76,7 +81,7 @@ def np_pool(x, k, s, p, reduce):
     out = np.zeros((n, c, oh, ow))
     for i in range(oh):
         for j in range(ow):
-            win = xp[:, :, i * s:i * s + k, j * s:j * s + k]
+            win = xp[:, :, i * s : i * s + k, j * s : j * s + k]
             out[:, :, i, j] = win.max(axis=(2, 3)) if reduce == "max" else win.mean(axis=(2, 3))
     return out
 
@@ -150,7 +155,7 @@ def test_pooling_gradients_match_finite_differences(k, s, p):
 
 
 def test_max_pool_indices_ties_and_nan_follow_pytorch():
-    x = torch.tensor([[[[1., 1., 0., 2.], [1., 0., 2., 2.], [float("nan"), 5., 3., 3.], [4., float("nan"), 3., 3.]]]])
+    x = torch.tensor([[[[1.0, 1.0, 0.0, 2.0], [1.0, 0.0, 2.0, 2.0], [float("nan"), 5.0, 3.0, 3.0], [4.0, float("nan"), 3.0, 3.0]]]])
     v, i = F.max_pool2d(x, 2, return_indices=True)
     # ties: the first in scan order; NaN: the last NaN in the window
     assert i.tolist() == [[[[0, 3], [13, 10]]]]
@@ -193,7 +198,12 @@ def test_batch_norm_training_and_eval_match_the_formula():
     rm, rv = m.running_mean.numpy(), m.running_var.numpy()
     ye = m(torch.tensor(x)).detach().numpy()
     shape = (1, 3, 1, 1)
-    np.testing.assert_allclose(ye, (x - rm.reshape(shape)) / np.sqrt(rv.reshape(shape) + 1e-5) * np.array([1.0, 2.0, 0.5]).reshape(shape) + np.array([0.0, -1.0, 3.0]).reshape(shape), rtol=1e-9)
+    np.testing.assert_allclose(
+        ye,
+        (x - rm.reshape(shape)) / np.sqrt(rv.reshape(shape) + 1e-5) * np.array([1.0, 2.0, 0.5]).reshape(shape)
+        + np.array([0.0, -1.0, 3.0]).reshape(shape),
+        rtol=1e-9,
+    )
 
 
 def test_norm_layer_gradients_match_finite_differences():
@@ -268,8 +278,8 @@ def test_losses_match_their_formulas():
     assert abs(nn.MSELoss()(A, B).item() - ((a - b) ** 2).mean()) < 1e-12
     assert abs(nn.L1Loss(reduction="sum")(A, B).item() - np.abs(a - b).sum()) < 1e-12
     d = np.abs(a - b)
-    assert abs(nn.SmoothL1Loss(beta=0.5)(A, B).item() - np.where(d < 0.5, 0.5 * d ** 2 / 0.5, d - 0.25).mean()) < 1e-12
-    assert abs(nn.HuberLoss(delta=0.5)(A, B).item() - np.where(d < 0.5, 0.5 * d ** 2, 0.5 * (d - 0.25)).mean()) < 1e-12
+    assert abs(nn.SmoothL1Loss(beta=0.5)(A, B).item() - np.where(d < 0.5, 0.5 * d**2 / 0.5, d - 0.25).mean()) < 1e-12
+    assert abs(nn.HuberLoss(delta=0.5)(A, B).item() - np.where(d < 0.5, 0.5 * d**2, 0.5 * (d - 0.25)).mean()) < 1e-12
     p, y = 1 / (1 + np.exp(-a)), (b > 0).astype(float)
     bce = -(y * np.log(p) + (1 - y) * np.log(1 - p))
     assert abs(nn.BCELoss()(torch.tensor(p), torch.tensor(y)).item() - bce.mean()) < 1e-12
@@ -306,7 +316,7 @@ def test_activation_modules_match_numpy():
         (nn.Tanh(), np.tanh(x)),
         (nn.SiLU(), x / (1 + np.exp(-x))),
         (nn.GELU(), 0.5 * x * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))),
-        (nn.GELU("tanh"), 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))),
+        (nn.GELU("tanh"), 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))),
         (nn.Softmax(dim=0), np.exp(x) / np.exp(x).sum()),
         (nn.LogSoftmax(dim=0), x - np.log(np.exp(x).sum())),
         (nn.ELU(), np.where(x > 0, x, np.expm1(x))),
@@ -353,13 +363,20 @@ def test_clip_grad_norm_and_value():
     assert float(p2.grad.max()) == 1.0 and float(p1.grad.min()) == 0.0
 
 
-@pytest.mark.parametrize("kernel,padding,size", [
-    ((3, 3), (1, 1), (8, 20, 18)), ((3, 2), (2, 0), (8, 20, 18)), ((1, 3), (0, 1), (8, 20, 18)),
-    ((5, 5), (2, 2), (8, 20, 18)),
-    # small images: several samples share one GEMM (stacked slabs), the
-    # last group and the last weight-gradient block partly filled
-    ((3, 3), (1, 1), (27, 5, 7)), ((3, 3), (2, 2), (11, 4, 3)), ((2, 3), (0, 1), (13, 6, 6)),
-])
+@pytest.mark.parametrize(
+    "kernel,padding,size",
+    [
+        ((3, 3), (1, 1), (8, 20, 18)),
+        ((3, 2), (2, 0), (8, 20, 18)),
+        ((1, 3), (0, 1), (8, 20, 18)),
+        ((5, 5), (2, 2), (8, 20, 18)),
+        # small images: several samples share one GEMM (stacked slabs), the
+        # last group and the last weight-gradient block partly filled
+        ((3, 3), (1, 1), (27, 5, 7)),
+        ((3, 3), (2, 2), (11, 4, 3)),
+        ((2, 3), (0, 1), (13, 6, 6)),
+    ],
+)
 def test_stride_one_convolution_against_numpy_with_gradients(kernel, padding, size):
     # stride-1 convolutions run without im2col (conv_shifted.rs), their input
     # gradient as a forward convolution with the flipped weight; large enough
@@ -374,8 +391,8 @@ def test_stride_one_convolution_against_numpy_with_gradients(kernel, padding, si
     gxp = np.zeros_like(xp)
     for k in range(kh):
         for m in range(kw):
-            gxp[:, :, k:k + oh, m:m + ow] += np.einsum("noij,oc->ncij", g, w[:, :, k, m])
-    want_gx = gxp[:, :, ph:ph + hh, pw:pw + ww]
+            gxp[:, :, k : k + oh, m : m + ow] += np.einsum("noij,oc->ncij", g, w[:, :, k, m])
+    want_gx = gxp[:, :, ph : ph + hh, pw : pw + ww]
     want_gw = np.einsum("ncijkl,noij->ockl", win, g)
     for dtype, tol in ((torch.float64, 1e-10), (torch.float32, 2e-4)):
         xt, wt, bt = (torch.tensor(v, dtype=dtype, requires_grad=True) for v in (x, w, b))

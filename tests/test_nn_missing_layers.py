@@ -57,7 +57,7 @@ def test_ctc_loss_gradient_through_log_softmax_matches_finite_differences():
 
     assert torch.autograd.gradcheck(loss, (logits,))
     # the gradient past an input length is zero, as PyTorch's
-    g, = torch.autograd.grad(loss(logits), logits)
+    (g,) = torch.autograd.grad(loss(logits), logits)
     assert g[5, 1].abs().sum().item() == 0
 
 
@@ -73,7 +73,7 @@ def test_ctc_loss_reductions_and_graph():
     assert type(none.grad_fn).__name__ == "CtcLossBackward0"
     assert [type(n).__name__ for n in (mean.grad_fn, mean.grad_fn.next_functions[0][0])] == ["MeanBackward0", "DivBackward0"]
     # concatenated targets and tuple lengths give the same losses
-    flat = torch.cat([targets[b, :int(tl[b])] for b in range(3)])
+    flat = torch.cat([targets[b, : int(tl[b])] for b in range(3)])
     again = F.ctc_loss(lp, flat, (6, 5, 4), (3, 0, 1), reduction="none")
     np.testing.assert_array_equal(again.detach().numpy(), none.detach().numpy())
     # unbatched
@@ -86,10 +86,10 @@ def test_ctc_loss_impossible_alignments_and_zero_infinity():
     targets = torch.tensor([[1, 1, 1]])  # needs 5 steps (blanks between the repeats)
     loss = F.ctc_loss(lp, targets, torch.tensor([3]), torch.tensor([3]), reduction="sum")
     assert math.isinf(loss.item())
-    g, = torch.autograd.grad(loss, lp)
+    (g,) = torch.autograd.grad(loss, lp)
     assert bool(g.isnan().all())  # PyTorch's gradient of an infinite loss
     zeroed = F.ctc_loss(lp, targets, torch.tensor([3]), torch.tensor([3]), reduction="sum", zero_infinity=True)
-    g, = torch.autograd.grad(zeroed, lp)
+    (g,) = torch.autograd.grad(zeroed, lp)
     assert zeroed.item() == 0 and g.abs().sum().item() == 0
     assert type(zeroed.grad_fn.next_functions[0][0]).__name__ == "WhereBackward0"
 
@@ -118,7 +118,7 @@ def test_ctc_loss_refusals():
 def test_ctc_loss_has_no_second_derivative():
     lp = torch.randn(4, 1, 3).log_softmax(2).detach().requires_grad_()
     loss = F.ctc_loss(lp, torch.tensor([[1, 2]]), torch.tensor([4]), torch.tensor([2]))
-    g, = torch.autograd.grad(loss, lp, create_graph=True)
+    (g,) = torch.autograd.grad(loss, lp, create_graph=True)
     with pytest.raises(RuntimeError, match="derivative for aten::_ctc_loss_backward is not implemented"):
         g.sum().backward()
 
@@ -193,7 +193,7 @@ def test_max_pool3d_indices_point_at_the_window_maxima(k, s, p):
             assert out[(n, c) + o].item() == x.detach().numpy()[n, c].reshape(-1)[want]
     assert type(out.grad_fn).__name__ == "MaxPool3DWithIndicesBackward0"
     # the gradient goes to the picked elements only
-    g, = torch.autograd.grad(out.sum(), x)
+    (g,) = torch.autograd.grad(out.sum(), x)
     counts = np.zeros(x.numel() // 6 * 6)
     flat = idx.reshape(6, -1).numpy() + (np.arange(6) * (x.numel() // 6))[:, None]
     np.add.at(counts, flat.reshape(-1), 1)
@@ -255,15 +255,19 @@ def test_fractional_max_pool3d_shapes_and_gradient():
     x = torch.randn(1, 2, 7, 8, 9, dtype=torch.float64, requires_grad=True)
     out, idx = F.fractional_max_pool3d(x, 2, output_size=(3, 4, 5), return_indices=True)
     assert tuple(out.shape) == (1, 2, 3, 4, 5)
-    np.testing.assert_array_equal(out.detach().numpy().reshape(2, -1), np.take_along_axis(x.detach().numpy().reshape(2, -1), idx.numpy().reshape(2, -1), 1))
-    g, = torch.autograd.grad(out.sum(), x)
+    np.testing.assert_array_equal(
+        out.detach().numpy().reshape(2, -1), np.take_along_axis(x.detach().numpy().reshape(2, -1), idx.numpy().reshape(2, -1), 1)
+    )
+    (g,) = torch.autograd.grad(out.sum(), x)
     assert g.sum().item() == out.numel()
 
 
 # ---- padding, lazy modules, SyncBatchNorm, adaptive softmax ----
 
 
-@pytest.mark.parametrize("cls,mode", [(nn.ReflectionPad3d, "reflect"), (nn.ReplicationPad3d, "edge"), (nn.CircularPad3d, "wrap"), (nn.ZeroPad3d, "constant")])
+@pytest.mark.parametrize(
+    "cls,mode", [(nn.ReflectionPad3d, "reflect"), (nn.ReplicationPad3d, "edge"), (nn.CircularPad3d, "wrap"), (nn.ZeroPad3d, "constant")]
+)
 def test_3d_padding_layers(cls, mode):
     x = torch.randn(2, 3, 4, 5, 6)
     pad = (1, 2, 0, 3, 2, 1)  # (w_left, w_right, h_top, h_bottom, d_front, d_back)
@@ -408,7 +412,9 @@ def test_batch_norm_fusion_computes_the_same_layer():
     tconv.eval()
     tbn.eval()
     y = torch.randn(1, 4, 3, 3)
-    np.testing.assert_allclose(nn.utils.fuse_conv_bn_eval(tconv, tbn, transpose=True)(y).detach().numpy(), tbn(tconv(y)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        nn.utils.fuse_conv_bn_eval(tconv, tbn, transpose=True)(y).detach().numpy(), tbn(tconv(y)).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
     lin, bn1 = nn.Linear(3, 4), nn.BatchNorm1d(4)
     bn1(lin(torch.randn(8, 3)) * 3)
     lin.eval()
@@ -446,7 +452,9 @@ def test_grid_sample_on_volumes():
     for mode in ("bilinear", "nearest"):
         np.testing.assert_allclose(F.grid_sample(x, grid, mode=mode, align_corners=True).numpy(), x.numpy(), rtol=1e-12, atol=1e-12)
     # trilinear interpolation reproduces a linear function anywhere inside
-    d, h, w = torch.meshgrid(torch.arange(4.0, dtype=torch.float64), torch.arange(5.0, dtype=torch.float64), torch.arange(6.0, dtype=torch.float64), indexing="ij")
+    d, h, w = torch.meshgrid(
+        torch.arange(4.0, dtype=torch.float64), torch.arange(5.0, dtype=torch.float64), torch.arange(6.0, dtype=torch.float64), indexing="ij"
+    )
     linear = (1.0 + 0.5 * w - 2.0 * h + 3.0 * d).reshape(1, 1, 4, 5, 6)
     points = torch.rand(1, 2, 3, 7, 3, dtype=torch.float64) * 1.8 - 0.9  # (x, y, z) in [-0.9, 0.9]
     got = F.grid_sample(linear, points, align_corners=True).reshape(-1).numpy()

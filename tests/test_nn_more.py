@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from test_nn_layers import check_grads
 
 import autorust as torch
 import autorust.nn as nn
 import autorust.nn.functional as F
-from test_nn_layers import check_grads
 
 rng = np.random.default_rng(5)
 
@@ -65,7 +65,9 @@ def test_gru_and_rnn_follow_the_documented_formulas():
     h = np.zeros((1, 2))
     back = []
     for t in reversed(range(4)):
-        h = np.maximum(x[0][t:t + 1] @ p["weight_ih_l0_reverse"].T + p["bias_ih_l0_reverse"] + h @ p["weight_hh_l0_reverse"].T + p["bias_hh_l0_reverse"], 0)
+        h = np.maximum(
+            x[0][t : t + 1] @ p["weight_ih_l0_reverse"].T + p["bias_ih_l0_reverse"] + h @ p["weight_hh_l0_reverse"].T + p["bias_hh_l0_reverse"], 0
+        )
         back.append(h)
     np.testing.assert_allclose(y[:, 0, 2:].detach().numpy(), np.concatenate(back[::-1]), rtol=1e-12)
     assert tuple(y.shape) == (4, 1, 4) and tuple(h_n.shape) == (2, 1, 2)
@@ -120,7 +122,7 @@ def test_conv1d_and_transposed_convolution():
     b = rng.normal(size=4)
     out = F.conv1d(torch.tensor(x), torch.tensor(w), torch.tensor(b), stride=2, padding=1).numpy()
     xp = np.pad(x, ((0, 0), (0, 0), (1, 1)))
-    expected = np.stack([np.einsum("nck,ock->no", xp[:, :, i:i + 3], w) for i in range(0, 9, 2)], -1) + b[:, None]
+    expected = np.stack([np.einsum("nck,ock->no", xp[:, :, i : i + 3], w) for i in range(0, 9, 2)], -1) + b[:, None]
     np.testing.assert_allclose(out, expected, rtol=1e-12)
     # conv_transpose2d is conv2d's adjoint: <conv(x), y> == <x, conv_t(y)>
     xs = rng.normal(size=(1, 2, 6, 5))
@@ -146,7 +148,9 @@ def test_interpolate_matches_the_formulas():
             y0, x0 = min(int(yy), 1), min(int(xx), 2)
             fy, fx = yy - y0, xx - x0
             g = x[0, 0]
-            expected[i, j] = (g[y0, x0] * (1 - fy) * (1 - fx) + g[y0 + 1, x0] * fy * (1 - fx) + g[y0, x0 + 1] * (1 - fy) * fx + g[y0 + 1, x0 + 1] * fy * fx)
+            expected[i, j] = (
+                g[y0, x0] * (1 - fy) * (1 - fx) + g[y0 + 1, x0] * fy * (1 - fx) + g[y0, x0 + 1] * (1 - fy) * fx + g[y0 + 1, x0 + 1] * fy * fx
+            )
     np.testing.assert_allclose(out, expected, rtol=1e-12)
     check_grads(lambda a: F.interpolate(a, scale_factor=2, mode="bilinear"), x)
 
@@ -310,7 +314,9 @@ def test_instance_and_rms_norm_and_channel_rearrangements_against_numpy():
     np.testing.assert_allclose(m.running_var.numpy(), 0.9 + 0.1 * a.var((2, 3), ddof=1).mean(0), rtol=1e-10)
     assert m.num_batches_tracked.item() == 0 and "bias=True, track_running_stats=True" in repr(m)
     m.eval()
-    np.testing.assert_allclose(m(x).detach().numpy(), (a - m.running_mean.numpy()[:, None, None]) / np.sqrt(m.running_var.numpy()[:, None, None] + 1e-5), rtol=1e-10)
+    np.testing.assert_allclose(
+        m(x).detach().numpy(), (a - m.running_mean.numpy()[:, None, None]) / np.sqrt(m.running_var.numpy()[:, None, None] + 1e-5), rtol=1e-10
+    )
     check_grads(lambda t: nn.functional.instance_norm(t, eps=1e-3).square().sum(), a)
     with pytest.raises(ValueError, match="Expected more than 1 spatial element when training"):
         nn.functional.instance_norm(torch.randn(2, 3, 1, 1))

@@ -36,8 +36,16 @@ RAISES = [
     (RuntimeError, lambda: _n._sgd_step([ones(3)], [ones(3)], [[ones(3)]], [False], 0.1, 0.0, 0.0, False, 0.0, False)),
     (RuntimeError, lambda: _n._sgd_step([ones(3, dtype=torch.int64)], [ones(3)], None, [], 0.1, 0.0, 0.0, False, 0.0, False)),
     (RuntimeError, lambda: _n._adam_step([ones(3)], [ones(3)], [[ones(3), ones(2)]], [1.0], 0.1, 0.9, 0.9, 1e-8, 0.0, False, False, False)),
-    (RuntimeError, lambda: _n._adam_step([ones(3)], [ones(3)], [[ones(3, dtype=torch.float64), ones(3)]], [1.0], 0.1, 0.9, 0.9, 1e-8, 0.0, False, False, False)),
-    (RuntimeError, lambda: _n._adam_step([ones(3, 2).t()], [ones(2, 3)], [[torch.zeros(2, 3), torch.zeros(3, 2)]], [1.0], 0.1, 0.9, 0.9, 1e-8, 0.0, False, False, False)),
+    (
+        RuntimeError,
+        lambda: _n._adam_step([ones(3)], [ones(3)], [[ones(3, dtype=torch.float64), ones(3)]], [1.0], 0.1, 0.9, 0.9, 1e-8, 0.0, False, False, False),
+    ),
+    (
+        RuntimeError,
+        lambda: _n._adam_step(
+            [ones(3, 2).t()], [ones(2, 3)], [[torch.zeros(2, 3), torch.zeros(3, 2)]], [1.0], 0.1, 0.9, 0.9, 1e-8, 0.0, False, False, False
+        ),
+    ),
     (RuntimeError, lambda: _n._rmsprop_step([ones(3)], [ones(3)], [[]], 0.1, 0.9, 1e-8, 0.0, 0.0, False, False)),
     (ValueError, lambda: _n._sgd_step([ones(3), ones(2)], [ones(3)], None, [], 0.1, 0.0, 0.0, False, 0.0, False)),
     (ValueError, lambda: _n._adam_step([ones(3)], [ones(3)], [[ones(3), ones(3)]], [], 0.1, 0.9, 0.9, 1e-8, 0.0, False, False, False)),

@@ -13,8 +13,8 @@ import autorust.nn as nn
 import autorust.nn.functional as F
 from autorust.utils.data import DataLoader, TensorDataset, random_split
 
-
 # ---- Module ----
+
 
 class Net(nn.Module):
     def __init__(self):
@@ -120,14 +120,16 @@ def test_load_state_dict_reports_missing_and_unexpected_keys_like_pytorch():
     with pytest.raises(RuntimeError) as e:
         other.load_state_dict(bad)
     assert str(e.value) == (
-        'Error(s) in loading state_dict for Net:\n\tMissing key(s) in state_dict: "fc1.bias". \n\t'
-        'Unexpected key(s) in state_dict: "fc1.extra". '
+        'Error(s) in loading state_dict for Net:\n\tMissing key(s) in state_dict: "fc1.bias". \n\tUnexpected key(s) in state_dict: "fc1.extra". '
     )
     res = other.load_state_dict(bad, strict=False)
     assert res.missing_keys == ["fc1.bias"] and res.unexpected_keys == ["fc1.extra"]
     bad = OrderedDict(sd)
     bad["fc1.weight"] = torch.ones(2, 2)
-    with pytest.raises(RuntimeError, match=r"size mismatch for fc1.weight: copying a param with shape autorust.Size\(\[2, 2\]\) from checkpoint, the shape in current model is autorust.Size\(\[3, 4\]\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"size mismatch for fc1.weight: copying a param with shape autorust.Size\(\[2, 2\]\) from checkpoint, the shape in current model is autorust.Size\(\[3, 4\]\)",
+    ):
         other.load_state_dict(bad)
 
 
@@ -150,6 +152,7 @@ def test_containers():
 
 
 # ---- optimizers against NumPy implementations of the documented rules ----
+
 
 def run_optimizer(make, steps=6, dtype=torch.float64):
     torch.manual_seed(0)
@@ -185,6 +188,7 @@ def sgd_ref(lr, momentum=0.0, dampening=0.0, wd=0.0, nesterov=False, maximize=Fa
             s["buf"] = g.copy() if "buf" not in s else momentum * s["buf"] + (1 - dampening) * g
             g = g + momentum * s["buf"] if nesterov else s["buf"]
         return p - lr * g
+
     return update
 
 
@@ -200,8 +204,9 @@ def adam_ref(lr, b1=0.9, b2=0.999, eps=1e-8, wd=0.0, amsgrad=False, decoupled=Fa
         if amsgrad:
             s["vmax"] = np.maximum(s.get("vmax", 0), v)
             v = s["vmax"]
-        mhat = s["m"] / (1 - b1 ** t)
-        return p - lr * mhat / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        mhat = s["m"] / (1 - b1**t)
+        return p - lr * mhat / (np.sqrt(v / (1 - b2**t)) + eps)
+
     return update
 
 
@@ -218,6 +223,7 @@ def rmsprop_ref(lr, alpha=0.99, eps=1e-8, wd=0.0, momentum=0.0, centered=False):
             s["buf"] = momentum * s.get("buf", 0) + g / avg
             return p - lr * s["buf"]
         return p - lr * g / avg
+
     return update
 
 
@@ -226,6 +232,7 @@ def adagrad_ref(lr, lr_decay=0.0, wd=0.0, eps=1e-10, init=0.0):
         g = g + wd * p
         s["sum"] = s.get("sum", init) + g * g
         return p - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(s["sum"]) + eps)
+
     return update
 
 
@@ -238,8 +245,14 @@ OPTIMIZERS = [
     (lambda ps: torch.optim.Adam(ps, lr=0.05, betas=(0.8, 0.9), weight_decay=0.1, amsgrad=True), adam_ref(0.05, 0.8, 0.9, wd=0.1, amsgrad=True)),
     (lambda ps: torch.optim.AdamW(ps, lr=0.05), adam_ref(0.05, wd=0.01, decoupled=True)),
     (lambda ps: torch.optim.RMSprop(ps, lr=0.01), rmsprop_ref(0.01)),
-    (lambda ps: torch.optim.RMSprop(ps, lr=0.01, momentum=0.5, centered=True, weight_decay=0.1), rmsprop_ref(0.01, wd=0.1, momentum=0.5, centered=True)),
-    (lambda ps: torch.optim.Adagrad(ps, lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.5), adagrad_ref(0.1, 0.01, 0.1, init=0.5)),
+    (
+        lambda ps: torch.optim.RMSprop(ps, lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
+        rmsprop_ref(0.01, wd=0.1, momentum=0.5, centered=True),
+    ),
+    (
+        lambda ps: torch.optim.Adagrad(ps, lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.5),
+        adagrad_ref(0.1, 0.01, 0.1, init=0.5),
+    ),
 ]
 
 
@@ -290,6 +303,7 @@ def test_optimizer_api():
 
 # ---- schedulers ----
 
+
 def lrs(make, steps=10, momentum=0.9):
     opt = torch.optim.SGD([nn.Parameter(torch.ones(1))], lr=0.1, momentum=momentum)
     sched = make(opt)
@@ -306,7 +320,7 @@ def test_schedulers_follow_their_formulas():
     L = torch.optim.lr_scheduler
     approx(lrs(lambda o: L.StepLR(o, 3, 0.5)), [0.1 * 0.5 ** (e // 3) for e in range(1, 11)])
     approx(lrs(lambda o: L.MultiStepLR(o, [2, 5], 0.1)), [0.1 * 0.1 ** ((e >= 2) + (e >= 5)) for e in range(1, 11)])
-    approx(lrs(lambda o: L.ExponentialLR(o, 0.9)), [0.1 * 0.9 ** e for e in range(1, 11)])
+    approx(lrs(lambda o: L.ExponentialLR(o, 0.9)), [0.1 * 0.9**e for e in range(1, 11)])
     approx(lrs(lambda o: L.CosineAnnealingLR(o, 10, 0.01)), [0.01 + 0.09 * (1 + math.cos(math.pi * e / 10)) / 2 for e in range(1, 11)])
     approx(lrs(lambda o: L.LambdaLR(o, lambda e: 1 / (e + 1))), [0.1 / (e + 1) for e in range(1, 11)])
     one = lrs(lambda o: L.OneCycleLR(o, max_lr=1.0, total_steps=11), steps=10)
@@ -326,6 +340,7 @@ def test_schedulers_follow_their_formulas():
 
 # ---- data ----
 
+
 def test_dataloader_batches_shuffles_and_collates():
     ds = TensorDataset(torch.arange(10.0), torch.arange(10))
     batches = list(DataLoader(ds, batch_size=4))
@@ -344,6 +359,7 @@ def test_dataloader_batches_shuffles_and_collates():
 
 
 # ---- save / load ----
+
 
 def test_save_load_round_trips(tmp_path):
     net = Net()
@@ -392,6 +408,7 @@ def test_load_rejects_bad_files(tmp_path):
 
 
 # ---- the nn parts of the seeds ----
+
 
 def test_seed002_linear_mse_sgd_step_matches_the_by_hand_update(capsys):
     # The weights and gradients PyTorch printed in the tutorial (rounded to
@@ -448,6 +465,7 @@ def test_seed003_sequential_with_batchnorm_train_and_eval():
 
 
 # ---- convergence on the demo data ----
+
 
 def test_mlp_and_cnn_reach_stated_accuracy_on_the_demo_data():
     from autorust.demo import train

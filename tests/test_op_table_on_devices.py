@@ -12,14 +12,16 @@ import os
 
 import numpy as np
 import pytest
+from test_ops import BINARY_CASES, FUNCTIONAL, MATMUL_SHAPES, UNARY, _data
 
 import autorust as ar
-from test_ops import BINARY_CASES, FUNCTIONAL, MATMUL_SHAPES, UNARY, _data
 
 if not ar.wgpu.is_available():
     if os.environ.get("AUTORUST_REQUIRE_GPU"):
         raise RuntimeError("AUTORUST_REQUIRE_GPU is set but no wgpu adapter is available (install mesa-vulkan-drivers libvulkan1)")
-    pytest.skip("no wgpu adapter: install a Vulkan driver (apt-get install mesa-vulkan-drivers libvulkan1) to run the GPU tests", allow_module_level=True)
+    pytest.skip(
+        "no wgpu adapter: install a Vulkan driver (apt-get install mesa-vulkan-drivers libvulkan1) to run the GPU tests", allow_module_level=True
+    )
 
 DEVICES = ["wgpu", "cuda:0"]
 
@@ -132,7 +134,11 @@ NN_TABLE = [
     ("LogSoftmax", lambda: nn.LogSoftmax(dim=0), [(3, 4)]),
     ("Identity", lambda: nn.Identity(), [(3, 4)]),
     ("Sequential_mlp", lambda: nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3), nn.LogSoftmax(dim=1)), [(5, 4)]),
-    ("Sequential_cnn", lambda: nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 3)), [(2, 1, 4, 4)]),
+    (
+        "Sequential_cnn",
+        lambda: nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 3)),
+        [(2, 1, 4, 4)],
+    ),
     ("pad_constant", lambda: Lambda(lambda x: F.pad(x, (1, 2, 0, 1), value=0.5)), [(2, 3, 4)]),
     ("pad_reflect", lambda: Lambda(lambda x: F.pad(x, (2, 1), mode="reflect")), [(2, 3, 4)]),
     ("pad_replicate", lambda: Lambda(lambda x: F.pad(x, (1, 2, 2, 0), mode="replicate")), [(1, 2, 3, 4)]),
@@ -142,12 +148,24 @@ NN_TABLE = [
     ("SmoothL1Loss", lambda: Lambda(lambda x, y: nn.SmoothL1Loss(beta=0.5)(x, y)), [(3, 4), (3, 4)]),
     ("HuberLoss_none", lambda: Lambda(lambda x, y: nn.HuberLoss(reduction="none", delta=0.7)(x, y)), [(3, 4), (3, 4)]),
     ("CrossEntropyLoss", lambda: Lambda(lambda x: nn.CrossEntropyLoss()(x, _target_like(x, [0, 3, 1]))), [(3, 4)]),
-    ("CrossEntropyLoss_weight_ignore_smooth", lambda: Lambda(lambda x: nn.CrossEntropyLoss(weight=ar.tensor([1.0, 2.0, 0.5, 1.5], device=x.device), ignore_index=1, label_smoothing=0.1)(x, _target_like(x, [0, 3, 1]))), [(3, 4)]),
+    (
+        "CrossEntropyLoss_weight_ignore_smooth",
+        lambda: Lambda(
+            lambda x: nn.CrossEntropyLoss(weight=ar.tensor([1.0, 2.0, 0.5, 1.5], device=x.device), ignore_index=1, label_smoothing=0.1)(
+                x, _target_like(x, [0, 3, 1])
+            )
+        ),
+        [(3, 4)],
+    ),
     ("CrossEntropyLoss_probs", lambda: Lambda(lambda x, p: nn.CrossEntropyLoss()(x, p.softmax(1))), [(3, 4), (3, 4)]),
     ("CrossEntropyLoss_4d", lambda: Lambda(lambda x: nn.CrossEntropyLoss()(x, _target_like(x, [[[0, 2], [1, 1]]]))), [(1, 3, 2, 2)]),
     ("NLLLoss", lambda: Lambda(lambda x: nn.NLLLoss(reduction="sum")(x.log_softmax(1), _target_like(x, [2, 0, 1]))), [(3, 4)]),
     ("BCELoss", lambda: Lambda(lambda x, y: nn.BCELoss()(x.sigmoid(), y.sigmoid())), [(3, 4), (3, 4)]),
-    ("BCEWithLogitsLoss_pos_weight", lambda: Lambda(lambda x, y: nn.BCEWithLogitsLoss(pos_weight=ar.tensor([1.0, 2.0, 0.5, 3.0], device=x.device))(x, y.sigmoid())), [(3, 4), (3, 4)]),
+    (
+        "BCEWithLogitsLoss_pos_weight",
+        lambda: Lambda(lambda x, y: nn.BCEWithLogitsLoss(pos_weight=ar.tensor([1.0, 2.0, 0.5, 3.0], device=x.device))(x, y.sigmoid())),
+        [(3, 4), (3, 4)],
+    ),
     ("KLDivLoss", lambda: Lambda(lambda x, y: nn.KLDivLoss(reduction="batchmean")(x.log_softmax(1), y.softmax(1))), [(3, 4), (3, 4)]),
     ("one_hot_embedding", lambda: Lambda(lambda x: F.embedding(_target_like(x, [[0, 2], [1, 0]]), x)), [(3, 4)]),
     ("LSTM", lambda: Lambda(lambda x, _m=nn.LSTM(4, 3, num_layers=2, bidirectional=True): _m.to(x.device)(x)[0]), [(5, 2, 4)]),
@@ -200,7 +218,6 @@ def test_embedding_module_on_devices():
     np.testing.assert_allclose(results["cuda"][1], results["cpu"][1], rtol=1e-6)
 
 
-
 # ------------------------------------------------------- tensor methods
 # In-place ops, indexing assignment, sorting, creation on a device and other
 # methods, on a GPU tensor and on the same CPU tensor (results compared on
@@ -210,38 +227,109 @@ F = ar.nn.functional
 t = ar
 
 TENSOR_API = {
- 'add_': lambda x: x.add_(1.5), 'mul_': lambda x: x.mul_(x), 'sub_': lambda x: x.sub_(x*2, alpha=0.5), 'div_': lambda x: x.div_(2),
- 'clamp_': lambda x: x.clamp_(-0.5, 0.5), 'zero_': lambda x: x.zero_(), 'fill_': lambda x: x.fill_(3), 'copy_': lambda x: x.copy_(x.flip(0)),
- 'masked_fill_': lambda x: x.masked_fill_(x > 0, 0.0), 'setitem_mask': lambda x: x.__setitem__(x > 0, 1.0) or x, 'setitem_slice': lambda x: x.__setitem__((slice(1,3), 2), 7.0) or x,
- 'setitem_tensor': lambda x: x.__setitem__(0, x[1]*2) or x, 'setitem_idx': lambda x: x.__setitem__(([0, 2], [1, 3]), 5.0) or x,
- 'index_put_acc': lambda x: x.index_put_((t.tensor([0, 0, 1], device=x.device),), t.ones(3, 5, device=x.device), accumulate=True),
- 'relu_': lambda x: F.relu(x, inplace=True), 'exp_': lambda x: x.exp_(), 'pow_': lambda x: x.pow_(2), 'abs_': lambda x: x.abs_(),
- 'addcmul_': lambda x: x.addcmul_(x, x, value=0.5), 'addcdiv_': lambda x: x.addcdiv_(x, x.abs()+1, value=0.5), 'lerp_': lambda x: x.lerp_(t.zeros_like(x), 0.3),
- 'sqrt_': lambda x: x.abs().sqrt_(), 'uniform_': lambda x: (x.uniform_(-1, 1), x.abs().max() <= 1)[1], 'normal_': lambda x: x.normal_().shape,
- 't_': lambda x: x.t_(), 'unsqueeze_': lambda x: x.unsqueeze_(0), 'squeeze': lambda x: x[None].squeeze(0),
- 'scatter_': lambda x: x.scatter_(1, t.tensor([[0],[1],[2],[3]], device=x.device), 9.0), 'index_fill_': lambda x: x.index_fill_(1, t.tensor([0, 2], device=x.device), -1.0),
- 'index_add_': lambda x: x.index_add_(0, t.tensor([0, 0], device=x.device), t.ones(2, 5, device=x.device)),
- 'masked_scatter_': lambda x: x.masked_scatter_(x > 0, t.arange(20.0, device=x.device)),
- 'where': lambda x: t.where(x > 0, x, 0.0), 'topk': lambda x: x.topk(2, dim=1).values, 'sort': lambda x: x.sort(dim=1).values, 'argsort': lambda x: x.argsort(dim=0),
- 'argmax': lambda x: x.argmax(), 'argmin_dim': lambda x: x.argmin(1), 'max_dim': lambda x: x.max(1).indices, 'median': lambda x: x.median(), 'norm_p1': lambda x: x.norm(p=1),
- 'cumprod': lambda x: x.cumprod(1), 'tril': lambda x: x.tril(), 'triu': lambda x: x.triu(1), 'diag': lambda x: x[:4,:4].diag(), 'trace': lambda x: x[:4,:4].trace(),
- 'einsum': lambda x: t.einsum('ij,kj->ik', x, x), 'outer': lambda x: t.outer(x[0], x[1]), 'dot': lambda x: x[0].dot(x[1]), 'mv': lambda x: x.mv(x[0]),
- 'clone': lambda x: x.clone(), 'item': lambda x: x.sum().item(), 'tolist': lambda x: x.tolist(), 'allclose': lambda x: t.allclose(x, x), 'isnan': lambda x: t.isnan(x).any(),
- 'eq_all': lambda x: (x == x).all(), 'nonzero': lambda x: (x > 0).nonzero(), 'unique': lambda x: t.tensor([3, 1, 3], device=x.device).unique(),
- 'std_mean': lambda x: x.std(), 'logsumexp': lambda x: x.logsumexp(1), 'round_dec': lambda x: x.round(decimals=1), 'sign': lambda x: x.sign(),
- 'chunk': lambda x: x.chunk(2, 1)[1], 'split': lambda x: x.split([2, 3], 1)[1], 'roll': lambda x: x.roll(1, 0), 'repeat_interleave': lambda x: x.repeat_interleave(2, dim=0),
- 'expand_as': lambda x: x[0].expand_as(x).contiguous(), 'view_as': lambda x: x.view(20).view_as(x), 'masked_select': lambda x: x.masked_select(x > 0),
- 'to_int': lambda x: (x*3).long(), 'to_bool': lambda x: x.bool(), 'int_div': lambda x: (x*10).long() // 3, 'float_mod': lambda x: x % 0.7, 'int_pow': lambda x: (x*3).long() ** 2,
- 'bmm': lambda x: t.bmm(x[None], x.t()[None]), 'addmm': lambda x: t.addmm(x[:, :4], x, x.t()[:, :4]),
- 'softmax_neg': lambda x: x.softmax(-1), 'cross_entropy': lambda x: F.cross_entropy(x, t.tensor([0, 1, 2, 3], device=x.device)),
- 'mse': lambda x: F.mse_loss(x, t.zeros_like(x)), 'normalize': lambda x: F.normalize(x, dim=1), 'cosine': lambda x: F.cosine_similarity(x, x.flip(0)),
- 'dropout_eval': lambda x: F.dropout(x, 0.5, training=False), 'one_hot': lambda x: F.one_hot(t.tensor([0, 2], device=x.device), 3),
- 'arange_dev': lambda x: t.arange(5, device=x.device) * 2, 'linspace_dev': lambda x: t.linspace(0, 1, 5, device=x.device), 'eye_dev': lambda x: t.eye(3, device=x.device),
- 'zeros_like': lambda x: t.zeros_like(x) + 1, 'full_like': lambda x: t.full_like(x, 2.0), 'rand_like': lambda x: t.rand_like(x).shape, 'randn_dev': lambda x: t.randn(3, device=x.device).shape,
- 'stack': lambda x: t.stack([x, x]), 'cat_dim1': lambda x: t.cat([x, x], 1), 'hstack': lambda x: t.hstack([x, x]), 'minimum': lambda x: t.minimum(x, x.flip(0)),
- 'sum_int': lambda x: (x > 0).sum(), 'mean_dims': lambda x: x.mean((0, 1)), 'var_dims': lambda x: x.var(1, keepdim=True), 'prod': lambda x: x.prod(1),
- 'clamp_tensor': lambda x: x.clamp(min=x.flip(0)), 'amax2': lambda x: x.amax((0, 1)), 'any': lambda x: (x > 2).any(1), 'all': lambda x: (x > -5).all(),
- 'detach_': lambda x: x.detach().numpy() if x.device.type == 'cpu' else x.detach().cpu().numpy(), 'float_from_int': lambda x: (x > 0).float().mean(),
+    "add_": lambda x: x.add_(1.5),
+    "mul_": lambda x: x.mul_(x),
+    "sub_": lambda x: x.sub_(x * 2, alpha=0.5),
+    "div_": lambda x: x.div_(2),
+    "clamp_": lambda x: x.clamp_(-0.5, 0.5),
+    "zero_": lambda x: x.zero_(),
+    "fill_": lambda x: x.fill_(3),
+    "copy_": lambda x: x.copy_(x.flip(0)),
+    "masked_fill_": lambda x: x.masked_fill_(x > 0, 0.0),
+    "setitem_mask": lambda x: x.__setitem__(x > 0, 1.0) or x,
+    "setitem_slice": lambda x: x.__setitem__((slice(1, 3), 2), 7.0) or x,
+    "setitem_tensor": lambda x: x.__setitem__(0, x[1] * 2) or x,
+    "setitem_idx": lambda x: x.__setitem__(([0, 2], [1, 3]), 5.0) or x,
+    "index_put_acc": lambda x: x.index_put_((t.tensor([0, 0, 1], device=x.device),), t.ones(3, 5, device=x.device), accumulate=True),
+    "relu_": lambda x: F.relu(x, inplace=True),
+    "exp_": lambda x: x.exp_(),
+    "pow_": lambda x: x.pow_(2),
+    "abs_": lambda x: x.abs_(),
+    "addcmul_": lambda x: x.addcmul_(x, x, value=0.5),
+    "addcdiv_": lambda x: x.addcdiv_(x, x.abs() + 1, value=0.5),
+    "lerp_": lambda x: x.lerp_(t.zeros_like(x), 0.3),
+    "sqrt_": lambda x: x.abs().sqrt_(),
+    "uniform_": lambda x: (x.uniform_(-1, 1), x.abs().max() <= 1)[1],
+    "normal_": lambda x: x.normal_().shape,
+    "t_": lambda x: x.t_(),
+    "unsqueeze_": lambda x: x.unsqueeze_(0),
+    "squeeze": lambda x: x[None].squeeze(0),
+    "scatter_": lambda x: x.scatter_(1, t.tensor([[0], [1], [2], [3]], device=x.device), 9.0),
+    "index_fill_": lambda x: x.index_fill_(1, t.tensor([0, 2], device=x.device), -1.0),
+    "index_add_": lambda x: x.index_add_(0, t.tensor([0, 0], device=x.device), t.ones(2, 5, device=x.device)),
+    "masked_scatter_": lambda x: x.masked_scatter_(x > 0, t.arange(20.0, device=x.device)),
+    "where": lambda x: t.where(x > 0, x, 0.0),
+    "topk": lambda x: x.topk(2, dim=1).values,
+    "sort": lambda x: x.sort(dim=1).values,
+    "argsort": lambda x: x.argsort(dim=0),
+    "argmax": lambda x: x.argmax(),
+    "argmin_dim": lambda x: x.argmin(1),
+    "max_dim": lambda x: x.max(1).indices,
+    "median": lambda x: x.median(),
+    "norm_p1": lambda x: x.norm(p=1),
+    "cumprod": lambda x: x.cumprod(1),
+    "tril": lambda x: x.tril(),
+    "triu": lambda x: x.triu(1),
+    "diag": lambda x: x[:4, :4].diag(),
+    "trace": lambda x: x[:4, :4].trace(),
+    "einsum": lambda x: t.einsum("ij,kj->ik", x, x),
+    "outer": lambda x: t.outer(x[0], x[1]),
+    "dot": lambda x: x[0].dot(x[1]),
+    "mv": lambda x: x.mv(x[0]),
+    "clone": lambda x: x.clone(),
+    "item": lambda x: x.sum().item(),
+    "tolist": lambda x: x.tolist(),
+    "allclose": lambda x: t.allclose(x, x),
+    "isnan": lambda x: t.isnan(x).any(),
+    "eq_all": lambda x: (x == x).all(),
+    "nonzero": lambda x: (x > 0).nonzero(),
+    "unique": lambda x: t.tensor([3, 1, 3], device=x.device).unique(),
+    "std_mean": lambda x: x.std(),
+    "logsumexp": lambda x: x.logsumexp(1),
+    "round_dec": lambda x: x.round(decimals=1),
+    "sign": lambda x: x.sign(),
+    "chunk": lambda x: x.chunk(2, 1)[1],
+    "split": lambda x: x.split([2, 3], 1)[1],
+    "roll": lambda x: x.roll(1, 0),
+    "repeat_interleave": lambda x: x.repeat_interleave(2, dim=0),
+    "expand_as": lambda x: x[0].expand_as(x).contiguous(),
+    "view_as": lambda x: x.view(20).view_as(x),
+    "masked_select": lambda x: x.masked_select(x > 0),
+    "to_int": lambda x: (x * 3).long(),
+    "to_bool": lambda x: x.bool(),
+    "int_div": lambda x: (x * 10).long() // 3,
+    "float_mod": lambda x: x % 0.7,
+    "int_pow": lambda x: (x * 3).long() ** 2,
+    "bmm": lambda x: t.bmm(x[None], x.t()[None]),
+    "addmm": lambda x: t.addmm(x[:, :4], x, x.t()[:, :4]),
+    "softmax_neg": lambda x: x.softmax(-1),
+    "cross_entropy": lambda x: F.cross_entropy(x, t.tensor([0, 1, 2, 3], device=x.device)),
+    "mse": lambda x: F.mse_loss(x, t.zeros_like(x)),
+    "normalize": lambda x: F.normalize(x, dim=1),
+    "cosine": lambda x: F.cosine_similarity(x, x.flip(0)),
+    "dropout_eval": lambda x: F.dropout(x, 0.5, training=False),
+    "one_hot": lambda x: F.one_hot(t.tensor([0, 2], device=x.device), 3),
+    "arange_dev": lambda x: t.arange(5, device=x.device) * 2,
+    "linspace_dev": lambda x: t.linspace(0, 1, 5, device=x.device),
+    "eye_dev": lambda x: t.eye(3, device=x.device),
+    "zeros_like": lambda x: t.zeros_like(x) + 1,
+    "full_like": lambda x: t.full_like(x, 2.0),
+    "rand_like": lambda x: t.rand_like(x).shape,
+    "randn_dev": lambda x: t.randn(3, device=x.device).shape,
+    "stack": lambda x: t.stack([x, x]),
+    "cat_dim1": lambda x: t.cat([x, x], 1),
+    "hstack": lambda x: t.hstack([x, x]),
+    "minimum": lambda x: t.minimum(x, x.flip(0)),
+    "sum_int": lambda x: (x > 0).sum(),
+    "mean_dims": lambda x: x.mean((0, 1)),
+    "var_dims": lambda x: x.var(1, keepdim=True),
+    "prod": lambda x: x.prod(1),
+    "clamp_tensor": lambda x: x.clamp(min=x.flip(0)),
+    "amax2": lambda x: x.amax((0, 1)),
+    "any": lambda x: (x > 2).any(1),
+    "all": lambda x: (x > -5).all(),
+    "detach_": lambda x: x.detach().numpy() if x.device.type == "cpu" else x.detach().cpu().numpy(),
+    "float_from_int": lambda x: (x > 0).float().mean(),
 }
 
 

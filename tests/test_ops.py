@@ -82,9 +82,9 @@ UNARY = [
     ("square", lambda x: x.square(), np.square, "any"),
     ("reciprocal", lambda x: x.reciprocal(), lambda x: 1 / x, "away0"),
     ("erf", lambda x: x.erf(), np.vectorize(math.erf), "any"),
-    ("pow_scalar", lambda x: x ** 3, lambda x: x ** 3, "any"),
-    ("pow_frac", lambda x: x ** 0.7, lambda x: x ** 0.7, "pos"),
-    ("rpow", lambda x: 2.0 ** x, lambda x: 2.0 ** x, "any"),
+    ("pow_scalar", lambda x: x**3, lambda x: x**3, "any"),
+    ("pow_frac", lambda x: x**0.7, lambda x: x**0.7, "pos"),
+    ("rpow", lambda x: 2.0**x, lambda x: 2.0**x, "any"),
     ("clamp", lambda x: x.clamp(-0.5, 0.5), lambda x: np.clip(x, -0.5, 0.5), "away0"),
     ("add_scalar", lambda x: x + 2, lambda x: x + 2, "any"),
     ("rsub_scalar", lambda x: 2 - x, lambda x: 2 - x, "any"),
@@ -119,7 +119,12 @@ UNARY = [
     ("flip", lambda x: x.flip(0), lambda x: x[::-1], "any"),
     ("repeat", lambda x: x.repeat(2, 1), lambda x: np.tile(x, (2, 1)), "any"),
     ("chunk", lambda x: x.chunk(2, 0)[1] * 1, lambda x: np.array_split(x, 2, 0)[1], "any"),
-    ("gather", lambda x: x.gather(1, _idx(x, [[0, 0], [1, 0], [2, 1]])), lambda x: np.take_along_axis(x, np.array([[0, 0], [1, 0], [2, 1]]), 1), "any"),
+    (
+        "gather",
+        lambda x: x.gather(1, _idx(x, [[0, 0], [1, 0], [2, 1]])),
+        lambda x: np.take_along_axis(x, np.array([[0, 0], [1, 0], [2, 1]]), 1),
+        "any",
+    ),
     ("index_select", lambda x: x.index_select(1, _idx(x, [3, 0])), lambda x: x[:, [3, 0]], "any"),
     ("masked_fill", lambda x: x.masked_fill(x > 0, 0.5), lambda x: np.where(x > 0, 0.5, x), "away0"),
     ("scatter", lambda x: x.scatter(0, _idx(x, [[2, 1, 0, 1]]), 7.0), None, "any"),
@@ -147,7 +152,7 @@ BINARY = [
     ("sub", lambda a, b: a - b, np.subtract, "any"),
     ("mul", lambda a, b: a * b, np.multiply, "any"),
     ("div", lambda a, b: a / b, np.divide, "away0"),
-    ("pow", lambda a, b: a ** b, np.power, "pos"),
+    ("pow", lambda a, b: a**b, np.power, "pos"),
     ("atan2", lambda a, b: ar.atan2(a, b), np.arctan2, "away0"),
     ("maximum", lambda a, b: ar.maximum(a, b), np.maximum, "any"),
     ("minimum", lambda a, b: ar.minimum(a, b), np.minimum, "any"),
@@ -178,7 +183,15 @@ def test_binary_op(op, shapes, noncontig):
     np.testing.assert_allclose(y.grad.numpy(), finite_difference(fn, [a, b], 1, w), rtol=1e-5, atol=1e-6)
 
 
-MATMUL_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)), ((2, 1, 2, 3), (4, 3, 2))]
+MATMUL_SHAPES = [
+    ((3,), (3,)),
+    ((2, 3), (3,)),
+    ((3,), (3, 4)),
+    ((2, 3), (3, 4)),
+    ((5, 2, 3), (3, 4)),
+    ((5, 2, 3), (5, 3, 4)),
+    ((2, 1, 2, 3), (4, 3, 2)),
+]
 
 
 @pytest.mark.parametrize("sa,sb", MATMUL_SHAPES, ids=[f"{a}@{b}" for a, b in MATMUL_SHAPES])
@@ -191,7 +204,10 @@ def test_matmul_shapes(sa, sb):
     assert tuple(out.shape) == ref.shape
     w = rng.normal(size=ref.shape)
     (out * ar.tensor(w)).sum().backward()
-    f = lambda p, q: p @ q
+
+    def f(p, q):
+        return p @ q
+
     np.testing.assert_allclose(x.grad.numpy(), finite_difference(f, [a, b], 0, w), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(y.grad.numpy(), finite_difference(f, [a, b], 1, w), rtol=1e-5, atol=1e-6)
 
@@ -201,9 +217,14 @@ def test_matmul_shapes(sa, sb):
 # mv's "size mismatch" when folded, bmm's batch2 check when not). Dims of
 # size 1 do not stop the fold.
 FOLDS = [
-    ((1, 4, 3), None, True), ((1, 1, 4, 3), None, True), ((2, 3, 4), (0, 2, 1), True),
-    ((2, 4, 3), None, False), ((2, 1, 4, 3), None, False), ((1, 2, 4, 3), None, False),
-    ((3, 1, 4, 3), (1, 0, 2, 3), False), ((2, 4, 3, 1), (0, 3, 1, 2), False),
+    ((1, 4, 3), None, True),
+    ((1, 1, 4, 3), None, True),
+    ((2, 3, 4), (0, 2, 1), True),
+    ((2, 4, 3), None, False),
+    ((2, 1, 4, 3), None, False),
+    ((1, 2, 4, 3), None, False),
+    ((3, 1, 4, 3), (1, 0, 2, 3), False),
+    ((2, 4, 3, 1), (0, 3, 1, 2), False),
 ]
 
 
@@ -223,7 +244,10 @@ def test_vector_times_batch_folds_as_pytorch(shape, perm, folds):
 
 def test_cat_stack_gradients():
     a, b = _data((2, 3), "any"), _data((4, 3), "any")
-    f = lambda p, q: ar.cat([p, q * 2], 0)
+
+    def f(p, q):
+        return ar.cat([p, q * 2], 0)
+
     x, y = _tensor(a, True), _tensor(b, False)
     out = f(x, y)
     np.testing.assert_allclose(out.detach().numpy(), np.concatenate([a, 2 * b]))
@@ -238,7 +262,10 @@ def test_cat_stack_gradients():
 def test_scatter_gradient_to_src():
     a, s = _data((3, 4), "any"), _data((1, 4), "any")
     idx = ar.tensor([[2, 1, 0, 1]])
-    f = lambda p, q: p.scatter(0, idx, q)
+
+    def f(p, q):
+        return p.scatter(0, idx, q)
+
     x, y = _tensor(a, False), _tensor(s, False)
     out = f(x, y)
     ref = a.copy()
@@ -251,14 +278,15 @@ def test_scatter_gradient_to_src():
     np.testing.assert_allclose(y.grad.numpy(), finite_difference(f, [a, s], 1, w), rtol=1e-6, atol=1e-8)
 
 
-
 def test_scatter_refuses_a_src_gradient_smaller_than_src_as_pytorch():
     # PyTorch's src gradient is grad.gather(dim, index), the index's shape;
     # its engine refuses it when src does not expand to that shape
     for op, node in [("scatter", "ScatterBackward0"), ("scatter_add", "ScatterAddBackward0")]:
         src = ar.ones(3, 4, requires_grad=True)
         out = getattr(ar.zeros(3, 4), op)(0, ar.tensor([[0, 1], [2, 0]]), src)
-        with pytest.raises(RuntimeError, match=rf"Function {node} returned an invalid gradient at index 1 - got \[2, 2\] but expected shape compatible with \[3, 4\]"):
+        with pytest.raises(
+            RuntimeError, match=rf"Function {node} returned an invalid gradient at index 1 - got \[2, 2\] but expected shape compatible with \[3, 4\]"
+        ):
             out.sum().backward()
 
 
@@ -274,9 +302,17 @@ FUNCTIONAL = [
     ("smooth_l1", lambda x: ar.nn.functional.smooth_l1_loss(x, _like(x, np.zeros((3, 4)))), "away0"),
     ("bce", lambda x: ar.nn.functional.binary_cross_entropy(x, _like(x, np.full((3, 4), 0.3))), "prob"),
     ("bce_logits", lambda x: ar.nn.functional.binary_cross_entropy_with_logits(x, _like(x, np.full((3, 4), 0.3))), "any"),
-    ("bce_logits_pw", lambda x: ar.nn.functional.binary_cross_entropy_with_logits(x, _like(x, np.full((3, 4), 0.3)), pos_weight=_like(x, [1.0, 2.0, 0.5, 3.0])), "any"),
+    (
+        "bce_logits_pw",
+        lambda x: ar.nn.functional.binary_cross_entropy_with_logits(x, _like(x, np.full((3, 4), 0.3)), pos_weight=_like(x, [1.0, 2.0, 0.5, 3.0])),
+        "any",
+    ),
     ("cross_entropy", lambda x: ar.nn.functional.cross_entropy(x, _idx(x, [0, 3, 1])), "any"),
-    ("cross_entropy_sum_w", lambda x: ar.nn.functional.cross_entropy(x, _idx(x, [0, 3, 1]), weight=_like(x, [1.0, 2.0, 0.5, 1.5]), reduction="sum"), "any"),
+    (
+        "cross_entropy_sum_w",
+        lambda x: ar.nn.functional.cross_entropy(x, _idx(x, [0, 3, 1]), weight=_like(x, [1.0, 2.0, 0.5, 1.5]), reduction="sum"),
+        "any",
+    ),
     ("cross_entropy_smooth", lambda x: ar.nn.functional.cross_entropy(x, _idx(x, [0, 3, -100]), label_smoothing=0.1), "any"),
     ("cross_entropy_probs", lambda x: ar.nn.functional.cross_entropy(x, _like(x, np.full((3, 4), 0.25))), "any"),
     ("nll", lambda x: ar.nn.functional.nll_loss(x.log_softmax(1), _idx(x, [1, 1, 2])), "any"),
@@ -324,7 +360,7 @@ def test_second_order_gradients():
     (g1,) = ar.autograd.grad(x.tanh().sum(), x, create_graph=True)
     (g2,) = ar.autograd.grad(g1.sum(), x, create_graph=True)
     th = np.tanh(a)
-    np.testing.assert_allclose(g2.detach().numpy(), -2 * th * (1 - th ** 2), rtol=1e-10)
+    np.testing.assert_allclose(g2.detach().numpy(), -2 * th * (1 - th**2), rtol=1e-10)
 
 
 def test_bce_with_logits_gradient_is_smooth_at_zero():
@@ -338,11 +374,14 @@ def test_bce_with_logits_gradient_is_smooth_at_zero():
     np.testing.assert_allclose(y.grad.numpy(), 1 / (1 + np.exp(-np.array([0.0, -30.0, 30.0]))), rtol=1e-6)
 
 
-@pytest.mark.parametrize("a,expected", [
-    ([2.0, 3.0, 4.0], [12.0, 8.0, 6.0]),
-    ([2.0, 0.0, 4.0], [0.0, 8.0, 0.0]),
-    ([0.0, 0.0, 4.0], [0.0, 0.0, 0.0]),
-])
+@pytest.mark.parametrize(
+    "a,expected",
+    [
+        ([2.0, 3.0, 4.0], [12.0, 8.0, 6.0]),
+        ([2.0, 0.0, 4.0], [0.0, 8.0, 0.0]),
+        ([0.0, 0.0, 4.0], [0.0, 0.0, 0.0]),
+    ],
+)
 def test_prod_gradient_with_zeros(a, expected):
     x = ar.tensor(a, dtype=ar.float64, requires_grad=True)
     x.prod().backward()

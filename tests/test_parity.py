@@ -7,12 +7,12 @@ Open bugs the suite has found and that are not fixed yet are listed in
 `tests/parity/known_failures.py` and run as strict xfails."""
 
 import pytest
-
-import autorust
 from parity import gold
 from parity.differences import DIFFERENCES
 from parity.known_failures import KNOWN_FAILURES
 from parity.replay import replay
+
+import autorust
 
 PROGRAMS = [p for family in gold.families() for p in gold.read(family)[1]]
 

@@ -9,8 +9,8 @@ import autorust as torch
 import autorust.nn as nn
 import autorust.nn.functional as F
 
-
 # ---- 1. dead branches in autograd.grad and backward(inputs=) ----
+
 
 def _dead_branch_graph():
     a = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -76,11 +76,15 @@ def test_hooks_apply_before_the_gradient_is_captured():
 
 # ---- 2. second derivatives of piecewise-linear ops ----
 
-@pytest.mark.parametrize("f,node", [
-    (lambda x: F.leaky_relu(x, 0.1), "LeakyReluBackwardBackward0"),
-    (lambda x: x.relu(), "ThresholdBackwardBackward0"),
-    (F.relu, "ThresholdBackwardBackward0"),
-])
+
+@pytest.mark.parametrize(
+    "f,node",
+    [
+        (lambda x: F.leaky_relu(x, 0.1), "LeakyReluBackwardBackward0"),
+        (lambda x: x.relu(), "ThresholdBackwardBackward0"),
+        (F.relu, "ThresholdBackwardBackward0"),
+    ],
+)
 def test_piecewise_linear_gradient_stays_differentiable(f, node):
     x = torch.tensor([-0.7, 0.3, 1.2], requires_grad=True)
     (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)
@@ -96,7 +100,15 @@ def test_abs_gradient_stays_differentiable():
     assert x.grad.tolist() == [0.0, 0.0, 0.0]
 
 
-@pytest.mark.parametrize("f", [lambda x: x.clamp(-0.5, 0.5), lambda x: torch.maximum(x, torch.zeros(3)), lambda x: torch.where(x > 0, x, torch.zeros(3)), lambda x: x.masked_fill(x < 0, 0.0)])
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: x.clamp(-0.5, 0.5),
+        lambda x: torch.maximum(x, torch.zeros(3)),
+        lambda x: torch.where(x > 0, x, torch.zeros(3)),
+        lambda x: x.masked_fill(x < 0, 0.0),
+    ],
+)
 def test_gradients_pytorch_leaves_unconnected(f):
     # PyTorch's backward of these is a where/mask on the incoming gradient:
     # the first-order gradient does not require grad
@@ -115,6 +127,7 @@ def test_mse_second_derivative():
 
 
 # ---- 10. hook handles ----
+
 
 def test_register_hook_returns_a_removable_handle():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -161,10 +174,118 @@ def test_post_accumulate_grad_hook_gets_the_parameter_itself():
 # ---- 6. seeded float32 draws from 16 elements on ----
 # (bit patterns PyTorch 2.15 printed: `x.numpy().view(np.int32)`)
 
-RANDN_20 = [-1081074811, -1080852342, -1098888234, -1092737699, 1058622859, -1077473957, -1095842102, 1072508750, 1055894101, -1105100961, 1069074907, 1049114529, 1068619456, 1070271744, 1064452252, -1084753101, 1064209456, 1067525943, 1073762714, 1029446458]
-NORMAL_2x17 = [-1161237731, 1005312537, -1132453847, 985366899, 1012521669, -1145310784, 1023721833, -1123889819, -1165526398, -1144486348, 1000528813, -1148068989, 1016437854, 998632128, 1010570579, 1007184998, 1001087133, 1016630832, -1142677582, 1004834286, 977426002, -1162776825, 1007457766, -1131529329, -1128005305, 1017670989, 992592632, 1012877543, -1130561016, 984060601, 1012394420, 1015431836, 1010304489, -1146970079]
-UNIFORM_4x5 = [1032275307, -1114036963, 1034348107, 1031998152, 1034687242, -1113782870, -1115064550, 1027794768, -1111544640, 1036675847, 1018060640, 1012110925, -1112595499, 1023576013, 1026564602, 1015150695, 1036319960, 1022756122, -1112171953, 1034687464]
-STRIDED_NORMAL = [-1105833612, -1083894927, 1050846907, 1068264253, 1071889242, -1082229984, 1061765262, -1095363460, 1040711309, 1075579802, -1083507326, 1072189703, 1064461031, 1067302609, 1041014448, 1045405662, -1091934403, -1088793532, -1081171245, 1041071394, 1047941561, 1075631531, -1086753003, 1070510656, 1071147984, -1076407736, 1068670498, 1073849206, 1067701004, 1073156284]
+RANDN_20 = [
+    -1081074811,
+    -1080852342,
+    -1098888234,
+    -1092737699,
+    1058622859,
+    -1077473957,
+    -1095842102,
+    1072508750,
+    1055894101,
+    -1105100961,
+    1069074907,
+    1049114529,
+    1068619456,
+    1070271744,
+    1064452252,
+    -1084753101,
+    1064209456,
+    1067525943,
+    1073762714,
+    1029446458,
+]
+NORMAL_2x17 = [
+    -1161237731,
+    1005312537,
+    -1132453847,
+    985366899,
+    1012521669,
+    -1145310784,
+    1023721833,
+    -1123889819,
+    -1165526398,
+    -1144486348,
+    1000528813,
+    -1148068989,
+    1016437854,
+    998632128,
+    1010570579,
+    1007184998,
+    1001087133,
+    1016630832,
+    -1142677582,
+    1004834286,
+    977426002,
+    -1162776825,
+    1007457766,
+    -1131529329,
+    -1128005305,
+    1017670989,
+    992592632,
+    1012877543,
+    -1130561016,
+    984060601,
+    1012394420,
+    1015431836,
+    1010304489,
+    -1146970079,
+]
+UNIFORM_4x5 = [
+    1032275307,
+    -1114036963,
+    1034348107,
+    1031998152,
+    1034687242,
+    -1113782870,
+    -1115064550,
+    1027794768,
+    -1111544640,
+    1036675847,
+    1018060640,
+    1012110925,
+    -1112595499,
+    1023576013,
+    1026564602,
+    1015150695,
+    1036319960,
+    1022756122,
+    -1112171953,
+    1034687464,
+]
+STRIDED_NORMAL = [
+    -1105833612,
+    -1083894927,
+    1050846907,
+    1068264253,
+    1071889242,
+    -1082229984,
+    1061765262,
+    -1095363460,
+    1040711309,
+    1075579802,
+    -1083507326,
+    1072189703,
+    1064461031,
+    1067302609,
+    1041014448,
+    1045405662,
+    -1091934403,
+    -1088793532,
+    -1081171245,
+    1041071394,
+    1047941561,
+    1075631531,
+    -1086753003,
+    1070510656,
+    1071147984,
+    -1076407736,
+    1068670498,
+    1073849206,
+    1067701004,
+    1073156284,
+]
 
 
 def _bits(t):
@@ -184,6 +305,7 @@ def test_seeded_float32_draws_are_pytorchs_bits():
 
 # ---- 8. empty views ----
 
+
 def test_empty_views_do_not_panic():
     x = torch.randn(2, 0, 2)
     assert x[1].clone().shape == (0, 2)
@@ -195,6 +317,7 @@ def test_empty_views_do_not_panic():
 
 # ---- 7. Dropout2d on (N, C) input ----
 
+
 def test_dropout2d_on_2d_input_drops_elements_as_pytorch(recwarn):
     torch.manual_seed(0)
     out = nn.Dropout2d()(torch.ones(4, 5))
@@ -204,6 +327,7 @@ def test_dropout2d_on_2d_input_drops_elements_as_pytorch(recwarn):
 
 
 # ---- 3. out= ----
+
 
 def test_out_is_written_resized_and_returned():
     a, b = torch.ones(2), torch.ones(2)
@@ -265,6 +389,7 @@ def test_layout_and_memory_format_are_honoured_or_refused():
 
 # ---- 5. the visible graph (the 60-minute blitz walks it) ----
 
+
 def _tree(f, depth=0, maxd=6):
     if f is None:
         return "None"
@@ -279,21 +404,28 @@ def test_loss_graph_is_pytorchs():
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     loss = nn.MSELoss()(net(torch.randn(5, 3)), torch.randn(5, 2))
     # printed by PyTorch 2.15 for the same program
-    assert _tree(loss.grad_fn) == "MseLossBackward0(AddmmBackward0(AccumulateGrad, ReluBackward0(AddmmBackward0(AccumulateGrad, None, TBackward0(AccumulateGrad))), TBackward0(AccumulateGrad)), None)"
+    assert (
+        _tree(loss.grad_fn)
+        == "MseLossBackward0(AddmmBackward0(AccumulateGrad, ReluBackward0(AddmmBackward0(AccumulateGrad, None, TBackward0(AccumulateGrad))), TBackward0(AccumulateGrad)), None)"
+    )
     assert torch.equal(loss.grad_fn.next_functions[0][0].next_functions[0][0].variable, net[2].bias)
 
 
-@pytest.mark.parametrize("shape,bias,expected", [
-    ((5, 4, 3), True, "UnsafeViewBackward0(AddmmBackward0(AccumulateGrad, ViewBackward0(AccumulateGrad), TBackward0(AccumulateGrad)))"),
-    ((5, 4, 3), False, "UnsafeViewBackward0(MmBackward0(ViewBackward0(AccumulateGrad), TBackward0(AccumulateGrad)))"),
-    ((3,), False, "SqueezeBackward4(MmBackward0(UnsqueezeBackward0(AccumulateGrad), TBackward0(AccumulateGrad)))"),
-])
+@pytest.mark.parametrize(
+    "shape,bias,expected",
+    [
+        ((5, 4, 3), True, "UnsafeViewBackward0(AddmmBackward0(AccumulateGrad, ViewBackward0(AccumulateGrad), TBackward0(AccumulateGrad)))"),
+        ((5, 4, 3), False, "UnsafeViewBackward0(MmBackward0(ViewBackward0(AccumulateGrad), TBackward0(AccumulateGrad)))"),
+        ((3,), False, "SqueezeBackward4(MmBackward0(UnsqueezeBackward0(AccumulateGrad), TBackward0(AccumulateGrad)))"),
+    ],
+)
 def test_linear_graph_for_other_ranks(shape, bias, expected):
     layer = nn.Linear(3, 2, bias=bias)
     assert _tree(layer(torch.randn(*shape, requires_grad=True)).grad_fn) == expected
 
 
 # ---- 9. a view's history after an in-place write to its base ----
+
 
 def test_view_history_follows_an_inplace_write_to_its_base():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -326,6 +458,7 @@ def test_view_history_follows_writes_through_another_view():
 
 
 # ---- 4. the meta device ----
+
 
 def test_meta_tensors_have_shapes_and_no_data():
     x = torch.empty(2, 3, device="meta")

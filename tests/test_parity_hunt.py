@@ -9,8 +9,8 @@ import pytest
 import autorust as torch
 import autorust.nn.functional as F
 
-
 # ---- binary_cross_entropy's backward is PyTorch's formula ----
+
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_bce_on_a_saturated_sigmoid_has_pytorch_gradients_not_nan(dtype):
@@ -56,13 +56,18 @@ def test_bce_second_order_near_saturation_matches_pytorch():
 
 # ---- fmod, remainder and floor division are exact (C's fmod, Python's //) ----
 
+
 def _division_operands(dtype):
     """Dividends across 14 decades against divisors across 6 (quotients past
     2^24 and 2^53, where x - trunc(x / y) * y is off by whole multiples of
     y), signed zeros, infinities, a NaN, and a zero divisor."""
     rng = np.random.default_rng(0)
-    x = np.concatenate([rng.standard_normal(200) * 10.0 ** rng.integers(-5, 9, 200), [0.0, -0.0, 5.0, -5.0, 7.5, -7.5, np.inf, -np.inf, np.nan, 1e30, -3e7, 3e7]])
-    y = np.concatenate([rng.standard_normal(200) * 10.0 ** rng.integers(-3, 3, 200), [2.0, 2.0, -2.0, -2.0, 2.5, 0.0, 3.0, np.inf, -np.inf, 1.1, 1.1, -1.1]])
+    x = np.concatenate(
+        [rng.standard_normal(200) * 10.0 ** rng.integers(-5, 9, 200), [0.0, -0.0, 5.0, -5.0, 7.5, -7.5, np.inf, -np.inf, np.nan, 1e30, -3e7, 3e7]]
+    )
+    y = np.concatenate(
+        [rng.standard_normal(200) * 10.0 ** rng.integers(-3, 3, 200), [2.0, 2.0, -2.0, -2.0, 2.5, 0.0, 3.0, np.inf, -np.inf, 1.1, 1.1, -1.1]]
+    )
     return x.astype(dtype), y.astype(dtype)
 
 
@@ -170,7 +175,7 @@ def test_hypot_gradients_of_any_order():
     # second zero (it was 7.45 while the result was a constant of the rule)
     (g,) = torch.autograd.grad(torch.hypot(x, x * 2).sum(), x, create_graph=True)
     (h,) = torch.autograd.grad(g.sum(), x)
-    np.testing.assert_allclose(g.tolist(), [5 ** 0.5] * 2, rtol=1e-15)
+    np.testing.assert_allclose(g.tolist(), [5**0.5] * 2, rtol=1e-15)
     np.testing.assert_allclose(h.tolist(), [0.0, 0.0], atol=1e-14)
     a, b = torch.tensor([0.3], requires_grad=True), torch.tensor([0.4], dtype=torch.float64, requires_grad=True)
     torch.hypot(a, b).backward()
@@ -220,9 +225,11 @@ def test_addcmul_and_addcdiv_gradients_are_pytorch_formulas():
 
 # ---- prod's gradient where the input has zeros (PyTorch's prod_safe_zeros_backward) ----
 
+
 def _prod_hessian_by_differences(xs, weights, dim):
     """d/dx of sum(weights * d prod / dx), by central differences of the
     exact first derivative (the product of the other elements)."""
+
     def first(v):
         v = np.asarray(v, dtype=np.float64)
         if dim is None:
@@ -239,7 +246,9 @@ def _prod_hessian_by_differences(xs, weights, dim):
     return out
 
 
-@pytest.mark.parametrize("xs,dim", [([0.0, 2.0, 3.0], None), ([[0.0, 2.0, 3.0], [1.0, 0.0, 0.0]], 1), ([[0.0, 1.5], [2.0, 0.0]], None), ([[0.0, 2.0], [3.0, 0.5]], 0)])
+@pytest.mark.parametrize(
+    "xs,dim", [([0.0, 2.0, 3.0], None), ([[0.0, 2.0, 3.0], [1.0, 0.0, 0.0]], 1), ([[0.0, 1.5], [2.0, 0.0]], None), ([[0.0, 2.0], [3.0, 0.5]], 0)]
+)
 def test_prod_second_derivatives_through_zeros(xs, dim):
     # the second derivative of a product is the product of the rest even
     # where the first derivative is 0 (it came out 0: a where over the zero
@@ -268,6 +277,7 @@ def test_prod_gradient_of_a_single_zero_is_the_incoming_gradient():
 
 
 # ---- logaddexp's gradients are PyTorch's formulas (smooth at x == y) ----
+
 
 @pytest.mark.parametrize("name,base", [("logaddexp", np.e), ("logaddexp2", 2.0)])
 def test_logaddexp_second_derivative_at_ties(name, base):
@@ -317,6 +327,7 @@ def test_addcdiv_divides_value_by_tensor2_correctly_rounded():
 
 # ---- bad arguments refused as PyTorch refuses them (they gave NaN or a result) ----
 
+
 @pytest.mark.parametrize("op", [lambda x: x.std(-3), lambda x: x.var(2), lambda x: x.std((0, 1)), lambda x: torch.var_mean(x, 2)])
 def test_variance_of_a_0d_tensor_over_a_missing_dim_raises(op):
     with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-1, 0\]"):
@@ -324,16 +335,19 @@ def test_variance_of_a_0d_tensor_over_a_missing_dim_raises(op):
     assert torch.isnan(torch.randn(()).std(0))  # its own dim: one element, no degrees of freedom
 
 
-@pytest.mark.parametrize("shape,mode,kwargs,error,message", [
-    ((1, 1, 4), "bilinear", {}, NotImplementedError, "Got 3D input, but bilinear mode needs 4D input"),
-    ((1, 1, 4, 4), "linear", {}, NotImplementedError, "Got 4D input, but linear mode needs 3D input"),
-    ((1, 1, 4, 4), "trilinear", {}, NotImplementedError, "Got 4D input, but trilinear mode needs 5D input"),
-    ((4,), "nearest", {}, NotImplementedError, "Only 3D, 4D and 5D input Tensors supported"),
-    ((1, 1, 4), "nearest", {"align_corners": True}, ValueError, "align_corners option can only be set"),
-    ((1, 1, 4, 4), "bilinear", {"antialias": True}, NotImplementedError, "antialias=True is not supported"),
-    ((1, 1, 4), "nearest", {"antialias": True}, ValueError, "Anti-alias option is restricted"),
-    ((1, 1, 4), "nearest", {"size": 8}, ValueError, "only one of size or scale_factor"),
-])
+@pytest.mark.parametrize(
+    "shape,mode,kwargs,error,message",
+    [
+        ((1, 1, 4), "bilinear", {}, NotImplementedError, "Got 3D input, but bilinear mode needs 4D input"),
+        ((1, 1, 4, 4), "linear", {}, NotImplementedError, "Got 4D input, but linear mode needs 3D input"),
+        ((1, 1, 4, 4), "trilinear", {}, NotImplementedError, "Got 4D input, but trilinear mode needs 5D input"),
+        ((4,), "nearest", {}, NotImplementedError, "Only 3D, 4D and 5D input Tensors supported"),
+        ((1, 1, 4), "nearest", {"align_corners": True}, ValueError, "align_corners option can only be set"),
+        ((1, 1, 4, 4), "bilinear", {"antialias": True}, NotImplementedError, "antialias=True is not supported"),
+        ((1, 1, 4), "nearest", {"antialias": True}, ValueError, "Anti-alias option is restricted"),
+        ((1, 1, 4), "nearest", {"size": 8}, ValueError, "only one of size or scale_factor"),
+    ],
+)
 def test_interpolate_refuses_what_it_would_ignore(shape, mode, kwargs, error, message):
     with pytest.raises(error, match=message):
         F.interpolate(torch.randn(*shape), scale_factor=2, mode=mode, **kwargs)
@@ -355,6 +369,7 @@ def test_stacking_nothing_raises_pytorch_message(name):
 
 
 # ---- arguments that were accepted and ignored ----
+
 
 def test_conv_transpose_output_size_picks_the_output_padding():
     import autorust.nn as nn
@@ -426,6 +441,7 @@ def test_hypot_curvature_where_one_side_is_zero():
 
 
 # ---- nodes whose backward is a formula free what they save, as PyTorch's ----
+
 
 def _second_backward_raises(make):
     loss = make()

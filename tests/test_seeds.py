@@ -17,13 +17,12 @@ def test_seed000_tensors_and_from_numpy(capsys):
     def body():
         x = torch.ones(2, 2, requires_grad=True)
         print(x)
-        x = torch.tensor([[1., 1],
-                          [1, 1]], requires_grad=True)
+        x = torch.tensor([[1.0, 1], [1, 1]], requires_grad=True)
         print(x)
         x = np.array([[1, 1], [1, 1]], dtype=float)
-        print('numpy.ndarray : \n', x)
+        print("numpy.ndarray : \n", x)
         x = torch.from_numpy(x)
-        print('torch.Tensor : \n', x)
+        print("torch.Tensor : \n", x)
         print(x.requires_grad)
         x.requires_grad = True
         print(x.requires_grad)
@@ -76,10 +75,10 @@ def test_seed000_backward_and_accumulation(capsys):
         for _ in range(3):
             out.backward(retain_graph=True)
             print(x.grad)
-        print('x : ', x.requires_grad)
-        print('x**2 : ', (x ** 2).requires_grad)
+        print("x : ", x.requires_grad)
+        print("x**2 : ", (x**2).requires_grad)
         with torch.no_grad():
-            print('with no_grad x**2 : ', (x ** 2).requires_grad)
+            print("with no_grad x**2 : ", (x**2).requires_grad)
 
     assert run(capsys, body) == (
         "tensor([[27., 27.],\n        [27., 27.]], dtype=autorust.float64, grad_fn=<MulBackward0>) "
@@ -117,7 +116,7 @@ def seed001_walkthrough():
     out = z.mean()
     print(z, out)
     a = torch.randn(2, 2)
-    a = ((a * 3) / (a - 1))
+    a = (a * 3) / (a - 1)
     print(a.requires_grad)
     a.requires_grad_(True)
     print(a.requires_grad)
@@ -159,7 +158,7 @@ def test_seed001_vector_jacobian_product(capsys):
         n += 1
     v = torch.tensor([0.1, 1.0, 0.0001], dtype=torch.float)
     y.backward(v)
-    np.testing.assert_allclose(x.grad.numpy(), (2.0 ** n) * np.array([0.1, 1.0, 0.0001], dtype=np.float32), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), (2.0**n) * np.array([0.1, 1.0, 0.0001], dtype=np.float32), rtol=1e-6)
     # The tutorial's run printed x.grad = 2 * v; the same gradient prints the same here.
     x = torch.randn(3, requires_grad=True)
     (x * 2).backward(v)
@@ -172,9 +171,9 @@ def test_seed001_no_grad_and_detach(capsys):
 
     def body():
         print(x.requires_grad)
-        print((x ** 2).requires_grad)
+        print((x**2).requires_grad)
         with torch.no_grad():
-            print((x ** 2).requires_grad)
+            print((x**2).requires_grad)
         print(x.requires_grad)
         y = x.detach()
         print(y.requires_grad)
@@ -193,7 +192,7 @@ def seed002_scalar_derivatives():
     print(w.grad)
     print(b.grad)
     x = torch.tensor(2.0, requires_grad=True)
-    (x ** 2).backward()
+    (x**2).backward()
     print(x.grad)
     x = torch.tensor(2.0, requires_grad=True)
     torch.exp(x).backward()
@@ -202,7 +201,7 @@ def seed002_scalar_derivatives():
     torch.sin(x).backward()
     print(x.grad)
     x = torch.tensor(0.0, requires_grad=True)
-    ((x - 4) * (x ** 2 + 6)).backward()
+    ((x - 4) * (x**2 + 6)).backward()
     print(x.grad)
     x = torch.tensor(2.0, requires_grad=True)
     ((torch.sqrt(x) + 1) ** 3).backward()
@@ -215,8 +214,7 @@ def seed002_scalar_derivatives():
 
 
 SEED002_SCALAR_DERIVATIVES = (
-    "tensor(2.)\ntensor(1.)\ntensor(1.)\ntensor(4.)\ntensor(7.3891)\ntensor(-1.)\n"
-    "tensor(6.)\ntensor(6.1820)\ntensor(10.)\ntensor(20.)\n"
+    "tensor(2.)\ntensor(1.)\ntensor(1.)\ntensor(4.)\ntensor(7.3891)\ntensor(-1.)\ntensor(6.)\ntensor(6.1820)\ntensor(10.)\ntensor(20.)\n"
 )
 
 
@@ -225,14 +223,14 @@ def test_seed002_scalar_derivatives(capsys):
 
 
 def seed003_log_sin_and_retain_grad():
-    x = torch.tensor(2., requires_grad=True)
-    y = torch.tensor(3., requires_grad=True)
+    x = torch.tensor(2.0, requires_grad=True)
+    y = torch.tensor(3.0, requires_grad=True)
     z = y * torch.log(x) + torch.sin(y)
     z.backward()
     print(x.grad)
     print(y.grad)
-    x = torch.tensor(2., requires_grad=True)
-    y = torch.tensor(3., requires_grad=True)
+    x = torch.tensor(2.0, requires_grad=True)
+    y = torch.tensor(3.0, requires_grad=True)
     sum_xy = x + y
     sum_xy.retain_grad()
     z = sum_xy.pow(2)
@@ -250,8 +248,8 @@ def test_seed003_log_sin_and_retain_grad(capsys):
 
 
 def test_seed003_backward_under_no_grad_raises():
-    x = torch.tensor(2., requires_grad=True)
-    y = torch.tensor(3., requires_grad=True)
+    x = torch.tensor(2.0, requires_grad=True)
+    y = torch.tensor(3.0, requires_grad=True)
     with torch.no_grad():
         z1 = y * torch.log(x) + torch.sin(y)
     with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad and does not have a grad_fn"):

@@ -13,8 +13,6 @@ import os
 
 import numpy as np
 import pytest
-
-import autorust as torch
 from test_seeds import (
     SEED001_WALKTHROUGH,
     SEED002_SCALAR_DERIVATIVES,
@@ -26,10 +24,14 @@ from test_seeds import (
     seed004_jacobian_accumulation,
 )
 
+import autorust as torch
+
 if not torch.wgpu.is_available():
     if os.environ.get("AUTORUST_REQUIRE_GPU"):
         raise RuntimeError("AUTORUST_REQUIRE_GPU is set but no wgpu adapter is available (install mesa-vulkan-drivers libvulkan1)")
-    pytest.skip("no wgpu adapter: install a Vulkan driver (apt-get install mesa-vulkan-drivers libvulkan1) to run the GPU tests", allow_module_level=True)
+    pytest.skip(
+        "no wgpu adapter: install a Vulkan driver (apt-get install mesa-vulkan-drivers libvulkan1) to run the GPU tests", allow_module_level=True
+    )
 
 
 def with_device(printed, name):
@@ -68,8 +70,7 @@ def default_device():
 def test_with_device_inserts_before_the_suffixes():
     printed = "tensor([[1., 2.]], grad_fn=<AddBackward0>) tensor(27., requires_grad=True)\ntensor(2.)\n"
     assert with_device(printed, "cuda:0") == (
-        "tensor([[1., 2.]], device='cuda:0', grad_fn=<AddBackward0>) tensor(27., device='cuda:0', requires_grad=True)\n"
-        "tensor(2., device='cuda:0')\n"
+        "tensor([[1., 2.]], device='cuda:0', grad_fn=<AddBackward0>) tensor(27., device='cuda:0', requires_grad=True)\ntensor(2., device='cuda:0')\n"
     )
 
 

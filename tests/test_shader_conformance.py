@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 import pytest
-
 from wgsl_runner import SHADER_DIR, WgslRunner, bits, elem_strides, entry_points, families, fold
 
 F32, I32, U32 = np.float32, np.int32, np.uint32
@@ -323,7 +322,9 @@ def check_int_binary(gpu, entry):
             expect = np.where(b == 0, 0, np.fmod(a, np.where(b == 0, 1, b)))
         elif entry == "pow_i32":
             # wrapping; negative exponents: 1 / x^-y truncated (the CPU refuses them)
-            expect = np.vectorize(lambda x, y: int(np.int32(x) ** np.int32(y)) if y >= 0 else (1 if x == 1 else (-1) ** (-y) if x == -1 else 0), otypes=[np.int64])(a, b)
+            expect = np.vectorize(
+                lambda x, y: int(np.int32(x) ** np.int32(y)) if y >= 0 else (1 if x == 1 else (-1) ** (-y) if x == -1 else 0), otypes=[np.int64]
+            )(a, b)
             expect = expect.astype(np.int64).astype(I32)
         else:
             expect = INT_BINARY[entry](a, b)
@@ -337,7 +338,9 @@ def check_int_unary(gpu, entry):
     off, st = elem_strides(a, base)
     n = a.size
     out = gpu.run("elementwise_int", entry, [n, 2, off, 0, *a.shape, *st, *st], {1: base, 3: np.zeros(n, I32)}, threads=n)[3]
-    expect = {"neg_i32": -a, "abs_i32": np.abs(a), "logical_not_i32": (a == 0).astype(I32), "sign_i32": np.sign(a), "relu_i32": np.maximum(a, 0)}[entry]
+    expect = {"neg_i32": -a, "abs_i32": np.abs(a), "logical_not_i32": (a == 0).astype(I32), "sign_i32": np.sign(a), "relu_i32": np.maximum(a, 0)}[
+        entry
+    ]
     np.testing.assert_array_equal(out, expect.ravel())
 
 
@@ -424,7 +427,24 @@ def reduce_params(x, base, keep, chunk_len=None, chunks=1, mean_count=0):
     red = [d for d in range(x.ndim) if d not in keep]
     r = int(np.prod([x.shape[d] for d in red]))
     n_out = int(np.prod([x.shape[d] for d in keep]))
-    return n_out, r, [n_out, r, len(keep), len(red), off, chunk_len or r, chunks, mean_count, *[x.shape[d] for d in keep], *[st[d] for d in keep], *[x.shape[d] for d in red], *[st[d] for d in red]]
+    return (
+        n_out,
+        r,
+        [
+            n_out,
+            r,
+            len(keep),
+            len(red),
+            off,
+            chunk_len or r,
+            chunks,
+            mean_count,
+            *[x.shape[d] for d in keep],
+            *[st[d] for d in keep],
+            *[x.shape[d] for d in red],
+            *[st[d] for d in red],
+        ],
+    )
 
 
 @case("reduce", "sum_f32", "prod_f32", "amax_f32", "amin_f32")
@@ -444,7 +464,7 @@ def check_reduce_float(gpu, entry):
         _, _, params = reduce_params(x, base, keep=[1], chunk_len=chunk, chunks=chunks)
         out = gpu.run("reduce", entry, params, {1: base, 2: np.zeros(n_out * chunks, F32)}, groups=fold(n_out * chunks))[2]
         rows = x.transpose(1, 0, 2).reshape(6, r).astype(np.float64)
-        expect = np.stack([rows[:, c * chunk:(c + 1) * chunk].sum(axis=1) for c in range(chunks)], axis=1)
+        expect = np.stack([rows[:, c * chunk : (c + 1) * chunk].sum(axis=1) for c in range(chunks)], axis=1)
         np.testing.assert_allclose(out.reshape(6, chunks), expect, rtol=2e-6)
     if entry in ("amax_f32", "amin_f32"):
         nan_base = base.copy()
@@ -484,11 +504,17 @@ def check_arg_reduce(gpu, entry):
     # two passes: chunk partials (value, global index), then the partials with idx_in
     chunk, chunks = 128, -(-r // 128)
     _, _, params = reduce_params(x, base, keep=[0], chunk_len=chunk, chunks=chunks)
-    part = gpu.run("reduce", entry, params, {1: base, 2: np.zeros(n_out * chunks, dtype), 3: np.zeros(n_out * chunks, I32), 4: unused}, groups=fold(n_out * chunks))
+    part = gpu.run(
+        "reduce",
+        entry,
+        params,
+        {1: base, 2: np.zeros(n_out * chunks, dtype), 3: np.zeros(n_out * chunks, I32), 4: unused},
+        groups=fold(n_out * chunks),
+    )
     pi = part[3].reshape(n_out, chunks)
     for j in range(n_out):
         for c in range(chunks):
-            seg = x[j, c * chunk:(c + 1) * chunk]
+            seg = x[j, c * chunk : (c + 1) * chunk]
             assert pi[j, c] == c * chunk + _first_extremum(seg, is_max)
     params2 = [n_out, chunks, 1, 1, 0, chunks, 1, 1, n_out, chunks, chunks, 1]
     final = gpu.run("reduce", entry, params2, {1: part[2], 4: part[3], 2: np.zeros(n_out, dtype), 3: np.zeros(n_out, I32)}, groups=fold(n_out))
@@ -514,7 +540,7 @@ def check_cumsum(gpu, entry):
     off, st = elem_strides(x, base)
     for dim in range(3):
         length = x.shape[dim]
-        inner = int(np.prod(x.shape[dim + 1:]))
+        inner = int(np.prod(x.shape[dim + 1 :]))
         rows = x.size // length
         params = [rows, length, inner, 3, off, *x.shape, *st]
         out = gpu.run("scan", entry, params, {1: base, 2: np.zeros(x.size, dtype)}, threads=rows)[2]
@@ -544,14 +570,14 @@ def check_blocked_cumsum(gpu, entry):
     params = [rows, length, inner, 3, off, *x.shape, *st, block, blocks]
     sums_entry, offsets_entry, walk_entry = BLOCKED_SCAN[kind]
     sums = gpu.run("scan", sums_entry, params, {1: base, 2: np.zeros(x.size, dtype), 3: np.zeros(rows * blocks, dtype)}, threads=rows * blocks)[3]
-    pieces = [x[:, b * block:(b + 1) * block] for b in range(blocks)]
+    pieces = [x[:, b * block : (b + 1) * block] for b in range(blocks)]
     block_sums = np.stack([np.cumsum(p, axis=1, dtype=dtype)[:, -1] for p in pieces], axis=1)  # (4, blocks, 3)
     np.testing.assert_array_equal(sums, block_sums.transpose(0, 2, 1).ravel())
     offsets = gpu.run("scan", offsets_entry, params, {3: sums}, threads=rows)[3]
     expect_offsets = np.concatenate([np.zeros_like(block_sums[:, :1]), np.cumsum(block_sums, axis=1, dtype=dtype)[:, :-1]], axis=1)
     np.testing.assert_array_equal(offsets, expect_offsets.transpose(0, 2, 1).ravel())
     out = gpu.run("scan", walk_entry, params, {1: base, 2: np.zeros(x.size, dtype), 3: offsets}, threads=rows * blocks)[2]
-    expect = np.concatenate([expect_offsets[:, b:b + 1] + np.cumsum(p, axis=1, dtype=dtype) for b, p in enumerate(pieces)], axis=1)
+    expect = np.concatenate([expect_offsets[:, b : b + 1] + np.cumsum(p, axis=1, dtype=dtype) for b, p in enumerate(pieces)], axis=1)
     if entry in ("cumsum_block_sums_f32", "cumsum_block_sums_i32", "cumsum_block_offsets_f32", "cumsum_block_offsets_i32"):
         return  # each entry's own check is above; the walk is checked under its name
     # offset + running sum, added in the kernel's order: element by element
@@ -576,7 +602,13 @@ def gpu_sort(gpu, base, x, descending, is_float):
     off, st = elem_strides(x, base)
     rows, n = x.shape
     p = 1 << (n - 1).bit_length()
-    out = gpu.run("sort", "sort_pad", [rows, n, p, 2, off, rows, n, *st], {1: base.view(U32), 2: np.zeros(rows * p, U32), 3: np.zeros(rows * p, I32)}, threads=rows * p)
+    out = gpu.run(
+        "sort",
+        "sort_pad",
+        [rows, n, p, 2, off, rows, n, *st],
+        {1: base.view(U32), 2: np.zeros(rows * p, U32), 3: np.zeros(rows * p, I32)},
+        threads=rows * p,
+    )
     keys, idx = out[2], out[3]
     k = 2
     while k <= p:
@@ -744,7 +776,10 @@ def check_avg_pool(gpu, entry):
     oh, ow = out_hw(g)[0] + 1, out_hw(g)[1]
     for include_pad, override in ((1, 0), (0, 0), (0, -3)):
         mode = [include_pad, int(override != 0), override & 0xFFFFFFFF]
-        params = lambda n, offset: [n, g["planes"], h, w, *g["k"], *g["s"], *g["p"], 1, 1, oh, ow, offset, *mode]  # noqa: B023
+
+        def params(n, offset, mode=mode):
+            return [n, g["planes"], h, w, *g["k"], *g["s"], *g["p"], 1, 1, oh, ow, offset, *mode]
+
         div = avg_pool_divisors(g, oh, ow, include_pad, override)
         assert (div != 0).all()
         covered = []  # (position, y, x) for every in-bounds tap
@@ -835,7 +870,7 @@ def optim_run(gpu, entry, n, flags, consts, p, g, s):
 def check_sgd(gpu, entry):
     n = 300
     lr, wd, mom, damp = F32(0.1), F32(0.01), F32(0.9), F32(0.1)
-    for flags in ((MAXIMIZE,) if entry == "sgd_f32" else (0, NESTEROV | FIRST, NESTEROV)):
+    for flags in (MAXIMIZE,) if entry == "sgd_f32" else (0, NESTEROV | FIRST, NESTEROV):
         p, g, s = optim_setup(n, states=0 if entry == "sgd_f32" else 1)
         out = optim_run(gpu, entry, n, flags, [-lr, wd, mom, F32(1) - damp], p, g, s)
         pv, gv = p[2:], g[1:]

@@ -5,9 +5,10 @@ family, ``distributions_more``: "bessel functions")."""
 
 import math
 
-import autorust as torch
 import numpy as np
 import pytest
+
+import autorust as torch
 
 
 def f64(*values):
@@ -27,8 +28,12 @@ def test_bessel_functions_against_tables_and_identities():
     j0, j1 = special.bessel_j0(x[3:]).item(), special.bessel_j1(x[3:]).item()
     assert j0**2 + j1**2 == pytest.approx(2 / (math.pi * 2500.0), rel=1e-3)
     # scaled K is e^x K, and I0 K1 + I1 K0 = 1 / x
-    np.testing.assert_allclose(special.scaled_modified_bessel_k0(x[:3]).numpy(), (special.modified_bessel_k0(x[:3]) * x[:3].exp()).numpy(), rtol=1e-12)
-    wronskian = special.modified_bessel_i0(x[:3]) * special.modified_bessel_k1(x[:3]) + special.modified_bessel_i1(x[:3]) * special.modified_bessel_k0(x[:3])
+    np.testing.assert_allclose(
+        special.scaled_modified_bessel_k0(x[:3]).numpy(), (special.modified_bessel_k0(x[:3]) * x[:3].exp()).numpy(), rtol=1e-12
+    )
+    wronskian = special.modified_bessel_i0(x[:3]) * special.modified_bessel_k1(x[:3]) + special.modified_bessel_i1(
+        x[:3]
+    ) * special.modified_bessel_k0(x[:3])
     np.testing.assert_allclose(wronskian.numpy(), 1 / x[:3].numpy(), rtol=1e-12)
     assert special.spherical_bessel_j0(f64(0.0, math.pi)).tolist() == pytest.approx([1.0, 0.0], abs=1e-16)
 
@@ -38,7 +43,7 @@ def test_bessel_gradients():
 
     x = f64(0.0, 0.7, 3.0, 12.0).requires_grad_()
     for f, fprime in ((special.bessel_j0, lambda v: -special.bessel_j1(v)), (special.modified_bessel_i0, special.modified_bessel_i1)):
-        g, = torch.autograd.grad(f(x).sum(), x)
+        (g,) = torch.autograd.grad(f(x).sum(), x)
         np.testing.assert_allclose(g.numpy(), fprime(x.detach()).numpy(), rtol=1e-12, atol=1e-15)
     assert torch.autograd.gradcheck(special.bessel_j1, (x,)) and torch.autograd.gradgradcheck(special.bessel_j1, (x,))
     y = f64(0.5, 2.0).requires_grad_()
@@ -51,8 +56,12 @@ def test_bessel_y_and_airy_against_tables_and_identities():
 
     x = f64(1.0, 5.0, 10.0, 30.0)
     # DLMF / Abramowitz and Stegun values
-    np.testing.assert_allclose(special.bessel_y0(x).numpy(), [0.08825696421567696, -0.3085176252490338, 0.05567116728359939, -0.1172957316866640], rtol=1e-12)
-    np.testing.assert_allclose(special.bessel_y1(x).numpy(), [-0.7812128213002887, 0.1478631433912268, 0.2490154242069539, 0.0844255706617472], rtol=1e-12)
+    np.testing.assert_allclose(
+        special.bessel_y0(x).numpy(), [0.08825696421567696, -0.3085176252490338, 0.05567116728359939, -0.1172957316866640], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        special.bessel_y1(x).numpy(), [-0.7812128213002887, 0.1478631433912268, 0.2490154242069539, 0.0844255706617472], rtol=1e-12
+    )
     # the Wronskian J1 Y0 - J0 Y1 = 2 / (pi x), across every method's range
     grid = torch.tensor(np.concatenate([np.linspace(0.05, 60, 240), [120.0, 700.0]]), dtype=torch.float64)
     wronskian = special.bessel_j1(grid) * special.bessel_y0(grid) - special.bessel_j0(grid) * special.bessel_y1(grid)
@@ -61,8 +70,11 @@ def test_bessel_y_and_airy_against_tables_and_identities():
     ends = special.bessel_y0(f64(-1.0, 0.0, math.inf, math.nan)).tolist()
     assert math.isnan(ends[0]) and ends[1] == -math.inf and math.isnan(ends[2]) and math.isnan(ends[3])
     a = f64(1.0, -1.0, 5.0, -5.0, -2.5, 0.0)
-    np.testing.assert_allclose(special.airy_ai(a).numpy(), [0.1352924163128814, 0.5355608832923521, 1.083444281360744e-4, 0.3507610090241143,
-                                                            -0.1123250676929661, 0.3550280538878172], rtol=1e-12)
+    np.testing.assert_allclose(
+        special.airy_ai(a).numpy(),
+        [0.1352924163128814, 0.5355608832923521, 1.083444281360744e-4, 0.3507610090241143, -0.1123250676929661, 0.3550280538878172],
+        rtol=1e-12,
+    )
     # Ai'' = x Ai, by central differences, across the methods' joins (-50, -3, 2)
     t = np.concatenate([np.linspace(-60, 10, 141), [-50.0, -3.0, 2.0]])
     h = 1e-3

@@ -3,12 +3,13 @@
 the closed forms; conv_tbc, linear_cross_entropy and CrossMapLRN2d
 against direct NumPy computations."""
 
-import autorust as torch
-import autorust.nn as nn
-import autorust.nn.functional as F
 import numpy as np
 import numpy.polynomial as P
 import pytest
+
+import autorust as torch
+import autorust.nn as nn
+import autorust.nn.functional as F
 
 S = torch.special
 X = np.concatenate([np.linspace(-1.4, 1.4, 29), [-1.0, 1.0, 0.0, 0.3]])
@@ -28,7 +29,7 @@ REFERENCES = {
 def _u(x, n):
     # U_n = 2 (T_n + T_{n-2} + ...), with T_0 counted once
     coefficients = np.zeros(n + 1)
-    coefficients[n % 2::2] = 2.0
+    coefficients[n % 2 :: 2] = 2.0
     if n % 2 == 0:
         coefficients[0] = 1.0
     return P.Chebyshev(coefficients)(x)
@@ -75,7 +76,7 @@ def test_conv_tbc_is_a_time_major_convolution():
         got = torch.conv_tbc(torch.tensor(x), torch.tensor(w), torch.tensor(b), pad).numpy()
         padded = np.pad(x, ((pad, pad), (0, 0), (0, 0))) if pad >= 0 else x[-pad:pad]
         steps = padded.shape[0] - w.shape[0] + 1
-        want = np.stack([np.einsum("kbi,kio->bo", padded[t:t + 3], w) + b for t in range(steps)])
+        want = np.stack([np.einsum("kbi,kio->bo", padded[t : t + 3], w) + b for t in range(steps)])
         np.testing.assert_allclose(got, want, rtol=1e-12)
     xt = torch.tensor(x, requires_grad=True)
     assert torch.conv_tbc(xt, torch.tensor(w), torch.tensor(b)).grad_fn.name() == "ConvTbcBackward0"
@@ -107,7 +108,7 @@ def _legacy_lrn(x, size, alpha, beta, k):
     squares = x * x
     pre_pad = int((size - 1) / 2 + 1)
     scale = np.zeros_like(x)
-    scale[:, 0] = squares[:, :min(pre_pad, channels)].sum(1)
+    scale[:, 0] = squares[:, : min(pre_pad, channels)].sum(1)
     for c in range(1, channels):
         scale[:, c] = scale[:, c - 1]
         if c < channels - pre_pad + 1:
@@ -115,7 +116,7 @@ def _legacy_lrn(x, size, alpha, beta, k):
         if c > pre_pad:
             scale[:, c] -= squares[:, c - pre_pad]
     scale = scale * alpha / size + k
-    return x * scale ** -beta
+    return x * scale**-beta
 
 
 @pytest.mark.parametrize("size", [2, 3, 4, 5, 7])

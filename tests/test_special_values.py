@@ -7,19 +7,22 @@ where PyTorch has NaN, or a crash."""
 
 import math
 
+import pytest
+
 import autorust as torch
 import autorust.nn.functional as F
-import pytest
 
 INF, NAN = math.inf, math.nan
 
 
 def same(got, want, rel=1e-6):
     """Equal lists, NaN equal to NaN, infinities exact, finite values within rel."""
+
     def one(g, w):
         if math.isnan(w) or math.isinf(w):
             return (math.isnan(w) and math.isnan(g)) or g == w
         return abs(g - w) <= rel * abs(w)
+
     return len(got) == len(want) and all(one(g, w) for g, w in zip(got, want))
 
 
@@ -83,14 +86,17 @@ def test_expm1_backward_uses_its_result():
     assert y.grad_fn._saved_result.item() == pytest.approx(math.expm1(0.5))
 
 
-@pytest.mark.parametrize("fn,x,want", [
-    (torch.sinh, [INF, -INF, 0.0], [INF, INF, INF]),
-    (torch.cosh, [1.0, -1.0], [INF, -INF]),
-    (torch.asin, [0.0, 0.5], [INF, INF]),
-    (torch.acos, [0.0, -0.5], [-INF, -INF]),
-    (torch.acosh, [-1.0, 30.0], [INF, INF]),
-    (torch.atanh, [2.0, 0.5], [-INF, INF]),
-])
+@pytest.mark.parametrize(
+    "fn,x,want",
+    [
+        (torch.sinh, [INF, -INF, 0.0], [INF, INF, INF]),
+        (torch.cosh, [1.0, -1.0], [INF, -INF]),
+        (torch.asin, [0.0, 0.5], [INF, INF]),
+        (torch.acos, [0.0, -0.5], [-INF, -INF]),
+        (torch.acosh, [-1.0, 30.0], [INF, INF]),
+        (torch.atanh, [2.0, 0.5], [-INF, INF]),
+    ],
+)
 def test_inverse_and_hyperbolic_functions_take_pytorchs_formula(fn, x, want):
     # an infinite incoming gradient stays infinite (the compositions' chain
     # rules met inf - inf or inf * 0 and gave NaN)
@@ -174,7 +180,11 @@ def test_zeta_at_special_values():
     got = torch.special.zeta(torch.tensor([INF] * 10, dtype=torch.float64), torch.tensor(v, dtype=torch.float64))
     assert same(got.tolist(), [NAN, NAN, INF, INF, 1.0, INF, NAN, INF, INF, NAN])
     got = torch.special.zeta(torch.tensor([2.0] * 10, dtype=torch.float64), torch.tensor(v, dtype=torch.float64))
-    assert same(got.tolist(), [NAN, NAN, INF, INF, 1.6449340668482266, INF, 0.6449340668482266, 4.93480220054468, 9.539246644989124, 0.39493406684822646], rel=1e-14)
+    assert same(
+        got.tolist(),
+        [NAN, NAN, INF, INF, 1.6449340668482266, INF, 0.6449340668482266, 4.93480220054468, 9.539246644989124, 0.39493406684822646],
+        rel=1e-14,
+    )
     assert torch.special.zeta(torch.tensor([NAN]), torch.tensor([-INF])).item() == INF
 
 
@@ -237,8 +247,11 @@ def test_cummax_index_moves_to_every_nan():
 
 def test_unique_has_a_node_without_derivative():
     x = torch.tensor([1.0, 2.0, 1.0], requires_grad=True)
-    for u, name, op in ((torch.unique(x), "Unique2Backward0", "_unique2"), (torch.unique(x, dim=0), "UniqueDimBackward0", "unique_dim"),
-                        (torch.unique_consecutive(x), "UniqueConsecutiveBackward0", "unique_consecutive")):
+    for u, name, op in (
+        (torch.unique(x), "Unique2Backward0", "_unique2"),
+        (torch.unique(x, dim=0), "UniqueDimBackward0", "unique_dim"),
+        (torch.unique_consecutive(x), "UniqueConsecutiveBackward0", "unique_consecutive"),
+    ):
         assert u.requires_grad and u.grad_fn.name() == name
         with pytest.raises(NotImplementedError, match=f"the derivative for '{op}' is not implemented."):
             u.sum().backward()

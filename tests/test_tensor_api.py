@@ -1,7 +1,6 @@
 """Tensor creation, dtypes and promotion, printing, indexing, views and
 NumPy interop, against NumPy and the formats PyTorch prints."""
 
-
 import numpy as np
 import pytest
 
@@ -93,8 +92,14 @@ PRINTS = [
     (lambda: torch.ones(2, requires_grad=True), "tensor([1., 1.], requires_grad=True)"),
     (lambda: torch.ones(2, requires_grad=True) * 2, "tensor([2., 2.], grad_fn=<MulBackward0>)"),
     (lambda: torch.arange(2000.0), "tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,\n        1.9990e+03])"),
-    (lambda: torch.arange(1200).reshape(40, 30)[:, 0], "tensor([   0,   30,   60,   90,  120,  150,  180,  210,  240,  270,  300,  330,\n         360,  390,  420,  450,  480,  510,  540,  570,  600,  630,  660,  690,\n         720,  750,  780,  810,  840,  870,  900,  930,  960,  990, 1020, 1050,\n        1080, 1110, 1140, 1170])"),
-    (lambda: torch.arange(1200).reshape(40, 30), "tensor([[   0,    1,    2,  ...,   27,   28,   29],\n        [  30,   31,   32,  ...,   57,   58,   59],\n        [  60,   61,   62,  ...,   87,   88,   89],\n        ...,\n        [1110, 1111, 1112,  ..., 1137, 1138, 1139],\n        [1140, 1141, 1142,  ..., 1167, 1168, 1169],\n        [1170, 1171, 1172,  ..., 1197, 1198, 1199]])"),
+    (
+        lambda: torch.arange(1200).reshape(40, 30)[:, 0],
+        "tensor([   0,   30,   60,   90,  120,  150,  180,  210,  240,  270,  300,  330,\n         360,  390,  420,  450,  480,  510,  540,  570,  600,  630,  660,  690,\n         720,  750,  780,  810,  840,  870,  900,  930,  960,  990, 1020, 1050,\n        1080, 1110, 1140, 1170])",
+    ),
+    (
+        lambda: torch.arange(1200).reshape(40, 30),
+        "tensor([[   0,    1,    2,  ...,   27,   28,   29],\n        [  30,   31,   32,  ...,   57,   58,   59],\n        [  60,   61,   62,  ...,   87,   88,   89],\n        ...,\n        [1110, 1111, 1112,  ..., 1137, 1138, 1139],\n        [1140, 1141, 1142,  ..., 1167, 1168, 1169],\n        [1170, 1171, 1172,  ..., 1197, 1198, 1199]])",
+    ),
     (lambda: torch.Size([2, 3]), "autorust.Size([2, 3])"),
     (lambda: torch.tensor([[1, 2], [3, 4]]).max(1), "autorust.return_types.max(\nvalues=tensor([2, 4]),\nindices=tensor([1, 1]))"),
 ]
@@ -132,9 +137,20 @@ def test_views_share_memory():
 
 
 INDEX_CASES = [
-    (1,), (-1,), (slice(1, None),), (slice(None, None, 2),), (Ellipsis, 1), (None, 0), (1, slice(0, 3, 2)),
-    ([0, 2],), (np.array([2, 0]),), (slice(None), [1, 3]), ([0, 1], [1, 2]), ([[0], [2]], [1, 3]),
-    (slice(None), None, slice(1, 3)), (Ellipsis, None),
+    (1,),
+    (-1,),
+    (slice(1, None),),
+    (slice(None, None, 2),),
+    (Ellipsis, 1),
+    (None, 0),
+    (1, slice(0, 3, 2)),
+    ([0, 2],),
+    (np.array([2, 0]),),
+    (slice(None), [1, 3]),
+    ([0, 1], [1, 2]),
+    ([[0], [2]], [1, 3]),
+    (slice(None), None, slice(1, 3)),
+    (Ellipsis, None),
 ]
 
 
@@ -213,7 +229,13 @@ def test_reductions_against_numpy():
 def test_float32_kernels_accurate_against_numpy():
     x = np.random.default_rng(1).uniform(-20, 20, size=100_000).astype(np.float32)
     t = torch.from_numpy(x)
-    for name, ref in [("exp", np.exp), ("sin", np.sin), ("cos", np.cos), ("tanh", np.tanh), ("sigmoid", lambda v: 1 / (1 + np.exp(-v.astype(np.float64))))]:
+    for name, ref in [
+        ("exp", np.exp),
+        ("sin", np.sin),
+        ("cos", np.cos),
+        ("tanh", np.tanh),
+        ("sigmoid", lambda v: 1 / (1 + np.exp(-v.astype(np.float64)))),
+    ]:
         got = getattr(t, name)().numpy().astype(np.float64)
         want = ref(x.astype(np.float64))
         np.testing.assert_allclose(got, want, rtol=3e-7, atol=2e-7, err_msg=name)

@@ -7,10 +7,11 @@ PyTorch 2.15."""
 
 import math
 
-import autorust as torch
 import pytest
 
-ROW = [2., 0., 1., 0., 2., 1., 1., 0., 2., 2., 0., 1., 0., 1., 2., 0., 1., 1., 0., 2., 0.]
+import autorust as torch
+
+ROW = [2.0, 0.0, 1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 2.0, 2.0, 0.0, 1.0, 0.0, 1.0, 2.0, 0.0, 1.0, 1.0, 0.0, 2.0, 0.0]
 
 
 def test_sort_past_16_elements_is_std_sorts_order():
@@ -30,7 +31,7 @@ def test_topk_is_nth_element_then_sort():
     x = torch.tensor(ROW)
     assert x.topk(5).indices.tolist() == [14, 9, 8, 0, 4]
     assert x.topk(5, largest=False).indices.tolist() == [15, 7, 12, 10, 18]
-    small = torch.tensor([1., 0., 1., 1., 0., 1.])
+    small = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0, 1.0])
     assert small.topk(3).indices.tolist() == [3, 5, 0]
     assert small.topk(2, largest=False).indices.tolist() == [1, 4]
     # k * 64 <= n: std::partial_sort (a heap)
@@ -40,7 +41,7 @@ def test_topk_is_nth_element_then_sort():
 def test_kthvalue_is_pytorchs_quickselect():
     x = torch.tensor(ROW)
     assert [x.kthvalue(k).indices.item() for k in (1, 5, 10, 21)] == [12, 10, 2, 0]
-    assert torch.tensor([0., 0., 0.]).kthvalue(2).indices.item() == 0
+    assert torch.tensor([0.0, 0.0, 0.0]).kthvalue(2).indices.item() == 0
     assert torch.zeros(2, 0, 1).kthvalue(1, -1).values.shape == (2, 0)
 
 

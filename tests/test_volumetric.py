@@ -5,10 +5,11 @@ names and shapes as PyTorch 2.15 printed them."""
 
 import itertools
 
-import autorust as torch
-import autorust.nn.functional as F
 import numpy as np
 import pytest
+
+import autorust as torch
+import autorust.nn.functional as F
 from autorust import nn
 
 RNG = np.random.default_rng(7)
@@ -25,10 +26,13 @@ def conv3d_reference(x, w, b, stride, padding, dilation, groups):
     for o in range(co):
         g = o // per
         for od, oh, ow in itertools.product(*map(range, out)):
-            window = xp[:, g * cg:(g + 1) * cg,
-                        od * stride[0]:od * stride[0] + dilation[0] * (k[0] - 1) + 1:dilation[0],
-                        oh * stride[1]:oh * stride[1] + dilation[1] * (k[1] - 1) + 1:dilation[1],
-                        ow * stride[2]:ow * stride[2] + dilation[2] * (k[2] - 1) + 1:dilation[2]]
+            window = xp[
+                :,
+                g * cg : (g + 1) * cg,
+                od * stride[0] : od * stride[0] + dilation[0] * (k[0] - 1) + 1 : dilation[0],
+                oh * stride[1] : oh * stride[1] + dilation[1] * (k[1] - 1) + 1 : dilation[1],
+                ow * stride[2] : ow * stride[2] + dilation[2] * (k[2] - 1) + 1 : dilation[2],
+            ]
             y[:, o, od, oh, ow] = (window * w[o]).sum(axis=(1, 2, 3, 4)) + (b[o] if b is not None else 0)
     return y
 
@@ -47,7 +51,7 @@ def pool_reference(x, k, s, p, ceil_mode, reduce, count_include_pad=True):
         lo = [idx[i] * s[i] - p[i] for i in range(3)]
         hi = [min(lo[i] + k[i], size[i] + p[i]) for i in range(3)]
         clo, chi = [max(v, 0) for v in lo], [min(hi[i], size[i]) for i in range(3)]
-        window = x[:, :, clo[0]:chi[0], clo[1]:chi[1], clo[2]:chi[2]]
+        window = x[:, :, clo[0] : chi[0], clo[1] : chi[1], clo[2] : chi[2]]
         if reduce == "max":
             y[(slice(None), slice(None)) + idx] = window.max(axis=(2, 3, 4))
         else:
@@ -56,7 +60,10 @@ def pool_reference(x, k, s, p, ceil_mode, reduce, count_include_pad=True):
     return y
 
 
-@pytest.mark.parametrize("stride,padding,dilation,groups", [((1, 1, 1), (0, 0, 0), (1, 1, 1), 1), ((2, 1, 2), (1, 2, 0), (2, 1, 1), 2), ((1, 2, 1), (2, 1, 1), (1, 1, 2), 4)])
+@pytest.mark.parametrize(
+    "stride,padding,dilation,groups",
+    [((1, 1, 1), (0, 0, 0), (1, 1, 1), 1), ((2, 1, 2), (1, 2, 0), (2, 1, 1), 2), ((1, 2, 1), (2, 1, 1), (1, 1, 2), 4)],
+)
 def test_conv3d_matches_the_direct_sum(stride, padding, dilation, groups):
     w = RNG.uniform(-1, 1, size=(4, 4 // groups, 2, 3, 2))
     b = RNG.uniform(-1, 1, size=4)
@@ -75,7 +82,9 @@ def test_conv3d_gradients_and_nodes():
     assert F.conv3d(x[0], w, b).grad_fn.name() == "SqueezeBackward1"
 
 
-@pytest.mark.parametrize("k,s,p,ceil_mode", [((2, 2, 2), (2, 2, 2), (0, 0, 0), False), ((3, 2, 3), (2, 1, 2), (1, 1, 1), True), ((2, 2, 2), (2, 2, 2), (0, 0, 0), True)])
+@pytest.mark.parametrize(
+    "k,s,p,ceil_mode", [((2, 2, 2), (2, 2, 2), (0, 0, 0), False), ((3, 2, 3), (2, 1, 2), (1, 1, 1), True), ((2, 2, 2), (2, 2, 2), (0, 0, 0), True)]
+)
 def test_max_and_avg_pool3d_match_the_windows(k, s, p, ceil_mode):
     x = torch.tensor(X)
     np.testing.assert_allclose(F.max_pool3d(x, k, s, p, ceil_mode=ceil_mode).numpy(), pool_reference(X, k, s, p, ceil_mode, "max"))
@@ -101,10 +110,10 @@ def test_adaptive_avg_pool3d_windows():
     x = torch.tensor(X)
     got = F.adaptive_avg_pool3d(x, (2, 4, 3)).numpy()
     want = np.zeros((2, 4, 2, 4, 3))
-    for i, j, l in itertools.product(range(2), range(4), range(3)):
-        lo = [(i * 5) // 2, (j * 6) // 4, (l * 7) // 3]
-        hi = [-(-(i + 1) * 5 // 2), -(-(j + 1) * 6 // 4), -(-(l + 1) * 7 // 3)]
-        want[:, :, i, j, l] = X[:, :, lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]].mean(axis=(2, 3, 4))
+    for i, j, k in itertools.product(range(2), range(4), range(3)):
+        lo = [(i * 5) // 2, (j * 6) // 4, (k * 7) // 3]
+        hi = [-(-(i + 1) * 5 // 2), -(-(j + 1) * 6 // 4), -(-(k + 1) * 7 // 3)]
+        want[:, :, i, j, k] = X[:, :, lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]].mean(axis=(2, 3, 4))
     np.testing.assert_allclose(got, want, rtol=1e-12)
     assert F.adaptive_avg_pool3d(x, (None, 2, 5)).shape == (2, 4, 5, 2, 5)
 

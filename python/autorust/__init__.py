@@ -10,7 +10,17 @@ from . import _native
 from ._native import Tensor
 from ._dtype import dtype, float32, float64, int64, bool_ as bool, get_default_dtype, set_default_dtype  # noqa: A001
 from ._size import Size
-from ._memory_format import channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format, sparse_coo, sparse_csr, strided
+from ._memory_format import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    layout,
+    memory_format,
+    preserve_format,
+    sparse_coo,
+    sparse_csr,
+    strided,
+)
 from ._device import device, _check_device, get_default_device, set_default_device
 from . import _tensor_str
 from ._tensor_str import set_printoptions
@@ -88,6 +98,7 @@ _api_aliases.install(globals(), nn.functional)
 
 from . import version  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401
+
 
 def is_storage(obj):
     return False

@@ -23,17 +23,45 @@ Tensor = _native.Tensor
 
 # Tensor method aliases: alias -> the method doing the work
 _METHOD_ALIASES = {
-    "greater_equal": "ge", "less_equal": "le", "not_equal": "ne",
-    "multiply_": "mul_", "divide_": "div_", "subtract_": "sub_", "true_divide_": "div_",
-    "absolute_": "abs_", "unsafe_chunk": "chunk", "unsafe_split": "split",
+    "greater_equal": "ge",
+    "less_equal": "le",
+    "not_equal": "ne",
+    "multiply_": "mul_",
+    "divide_": "div_",
+    "subtract_": "sub_",
+    "true_divide_": "div_",
+    "absolute_": "abs_",
+    "unsafe_chunk": "chunk",
+    "unsafe_split": "split",
 }
 
 # methods whose in-place form computes the method and writes it back
 # (in the tensor's dtype, as PyTorch's in-place comparisons do)
 _INPLACE_OF = [
-    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
-    "atan2", "remainder", "floor_divide", "cumsum", "cumprod", "logical_and", "logical_or", "logical_xor",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "renorm",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "not_equal",
+    "atan2",
+    "remainder",
+    "floor_divide",
+    "cumsum",
+    "cumprod",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+    "renorm",
 ]
 
 
@@ -52,7 +80,9 @@ def _axis_split(name, dim_of, min_dims):
         if isinstance(indices_or_sections, int) and not isinstance(indices_or_sections, builtins.bool):
             size = self.shape[dim]
             if indices_or_sections == 0 or size % indices_or_sections != 0:
-                raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the dimension {size} is not divisible by the split_size {indices_or_sections}!")
+                raise RuntimeError(
+                    f"torch.{name} attempted to split along dimension {dim}, but the size of the dimension {size} is not divisible by the split_size {indices_or_sections}!"
+                )
         return self.tensor_split(indices_or_sections, dim)
 
     split.__name__ = split.__qualname__ = name
@@ -117,7 +147,9 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         factor = weight_sum - correction
     factor_value = float(factor)
     if factor_value <= 0:
-        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of observations.", UserWarning, stacklevel=2)
+        warnings.warn(
+            "cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of observations.", UserWarning, stacklevel=2
+        )
         factor = factor * 0 if isinstance(factor, Tensor) else 0
     centred = x - average.unsqueeze(1)
     weighted = centred if w is None else centred * w
@@ -231,7 +263,11 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
     from ._creation import arange
     from ._dtype import get_default_dtype
 
-    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).", UserWarning, stacklevel=2)
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its behavior is inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
     if end is None:
         start, end = 0, start
     count = math.floor((end - start) / step) + 1
@@ -276,7 +312,11 @@ kaiser_window = _window("kaiser_window", _kaiser)
 def chain_matmul(*matrices, out=None):
     from .linalg import multi_dot
 
-    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple parameters.", UserWarning, stacklevel=2)
+    warnings.warn(
+        "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple parameters.",
+        UserWarning,
+        stacklevel=2,
+    )
     if len(matrices) == 1:
         return matrices[0].clone()
     return multi_dot(list(matrices), out=out)
@@ -325,7 +365,11 @@ def compile(model=None, **options):
 def set_default_tensor_type(t):
     from ._dtype import float32, float64, set_default_dtype
 
-    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use torch.set_default_dtype() and torch.set_default_device() as alternatives.", UserWarning, stacklevel=2)
+    warnings.warn(
+        "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+        UserWarning,
+        stacklevel=2,
+    )
     name = t if isinstance(t, str) else getattr(t, "__name__", str(t))
     if name.endswith("DoubleTensor"):
         set_default_dtype(float64)
@@ -338,9 +382,27 @@ def set_default_tensor_type(t):
 def _functional_forms(functional):
     """``torch.<op>`` forms of nn.functional ops whose signatures match,
     and those with PyTorch's trailing cudnn flag."""
-    same = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "avg_pool1d", "max_pool1d", "max_pool2d",
-            "adaptive_avg_pool1d", "pixel_shuffle", "pixel_unshuffle", "pdist", "cosine_similarity", "pairwise_distance",
-            "prelu", "rms_norm", "hardshrink", "channel_shuffle", "native_channel_shuffle", "max_pool1d_with_indices"]
+    same = [
+        "conv1d",
+        "conv2d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "avg_pool1d",
+        "max_pool1d",
+        "max_pool2d",
+        "adaptive_avg_pool1d",
+        "pixel_shuffle",
+        "pixel_unshuffle",
+        "pdist",
+        "cosine_similarity",
+        "pairwise_distance",
+        "prelu",
+        "rms_norm",
+        "hardshrink",
+        "channel_shuffle",
+        "native_channel_shuffle",
+        "max_pool1d_with_indices",
+    ]
     forms = {name: getattr(functional, name) for name in same if hasattr(functional, name)}
     from .nn._conv_tbc import conv_tbc
 
@@ -378,10 +440,22 @@ def install(namespace, functional):
         "hsplit": _axis_split("hsplit", lambda t: 0 if t.dim() == 1 else 1, 1),
         "vsplit": _axis_split("vsplit", lambda t: 0, 2),
         "dsplit": _axis_split("dsplit", lambda t: 2, 3),
-        "adjoint": _adjoint, "diagflat": _diagflat, "is_same_size": _is_same_size, "is_signed": _is_signed,
-        "is_complex": _is_false, "is_conj": _is_false, "is_neg": _is_false, "is_shared": _is_false,
-        "is_pinned": _is_false, "conj": _real, "resolve_conj": _real, "resolve_neg": _real, "conj_physical": _real,
-        "share_memory_": _real, "cov": cov, "corrcoef": corrcoef,
+        "adjoint": _adjoint,
+        "diagflat": _diagflat,
+        "is_same_size": _is_same_size,
+        "is_signed": _is_signed,
+        "is_complex": _is_false,
+        "is_conj": _is_false,
+        "is_neg": _is_false,
+        "is_shared": _is_false,
+        "is_pinned": _is_false,
+        "conj": _real,
+        "resolve_conj": _real,
+        "resolve_neg": _real,
+        "conj_physical": _real,
+        "share_memory_": _real,
+        "cov": cov,
+        "corrcoef": corrcoef,
         "hardshrink": lambda self, lambd=0.5: functional.hardshrink(self, lambd),
         "prelu": lambda self, weight: functional.prelu(self, weight),
     }
@@ -389,34 +463,67 @@ def install(namespace, functional):
         if not hasattr(Tensor, name):
             setattr(Tensor, name, fn)
     properties = {
-        "H": _matrix_transpose_h, "mH": _mh, "real": _real, "imag": _imag,
-        "is_sparse": _is_false, "is_sparse_csr": _is_false, "is_quantized": _is_false, "is_nested": _is_false,
-        "is_mkldnn": _is_false, "is_cpu": lambda self: self.device.type == "cpu",
-        "itemsize": lambda self: self.element_size(), "nbytes": lambda self: self.numel() * self.element_size(),
+        "H": _matrix_transpose_h,
+        "mH": _mh,
+        "real": _real,
+        "imag": _imag,
+        "is_sparse": _is_false,
+        "is_sparse_csr": _is_false,
+        "is_quantized": _is_false,
+        "is_nested": _is_false,
+        "is_mkldnn": _is_false,
+        "is_cpu": lambda self: self.device.type == "cpu",
+        "itemsize": lambda self: self.element_size(),
+        "nbytes": lambda self: self.numel() * self.element_size(),
     }
     for name, fn in properties.items():
         if not hasattr(Tensor, name):
             setattr(Tensor, name, property(fn))
     functions = {
-        "cov": cov, "corrcoef": corrcoef, "tril_indices": tril_indices, "triu_indices": triu_indices,
-        "combinations": combinations, "unravel_index": unravel_index, "isin": isin, "is_nonzero": is_nonzero,
-        "is_same_size": is_same_size, "scalar_tensor": scalar_tensor, "range": range, "hann_window": hann_window,
-        "hamming_window": hamming_window, "blackman_window": blackman_window, "bartlett_window": bartlett_window,
-        "kaiser_window": kaiser_window, "chain_matmul": chain_matmul,
+        "cov": cov,
+        "corrcoef": corrcoef,
+        "tril_indices": tril_indices,
+        "triu_indices": triu_indices,
+        "combinations": combinations,
+        "unravel_index": unravel_index,
+        "isin": isin,
+        "is_nonzero": is_nonzero,
+        "is_same_size": is_same_size,
+        "scalar_tensor": scalar_tensor,
+        "range": range,
+        "hann_window": hann_window,
+        "hamming_window": hamming_window,
+        "blackman_window": blackman_window,
+        "bartlett_window": bartlett_window,
+        "kaiser_window": kaiser_window,
+        "chain_matmul": chain_matmul,
         "use_deterministic_algorithms": use_deterministic_algorithms,
         "are_deterministic_algorithms_enabled": are_deterministic_algorithms_enabled,
         "is_deterministic_algorithms_warn_only_enabled": is_deterministic_algorithms_warn_only_enabled,
         "set_float32_matmul_precision": set_float32_matmul_precision,
-        "get_float32_matmul_precision": get_float32_matmul_precision, "compile": compile,
+        "get_float32_matmul_precision": get_float32_matmul_precision,
+        "compile": compile,
         "set_default_tensor_type": set_default_tensor_type,
-        "hsplit": methods["hsplit"], "vsplit": methods["vsplit"], "dsplit": methods["dsplit"],
-        "adjoint": _adjoint, "diagflat": _diagflat, "is_signed": _is_signed, "is_complex": _is_false,
-        "is_conj": _is_false, "is_neg": _is_false, "conj": _real, "resolve_conj": _real, "resolve_neg": _real,
-        "conj_physical": _real, "real": _real, "imag": _imag,
-        "greater_equal": Tensor.ge, "less_equal": Tensor.le, "not_equal": Tensor.ne,
+        "hsplit": methods["hsplit"],
+        "vsplit": methods["vsplit"],
+        "dsplit": methods["dsplit"],
+        "adjoint": _adjoint,
+        "diagflat": _diagflat,
+        "is_signed": _is_signed,
+        "is_complex": _is_false,
+        "is_conj": _is_false,
+        "is_neg": _is_false,
+        "conj": _real,
+        "resolve_conj": _real,
+        "resolve_neg": _real,
+        "conj_physical": _real,
+        "real": _real,
+        "imag": _imag,
+        "greater_equal": Tensor.ge,
+        "less_equal": Tensor.le,
+        "not_equal": Tensor.ne,
     }
     from . import special
-
     from ._scatter_reduce import index_reduce, scatter_reduce
     from .linalg import matrix_exp
 

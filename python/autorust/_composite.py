@@ -63,7 +63,7 @@ def node(name, inputs=1, link=None):
             if len(args) < inputs and kwargs:
                 # inputs given by keyword (``hypot(x, other=y)``) are inputs too
                 args = list(args)
-                for param in params[len(args):]:
+                for param in params[len(args) :]:
                     if param not in kwargs:
                         break
                     args.append(kwargs.pop(param))

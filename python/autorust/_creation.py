@@ -8,9 +8,10 @@ import numbers
 import numpy as np
 
 from . import _native
-from ._memory_format import check_layout, contiguous_format, in_format, like_order, preserve_format
 from ._device import _check_device
-from ._dtype import _DEFAULT as _DEFAULT_DT, bool_, from_numpy_dtype, get_default_dtype, int64, to_dtype
+from ._dtype import _DEFAULT as _DEFAULT_DT
+from ._dtype import bool_, from_numpy_dtype, get_default_dtype, int64, to_dtype
+from ._memory_format import check_layout, contiguous_format, in_format, like_order, preserve_format
 
 Tensor = _native.Tensor
 
@@ -123,10 +124,7 @@ def from_numpy(arr):
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
     if arr.dtype not in (np.float32, np.float64, np.int64, np.bool_):
-        raise TypeError(
-            f"can't convert np.ndarray of type numpy.{arr.dtype}. The only supported types are: "
-            "float64, float32, int64, and bool."
-        )
+        raise TypeError(f"can't convert np.ndarray of type numpy.{arr.dtype}. The only supported types are: float64, float32, int64, and bool.")
     if builtins.any(s < 0 for s in arr.strides):
         raise ValueError(
             "At least one stride in the given numpy array is negative, and tensors with negative "
@@ -322,7 +320,9 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _like("full_like", lambda s, d, dev, _: full(s, fill_value, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
+    return _like(
+        "full_like", lambda s, d, dev, _: full(s, fill_value, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout
+    )
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
@@ -342,7 +342,9 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     if high is None:
         low, high = 0, low
-    return _like("randint_like", lambda s, d, dev, _: randint(low, high, s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout)
+    return _like(
+        "randint_like", lambda s, d, dev, _: randint(low, high, s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout
+    )
 
 
 def manual_seed(seed):

@@ -38,9 +38,7 @@ class device:
                 raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
             index = int(idx)
         if type not in ("cpu", "meta") + _GPU_NAMES:
-            raise RuntimeError(
-                "Expected one of cpu, cuda, wgpu, gpu, meta device type at start of device string: " + type
-            )
+            raise RuntimeError("Expected one of cpu, cuda, wgpu, gpu, meta device type at start of device string: " + type)
         self.type = type
         self.index = index
 

@@ -87,10 +87,7 @@ def from_numpy_dtype(npd):
         return int64
     if npd.kind == "f":
         return float32
-    raise TypeError(
-        f"can't convert np.ndarray of type {npd}. The only supported types are: "
-        "float64, float32, int64, and bool."
-    )
+    raise TypeError(f"can't convert np.ndarray of type {npd}. The only supported types are: float64, float32, int64, and bool.")
 
 
 def to_dtype(obj):

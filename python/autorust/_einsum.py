@@ -104,9 +104,13 @@ def einsum(*args):
         if has_ellipsis:
             ell_num_dim = max(ell_num_dim, op.dim() - len(named))
             if len(named) > op.dim():
-                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(named)}) is more than the number of dimensions ({op.dim()}) for operand {i}")
+                raise RuntimeError(
+                    f"einsum(): the number of subscripts in the equation ({len(named)}) is more than the number of dimensions ({op.dim()}) for operand {i}"
+                )
         elif len(named) != op.dim():
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(named)}) does not match the number of dimensions ({op.dim()}) for operand {i} and no ellipsis was given")
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({len(named)}) does not match the number of dimensions ({op.dim()}) for operand {i} and no ellipsis was given"
+            )
 
     # where each label sits in the common order: output first, summed after
     perm_index = [-1] * (2 * _LETTERS)
@@ -143,7 +147,9 @@ def einsum(*args):
                 perm_index[s] = n_dims
                 n_dims += 1
             else:
-                raise RuntimeError(f"einsum(): invalid subscript given at index {len(lhs) + 2 + i} in the equation string, subscripts must be in [a-zA-Z]")
+                raise RuntimeError(
+                    f"einsum(): invalid subscript given at index {len(lhs) + 2 + i} in the equation string, subscripts must be in [a-zA-Z]"
+                )
             i += 1
     out_num_dim = n_dims
     if not ell_in_output:
@@ -208,7 +214,9 @@ def _align(operands, op_labels, perm_index, n_dims, ell_index, ell_num_dim):
                     size = op.shape[dim]
                     if size != 1:
                         if ell_sizes[j] not in (1, size):
-                            raise RuntimeError(f"einsum(): dimension {dim} covered by ellipsis in operand {i}has size {size} which does not broadcast with previously seen ellipsis with size {ell_sizes[j]} for the respective dimension")
+                            raise RuntimeError(
+                                f"einsum(): dimension {dim} covered by ellipsis in operand {i}has size {size} which does not broadcast with previously seen ellipsis with size {ell_sizes[j]} for the respective dimension"
+                            )
                         ell_sizes[j] = size
                         dim_counts[ell_index + j] += 1
                     permutation[ell_index + j] = dim
@@ -217,7 +225,9 @@ def _align(operands, op_labels, perm_index, n_dims, ell_index, ell_num_dim):
                 size = op.shape[dim]
                 if size != 1:
                     if label_size[s] not in (1, size):
-                        raise RuntimeError(f"einsum(): subscript {_letter(s)} has size {size} for operand {i} which does not broadcast with previously seen size {label_size[s]}")
+                        raise RuntimeError(
+                            f"einsum(): subscript {_letter(s)} has size {size} for operand {i} which does not broadcast with previously seen size {label_size[s]}"
+                        )
                     label_size[s] = size
                     dim_counts[perm_index[s]] += 1
                 permutation[perm_index[s]] = dim
@@ -225,7 +235,9 @@ def _align(operands, op_labels, perm_index, n_dims, ell_index, ell_num_dim):
             else:
                 prev = permutation[perm_index[s]]
                 if op.shape[dim] != op.shape[prev]:
-                    raise RuntimeError(f"einsum(): subscript {_letter(s)} is repeated for operand {i} but the sizes don't match, {op.shape[dim]} != {op.shape[prev]}")
+                    raise RuntimeError(
+                        f"einsum(): subscript {_letter(s)} is repeated for operand {i} but the sizes don't match, {op.shape[dim]} != {op.shape[prev]}"
+                    )
                 op = op.diagonal(0, prev, dim).movedim(-1, prev)
         for k in range(n_dims):
             if permutation[k] == -1:
@@ -312,7 +324,9 @@ def tensordot(a, b, dims=2):
         elif s1 == 1:
             t2 = t2.sum(y, keepdim=True)
         elif s1 != s2:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {s1} in dim {shown_x} and second has size {s2} in dim {shown_y}")
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {s1} in dim {shown_x} and second has size {s2} in dim {shown_y}"
+            )
         else:
             contracted *= s1
     free_a = [d for d in range(a.dim()) if d not in dims_a]

@@ -178,8 +178,10 @@ def broadcast_shapes(*shapes):
             if out[j] == 1:
                 out[j] = d
             elif d != 1 and d != out[j]:
-                raise RuntimeError(f"Attempting to broadcast a dimension of length {d} at {-back}! Mismatching argument at index {index} "
-                                   f"had {s}; but expected shape should be broadcastable to {out}")
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {d} at {-back}! Mismatching argument at index {index} "
+                    f"had {s}; but expected shape should be broadcastable to {out}"
+                )
     return Size(out)
 
 

@@ -129,7 +129,7 @@ def _check_float(t, op):
     if t.dtype not in (float32, float64):
         from ._dtype import scalar_name
 
-        raise NotImplementedError(f'"{op}" not implemented for \'{scalar_name(t.dtype)}\'')
+        raise NotImplementedError(f"\"{op}\" not implemented for '{scalar_name(t.dtype)}'")
 
 
 def _standard_gamma_grad(self, output):
@@ -144,7 +144,9 @@ def _dirichlet_grad(x, alpha, total):
     Beta(alpha_i, total_i - alpha_i) marginals (the other coordinates
     shrink in proportion, hence the scale, as PyTorch's)."""
     xs, a, t = np.broadcast_arrays(_host(x), _host(alpha), _host(total))
-    grads = [_beta_grad_one(float(v), float(ai), float(ti - ai)) / (1.0 - float(v)) for v, ai, ti in zip(xs.reshape(-1), a.reshape(-1), t.reshape(-1))]
+    grads = [
+        _beta_grad_one(float(v), float(ai), float(ti - ai)) / (1.0 - float(v)) for v, ai, ti in zip(xs.reshape(-1), a.reshape(-1), t.reshape(-1))
+    ]
     return _like(grads, x)
 
 

@@ -24,11 +24,15 @@ def _spacings(spacing, dims, dim_given, ndim):
         return [value] * len(dims)
     spacing = list(spacing)
     if not dim_given and len(spacing) != ndim:
-        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal to 'self.dim() = {ndim}', "
-                           f"since dim argument was not given, but got a list of length {len(spacing)}")
+        raise RuntimeError(
+            f"torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal to 'self.dim() = {ndim}', "
+            f"since dim argument was not given, but got a list of length {len(spacing)}"
+        )
     if len(spacing) != len(dims):
-        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim arguments to have the same length, "
-                           f"but got a spacing argument of length {len(spacing)} and a dim argument of length {len(dims)}.")
+        raise RuntimeError(
+            f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim arguments to have the same length, "
+            f"but got a spacing argument of length {len(spacing)} and a dim argument of length {len(dims)}."
+        )
     return [s.item() if isinstance(s, Tensor) and s.dim() == 0 else s for s in spacing]
 
 
@@ -62,7 +66,9 @@ def _along(f, d, h, edge_order):
             last = (0.5 * take(n - 3, 1) - 2 * take(n - 2, 1) + 1.5 * take(n - 1, 1)) / h
         return _native.cat([first, inner, last], d)
     if h.shape[0] != n:
-        raise RuntimeError(f"torch.gradient expected each tensor to be on the same device, and each coordinate tensor to match the size of its dim ({n}), got {h.shape[0]}")
+        raise RuntimeError(
+            f"torch.gradient expected each tensor to be on the same device, and each coordinate tensor to match the size of its dim ({n}), got {h.shape[0]}"
+        )
     shape = [1] * f.dim()
 
     def along(t):  # a 1-D tensor of coefficients shaped to broadcast along d

@@ -50,7 +50,9 @@ class _Lstsq(Function):
         res = np.stack(residuals).reshape(batch + (b.shape[-1],)) if give_residuals else np.zeros(0)
         if give_residuals and vector:
             res = res[..., 0]
-        rank_out = tensor(np.asarray(ranks, dtype=np.int64).reshape(batch), dtype=int64, device=A.device) if driver != "gels" else A.new_zeros(0).long()
+        rank_out = (
+            tensor(np.asarray(ranks, dtype=np.int64).reshape(batch), dtype=int64, device=A.device) if driver != "gels" else A.new_zeros(0).long()
+        )
         sv_out = _back(np.stack(values).reshape(batch + (min(m, n),)), A) if driver in ("gelsd", "gelss") else A.new_zeros(0)
         ctx.mark_non_differentiable(sv_out)
         ctx.vector = vector

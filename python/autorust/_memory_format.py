@@ -38,7 +38,17 @@ _mkldnn = layout("_mkldnn")
 # the permutation whose row-major order is each channels-last format
 _CHANNELS_LAST = {channels_last: (4, (0, 2, 3, 1)), channels_last_3d: (5, (0, 2, 3, 4, 1))}
 
-__all__ = ["memory_format", "layout", "contiguous_format", "preserve_format", "channels_last", "channels_last_3d", "strided", "sparse_coo", "sparse_csr"]
+__all__ = [
+    "memory_format",
+    "layout",
+    "contiguous_format",
+    "preserve_format",
+    "channels_last",
+    "channels_last_3d",
+    "strided",
+    "sparse_coo",
+    "sparse_csr",
+]
 
 
 def check_layout(value, fn):

@@ -7,10 +7,9 @@ import builtins
 from . import _native
 from ._composite import composite, node, refuse_backward, with_scalar
 from ._dims import wrap_dim as _wrap_dim
-from ._dtype import bool_
+from ._dtype import bool_, cpp_name, scalar_name
 from ._einsum import einsum, tensordot
 from ._grad_mode import no_grad
-from ._dtype import cpp_name, scalar_name
 from ._ops_register import inplace_variant, register
 from ._warn import warn_user
 
@@ -62,7 +61,9 @@ def addmm(self, mat1, mat2, *, beta=1, alpha=1):
 @node("AddmvBackward0", inputs=3)
 def addmv(self, mat, vec, *, beta=1, alpha=1):
     if not self.dtype == mat.dtype == vec.dtype:
-        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {scalar_name(self.dtype)}, {scalar_name(mat.dtype)}, and {scalar_name(vec.dtype)}")
+        raise RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {scalar_name(self.dtype)}, {scalar_name(mat.dtype)}, and {scalar_name(vec.dtype)}"
+        )
     if mat.dim() != 2 or vec.dim() != 1 or self.dim() > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {self.dim()}, {mat.dim()}, {vec.dim()}")
     prod = mat.mv(vec)
@@ -88,7 +89,9 @@ def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
 @node("BaddbmmBackward0", inputs=3)
 def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
     if not self.dtype == batch1.dtype == batch2.dtype:
-        raise RuntimeError(f"Input dtypes must be the same, got: input {cpp_name(self.dtype)}, batch1: {cpp_name(batch1.dtype)}, batch2: {cpp_name(batch2.dtype)}")
+        raise RuntimeError(
+            f"Input dtypes must be the same, got: input {cpp_name(self.dtype)}, batch1: {cpp_name(batch1.dtype)}, batch2: {cpp_name(batch2.dtype)}"
+        )
     # PyTorch expands the input to the result's shape before it checks the operands
     self.expand(batch1.size(0), batch1.size(1), batch2.size(2))
     for name, t in (("batch1", batch1), ("batch2", batch2)):
@@ -347,7 +350,9 @@ def cholesky_inverse(self, upper=False):
     """(L L^T)^-1 from its Cholesky factor L (U^T U from U with
     ``upper``), through two triangular solves, as one node."""
     if self.dim() < 2 or self.shape[-1] != self.shape[-2]:
-        raise RuntimeError(f"cholesky_inverse: A must be batches of square matrices, but they are {self.shape[-2] if self.dim() > 1 else 1} by {self.shape[-1]} matrices")
+        raise RuntimeError(
+            f"cholesky_inverse: A must be batches of square matrices, but they are {self.shape[-2] if self.dim() > 1 else 1} by {self.shape[-1]} matrices"
+        )
 
     def run(factor):
         from ._creation import eye
@@ -368,14 +373,21 @@ def cholesky_solve(self, input2, upper=False):
     from ._grad_mode import is_grad_enabled, no_grad
 
     if self.dim() < 2 or input2.dim() < 2:
-        raise RuntimeError(f"b should have at least 2 dimensions, but has {self.dim()} dimensions instead" if self.dim() < 2
-                           else f"u should have at least 2 dimensions, but has {input2.dim()} dimensions instead")
+        raise RuntimeError(
+            f"b should have at least 2 dimensions, but has {self.dim()} dimensions instead"
+            if self.dim() < 2
+            else f"u should have at least 2 dimensions, but has {input2.dim()} dimensions instead"
+        )
     if input2.shape[-1] != input2.shape[-2]:
         raise RuntimeError(f"A must be batches of square matrices, but they are {input2.shape[-2]} by {input2.shape[-1]} matrices")
     if input2.shape[-1] != self.shape[-2]:
-        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {input2.shape[-1]} by {input2.shape[-1]} but each b matrix is {self.shape[-2]} by {self.shape[-1]}")
+        raise RuntimeError(
+            f"Incompatible matrix sizes for cholesky_solve: each A matrix is {input2.shape[-1]} by {input2.shape[-1]} but each b matrix is {self.shape[-2]} by {self.shape[-1]}"
+        )
     if self.dtype != input2.dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {scalar_name(self.dtype)} and A of type {scalar_name(input2.dtype)} instead.")
+        raise RuntimeError(
+            f"Expected b and A to have the same dtype, but found b of type {scalar_name(self.dtype)} and A of type {scalar_name(input2.dtype)} instead."
+        )
 
     def solve(b, factor):
         triangular = _linalg().solve_triangular
@@ -398,8 +410,36 @@ def cholesky_solve(self, input2, upper=False):
     return _native._custom_node(value, [self, input2], backward, "CholeskySolveBackward0", saved=[self, input2])
 
 
-register([addmm, addmv, addbmm, baddbmm, addr, trace, diag_embed, kron, cross, tensordot, vdot, inner, ger, dist, renorm,
-          inverse, det, logdet, slogdet, cholesky, cholesky_inverse, cholesky_solve, pinverse, matrix_power, svd, qr])
+register(
+    [
+        addmm,
+        addmv,
+        addbmm,
+        baddbmm,
+        addr,
+        trace,
+        diag_embed,
+        kron,
+        cross,
+        tensordot,
+        vdot,
+        inner,
+        ger,
+        dist,
+        renorm,
+        inverse,
+        det,
+        logdet,
+        slogdet,
+        cholesky,
+        cholesky_inverse,
+        cholesky_solve,
+        pinverse,
+        matrix_power,
+        svd,
+        qr,
+    ]
+)
 register([einsum, cdist, block_diag], methods=False)
 for _fn in (addmm, addmv, addbmm, baddbmm, addr):
     setattr(Tensor, _fn.__name__ + "_", inplace_variant(_fn))

@@ -8,7 +8,6 @@ gradients flow through them as in PyTorch. Running products and log-sum-exps
 are chains of native ops, differentiable on every device.
 """
 
-
 import math
 
 import numpy as np
@@ -42,6 +41,7 @@ def _const(values, like):
 
 def _gathered(name, self, d, idx, squeeze=False):
     """The values at `idx` along `d`, shown as PyTorch's one node `name`."""
+
     def pick(x):
         v = x.gather(d, idx)
         return v.squeeze(d) if squeeze else v
@@ -319,7 +319,9 @@ def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=Non
     from ._creation import tensor
 
     values = tensor(vals, dtype=self.dtype, device=self.device)
-    out = [_not_differentiable(values, self, "Unique2Backward0" if dim is None else "UniqueDimBackward0", "_unique2" if dim is None else "unique_dim")]
+    out = [
+        _not_differentiable(values, self, "Unique2Backward0" if dim is None else "UniqueDimBackward0", "_unique2" if dim is None else "unique_dim")
+    ]
     if return_inverse:
         out.append(_index(inverse, self.device))
     if return_counts:
@@ -478,7 +480,26 @@ def aminmax(self, *, dim=None, keepdim=False):
     return return_types.aminmax(smallest, largest)
 
 
-register([median, nanmedian, kthvalue, msort, mode, quantile, nanquantile, unique, unique_consecutive, bincount, histc, bucketize, cummax, cummin, logcumsumexp, aminmax])
+register(
+    [
+        median,
+        nanmedian,
+        kthvalue,
+        msort,
+        mode,
+        quantile,
+        nanquantile,
+        unique,
+        unique_consecutive,
+        bincount,
+        histc,
+        bucketize,
+        cummax,
+        cummin,
+        logcumsumexp,
+        aminmax,
+    ]
+)
 register([searchsorted], methods=False)
 
 

@@ -177,7 +177,7 @@ def hypot(self, other):
         if not isinstance(t, Tensor):
             raise TypeError(f"hypot(): argument '{name}' must be Tensor, not {type(t).__name__}")
         if not t.is_floating_point():
-            raise NotImplementedError(f'"hypot_cpu" not implemented for \'{scalar_name(t.dtype)}\'')
+            raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{scalar_name(t.dtype)}'")
     x, y = _promoted(self, other)
     with no_grad():
         value = _hypot(x, y)
@@ -361,7 +361,11 @@ def _copysign_gradient(value, inputs, name):
     x = inputs[0]
 
     def gradient(g):
-        result = _native._custom_node(value, inputs, _copysign_gradient(value, inputs, name), name, saved=inputs[:1]) if _native.is_grad_enabled() else value
+        result = (
+            _native._custom_node(value, inputs, _copysign_gradient(value, inputs, name), name, saved=inputs[:1])
+            if _native.is_grad_enabled()
+            else value
+        )
         to_self = g * (result / x).masked_fill(x == 0, 0.0)
         if len(inputs) == 2:
             return (to_self, inputs[1].new_zeros(inputs[1].shape))
@@ -420,6 +424,7 @@ def addcmul(self, tensor1, tensor2, *, value=1):
     grad * (tensor2 * value) to tensor1 and grad * (tensor1 * value) to
     tensor2, each product in the other operand's own dtype (a float32
     tensor2 of a float64 addcmul gives tensor1 a float32-rounded factor)."""
+
     def gradient(g):
         return (g, g * (tensor2 * value), g * (tensor1 * value))
 
@@ -432,6 +437,7 @@ def addcdiv(self, tensor1, tensor2, *, value=1):
     """self + value * tensor1 / tensor2, with PyTorch's gradients: grad to
     self, grad * (value / tensor2) to tensor1 and -grad * (value * tensor1 /
     (tensor2 * tensor2)) to tensor2 (in tensor2's own dtype, as addcmul)."""
+
     def gradient(g):
         # value / tensor2 as PyTorch's Scalar / Tensor: value filled in
         # tensor2's dtype, then divided (correctly rounded; Python's
@@ -506,7 +512,7 @@ def _shift_operands(self, other, kernel):
         if x.is_floating_point():
             from ._dtype import scalar_name
 
-            raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{scalar_name(x.dtype)}\'')
+            raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{scalar_name(x.dtype)}'")
     from ._dtype import int64
 
     return self.to(int64), other.to(int64)
@@ -535,12 +541,69 @@ def bitwise_right_shift(self, other):
 
 
 FUNCTIONS = [
-    log2, log10, exp2, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, deg2rad, rad2deg, frac, fmod, hypot,
-    logaddexp, logaddexp2, xlogy, sgn, logit, heaviside, signbit, copysign, float_power, sinc, positive,
-    addcmul, addcdiv, nansum, nanmean, std_mean, bitwise_left_shift, bitwise_right_shift,
+    log2,
+    log10,
+    exp2,
+    sinh,
+    cosh,
+    asin,
+    acos,
+    atan,
+    asinh,
+    acosh,
+    atanh,
+    deg2rad,
+    rad2deg,
+    frac,
+    fmod,
+    hypot,
+    logaddexp,
+    logaddexp2,
+    xlogy,
+    sgn,
+    logit,
+    heaviside,
+    signbit,
+    copysign,
+    float_power,
+    sinc,
+    positive,
+    addcmul,
+    addcdiv,
+    nansum,
+    nanmean,
+    std_mean,
+    bitwise_left_shift,
+    bitwise_right_shift,
 ]
 ALIASES = {"arcsin": asin, "arccos": acos, "arctan": atan, "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh}
-INPLACE = [log2, log10, exp2, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, deg2rad, rad2deg, frac, fmod, hypot, xlogy, sgn, logit, heaviside, copysign, float_power, sinc, addcmul, addcdiv]
+INPLACE = [
+    log2,
+    log10,
+    exp2,
+    sinh,
+    cosh,
+    asin,
+    acos,
+    atan,
+    asinh,
+    acosh,
+    atanh,
+    deg2rad,
+    rad2deg,
+    frac,
+    fmod,
+    hypot,
+    xlogy,
+    sgn,
+    logit,
+    heaviside,
+    copysign,
+    float_power,
+    sinc,
+    addcmul,
+    addcdiv,
+]
 
 register(FUNCTIONS, ALIASES)
 for _fn in INPLACE:

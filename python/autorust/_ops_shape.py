@@ -30,7 +30,9 @@ def roll(self, shifts, dims=None):
     # a float shift or dim is refused, not truncated (PyTorch's TypeError)
     for name, values in (("shifts", shifts), ("dims", dims)):
         if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
-            raise TypeError(f"roll(): argument '{name}' must be tuple of ints, not {type(next(v for v in values if not isinstance(v, numbers.Integral) or isinstance(v, bool))).__name__}")
+            raise TypeError(
+                f"roll(): argument '{name}' must be tuple of ints, not {type(next(v for v in values if not isinstance(v, numbers.Integral) or isinstance(v, bool))).__name__}"
+            )
     shifts = [int(v) for v in shifts]
     if not shifts:
         raise RuntimeError("`shifts` required")
@@ -227,7 +229,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
         limit = rows * cols if wrap and rows > cols else builtins.min(rows, cols) * cols
         flat = np.arange(0, limit, step)
     else:
-        stride = builtins.sum(int(np.prod(self.shape[d + 1:])) for d in range(self.dim()))
+        stride = builtins.sum(int(np.prod(self.shape[d + 1 :])) for d in range(self.dim()))
         flat = np.arange(n) * stride
     positions = _index_tensor(flat, self.device)
     return apply_inplace(self, lambda s: s.reshape(-1).index_fill(0, positions, fill_value).reshape(*s.shape), "fill_diagonal_")
@@ -261,7 +263,7 @@ def meshgrid(*tensors, indexing="ij"):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
-        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
     ts = [t.reshape(-1) for t in tensors]
     shape = [t.numel() for t in ts]
     grids = []
@@ -329,7 +331,25 @@ def split_with_sizes(self, split_sizes, dim=0):
     return self.split(list(split_sizes), dim)
 
 
-register([roll, repeat_interleave, diff, rot90, fliplr, flipud, broadcast_to, take, take_along_dim, narrow_copy, argwhere, index_put, index_copy, masked_scatter, split_with_sizes])
+register(
+    [
+        roll,
+        repeat_interleave,
+        diff,
+        rot90,
+        fliplr,
+        flipud,
+        broadcast_to,
+        take,
+        take_along_dim,
+        narrow_copy,
+        argwhere,
+        index_put,
+        index_copy,
+        masked_scatter,
+        split_with_sizes,
+    ]
+)
 register([meshgrid, cartesian_prod, atleast_1d, atleast_2d, atleast_3d, dstack, column_stack], {"row_stack": vstack}, methods=False)
 for _fn in (index_put_, fill_diagonal_, index_add_, index_fill_, triu_, tril_, round_, lerp_):
     setattr(Tensor, _fn.__name__, _fn)
@@ -431,6 +451,7 @@ def select_scatter(input, src, dim, index):
 
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """`input` with `src` written onto its diagonal."""
+
     def f(x, s):
         out = x.clone()
         out.diagonal(offset, dim1, dim2).copy_(s)

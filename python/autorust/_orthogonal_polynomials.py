@@ -70,7 +70,9 @@ def _chebyshev_w(x, n):
     n = _integral(n, x)
     values = _recurrence(x, n, lambda x: 2 * x + 1, _chebyshev_step)
     theta = np.arccos(x)
-    trig = np.where(np.cos(theta / 2) != 1, np.sin((n + 0.5) * theta) / np.sin(theta / 2), np.where(x > 0, 2 * n + 1.0, np.where(n % 2 == 0, 1.0, -1.0)))
+    trig = np.where(
+        np.cos(theta / 2) != 1, np.sin((n + 0.5) * theta) / np.sin(theta / 2), np.where(x > 0, 2 * n + 1.0, np.where(n % 2 == 0, 1.0, -1.0))
+    )
     values = np.where((n > 8) & (np.abs(x) < 1), trig, values)
     return _at_plus_minus_one(x, n, 2 * n + 1.0, 1.0, -1.0, values)
 
@@ -84,12 +86,19 @@ def _hermite_he(x, n):
 
 
 def _laguerre_l(x, n):
-    values = _recurrence(x, n, lambda x: 1 - x, lambda k, x, current, previous: ((x.dtype.type(2 * k + 1) - x) * current - x.dtype.type(k) * previous) / x.dtype.type(k + 1))
+    values = _recurrence(
+        x,
+        n,
+        lambda x: 1 - x,
+        lambda k, x, current, previous: ((x.dtype.type(2 * k + 1) - x) * current - x.dtype.type(k) * previous) / x.dtype.type(k + 1),
+    )
     return np.where(x == 0, 1.0, values)
 
 
 def _legendre_p(x, n):
-    values = _recurrence(x, n, lambda x: x, lambda k, x, current, previous: (x.dtype.type(2 * k + 1) * x * current - x.dtype.type(k) * previous) / x.dtype.type(k + 1))
+    values = _recurrence(
+        x, n, lambda x: x, lambda k, x, current, previous: (x.dtype.type(2 * k + 1) * x * current - x.dtype.type(k) * previous) / x.dtype.type(k + 1)
+    )
     return _at_plus_minus_one(x, n, 1.0, 1.0, -1.0, values)
 
 
@@ -105,9 +114,11 @@ def _polynomial(name, values_of):
         from ._promotion import result_type
 
         if not isinstance(x, Tensor) and not isinstance(n, Tensor):
-            raise TypeError(f"special_{name}() received an invalid combination of arguments - got ({type(x).__name__}, {type(n).__name__}), "
-                            "but expected one of:\n * (Tensor x, Tensor n, *, Tensor out = None)\n * (Number x, Tensor n, *, Tensor out = None)\n"
-                            " * (Tensor x, Number n, *, Tensor out = None)\n")
+            raise TypeError(
+                f"special_{name}() received an invalid combination of arguments - got ({type(x).__name__}, {type(n).__name__}), "
+                "but expected one of:\n * (Tensor x, Tensor n, *, Tensor out = None)\n * (Number x, Tensor n, *, Tensor out = None)\n"
+                " * (Tensor x, Number n, *, Tensor out = None)\n"
+            )
         like = x if isinstance(x, Tensor) else n
         xt = x if isinstance(x, Tensor) else tensor(x, device=like.device)
         nt = n if isinstance(n, Tensor) else tensor(n, device=like.device)
@@ -143,7 +154,16 @@ laguerre_polynomial_l = _polynomial("laguerre_polynomial_l", _laguerre_l)
 legendre_polynomial_p = _polynomial("legendre_polynomial_p", _legendre_p)
 
 NAMES = [
-    "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
-    "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w",
-    "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p",
+    "chebyshev_polynomial_t",
+    "chebyshev_polynomial_u",
+    "chebyshev_polynomial_v",
+    "chebyshev_polynomial_w",
+    "shifted_chebyshev_polynomial_t",
+    "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w",
+    "hermite_polynomial_h",
+    "hermite_polynomial_he",
+    "laguerre_polynomial_l",
+    "legendre_polynomial_p",
 ]

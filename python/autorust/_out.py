@@ -20,7 +20,8 @@ Tensor = _native.Tensor
 # The functions PyTorch 2.15 gives an ``out=`` argument to (probed against
 # real torch; those autorust provides). Elsewhere ``out=`` is a TypeError,
 # as in PyTorch.
-OUT_FUNCTIONS = frozenset("""
+OUT_FUNCTIONS = frozenset(
+    """
 abs absolute acos acosh add addbmm addcdiv addcmul addmm addmv addr all amax amin aminmax any arange
 arccos arccosh arcsin arcsinh arctan arctan2 arctanh argmax argmin argsort asin asinh atan atan2 atanh
 baddbmm bernoulli bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift bitwise_xor
@@ -35,7 +36,8 @@ nonzero norm normal ones outer pow prod qr quantile rad2deg rand randint randn r
 remainder renorm round row_stack rsqrt scatter searchsorted sgn sigmoid sign signbit sin sinc sinh
 softmax sort sqrt square stack std std_mean sub subtract sum svd take take_along_dim tan tanh tensordot
 topk tril triu true_divide trunc var var_mean vdot vstack where xlogy zeros
-""".split())
+""".split()
+)
 
 
 def _can_cast(src, dst):
@@ -56,8 +58,12 @@ def write_out(name, result, out, inputs=()):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     from ._grad_mode import is_grad_enabled, no_grad
 
-    if is_grad_enabled() and (out.requires_grad or (isinstance(result, Tensor) and result.requires_grad) or any(isinstance(t, Tensor) and t.requires_grad for t in inputs)):
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.")
+    if is_grad_enabled() and (
+        out.requires_grad or (isinstance(result, Tensor) and result.requires_grad) or any(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+    ):
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad."
+        )
     if not isinstance(result, Tensor):
         from ._creation import tensor
 

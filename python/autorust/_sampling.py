@@ -64,7 +64,9 @@ def bernoulli(self, p=None, *, generator=None):
         return bernoulli_scalar(tuple(self.shape), float(p), self.dtype, self.device, generator)
     probs = self if p is None else p
     if isinstance(probs, Tensor) and probs.numel() and bool(((probs < 0) | (probs > 1)).any()):
-        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)")
+        raise RuntimeError(
+            "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)"
+        )
     u = rand(*self.shape, generator=generator, dtype=self.dtype if self.is_floating_point() else None, device=self.device)
     return (u < probs).to(self.dtype)
 
@@ -113,7 +115,7 @@ def poisson(self, generator=None):
     def uniform():
         return _uniform64((1,), generator).item()
 
-    out = np.array([_sample_poisson(float(l), uniform) for l in lam.reshape(-1)], dtype=np.float64).reshape(lam.shape)
+    out = np.array([_sample_poisson(float(rate), uniform) for rate in lam.reshape(-1)], dtype=np.float64).reshape(lam.shape)
     return tensor(out, dtype=self.dtype, device=self.device)
 
 
@@ -217,10 +219,10 @@ def random_(self, from_=0, to=None, *, generator=None):
             from_, to = 0, from_
             node = "RandomBackward1"
         elif self.is_floating_point():  # every integer the mantissa holds exactly
-            to = 2 ** 24 + 1 if self.dtype.itemsize == 4 else 2 ** 53 + 1
+            to = 2**24 + 1 if self.dtype.itemsize == 4 else 2**53 + 1
             node = "RandomBackward2"
         else:
-            to = 2 ** 63 - 1
+            to = 2**63 - 1
             node = "RandomBackward2"
     return _fill(self, lambda shape: randint(from_, to, shape, generator=generator, device=self.device), node, "random_")
 

@@ -9,19 +9,21 @@ bytes, None, lists, tuples, dicts, dtypes, devices and sizes can be
 described, and any other node is an error. The checksum makes a truncated
 or corrupted file a clear error instead of wrong weights."""
 
-from collections import OrderedDict
 import base64
 import json
 import math
 import os
 import struct
 import zlib
+from collections import OrderedDict
 
 import numpy as np
 
 from . import _native
-from ._dtype import dtype as _dtype_cls, to_dtype
-from ._device import device as _device_cls, _check_device
+from ._device import _check_device
+from ._device import device as _device_cls
+from ._dtype import dtype as _dtype_cls
+from ._dtype import to_dtype
 from ._size import Size
 
 Tensor = _native.Tensor
@@ -96,7 +98,6 @@ class _Writer:
             f"autorust.save: cannot save an object of type {type(obj).__name__}; checkpoints hold tensors, numbers, "
             "strings, None and lists/tuples/dicts of them (save a model's state_dict(), not the model)"
         )
-
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True, _disable_byteorder_record=False):
@@ -208,17 +209,17 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     body, (crc,) = raw[:-4], struct.unpack("<I", raw[-4:])
     if zlib.crc32(body) & 0xFFFFFFFF != crc:
         raise _corrupt(name, "checksum mismatch: the file is truncated or corrupted")
-    (hlen,) = struct.unpack("<Q", body[len(MAGIC):len(MAGIC) + 8])
+    (hlen,) = struct.unpack("<Q", body[len(MAGIC) : len(MAGIC) + 8])
     start = len(MAGIC) + 8
     if start + hlen > len(body):
         raise _corrupt(name, "truncated header")
     try:
-        header = json.loads(body[start:start + hlen].decode())
+        header = json.loads(body[start : start + hlen].decode())
     except (UnicodeDecodeError, ValueError) as e:
         raise _corrupt(name, f"unreadable header: {e}") from None
     if not isinstance(header, dict) or header.get("format") != 1:
         raise _corrupt(name, "unsupported format version")
-    return _Reader(name, header, memoryview(body)[start + hlen:]).decode(header.get("tree"))
+    return _Reader(name, header, memoryview(body)[start + hlen :]).decode(header.get("tree"))
 
 
 __all__ = ["save", "load"]

@@ -117,7 +117,7 @@ def _polygamma_series(n, x):
         for k, b in enumerate(bern, start=1):
             s -= b / (2 * k * x ** (2 * k))
         return s + acc
-    s = math.factorial(n - 1) / x ** n + fact / (2 * x ** (n + 1))
+    s = math.factorial(n - 1) / x**n + fact / (2 * x ** (n + 1))
     for k, b in enumerate(bern, start=1):
         s += b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * x ** (2 * k + n))
     return sign * s + acc
@@ -159,6 +159,7 @@ def _polygamma(n, x):
 
 
 # ---- the functions ----
+
 
 def erfc(self):
     values = _host_unary(self, _erfc)

@@ -20,6 +20,7 @@ _SQRT_2PI = math.sqrt(2 * math.pi)
 
 # ---- float64 kernels ----
 
+
 def _bessel_i(nu, a, scaled):
     """I_nu(|x|) (times e^-|x| when scaled) for nu 0 or 1, odd in x for nu 1:
     the power series up to 30, the asymptotic expansion beyond."""
@@ -102,9 +103,20 @@ def _log_ndtr(a):
     return np.where(a < -5, low, np.where(a > 0, high, middle))
 
 
-_ZETA_A = [12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
-           -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
-           1.8152105401943546773e17, -7.1661652561756670113e18]
+_ZETA_A = [
+    12.0,
+    -720.0,
+    30240.0,
+    -1209600.0,
+    47900160.0,
+    -1.8924375803183791606e9,
+    7.47242496e10,
+    -2.950130727918164224e12,
+    1.1646782814350067249e14,
+    -4.5979787224074726105e15,
+    1.8152105401943546773e17,
+    -7.1661652561756670113e18,
+]
 
 
 def _zeta_scalar(x, q):
@@ -123,12 +135,12 @@ def _zeta_scalar(x, q):
             return np.inf
         if x != np.floor(x):
             return np.nan
-    s = q ** -x
+    s = q**-x
     a, i, b = q, 0, np.float64(0.0)
     while i < 9 or a <= 9:
         i += 1
         a += one
-        b = a ** -x
+        b = a**-x
         s += b
         if -eps * s < b < eps * s:
             return s
@@ -159,6 +171,7 @@ def _zeta(a, b):
 
 
 # ---- the functions ----
+
 
 def i0(input):
     values = _host_unary(input, lambda a: _bessel_i(0, a, False))

@@ -73,7 +73,7 @@ def _insertion_sort(a, first, last, less):
     for i in range(first + 1, last):
         if less(a[i], a[first]):
             val = a[i]
-            a[first + 1:i + 1] = a[first:i]
+            a[first + 1 : i + 1] = a[first:i]
             a[first] = val
         else:
             _unguarded_linear_insert(a, i, less)

@@ -96,9 +96,13 @@ def __deepcopy__(self, memo):
 
 def type(self, dtype=None, non_blocking=False):
     if dtype is None:
-        return {"float32": "autorust.FloatTensor", "float64": "autorust.DoubleTensor", "int64": "autorust.LongTensor", "bool": "autorust.BoolTensor"}[self.dtype._name]
+        return {"float32": "autorust.FloatTensor", "float64": "autorust.DoubleTensor", "int64": "autorust.LongTensor", "bool": "autorust.BoolTensor"}[
+            self.dtype._name
+        ]
     if isinstance(dtype, str):
-        dtype = {"torch.FloatTensor": "float32", "torch.DoubleTensor": "float64", "torch.LongTensor": "int64", "torch.BoolTensor": "bool"}.get(dtype, dtype)
+        dtype = {"torch.FloatTensor": "float32", "torch.DoubleTensor": "float64", "torch.LongTensor": "int64", "torch.BoolTensor": "bool"}.get(
+            dtype, dtype
+        )
     elif callable(dtype) and hasattr(dtype, "dtype"):  # the legacy FloatTensor, ...
         dtype = dtype.dtype
     return self.to(to_dtype(dtype))
@@ -139,8 +143,9 @@ def _variance(self, dim, unbiased, keepdim, correction, op):
     if n - correction <= 0:
         from ._warn import warn_user
 
-        warn_user(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
-                  "(input numel divided by output numel).")
+        warn_user(
+            f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor (input numel divided by output numel)."
+        )
 
     def gradient(g):
         # PyTorch's var_backward: 2 / (N - correction) * grad * (x - mean),
@@ -410,7 +415,9 @@ def split(self, split_size_or_sections, dim=0):
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != size:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension {dim}), but got split_sizes={sizes}")
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension {dim}), but got split_sizes={sizes}"
+            )
     out, start = [], 0
     for i, s in enumerate(sizes):
         part = self.narrow(dim, start, s)
@@ -590,9 +597,7 @@ def lerp(self, end, weight):
     if not _native._needs_node(inputs):
         return value
     if tensor_weight:
-        return _native._custom_node(
-            value, inputs, lambda g: (g * (1 - weight), g * weight, g * (end - self)), "LerpBackward1", saved=inputs
-        )
+        return _native._custom_node(value, inputs, lambda g: (g * (1 - weight), g * weight, g * (end - self)), "LerpBackward1", saved=inputs)
     # (the weight a Python number: PyTorch's grad * Scalar nodes)
     return _native._custom_node(
         value,
@@ -663,7 +668,9 @@ def uniform_(self, a=0.0, b=1.0, generator=None):
 
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    return _fill_with_draws(self, lambda shape: native.rand(list(shape), _dt(self.dtype), _gen(generator), float(a), float(b)), "UniformBackward0", "uniform_")
+    return _fill_with_draws(
+        self, lambda shape: native.rand(list(shape), _dt(self.dtype), _gen(generator), float(a), float(b)), "UniformBackward0", "uniform_"
+    )
 
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
@@ -673,7 +680,9 @@ def normal_(self, mean=0.0, std=1.0, generator=None):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     # a strided tensor takes PyTorch's element-by-element path
     contiguous = self.is_contiguous()
-    return _fill_with_draws(self, lambda shape: _normal_draws(shape, self.dtype, mean, std, generator, contiguous=contiguous), "NormalBackward0", "normal_")
+    return _fill_with_draws(
+        self, lambda shape: _normal_draws(shape, self.dtype, mean, std, generator, contiguous=contiguous), "NormalBackward0", "normal_"
+    )
 
 
 def _no_grad():
@@ -798,11 +807,57 @@ def __array_wrap__(self, arr, context=None, return_scalar=False):
 
 
 _METHODS = [
-    numpy, __array__, tolist, __iter__, __reversed__, __format__, __contains__, __reduce_ex__, __deepcopy__,
-    type, type_as, var, std, var_mean, norm, logsumexp, isnan, isinf, isfinite, isposinf, isneginf,
-    masked_fill, masked_fill_, masked_select, chunk, split, tensor_split, unbind, repeat, tile, unflatten, movedim,
-    equal, isclose, allclose, count_nonzero, lerp, new_tensor, new_zeros, new_ones, new_empty, new_full,
-    uniform_, normal_, is_nonzero, nan_to_num, diag, triu, tril, index_fill, index_add,
+    numpy,
+    __array__,
+    tolist,
+    __iter__,
+    __reversed__,
+    __format__,
+    __contains__,
+    __reduce_ex__,
+    __deepcopy__,
+    type,
+    type_as,
+    var,
+    std,
+    var_mean,
+    norm,
+    logsumexp,
+    isnan,
+    isinf,
+    isfinite,
+    isposinf,
+    isneginf,
+    masked_fill,
+    masked_fill_,
+    masked_select,
+    chunk,
+    split,
+    tensor_split,
+    unbind,
+    repeat,
+    tile,
+    unflatten,
+    movedim,
+    equal,
+    isclose,
+    allclose,
+    count_nonzero,
+    lerp,
+    new_tensor,
+    new_zeros,
+    new_ones,
+    new_empty,
+    new_full,
+    uniform_,
+    normal_,
+    is_nonzero,
+    nan_to_num,
+    diag,
+    triu,
+    tril,
+    index_fill,
+    index_add,
     sum_to_size,
 ]
 
@@ -813,6 +868,8 @@ Tensor.__array_priority__ = 1000
 Tensor.moveaxis = movedim
 Tensor.absolute = Tensor.abs
 Tensor.arctan2 = Tensor.atan2
+
+
 def clamp_min(self, min):
     out = self.clamp(min=min)
     _native._set_grad_fn_name(out, "ClampMinBackward0" if not isinstance(min, Tensor) else "ClampMinBackward1")

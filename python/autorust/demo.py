@@ -63,17 +63,17 @@ def seeds_walkthrough():
     print("x.grad =", x3.grad)
 
     _step("no_grad and detach")
-    print((x3 ** 2).requires_grad)
+    print((x3**2).requires_grad)
     with torch.no_grad():
-        print((x3 ** 2).requires_grad)
+        print((x3**2).requires_grad)
     print(x3.detach().requires_grad, x3.eq(x3.detach()).all())
 
     _step("Scalar derivatives")
     for label, fn, at in [
-        ("d/dx x^2 at 2", lambda v: v ** 2, 2.0),
+        ("d/dx x^2 at 2", lambda v: v**2, 2.0),
         ("d/dx exp(x) at 2", torch.exp, 2.0),
         ("d/dx sin(x) at pi", torch.sin, float(np.pi)),
-        ("d/dx (x-4)(x^2+6) at 0", lambda v: (v - 4) * (v ** 2 + 6), 0.0),
+        ("d/dx (x-4)(x^2+6) at 0", lambda v: (v - 4) * (v**2 + 6), 0.0),
         ("d/dx (sqrt(x)+1)^3 at 2", lambda v: (torch.sqrt(v) + 1) ** 3, 2.0),
     ]:
         v = torch.tensor(at, requires_grad=True)
@@ -117,14 +117,21 @@ def make_model(kind):
     if kind == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
     return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Dropout(0.1), nn.Linear(32 * 4 * 4, 10),
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.BatchNorm2d(16),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(0.1),
+        nn.Linear(32 * 4 * 4, 10),
     )
 
 
 def pick_device(name):
-    """"auto": the GPU when there is a hardware one. A software Vulkan device
+    """ "auto": the GPU when there is a hardware one. A software Vulkan device
     (lavapipe) trains correctly but ~100x slower than the CPU path, so auto
     leaves it out; --device cuda still uses it."""
     if name == "auto":

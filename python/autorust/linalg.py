@@ -39,7 +39,9 @@ def _not_positive_definite(a):
                 np.linalg.cholesky(m[:k, :k])
             except np.linalg.LinAlgError:
                 where = f"(Batch element {b}): " if a.ndim > 2 else ""
-                return _LinAlgError(f"linalg.cholesky: {where}The factorization could not be completed because the input is not positive-definite (the leading minor of order {k} is not positive-definite).")
+                return _LinAlgError(
+                    f"linalg.cholesky: {where}The factorization could not be completed because the input is not positive-definite (the leading minor of order {k} is not positive-definite)."
+                )
     return _LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not positive-definite.")
 
 
@@ -57,7 +59,9 @@ def _back(a, like):
 
 def _square(A, fn):
     if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are {A.shape[-2] if A.dim() >= 2 else ''} by {A.shape[-1]} matrices")
+        raise RuntimeError(
+            f"linalg.{fn}: A must be batches of square matrices, but they are {A.shape[-2] if A.dim() >= 2 else ''} by {A.shape[-1]} matrices"
+        )
     if not A.is_floating_point():
         raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as input. Got {A.dtype}")
 
@@ -67,6 +71,7 @@ def _mT(t):
 
 
 # ---- norms (compositions) ----
+
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     from ._norm_grad import norm_node, reduced_dims
@@ -123,12 +128,17 @@ def _keep(out, A, dims, keepdim):
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
-    if isinstance(ord, str) or (dim is not None and not isinstance(dim, numbers.Integral) and len(dim) == 2) or (ord is not None and dim is None and A.dim() == 2):
+    if (
+        isinstance(ord, str)
+        or (dim is not None and not isinstance(dim, numbers.Integral) and len(dim) == 2)
+        or (ord is not None and dim is None and A.dim() == 2)
+    ):
         return matrix_norm(A, "fro" if ord is None else ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
 # ---- factorisations with gradients ----
+
 
 class _Inv(Function):
     _jvp_from_backward = True
@@ -140,7 +150,9 @@ class _Inv(Function):
         try:
             out = _back(np.linalg.inv(_host(A)), A)
         except np.linalg.LinAlgError:
-            raise _LinAlgError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed because the input matrix is singular.") from None
+            raise _LinAlgError(
+                "linalg.inv: The diagonal element 1 is zero, the inversion could not be completed because the input matrix is singular."
+            ) from None
         ctx.save_for_backward(out)
         return out
 
@@ -397,7 +409,9 @@ class _Qr(Function):
     @staticmethod
     def backward(ctx, gQ, gR):
         if ctx.mode == "r":
-            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+            raise RuntimeError(
+                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+            )
         Q, R = ctx.saved_tensors
         m, n = Q.shape[-2], R.shape[-1]
         if ctx.mode == "complete" and m > n:
@@ -490,7 +504,9 @@ def multi_dot(tensors, *, out=None):
         if not end and t.dim() != 2:
             raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.dim()}D")
         if t.dtype != tensors[0].dtype:
-            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is {cpp_name(tensors[0].dtype)} and tensor {i} {cpp_name(t.dtype)}")
+            raise RuntimeError(
+                f"multi_dot(): all tensors must have be the same dtype but tensor 0 is {cpp_name(tensors[0].dtype)} and tensor {i} {cpp_name(t.dtype)}"
+            )
     out_shape = tuple(tensors[0].shape[:-1]) + tuple(tensors[-1].shape[1:])
     # as PyTorch: 1-D ends become a row and a column, the chain is
     # multiplied with mm in the cheapest order, and viewed back
@@ -674,9 +690,9 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     return tensor((s > tol).sum(-1).astype(np.int64), device=A.device)
 
 
-from ._lstsq import lstsq  # noqa: E402
-from ._matrix_exp import matrix_exp  # noqa: E402
-from ._solve_triangular import solve_triangular  # noqa: E402
+from ._lstsq import lstsq as lstsq  # noqa: E402  (re-exported)
+from ._matrix_exp import matrix_exp as matrix_exp  # noqa: E402  (re-exported)
+from ._solve_triangular import solve_triangular as solve_triangular  # noqa: E402  (re-exported)
 
 
 def cross(input, other, *, dim=-1):

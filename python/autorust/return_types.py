@@ -21,11 +21,20 @@ linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "sin
 
 for _cls in (max, min, sort, topk, median, kthvalue, mode, cummax, cummin):
     _cls.__module__ = "autorust.return_types"
-    _cls.__repr__ = (lambda self, _n=_cls.__name__: f"autorust.return_types.{_n}(\nvalues={self.values!r},\nindices={self.indices!r})")
+    _cls.__repr__ = lambda self, _n=_cls.__name__: f"autorust.return_types.{_n}(\nvalues={self.values!r},\nindices={self.indices!r})"
 
 aminmax.__module__ = "autorust.return_types"
 aminmax.__repr__ = lambda self: f"autorust.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
 
-for _cls, _fields in ((slogdet, ("sign", "logabsdet")), (eigh, ("eigenvalues", "eigenvectors")), (svd, ("U", "S", "Vh")), (svd_legacy, ("U", "S", "V")), (qr, ("Q", "R")), (linalg_lstsq, ("solution", "residuals", "rank", "singular_values"))):
+for _cls, _fields in (
+    (slogdet, ("sign", "logabsdet")),
+    (eigh, ("eigenvalues", "eigenvectors")),
+    (svd, ("U", "S", "Vh")),
+    (svd_legacy, ("U", "S", "V")),
+    (qr, ("Q", "R")),
+    (linalg_lstsq, ("solution", "residuals", "rank", "singular_values")),
+):
     _cls.__module__ = "autorust.return_types"
-    _cls.__repr__ = (lambda self, _n=_cls.__name__, _f=_fields: f"autorust.return_types.{_n}(\n" + ",\n".join(f"{k}={getattr(self, k)!r}" for k in _f) + ")")
+    _cls.__repr__ = lambda self, _n=_cls.__name__, _f=_fields: (
+        f"autorust.return_types.{_n}(\n" + ",\n".join(f"{k}={getattr(self, k)!r}" for k in _f) + ")"
+    )

@@ -28,7 +28,7 @@ def get_device_name(device=None):
 
 
 def get_device_type(device=None):
-    """"discrete", "integrated", "virtual", "other", or "cpu" for a software
+    """ "discrete", "integrated", "virtual", "other", or "cpu" for a software
     device such as Mesa's lavapipe (correct, but slower than the CPU path)."""
     return _native._wgpu_device_type()
 

@@ -24,7 +24,7 @@ OBJECT_IDENTITY = (
     "object only for a leaf that requires grad (those are remembered, autograd/_tensor_identity.py); for others it is a new "
     "Python object over the same tensor (`is` is False, the values and storage are the same)"
 )
-OPTIMIZER_ROUNDING = 'RMSprop divides each step by a running gradient magnitude: float32 rounding differences in a small gradient grow past the tolerance within two steps'
+OPTIMIZER_ROUNDING = "RMSprop divides each step by a running gradient magnitude: float32 rounding differences in a small gradient grow past the tolerance within two steps"
 STRIDES = "PyTorch's elementwise ops keep a strided input's layout (round of a transposed view stays strided) and its matmul/tensordot fold by strides (meshgrid's expanded outputs), so a later reshape copies or views, and a linear takes matmul + add, where autorust's contiguous results give other node names (UnsafeViewBackward0, addmm); values are equal"
 ZERO_DERIVATIVE_LINKS = "a first- or second-order gradient that is mathematically constant is a function of the inputs here (requires_grad True, or a zero gradient where PyTorch has none) where PyTorch's backward kernel leaves it constant, or the reverse"
 

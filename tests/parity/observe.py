@@ -79,8 +79,15 @@ def _same_leaf(a, b):
         # one: every empty tensor has the same)
         return a._cdata == b._cdata
     try:
-        return bool(a.is_leaf and b.is_leaf and a.requires_grad and b.requires_grad and a.data_ptr() == b.data_ptr()
-                    and tuple(a.shape) == tuple(b.shape) and tuple(a.stride()) == tuple(b.stride()))
+        return bool(
+            a.is_leaf
+            and b.is_leaf
+            and a.requires_grad
+            and b.requires_grad
+            and a.data_ptr() == b.data_ptr()
+            and tuple(a.shape) == tuple(b.shape)
+            and tuple(a.stride()) == tuple(b.stride())
+        )
     except Exception:  # noqa: BLE001  (meta tensors have no data pointer)
         return False
 
@@ -160,6 +167,7 @@ def _number_list(a):
 
 
 # ---- comparison ----
+
 
 class Tolerance:
     """How close two float tensors must be. float32 results of chains of

@@ -13,7 +13,9 @@ class autocast(DecoratorContext):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device_type, self.fast_dtype, self._enabled, self._cache_enabled = device_type, dtype, bool(enabled), cache_enabled
         if self._enabled:
-            raise NotImplementedError("autocast(enabled=True): autorust has no float16/bfloat16 kernels, and running in float32 would not give PyTorch's mixed-precision numbers; pass enabled=False")
+            raise NotImplementedError(
+                "autocast(enabled=True): autorust has no float16/bfloat16 kernels, and running in float32 would not give PyTorch's mixed-precision numbers; pass enabled=False"
+            )
 
     def clone(self):
         return autocast(self.device_type, self.fast_dtype, self._enabled, self._cache_enabled)

@@ -2,10 +2,10 @@
 
 from .. import _native
 from .._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
-from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
 from . import function, functional  # noqa: F401
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401
 from .anomaly_mode import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
+from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401
 
 
 def Variable(data, requires_grad=False, volatile=False):
@@ -21,7 +21,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     _native.backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     single = isinstance(inputs, _native.Tensor)
     if is_grads_batched:
         out = _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads)
@@ -50,7 +60,11 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
     per_entry = []
     for i in range(size):
         last = i == size - 1
-        per_entry.append(_native.grad(outs, inputs, [None if g is None else g[i] for g in gos], keep if last else True, create_graph, allow_unused, materialize_grads))
+        per_entry.append(
+            _native.grad(
+                outs, inputs, [None if g is None else g[i] for g in gos], keep if last else True, create_graph, allow_unused, materialize_grads
+            )
+        )
     return tuple(None if all(r[k] is None for r in per_entry) else stack([r[k] for r in per_entry]) for k in range(len(per_entry[0])))
 
 

@@ -93,7 +93,9 @@ class Function:
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD."
+        )
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -155,13 +157,17 @@ class Function:
         inputs = [args[i] for i in tensor_positions]
         name = cls._node_name or cls.__name__ + "Backward"
         result = list(outs)
-        differentiable = [k for k, o in enumerate(outs) if isinstance(o, Tensor) and o.dtype.is_floating_point and id(o) not in ctx._non_differentiable]
+        differentiable = [
+            k for k, o in enumerate(outs) if isinstance(o, Tensor) and o.dtype.is_floating_point and id(o) not in ctx._non_differentiable
+        ]
         attached = {id(outs[k]): k for k in differentiable}
         dirty = getattr(ctx, "_dirty", set())
         if dirty:
             returned = {id(o) for o in outs}
             if not dirty <= returned:
-                raise RuntimeError("Some elements marked as dirty during the forward method were not returned as output. The inputs that are modified inplace must all be outputs of the Function.")
+                raise RuntimeError(
+                    "Some elements marked as dirty during the forward method were not returned as output. The inputs that are modified inplace must all be outputs of the Function."
+                )
             for k in [k for k in differentiable if id(outs[k]) in dirty]:
                 _attach_in_place(cls, ctx, outs, k, inputs, tensor_positions, cls._node_name or cls.__name__ + "Backward")
             differentiable = [k for k in differentiable if id(outs[k]) not in dirty]
@@ -209,7 +215,9 @@ def _attach_packed(cls, ctx, outs, differentiable, inputs, tensor_positions, nam
     # first; read and cleared by the packed node): the others' gradients
     # are None when the Function does not materialize them
     reached = set()
-    packed = _native._custom_node(_native.cat(flats, 0), inputs, _packed_backward(cls, ctx, outs, differentiable, sizes, tensor_positions, reached), name)
+    packed = _native._custom_node(
+        _native.cat(flats, 0), inputs, _packed_backward(cls, ctx, outs, differentiable, sizes, tensor_positions, reached), name
+    )
     start = 0
     for k, size in zip(differentiable, sizes):
         piece = _native._custom_node(outs[k], [packed], _into_packed(start, size, total, reached, k), name)

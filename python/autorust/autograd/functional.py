@@ -79,7 +79,9 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         outs, single_out = _as_tuple(out)
         if vs is None:
             if sum(x.numel() for x in ins) != 1:
-                raise RuntimeError("The vector v can only be None if the input to the user-provided function is a single Tensor with a single element.")
+                raise RuntimeError(
+                    "The vector v can only be None if the input to the user-provided function is a single Tensor with a single element."
+                )
             vs = tuple(x.new_ones(*x.shape) for x in ins)
         us = [o.new_zeros(*o.shape).requires_grad_(True) for o in outs]
         gs = _native.grad(list(outs), list(ins), us, True, True, True, True)

@@ -23,8 +23,21 @@ def _outputs(func, inputs):
 _UNSUPPORTED_CHECKS = ("check_grad_dtypes", "check_batched_grad", "check_batched_forward_grad")
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0, check_undefined_grad=True,
-              check_backward_ad=True, check_forward_ad=False, fast_mode=False, **checks):
+def gradcheck(
+    func,
+    inputs,
+    *,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    raise_exception=True,
+    nondet_tol=0.0,
+    check_undefined_grad=True,
+    check_backward_ad=True,
+    check_forward_ad=False,
+    fast_mode=False,
+    **checks,
+):
     """Every Jacobian entry of ``func`` at ``inputs`` against central
     differences: the reverse-mode one (``check_backward_ad``) and the
     forward-mode one (``check_forward_ad``). ``nondet_tol`` and
@@ -53,7 +66,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             for what, analytical in checks:
                 if not np.allclose(analytical, numerical, rtol=rtol, atol=atol):
                     if raise_exception:
-                        raise GradcheckError(f"{what} for output {o_idx} with respect to input {i},\nnumerical:{numerical}\nanalytical:{analytical}\n")
+                        raise GradcheckError(
+                            f"{what} for output {o_idx} with respect to input {i},\nnumerical:{numerical}\nanalytical:{analytical}\n"
+                        )
                     return False
     return True
 
@@ -115,7 +130,9 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         from .._creation import tensor
 
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype, requires_grad=True) for o in outs if o.dtype.is_floating_point)
+        grad_outputs = tuple(
+            tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype, requires_grad=True) for o in outs if o.dtype.is_floating_point
+        )
     else:
         grad_outputs = grad_outputs if isinstance(grad_outputs, tuple) else (grad_outputs,)
     n = len(inputs)

@@ -51,4 +51,5 @@ def manual_seed(seed):
 def manual_seed_all(seed):
     return None
 
+
 from . import amp  # noqa: E402,F401  (torch.cuda.amp, the older mixed-precision spellings)

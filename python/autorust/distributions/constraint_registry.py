@@ -42,6 +42,7 @@ transform_to = ConstraintRegistry()
 
 def _both(*kinds):
     """Registers a factory for each kind in both registries."""
+
     def deco(factory):
         for kind in kinds:
             biject_to.register(kind, factory)

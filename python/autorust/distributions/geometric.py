@@ -27,7 +27,9 @@ class Geometric(Distribution):
         if self._validate_args and probs is not None:
             valid = self.probs > 0
             if not bool(valid.all()):
-                raise ValueError(f"Expected parameter probs ({type(self.probs).__name__} of shape {tuple(self.probs.shape)}) of distribution {self!r} to be positive but found invalid values:\n{self.probs.detach()[~valid]}")
+                raise ValueError(
+                    f"Expected parameter probs ({type(self.probs).__name__} of shape {tuple(self.probs.shape)}) of distribution {self!r} to be positive but found invalid values:\n{self.probs.detach()[~valid]}"
+                )
 
     def expand(self, batch_shape, _instance=None):
         return self._expanded(Geometric, batch_shape, ("probs", "logits"), _instance)

@@ -49,6 +49,7 @@ def _dispatch_kl(type_p, type_q):
     matches = [(p, q) for p, q in _KL_REGISTRY if issubclass(type_p, p) and issubclass(type_q, q)]
     if not matches:
         return NotImplemented
+
     # the most specific pair: each type as far down its own hierarchy as possible
     def depth(pair):
         return (type_p.__mro__.index(pair[0]), type_q.__mro__.index(pair[1]))
@@ -138,7 +139,6 @@ def _kl_independent_independent(p, q):
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
         raise NotImplementedError
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
-
 
 
 @register_kl(Geometric, Geometric)

@@ -37,7 +37,9 @@ def _kl_expfamily_expfamily(p, q):
     from ..autograd import grad
 
     if type(p) is not type(q):
-        raise NotImplementedError("The cross KL-divergence between different exponential families cannot                             be computed using Bregman divergences")
+        raise NotImplementedError(
+            "The cross KL-divergence between different exponential families cannot                             be computed using Bregman divergences"
+        )
     p_params = [t.detach().requires_grad_() for t in p._natural_params]
     q_params = q._natural_params
     p_normalizer = p._log_normalizer(*p_params)

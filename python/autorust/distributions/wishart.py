@@ -184,8 +184,12 @@ class Wishart(ExponentialFamily):
             self._validate_sample(value)
         nu, p = self.df, self._event_shape[-1]
         log_det_scale = self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-        return (-nu * (p * _LOG_2 / 2 + log_det_scale) - mvlgamma(nu / 2, p=p) + (nu - p - 1) / 2 * linalg.slogdet(value).logabsdet
-                - cholesky_solve(value, self._unbroadcasted_scale_tril).diagonal(dim1=-2, dim2=-1).sum(dim=-1) / 2)
+        return (
+            -nu * (p * _LOG_2 / 2 + log_det_scale)
+            - mvlgamma(nu / 2, p=p)
+            + (nu - p - 1) / 2 * linalg.slogdet(value).logabsdet
+            - cholesky_solve(value, self._unbroadcasted_scale_tril).diagonal(dim1=-2, dim2=-1).sum(dim=-1) / 2
+        )
 
     def entropy(self):
         from .. import mvlgamma

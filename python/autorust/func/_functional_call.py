@@ -20,7 +20,9 @@ def _swapped(module, tensors, strict):
         missing = sorted(set(names) - set(tensors))
         unexpected = sorted(set(tensors) - set(names))
         if missing or unexpected:
-            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\tMissing key(s): {missing}.\n\tUnexpected key(s): {unexpected}.")
+            raise RuntimeError(
+                f"Error(s) in reparametrizing for {type(module).__name__}:\n\tMissing key(s): {missing}.\n\tUnexpected key(s): {unexpected}."
+            )
     undo = []
     try:
         for name, value in tensors.items():

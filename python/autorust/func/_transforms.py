@@ -126,11 +126,20 @@ def vjp(func, *primals, has_aux=False):
     def vjp_fn(cotangents, *, retain_graph=True, create_graph=None):
         cot_leaves, _ = tree_flatten(cotangents)
         if len(cot_leaves) != len(out_leaves):
-            raise RuntimeError(f"Expected pytree structure of cotangents to be the same as pytree structure of outputs to the function: {len(cot_leaves)} != {len(out_leaves)} leaves")
+            raise RuntimeError(
+                f"Expected pytree structure of cotangents to be the same as pytree structure of outputs to the function: {len(cot_leaves)} != {len(out_leaves)} leaves"
+            )
         pairs = [(o, c) for o, c in zip(out_leaves, cot_leaves) if o.requires_grad]
         with enable_grad():
             if pairs:
-                grads = autograd.grad([o for o, _ in pairs], leaves, [c for _, c in pairs], allow_unused=True, retain_graph=retain_graph, create_graph=inputs.nested if create_graph is None else create_graph)
+                grads = autograd.grad(
+                    [o for o, _ in pairs],
+                    leaves,
+                    [c for _, c in pairs],
+                    allow_unused=True,
+                    retain_graph=retain_graph,
+                    create_graph=inputs.nested if create_graph is None else create_graph,
+                )
             else:
                 grads = [None] * len(leaves)
         grads = [zeros_like(x) if g is None else _finish(g, inputs.nested) for g, x in zip(grads, leaves)]
@@ -210,7 +219,9 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         if not isinstance(p, Tensor) or not isinstance(t, Tensor):
             raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to only contain Tensors")  # noqa: TRY004  (PyTorch's exception type)
         if tuple(p.shape) != tuple(t.shape):
-            raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to have the same shape, got {list(p.shape)} and {list(t.shape)}")
+            raise RuntimeError(
+                f"jvp(f, primals, tangents): Expected primals and tangents to have the same shape, got {list(p.shape)} and {list(t.shape)}"
+            )
     if forward_ad._current_level >= 0:
         return _jvp_by_double_vjp(func, primals, tangents, has_aux)
     from .. import zeros_like

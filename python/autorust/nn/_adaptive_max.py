@@ -40,7 +40,7 @@ def _argmax_index(values, sizes, outs):
     each window's pick."""
     rows = values.shape[0]
     index = np.zeros((rows,) + outs, dtype=np.int64)
-    strides = [int(np.prod(sizes[k + 1:])) for k in range(len(sizes))]
+    strides = [int(np.prod(sizes[k + 1 :])) for k in range(len(sizes))]
     for cell in itertools.product(*(range(o) for o in outs)):
         bounds = [_window(i, n, o) for i, n, o in zip(cell, sizes, outs)]
         window = values[(slice(None),) + tuple(slice(a, b) for a, b in bounds)].reshape(rows, -1)
@@ -64,7 +64,9 @@ def adaptive_max_pool(input, output_size, return_indices, dims):
     flat_index = tensor(index.reshape(lead + (-1,)), dtype=int64, device=input.device)
     shape = lead + outs
     name = f"AdaptiveMaxPool{dims}DBackward0"
-    out = composite(name, lambda x: x.flatten(-dims).gather(-1, flat_index).reshape(shape), input, link=(name.replace("Backward0", "BackwardBackward0"), (0,)))
+    out = composite(
+        name, lambda x: x.flatten(-dims).gather(-1, flat_index).reshape(shape), input, link=(name.replace("Backward0", "BackwardBackward0"), (0,))
+    )
     return (out, flat_index.reshape(shape)) if return_indices else out
 
 

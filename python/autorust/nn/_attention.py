@@ -120,8 +120,8 @@ def multi_head_attention_forward(
     average_attn_weights=True,
     is_causal=False,
 ):
-    from .functional import dropout, linear, pad, scaled_dot_product_attention
     from .. import _native
+    from .functional import dropout, linear, pad, scaled_dot_product_attention
 
     batched = _is_batched(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not batched:
@@ -245,4 +245,3 @@ def _static(t, name, batch_heads, head_dim):
     if t.shape[2] != head_dim:
         raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {t.shape[2]}")
     return t
-

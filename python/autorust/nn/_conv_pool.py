@@ -25,19 +25,23 @@ def _batched(input, fn, expected=4):
     if input.dim() == expected - 1:
         return fn(input.unsqueeze(0)).squeeze(0)
     if input.dim() != expected:
-        raise RuntimeError(f"{fn.__name__}: Expected {expected - 1}D (unbatched) or {expected}D (batched) input, but got input of size: {list(input.shape)}")
+        raise RuntimeError(
+            f"{fn.__name__}: Expected {expected - 1}D (unbatched) or {expected}D (batched) input, but got input of size: {list(input.shape)}"
+        )
     return fn(input)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     def im2col(x):
         return _native.im2col(x, _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride))
+
     return _batched(input, im2col)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     def col2im(x):
         return _native.col2im(x, _pair(output_size), _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride))
+
     return _batched(input, col2im, expected=3)
 
 
@@ -59,12 +63,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         elif padding == "same":
             if stride != (1, 1):
                 raise RuntimeError("padding='same' is not supported for strided convolutions")
-            (t, b), (l, r) = _same_padding(weight, dilation)
-            if t != b or l != r:
-                input = pad(input, (l, r, t, b))
+            (top, bottom), (left, right) = _same_padding(weight, dilation)
+            if top != bottom or left != right:
+                input = pad(input, (left, right, top, bottom))
                 padding = (0, 0)
             else:
-                padding = (t, l)
+                padding = (top, left)
         else:
             raise RuntimeError(f"Invalid padding string '{padding}'")
     padding = _pair(padding, "padding")
@@ -162,7 +166,7 @@ def adaptive_avg_pool2d(input, output_size):
         rows = []
         for i in range(oh):
             h0, h1 = (i * h) // oh, -((-(i + 1) * h) // oh)
-            cols = [x[:, :, h0:h1, (j * w) // ow:-((-(j + 1) * w) // ow)].mean((2, 3)) for j in range(ow)]
+            cols = [x[:, :, h0:h1, (j * w) // ow : -((-(j + 1) * w) // ow)].mean((2, 3)) for j in range(ow)]
             rows.append(_native.stack(cols, -1))
         return _native.stack(rows, -2)
 
@@ -178,7 +182,9 @@ def _pad_indices(shape, d, left, right, mode):
     i = np.arange(-left, n + right)
     if mode == "reflect":
         if left >= n or right >= n:
-            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but got: padding ({left}, {right}) at dimension {d} of input {list(shape)}")
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input dimension, but got: padding ({left}, {right}) at dimension {d} of input {list(shape)}"
+            )
         period = 2 * (n - 1) if n > 1 else 1
         i = np.abs(i) % period
         i = np.where(i >= n, period - i, i)
@@ -202,7 +208,9 @@ def _pad_constant(input, pairs, value):
         size = input.shape[d]
         new = size + left + right
         if new < 0:
-            raise RuntimeError(f"The input size {size}, plus negative padding {left} and {right} resulted in a negative output size, which is invalid. Check dimension {d} of your input.")
+            raise RuntimeError(
+                f"The input size {size}, plus negative padding {left} and {right} resulted in a negative output size, which is invalid. Check dimension {d} of your input."
+            )
         out_shape[d] = new
         # negative padding crops the input
         src = src.narrow(d, max(-left, 0), max(0, size - max(-left, 0) - max(-right, 0)))
@@ -236,7 +244,9 @@ def pad(input, pad, mode="constant", value=None):
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.dim():
-        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got padding length {len(pad)} and input of dimension {input.dim()}")
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but got padding length {len(pad)} and input of dimension {input.dim()}"
+        )
     pairs = [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(len(pad) // 2)]  # last dim first
     if mode == "constant":
         return composite("ConstantPadNdBackward0", lambda x: _pad_constant(x, pairs, value), input)

@@ -56,16 +56,20 @@ def _padded_targets(targets, target_lengths, batch):
     if targets.dim() == 1:
         total = int(target_lengths.sum())
         if values.shape[0] != total:
-            raise RuntimeError(f"Expected tensor to have size {total} at dimension 0, but got size {values.shape[0]} for argument #2 'targets' {_CHECKS}")
+            raise RuntimeError(
+                f"Expected tensor to have size {total} at dimension 0, but got size {values.shape[0]} for argument #2 'targets' {_CHECKS}"
+            )
         padded = np.zeros((batch, longest), dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(target_lengths)[:-1]]) if batch else []
         for b, (s, n) in enumerate(zip(starts, target_lengths)):
-            padded[b, :n] = values[s:s + n]
+            padded[b, :n] = values[s : s + n]
         return padded
     if values.shape[0] != batch:
         raise RuntimeError(f"Expected tensor to have size {batch} at dimension 0, but got size {values.shape[0]} for argument #2 'targets' {_CHECKS}")
     if values.shape[1] < longest:
-        raise RuntimeError(f"Expected tensor to have size at least {longest} at dimension 1, but got size {values.shape[1]} for argument #2 'targets' {_CHECKS}")
+        raise RuntimeError(
+            f"Expected tensor to have size at least {longest} at dimension 1, but got size {values.shape[1]} for argument #2 'targets' {_CHECKS}"
+        )
     return values
 
 
@@ -76,7 +80,7 @@ def _extended(targets, target_lengths, blank):
     batch, longest = targets.shape
     ext = np.full((batch, 2 * longest + 1), blank, dtype=np.int64)
     for b, n in enumerate(target_lengths):
-        ext[b, 1:2 * n:2] = targets[b, :n]
+        ext[b, 1 : 2 * n : 2] = targets[b, :n]
     skip = np.zeros(ext.shape, dtype=bool)
     skip[:, 2:] = ext[:, 2:] != ext[:, :-2]
     return ext, skip
@@ -217,7 +221,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if log_probs.dim() != 3:
         raise RuntimeError(f"Expected 3-dimensional tensor, but got {log_probs.dim()}-dimensional tensor for argument #1 'log_probs' {_CHECKS}")
     if log_probs.dtype not in (float32, float64):
-        raise NotImplementedError(f'"ctc_loss_cpu" not implemented for \'{scalar_name(log_probs.dtype)}\'')
+        raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for '{scalar_name(log_probs.dtype)}'")
     if log_probs.numel() == 0:
         raise RuntimeError("log_probs tensor must not be empty")
     steps, batch, classes = log_probs.shape

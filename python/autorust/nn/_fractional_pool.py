@@ -41,7 +41,7 @@ def _pick_index(values, sizes, outs, pools, samples, sample_order):
     """[planes, *outs] flat indices of each window's pick in its plane."""
     planes = values.shape[0]
     starts = [_starts(samples[:, k], n, o, p, values.dtype) for k, n, o, p in zip(sample_order, sizes, outs, pools)]
-    strides = [int(np.prod(sizes[k + 1:])) for k in range(len(sizes))]
+    strides = [int(np.prod(sizes[k + 1 :])) for k in range(len(sizes))]
     rows = np.arange(planes)
     index = np.zeros((planes,) + outs, dtype=np.int64)
     offsets = list(itertools.product(*(range(p) for p in pools)))
@@ -86,8 +86,12 @@ def fractional_max_pool(input, kernel_size, output_size, output_ratio, return_in
     lead = tuple(input.shape[:-dims])
     flat_index = tensor(index.reshape(lead + (-1,)), dtype=int64, device=input.device)
     shape = lead + outs
-    out = composite(f"FractionalMaxPool{dims}DBackward0", lambda x: x.flatten(-dims).gather(-1, flat_index).reshape(shape), input,
-                    link=(f"FractionalMaxPool{dims}DBackwardBackward0", (0,)))
+    out = composite(
+        f"FractionalMaxPool{dims}DBackward0",
+        lambda x: x.flatten(-dims).gather(-1, flat_index).reshape(shape),
+        input,
+        link=(f"FractionalMaxPool{dims}DBackwardBackward0", (0,)),
+    )
     return (out, flat_index.reshape(shape)) if return_indices else out
 
 

@@ -26,12 +26,22 @@ def _reduce(loss, reduction):
 
 # ---- activations ----
 
+
 def selu(input, inplace=False):
     alpha, scale = 1.6732632423543772, 1.0507009873554805
     from .functional import _elu_negative, _fused
 
-    return _fused(input, inplace, "EluBackward0", "EluBackward1", lambda x: scale * _native.where(x > 0, x, _elu_negative(x, alpha, alpha * x.expm1())),
-                  "elu", alpha, scale, 1.0)
+    return _fused(
+        input,
+        inplace,
+        "EluBackward0",
+        "EluBackward1",
+        lambda x: scale * _native.where(x > 0, x, _elu_negative(x, alpha, alpha * x.expm1())),
+        "elu",
+        alpha,
+        scale,
+        1.0,
+    )
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -39,8 +49,17 @@ def celu(input, alpha=1.0, inplace=False):
         raise RuntimeError("ZeroDivisionError")
     from .functional import _elu_negative, _fused
 
-    return _fused(input, inplace, "CeluBackward0", "CeluBackward1", lambda x: _native.where(x > 0, x, _elu_negative(x, 1.0, alpha * (x / alpha).expm1())),
-                  "celu", float(alpha), 1.0, 1.0 / alpha)
+    return _fused(
+        input,
+        inplace,
+        "CeluBackward0",
+        "CeluBackward1",
+        lambda x: _native.where(x > 0, x, _elu_negative(x, 1.0, alpha * (x / alpha).expm1())),
+        "celu",
+        float(alpha),
+        1.0,
+        1.0 / alpha,
+    )
 
 
 def softsign(input):
@@ -52,8 +71,7 @@ def hardsigmoid(input, inplace=False):
     # raises (the native op links its gradient the same way)
     from .functional import _fused
 
-    return _fused(input, inplace, "HardsigmoidBackward0", None, _hardsigmoid, "hardsigmoid",
-                  link=("NotImplemented:hardsigmoid_backward", (0,)))
+    return _fused(input, inplace, "HardsigmoidBackward0", None, _hardsigmoid, "hardsigmoid", link=("NotImplemented:hardsigmoid_backward", (0,)))
 
 
 # PyTorch's hardsigmoid backward multiplies by the float literal 1.0f / 6.0f,
@@ -72,8 +90,9 @@ def hardswish(input, inplace=False):
     # x = -3 (gradient 0) and x = 3 (gradient 1)
     from .functional import _fused
 
-    return _fused(input, inplace, "HardswishBackward0", None, lambda x: _native.where(x <= -3, x * 0, _native.where(x >= 3, x, x * (x + 3) / 6)),
-                  "hardswish")
+    return _fused(
+        input, inplace, "HardswishBackward0", None, lambda x: _native.where(x <= -3, x * 0, _native.where(x >= 3, x, x * (x + 3) / 6)), "hardswish"
+    )
 
 
 def mish(input, inplace=False):
@@ -99,11 +118,20 @@ def softshrink(input, lambd=0.5):
 
 def hardshrink(input, lambd=0.5):
     # as softshrink: a constant zero inside, NaN passed through with its gradient
-    return composite("HardshrinkBackward0", lambda x: _native.where((x >= -lambd) & (x <= lambd), 0.0, x), input, link=("HardshrinkBackwardBackward0", (0,)))
+    return composite(
+        "HardshrinkBackward0", lambda x: _native.where((x >= -lambd) & (x <= lambd), 0.0, x), input, link=("HardshrinkBackwardBackward0", (0,))
+    )
 
 
 def threshold(input, threshold, value, inplace=False):
-    return composite_maybe_inplace(input, inplace, "ThresholdBackward0", lambda x: _native.where(x <= threshold, value, x), link=("ThresholdBackwardBackward0", (0,)), inplace_name="ThresholdBackward1")
+    return composite_maybe_inplace(
+        input,
+        inplace,
+        "ThresholdBackward0",
+        lambda x: _native.where(x <= threshold, value, x),
+        link=("ThresholdBackwardBackward0", (0,)),
+        inplace_name="ThresholdBackward1",
+    )
 
 
 def glu(input, dim=-1):
@@ -111,6 +139,7 @@ def glu(input, dim=-1):
         raise RuntimeError("glu does not support scalars because halving size must be even")
     if input.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {input.shape[dim]}")
+
     def f(x):
         a, b = x.chunk(2, dim)
         return a * b.sigmoid()
@@ -127,7 +156,9 @@ def prelu(input, weight):
     # graph) for inputs of 2 or more dims, then runs its kernel
     if input.dim() >= 2:
         weight = weight.reshape((1, weight.numel()) + (1,) * (input.dim() - 2))
-    return composite("PreluKernelBackward0", lambda x, w: _native.where(x > 0, x, w * x), input, weight, link=("PreluKernelBackwardBackward0", (0, 1)))
+    return composite(
+        "PreluKernelBackward0", lambda x, w: _native.where(x > 0, x, w * x), input, weight, link=("PreluKernelBackwardBackward0", (0, 1))
+    )
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -141,8 +172,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     # slope, not 1), and its gradient stays connected to the input under
     # create_graph (rrelu_with_noise_backward has a derivative)
     return composite_maybe_inplace(
-        input, inplace, "RreluWithNoiseBackward0", lambda x: _native.where(x > 0, x, x * slope),
-        link=("RreluWithNoiseBackwardBackward0", (0,)), inplace_name="RreluWithNoiseBackward1",
+        input,
+        inplace,
+        "RreluWithNoiseBackward0",
+        lambda x: _native.where(x > 0, x, x * slope),
+        link=("RreluWithNoiseBackwardBackward0", (0,)),
+        inplace_name="RreluWithNoiseBackward1",
     )
 
 
@@ -159,6 +194,7 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
 
 
 # ---- 1-d convolution and pooling through the 2-d kernels ----
+
 
 def _single(v):
     return v[0] if isinstance(v, (tuple, list)) else v
@@ -242,8 +278,8 @@ def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, 
     cin_g = cin // groups
     cols = []
     for g in range(groups):
-        xg = x[:, g * cin_g:(g + 1) * cin_g].reshape(n, cin_g, h * w)  # [n, cin_g, L]
-        wg = weight[g * cin_g:(g + 1) * cin_g].reshape(cin_g, cout_g * kh * kw)  # [cin_g, cout_g*k]
+        xg = x[:, g * cin_g : (g + 1) * cin_g].reshape(n, cin_g, h * w)  # [n, cin_g, L]
+        wg = weight[g * cin_g : (g + 1) * cin_g].reshape(cin_g, cout_g * kh * kw)  # [cin_g, cout_g*k]
         cols.append(wg.t() @ xg)  # [n, cout_g*k, L]
     col = _native.cat(cols, 1) if groups > 1 else cols[0]
     out = fold(col, (oh, ow), (kh, kw), dilation=(dh, dw), padding=(ph, pw), stride=(sh, sw))
@@ -370,6 +406,7 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 
 # ---- distances and attention ----
 
+
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     # PyTorch: norm(x1 - x2 + eps) with aten::norm (NormBackward1), eps a Scalar
     diff = with_scalar(x1 - x2 + eps, "AddBackward1")
@@ -445,6 +482,7 @@ def _fused_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, 
 
 # ---- losses ----
 
+
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
     from .functional import _legacy_reduction
 
@@ -473,10 +511,16 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.requires_grad:
-        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. This input cannot have requires_grad True.")
+        raise RuntimeError(
+            "The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. This input cannot have requires_grad True."
+        )
     # the loss is written in the input's dtype, as PyTorch's
-    return composite("SoftMarginLossBackward0", lambda x: _reduce(softplus(-target * x), reduction).to(x.dtype), input,
-                     link=("SoftMarginLossBackwardBackward0", (0,)))
+    return composite(
+        "SoftMarginLossBackward0",
+        lambda x: _reduce(softplus(-target * x), reduction).to(x.dtype),
+        input,
+        link=("SoftMarginLossBackwardBackward0", (0,)),
+    )
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -592,7 +636,9 @@ def pixel_unshuffle(input, downscale_factor):
     r = downscale_factor
     *lead, c, h, w = input.shape
     if h % r or w % r:
-        raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by downscale_factor, but input.size(-2)={h} and input.size(-1)={w} are not divisible by {r}")
+        raise RuntimeError(
+            f"pixel_unshuffle expects height and width to be divisible by downscale_factor, but input.size(-2)={h} and input.size(-1)={w} are not divisible by {r}"
+        )
 
     def unshuffle(input):
         x = input.reshape(*lead, c, h // r, r, w // r, r)
@@ -658,8 +704,10 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if isinstance(normalized_shape, numbers.Integral):
         normalized_shape = (normalized_shape,)
     k = len(normalized_shape)
-    if tuple(input.shape[input.dim() - k:]) != tuple(normalized_shape):
-        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape [*, {', '.join(map(str, normalized_shape))}], but got input of size{list(input.shape)}")
+    if tuple(input.shape[input.dim() - k :]) != tuple(normalized_shape):
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape [*, {', '.join(map(str, normalized_shape))}], but got input of size{list(input.shape)}"
+        )
     if eps is None:
         from .._legacy import finfo
 
@@ -683,11 +731,52 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 FUNCTIONS = [
-    selu, celu, softsign, hardsigmoid, hardswish, mish, tanhshrink, softshrink, hardshrink, threshold, glu, softmin, prelu, rrelu,
-    gumbel_softmax, conv1d, max_pool1d, max_pool1d_with_indices, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool1d_with_indices, conv_transpose2d,
-    pixel_shuffle, dropout2d, dropout1d, dropout3d, alpha_dropout, feature_alpha_dropout, pairwise_distance, pdist, scaled_dot_product_attention,
-    margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss,
-    triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss, multi_margin_loss,
-    pixel_unshuffle, channel_shuffle, native_channel_shuffle, instance_norm, rms_norm, conv_transpose1d,
+    selu,
+    celu,
+    softsign,
+    hardsigmoid,
+    hardswish,
+    mish,
+    tanhshrink,
+    softshrink,
+    hardshrink,
+    threshold,
+    glu,
+    softmin,
+    prelu,
+    rrelu,
+    gumbel_softmax,
+    conv1d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    avg_pool1d,
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    conv_transpose2d,
+    pixel_shuffle,
+    dropout2d,
+    dropout1d,
+    dropout3d,
+    alpha_dropout,
+    feature_alpha_dropout,
+    pairwise_distance,
+    pdist,
+    scaled_dot_product_attention,
+    margin_ranking_loss,
+    hinge_embedding_loss,
+    soft_margin_loss,
+    multilabel_soft_margin_loss,
+    cosine_embedding_loss,
+    triplet_margin_loss,
+    poisson_nll_loss,
+    gaussian_nll_loss,
+    multi_margin_loss,
+    pixel_unshuffle,
+    channel_shuffle,
+    native_channel_shuffle,
+    instance_norm,
+    rms_norm,
+    conv_transpose1d,
 ]
 __all__ = [f.__name__ for f in FUNCTIONS]

@@ -55,7 +55,11 @@ def affine_grid(theta, size, align_corners=None):
     if min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     if align_corners and max(size[2:]) == 1:
-        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when align_corners=True. This is not an issue for standard use cases and is often ignored.", UserWarning, stacklevel=2)
+        warnings.warn(
+            "Since version 1.3.0, affine_grid behavior has changed for unit-size grids when align_corners=True. This is not an issue for standard use cases and is often ignored.",
+            UserWarning,
+            stacklevel=2,
+        )
     if theta.shape[0] != size[0]:
         raise RuntimeError(f"affine_grid: theta of batch {theta.shape[0]} for a size of batch {size[0]}")
     return _AffineGrid.apply(theta, size[0], tuple(size[2:]), align_corners)
@@ -176,14 +180,20 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise NotImplementedError("grid_sample(mode='bicubic') is not supported by autorust")
     align_corners = _align_default(align_corners, "grid_sample")
     if input.dim() not in (4, 5):
-        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+        raise RuntimeError(
+            f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+        )
     dims = input.dim() - 2
     if grid.shape[-1] != dims:
         raise RuntimeError(f"grid_sampler(): expected grid to have size {dims} in last dimension, but got grid with sizes {list(grid.shape)}")
     if grid.dim() != input.dim():
-        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+        raise RuntimeError(
+            f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+        )
     if input.shape[0] != grid.shape[0]:
-        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+        raise RuntimeError(
+            f"grid_sampler(): expected grid and input to have same batch size, but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+        )
     if input.dtype != grid.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has {input.dtype} and grid has {grid.dtype}")
     N, C = input.shape[0], input.shape[1]
@@ -201,7 +211,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
             return _gather_at(flat, [c.round() for c in coords], sizes, C).reshape(N, C, *out_shape)
         lows = [c.floor() for c in coords]
         out = 0
-        for corner in range(2 ** dims):
+        for corner in range(2**dims):
             picks, weight = [], None
             for d in range(dims - 1, -1, -1):  # x, then y, then z: the kernel's order
                 high = (corner >> (dims - 1 - d)) & 1

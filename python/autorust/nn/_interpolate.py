@@ -9,13 +9,17 @@ from .._composite import composite
 from .._dtype import float32, float64, int64
 from ._functional_more import adaptive_avg_pool1d
 
-
 # PyTorch's node per (mode, spatial dims)
 _UPSAMPLE_NODES = {
-    ("nearest", 1): "UpsampleNearest1DBackward0", ("nearest", 2): "UpsampleNearest2DBackward0", ("nearest", 3): "UpsampleNearest3DBackward0",
-    ("nearest-exact", 1): "_UpsampleNearestExact1DBackward0", ("nearest-exact", 2): "_UpsampleNearestExact2DBackward0",
-    ("nearest-exact", 3): "_UpsampleNearestExact3DBackward0", ("linear", 1): "UpsampleLinear1DBackward0",
-    ("bilinear", 2): "UpsampleBilinear2DBackward0", ("trilinear", 3): "UpsampleTrilinear3DBackward0",
+    ("nearest", 1): "UpsampleNearest1DBackward0",
+    ("nearest", 2): "UpsampleNearest2DBackward0",
+    ("nearest", 3): "UpsampleNearest3DBackward0",
+    ("nearest-exact", 1): "_UpsampleNearestExact1DBackward0",
+    ("nearest-exact", 2): "_UpsampleNearestExact2DBackward0",
+    ("nearest-exact", 3): "_UpsampleNearestExact3DBackward0",
+    ("linear", 1): "UpsampleLinear1DBackward0",
+    ("bilinear", 2): "UpsampleBilinear2DBackward0",
+    ("trilinear", 3): "UpsampleTrilinear3DBackward0",
     ("bicubic", 2): "UpsampleBicubic2DBackward0",
 }
 

@@ -31,11 +31,14 @@ def _as_kernel_nodes(gradient, kernels, input, target):
     node of PyTorch's backward kernel over the incoming gradient and the
     saved input and target: one node whose derivatives flow through the
     result's own computation (the input and target edges carry zero)."""
+
     def named(g):
         grads = gradient(g)
         if not _native.is_grad_enabled():
             return grads
-        return tuple(t if t is None or kernel is None else composite(kernel, lambda t, x, y: t * 1, t, input, target) for t, kernel in zip(grads, kernels))
+        return tuple(
+            t if t is None or kernel is None else composite(kernel, lambda t, x, y: t * 1, t, input, target) for t, kernel in zip(grads, kernels)
+        )
 
     return named
 
@@ -157,8 +160,7 @@ def _huber_gradient(input, target, reduction, delta):
     x = input - target and norm 1 (1 / numel for the mean). Under
     create_graph its derivative in the inputs is norm * grad strictly
     inside, 0 outside: no function of the inputs, as PyTorch's."""
-    return _piecewise_gradient("huber", input, target, reduction, delta,
-                               lambda g, norm: g * norm * delta, lambda x, g, norm: x * norm * g)
+    return _piecewise_gradient("huber", input, target, reduction, delta, lambda g, norm: g * norm * delta, lambda x, g, norm: x * norm * g)
 
 
 def _smooth_l1_gradient(input, target, reduction, beta):
@@ -167,8 +169,7 @@ def _smooth_l1_gradient(input, target, reduction, beta):
     target and norm 1 (1 / numel for the mean). Under create_graph its
     derivative in the inputs is norm * grad / beta strictly inside, 0
     outside, as PyTorch's."""
-    return _piecewise_gradient("smooth_l1", input, target, reduction, beta,
-                               lambda g, norm: g * norm, lambda x, g, norm: x * norm * g / beta)
+    return _piecewise_gradient("smooth_l1", input, target, reduction, beta, lambda g, norm: g * norm, lambda x, g, norm: x * norm * g / beta)
 
 
 def _piecewise_gradient(kind, input, target, reduction, threshold, edge, inside):

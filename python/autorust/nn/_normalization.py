@@ -28,7 +28,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     # take the composition, which is faster there
     spatial = input.numel() // max(input.shape[0] * input.shape[1], 1) if input.dim() > 1 else 0
     kernel_applies = spatial == 1 or spatial >= 32
-    fused = _native._batch_norm(input, weight, bias, None if training else running_mean, None if training else running_var, eps) if kernel_applies else None
+    fused = (
+        _native._batch_norm(input, weight, bias, None if training else running_mean, None if training else running_var, eps)
+        if kernel_applies
+        else None
+    )
     if fused is not None:
         out, stats = fused
         if stats is not None:
@@ -68,14 +72,16 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     k = len(normalized_shape)
-    if tuple(input.shape[input.dim() - k:]) != tuple(normalized_shape) or input.dim() < k:
+    if tuple(input.shape[input.dim() - k :]) != tuple(normalized_shape) or input.dim() < k:
         raise RuntimeError(
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape [*, {', '.join(str(s) for s in normalized_shape)}], "
             f"but got input of size{list(input.shape)}"
         )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != tuple(normalized_shape):
-            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape {list(t.shape)} and normalized_shape = {list(normalized_shape)}")
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape {list(t.shape)} and normalized_shape = {list(normalized_shape)}"
+            )
     # one fused node where the kernel applies (CPU, one dtype throughout)
     fused = _native._layer_norm(input, k, weight, bias, eps)
     if fused is not None:
@@ -98,7 +104,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     n, c = input.shape[0], input.shape[1]
     if c % num_groups:
-        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of shape {list(input.shape)} and num_groups={num_groups}")
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of shape {list(input.shape)} and num_groups={num_groups}"
+        )
+
     def normalize(t, w, b):
         x = t.reshape(n, num_groups, -1)
         out = ((x - x.mean(-1, keepdim=True)) * (x.var(-1, unbiased=False, keepdim=True) + eps).rsqrt()).reshape(t.shape)

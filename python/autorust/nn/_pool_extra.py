@@ -61,7 +61,9 @@ def _max_unpool(input, indices, out_sizes):
     dims."""
     dims = len(out_sizes)
     if tuple(input.shape) != tuple(indices.shape):
-        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+        raise RuntimeError(
+            f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
+        )
     batched = input.dim() == dims + 2
     x = input if batched else input.unsqueeze(0)
     idx = indices if batched else indices.unsqueeze(0)

@@ -32,10 +32,12 @@ def _check_5d(input, op):
 
 def _unbatched(fn):
     """Runs ``fn`` on a batch of one for a 4-D (unbatched) input."""
+
     def run(input, *args, **kwargs):
         if input.dim() == 4:
             return fn(input.unsqueeze(0), *args, **kwargs).squeeze(0)
         return fn(input, *args, **kwargs)
+
     return run
 
 
@@ -56,7 +58,9 @@ def _from_planes(y, n, out_depth):
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_5d(input, "conv3d")
     if weight.dim() != 5:
-        raise RuntimeError(f"Expected 5-dimensional weight for 5-dimensional input {list(input.shape)}, but got {weight.dim()}-dimensional weight of size {list(weight.shape)} instead")
+        raise RuntimeError(
+            f"Expected 5-dimensional weight for 5-dimensional input {list(input.shape)}, but got {weight.dim()}-dimensional weight of size {list(weight.shape)} instead"
+        )
     stride, dilation = _triple(stride, "stride"), _triple(dilation, "dilation")
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
@@ -77,7 +81,9 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _conv3d(x, w, b, stride, padding, dilation, groups):
     if x.shape[1] != w.shape[1] * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, expected input{list(x.shape)} to have {w.shape[1] * groups} channels, but got {x.shape[1]} channels instead")
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(w.shape)}, expected input{list(x.shape)} to have {w.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
+        )
     k = w.shape[2]
     x = pad(x, (0, 0, 0, 0, padding[0], padding[0]))
     out_depth = (x.shape[2] - dilation[0] * (k - 1) - 1) // stride[0] + 1
@@ -96,7 +102,9 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if input.dim() not in (4, 5):
         raise RuntimeError(f"Expected 4D (unbatched) or 5D (batched) input to conv_transpose3d, but got input of size: {list(input.shape)}")
     if weight.dim() != 5:
-        raise RuntimeError(f"expected stride to be a single integer value or a list of {weight.dim() - 2} values to match the convolution dimensions, but got stride={list(_triple(stride, 'stride'))}")
+        raise RuntimeError(
+            f"expected stride to be a single integer value or a list of {weight.dim() - 2} values to match the convolution dimensions, but got stride={list(_triple(stride, 'stride'))}"
+        )
     s, p = _triple(stride, "stride"), _triple(padding, "padding")
     op, d = _triple(output_padding, "output_padding"), _triple(dilation, "dilation")
     if any(o >= si and o >= di for o, si, di in zip(op, s, d)):
@@ -106,7 +114,9 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if input.dim() == 4:  # unbatched: a batch of one, squeezed again
         return conv_transpose3d(input.unsqueeze(0), weight, bias, s, p, op, groups, d).squeeze(0)
     if input.shape[1] != weight.shape[0]:
-        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(input.shape)} to have {weight.shape[0]} channels, but got {input.shape[1]} channels instead")
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(input.shape)} to have {weight.shape[0]} channels, but got {input.shape[1]} channels instead"
+        )
     return composite("ConvolutionBackward0", lambda x, w, b: _conv_transpose3d(x, w, b, s, p, op, groups, d), input, weight, bias)
 
 
@@ -126,7 +136,9 @@ def _conv_transpose3d(x, w, b, s, p, op, groups, d):
     full = (depth - 1) * s[0] + d[0] * (k - 1) + 1
     out_depth = full - 2 * p[0] + op[0]
     if out_depth <= 0:
-        raise RuntimeError(f"Given input size per channel: ({depth} x {x.shape[3]} x {x.shape[4]}). Calculated output size per channel: ({out_depth} x {h} x {wd}). Output size is too small")
+        raise RuntimeError(
+            f"Given input size per channel: ({depth} x {x.shape[3]} x {x.shape[4]}). Calculated output size per channel: ({out_depth} x {h} x {wd}). Output size is too small"
+        )
     placed = x.new_zeros(n, full + op[0], cout, h, wd).index_add(1, index, slices)
     out = placed.narrow(1, p[0], out_depth).transpose(1, 2)
     return out if b is None else out + b.reshape(1, -1, 1, 1, 1)
@@ -154,8 +166,12 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not batched:
         index = index.squeeze(0)
     flat = index.flatten(-3)
-    out = composite("MaxPool3DWithIndicesBackward0", lambda t: t.flatten(-3).gather(-1, flat).reshape(index.shape), input,
-                    link=("MaxPool3DWithIndicesBackwardBackward0", (0,)))
+    out = composite(
+        "MaxPool3DWithIndicesBackward0",
+        lambda t: t.flatten(-3).gather(-1, flat).reshape(index.shape),
+        input,
+        link=("MaxPool3DWithIndicesBackwardBackward0", (0,)),
+    )
     return (out, index) if return_indices else out
 
 
@@ -241,14 +257,22 @@ def _avg_pool3d(x, k, s, p, ceil_mode, count_include_pad, divisor_override):
     if divisor_override is not None:
         return total / divisor_override
     counts = [_window_counts(sizes[i], k[i], s[i], p[i], outs[i], count_include_pad) for i in range(3)]
-    divisor = tensor(counts[0], dtype=x.dtype, device=x.device).reshape(-1, 1, 1) * tensor(counts[1], dtype=x.dtype, device=x.device).reshape(1, -1, 1) * tensor(counts[2], dtype=x.dtype, device=x.device).reshape(1, 1, -1)
+    divisor = (
+        tensor(counts[0], dtype=x.dtype, device=x.device).reshape(-1, 1, 1)
+        * tensor(counts[1], dtype=x.dtype, device=x.device).reshape(1, -1, 1)
+        * tensor(counts[2], dtype=x.dtype, device=x.device).reshape(1, 1, -1)
+    )
     return total / divisor
 
 
 def adaptive_avg_pool3d(input, output_size):
     _check_5d(input, "adaptive_avg_pool3d")
     sizes = input.shape[-3:]
-    out = _triple(output_size, "output_size") if not isinstance(output_size, (tuple, list)) or None not in output_size else tuple(sizes[i] if o is None else o for i, o in enumerate(output_size))
+    out = (
+        _triple(output_size, "output_size")
+        if not isinstance(output_size, (tuple, list)) or None not in output_size
+        else tuple(sizes[i] if o is None else o for i, o in enumerate(output_size))
+    )
     return composite("AdaptiveAvgPool3DBackward0", _unbatched(lambda x: _adaptive_avg_pool3d(x, out)), input)
 
 

@@ -6,8 +6,8 @@ import math
 
 from .. import _native
 from .._composite import composite, composite_maybe_inplace, refuse_backward, with_scalar
-from ._loss_formulas import _bce_gradient, _bce_with_logits_gradient, _huber_gradient, _mse_gradient, _pair_loss, _smooth_l1_gradient
 from .._dtype import int64, scalar_name
+from ._loss_formulas import _bce_gradient, _bce_with_logits_gradient, _huber_gradient, _mse_gradient, _pair_loss, _smooth_l1_gradient
 
 Tensor = _native.Tensor
 _name = _native._set_grad_fn_name
@@ -39,7 +39,9 @@ def _not_differentiable(fn, **arguments):
     silently dropped."""
     for name, t in arguments.items():
         if t is not None and t.requires_grad and _native.is_grad_enabled():
-            raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{name}'. This input cannot have requires_grad True.")
+            raise RuntimeError(
+                f"The function '{fn}' is not differentiable with respect to argument '{name}'. This input cannot have requires_grad True."
+            )
 
 
 def _check_same_size(input, target, fn):
@@ -54,6 +56,7 @@ def _check_same_size(input, target, fn):
 
 
 # ---- activations ----
+
 
 def relu(input, inplace=False):
     if inplace:
@@ -78,16 +81,26 @@ def _fused(input, inplace, name, inplace_name, composed, kind, *params, link=Non
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _fused(input, inplace, "LeakyReluBackward0", "LeakyReluBackward1", lambda x: _native.where(x > 0, x, x * negative_slope),
-                  "leaky_relu", float(negative_slope), link=("LeakyReluBackwardBackward0", (0,)))
+    return _fused(
+        input,
+        inplace,
+        "LeakyReluBackward0",
+        "LeakyReluBackward1",
+        lambda x: _native.where(x > 0, x, x * negative_slope),
+        "leaky_relu",
+        float(negative_slope),
+        link=("LeakyReluBackwardBackward0", (0,)),
+    )
 
 
 def gelu(input, approximate="none"):
     if approximate == "tanh":
+
         def f(x):
             inner = (x + 0.044715 * x.pow(3)) * math.sqrt(2.0 / math.pi)
             return 0.5 * x * (1.0 + inner.tanh())
     elif approximate == "none":
+
         def f(x):
             return x * 0.5 * (1.0 + (x * (1.0 / math.sqrt(2.0))).erf())
     else:
@@ -104,6 +117,7 @@ def silu(input, inplace=False):
 def softplus(input, beta=1.0, threshold=20.0):
     if input.is_floating_point():
         return input._activation("softplus", float(beta), float(threshold))
+
     def f(t):
         x = t * beta
         # linear above the threshold, as in PyTorch
@@ -161,6 +175,7 @@ def bilinear(input1, input2, weight, bias=None):
 
 # ---- losses ----
 
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _check_same_size(input, target, "mse_loss")
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -168,8 +183,15 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if weight is not None:
         return _weighted_loss((input - target).pow(2), weight, input, reduction)
     loss = lambda x, y: _reduce((x - y).square(), reduction)  # noqa: E731
-    return _pair_loss("MseLossBackward0", loss, input, target, lambda: _mse_gradient(input, target, reduction), input.is_floating_point(),
-                      ("MseLossBackwardBackward0",) * 2)
+    return _pair_loss(
+        "MseLossBackward0",
+        loss,
+        input,
+        target,
+        lambda: _mse_gradient(input, target, reduction),
+        input.is_floating_point(),
+        ("MseLossBackwardBackward0",) * 2,
+    )
 
 
 def _native_broadcast(a, b):
@@ -220,8 +242,15 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
     # beta 0 is l1_loss, whose composition's chain rule is PyTorch's derivative
     formula = beta > 0 and input.dtype == target.dtype and input.is_floating_point()
-    return _pair_loss("SmoothL1LossBackward0", loss, input, target, lambda: _smooth_l1_gradient(input, target, reduction, beta), formula,
-                      ("SmoothL1LossBackwardBackward0",) * 2)
+    return _pair_loss(
+        "SmoothL1LossBackward0",
+        loss,
+        input,
+        target,
+        lambda: _smooth_l1_gradient(input, target, reduction, beta),
+        formula,
+        ("SmoothL1LossBackwardBackward0",) * 2,
+    )
 
 
 def _pair_errors(kind, x, y, threshold, compose):
@@ -245,6 +274,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     if weight is not None:
         return _weighted_loss(errors(input, target), weight, input, reduction)
+
     def huber(x, y):
         if x.dtype != y.dtype:
             # PyTorch's backward kernel refuses operands of two dtypes
@@ -256,8 +286,15 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     # mixed dtypes keep the composition, whose backward refuses them as PyTorch's
     formula = input.dtype == target.dtype and input.is_floating_point()
-    return _pair_loss("HuberLossBackward0", huber, input, target, lambda: _huber_gradient(input, target, reduction, delta), formula,
-                      ("HuberLossBackwardBackward0",) * 2)
+    return _pair_loss(
+        "HuberLossBackward0",
+        huber,
+        input,
+        target,
+        lambda: _huber_gradient(input, target, reduction, delta),
+        formula,
+        ("HuberLossBackwardBackward0",) * 2,
+    )
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -286,8 +323,15 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     # the weight is a constant of the node (PyTorch lists self and target);
     # in one float dtype the backward is PyTorch's formula
     formula = input.dtype == target.dtype and input.is_floating_point()
-    return _pair_loss("BinaryCrossEntropyBackward0", bce, input, target, lambda: _bce_gradient(input, target, weight, reduction), formula,
-                      ("BinaryCrossEntropyBackwardBackward0", None))
+    return _pair_loss(
+        "BinaryCrossEntropyBackward0",
+        bce,
+        input,
+        target,
+        lambda: _bce_gradient(input, target, weight, reduction),
+        formula,
+        ("BinaryCrossEntropyBackwardBackward0", None),
+    )
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
@@ -316,7 +360,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
     # without weights and in one float dtype: PyTorch's backward formula
     formula = weight is None and pos_weight is None and input.dtype == target.dtype and input.is_floating_point()
-    return _pair_loss("BinaryCrossEntropyWithLogitsBackward0", loss, input, target, lambda: _bce_with_logits_gradient(input, target, reduction), formula)
+    return _pair_loss(
+        "BinaryCrossEntropyWithLogitsBackward0", loss, input, target, lambda: _bce_with_logits_gradient(input, target, reduction), formula
+    )
 
 
 def _arange_cached(c):
@@ -336,8 +382,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _not_differentiable("nll_loss_forward", weight=weight)
     if input.dim() > 2:
         return _nll_loss_nd(input, target, weight, ignore_index, reduction)
-    return composite("NllLossBackward0", lambda x: _nll_loss(x, target, weight, ignore_index, reduction), input,
-                     link=("NllLossBackwardBackward0", (0,)))
+    return composite(
+        "NllLossBackward0", lambda x: _nll_loss(x, target, weight, ignore_index, reduction), input, link=("NllLossBackwardBackward0", (0,))
+    )
 
 
 def _nll_loss(input, target, weight, ignore_index, reduction):
@@ -355,7 +402,9 @@ def _nll_loss(input, target, weight, ignore_index, reduction):
         # checked on the GPU, reported at the next synchronisation: no readback per step
         from ..wgpu import _check_on_device
 
-        _check_on_device((safe >= 0) & (safe < c), f"IndexError: a target is out of bounds in nll_loss/cross_entropy (expected 0 <= target < {c} or ignore_index)")
+        _check_on_device(
+            (safe >= 0) & (safe < c), f"IndexError: a target is out of bounds in nll_loss/cross_entropy (expected 0 <= target < {c} or ignore_index)"
+        )
     elif bool(((safe < 0) | (safe >= c)).any()):
         raise IndexError(f"Target {int(safe[(safe < 0) | (safe >= c)][0])} is out of bounds.")
     if input.is_cuda:
@@ -472,6 +521,7 @@ def _cross_entropy_probabilities(logp, target, weight, reduction, label_smoothin
 
 # ---- dropout, embedding ----
 
+
 def dropout(input, p=0.5, training=True, inplace=False):
     from ._functional_more import _dropout_noise
 
@@ -552,8 +602,17 @@ def _elu_negative(x, alpha, curve):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _fused(input, inplace, "EluBackward0", "EluBackward1", lambda x: _native.where(x > 0, x, _elu_negative(x, alpha, alpha * x.expm1())),
-                  "elu", float(alpha), 1.0, 1.0)
+    return _fused(
+        input,
+        inplace,
+        "EluBackward0",
+        "EluBackward1",
+        lambda x: _native.where(x > 0, x, _elu_negative(x, alpha, alpha * x.expm1())),
+        "elu",
+        float(alpha),
+        1.0,
+        1.0,
+    )
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -573,21 +632,30 @@ def logsigmoid(input):
 
 
 # Convolution/pooling/padding and normalisation live in their own files.
-from ._conv_pool import (  # noqa: E402,F401
-    _pair, _tensor_type, adaptive_avg_pool2d, avg_pool2d, conv2d, fold, max_pool2d, max_pool2d_with_indices, pad, unfold,
-)
-from ._normalization import batch_norm, group_norm, layer_norm  # noqa: E402,F401
+from ._adaptive_max import adaptive_max_pool2d, adaptive_max_pool2d_with_indices, adaptive_max_pool3d, adaptive_max_pool3d_with_indices  # noqa: E402,F401
 from ._attention import multi_head_attention_forward  # noqa: E402,F401
-from ._embedding import embedding  # noqa: E402,F401
-from ._ctc_loss import ctc_loss  # noqa: E402,F401
-from ._linear_cross_entropy import linear_cross_entropy  # noqa: E402,F401
+from ._conv_pool import (  # noqa: E402,F401
+    _pair,
+    _tensor_type,
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv2d,
+    fold,
+    max_pool2d,
+    max_pool2d_with_indices,
+    pad,
+    unfold,
+)
 from ._conv_tbc import conv_tbc  # noqa: E402,F401
+from ._ctc_loss import ctc_loss  # noqa: E402,F401
+from ._embedding import embedding  # noqa: E402,F401
 from ._embedding_bag import embedding_bag  # noqa: E402,F401
 from ._fractional_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d, fractional_max_pool3d_with_indices  # noqa: E402,F401
-from ._grid_sample import affine_grid, grid_sample  # noqa: E402,F401
-from ._margin_losses import multilabel_margin_loss, triplet_margin_with_distance_loss  # noqa: E402,F401
-from ._pool_extra import local_response_norm, lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402,F401
-from ._adaptive_max import adaptive_max_pool2d, adaptive_max_pool2d_with_indices, adaptive_max_pool3d, adaptive_max_pool3d_with_indices  # noqa: E402,F401
-from ._volumetric import adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d, lp_pool3d, max_pool3d, max_pool3d_with_indices  # noqa: E402,F401
-from ._interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
 from ._functional_more import *  # noqa: E402,F401,F403  (activations, 1-d conv/pool, attention, losses)
+from ._grid_sample import affine_grid, grid_sample  # noqa: E402,F401
+from ._interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
+from ._linear_cross_entropy import linear_cross_entropy  # noqa: E402,F401
+from ._margin_losses import multilabel_margin_loss, triplet_margin_with_distance_loss  # noqa: E402,F401
+from ._normalization import batch_norm, group_norm, layer_norm  # noqa: E402,F401
+from ._pool_extra import local_response_norm, lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402,F401
+from ._volumetric import adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d, lp_pool3d, max_pool3d, max_pool3d_with_indices  # noqa: E402,F401

@@ -22,8 +22,9 @@ def _backward(name, conv, size, operand, grad_output, wrt_input, stride, padding
         x, w = (placeholder, operand) if wrt_input else (operand, placeholder)
         out = conv(x, w, None, stride, padding, dilation, groups)
         if tuple(out.shape) != tuple(grad_output.shape):
-            raise RuntimeError(f"{name}: grad_output has shape {list(grad_output.shape)}, but the convolution's output for "
-                               f"these sizes has shape {list(out.shape)}")
+            raise RuntimeError(
+                f"{name}: grad_output has shape {list(grad_output.shape)}, but the convolution's output for these sizes has shape {list(out.shape)}"
+            )
         (g,) = autograd.grad(out, placeholder, grad_output, create_graph=keep_graph)
     return g
 

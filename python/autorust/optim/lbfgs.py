@@ -11,14 +11,20 @@ from .optimizer import Optimizer
 
 
 class LBFGS(Optimizer):
-    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
-                 history_size=100, line_search_fn=None):
+    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9, history_size=100, line_search_fn=None):
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
-                        tolerance_change=tolerance_change, history_size=history_size, line_search_fn=line_search_fn)
+        defaults = dict(
+            lr=lr,
+            max_iter=max_iter,
+            max_eval=max_eval,
+            tolerance_grad=tolerance_grad,
+            tolerance_change=tolerance_change,
+            history_size=history_size,
+            line_search_fn=line_search_fn,
+        )
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
@@ -37,7 +43,7 @@ class LBFGS(Optimizer):
         offset = 0
         for p in self._params:
             n = p.numel()
-            p.add_(direction[offset:offset + n].view_as(p), alpha=step)
+            p.add_(direction[offset : offset + n].view_as(p), alpha=step)
             offset += n
 
     def _snapshot(self):
@@ -125,7 +131,8 @@ class LBFGS(Optimizer):
             if line_search_fn is not None:
                 start = self._snapshot()
                 loss, flat_grad, t, ls_evals = _strong_wolfe(
-                    lambda x, step, direction: self._evaluate_at(closure, x, step, direction), start, t, d, loss, flat_grad, gtd)
+                    lambda x, step, direction: self._evaluate_at(closure, x, step, direction), start, t, d, loss, flat_grad, gtd
+                )
                 self._move(t, d)
                 opt_cond = flat_grad.abs().max() <= tolerance_grad
             else:
@@ -148,8 +155,7 @@ class LBFGS(Optimizer):
             if abs(loss - prev_loss) < tolerance_change:
                 break
 
-        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=H_diag,
-                     prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=H_diag, prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
 
 
@@ -255,8 +261,7 @@ def _strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
             if abs(gtd_new) <= -c2 * gtd:
                 done = True
             elif gtd_new * (bracket[high] - bracket[low]) >= 0:
-                bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = (
-                    bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low])
+                bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = (bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low])
             bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low] = t, f_new, g_new.clone(), gtd_new
 
     return bracket_f[low], bracket_g[low], bracket[low], evals

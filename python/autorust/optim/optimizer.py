@@ -2,8 +2,8 @@
 Subclasses implement ``_update_group(group, params, grads, states)`` with
 one fused native call per parameter group."""
 
-from collections import defaultdict
 import copy
+from collections import defaultdict
 
 from .. import _native
 from .._creation import tensor, zeros_like
@@ -59,15 +59,18 @@ class Optimizer:
         if isinstance(params, Tensor):
             param_group["params"] = [params]
         elif isinstance(params, set):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.")
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead."
+            )
         else:
             param_group["params"] = list(params)
         if param_group.get("differentiable", self.defaults.get("differentiable")):
             # The updates run outside autograd (fused native kernels, or
             # tensor ops under no_grad): accepting the flag would hand back a
             # step that silently has no gradient.
-            raise NotImplementedError(f"{type(self).__name__}(differentiable=True) is not supported by autorust: "
-                                      "its step is not recorded for autograd")
+            raise NotImplementedError(
+                f"{type(self).__name__}(differentiable=True) is not supported by autorust: its step is not recorded for autograd"
+            )
         for p in param_group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _type_name(p))
@@ -153,8 +156,7 @@ class Optimizer:
             if k in id_map:
                 p = id_map[k]
                 state[p] = {
-                    key: (val.to(p.dtype) if isinstance(val, Tensor) and key != "step" and val.is_floating_point() else val)
-                    for key, val in v.items()
+                    key: (val.to(p.dtype) if isinstance(val, Tensor) and key != "step" and val.is_floating_point() else val) for key, val in v.items()
                 }
             else:
                 state[k] = v

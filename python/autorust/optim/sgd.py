@@ -6,7 +6,20 @@ from .optimizer import Optimizer, _zeros
 
 
 class SGD(Optimizer):
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False, foreach=None, differentiable=False, fused=None):
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        momentum=0,
+        dampening=0,
+        weight_decay=0,
+        nesterov=False,
+        *,
+        maximize=False,
+        foreach=None,
+        differentiable=False,
+        fused=None,
+    ):
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -15,8 +28,17 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
-                        maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
+        )
         super().__init__(params, defaults)
 
     def _update_group(self, group, params, grads, states):
@@ -31,6 +53,15 @@ class SGD(Optimizer):
                     # it), so the buffer takes the gradient's layout
                     buf = state["momentum_buffer"] = _zeros(g)
                 buffers.append([buf])
-        _native._sgd_step(params, grads, buffers, firsts, float(group["lr"]), float(group["momentum"]),
-                          float(group["dampening"]), bool(group["nesterov"]), float(group["weight_decay"]),
-                          bool(group["maximize"]))
+        _native._sgd_step(
+            params,
+            grads,
+            buffers,
+            firsts,
+            float(group["lr"]),
+            float(group["momentum"]),
+            float(group["dampening"]),
+            bool(group["nesterov"]),
+            float(group["weight_decay"]),
+            bool(group["maximize"]),
+        )

@@ -122,7 +122,9 @@ class SWALR(LRScheduler):
         groups = optimizer.param_groups
         swa_lrs = list(swa_lr) if isinstance(swa_lr, (list, tuple)) else [swa_lr] * len(groups)
         if len(swa_lrs) != len(groups):
-            raise ValueError(f"swa_lr must have the same length as optimizer.param_groups: swa_lr has {len(swa_lrs)}, optimizer.param_groups has {len(groups)}")
+            raise ValueError(
+                f"swa_lr must have the same length as optimizer.param_groups: swa_lr has {len(swa_lrs)}, optimizer.param_groups has {len(groups)}"
+            )
         for lr, group in zip(swa_lrs, groups):
             group["swa_lr"] = lr
         if anneal_strategy not in ("cos", "linear"):

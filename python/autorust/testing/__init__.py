@@ -110,7 +110,19 @@ def _compare_tensors(actual, expected, rtol, atol, equal_nan, check_device, chec
         rel_at = int(np.argmax(np.isnan(rel_diff)))
     total, bad = matches.size, int(matches.size - matches.sum())
     extra = f"Mismatched elements: {bad} / {total} ({bad / total:.1%})"
-    raise _Mismatch(AssertionError, _mismatch_msg("Tensor-likes", extra, abs_diff[abs_at].item(), _index(abs_at, matches.shape), atol, rel_diff[rel_at].item(), _index(rel_at, matches.shape), rtol))
+    raise _Mismatch(
+        AssertionError,
+        _mismatch_msg(
+            "Tensor-likes",
+            extra,
+            abs_diff[abs_at].item(),
+            _index(abs_at, matches.shape),
+            atol,
+            rel_diff[rel_at].item(),
+            _index(rel_at, matches.shape),
+            rtol,
+        ),
+    )
 
 
 def _compare_scalars(actual, expected, rtol, atol, equal_nan):
@@ -131,11 +143,28 @@ def _compare(actual, expected, path, options):
         if _is_tensor_like(actual) and _is_tensor_like(expected):
             if isinstance(actual, Tensor) != isinstance(expected, Tensor):
                 raise _Mismatch(TypeError, f"No comparison pair was able to handle inputs of type {type(actual)} and {type(expected)}.")
-            _compare_tensors(_as_tensor(actual), _as_tensor(expected), options["rtol"], options["atol"], options["equal_nan"], options["check_device"], options["check_dtype"], options["check_stride"])
+            _compare_tensors(
+                _as_tensor(actual),
+                _as_tensor(expected),
+                options["rtol"],
+                options["atol"],
+                options["equal_nan"],
+                options["check_device"],
+                options["check_dtype"],
+                options["check_stride"],
+            )
             return
         scalars = (numbers.Number,)
         if isinstance(actual, scalars) and isinstance(expected, scalars) and not isinstance(actual, Tensor):
-            if type(actual) is not type(expected) and options["check_dtype"] and not (isinstance(actual, builtins.bool) == isinstance(expected, builtins.bool) and isinstance(actual, numbers.Integral) == isinstance(expected, numbers.Integral) and isinstance(actual, float) == isinstance(expected, float)):
+            if (
+                type(actual) is not type(expected)
+                and options["check_dtype"]
+                and not (
+                    isinstance(actual, builtins.bool) == isinstance(expected, builtins.bool)
+                    and isinstance(actual, numbers.Integral) == isinstance(expected, numbers.Integral)
+                    and isinstance(actual, float) == isinstance(expected, float)
+                )
+            ):
                 raise _Mismatch(AssertionError, f"The values for attribute 'dtype' do not match: {type(actual)} != {type(expected)}.")
             _compare_scalars(actual, expected, options["rtol"], options["atol"], options["equal_nan"])
             return
@@ -152,7 +181,10 @@ def _compare(actual, expected, path, options):
     if isinstance(actual, collections.abc.Mapping) and isinstance(expected, collections.abc.Mapping):
         if set(actual) != set(expected):
             missing, extra = sorted(set(expected) - set(actual), key=repr), sorted(set(actual) - set(expected), key=repr)
-            raise _Mismatch(AssertionError, f"The keys of the mappings do not match:\nMissing keys in the actual mapping: {missing}\nAdditional keys in the actual mapping: {extra}")
+            raise _Mismatch(
+                AssertionError,
+                f"The keys of the mappings do not match:\nMissing keys in the actual mapping: {missing}\nAdditional keys in the actual mapping: {extra}",
+            )
         for key in expected:
             _compare(actual[key], expected[key], path + (key,), options)
         return
@@ -161,13 +193,34 @@ def _compare(actual, expected, path, options):
     raise _Mismatch(TypeError, f"No comparison pair was able to handle inputs of type {type(actual)} and {type(expected)}.")
 
 
-def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=None, equal_nan=False, check_device=True, check_dtype=True, check_layout=True, check_stride=False, msg=None):
+def assert_close(
+    actual,
+    expected,
+    *,
+    allow_subclasses=True,
+    rtol=None,
+    atol=None,
+    equal_nan=False,
+    check_device=True,
+    check_dtype=True,
+    check_layout=True,
+    check_stride=False,
+    msg=None,
+):
     """Raises AssertionError unless every element satisfies
     |actual - expected| <= atol + rtol * |expected| (PyTorch's defaults:
     float32 1.3e-6 and 1e-5, float64 1e-7 and 1e-7, exact for integers)."""
     if (rtol is None) != (atol is None):
         raise ValueError(f"Both 'rtol' and 'atol' must be either specified or omitted, but got no {'rtol' if rtol is None else 'atol'}.")
-    options = {"allow_subclasses": allow_subclasses, "rtol": rtol, "atol": atol, "equal_nan": equal_nan, "check_device": check_device, "check_dtype": check_dtype, "check_stride": check_stride}
+    options = {
+        "allow_subclasses": allow_subclasses,
+        "rtol": rtol,
+        "atol": atol,
+        "equal_nan": equal_nan,
+        "check_device": check_device,
+        "check_dtype": check_dtype,
+        "check_stride": check_stride,
+    }
     try:
         _compare(actual, expected, (), options)
     except _Mismatch as m:
@@ -178,14 +231,20 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
 
 
 def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=""):
-    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future release. Please use `torch.testing.assert_close()` instead. You can find detailed upgrade instructions in https://github.com/pytorch/pytorch/issues/61844.", FutureWarning, stacklevel=2)
+    warnings.warn(
+        "`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future release. Please use `torch.testing.assert_close()` instead. You can find detailed upgrade instructions in https://github.com/pytorch/pytorch/issues/61844.",
+        FutureWarning,
+        stacklevel=2,
+    )
     if not isinstance(actual, Tensor):
         actual = _as_tensor(actual)
     if not isinstance(expected, Tensor):
         expected = _as_tensor(expected).to(actual.dtype)
     if rtol is None and atol is None:
         rtol, atol = _tolerances(actual.dtype, expected.dtype)
-    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=True, check_dtype=False, check_stride=False, msg=msg or None)
+    assert_close(
+        actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=True, check_dtype=False, check_stride=False, msg=msg or None
+    )
 
 
 def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=False, noncontiguous=False, exclude_zero=False, memory_format=None):

@@ -3,12 +3,12 @@ real PyTorch in the loop (see `core.Builder`); `generate` returns the
 program's steps. The `snippets` family is not generated: its programs are
 the hand-written cases of `parity.snippets`, taken in order."""
 
-from .core import Builder, Finished, Rejected
 from .. import snippets
 from .autograd_api import program_autograd
 from .bitwise import program_bitwise
-from .nn_training import program_nn
+from .core import Builder, Finished, Rejected
 from .errors import program_errors
+from .nn_training import program_nn
 from .ops import program_ops, program_ops2
 from .sampling import program_sampling
 

@@ -12,8 +12,23 @@ from .ops import add_ops, check_grads, leaves_requiring_grad, outputs, weighted_
 
 # single-input templates that keep the shape (for building branches on a
 # chosen tensor)
-SHAPE_KEEPING = ["{x}.sin()", "{x} * 2", "{x}.exp()", "{x}.tanh()", "({x} * {x})", "{x}.sigmoid()", "{x}.relu()", "F.leaky_relu({x}, 0.1)",
-                 "{x}.abs()", "{x}.pow(3)", "{x} / 3", "{x}.clamp(-0.5, 0.5)", "F.softplus({x})", "{x}.cumsum(0)" , "F.gelu({x})"]
+SHAPE_KEEPING = [
+    "{x}.sin()",
+    "{x} * 2",
+    "{x}.exp()",
+    "{x}.tanh()",
+    "({x} * {x})",
+    "{x}.sigmoid()",
+    "{x}.relu()",
+    "F.leaky_relu({x}, 0.1)",
+    "{x}.abs()",
+    "{x}.pow(3)",
+    "{x} / 3",
+    "{x}.clamp(-0.5, 0.5)",
+    "F.softplus({x})",
+    "{x}.cumsum(0)",
+    "F.gelu({x})",
+]
 
 
 def _float_dtype(b, name):
@@ -48,8 +63,8 @@ def setup(b, leaves=(1, 2, 2, 3), ops=(1, 4)):
 
 
 def rec_grads(b, leaves):
-    b.add(f"rec({', '.join(l + '.grad' for l in leaves)})")
-    check_grads(b, *[l + ".grad" for l in leaves])
+    b.add(f"rec({', '.join(leaf + '.grad' for leaf in leaves)})")
+    check_grads(b, *[leaf + ".grad" for leaf in leaves])
 
 
 def loss_of(b, name="loss"):
@@ -60,6 +75,7 @@ def loss_of(b, name="loss"):
 
 
 # ---- scenarios ----
+
 
 def retain_and_backward_again(b):
     setup(b)
@@ -189,21 +205,51 @@ def accumulate(b):
     b.add_last("loss1.backward()")
     rec_grads(b, leaves)
     reset = r.choice(["none", "zero", "none_assign", "keep"])
-    for l in leaves:
+    for leaf in leaves:
         if reset == "zero":
-            b.add(f"{l}.grad.zero_()")
+            b.add(f"{leaf}.grad.zero_()")
         elif reset == "none_assign":
-            b.add(f"{l}.grad = None")
+            b.add(f"{leaf}.grad = None")
     add_ops(b, r.randint(1, 3))
     leaves2 = loss_of(b, "loss2")
     b.add_last("loss2.backward()")
     rec_grads(b, sorted(set(leaves) | set(leaves2)))
 
 
-INPLACE_ON_VIEW = ["{v}.mul_(2)", "{v}.add_(1.5)", "{v}.zero_()", "{v}.clamp_(-0.3, 0.3)", "{v}.relu_()", "{v}.sin_()", "{v}.copy_({v}.detach() * 3)",
-                   "{v}.exp_()", "{v}.fill_(0.25)", "{v}.neg_()", "{v}.div_(4)", "{v}.sigmoid_()", "{v}.pow_(2)", "{v}.masked_fill_({v} > 0, 0.5)"]
-VIEWS = ["{y}[0]", "{y}[..., :1]", "{y}.view(-1)", "{y}.t()", "{y}.transpose(0, -1)", "{y}.narrow(0, 0, 1)", "{y}.unsqueeze(0)", "{y}[1:]", "{y}.select(-1, 0)",
-         "{y}.diagonal()", "{y}.reshape(-1)", "{y}.expand_as({y})", "{y}.squeeze()", "{y}.unbind(0)[0]", "{y}.split(1)[0]", "{y}.chunk(2)[-1]"]
+INPLACE_ON_VIEW = [
+    "{v}.mul_(2)",
+    "{v}.add_(1.5)",
+    "{v}.zero_()",
+    "{v}.clamp_(-0.3, 0.3)",
+    "{v}.relu_()",
+    "{v}.sin_()",
+    "{v}.copy_({v}.detach() * 3)",
+    "{v}.exp_()",
+    "{v}.fill_(0.25)",
+    "{v}.neg_()",
+    "{v}.div_(4)",
+    "{v}.sigmoid_()",
+    "{v}.pow_(2)",
+    "{v}.masked_fill_({v} > 0, 0.5)",
+]
+VIEWS = [
+    "{y}[0]",
+    "{y}[..., :1]",
+    "{y}.view(-1)",
+    "{y}.t()",
+    "{y}.transpose(0, -1)",
+    "{y}.narrow(0, 0, 1)",
+    "{y}.unsqueeze(0)",
+    "{y}[1:]",
+    "{y}.select(-1, 0)",
+    "{y}.diagonal()",
+    "{y}.reshape(-1)",
+    "{y}.expand_as({y})",
+    "{y}.squeeze()",
+    "{y}.unbind(0)[0]",
+    "{y}.split(1)[0]",
+    "{y}.chunk(2)[-1]",
+]
 
 
 def inplace_on_view(b):
@@ -275,7 +321,7 @@ def create_graph_then_backward(b):
 
 
 CUSTOM_FUNCTIONS = {
-    "Square": '''
+    "Square": """
 class Square(T.autograd.Function):
     @staticmethod
     def forward(ctx, x):
@@ -286,8 +332,8 @@ class Square(T.autograd.Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return 2 * x * g
-''',
-    "ScaledExp": '''
+""",
+    "ScaledExp": """
 class ScaledExp(T.autograd.Function):
     @staticmethod
     def forward(ctx, x, k):
@@ -300,8 +346,8 @@ class ScaledExp(T.autograd.Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return g * y, None
-''',
-    "Clip": '''
+""",
+    "Clip": """
 class Clip(T.autograd.Function):
     @staticmethod
     def forward(ctx, x):
@@ -312,8 +358,8 @@ class Clip(T.autograd.Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * (x.abs() <= 1).to(g.dtype)
-''',
-    "MulAdd": '''
+""",
+    "MulAdd": """
 class MulAdd(T.autograd.Function):
     @staticmethod
     def forward(ctx, a, c):
@@ -326,8 +372,8 @@ class MulAdd(T.autograd.Function):
         ga = g * (c + 1) if ctx.needs_input_grad[0] else None
         gc = g * a if ctx.needs_input_grad[1] else None
         return ga, gc
-''',
-    "SortValues": '''
+""",
+    "SortValues": """
 class SortValues(T.autograd.Function):
     @staticmethod
     def forward(ctx, x):
@@ -340,7 +386,7 @@ class SortValues(T.autograd.Function):
     def backward(ctx, gv, gi):
         (i,) = ctx.saved_tensors
         return T.zeros_like(gv).scatter(-1, i, gv)
-''',
+""",
 }
 
 
@@ -386,7 +432,15 @@ FUNCTIONALS = [
     "T.autograd.functional.hvp(lambda a: ({f}).sum(), {x}, {v2})",
     "T.autograd.functional.vhp(lambda a: ({f}).sum(), {x}, {v2})",
 ]
-FUNCTIONAL_BODIES = ["a.sin() * a", "a.exp().sum(-1, keepdim=True) * a", "(a * a).cumsum(-1)", "a.tanh() ** 2", "a.softmax(-1)", "a / (1 + a * a)", "a.sigmoid() * a.cos()"]
+FUNCTIONAL_BODIES = [
+    "a.sin() * a",
+    "a.exp().sum(-1, keepdim=True) * a",
+    "(a * a).cumsum(-1)",
+    "a.tanh() ** 2",
+    "a.softmax(-1)",
+    "a / (1 + a * a)",
+    "a.sigmoid() * a.cos()",
+]
 
 
 def functional_api(b):
@@ -449,9 +503,24 @@ def requires_grad_errors(b):
     b.add_last(r.choice(MISUSE).format(x=x))
 
 
-SCENARIOS = [retain_and_backward_again, backward_after_free, grad_outputs, backward_with_gradient, backward_inputs, dead_branch,
-             tensor_hooks, retain_grad, accumulate, inplace_on_view, detach_and_no_grad, create_graph_then_backward, custom_function,
-             functional_api, module_hooks, requires_grad_errors]
+SCENARIOS = [
+    retain_and_backward_again,
+    backward_after_free,
+    grad_outputs,
+    backward_with_gradient,
+    backward_inputs,
+    dead_branch,
+    tensor_hooks,
+    retain_grad,
+    accumulate,
+    inplace_on_view,
+    detach_and_no_grad,
+    create_graph_then_backward,
+    custom_function,
+    functional_api,
+    module_hooks,
+    requires_grad_errors,
+]
 
 
 def program_autograd(b):

@@ -47,10 +47,40 @@ def matmul(r):
 def dims(r):
     s = _shape(r, r.choice([0, 1, 2, 3]))
     d = r.choice([-4, -3, -2, -1, 0, 1, 2, 3, 4])
-    fn = r.choice(["sum({d})", "mean({d})", "softmax({d})", "log_softmax({d})", "cumsum({d})", "argmax({d})", "max({d})", "unsqueeze({d})",
-                   "squeeze({d})", "transpose({d}, 0)", "flip({d})", "select({d}, 0)", "narrow({d}, 0, 1)", "movedim({d}, 0)", "std({d})",
-                   "norm(dim={d})", "var({d})", "prod({d})", "logsumexp({d})", "sort({d})", "topk(2, {d})", "roll(1, {d})", "unbind({d})",
-                   "amax({d})", "cummax({d})", "diff(dim={d})", "chunk(2, {d})", "split(1, {d})", "median({d})", "kthvalue(1, {d})"])
+    fn = r.choice(
+        [
+            "sum({d})",
+            "mean({d})",
+            "softmax({d})",
+            "log_softmax({d})",
+            "cumsum({d})",
+            "argmax({d})",
+            "max({d})",
+            "unsqueeze({d})",
+            "squeeze({d})",
+            "transpose({d}, 0)",
+            "flip({d})",
+            "select({d}, 0)",
+            "narrow({d}, 0, 1)",
+            "movedim({d}, 0)",
+            "std({d})",
+            "norm(dim={d})",
+            "var({d})",
+            "prod({d})",
+            "logsumexp({d})",
+            "sort({d})",
+            "topk(2, {d})",
+            "roll(1, {d})",
+            "unbind({d})",
+            "amax({d})",
+            "cummax({d})",
+            "diff(dim={d})",
+            "chunk(2, {d})",
+            "split(1, {d})",
+            "median({d})",
+            "kthvalue(1, {d})",
+        ]
+    )
     return f"{_t(s)}.{fn.format(d=d)}"
 
 
@@ -118,8 +148,24 @@ def indexing(r):
 
 
 def dtypes(r):
-    form = r.choice(["int_inplace", "mean_int", "bool_sub", "bool_neg", "float_bitwise", "int_sqrt_inplace", "mixed_mm", "int_grad", "cross_device",
-                     "type_promote_inplace", "long_softmax", "where_mismatch", "int_div_inplace", "pow_neg_int"])
+    form = r.choice(
+        [
+            "int_inplace",
+            "mean_int",
+            "bool_sub",
+            "bool_neg",
+            "float_bitwise",
+            "int_sqrt_inplace",
+            "mixed_mm",
+            "int_grad",
+            "cross_device",
+            "type_promote_inplace",
+            "long_softmax",
+            "where_mismatch",
+            "int_div_inplace",
+            "pow_neg_int",
+        ]
+    )
     return {
         "int_inplace": "T.tensor([1, 2]).add_(1.5)",
         "mean_int": "T.tensor([1, 2, 3]).mean()",
@@ -139,8 +185,25 @@ def dtypes(r):
 
 
 def creation(r):
-    form = r.choice(["neg_size", "arange_step", "arange_bad", "linspace_neg", "full_bad", "ragged", "eye_neg", "randint_bad", "zeros_float", "tensor_str",
-                     "empty_neg", "randperm_neg", "normal_neg_std", "multinomial_bad", "bernoulli_bad"])
+    form = r.choice(
+        [
+            "neg_size",
+            "arange_step",
+            "arange_bad",
+            "linspace_neg",
+            "full_bad",
+            "ragged",
+            "eye_neg",
+            "randint_bad",
+            "zeros_float",
+            "tensor_str",
+            "empty_neg",
+            "randperm_neg",
+            "normal_neg_std",
+            "multinomial_bad",
+            "bernoulli_bad",
+        ]
+    )
     return {
         "neg_size": f"T.zeros({r.choice([-1, -2])}, 2)",
         "arange_step": "T.arange(0, 10, 0)",
@@ -155,15 +218,39 @@ def creation(r):
         "empty_neg": "T.empty(2, -3)",
         "randperm_neg": "T.randperm(-1)",
         "normal_neg_std": "T.normal(T.zeros(2), -T.ones(2))",
-        "multinomial_bad": r.choice(["T.multinomial(T.tensor([0.5, 0.5]), 3)", "T.multinomial(T.tensor([-1.0, 2.0]), 1)", "T.multinomial(T.zeros(2), 1)"]),
+        "multinomial_bad": r.choice(
+            ["T.multinomial(T.tensor([0.5, 0.5]), 3)", "T.multinomial(T.tensor([-1.0, 2.0]), 1)", "T.multinomial(T.zeros(2), 1)"]
+        ),
         "bernoulli_bad": "T.bernoulli(T.tensor([1.5, 0.5]))",
     }[form]
 
 
 def nn_calls(r):
     n = r.randint(1, 3)
-    form = r.choice(["linear", "conv2d", "conv1d", "embedding", "ce_target", "nll_target", "mse_shape", "bce_range", "batchnorm", "layernorm",
-                     "maxpool", "pad", "lstm", "softmax_dim", "interpolate", "one_hot", "dropout_p", "groupnorm", "bce_shape", "kl_shapes"])
+    form = r.choice(
+        [
+            "linear",
+            "conv2d",
+            "conv1d",
+            "embedding",
+            "ce_target",
+            "nll_target",
+            "mse_shape",
+            "bce_range",
+            "batchnorm",
+            "layernorm",
+            "maxpool",
+            "pad",
+            "lstm",
+            "softmax_dim",
+            "interpolate",
+            "one_hot",
+            "dropout_p",
+            "groupnorm",
+            "bce_shape",
+            "kl_shapes",
+        ]
+    )
     fin = r.randint(2, 5)
     return {
         "linear": f"nn.Linear({fin}, 3)(T.randn({n}, {fin + r.choice([1, -1])}))",
@@ -192,9 +279,31 @@ def nn_calls(r):
 def tensor_methods(r):
     s = _shape(r)
     x = _t(s)
-    form = r.choice(["item", "numpy_grad", "tolist_ok", "bool_multi", "int_multi", "len_0d", "iter_0d", "split_zero", "chunk_zero", "unfold_bad",
-                     "clamp_none", "topk_big", "diag_3d", "t_3d", "inverse_nonsquare", "cholesky_bad", "kthvalue_big", "repeat_less", "float_of_multi",
-                     "index_0d", "set_shape"])
+    form = r.choice(
+        [
+            "item",
+            "numpy_grad",
+            "tolist_ok",
+            "bool_multi",
+            "int_multi",
+            "len_0d",
+            "iter_0d",
+            "split_zero",
+            "chunk_zero",
+            "unfold_bad",
+            "clamp_none",
+            "topk_big",
+            "diag_3d",
+            "t_3d",
+            "inverse_nonsquare",
+            "cholesky_bad",
+            "kthvalue_big",
+            "repeat_less",
+            "float_of_multi",
+            "index_0d",
+            "set_shape",
+        ]
+    )
     return {
         "item": f"{x}.item()",
         "numpy_grad": f"{_t(s, grad=True)}.numpy()",

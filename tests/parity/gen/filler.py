@@ -74,13 +74,17 @@ class Filler:
     def _broadcast_partner(self):
         T = self.b.T
         same_kind = self.t.dtype.is_floating_point
-        pool = [k for k in self.b.tensors(lambda v: v.dtype.is_floating_point == same_kind and v.device.type != "meta") if k != self.x and broadcasts(tuple(self.b.value(k).shape), self.shape)]
+        pool = [
+            k
+            for k in self.b.tensors(lambda v: v.dtype.is_floating_point == same_kind and v.device.type != "meta")
+            if k != self.x and broadcasts(tuple(self.b.value(k).shape), self.shape)
+        ]
         if pool and self.r.random() < 0.5:
             return self.r.choice(pool)
         shape = list(self.shape)
         roll = self.r.random()
         if roll < 0.2:
-            shape = shape[self.r.randint(0, len(shape)):]
+            shape = shape[self.r.randint(0, len(shape)) :]
         elif roll < 0.5:
             shape = [1 if self.r.random() < 0.5 else s for s in shape]
         elif roll < 0.6:
@@ -233,7 +237,20 @@ class Filler:
         return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
     def p_sl(self):
-        options = ["[1:]", "[:1]", "[::2]", "[-1]", "[0]", "[1:, ::2]" if self.n >= 2 else "[1:]", "[..., :1]", "[None, ..., 0]", "[:, None]", "[-2:]", "[0, ...]", "[:, 1]" if self.n >= 2 else "[1]"]
+        options = [
+            "[1:]",
+            "[:1]",
+            "[::2]",
+            "[-1]",
+            "[0]",
+            "[1:, ::2]" if self.n >= 2 else "[1:]",
+            "[..., :1]",
+            "[None, ..., 0]",
+            "[:, None]",
+            "[-2:]",
+            "[0, ...]",
+            "[:, 1]" if self.n >= 2 else "[1]",
+        ]
         return self.r.choice(options)
 
     def p_reps(self):

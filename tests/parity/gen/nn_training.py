@@ -9,8 +9,23 @@ exactly."""
 
 from .core import Rejected
 
-ACTIVATIONS = ["nn.ReLU()", "nn.Tanh()", "nn.GELU()", "nn.SiLU()", "nn.LeakyReLU(0.1)", "nn.ELU()", "nn.Sigmoid()", "nn.Softplus()",
-               "nn.Hardswish()", "nn.Mish()", "nn.GELU(approximate='tanh')", "nn.ReLU6()", "nn.SELU()", "nn.PReLU()", "nn.Hardtanh()"]
+ACTIVATIONS = [
+    "nn.ReLU()",
+    "nn.Tanh()",
+    "nn.GELU()",
+    "nn.SiLU()",
+    "nn.LeakyReLU(0.1)",
+    "nn.ELU()",
+    "nn.Sigmoid()",
+    "nn.Softplus()",
+    "nn.Hardswish()",
+    "nn.Mish()",
+    "nn.GELU(approximate='tanh')",
+    "nn.ReLU6()",
+    "nn.SELU()",
+    "nn.PReLU()",
+    "nn.Hardtanh()",
+]
 
 OPTIMIZERS = [
     "T.optim.SGD(model.parameters(), lr=0.1)",
@@ -28,8 +43,12 @@ OPTIMIZERS = [
     "T.optim.Adadelta(model.parameters(), lr=1.0)",
 ]
 
-SCHEDULERS = ["T.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)", "T.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)",
-              "T.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=3)", "T.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)"]
+SCHEDULERS = [
+    "T.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)",
+    "T.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)",
+    "T.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=3)",
+    "T.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)",
+]
 
 
 def _features(b, r, width):
@@ -104,7 +123,7 @@ def model_signal(b, r):
     return layers, 3, n
 
 
-SEQUENCE_MODEL = '''
+SEQUENCE_MODEL = """
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
@@ -117,7 +136,7 @@ class Net(nn.Module):
         h = self.rnn(h)
         h = h[0] if isinstance(h, tuple) else h
         return self.head(h{pool})
-'''
+"""
 
 
 def model_sequence(b, r):
@@ -141,8 +160,13 @@ def model_sequence(b, r):
 
 
 LOSSES = {
-    "classes": ["nn.CrossEntropyLoss()", "nn.CrossEntropyLoss(label_smoothing=0.1)", "nn.CrossEntropyLoss(reduction='sum')",
-                "lambda o, t: F.nll_loss(F.log_softmax(o, 1), t)", "nn.MultiMarginLoss()"],
+    "classes": [
+        "nn.CrossEntropyLoss()",
+        "nn.CrossEntropyLoss(label_smoothing=0.1)",
+        "nn.CrossEntropyLoss(reduction='sum')",
+        "lambda o, t: F.nll_loss(F.log_softmax(o, 1), t)",
+        "nn.MultiMarginLoss()",
+    ],
     "values": ["nn.MSELoss()", "nn.L1Loss()", "nn.SmoothL1Loss()", "nn.HuberLoss(delta=0.5)", "nn.MSELoss(reduction='sum')"],
     "binary": ["nn.BCEWithLogitsLoss()", "lambda o, t: F.binary_cross_entropy(o.sigmoid(), t)"],
     "distribution": ["lambda o, t: F.kl_div(F.log_softmax(o, 1), t, reduction='batchmean')"],

@@ -53,7 +53,11 @@ def leaves_requiring_grad(b):
 
 def outputs(b, leaves):
     """Values that depend on a leaf through differentiable ops: the roots."""
-    cands = [k for k in b.tensors(lambda t: t.dtype.is_floating_point and t.requires_grad and not t.is_leaf and t.device.type != "meta") if k.startswith("v")]
+    cands = [
+        k
+        for k in b.tensors(lambda t: t.dtype.is_floating_point and t.requires_grad and not t.is_leaf and t.device.type != "meta")
+        if k.startswith("v")
+    ]
     if not cands:
         raise Rejected("no differentiable output")
     r = b.r
@@ -80,8 +84,8 @@ def gradients_first_order(b):
     else:
         b.add(f"loss = {weighted_sum(b, roots)}; rec(loss)")
         b.add_last("loss.backward()")
-    b.add(f"rec({', '.join(l + '.grad' for l in leaves)})")
-    check_grads(b, *[l + ".grad" for l in leaves])
+    b.add(f"rec({', '.join(leaf + '.grad' for leaf in leaves)})")
+    check_grads(b, *[leaf + ".grad" for leaf in leaves])
 
 
 def gradients_higher_order(b, order):
@@ -105,8 +109,8 @@ def gradients_higher_order(b, order):
     # the last order through backward(), into .grad, which may raise
     # (no path to a leaf) exactly as PyTorch raises
     b.add_last(f"{target}.backward()")
-    b.add(f"rec({', '.join(l + '.grad' for l in leaves)})")
-    check_grads(b, *[l + ".grad" for l in leaves])
+    b.add(f"rec({', '.join(leaf + '.grad' for leaf in leaves)})")
+    check_grads(b, *[leaf + ".grad" for leaf in leaves])
 
 
 def check_grads(b, *exprs):

@@ -20,9 +20,34 @@ def _dtype(r):
 def draw(r):
     s = _size(r)
     d = _dims(s)
-    form = r.choice(["rand", "randn", "randint", "randperm", "normal_tensor", "normal_float", "bernoulli", "multinomial", "uniform_", "normal_",
-                     "exponential_", "like", "random_", "dropout", "Dropout", "bernoulli_p", "poisson", "geometric_", "cauchy_", "log_normal_",
-                     "rand_gen", "randn_gen", "alpha_dropout", "randint_like"])
+    form = r.choice(
+        [
+            "rand",
+            "randn",
+            "randint",
+            "randperm",
+            "normal_tensor",
+            "normal_float",
+            "bernoulli",
+            "multinomial",
+            "uniform_",
+            "normal_",
+            "exponential_",
+            "like",
+            "random_",
+            "dropout",
+            "Dropout",
+            "bernoulli_p",
+            "poisson",
+            "geometric_",
+            "cauchy_",
+            "log_normal_",
+            "rand_gen",
+            "randn_gen",
+            "alpha_dropout",
+            "randint_like",
+        ]
+    )
     dt = _dtype(r)
     return {
         "rand": f"T.rand({d}{dt})",

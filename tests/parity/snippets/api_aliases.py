@@ -7,7 +7,8 @@ torch.<op> forms of functional ops."""
 X = "x = T.tensor([[1., -2., 3.], [0.5, 4., -1.]])\n"
 
 PROGRAMS = {
-    "in-place comparisons keep the dtype": X + "y = x.clone(); y.gt_(0); z = x.clone(); z.eq_(T.tensor([1., 4., 3.])); w = x.clone(); w.less_equal_(0.5)\nR = (y, z, w)",
+    "in-place comparisons keep the dtype": X
+    + "y = x.clone(); y.gt_(0); z = x.clone(); z.eq_(T.tensor([1., 4., 3.])); w = x.clone(); w.less_equal_(0.5)\nR = (y, z, w)",
     "in-place arithmetic aliases": X + "y = x.clone(); y.multiply_(2).subtract_(1).divide_(3).true_divide_(2); R = y",
     "in-place cumsum and atan2": X + "y = x.clone(); y.cumsum_(1); z = x.clone(); z.atan2_(T.ones(3)); R = (y, z)",
     "comparison aliases": X + "R = (T.greater_equal(x, 1), x.not_equal(1), x.less_equal(0.5), T.not_equal(x, 3))",
@@ -23,11 +24,13 @@ PROGRAMS = {
     "is_nonzero, scalar_tensor, range": "R = (T.is_nonzero(T.tensor([0.5])), T.scalar_tensor(3), T.range(1, 4), T.range(0, 1, 0.25))",
     "is_nonzero of several values": "T.is_nonzero(T.tensor([1., 2.]))",
     "windows": "R = (T.hann_window(5), T.hamming_window(6, periodic=False), T.bartlett_window(5), T.kaiser_window(5), T.hann_window(1), T.hann_window(8, dtype=T.float64))",
-    "matrix views and predicates": X + "R = (x.H, x.mH, x.adjoint(), x.real, x.is_complex(), x.is_signed(), T.tensor([True]).is_signed(), x.itemsize, x.nbytes, x.is_cpu, x.is_sparse, x.is_conj(), x.conj())",
+    "matrix views and predicates": X
+    + "R = (x.H, x.mH, x.adjoint(), x.real, x.is_complex(), x.is_signed(), T.tensor([True]).is_signed(), x.itemsize, x.nbytes, x.is_cpu, x.is_sparse, x.is_conj(), x.conj())",
     "imag of a real tensor": X + "x.imag",
     "diagflat": X + "R = (T.diagflat(T.tensor([1., 2.]), 1), x.diagflat())",
     "chain_matmul": X + "R = T.chain_matmul(x, x.t(), x)",
-    "functional forms under torch": X + "R = (T.conv1d(T.ones(1, 1, 5), T.ones(1, 1, 3)), T.layer_norm(x, (3,)), T.group_norm(T.ones(1, 2, 2), 1), T.batch_norm(x, T.ones(3), T.zeros(3), T.zeros(3), T.ones(3), True, 0.1, 1e-5, False), T.pdist(x))",
+    "functional forms under torch": X
+    + "R = (T.conv1d(T.ones(1, 1, 5), T.ones(1, 1, 3)), T.layer_norm(x, (3,)), T.group_norm(T.ones(1, 2, 2), 1), T.batch_norm(x, T.ones(3), T.zeros(3), T.zeros(3), T.ones(3), True, 0.1, 1e-5, False), T.pdist(x))",
 }
 
 

@@ -120,7 +120,12 @@ run_loss("MarginRankingLoss", [a, b], [sign], margin=0.3)
 run_loss("HingeEmbeddingLoss", [a], [sign])
 run_loss("SoftMarginLoss", [a], [sign])
 run_loss("MultiLabelSoftMarginLoss", [rng.normal(size=(3, 4)).astype(np.float32)], [(rng.random((3, 4)) > 0.5).astype(np.float32)])
-run_loss("CosineEmbeddingLoss", [rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=(3, 4)).astype(np.float32)], [np.array([1, -1, 1], np.float32)], margin=0.1)
+run_loss(
+    "CosineEmbeddingLoss",
+    [rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=(3, 4)).astype(np.float32)],
+    [np.array([1, -1, 1], np.float32)],
+    margin=0.1,
+)
 run_loss("TripletMarginLoss", [rng.normal(size=(3, 4)).astype(np.float32) for _ in range(3)], margin=0.5)
 run_loss("PoissonNLLLoss", [a], [np.abs(b)])
 run_loss("PoissonNLLLoss", [np.abs(a) + 0.1], [np.abs(b) * 3], log_input=False, full=True)
@@ -138,8 +143,16 @@ both("sdpa(False)", [q, q * 2, q + 1], "sdpa", SDPA)
 both("sdpa(True)", [q, q * 2, q + 1], "sdpa causal", SDPA)
 
 x5 = rng.normal(size=(2, 5, 8)).astype(np.float32)
-both("T.nn.TransformerEncoder(T.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True), 2, enable_nested_tensor=False)", [x5], "TransformerEncoder")
-both("T.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, norm_first=True, activation='gelu')", [x5.transpose(1, 0, 2).copy()], "TransformerEncoderLayer norm_first gelu")
+both(
+    "T.nn.TransformerEncoder(T.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True), 2, enable_nested_tensor=False)",
+    [x5],
+    "TransformerEncoder",
+)
+both(
+    "T.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, norm_first=True, activation='gelu')",
+    [x5.transpose(1, 0, 2).copy()],
+    "TransformerEncoderLayer norm_first gelu",
+)
 DECODER = """
 class D(T.nn.Module):
     def __init__(s):
@@ -175,10 +188,35 @@ def mha_call(build, self_attention=True, **call):
 """
 xq, xkv = rng.normal(size=(3, 2, 6)).astype(np.float32), rng.normal(size=(5, 2, 6)).astype(np.float32)
 both("mha_call(lambda: T.nn.MultiheadAttention(6, 2), need_weights=False)", [xq], "MHA need_weights=False", MHA_CALL)
-both("mha_call(lambda: T.nn.MultiheadAttention(6, 3), self_attention=False, average_attn_weights=False)", [xq, xkv], "MHA cross, per-head weights", MHA_CALL)
-both("mha_call(lambda: T.nn.MultiheadAttention(6, 2, kdim=4, vdim=5), self_attention=False)", [xq, rng.normal(size=(5, 2, 4)).astype(np.float32)], "MHA kdim vdim", MHA_CALL.replace("q if self_attention else kv, kv", "kv, kv[..., :5] if kv.shape[-1] >= 5 else T.cat([kv, kv[..., :1]], -1)"))
+both(
+    "mha_call(lambda: T.nn.MultiheadAttention(6, 3), self_attention=False, average_attn_weights=False)",
+    [xq, xkv],
+    "MHA cross, per-head weights",
+    MHA_CALL,
+)
+both(
+    "mha_call(lambda: T.nn.MultiheadAttention(6, 2, kdim=4, vdim=5), self_attention=False)",
+    [xq, rng.normal(size=(5, 2, 4)).astype(np.float32)],
+    "MHA kdim vdim",
+    MHA_CALL.replace("q if self_attention else kv, kv", "kv, kv[..., :5] if kv.shape[-1] >= 5 else T.cat([kv, kv[..., :1]], -1)"),
+)
 both("mha_call(lambda: T.nn.MultiheadAttention(6, 2, add_bias_kv=True, add_zero_attn=True))", [xq], "MHA bias_kv zero_attn", MHA_CALL)
-both("mha_call(lambda: T.nn.MultiheadAttention(6, 2, batch_first=True), key_padding_mask=T.tensor([[False, False, True], [False, True, True]]))", [xq.transpose(1, 0, 2).copy()], "MHA key_padding_mask", MHA_CALL)
-both("mha_call(lambda: T.nn.MultiheadAttention(6, 2), attn_mask=T.ones(3, 3, dtype=T.bool).triu(1), need_weights=False)", [xq], "MHA bool attn_mask sdpa", MHA_CALL)
-both("mha_call(lambda: T.nn.MultiheadAttention(6, 2), attn_mask=T.nn.Transformer.generate_square_subsequent_mask(3), is_causal=True, need_weights=False)", [xq], "MHA causal hint", MHA_CALL)
+both(
+    "mha_call(lambda: T.nn.MultiheadAttention(6, 2, batch_first=True), key_padding_mask=T.tensor([[False, False, True], [False, True, True]]))",
+    [xq.transpose(1, 0, 2).copy()],
+    "MHA key_padding_mask",
+    MHA_CALL,
+)
+both(
+    "mha_call(lambda: T.nn.MultiheadAttention(6, 2), attn_mask=T.ones(3, 3, dtype=T.bool).triu(1), need_weights=False)",
+    [xq],
+    "MHA bool attn_mask sdpa",
+    MHA_CALL,
+)
+both(
+    "mha_call(lambda: T.nn.MultiheadAttention(6, 2), attn_mask=T.nn.Transformer.generate_square_subsequent_mask(3), is_causal=True, need_weights=False)",
+    [xq],
+    "MHA causal hint",
+    MHA_CALL,
+)
 both("mha_call(lambda: T.nn.MultiheadAttention(6, 2, bias=False))", [xq[:, 0]], "MHA unbatched no bias", MHA_CALL)

@@ -2,7 +2,7 @@
 seed 0 (so layers start from the same weights), sets `R`, and the program
 observes `R` and its repr."""
 
-SNIPPETS = r'''
+SNIPPETS = r"""
 R = T.nn.Linear(3, 2).weight
 R = T.nn.Linear(3, 2)
 R = T.nn.Linear(4, 3, bias=False).state_dict()
@@ -108,7 +108,7 @@ m = T.nn.Linear(2, 2); m(T.ones(3, 2)).pow(2).sum().backward(); R = T.nn.utils.c
 m = T.nn.Linear(2, 2); m(T.ones(3, 2)).pow(2).sum().backward(); R = T.nn.utils.clip_grad_norm_(m.parameters(), 1.0, norm_type=float('inf')), m.bias.grad
 m = T.nn.Linear(2, 2); m(T.ones(3, 2)).pow(2).sum().backward(); T.nn.utils.clip_grad_value_(m.parameters(), 0.1); R = m.weight.grad
 m = T.nn.Linear(2, 2); R = T.nn.utils.parameters_to_vector(m.parameters())
-'''.strip().splitlines()
+""".strip().splitlines()
 
 # Optimizers: a few steps of a small regression, then the parameters.
 OPTIM = [
@@ -176,7 +176,7 @@ SNIPPETS += [
 # as its gradient, which Adam scales into full steps, so the running mean
 # would record the CPU's rounding (PyTorch's own AVX2 and AVX-512 kernels
 # differ there by 5e-5).
-TRAINING_SCRIPT = r'''
+TRAINING_SCRIPT = r"""
 nn, F = T.nn, T.nn.functional
 T.manual_seed(1)
 
@@ -216,4 +216,4 @@ with T.no_grad():
     acc = (model(data).argmax(1) == target).float().mean().item()
 R = (losses, round(acc, 4), model.bn.num_batches_tracked.item(), sched.get_last_lr())
 RM = model.bn.running_mean.tolist()
-'''
+"""

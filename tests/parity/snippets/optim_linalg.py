@@ -6,18 +6,32 @@ gradients."""
 # ---- optimizers: six steps (twelve for RAdam, whose rectified branch
 # starts at step 6) of a small nonconvex problem, then the weights ----
 
-OPTIMIZERS = [("Adadelta", {}), ("Adadelta", dict(lr=0.5, weight_decay=0.1, maximize=True)), ("Adamax", {}), ("Adamax", dict(weight_decay=0.01)),
-              ("NAdam", {}), ("NAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)), ("RAdam", {}), ("RAdam", dict(weight_decay=0.1)),
-              ("Rprop", {}), ("Rprop", dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))),
-              ("ASGD", {}), ("ASGD", dict(lr=0.05, lambd=1e-3, alpha=0.5, t0=2, weight_decay=0.01))]
+OPTIMIZERS = [
+    ("Adadelta", {}),
+    ("Adadelta", dict(lr=0.5, weight_decay=0.1, maximize=True)),
+    ("Adamax", {}),
+    ("Adamax", dict(weight_decay=0.01)),
+    ("NAdam", {}),
+    ("NAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", {}),
+    ("RAdam", dict(weight_decay=0.1)),
+    ("Rprop", {}),
+    ("Rprop", dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))),
+    ("ASGD", {}),
+    ("ASGD", dict(lr=0.05, lambd=1e-3, alpha=0.5, t0=2, weight_decay=0.01)),
+]
 
 # ---- L-BFGS: three closure steps on the same problem, in float64 and
 # float32, with and without the strong-Wolfe line search; the losses, the
 # weights and the evaluation counts ----
 
-LBFGS_CASES = [("float64", dict(history_size=4, max_iter=8)), ("float64", dict(line_search_fn="strong_wolfe", max_iter=10)),
-               ("float32", dict(lr=0.5, max_iter=5)), ("float32", dict(line_search_fn="strong_wolfe", history_size=3, max_iter=6)),
-               ("float64", dict(tolerance_change=1e-3, max_eval=7))]
+LBFGS_CASES = [
+    ("float64", dict(history_size=4, max_iter=8)),
+    ("float64", dict(line_search_fn="strong_wolfe", max_iter=10)),
+    ("float32", dict(lr=0.5, max_iter=5)),
+    ("float32", dict(line_search_fn="strong_wolfe", history_size=3, max_iter=6)),
+    ("float64", dict(tolerance_change=1e-3, max_eval=7)),
+]
 
 LBFGS_LOOP = """
 w = T.nn.Parameter(T.tensor(np.linspace(-1, 1, 12).reshape(3, 4), dtype=T.{dtype}))
@@ -100,41 +114,41 @@ M = rng.normal(size=(3, 3)); SPD = M @ M.T + 3 * np.eye(3); B = rng.normal(size=
 """
 
 LINALG = [
-    ('inv', 'T.linalg.inv(a)', ['a'], ['M'], True),
-    ('inverse', 'T.inverse(a)', ['a'], ['M'], True),
-    ('det', 'T.linalg.det(a)', ['a'], ['M'], True),
-    ('det batched', 'T.det(a.reshape(1, 3, 3).expand(2, 3, 3) * T.tensor([[[1.0]], [[2.0]]], dtype=T.float64))', ['a'], ['M'], True),
-    ('slogdet', 'T.linalg.slogdet(a).logabsdet', ['a'], ['M'], True),
-    ('logdet', 'T.logdet(a)', ['a'], ['SPD'], True),
-    ('solve', 'T.linalg.solve(a, bb), M', ['a', 'bb'], ['B'], True),
-    ('solve vec', 'T.linalg.solve(a, bb), M', ['a', 'bb'], ['b'], True),
-    ('solve right', 'T.linalg.solve(a, bb, left=False), M', ['a', 'bb'], ['B.T'], True),
-    ('cholesky', 'T.linalg.cholesky(a)', ['a'], ['SPD'], True),
-    ('cholesky upper', 'T.linalg.cholesky(a, upper=True)', ['a'], ['SPD'], True),
-    ('eigh', 'T.linalg.eigh(a)[0] * 1 + T.linalg.eigh(a)[1].abs().sum(0)', ['a'], ['SPD'], True),
-    ('eigvalsh', 'T.linalg.eigvalsh(a)', ['a'], ['SPD'], True),
-    ('svdvals', 'T.linalg.svdvals(a)', ['a'], ['M'], True),
-    ('matrix_norm fro', 'T.linalg.matrix_norm(a)', ['a'], ['M'], True),
-    ('matrix_norm nuc', "T.linalg.matrix_norm(a, 'nuc')", ['a'], ['M'], True),
-    ('matrix_norm 2', 'T.linalg.matrix_norm(a, 2)', ['a'], ['M'], True),
-    ('matrix_norm 1', 'T.linalg.matrix_norm(a, 1)', ['a'], ['M'], True),
-    ('matrix_norm -inf', "T.linalg.matrix_norm(a, float('-inf'))", ['a'], ['M'], True),
-    ('norm vec', 'T.linalg.norm(a[0])', ['a'], ['M'], True),
-    ('norm matrix', 'T.linalg.norm(a)', ['a'], ['M'], True),
-    ('norm ord3 dim', 'T.linalg.norm(a, 3, dim=1)', ['a'], ['M'], True),
-    ('vector_norm inf', "T.linalg.vector_norm(a, float('inf'), dim=0)", ['a'], ['M'], True),
-    ('vector_norm 0.5', 'T.linalg.vector_norm(a, 0.5)', ['a'], ['M'], True),
-    ('matrix_power 3', 'T.linalg.matrix_power(a, 3)', ['a'], ['M'], True),
-    ('matrix_power -2', 'T.matrix_power(a, -2)', ['a'], ['M'], True),
-    ('svd fwd', 'T.linalg.svd(a)[1]', ['a'], ['M'], False),
-    ('pinv fwd', 'T.linalg.pinv(a)', ['a'], ['B'], False),
-    ('qr R abs', 'T.linalg.qr(a)[1].abs()', ['a'], ['M'], False),
-    ('vdot', 'T.vdot(a[0], a[1])', ['a'], ['M'], True),
-    ('inner', 'T.inner(a, a)', ['a'], ['M'], True),
-    ('ger', 'T.ger(a[0], a[1])', ['a'], ['M'], True),
-    ('dist', 'T.dist(a[0], a[1], 3)', ['a'], ['M'], True),
-    ('renorm', 'T.renorm(a, 2, 0, 1.0)', ['a'], ['M'], True),
-    ('old svd V', 'T.svd(a)[2].abs()', ['a'], ['M'], False)
+    ("inv", "T.linalg.inv(a)", ["a"], ["M"], True),
+    ("inverse", "T.inverse(a)", ["a"], ["M"], True),
+    ("det", "T.linalg.det(a)", ["a"], ["M"], True),
+    ("det batched", "T.det(a.reshape(1, 3, 3).expand(2, 3, 3) * T.tensor([[[1.0]], [[2.0]]], dtype=T.float64))", ["a"], ["M"], True),
+    ("slogdet", "T.linalg.slogdet(a).logabsdet", ["a"], ["M"], True),
+    ("logdet", "T.logdet(a)", ["a"], ["SPD"], True),
+    ("solve", "T.linalg.solve(a, bb), M", ["a", "bb"], ["B"], True),
+    ("solve vec", "T.linalg.solve(a, bb), M", ["a", "bb"], ["b"], True),
+    ("solve right", "T.linalg.solve(a, bb, left=False), M", ["a", "bb"], ["B.T"], True),
+    ("cholesky", "T.linalg.cholesky(a)", ["a"], ["SPD"], True),
+    ("cholesky upper", "T.linalg.cholesky(a, upper=True)", ["a"], ["SPD"], True),
+    ("eigh", "T.linalg.eigh(a)[0] * 1 + T.linalg.eigh(a)[1].abs().sum(0)", ["a"], ["SPD"], True),
+    ("eigvalsh", "T.linalg.eigvalsh(a)", ["a"], ["SPD"], True),
+    ("svdvals", "T.linalg.svdvals(a)", ["a"], ["M"], True),
+    ("matrix_norm fro", "T.linalg.matrix_norm(a)", ["a"], ["M"], True),
+    ("matrix_norm nuc", "T.linalg.matrix_norm(a, 'nuc')", ["a"], ["M"], True),
+    ("matrix_norm 2", "T.linalg.matrix_norm(a, 2)", ["a"], ["M"], True),
+    ("matrix_norm 1", "T.linalg.matrix_norm(a, 1)", ["a"], ["M"], True),
+    ("matrix_norm -inf", "T.linalg.matrix_norm(a, float('-inf'))", ["a"], ["M"], True),
+    ("norm vec", "T.linalg.norm(a[0])", ["a"], ["M"], True),
+    ("norm matrix", "T.linalg.norm(a)", ["a"], ["M"], True),
+    ("norm ord3 dim", "T.linalg.norm(a, 3, dim=1)", ["a"], ["M"], True),
+    ("vector_norm inf", "T.linalg.vector_norm(a, float('inf'), dim=0)", ["a"], ["M"], True),
+    ("vector_norm 0.5", "T.linalg.vector_norm(a, 0.5)", ["a"], ["M"], True),
+    ("matrix_power 3", "T.linalg.matrix_power(a, 3)", ["a"], ["M"], True),
+    ("matrix_power -2", "T.matrix_power(a, -2)", ["a"], ["M"], True),
+    ("svd fwd", "T.linalg.svd(a)[1]", ["a"], ["M"], False),
+    ("pinv fwd", "T.linalg.pinv(a)", ["a"], ["B"], False),
+    ("qr R abs", "T.linalg.qr(a)[1].abs()", ["a"], ["M"], False),
+    ("vdot", "T.vdot(a[0], a[1])", ["a"], ["M"], True),
+    ("inner", "T.inner(a, a)", ["a"], ["M"], True),
+    ("ger", "T.ger(a[0], a[1])", ["a"], ["M"], True),
+    ("dist", "T.dist(a[0], a[1], 3)", ["a"], ["M"], True),
+    ("renorm", "T.renorm(a, 2, 0, 1.0)", ["a"], ["M"], True),
+    ("old svd V", "T.svd(a)[2].abs()", ["a"], ["M"], False),
 ]
 
 LINALG_CASE = """

@@ -24,13 +24,15 @@ P.register_parametrization(layer, "weight", Symmetric())
 """
 
 PROGRAMS = {
-    "a symmetric weight": SYMMETRIC + """
+    "a symmetric weight": SYMMETRIC
+    + """
 A = layer.weight
 layer(T.randn(2, 3)).sum().backward()
 rec(A, type(layer).__name__, repr(layer), [n for n, _ in layer.named_parameters()], list(layer.state_dict().keys()))
 rec(layer.parametrizations.weight.original is w0, P.is_parametrized(layer), P.is_parametrized(layer, "bias"), P.type_before_parametrizations(layer).__name__, w0.grad)
 """,
-    "chained parametrizations, assignment and caching": SYMMETRIC + """
+    "chained parametrizations, assignment and caching": SYMMETRIC
+    + """
 P.register_parametrization(layer, "weight", Double())
 rec(repr(layer.parametrizations.weight), layer.weight)
 layer.weight = T.eye(3) * 4
@@ -39,16 +41,19 @@ with P.cached():
     same = layer.weight is layer.weight
 rec(same, layer.weight is layer.weight)
 """,
-    "removal leaves the parametrized value": SYMMETRIC + """
+    "removal leaves the parametrized value": SYMMETRIC
+    + """
 P.remove_parametrizations(layer, "weight")
 rec(type(layer).__name__, layer.weight, layer.weight is w0, [n for n, _ in layer.named_parameters()])
 """,
-    "removal without the parametrized value": SYMMETRIC + """
+    "removal without the parametrized value": SYMMETRIC
+    + """
 before = layer.parametrizations.weight.original.clone()
 P.remove_parametrizations(layer, "weight", leave_parametrized=False)
 rec(T.equal(layer.weight, before))
 """,
-    "an unknown tensor name": SYMMETRIC + """
+    "an unknown tensor name": SYMMETRIC
+    + """
 P.register_parametrization(layer, "nothere", Symmetric())
 """,
     "a parametrization that changes the shape": """

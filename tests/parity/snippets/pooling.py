@@ -38,25 +38,30 @@ R = (y, g, gg)
 
 PROGRAMS = {f"avg_pool {name}": X + f"R = {call}" for name, call in CALLS.items()}
 PROGRAMS.update({f"avg_pool second order {name}": X + SECOND_ORDER.format(call=call) for name, call in CALLS.items() if "module" not in name})
-PROGRAMS.update({
-    "avg_pool empty batch": "x = T.zeros(0, 2, 4, 4, requires_grad=True)\ny = F.avg_pool2d(x, 2)\ny.sum().backward()\nR = (y, x.grad)",
-    "avg_pool gradient of the incoming gradient": X + (
-        "y = F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)\n"
-        "v = T.ones_like(y, requires_grad=True)\n"
-        "g, = T.autograd.grad(y, x, v, create_graph=True)\n"
-        "gv, = T.autograd.grad((g * g).sum(), v)\n"
-        "R = (g, gv)"
-    ),
-    "mean create_graph": X + "g, = T.autograd.grad(x.mean((1, 2)).pow(2).sum(), x, create_graph=True)\ngg, = T.autograd.grad(g.sum(), x)\nR = (g, gg)",
-    "mean create_graph all": X + "g, = T.autograd.grad(x.mean().pow(2), x, create_graph=True)\nR = (g, T.autograd.grad(g.sum(), x)[0])",
-    "adaptive nodes": X + "y = F.adaptive_avg_pool2d(x[:, :, :6], (3, 3))\nR = (y.grad_fn.name(), y.grad_fn._saved_self.shape, y.grad_fn.next_functions[0][0].name())",
-    "avg_pool 2-d input": "R = F.avg_pool2d(T.ones(4, 4), 2)",
-    "avg_pool zero channels": "R = F.avg_pool2d(T.ones(1, 0, 4, 4), 2)",
-    "avg_pool zero divisor": "R = F.avg_pool2d(T.ones(1, 1, 4, 4), 2, divisor_override=0)",
-    "avg_pool padding too large": "R = F.avg_pool2d(T.ones(1, 1, 4, 4), 2, padding=2)",
-    "avg_pool output too small": "R = F.avg_pool2d(T.ones(1, 1, 1, 1), 3)",
-    "avg_pool zero stride": "R = F.avg_pool2d(T.ones(1, 1, 4, 4), 2, stride=0)",
-})
+PROGRAMS.update(
+    {
+        "avg_pool empty batch": "x = T.zeros(0, 2, 4, 4, requires_grad=True)\ny = F.avg_pool2d(x, 2)\ny.sum().backward()\nR = (y, x.grad)",
+        "avg_pool gradient of the incoming gradient": X
+        + (
+            "y = F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)\n"
+            "v = T.ones_like(y, requires_grad=True)\n"
+            "g, = T.autograd.grad(y, x, v, create_graph=True)\n"
+            "gv, = T.autograd.grad((g * g).sum(), v)\n"
+            "R = (g, gv)"
+        ),
+        "mean create_graph": X
+        + "g, = T.autograd.grad(x.mean((1, 2)).pow(2).sum(), x, create_graph=True)\ngg, = T.autograd.grad(g.sum(), x)\nR = (g, gg)",
+        "mean create_graph all": X + "g, = T.autograd.grad(x.mean().pow(2), x, create_graph=True)\nR = (g, T.autograd.grad(g.sum(), x)[0])",
+        "adaptive nodes": X
+        + "y = F.adaptive_avg_pool2d(x[:, :, :6], (3, 3))\nR = (y.grad_fn.name(), y.grad_fn._saved_self.shape, y.grad_fn.next_functions[0][0].name())",
+        "avg_pool 2-d input": "R = F.avg_pool2d(T.ones(4, 4), 2)",
+        "avg_pool zero channels": "R = F.avg_pool2d(T.ones(1, 0, 4, 4), 2)",
+        "avg_pool zero divisor": "R = F.avg_pool2d(T.ones(1, 1, 4, 4), 2, divisor_override=0)",
+        "avg_pool padding too large": "R = F.avg_pool2d(T.ones(1, 1, 4, 4), 2, padding=2)",
+        "avg_pool output too small": "R = F.avg_pool2d(T.ones(1, 1, 1, 1), 3)",
+        "avg_pool zero stride": "R = F.avg_pool2d(T.ones(1, 1, 4, 4), 2, stride=0)",
+    }
+)
 
 
 def programs():

@@ -25,7 +25,8 @@ model = LeNet()
 """
 
 PROGRAMS = {
-    "one layer, step by step": LENET + """
+    "one layer, step by step": LENET
+    + """
 module = model.conv1
 prune.random_unstructured(module, name="weight", amount=0.3)
 rec([n for n, _ in module.named_parameters()], [n for n, _ in module.named_buffers()], module.weight_mask, module.weight)
@@ -36,7 +37,8 @@ rec(module.weight_mask, [[type(m).__name__ for m in h] for h in module._forward_
 prune.remove(module, "weight")
 rec([n for n, _ in module.named_parameters()], module.weight, module.weight.grad_fn is None)
 """,
-    "every layer, then global": LENET + """
+    "every layer, then global": LENET
+    + """
 for name, m in model.named_modules():
     if isinstance(m, nn.Conv2d):
         prune.l1_unstructured(m, name="weight", amount=0.2)

@@ -26,8 +26,10 @@ rec(out2.data, h2)
 """
 
 PROGRAMS = {
-    "pad_sequence": SEQS + "rec(U.pad_sequence([a, b, c]), U.pad_sequence([a, b, c], batch_first=True, padding_value=-1), U.pad_sequence([b, a], padding_side='left'))",
-    "pack and unpack": SEQS + """
+    "pad_sequence": SEQS
+    + "rec(U.pad_sequence([a, b, c]), U.pad_sequence([a, b, c], batch_first=True, padding_value=-1), U.pad_sequence([b, a], padding_side='left'))",
+    "pack and unpack": SEQS
+    + """
 padded = U.pad_sequence([a, c, b], batch_first=True)
 p = U.pack_padded_sequence(padded, [4, 3, 2], batch_first=True)
 p2 = U.pack_padded_sequence(U.pad_sequence([b, a, c]), T.tensor([2, 4, 3]), enforce_sorted=False)

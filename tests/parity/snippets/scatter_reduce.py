@@ -43,7 +43,9 @@ def programs():
     for reduce in ("sum", "prod", "mean", "amax", "amin"):
         for include in (True, False):
             for dim in (0, 1):
-                out.append((f"scatter reduce {reduce} include_self={include} dim={dim}", [REDUCE.format(reduce=reduce, include=include, dim=dim).strip()]))
+                out.append(
+                    (f"scatter reduce {reduce} include_self={include} dim={dim}", [REDUCE.format(reduce=reduce, include=include, dim=dim).strip()])
+                )
     out += [(f"scatter reduce {name}", [code.strip()]) for name, code in PROGRAMS.items()]
     return out
 

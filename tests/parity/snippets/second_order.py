@@ -13,7 +13,10 @@ LINKED = {
     "adaptive_max_pool2d": ("(1, 2, 5, 5)", "F.adaptive_max_pool2d(x, 3)"),
     "adaptive_max_pool1d": ("(2, 3, 7)", "F.adaptive_max_pool1d(x, 4)"),
     "adaptive_max_pool3d": ("(1, 2, 4, 4, 4)", "F.adaptive_max_pool3d(x, 3)"),
-    "fractional_max_pool2d": ("(1, 2, 6, 6)", "F.fractional_max_pool2d(x, 2, output_size=3, _random_samples=T.tensor([[[0.3, 0.7], [0.1, 0.9]]], dtype=T.float64))"),
+    "fractional_max_pool2d": (
+        "(1, 2, 6, 6)",
+        "F.fractional_max_pool2d(x, 2, output_size=3, _random_samples=T.tensor([[[0.3, 0.7], [0.1, 0.9]]], dtype=T.float64))",
+    ),
     "reflect pad 1d": ("(2, 3, 6)", "F.pad(x, (2, 1), mode='reflect')"),
     "reflect pad 2d": ("(1, 2, 4, 4)", "F.pad(x, (1, 2, 2, 1), mode='reflect')"),
     "reflect pad 3d": ("(1, 2, 3, 3, 3)", "F.pad(x, (1, 1, 1, 1, 1, 1), mode='reflect')"),
@@ -21,7 +24,10 @@ LINKED = {
     "replicate pad 2d": ("(1, 2, 4, 4)", "F.pad(x, (1, 2, 0, 1), mode='replicate')"),
     "circular pad": ("(1, 2, 4, 4)", "F.pad(x, (1, 2, 0, 1), mode='circular')"),
     "nll_loss": ("(5, 4)", "F.nll_loss(x, T.tensor([0, 3, 1, 2, 2]))"),
-    "nll_loss weighted sum": ("(5, 4)", "F.nll_loss(x, T.tensor([0, 3, 1, 2, -100]), weight=T.tensor([1.0, 2.0, 0.5, 3.0], dtype=T.float64), reduction='sum')"),
+    "nll_loss weighted sum": (
+        "(5, 4)",
+        "F.nll_loss(x, T.tensor([0, 3, 1, 2, -100]), weight=T.tensor([1.0, 2.0, 0.5, 3.0], dtype=T.float64), reduction='sum')",
+    ),
     "nll_loss 2d": ("(1, 3, 2, 2)", "F.nll_loss(x, T.tensor([[[0, 1], [2, 0]]]))"),
     "nll_loss 3d input": ("(2, 3, 4)", "F.nll_loss(x, T.tensor([[0, 1, 2, 0], [1, 1, 1, 0]]), reduction='none')"),
     "cross_entropy": ("(5, 4)", "F.cross_entropy(x, T.tensor([0, 3, 1, 2, 2]))"),
@@ -101,6 +107,9 @@ rec(y, z, x.grad, src.grad)
 
 
 def programs():
-    out = [(f"second order {name}", [("import math\n" + LINKED_PROGRAM.format(shape=shape, expr=expr)).strip()]) for name, (shape, expr) in LINKED.items()]
+    out = [
+        (f"second order {name}", [("import math\n" + LINKED_PROGRAM.format(shape=shape, expr=expr)).strip()])
+        for name, (shape, expr) in LINKED.items()
+    ]
     out += [(f"second order {name}", [code.strip()]) for name, code in PROGRAMS.items()]
     return out

@@ -7,10 +7,8 @@ gradient taken by a solve (LinalgSolveExBackward0), logdet's single where
 A = "T.manual_seed(0)\nA = T.randn(2, 3, 3, dtype=T.float64, requires_grad=True)\n"
 
 PROGRAMS = {
-    "outputs and nodes": A
-    + "s, l = T.linalg.slogdet(A)\nR = (s, l, s.grad_fn.name(), l.grad_fn.name(), s.grad_fn is l.grad_fn)",
-    "gradient": A
-    + "s, l = T.linalg.slogdet(A)\n(l * T.tensor([0.5, -2.0], dtype=T.float64)).sum().backward()\nR = (A.grad,)",
+    "outputs and nodes": A + "s, l = T.linalg.slogdet(A)\nR = (s, l, s.grad_fn.name(), l.grad_fn.name(), s.grad_fn is l.grad_fn)",
+    "gradient": A + "s, l = T.linalg.slogdet(A)\n(l * T.tensor([0.5, -2.0], dtype=T.float64)).sum().backward()\nR = (A.grad,)",
     "sign only": A + "s, l = T.linalg.slogdet(A)\ns.sum().backward()\nR = (A.grad,)",
     "second order": A
     + "g, = T.autograd.grad(T.linalg.slogdet(A)[1].sum(), A, create_graph=True)\ngg, = T.autograd.grad((g * g).sum(), A)\nR = (g, gg)",
@@ -23,6 +21,4 @@ PROGRAMS = {
 
 
 def programs():
-    return [
-        (f"slogdet {name}", [code.strip(), "rec(R)"]) for name, code in PROGRAMS.items()
-    ]
+    return [(f"slogdet {name}", [code.strip(), "rec(R)"]) for name, code in PROGRAMS.items()]

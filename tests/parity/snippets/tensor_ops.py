@@ -2,7 +2,7 @@
 and the program observes `R` and its repr (converted from the snippets
 that used to run only where torch was installed)."""
 
-SNIPPETS = r'''
+SNIPPETS = r"""
 x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = (x * x).sum(); y.backward(); R = x.grad
 R = T.tensor([1, 2, 3]) / 2
 R = T.tensor([1, 2, 3]) * 1.5
@@ -477,12 +477,12 @@ x = T.linspace(-3, 3, 40, requires_grad=True); (x ** 5).sum().backward(); R = x.
 x = T.ones(2, requires_grad=True); y = x.sin() * 2; R = (y.grad_fn is y.grad_fn, y.grad_fn.next_functions[0][0] is y.grad_fn.next_functions[0][0], len({y.grad_fn, y.grad_fn}))
 T.manual_seed(0); inp = T.randn(1, 2, 5, 5, dtype=T.float64); w = T.randn(3, 2, 3, 3, dtype=T.float64); go = T.randn(1, 3, 2, 2, dtype=T.float64); R = (T.nn.grad.conv2d_input(inp.shape, w, go, stride=2), T.nn.grad.conv2d_weight(inp, w.shape, go, stride=2))
 T.manual_seed(0); inp = T.randn(2, 4, 9); w = T.randn(6, 2, 3); go = T.randn(2, 6, 5); R = (T.nn.grad.conv1d_input(inp.shape, w, go, padding=1, dilation=3, groups=2), T.nn.grad.conv1d_weight(inp, w.shape, go, padding=1, dilation=3, groups=2))
-'''.strip().splitlines()
+""".strip().splitlines()
 
 # Strides of the *_like factories (PyTorch's preserve_format: a dense
 # input's strides, else its stride order) and their draws in memory order.
 # (Listed after every other snippet: known failures are keyed by position.)
-LAYOUT_SNIPPETS = r'''
+LAYOUT_SNIPPETS = r"""
 x = T.arange(0., 24.).reshape(4, 6).t(); R = [f(x).stride() for f in (T.ones_like, T.zeros_like, T.empty_like, T.rand_like, T.randn_like)]
 x = T.zeros(2, 3, 4, 5).permute(0, 2, 3, 1); R = (T.ones_like(x).stride(), T.full_like(x, 2.).stride(), T.ones_like(x, memory_format=T.contiguous_format).stride())
 R = [T.ones_like(x).stride() for x in (T.zeros(4, 6)[:, ::2], T.zeros(4, 1, 3).expand(4, 5, 3), T.zeros(4, 1, 3).expand(4, 5, 3).transpose(0, 2), T.zeros(5, 4).t()[1:], T.zeros(3, 1, 4).transpose(0, 2), T.zeros(6, 5, 4)[:, 1:4].transpose(0, 2))]
@@ -492,4 +492,4 @@ x = T.zeros(3, 4).t(); T.manual_seed(2); R = (T.randn_like(x), T.randn_like(x, d
 b = T.randn(6, 5); ps = [T.nn.Parameter(b.t()), T.nn.Parameter(b[:, ::2].t()), T.nn.Parameter(T.randn(2, 3, 4, 5).permute(0, 2, 3, 1))]; [(p * p).sum().backward() for p in ps]; R = [p.grad.stride() for p in ps]
 T.manual_seed(0); p = T.nn.Parameter(T.randn(6, 5).t()); q = T.nn.Parameter(T.randn(6, 5)[:, ::2].t()); opt = T.optim.SGD([p, q], lr=0.1, momentum=0.9); [(opt.zero_grad(), ((p * p).sum() + q.sin().sum()).backward(), opt.step()) for _ in range(2)]; R = (p, q, opt.state[p]["momentum_buffer"].stride(), opt.state[q]["momentum_buffer"].stride())
 T.manual_seed(0); p = T.nn.Parameter(T.randn(6, 5).t()); q = T.nn.Parameter(T.randn(6, 5)[:, ::2].t()); opt = T.optim.Adam([p, q], lr=0.1); [(opt.zero_grad(), ((p * p).sum() + q.sin().sum()).backward(), opt.step()) for _ in range(2)]; R = (p, q, opt.state[p]["exp_avg"].stride(), opt.state[q]["exp_avg_sq"].stride())
-'''.strip().splitlines()
+""".strip().splitlines()

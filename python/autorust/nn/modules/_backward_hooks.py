@@ -77,7 +77,9 @@ class BackwardHook:
                 if result is not None:
                     result = (result,) if isinstance(result, Tensor) else tuple(result)
                     if len(result) != len(self.grad_outputs):
-                        raise RuntimeError(f"Backward pre hook returned an invalid number of grad_output, got {len(result)}, but expected {len(self.grad_outputs)}")
+                        raise RuntimeError(
+                            f"Backward pre hook returned an invalid number of grad_output, got {len(result)}, but expected {len(self.grad_outputs)}"
+                        )
                     self.grad_outputs = list(result)
             if self.input_slots_waiting == 0 and self.module._backward_hooks:
                 # no input needs a gradient: the hook sees None for each

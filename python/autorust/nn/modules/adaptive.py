@@ -22,7 +22,9 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             raise ValueError("cutoffs should be a sequence of length larger than 0")
         increasing = cutoffs == sorted(cutoffs) and len(set(cutoffs)) == len(cutoffs)
         if not increasing or min(cutoffs) <= 0 or max(cutoffs) > n_classes - 1 or any(int(c) != c for c in cutoffs):
-            raise ValueError("cutoffs should be a sequence of unique, positive integers sorted in an increasing order, where each value is between 1 and n_classes-1")
+            raise ValueError(
+                "cutoffs should be a sequence of unique, positive integers sorted in an increasing order, where each value is between 1 and n_classes-1"
+            )
         self.in_features, self.n_classes = in_features, n_classes
         self.cutoffs = cutoffs + [n_classes]
         self.div_value, self.head_bias = div_value, head_bias
@@ -34,10 +36,12 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         for i in range(self.n_clusters):
             hidden = int(in_features // (div_value ** (i + 1)))
             classes = self.cutoffs[i + 1] - self.cutoffs[i]
-            self.tail.append(Sequential(
-                Linear(in_features, hidden, bias=False, device=device, dtype=dtype),
-                Linear(hidden, classes, bias=False, device=device, dtype=dtype),
-            ))
+            self.tail.append(
+                Sequential(
+                    Linear(in_features, hidden, bias=False, device=device, dtype=dtype),
+                    Linear(hidden, classes, bias=False, device=device, dtype=dtype),
+                )
+            )
 
     def reset_parameters(self):
         self.head.reset_parameters()
@@ -79,7 +83,9 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             local = cluster_logprob.gather(1, (target[in_range] - low).unsqueeze(1))
             output = output.index_copy(0, rows, local.squeeze(1))
         if covered != batch:
-            raise RuntimeError(f"Target values should be in [0, {self.n_classes - 1}], but values in range [{target.min().item()}, {target.max().item()}] were found. ")
+            raise RuntimeError(
+                f"Target values should be in [0, {self.n_classes - 1}], but values in range [{target.min().item()}, {target.max().item()}] were found. "
+            )
         head_logprob = F.log_softmax(self.head(input), dim=1)
         output = output + head_logprob.gather(1, head_column.unsqueeze(1)).squeeze()
         loss = (-output).mean()
@@ -91,7 +97,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         # written into slices of one tensor, as PyTorch (its node is CopySlices)
         out = input.new_empty((head_output.shape[0], self.n_classes))
         head_logprob = F.log_softmax(head_output, dim=1)
-        out[:, :self.shortlist_size] = head_logprob[:, :self.shortlist_size]
+        out[:, : self.shortlist_size] = head_logprob[:, : self.shortlist_size]
         for i, (start, stop) in enumerate(zip(self.cutoffs, self.cutoffs[1:])):
             cluster_logprob = F.log_softmax(self.tail[i](input), dim=1)
             out[:, start:stop] = cluster_logprob + head_logprob[:, self.shortlist_size + i].unsqueeze(1)

@@ -1,8 +1,8 @@
 """Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``. Children are
 kept in ``_modules`` under string keys ("0", "1", ... for the sequences)."""
 
-from collections import OrderedDict
 import operator
+from collections import OrderedDict
 
 from .module import Module, _addindent
 

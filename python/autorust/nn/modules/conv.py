@@ -1,7 +1,8 @@
 """``Conv2d``: im2col + GEMM (see ``F.conv2d``), PyTorch's initialisation."""
 
 from ... import _creation
-from .. import functional as F, init
+from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -21,7 +22,20 @@ def _check_conv_arguments(in_channels, out_channels, groups, padding_mode, paddi
 
 
 class Conv2d(Module):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         _check_conv_arguments(in_channels, out_channels, groups, padding_mode, padding)
         if isinstance(padding, str) and padding == "same" and F._pair(stride) != (1, 1):
@@ -94,7 +108,20 @@ class Conv1d(Conv2d):
     """A 1-d convolution: a Conv2d over [N, C, 1, L] with PyTorch's 1-d
     parameter shapes (weight [out, in / groups, k]) and initialisation."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         one = lambda v: v if isinstance(v, str) else (1, v[0] if isinstance(v, (tuple, list)) else v)  # noqa: E731
         pad = padding if isinstance(padding, str) else (0, padding[0] if isinstance(padding, (tuple, list)) else padding)
         super().__init__(in_channels, out_channels, one(kernel_size), one(stride), pad, one(dilation), groups, bias, padding_mode, device, dtype)
@@ -105,15 +132,32 @@ class Conv1d(Conv2d):
 
     def forward(self, input):
         if self.padding_mode != "zeros":
-            return F.conv1d(F.pad(input, self._explicit_padding(), mode=self.padding_mode), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding if isinstance(self.padding, str) else self.padding[0], self.dilation, self.groups)
+            return F.conv1d(
+                F.pad(input, self._explicit_padding(), mode=self.padding_mode), self.weight, self.bias, self.stride, 0, self.dilation, self.groups
+            )
+        return F.conv1d(
+            input, self.weight, self.bias, self.stride, self.padding if isinstance(self.padding, str) else self.padding[0], self.dilation, self.groups
+        )
 
 
 class Conv3d(Conv2d):
     """A 3-d convolution (``F.conv3d``), weight [out, in / groups, kd, kh, kw],
     initialised as Conv2d's (the same draws for the same fan-in)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         Module.__init__(self)  # (not Conv2d's: its init would draw a 2-d weight)
         from .._volumetric import _triple
 
@@ -138,7 +182,21 @@ class Conv3d(Conv2d):
 class ConvTranspose2d(Module):
     """The adjoint of Conv2d (``F.conv_transpose2d``), weight [in, out / groups, kh, kw]."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if padding_mode != "zeros":
             raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d')
@@ -177,13 +235,14 @@ class ConvTranspose2d(Module):
                 f"{non_spatial + spatial} elements (got {len(output_size)})"
             )
         in_sizes = list(input.shape[non_spatial:])
-        smallest = [(n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(in_sizes, self.stride, self.padding, self.dilation, self.kernel_size)]
+        smallest = [
+            (n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(in_sizes, self.stride, self.padding, self.dilation, self.kernel_size)
+        ]
         largest = [m + s - 1 for m, s in zip(smallest, self.stride)]
         for want, lo, hi in zip(output_size, smallest, largest):
             if not lo <= want <= hi:
                 raise ValueError(
-                    f"requested an output size of {output_size}, but valid sizes range from {smallest} to {largest} "
-                    f"(for an input of {in_sizes})"
+                    f"requested an output size of {output_size}, but valid sizes range from {smallest} to {largest} (for an input of {in_sizes})"
                 )
         return tuple(want - lo for want, lo in zip(output_size, smallest))
 
@@ -206,10 +265,37 @@ class ConvTranspose1d(ConvTranspose2d):
     """ConvTranspose2d over [N, C, 1, L] with PyTorch's 1-d parameter shapes
     (weight [in, out / groups, k]) and initialisation (the same draws)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         one = lambda v: (1, v[0] if isinstance(v, (tuple, list)) else v)  # noqa: E731
         zero = lambda v: (0, v[0] if isinstance(v, (tuple, list)) else v)  # noqa: E731
-        super().__init__(in_channels, out_channels, one(kernel_size), one(stride), zero(padding), zero(output_padding), groups, bias, one(dilation), padding_mode, device, dtype)
+        super().__init__(
+            in_channels,
+            out_channels,
+            one(kernel_size),
+            one(stride),
+            zero(padding),
+            zero(output_padding),
+            groups,
+            bias,
+            one(dilation),
+            padding_mode,
+            device,
+            dtype,
+        )
         self.weight = type(self.weight)(self.weight.detach().squeeze(2))
         self.kernel_size, self.stride, self.padding = self.kernel_size[1:], self.stride[1:], self.padding[1:]
         self.output_padding, self.dilation = self.output_padding[1:], self.dilation[1:]
@@ -224,7 +310,21 @@ class ConvTranspose3d(ConvTranspose2d):
     kd, kh, kw], initialised as ConvTranspose2d's (the same draws for the same
     fan-in)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         Module.__init__(self)  # (not ConvTranspose2d's: its init would draw a 2-d weight)
         from .._volumetric import _triple
 

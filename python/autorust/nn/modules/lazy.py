@@ -74,7 +74,9 @@ class LazyModuleMixin:
         super()._load_from_state_dict(state_dict, prefix, *args)
 
     def _replicate_for_data_parallel(self):
-        raise RuntimeError("Modules with uninitialized parameters can't be used with `DataParallel`. Run a dummy forward pass to correctly initialize the modules")
+        raise RuntimeError(
+            "Modules with uninitialized parameters can't be used with `DataParallel`. Run a dummy forward pass to correctly initialize the modules"
+        )
 
 
 class LazyLinear(LazyModuleMixin, Linear):
@@ -101,7 +103,9 @@ class LazyLinear(LazyModuleMixin, Linear):
         if self.in_features == 0:
             # loaded from a checkpoint before the first call
             if input.shape[-1] != self.weight.shape[-1]:
-                raise AssertionError(f"The in_features inferred from input: {input.shape[-1]} is not equal to in_features from self.weight: {self.weight.shape[-1]}")
+                raise AssertionError(
+                    f"The in_features inferred from input: {input.shape[-1]} is not equal to in_features from self.weight: {self.weight.shape[-1]}"
+                )
             self.in_features = input.shape[-1]
 
 
@@ -117,7 +121,9 @@ class _LazyConvMixin(LazyModuleMixin):
             return
         spatial = self._spatial
         if input.dim() not in (spatial + 1, spatial + 2):
-            raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {self.__class__.__name__}, but got input of size: {input.shape}")
+            raise RuntimeError(
+                f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {self.__class__.__name__}, but got input of size: {input.shape}"
+            )
         self.in_channels = input.shape[1] if input.dim() == spatial + 2 else input.shape[0]
         if self.in_channels % self.groups != 0:
             raise ValueError("in_channels must be divisible by groups")
@@ -134,11 +140,28 @@ def _lazy_conv(name, base, spatial, transposed):
     """LazyConv{1,2,3}d / LazyConvTranspose{1,2,3}d over ``base``."""
 
     if transposed:
-        def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+
+        def __init__(
+            self,
+            out_channels,
+            kernel_size,
+            stride=1,
+            padding=0,
+            output_padding=0,
+            groups=1,
+            bias=True,
+            dilation=1,
+            padding_mode="zeros",
+            device=None,
+            dtype=None,
+        ):
             base.__init__(self, 0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode)
             self._finish(out_channels, bias, device, dtype)
     else:
-        def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+
+        def __init__(
+            self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", device=None, dtype=None
+        ):
             base.__init__(self, 0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode)
             self._finish(out_channels, bias, device, dtype)
 

@@ -1,7 +1,8 @@
 """Linear layers: ``Identity``, ``Linear``, ``Bilinear``-free core set."""
 
 from ... import _creation
-from .. import functional as F, init
+from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 

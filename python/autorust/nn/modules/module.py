@@ -3,12 +3,12 @@ registers parameters, buffers and submodules; everything else (traversal,
 state dicts, train/eval, hooks, dtype moves, ``repr``) follows from those
 three ordered dicts."""
 
-from collections import OrderedDict, namedtuple
 import itertools
+from collections import OrderedDict, namedtuple
 
 from ... import _native
-from ..parameter import Buffer, Parameter, is_lazy
 from ...utils.hooks import RemovableHandle
+from ..parameter import Buffer, Parameter, is_lazy
 
 Tensor = _native.Tensor
 
@@ -33,7 +33,9 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 
 def _typename(value):
     if isinstance(value, Tensor):
-        return {"float32": "autorust.FloatTensor", "float64": "autorust.DoubleTensor", "int64": "autorust.LongTensor", "bool": "autorust.BoolTensor"}[value.dtype._name]
+        return {"float32": "autorust.FloatTensor", "float64": "autorust.DoubleTensor", "int64": "autorust.LongTensor", "bool": "autorust.BoolTensor"}[
+            value.dtype._name
+        ]
     return type(value).__name__
 
 
@@ -339,7 +341,8 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        from ..._device import device as _device, _check_device
+        from ..._device import _check_device
+        from ..._device import device as _device
         from ..._dtype import dtype as _dtype
 
         dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
@@ -439,12 +442,13 @@ class Module:
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
-                error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from checkpoint but received {type(value)}')
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from checkpoint but received {type(value)}'
+                )
                 continue
             if tuple(value.shape) != tuple(param.shape):
                 error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
-                    f"the shape in current model is {param.shape}."
+                    f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, the shape in current model is {param.shape}."
                 )
                 continue
             assign = local_metadata.get("assign_to_params_buffers", False)
@@ -475,7 +479,7 @@ class Module:
         if strict:
             for key in state_dict.keys():
                 if key.startswith(prefix):
-                    input_name = key[len(prefix):].split(".", 1)
+                    input_name = key[len(prefix) :].split(".", 1)
                     if input_name[0] not in self._modules and input_name[0] not in local_state:
                         unexpected_keys.append(key)
 
@@ -547,7 +551,11 @@ class Module:
         whose behaviour it gets here."""
         import warnings
 
-        warnings.warn("Using a non-full backward hook when the forward contains multiple autograd Nodes is deprecated and will be removed in future versions. This hook will be missing some grad_input. Please use register_full_backward_hook to get the documented behavior.", FutureWarning, stacklevel=2)
+        warnings.warn(
+            "Using a non-full backward hook when the forward contains multiple autograd Nodes is deprecated and will be removed in future versions. This hook will be missing some grad_input. Please use register_full_backward_hook to get the documented behavior.",
+            FutureWarning,
+            stacklevel=2,
+        )
         return self.register_full_backward_hook(hook)
 
     def _call_impl(self, *args, **kwargs):

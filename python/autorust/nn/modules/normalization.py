@@ -3,7 +3,8 @@ buffers), ``LayerNorm``, ``GroupNorm``."""
 
 from ... import _creation
 from ..._dtype import int64
-from .. import functional as F, init
+from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -100,7 +101,9 @@ class SyncBatchNorm(_BatchNorm):
     case without an initialised process group too: the statistics are the
     local batch's, as there."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, process_group=None, device=None, dtype=None, *, bias=True):
+    def __init__(
+        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, process_group=None, device=None, dtype=None, *, bias=True
+    ):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
         self.process_group = process_group
 
@@ -120,7 +123,15 @@ class SyncBatchNorm(_BatchNorm):
         SyncBatchNorm holding the same parameters and buffers."""
         converted = module
         if isinstance(module, _BatchNorm):
-            converted = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats, process_group, bias=module.bias is not None)
+            converted = cls(
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+                process_group,
+                bias=module.bias is not None,
+            )
             if module.affine:
                 converted.weight, converted.bias = module.weight, module.bias
             converted.running_mean, converted.running_var = module.running_mean, module.running_var
@@ -178,8 +189,16 @@ class _InstanceNorm(Module):
         if x.shape[1] != self.num_features and self.affine:
             raise ValueError(f"expected input's size at dim={1 - unbatched} to match num_features ({self.num_features}), but got: {x.shape[1]}.")
         # (unlike BatchNorm, PyTorch's InstanceNorm leaves num_batches_tracked at 0)
-        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                              self.training or not self.track_running_stats, self.momentum if self.momentum is not None else 0.1, self.eps)
+        out = F.instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            self.momentum if self.momentum is not None else 0.1,
+            self.eps,
+        )
         return out.squeeze(0) if unbatched else out
 
     def extra_repr(self):

@@ -17,7 +17,9 @@ class MaxPool2d(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, input):
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return F.max_pool2d(
+            input, self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode, return_indices=self.return_indices
+        )
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}, ceil_mode={self.ceil_mode}"
@@ -174,7 +176,9 @@ class MaxUnpool3d(MaxUnpool1d):
 
 class MaxPool3d(MaxPool2d):
     def forward(self, input):
-        return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return F.max_pool3d(
+            input, self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode, return_indices=self.return_indices
+        )
 
 
 class AvgPool3d(AvgPool2d):
@@ -199,8 +203,12 @@ class FractionalMaxPool2d(Module):
         self.kernel_size = (kernel_size,) * self._dims if single else tuple(kernel_size)
         self.return_indices = return_indices
         self.register_buffer("_random_samples", _random_samples)
-        self.output_size = None if output_size is None else ((output_size,) * self._dims if isinstance(output_size, numbers.Number) else tuple(output_size))
-        self.output_ratio = None if output_ratio is None else ((output_ratio,) * self._dims if isinstance(output_ratio, numbers.Number) else tuple(output_ratio))
+        self.output_size = (
+            None if output_size is None else ((output_size,) * self._dims if isinstance(output_size, numbers.Number) else tuple(output_size))
+        )
+        self.output_ratio = (
+            None if output_ratio is None else ((output_ratio,) * self._dims if isinstance(output_ratio, numbers.Number) else tuple(output_ratio))
+        )
         if output_size is None and output_ratio is None:
             raise ValueError(f"FractionalMaxPool{self._dims}d requires specifying either an output size, or a pooling ratio")
         if output_size is not None and output_ratio is not None:

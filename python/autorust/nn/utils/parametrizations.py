@@ -204,7 +204,9 @@ class _Orthogonal(Module):
                 n, k = k, n
             if "base" not in self._buffers:
                 if self.orthogonal_map in ("cayley", "matrix_exp"):
-                    raise NotImplementedError("It is not possible to assign to the matrix exponential or the Cayley parametrizations when use_trivialization=False.")
+                    raise NotImplementedError(
+                        "It is not possible to assign to the matrix exponential or the Cayley parametrizations when use_trivialization=False."
+                    )
                 raise NotImplementedError("orthogonal(use_trivialization=False) with the householder map needs geqrf, which autorust does not have")
             if n == k:
                 Q = _make_orthogonal(Q) if not _is_orthogonal(Q) else Q.clone()

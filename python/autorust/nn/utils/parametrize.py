@@ -48,7 +48,9 @@ def _set_in_place(dest, src):
     """``dest`` takes ``src``'s values (PyTorch's set_: the tensor object,
     and so every reference to it, stays the same)."""
     if tuple(dest.shape) != tuple(src.shape):
-        raise RuntimeError(f"parametrize: a right_inverse result of shape {list(src.shape)} cannot replace a tensor of shape {list(dest.shape)} in place (autorust has no set_)")
+        raise RuntimeError(
+            f"parametrize: a right_inverse result of shape {list(src.shape)} cannot replace a tensor of shape {list(dest.shape)} in place (autorust has no set_)"
+        )
     with no_grad():
         dest.copy_(src)
 
@@ -57,9 +59,13 @@ def _check_result(what, value, dtype, shape, unsafe_hint):
     if not isinstance(value, Tensor):
         raise ValueError(f"{what} must return a tensor. Got {type(value).__name__}.")
     if value.dtype != dtype:
-        raise ValueError(f"Registering a parametrization may not change the dtype of the tensor{unsafe_hint}.\nunparametrized dtype: {dtype}\nparametrized dtype: {value.dtype}")
+        raise ValueError(
+            f"Registering a parametrization may not change the dtype of the tensor{unsafe_hint}.\nunparametrized dtype: {dtype}\nparametrized dtype: {value.dtype}"
+        )
     if tuple(value.shape) != tuple(shape):
-        raise ValueError(f"Registering a parametrization may not change the shape of the tensor{unsafe_hint}.\nunparametrized shape: {shape}\nparametrized shape: {value.shape}")
+        raise ValueError(
+            f"Registering a parametrization may not change the shape of the tensor{unsafe_hint}.\nunparametrized shape: {shape}\nparametrized shape: {value.shape}"
+        )
 
 
 class ParametrizationList(ModuleList):
@@ -87,16 +93,22 @@ class ParametrizationList(ModuleList):
         self.ntensors = 1 if self.is_tensor else len(new)
         if self.is_tensor:
             if original.dtype != new.dtype:
-                raise ValueError(f"When `right_inverse` outputs one tensor, it may not change the dtype.\noriginal.dtype: {original.dtype}\nright_inverse(original).dtype: {new.dtype}")
+                raise ValueError(
+                    f"When `right_inverse` outputs one tensor, it may not change the dtype.\noriginal.dtype: {original.dtype}\nright_inverse(original).dtype: {new.dtype}"
+                )
             if tuple(original.shape) != tuple(new.shape):
-                raise ValueError(f"When `right_inverse` outputs one tensor, it may not change the shape.\noriginal.shape: {original.shape}\nright_inverse(original).shape: {new.shape}")
+                raise ValueError(
+                    f"When `right_inverse` outputs one tensor, it may not change the shape.\noriginal.shape: {original.shape}\nright_inverse(original).shape: {new.shape}"
+                )
             if new is not original:
                 _set_in_place(original, new)
             _register_parameter_or_buffer(self, "original", original)
         else:
             for i, part in enumerate(new):
                 if not isinstance(part, Tensor):
-                    raise ValueError(f"'right_inverse' must return a Tensor or a Sequence of tensors (list, tuple...). Got element {i} of the sequence with type {type(part).__name__}.")
+                    raise ValueError(
+                        f"'right_inverse' must return a Tensor or a Sequence of tensors (list, tuple...). Got element {i} of the sequence with type {type(part).__name__}."
+                    )
                 part = part.detach()
                 if isinstance(original, Parameter):
                     part = Parameter(part, original.requires_grad)
@@ -117,13 +129,17 @@ class ParametrizationList(ModuleList):
                 if not isinstance(value, Tensor):
                     raise ValueError(f"`right_inverse` should return a tensor. Got {type(value).__name__}")
                 if value.dtype != self.original.dtype:
-                    raise ValueError(f"The tensor returned by `right_inverse` has dtype {value.dtype} while `original` has dtype {self.original.dtype}")
+                    raise ValueError(
+                        f"The tensor returned by `right_inverse` has dtype {value.dtype} while `original` has dtype {self.original.dtype}"
+                    )
                 _set_in_place(self.original, value)
             else:
                 if not isinstance(value, (list, tuple)):
                     raise ValueError(f"'right_inverse' must return a sequence of tensors. Got {type(value).__name__}.")
                 if len(value) != self.ntensors:
-                    raise ValueError(f"'right_inverse' must return a sequence of tensors of length {self.ntensors}. Got a sequence of length {len(value)}.")
+                    raise ValueError(
+                        f"'right_inverse' must return a sequence of tensors of length {self.ntensors}. Got a sequence of length {len(value)}."
+                    )
                 for i, part in enumerate(value):
                     _set_in_place(getattr(self, f"original{i}"), part)
 
@@ -138,7 +154,9 @@ class ParametrizationList(ModuleList):
 
 
 def _refuse_pickling(self):
-    raise RuntimeError("Serialization of parametrized modules is only supported through state_dict(). See:\nhttps://pytorch.org/tutorials/beginner/saving_loading_models.html#saving-loading-a-general-checkpoint-for-inference-and-or-resuming-training")
+    raise RuntimeError(
+        "Serialization of parametrized modules is only supported through state_dict(). See:\nhttps://pytorch.org/tutorials/beginner/saving_loading_models.html#saving-loading-a-general-checkpoint-for-inference-and-or-resuming-training"
+    )
 
 
 def _deepcopy(self, memo):
@@ -190,9 +208,13 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
                 if not isinstance(back, Tensor):
                     raise ValueError(f"parametrization.right_inverse must return a tensor. Got: {type(back).__name__}")
                 if back.dtype != current.dtype:
-                    raise ValueError(f"The tensor returned by parametrization.right_inverse must have the same dtype as module.{tensor_name}, unless the `unsafe` flag is enabled.\nmodule.{tensor_name}.dtype: {current.dtype}\nreturned dtype: {back.dtype}")
+                    raise ValueError(
+                        f"The tensor returned by parametrization.right_inverse must have the same dtype as module.{tensor_name}, unless the `unsafe` flag is enabled.\nmodule.{tensor_name}.dtype: {current.dtype}\nreturned dtype: {back.dtype}"
+                    )
                 if tuple(back.shape) != tuple(current.shape):
-                    raise ValueError(f"The tensor returned by parametrization.right_inverse must have the same shape as module.{tensor_name}, unless the `unsafe` flag is enabled.\nmodule.{tensor_name}.shape: {current.shape}\nreturned shape: {back.shape}")
+                    raise ValueError(
+                        f"The tensor returned by parametrization.right_inverse must have the same shape as module.{tensor_name}, unless the `unsafe` flag is enabled.\nmodule.{tensor_name}.shape: {current.shape}\nreturned shape: {back.shape}"
+                    )
         module.parametrizations[tensor_name].append(parametrization)
         module.parametrizations[tensor_name].unsafe |= unsafe
     elif tensor_name in module._buffers or tensor_name in module._parameters:
@@ -229,7 +251,9 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
                 _set_in_place(original, getattr(module, tensor_name))
     else:
         if not leave_parametrized:
-            raise ValueError("Cannot leave unparametrized (`leave_parametrized=False`) a tensor that is parametrized in terms of a sequence of tensors.")
+            raise ValueError(
+                "Cannot leave unparametrized (`leave_parametrized=False`) a tensor that is parametrized in terms of a sequence of tensors."
+            )
         value = getattr(module, tensor_name)
         original = Parameter(value.detach(), value.requires_grad) if value.requires_grad else value.detach()
     delattr(module.__class__, tensor_name)
@@ -243,4 +267,3 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
 
 def type_before_parametrizations(module):
     return module.__class__.__bases__[0] if is_parametrized(module) else type(module)
-

@@ -17,9 +17,23 @@ from ..._grad_mode import no_grad
 Tensor = _native.Tensor
 
 __all__ = [
-    "BasePruningMethod", "CustomFromMask", "Identity", "L1Unstructured", "LnStructured", "PruningContainer",
-    "RandomStructured", "RandomUnstructured", "custom_from_mask", "global_unstructured", "identity", "is_pruned",
-    "l1_unstructured", "ln_structured", "random_structured", "random_unstructured", "remove",
+    "BasePruningMethod",
+    "CustomFromMask",
+    "Identity",
+    "L1Unstructured",
+    "LnStructured",
+    "PruningContainer",
+    "RandomStructured",
+    "RandomUnstructured",
+    "custom_from_mask",
+    "global_unstructured",
+    "identity",
+    "is_pruned",
+    "l1_unstructured",
+    "ln_structured",
+    "random_structured",
+    "random_unstructured",
+    "remove",
 ]
 
 
@@ -165,7 +179,9 @@ class PruningContainer(BasePruningMethod):
         if not isinstance(method, BasePruningMethod) and method is not None:
             raise TypeError(f"{type(method)} is not a BasePruningMethod subclass")
         if method is not None and self._tensor_name != method._tensor_name and self._tensor_name is not None:
-            raise ValueError(f"Can only add pruning methods acting on the parameter named '{self._tensor_name}' to PruningContainer {self}. Found '{method._tensor_name}'")
+            raise ValueError(
+                f"Can only add pruning methods acting on the parameter named '{self._tensor_name}' to PruningContainer {self}. Found '{method._tensor_name}'"
+            )
         self._tensor_name = method._tensor_name
         self._pruning_methods += (method,)
 
@@ -364,11 +380,15 @@ def global_unstructured(parameters, pruning_method, importance_scores=None, **kw
     if not isinstance(importance_scores, dict):
         raise TypeError("global_unstructured(): importance_scores must be of type dict")
     scores = parameters_to_vector([importance_scores.get((m, n), getattr(m, n)) for m, n in parameters])
-    default_mask = parameters_to_vector([getattr(m, n + "_mask", None) if hasattr(m, n + "_mask") else getattr(m, n).new_ones(getattr(m, n).shape) for m, n in parameters])
+    default_mask = parameters_to_vector(
+        [getattr(m, n + "_mask", None) if hasattr(m, n + "_mask") else getattr(m, n).new_ones(getattr(m, n).shape) for m, n in parameters]
+    )
     method = pruning_method(**kwargs)
     method._tensor_name = "temp"
     if method.PRUNING_TYPE != "unstructured":
-        raise TypeError(f'Only "unstructured" PRUNING_TYPE supported for the `pruning_method`. Found method {pruning_method} of type {method.PRUNING_TYPE}')
+        raise TypeError(
+            f'Only "unstructured" PRUNING_TYPE supported for the `pruning_method`. Found method {pruning_method} of type {method.PRUNING_TYPE}'
+        )
     container = PruningContainer(method)
     with no_grad():
         final_mask = container.compute_mask(scores.detach(), default_mask)

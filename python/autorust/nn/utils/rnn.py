@@ -12,8 +12,14 @@ from ..._dtype import int64
 Tensor = _native.Tensor
 
 __all__ = [
-    "PackedSequence", "invert_permutation", "pack_padded_sequence", "pack_sequence", "pad_packed_sequence",
-    "pad_sequence", "unpack_sequence", "unpad_sequence",
+    "PackedSequence",
+    "invert_permutation",
+    "pack_padded_sequence",
+    "pack_sequence",
+    "pad_packed_sequence",
+    "pad_sequence",
+    "unpack_sequence",
+    "unpad_sequence",
 ]
 
 _PackedSequenceBase = namedtuple("PackedSequence", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])
@@ -31,7 +37,10 @@ class PackedSequence(_PackedSequenceBase):
         data = self.data.to(*args, **kwargs)
         if data is self.data:
             return self
-        move = (lambda t: None if t is None else t.to(data.device))
+
+        def move(t):
+            return None if t is None else t.to(data.device)
+
         return type(self)(data, self.batch_sizes, move(self.sorted_indices), move(self.unsorted_indices))
 
     def cpu(self):
@@ -91,7 +100,9 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if values and values[-1] <= 0:
         raise RuntimeError("Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0")
     if any(a < b for a, b in zip(values, values[1:])):
-        raise RuntimeError("`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement if you do not need ONNX exportability.")
+        raise RuntimeError(
+            "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement if you do not need ONNX exportability."
+        )
     if values and values[0] > input.shape[1 if batch_first else 0]:
         raise RuntimeError(f"Expected sequence length to be less than or equal to {input.shape[1 if batch_first else 0]}, but got {values[0]}")
     steps = input.transpose(0, 1) if batch_first else input
@@ -109,7 +120,9 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     max_length = len(batch_sizes)
     if total_length is not None:
         if total_length < max_length:
-            raise ValueError(f"Expected total_length to be at least the length of the longest sequence in input, but got total_length={total_length} and max sequence length being {max_length}")
+            raise ValueError(
+                f"Expected total_length to be at least the length of the longest sequence in input, but got total_length={total_length} and max sequence length being {max_length}"
+            )
         max_length = total_length
     data = sequence.data
     batch = batch_sizes[0] if batch_sizes else 0

@@ -54,7 +54,9 @@ class Measurement:
             lines.append(spec["stmt"])
         lines.append(f"  {_format_time(self.median)}")
         n = len(self.raw_times)
-        lines.append(f"  {n} measurement{'s' if n != 1 else ''}, {self.number_per_run} runs , {spec['num_threads']} thread{'s' if spec['num_threads'] != 1 else ''}")
+        lines.append(
+            f"  {n} measurement{'s' if n != 1 else ''}, {self.number_per_run} runs , {spec['num_threads']} thread{'s' if spec['num_threads'] != 1 else ''}"
+        )
         return "\n".join(lines)
 
 
@@ -66,13 +68,33 @@ def _format_time(seconds):
 
 
 class Timer:
-    def __init__(self, stmt="pass", setup="pass", global_setup="", timer=None, globals=None, label=None, sub_label=None, description=None, env=None, num_threads=1, language="python"):  # noqa: A002  (PyTorch's name)
+    def __init__(
+        self,
+        stmt="pass",
+        setup="pass",
+        global_setup="",
+        timer=None,
+        globals=None,
+        label=None,
+        sub_label=None,
+        description=None,
+        env=None,
+        num_threads=1,
+        language="python",
+    ):  # noqa: A002  (PyTorch's name)
         if language not in ("python", "py"):
             raise ValueError(f"autorust.utils.benchmark.Timer times Python statements only, got language={language!r}")
         import time
 
         self._timer = _timeit.Timer(stmt=stmt, setup=setup, timer=timer or time.perf_counter, globals=globals)
-        self._spec = {"stmt": stmt, "label": label, "sub_label": sub_label, "description": description, "num_threads": num_threads, "title": label or stmt}
+        self._spec = {
+            "stmt": stmt,
+            "label": label,
+            "sub_label": sub_label,
+            "description": description,
+            "num_threads": num_threads,
+            "title": label or stmt,
+        }
         self._num_threads = num_threads
 
     def _run(self, number):

@@ -81,7 +81,7 @@ def random_split(dataset, lengths, generator=None):
     perm = _creation.randperm(n, generator=generator).tolist()
     out, offset = [], 0
     for length in lengths:
-        out.append(Subset(dataset, perm[offset:offset + length]))
+        out.append(Subset(dataset, perm[offset : offset + length]))
         offset += length
     return out
 

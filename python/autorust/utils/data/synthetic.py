@@ -42,7 +42,7 @@ def make_digits(n, size=16, seed=0, noise=0.3):
         # roughly centred, jittered by up to 2 pixels
         y0 = int(np.clip((size - h) // 2 + rng.integers(-2, 3), 0, size - h))
         x0 = int(np.clip((size - w) // 2 + rng.integers(-2, 3), 0, size - w))
-        images[i, y0:y0 + h, x0:x0 + w] = g * rng.uniform(0.6, 1.0)
+        images[i, y0 : y0 + h, x0 : x0 + w] = g * rng.uniform(0.6, 1.0)
     images += rng.normal(0.0, noise, images.shape).astype(np.float32)
     images = (images - 0.2) / 0.5
     return images[:, None, :, :].astype(np.float32), labels.astype(np.int64)
