@@ -10,16 +10,12 @@ import os
 
 import numpy as np
 import pytest
+from gpu_guard import require_wgpu
 from test_parity_hunt import DIVISIONS, _division_operands, assert_same_bits
 
 import autorust as torch
 
-if not torch.wgpu.is_available():
-    if os.environ.get("AUTORUST_REQUIRE_GPU"):
-        raise RuntimeError("AUTORUST_REQUIRE_GPU is set but no wgpu adapter is available (install mesa-vulkan-drivers libvulkan1)")
-    pytest.skip(
-        "no wgpu adapter: install a Vulkan driver (apt-get install mesa-vulkan-drivers libvulkan1) to run the GPU tests", allow_module_level=True
-    )
+require_wgpu(torch)
 
 GPU = "wgpu"
 

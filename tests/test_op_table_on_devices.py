@@ -8,20 +8,14 @@ Skips without a wgpu adapter unless AUTORUST_REQUIRE_GPU is set (CI), like
 test_gpu.py.
 """
 
-import os
-
 import numpy as np
 import pytest
+from gpu_guard import require_wgpu
 from test_ops import BINARY_CASES, FUNCTIONAL, MATMUL_SHAPES, UNARY, _data
 
 import autorust as ar
 
-if not ar.wgpu.is_available():
-    if os.environ.get("AUTORUST_REQUIRE_GPU"):
-        raise RuntimeError("AUTORUST_REQUIRE_GPU is set but no wgpu adapter is available (install mesa-vulkan-drivers libvulkan1)")
-    pytest.skip(
-        "no wgpu adapter: install a Vulkan driver (apt-get install mesa-vulkan-drivers libvulkan1) to run the GPU tests", allow_module_level=True
-    )
+require_wgpu(ar)
 
 DEVICES = ["wgpu", "cuda:0"]
 

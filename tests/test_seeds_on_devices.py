@@ -9,10 +9,9 @@ error, as PyTorch's MPS backend does).
 Skips without a wgpu adapter unless AUTORUST_REQUIRE_GPU is set (CI).
 """
 
-import os
-
 import numpy as np
 import pytest
+from gpu_guard import require_wgpu
 from test_seeds import (
     SEED001_WALKTHROUGH,
     SEED002_SCALAR_DERIVATIVES,
@@ -26,12 +25,7 @@ from test_seeds import (
 
 import autorust as torch
 
-if not torch.wgpu.is_available():
-    if os.environ.get("AUTORUST_REQUIRE_GPU"):
-        raise RuntimeError("AUTORUST_REQUIRE_GPU is set but no wgpu adapter is available (install mesa-vulkan-drivers libvulkan1)")
-    pytest.skip(
-        "no wgpu adapter: install a Vulkan driver (apt-get install mesa-vulkan-drivers libvulkan1) to run the GPU tests", allow_module_level=True
-    )
+require_wgpu(torch)
 
 
 def with_device(printed, name):

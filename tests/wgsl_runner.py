@@ -13,7 +13,7 @@ import pathlib
 import re
 
 import numpy as np
-import pytest
+from gpu_guard import skip_or_fail
 
 SHADER_DIR = pathlib.Path(__file__).resolve().parent.parent / "shaders"
 WG = 256
@@ -38,12 +38,6 @@ def families():
     return sorted(p.stem for p in SHADER_DIR.glob("*.wgsl"))
 
 
-def _skip_or_fail(why):
-    if os.environ.get("AUTORUST_REQUIRE_GPU"):
-        raise RuntimeError(f"AUTORUST_REQUIRE_GPU is set but {why}")
-    pytest.skip(why, allow_module_level=True)
-
-
 def _pick_adapter(wgpu):
     # the same backend choice as the crate (AUTORUST_WGPU_BACKEND), and never
     # the GL fallback, which would test a different shader translation
@@ -61,10 +55,10 @@ class WgslRunner:
         try:
             import wgpu
         except ImportError:
-            _skip_or_fail("wgpu-py is not installed (pip install wgpu==0.32.0)")
+            skip_or_fail("wgpu-py is not installed (pip install wgpu==0.32.0)")
         adapter = _pick_adapter(wgpu)
         if adapter is None:
-            _skip_or_fail(NO_ADAPTER)
+            skip_or_fail(NO_ADAPTER)
         self.wgpu = wgpu
         self.info = adapter.info
         self.device = adapter.request_device_sync()
