@@ -32,7 +32,6 @@ long = int64
 _native._register((float32, float64, int64, bool), Size, _tensor_str._repr)
 
 from ._creation import (  # noqa: E402
-    Generator,
     arange,
     as_tensor,
     empty,
@@ -41,10 +40,8 @@ from ._creation import (  # noqa: E402
     from_numpy,
     full,
     full_like,
-    initial_seed,
     linspace,
     logspace,
-    manual_seed,
     ones,
     ones_like,
     rand,
@@ -54,7 +51,6 @@ from ._creation import (  # noqa: E402
     randn,
     randn_like,
     randperm,
-    seed,
     tensor,
     zeros,
     zeros_like,
@@ -64,7 +60,7 @@ from . import _tensor_methods, _tensor_hooks, _tensor_format  # noqa: E402,F401 
 from ._functions import *  # noqa: E402,F401,F403
 from ._functions import add, sub, mul, div, where, cat, stack, is_tensor  # noqa: E402,F401
 from ._promotion import promote_types, result_type  # noqa: E402,F401
-from ._creation import default_generator  # noqa: E402,F401
+from ._rng import Generator, default_generator, initial_seed, manual_seed, seed  # noqa: E402,F401
 from ._serialization import load, save  # noqa: E402,F401
 from ._gradient_fn import gradient  # noqa: E402,F401
 from . import _ops_pointwise, _ops_linalg, _ops_shape, _ops_order, _sampling, _gamma, _incomplete_gamma, _special, _scatter_reduce  # noqa: E402,F401  (attach methods)

@@ -12,6 +12,7 @@ from ._device import _check_device
 from ._dtype import _DEFAULT as _DEFAULT_DT
 from ._dtype import bool_, from_numpy_dtype, get_default_dtype, int64, to_dtype
 from ._memory_format import check_layout, contiguous_format, in_format, like_order, preserve_format
+from ._rng import _DefaultGenerator
 
 Tensor = _native.Tensor
 
@@ -345,49 +346,3 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
     return _like(
         "randint_like", lambda s, d, dev, _: randint(low, high, s, dtype=d, device=dev), input, dtype, device, requires_grad, memory_format, layout
     )
-
-
-def manual_seed(seed):
-    _native.manual_seed(int(seed))
-    return default_generator
-
-
-class _DefaultGenerator:
-    """``autorust.default_generator``: the global stream."""
-
-    def manual_seed(self, seed):
-        _native.manual_seed(int(seed))
-        return self
-
-    def initial_seed(self):
-        return _native.initial_seed()
-
-    def seed(self):
-        return seed()
-
-    def get_state(self):
-        from .random import get_rng_state
-
-        return get_rng_state()
-
-    def set_state(self, new_state):
-        from .random import set_rng_state
-
-        set_rng_state(new_state)
-        return self
-
-
-default_generator = _DefaultGenerator()
-Generator = _native.Generator
-
-
-def seed():
-    import time
-
-    s = int(time.time_ns() & 0x7FFFFFFF)
-    _native.manual_seed(s)
-    return s
-
-
-def initial_seed():
-    return _native.initial_seed()

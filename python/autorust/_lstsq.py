@@ -7,6 +7,8 @@ gradient: that of X = pinv(A) B (PyTorch's pinv formula for A)."""
 import numpy as np
 
 from . import _native
+from ._linalg_host import _back, _host
+from ._pinv import _pinv_backward, pinv
 from .autograd.function import Function
 
 Tensor = _native.Tensor
@@ -22,7 +24,6 @@ class _Lstsq(Function):
     def forward(ctx, A, B, rcond, driver):
         from ._creation import tensor
         from ._dtype import int64
-        from .linalg import _back, _host
 
         a, b = _host(A), _host(B)
         vector = b.ndim == a.ndim - 1
@@ -61,7 +62,6 @@ class _Lstsq(Function):
 
     @staticmethod
     def backward(ctx, gX, gR, g_rank, g_sv):
-        from .linalg import _pinv_backward, pinv
 
         A, B = ctx.saved_tensors
         if gX is None:

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from . import _native
+from ._linalg_host import _back, _host
 from .autograd.function import Function
 
 Tensor = _native.Tensor
@@ -60,7 +61,6 @@ class _MatrixExp(Function):
 
     @staticmethod
     def forward(ctx, A):
-        from .linalg import _back, _host
 
         a = _host(A)
         flat = a.reshape(-1, a.shape[-2], a.shape[-1])

@@ -181,23 +181,9 @@ def cross(self, other, dim=None):
             "Please either pass the dim explicitly or simply use torch.linalg.cross.\n"
             "The default value of dim will change to agree with that of linalg.cross in a future release."
         )
+    from .linalg import _cross
+
     return composite("LinalgCrossBackward0", lambda a, b: _cross(a, b, dim), self, other)
-
-
-def _cross(self, other, dim):
-    from ._creation import tensor
-
-    if dim is None:
-        dim = next((d for d, s in enumerate(self.shape) if s == 3), None)
-        if dim is None:
-            raise RuntimeError("no dimension of size 3 in input")
-    if self.shape[dim] != 3 or other.shape[dim] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {self.shape[dim]} and {other.shape[dim]}")
-
-    def part(t, order):
-        return t.index_select(dim, tensor(order, device=t.device))
-
-    return part(self, [1, 2, 0]) * part(other, [2, 0, 1]) - part(self, [2, 0, 1]) * part(other, [1, 2, 0])
 
 
 @node("CdistBackward0", inputs=2)
@@ -512,7 +498,7 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
 
 def bilinear(input1, input2, weight, bias=None):
     """``torch.bilinear``: nn.functional.bilinear's op."""
-    from .nn.functional import bilinear as _bilinear
+    from .nn._linear import bilinear as _bilinear
 
     return _bilinear(input1, input2, weight, bias)
 

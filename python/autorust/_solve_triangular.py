@@ -7,6 +7,7 @@ through this same function, so it differentiates again."""
 import numpy as np
 
 from . import _native
+from ._linalg_host import _back, _host
 from .autograd.function import Function
 
 Tensor = _native.Tensor
@@ -27,7 +28,6 @@ class _SolveTriangular(Function):
 
     @staticmethod
     def forward(ctx, A, B, upper, left, unitriangular):
-        from .linalg import _back, _host
 
         a, b = _triangle(_host(A), upper, unitriangular), _host(B)
         if not left:

@@ -15,7 +15,13 @@ import numbers
 import numpy as np
 
 from . import _native
+from ._composite import composite
 from ._dtype import cpp_name
+from ._linalg_host import _back, _host, _mT, _np_dtype, _tolerance_value, _tolerances
+from ._lstsq import lstsq as lstsq  # (re-exported: torch.linalg.lstsq)
+from ._matrix_exp import matrix_exp as matrix_exp  # (re-exported)
+from ._pinv import pinv as pinv  # (re-exported)
+from ._solve_triangular import solve_triangular as solve_triangular  # (re-exported)
 from .autograd.function import Function
 
 Tensor = _native.Tensor
@@ -45,18 +51,6 @@ def _not_positive_definite(a):
     return _LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not positive-definite.")
 
 
-def _host(t):
-    return t.detach().cpu().numpy().astype(np.float64)
-
-
-def _back(a, like):
-    from ._creation import tensor
-
-    # np.array, not ascontiguousarray: that makes a 0-d result (one
-    # determinant) 1-d
-    return tensor(np.array(a, order="C"), dtype=like.dtype, device=like.device)
-
-
 def _square(A, fn):
     if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError(
@@ -64,10 +58,6 @@ def _square(A, fn):
         )
     if not A.is_floating_point():
         raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as input. Got {A.dtype}")
-
-
-def _mT(t):
-    return t.transpose(-2, -1)
 
 
 # ---- norms (compositions) ----
@@ -581,79 +571,6 @@ def qr(A, mode="reduced"):
     return return_types.qr(*_Qr.apply(A, mode))
 
 
-def _tolerances(A, atol, rtol):
-    """PyTorch's defaults: rtol = eps * max(m, n) unless given (or unless a
-    positive atol is given, then 0); atol 0 unless given."""
-    if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else float(np.finfo(_np_dtype(A)).eps) * max(A.shape[-2], A.shape[-1])
-    return (0.0 if atol is None else atol), rtol
-
-
-def _np_dtype(A):
-    return np.float64 if "64" in str(A.dtype) else np.float32
-
-
-def _tolerance_value(x):
-    if isinstance(x, Tensor):
-        if x.numel() != 1:
-            raise NotImplementedError("linalg: a tensor tolerance (one per matrix) is not supported by autorust; pass a float")
-        return float(x.item())
-    return None if x is None else float(x)
-
-
-def pinv(A, *, atol=None, rtol=None, hermitian=False):
-    """The reciprocals of the singular values above max(atol, rtol *
-    the largest) (eigenvalue magnitudes when hermitian), zero for the rest,
-    as PyTorch's; its gradient is PyTorch's pinv formula."""
-    if A.dim() < 2:
-        raise RuntimeError("linalg.pinv(A): The input tensor A must have at least 2 dimensions.")
-    atol, rtol = _tolerances(A, _tolerance_value(atol), _tolerance_value(rtol))
-    return _Pinv.apply(A, atol, rtol, bool(hermitian))
-
-
-class _Pinv(Function):
-    _jvp_from_backward = True
-    _node_name = "LinalgPinvBackward0"
-
-    @staticmethod
-    def forward(ctx, A, atol, rtol, hermitian):
-        a = _host(A)
-        if hermitian:
-            w, v = np.linalg.eigh(a)
-            magnitude = np.abs(w)
-            tol = np.maximum(atol, rtol * magnitude.max(-1, keepdims=True, initial=0.0))
-            inverse = np.where(magnitude > tol, 1.0 / np.where(magnitude > tol, w, 1.0), 0.0)
-            p = (v * inverse[..., None, :]) @ np.swapaxes(v, -1, -2)
-        else:
-            u, sv, vh = np.linalg.svd(a, full_matrices=False)
-            tol = np.maximum(atol, rtol * sv[..., :1])
-            inverse = np.where(sv > tol, 1.0 / np.where(sv > tol, sv, 1.0), 0.0)
-            p = (np.swapaxes(vh, -1, -2) * inverse[..., None, :]) @ np.swapaxes(u, -1, -2)
-        out = _back(p, A)
-        ctx.save_for_backward(A, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        A, P = ctx.saved_tensors
-        return _pinv_backward(g, P, A), None, None, None
-
-
-def _pinv_backward(G, P, A):
-    """The gradient of P = pinv(A) (the rank held fixed):
-    -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A), grouped so
-    that the products are of the smaller side, as PyTorch groups them."""
-    m, n = A.shape[-2], A.shape[-1]
-    Pt, Gt = _mT(P), _mT(G)
-    if m <= n:
-        K = Gt @ P
-        KPt = K @ Pt
-        return -_mT(P @ K) + KPt - (A @ P) @ KPt + (Pt @ P) @ (Gt - K @ A)
-    K = P @ Gt
-    PtK = Pt @ K
-    return -_mT(K @ P) + (Gt - A @ K) @ P @ Pt + PtK - PtK @ P @ A
-
-
 def matrix_power(A, n):
     _square(A, "matrix_power")
     if n < 0:
@@ -690,15 +607,25 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     return tensor((s > tol).sum(-1).astype(np.int64), device=A.device)
 
 
-from ._lstsq import lstsq as lstsq  # noqa: E402  (re-exported)
-from ._matrix_exp import matrix_exp as matrix_exp  # noqa: E402  (re-exported)
-from ._solve_triangular import solve_triangular as solve_triangular  # noqa: E402  (re-exported)
-
-
 def cross(input, other, *, dim=-1):
-    from ._ops_linalg import cross as _cross
+    dim = dim % input.dim()
+    return composite("LinalgCrossBackward0", lambda a, b: _cross(a, b, dim), input, other)
 
-    return _cross(input, other, dim=dim % input.dim())
+
+def _cross(self, other, dim):
+    from ._creation import tensor
+
+    if dim is None:
+        dim = next((d for d, s in enumerate(self.shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    if self.shape[dim] != 3 or other.shape[dim] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {self.shape[dim]} and {other.shape[dim]}")
+
+    def part(t, order):
+        return t.index_select(dim, tensor(order, device=t.device))
+
+    return part(self, [1, 2, 0]) * part(other, [2, 0, 1]) - part(self, [2, 0, 1]) * part(other, [1, 2, 0])
 
 
 def vecdot(x, y, *, dim=-1):

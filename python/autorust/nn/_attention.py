@@ -12,8 +12,11 @@ into -inf additive masks), a float one is added to the scores."""
 
 import math
 
-from .. import _creation
+from .. import _creation, _native
 from .._dtype import bool_ as bool_dtype
+from ._conv_pool import pad
+from ._dropout import dropout
+from ._linear import linear
 
 
 def _canonical_mask(mask, name, target_dtype):
@@ -61,7 +64,6 @@ def _split_packed(proj, parts, embed_dim):
 
 
 def _in_projection_packed(q, k, v, w, b):
-    from .functional import linear
 
     embed_dim = q.shape[-1]
     if k is v:
@@ -76,7 +78,6 @@ def _in_projection_packed(q, k, v, w, b):
 
 
 def _in_projection(q, k, v, weights, biases):
-    from .functional import linear
 
     eq = q.shape[-1]
     for name, w, x in zip(("query", "key", "value"), weights, (q, k, v)):
@@ -121,7 +122,6 @@ def multi_head_attention_forward(
     is_causal=False,
 ):
     from .. import _native
-    from .functional import dropout, linear, pad, scaled_dot_product_attention
 
     batched = _is_batched(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not batched:
@@ -245,3 +245,53 @@ def _static(t, name, batch_heads, head_dim):
     if t.shape[2] != head_dim:
         raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {t.shape[2]}")
     return t
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
+    from .._creation import ones
+
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    L, S = query.shape[-2], key.shape[-2]
+    s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    fused = _fused_attention(query, key, value, attn_mask, dropout_p, is_causal, s, enable_gqa)
+    if fused is not None:
+        return fused
+    if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
+        # grouped-query attention: each key/value head serves a group of query heads
+        heads, kv_heads = query.shape[-3], key.shape[-3]
+        if kv_heads == 0 or heads % kv_heads or value.shape[-3] != kv_heads:
+            raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
+        key = key.repeat_interleave(heads // kv_heads, -3)
+        value = value.repeat_interleave(heads // kv_heads, -3)
+    scores = (query @ key.transpose(-2, -1)) * s
+    if is_causal:
+        causal = ones(L, S, device=query.device).tril().to(bool)
+        scores = scores.masked_fill(~causal, float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype.is_floating_point:
+            scores = scores + attn_mask
+        else:
+            scores = scores.masked_fill(~attn_mask, float("-inf"))
+    weights = scores.softmax(-1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return weights @ value
+
+
+def _fused_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
+    """PyTorch's CPU flash attention: one fused node over 4-D query, key
+    and value (3-D ones unsqueezed to 4-D and the result squeezed back, as
+    PyTorch does), without dropout; None where it does not apply."""
+    if dropout_p > 0.0 or enable_gqa or query.dim() not in (3, 4) or key.dim() != query.dim() or value.dim() != query.dim():
+        return None
+    mask = attn_mask
+    if mask is not None and not mask.dtype.is_floating_point:
+        # True marks the keys a query may attend: an additive 0 / -inf mask
+        from .._creation import zeros
+
+        mask = zeros(mask.shape, dtype=query.dtype, device=mask.device).masked_fill(mask.logical_not(), float("-inf"))
+    if query.dim() == 3:
+        out = _native._attention(query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), mask, is_causal, scale)
+        return None if out is None else out.squeeze(0)
+    return _native._attention(query, key, value, mask, is_causal, scale)

@@ -267,3 +267,43 @@ def pad(input, pad, mode="constant", value=None):
         return composite(f"{name}0", gather, input, link=(f"{name}Backward0", (0,)))
     # PyTorch writes the wrapped slices into a new tensor: its last node is CopySlices
     return composite("CopySlices", gather, input)
+
+
+def _conv_rank(input, dims, name):
+    """PyTorch's check of a convolution's input rank (unbatched or batched)."""
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {name}, but got input of size: {list(input.shape)}")
+    return input.dim() == dims + 1
+
+
+def _convolution(fn, x, weight, bias):
+    """``fn(x, weight, bias)`` as PyTorch's one ConvolutionBackward0 node."""
+    return composite("ConvolutionBackward0", fn, x, weight, bias)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The adjoint of conv2d: each input pixel scatters weight-scaled taps,
+    summed by fold (col2im). weight: [C_in, C_out / groups, kh, kw]."""
+    unbatched = _conv_rank(input, 2, "conv_transpose2d")
+    x = input.unsqueeze(0) if unbatched else input
+    out = _convolution(lambda x, weight, bias: _conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation), x, weight, bias)
+    return out.squeeze(0) if unbatched else out
+
+
+def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation):
+    n, cin, h, w = x.shape
+    _, cout_g, kh, kw = weight.shape
+    (sh, sw), (ph, pw), (oph, opw), (dh, dw) = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
+    oh = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
+    ow = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    cin_g = cin // groups
+    cols = []
+    for g in range(groups):
+        xg = x[:, g * cin_g : (g + 1) * cin_g].reshape(n, cin_g, h * w)  # [n, cin_g, L]
+        wg = weight[g * cin_g : (g + 1) * cin_g].reshape(cin_g, cout_g * kh * kw)  # [cin_g, cout_g*k]
+        cols.append(wg.t() @ xg)  # [n, cout_g*k, L]
+    col = _native.cat(cols, 1) if groups > 1 else cols[0]
+    out = fold(col, (oh, ow), (kh, kw), dilation=(dh, dw), padding=(ph, pw), stride=(sh, sw))
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out

@@ -2,6 +2,7 @@
 ConvTbcBackward0 node as PyTorch records it."""
 
 from .._composite import composite
+from ._conv_pool_1d import conv1d
 
 
 def conv_tbc(input, weight, bias, pad=0):
@@ -19,7 +20,6 @@ def conv_tbc(input, weight, bias, pad=0):
     if bias.shape[0] != weight.shape[2]:
         raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
     pad = int(pad)
-    from .functional import conv1d
 
     def convolve(x, w, b):
         if pad < 0:

@@ -62,3 +62,19 @@ def _embedding_scaled_by_freq(input, flat, weight, padding_idx):
 
     # (the node saves the indices, as PyTorch's: a second backward raises)
     return _native._custom_node(value, [weight], gradient, "EmbeddingBackward0", saved=[input])
+
+
+def one_hot(tensor, num_classes=-1):
+    from .._creation import arange
+
+    if tensor.dtype is not int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel() and bool((tensor < 0).any()):
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if tensor.numel() == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(tensor.max()) + 1
+    elif tensor.numel() and int(tensor.max()) >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).to(int64)

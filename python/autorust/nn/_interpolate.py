@@ -7,7 +7,7 @@ import numbers
 
 from .._composite import composite
 from .._dtype import float32, float64, int64
-from ._functional_more import adaptive_avg_pool1d
+from ._conv_pool_1d import adaptive_avg_pool1d
 
 # PyTorch's node per (mode, spatial dims)
 _UPSAMPLE_NODES = {

@@ -4,6 +4,9 @@ cross_entropy)."""
 
 import math
 
+from ._linear import linear
+from ._losses import cross_entropy
+
 
 def linear_cross_entropy(
     input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean", ignore_index=None, label_smoothing=0.0, options=None
@@ -36,7 +39,6 @@ def linear_cross_entropy(
     logits_shape = (*batches, classes, *out_features)
     if tuple(target.shape) == logits_shape and ignore_index is not None:
         raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
-    from .functional import cross_entropy, linear
 
     if out_features:
         linear_weight = linear_weight.reshape(math.prod(out_features, start=classes), in_features)

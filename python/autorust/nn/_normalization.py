@@ -1,8 +1,11 @@
 """Batch, layer and group normalisation for ``nn.functional``, composed
 from native reductions (the result carries PyTorch's fused grad_fn name)."""
 
+import numbers
+
 from .. import _native
 from .._composite import composite
+from .._grad_mode import no_grad
 
 
 def _channel_view(t, ndim):
@@ -118,3 +121,48 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         return out
 
     return composite("NativeGroupNormBackward0", normalize, input, weight, bias)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Each (sample, channel) normalised over its own positions, computed
+    as PyTorch's: a batch norm over the input viewed as one sample of N*C
+    channels (weight, bias and running statistics repeated per sample), so
+    the graph shows PyTorch's nodes; the running statistics then take the
+    average over the samples (variances unbiased)."""
+
+    if use_input_stats:
+        spatial = 1
+        for d in input.shape[2:]:
+            spatial *= d
+        if spatial == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.size()}")
+    b, c = input.shape[0], input.shape[1]
+    x = input.contiguous().view([1, b * c] + list(input.shape[2:]))
+    repeat = lambda t: t.repeat(b) if t is not None else None  # noqa: E731
+    mean_, var_ = repeat(running_mean), repeat(running_var)
+    out = batch_norm(x, mean_, var_, repeat(weight), repeat(bias), use_input_stats, momentum, eps)
+    if use_input_stats and (running_mean is not None or running_var is not None):
+        with no_grad():
+            for running, repeated in ((running_mean, mean_), (running_var, var_)):
+                if running is not None:
+                    running.copy_(repeated.view(b, c).mean(0))
+    return out.view(input.shape)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the trailing normalized_shape (eps
+    defaults to the dtype's machine epsilon), times weight."""
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (normalized_shape,)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.dim() - k :]) != tuple(normalized_shape):
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape [*, {', '.join(map(str, normalized_shape))}], but got input of size{list(input.shape)}"
+        )
+    if eps is None:
+        from .._legacy import finfo
+
+        eps = finfo(input.dtype).eps
+    dims = tuple(range(input.dim() - k, input.dim()))
+    out = input * (input.square().mean(dims, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out

@@ -5,15 +5,12 @@ PyTorch composes them (lp) or in one node (unpool)."""
 import math
 
 from .._composite import composite
-from ._conv_pool import _pair, avg_pool2d
-
-
-def _single(v):
-    return v[0] if isinstance(v, (list, tuple)) else v
+from ._activations import relu
+from ._conv_pool import _pair, avg_pool2d, pad
+from ._conv_pool_1d import _single, avg_pool1d
 
 
 def _signed_root(out, count, norm_type):
-    from .functional import relu
 
     return (out.sign() * relu(out.abs())).mul(count).pow(1.0 / norm_type)
 
@@ -29,7 +26,6 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    from ._functional_more import avg_pool1d
 
     if stride is not None:
         out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
@@ -100,19 +96,9 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), (size[0], 1)).squeeze(-1)
 
 
-def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    from ._volumetric import _triple
-
-    kernel_size = _triple(kernel_size, "kernel_size")
-    stride = kernel_size if stride is None else _triple(stride, "stride")
-    padding = _triple(padding, "padding")
-    return _max_unpool(input, indices, _unpool_output_size(input, kernel_size, stride, padding, output_size))
-
-
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta
     (PyTorch's composition: the channel window is an average pool)."""
-    from .functional import pad
 
     dim = input.dim()
     if dim < 3:

@@ -11,7 +11,8 @@ import numbers
 from .. import _native
 from .._composite import composite
 from .._grad_mode import no_grad
-from ._conv_pool import avg_pool2d, conv2d, max_pool2d, pad
+from ._conv_pool import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, pad
+from ._pool_extra import _max_unpool, _signed_root, _unpool_output_size
 
 
 def _triple(v, name):
@@ -125,7 +126,6 @@ def _conv_transpose3d(x, w, b, s, p, op, groups, d):
     kernel depth tap j, added at output depth i * stride + j * dilation
     (one index_add for all taps), then cropped by the depth padding."""
     from .._creation import arange
-    from ._functional_more import conv_transpose2d
 
     n, depth, k = x.shape[0], x.shape[2], w.shape[2]
     planes = x.transpose(1, 2).reshape(n * depth, x.shape[1], x.shape[3], x.shape[4])
@@ -205,8 +205,6 @@ def _max_pool3d_index(x, k, s, p, d, ceil_mode):
 
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each window of x^p)^(1/p), as avg_pool3d(x^p) * window size."""
-    from ._pool_extra import _signed_root
-
     kd, kh, kw = _triple(kernel_size, "kernel_size")
     out = avg_pool3d(input.pow(norm_type), kernel_size, stride if stride is not None else kernel_size, 0, ceil_mode)
     return _signed_root(out, kd * kh * kw, norm_type)
@@ -290,3 +288,10 @@ def _adaptive_avg_pool3d(x, out):
         averaging = tensor(rows, dtype=x.dtype, device=x.device)  # [o, n]
         x = (x.movedim(axis, -1) @ averaging.t()).movedim(-1, axis)
     return x
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    kernel_size = _triple(kernel_size, "kernel_size")
+    stride = kernel_size if stride is None else _triple(stride, "stride")
+    padding = _triple(padding, "padding")
+    return _max_unpool(input, indices, _unpool_output_size(input, kernel_size, stride, padding, output_size))

@@ -3,6 +3,7 @@
 from ... import _creation
 from .. import functional as F
 from .. import init
+from .._conv_pool import _pair
 from ..parameter import Parameter
 from .module import Module
 
@@ -38,14 +39,14 @@ class Conv2d(Module):
     ):
         super().__init__()
         _check_conv_arguments(in_channels, out_channels, groups, padding_mode, padding)
-        if isinstance(padding, str) and padding == "same" and F._pair(stride) != (1, 1):
+        if isinstance(padding, str) and padding == "same" and _pair(stride) != (1, 1):
             raise ValueError("padding='same' is not supported for strided convolutions")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = F._pair(kernel_size)
-        self.stride = F._pair(stride, "stride")
-        self.padding = padding if isinstance(padding, str) else F._pair(padding, "padding")
-        self.dilation = F._pair(dilation, "dilation")
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride, "stride")
+        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding")
+        self.dilation = _pair(dilation, "dilation")
         self.transposed = False
         self.output_padding = (0, 0)
         self.groups = groups
@@ -201,8 +202,8 @@ class ConvTranspose2d(Module):
         if padding_mode != "zeros":
             raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d')
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size, self.stride, self.padding = F._pair(kernel_size), F._pair(stride, "stride"), F._pair(padding, "padding")
-        self.output_padding, self.dilation = F._pair(output_padding, "output_padding"), F._pair(dilation, "dilation")
+        self.kernel_size, self.stride, self.padding = _pair(kernel_size), _pair(stride, "stride"), _pair(padding, "padding")
+        self.output_padding, self.dilation = _pair(output_padding, "output_padding"), _pair(dilation, "dilation")
         self.transposed, self.padding_mode = True, padding_mode
         self.weight = Parameter(_creation.empty((in_channels, out_channels // groups) + self.kernel_size, device=device, dtype=dtype))
         if bias:

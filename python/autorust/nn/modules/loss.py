@@ -1,13 +1,14 @@
 """Loss modules over the functions in ``nn.functional``."""
 
 from .. import functional as F
+from .._reduction import _legacy_reduction
 from .module import Module
 
 
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        self.reduction = F._legacy_reduction(size_average, reduce, reduction)
+        self.reduction = _legacy_reduction(size_average, reduce, reduction)
 
 
 class _WeightedLoss(_Loss):
