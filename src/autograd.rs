@@ -1,10 +1,11 @@
-//! Grad mode and the backward scheduler. Backward collects the nodes reachable
+//! The backward scheduler (grad mode itself is `crate::grad_mode`). Backward collects the nodes reachable
 //! from the roots (iteratively), sweeps them by descending creation `seq` (a
 //! topological order), and hands each node's gradient to its rule. Gradients
 //! in flight are indexed by the node's position in the sweep, kept in the
 //! arena slot, so the hot path has no hash map.
 
 use crate::error::{Error, Result};
+use crate::grad_mode::GradModeGuard;
 use crate::grad_rules::{self, Rule};
 use crate::graph::{NodeId, NodeRef, ARENA};
 use crate::node_hooks::NodeHooks;
@@ -13,49 +14,13 @@ use smallvec::SmallVec;
 use std::cell::Cell;
 
 thread_local! {
-    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
     static IN_BACKWARD: Cell<bool> = const { Cell::new(false) };
-    static INFERENCE_MODE: Cell<bool> = const { Cell::new(false) };
 }
 
 /// One backward at a time: the sweep keeps per-pass state (visit marks,
 /// positions) in the arena's slots, so passes from several threads are
 /// serialised rather than allowed to overwrite each other's.
 static BACKWARD_LOCK: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
-
-pub fn is_grad_enabled() -> bool {
-    GRAD_ENABLED.with(|g| g.get())
-}
-
-/// Whether `inference_mode` is on: tensors made now are inference tensors.
-pub fn is_inference_mode() -> bool {
-    INFERENCE_MODE.with(|g| g.get())
-}
-
-/// Sets inference mode, returning the previous value.
-pub fn set_inference_mode(on: bool) -> bool {
-    INFERENCE_MODE.with(|g| g.replace(on))
-}
-
-/// Sets grad mode, returning the previous value.
-pub fn set_grad_enabled(on: bool) -> bool {
-    GRAD_ENABLED.with(|g| g.replace(on))
-}
-
-/// Restores the previous grad mode when dropped.
-pub struct GradModeGuard(bool);
-impl GradModeGuard {
-    pub fn new(on: bool) -> GradModeGuard {
-        GradModeGuard(set_grad_enabled(on))
-    }
-}
-impl Drop for GradModeGuard {
-    fn drop(&mut self) {
-        set_grad_enabled(self.0);
-    }
-}
-
-pub const FREED_GRAPH: &str = "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";
 
 struct Work {
     id: NodeId,

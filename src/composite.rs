@@ -86,7 +86,7 @@ pub fn composite_saving(
     // also those that need no grad (see src/forward_ad.rs).
     let transposing = crate::forward_ad::transposing();
     let differentiated = |t: &Tensor| t.requires_grad() || (transposing && t.dtype().is_float());
-    if !(crate::autograd::is_grad_enabled() && present.iter().any(|t| differentiated(t))) {
+    if !(crate::grad_mode::is_grad_enabled() && present.iter().any(|t| differentiated(t))) {
         let plain: Vec<Option<Tensor>> = inputs.iter().map(|t| t.cloned()).collect();
         return fresh(f(&plain)?, &present);
     }

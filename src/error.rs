@@ -129,3 +129,6 @@ pub fn value_err<T>(op: &'static str, msg: impl Into<String>) -> Result<T> {
 pub fn runtime_err<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::Runtime(msg.into()))
 }
+
+/// PyTorch's message for a backward through freed saved tensors.
+pub const FREED_GRAPH: &str = "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";

@@ -14,8 +14,9 @@
 //! result carries the error as its tangent, and reading that tangent (or a
 //! tangent computed from it) raises it. A tangent is never silently dropped.
 
-use crate::autograd::{is_grad_enabled, GradModeGuard, Inputs};
+use crate::autograd::Inputs;
 use crate::error::{Error, Result};
+use crate::grad_mode::{is_grad_enabled, GradModeGuard};
 use crate::grad_rules::Rule;
 use crate::graph::NodeId;
 use crate::tensor::{Tensor, TensorInner};

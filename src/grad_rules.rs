@@ -3,7 +3,7 @@
 //! graph (higher-order gradients). Broadcasting and dtype casts are undone by
 //! the scheduler, not here: a rule returns gradients in the op's output shape.
 
-use crate::autograd::FREED_GRAPH;
+use crate::error::FREED_GRAPH;
 use crate::error::{Error, Result};
 use crate::graph::NodeId;
 use crate::op::{BinaryOp, ReduceOp, UnaryOp};
@@ -273,7 +273,7 @@ pub trait FusedBackward: Send + Sync {
             .into_iter()
             .map(|s| s.map(unpack).transpose())
             .collect::<Result<_>>()?;
-        if crate::autograd::is_grad_enabled() {
+        if crate::grad_mode::is_grad_enabled() {
             let refs: Vec<Option<&Tensor>> = inputs.iter().map(Option::as_ref).collect();
             let grads =
                 crate::composite::gradients_by_recomputation(self.name(), &refs, g, needs, |a| {
@@ -417,7 +417,7 @@ pub fn unary_saves_output(op: UnaryOp) -> bool {
 fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
     use UnaryOp::*;
     // Not recording (no create_graph): one fused pass instead of 2-4 ops.
-    if !crate::autograd::is_grad_enabled() && g.shape() == v.shape() {
+    if !crate::grad_mode::is_grad_enabled() && g.shape() == v.shape() {
         if let Some(t) = g.unary_backward_fused(op, v) {
             return Ok(t);
         }
@@ -447,7 +447,7 @@ fn unary_grad(op: UnaryOp, g: &Tensor, v: &Tensor) -> Result<Tensor> {
                 .mul_scalar(std::f64::consts::FRAC_2_SQRT_PI)?,
         )?,
         Softplus => g.mul(&v.unary(Sigmoid)?)?,
-        Act(a) => crate::activation::backward_ops(a, g, v)?,
+        Act(a) => crate::tensor::activation_ops::backward_ops(a, g, v)?,
         PowScalar(p) => {
             if p == 0.0 {
                 // PyTorch's zeros_like: no NaN from g, no graph under create_graph
@@ -645,7 +645,7 @@ pub fn apply(
             match op {
                 ReduceOp::Mean => {
                     let count = dims.iter().map(|&d| in_shape[d]).product::<usize>() as f64;
-                    if crate::autograd::is_grad_enabled() {
+                    if crate::grad_mode::is_grad_enabled() {
                         // create_graph: PyTorch's graph, the expanded
                         // gradient divided (DivBackward1 over ExpandBackward0)
                         let out = g.expand(in_shape)?.div_scalar(count)?;
@@ -712,7 +712,7 @@ pub fn apply(
         )?),
         Rule::Softmax { out, dim } => {
             let y = un(out)?;
-            if !crate::autograd::is_grad_enabled() {
+            if !crate::grad_mode::is_grad_enabled() {
                 if let Some(t) = g.softmax_backward_fused(&y, *dim, false) {
                     return one(t);
                 }
@@ -727,7 +727,7 @@ pub fn apply(
         }
         Rule::LogSoftmax { out, dim } => {
             let y = un(out)?;
-            if !crate::autograd::is_grad_enabled() {
+            if !crate::grad_mode::is_grad_enabled() {
                 if let Some(t) = g.softmax_backward_fused(&y, *dim, true) {
                     return one(t);
                 }
@@ -766,7 +766,7 @@ pub fn apply(
                 _ => None,
             };
             if let Some(inverse) = inverse {
-                if crate::autograd::is_grad_enabled() && g.shape() != out.shape() {
+                if crate::grad_mode::is_grad_enabled() && g.shape() != out.shape() {
                     crate::graph::rename(&out, inverse);
                 }
             }
@@ -788,7 +788,7 @@ pub fn apply(
             // create_graph: PyTorch's formula transposes back with the op
             // the forward used (t's gradient is a t, transpose's a transpose)
             if matches!(name, "TBackward0" | "TransposeBackward0")
-                && crate::autograd::is_grad_enabled()
+                && crate::grad_mode::is_grad_enabled()
             {
                 crate::graph::rename(&out, name);
             }
@@ -830,7 +830,7 @@ pub fn apply(
             dim,
             index,
         } => {
-            if !crate::autograd::is_grad_enabled() {
+            if !crate::grad_mode::is_grad_enabled() {
                 return one(Tensor::zeros_filled(in_shape, g, |z| {
                     z.add_at_index(*dim, index, g)
                 })?);
@@ -844,7 +844,7 @@ pub fn apply(
             index,
         } => {
             let index = &un(index)?;
-            if !crate::autograd::is_grad_enabled() {
+            if !crate::grad_mode::is_grad_enabled() {
                 return one(Tensor::zeros_filled(in_shape, g, |z| {
                     z.scatter_at_index(*dim, index, g, true)
                 })?);
@@ -923,7 +923,7 @@ pub fn apply(
             Ok(out)
         }
         Rule::Composite(graph) => {
-            crate::composite::backward(graph, name, g, needs, crate::autograd::is_grad_enabled())
+            crate::composite::backward(graph, name, g, needs, crate::grad_mode::is_grad_enabled())
         }
         Rule::Conv2d(x, w, ctx) => {
             let [gx, gw, gb] =
@@ -1018,7 +1018,7 @@ fn copy_slices_backward(
 /// saved input, so their results stay connected to it and a second
 /// backward gives it a zero gradient rather than none.
 pub fn zero_link(grad: Tensor, links: &[&Tensor], name: &'static str) -> Result<Tensor> {
-    if !crate::autograd::is_grad_enabled() || !links.iter().any(|t| t.requires_grad()) {
+    if !crate::grad_mode::is_grad_enabled() || !links.iter().any(|t| t.requires_grad()) {
         return Ok(grad);
     }
     let out = grad.detach();
@@ -1039,7 +1039,7 @@ pub fn zero_link(grad: Tensor, links: &[&Tensor], name: &'static str) -> Result<
 /// operands are two tensors (a view of x is another node, with its own
 /// hooks), or under create_graph (where the node's two edges stay PyTorch's).
 fn self_product_gradient(g: &Tensor, x: &Tensor, needs: &[bool]) -> Option<Tensor> {
-    if crate::autograd::is_grad_enabled() || needs != [true, true] || g.shape() != x.shape() {
+    if crate::grad_mode::is_grad_enabled() || needs != [true, true] || g.shape() != x.shape() {
         return None;
     }
     g.unary_backward_fused(UnaryOp::PowScalar(2.0), x)
@@ -1061,7 +1061,7 @@ fn named_gradient(grad: Tensor, saved: &Tensor, name: &'static str) -> Result<Te
 /// Forward AD's transposition of the rule (`forward_ad::transposing`)
 /// needs the gradient as the function of the cotangent it is: no link then.
 pub fn not_implemented_link(grad: Tensor, links: &[&Tensor], op: &'static str) -> Result<Tensor> {
-    if !crate::autograd::is_grad_enabled()
+    if !crate::grad_mode::is_grad_enabled()
         || !(grad.requires_grad() || links.iter().any(|t| t.requires_grad()))
         || crate::forward_ad::transposing()
     {
@@ -1083,7 +1083,7 @@ fn view_gradient(
     name: &'static str,
     take: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
 ) -> Tensor {
-    if crate::autograd::is_grad_enabled() {
+    if crate::grad_mode::is_grad_enabled() {
         let take = std::sync::Arc::new(move |gg: &Tensor| Ok(vec![Some(take(gg)?)]));
         crate::tensor::record(&out, name, &[g], || Rule::Custom {
             f: take,

@@ -4,6 +4,17 @@
 //! the nodes that consume them; a count reaching zero frees the slot, and the
 //! cascade of frees it starts runs iteratively, so a million-op chain is freed
 //! without deep recursion.
+//!
+//! The crate's one module loop runs through here, and it is inherent: a
+//! node (`graph`) holds its gradient rule (`grad_rules::Rule`) and the
+//! tensors it saved (`saved`); a rule computes with tensor ops (`tensor`),
+//! which record new nodes here. The modules that take part are the autograd
+//! core: `tensor`, `graph`, `grad_rules`, `saved` (+ `saved_hooks`),
+//! `node_hooks`, `autograd` (the scheduler), `composite` and `forward_ad`
+//! (nodes whose rule replays tensor ops). Everything else is layered below
+//! it and imports none of them: `dtype`, `shape`, `layout`, `error`,
+//! `grad_mode`, `op`, `activation` (declarations), `backend` (kernels),
+//! `storage`, `random`.
 
 use crate::dtype::DType;
 use crate::grad_rules::Rule;

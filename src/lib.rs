@@ -19,6 +19,7 @@ pub mod composite;
 pub mod dtype;
 pub mod error;
 pub mod forward_ad;
+pub mod grad_mode;
 pub mod grad_rules;
 pub mod graph;
 pub mod layout;

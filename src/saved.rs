@@ -102,7 +102,7 @@ impl Saved {
     }
     pub(crate) fn unpack(&self, node_name: &str, self_id: NodeId) -> Result<Tensor> {
         self.check_version(node_name)?;
-        let linked = crate::autograd::is_grad_enabled();
+        let linked = crate::grad_mode::is_grad_enabled();
         let t = match &self.value {
             Value::Kept(t) => t.clone(),
             Value::Packed {

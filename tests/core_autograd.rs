@@ -1,6 +1,7 @@
 //! The core without Python: tensors, the graph arena and the scheduler.
 
-use autorust::autograd::{backward, GradModeGuard, Inputs};
+use autorust::autograd::{backward, Inputs};
+use autorust::grad_mode::GradModeGuard;
 use autorust::graph::live_nodes;
 use autorust::op::{ReduceOp, UnaryOp};
 use autorust::{DType, Tensor};

@@ -87,3 +87,31 @@ def test_functional_all_is_what_it_has():
     assert len(F.__all__) == len(set(F.__all__)) > 100
     assert all(callable(getattr(F, name)) for name in F.__all__)
     assert not [name for name in F.__all__ if name.startswith("_")]
+
+
+# ---- the Rust crate: the layers below the autograd core (see the top of
+# src/graph.rs) import nothing from it ----
+
+SRC = pathlib.Path(__file__).resolve().parent.parent / "src"
+CORE = ("tensor", "graph", "grad_rules", "saved", "saved_hooks", "node_hooks", "autograd", "composite", "forward_ad", "python")
+BELOW_CORE = ["dtype.rs", "shape.rs", "layout.rs", "error.rs", "grad_mode.rs", "op.rs", "activation.rs", "storage.rs", "random.rs", "backend"]
+
+
+def _core_references(path):
+    """`crate::<core module>` paths in a file's code (comments left out)."""
+    found = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        code = line.split("//")[0]
+        for module in CORE:
+            if f"crate::{module}::" in code or f"crate::{module};" in code:
+                found.append(f"{path.relative_to(SRC)}:{number}: crate::{module}")
+    return found
+
+
+def test_rust_layers_below_the_core_do_not_import_it():
+    files = []
+    for entry in BELOW_CORE:
+        path = SRC / entry
+        files += sorted(path.rglob("*.rs")) if path.is_dir() else [path]
+    assert len(files) > 20
+    assert [ref for f in files for ref in _core_references(f)] == []

@@ -95,22 +95,22 @@ pub fn _get_num_threads() -> usize {
 
 #[pyfunction]
 pub fn set_grad_enabled(on: bool) -> bool {
-    autograd::set_grad_enabled(on)
+    crate::grad_mode::set_grad_enabled(on)
 }
 
 #[pyfunction]
 pub fn is_grad_enabled() -> bool {
-    autograd::is_grad_enabled()
+    crate::grad_mode::is_grad_enabled()
 }
 
 #[pyfunction]
 pub fn set_inference_mode(on: bool) -> bool {
-    autograd::set_inference_mode(on)
+    crate::grad_mode::set_inference_mode(on)
 }
 
 #[pyfunction]
 pub fn is_inference_mode_enabled() -> bool {
-    autograd::is_inference_mode()
+    crate::grad_mode::is_inference_mode()
 }
 
 #[pyfunction]
@@ -455,7 +455,7 @@ pub fn _not_implemented(
 /// (`addr`'s mv over mixed float dtypes), autorust's refuses them too.
 #[pyfunction]
 pub fn _refuse_backward(t: PyRef<'_, PyTensor>, message: &str) -> PyTensor {
-    if !(t.t.requires_grad() && crate::autograd::is_grad_enabled()) {
+    if !(t.t.requires_grad() && crate::grad_mode::is_grad_enabled()) {
         return PyTensor::wrap(t.t.clone());
     }
     let out = t.t.detach();

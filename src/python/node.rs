@@ -111,7 +111,7 @@ impl PyNode {
             };
             if node.released {
                 return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                    crate::autograd::FREED_GRAPH,
+                    crate::error::FREED_GRAPH,
                 ));
             }
             let saved = crate::saved_names::saved_by_name(&node.rule)

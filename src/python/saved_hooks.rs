@@ -20,7 +20,7 @@ struct PythonPacked {
 impl Packer for PythonPacker {
     fn pack(&self, t: &Tensor) -> crate::error::Result<Arc<dyn Packed>> {
         // both hooks run with grad mode off, as PyTorch runs them
-        let _no_grad = crate::autograd::GradModeGuard::new(false);
+        let _no_grad = crate::grad_mode::GradModeGuard::new(false);
         Python::attach(|py| {
             let packed = self.pack.call1(py, (PyTensor::wrap(t.clone()),))?;
             Ok(Arc::new(PythonPacked {
@@ -34,7 +34,7 @@ impl Packer for PythonPacker {
 
 impl Packed for PythonPacked {
     fn unpack(&self) -> crate::error::Result<Tensor> {
-        let _no_grad = crate::autograd::GradModeGuard::new(false);
+        let _no_grad = crate::grad_mode::GradModeGuard::new(false);
         Python::attach(|py| {
             let r = self.unpack.call1(py, (self.packed.clone_ref(py),))?;
             let r = r.bind(py);

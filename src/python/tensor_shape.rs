@@ -487,7 +487,7 @@ pub fn reduce_method(
     let dims = parse_dims(dim)?;
     let cast = dtype_arg(dtype)?;
     if let Some(d) = cast.filter(|d| *d != t.dtype() && d.is_float()) {
-        if crate::autograd::is_grad_enabled() && t.requires_grad() {
+        if crate::grad_mode::is_grad_enabled() && t.requires_grad() {
             return cast_reduction(t, d, op, dims.as_deref(), keepdim);
         }
     }

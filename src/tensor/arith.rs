@@ -29,7 +29,7 @@ impl Tensor {
         let out = match op {
             // no fused kernel off the CPU: the same formula in basic ops
             UnaryOp::Act(a) if src.device() != crate::storage::Device::Cpu => {
-                crate::activation::forward_ops(a, &src)?
+                crate::tensor::activation_ops::forward_ops(a, &src)?
             }
             _ => src.unary_keeping_layout(op)?,
         };
@@ -142,7 +142,7 @@ impl Tensor {
             // wrapped number like `other` may be (`x.add_(0.5, alpha=2)`),
             // the product of two wrapped numbers would take the default
             // dtype, and a float64 `x` would then meet a float32 operand.
-            let _g = crate::autograd::GradModeGuard::new(false);
+            let _g = crate::grad_mode::GradModeGuard::new(false);
             let o = other.cast_nograd(compute)?;
             o.mul(&Tensor::full_on(&[], alpha, compute, o.device())?)?
         } else if db == compute {
@@ -285,7 +285,7 @@ impl Tensor {
     /// `round(x / 10^-d) * 10^-d`), one node (RoundBackward1, zero gradient).
     pub fn round_decimals(&self, decimals: i64) -> Result<Tensor> {
         let out = {
-            let _off = crate::autograd::GradModeGuard::new(false);
+            let _off = crate::grad_mode::GradModeGuard::new(false);
             if decimals >= 0 {
                 let f = 10f64.powi(decimals as i32);
                 self.mul_scalar(f)?
@@ -309,7 +309,7 @@ impl Tensor {
     /// inputs; `x // y` itself has no derivative in PyTorch).
     pub fn div_rounded(&self, other: &Tensor, floor: bool) -> Result<Tensor> {
         let out = {
-            let _off = crate::autograd::GradModeGuard::new(false);
+            let _off = crate::grad_mode::GradModeGuard::new(false);
             if floor {
                 self.binary(BinaryOp::FloorDivide, other)?
             } else {

@@ -4,9 +4,9 @@
 //! differentiable ops (unfold / matmul / fold) under `create_graph`.
 
 use super::{record, Tensor, Window2d};
-use crate::autograd::is_grad_enabled;
 use crate::backend::cpu::conv::ConvShape;
 use crate::error::{dtype_err, not_implemented_err, shape_err, Result};
+use crate::grad_mode::is_grad_enabled;
 use crate::grad_rules::{Rule, Saved};
 use crate::shape::fmt_shape;
 use crate::storage::Storage;

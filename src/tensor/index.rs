@@ -133,7 +133,7 @@ fn take_on_device(
     by_element: bool,
     message: &str,
 ) -> Result<Option<Storage>> {
-    let _g = crate::autograd::GradModeGuard::new(false);
+    let _g = crate::grad_mode::GradModeGuard::new(false);
     let flat = index.reshape_to(&[index.numel()])?.clone_data()?;
     let int = |v: f64| Tensor::wrapped_scalar(v, DType::I64);
     let ok = flat.binary(BinaryOp::Ge, &int(0.0))?.binary(
@@ -724,7 +724,7 @@ impl Tensor {
         }
         let size = self.shape()[0];
         let wrapped = {
-            let _g = crate::autograd::GradModeGuard::new(false);
+            let _g = crate::grad_mode::GradModeGuard::new(false);
             let int = |v: f64| Tensor::wrapped_scalar(v, DType::I64);
             let negative = idx.binary(BinaryOp::Lt, &int(0.0))?;
             negative.where_(&idx.binary(BinaryOp::Add, &int(size as f64))?, idx)?
@@ -908,7 +908,7 @@ impl Tensor {
     pub fn index_positions(&self, args: &[IndexArg]) -> Result<Tensor> {
         let n = self.numel();
         let all = Tensor::from_i64((0..n as i64).collect(), self.shape());
-        let _g = crate::autograd::GradModeGuard::new(false);
+        let _g = crate::grad_mode::GradModeGuard::new(false);
         all.index(args)
     }
 }

@@ -4,8 +4,8 @@
 //! values are detected at backward time.
 
 use super::{needs_grad, IndexArg, Tensor};
-use crate::autograd::{is_grad_enabled, GradModeGuard};
 use crate::error::{shape_err, Error, Result};
+use crate::grad_mode::{is_grad_enabled, GradModeGuard};
 use crate::graph::NodeRef;
 use crate::op::BinaryOp;
 use crate::shape::{broadcast_shapes, fmt_shape};

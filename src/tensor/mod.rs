@@ -3,6 +3,7 @@
 //! node when grad mode is on and an input requires grad. Ops are split by
 //! family into the files of this module.
 
+pub mod activation_ops;
 mod arith;
 mod as_strided;
 mod attention;
@@ -32,9 +33,9 @@ pub use rnn::LstmWeights;
 pub(crate) use scan::{cumprod_backward, reversed_cumsum};
 pub use window::Window2d;
 
-use crate::autograd::is_grad_enabled;
 use crate::dtype::{DType, OperandKind};
 use crate::error::{Error, Result};
+use crate::grad_mode::is_grad_enabled;
 use crate::grad_rules::Rule;
 use crate::graph::{Edge, GradHook, NodeId, NodeRef, PostAccumulateHook, ARENA};
 use crate::layout::Layout;
@@ -118,7 +119,7 @@ impl Tensor {
             view: RwLock::new(view),
             meta: Mutex::new(Meta::default()),
             wrapped_number: false,
-            inference: crate::autograd::is_inference_mode(),
+            inference: crate::grad_mode::is_inference_mode(),
         }))
     }
     /// A contiguous tensor over a fresh storage.

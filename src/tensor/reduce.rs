@@ -226,7 +226,7 @@ impl Tensor {
         let indices = Tensor::from_i64(idx, out_shape.clone()).to_device(self.device())?;
         // values = gather along d
         let values = {
-            let _g = crate::autograd::GradModeGuard::new(false);
+            let _g = crate::grad_mode::GradModeGuard::new(false);
             let idx_k = if keepdim || nd == 0 {
                 indices.clone()
             } else {

@@ -88,10 +88,10 @@ pub(crate) fn cumprod_backward(g: &Tensor, x: &Tensor, out: &Tensor, dim: usize)
         let w = out.mul(g)?;
         return reversed_cumsum(&w, dim)?.div(x);
     }
-    let create_graph = crate::autograd::is_grad_enabled();
+    let create_graph = crate::grad_mode::is_grad_enabled();
     // the recomputation records its graph (its backward reads it), also
     // when the caller's backward does not
-    let _grad_mode = crate::autograd::GradModeGuard::new(true);
+    let _grad_mode = crate::grad_mode::GradModeGuard::new(true);
     let source = if create_graph {
         x.clone()
     } else {
@@ -113,7 +113,7 @@ pub(crate) fn cumprod_backward(g: &Tensor, x: &Tensor, out: &Tensor, dim: usize)
 /// The suffix sum along `dim`: one fused pass where there is a kernel and
 /// nothing records, else flip, cumsum, flip.
 pub(crate) fn reversed_cumsum(g: &Tensor, dim: usize) -> Result<Tensor> {
-    if !crate::autograd::is_grad_enabled() {
+    if !crate::grad_mode::is_grad_enabled() {
         if let Some(s) = g.with_storage(|s, l| s.cumsum_reverse(l, dim)) {
             return Ok(Tensor::contiguous_from(s, g.shape()));
         }

@@ -27,7 +27,7 @@ impl Tensor {
         // every view made in grad mode knows its base, also of a tensor that
         // needs no grad: writing a grad-requiring value through the view
         // gives the base a history (PyTorch's CopySlices)
-        if crate::autograd::is_grad_enabled() {
+        if crate::grad_mode::is_grad_enabled() {
             let base = self
                 .0
                 .meta

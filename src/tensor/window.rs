@@ -180,7 +180,7 @@ impl Tensor {
         let hw = in_shape[2] * in_shape[3];
         let is = indices.shape();
         let l = is[2] * is[3];
-        if crate::autograd::is_grad_enabled() {
+        if crate::grad_mode::is_grad_enabled() {
             // recording (create_graph): the same scatter in differentiable ops
             let z = Tensor::zeros(&[n, c, hw], g.dtype());
             return z

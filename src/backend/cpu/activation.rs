@@ -6,7 +6,7 @@
 use super::simd::{Kernel, Kernel2};
 use super::{map2_strided_kernel, map_strided_kernel};
 use crate::activation::Activation;
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use crate::layout::Layout;
 
 const GELU_TANH_BETA: f64 = 0.797_884_560_802_865_4; // sqrt(2 / pi)

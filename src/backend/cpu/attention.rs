@@ -8,7 +8,7 @@
 
 use super::matmul::gemm_serial;
 use super::simd::multiversion;
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use rayon::prelude::*;
 
 /// The sizes of one call: `pairs` (batch, head) pairs of `l` queries and

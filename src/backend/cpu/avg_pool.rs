@@ -9,7 +9,7 @@
 
 use super::window::{for_each_plane, Sweep2d};
 use super::{CpuStorage, IntoStorage};
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use crate::error::{not_implemented_err, Result};
 use std::ops::Range;
 

@@ -7,7 +7,7 @@
 
 use super::norm::Affine;
 use super::simd::{self, multiversion};
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 

@@ -14,7 +14,7 @@
 //! layouts they cover are those `cascade` recognises, and the Python tests
 //! compare them bit for bit with recorded PyTorch sums.
 
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};

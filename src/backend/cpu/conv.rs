@@ -8,7 +8,7 @@ use super::conv_shifted::Shifted;
 use super::matmul::gemm_serial;
 use super::window::{col2im_plane, im2col_plane, Sweep2d};
 use super::{CpuStorage, IntoStorage};
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use crate::error::{not_implemented_err, Result};
 use rayon::prelude::*;
 

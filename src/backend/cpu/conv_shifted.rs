@@ -21,7 +21,7 @@
 use super::conv::ConvShape;
 use super::matmul::gemm_serial;
 use super::transpose::transpose_into;
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 
 /// Grid positions one forward GEMM aims for: smaller images are grouped
 /// until their grid has about this many rows.

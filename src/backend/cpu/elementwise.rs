@@ -3,7 +3,7 @@
 
 use super::simd::Kernel;
 use super::{map2_strided, map_strided, map_strided_kernel, CpuStorage, IntoStorage};
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use crate::error::{dtype_err, not_implemented_err, Result};
 use crate::layout::Layout;
 use crate::op::{BinaryOp, UnaryOp};

@@ -2,7 +2,7 @@
 //! compiler vectorises them while the summation order stays fixed (and the
 //! result deterministic).
 
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 
 const LANES: usize = 16;
 

@@ -8,7 +8,7 @@ use super::row_blocks::{each_row_block, RowBlocks};
 use super::simd::multiversion;
 use super::transpose::transpose_into;
 use super::{CpuStorage, IntoStorage};
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use crate::error::{dtype_err, Result};
 use rayon::prelude::*;
 

@@ -13,6 +13,7 @@ mod conv_shifted;
 pub mod elementwise;
 pub mod expm1_log1p;
 pub mod fastmath;
+pub mod float;
 pub mod gaussian;
 pub mod index;
 mod index_rows;

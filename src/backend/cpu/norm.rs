@@ -8,7 +8,7 @@
 
 use super::lanes;
 use super::simd::multiversion;
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 

@@ -3,7 +3,7 @@
 //! each operand is a storage and the offset its contiguous data starts at.
 
 use super::CpuStorage;
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use crate::error::{dtype_err, Result};
 
 /// A storage and the offset its contiguous data starts at.

@@ -10,7 +10,7 @@ use super::{CpuStorage, CHUNK};
 /// 200K-parameter SGD-momentum step measured 28 us serial against 16 us on
 /// two threads.
 const PAR_ELEMENTS: usize = 1 << 16;
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use crate::error::{dtype_err, Result};
 use crate::op::OptimUpdate;
 use rayon::prelude::*;

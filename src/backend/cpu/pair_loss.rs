@@ -4,7 +4,7 @@
 //! CPU kernels', operation for operation, so the values are its floats.
 
 use super::simd::multiversion;
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use std::mem::MaybeUninit;
 
 /// Which loss, with its threshold.

@@ -4,9 +4,10 @@
 //! rows are split into fixed CHUNKs whose partials combine in order, so
 //! results are bitwise identical for any thread count.
 
+use super::float::Float;
 use super::simd::multiversion;
 use super::{map_strided, CastFrom, CpuStorage, IntoStorage, CHUNK, PAR_THRESHOLD};
-use crate::dtype::{Element, Float};
+use crate::dtype::Element;
 use crate::error::{dtype_err, Result};
 use crate::layout::Layout;
 use crate::op::{ArgReduceOp, ReduceOp};
@@ -493,7 +494,7 @@ fn scan_in_place<A: Element>(
 #[cfg(test)]
 mod tests {
     use super::extremum_row;
-    use crate::dtype::Float;
+    use crate::backend::cpu::float::Float;
 
     fn fold(r: &[f64], is_max: bool) -> f64 {
         r.iter().skip(1).fold(

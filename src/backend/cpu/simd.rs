@@ -169,7 +169,7 @@ multiversion! {
 }
 
 multiversion! {
-    pub fn sum_f64<F>(x: &[F]) -> f64 where [F: crate::dtype::Float] {
+    pub fn sum_f64<F>(x: &[F]) -> f64 where [F: crate::backend::cpu::float::Float] {
         super::lanes::sum_f64(x)
     }
 }
@@ -178,55 +178,55 @@ multiversion! {
 // (batch norm's per-channel passes); without these entry points they were
 // inlined there and compiled for the baseline target (two f64 lanes).
 multiversion! {
-    pub fn sum_sq_dev_f64<F>(x: &[F], mean: f64) -> f64 where [F: crate::dtype::Float] {
+    pub fn sum_sq_dev_f64<F>(x: &[F], mean: f64) -> f64 where [F: crate::backend::cpu::float::Float] {
         super::lanes::sum_sq_dev_f64(x, mean)
     }
 }
 
 multiversion! {
-    pub fn scaled_sums_f64<F>(a: &[F], x: &[F]) -> (f64, f64) where [F: crate::dtype::Float] {
+    pub fn scaled_sums_f64<F>(a: &[F], x: &[F]) -> (f64, f64) where [F: crate::backend::cpu::float::Float] {
         super::lanes::scaled_sums_f64(a, None, x)
     }
 }
 
 multiversion! {
-    pub fn softmax_row<F>(src: &[F], dst: &mut [MaybeUninit<F>], log: bool) where [F: crate::dtype::Float] {
+    pub fn softmax_row<F>(src: &[F], dst: &mut [MaybeUninit<F>], log: bool) where [F: crate::backend::cpu::float::Float] {
         super::softmax::row(src, dst, log)
     }
 }
 
 multiversion! {
-    pub fn softmax_column_stats<F>(block: &[F], inner: usize, j0: usize, m: &mut [F], s: &mut [f64]) where [F: crate::dtype::Float] {
+    pub fn softmax_column_stats<F>(block: &[F], inner: usize, j0: usize, m: &mut [F], s: &mut [f64]) where [F: crate::backend::cpu::float::Float] {
         super::softmax::column_stats(block, inner, j0, m, s)
     }
 }
 
 multiversion! {
-    pub fn softmax_output_row<F>(src: &[F], dst: &mut [MaybeUninit<F>], m: &[F], t: &[F], log: bool) where [F: crate::dtype::Float] {
+    pub fn softmax_output_row<F>(src: &[F], dst: &mut [MaybeUninit<F>], m: &[F], t: &[F], log: bool) where [F: crate::backend::cpu::float::Float] {
         super::softmax::output_row(src, dst, m, t, log)
     }
 }
 
 multiversion! {
-    pub fn softmax_backward_block<F>(g: &[F], y: &[F], dst: &mut [MaybeUninit<F>], log: bool) where [F: crate::dtype::Float] {
+    pub fn softmax_backward_block<F>(g: &[F], y: &[F], dst: &mut [MaybeUninit<F>], log: bool) where [F: crate::backend::cpu::float::Float] {
         super::softmax::backward_block(g, y, dst, log)
     }
 }
 
 multiversion! {
-    pub fn softmax_column_grad_sums<F>(g: &[F], y: &[F], inner: usize, j0: usize, s: &mut [f64], log: bool) where [F: crate::dtype::Float] {
+    pub fn softmax_column_grad_sums<F>(g: &[F], y: &[F], inner: usize, j0: usize, s: &mut [f64], log: bool) where [F: crate::backend::cpu::float::Float] {
         super::softmax::column_grad_sums(g, y, inner, j0, s, log)
     }
 }
 
 multiversion! {
-    pub fn softmax_grad_row<F>(g: &[F], y: &[F], s: &[F], dst: &mut [MaybeUninit<F>], log: bool) where [F: crate::dtype::Float] {
+    pub fn softmax_grad_row<F>(g: &[F], y: &[F], s: &[F], dst: &mut [MaybeUninit<F>], log: bool) where [F: crate::backend::cpu::float::Float] {
         super::softmax::grad_row(g, y, s, dst, log)
     }
 }
 
 multiversion! {
-    pub fn optim_chunk<F>(u: &crate::op::OptimUpdate, p: &mut [F], g: &[F], s: &mut [&mut [F]]) where [F: crate::dtype::Float] {
+    pub fn optim_chunk<F>(u: &crate::op::OptimUpdate, p: &mut [F], g: &[F], s: &mut [&mut [F]]) where [F: crate::backend::cpu::float::Float] {
         super::optim::update_chunk(u, p, g, s)
     }
 }

@@ -3,7 +3,7 @@
 //! backward is not itself recorded.
 
 use super::{map_strided, CpuStorage, IntoStorage, PAR_THRESHOLD};
-use crate::dtype::Float;
+use crate::backend::cpu::float::Float;
 use crate::error::{not_implemented_err, Result};
 use crate::layout::Layout;
 use rayon::prelude::*;

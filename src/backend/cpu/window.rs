@@ -4,8 +4,9 @@
 //! planes are the unit of parallel work and results never depend on the
 //! number of threads.
 
+use super::float::Float;
 use super::{CpuStorage, IntoStorage, PAR_THRESHOLD};
-use crate::dtype::{Element, Float};
+use crate::dtype::Element;
 use crate::error::{not_implemented_err, Result};
 use rayon::prelude::*;
 
