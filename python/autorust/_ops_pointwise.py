@@ -198,9 +198,12 @@ def hypot(self, other):
 
 def _hypot(x, y):
     if x.dtype.itemsize < 8 and x.device.type == "cpu":
-        # float32's squares are exact in float64 and cannot overflow there:
-        # one rounding at the end, C's hypotf
-        return _hypot(x.double(), y.double()).to(x.dtype)
+        # float32's squares are exact in float64 and neither overflow nor
+        # underflow there (so the rescaled form below is never needed): one
+        # rounding at the end, C's hypotf; an infinite side wins over NaN
+        xd, yd = x.double(), y.double()
+        plain = (xd * xd + yd * yd).sqrt()
+        return _native.where(x.isinf() | y.isinf(), math.inf, plain).to(x.dtype)
     ax, ay = x.abs(), y.abs()
     # (squares of x and y themselves: under create_graph this result is
     # differentiated again, and |y| has no curvature at y == 0)
