@@ -59,42 +59,31 @@ def _result(out):
 
 # ---- the float64 kernels (numpy arrays in, arrays out) ----
 
-_erfc = np.vectorize(math.erfc, otypes=[np.float64])
-_lgamma_finite = np.vectorize(lambda v: math.lgamma(v) if not (v <= 0 and v == math.floor(v)) else math.inf, otypes=[np.float64])
+
+def _rust_kernel(name):
+    """The Rust float64 kernel `name` (``_native._special_f64``, see
+    backend/cpu/special_unary.rs) as a function of a NumPy array."""
+
+    def kernel(a):
+        from ._creation import tensor
+
+        return _native._special_f64(name, tensor(np.asarray(a, dtype=np.float64))).numpy()
+
+    return kernel
 
 
-def _lgamma(x):
-    """log|gamma(x)|: inf at the poles and at both infinities, NaN at NaN."""
-    finite = np.isfinite(x)
-    out = np.where(np.isnan(x), np.nan, np.inf)
-    out[finite] = _lgamma_finite(x[finite])
-    return out
+_erfc = _rust_kernel("erfc")
+_erfinv = _rust_kernel("erfinv")
 
 
-def _erfinv(y):
-    """Inverse error function: a rational first guess refined by Newton steps."""
-    y = np.asarray(y, dtype=np.float64)
-    out = np.full(y.shape, np.nan)
-    inside = np.abs(y) < 1
-    out[y == 1] = np.inf
-    out[y == -1] = -np.inf
-    v = y[inside]
-    # Giles' single-precision approximation as the starting point
-    w = -np.log((1.0 - v) * (1.0 + v))
-    small = w < 5.0
-    ws, wl = w - 2.5, np.sqrt(np.maximum(w, 5.0)) - 3.0
-    ps = 2.81022636e-08
-    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941):
-        ps = ps * ws + c
-    pl = -0.000200214257
-    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682):
-        pl = pl * wl + c
-    x = np.where(small, ps, pl) * v
-    for _ in range(3):  # Newton on erf(x) - v: converges to double precision
-        err = np.vectorize(math.erf, otypes=[np.float64])(x) - v
-        x = x - err / (2.0 / _SQRT_PI * np.exp(-x * x))
-    out[inside] = x
-    return out
+def _native_unary(x, name):
+    """The Rust float64 kernel `name` over x's values: a new tensor of x's
+    float dtype (rounded once) on x's device."""
+    from ._dtype import get_default_dtype
+
+    dtype = x.dtype if x.is_floating_point() else get_default_dtype()
+    # (the dtype first: float64 stays off the GPU)
+    return _native._special_f64(name, x.detach()).to(dtype).to(x.device)
 
 
 def _polygamma_series(n, x):
@@ -162,19 +151,19 @@ def _polygamma(n, x):
 
 
 def erfc(self):
-    values = _host_unary(self, _erfc)
+    values = _native_unary(self, "erfc")
     return _node("ErfcBackward0", self, values, lambda g, y: g * (-2.0 / _SQRT_PI) * (-self.square()).exp())
 
 
 def erfinv(self):
-    values = _host_unary(self, _erfinv)
+    values = _native_unary(self, "erfinv")
     # d/dy erfinv(y) = sqrt(pi)/2 exp(erfinv(y)^2): written on the input via
     # erfinv itself, so it is differentiable again
     return _node("ErfinvBackward0", self, values, lambda g, y: g * (_SQRT_PI / 2) * erfinv(self).square().exp())
 
 
 def lgamma(self):
-    values = _host_unary(self, _lgamma)
+    values = _native_unary(self, "lgamma")
     return _node("LgammaBackward0", self, values, lambda g, y: g * digamma(self))
 
 
@@ -203,6 +192,8 @@ def _trigamma(x):
 
 def _polygamma_values(n, x):
     """polygamma(n, x)'s values as a tensor of x's float dtype."""
+    if n == 0:
+        return _native_unary(x, "digamma")
     if n != 1:
         return _host_unary(x, lambda a: _polygamma(n, a))
     from ._creation import tensor
@@ -214,7 +205,7 @@ def _polygamma_values(n, x):
 
 
 def digamma(self):
-    values = _host_unary(self, lambda a: _polygamma(0, a))
+    values = _native_unary(self, "digamma")
     return _node("DigammaBackward0", self, values, lambda g, y: g * polygamma(1, self))
 
 

@@ -9,6 +9,7 @@ mod gpu;
 mod nn;
 mod node;
 mod saved_hooks;
+mod special;
 mod tensor;
 mod tensor_graph_info;
 mod tensor_math;
@@ -97,6 +98,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_rng_state_words, m)?)?;
     m.add_function(wrap_pyfunction!(tensor::_set_leaf_registry, m)?)?;
     m.add_function(wrap_pyfunction!(saved_hooks::_push_saved_tensors_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(special::_special_f64, m)?)?;
     m.add_function(wrap_pyfunction!(forward_ad::_enter_dual_level, m)?)?;
     m.add_function(wrap_pyfunction!(forward_ad::_exit_dual_level, m)?)?;
     m.add_function(wrap_pyfunction!(forward_ad::_current_dual_level, m)?)?;

@@ -32,6 +32,7 @@ pub mod select;
 pub mod simd;
 pub mod softmax;
 pub mod special;
+pub mod special_unary;
 pub mod strided;
 mod transpose;
 pub mod window;
