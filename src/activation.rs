@@ -36,6 +36,10 @@ pub enum Activation {
     Mish,
     /// x * sigmoid(x)
     Silu,
+    /// 0 on [-lambda, lambda], x -+ lambda outside (NaN stays NaN)
+    Softshrink(f64),
+    /// 0 on [-lambda, lambda], x outside
+    Hardshrink(f64),
 }
 
 impl Activation {
@@ -52,6 +56,8 @@ impl Activation {
             LogSigmoid => "log_sigmoid",
             Mish => "mish",
             Silu => "silu",
+            Softshrink(_) => "softshrink",
+            Hardshrink(_) => "hardshrink",
         }
     }
 
@@ -69,6 +75,8 @@ impl Activation {
             LogSigmoid => "LogSigmoidBackward0",
             Mish => "MishBackward0",
             Silu => "SiluBackward0",
+            Softshrink(_) => "SoftshrinkBackward0",
+            Hardshrink(_) => "HardshrinkBackward0",
         }
     }
 
@@ -77,6 +85,8 @@ impl Activation {
     pub fn zero_link_name(self) -> Option<&'static str> {
         match self {
             Activation::LeakyRelu(_) => Some("LeakyReluBackwardBackward0"),
+            Activation::Softshrink(_) => Some("SoftshrinkBackwardBackward0"),
+            Activation::Hardshrink(_) => Some("HardshrinkBackwardBackward0"),
             _ => None,
         }
     }
@@ -92,7 +102,7 @@ impl Activation {
             Hardswish => Some("HardswishBackwardBackward0"),
             Softplus { .. } => Some("SoftplusBackwardBackward0"),
             LogSigmoid => Some("LogSigmoidBackwardBackward0"),
-            LeakyRelu(_) | Hardsigmoid | Mish | Silu => None,
+            LeakyRelu(_) | Hardsigmoid | Mish | Silu | Softshrink(_) | Hardshrink(_) => None,
         }
     }
 

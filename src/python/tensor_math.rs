@@ -721,7 +721,8 @@ impl PyTensor {
 }
 
 /// "gelu", "gelu_tanh", "leaky_relu" (slope), "elu"/"celu" (alpha, scale,
-/// input_scale), "hardswish", "hardsigmoid", "softplus" (beta, threshold), "logsigmoid", "mish", "silu".
+/// input_scale), "hardswish", "hardsigmoid", "softplus" (beta, threshold), "logsigmoid", "mish", "silu",
+/// "softshrink" and "hardshrink" (lambda).
 fn activation_of(kind: &str, a: f64, b: f64, c: f64) -> PyResult<crate::activation::Activation> {
     use crate::activation::Activation::*;
     Ok(match kind {
@@ -743,6 +744,8 @@ fn activation_of(kind: &str, a: f64, b: f64, c: f64) -> PyResult<crate::activati
         "logsigmoid" => LogSigmoid,
         "mish" => Mish,
         "silu" => Silu,
+        "softshrink" => Softshrink(a),
+        "hardshrink" => Hardshrink(a),
         _ => {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "unknown activation {kind}"

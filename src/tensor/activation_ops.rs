@@ -32,6 +32,15 @@ pub fn forward_ops(act: Activation, x: &Tensor) -> Result<Tensor> {
                 .mul(&inner.unary(UnaryOp::Tanh)?.add_scalar(1.0)?)
         }
         LeakyRelu(slope) => x.gt_scalar(0.0)?.where_(x, &x.mul_scalar(slope)?),
+        Softshrink(lambda) => {
+            let outer = x
+                .gt_scalar(lambda)?
+                .where_(&x.add_scalar(-lambda)?, &x.add_scalar(lambda)?)?;
+            shrink_inside(x, lambda)?.where_(&Tensor::wrapped_scalar(0.0, x.dtype()), &outer)
+        }
+        Hardshrink(lambda) => {
+            shrink_inside(x, lambda)?.where_(&Tensor::wrapped_scalar(0.0, x.dtype()), x)
+        }
         Elu {
             alpha,
             scale,
@@ -104,6 +113,9 @@ pub fn backward_ops(act: Activation, g: &Tensor, x: &Tensor) -> Result<Tensor> {
             g.mul(&left_derivative.add(&right_derivative)?)
         }
         LeakyRelu(slope) => x.gt_scalar(0.0)?.where_(g, &g.mul_scalar(slope)?),
+        Softshrink(lambda) | Hardshrink(lambda) => {
+            shrink_inside(x, lambda)?.where_(&Tensor::wrapped_scalar(0.0, g.dtype()), g)
+        }
         Elu {
             alpha,
             scale,
@@ -171,4 +183,11 @@ pub fn backward_ops(act: Activation, g: &Tensor, x: &Tensor) -> Result<Tensor> {
                 .mul(&x.mul(&s.rsub_scalar(1.0)?)?.add_scalar(1.0)?)
         }
     }
+}
+
+/// Where x lies in [-lambda, lambda] (false at NaN): the shrinks' zero.
+fn shrink_inside(x: &Tensor, lambda: f64) -> Result<Tensor> {
+    let above = x.ge_scalar(-lambda)?;
+    let below = x.le_scalar(lambda)?;
+    above.where_(&below, &above)
 }

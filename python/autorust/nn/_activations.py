@@ -6,6 +6,7 @@ import math
 
 from .. import _native
 from .._composite import composite, composite_maybe_inplace
+from .._dtype import scalar_name
 
 Tensor = _native.Tensor
 
@@ -204,22 +205,38 @@ def tanhshrink(input):
     return input - input.tanh()
 
 
+def _float_max(dtype):
+    return 3.4028234663852886e38 if dtype.itemsize == 4 else 1.7976931348623157e308
+
+
 def softshrink(input, lambd=0.5):
-    if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"softshrink_check\" not implemented for '{scalar_name(input.dtype)}'")
+    top = _float_max(input.dtype)
+    if not 0 <= lambd <= top:
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {scalar_name(input.dtype)}, but found {lambd:g}")
+
     # zero on [-lambd, lambd] as a constant (its gradient is 0, not grad * 0:
     # an inf gradient stays out), and a NaN input takes the outer pieces'
-    # gradient, as PyTorch's shrink_backward
-    inside = lambda x: (x >= -lambd) & (x <= lambd)  # noqa: E731
-    shrink = lambda x: _native.where(inside(x), 0.0, _native.where(x > lambd, x - lambd, x + lambd))  # noqa: E731
-    return composite("SoftshrinkBackward0", shrink, input, link=("SoftshrinkBackwardBackward0", (0,)))
+    # gradient, as PyTorch's shrink_backward (the fused kernel's formulas)
+    def inside(x):
+        return (x >= -lambd) & (x <= lambd)
+
+    def shrink(x):
+        return _native.where(inside(x), 0.0, _native.where(x > lambd, x - lambd, x + lambd))
+
+    return _fused(input, False, "SoftshrinkBackward0", None, shrink, "softshrink", float(lambd), link=("SoftshrinkBackwardBackward0", (0,)))
 
 
 def hardshrink(input, lambd=0.5):
     # as softshrink: a constant zero inside, NaN passed through with its gradient
-    return composite(
-        "HardshrinkBackward0", lambda x: _native.where((x >= -lambd) & (x <= lambd), 0.0, x), input, link=("HardshrinkBackwardBackward0", (0,))
-    )
+    if input.is_floating_point() and abs(lambd) > _float_max(input.dtype):
+        raise RuntimeError(f"value cannot be converted to type {'float' if input.dtype.itemsize == 4 else 'double'} without overflow")
+
+    def shrink(x):
+        return _native.where((x >= -lambd) & (x <= lambd), 0.0, x)
+
+    return _fused(input, False, "HardshrinkBackward0", None, shrink, "hardshrink", float(lambd), link=("HardshrinkBackwardBackward0", (0,)))
 
 
 def threshold(input, threshold, value, inplace=False):

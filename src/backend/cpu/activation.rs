@@ -123,6 +123,20 @@ kernels! {
             let t = x.exp().ln_1p().tanh();
             g * (t + x * sigmoid * (F::one() - t * t))
         };
+    // a = lambda: zero inside [-lambda, lambda] (a constant: gradient 0,
+    // not g * 0), a NaN input fails every test and keeps the outer piece
+    SoftshrinkK: |s, x| {
+            if x >= -s.a && x <= s.a {
+                F::zero()
+            } else if x > s.a {
+                x - s.a
+            } else {
+                x + s.a
+            }
+        },
+        |s, g, x| if x >= -s.a && x <= s.a { F::zero() } else { g };
+    HardshrinkK: |s, x| if x >= -s.a && x <= s.a { F::zero() } else { x },
+        |s, g, x| if x >= -s.a && x <= s.a { F::zero() } else { g };
     SiluK: |_s, x| x * x.sigmoid(),
         |_s, g, x| {
             let s = x.sigmoid();
@@ -141,6 +155,7 @@ fn params<F: Float>(act: Activation) -> Act<F> {
             ..
         } => (alpha * scale, scale, input_scale),
         Softplus { beta, threshold } => (beta, threshold, 0.0),
+        Softshrink(lambda) | Hardshrink(lambda) => (lambda, 0.0, 0.0),
         _ => (0.0, 0.0, 0.0),
     };
     Act {
@@ -193,6 +208,14 @@ macro_rules! with_kernel {
             }
             Activation::Silu => {
                 let $k = SiluK(p);
+                $body
+            }
+            Activation::Softshrink(_) => {
+                let $k = SoftshrinkK(p);
+                $body
+            }
+            Activation::Hardshrink(_) => {
+                let $k = HardshrinkK(p);
                 $body
             }
         }

@@ -72,6 +72,22 @@ g = T.autograd.grad(h.sum(), (a, b), create_graph=True)
 rec(h, g, T.autograd.grad(g[0].sum(), (a, b)))
 """,
     "printing a ratio that overflows": "rec(str(T.tensor([1e-200, 1e200], dtype=T.float64)))",
+    "softshrink and hardshrink, fused": """
+for dt in (T.float32, T.float64):
+    # (no NaN: PyTorch's own kernels disagree on its gradient, the
+    # vectorised lanes giving 0 and the scalar tail the outer piece's)
+    x = T.tensor([-2.0, -0.5, -0.3, 0.0, 0.25, 0.5, 0.7, 3.0, float("inf"), -float("inf")], dtype=dt, requires_grad=True)
+    for f in (F.softshrink, F.hardshrink):
+        y = f(x, 0.5)
+        g, = T.autograd.grad((y * y).sum(), x, create_graph=True)
+        h, = T.autograd.grad(g.sum(), x, allow_unused=True)
+        rec(y, g, h, f(x.detach(), 0.0), f(x.detach()))
+x = T.linspace(-1, 1, 7, dtype=T.float64, requires_grad=True)
+y = F.softshrink(x, 0.3)
+g, = T.autograd.grad(y.sum(), x, create_graph=True)
+rec(y, g)
+rec(F.softshrink(T.ones(2), -1.0))
+""",
 }
 
 
