@@ -125,6 +125,16 @@ UNARY = {
     "stack": lambda T, F, x: T.stack([x, x]),
     "narrow_contiguous": lambda T, F, x: x[:, 1:-1].contiguous(),
     "dropout_eval": lambda T, F, x: F.dropout(x, 0.5, training=False),
+    "softshrink": lambda T, F, x: F.softshrink(x),
+    "hardshrink": lambda T, F, x: F.hardshrink(x),
+    "threshold": lambda T, F, x: F.threshold(x, 0.1, 0.0),
+    "rrelu_eval": lambda T, F, x: F.rrelu(x),
+    "frac": lambda T, F, x: x.frac(),
+    "exp2": lambda T, F, x: x.exp2(),
+    "erfc": lambda T, F, x: x.erfc(),
+    "erfinv": lambda T, F, x: (x * 0.5).tanh().erfinv(),
+    "fmod": lambda T, F, x: x.fmod(0.7),
+    "remainder": lambda T, F, x: x.remainder(0.7),
 }
 
 TRANSPOSED = {"relu", "gelu", "sigmoid", "exp", "sum_dim0", "sum_dim1", "softmax_dim1", "log_softmax_dim1", "layer_norm", "cumsum_dim1"}
@@ -135,6 +145,9 @@ POSITIVE = {
     "pow_2.5": lambda T, F, x: x**2.5,
     "reciprocal": lambda T, F, x: x.reciprocal(),
     "cumprod_dim1": lambda T, F, x: x.cumprod(1),
+    "lgamma": lambda T, F, x: x.lgamma(),
+    "digamma": lambda T, F, x: x.digamma(),
+    "logit": lambda T, F, x: (x / (x + 1)).logit(),
 }
 
 BINARY = {
@@ -150,6 +163,10 @@ BINARY = {
     "smooth_l1_loss": lambda T, F, x, y: F.smooth_l1_loss(x, y),
     "huber_loss": lambda T, F, x, y: F.huber_loss(x, y),
     "matmul_rows": lambda T, F, x, y: x @ y.t()[:, :64],
+    "hypot": lambda T, F, x, y: T.hypot(x, y),
+    "lerp": lambda T, F, x, y: T.lerp(x, y, 0.3),
+    "copysign": lambda T, F, x, y: T.copysign(x, y),
+    "logaddexp": lambda T, F, x, y: T.logaddexp(x, y),
 }
 
 OTHER = {
