@@ -128,9 +128,14 @@ def rad2deg(self):
     return _float(self) * (180.0 / math.pi)
 
 
-@node("FracBackward0")
 def frac(self):
-    return self - self.trunc()
+    """x - trunc(x), one node whose gradient is the incoming one (PyTorch's
+    formula; it saves nothing), not a composite's chain through trunc."""
+    with no_grad():
+        value = self - self.trunc()
+    if not _native._needs_node([self]):
+        return value
+    return _native._custom_node(value, [self], lambda g: (g,), "FracBackward0")
 
 
 def fmod(self, other):
