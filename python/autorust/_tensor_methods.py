@@ -12,6 +12,7 @@ from . import _native
 from ._composite import composite, with_scalar
 from ._dims import no_dims_error, wrap_dim
 from ._dtype import bool_, float32, to_dtype
+from ._grad_mode import no_grad
 
 Tensor = _native.Tensor
 
@@ -133,7 +134,6 @@ def _variance(self, dim, unbiased, keepdim, correction, op):
         dim, unbiased = unbiased, None
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    from ._grad_mode import no_grad
     from ._ops_pointwise import _with_gradient
 
     root = op == "std"
@@ -276,7 +276,7 @@ def logsumexp(self, dim, keepdim=False):
     from ._norm_grad import reduced_dims
 
     x = _as_float(self)
-    with _no_grad():
+    with no_grad():
         value = _logsumexp(x, dim, keepdim)
     if not _native._needs_node([x]):
         return value
@@ -582,7 +582,6 @@ def lerp(self, end, weight):
     w = 0.5, end - (end - self)(1 - w) from it; one node with PyTorch's
     gradients grad (1 - w), grad w and grad (end - self), so that a
     create_graph gradient is the graph PyTorch builds."""
-    from ._grad_mode import no_grad
 
     def f(a, b, w):
         if isinstance(w, Tensor):
@@ -685,12 +684,6 @@ def normal_(self, mean=0.0, std=1.0, generator=None):
     )
 
 
-def _no_grad():
-    from ._grad_mode import no_grad
-
-    return no_grad()
-
-
 def is_nonzero(self):
     if self.numel() != 1:
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
@@ -707,7 +700,7 @@ def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         out = out.masked_fill(out == math.inf, big if posinf is None else posinf)
         return out.masked_fill(out == -math.inf, -big if neginf is None else neginf)
 
-    with _no_grad():
+    with no_grad():
         value = f(self)
     if not _native._needs_node([self]):
         return value

@@ -7,6 +7,7 @@ import math
 from .. import _native
 from .._composite import composite, composite_maybe_inplace
 from .._dtype import scalar_name
+from .._legacy import finfo
 
 Tensor = _native.Tensor
 
@@ -205,14 +206,10 @@ def tanhshrink(input):
     return input - input.tanh()
 
 
-def _float_max(dtype):
-    return 3.4028234663852886e38 if dtype.itemsize == 4 else 1.7976931348623157e308
-
-
 def softshrink(input, lambd=0.5):
     if not input.is_floating_point():
         raise NotImplementedError(f"\"softshrink_check\" not implemented for '{scalar_name(input.dtype)}'")
-    top = _float_max(input.dtype)
+    top = finfo(input.dtype).max
     if not 0 <= lambd <= top:
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {scalar_name(input.dtype)}, but found {lambd:g}")
 
@@ -230,7 +227,7 @@ def softshrink(input, lambd=0.5):
 
 def hardshrink(input, lambd=0.5):
     # as softshrink: a constant zero inside, NaN passed through with its gradient
-    if input.is_floating_point() and abs(lambd) > _float_max(input.dtype):
+    if input.is_floating_point() and abs(lambd) > finfo(input.dtype).max:
         raise RuntimeError(f"value cannot be converted to type {'float' if input.dtype.itemsize == 4 else 'double'} without overflow")
 
     def shrink(x):

@@ -293,7 +293,7 @@ where
 /// huge quotients, zero or infinite operands, NaN) use Rust's `%`, C's fmod.
 #[inline(always)]
 fn fmod<F: Float>(x: F, y: F) -> F {
-    if std::mem::size_of::<F>() == 4 {
+    if F::DTYPE == crate::dtype::DType::F32 {
         let (xd, yd) = (x.to_f64(), y.to_f64());
         let q = xd / yd;
         if q.abs() < 536_870_912.0 && yd.is_finite() {
